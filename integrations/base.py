@@ -1,0 +1,416 @@
+"""The contract every ATS provider implements, and the HTTP client they share.
+
+A provider is one folder under integrations/providers/<key>/ and one line in
+settings.ATS_PROVIDERS. Generic code (views, services, tasks) talks to providers only through
+`ATSProvider`; vendor JSON stays inside the provider's mappers."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import hmac
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import requests
+from django.conf import settings
+from django.utils import timezone
+
+from jobcannon.core.exceptions import ApplicationError
+
+if TYPE_CHECKING:
+    from django.urls import URLPattern, URLResolver
+
+    from integrations.models import Integration, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+
+# --- Errors from an ATS, by failure class -------------------------------------------------------
+
+
+class ATSError(ApplicationError):
+    """An outbound call failed. `retryable` errors are retried with backoff by the caller's task."""
+
+    code = "ats_error"
+    status = 502
+    retryable = False
+
+    def __init__(self, message: str, *, status_code: int | None = None, vendor_code: str = "",
+                 request_id: str = "", retry_after: float | None = None, details: Any = None):
+        super().__init__(message, details=details)
+        self.status_code = status_code
+        self.vendor_code = vendor_code
+        self.request_id = request_id
+        self.retry_after = retry_after
+
+
+class ATSAuthError(ATSError):
+    """401: the token expired or was revoked. One refresh, then re-authorization."""
+
+    code = "ats_unauthorized"
+
+
+class ATSPermissionError(ATSError):
+    """403: a scope or endpoint permission is missing. Re-authorization with the scope named."""
+
+    code = "ats_forbidden"
+
+
+class ATSNotFound(ATSError):
+    code = "ats_not_found"
+
+
+class ATSConflict(ATSError):
+    code = "ats_conflict"
+
+
+class ATSValidationError(ATSError):
+    code = "ats_validation_failed"
+
+
+class ATSRateLimited(ATSError):
+    code = "ats_rate_limited"
+    retryable = True
+
+
+class ATSServerError(ATSError):
+    code = "ats_server_error"
+    retryable = True
+
+
+class ATSNetworkError(ATSError):
+    code = "ats_network_error"
+    retryable = True
+
+
+class ATSAmbiguousError(ATSNetworkError):
+    """The request may have reached the ATS (read timeout after sending): the outcome is unknown."""
+
+    code = "ats_outcome_unknown"
+
+
+class LocalRateLimited(ATSRateLimited):
+    """Our own shared limiter refused the call before it was sent."""
+
+    code = "rate_limited_locally"
+
+
+def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
+    """Seconds before retry number `attempt` (1-based): 5s → 15s → 60s → 5m, then the long tail
+    up to 72 h; Retry-After wins when the ATS sent one. Jitter of up to 10 % spreads retries."""
+    import random
+
+    if retry_after is not None and retry_after >= 0:
+        return float(retry_after)
+    schedule = settings.OUTBOUND_BACKOFF_SECONDS
+    base = schedule[min(attempt, len(schedule)) - 1]
+    return base + random.uniform(0, base * 0.1)
+
+
+# --- Value types ----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class RateLimit:
+    per_second: float
+    burst: int
+
+
+@dataclasses.dataclass(frozen=True)
+class OAuth2Config:
+    authorize_url: str
+    token_url: str
+    scopes: tuple[str, ...]
+    scope_separator: str = " "
+    use_pkce: bool = True
+    extra_authorize_params: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # How the client authenticates at the token endpoint: "body" (client_id/secret in the form) or "basic".
+    client_auth: str = "body"
+    access_token_lifetime_default: int = 3600
+    refresh_token_lifetime_days: int | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class InboundRequest:
+    """A webhook delivery as the verifier sees it: raw bytes and lower-cased header names."""
+
+    body: bytes
+    headers: Mapping[str, str]
+    query: Mapping[str, str]
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+
+@dataclasses.dataclass(frozen=True)
+class Verification:
+    ok: bool
+    scheme: str = ""
+    reason: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class ParsedWebhook:
+    event_type: str
+    external_id: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CredentialCheck:
+    ok: bool
+    message: str
+    details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class WebhookContext:
+    """What an event handler receives: the stored event, its integration and the parsed JSON."""
+
+    event: WebhookEvent
+    integration: Integration
+    payload: Mapping[str, Any]
+
+
+class DeliveryResult:
+    """What a provider's write-back delivery returns on success."""
+
+    def __init__(self, *, external_ref: str = "", confirmed: bool = False, note: str = ""):
+        self.external_ref = external_ref
+        self.confirmed = confirmed
+        self.note = note
+
+
+def hmac_sha256_hex(secret: str | bytes, message: bytes) -> str:
+    key = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def constant_time_equals(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def verify_hmac_hex(*, body: bytes, signature: str, secrets: Iterable[str], prefix: str = "") -> bool:
+    """Constant-time check of `<prefix><hex HMAC-SHA256(secret, body)>` against every secret."""
+    signature = signature.strip()
+    matched = False
+    for secret in secrets:
+        # No early return: every secret is tried so timing does not reveal which one matched.
+        matched |= constant_time_equals(prefix + hmac_sha256_hex(secret, body), signature)
+    return matched
+
+
+# --- The HTTP client ------------------------------------------------------------------------
+
+
+class BaseClient:
+    """requests.Session + timeouts + the shared per-integration rate limiter + error mapping +
+    an OutboundCall row per call. Never sleeps: a refused or failed call raises, and the task
+    that made it reschedules itself with `backoff_delay`."""
+
+    user_agent = "JobCannon-Integrations/1.0 (+https://jobcannon.example.com)"
+    request_id_header = ""
+
+    def __init__(self, integration: Integration, provider: ATSProvider, *, session: requests.Session | None = None):
+        self.integration = integration
+        self.provider = provider
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = self.user_agent
+        self.base_url = provider.api_base_url(integration).rstrip("/")
+
+    # Subclasses: authentication headers (Bearer, Basic...) for one request.
+    def auth(self) -> requests.auth.AuthBase | None:
+        return None
+
+    def classify(self, response: requests.Response) -> ATSError | None:
+        """Map a response to an error (None = success). Providers override to read vendor bodies
+        (e.g. Ashby's HTTP 200 with success:false) and call super() for the status codes."""
+        status = response.status_code
+        if status < 400:
+            return None
+        message, vendor_code = self.error_message(response)
+        retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+        kw: dict[str, Any] = {"status_code": status, "vendor_code": vendor_code,
+                              "request_id": self.vendor_request_id(response)}
+        if status == 401:
+            return ATSAuthError(message or "The ATS rejected our credentials (401).", **kw)
+        if status == 403:
+            return ATSPermissionError(message or "The ATS refused this call (403): a permission or scope is missing.", **kw)
+        if status == 404:
+            return ATSNotFound(message or "The ATS says the record does not exist (404).", **kw)
+        if status == 409:
+            return ATSConflict(message or "The ATS reported a conflict (409).", **kw)
+        if status == 429:
+            return ATSRateLimited(message or "The ATS is rate limiting us (429).", retry_after=retry_after, **kw)
+        if status >= 500:
+            return ATSServerError(message or f"The ATS failed ({status}).", retry_after=retry_after, **kw)
+        return ATSValidationError(message or f"The ATS rejected the request ({status}).", **kw)
+
+    def error_message(self, response: requests.Response) -> tuple[str, str]:
+        try:
+            body = response.json()
+        except ValueError:
+            return "", ""
+        if isinstance(body, dict):
+            msg = body.get("message") or body.get("error_description") or body.get("error") or ""
+            return (str(msg) if not isinstance(msg, dict) else str(msg.get("message", ""))), str(body.get("code", ""))
+        return "", ""
+
+    def vendor_request_id(self, response: requests.Response) -> str:
+        return response.headers.get(self.request_id_header, "") if self.request_id_header else ""
+
+    def request(self, method: str, path: str, *, operation: str = "", attempt: int = 1,
+                json: Any = None, params: Mapping[str, Any] | None = None,
+                data: Any = None, headers: Mapping[str, str] | None = None) -> requests.Response:
+        from integrations.models import OutboundCall
+        from integrations.services.ratelimit import rate_limit_acquire
+
+        rate_limit_acquire(integration=self.integration, provider=self.provider)
+        url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
+        started = time.monotonic()
+        call = OutboundCall(integration=self.integration, provider=self.provider.key, method=method.upper(),
+                            path=_path_only(url), operation=operation or path, attempt=attempt)
+        try:
+            response = self.session.request(
+                method, url, json=json, params=params, data=data, headers=dict(headers or {}),
+                auth=self.auth(), timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+            )
+        except requests.ConnectTimeout as exc:
+            error: ATSError = ATSNetworkError(f"Could not connect to the ATS: {exc.__class__.__name__}")
+            self._log(call, started, None, error)
+            raise error from exc
+        except requests.Timeout as exc:
+            error = ATSAmbiguousError("The ATS did not answer in time; the call may or may not have been applied.")
+            self._log(call, started, None, error)
+            raise error from exc
+        except requests.RequestException as exc:
+            error = ATSNetworkError(f"Network error talking to the ATS: {exc.__class__.__name__}")
+            self._log(call, started, None, error)
+            raise error from exc
+        error_or_none = self.classify(response)
+        self._log(call, started, response, error_or_none)
+        if error_or_none is not None:
+            raise error_or_none
+        return response
+
+    def _log(self, call, started: float, response: requests.Response | None, error: ATSError | None) -> None:
+        call.duration_ms = int((time.monotonic() - started) * 1000)
+        if response is not None:
+            call.status_code = response.status_code
+            call.vendor_request_id = self.vendor_request_id(response)[:120]
+        if error is not None:
+            call.error_class = type(error).__name__
+            call.error_message = error.message[:2000]
+            if error.request_id and not call.vendor_request_id:
+                call.vendor_request_id = error.request_id[:120]
+        call.save()
+        logger.info("ats.call", extra={"provider": call.provider, "integration": call.integration_id,
+                                       "path": call.path, "status": call.status_code, "ms": call.duration_ms,
+                                       "error_class": call.error_class})
+
+
+def _path_only(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path[:500]
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - timezone.now()).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+# --- The provider contract ------------------------------------------------------------------
+
+
+Handler = Callable[[WebhookContext], Any]
+
+
+class ATSProvider:
+    """One ATS. Subclasses set the class attributes and override the hooks they need.
+
+    Required: key, name, auth_kinds, rate_limit, client_class, api_base_url(), verify_webhook(),
+    parse_webhook(), event_handlers. Everything else has a sensible default."""
+
+    key: ClassVar[str]
+    name: ClassVar[str]
+    hidden: ClassVar[bool] = False  # the fake provider: not offered in the connect UI
+    auth_kinds: ClassVar[tuple[str, ...]] = ("api_key",)
+    rate_limit: ClassVar[RateLimit] = RateLimit(per_second=10, burst=10)
+    regions: ClassVar[tuple[str, ...]] = ()  # e.g. ("us", "eu") where the ATS has data regions
+    client_class: ClassVar[type[BaseClient]] = BaseClient
+    # Webhooks: {wire event name: handler}; events we knowingly ignore (answered 200, status ignored).
+    event_handlers: ClassVar[Mapping[str, Handler]] = {}
+    ignored_events: ClassVar[frozenset[str]] = frozenset()
+    # Header that, on the seed path /<provider>/webhooks, may carry the integration's public id.
+    integration_header: ClassVar[str] = "X-JobCannon-Integration"
+    # Setup guide (seed) and docs links, for the connect wizard and error pages.
+    docs_url: ClassVar[str] = ""
+    # The status code the ATS expects as acknowledgement (SmartRecruiters wants 202).
+    webhook_ack_status: ClassVar[int] = 200
+
+    # -- configuration --
+    def api_base_url(self, integration: Integration) -> str:
+        raise NotImplementedError
+
+    def oauth_config(self, integration: Integration) -> OAuth2Config | None:
+        return None
+
+    def client(self, integration: Integration) -> BaseClient:
+        return self.client_class(integration, self)
+
+    # -- connect --
+    def validate_credentials(self, integration: Integration) -> CredentialCheck:
+        """A cheap live call proving the credentials work (e.g. Ashby apiKey.info)."""
+        raise NotImplementedError
+
+    def on_connected(self, integration: Integration) -> None:
+        """After credentials are valid: register webhooks etc. Raise ATSError on failure."""
+
+    def explain_oauth_error(self, error: str, description: str, integration: Integration) -> str:
+        """Turn an OAuth error on the callback into a sentence naming the fix."""
+        return description or error
+
+    # -- webhooks in --
+    def verify_webhook(self, integration: Integration, request: InboundRequest, secrets: list[str]) -> Verification:
+        raise NotImplementedError
+
+    def parse_webhook(self, request: InboundRequest) -> ParsedWebhook:
+        """event type and the vendor's event id (dedupe key). Raise ValueError on a malformed body."""
+        raise NotImplementedError
+
+    def webhook_response(self, request: InboundRequest, parsed: ParsedWebhook | None) -> tuple[int, dict[str, Any]] | None:
+        """Override to answer a handshake or ping synchronously (e.g. echo X-Hook-Secret)."""
+        return None
+
+    # -- write-back --
+    def deliver(self, integration: Integration, message: Any) -> DeliveryResult:
+        """Deliver one outbox message (a run status or result) to the ATS. Raise ATSError."""
+        raise NotImplementedError
+
+    def on_run_event(self, integration: Integration, run: Any, event: str) -> list[str]:
+        """Which outbox message kinds a run event produces for this ATS (e.g. ['assessment.update'])."""
+        return []
+
+    # -- extra URLs: partner APIs the ATS calls, and the built-in simulator --
+    def urls(self) -> list[URLPattern | URLResolver]:
+        return []
+
+    def simulator_urls(self) -> list[URLPattern | URLResolver]:
+        return []
+
+    # -- demo --
+    def demo_setup(self, integration: Integration) -> dict[str, Any]:
+        """Wire a sandbox integration to the built-in simulator; return extra keys for demo_seed --json."""
+        return {}

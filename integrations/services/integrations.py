@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from integrations.base import ATSError
+from integrations.models import ActivityLevel, AuthKind, Environment, Integration, IntegrationStatus
+from integrations.registry import get_provider
+from integrations.services.activity import activity_log
+from jobcannon.core.exceptions import Conflict, ValidationFailed
+
+
+def webhook_secret_generate() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def integration_create(*, workspace, provider: str, environment: str = Environment.SANDBOX, auth_kind: str,
+                       region: str = "", created_by=None, credentials: dict[str, Any] | None = None,
+                       provider_settings: dict[str, Any] | None = None) -> Integration:
+    prov = get_provider(provider)
+    if auth_kind not in prov.auth_kinds:
+        raise ValidationFailed(f"{prov.name} does not support {auth_kind} authentication.")
+    if prov.regions and region not in prov.regions:
+        raise ValidationFailed(f"Choose a data region for {prov.name}: {', '.join(prov.regions)}.")
+    try:
+        with transaction.atomic():
+            return Integration.objects.create(
+                workspace=workspace, provider=provider, environment=environment, auth_kind=auth_kind, region=region,
+                created_by=created_by, credentials=credentials or {}, provider_settings=provider_settings or {},
+                webhook_secrets=[{"secret": webhook_secret_generate(), "created_at": timezone.now().isoformat()}],
+            )
+    except IntegrityError:
+        raise Conflict(f"This workspace already has a {prov.name} {environment} integration.")
+
+
+def integration_set_status(*, integration: Integration, status: str, reason: str = "") -> Integration:
+    if integration.status == status and integration.status_reason == reason:
+        return integration
+    previous = integration.status
+    integration.status = status
+    integration.status_reason = reason
+    integration.status_changed_at = timezone.now()
+    integration.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+    level = ActivityLevel.ERROR if status == IntegrationStatus.NEEDS_REAUTH else ActivityLevel.INFO
+    activity_log(integration=integration, kind="status.changed", level=level,
+                 message=f"Status {previous} → {status}" + (f": {reason}" if reason else ""),
+                 data={"from": previous, "to": status})
+    return integration
+
+
+def integration_mark_needs_reauth(*, integration: Integration, reason: str) -> Integration:
+    return integration_set_status(integration=integration, status=IntegrationStatus.NEEDS_REAUTH, reason=reason)
+
+
+def integration_credentials_check(*, integration: Integration) -> bool:
+    """Live call to the ATS. On success the integration is connected and provider setup
+    (webhook registration...) runs; on failure the reason is recorded and shown."""
+    provider = integration.provider_obj
+    try:
+        check = provider.validate_credentials(integration)
+    except ATSError as exc:
+        integration_set_status(integration=integration, status=IntegrationStatus.NEEDS_REAUTH
+                               if integration.status != IntegrationStatus.PENDING else IntegrationStatus.PENDING,
+                               reason=exc.message)
+        activity_log(integration=integration, kind="credentials.invalid", level=ActivityLevel.ERROR, message=exc.message)
+        return False
+    if not check.ok:
+        integration_set_status(integration=integration, status=IntegrationStatus.PENDING, reason=check.message)
+        activity_log(integration=integration, kind="credentials.invalid", level=ActivityLevel.ERROR, message=check.message)
+        return False
+    integration.credentials_checked_at = timezone.now()
+    integration.save(update_fields=["credentials_checked_at", "updated_at"])
+    activity_log(integration=integration, kind="credentials.valid", message=check.message)
+    try:
+        provider.on_connected(integration)
+    except ATSError as exc:
+        integration_set_status(integration=integration, status=IntegrationStatus.PENDING,
+                               reason=f"Credentials are valid, but setup failed: {exc.message}")
+        activity_log(integration=integration, kind="setup.failed", level=ActivityLevel.ERROR, message=exc.message)
+        return False
+    integration_set_status(integration=integration, status=IntegrationStatus.CONNECTED)
+    from integrations.services.writeback import writeback_resume_after_reauth
+
+    writeback_resume_after_reauth(integration=integration)
+    return True
+
+
+def integration_connect_api_key(*, integration: Integration, api_key: str, extra: dict[str, Any] | None = None) -> bool:
+    api_key = api_key.strip()
+    if not api_key:
+        raise ValidationFailed("Enter the API key.")
+    integration.credentials = {**(integration.credentials or {}), "api_key": api_key, **(extra or {})}
+    integration.auth_kind = AuthKind.API_KEY
+    integration.save(update_fields=["credentials", "auth_kind", "updated_at"])
+    return integration_credentials_check(integration=integration)
+
+
+@transaction.atomic
+def webhook_secret_rotate(*, integration: Integration, keep_previous: bool = True) -> str:
+    """New secret first; the previous one keeps verifying until `webhook_secret_retire_old`."""
+    integration = Integration.objects.select_for_update().get(pk=integration.pk)
+    new = {"secret": webhook_secret_generate(), "created_at": timezone.now().isoformat()}
+    old = (integration.webhook_secrets or [])[:1] if keep_previous else []
+    integration.webhook_secrets = [new, *old]
+    integration.save(update_fields=["webhook_secrets", "updated_at"])
+    activity_log(integration=integration, kind="webhook_secret.rotated", message="Webhook secret rotated.")
+    return new["secret"]
+
+
+def webhook_secret_retire_old(*, integration: Integration) -> None:
+    integration.webhook_secrets = (integration.webhook_secrets or [])[:1]
+    integration.save(update_fields=["webhook_secrets", "updated_at"])
+    activity_log(integration=integration, kind="webhook_secret.retired", message="Previous webhook secret retired.")
+
+
+def integration_disconnect(*, integration: Integration) -> Integration:
+    return integration_set_status(integration=integration, status=IntegrationStatus.DISCONNECTED,
+                                  reason="Disconnected by a workspace admin.")

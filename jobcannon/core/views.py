@@ -1,0 +1,76 @@
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.decorators import method_decorator
+from django.views import View
+
+from jobcannon.core.exceptions import error_body
+from jobcannon.core.models import SentEmail
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith(("/api/", "/partners/", "/webhooks/")) or "application/json" in request.headers.get("Accept", "")
+
+
+def _error(request: HttpRequest, status: int, code: str, title: str, message: str) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_body(code, message), status=status)
+    return render(request, "error.html", {"title": title, "message": message, "status": status}, status=status)
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, "bad_request", "Bad request", "The request could not be understood.")
+
+
+def permission_denied(request, exception=None):
+    return _error(request, 403, "forbidden", "Not allowed", str(exception) if exception and str(exception) else
+                  "You do not have permission to do this.")
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, "not_found", "Not found", "This page does not exist, or it belongs to another workspace.")
+
+
+def server_error(request):
+    return _error(request, 500, "server_error", "Something went wrong", "We have been notified. Please try again in a moment.")
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks: dict[str, bool] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = True
+    except Exception:  # noqa: BLE001
+        checks["database"] = False
+    try:
+        from django.core.cache import cache
+
+        cache.set("readyz", "1", 5)
+        checks["cache"] = cache.get("readyz") == "1"
+    except Exception:  # noqa: BLE001
+        checks["cache"] = False
+    ok = all(checks.values())
+    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class DevMailboxView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if not getattr(settings, "DEV_MAILBOX_ENABLED", False):
+            raise Http404
+        return render(request, "core/mailbox.html", {"emails": SentEmail.objects.all()[:100]})
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class DevMailboxMessageView(View):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not getattr(settings, "DEV_MAILBOX_ENABLED", False):
+            raise Http404
+        return render(request, "core/mailbox_message.html", {"email": get_object_or_404(SentEmail, pk=pk)})

@@ -1,0 +1,11 @@
+"""The embedded default a newcomer runs: SQLite, ORM broker, console email, simulators on."""
+
+from .base import *  # noqa: F403
+from .base import env_bool
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+ATS_SIMULATORS_ENABLED = env_bool("ATS_SIMULATORS_ENABLED", True)
+# Outgoing mail goes to the database so staff can read it at /dev/mailbox/ without SMTP.
+EMAIL_BACKEND = "jobcannon.core.mail.DatabaseEmailBackend"
+DEV_MAILBOX_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION = "optional"

@@ -1,0 +1,25 @@
+"""Test settings: the same shape as local plus the fake provider. DATABASE_URL / REDIS_URL, when
+set by .ci/run, make the suite run against PostgreSQL + Redis."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import ATS_PROVIDERS, BASE_DIR
+
+DEBUG = False
+ATS_SIMULATORS_ENABLED = True
+ATS_PROVIDERS = [*ATS_PROVIDERS, "integrations.providers.fake.provider.FakeProvider"]
+EMAIL_BACKEND = "jobcannon.core.mail.DatabaseEmailBackend"
+DEV_MAILBOX_ENABLED = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_RATE_LIMITS = False
+JOBCANNON_BASE_URL = "http://testserver"
+FIELD_ENCRYPTION_KEYS = ["z7Jm4yYc3o3mH2Cw2bXoE9fQ1vQ0bqv2Gm3xkzv0n7U="]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+RATE_LIMIT_SQLITE_PATH = os.environ.get(
+    "RATE_LIMIT_SQLITE_PATH", str(BASE_DIR / f".pytest-ratelimit-{os.getpid()}.sqlite3")
+)

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from .models import Invitation, Membership, Workspace
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "data_region", "retention_days", "created_at"]
+    list_filter = ["data_region"]
+    search_fields = ["name", "slug"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "workspace", "role", "created_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "workspace__name"]
+    exclude = ["token"]

@@ -1,0 +1,123 @@
+"""Shared fixtures. Outbound HTTP never leaves the process: `responses` mocks, or
+`simulators`, which routes http://testserver/... into this Django app (the built-in ATS
+simulators and our own partner API / webhook endpoints)."""
+
+import os
+import re
+from urllib.parse import urlsplit
+
+import pytest
+import responses as responses_lib
+
+# Playwright's sync API runs an event loop; Django's ORM is used from the same thread in tests.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from tests.factories import IntegrationFactory, MembershipFactory, UserFactory, WorkspaceFactory  # noqa: E402
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def membership(db, user):
+    return MembershipFactory(user=user)
+
+
+@pytest.fixture
+def workspace(membership):
+    return membership.workspace
+
+
+@pytest.fixture
+def client_in_workspace(client, user, membership):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def other_workspace(db):
+    return WorkspaceFactory()
+
+
+@pytest.fixture
+def integration(workspace):
+    return IntegrationFactory(workspace=workspace)
+
+
+@pytest.fixture
+def mocked_responses():
+    with responses_lib.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
+
+
+def _forward_to_django(request):
+    from django.test import Client
+
+    parts = urlsplit(request.url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in {"content-length", "host", "content-type"}}
+    body = request.body or b""
+    if isinstance(body, str):
+        body = body.encode()
+    response = Client().generic(request.method, path, data=body,
+                                content_type=request.headers.get("Content-Type", ""), headers=headers)
+    return response.status_code, {k: v for k, v in response.headers.items()}, response.content
+
+
+@pytest.fixture
+def simulators(settings, db):
+    """HTTP to http://testserver/... is answered by this Django app, in-process."""
+    settings.JOBCANNON_BASE_URL = "http://testserver"
+    with responses_lib.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            rsps.add_callback(method, re.compile(r"http://testserver/.*"), callback=_forward_to_django)
+        yield rsps
+
+
+# --- Browser -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _playwright_browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run the README's test command, which installs it.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_base_url(live_server, settings):
+    settings.JOBCANNON_BASE_URL = live_server.url
+    return live_server.url
+
+
+@pytest.fixture
+def page(_playwright_browser, live_base_url):
+    """A fresh browser context per test; console errors fail the test."""
+    context = _playwright_browser.new_context(base_url=live_base_url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+    assert not errors, f"browser console errors: {errors}"
+
+
+def browser_login(page, user, password="correct-horse-battery"):
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", user.email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
