@@ -410,7 +410,34 @@ class ATSProvider:
     def simulator_urls(self) -> list[URLPattern | URLResolver]:
         return []
 
+    def integration_urls(self) -> list[URLPattern | URLResolver]:
+        """Customer pages specific to this provider (stage rules, secrets setup...), mounted at
+        /integrations/<int:integration_pk>/<key>/. Views must scope to the user's workspace."""
+        return []
+
+    # Template included on the integration detail page (context: integration, provider, request).
+    detail_template: ClassVar[str] = ""
+
+    def detail_context(self, integration: Integration) -> dict[str, Any]:
+        """Extra context for `detail_template` (registered webhooks, partner base URL...)."""
+        return {}
+
+    # -- simulator wiring --
+    def uses_simulator(self, integration: Integration) -> bool:
+        """A sandbox integration may point at the built-in simulator (provider_settings["use_simulator"])."""
+        from django.conf import settings
+
+        return bool(settings.ATS_SIMULATORS_ENABLED and (integration.provider_settings or {}).get("use_simulator"))
+
+    def simulator_base_url(self) -> str:
+        from django.conf import settings
+
+        return f"{settings.JOBCANNON_BASE_URL}/sim/{self.key}"
+
     # -- demo --
     def demo_setup(self, integration: Integration) -> dict[str, Any]:
-        """Wire a sandbox integration to the built-in simulator; return extra keys for demo_seed --json."""
+        """Wire a sandbox integration to the built-in simulator and connect it; return extra keys
+        for `demo_seed --json` (e.g. partner_base_url). Return "webhook_secret" to override the
+        default (the integration's newest webhook secret) when the vendor signs with another
+        secret (Knit signs with the Knit API key)."""
         return {}

@@ -26,5 +26,7 @@ urlpatterns = [
 for _provider in get_providers().values():
     if _provider.urls():
         urlpatterns.append(path(f"partners/{_provider.key}/", include((_provider.urls(), _provider.key), namespace=f"partner-{_provider.key}")))
+    if _provider.integration_urls():
+        urlpatterns.append(path(f"integrations/<int:integration_pk>/{_provider.key}/", include((_provider.integration_urls(), _provider.key), namespace=f"integration-{_provider.key}")))
     if settings.ATS_SIMULATORS_ENABLED and _provider.simulator_urls():
         urlpatterns.append(path(f"sim/{_provider.key}/", include((_provider.simulator_urls(), _provider.key), namespace=f"sim-{_provider.key}")))

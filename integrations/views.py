@@ -105,6 +105,7 @@ class IntegrationDetailView(WorkspaceMixin, View):
             "token": getattr(integration, "token", None) if integration.auth_kind == AuthKind.OAUTH2 else None,
             "api_key_form": ApiKeyForm(),
             "new_secret": request.session.pop(f"new_secret_{integration.pk}", None),
+            **provider.detail_context(integration),
         }
         return render(request, "integrations/detail.html", context)
 
