@@ -23,3 +23,8 @@ STORAGES = {
 RATE_LIMIT_SQLITE_PATH = os.environ.get(
     "RATE_LIMIT_SQLITE_PATH", str(BASE_DIR / f".pytest-ratelimit-{os.getpid()}.sqlite3")
 )
+
+# A file, not :memory:, so the live server's threads (a simulator calling our partner API while
+# serving a request) each get their own connection. pytest-xdist suffixes the name per worker.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}  # noqa: F405

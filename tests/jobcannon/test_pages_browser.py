@@ -1,0 +1,28 @@
+import pytest
+
+from tests.conftest import browser_login
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_signed_in_admin_sees_dashboard_and_can_open_connect_page(page, user, membership):
+    browser_login(page, user)
+    page.wait_for_url("**/")
+    assert page.get_by_role("heading", name=membership.workspace.name).is_visible()
+    page.get_by_role("link", name="Connect an ATS").first.click()
+    assert page.get_by_role("heading", name="Connect an ATS").is_visible()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_new_user_signs_up_and_creates_a_workspace(page):
+    page.goto("/accounts/signup/")
+    page.fill("input[name=email]", "newadmin@example.com")
+    page.fill("input[name=password1]", "a-long-enough-passphrase-42")
+    page.fill("input[name=password2]", "a-long-enough-passphrase-42")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/workspaces/new/")
+    page.fill("input[name=name]", "Example Robotics")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    assert page.get_by_role("heading", name="Example Robotics").is_visible()
