@@ -21,3 +21,9 @@ def token_refresh_proactive_task() -> int:
     from integrations.services.tokens import token_refresh_expiring
 
     return token_refresh_expiring()
+
+
+SCHEDULES = [
+    ("integrations.tasks.webhook_event_sweep_task", 2),
+    ("integrations.tasks.token_refresh_proactive_task", 5),
+]

@@ -7,6 +7,7 @@ never blocks: a refused call raises LocalRateLimited and the calling task retrie
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from typing import TYPE_CHECKING
 
@@ -44,7 +45,7 @@ def _limiter_for(name: str, rates: list[Rate]) -> Limiter:
                 from pyrate_limiter import SQLiteBucket
 
                 bucket = SQLiteBucket.init_from_file(
-                    rates, table=f"rl_{abs(hash(name)) % 10**12}", db_path=settings.RATE_LIMIT_SQLITE_PATH,
+                    rates, table="rl_" + hashlib.sha256(name.encode()).hexdigest()[:20], db_path=settings.RATE_LIMIT_SQLITE_PATH,
                     create_new_table=True, use_file_lock=True,
                 )
             limiter = Limiter(bucket)
@@ -54,7 +55,10 @@ def _limiter_for(name: str, rates: list[Rate]) -> Limiter:
 
 def rate_limit_acquire(*, integration: Integration, provider: ATSProvider) -> None:
     # Keyed by provider account: sandbox and production are separate accounts with separate limits.
-    name = f"{provider.key}:{integration.pk}"
+    from django.db import connection
+
+    # The database name keeps separate deployments (and parallel test databases) apart on one Redis.
+    name = f"{connection.settings_dict['NAME']}:{provider.key}:{integration.pk}"
     limiter = _limiter_for(name, _rates(provider, integration))
     if not limiter.try_acquire(name, blocking=False):
         raise LocalRateLimited(

@@ -155,7 +155,8 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
     from integrations.registry import get_provider
 
     with transaction.atomic():
-        event = (WebhookEvent.objects.select_for_update().select_related("integration", "integration__workspace")
+        # Lock only the event row (of=self): FOR UPDATE cannot reach the nullable integration join.
+        event = (WebhookEvent.objects.select_for_update(of=("self",)).select_related("integration", "integration__workspace")
                  .filter(pk=event_id).first())
         if event is None or event.status not in (WebhookStatus.VERIFIED, WebhookStatus.FAILED):
             return event

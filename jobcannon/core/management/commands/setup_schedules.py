@@ -1,0 +1,47 @@
+"""Register every periodic task as a django-q2 schedule, idempotently.
+
+Apps and providers declare `SCHEDULES = [("dotted.task.path", every_minutes), ...]` in their
+tasks.py; this command (run by `dev.py run` and on every deploy) creates or updates one
+Schedule per entry and removes schedules we no longer declare. The django-q2 scheduler locks
+schedule rows (SELECT ... FOR UPDATE), so several worker machines run each one exactly once."""
+
+import importlib
+
+from django.core.management.base import BaseCommand
+from django_q.models import Schedule
+
+from integrations.registry import get_providers
+
+PREFIX = "periodic:"
+MODULES = ["integrations.tasks", "assessments.tasks", "jobcannon.core.tasks"]
+
+
+def declared_schedules() -> list[tuple[str, int]]:
+    modules = list(MODULES) + [f"integrations.providers.{key}.tasks" for key in get_providers()]
+    found: list[tuple[str, int]] = []
+    for name in modules:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        found.extend(getattr(module, "SCHEDULES", []))
+    return found
+
+
+class Command(BaseCommand):
+    help = "Create/update the django-q2 schedules declared in SCHEDULES lists."
+
+    def handle(self, *args, **options):
+        wanted = {}
+        for func, minutes in declared_schedules():
+            wanted[PREFIX + func] = (func, int(minutes))
+        for name, (func, minutes) in wanted.items():
+            Schedule.objects.update_or_create(
+                name=name, defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1}
+            )
+        stale = Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=wanted)
+        removed = stale.count()
+        stale.delete()
+        self.stdout.write(f"{len(wanted)} periodic schedule(s) registered, {removed} removed.")

@@ -1,0 +1,87 @@
+"""Real concurrency: several threads, each with its own database connection. On SQLite the
+row locks these rely on do not exist, so these run on PostgreSQL (DATABASE_URL set)."""
+
+import threading
+
+import pytest
+import responses
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from integrations.base import hmac_sha256_hex
+from integrations.models import Token, WebhookEvent, WebhookStatus
+from integrations.providers.fake import constants
+from integrations.services.oauth import token_refresh
+from integrations.services.webhooks import webhook_event_process
+from tests.factories import IntegrationFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL for real row locks (set DATABASE_URL)")
+
+
+def run_in_threads(n, target):
+    barrier = threading.Barrier(n)
+    results, errors = [None] * n, []
+
+    def worker(i):
+        try:
+            barrier.wait()
+            results[i] = target(i)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results, errors
+
+
+def test_same_event_delivered_three_times_concurrently_is_processed_once():
+    integration = IntegrationFactory()
+    body = b'{"id": "evt_race", "type": "candidate.created", "data": {"candidate_id": "c9"}}'
+    headers = {"X-Fake-Signature": "sha256=" + hmac_sha256_hex("whsec_test_secret", body)}
+    url = reverse("integrations:webhook", args=["fake", integration.public_id])
+
+    statuses, errors = run_in_threads(3, lambda i: Client().post(url, data=body, content_type="application/json",
+                                                                 headers=headers).status_code)
+    assert not errors and statuses == [200, 200, 200]
+    events = list(WebhookEvent.objects.filter(integration=integration))
+    assert sorted(e.status for e in events) == [WebhookStatus.DUPLICATE, WebhookStatus.DUPLICATE, WebhookStatus.VERIFIED]
+
+    # Three workers race to process every stored row: the handler runs once.
+    ids = [e.pk for e in events]
+    _, errors = run_in_threads(3, lambda i: [webhook_event_process(event_id=pk) for pk in ids])
+    assert not errors
+    assert integration.activity.filter(kind="candidate.created").count() == 1
+
+
+def test_token_refresh_raced_by_twenty_threads_calls_the_token_endpoint_once():
+    integration = IntegrationFactory(auth_kind="oauth2", credentials={"client_id": "cid", "client_secret": "cs"})
+    Token.objects.create(integration=integration, access_token="expired-at", refresh_token="rt-0",
+                         scopes_requested=list(constants.SCOPES), scopes_granted=list(constants.SCOPES))
+    calls = []
+
+    def token_endpoint(request):
+        calls.append(request.body)
+        return 200, {}, '{"access_token": "fresh-at", "refresh_token": "rt-1", "expires_in": 3600, "token_type": "Bearer"}'
+
+    with responses.RequestsMock() as rsps:
+        rsps.add_callback("POST", constants.TOKEN_URL, callback=token_endpoint)
+        # Each thread saw a 401 with the old token and asks for a refresh.
+        results, errors = run_in_threads(20, lambda i: token_refresh(integration_id=integration.pk,
+                                                                     seen_access_token="expired-at").access_token)
+    assert not errors, errors
+    assert len(calls) == 1
+    assert set(results) == {"fresh-at"}
+    token = Token.objects.get(integration=integration)
+    assert token.refresh_token == "rt-1" and token.refresh_count == 1
