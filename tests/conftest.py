@@ -20,6 +20,13 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
                  "--disable-dev-shm-usage"]
 
 
+@pytest.fixture(autouse=True)
+def _dev_mailbox_email(settings):
+    """pytest-django switches email to locmem; keep the dev mailbox (it also fills mail.outbox)
+    so browser tests can open invitations at /dev/mailbox/ as a newcomer would."""
+    settings.EMAIL_BACKEND = "jobcannon.core.mail.DatabaseEmailBackend"
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

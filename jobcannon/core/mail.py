@@ -23,4 +23,9 @@ class DatabaseEmailBackend(BaseEmailBackend):
                 body_text=str(message.body),
                 body_html=html,
             )
+        # Under the test runner, also fill django.core.mail.outbox so `mailoutbox` assertions work.
+        from django.core import mail
+
+        if hasattr(mail, "outbox"):
+            mail.outbox.extend(email_messages)
         return len(email_messages)
