@@ -53,7 +53,10 @@ def install_chromium() -> None:
         return
     prefix = [] if os.geteuid() == 0 else ["sudo"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    if sh(*prefix, "apt-get", "install", "-y", "-q", "chromium", "chromium-driver", env=env, check=False) != 0:
+    if (
+        sh(*prefix, "apt-get", "install", "-y", "-q", "chromium", "chromium-driver", env=env, check=False)
+        != 0
+    ):
         sh(*prefix, "apt-get", "update", "-q", env=env)
         sh(*prefix, "apt-get", "install", "-y", "-q", "chromium", "chromium-driver", env=env)
 
@@ -73,19 +76,29 @@ def manage(*args: str, env: dict[str, str]) -> None:
 def run() -> None:
     install(dev=False)
     port = os.environ.get("PORT", "8000")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "jobcannon.settings.local")}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "jobcannon.settings.local"),
+    }
     env.setdefault("JOBCANNON_BASE_URL", f"http://127.0.0.1:{port}")
     manage("migrate", "--noinput", env=env)
     manage("createcachetable", env=env)
     manage("setup_schedules", env=env)
     manage("demo_seed", env=env)
     procs = [
-        subprocess.Popen([str(PY), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=ROOT, env=env,
-                         start_new_session=True),
+        subprocess.Popen(
+            [str(PY), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        ),
         subprocess.Popen([str(PY), "manage.py", "qcluster"], cwd=ROOT, env=env, start_new_session=True),
     ]
-    print(f"\n  JobCannon is running at {env['JOBCANNON_BASE_URL']}/\n"
-          "  Sign in as demo@example.com / jobcannon-demo  (Ctrl-C stops the server and the worker)\n", flush=True)
+    print(
+        f"\n  JobCannon is running at {env['JOBCANNON_BASE_URL']}/\n"
+        "  Sign in as demo@example.com / jobcannon-demo  (Ctrl-C stops the server and the worker)\n",
+        flush=True,
+    )
     try:
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
@@ -115,8 +128,13 @@ def test(extra: list[str]) -> None:
     sh(*pytest, env=base)
     if answers(PG) and answers(REDIS):
         print("\n== suite on PostgreSQL + Redis ==", flush=True)
-        env = {**base, "DATABASE_URL": os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jobcannon"),
-               "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")}
+        env = {
+            **base,
+            "DATABASE_URL": os.environ.get(
+                "TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jobcannon"
+            ),
+            "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+        }
         sh(*pytest, env=env)
     else:
         print("\n(PostgreSQL or Redis not answering on 127.0.0.1: skipped the production-shape run)")
@@ -127,10 +145,21 @@ def test(extra: list[str]) -> None:
         print("\n== mypy ==", flush=True)
         sh(PY, "-m", "mypy", "jobcannon", "integrations", "assessments")
         print("\n== check --deploy (production settings) ==", flush=True)
-        sh(PY, "manage.py", "check", "--deploy", "--fail-level", "WARNING",
-           env={**base, "DJANGO_SETTINGS_MODULE": "jobcannon.settings.production",
-                "DJANGO_SECRET_KEY": "ci-" + "x7Gq2" * 12, "FIELD_ENCRYPTION_KEYS": "z7Jm4yYc3o3mH2Cw2bXoE9fQ1vQ0bqv2Gm3xkzv0n7U=",
-                "DJANGO_ALLOWED_HOSTS": "jobcannon.example.com"})
+        sh(
+            PY,
+            "manage.py",
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            env={
+                **base,
+                "DJANGO_SETTINGS_MODULE": "jobcannon.settings.production",
+                "DJANGO_SECRET_KEY": "ci-" + "x7Gq2" * 12,
+                "FIELD_ENCRYPTION_KEYS": "z7Jm4yYc3o3mH2Cw2bXoE9fQ1vQ0bqv2Gm3xkzv0n7U=",
+                "DJANGO_ALLOWED_HOSTS": "jobcannon.example.com",
+            },
+        )
 
 
 def main() -> None:

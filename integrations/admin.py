@@ -15,7 +15,16 @@ from integrations.services.webhooks import webhook_event_reprocess
 
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
-    list_display = ["id", "workspace", "provider", "environment", "region", "status", "auth_kind", "created_at"]
+    list_display = [
+        "id",
+        "workspace",
+        "provider",
+        "environment",
+        "region",
+        "status",
+        "auth_kind",
+        "created_at",
+    ]
     list_filter = ["provider", "environment", "status", "auth_kind"]
     search_fields = ["workspace__name", "public_id", "status_reason"]
     # Secrets are never shown: the encrypted columns are excluded from the form.
@@ -32,13 +41,28 @@ class IntegrationAdmin(admin.ModelAdmin):
 class TokenAdmin(admin.ModelAdmin):
     list_display = ["integration", "token_type", "access_expires_at", "refresh_issued_at", "refresh_count"]
     exclude = ["access_token", "refresh_token"]
-    readonly_fields = ["scopes_requested", "scopes_granted", "access_expires_at", "refresh_expires_at", "refresh_issued_at"]
+    readonly_fields = [
+        "scopes_requested",
+        "scopes_granted",
+        "access_expires_at",
+        "refresh_expires_at",
+        "refresh_issued_at",
+    ]
     search_fields = ["integration__workspace__name"]
 
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(admin.ModelAdmin):
-    list_display = ["id", "received_at", "provider", "integration", "event_type", "status", "attempts", "short_reason"]
+    list_display = [
+        "id",
+        "received_at",
+        "provider",
+        "integration",
+        "event_type",
+        "status",
+        "attempts",
+        "short_reason",
+    ]
     list_filter = ["provider", "status", "verified", "signature_scheme"]
     search_fields = ["external_id", "event_type", "rejection_reason", "error"]
     date_hierarchy = "received_at"
@@ -66,7 +90,17 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
 @admin.register(OutboundCall)
 class OutboundCallAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "provider", "integration", "method", "path", "status_code", "duration_ms", "attempt", "error_class"]
+    list_display = [
+        "created_at",
+        "provider",
+        "integration",
+        "method",
+        "path",
+        "status_code",
+        "duration_ms",
+        "attempt",
+        "error_class",
+    ]
     list_filter = ["provider", "status_code", "error_class"]
     search_fields = ["path", "vendor_request_id", "error_message"]
     readonly_fields = [f.name for f in OutboundCall._meta.fields]

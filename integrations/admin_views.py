@@ -16,13 +16,19 @@ class ProviderLogsView(View):
         prov = get_provider(provider)
         status = request.GET.get("status", "")
         q = request.GET.get("q", "").strip()
-        events = WebhookEvent.objects.filter(provider=provider).select_related("integration__workspace").defer("body", "traceback")
+        events = (
+            WebhookEvent.objects.filter(provider=provider)
+            .select_related("integration__workspace")
+            .defer("body", "traceback")
+        )
         if status:
             events = events.filter(status=status)
         if q:
             from django.db.models import Q
 
-            events = events.filter(Q(event_type__icontains=q) | Q(external_id__icontains=q) | Q(rejection_reason__icontains=q))
+            events = events.filter(
+                Q(event_type__icontains=q) | Q(external_id__icontains=q) | Q(rejection_reason__icontains=q)
+            )
         page = Paginator(events, 50).get_page(request.GET.get("page"))
         calls = OutboundCall.objects.filter(provider=provider).select_related("integration__workspace")[:50]
         context = {

@@ -38,8 +38,16 @@ class ATSError(ApplicationError):
     status = 502
     retryable = False
 
-    def __init__(self, message: str, *, status_code: int | None = None, vendor_code: str = "",
-                 request_id: str = "", retry_after: float | None = None, details: Any = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        vendor_code: str = "",
+        request_id: str = "",
+        retry_after: float | None = None,
+        details: Any = None,
+    ):
         super().__init__(message, details=details)
         self.status_code = status_code
         self.vendor_code = vendor_code
@@ -213,7 +221,9 @@ class BaseClient:
     user_agent = "JobCannon-Integrations/1.0 (+https://jobcannon.example.com)"
     request_id_header = ""
 
-    def __init__(self, integration: Integration, provider: ATSProvider, *, session: requests.Session | None = None):
+    def __init__(
+        self, integration: Integration, provider: ATSProvider, *, session: requests.Session | None = None
+    ):
         self.integration = integration
         self.provider = provider
         self.session = session or requests.Session()
@@ -232,18 +242,25 @@ class BaseClient:
             return None
         message, vendor_code = self.error_message(response)
         retry_after = _parse_retry_after(response.headers.get("Retry-After"))
-        kw: dict[str, Any] = {"status_code": status, "vendor_code": vendor_code,
-                              "request_id": self.vendor_request_id(response)}
+        kw: dict[str, Any] = {
+            "status_code": status,
+            "vendor_code": vendor_code,
+            "request_id": self.vendor_request_id(response),
+        }
         if status == 401:
             return ATSAuthError(message or "The ATS rejected our credentials (401).", **kw)
         if status == 403:
-            return ATSPermissionError(message or "The ATS refused this call (403): a permission or scope is missing.", **kw)
+            return ATSPermissionError(
+                message or "The ATS refused this call (403): a permission or scope is missing.", **kw
+            )
         if status == 404:
             return ATSNotFound(message or "The ATS says the record does not exist (404).", **kw)
         if status == 409:
             return ATSConflict(message or "The ATS reported a conflict (409).", **kw)
         if status == 429:
-            return ATSRateLimited(message or "The ATS is rate limiting us (429).", retry_after=retry_after, **kw)
+            return ATSRateLimited(
+                message or "The ATS is rate limiting us (429).", retry_after=retry_after, **kw
+            )
         if status >= 500:
             return ATSServerError(message or f"The ATS failed ({status}).", retry_after=retry_after, **kw)
         return ATSValidationError(message or f"The ATS rejected the request ({status}).", **kw)
@@ -255,34 +272,59 @@ class BaseClient:
             return "", ""
         if isinstance(body, dict):
             msg = body.get("message") or body.get("error_description") or body.get("error") or ""
-            return (str(msg) if not isinstance(msg, dict) else str(msg.get("message", ""))), str(body.get("code", ""))
+            return (str(msg) if not isinstance(msg, dict) else str(msg.get("message", ""))), str(
+                body.get("code", "")
+            )
         return "", ""
 
     def vendor_request_id(self, response: requests.Response) -> str:
         return response.headers.get(self.request_id_header, "") if self.request_id_header else ""
 
-    def request(self, method: str, path: str, *, operation: str = "", attempt: int = 1,
-                json: Any = None, params: Mapping[str, Any] | None = None,
-                data: Any = None, headers: Mapping[str, str] | None = None) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str = "",
+        attempt: int = 1,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> requests.Response:
         from integrations.models import OutboundCall
         from integrations.services.ratelimit import rate_limit_acquire
 
         rate_limit_acquire(integration=self.integration, provider=self.provider)
         url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
         started = time.monotonic()
-        call = OutboundCall(integration=self.integration, provider=self.provider.key, method=method.upper(),
-                            path=_path_only(url), operation=operation or path, attempt=attempt)
+        call = OutboundCall(
+            integration=self.integration,
+            provider=self.provider.key,
+            method=method.upper(),
+            path=_path_only(url),
+            operation=operation or path,
+            attempt=attempt,
+        )
         try:
             response = self.session.request(
-                method, url, json=json, params=params, data=data, headers=dict(headers or {}),
-                auth=self.auth(), timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+                method,
+                url,
+                json=json,
+                params=params,
+                data=data,
+                headers=dict(headers or {}),
+                auth=self.auth(),
+                timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
             )
         except requests.ConnectTimeout as exc:
             error: ATSError = ATSNetworkError(f"Could not connect to the ATS: {exc.__class__.__name__}")
             self._log(call, started, None, error)
             raise error from exc
         except requests.Timeout as exc:
-            error = ATSAmbiguousError("The ATS did not answer in time; the call may or may not have been applied.")
+            error = ATSAmbiguousError(
+                "The ATS did not answer in time; the call may or may not have been applied."
+            )
             self._log(call, started, None, error)
             raise error from exc
         except requests.RequestException as exc:
@@ -306,9 +348,17 @@ class BaseClient:
             if error.request_id and not call.vendor_request_id:
                 call.vendor_request_id = error.request_id[:120]
         call.save()
-        logger.info("ats.call", extra={"provider": call.provider, "integration": call.integration_id,
-                                       "path": call.path, "status": call.status_code, "ms": call.duration_ms,
-                                       "error_class": call.error_class})
+        logger.info(
+            "ats.call",
+            extra={
+                "provider": call.provider,
+                "integration": call.integration_id,
+                "path": call.path,
+                "status": call.status_code,
+                "ms": call.duration_ms,
+                "error_class": call.error_class,
+            },
+        )
 
 
 def _path_only(url: str) -> str:
@@ -383,15 +433,20 @@ class ATSProvider:
         return description or error
 
     # -- webhooks in --
-    def verify_webhook(self, integration: Integration, request: InboundRequest, secrets: list[str]) -> Verification:
+    def verify_webhook(
+        self, integration: Integration, request: InboundRequest, secrets: list[str]
+    ) -> Verification:
         raise NotImplementedError
 
     def parse_webhook(self, request: InboundRequest) -> ParsedWebhook:
         """event type and the vendor's event id (dedupe key). Raise ValueError on a malformed body."""
         raise NotImplementedError
 
-    def webhook_response(self, request: InboundRequest, parsed: ParsedWebhook | None) -> tuple[int, dict[str, Any]] | None:
-        """Override to answer a handshake or ping synchronously (e.g. echo X-Hook-Secret)."""
+    def webhook_response(
+        self, request: InboundRequest, parsed: ParsedWebhook | None
+    ) -> tuple[int, dict[str, Any]] | tuple[int, dict[str, Any], dict[str, str]] | None:
+        """Override to answer a handshake or ping synchronously: (status, JSON body) or
+        (status, JSON body, response headers), e.g. SmartRecruiters' X-Hook-Secret echo."""
         return None
 
     # -- write-back --
@@ -427,7 +482,9 @@ class ATSProvider:
         """A sandbox integration may point at the built-in simulator (provider_settings["use_simulator"])."""
         from django.conf import settings
 
-        return bool(settings.ATS_SIMULATORS_ENABLED and (integration.provider_settings or {}).get("use_simulator"))
+        return bool(
+            settings.ATS_SIMULATORS_ENABLED and (integration.provider_settings or {}).get("use_simulator")
+        )
 
     def simulator_base_url(self) -> str:
         from django.conf import settings

@@ -35,12 +35,20 @@ class AuthKind(models.TextChoices):
 
 
 class Integration(TimeStampedModel):
-    workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="integrations")
+    workspace = models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.CASCADE, related_name="integrations"
+    )
     provider = models.CharField(max_length=40, db_index=True)
     environment = models.CharField(max_length=12, choices=Environment.choices, default=Environment.SANDBOX)
-    region = models.CharField(max_length=4, blank=True, default="", help_text="Data region where the ATS has one (us/eu)")
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False, help_text="Used in webhook URLs")
-    status = models.CharField(max_length=20, choices=IntegrationStatus.choices, default=IntegrationStatus.PENDING)
+    region = models.CharField(
+        max_length=4, blank=True, default="", help_text="Data region where the ATS has one (us/eu)"
+    )
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, help_text="Used in webhook URLs"
+    )
+    status = models.CharField(
+        max_length=20, choices=IntegrationStatus.choices, default=IntegrationStatus.PENDING
+    )
     status_reason = models.TextField(blank=True, default="")
     status_changed_at = models.DateTimeField(default=timezone.now)
     auth_kind = models.CharField(max_length=10, choices=AuthKind.choices, default=AuthKind.API_KEY)
@@ -51,11 +59,15 @@ class Integration(TimeStampedModel):
     # Non-secret, provider-specific settings (base URL override, registered webhook ids, stage rules...).
     provider_settings = models.JSONField(default=dict, blank=True)
     credentials_checked_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "provider", "environment"], name="uniq_integration_per_env")
+            models.UniqueConstraint(
+                fields=["workspace", "provider", "environment"], name="uniq_integration_per_env"
+            )
         ]
         ordering = ["provider", "environment"]
 
@@ -84,7 +96,9 @@ class Token(TimeStampedModel):
     token_type = models.CharField(max_length=20, default="Bearer")
     access_expires_at = models.DateTimeField(null=True, blank=True)
     refresh_expires_at = models.DateTimeField(null=True, blank=True)
-    refresh_issued_at = models.DateTimeField(null=True, blank=True, help_text="When the current refresh token was granted")
+    refresh_issued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the current refresh token was granted"
+    )
     scopes_requested = models.JSONField(default=list, blank=True)
     scopes_granted = models.JSONField(default=list, blank=True)
     refresh_count = models.PositiveIntegerField(default=0)
@@ -123,7 +137,9 @@ class WebhookEvent(models.Model):
     credential-bearing ones redacted."""
 
     provider = models.CharField(max_length=40, db_index=True)
-    integration = models.ForeignKey(Integration, null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_events")
+    integration = models.ForeignKey(
+        Integration, null=True, blank=True, on_delete=models.CASCADE, related_name="webhook_events"
+    )
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=500, blank=True, default="")
@@ -131,13 +147,17 @@ class WebhookEvent(models.Model):
     body = models.BinaryField()
     external_id = models.CharField(max_length=255, blank=True, default="", db_index=True)
     # Set only on the first accepted delivery of an event: the unique constraint is the dedupe.
-    dedupe_key = models.CharField(max_length=255, null=True, blank=True)
+    dedupe_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 - NULL = "not a dedupe candidate"
     event_type = models.CharField(max_length=120, blank=True, default="", db_index=True)
     signature_scheme = models.CharField(max_length=60, blank=True, default="")
     verified = models.BooleanField(default=False)
     rejection_reason = models.TextField(blank=True, default="")
-    status = models.CharField(max_length=20, choices=WebhookStatus.choices, default=WebhookStatus.RECEIVED, db_index=True)
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates")
+    status = models.CharField(
+        max_length=20, choices=WebhookStatus.choices, default=WebhookStatus.RECEIVED, db_index=True
+    )
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
@@ -148,9 +168,14 @@ class WebhookEvent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["integration", "dedupe_key"], name="uniq_webhook_event_per_integration")
+            models.UniqueConstraint(
+                fields=["integration", "dedupe_key"], name="uniq_webhook_event_per_integration"
+            )
         ]
-        indexes = [models.Index(fields=["integration", "-received_at"]), models.Index(fields=["status", "received_at"])]
+        indexes = [
+            models.Index(fields=["integration", "-received_at"]),
+            models.Index(fields=["status", "received_at"]),
+        ]
         ordering = ["-received_at", "-id"]
 
     def __str__(self) -> str:
@@ -181,6 +206,9 @@ class OutboundCall(models.Model):
         indexes = [models.Index(fields=["integration", "-created_at"])]
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} → {self.status_code or self.error_class}"
+
 
 class ActivityLevel(models.TextChoices):
     INFO = "info", "Info"
@@ -203,6 +231,9 @@ class IntegrationActivity(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["integration", "-created_at"])]
 
+    def __str__(self) -> str:
+        return f"[{self.level}] {self.kind}: {self.message[:60]}"
+
 
 class SimulatorObject(models.Model):
     """State of the built-in ATS simulators (dev and tests only), in the database so the web
@@ -216,8 +247,13 @@ class SimulatorObject(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["provider", "kind", "key"], name="uniq_simulator_object")]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "kind", "key"], name="uniq_simulator_object")
+        ]
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.kind} {self.key}"
 
 
 class WritebackStatus(models.TextChoices):
@@ -242,7 +278,9 @@ class WritebackMessage(TimeStampedModel):
     kind = models.CharField(max_length=60, help_text="Provider-defined, e.g. assessment.update:completed")
     event = models.CharField(max_length=30)
     idempotency_key = models.CharField(max_length=200, unique=True)
-    status = models.CharField(max_length=14, choices=WritebackStatus.choices, default=WritebackStatus.PENDING, db_index=True)
+    status = models.CharField(
+        max_length=14, choices=WritebackStatus.choices, default=WritebackStatus.PENDING, db_index=True
+    )
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
@@ -254,3 +292,6 @@ class WritebackMessage(TimeStampedModel):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["integration", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for run {self.run_id} ({self.status})"

@@ -7,9 +7,11 @@ from integrations.models import Integration, IntegrationActivity, OutboundCall, 
 
 
 def integration_list_for_workspace(*, workspace) -> QuerySet[Integration]:
-    return (Integration.objects.filter(workspace=workspace)
-            .annotate(last_webhook_at=Max("webhook_events__received_at"))
-            .order_by("provider", "environment"))
+    return (
+        Integration.objects.filter(workspace=workspace)
+        .annotate(last_webhook_at=Max("webhook_events__received_at"))
+        .order_by("provider", "environment")
+    )
 
 
 def integration_get_for_workspace(*, workspace, pk: int) -> Integration:
@@ -20,15 +22,21 @@ def integration_get_for_workspace(*, workspace, pk: int) -> Integration:
 
 
 def integration_get_by_public_id(*, provider: str, public_id) -> Integration | None:
-    return Integration.objects.filter(provider=provider, public_id=public_id).select_related("workspace").first()
+    return (
+        Integration.objects.filter(provider=provider, public_id=public_id).select_related("workspace").first()
+    )
 
 
-def webhook_event_list_for_integration(*, integration: Integration, status: str = "", q: str = "") -> QuerySet[WebhookEvent]:
+def webhook_event_list_for_integration(
+    *, integration: Integration, status: str = "", q: str = ""
+) -> QuerySet[WebhookEvent]:
     qs = WebhookEvent.objects.filter(integration=integration).defer("body", "traceback")
     if status:
         qs = qs.filter(status=status)
     if q:
-        qs = qs.filter(Q(event_type__icontains=q) | Q(external_id__icontains=q) | Q(rejection_reason__icontains=q))
+        qs = qs.filter(
+            Q(event_type__icontains=q) | Q(external_id__icontains=q) | Q(rejection_reason__icontains=q)
+        )
     return qs
 
 

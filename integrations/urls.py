@@ -1,14 +1,13 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
-from integrations import views
 import integrations.converters  # noqa: F401  (registers <provider:...>)
+from integrations import views
 from integrations.registry import get_providers
-
 
 app_name = "integrations"
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("webhooks/<provider:provider>/<str:public_id>/", views.WebhookReceiveView.as_view(), name="webhook"),
     # The seeds' paths: https://api.jobcannon.io/<provider>/webhooks and /<provider>/oauth-callback.
     path("<provider:provider>/webhooks", views.WebhookReceiveView.as_view(), name="webhook-seed"),
@@ -25,8 +24,25 @@ urlpatterns = [
 # production, the built-in simulators (/sim/<key>/...). Adding a provider adds no line here.
 for _provider in get_providers().values():
     if _provider.urls():
-        urlpatterns.append(path(f"partners/{_provider.key}/", include((_provider.urls(), _provider.key), namespace=f"partner-{_provider.key}")))
+        urlpatterns.append(
+            path(
+                f"partners/{_provider.key}/",
+                include((_provider.urls(), _provider.key), namespace=f"partner-{_provider.key}"),
+            )
+        )
     if _provider.integration_urls():
-        urlpatterns.append(path(f"integrations/<int:integration_pk>/{_provider.key}/", include((_provider.integration_urls(), _provider.key), namespace=f"integration-{_provider.key}")))
+        urlpatterns.append(
+            path(
+                f"integrations/<int:integration_pk>/{_provider.key}/",
+                include(
+                    (_provider.integration_urls(), _provider.key), namespace=f"integration-{_provider.key}"
+                ),
+            )
+        )
     if settings.ATS_SIMULATORS_ENABLED and _provider.simulator_urls():
-        urlpatterns.append(path(f"sim/{_provider.key}/", include((_provider.simulator_urls(), _provider.key), namespace=f"sim-{_provider.key}")))
+        urlpatterns.append(
+            path(
+                f"sim/{_provider.key}/",
+                include((_provider.simulator_urls(), _provider.key), namespace=f"sim-{_provider.key}"),
+            )
+        )

@@ -46,16 +46,27 @@ class WebhookReceiveView(View):
             return JsonResponse(error_body("payload_too_large", "Webhook body exceeds 1 MiB."), status=413)
         headers = {k: v for k, v in request.headers.items()}
         result = webhook_event_receive(
-            provider_key=provider, integration_public_id=public_id, body=body, headers=headers,
-            query=request.GET.dict(), remote_addr=request.META.get("REMOTE_ADDR"), path=request.path,
+            provider_key=provider,
+            integration_public_id=public_id,
+            body=body,
+            headers=headers,
+            query=request.GET.dict(),
+            remote_addr=request.META.get("REMOTE_ADDR"),
+            path=request.path,
         )
-        return JsonResponse(result.body, status=result.status_code)
+        response = JsonResponse(result.body, status=result.status_code)
+        for name, value in result.headers.items():
+            response[name] = value
+        return response
 
 
 class IntegrationListView(WorkspaceMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "integrations/list.html",
-                      {"integrations": integration_list_for_workspace(workspace=self.workspace)})
+        return render(
+            request,
+            "integrations/list.html",
+            {"integrations": integration_list_for_workspace(workspace=self.workspace)},
+        )
 
 
 class IntegrationConnectView(WorkspaceMixin, View):
@@ -73,8 +84,13 @@ class IntegrationConnectView(WorkspaceMixin, View):
         creds = {k: data[k] for k in ("client_id", "client_secret") if data.get(k)}
         try:
             integration = integration_create(
-                workspace=self.workspace, provider=data["provider"], environment=data["environment"],
-                auth_kind=data["auth_kind"], region=data.get("region", ""), created_by=request.user, credentials=creds,
+                workspace=self.workspace,
+                provider=data["provider"],
+                environment=data["environment"],
+                auth_kind=data["auth_kind"],
+                region=data.get("region", ""),
+                created_by=request.user,
+                credentials=creds,
             )
         except ApplicationError as exc:
             form.add_error(None, exc.message)
@@ -102,7 +118,9 @@ class IntegrationDetailView(WorkspaceMixin, View):
             "calls": outbound_call_list_for_integration(integration=integration)[:20],
             "activity": activity_list_for_integration(integration=integration)[:20],
             "counts": webhook_event_counts(integration=integration),
-            "token": getattr(integration, "token", None) if integration.auth_kind == AuthKind.OAUTH2 else None,
+            "token": getattr(integration, "token", None)
+            if integration.auth_kind == AuthKind.OAUTH2
+            else None,
             "api_key_form": ApiKeyForm(),
             "new_secret": request.session.pop(f"new_secret_{integration.pk}", None),
             **provider.detail_context(integration),
@@ -119,24 +137,39 @@ class IntegrationActionView(WorkspaceMixin, View):
         integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
         if action == "test":
             ok = integration_credentials_check(integration=integration)
-            (messages.success if ok else messages.error)(request, "Credentials valid." if ok else integration.status_reason)
+            (messages.success if ok else messages.error)(
+                request, "Credentials valid." if ok else integration.status_reason
+            )
         elif action == "reauthorize":
             try:
-                return redirect(oauth_start(integration=integration, user=request.user, session=request.session))
+                return redirect(
+                    oauth_start(integration=integration, user=request.user, session=request.session)
+                )
             except ApplicationError as exc:
                 messages.error(request, exc.message)
         elif action == "api-key":
             form = ApiKeyForm(request.POST)
             if form.is_valid():
-                ok = integration_connect_api_key(integration=integration, api_key=form.cleaned_data["api_key"])
-                (messages.success if ok else messages.error)(request, "API key saved and valid." if ok else integration.status_reason)
+                ok = integration_connect_api_key(
+                    integration=integration, api_key=form.cleaned_data["api_key"]
+                )
+                (messages.success if ok else messages.error)(
+                    request, "API key saved and valid." if ok else integration.status_reason
+                )
             else:
                 messages.error(request, "Enter the API key.")
         elif action == "rotate-secret":
             request.session[f"new_secret_{integration.pk}"] = webhook_secret_rotate(integration=integration)
-            messages.success(request, "New webhook secret created; the previous one keeps working until you retire it.")
+            messages.success(
+                request, "New webhook secret created; the previous one keeps working until you retire it."
+            )
         else:
-            return render(request, "error.html", {"title": "Unknown action", "message": f"No action {action!r}."}, status=404)
+            return render(
+                request,
+                "error.html",
+                {"title": "Unknown action", "message": f"No action {action!r}."},
+                status=404,
+            )
         return redirect("integrations:detail", pk=integration.pk)
 
 
@@ -146,13 +179,21 @@ class OAuthCallbackView(View):
     def get(self, request: HttpRequest, provider: str) -> HttpResponse:
         get_provider(provider)
         try:
-            integration = oauth_callback(provider_key=provider, params=request.GET.dict(), session=request.session,
-                                         user=request.user)
+            integration = oauth_callback(
+                provider_key=provider, params=request.GET.dict(), session=request.session, user=request.user
+            )
         except OAuthFlowError as exc:
-            return render(request, "integrations/oauth_error.html", {
-                "provider": get_provider(provider), "message": exc.message, "code": exc.code,
-                "redirect_uri": redirect_uri_for(provider),
-            }, status=400)
+            return render(
+                request,
+                "integrations/oauth_error.html",
+                {
+                    "provider": get_provider(provider),
+                    "message": exc.message,
+                    "code": exc.code,
+                    "redirect_uri": redirect_uri_for(provider),
+                },
+                status=400,
+            )
         messages.success(request, f"{integration.provider_obj.name} authorized.")
         return redirect("integrations:detail", pk=integration.pk)
 

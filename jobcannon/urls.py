@@ -8,15 +8,31 @@ from jobcannon.core import views as core_views
 
 urlpatterns = [
     # Staff integration logs (seed: /admin/integrations/<provider>/logs), before the admin catch-all.
-    path("admin/integrations/<provider:provider>/logs", admin.site.admin_view(admin_views.ProviderLogsView.as_view()),
-         name="admin-integration-logs"),
-    path("admin/integrations/<provider:provider>/logs/", admin.site.admin_view(admin_views.ProviderLogsView.as_view())),
-    path("admin/integrations/<provider:provider>/", admin.site.admin_view(admin_views.ProviderLogsRedirectView.as_view())),
-    path("admin/integrations/<provider:provider>", admin.site.admin_view(admin_views.ProviderLogsRedirectView.as_view())),
+    path(
+        "admin/integrations/<provider:provider>/logs",
+        admin.site.admin_view(admin_views.ProviderLogsView.as_view()),
+        name="admin-integration-logs",
+    ),
+    path(
+        "admin/integrations/<provider:provider>/logs/",
+        admin.site.admin_view(admin_views.ProviderLogsView.as_view()),
+    ),
+    path(
+        "admin/integrations/<provider:provider>/",
+        admin.site.admin_view(admin_views.ProviderLogsRedirectView.as_view()),
+    ),
+    path(
+        "admin/integrations/<provider:provider>",
+        admin.site.admin_view(admin_views.ProviderLogsRedirectView.as_view()),
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[]), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[]),
+        name="api-docs",
+    ),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("dev/mailbox/", core_views.DevMailboxView.as_view(), name="dev-mailbox"),
@@ -30,4 +46,3 @@ handler400 = "jobcannon.core.views.bad_request"
 handler403 = "jobcannon.core.views.permission_denied"
 handler404 = "jobcannon.core.views.page_not_found"
 handler500 = "jobcannon.core.views.server_error"
-

@@ -15,9 +15,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from tests.factories import IntegrationFactory, MembershipFactory, UserFactory, WorkspaceFactory  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -69,12 +77,17 @@ def _forward_to_django(request):
 
     parts = urlsplit(request.url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    headers = {k: v for k, v in request.headers.items() if k.lower() not in {"content-length", "host", "content-type"}}
+    headers = {
+        k: v
+        for k, v in request.headers.items()
+        if k.lower() not in {"content-length", "host", "content-type"}
+    }
     body = request.body or b""
     if isinstance(body, str):
         body = body.encode()
-    response = Client().generic(request.method, path, data=body,
-                                content_type=request.headers.get("Content-Type", ""), headers=headers)
+    response = Client().generic(
+        request.method, path, data=body, content_type=request.headers.get("Content-Type", ""), headers=headers
+    )
     return response.status_code, {k: v for k, v in response.headers.items()}, response.content
 
 

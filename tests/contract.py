@@ -18,7 +18,14 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from integrations.models import IntegrationStatus, Token, WebhookEvent, WebhookStatus, WritebackMessage, WritebackStatus
+from integrations.models import (
+    IntegrationStatus,
+    Token,
+    WebhookEvent,
+    WebhookStatus,
+    WritebackMessage,
+    WritebackStatus,
+)
 from integrations.registry import get_provider
 from integrations.services.webhooks import webhook_event_process
 from tests.factories import AssessmentRunFactory, IntegrationFactory
@@ -38,8 +45,11 @@ class ProviderContractTests:
         raise NotImplementedError
 
     def make_integration(self, **kwargs: Any):
-        defaults: dict[str, Any] = {"provider": self.provider_key, "status": IntegrationStatus.CONNECTED,
-                                    "webhook_secrets": [{"secret": self.test_secret, "created_at": "2026-01-01T00:00:00+00:00"}]}
+        defaults: dict[str, Any] = {
+            "provider": self.provider_key,
+            "status": IntegrationStatus.CONNECTED,
+            "webhook_secrets": [{"secret": self.test_secret, "created_at": "2026-01-01T00:00:00+00:00"}],
+        }
         defaults.update(kwargs)
         return IntegrationFactory(**defaults)
 
@@ -63,9 +73,15 @@ class ProviderContractTests:
         raise NotImplementedError
 
     def make_run(self, integration):
-        return AssessmentRunFactory(workspace=integration.workspace, integration=integration, provider=self.provider_key,
-                                    external_assessment_id="ext-assessment-1", external_candidate_id="ext-candidate-1",
-                                    external_application_id="ext-application-1", status="scored")
+        return AssessmentRunFactory(
+            workspace=integration.workspace,
+            integration=integration,
+            provider=self.provider_key,
+            external_assessment_id="ext-assessment-1",
+            external_candidate_id="ext-candidate-1",
+            external_application_id="ext-application-1",
+            status="scored",
+        )
 
     # ---- the contract ----
     def provider(self):
@@ -79,7 +95,9 @@ class ProviderContractTests:
     def test_every_handled_event_has_a_fixture(self):
         stems = {name.split("__")[0] for name in self.handled_fixture_names()}
         missing = [event for event in self.provider().event_handlers if event not in stems]
-        assert not missing, f"handled events without a fixture in tests/fixtures/{self.provider_key}/webhooks: {missing}"
+        assert not missing, (
+            f"handled events without a fixture in tests/fixtures/{self.provider_key}/webhooks: {missing}"
+        )
 
     @pytest.mark.django_db
     def test_webhook_with_wrong_secret_is_stored_rejected_with_reason(self, client):
@@ -130,10 +148,12 @@ class ProviderContractTests:
 
     @pytest.mark.django_db
     def test_webhook_signed_with_previous_secret_still_verifies_during_rotation(self, client):
-        integration = self.make_integration(webhook_secrets=[
-            {"secret": "whsec_new_secret_after_rotation", "created_at": "2026-02-01T00:00:00+00:00"},
-            {"secret": self.test_secret, "created_at": "2026-01-01T00:00:00+00:00"},
-        ])
+        integration = self.make_integration(
+            webhook_secrets=[
+                {"secret": "whsec_new_secret_after_rotation", "created_at": "2026-02-01T00:00:00+00:00"},
+                {"secret": self.test_secret, "created_at": "2026-01-01T00:00:00+00:00"},
+            ]
+        )
         body = self.fixture_body(self.sample_event)
         response = self.post_webhook(client, integration, body, self.sign(body, self.test_secret))
         assert 200 <= response.status_code < 300
@@ -143,13 +163,22 @@ class ProviderContractTests:
         integration = self.make_integration()
         self.prepare_processing(mocked_responses, integration, self.sample_event)
         body = self.fixture_body(self.sample_event)
-        statuses = [self.post_webhook(client, integration, body, self.sign(body, self.test_secret)).status_code for _ in range(3)]
+        statuses = [
+            self.post_webhook(client, integration, body, self.sign(body, self.test_secret)).status_code
+            for _ in range(3)
+        ]
         assert all(200 <= s < 300 for s in statuses)
         events = WebhookEvent.objects.filter(integration=integration).order_by("id")
-        assert [e.status for e in events] == [WebhookStatus.VERIFIED, WebhookStatus.DUPLICATE, WebhookStatus.DUPLICATE]
+        assert [e.status for e in events] == [
+            WebhookStatus.VERIFIED,
+            WebhookStatus.DUPLICATE,
+            WebhookStatus.DUPLICATE,
+        ]
         for e in events:
             webhook_event_process(event_id=e.pk)
-        assert WebhookEvent.objects.filter(integration=integration, status=WebhookStatus.PROCESSED).count() == 1
+        assert (
+            WebhookEvent.objects.filter(integration=integration, status=WebhookStatus.PROCESSED).count() == 1
+        )
 
     @pytest.mark.django_db
     def test_unknown_event_is_answered_and_marked_unsupported(self, client):
@@ -175,15 +204,23 @@ class ProviderContractTests:
                 continue
             webhook_event_process(event_id=event.pk)
             event.refresh_from_db()
-            assert event.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED), (name, event.status, event.error)
+            assert event.status in (WebhookStatus.PROCESSED, WebhookStatus.IGNORED), (
+                name,
+                event.status,
+                event.error,
+            )
 
     # ---- OAuth ----
     def oauth_supported(self) -> bool:
         return "oauth2" in self.provider().auth_kinds
 
     def oauth_integration(self, workspace):
-        return self.make_integration(workspace=workspace, auth_kind="oauth2", status=IntegrationStatus.PENDING,
-                                     credentials={"client_id": "client-123", "client_secret": "client-secret-xyz"})
+        return self.make_integration(
+            workspace=workspace,
+            auth_kind="oauth2",
+            status=IntegrationStatus.PENDING,
+            credentials={"client_id": "client-123", "client_secret": "client-secret-xyz"},
+        )
 
     def mock_after_authorization(self, mocked_responses, integration) -> None:
         """Mocks for what happens after tokens arrive (credential check, webhook registration)."""
@@ -210,8 +247,16 @@ class ProviderContractTests:
         if config.use_pkce:
             assert query["code_challenge_method"] == ["S256"]
         token_url = self.token_url(integration)
-        mocked_responses.post(token_url, json={"access_token": "at-1", "refresh_token": "rt-1", "expires_in": 3600,
-                                               "token_type": "Bearer", "scope": " ".join(config.scopes)})
+        mocked_responses.post(
+            token_url,
+            json={
+                "access_token": "at-1",
+                "refresh_token": "rt-1",
+                "expires_in": 3600,
+                "token_type": "Bearer",
+                "scope": " ".join(config.scopes),
+            },
+        )
         self.mock_after_authorization(mocked_responses, integration)
         callback = reverse("integrations:oauth-callback", args=[self.provider_key])
         response = client.get(callback, {"state": query["state"][0], "code": "code-abc"})
@@ -223,12 +268,21 @@ class ProviderContractTests:
         from django.db import connection
 
         with connection.cursor() as cursor:
-            cursor.execute("SELECT access_token, refresh_token FROM integrations_token WHERE id = %s", [token.pk])
+            cursor.execute(
+                "SELECT access_token, refresh_token FROM integrations_token WHERE id = %s", [token.pk]
+            )
             stored = cursor.fetchone()
         assert "at-1" not in stored[0] and "rt-1" not in stored[1], "tokens must be encrypted at rest"
         del raw
-        mocked_responses.post(token_url, json={"access_token": "at-2", "refresh_token": "rt-2", "expires_in": 3600,
-                                               "token_type": "Bearer"})
+        mocked_responses.post(
+            token_url,
+            json={
+                "access_token": "at-2",
+                "refresh_token": "rt-2",
+                "expires_in": 3600,
+                "token_type": "Bearer",
+            },
+        )
         refreshed = token_refresh(integration_id=integration.pk, force=True)
         assert refreshed.access_token == "at-2" and refreshed.refresh_token == "rt-2"
 
@@ -237,8 +291,9 @@ class ProviderContractTests:
         if not self.oauth_supported():
             pytest.skip("provider has no OAuth")
         client.force_login(user)
-        response = client.get(reverse("integrations:oauth-callback", args=[self.provider_key]),
-                              {"state": "forged", "code": "x"})
+        response = client.get(
+            reverse("integrations:oauth-callback", args=[self.provider_key]), {"state": "forged", "code": "x"}
+        )
         assert response.status_code == 400
         assert b"state" in response.content
 
@@ -248,8 +303,13 @@ class ProviderContractTests:
 
         integration = self.make_integration()
         run = self.make_run(integration)
-        message = WritebackMessage.objects.create(integration=integration, run=run, kind=self.writeback_kind(integration, run),
-                                                  event="completed", idempotency_key=f"contract-{status}")
+        message = WritebackMessage.objects.create(
+            integration=integration,
+            run=run,
+            kind=self.writeback_kind(integration, run),
+            event="completed",
+            idempotency_key=f"contract-{status}",
+        )
         self.prepare_writeback(mocked_responses, integration, run)
         method, url = self.writeback_endpoint(integration)
         mocked_responses.add(method, url, status=status, json=self.error_body(status), headers=headers or {})
@@ -285,7 +345,9 @@ class ProviderContractTests:
     def test_writeback_429_is_retried_after_retry_after(self, mocked_responses):
         from django.utils import timezone
 
-        message, integration = self._deliver_with_status(mocked_responses, 429, headers={"Retry-After": "120"})
+        message, integration = self._deliver_with_status(
+            mocked_responses, 429, headers={"Retry-After": "120"}
+        )
         assert message.status == WritebackStatus.RETRYING
         wait = (message.next_attempt_at - timezone.now()).total_seconds()
         assert 100 < wait <= 121

@@ -45,7 +45,9 @@ class IntegrationFactory(factory.django.DjangoModelFactory):
     auth_kind = "api_key"
     status = "connected"
     credentials = factory.LazyFunction(lambda: {"api_key": "test-api-key-0001"})
-    webhook_secrets = factory.LazyFunction(lambda: [{"secret": "whsec_test_secret", "created_at": timezone.now().isoformat()}])
+    webhook_secrets = factory.LazyFunction(
+        lambda: [{"secret": "whsec_test_secret", "created_at": timezone.now().isoformat()}]
+    )
 
 
 class AssessmentFactory(factory.django.DjangoModelFactory):

@@ -17,9 +17,17 @@ def webhook_secret_generate() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
 
-def integration_create(*, workspace, provider: str, environment: str = Environment.SANDBOX, auth_kind: str,
-                       region: str = "", created_by=None, credentials: dict[str, Any] | None = None,
-                       provider_settings: dict[str, Any] | None = None) -> Integration:
+def integration_create(
+    *,
+    workspace,
+    provider: str,
+    environment: str = Environment.SANDBOX,
+    auth_kind: str,
+    region: str = "",
+    created_by=None,
+    credentials: dict[str, Any] | None = None,
+    provider_settings: dict[str, Any] | None = None,
+) -> Integration:
     prov = get_provider(provider)
     if auth_kind not in prov.auth_kinds:
         raise ValidationFailed(f"{prov.name} does not support {auth_kind} authentication.")
@@ -28,9 +36,17 @@ def integration_create(*, workspace, provider: str, environment: str = Environme
     try:
         with transaction.atomic():
             return Integration.objects.create(
-                workspace=workspace, provider=provider, environment=environment, auth_kind=auth_kind, region=region,
-                created_by=created_by, credentials=credentials or {}, provider_settings=provider_settings or {},
-                webhook_secrets=[{"secret": webhook_secret_generate(), "created_at": timezone.now().isoformat()}],
+                workspace=workspace,
+                provider=provider,
+                environment=environment,
+                auth_kind=auth_kind,
+                region=region,
+                created_by=created_by,
+                credentials=credentials or {},
+                provider_settings=provider_settings or {},
+                webhook_secrets=[
+                    {"secret": webhook_secret_generate(), "created_at": timezone.now().isoformat()}
+                ],
             )
     except IntegrityError:
         raise Conflict(f"This workspace already has a {prov.name} {environment} integration.")
@@ -45,14 +61,20 @@ def integration_set_status(*, integration: Integration, status: str, reason: str
     integration.status_changed_at = timezone.now()
     integration.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
     level = ActivityLevel.ERROR if status == IntegrationStatus.NEEDS_REAUTH else ActivityLevel.INFO
-    activity_log(integration=integration, kind="status.changed", level=level,
-                 message=f"Status {previous} → {status}" + (f": {reason}" if reason else ""),
-                 data={"from": previous, "to": status})
+    activity_log(
+        integration=integration,
+        kind="status.changed",
+        level=level,
+        message=f"Status {previous} → {status}" + (f": {reason}" if reason else ""),
+        data={"from": previous, "to": status},
+    )
     return integration
 
 
 def integration_mark_needs_reauth(*, integration: Integration, reason: str) -> Integration:
-    return integration_set_status(integration=integration, status=IntegrationStatus.NEEDS_REAUTH, reason=reason)
+    return integration_set_status(
+        integration=integration, status=IntegrationStatus.NEEDS_REAUTH, reason=reason
+    )
 
 
 def integration_credentials_check(*, integration: Integration) -> bool:
@@ -62,14 +84,30 @@ def integration_credentials_check(*, integration: Integration) -> bool:
     try:
         check = provider.validate_credentials(integration)
     except ATSError as exc:
-        integration_set_status(integration=integration, status=IntegrationStatus.NEEDS_REAUTH
-                               if integration.status != IntegrationStatus.PENDING else IntegrationStatus.PENDING,
-                               reason=exc.message)
-        activity_log(integration=integration, kind="credentials.invalid", level=ActivityLevel.ERROR, message=exc.message)
+        integration_set_status(
+            integration=integration,
+            status=IntegrationStatus.NEEDS_REAUTH
+            if integration.status != IntegrationStatus.PENDING
+            else IntegrationStatus.PENDING,
+            reason=exc.message,
+        )
+        activity_log(
+            integration=integration,
+            kind="credentials.invalid",
+            level=ActivityLevel.ERROR,
+            message=exc.message,
+        )
         return False
     if not check.ok:
-        integration_set_status(integration=integration, status=IntegrationStatus.PENDING, reason=check.message)
-        activity_log(integration=integration, kind="credentials.invalid", level=ActivityLevel.ERROR, message=check.message)
+        integration_set_status(
+            integration=integration, status=IntegrationStatus.PENDING, reason=check.message
+        )
+        activity_log(
+            integration=integration,
+            kind="credentials.invalid",
+            level=ActivityLevel.ERROR,
+            message=check.message,
+        )
         return False
     integration.credentials_checked_at = timezone.now()
     integration.save(update_fields=["credentials_checked_at", "updated_at"])
@@ -77,9 +115,14 @@ def integration_credentials_check(*, integration: Integration) -> bool:
     try:
         provider.on_connected(integration)
     except ATSError as exc:
-        integration_set_status(integration=integration, status=IntegrationStatus.PENDING,
-                               reason=f"Credentials are valid, but setup failed: {exc.message}")
-        activity_log(integration=integration, kind="setup.failed", level=ActivityLevel.ERROR, message=exc.message)
+        integration_set_status(
+            integration=integration,
+            status=IntegrationStatus.PENDING,
+            reason=f"Credentials are valid, but setup failed: {exc.message}",
+        )
+        activity_log(
+            integration=integration, kind="setup.failed", level=ActivityLevel.ERROR, message=exc.message
+        )
         return False
     integration_set_status(integration=integration, status=IntegrationStatus.CONNECTED)
     from integrations.services.writeback import writeback_resume_after_reauth
@@ -88,7 +131,9 @@ def integration_credentials_check(*, integration: Integration) -> bool:
     return True
 
 
-def integration_connect_api_key(*, integration: Integration, api_key: str, extra: dict[str, Any] | None = None) -> bool:
+def integration_connect_api_key(
+    *, integration: Integration, api_key: str, extra: dict[str, Any] | None = None
+) -> bool:
     api_key = api_key.strip()
     if not api_key:
         raise ValidationFailed("Enter the API key.")
@@ -113,9 +158,14 @@ def webhook_secret_rotate(*, integration: Integration, keep_previous: bool = Tru
 def webhook_secret_retire_old(*, integration: Integration) -> None:
     integration.webhook_secrets = (integration.webhook_secrets or [])[:1]
     integration.save(update_fields=["webhook_secrets", "updated_at"])
-    activity_log(integration=integration, kind="webhook_secret.retired", message="Previous webhook secret retired.")
+    activity_log(
+        integration=integration, kind="webhook_secret.retired", message="Previous webhook secret retired."
+    )
 
 
 def integration_disconnect(*, integration: Integration) -> Integration:
-    return integration_set_status(integration=integration, status=IntegrationStatus.DISCONNECTED,
-                                  reason="Disconnected by a workspace admin.")
+    return integration_set_status(
+        integration=integration,
+        status=IntegrationStatus.DISCONNECTED,
+        reason="Disconnected by a workspace admin.",
+    )

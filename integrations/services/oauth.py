@@ -51,7 +51,9 @@ def _client_credentials(integration: Integration) -> tuple[str, str]:
     client_id = creds.get("client_id") or defaults.get("client_id", "")
     client_secret = creds.get("client_secret") or defaults.get("client_secret", "")
     if not client_id:
-        raise OAuthFlowError("This integration has no OAuth client id: enter the Client ID and Client Secret the ATS generated.")
+        raise OAuthFlowError(
+            "This integration has no OAuth client id: enter the Client ID and Client Secret the ATS generated."
+        )
     return client_id, client_secret
 
 
@@ -81,11 +83,20 @@ def oauth_start(*, integration: Integration, user, session) -> str:
         params.update(code_challenge=challenge, code_challenge_method="S256")
     oauth = OAuth2Session(client_id, redirect_uri=redirect_uri, scope=list(config.scopes), state=state)
     url, _ = oauth.authorization_url(config.authorize_url, **params)
-    OAuthState.objects.create(integration=integration, state=state, code_verifier=verifier, redirect_uri=redirect_uri,
-                              user=user if getattr(user, "is_authenticated", False) else None)
+    OAuthState.objects.create(
+        integration=integration,
+        state=state,
+        code_verifier=verifier,
+        redirect_uri=redirect_uri,
+        user=user if getattr(user, "is_authenticated", False) else None,
+    )
     states = session.get(SESSION_KEY, [])
     session[SESSION_KEY] = [*states[-4:], state]
-    activity_log(integration=integration, kind="oauth.started", message="Authorization started: redirecting to the ATS consent page.")
+    activity_log(
+        integration=integration,
+        kind="oauth.started",
+        message="Authorization started: redirecting to the ATS consent page.",
+    )
     return url
 
 
@@ -106,7 +117,9 @@ def _expiry(seconds: Any, default: int) -> Any:
 
 
 @transaction.atomic
-def _store_token(*, integration: Integration, token: dict[str, Any], config: OAuth2Config, rotated: bool) -> Token:
+def _store_token(
+    *, integration: Integration, token: dict[str, Any], config: OAuth2Config, rotated: bool
+) -> Token:
     obj, _ = Token.objects.select_for_update().get_or_create(integration=integration)
     obj.access_token = token["access_token"]
     obj.token_type = token.get("token_type", "Bearer") or "Bearer"
@@ -129,18 +142,37 @@ def _store_token(*, integration: Integration, token: dict[str, Any], config: OAu
 def oauth_callback(*, provider_key: str, params: dict[str, str], session, user) -> Integration:
     state = params.get("state", "")
     if not state or state not in session.get(SESSION_KEY, []):
-        raise OAuthFlowError("This authorization response does not belong to your browser session (state mismatch). Start the connection again.")
-    pending = OAuthState.objects.select_related("integration").filter(state=state, used_at__isnull=True).first()
-    if pending is None or pending.integration.provider != provider_key or pending.created_at < timezone.now() - STATE_TTL:
-        raise OAuthFlowError("This authorization link expired or was already used. Start the connection again.")
+        raise OAuthFlowError(
+            "This authorization response does not belong to your browser session (state mismatch). Start the connection again."
+        )
+    pending = (
+        OAuthState.objects.select_related("integration").filter(state=state, used_at__isnull=True).first()
+    )
+    if (
+        pending is None
+        or pending.integration.provider != provider_key
+        or pending.created_at < timezone.now() - STATE_TTL
+    ):
+        raise OAuthFlowError(
+            "This authorization link expired or was already used. Start the connection again."
+        )
     OAuthState.objects.filter(pk=pending.pk).update(used_at=timezone.now())
     integration = pending.integration
     provider = integration.provider_obj
     if params.get("error"):
-        message = provider.explain_oauth_error(params["error"], params.get("error_description", ""), integration)
-        activity_log(integration=integration, kind="oauth.denied", level=ActivityLevel.ERROR, message=message,
-                     data={"error": params["error"][:100]})
-        raise OAuthFlowError(message, code=params["error"][:60], details={"integration": str(integration.public_id)})
+        message = provider.explain_oauth_error(
+            params["error"], params.get("error_description", ""), integration
+        )
+        activity_log(
+            integration=integration,
+            kind="oauth.denied",
+            level=ActivityLevel.ERROR,
+            message=message,
+            data={"error": params["error"][:100]},
+        )
+        raise OAuthFlowError(
+            message, code=params["error"][:60], details={"integration": str(integration.public_id)}
+        )
     code = params.get("code", "")
     if not code:
         raise OAuthFlowError("The ATS returned no authorization code.")
@@ -149,13 +181,18 @@ def oauth_callback(*, provider_key: str, params: dict[str, str], session, user) 
     oauth = OAuth2Session(client_id, redirect_uri=pending.redirect_uri, state=state)
     try:
         token = oauth.fetch_token(
-            config.token_url, code=code, client_secret=client_secret or None,
-            include_client_id=config.client_auth == "body", code_verifier=pending.code_verifier or None,
+            config.token_url,
+            code=code,
+            client_secret=client_secret or None,
+            include_client_id=config.client_auth == "body",
+            code_verifier=pending.code_verifier or None,
             timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
         )
     except OAuth2Error as exc:
         message = provider.explain_oauth_error(exc.error, exc.description or "", integration)
-        activity_log(integration=integration, kind="oauth.exchange_failed", level=ActivityLevel.ERROR, message=message)
+        activity_log(
+            integration=integration, kind="oauth.exchange_failed", level=ActivityLevel.ERROR, message=message
+        )
         raise OAuthFlowError(message, code=exc.error)
     except Exception as exc:  # network errors from requests
         raise OAuthFlowError(f"Could not reach the ATS token endpoint: {type(exc).__name__}.")
@@ -164,11 +201,19 @@ def oauth_callback(*, provider_key: str, params: dict[str, str], session, user) 
     integration.save(update_fields=["auth_kind", "updated_at"])
     missing = stored.missing_scopes()
     if missing:
-        activity_log(integration=integration, kind="oauth.scopes_missing", level=ActivityLevel.WARNING,
-                     message=f"Granted scopes are missing {', '.join(missing)}: features that need them will fail until you re-authorize and approve them.",
-                     data={"missing": missing})
+        activity_log(
+            integration=integration,
+            kind="oauth.scopes_missing",
+            level=ActivityLevel.WARNING,
+            message=f"Granted scopes are missing {', '.join(missing)}: features that need them will fail until you re-authorize and approve them.",
+            data={"missing": missing},
+        )
     else:
-        activity_log(integration=integration, kind="oauth.authorized", message="Authorized; all requested scopes granted.")
+        activity_log(
+            integration=integration,
+            kind="oauth.authorized",
+            message="Authorized; all requested scopes granted.",
+        )
     integration_credentials_check(integration=integration)
     return integration
 
@@ -179,26 +224,43 @@ def token_refresh(*, integration_id: int, force: bool = False, seen_access_token
     Callers that got a 401 pass the token they used (`seen_access_token`): if another worker has
     already replaced it, the new one is returned without a second refresh."""
     with transaction.atomic():
-        token = Token.objects.select_for_update().select_related("integration").get(integration_id=integration_id)
+        token = (
+            Token.objects.select_for_update().select_related("integration").get(integration_id=integration_id)
+        )
         integration = token.integration
         still_fresh = token.access_expires_at and token.access_expires_at > timezone.now() + REFRESH_MARGIN
         replaced = seen_access_token is not None and token.access_token != seen_access_token
         if replaced or (still_fresh and not force and seen_access_token is None):
             return token
         if not token.refresh_token:
-            integration_mark_needs_reauth(integration=integration, reason="No refresh token: re-authorize the integration.")
+            integration_mark_needs_reauth(
+                integration=integration, reason="No refresh token: re-authorize the integration."
+            )
             raise ATSAuthError("No refresh token: re-authorize the integration.")
         config = _config(integration)
         client_id, client_secret = _client_credentials(integration)
-        oauth = OAuth2Session(client_id, token={"access_token": token.access_token, "refresh_token": token.refresh_token,
-                                                "token_type": token.token_type})
+        oauth = OAuth2Session(
+            client_id,
+            token={
+                "access_token": token.access_token,
+                "refresh_token": token.refresh_token,
+                "token_type": token.token_type,
+            },
+        )
         try:
-            new = oauth.refresh_token(config.token_url, refresh_token=token.refresh_token, client_id=client_id,
-                                      client_secret=client_secret or None, timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
-                                      include_client_id=config.client_auth == "body")
+            new = oauth.refresh_token(
+                config.token_url,
+                refresh_token=token.refresh_token,
+                client_id=client_id,
+                client_secret=client_secret or None,
+                timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+                include_client_id=config.client_auth == "body",
+            )
         except OAuth2Error as exc:
-            reason = (f"The ATS refused to refresh the token ({exc.error}): it was revoked or expired. "
-                      "Re-authorize the integration.")
+            reason = (
+                f"The ATS refused to refresh the token ({exc.error}): it was revoked or expired. "
+                "Re-authorize the integration."
+            )
             integration_mark_needs_reauth(integration=integration, reason=reason)
             raise ATSAuthError(reason, vendor_code=exc.error)
         except Exception as exc:

@@ -40,13 +40,18 @@ def _limiter_for(name: str, rates: list[Rate]) -> Limiter:
                 from pyrate_limiter import RedisBucket
                 from redis import Redis
 
-                bucket = RedisBucket.init(rates, Redis.from_url(settings.REDIS_URL), f"jobcannon:ratelimit:{name}")
+                bucket = RedisBucket.init(
+                    rates, Redis.from_url(settings.REDIS_URL), f"jobcannon:ratelimit:{name}"
+                )
             else:
                 from pyrate_limiter import SQLiteBucket
 
                 bucket = SQLiteBucket.init_from_file(
-                    rates, table="rl_" + hashlib.sha256(name.encode()).hexdigest()[:20], db_path=settings.RATE_LIMIT_SQLITE_PATH,
-                    create_new_table=True, use_file_lock=True,
+                    rates,
+                    table="rl_" + hashlib.sha256(name.encode()).hexdigest()[:20],
+                    db_path=settings.RATE_LIMIT_SQLITE_PATH,
+                    create_new_table=True,
+                    use_file_lock=True,
                 )
             limiter = Limiter(bucket)
             _limiters[key] = limiter
@@ -62,5 +67,6 @@ def rate_limit_acquire(*, integration: Integration, provider: ATSProvider) -> No
     limiter = _limiter_for(name, _rates(provider, integration))
     if not limiter.try_acquire(name, blocking=False):
         raise LocalRateLimited(
-            f"Holding back: {provider.name} allows {provider.rate_limit.per_second:g} requests/second.", retry_after=1.0
+            f"Holding back: {provider.name} allows {provider.rate_limit.per_second:g} requests/second.",
+            retry_after=1.0,
         )

@@ -12,14 +12,21 @@ import json
 import logging
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integrations.base import ATSError, InboundRequest, ParsedWebhook, Verification, WebhookContext, backoff_delay
+from integrations.base import (
+    ATSError,
+    InboundRequest,
+    ParsedWebhook,
+    Verification,
+    WebhookContext,
+    backoff_delay,
+)
 from integrations.models import Integration, IntegrationStatus, WebhookEvent, WebhookStatus
 
 logger = logging.getLogger(__name__)
@@ -33,6 +40,8 @@ class IntakeResult:
     event: WebhookEvent
     status_code: int
     body: dict
+    # Extra response headers (a handshake echo such as SmartRecruiters' X-Hook-Secret).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 def _store_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -42,15 +51,23 @@ def _store_headers(headers: Mapping[str, str]) -> dict[str, str]:
 def _enqueue(event_id: int) -> None:
     from django_q.tasks import async_task
 
-    async_task("integrations.tasks.webhook_event_process_task", event_id, task_name=f"webhook-{event_id}",
-               group="webhooks")
+    async_task(
+        "integrations.tasks.webhook_event_process_task",
+        event_id,
+        task_name=f"webhook-{event_id}",
+        group="webhooks",
+    )
 
 
-def _identify_integration(provider, request: InboundRequest, candidates: list[Integration]) -> tuple[Integration | None, Verification]:
+def _identify_integration(
+    provider, request: InboundRequest, candidates: list[Integration]
+) -> tuple[Integration | None, Verification]:
     """Seed path /<provider>/webhooks carries no integration id: take it from the
     X-JobCannon-Integration header or ?integration= query if present, otherwise the integration
     whose secret verifies the signature (each tried in constant time)."""
-    reason = Verification(ok=False, reason="No integration of this provider matched: unknown integration or wrong secret.")
+    reason = Verification(
+        ok=False, reason="No integration of this provider matched: unknown integration or wrong secret."
+    )
     for integration in candidates:
         verification = provider.verify_webhook(integration, request, integration.secrets_for_verification())
         if verification.ok:
@@ -59,27 +76,48 @@ def _identify_integration(provider, request: InboundRequest, candidates: list[In
     return None, reason
 
 
-def webhook_event_receive(*, provider_key: str, integration_public_id: str | None, body: bytes,
-                          headers: Mapping[str, str], query: Mapping[str, str], remote_addr: str | None,
-                          path: str) -> IntakeResult:
+def webhook_event_receive(
+    *,
+    provider_key: str,
+    integration_public_id: str | None,
+    body: bytes,
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+    remote_addr: str | None,
+    path: str,
+) -> IntakeResult:
     from integrations.registry import get_provider
 
     provider = get_provider(provider_key)
     lower_headers = {k.lower(): v for k, v in headers.items()}
     request = InboundRequest(body=body, headers=lower_headers, query=dict(query))
     integration: Integration | None = None
-    hint = integration_public_id or lower_headers.get(provider.integration_header.lower()) or query.get("integration")
+    hint = (
+        integration_public_id
+        or lower_headers.get(provider.integration_header.lower())
+        or query.get("integration")
+    )
 
     if hint:
-        integration = Integration.objects.filter(provider=provider_key, public_id=_uuid_or_none(hint)).select_related("workspace").first()
+        integration = (
+            Integration.objects.filter(provider=provider_key, public_id=_uuid_or_none(hint))
+            .select_related("workspace")
+            .first()
+        )
         if integration is None:
             verification = Verification(ok=False, reason=f"Unknown integration {hint!r} for {provider.name}.")
         elif integration.status == IntegrationStatus.DISCONNECTED:
             verification = Verification(ok=False, reason="This integration is disconnected.")
         else:
-            verification = provider.verify_webhook(integration, request, integration.secrets_for_verification())
+            verification = provider.verify_webhook(
+                integration, request, integration.secrets_for_verification()
+            )
     else:
-        candidates = list(Integration.objects.filter(provider=provider_key).exclude(status=IntegrationStatus.DISCONNECTED)[:50])
+        candidates = list(
+            Integration.objects.filter(provider=provider_key).exclude(status=IntegrationStatus.DISCONNECTED)[
+                :50
+            ]
+        )
         integration, verification = _identify_integration(provider, request, candidates)
 
     parsed: ParsedWebhook | None = None
@@ -91,8 +129,13 @@ def webhook_event_receive(*, provider_key: str, integration_public_id: str | Non
             parse_error = f"Body is not a valid {provider.name} event: {exc}"
 
     event = WebhookEvent(
-        provider=provider_key, integration=integration, remote_addr=remote_addr, path=path[:500],
-        headers=_store_headers(headers), body=body, signature_scheme=verification.scheme[:60],
+        provider=provider_key,
+        integration=integration,
+        remote_addr=remote_addr,
+        path=path[:500],
+        headers=_store_headers(headers),
+        body=body,
+        signature_scheme=verification.scheme[:60],
         verified=verification.ok,
     )
     if not verification.ok or parse_error:
@@ -101,7 +144,9 @@ def webhook_event_receive(*, provider_key: str, integration_public_id: str | Non
         event.save()
         logger.warning("webhook.rejected", extra={"provider": provider_key, "reason": event.rejection_reason})
         status = 400 if parse_error else 401
-        return IntakeResult(event, status, {"error": {"code": "webhook_rejected", "message": event.rejection_reason}})
+        return IntakeResult(
+            event, status, {"error": {"code": "webhook_rejected", "message": event.rejection_reason}}
+        )
 
     assert parsed is not None and integration is not None
     event.event_type = parsed.event_type[:120]
@@ -122,16 +167,21 @@ def webhook_event_receive(*, provider_key: str, integration_public_id: str | Non
             event.dedupe_key = None
             event.enqueued_at = None
             event.status = WebhookStatus.DUPLICATE
-            event.duplicate_of = WebhookEvent.objects.filter(integration=integration, dedupe_key=event.external_id).first()
+            event.duplicate_of = WebhookEvent.objects.filter(
+                integration=integration, dedupe_key=event.external_id
+            ).first()
             event.save()
-            logger.info("webhook.duplicate", extra={"provider": provider_key, "external_id": event.external_id})
+            logger.info(
+                "webhook.duplicate", extra={"provider": provider_key, "external_id": event.external_id}
+            )
             return IntakeResult(event, ack, {"status": "duplicate"})
         if settings.QUEUE_IN_DATABASE:
             _enqueue(event.pk)
         else:
-            transaction.on_commit(lambda pk=event.pk: _enqueue(pk))
+            event_pk: int = event.pk
+            transaction.on_commit(lambda: _enqueue(event_pk))
     if sync is not None:
-        return IntakeResult(event, sync[0], sync[1])
+        return IntakeResult(event, sync[0], sync[1], headers=sync[2] if len(sync) > 2 else {})
     return IntakeResult(event, ack, {"status": "accepted", "id": event.pk})
 
 
@@ -156,21 +206,29 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
 
     with transaction.atomic():
         # Lock only the event row (of=self): FOR UPDATE cannot reach the nullable integration join.
-        event = (WebhookEvent.objects.select_for_update(of=("self",)).select_related("integration", "integration__workspace")
-                 .filter(pk=event_id).first())
+        event = (
+            WebhookEvent.objects.select_for_update(of=("self",))
+            .select_related("integration", "integration__workspace")
+            .filter(pk=event_id)
+            .first()
+        )
         if event is None or event.status not in (WebhookStatus.VERIFIED, WebhookStatus.FAILED):
             return event
         provider = get_provider(event.provider)
         handler = provider.event_handlers.get(event.event_type)
         event.attempts += 1
         if handler is None:
-            event.status = (WebhookStatus.IGNORED if event.event_type in provider.ignored_events
-                            else WebhookStatus.UNSUPPORTED)
+            event.status = (
+                WebhookStatus.IGNORED
+                if event.event_type in provider.ignored_events
+                else WebhookStatus.UNSUPPORTED
+            )
             event.processed_at = timezone.now()
             event.save(update_fields=["status", "attempts", "processed_at"])
             return event
         try:
             payload = json.loads(bytes(event.body))
+            assert event.integration is not None  # only verified events (always with an integration) get here
             with transaction.atomic():
                 handler(WebhookContext(event=event, integration=event.integration, payload=payload))
         except Exception as exc:  # noqa: BLE001 - any handler failure is recorded and retried
@@ -186,7 +244,9 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
                 event.status = WebhookStatus.DEAD
                 event.next_attempt_at = None
             event.save(update_fields=["status", "attempts", "error", "traceback", "next_attempt_at"])
-            logger.warning("webhook.process_failed", extra={"event": event.pk, "error_class": type(exc).__name__})
+            logger.warning(
+                "webhook.process_failed", extra={"event": event.pk, "error_class": type(exc).__name__}
+            )
             return event
         event.status = WebhookStatus.PROCESSED
         event.processed_at = timezone.now()
@@ -206,18 +266,31 @@ def _schedule_retry(event_id: int, when) -> None:
 
     Schedule.objects.create(
         name=f"webhook-retry-{event_id}-{int(when.timestamp())}",
-        func="integrations.tasks.webhook_event_process_task", args=repr(event_id),
-        schedule_type=Schedule.ONCE, repeats=-1, next_run=when,
+        func="integrations.tasks.webhook_event_process_task",
+        args=repr(event_id),
+        schedule_type=Schedule.ONCE,
+        repeats=-1,
+        next_run=when,
     )
 
 
 def webhook_event_reprocess(*, event: WebhookEvent) -> bool:
     """Staff action: put a failed/dead/unsupported event back on the queue."""
-    if event.status not in (WebhookStatus.FAILED, WebhookStatus.DEAD, WebhookStatus.UNSUPPORTED, WebhookStatus.PROCESSED,
-                            WebhookStatus.IGNORED) or not event.verified:
+    if (
+        event.status
+        not in (
+            WebhookStatus.FAILED,
+            WebhookStatus.DEAD,
+            WebhookStatus.UNSUPPORTED,
+            WebhookStatus.PROCESSED,
+            WebhookStatus.IGNORED,
+        )
+        or not event.verified
+    ):
         return False
-    WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookStatus.VERIFIED, next_attempt_at=None,
-                                                    enqueued_at=timezone.now())
+    WebhookEvent.objects.filter(pk=event.pk).update(
+        status=WebhookStatus.VERIFIED, next_attempt_at=None, enqueued_at=timezone.now()
+    )
     transaction.on_commit(lambda: _enqueue(event.pk))
     return True
 
@@ -226,8 +299,11 @@ def webhook_event_sweep(*, older_than_seconds: int = 120) -> int:
     """Re-enqueue verified rows that never got processed (a crash between commit and the Redis
     push). Run by the scheduler; harmless when there is nothing to do."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = list(WebhookEvent.objects.filter(status=WebhookStatus.VERIFIED, enqueued_at__lt=cutoff)
-               .values_list("pk", flat=True)[:500])
+    ids = list(
+        WebhookEvent.objects.filter(status=WebhookStatus.VERIFIED, enqueued_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:500]
+    )
     for pk in ids:
         WebhookEvent.objects.filter(pk=pk, status=WebhookStatus.VERIFIED).update(enqueued_at=timezone.now())
         _enqueue(pk)

@@ -43,14 +43,20 @@ def _enqueue_task(message_id: int, when=None) -> None:
     if when is None:
         from django_q.tasks import async_task
 
-        transaction.on_commit(lambda: async_task("integrations.tasks.writeback_deliver_task", message_id,
-                                                 group="writeback"))
+        transaction.on_commit(
+            lambda: async_task("integrations.tasks.writeback_deliver_task", message_id, group="writeback")
+        )
         return
     from django_q.models import Schedule
 
-    Schedule.objects.create(name=f"writeback-{message_id}-{int(when.timestamp())}",
-                            func="integrations.tasks.writeback_deliver_task", args=repr(message_id),
-                            schedule_type=Schedule.ONCE, repeats=-1, next_run=when)
+    Schedule.objects.create(
+        name=f"writeback-{message_id}-{int(when.timestamp())}",
+        func="integrations.tasks.writeback_deliver_task",
+        args=repr(message_id),
+        schedule_type=Schedule.ONCE,
+        repeats=-1,
+        next_run=when,
+    )
 
 
 def writeback_enqueue(*, run, event: str) -> list[WritebackMessage]:
@@ -63,7 +69,8 @@ def writeback_enqueue(*, run, event: str) -> list[WritebackMessage]:
     for kind in kinds:
         key = f"{integration.pk}:{run.pk}:{kind}:{event}"
         message, was_created = WritebackMessage.objects.get_or_create(
-            idempotency_key=key, defaults={"integration": integration, "run": run, "kind": kind, "event": event}
+            idempotency_key=key,
+            defaults={"integration": integration, "run": run, "kind": kind, "event": event},
         )
         if was_created:
             _enqueue_task(message.pk)
@@ -73,14 +80,19 @@ def writeback_enqueue(*, run, event: str) -> list[WritebackMessage]:
 
 def writeback_deliver(*, message_id: int) -> WritebackMessage | None:
     with transaction.atomic():
-        message = (WritebackMessage.objects.select_for_update(skip_locked=True)
-                   .filter(pk=message_id, status__in=[WritebackStatus.PENDING, WritebackStatus.RETRYING]).first())
+        message = (
+            WritebackMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, status__in=[WritebackStatus.PENDING, WritebackStatus.RETRYING])
+            .first()
+        )
         if message is None:
             return None
         message.status = WritebackStatus.DELIVERING
         message.attempts += 1
         message.save(update_fields=["status", "attempts", "updated_at"])
-    message = WritebackMessage.objects.select_related("integration", "run", "integration__workspace").get(pk=message_id)
+    message = WritebackMessage.objects.select_related("integration", "run", "integration__workspace").get(
+        pk=message_id
+    )
     integration = message.integration
     provider = integration.provider_obj
     try:
@@ -98,7 +110,7 @@ def writeback_deliver(*, message_id: int) -> WritebackMessage | None:
     except ATSError as exc:
         return _record_failure(message, exc)
     except Exception as exc:  # noqa: BLE001 - a bug in a mapper must not lose the write
-        logger.exception("writeback.crashed", extra={"message": message.pk})
+        logger.exception("writeback.crashed", extra={"outbox_id": message.pk})
         return _record_failure(message, ATSError(f"{type(exc).__name__}: {exc}"), retryable=True)
     now = timezone.now()
     message.status = WritebackStatus.CONFIRMED if result.confirmed else WritebackStatus.DELIVERED
@@ -109,9 +121,13 @@ def writeback_deliver(*, message_id: int) -> WritebackMessage | None:
     message.last_error_class = ""
     message.next_attempt_at = None
     message.save()
-    activity_log(integration=integration, kind="writeback.delivered",
-                 message=f"Wrote {message.kind} for run {message.run_id} to {provider.name}" + (" (confirmed)" if result.confirmed else "."),
-                 data={"run": message.run_id, "kind": message.kind})
+    activity_log(
+        integration=integration,
+        kind="writeback.delivered",
+        message=f"Wrote {message.kind} for run {message.run_id} to {provider.name}"
+        + (" (confirmed)" if result.confirmed else "."),
+        data={"run": message.run_id, "kind": message.kind},
+    )
     from assessments.services.hooks import run_writeback_delivered
 
     run_writeback_delivered(run=message.run, event=message.event)
@@ -124,7 +140,9 @@ def _current_access_token(integration) -> str | None:
     return Token.objects.filter(integration=integration).values_list("access_token", flat=True).first()
 
 
-def _record_failure(message: WritebackMessage, exc: ATSError, retryable: bool | None = None) -> WritebackMessage:
+def _record_failure(
+    message: WritebackMessage, exc: ATSError, retryable: bool | None = None
+) -> WritebackMessage:
     integration = message.integration
     message.last_error = exc.message[:2000]
     message.last_error_class = type(exc).__name__
@@ -136,28 +154,39 @@ def _record_failure(message: WritebackMessage, exc: ATSError, retryable: bool | 
         integration_mark_needs_reauth(integration=integration, reason=exc.message)
     elif retryable and message.attempts < MAX_ATTEMPTS:
         message.status = WritebackStatus.RETRYING
-        message.next_attempt_at = timezone.now() + timedelta(seconds=backoff_delay(message.attempts, exc.retry_after))
+        message.next_attempt_at = timezone.now() + timedelta(
+            seconds=backoff_delay(message.attempts, exc.retry_after)
+        )
         _enqueue_task(message.pk, message.next_attempt_at)
     else:
         message.status = WritebackStatus.DEAD
     message.save()
-    activity_log(integration=integration, kind="writeback.failed", level=ActivityLevel.ERROR,
-                 message=f"Write-back {message.kind} failed ({message.get_status_display()}): {exc.message}",
-                 data={"run": message.run_id, "status": message.status, "error_class": message.last_error_class})
+    activity_log(
+        integration=integration,
+        kind="writeback.failed",
+        level=ActivityLevel.ERROR,
+        message=f"Write-back {message.kind} failed ({message.get_status_display()}): {exc.message}",
+        data={"run": message.run_id, "status": message.status, "error_class": message.last_error_class},
+    )
     return message
 
 
 def writeback_replay(*, message: WritebackMessage) -> WritebackMessage:
     """Staff / customer action (dead letter, halted, or after re-authorization): deliver again."""
-    WritebackMessage.objects.filter(pk=message.pk).update(status=WritebackStatus.PENDING, next_attempt_at=None)
+    WritebackMessage.objects.filter(pk=message.pk).update(
+        status=WritebackStatus.PENDING, next_attempt_at=None
+    )
     _enqueue_task(message.pk)
     message.refresh_from_db()
     return message
 
 
 def writeback_resume_after_reauth(*, integration) -> int:
-    ids = list(WritebackMessage.objects.filter(integration=integration, status=WritebackStatus.NEEDS_REAUTH)
-               .values_list("pk", flat=True))
+    ids = list(
+        WritebackMessage.objects.filter(
+            integration=integration, status=WritebackStatus.NEEDS_REAUTH
+        ).values_list("pk", flat=True)
+    )
     for pk in ids:
         WritebackMessage.objects.filter(pk=pk).update(status=WritebackStatus.PENDING)
         _enqueue_task(pk)

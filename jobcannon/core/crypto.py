@@ -23,7 +23,9 @@ PREFIX = "fernet:"
 def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
     if not keys:
         # Development fallback: a key derived from SECRET_KEY. Production refuses to start without keys.
-        derived = base64.urlsafe_b64encode(hashlib.sha256(("jobcannon-fields:" + secret_key).encode()).digest())
+        derived = base64.urlsafe_b64encode(
+            hashlib.sha256(("jobcannon-fields:" + secret_key).encode()).digest()
+        )
         keys = (derived.decode(),)
     return MultiFernet([Fernet(k.encode() if isinstance(k, str) else k) for k in keys])
 
@@ -66,6 +68,10 @@ class EncryptedTextField(models.TextField):
 
 class EncryptedJSONField(models.TextField):
     """A JSON document stored encrypted (e.g. a list of webhook secrets during rotation)."""
+
+    # django-stubs: the Python value is any JSON document, not the column's str.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value is None or value == "":

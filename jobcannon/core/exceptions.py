@@ -18,7 +18,9 @@ class ApplicationError(Exception):
     code = "application_error"
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None, details: Any = None, status: int | None = None):
+    def __init__(
+        self, message: str, *, code: str | None = None, details: Any = None, status: int | None = None
+    ):
         super().__init__(message)
         self.message = message
         if code:
@@ -65,5 +67,6 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     elif isinstance(exc, drf_exceptions.APIException):
         detail = exc.detail
         message = str(detail) if not isinstance(detail, dict | list) else "Request failed."
-        response.data = error_body(exc.get_codes() if isinstance(exc.get_codes(), str) else exc.default_code, message)
+        codes = exc.get_codes()
+        response.data = error_body(codes if isinstance(codes, str) else str(exc.default_code), message)
     return response

@@ -17,7 +17,7 @@ class DatabaseEmailBackend(BaseEmailBackend):
                     if mimetype == "text/html":
                         html = str(content)
             SentEmail.objects.create(
-                subject=message.subject,
+                subject=str(message.subject),
                 from_email=message.from_email,
                 to=", ".join(message.to),
                 body_text=str(message.body),

@@ -11,13 +11,17 @@ from jobcannon.core.models import SentEmail
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith(("/api/", "/partners/", "/webhooks/")) or "application/json" in request.headers.get("Accept", "")
+    return request.path.startswith(
+        ("/api/", "/partners/", "/webhooks/")
+    ) or "application/json" in request.headers.get("Accept", "")
 
 
 def _error(request: HttpRequest, status: int, code: str, title: str, message: str) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(error_body(code, message), status=status)
-    return render(request, "error.html", {"title": title, "message": message, "status": status}, status=status)
+    return render(
+        request, "error.html", {"title": title, "message": message, "status": status}, status=status
+    )
 
 
 def bad_request(request, exception=None):
@@ -25,16 +29,33 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return _error(request, 403, "forbidden", "Not allowed", str(exception) if exception and str(exception) else
-                  "You do not have permission to do this.")
+    return _error(
+        request,
+        403,
+        "forbidden",
+        "Not allowed",
+        str(exception) if exception and str(exception) else "You do not have permission to do this.",
+    )
 
 
 def page_not_found(request, exception=None):
-    return _error(request, 404, "not_found", "Not found", "This page does not exist, or it belongs to another workspace.")
+    return _error(
+        request,
+        404,
+        "not_found",
+        "Not found",
+        "This page does not exist, or it belongs to another workspace.",
+    )
 
 
 def server_error(request):
-    return _error(request, 500, "server_error", "Something went wrong", "We have been notified. Please try again in a moment.")
+    return _error(
+        request,
+        500,
+        "server_error",
+        "Something went wrong",
+        "We have been notified. Please try again in a moment.",
+    )
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -57,7 +78,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
     except Exception:  # noqa: BLE001
         checks["cache"] = False
     ok = all(checks.values())
-    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+    )
 
 
 @method_decorator(staff_member_required, name="dispatch")

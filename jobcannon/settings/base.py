@@ -128,7 +128,9 @@ else:
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = 0.5
     # A database cache, not locmem: the web server and the worker are separate processes.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "jobcannon_cache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "jobcannon_cache"}
+    }
 
 # Whether the broker shares the database transaction (ORM broker) or not (Redis): the webhook
 # intake enqueues inside its transaction in the first case and on commit in the second.
@@ -198,8 +200,7 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 
 # --- Integrations ---------------------------------------------------------------------------
 # Explicit provider list (no import-time discovery). One line per ATS.
-ATS_PROVIDERS: list[str] = [
-]
+ATS_PROVIDERS: list[str] = []
 # The built-in ATS simulators (sandbox ATSs on this server): on in local and test, off in production.
 ATS_SIMULATORS_ENABLED = env_bool("ATS_SIMULATORS_ENABLED", False)
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024

@@ -1,7 +1,6 @@
+from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
-
-from django.conf import settings
 
 from .models import Invitation
 

@@ -25,7 +25,8 @@ class Workspace(TimeStampedModel):
     slug = models.SlugField(max_length=60, unique=True)
     data_region = models.CharField(max_length=2, choices=DataRegion.choices, default=DataRegion.EU)
     retention_days = models.PositiveIntegerField(
-        default=90, validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text="Webhook bodies, logs and finished assessment data older than this are purged.",
     )
 
@@ -58,12 +59,16 @@ class Invitation(TimeStampedModel):
     email = models.EmailField()
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     token = models.CharField(max_length=64, unique=True, default=_invitation_token)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "email"], condition=models.Q(accepted_at__isnull=True), name="uniq_open_invitation"
+                fields=["workspace", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="uniq_open_invitation",
             )
         ]

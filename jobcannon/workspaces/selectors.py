@@ -9,7 +9,9 @@ def membership_list_for_user(*, user) -> QuerySet[Membership]:
 
 
 def membership_get(*, user, workspace_id: int) -> Membership:
-    membership = Membership.objects.filter(user=user, workspace_id=workspace_id).select_related("workspace").first()
+    membership = (
+        Membership.objects.filter(user=user, workspace_id=workspace_id).select_related("workspace").first()
+    )
     if membership is None:
         raise Http404("No such workspace")
     return membership

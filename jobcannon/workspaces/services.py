@@ -8,7 +8,9 @@ from .models import DataRegion, Invitation, Membership, Role, Workspace
 
 
 @transaction.atomic
-def workspace_create(*, owner, name: str, data_region: str = DataRegion.EU, slug: str | None = None) -> Workspace:
+def workspace_create(
+    *, owner, name: str, data_region: str = DataRegion.EU, slug: str | None = None
+) -> Workspace:
     base = slugify(slug or name)[:50] or "workspace"
     candidate, n = base, 1
     while Workspace.objects.filter(slug=candidate).exists():
@@ -25,7 +27,9 @@ def invitation_create(*, workspace: Workspace, email: str, role: str, invited_by
         raise Conflict(f"{email} is already a member of this workspace.")
     try:
         with transaction.atomic():
-            return Invitation.objects.create(workspace=workspace, email=email, role=role, invited_by=invited_by)
+            return Invitation.objects.create(
+                workspace=workspace, email=email, role=role, invited_by=invited_by
+            )
     except IntegrityError:
         raise Conflict(f"{email} already has an open invitation.")
 
@@ -36,7 +40,9 @@ def invitation_accept(*, token: str, user) -> Membership:
     if invitation is None:
         raise NotFound("This invitation link is invalid or was already used.")
     if invitation.email.lower() != (user.email or "").lower():
-        raise ValidationFailed(f"This invitation was sent to {invitation.email}; sign in with that address to accept it.")
+        raise ValidationFailed(
+            f"This invitation was sent to {invitation.email}; sign in with that address to accept it."
+        )
     membership, _ = Membership.objects.get_or_create(
         user=user, workspace=invitation.workspace, defaults={"role": invitation.role}
     )

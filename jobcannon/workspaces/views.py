@@ -38,7 +38,9 @@ class WorkspaceCreateView(LoginRequiredMixin, View):
 
 class WorkspaceSwitchView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "workspaces/switch.html", {"memberships": membership_list_for_user(user=request.user)})
+        return render(
+            request, "workspaces/switch.html", {"memberships": membership_list_for_user(user=request.user)}
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         try:
@@ -54,7 +56,9 @@ class WorkspaceSettingsView(WorkspaceMixin, View):
     manage_required = True
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "workspaces/settings.html", {"form": WorkspaceSettingsForm(instance=self.workspace)})
+        return render(
+            request, "workspaces/settings.html", {"form": WorkspaceSettingsForm(instance=self.workspace)}
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = WorkspaceSettingsForm(request.POST, instance=self.workspace)
@@ -83,7 +87,9 @@ class TeamView(WorkspaceMixin, View):
         form = InvitationForm(request.POST)
         if form.is_valid():
             try:
-                invitation = invitation_create(workspace=self.workspace, invited_by=request.user, **form.cleaned_data)
+                invitation = invitation_create(
+                    workspace=self.workspace, invited_by=request.user, **form.cleaned_data
+                )
             except ApplicationError as exc:
                 form.add_error("email", exc.message)
             else:
@@ -97,14 +103,28 @@ class TeamView(WorkspaceMixin, View):
 
 class InvitationAcceptView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        invitation = Invitation.objects.filter(token=token, accepted_at__isnull=True).select_related("workspace").first()
-        return render(request, "workspaces/invitation.html", {"invitation": invitation}, status=200 if invitation else 404)
+        invitation = (
+            Invitation.objects.filter(token=token, accepted_at__isnull=True)
+            .select_related("workspace")
+            .first()
+        )
+        return render(
+            request,
+            "workspaces/invitation.html",
+            {"invitation": invitation},
+            status=200 if invitation else 404,
+        )
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         try:
             membership = invitation_accept(token=token, user=request.user)
         except ApplicationError as exc:
-            return render(request, "workspaces/invitation.html", {"invitation": None, "error": exc.message}, status=exc.status)
+            return render(
+                request,
+                "workspaces/invitation.html",
+                {"invitation": None, "error": exc.message},
+                status=exc.status,
+            )
         request.session[SESSION_KEY] = membership.workspace_id
         messages.success(request, f"You joined {membership.workspace.name}.")
         return redirect("workspaces:dashboard")

@@ -52,11 +52,17 @@ def test_same_event_delivered_three_times_concurrently_is_processed_once():
     headers = {"X-Fake-Signature": "sha256=" + hmac_sha256_hex("whsec_test_secret", body)}
     url = reverse("integrations:webhook", args=["fake", integration.public_id])
 
-    statuses, errors = run_in_threads(3, lambda i: Client().post(url, data=body, content_type="application/json",
-                                                                 headers=headers).status_code)
+    statuses, errors = run_in_threads(
+        3,
+        lambda i: Client().post(url, data=body, content_type="application/json", headers=headers).status_code,
+    )
     assert not errors and statuses == [200, 200, 200]
     events = list(WebhookEvent.objects.filter(integration=integration))
-    assert sorted(e.status for e in events) == [WebhookStatus.DUPLICATE, WebhookStatus.DUPLICATE, WebhookStatus.VERIFIED]
+    assert sorted(e.status for e in events) == [
+        WebhookStatus.DUPLICATE,
+        WebhookStatus.DUPLICATE,
+        WebhookStatus.VERIFIED,
+    ]
 
     # Three workers race to process every stored row: the handler runs once.
     ids = [e.pk for e in events]
@@ -66,20 +72,35 @@ def test_same_event_delivered_three_times_concurrently_is_processed_once():
 
 
 def test_token_refresh_raced_by_twenty_threads_calls_the_token_endpoint_once():
-    integration = IntegrationFactory(auth_kind="oauth2", credentials={"client_id": "cid", "client_secret": "cs"})
-    Token.objects.create(integration=integration, access_token="expired-at", refresh_token="rt-0",
-                         scopes_requested=list(constants.SCOPES), scopes_granted=list(constants.SCOPES))
+    integration = IntegrationFactory(
+        auth_kind="oauth2", credentials={"client_id": "cid", "client_secret": "cs"}
+    )
+    Token.objects.create(
+        integration=integration,
+        access_token="expired-at",
+        refresh_token="rt-0",
+        scopes_requested=list(constants.SCOPES),
+        scopes_granted=list(constants.SCOPES),
+    )
     calls = []
 
     def token_endpoint(request):
         calls.append(request.body)
-        return 200, {}, '{"access_token": "fresh-at", "refresh_token": "rt-1", "expires_in": 3600, "token_type": "Bearer"}'
+        return (
+            200,
+            {},
+            '{"access_token": "fresh-at", "refresh_token": "rt-1", "expires_in": 3600, "token_type": "Bearer"}',
+        )
 
     with responses.RequestsMock() as rsps:
         rsps.add_callback("POST", constants.TOKEN_URL, callback=token_endpoint)
         # Each thread saw a 401 with the old token and asks for a refresh.
-        results, errors = run_in_threads(20, lambda i: token_refresh(integration_id=integration.pk,
-                                                                     seen_access_token="expired-at").access_token)
+        results, errors = run_in_threads(
+            20,
+            lambda i: (
+                token_refresh(integration_id=integration.pk, seen_access_token="expired-at").access_token
+            ),
+        )
     assert not errors, errors
     assert len(calls) == 1
     assert set(results) == {"fresh-at"}

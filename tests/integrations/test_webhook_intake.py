@@ -42,7 +42,9 @@ def test_seed_path_finds_the_integration_whose_secret_verifies(client, fake):
 
 
 def test_seed_path_uses_the_integration_header_when_given(client, fake):
-    response = post(client, "/fake/webhooks", headers={**signed(), "X-JobCannon-Integration": str(fake.public_id)})
+    response = post(
+        client, "/fake/webhooks", headers={**signed(), "X-JobCannon-Integration": str(fake.public_id)}
+    )
     assert response.status_code == 200
     assert WebhookEvent.objects.get().integration == fake
 
@@ -120,8 +122,12 @@ def test_failing_handler_keeps_error_and_schedules_a_retry(client, fake, monkeyp
     event = webhook_event_process(event_id=WebhookEvent.objects.get().pk)
     assert event.status == WebhookStatus.FAILED
     assert "on fire" in event.error and "RuntimeError" in event.traceback
-    assert Schedule.objects.filter(func="integrations.tasks.webhook_event_process_task", args=repr(event.pk)).exists()
-    assert not fake.activity.filter(kind="candidate.created").exists(), "the failed handler's writes were rolled back"
+    assert Schedule.objects.filter(
+        func="integrations.tasks.webhook_event_process_task", args=repr(event.pk)
+    ).exists()
+    assert not fake.activity.filter(kind="candidate.created").exists(), (
+        "the failed handler's writes were rolled back"
+    )
 
 
 def test_failing_handler_gives_up_after_max_attempts(client, fake, monkeypatch, settings):
@@ -163,7 +169,9 @@ def test_admin_provider_logs_page_is_staff_only(client, user):
 
 
 def test_event_body_is_stored_byte_for_byte(client, fake):
-    body = json.dumps({"id": "evt_9", "type": "candidate.created", "data": {"candidate_id": "x", "name": "Zoë"}},
-                      ensure_ascii=False).encode()
+    body = json.dumps(
+        {"id": "evt_9", "type": "candidate.created", "data": {"candidate_id": "x", "name": "Zoë"}},
+        ensure_ascii=False,
+    ).encode()
     post(client, url_for(fake), body=body, headers=signed(body))
     assert bytes(WebhookEvent.objects.get().body) == body

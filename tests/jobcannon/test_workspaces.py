@@ -51,7 +51,9 @@ def test_own_integration_detail_shows_webhook_url_but_never_secrets(client_in_wo
     assert b"sk-very-secret-123" not in response.content and b"whsec_test_secret" not in response.content
 
 
-def test_rotating_the_webhook_secret_shows_the_new_one_once_and_keeps_the_old_valid(client_in_workspace, workspace):
+def test_rotating_the_webhook_secret_shows_the_new_one_once_and_keeps_the_old_valid(
+    client_in_workspace, workspace
+):
     integration = IntegrationFactory(workspace=workspace)
     client_in_workspace.post(reverse("integrations:action", args=[integration.pk, "rotate-secret"]))
     page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
@@ -71,7 +73,9 @@ def test_members_cannot_change_integrations(client, workspace):
 
 
 def test_invited_colleague_joins_with_the_invited_role(client, client_in_workspace, workspace):
-    response = client_in_workspace.post(reverse("workspaces:team"), {"email": "colleague@example.com", "role": "admin"})
+    response = client_in_workspace.post(
+        reverse("workspaces:team"), {"email": "colleague@example.com", "role": "admin"}
+    )
     assert response.status_code == 302
     invitation = Invitation.objects.get(email="colleague@example.com")
     mail = SentEmail.objects.get(to="colleague@example.com")

@@ -12,8 +12,11 @@ class FakeCandidate:
 
 def candidate_from_event(payload: Mapping[str, Any]) -> FakeCandidate:
     data = payload.get("data") or {}
-    return FakeCandidate(external_id=str(data["candidate_id"]), name=str(data.get("name", "")),
-                         email=str(data.get("email", "")))
+    return FakeCandidate(
+        external_id=str(data["candidate_id"]),
+        name=str(data.get("name", "")),
+        email=str(data.get("email", "")),
+    )
 
 
 def result_body(run: Any) -> dict[str, Any]:

@@ -31,8 +31,15 @@ class FakeProvider(ATSProvider):
         return constants.API_BASE
 
     def oauth_config(self, integration) -> OAuth2Config:
-        return OAuth2Config(authorize_url=constants.AUTHORIZE_URL, token_url=constants.TOKEN_URL,
-                            scopes=constants.SCOPES, refresh_token_lifetime_days=365)
+        return OAuth2Config(
+            authorize_url=constants.AUTHORIZE_URL,
+            token_url=constants.TOKEN_URL,
+            scopes=constants.SCOPES,
+            refresh_token_lifetime_days=365,
+        )
+
+    def client(self, integration) -> FakeClient:
+        return FakeClient(integration, self)
 
     def validate_credentials(self, integration) -> CredentialCheck:
         me = self.client(integration).me()

@@ -39,7 +39,8 @@ class Command(BaseCommand):
             wanted[PREFIX + func] = (func, int(minutes))
         for name, (func, minutes) in wanted.items():
             Schedule.objects.update_or_create(
-                name=name, defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1}
+                name=name,
+                defaults={"func": func, "schedule_type": Schedule.MINUTES, "minutes": minutes, "repeats": -1},
             )
         stale = Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=wanted)
         removed = stale.count()

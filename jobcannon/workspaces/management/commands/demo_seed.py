@@ -38,26 +38,43 @@ class Command(BaseCommand):
         for key, provider in get_providers().items():
             if provider.hidden:
                 continue
-            integration = Integration.objects.filter(workspace=workspace, provider=key, environment=Environment.SANDBOX).first()
+            integration = Integration.objects.filter(
+                workspace=workspace, provider=key, environment=Environment.SANDBOX
+            ).first()
             if integration is None:
-                integration = integration_create(workspace=workspace, provider=key, environment=Environment.SANDBOX,
-                                                 auth_kind=provider.auth_kinds[0], region=(provider.regions or ("",))[0],
-                                                 created_by=user, provider_settings={"use_simulator": True})
+                integration = integration_create(
+                    workspace=workspace,
+                    provider=key,
+                    environment=Environment.SANDBOX,
+                    auth_kind=provider.auth_kinds[0],
+                    region=(provider.regions or ("",))[0],
+                    created_by=user,
+                    provider_settings={"use_simulator": True},
+                )
             extra = provider.demo_setup(integration)
             integration.refresh_from_db()
-            entry = {"id": integration.pk, "public_id": str(integration.public_id),
-                     "webhook_url": webhook_url_for(integration),
-                     "webhook_secret": integration.secrets_for_verification()[0], "status": integration.status}
+            entry = {
+                "id": integration.pk,
+                "public_id": str(integration.public_id),
+                "webhook_url": webhook_url_for(integration),
+                "webhook_secret": integration.secrets_for_verification()[0],
+                "status": integration.status,
+            }
             entry.update(extra)
             integrations[key] = entry
-        data = {"login": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
-                "workspace": {"id": workspace.pk, "slug": workspace.slug}, "integrations": integrations}
+        data = {
+            "login": {"email": DEMO_EMAIL, "password": DEMO_PASSWORD},
+            "workspace": {"id": workspace.pk, "slug": workspace.slug},
+            "integrations": integrations,
+        }
         if options["json"]:
             self.stdout.write(json.dumps(data, indent=2))
         else:
             self.stdout.write(self.style.SUCCESS(f"Demo ready: sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}"))
             for key, entry in integrations.items():
-                self.stdout.write(f"  {key}: integration {entry['id']} ({entry['status']}), webhooks at {entry['webhook_url']}")
+                self.stdout.write(
+                    f"  {key}: integration {entry['id']} ({entry['status']}), webhooks at {entry['webhook_url']}"
+                )
 
     def _user(self):
         User = get_user_model()
@@ -70,5 +87,7 @@ class Command(BaseCommand):
         user.save()
         from allauth.account.models import EmailAddress
 
-        EmailAddress.objects.update_or_create(user=user, email=DEMO_EMAIL, defaults={"verified": True, "primary": True})
+        EmailAddress.objects.update_or_create(
+            user=user, email=DEMO_EMAIL, defaults={"verified": True, "primary": True}
+        )
         return user
