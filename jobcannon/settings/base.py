@@ -200,7 +200,9 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 
 # --- Integrations ---------------------------------------------------------------------------
 # Explicit provider list (no import-time discovery). One line per ATS.
-ATS_PROVIDERS: list[str] = []
+ATS_PROVIDERS: list[str] = [
+    # one line per ATS: "integrations.providers.<key>.provider.<Name>Provider",
+]
 # The built-in ATS simulators (sandbox ATSs on this server): on in local and test, off in production.
 ATS_SIMULATORS_ENABLED = env_bool("ATS_SIMULATORS_ENABLED", False)
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
