@@ -114,6 +114,8 @@ Q_CLUSTER: dict = {
     "catch_up": False,
     "save_limit": 1000,
     "label": "Task queue",
+    # django-q2 logs every enqueue at INFO: one log write per webhook on the hot path.
+    "log_level": os.environ.get("Q_LOG_LEVEL", "WARNING"),
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -201,7 +203,9 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 # --- Integrations ---------------------------------------------------------------------------
 # Explicit provider list (no import-time discovery). One line per ATS.
 ATS_PROVIDERS: list[str] = [
+    "integrations.providers.lever.provider.LeverProvider",
     # one line per ATS: "integrations.providers.<key>.provider.<Name>Provider",
+    "integrations.providers.knit.provider.KnitProvider",
 ]
 # The built-in ATS simulators (sandbox ATSs on this server): on in local and test, off in production.
 ATS_SIMULATORS_ENABLED = env_bool("ATS_SIMULATORS_ENABLED", False)

@@ -1,0 +1,133 @@
+"""HTTP to Knit: the only module that talks to api.getknit.dev (or the built-in simulator)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from integrations.base import ATSError, ATSValidationError, BaseClient
+
+from . import constants
+
+
+class KnitAuth(requests.auth.AuthBase):
+    """Knit authenticates every call with two headers: the account's API key as a Bearer token
+    and the customer's integration id (https://developers.getknit.dev/reference/authenticating-your-apis-with-knit)."""
+
+    def __init__(self, api_key: str, integration_id: str):
+        self.api_key = api_key
+        self.integration_id = integration_id
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = f"Bearer {self.api_key}"
+        r.headers[constants.AUTH_HEADER_INTEGRATION] = self.integration_id
+        return r
+
+
+@dataclass(frozen=True)
+class AssessmentSecrets:
+    """What "Create ATS Assessment Secrets" returns: the API key Ashby uses and its base URL."""
+
+    secret_key: str
+    base_url: str
+
+
+class KnitClient(BaseClient):
+    request_id_header = "X-Request-Id"
+
+    def auth(self) -> requests.auth.AuthBase | None:
+        return KnitAuth(
+            self.integration.credential("api_key", ""), self.integration.credential("integration_id", "")
+        )
+
+    def classify(self, response: requests.Response) -> ATSError | None:
+        # Knit wraps answers in {"success": bool, "data": ..., "error": {"msg": ...}}; a 200 with
+        # success:false is a refusal, not a success.
+        error = super().classify(response)
+        if error is not None:
+            return error
+        body = _json_or_none(response)
+        if isinstance(body, dict) and body.get("success") is False:
+            message, code = self.error_message(response)
+            return ATSValidationError(
+                message or "Knit refused the request.", status_code=response.status_code, vendor_code=code
+            )
+        return None
+
+    def error_message(self, response: requests.Response) -> tuple[str, str]:
+        body = _json_or_none(response)
+        if isinstance(body, dict):
+            error = body.get("error")
+            if isinstance(error, dict):
+                return str(error.get("msg") or error.get("message") or ""), str(error.get("code") or "")
+            if isinstance(error, str) and error:
+                return error, ""
+            if body.get("msg"):
+                return str(body["msg"]), ""
+        return super().error_message(response)
+
+    def auth_check(self) -> Mapping[str, Any]:
+        response = self.request(
+            "GET", constants.PATH_AUTH_CHECK, params={"pageSize": 1}, operation="ats.jobs (credential check)"
+        )
+        return _data(response)
+
+    def create_assessment_secrets(self) -> AssessmentSecrets:
+        data = _data(
+            self.request(
+                "POST", constants.PATH_SECRETS_CREATE, json={}, operation="ats.assessment.secrets.create"
+            )
+        )
+        secret_key, base_url = str(data.get("secretKey") or ""), str(data.get("baseUrl") or "")
+        if not secret_key or not base_url:
+            raise ATSValidationError(
+                "Knit answered Create ATS Assessment Secrets without secretKey and baseUrl."
+            )
+        return AssessmentSecrets(secret_key=secret_key, base_url=base_url)
+
+    def revoke_assessment_secret(self, secret_key: str) -> None:
+        self.request(
+            "POST",
+            constants.PATH_SECRETS_REVOKE,
+            json={"secretKey": secret_key},
+            operation="ats.assessment.secrets.revoke",
+        )
+
+    def update_candidate_assessment(self, body: Mapping[str, Any], *, attempt: int = 1) -> Mapping[str, Any]:
+        response = self.request(
+            "POST",
+            constants.PATH_ASSESSMENT_UPDATE,
+            json=dict(body),
+            attempt=attempt,
+            operation="ats.candidate.assessment.update",
+        )
+        return _data(response)
+
+    def passthrough(self, body: Mapping[str, Any], *, attempt: int = 1) -> Mapping[str, Any]:
+        response = self.request(
+            "POST",
+            constants.PATH_PASSTHROUGH,
+            json=dict(body),
+            attempt=attempt,
+            operation="passthrough (Ashby assessment.update)",
+        )
+        return _data(response)
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _data(response: requests.Response) -> Mapping[str, Any]:
+    """The `data` member of Knit's envelope (or the whole body when there is no envelope)."""
+    body = _json_or_none(response)
+    if not isinstance(body, dict):
+        return {}
+    data = body.get("data", body)
+    return data if isinstance(data, dict) else {}

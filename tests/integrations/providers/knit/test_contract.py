@@ -1,0 +1,34 @@
+import re
+
+from integrations.providers.knit import constants
+from integrations.providers.knit.webhooks import sign
+from tests.contract import ProviderContractTests
+
+from .helpers import INTEGRATION_ID, scored_run
+
+
+class TestKnitProviderContract(ProviderContractTests):
+    provider_key = "knit"
+    sample_event = "record.new"
+
+    def sign(self, body: bytes, secret: str) -> dict[str, str]:
+        return {constants.SIGNATURE_HEADER: sign(secret, body)}
+
+    def make_integration(self, **kwargs):
+        # Knit signs with the Knit API key: the contract's secret *is* the key. During a key change
+        # the newest webhook secret is the new key and the one after it the previous key.
+        secrets = kwargs.get("webhook_secrets") or [{"secret": self.test_secret}]
+        credentials = {"api_key": secrets[0]["secret"], "integration_id": INTEGRATION_ID}
+        if len(secrets) > 1:
+            credentials["previous_api_key"] = secrets[1]["secret"]
+        kwargs.setdefault("credentials", credentials)
+        return super().make_integration(**kwargs)
+
+    def unknown_event_body(self) -> bytes:
+        return b'{"eventType": "offer.exploded", "eventId": "evt_unknown_1", "eventData": {}}'
+
+    def writeback_endpoint(self, integration):
+        return "POST", re.compile(re.escape(f"{constants.API_BASE}/{constants.PATH_ASSESSMENT_UPDATE}"))
+
+    def make_run(self, integration):
+        return scored_run(integration)
