@@ -71,7 +71,8 @@ class AssessmentRun(TimeStampedModel):
     )
     external_type_id = models.CharField(max_length=255, blank=True, default="")
     # Idempotency of ATS start requests (e.g. Ashby retries assessment.start): unique per integration.
-    external_request_key = models.CharField(max_length=255, null=True, blank=True)
+    # NULL (not "") so runs without a key never collide on the unique constraint.
+    external_request_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     ats_context = models.JSONField(
         default=dict, blank=True, help_text="Non-secret ATS data (job name, profile URLs...)"
     )
