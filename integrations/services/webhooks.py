@@ -49,9 +49,9 @@ def _store_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def _enqueue(event_id: int) -> None:
-    from django_q.tasks import async_task
+    from jobcannon.core.queue import enqueue
 
-    async_task(
+    enqueue(
         "integrations.tasks.webhook_event_process_task",
         event_id,
         task_name=f"webhook-{event_id}",
@@ -99,11 +99,7 @@ def webhook_event_receive(
     )
 
     if hint:
-        integration = (
-            Integration.objects.filter(provider=provider_key, public_id=_uuid_or_none(hint))
-            .select_related("workspace")
-            .first()
-        )
+        integration = _integration_for_intake(provider_key, hint)
         if integration is None:
             verification = Verification(ok=False, reason=f"Unknown integration {hint!r} for {provider.name}.")
         elif integration.status == IntegrationStatus.DISCONNECTED:
@@ -154,35 +150,86 @@ def webhook_event_receive(
     sync = provider.webhook_response(request, parsed)
     ack = provider.webhook_ack_status
 
-    with transaction.atomic():
-        event.dedupe_key = event.external_id or None
-        try:
-            with transaction.atomic():
-                event.status = WebhookStatus.VERIFIED
-                event.enqueued_at = timezone.now()
-                event.save()
-        except IntegrityError:
-            # The same event again (vendor retry, or a concurrent delivery racing this one).
-            event.pk = None
-            event.dedupe_key = None
-            event.enqueued_at = None
-            event.status = WebhookStatus.DUPLICATE
-            event.duplicate_of = WebhookEvent.objects.filter(
-                integration=integration, dedupe_key=event.external_id
-            ).first()
-            event.save()
-            logger.info(
-                "webhook.duplicate", extra={"provider": provider_key, "external_id": event.external_id}
-            )
-            return IntakeResult(event, ack, {"status": "duplicate"})
-        if settings.QUEUE_IN_DATABASE:
-            _enqueue(event.pk)
-        else:
-            event_pk: int = event.pk
-            transaction.on_commit(lambda: _enqueue(event_pk))
+    if not _store_verified(event):
+        logger.info("webhook.duplicate", extra={"provider": provider_key, "external_id": event.external_id})
+        return IntakeResult(event, ack, {"status": "duplicate"})
     if sync is not None:
         return IntakeResult(event, sync[0], sync[1], headers=sync[2] if len(sync) > 2 else {})
     return IntakeResult(event, ack, {"status": "accepted", "id": event.pk})
+
+
+_intake_cache: dict[tuple[str, str], tuple[float, Integration | None]] = {}
+
+
+def _integration_for_intake(provider_key: str, hint: str) -> Integration | None:
+    """The integration a webhook names, cached per process for WEBHOOK_INTEGRATION_CACHE_SECONDS.
+
+    Saves one database round trip per delivery. The staleness is bounded and harmless: a rotated
+    secret keeps the previous one valid, and a disconnect takes effect within the TTL."""
+    import time
+
+    ttl = settings.WEBHOOK_INTEGRATION_CACHE_SECONDS
+    key = (provider_key, hint)
+    now = time.monotonic()
+    if ttl > 0:
+        cached = _intake_cache.get(key)
+        if cached and cached[0] > now:
+            return cached[1]
+    integration = (
+        Integration.objects.filter(provider=provider_key, public_id=_uuid_or_none(hint))
+        .select_related("workspace")
+        .first()
+    )
+    if ttl > 0:
+        if len(_intake_cache) > 10_000:
+            _intake_cache.clear()
+        _intake_cache[key] = (now + ttl, integration)
+    return integration
+
+
+def _store_verified(event: WebhookEvent) -> bool:
+    """Insert a verified event and get it processed; False when it is a duplicate.
+
+    One durable commit either way: with the ORM broker the event row and the task row share one
+    transaction; with Redis (autocommit) the INSERT is a single-statement transaction, acknowledged
+    only after it returns, then pushed — a crash in between leaves a VERIFIED row that
+    `webhook_event_sweep` re-enqueues."""
+    event.dedupe_key = event.external_id or None
+    event.status = WebhookStatus.VERIFIED
+    event.enqueued_at = timezone.now()
+    if settings.QUEUE_IN_DATABASE or transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    event.save()
+            except IntegrityError:
+                _store_duplicate(event)
+                return False
+            event_pk: int = event.pk
+            if settings.QUEUE_IN_DATABASE:
+                _enqueue(event_pk)
+            else:
+                transaction.on_commit(lambda: _enqueue(event_pk))
+        return True
+    try:
+        event.save()
+    except IntegrityError:
+        _store_duplicate(event)
+        return False
+    _enqueue(event.pk)
+    return True
+
+
+def _store_duplicate(event: WebhookEvent) -> None:
+    """The same event again (vendor retry, or a concurrent delivery racing this one)."""
+    event.pk = None
+    event.dedupe_key = None
+    event.enqueued_at = None
+    event.status = WebhookStatus.DUPLICATE
+    event.duplicate_of = WebhookEvent.objects.filter(
+        integration=event.integration, dedupe_key=event.external_id
+    ).first()
+    event.save()
 
 
 def _uuid_or_none(value: str):

@@ -203,6 +203,7 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 # --- Integrations ---------------------------------------------------------------------------
 # Explicit provider list (no import-time discovery). One line per ATS.
 ATS_PROVIDERS: list[str] = [
+    "integrations.providers.ashby.provider.AshbyProvider",
     "integrations.providers.lever.provider.LeverProvider",
     # one line per ATS: "integrations.providers.<key>.provider.<Name>Provider",
     "integrations.providers.knit.provider.KnitProvider",
@@ -210,6 +211,8 @@ ATS_PROVIDERS: list[str] = [
 # The built-in ATS simulators (sandbox ATSs on this server): on in local and test, off in production.
 ATS_SIMULATORS_ENABLED = env_bool("ATS_SIMULATORS_ENABLED", False)
 WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
+# Per-process cache of the integration a webhook URL names (saves a query per delivery).
+WEBHOOK_INTEGRATION_CACHE_SECONDS = float(os.environ.get("WEBHOOK_INTEGRATION_CACHE_SECONDS", "5"))
 OUTBOUND_TIMEOUT_SECONDS = (5, 20)
 # Retry schedule for transient outbound failures (seconds): 5s → 15s → 60s → 5m, then longer.
 OUTBOUND_BACKOFF_SECONDS = [5, 15, 60, 300, 900, 3600, 6 * 3600, 24 * 3600, 72 * 3600]
