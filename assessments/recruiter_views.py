@@ -183,7 +183,7 @@ class ReportSharedView(View):
         )
         response = render(request, "assessments/report.html", context)
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
 

@@ -116,7 +116,7 @@ def report_svg(rows: tuple[ReportRow, ...], *, title: str) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - built above from escaped text and numbers
 
 
-def report_pdf(report: Report) -> bytes:
+def report_pdf(report: Report, *, compress: bool = True) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
@@ -124,7 +124,7 @@ def report_pdf(report: Report) -> bytes:
 
     run, result, instrument = report.run, report.result, report.instrument
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1 if compress else 0)
     pdf.setTitle(f"{instrument.name} report – {run.candidate_name or run.candidate_email}")
     pdf.setAuthor("JobCannon")
     width, height = A4

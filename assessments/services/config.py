@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 
 from assessments.catalog import INSTRUMENT_KEYS
@@ -33,6 +34,9 @@ def assessment_config_update(
     config.reminder_days_before = reminder_days_before
     config.brand_name = brand_name.strip()
     config.brand_color = brand_color
-    config.full_clean()
+    try:
+        config.full_clean()
+    except DjangoValidationError as exc:
+        raise ValidationFailed("The settings are not valid.", details=exc.message_dict)
     config.save()
     return config
