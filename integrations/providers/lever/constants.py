@@ -1,0 +1,104 @@
+"""Lever: wire names, URLs and limits.
+
+Two sources disagree and we support both (README.md in this folder lists every difference):
+- seed 004 (JobCannon's customer guide): Bearer API key, `POST /v1/webhooks` with `triggers`,
+  dotted events (`application.created`), `X-Lever-Signature` = HMAC-SHA256(secret, raw body);
+- the real Lever API (https://hire.lever.co/developer/documentation): Basic auth with the key as
+  username, OAuth at auth.lever.co with an `audience`, one webhook per camelCase event, and the
+  signature inside the body: HMAC-SHA256(signatureToken, token + triggeredAt)."""
+
+from datetime import timedelta
+
+# https://hire.lever.co/developer/documentation#api-server ; EU and sandbox hosts come from
+# community connectors (reference §1.1 marks them [2nd]).
+API_BASE_US = "https://api.lever.co/v1"
+API_BASE_EU = "https://api-eu.lever.co/v1"
+API_BASE_SANDBOX = "https://api.sandbox.lever.co/v1"
+
+# https://hire.lever.co/developer/oauth ; the sandbox tenant has its own Auth0 domain.
+AUTHORIZE_URL = "https://auth.lever.co/authorize"
+TOKEN_URL = "https://auth.lever.co/oauth/token"
+SANDBOX_AUTHORIZE_URL = "https://sandbox-lever.auth0.com/authorize"
+SANDBOX_TOKEN_URL = "https://sandbox-lever.auth0.com/oauth/token"
+# Required on /authorize, trailing slash included (LD: "audience=https://api.lever.co/v1/").
+AUDIENCE = "https://api.lever.co/v1/"
+SANDBOX_AUDIENCE = "https://api.sandbox.lever.co/v1/"
+
+# Seed 004 Step 1: the scopes a customer gives the API key.
+SEED_SCOPES = ("applications:read", "applications:write", "feedback:write", "opportunities:read")
+# Lever's assessment recipe (https://hire.lever.co/developer/usecases) plus feedback forms.
+OAUTH_SCOPES = (
+    "offline_access",
+    "opportunities:read:admin",
+    "stages:read:admin",
+    "postings:read:admin",
+    "users:read:admin",
+    "webhooks:read:admin",
+    "webhooks:write:admin",
+    "feedback:read:admin",
+    "feedback:write:admin",
+    "feedback_templates:read:admin",
+    "feedback_templates:write:admin",
+    "notes:write:admin",
+)
+
+# operation -> (seed API-key scope, real OAuth scope) it needs, so a 403 names what is missing.
+OPERATION_SCOPES: dict[str, tuple[str, str]] = {
+    "opportunities.list": ("opportunities:read", "opportunities:read:admin"),
+    "opportunities.get": ("opportunities:read", "opportunities:read:admin"),
+    "stages.list": ("opportunities:read", "stages:read:admin"),
+    "postings.list": ("opportunities:read", "postings:read:admin"),
+    "users.list": ("applications:read", "users:read:admin"),
+    "webhooks.list": ("applications:write", "webhooks:read:admin"),
+    "webhooks.create": ("applications:write", "webhooks:write:admin"),
+    "feedback_templates.list": ("feedback:write", "feedback_templates:read:admin"),
+    "feedback_templates.create": ("feedback:write", "feedback_templates:write:admin"),
+    "feedback.create": ("feedback:write", "feedback:write:admin"),
+    "feedback.get": ("feedback:write", "feedback:read:admin"),
+    "feedback.list": ("feedback:write", "feedback:read:admin"),
+    "notes.create": ("applications:write", "notes:write:admin"),
+}
+
+# The fix for "Invalid API key or insufficient scopes", word for word from seed 004.
+INVALID_KEY_TITLE = "Invalid API key or insufficient scopes"
+INVALID_KEY_FIX = (
+    "Verify the Bearer token hasn't expired (tokens in Lever last 1 year)",
+    "Regenerate the API key in Lever settings if expired",
+    "Ensure scopes include `applications:write` and `feedback:write`",
+)
+FEEDBACK_404_EXPLANATION = (
+    "Feedback form creation failed (404): the opportunity or application doesn't exist in Lever. "
+    "Verify the opportunity exists in Lever, that it has at least one active application, and that "
+    "the application is not rejected or marked as spam."
+)
+SIGNATURE_FAILED = "Webhook signature validation failed"
+
+# Keys last a year (seed 004 Common Errors); warn this long before.
+API_KEY_LIFETIME = timedelta(days=365)
+API_KEY_WARN_BEFORE = timedelta(days=30)
+
+# Webhooks. Seed 004 Step 2 registers dotted triggers in one call; the real API takes one
+# webhook per camelCase event (LD "Webhooks via API").
+SIGNATURE_HEADER = "X-Lever-Signature"
+EVENT_APPLICATION_CREATED_SEED = "application.created"
+EVENT_OPPORTUNITY_CREATED_SEED = "opportunity.created"
+EVENT_APPLICATION_CREATED = "applicationCreated"
+EVENT_CANDIDATE_STAGE_CHANGE = "candidateStageChange"
+EVENT_CANDIDATE_HIRED = "candidateHired"
+EVENT_CANDIDATE_ARCHIVE_CHANGE = "candidateArchiveChange"
+EVENT_CANDIDATE_DELETED = "candidateDeleted"
+SEED_TRIGGERS = (EVENT_APPLICATION_CREATED_SEED, EVENT_OPPORTUNITY_CREATED_SEED)
+# Real events we register one by one: the stage change drives auto-send.
+REAL_EVENTS = (EVENT_CANDIDATE_STAGE_CHANGE,)
+# LD: "check how old triggeredAt is" to block replays. Five minutes covers Lever's clock skew.
+TIMESTAMP_TOLERANCE = timedelta(minutes=5)
+
+# Feedback template we create (LD: "required to have exactly one field of type score-system").
+FEEDBACK_TEMPLATE_NAME = "JobCannon Assessment"
+SCORE_OPTIONS = ("4 - Strong Hire", "3 - Hire", "2 - No Hire", "1 - Strong No Hire")
+DEFAULT_DUE_DAYS = 7
+WRITEBACK_MODES = (
+    ("feedback", "Feedback form"),
+    ("feedback+note", "Feedback form and a note"),
+    ("note", "Note only"),
+)

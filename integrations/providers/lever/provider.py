@@ -1,0 +1,189 @@
+"""Lever: API key (seed 004 Bearer, or real Lever Basic) or OAuth, stage-triggered assessments,
+results as feedback forms. Where seed 004 and the real API differ we do both; the list is in
+README.md next to this file.
+
+- Connect: the key is checked with two cheap reads (opportunities, feedback templates), trying
+  Basic then Bearer and remembering what worked; its creation date is kept and a warning shown
+  30 days before its first birthday. OAuth goes to auth.lever.co with `audience` (sandbox:
+  sandbox-lever.auth0.com), `offline_access` for rotating refresh tokens.
+- on_connected: registers `application.created` + `opportunity.created` (seed body with
+  `triggers`; on a 400 the real one-event body with `applicationCreated`) and
+  `candidateStageChange`, stores returned signature tokens as webhook secrets, creates the
+  JobCannon feedback template.
+- Sandbox (api.sandbox.lever.co / the built-in simulator) and production (US or EU) never share
+  a URL, a credential, a secret or a rate-limit bucket."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from django.urls import include, path
+
+from integrations.base import (
+    ATSAuthError,
+    ATSProvider,
+    CredentialCheck,
+    DeliveryResult,
+    InboundRequest,
+    OAuth2Config,
+    ParsedWebhook,
+    RateLimit,
+    Verification,
+)
+
+from . import constants, setup, webhooks
+from .client import LeverClient
+
+
+class LeverProvider(ATSProvider):
+    key = "lever"
+    name = "Lever"
+    auth_kinds = ("api_key", "oauth2")
+    regions = ("us", "eu")
+    # Seed 004: "10 requests/second (burst: 100/sec)". (LD says bursts up to 20; the seed wins.)
+    rate_limit = RateLimit(per_second=10, burst=100)
+    client_class = LeverClient
+    event_handlers = webhooks.EVENT_HANDLERS
+    ignored_events = webhooks.IGNORED_EVENTS
+    docs_url = "https://hire.lever.co/developer/documentation"
+    detail_template = "integrations/providers/lever/detail.html"
+
+    # -- configuration --
+    def uses_simulator(self, integration) -> bool:
+        # Production never talks to the simulator, whatever provider_settings say.
+        return integration.environment == "sandbox" and super().uses_simulator(integration)
+
+    def api_base_url(self, integration) -> str:
+        if self.uses_simulator(integration):
+            return self.simulator_base_url() + "/v1"
+        if integration.environment == "sandbox":
+            return constants.API_BASE_SANDBOX
+        return constants.API_BASE_EU if integration.region == "eu" else constants.API_BASE_US
+
+    def oauth_config(self, integration) -> OAuth2Config:
+        if self.uses_simulator(integration):
+            base = self.simulator_base_url()
+            if base.startswith("http://"):
+                # The simulator is served over plain http in dev and tests and oauthlib refuses http
+                # unless told. Simulators are off in production, so this is never reached there.
+                os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+            authorize, token, audience = (
+                f"{base}/oauth/authorize",
+                f"{base}/oauth/token",
+                constants.SANDBOX_AUDIENCE,
+            )
+        elif integration.environment == "sandbox":
+            authorize, token, audience = (
+                constants.SANDBOX_AUTHORIZE_URL,
+                constants.SANDBOX_TOKEN_URL,
+                constants.SANDBOX_AUDIENCE,
+            )
+        else:
+            # LO: EU customers are redirected to their data centre by auth.lever.co itself.
+            authorize, token, audience = constants.AUTHORIZE_URL, constants.TOKEN_URL, constants.AUDIENCE
+        return OAuth2Config(
+            authorize_url=authorize,
+            token_url=token,
+            scopes=constants.OAUTH_SCOPES,
+            use_pkce=False,
+            extra_authorize_params={"audience": audience},
+            access_token_lifetime_default=3600,
+            refresh_token_lifetime_days=365,
+        )
+
+    def explain_oauth_error(self, error: str, description: str, integration) -> str:
+        if error == "access_denied":
+            return (
+                "Lever authorization was denied. Ask a Lever Super Admin to approve JobCannon and every requested "
+                f"scope ({', '.join(constants.OAUTH_SCOPES)})."
+            )
+        return f"Lever refused the authorization ({error}): {description or 'no details'}."
+
+    # -- connect --
+    def validate_credentials(self, integration) -> CredentialCheck:
+        client = self.client(integration)
+        if integration.auth_kind == "api_key":
+            client.scheme_override = self._api_key_scheme(integration, client)  # probes opportunities
+        else:
+            client.opportunities_probe()
+        client.feedback_templates()
+        setup.lever_api_key_track(integration=integration)
+        setup.lever_api_key_expiry_check(integration=integration)
+        how = {"basic": "API key (Basic)", "bearer": "API key (Bearer)"}.get(
+            (integration.provider_settings or {}).get("api_key_scheme", ""), "OAuth"
+        )
+        return CredentialCheck(
+            ok=True, message=f"Lever accepted the {how}: opportunities and feedback templates readable."
+        )
+
+    def _api_key_scheme(self, integration, client: LeverClient) -> str:
+        """Real Lever takes the key as a Basic username; seed 004 sends it as a Bearer token.
+        Try the remembered scheme first, then the other, and remember the one that worked."""
+        remembered = (integration.provider_settings or {}).get("api_key_scheme", "basic")
+        order = [remembered, "bearer" if remembered == "basic" else "basic"]
+        for n, scheme in enumerate(order):
+            client.scheme_override = scheme
+            try:
+                client.opportunities_probe()
+            except ATSAuthError:
+                if n == len(order) - 1:
+                    raise
+                continue
+            if scheme != (integration.provider_settings or {}).get("api_key_scheme"):
+                setup.lever_settings_update(integration=integration, api_key_scheme=scheme)
+            return scheme
+        raise AssertionError("unreachable")
+
+    def on_connected(self, integration) -> None:
+        client = self.client(integration)
+        setup.lever_webhooks_register(integration=integration, client=client)
+        setup.lever_feedback_template_ensure(integration=integration, client=client)
+
+    # -- webhooks --
+    def verify_webhook(self, integration, request: InboundRequest, secrets: list[str]) -> Verification:
+        return webhooks.verify(request, secrets)
+
+    def parse_webhook(self, request: InboundRequest) -> ParsedWebhook:
+        return webhooks.parse(request)
+
+    # -- write-back --
+    def on_run_event(self, integration, run, event: str) -> list[str]:
+        mode = (integration.provider_settings or {}).get("writeback_mode", "feedback")
+        if event == "completed":
+            return {"note": ["note"], "feedback+note": ["note", "feedback"]}.get(mode, ["feedback"])
+        if event in ("cancelled", "expired"):
+            return ["note"]
+        return []
+
+    def deliver(self, integration, message) -> DeliveryResult:
+        from .services import lever_writeback_deliver
+
+        return lever_writeback_deliver(integration=integration, message=message)
+
+    # -- pages --
+    def urls(self) -> list:
+        from . import views
+
+        return [path("open/<uuid:public_id>/", views.LeverDeepLinkView.as_view(), name="open")]
+
+    def integration_urls(self) -> list:
+        from . import views
+
+        return views.integration_urlpatterns()
+
+    def simulator_urls(self) -> list:
+        from . import simulator
+
+        return [path("", include(simulator.urlpatterns))]
+
+    def detail_context(self, integration) -> dict[str, Any]:
+        from .views import detail_context
+
+        return detail_context(integration)
+
+    # -- demo --
+    def demo_setup(self, integration) -> dict[str, Any]:
+        from .simulator_state import demo_setup
+
+        return demo_setup(integration)

@@ -1,0 +1,341 @@
+"""Assessments on Lever pipeline stages, and results written back as feedback forms.
+
+Lever has no assessment-order API (LU: "ordering is driven by tags and stage changes"): a stage
+rule says which instrument a candidate gets on entering a stage, either automatically on the
+`candidateStageChange` webhook or when a recruiter presses "Send" (manual)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from assessments.services.runs import (
+    ATSRefs,
+    CandidateInfo,
+    RunAlreadyActive,
+    assessment_run_create,
+    run_result,
+)
+from integrations.base import ATSError, ATSValidationError, DeliveryResult
+from integrations.models import ActivityLevel, Integration
+from integrations.services.activity import activity_log
+from jobcannon.core.exceptions import ValidationFailed
+
+from . import constants, mappers
+from .setup import lever_feedback_template_ensure, lever_perform_as_resolve, lever_settings_update
+
+if TYPE_CHECKING:
+    from assessments.models import AssessmentRun
+    from integrations.models import WritebackMessage
+
+
+def _client(integration: Integration):
+    return integration.provider_obj.client(integration)
+
+
+# -- stage rules ---------------------------------------------------------------------------
+
+
+def lever_stage_rule_add(
+    *,
+    integration: Integration,
+    stage_id: str,
+    stage_name: str,
+    instrument: str,
+    mode: str = "auto",
+    posting_id: str = "",
+    posting_name: str = "",
+    due_days: int = constants.DEFAULT_DUE_DAYS,
+    required: bool = True,
+) -> mappers.StageRule:
+    if mode not in ("auto", "manual"):
+        raise ValidationFailed("Choose auto-send on stage entry or manual trigger.")
+    if not 1 <= due_days <= 90:
+        raise ValidationFailed("The due date must be between 1 and 90 days.")
+    rules = mappers.stage_rules(integration.provider_settings or {})
+    if any(
+        r.stage_id == stage_id and r.posting_id == posting_id and r.instrument == instrument for r in rules
+    ):
+        raise ValidationFailed("This stage already sends that assessment for this posting.")
+    row = {
+        "id": uuid.uuid4().hex[:12],
+        "stage_id": stage_id,
+        "stage_name": stage_name,
+        "posting_id": posting_id,
+        "posting_name": posting_name,
+        "instrument": instrument,
+        "mode": mode,
+        "due_days": due_days,
+        "required": required,
+    }
+    lever_settings_update(
+        integration=integration,
+        stage_rules=[*(integration.provider_settings or {}).get("stage_rules", []), row],
+    )
+    activity_log(
+        integration=integration,
+        kind="lever.stage_rule_added",
+        message=f"Stage “{stage_name}”: {instrument} ({'auto-send' if mode == 'auto' else 'manual'}, "
+        f"due in {due_days} days, {'required' if required else 'optional'}).",
+    )
+    return mappers.stage_rules({"stage_rules": [row]})[0]
+
+
+def lever_stage_rule_delete(*, integration: Integration, rule_id: str) -> bool:
+    rows = (integration.provider_settings or {}).get("stage_rules", [])
+    kept = [r for r in rows if r.get("id") != rule_id]
+    if len(kept) == len(rows):
+        return False
+    lever_settings_update(integration=integration, stage_rules=kept)
+    activity_log(integration=integration, kind="lever.stage_rule_deleted", message="Stage rule removed.")
+    return True
+
+
+# -- starting runs -------------------------------------------------------------------------
+
+
+def request_key(*, opportunity_id: str, stage_id: str, instrument: str) -> str:
+    return f"lever:{opportunity_id}:{stage_id}:{instrument}"
+
+
+def _start(
+    integration: Integration, opportunity: mappers.LeverOpportunity, rule: mappers.StageRule, trigger: str
+) -> tuple[AssessmentRun | None, bool]:
+    who = opportunity.name or opportunity.id
+    if not opportunity.email:
+        raise ValidationFailed(
+            f"{who} has no email address in Lever: add one to the opportunity, then send again."
+        )
+    refs = ATSRefs(
+        candidate_id=opportunity.contact_id or opportunity.id,
+        application_id=opportunity.application_id,
+        job_id=opportunity.posting_id,
+        type_id=rule.instrument,
+        request_key=request_key(
+            opportunity_id=opportunity.id, stage_id=rule.stage_id, instrument=rule.instrument
+        ),
+        context={
+            "opportunity_id": opportunity.id,
+            "stage_id": rule.stage_id,
+            "stage_name": rule.stage_name,
+            "rule_id": rule.id,
+            "required": rule.required,
+            "trigger": trigger,
+            "lever_url": opportunity.show_url,
+        },
+    )
+    try:
+        run, created = assessment_run_create(
+            workspace=integration.workspace,
+            instrument=rule.instrument,
+            integration=integration,
+            refs=refs,
+            candidate=CandidateInfo(
+                email=opportunity.email, first_name=opportunity.first_name, last_name=opportunity.last_name
+            ),
+            due_at=timezone.now() + dt.timedelta(days=rule.due_days),
+        )
+    except RunAlreadyActive:
+        activity_log(
+            integration=integration,
+            kind="lever.run_already_active",
+            message=f"{who} already has an active {rule.instrument} assessment: nothing sent.",
+        )
+        return None, False
+    activity_log(
+        integration=integration,
+        kind="lever.run_started" if created else "lever.run_exists",
+        message=(
+            f"Sent {rule.instrument} to {who} ({trigger}, stage “{rule.stage_name}”)."
+            if created
+            else f"{who} was already sent {rule.instrument} for stage “{rule.stage_name}”."
+        ),
+        data={"run": run.pk, "opportunity": opportunity.id},
+    )
+    return run, created
+
+
+def _start_for_stage(
+    integration: Integration, opportunity: mappers.LeverOpportunity, stage_id: str, trigger: str
+) -> list[AssessmentRun]:
+    rules = mappers.rules_for_stage(
+        mappers.stage_rules(integration.provider_settings or {}),
+        stage_id=stage_id,
+        posting_id=opportunity.posting_id,
+        mode="auto",
+    )
+    runs = []
+    for rule in rules:
+        try:
+            run, _ = _start(integration, opportunity, rule, trigger)
+        except ValidationFailed as exc:  # a recruiter must fix Lever data; retrying will not help
+            activity_log(
+                integration=integration,
+                kind="lever.run_not_sent",
+                level=ActivityLevel.ERROR,
+                message=exc.message,
+                data={"opportunity": opportunity.id},
+            )
+            continue
+        if run is not None:
+            runs.append(run)
+    return runs
+
+
+def lever_stage_entered(
+    *, integration: Integration, opportunity_id: str, stage_id: str
+) -> list[AssessmentRun]:
+    """candidateStageChange: auto-send every rule of the new stage. The real signature does not
+    cover `data`, so the opportunity is re-read and must really be in that stage."""
+    rules = [
+        r
+        for r in mappers.stage_rules(integration.provider_settings or {})
+        if r.stage_id == stage_id and r.mode == "auto"
+    ]
+    if not rules:
+        return []
+    opportunity = mappers.opportunity_from_api(_client(integration).opportunity(opportunity_id))
+    if opportunity.stage_id and opportunity.stage_id != stage_id:
+        activity_log(
+            integration=integration,
+            kind="lever.stage_left",
+            message=f"{opportunity.name or opportunity_id} already left stage “{rules[0].stage_name}”: nothing sent.",
+        )
+        return []
+    if opportunity.archived:
+        return []
+    return _start_for_stage(integration, opportunity, stage_id, "auto-send on stage entry")
+
+
+def lever_application_received(
+    *, integration: Integration, opportunity_id: str, event_type: str
+) -> list[AssessmentRun]:
+    """applicationCreated / seed application.created, opportunity.created."""
+    rules = [r for r in mappers.stage_rules(integration.provider_settings or {}) if r.mode == "auto"]
+    if not rules:
+        return []
+    opportunity = mappers.opportunity_from_api(_client(integration).opportunity(opportunity_id))
+    if opportunity.archived or not opportunity.stage_id:
+        return []
+    return _start_for_stage(integration, opportunity, opportunity.stage_id, f"auto-send on {event_type}")
+
+
+def lever_assessment_send(
+    *, integration: Integration, opportunity_id: str, rule_id: str
+) -> tuple[AssessmentRun | None, bool]:
+    """The manual trigger: a recruiter sends a rule's assessment to one opportunity now."""
+    rule = next(
+        (r for r in mappers.stage_rules(integration.provider_settings or {}) if r.id == rule_id), None
+    )
+    if rule is None:
+        raise ValidationFailed("Choose one of the configured stage assessments.")
+    opportunity_id = opportunity_id.strip()
+    if not opportunity_id:
+        raise ValidationFailed("Enter the Lever opportunity id.")
+    opportunity = mappers.opportunity_from_api(_client(integration).opportunity(opportunity_id))
+    if opportunity.archived:
+        raise ValidationFailed(
+            f"{opportunity.name or opportunity_id} is archived in Lever: unarchive it first."
+        )
+    return _start(integration, opportunity, rule, "manual trigger")
+
+
+# -- write-back ------------------------------------------------------------------------------
+
+
+def opportunity_id_for(run: AssessmentRun) -> str:
+    return str((run.ats_context or {}).get("opportunity_id") or run.external_candidate_id)
+
+
+def lever_writeback_deliver(*, integration: Integration, message: WritebackMessage) -> DeliveryResult:
+    run = message.run
+    client = _client(integration)
+    opportunity_id = opportunity_id_for(run)
+    if message.event != "completed":
+        body = {
+            "value": f"JobCannon {run.instrument} assessment {message.event} without a result.",
+            "secret": False,
+            "notifyFollowers": False,
+        }
+        data = client.note_create(opportunity_id, body=body, perform_as="", attempt=message.attempts)
+        return DeliveryResult(external_ref=str(data.get("noteId", "")))
+    result = run_result(run=run)
+    if message.kind == "note":
+        data = client.note_create(
+            opportunity_id, body=mappers.note_body(result), perform_as="", attempt=message.attempts
+        )
+        return DeliveryResult(external_ref=str(data.get("noteId", "")))
+    template = lever_feedback_template_ensure(integration=integration, client=client)
+    if message.attempts > 1:  # an earlier attempt may have written it before failing
+        done = next(
+            (
+                f
+                for f in client.feedback_list(opportunity_id)
+                if mappers.feedback_is_ours(f, template, run.pk)
+            ),
+            None,
+        )
+        if done:
+            return DeliveryResult(
+                external_ref=str(done.get("id", "")), confirmed=True, note="already in Lever"
+            )
+    perform_as = lever_perform_as_resolve(integration=integration, client=client)
+    if not perform_as:
+        return _note_instead(
+            client, opportunity_id, result, message, "no active Lever user to write feedback as"
+        )
+    try:
+        data = client.feedback_create(
+            opportunity_id,
+            perform_as=perform_as,
+            attempt=message.attempts,
+            body=mappers.feedback_body(result, template),
+        )
+    except ATSValidationError:
+        # Someone edited or deleted our template in Lever: find or recreate it, try once more.
+        template = lever_feedback_template_ensure(integration=integration, client=client, refresh=True)
+        try:
+            data = client.feedback_create(
+                opportunity_id,
+                perform_as=perform_as,
+                attempt=message.attempts,
+                body=mappers.feedback_body(result, template),
+            )
+        except ATSValidationError as exc:
+            return _note_instead(
+                client, opportunity_id, result, message, f"Lever refused the feedback form: {exc.message}"
+            )
+    feedback_id = str(data.get("id", ""))
+    return DeliveryResult(
+        external_ref=feedback_id, confirmed=_confirmed(client, opportunity_id, feedback_id, template, run.pk)
+    )
+
+
+def _confirmed(
+    client: Any, opportunity_id: str, feedback_id: str, template: mappers.TemplateRef, run_id: int
+) -> bool:
+    """Read-after-write; a failed read does not undo a successful write."""
+    if not feedback_id:
+        return False
+    try:
+        return mappers.feedback_is_ours(client.feedback_get(opportunity_id, feedback_id), template, run_id)
+    except ATSError:
+        return False
+
+
+def _note_instead(
+    client: Any, opportunity_id: str, result: Any, message: WritebackMessage, why: str
+) -> DeliveryResult:
+    data = client.note_create(
+        opportunity_id, body=mappers.note_body(result), perform_as="", attempt=message.attempts
+    )
+    activity_log(
+        integration=message.integration,
+        kind="lever.note_fallback",
+        level=ActivityLevel.WARNING,
+        message=f"Wrote the result as a note instead of a feedback form: {why}.",
+    )
+    return DeliveryResult(external_ref=f"note:{data.get('noteId', '')}", note=why)

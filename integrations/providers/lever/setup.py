@@ -1,0 +1,230 @@
+"""Writes made while connecting Lever: the API key's age, webhook registration, signature tokens,
+the feedback template and the user we write feedback as. Each one is a service (keyword-only,
+typed); `provider.py` calls them from the contract hooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.base import ATSNotFound, ATSPermissionError, ATSValidationError
+from integrations.models import ActivityLevel, Integration
+from integrations.services.activity import activity_log
+
+from . import constants, mappers
+
+if TYPE_CHECKING:
+    from .client import LeverClient
+
+
+def lever_settings_update(*, integration: Integration, **changes: Any) -> Integration:
+    """Merge non-secret settings under a row lock (two workers may write different keys)."""
+    with transaction.atomic():
+        locked = Integration.objects.select_for_update().get(pk=integration.pk)
+        merged = {**(locked.provider_settings or {}), **changes}
+        locked.provider_settings = merged
+        locked.save(update_fields=["provider_settings", "updated_at"])
+    integration.provider_settings = merged
+    return integration
+
+
+# -- API key age (seed 004: "tokens in Lever last 1 year") ----------------------------------
+
+
+def api_key_fingerprint(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def api_key_expires_at(integration: Integration) -> dt.datetime | None:
+    created = (integration.provider_settings or {}).get("api_key_created_at")
+    if integration.auth_kind != "api_key" or not created:
+        return None
+    return dt.datetime.fromisoformat(created) + constants.API_KEY_LIFETIME
+
+
+def lever_api_key_track(*, integration: Integration) -> None:
+    """A key we have not seen before was created today unless the customer says otherwise."""
+    key = integration.credential("api_key", "")
+    if integration.auth_kind != "api_key" or not key:
+        return
+    fingerprint = api_key_fingerprint(key)
+    if (integration.provider_settings or {}).get("api_key_fingerprint") == fingerprint:
+        return
+    lever_settings_update(
+        integration=integration,
+        api_key_fingerprint=fingerprint,
+        api_key_created_at=timezone.now().isoformat(),
+        api_key_expiry_warned="",
+    )
+
+
+def lever_api_key_created_set(*, integration: Integration, created: dt.date) -> None:
+    stamp = dt.datetime.combine(created, dt.time(0, 0), tzinfo=dt.UTC)
+    lever_settings_update(
+        integration=integration, api_key_created_at=stamp.isoformat(), api_key_expiry_warned=""
+    )
+    activity_log(
+        integration=integration,
+        kind="lever.api_key_dated",
+        message=f"Lever API key creation date set to {created.isoformat()}.",
+    )
+    lever_api_key_expiry_check(integration=integration)
+
+
+def lever_api_key_expiry_check(*, integration: Integration, now: dt.datetime | None = None) -> str:
+    """Log one warning per threshold (30 days, 7 days, expired). Returns the threshold hit or ""."""
+    expires = api_key_expires_at(integration)
+    if expires is None:
+        return ""
+    left = expires - (now or timezone.now())
+    if left > constants.API_KEY_WARN_BEFORE:
+        return ""
+    level = "expired" if left.total_seconds() <= 0 else ("7d" if left.days < 7 else "30d")
+    if (integration.provider_settings or {}).get("api_key_expiry_warned") == level:
+        return level
+    if level == "expired":
+        message = (
+            f"The Lever API key expired on {expires.date().isoformat()} (keys last 1 year). "
+            "Regenerate it in Lever settings and save the new key here."
+        )
+    else:
+        message = (
+            f"The Lever API key expires on {expires.date().isoformat()} ({left.days} days left; keys last "
+            "1 year). Regenerate it in Lever settings and save the new key here before then."
+        )
+    activity_log(
+        integration=integration,
+        kind="lever.api_key_expiring",
+        level=ActivityLevel.WARNING,
+        message=message,
+        data={"expires_at": expires.isoformat(), "threshold": level},
+    )
+    lever_settings_update(integration=integration, api_key_expiry_warned=level)
+    return level
+
+
+# -- webhooks ----------------------------------------------------------------------------------
+
+
+def webhook_absolute_url(integration: Integration) -> str:
+    from integrations.views import webhook_url_for
+
+    return settings.JOBCANNON_BASE_URL + webhook_url_for(integration)
+
+
+def lever_signature_token_add(*, integration: Integration, token: str, source: str) -> bool:
+    """Lever generates signature tokens (LD: the 201 carries configuration.signatureToken); the
+    webhook secrets list is where verification looks, so the token goes in front of it."""
+    token = token.strip()
+    if not token:
+        return False
+    with transaction.atomic():
+        locked = Integration.objects.select_for_update().get(pk=integration.pk)
+        current = list(locked.webhook_secrets or [])
+        if any(s.get("secret") == token for s in current):
+            return False
+        locked.webhook_secrets = [
+            {"secret": token, "created_at": timezone.now().isoformat(), "source": source},
+            *current,
+        ]
+        locked.save(update_fields=["webhook_secrets", "updated_at"])
+    integration.webhook_secrets = locked.webhook_secrets
+    activity_log(
+        integration=integration,
+        kind="lever.signature_token_added",
+        message=f"Lever signature token stored ({source}); webhooks signed with it now verify.",
+    )
+    return True
+
+
+def lever_webhooks_register(*, integration: Integration, client: LeverClient) -> list[mappers.LeverWebhook]:
+    """Idempotent: webhooks already pointing at our URL are kept, missing events are added."""
+    url = webhook_absolute_url(integration)
+    try:
+        existing = [mappers.webhook_from_api(w) for w in client.webhooks()]
+    except (ATSPermissionError, ATSNotFound):
+        existing = []  # a key allowed to create webhooks but not to list them: register anew
+    ours = [w for w in existing if w.url == url]
+    covered = {e for w in ours for e in w.events}
+    created: list[mappers.LeverWebhook] = []
+    seed_missing = [t for t in constants.SEED_TRIGGERS if t not in covered]
+    if seed_missing and constants.EVENT_APPLICATION_CREATED not in covered:
+        try:  # seed 004 Step 2: one webhook, several dotted triggers
+            data = client.webhook_create({"url": url, "triggers": seed_missing})
+            created.append(mappers.webhook_from_api({"triggers": seed_missing, **data}))
+        except ATSValidationError:  # real Lever: one event per webhook, no opportunity.created
+            data = client.webhook_create({"url": url, "event": constants.EVENT_APPLICATION_CREATED})
+            created.append(mappers.webhook_from_api({"event": constants.EVENT_APPLICATION_CREATED, **data}))
+    for event in constants.REAL_EVENTS:
+        if event not in covered:
+            data = client.webhook_create({"url": url, "event": event})
+            created.append(mappers.webhook_from_api({"event": event, **data}))
+    webhooks = ours + created
+    for w in webhooks:
+        if w.signature_token:
+            lever_signature_token_add(
+                integration=integration, token=w.signature_token, source=f"Lever webhook {w.id}"
+            )
+    lever_settings_update(
+        integration=integration,
+        webhooks=[
+            {"id": w.id, "url": w.url, "events": list(w.events), "signed": bool(w.signature_token)}
+            for w in webhooks
+        ],
+    )
+    if created:
+        activity_log(
+            integration=integration,
+            kind="lever.webhooks_registered",
+            message="Registered Lever webhooks: " + ", ".join(e for w in created for e in w.events) + ".",
+        )
+    return webhooks
+
+
+# -- write-back prerequisites -----------------------------------------------------------------
+
+
+def lever_feedback_template_ensure(
+    *, integration: Integration, client: LeverClient, refresh: bool = False
+) -> mappers.TemplateRef:
+    cached = (integration.provider_settings or {}).get("feedback_template") or {}
+    if cached.get("id") and not refresh:
+        return mappers.TemplateRef(id=cached["id"], field_ids=tuple(cached["fields"].items()))
+    ref = next((r for r in map(mappers.template_ref, client.feedback_templates()) if r), None)
+    if ref is None:
+        ref = mappers.template_ref(client.feedback_template_create(mappers.feedback_template_body()))
+        if ref is None:
+            raise ATSValidationError("Lever created the feedback template but did not return its field ids.")
+        activity_log(
+            integration=integration,
+            kind="lever.template_created",
+            message=f"Created the “{constants.FEEDBACK_TEMPLATE_NAME}” feedback template in Lever.",
+        )
+    lever_settings_update(
+        integration=integration, feedback_template={"id": ref.id, "fields": dict(ref.field_ids)}
+    )
+    return ref
+
+
+def lever_perform_as_resolve(*, integration: Integration, client: LeverClient) -> str:
+    """The Lever user feedback is written as (LD: perform_as is required on feedback)."""
+    chosen = (integration.provider_settings or {}).get("perform_as")
+    if chosen:
+        return str(chosen)
+    users = [u for u in client.users() if not u.get("deactivatedAt")]
+    ranked = sorted(
+        users, key=lambda u: {"super admin": 0, "admin": 1}.get(str(u.get("accessRole", "")).lower(), 2)
+    )
+    if not ranked:
+        return ""
+    lever_settings_update(
+        integration=integration,
+        perform_as=str(ranked[0]["id"]),
+        perform_as_name=str(ranked[0].get("name") or ranked[0].get("email") or ""),
+    )
+    return str(ranked[0]["id"])

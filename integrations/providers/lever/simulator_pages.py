@@ -1,0 +1,356 @@
+"""The built-in Lever sandbox's pages (what a Lever user clicks) and its OAuth server.
+
+Pages: candidates (seed 004 "Candidates → Add Candidate"), one opportunity (advance to a stage,
+which sends `candidateStageChange` to us over HTTP; archive; application status; the feedback
+forms and notes we wrote), API credentials. OAuth: auth.lever.co's consent and token endpoints,
+`audience` required, refresh tokens that rotate on every use (LO)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from . import constants
+from . import simulator_state as state
+
+TEMPLATE = "integrations/providers/lever/sim_{}.html"
+UUID_IN_URL = re.compile(r"/webhooks/lever/([0-9a-f-]{36})/")
+
+
+def _integration_link(opportunity_id: str) -> str:
+    """Lever's "custom step" link into the partner: our deep link for the connected integration."""
+    for hook in state.rows("webhook"):
+        match = UUID_IN_URL.search(hook["url"])
+        if match:
+            return (
+                settings.JOBCANNON_BASE_URL
+                + reverse("integrations:partner-lever:open", args=[match.group(1)])
+                + "?"
+                + urlencode({"opportunity": opportunity_id})
+            )
+    return ""
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    state.ensure_seeded()
+    error = ""
+    if request.method == "POST":
+        name, email = request.POST.get("name", "").strip(), request.POST.get("email", "").strip()
+        posting = state.get("posting", request.POST.get("posting", ""))
+        stage = state.get("stage", request.POST.get("stage", "")) or state.get(
+            "stage", state.stage_id_by_name("New applicant")
+        )
+        if not name or "@" not in email or posting is None:
+            error = "Enter a name, an email address and a posting."
+        else:
+            opp = opportunity_create(name=name, email=email, posting_id=posting["id"], stage_id=stage["id"])
+            return redirect("integrations:sim-lever:opportunity", opportunity_id=opp["id"])
+    stages = {s["id"]: s["text"] for s in state.rows("stage")}
+    return render(
+        request,
+        TEMPLATE.format("home"),
+        {
+            "opportunities": [
+                {**o, "stage_name": stages.get(o["stage"], o["stage"])} for o in state.rows("opportunity")
+            ],
+            "stage_list": state.rows("stage"),
+            "postings": state.rows("posting"),
+            "webhooks": state.rows("webhook"),
+            "deliveries": list(reversed(state.rows("delivery")))[:15],
+            "error": error,
+            "api_base": request.build_absolute_uri("v1"),
+        },
+        status=400 if error else 200,
+    )
+
+
+def opportunity_create(*, name: str, email: str, posting_id: str, stage_id: str) -> dict[str, Any]:
+    now = state.now_ms()
+    opp_id, contact_id, application_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    opp = {
+        "id": opp_id,
+        "name": name,
+        "contact": contact_id,
+        "headline": "",
+        "emails": [email],
+        "phones": [],
+        "stage": stage_id,
+        "stageChanges": [{"toStageId": stage_id, "updatedAt": now, "userId": None}],
+        "tags": [],
+        "sources": ["JobCannon sandbox"],
+        "origin": "applied",
+        "archived": None,
+        "applications": [
+            {
+                "id": application_id,
+                "type": "posting",
+                "posting": posting_id,
+                "opportunityId": opp_id,
+                "candidateId": opp_id,
+                "status": "active",
+                "createdAt": now,
+            }
+        ],
+        "urls": {"list": "", "show": f"{settings.JOBCANNON_BASE_URL}/sim/lever/opportunities/{opp_id}/"},
+        "createdAt": now,
+        "updatedAt": now,
+        "lastAdvancedAt": now,
+        "isAnonymized": False,
+    }
+    state.put("opportunity", opp_id, opp)
+    data = {
+        "opportunityId": opp_id,
+        "candidateId": opp_id,
+        "contactId": contact_id,
+        "applicationId": application_id,
+        "postingId": posting_id,
+    }
+    for event in (
+        constants.EVENT_APPLICATION_CREATED_SEED,
+        constants.EVENT_OPPORTUNITY_CREATED_SEED,
+        constants.EVENT_APPLICATION_CREATED,
+    ):
+        state.send_event(event, data, opportunity_id=opp_id)
+    return opp
+
+
+def opportunity_page(request: HttpRequest, opportunity_id: str) -> HttpResponse:
+    opp = state.get("opportunity", opportunity_id)
+    if opp is None:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "No such opportunity",
+                "status": 404,
+                "message": "This sandbox opportunity does not exist.",
+            },
+            status=404,
+        )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "advance" and state.get("stage", request.POST.get("stage", "")):
+            opportunity_advance(opp, request.POST["stage"])
+        elif action == "archive":
+            opportunity_archive(opp, archived=not opp.get("archived"))
+        elif action == "status" and request.POST.get("status") in ("active", "rejected", "spam"):
+            opp["applications"][0]["status"] = request.POST["status"]
+            state.put("opportunity", opp["id"], opp)
+        return redirect("integrations:sim-lever:opportunity", opportunity_id=opportunity_id)
+    templates = {t["id"]: t["text"] for t in state.rows("feedback_template")}
+    users = {u["id"]: u["name"] for u in state.rows("user")}
+    feedback = [
+        {**f, "template_name": templates.get(f["baseTemplateId"], ""), "author": users.get(f["user"], "")}
+        for f in state.rows("feedback", opportunity=opportunity_id)
+    ]
+    return render(
+        request,
+        TEMPLATE.format("opportunity"),
+        {
+            "opp": opp,
+            "stages": state.rows("stage"),
+            "stage_name": (state.get("stage", opp["stage"]) or {}).get("text", ""),
+            "feedback": feedback,
+            "notes": state.rows("note", opportunity=opportunity_id),
+            "deliveries": list(reversed(state.rows("delivery", opportunity=opportunity_id))),
+            "send_link": _integration_link(opportunity_id),
+            "application": opp["applications"][0],
+        },
+    )
+
+
+def opportunity_advance(opp: dict[str, Any], stage_id: str) -> list[dict[str, Any]]:
+    from_stage, now = opp["stage"], state.now_ms()
+    opp.update(stage=stage_id, lastAdvancedAt=now, updatedAt=now)
+    opp["stageChanges"].append({"toStageId": stage_id, "updatedAt": now, "userId": None})
+    state.put("opportunity", opp["id"], opp)
+    return state.send_event(
+        constants.EVENT_CANDIDATE_STAGE_CHANGE,
+        {
+            "opportunityId": opp["id"],
+            "candidateId": opp["id"],
+            "contactId": opp["contact"],
+            "toStageId": stage_id,
+            "fromStageId": from_stage,
+        },
+        opportunity_id=opp["id"],
+    )
+
+
+def opportunity_archive(opp: dict[str, Any], *, archived: bool) -> None:
+    opp["archived"] = {"archivedAt": state.now_ms(), "reason": "sandbox"} if archived else None
+    state.put("opportunity", opp["id"], opp)
+    state.send_event(
+        constants.EVENT_CANDIDATE_ARCHIVE_CHANGE,
+        {
+            "opportunityId": opp["id"],
+            "candidateId": opp["id"],
+            "contactId": opp["contact"],
+            "toArchived": opp["archived"],
+            "fromArchived": None,
+        },
+        opportunity_id=opp["id"],
+    )
+
+
+def credentials_page(request: HttpRequest) -> HttpResponse:
+    """Settings → Integrations → API Credentials (seed 004 Step 1)."""
+    new_key = ""
+    if request.method == "POST":
+        scopes = [s for s in request.POST.getlist("scopes") if s in constants.SEED_SCOPES]
+        age_days = (
+            int(request.POST.get("age_days") or 0) if request.POST.get("age_days", "0").isdigit() else 0
+        )
+        new_key = state.api_key_register(
+            scopes=scopes,
+            label=request.POST.get("label") or "JobCannon Assessments",
+            created_ms=state.now_ms() - age_days * 86_400_000,
+        )
+    return render(
+        request,
+        TEMPLATE.format("credentials"),
+        {
+            "keys": state.rows("api_key"),
+            "scopes": constants.SEED_SCOPES,
+            "new_key": new_key,
+            "signature_token": state.account_signature_token(),
+        },
+    )
+
+
+# -- OAuth (auth.lever.co) -------------------------------------------------------------------
+
+
+def _redirect_back(redirect_uri: str, **params: str) -> HttpResponse:
+    return redirect(redirect_uri + ("&" if "?" in redirect_uri else "?") + urlencode(params))
+
+
+def oauth_authorize(request: HttpRequest) -> HttpResponse:
+    params = request.POST if request.method == "POST" else request.GET
+    client_id, redirect_uri, state_param = (
+        params.get("client_id", ""),
+        params.get("redirect_uri", ""),
+        params.get("state", ""),
+    )
+    if (
+        not client_id
+        or not redirect_uri.startswith(("http://", "https://"))
+        or params.get("response_type") != "code"
+    ):
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "Invalid authorization request",
+                "status": 400,
+                "message": "client_id, redirect_uri and response_type=code are required.",
+            },
+            status=400,
+        )
+    if params.get("audience") not in (constants.AUDIENCE, constants.SANDBOX_AUDIENCE):
+        return _redirect_back(
+            redirect_uri,
+            state=state_param,
+            error="invalid_request",
+            error_description=f"audience is required: {constants.AUDIENCE}",
+        )
+    requested = [s for s in params.get("scope", "").split() if s]
+    if request.method == "GET":
+        return render(request, TEMPLATE.format("consent"), {"params": params, "scopes": requested})
+    if request.POST.get("decision") != "allow":
+        return _redirect_back(
+            redirect_uri,
+            state=state_param,
+            error="access_denied",
+            error_description="The user denied access to JobCannon.",
+        )
+    granted = [s for s in request.POST.getlist("granted") if s in requested]
+    code = secrets.token_urlsafe(24)
+    state.put(
+        "oauth_code",
+        code,
+        {
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "scopes": granted,
+            "at": state.now_ms(),
+            "used": False,
+        },
+    )
+    return _redirect_back(redirect_uri, code=code, state=state_param)
+
+
+def _oauth_error(error: str, description: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": error, "error_description": description}, status=status)
+
+
+def _issue_tokens(client_id: str, scopes: list[str]) -> dict[str, Any]:
+    access = "lvr_at_" + secrets.token_urlsafe(24)
+    state.put(
+        "access_token",
+        state.digest(access),
+        {"client_id": client_id, "scopes": scopes, "expiresAt": state.now_ms() + 3600 * 1000},
+    )
+    out = {"access_token": access, "token_type": "Bearer", "scope": " ".join(scopes), "expires_in": 3600}
+    if "offline_access" in scopes:
+        refresh = "lvr_rt_" + secrets.token_urlsafe(24)
+        state.put(
+            "refresh_token", state.digest(refresh), {"client_id": client_id, "scopes": scopes, "active": True}
+        )
+        out["refresh_token"] = refresh
+    return out
+
+
+@csrf_exempt
+def oauth_token(request: HttpRequest) -> JsonResponse:
+    if request.method != "POST":
+        return _oauth_error("invalid_request", "POST only.", 405)
+    form = request.POST
+    client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
+    if not client_id or not client_secret:
+        return _oauth_error("invalid_client", "client_id and client_secret are required.", 401)
+    # The sandbox trusts a client on first use and holds it to that secret afterwards.
+    client = state.get("oauth_client", client_id) or state.put(
+        "oauth_client", client_id, {"secret_digest": state.digest(client_secret)}
+    )
+    if client["secret_digest"] != state.digest(client_secret):
+        return _oauth_error("invalid_client", "Wrong client secret.", 401)
+    if form.get("grant_type") == "authorization_code":
+        code = state.get("oauth_code", form.get("code", ""))
+        if (
+            code is None
+            or code["used"]
+            or code["client_id"] != client_id
+            or code["redirect_uri"] != form.get("redirect_uri")
+        ):
+            return _oauth_error("invalid_grant", "Invalid, used or foreign authorization code.")
+        state.put("oauth_code", form["code"], {**code, "used": True})
+        return JsonResponse(_issue_tokens(client_id, code["scopes"]))
+    if form.get("grant_type") == "refresh_token":
+        key = state.digest(form.get("refresh_token", ""))
+        refresh = state.get("refresh_token", key)
+        if refresh is None or not refresh["active"] or refresh["client_id"] != client_id:
+            return _oauth_error("invalid_grant", "Unknown, rotated or revoked refresh token.")
+        state.put(
+            "refresh_token", key, {**refresh, "active": False}
+        )  # rotation: each refresh token works once
+        return JsonResponse(_issue_tokens(client_id, refresh["scopes"]))
+    return _oauth_error("unsupported_grant_type", "authorization_code or refresh_token.")
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("opportunities/<str:opportunity_id>/", opportunity_page, name="opportunity"),
+    path("settings/credentials/", credentials_page, name="credentials"),
+    path("oauth/authorize", oauth_authorize, name="oauth-authorize"),
+    path("oauth/token", oauth_token, name="oauth-token"),
+]

@@ -1,0 +1,140 @@
+"""Shared test helpers for the Lever provider: integrations wired to the simulator, bodies
+signed both ways, scored runs."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Result
+from integrations.base import hmac_sha256_hex
+from integrations.models import IntegrationStatus
+from integrations.providers.lever import constants
+from integrations.providers.lever import simulator_state as sim
+from tests.factories import AssessmentRunFactory, IntegrationFactory
+
+SECRET = "whsec_lever_test_secret_0001"
+FIXTURES = Path(__file__).parents[3] / "fixtures" / "lever" / "webhooks"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / f"{name}.json").read_bytes()
+
+
+def lever_integration(**kwargs: Any):
+    defaults: dict[str, Any] = {
+        "provider": "lever",
+        "environment": "sandbox",
+        "status": IntegrationStatus.CONNECTED,
+        "credentials": {"api_key": "lever-test-key-0001"},
+        "webhook_secrets": [{"secret": SECRET, "created_at": "2026-01-01T00:00:00+00:00"}],
+    }
+    defaults.update(kwargs)
+    return IntegrationFactory(**defaults)
+
+
+def sim_integration(
+    *, scopes=constants.SEED_SCOPES, status=IntegrationStatus.PENDING, age_days: int = 0, **kwargs: Any
+):
+    """A sandbox integration pointing at the built-in simulator with a fresh API key in it."""
+    sim.ensure_seeded()
+    key = sim.api_key_register(scopes=scopes, created_ms=sim.now_ms() - age_days * 86_400_000)
+    settings = {"use_simulator": True, **kwargs.pop("provider_settings", {})}
+    return lever_integration(
+        credentials={"api_key": key}, status=status, provider_settings=settings, **kwargs
+    )
+
+
+def sign_seed(body: bytes, secret: str = SECRET) -> dict[str, str]:
+    return {constants.SIGNATURE_HEADER: hmac_sha256_hex(secret, body)}
+
+
+def sign_real(
+    payload: dict[str, Any], secret: str = SECRET, *, age_seconds: float = 0, token: str | None = None
+) -> bytes:
+    """The body as real Lever sends it: token/triggeredAt/signature inside, freshly timestamped."""
+    body = dict(payload)
+    body["triggeredAt"] = int((time.time() - age_seconds) * 1000)
+    body["token"] = token or secrets.token_hex(24)
+    body["signature"] = hmac_sha256_hex(secret, (body["token"] + str(body["triggeredAt"])).encode())
+    return json.dumps(body).encode()
+
+
+def fixture_payload(name: str) -> dict[str, Any]:
+    return json.loads(fixture(name))
+
+
+def post(client, integration, body: bytes, headers: dict[str, str] | None = None):
+    url = reverse("integrations:webhook", args=["lever", integration.public_id])
+    return client.post(url, data=body, content_type="application/json", headers=headers or {})
+
+
+def add_result(run, *, overall: int = 72) -> Result:
+    dims = [
+        {
+            "key": "D",
+            "label": "Dominance",
+            "raw": 3.5,
+            "raw_min": 1,
+            "raw_max": 5,
+            "score": overall,
+            "answered": 6,
+            "items": 6,
+        },
+        {
+            "key": "I",
+            "label": "Influence",
+            "raw": 2.0,
+            "raw_min": 1,
+            "raw_max": 5,
+            "score": 25,
+            "answered": 6,
+            "items": 6,
+        },
+    ]
+    return Result.objects.create(
+        run=run,
+        instrument_version=run.instrument_version,
+        overall_score=overall,
+        dimensions=dims,
+        summary="Direct and decisive.",
+        answered_count=12,
+        item_count=12,
+        duration_seconds=600,
+    )
+
+
+def scored_run(integration, *, opportunity_id: str = "opp-1", overall: int = 72):
+    run = AssessmentRunFactory(
+        workspace=integration.workspace,
+        integration=integration,
+        provider="lever",
+        external_candidate_id="contact-1",
+        external_application_id="app-1",
+        ats_context={"opportunity_id": opportunity_id},
+        status="scored",
+        completed_at=timezone.now(),
+    )
+    add_result(run, overall=overall)
+    return run
+
+
+def sim_opportunity(
+    *, name: str = "Alex Example", email: str = "alex@example.com", stage: str = "New applicant"
+) -> dict:
+    """An opportunity in the simulator, created as the "Add Candidate" page does (sends its webhooks)."""
+    from integrations.providers.lever.simulator_pages import opportunity_create
+
+    sim.ensure_seeded()
+    return opportunity_create(
+        name=name,
+        email=email,
+        posting_id=sim.stable_id("posting", sim.POSTINGS[0]),
+        stage_id=sim.stage_id_by_name(stage),
+    )

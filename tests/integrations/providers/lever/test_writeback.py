@@ -1,0 +1,200 @@
+"""Results written back to Lever as feedback forms (and notes), against the simulator; seed 004
+Common Errors "Feedback form creation failed (404)" and "Invalid API key or insufficient scopes"
+on the write path; 429 backoff."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.models import IntegrationActivity, IntegrationStatus, WritebackStatus
+from integrations.providers.lever import constants
+from integrations.providers.lever import simulator_state as sim
+from integrations.services.integrations import integration_credentials_check
+from integrations.services.writeback import writeback_deliver, writeback_enqueue
+
+from .helpers import scored_run, sim_integration, sim_opportunity
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def connected(simulators, workspace):
+    integration = sim_integration(workspace=workspace)
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    return integration
+
+
+def deliver(run, event="completed"):
+    messages = writeback_enqueue(run=run, event=event)
+    for message in messages:
+        writeback_deliver(message_id=message.pk)
+        message.refresh_from_db()
+    return messages
+
+
+def feedback_values(opportunity_id: str) -> list[dict[str, str]]:
+    return [
+        {f["text"]: f["value"] for f in item["fields"]}
+        for item in sim.rows("feedback", opportunity=opportunity_id)
+    ]
+
+
+def test_completed_run_becomes_a_confirmed_feedback_form_on_the_opportunity(connected):
+    opp = sim_opportunity()
+    run = scored_run(connected, opportunity_id=opp["id"], overall=72)
+    [message] = deliver(run)
+    assert message.kind == "feedback" and message.status == WritebackStatus.CONFIRMED
+    [values] = feedback_values(opp["id"])
+    assert values["Overall rating"] == "3 - Hire"
+    assert values["Overall score (0-100)"] == "72/100"
+    assert values["Scores by dimension"] == "Dominance: 72/100\nInfluence: 25/100"
+    assert values["Summary"] == "Direct and decisive."
+    assert values["Full report"].startswith("http://testserver/")
+    assert values["JobCannon reference"] == f"jobcannon-run-{run.pk}"
+    feedback = sim.rows("feedback", opportunity=opp["id"])[0]
+    assert message.external_ref == feedback["id"]
+    assert feedback["user"] == sim.stable_id("user", "sam.admin@example.com"), (
+        "written as the Lever super admin"
+    )
+    run.refresh_from_db()
+    assert run.status == "delivered"
+
+
+def test_feedback_and_note_mode_writes_both(connected):
+    connected.provider_settings = {**connected.provider_settings, "writeback_mode": "feedback+note"}
+    connected.save()
+    opp = sim_opportunity()
+    messages = deliver(scored_run(connected, opportunity_id=opp["id"], overall=90))
+    assert [m.kind for m in messages] == ["note", "feedback"]
+    assert all(m.status in (WritebackStatus.DELIVERED, WritebackStatus.CONFIRMED) for m in messages)
+    [note] = sim.rows("note", opportunity=opp["id"])
+    assert note["score"] == 4 and "90/100" in note["value"]
+    assert len(sim.rows("feedback", opportunity=opp["id"])) == 1
+
+
+def test_expired_run_leaves_a_note(connected):
+    opp = sim_opportunity()
+    run = scored_run(connected, opportunity_id=opp["id"])
+    [message] = deliver(run, event="expired")
+    assert message.status == WritebackStatus.DELIVERED
+    assert "expired without a result" in sim.rows("note", opportunity=opp["id"])[0]["value"]
+
+
+def test_a_retry_after_an_unacknowledged_write_does_not_duplicate_the_form(connected):
+    opp = sim_opportunity()
+    run = scored_run(connected, opportunity_id=opp["id"])
+    [message] = deliver(run)
+    message.status, message.attempts = WritebackStatus.RETRYING, 1
+    message.save()
+    writeback_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == WritebackStatus.CONFIRMED
+    assert len(sim.rows("feedback", opportunity=opp["id"])) == 1
+
+
+def test_template_deleted_in_lever_is_recreated(connected):
+    for row in sim.rows("feedback_template"):
+        sim.SimulatorObject.objects.filter(kind="feedback_template", key=row["id"]).delete()
+    opp = sim_opportunity()
+    [message] = deliver(scored_run(connected, opportunity_id=opp["id"]))
+    assert message.status == WritebackStatus.CONFIRMED
+    assert len(sim.rows("feedback_template")) == 1
+
+
+def test_without_any_lever_user_the_result_is_written_as_a_note(connected):
+    sim.SimulatorObject.objects.filter(provider="lever", kind="user").delete()
+    opp = sim_opportunity()
+    [message] = deliver(scored_run(connected, opportunity_id=opp["id"]))
+    assert message.status == WritebackStatus.DELIVERED and message.external_ref.startswith("note:")
+    assert sim.rows("note", opportunity=opp["id"])
+    assert IntegrationActivity.objects.filter(integration=connected, kind="lever.note_fallback").exists()
+
+
+# -- seed 004 Common Errors: "Feedback form creation failed (404)" -------------------------------
+
+
+def test_feedback_for_a_missing_opportunity_is_dead_lettered_with_the_seeds_explanation(
+    connected, client_in_workspace
+):
+    [message] = deliver(scored_run(connected, opportunity_id="no-such-opportunity"))
+    assert message.status == WritebackStatus.DEAD
+    assert message.last_error.startswith(constants.FEEDBACK_404_EXPLANATION)
+    assert "at least one active application" in message.last_error
+    connected.refresh_from_db()
+    assert connected.status == IntegrationStatus.CONNECTED, "a missing candidate is not a credential problem"
+    page = client_in_workspace.get(reverse("integrations:detail", args=[connected.pk])).content.decode()
+    assert 'id="lever-dead-letters"' in page and "Feedback form creation failed (404)" in page
+
+
+@pytest.mark.parametrize("change", ["archived", "spam", "rejected"])
+def test_feedback_for_an_archived_or_spam_application_is_dead_lettered(connected, change):
+    opp = sim_opportunity()
+    if change == "archived":
+        opp["archived"] = {"archivedAt": sim.now_ms(), "reason": "x"}
+    else:
+        opp["applications"][0]["status"] = change
+    sim.put("opportunity", opp["id"], opp)
+    [message] = deliver(scored_run(connected, opportunity_id=opp["id"]))
+    assert message.status == WritebackStatus.DEAD and "(404)" in message.last_error
+    assert message.attempts == 1, "not retried forever"
+
+
+# -- seed 004 Common Errors: "Invalid API key or insufficient scopes" on the write path ----------
+
+
+def test_revoked_key_halts_writes_in_needs_reauth_with_the_fix(connected, client_in_workspace):
+    key = sim.get("api_key", sim.digest(connected.credential("api_key")))
+    sim.put("api_key", sim.digest(connected.credential("api_key")), {**key, "revoked": True})
+    opp = sim_opportunity()
+    [message] = deliver(scored_run(connected, opportunity_id=opp["id"]))
+    assert message.status == WritebackStatus.NEEDS_REAUTH
+    connected.refresh_from_db()
+    assert connected.status == IntegrationStatus.NEEDS_REAUTH
+    assert connected.status_reason.startswith("Invalid API key or insufficient scopes")
+    page = client_in_workspace.get(reverse("integrations:detail", args=[connected.pk])).content.decode()
+    assert "Regenerate the API key in Lever settings if expired" in page
+
+
+def test_key_that_lost_feedback_write_names_the_scope_and_resumes_after_a_new_key(
+    connected, client_in_workspace
+):
+    digest = sim.digest(connected.credential("api_key"))
+    sim.put(
+        "api_key",
+        digest,
+        {**sim.get("api_key", digest), "scopes": ["opportunities:read", "applications:read"]},
+    )
+    opp = sim_opportunity()
+    [message] = deliver(scored_run(connected, opportunity_id=opp["id"]))
+    assert message.status == WritebackStatus.NEEDS_REAUTH
+    connected.refresh_from_db()
+    assert "`feedback:write`" in connected.status_reason
+    page = client_in_workspace.get(reverse("integrations:detail", args=[connected.pk])).content.decode()
+    assert '<code id="lever-missing-scope">feedback:write</code>' in page
+    # The fix: a new key with the scope; saving it reconnects and redelivers the waiting write.
+    response = client_in_workspace.post(
+        reverse("integrations:action", args=[connected.pk, "api-key"]), {"api_key": sim.api_key_register()}
+    )
+    assert response.status_code == 302
+    connected.refresh_from_db()
+    assert connected.status == IntegrationStatus.CONNECTED
+    message.refresh_from_db()
+    assert message.status == WritebackStatus.PENDING
+    writeback_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == WritebackStatus.CONFIRMED
+
+
+# -- rate limits -----------------------------------------------------------------------------------
+
+
+def test_lever_429_is_retried_after_5_seconds(connected):
+    opp = sim_opportunity()
+    run = scored_run(connected, opportunity_id=opp["id"])
+    sim.put("config", "rate_limit", {"per_second": 0.001, "burst": 1})
+    sim.SimulatorObject.objects.filter(provider="lever", kind="ratelimit").delete()
+    [message] = deliver(run)
+    assert message.status == WritebackStatus.RETRYING and message.last_error_class == "ATSRateLimited"
+    wait = (message.next_attempt_at - timezone.now()).total_seconds()
+    assert 4 < wait <= 6, "seed 004: backoff 5s → 15s → 60s"
