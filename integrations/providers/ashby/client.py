@@ -1,0 +1,207 @@
+"""HTTP to Ashby: Basic (API key) or Bearer (OAuth), and Ashby's error shapes.
+
+Ashby answers many failures with HTTP 200 and `success: false`; `errors[]` holds strings (old
+shape) or `{message, parameter}` objects (the form a missing module permission arrives in), and
+`errorInfo` carries `code`, `message` and `requestId` (reference §3.3). 401 means the credential
+is missing or expired, 403 a wrong/deactivated key or `missing_endpoint_permission` (§3.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from integrations.base import (
+    ATSAuthError,
+    ATSError,
+    ATSNotFound,
+    ATSPermissionError,
+    ATSRateLimited,
+    ATSValidationError,
+    BaseClient,
+)
+from integrations.models import AuthKind
+from integrations.services.oauth import token_get_access
+
+from . import constants
+
+REAUTHORIZE_HINT = (
+    "token expired or insufficient scopes: re-authorize. Check the token's age (refresh it if it "
+    f"is older than 1.5 years), verify the scopes include {constants.SCOPE_CANDIDATE_WRITE}, "
+    "then re-authorize the integration in Ashby settings."
+)
+
+
+class _Bearer(requests.auth.AuthBase):
+    def __init__(self, token: str):
+        self.token = token
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = f"Bearer {self.token}"
+        return r
+
+
+def ashby_errors(body: Any) -> tuple[str, str, str]:
+    """(code, message, request id) of an Ashby error body, whichever shape it has."""
+    if not isinstance(body, Mapping):
+        return "", "", ""
+    info = body.get("errorInfo") if isinstance(body.get("errorInfo"), Mapping) else {}
+    codes: list[str] = []
+    messages: list[str] = []
+    for item in body.get("errors") or []:
+        if isinstance(item, Mapping):
+            text = str(item.get("message") or item.get("code") or "")
+            codes.append(text)
+            param = item.get("parameter")
+            messages.append(f"{text} ({param})" if param else text)
+        elif item:
+            codes.append(str(item))
+            messages.append(str(item))
+    code = str(info.get("code") or (codes[0] if codes else ""))
+    message = str(info.get("message") or "; ".join(m for m in messages if m) or body.get("message") or "")
+    return code, message, str(info.get("requestId") or "")
+
+
+class AshbyClient(BaseClient):
+    # Ashby sits behind Cloudflare, which answers 403 "error 1010" to an empty or library-default
+    # User-Agent (reference §1.7, 3P Touchstones): always send our own.
+    user_agent = "JobCannon-Ashby/1.0 (+https://jobcannon.io/integrations/ashby)"
+    request_id_header = constants.REQUEST_ID_HEADER
+
+    def auth(self) -> requests.auth.AuthBase | None:
+        if self.integration.auth_kind == AuthKind.OAUTH2:
+            return _Bearer(token_get_access(integration=self.integration))
+        # "Put your API key as the basic auth username and leave the password blank."
+        return requests.auth.HTTPBasicAuth(self.integration.credential("api_key", ""), "")
+
+    # -- error mapping --
+    def classify(self, response: requests.Response) -> ATSError | None:
+        if response.status_code >= 400:
+            return self._explain(super().classify(response), response)
+        try:
+            body = response.json()
+        except ValueError:
+            return ATSValidationError(
+                f"Ashby answered {response.status_code} with a body that is not JSON.",
+                status_code=response.status_code,
+                request_id=self.vendor_request_id(response),
+            )
+        if not isinstance(body, Mapping) or body.get("success") is not False:
+            return None
+        code, message, request_id = ashby_errors(body)
+        kw: dict[str, Any] = {
+            "status_code": response.status_code,
+            "vendor_code": code[:60],
+            "request_id": request_id or self.vendor_request_id(response),
+        }
+        text = f"Ashby refused the call: {message or code or 'success: false'}"
+        if code == constants.CODE_MISSING_PERMISSION:
+            return ATSPermissionError(self._permission_text(message), **kw)
+        if code in constants.CODE_RATE_LIMITED:
+            return ATSRateLimited(text, **kw)
+        if code.endswith("_not_found"):
+            return ATSNotFound(text, **kw)
+        if code in ("unauthenticated", "invalid_credentials", "token_expired", "unauthorized"):
+            return ATSAuthError(f"Ashby: {REAUTHORIZE_HINT}", **kw)
+        return ATSValidationError(text, **kw)
+
+    def _explain(self, error: ATSError | None, response: requests.Response) -> ATSError | None:
+        """Ashby-specific wording for the generic HTTP classes (shown as the integration's status)."""
+        if error is None:
+            return None
+        if isinstance(error, ATSAuthError):
+            if self.integration.auth_kind == AuthKind.OAUTH2:
+                error.message = f"Ashby answered 401 Unauthorized: {REAUTHORIZE_HINT}"
+            else:
+                error.message = (
+                    "Ashby answered 401 Unauthorized: no API key reached Ashby. Enter the API key "
+                    "again (it goes in the Basic-auth username, with a blank password)."
+                )
+        elif isinstance(error, ATSPermissionError):
+            if (
+                error.vendor_code == constants.CODE_MISSING_PERMISSION
+                or constants.CODE_MISSING_PERMISSION in response.text
+            ):
+                error.vendor_code = constants.CODE_MISSING_PERMISSION
+                error.message = self._permission_text(error.message)
+            elif "1010" in response.text[:2000]:
+                error.message = (
+                    "Ashby's firewall refused the request (Cloudflare error 1010: User-Agent rejected)."
+                )
+            elif self.integration.auth_kind == AuthKind.OAUTH2:
+                error.message = f"Ashby answered 403 Forbidden: {REAUTHORIZE_HINT}"
+            else:
+                error.message = (
+                    "Ashby answered 403 Forbidden: the API key is wrong or deactivated. Create a new "
+                    "key in Ashby Admin → Integrations → API keys and save it here."
+                )
+        elif error.status_code and error.status_code >= 500:
+            error.message = f"Ashby failed ({error.status_code}); we retry with backoff." + (
+                f" Ashby request id {error.request_id}." if error.request_id else ""
+            )
+        return error
+
+    def _permission_text(self, detail: str) -> str:
+        if self.integration.auth_kind == AuthKind.OAUTH2:
+            fix = f"re-authorize and approve the {constants.SCOPE_CANDIDATE_WRITE} scope"
+        else:
+            fix = "in Ashby Admin → API keys, give the key the Candidates write permission (candidatesWrite)"
+        return (
+            f"Ashby refused the call: missing_endpoint_permission ({detail or 'endpoint permission missing'}). "
+            f"Fix: {fix}."
+        )
+
+    def error_message(self, response: requests.Response) -> tuple[str, str]:
+        try:
+            body = response.json()
+        except ValueError:
+            return "", ""
+        code, message, _ = ashby_errors(body)
+        return message, code
+
+    def vendor_request_id(self, response: requests.Response) -> str:
+        header = response.headers.get(constants.REQUEST_ID_HEADER, "")
+        if header:
+            return header
+        try:
+            return ashby_errors(response.json())[2]
+        except ValueError:
+            return ""
+
+    # -- operations --
+    def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        response = self.request(
+            "POST",
+            f"/{endpoint}",
+            operation=endpoint,
+            json=dict(body or {}),
+            headers={"Accept": constants.ACCEPT, "Content-Type": "application/json"},
+        )
+        data = response.json()
+        return data if isinstance(data, dict) else {}
+
+    def api_key_info(self) -> dict[str, Any]:
+        return self.call(constants.EP_API_KEY_INFO)
+
+    def webhook_create(self, *, webhook_type: str, request_url: str, secret_token: str) -> dict[str, Any]:
+        return self.call(
+            constants.EP_WEBHOOK_CREATE,
+            {"webhookType": webhook_type, "requestUrl": request_url, "secretToken": secret_token},
+        )
+
+    def webhook_delete(self, *, webhook_id: str) -> dict[str, Any]:
+        return self.call(constants.EP_WEBHOOK_DELETE, {"webhookId": webhook_id})
+
+    def assessment_update(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self.call(constants.EP_ASSESSMENT_UPDATE, body)
+
+    def candidate_create_note(self, *, candidate_id: str, html: str) -> dict[str, Any]:
+        return self.call(
+            constants.EP_CANDIDATE_CREATE_NOTE,
+            {
+                "candidateId": candidate_id,
+                "note": {"type": "text/html", "value": html},
+                "sendNotifications": False,
+            },
+        )

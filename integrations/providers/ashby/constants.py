@@ -1,0 +1,98 @@
+"""Ashby wire names and fixed values.
+
+Sources: seed 000 (customer setup guide), seed 002 (API guide) and ../shared/reference/ashby-api.md
+(the real API: https://developers.ashbyhq.com/reference). Where they disagree both are supported;
+README.md in this folder lists every difference and which side each piece of code follows."""
+
+# Real API: RPC-style `POST https://api.ashbyhq.com/<object>.<method>` (reference §3.1). A sandbox is a
+# separate Ashby workspace with its own credentials on the same API host; the seed's
+# test.ashbyhq.com is where its admins sign in, so sandbox OAuth consent goes there.
+API_BASE = "https://api.ashbyhq.com"
+OAUTH_HOSTS = {"production": "https://app.ashbyhq.com", "sandbox": "https://test.ashbyhq.com"}
+AUTHORIZE_PATH = "/oauth/authorize"
+TOKEN_URL = "https://api.ashbyhq.com/oauth/token"
+# Ashby documents the `version=1` media type parameter (reference §3.1).
+ACCEPT = "application/json; version=1"
+REQUEST_ID_HEADER = "x-ashby-request-id"
+
+# Seed 000, "Create an Integration": the four scopes, and a refresh token "valid for 2 years".
+SCOPE_CANDIDATE_WRITE = "candidate:write"
+SCOPE_CANDIDATE_READ = "candidate:read"
+SCOPE_WEBHOOK_WRITE = "webhook:write"
+SCOPE_ASSESSMENT_READ = "assessment:read"
+SCOPES = (SCOPE_CANDIDATE_WRITE, SCOPE_CANDIDATE_READ, SCOPE_WEBHOOK_WRITE, SCOPE_ASSESSMENT_READ)
+REFRESH_TOKEN_LIFETIME_DAYS = 730
+REFRESH_TOKEN_WARN_DAYS = 548  # seed 000: "refresh if >1.5 years old"
+
+# Ashby API endpoints our client calls.
+EP_API_KEY_INFO = "apiKey.info"
+EP_WEBHOOK_CREATE = "webhook.create"
+EP_WEBHOOK_DELETE = "webhook.delete"
+EP_ASSESSMENT_UPDATE = "assessment.update"
+EP_CANDIDATE_CREATE_NOTE = "candidate.createNote"
+EP_CANDIDATE_INFO = "candidate.info"
+
+# Webhook actions. Seed 000 names two dotted events; the real API uses camelCase actions and has
+# no assessment-completion webhook (reference §2), so each seed event has an optional real fallback.
+EVENT_CANDIDATE_CREATED = "candidate.created"
+EVENT_ASSESSMENT_COMPLETED = "assessment.completed"
+EVENT_APPLICATION_SUBMIT = "applicationSubmit"
+EVENT_PING = "ping"
+WEBHOOK_SUBSCRIPTIONS: tuple[tuple[str, str], ...] = (
+    (EVENT_CANDIDATE_CREATED, EVENT_APPLICATION_SUBMIT),
+    (EVENT_ASSESSMENT_COMPLETED, ""),
+)
+# Real actions we receive but have nothing to do for (answered 200, status "ignored").
+IGNORED_ACTIONS = frozenset(
+    {
+        EVENT_PING,
+        "applicationUpdate",
+        "candidateStageChange",
+        "candidateHire",
+        "candidateDelete",
+        "candidateMerge",
+        "interviewPlanTransition",
+        "interviewScheduleCreate",
+        "interviewScheduleUpdate",
+        "jobCreate",
+        "jobUpdate",
+        "jobPostingUpdate",
+        "jobPostingPublish",
+        "jobPostingUnpublish",
+        "offerCreate",
+        "offerDelete",
+        "offerUpdate",
+        "openingCreate",
+        "pushToHRIS",
+        "signatureRequestUpdate",
+        "surveySubmit",
+    }
+)
+
+# Webhook signatures: real `Ashby-Signature: sha256=<hex>`; seed `X-Ashby-Webhook-Signature` (hex,
+# optionally sha256= prefixed). Both are HMAC-SHA256 over the raw body.
+SIGNATURE_HEADER = "Ashby-Signature"
+SEED_SIGNATURE_HEADER = "X-Ashby-Webhook-Signature"
+SCHEME_REAL = "ashby-signature-sha256"
+SCHEME_SEED = "x-ashby-webhook-signature"
+SCHEME_SEED_CLIENT_SECRET = "x-ashby-webhook-signature/client-secret"
+
+# assessment.update blob types (reference §1.7).
+BLOB_NUMERIC = "numeric_score"
+BLOB_DURATION = "numeric_duration_minutes"
+BLOB_URL = "url"
+BLOB_STRING = "string"
+BLOB_BOOLEAN = "boolean_success"
+
+# Outbox message kinds.
+KIND_ASSESSMENT_UPDATE = "assessment.update"
+KIND_SCORECARD = "candidate.scorecard"
+
+# Partner API: custom fields offered in assessment.customField.list (reference §1.6).
+FIELD_DUE_DATE = "due_date"
+FIELD_EMAIL_TEMPLATE = "email_template"
+PARTNER_KEY_PREFIX = "jcash"
+
+# Error codes Ashby puts in `errors[]` / `errorInfo.code` (reference §3.3).
+CODE_MISSING_PERMISSION = "missing_endpoint_permission"
+CODE_RATE_LIMITED = ("rate_limit_exceeded", "concurrent_limit_exceeded")

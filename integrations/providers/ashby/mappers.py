@@ -1,0 +1,213 @@
+"""Ashby JSON ⇄ our types. Pure functions: no database, no HTTP.
+
+Inbound (partner calls and webhooks) become frozen dataclasses; outbound bodies are the wire
+dicts of assessment.update (reference §1.7) and candidate.createNote."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from assessments.services.runs import ATSRefs, CandidateInfo, RunResult
+
+from . import constants
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """A validated `assessment.start` body (reference §1.4)."""
+
+    assessment_type_id: str
+    candidate_id: str
+    first_name: str
+    last_name: str
+    email: str
+    profile_url: str
+    application_id: str
+    application_status: str
+    job_id: str
+    job_name: str
+    job_url: str
+    req_id: str
+    due_at: dt.datetime | None
+    email_template: str | None
+
+    @property
+    def request_key(self) -> str:
+        # Ashby retries assessment.start: the same application + type is the same order.
+        return f"{self.application_id}:{self.assessment_type_id}"
+
+    def candidate(self) -> CandidateInfo:
+        return CandidateInfo(email=self.email, first_name=self.first_name, last_name=self.last_name)
+
+    def refs(self, *, assessment_id: str) -> ATSRefs:
+        return ATSRefs(
+            candidate_id=self.candidate_id,
+            application_id=self.application_id,
+            job_id=self.job_id,
+            assessment_id=assessment_id,
+            type_id=self.assessment_type_id,
+            request_key=self.request_key,
+            context={
+                "job_name": self.job_name,
+                "job_url": self.job_url,
+                "req_id": self.req_id,
+                "candidate_profile_url": self.profile_url,
+                "application_status": self.application_status,
+            },
+        )
+
+
+def start_request_from(data: Mapping[str, Any], *, due_at: dt.datetime | None) -> StartRequest:
+    candidate = data.get("candidate") or {}
+    application = data.get("application") or {}
+    job = data.get("job") or {}
+    extra = data.get("additional_fields") or {}
+    return StartRequest(
+        assessment_type_id=str(data["assessment_type_id"]).strip(),
+        candidate_id=str(candidate.get("ashby_id") or ""),
+        first_name=str(candidate.get("first_name") or ""),
+        last_name=str(candidate.get("last_name") or ""),
+        email=str(candidate.get("email") or "").strip(),
+        profile_url=str(candidate.get("ashby_profile_url") or ""),
+        application_id=str(application.get("ashby_id") or ""),
+        application_status=str(application.get("status") or ""),
+        job_id=str(job.get("ashby_id") or ""),
+        job_name=str(job.get("name") or ""),
+        job_url=str(job.get("ashby_job_url") or ""),
+        req_id=str(job.get("req_id") or ""),
+        due_at=due_at,
+        email_template=(str(extra.get(constants.FIELD_EMAIL_TEMPLATE) or "") or None),
+    )
+
+
+@dataclass(frozen=True)
+class WebhookCandidate:
+    candidate_id: str
+    name: str
+    email: str
+
+
+def candidate_from_webhook(payload: Mapping[str, Any]) -> WebhookCandidate:
+    """Seed `candidate.created` carries data.candidate; real `applicationSubmit` data.application.candidate."""
+    data = payload.get("data") or {}
+    candidate = data.get("candidate") or (data.get("application") or {}).get("candidate") or {}
+    email = candidate.get("primaryEmailAddress") or {}
+    email = email.get("value", "") if isinstance(email, Mapping) else str(email)
+    return WebhookCandidate(
+        candidate_id=str(candidate["id"]),
+        name=str(candidate.get("name") or ""),
+        email=str(email or candidate.get("email") or ""),
+    )
+
+
+@dataclass(frozen=True)
+class CompletedAssessment:
+    assessment_id: str
+    candidate_id: str
+
+
+def completed_from_webhook(payload: Mapping[str, Any]) -> CompletedAssessment:
+    data = payload.get("data") or {}
+    assessment = data.get("assessment") or data
+    assessment_id = assessment.get("assessment_id") or assessment.get("assessmentId") or assessment.get("id")
+    return CompletedAssessment(
+        assessment_id=str(assessment_id),
+        candidate_id=str(assessment.get("candidateId") or assessment.get("candidate_id") or ""),
+    )
+
+
+# --- outbound: assessment.update ---------------------------------------------------------
+
+
+def blob(identifier: str, label: str, type_: str, value: Any, description: str = "") -> dict[str, Any]:
+    data: dict[str, Any] = {"identifier": identifier, "label": label, "type": type_, "value": value}
+    if description:
+        data["description"] = description
+    return data
+
+
+def _ms(value: dt.datetime | None) -> int:
+    return int(value.timestamp() * 1000) if value else 0
+
+
+def update_timestamps(
+    *,
+    created_at: dt.datetime,
+    invited_at: dt.datetime | None,
+    started_at: dt.datetime | None,
+    finished_at: dt.datetime | None,
+) -> tuple[int, int, int]:
+    """(invited, started, finished) in ms, strictly increasing whatever the clocks say: Ashby keeps
+    the latest update per assessment by `timestamp`, and a redelivery sends the same value."""
+    invited = _ms(invited_at or created_at)
+    started = max(_ms(started_at), invited + 1)
+    finished = max(_ms(finished_at), (started if started_at else invited) + 1)
+    return invited, started, finished
+
+
+def update_invited(*, assessment_id: str, timestamp: int) -> dict[str, Any]:
+    return {
+        "assessment_id": assessment_id,
+        "timestamp": timestamp,
+        "assessment_status": blob("status", "Status", constants.BLOB_STRING, "Invited"),
+    }
+
+
+def update_started(*, assessment_id: str, timestamp: int) -> dict[str, Any]:
+    # "Setting this with a value of "Started" will signal Ashby to store the timestamp the assessment started."
+    return {
+        "assessment_id": assessment_id,
+        "timestamp": timestamp,
+        "assessment_status": blob("status", "Status", constants.BLOB_STRING, "Started"),
+    }
+
+
+def update_completed(*, assessment_id: str, timestamp: int, result: RunResult) -> dict[str, Any]:
+    metadata = [
+        blob(
+            "score-max",
+            "Max Score",
+            constants.BLOB_NUMERIC,
+            result.max_score,
+            "The maximum possible score for the assessment",
+        ),
+        blob("duration", "Time taken", constants.BLOB_DURATION, result.duration_minutes),
+        blob("instrument", "Assessment", constants.BLOB_STRING, result.instrument_name),
+    ]
+    metadata += [
+        blob(f"dimension-{s.key}", s.label, constants.BLOB_NUMERIC, s.score) for s in result.sub_scores
+    ]
+    if result.summary:
+        metadata.append(blob("summary", "Summary", constants.BLOB_STRING, result.summary[:1000]))
+    return {
+        "assessment_id": assessment_id,
+        "timestamp": timestamp,
+        "assessment_status": blob("status", "Status", constants.BLOB_STRING, "Completed"),
+        "assessment_result": blob("score", "Score", constants.BLOB_NUMERIC, result.overall_score),
+        # Required when assessment_result is set, and always of type url.
+        "assessment_profile_url": blob("report", "Report", constants.BLOB_URL, result.report_url),
+        "metadata": metadata,
+    }
+
+
+def update_cancelled(*, assessment_id: str, timestamp: int, reason: str) -> dict[str, Any]:
+    # cancelled_reason alone signals cancellation; assessment_status is then optional.
+    return {
+        "assessment_id": assessment_id,
+        "timestamp": timestamp,
+        "cancelled_reason": blob("cancelled_reason", "Cancelled", constants.BLOB_STRING, reason[:500]),
+    }
+
+
+def scorecard_html(*, result: RunResult) -> str:
+    """The candidate scorecard note (seed 000 step 5): overall score, dimensions, report link."""
+    rows = "".join(f"<li>{html.escape(s.label)}: {s.score}/100</li>" for s in result.sub_scores)
+    return (
+        f"<p><b>JobCannon {html.escape(result.instrument_name)}: {result.overall_score}/{result.max_score}</b></p>"
+        f"<ul>{rows}</ul><p>{html.escape(result.summary)}</p>"
+        f'<p><a href="{html.escape(result.report_url)}">Full report</a></p>'
+    )

@@ -1,0 +1,264 @@
+"""Ashby: OAuth 2.0 or API-key connect, the partner API Ashby calls, verified webhooks and the
+assessment.update + scorecard write-back. Seed vs real API differences: README.md here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from integrations.base import (
+    ATSProvider,
+    ChecklistCheck,
+    CredentialCheck,
+    DeliveryResult,
+    InboundRequest,
+    OAuth2Config,
+    ParsedWebhook,
+    RateLimit,
+    RegisteredWebhook,
+    SetupStep,
+    Verification,
+)
+from integrations.models import AuthKind, Environment, Integration, Token, WritebackMessage, WritebackStatus
+
+from . import constants, guide, mappers, webhooks
+from .client import AshbyClient
+
+LATER_EVENTS = {"started": ("completed", "cancelled", "expired")}
+
+
+class AshbyProvider(ATSProvider):
+    key = "ashby"
+    name = "Ashby"
+    # The real API authenticates with API keys (reference §3.1); seed 000 describes OAuth. Both work;
+    # the API key comes first so a demo sandbox connects with one click.
+    auth_kinds = ("api_key", "oauth2")
+    # Seed 000: 100 requests/second, bursts up to 1000.
+    rate_limit = RateLimit(per_second=100, burst=1000)
+    client_class = AshbyClient
+    event_handlers = webhooks.EVENT_HANDLERS
+    ignored_events = webhooks.IGNORED_EVENTS
+    docs_url = "https://developers.ashbyhq.com/reference"
+    detail_template = "integrations/providers/ashby/detail.html"
+    webhook_registration = "api"
+    common_errors = guide.COMMON_ERRORS
+    refresh_token_warn_after_days = constants.REFRESH_TOKEN_WARN_DAYS
+
+    # -- configuration --
+    def api_base_url(self, integration: Integration) -> str:
+        if self.uses_simulator(integration):
+            return self.simulator_base_url()
+        return (integration.provider_settings or {}).get("api_base_url") or constants.API_BASE
+
+    def oauth_config(self, integration: Integration) -> OAuth2Config:
+        if self.uses_simulator(integration):
+            authorize, token = (
+                self.simulator_base_url() + "/oauth/authorize",
+                self.simulator_base_url() + "/oauth/token",
+            )
+        else:
+            host = constants.OAUTH_HOSTS.get(
+                integration.environment, constants.OAUTH_HOSTS[Environment.PRODUCTION]
+            )
+            authorize, token = host + constants.AUTHORIZE_PATH, constants.TOKEN_URL
+        return OAuth2Config(
+            authorize_url=authorize,
+            token_url=token,
+            scopes=constants.SCOPES,
+            refresh_token_lifetime_days=constants.REFRESH_TOKEN_LIFETIME_DAYS,
+        )
+
+    # -- connect --
+    def validate_credentials(self, integration: Integration) -> CredentialCheck:
+        info = self.client(integration).api_key_info().get("results") or {}
+        title = info.get("title") or info.get("name") or ""
+        what = f"API key “{title}”" if title and integration.auth_kind == AuthKind.API_KEY else "OAuth token"
+        return CredentialCheck(
+            ok=True, message=f"Ashby accepted the {what} (apiKey.info).", details={"title": title}
+        )
+
+    def on_connected(self, integration: Integration) -> None:
+        """Register seed 000's two webhooks via webhook.create; where Ashby does not offer a seed
+        event name, fall back to the real action (candidate.created → applicationSubmit)."""
+        webhooks.register(client=self.client(integration), integration=integration)
+
+    def explain_oauth_error(self, error: str, description: str, integration: Integration) -> str:
+        if error == "invalid_scope" or "scope" in description.lower():
+            named = [s for s in constants.SCOPES if s in description] or list(constants.SCOPES)
+            return (
+                f"Invalid OAuth scope: Ashby refused {', '.join(named)}. Cause: one or more requested scopes are "
+                "not available on your Ashby workspace tier. Fix: 1. check your Ashby workspace plan (some "
+                "scopes require the Enterprise tier); 2. verify the app's scope list in Ashby (Settings → "
+                f"Integrations → Connected Apps) is exactly {' '.join(constants.SCOPES)}; 3. contact support if "
+                "a scope is missing, then click Re-authorize."
+            )
+        if error == "access_denied":
+            return (
+                "The Ashby admin declined the authorization. Click Re-authorize and approve all four scopes."
+            )
+        return f"Ashby refused the authorization ({error}): {description or 'no details given'}."
+
+    # -- webhooks in --
+    def verify_webhook(
+        self, integration: Integration, request: InboundRequest, secrets: list[str]
+    ) -> Verification:
+        return webhooks.verify(integration, request, secrets)
+
+    def parse_webhook(self, request: InboundRequest) -> ParsedWebhook:
+        return webhooks.parse(request)
+
+    # -- write-back --
+    def on_run_event(self, integration: Integration, run: Any, event: str) -> list[str]:
+        if not run.external_assessment_id:
+            return []  # not started by Ashby: nothing in Ashby to update
+        if event == "completed":
+            return [constants.KIND_SCORECARD, constants.KIND_ASSESSMENT_UPDATE]
+        if event in ("started", "cancelled", "expired"):
+            return [constants.KIND_ASSESSMENT_UPDATE]
+        return []
+
+    def deliver(self, integration: Integration, message: Any) -> DeliveryResult:
+        from assessments.services.runs import run_result
+
+        run = message.run
+        client = self.client(integration)
+        invited, started, finished = mappers.update_timestamps(
+            created_at=run.created_at,
+            invited_at=run.invited_at,
+            started_at=run.started_at,
+            finished_at=run.completed_at or run.scored_at or run.cancelled_at or run.expired_at,
+        )
+        if message.kind == constants.KIND_SCORECARD:
+            data = client.candidate_create_note(
+                candidate_id=run.external_candidate_id,
+                html=mappers.scorecard_html(result=run_result(run=run)),
+            )
+            return DeliveryResult(external_ref=str((data.get("results") or {}).get("id", "")))
+        aid = run.external_assessment_id
+        if message.event == "started":
+            if self._superseded(message):
+                return DeliveryResult(external_ref=aid, note="superseded by a later update")
+            body = mappers.update_started(assessment_id=aid, timestamp=started)
+        elif message.event == "completed":
+            body = mappers.update_completed(assessment_id=aid, timestamp=finished, result=run_result(run=run))
+        elif message.event == "cancelled":
+            body = mappers.update_cancelled(
+                assessment_id=aid, timestamp=finished, reason=run.cancelled_reason or "Cancelled in JobCannon"
+            )
+        else:
+            body = mappers.update_cancelled(
+                assessment_id=aid,
+                timestamp=finished,
+                reason="Expired: the candidate did not finish before the due date",
+            )
+        client.assessment_update(body)
+        return DeliveryResult(external_ref=aid)
+
+    def _superseded(self, message: Any) -> bool:
+        """A late 'Started' must not overwrite a result Ashby already has."""
+        return WritebackMessage.objects.filter(
+            run_id=message.run_id,
+            integration_id=message.integration_id,
+            kind=constants.KIND_ASSESSMENT_UPDATE,
+            event__in=LATER_EVENTS.get(message.event, ()),
+            status__in=[WritebackStatus.DELIVERED, WritebackStatus.CONFIRMED],
+        ).exists()
+
+    # -- URLs --
+    def urls(self) -> list:
+        from .apis import urlpatterns
+
+        return urlpatterns
+
+    def integration_urls(self) -> list:
+        from .views import urlpatterns
+
+        return urlpatterns
+
+    def simulator_urls(self) -> list:
+        from .simulator import urlpatterns
+
+        return urlpatterns
+
+    def partner_base_url(self, integration: Integration) -> str:
+        return f"{settings.JOBCANNON_BASE_URL}/partners/{self.key}/{integration.public_id}"
+
+    def detail_context(self, integration: Integration) -> dict[str, Any]:
+        return {
+            "ashby": {
+                "webhooks": (integration.provider_settings or {}).get("webhooks", []),
+                "partner_base_url": self.partner_base_url(integration),
+                "partner_shared_base_url": f"{settings.JOBCANNON_BASE_URL}/partners/{self.key}",
+                "partner_key_issued_at": (integration.provider_settings or {}).get(
+                    "partner_key_issued_at", ""
+                ),
+                "refresh_token_warning": refresh_token_warning(integration),
+                "simulator_url": (self.simulator_base_url() + "/")
+                if self.uses_simulator(integration)
+                else "",
+            }
+        }
+
+    # -- the customer console --
+    def setup_steps(self, integration: Integration) -> list[SetupStep]:
+        return guide.setup_steps(auth_kind=integration.auth_kind)
+
+    def registered_webhooks(self, integration: Integration) -> list[RegisteredWebhook] | None:
+        return [
+            RegisteredWebhook(
+                event=w["event"], url=w.get("url", ""), id=w["id"], active=w.get("status") == "enabled"
+            )
+            for w in (integration.provider_settings or {}).get("webhooks", [])
+            if w.get("id")
+        ]
+
+    def checklist_checks(self, integration: Integration) -> list[ChecklistCheck]:
+        issued = bool((integration.provider_settings or {}).get("partner_key_issued_at"))
+        return [
+            ChecklistCheck(
+                key="ashby_partner_key",
+                title="Partner API key issued for Ashby",
+                ok=issued or None,
+                detail=""
+                if issued
+                else "Ashby needs a JobCannon partner API key to list and start assessments.",
+                fix=()
+                if issued
+                else (
+                    "Open Issue the partner API key on this integration's page and paste the key "
+                    "and base URL into Ashby's JobCannon settings.",
+                ),
+            )
+        ]
+
+    def send_test_webhook(self, integration: Integration) -> str:
+        from .simulator_support import send_test_webhook
+
+        return send_test_webhook(integration)
+
+    def send_test_assessment(self, integration: Integration) -> str:
+        from .simulator_support import send_test_assessment
+
+        return send_test_assessment(integration)
+
+    def demo_setup(self, integration: Integration) -> dict[str, Any]:
+        from .simulator_state import demo_register
+
+        return demo_register(provider=self, integration=integration)
+
+
+def refresh_token_warning(integration: Integration) -> str:
+    """Seed 000: a refresh token lasts about 2 years; warn once it is older than 1.5 years."""
+    token = Token.objects.filter(integration=integration).only("refresh_issued_at", "refresh_token").first()
+    if token is None or not token.refresh_issued_at:
+        return ""
+    age = timezone.now() - token.refresh_issued_at
+    if age < dt.timedelta(days=constants.REFRESH_TOKEN_WARN_DAYS):
+        return ""
+    return (
+        f"The Ashby refresh token is {age.days} days old (older than 1.5 years; Ashby refresh tokens last about "
+        "2 years). Re-authorize the integration now to avoid an interruption."
+    )

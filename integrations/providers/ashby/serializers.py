@@ -1,0 +1,58 @@
+"""Request/response shapes of the partner API (reference §1.3–1.6). Field names are Ashby's
+(camelCase inside hiringTeam). Lenient where Ashby's own schema marks fields optional; the
+fields JobCannon cannot work without are required (a missing email is a 422 the recruiter sees)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+ErrorSerializer = inline_serializer(
+    "AshbyPartnerError",
+    {
+        "success": serializers.BooleanField(),
+        "errors": serializers.ListField(child=serializers.CharField()),
+        "errorInfo": serializers.DictField(),
+        "error": serializers.DictField(),
+    },
+)
+MessageSerializer = inline_serializer("AshbyRecruiterMessage", {"message": serializers.CharField()})
+COMMON_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer}
+
+
+class CandidateSerializer(serializers.Serializer):
+    ashby_id = serializers.CharField(max_length=255)
+    first_name = serializers.CharField(max_length=120, required=False, allow_blank=True, allow_null=True)
+    last_name = serializers.CharField(max_length=120, required=False, allow_blank=True, allow_null=True)
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True, allow_null=True)
+    ashby_profile_url = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, allow_null=True
+    )
+
+
+class ApplicationSerializer(serializers.Serializer):
+    ashby_id = serializers.CharField(max_length=200)
+    status = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
+
+
+class HiringTeamMemberSerializer(serializers.Serializer):
+    userId = serializers.CharField(required=False, allow_blank=True)
+    firstName = serializers.CharField(required=False, allow_blank=True)
+    lastName = serializers.CharField(required=False, allow_blank=True)
+    email = serializers.CharField(required=False, allow_blank=True)
+    role = serializers.CharField(required=False, allow_blank=True)
+
+
+class JobSerializer(serializers.Serializer):
+    ashby_id = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
+    ashby_job_url = serializers.CharField(max_length=2000, required=False, allow_blank=True, allow_null=True)
+    req_id = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
+    hiringTeam = HiringTeamMemberSerializer(many=True, required=False)
+
+
+class UpdateRequestSerializer(serializers.Serializer):
+    assessment_id = serializers.CharField()
+    timestamp = serializers.IntegerField()
+    assessment_status = serializers.DictField(required=False)
+    cancelled_reason = serializers.DictField(required=False)

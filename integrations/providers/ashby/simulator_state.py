@@ -1,0 +1,305 @@
+"""State of the built-in Ashby simulator, in SimulatorObject rows (so runserver and the worker
+see one sandbox), plus the two things the simulator sends out over real HTTP: partner API calls
+(as Ashby calls partners) and signed webhooks (as Ashby signs them).
+
+Dev/test only (ATS_SIMULATORS_ENABLED). Credentials the simulator accepts are stored hashed;
+webhook secret tokens and partner keys are kept as given, because the simulator, like Ashby, must
+use them to sign and to authenticate."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import uuid
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.base import hmac_sha256_hex
+from integrations.models import SimulatorObject
+
+from . import constants
+
+logger = logging.getLogger(__name__)
+P = "ashby"
+ALL_PERMISSIONS = ["candidatesRead", "candidatesWrite", "organizationWrite"]
+USER_AGENT = "Ashby-Simulator/1.0 (JobCannon built-in sandbox)"
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def now_iso() -> str:
+    return timezone.now().isoformat()
+
+
+def now_ms() -> int:
+    return int(timezone.now().timestamp() * 1000)
+
+
+def get(kind: str, key: str) -> SimulatorObject | None:
+    return SimulatorObject.objects.filter(provider=P, kind=kind, key=key).first()
+
+
+def put(kind: str, key: str, data: dict[str, Any]) -> SimulatorObject:
+    obj, _ = SimulatorObject.objects.update_or_create(provider=P, kind=kind, key=key, defaults={"data": data})
+    return obj
+
+
+def list_for(kind: str, account: str) -> list[SimulatorObject]:
+    return [
+        o
+        for o in SimulatorObject.objects.filter(provider=P, kind=kind).order_by("created_at", "id")
+        if o.data.get("account") == account
+    ]
+
+
+def account_get(account_id: str) -> SimulatorObject | None:
+    return get("account", account_id)
+
+
+def account_ensure(account_id: str, name: str) -> SimulatorObject:
+    obj = account_get(account_id)
+    if obj is None:
+        obj = put(
+            "account",
+            account_id,
+            {
+                "name": name,
+                "plan": "Enterprise",
+                "unavailable_scopes": [],
+                "webhook_catalog": "seed+real",
+                "signature_header": constants.SIGNATURE_HEADER,
+                "partner": {},
+            },
+        )
+    return obj
+
+
+def account_update(account_id: str, **changes: Any) -> SimulatorObject:
+    with transaction.atomic():
+        obj = SimulatorObject.objects.select_for_update().get(provider=P, kind="account", key=account_id)
+        obj.data = {**obj.data, **changes}
+        obj.save(update_fields=["data", "updated_at"])
+    return obj
+
+
+def api_key_create(
+    account: str, *, title: str = "JobCannon", key: str | None = None, permissions: list[str] | None = None
+) -> str:
+    key = key or "ashby_sim_" + secrets.token_urlsafe(24)
+    put(
+        "api_key",
+        digest(key),
+        {
+            "account": account,
+            "title": title,
+            "active": True,
+            "created_at": now_iso(),
+            "permissions": list(ALL_PERMISSIONS if permissions is None else permissions),
+            "hint": key[-4:],
+        },
+    )
+    return key
+
+
+def oauth_client_create(
+    account: str,
+    *,
+    name: str = "JobCannon Assessments",
+    client_id: str | None = None,
+    client_secret: str | None = None,
+) -> tuple[str, str]:
+    client_id = client_id or "ashby-sim-client-" + secrets.token_hex(8)
+    client_secret = client_secret or secrets.token_urlsafe(32)
+    put(
+        "oauth_client",
+        client_id,
+        {"account": account, "name": name, "secret_sha256": digest(client_secret), "created_at": now_iso()},
+    )
+    return client_id, client_secret
+
+
+def demo_register(*, provider: Any, integration: Any) -> dict[str, Any]:
+    """demo_seed, before any server runs: no HTTP. An Ashby sandbox account for this integration
+    that accepts an API key and an OAuth app, knows our partner base URL and key, and the
+    integration's credentials to match. Idempotent: existing keys are kept."""
+    from .services import partner_key_issue
+
+    account = f"demo-{integration.public_id.hex[:12]}"
+    account_ensure(account, f"{integration.workspace.name} (Ashby sandbox)")
+    creds = dict(integration.credentials or {})
+    if not creds.get("api_key") or get("api_key", digest(creds["api_key"])) is None:
+        creds["api_key"] = api_key_create(account, title="JobCannon demo key")
+    if not creds.get("client_id") or get("oauth_client", creds["client_id"]) is None:
+        creds["client_id"], creds["client_secret"] = oauth_client_create(account)
+    integration.credentials = creds
+    integration.provider_settings = {**(integration.provider_settings or {}), "use_simulator": True}
+    integration.save(update_fields=["credentials", "provider_settings", "updated_at"])
+    partner_key = integration.credential("partner_api_key") or partner_key_issue(integration=integration)
+    integration.refresh_from_db()
+    partner_path = f"/partners/{provider.key}/{integration.public_id}"
+    account_update(account, partner={"base_url": partner_path, "api_key": partner_key})
+    return {
+        "partner_base_url": settings.JOBCANNON_BASE_URL + partner_path,
+        "partner_api_key": partner_key,
+        "simulator_url": f"{provider.simulator_base_url()}/a/{account}/",
+        "simulator_account": account,
+    }
+
+
+# --- outbound HTTP: partner calls and webhooks ----------------------------------------------
+
+
+def partner_url(account: SimulatorObject, endpoint: str) -> str:
+    base = (account.data.get("partner") or {}).get("base_url", "")
+    if base.startswith("/"):
+        base = settings.JOBCANNON_BASE_URL + base  # computed at call time, never stored absolute
+    return f"{base.rstrip('/')}/{endpoint}"
+
+
+def partner_call(account: SimulatorObject, endpoint: str, body: dict[str, Any]) -> tuple[int, Any]:
+    """POST <partner base>/<endpoint> exactly as Ashby does: Basic base64("<key>:"), JSON body.
+    Returns (status, parsed body) or (0, error text) when the partner could not be reached."""
+    partner = account.data.get("partner") or {}
+    if not partner.get("base_url") or not partner.get("api_key"):
+        return 0, "No partner base URL / API key configured for this Ashby account."
+    try:
+        response = requests.post(
+            partner_url(account, endpoint),
+            json=body,
+            auth=(partner["api_key"], ""),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            timeout=(5, 30),
+        )
+    except requests.RequestException as exc:
+        return 0, f"Could not reach the partner: {type(exc).__name__}"
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, response.text[:500]
+
+
+def webhook_send(webhook: SimulatorObject, action: str, data: dict[str, Any]) -> int:
+    """Deliver one signed webhook; the outcome is kept on the webhook for the simulator page."""
+    body = json.dumps({"webhookActionId": str(uuid.uuid4()), "action": action, "data": data}).encode()
+    account = account_get(webhook.data["account"])
+    header = (account.data if account else {}).get("signature_header", constants.SIGNATURE_HEADER)
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
+    secret = webhook.data.get("secretToken") or ""
+    if secret:
+        # https://developers.ashbyhq.com/docs/authenticating-webhooks: sha256=<hex> over the raw body.
+        signature = hmac_sha256_hex(secret, body)
+        headers[header] = f"sha256={signature}" if header == constants.SIGNATURE_HEADER else signature
+    try:
+        response = requests.post(webhook.data["requestUrl"], data=body, headers=headers, timeout=(3, 10))
+        status, error = response.status_code, ""
+    except requests.RequestException as exc:
+        status, error = 0, type(exc).__name__
+    with transaction.atomic():
+        locked = SimulatorObject.objects.select_for_update().get(pk=webhook.pk)
+        deliveries = [
+            {"at": now_iso(), "action": action, "status": status, "error": error},
+            *locked.data.get("deliveries", []),
+        ][:20]
+        locked.data = {**locked.data, "deliveries": deliveries}
+        locked.save(update_fields=["data", "updated_at"])
+    return status
+
+
+def webhooks_fire(account_id: str, action: str, data: dict[str, Any]) -> None:
+    for webhook in list_for("webhook", account_id):
+        if webhook.data.get("webhookType") == action and webhook.data.get("enabled"):
+            webhook_send(webhook, action, data)
+
+
+def candidate_payload(candidate: SimulatorObject) -> dict[str, Any]:
+    d = candidate.data
+    return {
+        "id": candidate.key,
+        "name": d["name"],
+        "primaryEmailAddress": {"value": d["email"], "type": "Work", "isPrimary": True}
+        if d.get("email")
+        else None,
+    }
+
+
+def application_payload(candidate: SimulatorObject) -> dict[str, Any]:
+    d = candidate.data
+    return {
+        "id": d["application_id"],
+        "createdAt": d["created_at"],
+        "updatedAt": d["created_at"],
+        "status": "Active",
+        "candidate": candidate_payload(candidate),
+        "currentInterviewStage": {
+            "id": d["stage_id"],
+            "title": "Assessment",
+            "type": "Active",
+            "orderInInterviewPlan": 2,
+            "interviewPlanId": d["plan_id"],
+        },
+        "job": {
+            "id": d["job"]["id"],
+            "title": d["job"]["name"],
+            "locationId": d["job"]["location_id"],
+            "departmentId": d["job"]["department_id"],
+        },
+        "hiringTeam": [d["hiring_manager"]],
+    }
+
+
+def candidate_create(
+    account_id: str, *, first_name: str, last_name: str, email: str, job_name: str
+) -> SimulatorObject:
+    candidate_id = str(uuid.uuid4())
+    job_id = str(uuid.uuid4())
+    candidate = put(
+        "candidate",
+        candidate_id,
+        {
+            "account": account_id,
+            "name": f"{first_name} {last_name}".strip(),
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": email,
+            "created_at": now_iso(),
+            "application_id": str(uuid.uuid4()),
+            "stage_id": str(uuid.uuid4()),
+            "plan_id": str(uuid.uuid4()),
+            "job": {
+                "id": job_id,
+                "name": job_name,
+                "req_id": f"R-{secrets.randbelow(900) + 100}",
+                "location_id": str(uuid.uuid4()),
+                "department_id": str(uuid.uuid4()),
+            },
+            "hiring_manager": {
+                "userId": str(uuid.uuid4()),
+                "firstName": "Harper",
+                "lastName": "Manager",
+                "email": "harper.manager@example.com",
+                "role": "Hiring Manager",
+            },
+        },
+    )
+    webhooks_fire(account_id, constants.EVENT_CANDIDATE_CREATED, {"candidate": candidate_payload(candidate)})
+    webhooks_fire(
+        account_id, constants.EVENT_APPLICATION_SUBMIT, {"application": application_payload(candidate)}
+    )
+    return candidate
+
+
+def account_for_integration(integration: Any) -> SimulatorObject | None:
+    """The simulated Ashby account an integration talks to: found by its API key or OAuth app."""
+    key = integration.credential("api_key", "")
+    owner = get("api_key", digest(key)) if key else None
+    if owner is None and integration.credential("client_id"):
+        owner = get("oauth_client", integration.credential("client_id"))
+    return account_get(owner.data["account"]) if owner is not None else None

@@ -1,0 +1,203 @@
+"""Ashby webhooks: signature schemes, envelope, and one handler per action we act on.
+
+Real API (https://developers.ashbyhq.com/docs/authenticating-webhooks): `Ashby-Signature:
+sha256=<hex HMAC-SHA256(secretToken, raw body)>`. Seed 000: `X-Ashby-Webhook-Signature`, an
+HMAC-SHA256 of the body, computed with "the Client Secret" — so that header is checked against the
+webhook secret and, failing that, the OAuth client secret. Envelope: `{webhookActionId, action,
+data}`; webhookActionId is stable across retries and is the dedupe key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.base import (
+    ATSValidationError,
+    InboundRequest,
+    ParsedWebhook,
+    Verification,
+    WebhookContext,
+    verify_hmac_hex,
+)
+from integrations.models import ActivityLevel, Integration
+from integrations.services.activity import activity_log
+
+from . import constants, mappers, services
+
+if TYPE_CHECKING:
+    from .client import AshbyClient
+
+FIX = (
+    "Set the Ashby webhook's secret token to this integration's webhook secret (we do it when we register "
+    "the webhook), and check Ashby admin → Webhooks → Event Logs."
+)
+
+
+def _hex(value: str) -> str:
+    value = value.strip()
+    return value[7:].strip().lower() if value.lower().startswith("sha256=") else value.lower()
+
+
+def verify(integration: Integration | None, request: InboundRequest, secrets: list[str]) -> Verification:
+    real = request.header(constants.SIGNATURE_HEADER)
+    seed = request.header(constants.SEED_SIGNATURE_HEADER)
+    if not real and not seed:
+        return Verification(
+            ok=False,
+            reason=(
+                f"Webhook signature validation failed: the signature header is missing (Ashby sends "
+                f"{constants.SIGNATURE_HEADER}: sha256=<hex>; the setup guide names {constants.SEED_SIGNATURE_HEADER}). "
+                "A webhook created without a secret token is unsigned. " + FIX
+            ),
+        )
+    if not secrets:
+        return Verification(
+            ok=False, reason="This integration has no webhook secret: rotate one on the integration page."
+        )
+    if real:
+        if verify_hmac_hex(
+            body=request.body, signature="sha256=" + _hex(real), secrets=secrets, prefix="sha256="
+        ):
+            return Verification(ok=True, scheme=constants.SCHEME_REAL)
+        return Verification(
+            ok=False,
+            scheme=constants.SCHEME_REAL,
+            reason=(
+                f"Webhook signature validation failed: {constants.SIGNATURE_HEADER} does not match the HMAC-SHA256 of "
+                "the body with this integration's webhook secret (wrong secret token, or the body changed after "
+                "signing). " + FIX
+            ),
+        )
+    if verify_hmac_hex(body=request.body, signature=_hex(seed), secrets=secrets):
+        return Verification(ok=True, scheme=constants.SCHEME_SEED)
+    client_secret = integration.credential("client_secret", "") if integration is not None else ""
+    if client_secret and verify_hmac_hex(body=request.body, signature=_hex(seed), secrets=[client_secret]):
+        return Verification(ok=True, scheme=constants.SCHEME_SEED_CLIENT_SECRET)
+    return Verification(
+        ok=False,
+        scheme=constants.SCHEME_SEED,
+        reason=(
+            f"Webhook signature validation failed: {constants.SEED_SIGNATURE_HEADER} matches neither the HMAC-SHA256 "
+            "of the body with this integration's webhook secret nor with its OAuth Client Secret (tampered body or "
+            "wrong secret). " + FIX
+        ),
+    )
+
+
+def parse(request: InboundRequest) -> ParsedWebhook:
+    payload = json.loads(request.body)
+    if not isinstance(payload, dict) or not isinstance(payload.get("action"), str) or not payload["action"]:
+        raise ValueError("missing the `action` field")
+    action_id = payload.get("webhookActionId")
+    # All Ashby payloads carry webhookActionId; should one not, the body digest still dedupes retries.
+    external_id = str(action_id) if action_id else "sha256:" + hashlib.sha256(request.body).hexdigest()
+    return ParsedWebhook(event_type=payload["action"], external_id=external_id)
+
+
+def register(*, client: AshbyClient, integration: Integration) -> None:
+    """Register seed 000's two webhooks via webhook.create (signed with this integration's newest
+    webhook secret); where Ashby does not offer a seed event name, fall back to the real action
+    (candidate.created → applicationSubmit). Kept ids are reused; a changed URL or secret
+    re-registers and deletes the old webhook."""
+    url = settings.JOBCANNON_BASE_URL + reverse("integrations:webhook", args=["ashby", integration.public_id])
+    secret_list = integration.webhook_secrets or []
+    secret, secret_created = (
+        (secret_list[0]["secret"], secret_list[0].get("created_at", "")) if secret_list else ("", "")
+    )
+    existing = {w["event"]: w for w in (integration.provider_settings or {}).get("webhooks", [])}
+    registered = []
+    for event, fallback in constants.WEBHOOK_SUBSCRIPTIONS:
+        old = existing.get(event)
+        if old and old.get("id") and old.get("url") == url and old.get("secret_created_at") == secret_created:
+            registered.append(old)
+            continue
+        entry: dict[str, Any] = {
+            "event": event,
+            "url": url,
+            "secret_created_at": secret_created,
+            "registered_at": timezone.now().isoformat(),
+        }
+        for webhook_type in (event, fallback):
+            if not webhook_type:
+                continue
+            try:
+                result = client.webhook_create(
+                    webhook_type=webhook_type, request_url=url, secret_token=secret
+                )
+            except ATSValidationError as exc:
+                entry.update(id="", webhook_type=webhook_type, status="unavailable", note=exc.message[:300])
+                continue
+            results = result.get("results") or {}
+            entry.update(
+                id=str(results.get("id", "")),
+                webhook_type=webhook_type,
+                note="",
+                status="enabled" if results.get("enabled", True) else "disabled",
+            )
+            break
+        if entry["status"] == "unavailable":
+            entry["note"] = (
+                "Ashby does not offer this webhook for this workspace; results still reach Ashby "
+                "through assessment.update."
+            )
+        if old and old.get("id") and entry.get("id"):
+            try:
+                client.webhook_delete(webhook_id=old["id"])
+            except ATSValidationError:
+                pass  # already gone in Ashby
+        registered.append(entry)
+    services.webhooks_record(integration=integration, webhooks=registered)
+
+
+def handle_candidate_created(ctx: WebhookContext) -> None:
+    """Seed 000: "used for logging". The real API's closest action is applicationSubmit."""
+    candidate = mappers.candidate_from_webhook(ctx.payload)
+    activity_log(
+        integration=ctx.integration,
+        kind="ashby.candidate_created",
+        message=f"Ashby reported a new candidate ({candidate.candidate_id}).",
+        data={"candidate_id": candidate.candidate_id, "action": ctx.event.event_type},
+    )
+
+
+def handle_assessment_completed(ctx: WebhookContext) -> None:
+    """Ashby echoes a completed JobCannon assessment: proof that our write-back landed."""
+    from assessments.models import AssessmentRun
+
+    completed = mappers.completed_from_webhook(ctx.payload)
+    run = (
+        AssessmentRun.objects.filter(
+            integration=ctx.integration, external_assessment_id=completed.assessment_id
+        )
+        .only("pk")
+        .first()
+    )
+    if run is None:
+        activity_log(
+            integration=ctx.integration,
+            kind="ashby.assessment_unknown",
+            level=ActivityLevel.WARNING,
+            message=f"Ashby reported assessment {completed.assessment_id} completed, but no JobCannon run "
+            "of this integration has that id.",
+            data={"assessment_id": completed.assessment_id},
+        )
+        return
+    activity_log(
+        integration=ctx.integration,
+        kind="ashby.assessment_completed",
+        message=f"Ashby confirmed assessment {completed.assessment_id} (run {run.pk}) as completed.",
+        data={"assessment_id": completed.assessment_id, "run": run.pk},
+    )
+
+
+EVENT_HANDLERS = {
+    constants.EVENT_CANDIDATE_CREATED: handle_candidate_created,
+    constants.EVENT_APPLICATION_SUBMIT: handle_candidate_created,
+    constants.EVENT_ASSESSMENT_COMPLETED: handle_assessment_completed,
+}
+IGNORED_EVENTS = constants.IGNORED_ACTIONS

@@ -1,0 +1,207 @@
+"""Shared helpers for the Ashby tests: integrations (mocked or wired to the simulator), signed
+bodies, partner API calls, scored runs."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Result
+from integrations.base import hmac_sha256_hex
+from integrations.models import IntegrationStatus
+from integrations.providers.ashby import constants
+from integrations.providers.ashby import simulator_state as sim
+from integrations.providers.ashby.services import partner_key_issue
+from tests.factories import AssessmentRunFactory, IntegrationFactory
+
+SECRET = "whsec_ashby_test_secret_0001"
+API_KEY = "ashby-test-key-0001"
+FIXTURES = Path(__file__).parents[3] / "fixtures" / "ashby" / "webhooks"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / f"{name}.json").read_bytes()
+
+
+def ashby_integration(**kwargs: Any):
+    defaults: dict[str, Any] = {
+        "provider": "ashby",
+        "environment": "sandbox",
+        "status": IntegrationStatus.CONNECTED,
+        "credentials": {"api_key": API_KEY},
+        "webhook_secrets": [{"secret": SECRET, "created_at": "2026-01-01T00:00:00+00:00"}],
+    }
+    defaults.update(kwargs)
+    return IntegrationFactory(**defaults)
+
+
+def with_partner_key(integration) -> str:
+    key = partner_key_issue(integration=integration)
+    integration.refresh_from_db()
+    return key
+
+
+def basic(key: str, *, in_password: bool = False) -> dict[str, str]:
+    raw = f":{key}" if in_password else f"{key}:"
+    return {"Authorization": "Basic " + base64.b64encode(raw.encode()).decode()}
+
+
+def partner_post(
+    client,
+    integration,
+    endpoint: str,
+    body: Any,
+    key: str | None,
+    *,
+    by_key: bool = False,
+    raw: bytes | None = None,
+    content_type: str = "application/json",
+):
+    if by_key:
+        url = reverse(f"integrations:partner-ashby:{endpoint}-by-key")
+    else:
+        url = reverse(f"integrations:partner-ashby:{endpoint}", kwargs={"public_id": integration.public_id})
+    data = raw if raw is not None else json.dumps(body)
+    return client.post(url, data=data, content_type=content_type, headers=basic(key) if key else {})
+
+
+def start_body(
+    *,
+    email: str = "robin.sample@example.com",
+    type_id: str = "big5",
+    application: str = "app-1",
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "assessment_type_id": type_id,
+        "candidate": {
+            "ashby_id": "cand-1",
+            "first_name": "Robin",
+            "last_name": "Sample",
+            "email": email,
+            "ashby_profile_url": "https://app.ashbyhq.com/candidates/cand-1",
+        },
+        "application": {"ashby_id": application, "status": "Active"},
+        "job": {
+            "ashby_id": "job-1",
+            "name": "Backend Engineer",
+            "req_id": "R-42",
+            "ashby_job_url": "https://app.ashbyhq.com/jobs/job-1",
+            "hiringTeam": [
+                {
+                    "userId": "u-1",
+                    "firstName": "Harper",
+                    "lastName": "Manager",
+                    "email": "harper.manager@example.com",
+                    "role": "Hiring Manager",
+                }
+            ],
+        },
+    }
+    body.update(extra)
+    return body
+
+
+def sign_real(body: bytes, secret: str = SECRET) -> dict[str, str]:
+    return {constants.SIGNATURE_HEADER: "sha256=" + hmac_sha256_hex(secret, body)}
+
+
+def sign_seed(body: bytes, secret: str = SECRET, *, prefixed: bool = False) -> dict[str, str]:
+    digest = hmac_sha256_hex(secret, body)
+    return {constants.SEED_SIGNATURE_HEADER: ("sha256=" + digest) if prefixed else digest}
+
+
+def post_webhook(client, integration, body: bytes, headers: dict[str, str]):
+    url = reverse("integrations:webhook", args=["ashby", integration.public_id])
+    return client.post(url, data=body, content_type="application/json", headers=headers)
+
+
+def add_result(run, *, overall: int = 72) -> Result:
+    dims = [
+        {
+            "key": "O",
+            "label": "Openness",
+            "raw": 3.5,
+            "raw_min": 1,
+            "raw_max": 5,
+            "score": overall,
+            "answered": 6,
+            "items": 6,
+        },
+        {
+            "key": "C",
+            "label": "Conscientiousness",
+            "raw": 2.0,
+            "raw_min": 1,
+            "raw_max": 5,
+            "score": 25,
+            "answered": 6,
+            "items": 6,
+        },
+    ]
+    return Result.objects.create(
+        run=run,
+        instrument_version=run.instrument_version,
+        overall_score=overall,
+        dimensions=dims,
+        summary="Curious and flexible.",
+        answered_count=12,
+        item_count=12,
+        duration_seconds=2520,
+    )
+
+
+def scored_run(integration, *, assessment_id: str = "asm-1", overall: int = 72):
+    now = timezone.now()
+    run = AssessmentRunFactory(
+        workspace=integration.workspace,
+        integration=integration,
+        provider="ashby",
+        external_candidate_id="cand-1",
+        external_application_id="app-1",
+        external_assessment_id=assessment_id,
+        status="scored",
+        invited_at=now,
+        started_at=now,
+        completed_at=now,
+        scored_at=now,
+    )
+    add_result(run, overall=overall)
+    return run
+
+
+def sim_integration(*, permissions: list[str] | None = None, **kwargs: Any):
+    """An API-key integration pointing at the built-in simulator, with its own Ashby account."""
+    integration = ashby_integration(
+        status=IntegrationStatus.PENDING, provider_settings={"use_simulator": True}, **kwargs
+    )
+    account = f"acct-{integration.public_id.hex[:10]}"
+    sim.account_ensure(account, "Test workspace (sandbox)")
+    key = sim.api_key_create(account, permissions=permissions)
+    integration.credentials = {**(integration.credentials or {}), "api_key": key}
+    integration.save()
+    return integration, account
+
+
+def sim_assessment(account: str, assessment_id: str, *, candidate_id: str = "cand-1") -> None:
+    """An assessment the simulated Ashby knows it started (as after assessment.start)."""
+    sim.put(
+        "assessment",
+        assessment_id,
+        {
+            "account": account,
+            "candidate_id": candidate_id,
+            "type_id": "big5",
+            "type_name": "Big Five",
+            "application_id": "app-1",
+            "status": "Sent",
+            "created_at": sim.now_iso(),
+            "updates": [],
+            "last_timestamp": 0,
+        },
+    )

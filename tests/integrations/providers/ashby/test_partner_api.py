@@ -1,0 +1,333 @@
+"""The partner API Ashby calls: envelopes of the reference, auth by our partner key, idempotent
+start, 409/422, and no 500 whatever the body."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from assessments.models import AssessmentRun
+from integrations.models import IntegrationActivity, IntegrationStatus
+from jobcannon.core.models import SentEmail
+
+from .helpers import ashby_integration, basic, partner_post, start_body, with_partner_key
+
+
+@pytest.fixture
+def integration(db):
+    return ashby_integration()
+
+
+@pytest.fixture
+def key(integration):
+    return with_partner_key(integration)
+
+
+def assert_error_envelope(response, status: int, code: str | None = None):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["success"] is False and body["errors"] and body["errorInfo"]["requestId"]
+    assert body["error"]["message"] == body["errorInfo"]["message"]
+    if code:
+        assert body["errorInfo"]["code"] == code == body["error"]["code"]
+    return body
+
+
+# --- auth ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_missing_key_is_401_with_error_envelope_and_logged_on_the_integration(client, integration, key):
+    response = partner_post(client, integration, "assessment-list", {}, None)
+    body = assert_error_envelope(response, 401, "unauthenticated")
+    assert "Missing Authorization" in body["errorInfo"]["message"]
+    assert response["WWW-Authenticate"].startswith("Basic")
+    line = IntegrationActivity.objects.get(integration=integration, kind="partner.auth_failed")
+    assert "401" in line.message and key not in line.message
+
+
+@pytest.mark.django_db
+def test_wrong_key_is_401_and_logged(client, integration, key):
+    response = partner_post(client, integration, "assessment-list", {}, "jcash_000000000000_wrong")
+    assert_error_envelope(response, 401)
+    assert (
+        IntegrationActivity.objects.filter(integration=integration, kind="partner.auth_failed").count() == 1
+    )
+
+
+@pytest.mark.django_db
+def test_key_of_another_integration_is_refused(client, integration, key, workspace):
+    other = ashby_integration(workspace=workspace)
+    other_key = with_partner_key(other)
+    response = partner_post(client, integration, "assessment-list", {}, other_key)
+    assert_error_envelope(response, 401)
+
+
+@pytest.mark.django_db
+def test_key_in_the_password_field_is_accepted_too(client, integration, key):
+    url = reverse("integrations:partner-ashby:assessment-list", kwargs={"public_id": integration.public_id})
+    response = client.post(
+        url, data="{}", content_type="application/json", headers=basic(key, in_password=True)
+    )
+    assert response.status_code == 200 and response.json()["success"] is True
+
+
+@pytest.mark.django_db
+def test_shared_url_finds_the_integration_by_its_key(client, integration, key):
+    response = partner_post(client, integration, "assessment-start", start_body(), key, by_key=True)
+    assert response.status_code == 200, response.content
+    assert AssessmentRun.objects.get().integration == integration
+
+
+@pytest.mark.django_db
+def test_wrong_key_on_shared_url_with_a_known_key_id_is_logged_on_that_integration(client, integration, key):
+    forged = key.rsplit("_", 1)[0] + "_forged"
+    response = partner_post(client, integration, "assessment-list", {}, forged, by_key=True)
+    assert_error_envelope(response, 401)
+    assert IntegrationActivity.objects.filter(integration=integration, kind="partner.auth_failed").exists()
+
+
+@pytest.mark.django_db
+def test_rotated_key_stops_the_old_one(client, integration, key):
+    new_key = with_partner_key(integration)
+    assert partner_post(client, integration, "assessment-list", {}, key).status_code == 401
+    assert partner_post(client, integration, "assessment-list", {}, new_key).status_code == 200
+
+
+@pytest.mark.django_db
+def test_disconnected_integration_refuses_calls(client, integration, key):
+    integration.status = IntegrationStatus.DISCONNECTED
+    integration.save()
+    body = assert_error_envelope(partner_post(client, integration, "assessment-list", {}, key), 401)
+    assert "disconnected" in body["errorInfo"]["message"]
+
+
+@pytest.mark.django_db
+def test_partner_key_is_encrypted_at_rest(integration, key):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT credentials FROM integrations_integration WHERE id = %s", [integration.pk])
+        stored = cursor.fetchone()[0]
+    assert key not in stored
+
+
+# --- assessment.list / customField.list -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_assessment_list_envelope(client, integration, key):
+    body = partner_post(client, integration, "assessment-list", {}, key).json()
+    assert body["success"] is True
+    ids = {r["assessment_type_id"] for r in body["results"]}
+    assert ids == {"big5", "disc", "eq"}
+    assert all(set(r) == {"assessment_type_id", "name", "description"} for r in body["results"])
+
+
+@pytest.mark.django_db
+def test_custom_field_list_offers_due_date_and_email_template(client, integration, key):
+    body = partner_post(client, integration, "custom-field-list", {}, key).json()
+    assert body["success"] is True
+    fields = {f["id"]: f for f in body["fields"]}
+    assert fields["due_date"]["type"] == "Date"
+    assert fields["email_template"]["type"] == "ValueSelect"
+    assert {v["key"] for v in fields["email_template"]["possible_values"]} == {"default", "branded"}
+
+
+# --- assessment.start -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_start_creates_run_invites_candidate_and_returns_reference_envelope(client, integration, key):
+    response = partner_post(client, integration, "assessment-start", start_body(), key)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["success"] is True and set(body["results"]) == {"assessment_id", "update_request"}
+    run = AssessmentRun.objects.get()
+    assert body["results"]["assessment_id"] == run.external_assessment_id
+    assert run.external_request_key == "app-1:big5"
+    assert (run.external_candidate_id, run.external_application_id, run.external_job_id) == (
+        "cand-1",
+        "app-1",
+        "job-1",
+    )
+    assert run.ats_context["job_name"] == "Backend Engineer"
+    update = body["results"]["update_request"]
+    assert update["assessment_id"] == run.external_assessment_id and isinstance(update["timestamp"], int)
+    assert update["assessment_status"] == {
+        "identifier": "status",
+        "label": "Status",
+        "type": "string",
+        "value": "Invited",
+    }
+    assert SentEmail.objects.filter(to__contains="robin.sample@example.com").count() == 1
+
+
+@pytest.mark.django_db
+def test_start_retried_by_ashby_returns_the_same_assessment_and_sends_one_invitation(
+    client, integration, key
+):
+    first = partner_post(client, integration, "assessment-start", start_body(), key).json()
+    second = partner_post(client, integration, "assessment-start", start_body(), key).json()
+    assert first["results"]["assessment_id"] == second["results"]["assessment_id"]
+    assert AssessmentRun.objects.count() == 1
+    assert SentEmail.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_start_uses_due_date_and_email_template_from_additional_fields(client, integration, key):
+    body = start_body(additional_fields={"due_date": "2099-05-01", "email_template": "branded"})
+    assert partner_post(client, integration, "assessment-start", body, key).status_code == 200
+    run = AssessmentRun.objects.get()
+    assert run.due_at.date().isoformat() == "2099-05-01" and run.email_template == "branded"
+
+
+@pytest.mark.django_db
+def test_start_for_candidate_already_being_assessed_is_409(client, integration, key, settings):
+    assert partner_post(client, integration, "assessment-start", start_body(), key).status_code == 200
+    # Same application and type under another request key (e.g. a second interview plan step).
+    run = AssessmentRun.objects.get()
+    AssessmentRun.objects.filter(pk=run.pk).update(external_request_key="other")
+    response = partner_post(client, integration, "assessment-start", start_body(), key)
+    assert response.status_code == 409
+    assert "already" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("body_change", "text"),
+    [
+        (
+            {"candidate": {"ashby_id": "cand-1", "first_name": "Robin", "last_name": "Sample"}},
+            "Candidate email is missing",
+        ),
+        ({"candidate": {"ashby_id": "cand-1", "email": "not-an-email"}}, "not a valid email"),
+        ({"assessment_type_id": "iq-test"}, "Unknown assessment"),
+        ({"additional_fields": {"due_date": "next tuesday"}}, "not a date"),
+        ({"additional_fields": {"due_date": "2001-01-01"}}, "past"),
+        ({"additional_fields": {"email_template": "shouty"}}, "email template"),
+    ],
+)
+@pytest.mark.django_db
+def test_start_errors_a_recruiter_must_see_are_422_with_message(client, integration, key, body_change, text):
+    body = {**start_body(), **body_change}
+    response = partner_post(client, integration, "assessment-start", body, key)
+    assert response.status_code == 422, response.content
+    assert set(response.json()) == {"message"} and text in response.json()["message"]
+    assert AssessmentRun.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"not json",
+        b"[]",
+        b'"text"',
+        b"null",
+        b'{"assessment_type_id": {}}',
+        b'{"assessment_type_id": "big5", "candidate": "x", "application": {"ashby_id": "a"}}',
+        b'{"assessment_type_id": "big5", "candidate": {"ashby_id": "c", "email": "a@example.com"}}',
+        b'{"assessment_type_id": "big5", "candidate": {"ashby_id": "c", "email": "a@example.com"}, "application": {}}',
+        b'{"assessment_type_id": "big5", "candidate": {"ashby_id": "c", "email": ["x"]}, "application": {"ashby_id": "a"}}',
+        b'{"assessment_type_id": "big5", "candidate": {"ashby_id": "c", "email": "a@example.com"}, "application": {"ashby_id": "a"}, "additional_fields": {"due_date": 99999999999999999999}}',
+        b'{"assessment_type_id": "big5", "candidate": {"ashby_id": "c", "email": "a@example.com"}, "application": {"ashby_id": "a"}, "additional_fields": [1]}',
+        b'{"assessment_type_id": "big5", "candidate": {"ashby_id": "c", "email": "a@example.com"}, "application": {"ashby_id": "a"}, "job": {"hiringTeam": "x"}}',
+        b'{"assessment_type_id": "\\u0000"}',
+        b"\xff\xfe garbage",
+    ],
+)
+@pytest.mark.django_db
+def test_start_with_malformed_body_never_500s(client, integration, key, raw):
+    response = partner_post(client, integration, "assessment-start", None, key, raw=raw)
+    assert 400 <= response.status_code < 500, (raw, response.status_code, response.content)
+    body = response.json()
+    assert "message" in body or body["success"] is False
+
+
+@pytest.mark.django_db
+def test_non_json_content_type_gets_an_envelope_not_a_500(client, integration, key):
+    response = partner_post(
+        client,
+        integration,
+        "assessment-start",
+        None,
+        key,
+        raw=b"a=b",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert_error_envelope(response, 415)
+
+
+@pytest.mark.django_db
+def test_get_is_refused_with_envelope(client, integration, key):
+    url = reverse("integrations:partner-ashby:assessment-list", kwargs={"public_id": integration.public_id})
+    assert_error_envelope(client.get(url, headers=basic(key)), 405)
+
+
+@pytest.mark.django_db
+def test_unknown_integration_in_url_is_401(client, integration, key):
+    url = "/partners/ashby/00000000-0000-4000-8000-000000000000/assessment.list"
+    assert_error_envelope(
+        client.post(url, data="{}", content_type="application/json", headers=basic(key)), 401
+    )
+
+
+# --- assessment.cancel ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_cancel_revokes_the_run_and_returns_cancelled_update(client, integration, key):
+    started = partner_post(client, integration, "assessment-start", start_body(), key).json()
+    aid = started["results"]["assessment_id"]
+    response = partner_post(client, integration, "assessment-cancel", {"assessment_id": aid}, key)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["success"] is True and body["results"]["assessment_id"] == aid
+    reason = body["results"]["update_request"]["cancelled_reason"]
+    assert reason["type"] == "string" and reason["value"] == "Cancelled in Ashby"
+    assert body["results"]["update_request"]["timestamp"] > started["results"]["update_request"]["timestamp"]
+    run = AssessmentRun.objects.get()
+    assert run.status == "cancelled"
+    assert run.writebacks.count() == 0, "Ashby asked for it: nothing to write back"
+    again = partner_post(client, integration, "assessment-cancel", {"assessment_id": aid}, key)
+    assert again.status_code == 200, "cancel is idempotent"
+
+
+@pytest.mark.django_db
+def test_cancel_unknown_assessment_is_404_envelope(client, integration, key):
+    response = partner_post(client, integration, "assessment-cancel", {"assessment_id": "nope"}, key)
+    assert_error_envelope(response, 404, "assessment_not_found")
+
+
+@pytest.mark.django_db
+def test_cancel_of_another_integrations_assessment_is_404(client, integration, key, workspace):
+    other = ashby_integration(workspace=workspace)
+    other_key = with_partner_key(other)
+    aid = partner_post(client, other, "assessment-start", start_body(), other_key).json()["results"][
+        "assessment_id"
+    ]
+    assert (
+        partner_post(client, integration, "assessment-cancel", {"assessment_id": aid}, key).status_code == 404
+    )
+
+
+@pytest.mark.django_db
+def test_cancel_without_assessment_id_is_400_envelope(client, integration, key):
+    assert_error_envelope(
+        partner_post(client, integration, "assessment-cancel", {}, key), 400, "invalid_input"
+    )
+
+
+# --- OpenAPI --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_openapi_schema_describes_the_partner_endpoints(client):
+    response = client.get(reverse("api-schema"), {"format": "json"})
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    paths = schema["paths"]
+    assert "/partners/ashby/assessment.start" in paths
+    start = paths["/partners/ashby/assessment.start"]["post"]
+    assert {"200", "409", "422", "401"} <= set(start["responses"])
+    assert schema["components"]["securitySchemes"]["AshbyPartnerKey"]["scheme"] == "basic"
