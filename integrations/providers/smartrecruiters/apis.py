@@ -1,0 +1,185 @@
+"""The partner endpoints SmartRecruiters calls (Assessment API 2021, reference §2.2), mounted at
+/partners/smartrecruiters/:
+
+    POST oauth/token                        SR gets a token with the client credentials we issued
+    GET  packages, packages/<id>            our instruments as assessment packages
+    POST packages/orders                    SR orders a package for a candidate -> run + invitation
+    DELETE integrations/companies/<id>      the company removed JobCannon in SmartRecruiters
+
+Bearer tokens are signed and expire after an hour; they carry the integration and a fingerprint
+of the partner secret, so issuing a new secret revokes every token."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from django.core import signing
+from rest_framework import serializers, status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assessments.services.runs import instrument_list
+from integrations.base import constant_time_equals
+from integrations.models import IntegrationStatus
+from integrations.services.activity import activity_log
+from integrations.services.integrations import integration_disconnect
+from jobcannon.core.exceptions import NotFound, ValidationFailed
+
+from . import constants, mappers, selectors, services
+
+TOKEN_SALT = "integrations.smartrecruiters.partner-token"
+
+
+def _fingerprint(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+
+
+def partner_token_issue(integration) -> str:
+    secret = integration.credential("partner_client_secret", "")
+    return signing.dumps({"i": integration.public_id.hex, "f": _fingerprint(secret)}, salt=TOKEN_SALT)
+
+
+class PartnerBearerAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise AuthenticationFailed(
+                "Missing Bearer token: get one from POST /partners/smartrecruiters/oauth/token."
+            )
+        try:
+            claims = signing.loads(
+                header[7:].strip(), salt=TOKEN_SALT, max_age=constants.PARTNER_TOKEN_SECONDS
+            )
+        except signing.SignatureExpired:
+            raise AuthenticationFailed("The access token expired: request a new one.")
+        except signing.BadSignature:
+            raise AuthenticationFailed("The access token is not valid.")
+        integration = selectors.integration_for_partner_client(
+            constants.PARTNER_CLIENT_PREFIX + str(claims.get("i", ""))
+        )
+        secret = integration.credential("partner_client_secret", "") if integration else ""
+        if (
+            integration is None
+            or not secret
+            or not constant_time_equals(_fingerprint(secret), str(claims.get("f", "")))
+        ):
+            raise AuthenticationFailed("The access token was revoked: request a new one.")
+        if integration.status == IntegrationStatus.DISCONNECTED:
+            raise AuthenticationFailed("This JobCannon integration is disconnected.")
+        return (None, integration)
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="jobcannon"'
+
+
+class _PartnerApi(APIView):
+    authentication_classes = [PartnerBearerAuthentication]
+    permission_classes = [AllowAny]
+
+
+class SmartRecruitersTokenApi(APIView):
+    """RFC 6749 client credentials. Errors use the RFC's {"error", "error_description"} shape
+    (not our usual one) because SR's OAuth client parses exactly that."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        client_id, client_secret = _client_credentials(request)
+        if request.data.get("grant_type") != "client_credentials":
+            return Response(
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "Only grant_type=client_credentials is supported.",
+                },
+                status=400,
+            )
+        integration = selectors.integration_for_partner_client(client_id)
+        expected = integration.credential("partner_client_secret", "") if integration else ""
+        if integration is None or not expected or not constant_time_equals(expected, client_secret):
+            return Response(
+                {"error": "invalid_client", "error_description": "Unknown client or wrong secret."},
+                status=401,
+            )
+        return Response(
+            {
+                "access_token": partner_token_issue(integration),
+                "token_type": "Bearer",
+                "expires_in": constants.PARTNER_TOKEN_SECONDS,
+            }
+        )
+
+
+def _client_credentials(request) -> tuple[str, str]:
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Basic "):
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
+            return user, password
+        except (ValueError, UnicodeDecodeError):
+            return "", ""
+    return str(request.data.get("client_id", "")), str(request.data.get("client_secret", ""))
+
+
+class SmartRecruitersPackageListApi(_PartnerApi):
+    def get(self, request):
+        packages = [mappers.package_body(i) for i in instrument_list(workspace=request.auth.workspace)]
+        return Response({"content": packages, "totalFound": len(packages)})
+
+
+class SmartRecruitersPackageDetailApi(_PartnerApi):
+    def get(self, request, package_id: str):
+        for info in instrument_list(workspace=request.auth.workspace):
+            if mappers.package_id_for(info.key) == package_id:
+                return Response(mappers.package_body(info))
+        raise NotFound(f"No package {package_id!r}.")
+
+
+class SmartRecruitersOrderCreateApi(_PartnerApi):
+    class InputSerializer(serializers.Serializer):
+        class CandidateSerializer(serializers.Serializer):
+            id = serializers.CharField(max_length=255)
+            email = serializers.EmailField()
+            firstName = serializers.CharField(max_length=120, required=False, allow_blank=True)  # noqa: N815
+            lastName = serializers.CharField(max_length=120, required=False, allow_blank=True)  # noqa: N815
+
+        id = serializers.CharField(max_length=200)
+        packageId = serializers.CharField(max_length=200)  # noqa: N815
+        candidate = CandidateSerializer()
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.CharField()
+        status = serializers.CharField()
+        message = serializers.CharField()
+
+    def post(self, request):
+        self.InputSerializer(data=request.data).is_valid(raise_exception=True)
+        try:
+            order = mappers.order_from(request.data)
+        except ValueError as exc:
+            raise ValidationFailed(f"The order is not valid: {exc}")
+        run, created = services.order_accept(integration=request.auth, order=order, via="partner API")
+        body = {
+            "id": order.id,
+            "status": "ACCEPTED",
+            "message": "Invitation emailed to the candidate." if created else "Order already accepted.",
+        }
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED if created else 200)
+
+
+class SmartRecruitersIntegrationDeleteApi(_PartnerApi):
+    def delete(self, request, company_id: str):
+        integration = request.auth
+        if (integration.provider_settings or {}).get("company_id") != company_id:
+            raise NotFound("This token does not belong to that company.")
+        activity_log(
+            integration=integration,
+            kind="smartrecruiters.removed",
+            message="SmartRecruiters reported that the company removed the JobCannon integration.",
+        )
+        integration_disconnect(integration=integration)
+        return Response(status=204)

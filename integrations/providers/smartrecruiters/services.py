@@ -1,0 +1,162 @@
+"""Writes for the SmartRecruiters provider: its settings and secrets on the Integration, and
+accepting an assessment order (which starts a run through the assessments service API)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets as pysecrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.services.runs import ATSRefs, CandidateInfo, RunAlreadyActive, assessment_run_create
+from integrations.models import ActivityLevel, Integration
+from integrations.services.activity import activity_log
+from jobcannon.core.exceptions import Conflict, ValidationFailed
+
+from . import constants, mappers
+
+
+class OrderConflict(Conflict):
+    code = "order_conflict"
+
+
+@transaction.atomic
+def settings_update(*, integration: Integration, changes: dict[str, Any]) -> Integration:
+    locked = Integration.objects.select_for_update().get(pk=integration.pk)
+    locked.provider_settings = {**(locked.provider_settings or {}), **changes}
+    locked.save(update_fields=["provider_settings", "updated_at"])
+    integration.provider_settings = locked.provider_settings
+    return integration
+
+
+@transaction.atomic
+def credentials_update(*, integration: Integration, changes: dict[str, Any]) -> Integration:
+    locked = Integration.objects.select_for_update().get(pk=integration.pk)
+    locked.credentials = {**(locked.credentials or {}), **changes}
+    locked.save(update_fields=["credentials", "updated_at"])
+    integration.credentials = locked.credentials
+    return integration
+
+
+def partner_credentials_ensure(*, integration: Integration) -> tuple[str, str]:
+    """The client id/secret SmartRecruiters uses to get a token from our partner API (§2.2:
+    "Partner will create client credentials which may be used on Smartrecruiters side")."""
+    client_id = constants.PARTNER_CLIENT_PREFIX + integration.public_id.hex
+    secret = integration.credential("partner_client_secret")
+    if not secret:
+        secret = pysecrets.token_urlsafe(32)
+        credentials_update(
+            integration=integration, changes={"partner_client_id": client_id, "partner_client_secret": secret}
+        )
+    return client_id, secret
+
+
+@transaction.atomic
+def vendor_secret_store(*, integration: Integration, secret: str) -> None:
+    """SR generated a secret key for our subscription: newest first, next to our own secret."""
+    locked = Integration.objects.select_for_update().get(pk=integration.pk)
+    existing = [s for s in (locked.webhook_secrets or []) if s.get("secret") and s["secret"] != secret]
+    entry = {"secret": secret, "created_at": timezone.now().isoformat(), "source": "smartrecruiters"}
+    # Keep our own generated secret (seed scheme) and one earlier SR key (valid 24 h after rotation).
+    ours = [s for s in existing if s.get("source") != "smartrecruiters"][:1]
+    previous_sr = [s for s in existing if s.get("source") == "smartrecruiters"][:1]
+    locked.webhook_secrets = [entry, *previous_sr, *ours]
+    locked.save(update_fields=["webhook_secrets", "updated_at"])
+    integration.webhook_secrets = locked.webhook_secrets
+
+
+def subscription_set(*, integration: Integration, **state: Any) -> None:
+    settings_update(integration=integration, changes={"subscription": state})
+
+
+def subscription_activating_start(*, integration: Integration, subscription_id: str) -> None:
+    until = timezone.now() + constants.HANDSHAKE_WINDOW
+    subscription_set(
+        integration=integration,
+        id=subscription_id,
+        status="activating",
+        activating_until=until.isoformat(),
+        api=constants.WEBHOOK_API_VENDOR,
+    )
+
+
+def scorecard_map_save(*, integration: Integration, field_map: dict[str, str]) -> None:
+    allowed = set(constants.SCORECARD_SOURCES)
+    clean = {k: v for k, v in field_map.items() if v and (v in allowed or v.startswith("subscore:"))}
+    settings_update(integration=integration, changes={"scorecard_fields": clean})
+    activity_log(
+        integration=integration,
+        kind="smartrecruiters.scorecard_mapped",
+        message=f"Scorecard field mapping saved ({len(clean)} field(s) filled on write-back).",
+    )
+
+
+def order_accept(*, integration: Integration, order: mappers.Order, via: str):
+    """Start (or, for a repeated order id, return) the run an SR order asks for. Returns
+    (run, created). Raises ValidationFailed (bad order) or OrderConflict (active run)."""
+    refs = ATSRefs(
+        candidate_id=order.candidate_id,
+        application_id=f"{order.candidate_id}:{order.job_id}" if order.job_id else "",
+        job_id=order.job_id,
+        assessment_id=order.id,
+        type_id=order.package_id,
+        request_key=f"order:{order.id}",
+        context={
+            "job_name": order.job_name,
+            "stage_id": order.stage_id,
+            "stage_name": order.stage_name,
+            "required": order.required,
+            "trigger": order.trigger,
+            "region": integration.region,
+            "environment": integration.environment,
+            "via": via,
+        },
+    )
+    candidate = CandidateInfo(email=order.email, first_name=order.first_name, last_name=order.last_name)
+    try:
+        run, created = assessment_run_create(
+            workspace=integration.workspace,
+            instrument=order.instrument,
+            candidate=candidate,
+            integration=integration,
+            refs=refs,
+            due_at=order.due_at,
+            email_template=order.email_template or None,
+        )
+    except RunAlreadyActive as exc:
+        active = getattr(exc, "run", None)
+        message = (
+            f"Order {order.id}: candidate {order.candidate_id} already has an active "
+            f"{order.instrument} run for this job" + (f" (run {active.pk})." if active else ".")
+        )
+        activity_log(
+            integration=integration,
+            kind="smartrecruiters.order_conflict",
+            level=ActivityLevel.WARNING,
+            message=message,
+            data={"order": order.id},
+        )
+        raise OrderConflict(message, details={"order": order.id, "run": getattr(active, "pk", None)})
+    except ValidationFailed as exc:
+        activity_log(
+            integration=integration,
+            kind="smartrecruiters.order_rejected",
+            level=ActivityLevel.ERROR,
+            message=f"Order {order.id} from SmartRecruiters rejected: {exc.message}",
+            data={"order": order.id},
+        )
+        raise
+    if created:
+        due = run.due_at.date().isoformat() if isinstance(run.due_at, dt.datetime) else "-"
+        activity_log(
+            integration=integration,
+            kind="smartrecruiters.order_accepted",
+            message=(
+                f"Order {order.id} ({via}): {order.instrument} for candidate {order.candidate_id}"
+                f"{' at stage ' + order.stage_name if order.stage_name else ''}, invitation emailed, due {due}."
+            ),
+            data={"order": order.id, "run": run.pk, "via": via},
+        )
+    return run, created

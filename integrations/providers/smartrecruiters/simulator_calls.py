@@ -1,0 +1,225 @@
+"""What the SmartRecruiters sandbox sends to JobCannon over real HTTP, as SR does: the
+X-Hook-Secret activation handshake, signed webhooks (the Webhooks API's v1 signature or the
+seed's X-SmartRecruiters-Signature) and assessment orders to the partner API.
+
+The signing here is written independently of webhooks.py on purpose: a shared helper would make
+a bug in our verifier invisible to the simulator tests."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+import uuid
+from typing import Any
+
+import requests
+
+from . import constants
+from . import simulator_state as state
+
+TIMEOUT = 20  # SR waits 20 s for the handshake echo (SRD /reference/subscriptionsactivate-1)
+
+
+def handshake(subscription: dict[str, Any]) -> tuple[bool, str]:
+    secret = secrets.token_urlsafe(24)
+    try:
+        response = requests.post(
+            subscription["callbackUrl"],
+            data=b"",
+            timeout=TIMEOUT,
+            headers={constants.HOOK_SECRET_HEADER: secret, "Content-Type": "application/json"},
+        )
+    except requests.RequestException as exc:
+        return False, f"Callback unreachable ({type(exc).__name__})."
+    state.delivery_log(
+        subscription["company"],
+        kind="handshake",
+        url=subscription["callbackUrl"],
+        status=response.status_code,
+        event="X-Hook-Secret",
+    )
+    if response.status_code != 200:
+        return (
+            False,
+            f"Callback answered HTTP {response.status_code}; 200 with the X-Hook-Secret header is expected.",
+        )
+    if response.headers.get(constants.HOOK_SECRET_HEADER) != secret:
+        return False, "Callback did not echo the X-Hook-Secret header."
+    return True, ""
+
+
+def live_keys(subscription: dict[str, Any]) -> list[str]:
+    now = time.time()
+    return [k["key"] for k in subscription.get("keys", []) if not k.get("expires") or k["expires"] > now]
+
+
+def _v1(key: str, timestamp: str, body: bytes, headers: dict[str, str]) -> str:
+    message = b".".join(
+        [
+            timestamp.encode(),
+            body,
+            headers["event-id"].encode(),
+            headers["event-name"].encode(),
+            headers["event-version"].encode(),
+            headers["link"].encode(),
+        ]
+    )
+    return "v1=" + hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def webhook_send(
+    company: dict[str, Any], event: str, *, ids: dict[str, str], data: dict[str, Any], link: str
+) -> list[int]:
+    """Deliver one event to every active subscription of the company; returns the HTTP statuses."""
+    statuses = []
+    for sub in state.items("subscription", company=company["id"]):
+        if sub.get("status") != "active" or event not in sub.get("events", []):
+            continue
+        event_id = str(uuid.uuid4())
+        if sub.get("style") == constants.WEBHOOK_API_SEED:
+            body = json.dumps(
+                {"id": event_id, "event": event, "createdOn": state.now_iso(), "data": data}
+            ).encode()
+            headers = {"Content-Type": "application/json", **(sub.get("headers") or {})}
+            if company.get("webhook_secret"):
+                headers[constants.SEED_SIGNATURE_HEADER] = hmac.new(
+                    company["webhook_secret"].encode(), body, hashlib.sha256
+                ).hexdigest()
+        else:
+            body = json.dumps(ids).encode()  # the Webhooks API sends IDs only; `link` GETs the entity
+            headers = {
+                "Content-Type": "application/json",
+                "event-name": event,
+                "event-id": event_id,
+                "event-version": constants.EVENT_VERSION,
+                "link": f"<{link}>; rel=self",
+            }
+            timestamp = str(int(time.time()))
+            headers["smartrecruiters-timestamp"] = timestamp
+            headers["smartrecruiters-signature"] = ";".join(
+                _v1(k, timestamp, body, headers) for k in live_keys(sub)
+            )
+        url = sub.get("callbackUrl") or sub.get("targetUrl")
+        try:
+            status = requests.post(url, data=body, headers=headers, timeout=TIMEOUT).status_code
+        except requests.RequestException as exc:
+            status = 0
+            state.delivery_log(
+                company["id"], kind="webhook", event=event, url=url, status=0, error=type(exc).__name__
+            )
+        else:
+            state.delivery_log(
+                company["id"], kind="webhook", event=event, url=url, status=status, event_id=event_id
+            )
+        statuses.append(status)
+    return statuses
+
+
+def order_public(order: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in order.items() if k not in ("company", "delivery")}
+
+
+def order_deliver(company: dict[str, Any], order: dict[str, Any], api_base: str) -> dict[str, Any]:
+    """Place the order with JobCannon: the partner API (Assessment API 2021), or a webhook."""
+    if company.get("order_delivery") == "webhook":
+        statuses = webhook_send(
+            company,
+            constants.EVENT_ASSESSMENT_ORDERED,
+            ids={
+                "assessment_order_id": order["id"],
+                "candidate_id": order["candidate"]["id"],
+                "job_id": order["job"]["id"],
+            },
+            data=order_public(order),
+            link=f"{api_base}{constants.ORDERS_API}/{order['id']}",
+        )
+        ok = bool(statuses) and all(200 <= s < 300 for s in statuses)
+        result = {
+            "ok": ok,
+            "via": "webhook",
+            "status": statuses[0] if statuses else None,
+            "message": "" if statuses else "No active subscription to candidate.assessment.ordered.",
+        }
+    else:
+        result = _partner_order(company, order)
+    order = {
+        **order,
+        "delivery": {**result, "at": state.now_iso()},
+        "status": "IN_PROGRESS" if result["ok"] else "NEW",
+    }
+    return state.put("order", order["id"], order)
+
+
+def _partner_token(partner: dict[str, Any]) -> str:
+    response = requests.post(
+        partner["base_url"] + "oauth/token",
+        timeout=TIMEOUT,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": partner.get("client_id", ""),
+            "client_secret": partner.get("client_secret", ""),
+        },
+    )
+    if response.status_code != 200:
+        raise ValueError(f"token request answered HTTP {response.status_code}: {response.text[:200]}")
+    return str(response.json()["access_token"])
+
+
+def partner_packages(company: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """The assessment packages JobCannon offers (GET /packages), or an error sentence."""
+    partner = company.get("partner") or {}
+    if not partner.get("base_url"):
+        return [], "JobCannon is not connected to this company yet: no packages to choose from."
+    try:
+        response = requests.get(
+            partner["base_url"] + "packages",
+            timeout=TIMEOUT,
+            headers={"Authorization": f"Bearer {_partner_token(partner)}"},
+        )
+        response.raise_for_status()
+        return [p for p in response.json().get("content", []) if isinstance(p, dict)], ""
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        return [], f"Could not load JobCannon's packages: {exc}"
+
+
+def _partner_order(company: dict[str, Any], order: dict[str, Any]) -> dict[str, Any]:
+    partner = company.get("partner") or {}
+    base = partner.get("base_url", "")
+    if not base:
+        return {
+            "ok": False,
+            "via": "partner API",
+            "status": None,
+            "message": "JobCannon is not set up for this company yet (no partner registration).",
+        }
+    try:
+        token = _partner_token(partner)
+        response = requests.post(
+            base + "packages/orders",
+            json=order_public(order),
+            timeout=TIMEOUT,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        return {
+            "ok": False,
+            "via": "partner API",
+            "status": None,
+            "message": f"{type(exc).__name__}: {exc}"[:300],
+        }
+    state.delivery_log(
+        company["id"],
+        kind="order",
+        url=base + "packages/orders",
+        status=response.status_code,
+        event=order["id"],
+    )
+    return {
+        "ok": response.status_code in (200, 201),
+        "via": "partner API",
+        "status": response.status_code,
+        "message": response.text[:300],
+    }

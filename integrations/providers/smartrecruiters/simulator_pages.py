@@ -1,0 +1,275 @@
+"""The SmartRecruiters sandbox's pages: what an SR admin or recruiter clicks.
+
+Seed 001 in order: register the app (Step 1: redirect URI, scopes), the OAuth consent page
+(exact redirect URI match, "Invalid OAuth redirect URI" otherwise, a subset of scopes can be
+approved), a job's pipeline with "Add Action → Assessment → JobCannon" (Step 4), and Step 5:
+create a test candidate, advance to the assessment stage (auto trigger) or trigger it by hand,
+then see the result and the scorecard fields JobCannon wrote back."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+
+from . import constants
+from . import simulator_calls as calls
+from . import simulator_state as state
+
+T = "integrations/providers/smartrecruiters/sim_{}.html"
+NS = "integrations:sim-smartrecruiters:"
+
+
+def _api_base(request: HttpRequest, company: dict[str, Any]) -> str:
+    return request.build_absolute_uri(f"/sim/{constants.KEY}/api/{company.get('region', 'us')}")
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return default
+
+
+def _error(request: HttpRequest, title: str, message: str, status: int = 400, **extra: Any) -> HttpResponse:
+    return render(request, T.format("error"), {"title": title, "message": message, **extra}, status=status)
+
+
+def _company_or_404(request: HttpRequest, company_id: str) -> dict[str, Any] | HttpResponse:
+    company = state.get("company", company_id)
+    return (
+        company if company else _error(request, "Unknown company", f"No sandbox company {company_id!r}.", 404)
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    error = ""
+    if request.method == "POST":
+        name, uri = request.POST.get("name", "").strip(), request.POST.get("redirect_uri", "").strip()
+        if not name or not uri.startswith(("http://", "https://")):
+            error = "Enter a name and an absolute redirect URI."
+        else:
+            company = state.company_register(
+                name=name, redirect_uri=uri, region=request.POST.get("region", "us")
+            )
+            return redirect(NS + "company", company_id=company["id"])
+    return render(
+        request,
+        T.format("home"),
+        {"companies": state.items("company"), "error": error},
+        status=400 if error else 200,
+    )
+
+
+def company_view(request: HttpRequest, company_id: str) -> HttpResponse:
+    company = _company_or_404(request, company_id)
+    if isinstance(company, HttpResponse):
+        return company
+    error = ""
+    if request.method == "POST":  # "Create a test candidate" (seed 001 Step 5.1)
+        first, last = request.POST.get("first_name", "").strip(), request.POST.get("last_name", "").strip()
+        email, job = request.POST.get("email", "").strip(), state.job_get(request.POST.get("job", ""))
+        if not first or "@" not in email or job is None or job["company"] != company_id:
+            error = "Enter a first name, an email address and a job."
+        else:
+            candidate = state.candidate_create(
+                company_id=company_id, job_id=job["id"], first_name=first, last_name=last, email=email
+            )
+            return redirect(NS + "candidate", company_id=company_id, candidate_id=candidate["id"])
+    jobs = state.jobs(company_id)
+    stage_names = {(j["id"], s["id"]): s["name"] for j in jobs for s in j["stages"]}
+    candidates = [
+        {**c, "stage_name": stage_names.get((c["jobId"], c["stageId"]), c["stageId"])}
+        for c in state.candidates(company_id)
+    ]
+    return render(
+        request,
+        T.format("company"),
+        {
+            "company": company,
+            "jobs": jobs,
+            "candidates": candidates,
+            "error": error,
+            "subscriptions": state.items("subscription", company=company_id),
+            "deliveries": state.deliveries(company_id),
+            "api_base": _api_base(request, company),
+        },
+        status=400 if error else 200,
+    )
+
+
+def settings_view(request: HttpRequest, company_id: str) -> HttpResponse:
+    company = _company_or_404(request, company_id)
+    if isinstance(company, HttpResponse):
+        return company
+    if request.method == "POST":
+        company.update(
+            redirect_uri=request.POST.get("redirect_uri", company["redirect_uri"]).strip(),
+            approve_scopes=[s for s in request.POST.getlist("approve_scopes") if s in constants.SCOPES],
+            region=request.POST.get("region")
+            if request.POST.get("region") in ("us", "eu")
+            else company["region"],
+            webhook_secret=request.POST.get("webhook_secret", "").strip(),
+            order_delivery="webhook" if request.POST.get("order_delivery") == "webhook" else "partner",
+            rate_limit=_int(request.POST.get("rate_limit"), constants.RATE_LIMIT_PER_SECOND),
+        )
+        state.put("company", company_id, company)
+        return redirect(NS + "company", company_id=company_id)
+    return render(request, T.format("settings"), {"company": company, "scopes": constants.SCOPES})
+
+
+def job_view(request: HttpRequest, company_id: str, job_id: str) -> HttpResponse:
+    """Pipeline → [Stage] → Add Action → Assessment → JobCannon (seed 001 Step 4)."""
+    company, job = state.get("company", company_id), state.job_get(job_id)
+    if company is None or job is None or job["company"] != company_id:
+        return _error(request, "Unknown job", f"No job {job_id!r} in this company.", 404)
+    packages, packages_error = calls.partner_packages(company)
+    if request.method == "POST":
+        stage = state.stage_get(job, request.POST.get("stage", ""))
+        package = request.POST.get("package", "")
+        if stage is not None and request.POST.get("remove"):
+            stage["action"] = None
+        elif stage is not None and package in {p["id"] for p in packages}:
+            stage["action"] = {
+                "packageId": package,
+                "required": request.POST.get("required") == "required",
+                "trigger": constants.TRIGGER_MANUAL
+                if request.POST.get("trigger") == "manual"
+                else constants.TRIGGER_AUTO,
+                "dueInDays": _int(request.POST.get("due_days"), constants.DEFAULT_DUE_DAYS),
+                "emailTemplate": "branded" if request.POST.get("email_template") == "branded" else "default",
+            }
+        else:
+            return _error(request, "Action not saved", "Choose a stage and a JobCannon test.")
+        state.put("job", job_id, {k: v for k, v in job.items() if k != "id"})
+        return redirect(NS + "job", company_id=company_id, job_id=job_id)
+    return render(
+        request,
+        T.format("job"),
+        {"company": company, "job": job, "packages": packages, "packages_error": packages_error},
+    )
+
+
+def candidate_view(request: HttpRequest, company_id: str, candidate_id: str) -> HttpResponse:
+    company, candidate = state.get("company", company_id), state.get("candidate", candidate_id)
+    if company is None or candidate is None or candidate["company"] != company_id:
+        return _error(request, "Unknown candidate", f"No candidate {candidate_id!r} in this company.", 404)
+    job = state.job_get(candidate["jobId"]) or {"id": candidate["jobId"], "title": "?", "stages": []}
+    if request.method == "POST":
+        stage = state.stage_get(job, request.POST.get("stage", candidate["stageId"]))
+        if stage is None:
+            return _error(request, "Unknown stage", "Choose one of the job's pipeline stages.")
+        if request.POST.get("action") == "trigger":  # manual trigger (seed 001 Step 5.3)
+            if not stage.get("action"):
+                return _error(
+                    request, "No assessment here", f"The {stage['name']} stage has no assessment action."
+                )
+            _order(request, company, candidate, job, stage, constants.TRIGGER_MANUAL)
+        elif stage["id"] != candidate["stageId"]:  # advance (Step 5.2); auto trigger on stage entry
+            candidate["stageId"] = stage["id"]
+            candidate["history"] = [
+                *candidate.get("history", []),
+                {"at": state.now_iso(), "stage": stage["id"]},
+            ]
+            state.put("candidate", candidate_id, candidate)
+            if (stage.get("action") or {}).get("trigger") == constants.TRIGGER_AUTO:
+                _order(
+                    request, company, state.get("candidate", candidate_id), job, stage, constants.TRIGGER_AUTO
+                )
+        return redirect(NS + "candidate", company_id=company_id, candidate_id=candidate_id)
+    candidate = state.get("candidate", candidate_id)
+    stage = state.stage_get(job, candidate["stageId"]) or {
+        "id": candidate["stageId"],
+        "name": "?",
+        "action": None,
+    }
+    fields = {f["id"]: f["label"] for f in company.get("custom_fields", [])}
+    return render(
+        request,
+        T.format("candidate"),
+        {
+            "company": company,
+            "candidate": candidate,
+            "job": job,
+            "stage": stage,
+            "orders": sorted(
+                state.orders(company_id, candidate_id), key=lambda o: o["createdOn"], reverse=True
+            ),
+            "scorecard": [
+                {"id": k, "label": fields.get(k, k), "value": v}
+                for k, v in candidate.get("properties", {}).items()
+            ],
+        },
+    )
+
+
+def _order(request, company, candidate, job, stage, trigger) -> None:
+    order = state.order_create(
+        company=company, candidate=candidate, job=job, stage=stage, action=stage["action"], trigger=trigger
+    )
+    calls.order_deliver(company, order, _api_base(request, company))
+
+
+def consent(request: HttpRequest) -> HttpResponse:
+    """SR's consent page. The redirect URI must match the registered one exactly: SR shows
+    "Invalid OAuth redirect URI" and never redirects to an unregistered address."""
+    params = request.POST if request.method == "POST" else request.GET
+    company = state.company_for_client(params.get("client_id", ""))
+    if company is None:
+        return _error(
+            request,
+            "Invalid client",
+            f"No SmartRecruiters app has the client id {params.get('client_id', '')!r}.",
+        )
+    redirect_uri = params.get("redirect_uri", "")
+    if redirect_uri != company["redirect_uri"]:
+        return _error(
+            request,
+            constants.REDIRECT_URI_ERROR,
+            "The redirect_uri in this request does not match the Redirect URI registered for the app "
+            "(the comparison is exact: scheme, host, path and trailing slash).",
+            registered=company["redirect_uri"],
+            received=redirect_uri,
+            company=company,
+        )
+    requested = [s for s in params.get("scope", "").split() if s]
+    state_param = params.get("state", "")
+    if request.method == "POST":
+        if request.POST.get("decision") != "allow":
+            query = {
+                "error": "access_denied",
+                "error_description": "The user denied access.",
+                "state": state_param,
+            }
+            return redirect(f"{redirect_uri}?{urlencode(query)}")
+        granted = [s for s in requested if s in request.POST.getlist("granted")]
+        code = state.code_issue(company=company, scopes=granted, redirect_uri=redirect_uri)
+        return redirect(f"{redirect_uri}?{urlencode({'code': code, 'state': state_param})}")
+    return render(
+        request,
+        T.format("consent"),
+        {
+            "company": company,
+            "params": {
+                k: params.get(k, "") for k in ("client_id", "redirect_uri", "scope", "state", "response_type")
+            },
+            "scopes": [
+                {"name": s, "checked": s in company.get("approve_scopes", constants.SCOPES)}
+                for s in requested
+            ],
+        },
+    )
+
+
+def page_urls() -> list:
+    return [
+        path("", home, name="home"),
+        path("identity/oauth/allow", consent, name="oauth-allow"),
+        path("company/<str:company_id>/", company_view, name="company"),
+        path("company/<str:company_id>/settings/", settings_view, name="settings"),
+        path("company/<str:company_id>/jobs/<str:job_id>/", job_view, name="job"),
+        path("company/<str:company_id>/candidates/<str:candidate_id>/", candidate_view, name="candidate"),
+    ]

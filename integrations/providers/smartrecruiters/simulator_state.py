@@ -1,0 +1,321 @@
+"""State of the built-in SmartRecruiters sandbox (SimulatorObject rows, provider "smartrecruiters"),
+shared by runserver and the worker. Kinds: company (the OAuth app, settings, custom fields),
+code, token, job, candidate, order, subscription, delivery (the callbacks log)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import threading
+import time
+import uuid
+from collections import deque
+from typing import Any
+
+from django.utils import timezone
+
+from integrations.models import SimulatorObject
+
+from . import constants
+
+P = constants.KEY
+CODE_SECONDS = 300
+
+DEMO_STAGES = [
+    {"id": "new", "name": "New", "action": None},
+    {"id": "screening", "name": "Screening", "action": None},
+    {
+        "id": "assessment",
+        "name": "Assessment",
+        "action": {
+            "packageId": "jobcannon-big5",
+            "required": True,
+            "trigger": constants.TRIGGER_AUTO,
+            "dueInDays": 7,
+            "emailTemplate": "branded",
+        },
+    },
+    {
+        "id": "interview",
+        "name": "Interview",
+        "action": {
+            "packageId": "jobcannon-disc",
+            "required": False,
+            "trigger": constants.TRIGGER_MANUAL,
+            "dueInDays": 7,
+            "emailTemplate": "default",
+        },
+    },
+    {"id": "offer", "name": "Offer", "action": None},
+    {"id": "hired", "name": "Hired", "action": None},
+]
+DEMO_FIELDS = [
+    {"id": "jc_score", "label": "JobCannon score", "type": "NUMBER"},
+    {"id": "jc_report", "label": "JobCannon report", "type": "TEXT"},
+    {"id": "jc_summary", "label": "JobCannon summary", "type": "TEXT"},
+]
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:16]}"
+
+
+def now_iso() -> str:
+    return timezone.now().isoformat()
+
+
+def get(kind: str, key: str) -> dict[str, Any] | None:
+    row = SimulatorObject.objects.filter(provider=P, kind=kind, key=key).first()
+    return dict(row.data) if row else None
+
+
+def put(kind: str, key: str, data: dict[str, Any]) -> dict[str, Any]:
+    SimulatorObject.objects.update_or_create(provider=P, kind=kind, key=key, defaults={"data": data})
+    return data
+
+
+def items(kind: str, **match: str) -> list[dict[str, Any]]:
+    rows = SimulatorObject.objects.filter(
+        provider=P, kind=kind, **{f"data__{k}": v for k, v in match.items()}
+    )
+    return [dict(r.data) for r in rows.order_by("created_at", "id")]
+
+
+# --- companies (one OAuth app each) ------------------------------------------------------------
+
+
+def company_register(
+    *,
+    name: str,
+    redirect_uri: str,
+    region: str = "us",
+    company_id: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+) -> dict[str, Any]:
+    company_id = company_id or new_id("co-")
+    existing = get("company", company_id) or {}
+    company = {
+        "id": company_id,
+        "name": name,
+        "region": region if region in ("us", "eu") else "us",
+        "client_id": client_id or existing.get("client_id") or new_id("sr-client-"),
+        "client_secret": client_secret or existing.get("client_secret") or secrets.token_urlsafe(24),
+        "redirect_uri": redirect_uri,
+        "approve_scopes": existing.get("approve_scopes") or list(constants.SCOPES),
+        "webhook_secret": existing.get("webhook_secret", ""),
+        "rate_limit": existing.get("rate_limit", constants.RATE_LIMIT_PER_SECOND),
+        "order_delivery": existing.get("order_delivery", "partner"),
+        "partner": existing.get("partner") or {},
+        "custom_fields": existing.get("custom_fields") or list(DEMO_FIELDS),
+        "created": existing.get("created") or now_iso(),
+    }
+    put("company", company_id, company)
+    if not items("job", company=company_id):
+        put(
+            "job",
+            new_id("job-"),
+            {
+                "company": company_id,
+                "title": "Customer Success Manager",
+                "stages": [dict(s) for s in DEMO_STAGES],
+            },
+        )
+    return company
+
+
+def company_for_client(client_id: str) -> dict[str, Any] | None:
+    found = items("company", client_id=client_id)
+    return found[0] if found else None
+
+
+# --- OAuth ---------------------------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def code_issue(*, company: dict[str, Any], scopes: list[str], redirect_uri: str) -> str:
+    code = secrets.token_urlsafe(24)
+    put(
+        "code",
+        _digest(code),
+        {
+            "company": company["id"],
+            "scopes": scopes,
+            "redirect_uri": redirect_uri,
+            "expires": time.time() + CODE_SECONDS,
+        },
+    )
+    return code
+
+
+def code_redeem(code: str) -> dict[str, Any] | None:
+    data = get("code", _digest(code))
+    SimulatorObject.objects.filter(provider=P, kind="code", key=_digest(code)).delete()  # single use
+    return data if data and data["expires"] > time.time() else None
+
+
+def tokens_issue(*, company_id: str, scopes: list[str], refresh_token: str | None = None) -> dict[str, Any]:
+    access = "sr-at-" + secrets.token_urlsafe(24)
+    put(
+        "token",
+        _digest(access),
+        {
+            "company": company_id,
+            "scopes": scopes,
+            "kind": "access",
+            "expires": time.time() + constants.ACCESS_TOKEN_SECONDS,
+        },
+    )
+    if refresh_token is None:  # SR refresh tokens last 2 years and are not rotated (seed 001 Step 3)
+        refresh_token = "sr-rt-" + secrets.token_urlsafe(24)
+        put(
+            "token",
+            _digest(refresh_token),
+            {
+                "company": company_id,
+                "scopes": scopes,
+                "kind": "refresh",
+                "expires": time.time() + constants.REFRESH_TOKEN_DAYS * 86400,
+            },
+        )
+    return {
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": constants.ACCESS_TOKEN_SECONDS,
+        "refresh_token": refresh_token,
+        "scope": " ".join(scopes),
+    }
+
+
+def token_lookup(token: str, kind: str = "access") -> dict[str, Any] | None:
+    data = get("token", _digest(token))
+    if not data or data.get("kind") != kind or data["expires"] < time.time():
+        return None
+    return data
+
+
+def tokens_revoke(company_id: str) -> None:
+    SimulatorObject.objects.filter(provider=P, kind="token", data__company=company_id).delete()
+
+
+# --- rate limit (per company, per process: enough for a sandbox) --------------------------------
+
+_windows: dict[str, deque[float]] = {}
+_lock = threading.Lock()
+
+
+def rate_limited(company: dict[str, Any]) -> bool:
+    limit = max(1, int(company.get("rate_limit") or constants.RATE_LIMIT_PER_SECOND))
+    now = time.monotonic()
+    with _lock:
+        window = _windows.setdefault(company["id"], deque())
+        while window and now - window[0] > 1.0:
+            window.popleft()
+        if len(window) >= limit:
+            return True
+        window.append(now)
+        return False
+
+
+# --- jobs, candidates, orders ----------------------------------------------------------------------
+
+
+def jobs(company_id: str) -> list[dict[str, Any]]:
+    out = []
+    for row in SimulatorObject.objects.filter(provider=P, kind="job", data__company=company_id).order_by(
+        "id"
+    ):
+        out.append({**row.data, "id": row.key})
+    return out
+
+
+def job_get(job_id: str) -> dict[str, Any] | None:
+    job = get("job", job_id)
+    return {**job, "id": job_id} if job else None
+
+
+def stage_get(job: dict[str, Any], stage_id: str) -> dict[str, Any] | None:
+    return next((s for s in job.get("stages", []) if s["id"] == stage_id), None)
+
+
+def candidate_create(
+    *, company_id: str, job_id: str, first_name: str, last_name: str, email: str
+) -> dict[str, Any]:
+    candidate = {
+        "id": new_id("cand-"),
+        "company": company_id,
+        "firstName": first_name,
+        "lastName": last_name,
+        "email": email,
+        "jobId": job_id,
+        "stageId": "new",
+        "properties": {},
+        "orders": [],
+        "history": [{"at": now_iso(), "stage": "new"}],
+        "created": now_iso(),
+    }
+    return put("candidate", candidate["id"], candidate)
+
+
+def candidates(company_id: str, job_id: str | None = None) -> list[dict[str, Any]]:
+    match = {"company": company_id, **({"jobId": job_id} if job_id else {})}
+    return items("candidate", **match)
+
+
+def order_create(
+    *,
+    company: dict[str, Any],
+    candidate: dict[str, Any],
+    job: dict[str, Any],
+    stage: dict[str, Any],
+    action: dict[str, Any],
+    trigger: str,
+) -> dict[str, Any]:
+    due = timezone.now() + dt.timedelta(days=int(action.get("dueInDays") or constants.DEFAULT_DUE_DAYS))
+    order = {
+        "id": new_id("ord-"),
+        "company": company["id"],
+        "status": "NEW",
+        "packageId": action["packageId"],
+        "candidate": {
+            "id": candidate["id"],
+            "firstName": candidate["firstName"],
+            "lastName": candidate["lastName"],
+            "email": candidate["email"],
+        },
+        "job": {"id": job["id"], "name": job["title"]},
+        "stage": {"id": stage["id"], "name": stage["name"]},
+        "settings": {
+            "required": bool(action.get("required", True)),
+            "trigger": trigger,
+            "dueDate": due.isoformat(),
+            "emailTemplate": action.get("emailTemplate") or "default",
+        },
+        "createdOn": now_iso(),
+        "delivery": None,
+        "result": None,
+    }
+    put("order", order["id"], order)
+    candidate["orders"] = [*candidate.get("orders", []), order["id"]]
+    put("candidate", candidate["id"], candidate)
+    return order
+
+
+def orders(company_id: str, candidate_id: str | None = None) -> list[dict[str, Any]]:
+    match = {"company": company_id, **({"candidate__id": candidate_id} if candidate_id else {})}
+    return items("order", **match)
+
+
+def deliveries(company_id: str, limit: int = 30) -> list[dict[str, Any]]:
+    rows = SimulatorObject.objects.filter(provider=P, kind="delivery", data__company=company_id).order_by(
+        "-id"
+    )
+    return [dict(r.data) for r in rows[:limit]]
+
+
+def delivery_log(company_id: str, **data: Any) -> None:
+    put("delivery", new_id("dlv-"), {"company": company_id, "at": now_iso(), **data})

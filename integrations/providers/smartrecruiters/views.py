@@ -1,0 +1,219 @@
+"""SmartRecruiters pages in the customer console, at /integrations/<pk>/smartrecruiters/:
+the assessment catalog (jobs and pipeline stages read from SR, the JobCannon action on each,
+a manual "Send assessment"), the scorecard field mapping, and the webhook setup choice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views import View
+
+from assessments.models import AssessmentRun
+from assessments.services.runs import instrument_list
+from integrations.base import ATSError
+from integrations.selectors import integration_get_for_workspace
+from jobcannon.core.exceptions import ApplicationError
+from jobcannon.workspaces.mixins import WorkspaceMixin
+
+from . import constants, mappers, selectors, services, setup
+from .forms import ScorecardMapForm, SendAssessmentForm, WebhookApiForm
+
+T = "integrations/providers/smartrecruiters/{}.html"
+NS = "integrations:integration-smartrecruiters:"
+
+
+class _IntegrationPage(WorkspaceMixin, View):
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.integration_pk = kwargs["integration_pk"]
+
+    def integration(self):
+        integration = integration_get_for_workspace(workspace=self.workspace, pk=self.integration_pk)
+        if integration.provider != constants.KEY:
+            from django.http import Http404
+
+            raise Http404("Not a SmartRecruiters integration")
+        return integration
+
+
+class SmartRecruitersCatalogView(_IntegrationPage):
+    def get(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
+        integration = self.integration()
+        provider = integration.provider_obj
+        packages = [mappers.package_body(i) for i in instrument_list(workspace=self.workspace)]
+        runs = {
+            (r.external_candidate_id, r.external_job_id): r
+            for r in AssessmentRun.objects.filter(integration=integration).only(
+                "id", "status", "external_candidate_id", "external_job_id"
+            )
+        }
+        jobs: list[dict[str, Any]] = []
+        error = ""
+        try:
+            client = provider.client(integration)
+            for job in client.jobs():
+                with_action = [s for s in job.stages if s.action]
+                candidates = client.candidates(job_id=job.id) if with_action else []
+                jobs.append(
+                    {
+                        "job": job,
+                        "stages": [
+                            {
+                                "stage": s,
+                                "candidates": [
+                                    {"c": c, "run": runs.get((c.id, job.id))}
+                                    for c in candidates
+                                    if c.stage_id == s.id
+                                ],
+                            }
+                            for s in job.stages
+                        ],
+                    }
+                )
+        except ATSError as exc:
+            error = exc.message
+        return render(
+            request,
+            T.format("catalog"),
+            {
+                "integration": integration,
+                "packages": packages,
+                "jobs": jobs,
+                "error": error,
+            },
+        )
+
+
+class SmartRecruitersSendView(_IntegrationPage):
+    """Manual trigger from JobCannon: SR places the order, we accept it like any other."""
+
+    manage_required = True
+
+    def post(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
+        integration = self.integration()
+        form = SendAssessmentForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose a candidate, a job and a JobCannon test.")
+            return redirect(NS + "catalog", integration_pk=integration.pk)
+        data = form.cleaned_data
+        try:
+            body = integration.provider_obj.client(integration).order_create(
+                body={
+                    "candidateId": data["candidate_id"],
+                    "jobId": data["job_id"],
+                    "packageId": data["package_id"],
+                }
+            )
+            order = mappers.order_from(body)
+            run, created = services.order_accept(integration=integration, order=order, via="JobCannon")
+        except (ApplicationError, ValueError) as exc:
+            messages.error(request, f"Not sent: {getattr(exc, 'message', exc)}")
+        else:
+            messages.success(
+                request,
+                f"Assessment sent: run {run.pk}, the candidate was emailed."
+                if created
+                else f"This order already has run {run.pk}.",
+            )
+        return redirect(NS + "catalog", integration_pk=integration.pk)
+
+
+class SmartRecruitersScorecardView(_IntegrationPage):
+    def _form(self, integration, data=None):
+        fields = integration.provider_obj.client(integration).custom_fields()
+        return ScorecardMapForm(data, custom_fields=fields, current=selectors.scorecard_map(integration))
+
+    def get(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
+        integration = self.integration()
+        try:
+            form, error = self._form(integration), ""
+        except ATSError as exc:
+            form, error = None, exc.message
+        return render(
+            request,
+            T.format("scorecard"),
+            {"integration": integration, "form": form, "error": error},
+            status=200 if form else 502,
+        )
+
+    def post(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
+        if not self.membership.can_manage:
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied("Only workspace owners and admins can do this.")
+        integration = self.integration()
+        try:
+            form = self._form(integration, request.POST)
+        except ATSError as exc:
+            messages.error(request, exc.message)
+            return redirect(NS + "scorecard", integration_pk=integration.pk)
+        if not form.is_valid():
+            return render(
+                request, T.format("scorecard"), {"integration": integration, "form": form}, status=400
+            )
+        services.scorecard_map_save(integration=integration, field_map=form.field_map())
+        messages.success(request, "Scorecard mapping saved: the next results fill these fields.")
+        return redirect(NS + "scorecard", integration_pk=integration.pk)
+
+
+class SmartRecruitersWebhookSetupView(_IntegrationPage):
+    manage_required = True
+
+    def post(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
+        integration = self.integration()
+        form = WebhookApiForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Choose how SmartRecruiters delivers webhooks.")
+            return redirect("integrations:detail", pk=integration.pk)
+        services.settings_update(
+            integration=integration, changes={"webhook_api": form.cleaned_data["webhook_api"]}
+        )
+        try:
+            setup.webhooks_subscribe(integration, integration.provider_obj.client(integration))
+        except ATSError as exc:
+            messages.error(request, f"Saved, but subscribing failed: {exc.message}")
+        else:
+            messages.success(request, "Webhook subscription updated.")
+        return redirect("integrations:detail", pk=integration.pk)
+
+
+def detail_context(provider, integration) -> dict[str, Any]:
+    missing = selectors.missing_scopes(integration)
+    provider_settings = selectors.provider_settings(integration)
+    simulated = provider.uses_simulator(integration)
+    company_id = provider_settings.get("company_id") or ("co-" + integration.public_id.hex[:12])
+    return {
+        "sr": {
+            "api_base": provider.api_base_url(integration),
+            "simulated": simulated,
+            "simulator_url": reverse("integrations:sim-smartrecruiters:company", args=[company_id])
+            if simulated and settings.ATS_SIMULATORS_ENABLED
+            else "",
+            "company": provider_settings.get("company_name", ""),
+            "missing_results_scope": constants.SCOPE_RESULTS_WRITE in missing,
+            "scope_warning": constants.SCOPE_MISSING_WARNING,
+            "subscription": selectors.subscription_state(integration),
+            "webhook_form": WebhookApiForm(initial={"webhook_api": selectors.webhook_api(integration)}),
+            "seed_webhook_url": setup.seed_target_url(),
+            "partner_base_url": setup.partner_base_url(),
+            "partner_client_id": integration.credential("partner_client_id", ""),
+            "partner_registered": provider_settings.get("partner_registered"),
+            "scorecard_fields": selectors.scorecard_map(integration),
+            "catalog_url": reverse(NS + "catalog", args=[integration.pk]),
+            "scorecard_url": reverse(NS + "scorecard", args=[integration.pk]),
+            "webhook_setup_url": reverse(NS + "webhook-setup", args=[integration.pk]),
+        }
+    }
+
+
+urlpatterns = [
+    path("catalog/", SmartRecruitersCatalogView.as_view(), name="catalog"),
+    path("catalog/send/", SmartRecruitersSendView.as_view(), name="send"),
+    path("scorecard/", SmartRecruitersScorecardView.as_view(), name="scorecard"),
+    path("webhooks/", SmartRecruitersWebhookSetupView.as_view(), name="webhook-setup"),
+]

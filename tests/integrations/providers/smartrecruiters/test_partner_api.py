@@ -1,0 +1,157 @@
+"""The partner endpoints SmartRecruiters calls (Assessment API 2021): token, packages, orders."""
+
+import base64
+from datetime import timedelta
+
+import pytest
+from django.core import signing
+from django.urls import reverse
+
+from assessments.models import AssessmentRun
+from integrations.models import IntegrationStatus
+from integrations.providers.smartrecruiters import apis, services
+from tests.factories import IntegrationFactory
+
+from .helpers import mailbox_to
+
+pytestmark = pytest.mark.django_db
+BASE = "/partners/smartrecruiters/"
+
+
+@pytest.fixture
+def partner(db):
+    integration = IntegrationFactory(provider="smartrecruiters", auth_kind="oauth2", region="eu")
+    client_id, secret = services.partner_credentials_ensure(integration=integration)
+    integration.refresh_from_db()
+    return integration, client_id, secret
+
+
+def token_for(client, client_id, secret):
+    response = client.post(
+        BASE + "oauth/token",
+        {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["access_token"]
+
+
+def order_body(order_id="ord-100", package="jobcannon-eq", email="sam.candidate@example.com"):
+    return {
+        "id": order_id,
+        "packageId": package,
+        "candidate": {"id": "cand-100", "firstName": "Sam", "lastName": "Example", "email": email},
+        "job": {"id": "job-100", "name": "Support Lead"},
+        "stage": {"id": "assessment", "name": "Assessment"},
+        "settings": {"required": False, "trigger": "manual", "emailTemplate": "default"},
+    }
+
+
+def test_token_with_the_issued_credentials_then_packages_list_our_instruments(client, partner):
+    integration, client_id, secret = partner
+    token = token_for(client, client_id, secret)
+    response = client.get(BASE + "packages", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    ids = {p["id"] for p in response.json()["content"]}
+    assert {"jobcannon-big5", "jobcannon-disc", "jobcannon-eq"} <= ids
+    detail = client.get(BASE + "packages/jobcannon-disc", headers={"Authorization": f"Bearer {token}"})
+    assert detail.json()["settings"]["dueInDays"] == 7
+
+
+def test_token_endpoint_accepts_basic_auth_and_rejects_a_wrong_secret_in_the_rfc_shape(client, partner):
+    _, client_id, secret = partner
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    ok = client.post(
+        BASE + "oauth/token",
+        {"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}"},
+    )
+    assert ok.status_code == 200
+    bad = client.post(
+        BASE + "oauth/token",
+        {"grant_type": "client_credentials", "client_id": client_id, "client_secret": "nope"},
+    )
+    assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
+
+
+def test_order_starts_a_run_invites_the_candidate_and_a_repeat_is_idempotent(client, partner):
+    integration, client_id, secret = partner
+    auth = {"Authorization": f"Bearer {token_for(client, client_id, secret)}"}
+    first = client.post(BASE + "packages/orders", order_body(), content_type="application/json", headers=auth)
+    again = client.post(BASE + "packages/orders", order_body(), content_type="application/json", headers=auth)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["status"] == "ACCEPTED"
+    run = AssessmentRun.objects.get(integration=integration)
+    assert (run.instrument, run.external_assessment_id, run.external_candidate_id) == (
+        "eq",
+        "ord-100",
+        "cand-100",
+    )
+    assert run.ats_context["region"] == "eu" and run.ats_context["required"] is False
+    assert 6 <= (run.due_at - run.created_at).days <= 7, "due date defaults to 7 days"
+    assert len(mailbox_to("sam.candidate@example.com")) == 1
+
+
+def test_second_order_for_an_active_run_of_the_same_application_is_a_conflict(client, partner):
+    integration, client_id, secret = partner
+    auth = {"Authorization": f"Bearer {token_for(client, client_id, secret)}"}
+    client.post(BASE + "packages/orders", order_body(), content_type="application/json", headers=auth)
+    response = client.post(
+        BASE + "packages/orders",
+        order_body(order_id="ord-101"),
+        content_type="application/json",
+        headers=auth,
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "order_conflict"
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"id": "ord-1", "packageId": "jobcannon-big5"}, "candidate"),
+        (order_body(package="someone-elses-test"), "not a JobCannon package"),
+        (order_body(email="not-an-email"), "email"),
+    ],
+)
+def test_invalid_orders_get_a_json_error_and_no_run(client, partner, body, fragment):
+    _, client_id, secret = partner
+    auth = {"Authorization": f"Bearer {token_for(client, client_id, secret)}"}
+    response = client.post(BASE + "packages/orders", body, content_type="application/json", headers=auth)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert fragment in (error["message"] + str(error.get("details", "")))
+    assert not AssessmentRun.objects.exists()
+
+
+def test_requests_without_a_valid_token_are_refused(client, partner, settings):
+    integration, client_id, secret = partner
+    assert client.get(BASE + "packages").status_code == 401
+    assert client.get(BASE + "packages", headers={"Authorization": "Bearer forged"}).status_code == 401
+    token = token_for(client, client_id, secret)
+    integration.credentials = {**integration.credentials, "partner_client_secret": "rotated"}
+    integration.save()
+    revoked = client.get(BASE + "packages", headers={"Authorization": f"Bearer {token}"})
+    assert revoked.status_code == 401 and "revoked" in revoked.json()["error"]["message"]
+
+
+def test_expired_partner_token_is_refused(client, partner, monkeypatch):
+    integration, _, _ = partner
+    token = apis.partner_token_issue(integration)
+    real_loads = signing.loads
+    monkeypatch.setattr(
+        signing, "loads", lambda *a, **kw: real_loads(*a, **{**kw, "max_age": timedelta(seconds=-1)})
+    )
+    response = client.get(BASE + "packages", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and "expired" in response.json()["error"]["message"]
+
+
+def test_company_removing_the_integration_disconnects_it(client, partner):
+    integration, client_id, secret = partner
+    integration.provider_settings = {"company_id": "AcmeCorp"}
+    integration.save()
+    auth = {"Authorization": f"Bearer {token_for(client, client_id, secret)}"}
+    assert client.delete(BASE + "integrations/companies/OtherCorp", headers=auth).status_code == 404
+    assert client.delete(BASE + "integrations/companies/AcmeCorp", headers=auth).status_code == 204
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.DISCONNECTED
+    assert reverse("integrations:partner-smartrecruiters:packages") == BASE + "packages"

@@ -1,0 +1,196 @@
+"""Seed 001 "Test in Sandbox" without a browser: the simulator orders over HTTP, the candidate is
+invited, the result is written back to the scorecard in the integration's region."""
+
+import pytest
+from django.urls import reverse
+
+from assessments.catalog import instrument_get
+from assessments.models import AssessmentRun, RunStatus
+from assessments.services.candidate import answer_save, assessment_run_start, assessment_run_submit
+from integrations.models import WebhookEvent, WebhookStatus, WritebackMessage, WritebackStatus
+from integrations.providers.smartrecruiters import simulator_state as sim
+from integrations.services.webhooks import webhook_event_process
+from integrations.services.writeback import writeback_deliver
+
+from .helpers import connect_via_simulator, mailbox_to
+
+pytestmark = pytest.mark.django_db
+
+
+def sim_url(name, *args):
+    return reverse(f"integrations:sim-smartrecruiters:{name}", args=args)
+
+
+def new_candidate(client, integration, email="casey.candidate@example.com"):
+    company_id = integration.demo["company_id"]
+    job = sim.jobs(company_id)[0]
+    response = client.post(
+        sim_url("company", company_id),
+        {"first_name": "Casey", "last_name": "Example", "email": email, "job": job["id"]},
+    )
+    assert response.status_code == 302, response.content[:300]
+    return response["Location"].rstrip("/").rsplit("/", 1)[-1]
+
+
+def move(client, integration, candidate_id, stage, action=""):
+    data = {"stage": stage, **({"action": action} if action else {})}
+    response = client.post(sim_url("candidate", integration.demo["company_id"], candidate_id), data)
+    assert response.status_code == 302, response.content[:300]
+
+
+def complete(run, answer=4):
+    run = assessment_run_start(run=run)
+    for item in instrument_get(run.instrument, run.instrument_version).items:
+        answer_save(run=run, item_id=item.id, value=answer)
+    return assessment_run_submit(run=run)
+
+
+@pytest.fixture
+def connected(client_in_workspace, sr_sim):
+    def make(**kwargs):
+        integration = sr_sim(**kwargs)
+        connect_via_simulator(client_in_workspace, integration)
+        integration.refresh_from_db()
+        return integration
+
+    return make
+
+
+def test_advancing_to_an_auto_trigger_stage_orders_the_assessment_and_emails_the_candidate(
+    client_in_workspace, connected
+):
+    integration = connected()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "screening")
+    assert not AssessmentRun.objects.exists(), "no assessment action on Screening"
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    run = AssessmentRun.objects.get(integration=integration)
+    order = sim.orders(integration.demo["company_id"], candidate_id)[0]
+    assert (run.external_assessment_id, run.instrument, run.external_candidate_id) == (
+        order["id"],
+        "big5",
+        candidate_id,
+    )
+    assert order["delivery"]["ok"] and order["delivery"]["status"] == 201 and order["status"] == "IN_PROGRESS"
+    assert run.email_template == "branded" and run.ats_context["trigger"] == "auto"
+    email = mailbox_to("casey.candidate@example.com")[0]
+    assert "/a/" in email.body_text, "the invitation carries the candidate link"
+
+
+def test_a_manual_stage_orders_only_when_the_recruiter_triggers_it(client_in_workspace, connected):
+    integration = connected()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "interview")
+    assert not AssessmentRun.objects.exists()
+    move(client_in_workspace, integration, candidate_id, "interview", action="trigger")
+    run = AssessmentRun.objects.get(integration=integration)
+    assert (
+        run.instrument == "disc"
+        and run.ats_context["trigger"] == "manual"
+        and not run.ats_context["required"]
+    )
+
+
+def test_completed_run_is_written_to_the_scorecard_and_sr_confirms_with_a_signed_webhook(
+    client_in_workspace, connected
+):
+    integration = connected()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    run = complete(AssessmentRun.objects.get(integration=integration))
+    message = WritebackMessage.objects.get(run=run)
+    writeback_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == WritebackStatus.CONFIRMED, message.last_error
+    order = sim.get("order", run.external_assessment_id)
+    result = run.result
+    assert order["status"] == "COMPLETED" and order["result"]["scoreLabel"] == f"{result.overall_score}/100"
+    assert order["result"]["region"] == "us" and "/assessments/reports/" in order["result"]["result"]
+    fields = sim.get("candidate", candidate_id)["properties"]
+    assert fields["jc_score"] == str(result.overall_score) and fields["jc_summary"] == result.summary
+    event = WebhookEvent.objects.get(integration=integration, event_type="candidate.assessment.completed")
+    assert event.verified and event.signature_scheme == "smartrecruiters-v1"
+    webhook_event_process(event_id=event.pk)
+    event.refresh_from_db()
+    assert event.status == WebhookStatus.PROCESSED
+    run.refresh_from_db()
+    assert run.status == RunStatus.DELIVERED
+
+
+def test_eu_integration_results_are_stored_in_the_eu_region(client_in_workspace, connected):
+    integration = connected(region="eu")
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    run = complete(AssessmentRun.objects.get(integration=integration))
+    writeback_deliver(message_id=WritebackMessage.objects.get(run=run).pk)
+    assert sim.get("order", run.external_assessment_id)["result"]["region"] == "eu"
+
+
+def test_orders_sent_as_webhooks_start_runs_too(client_in_workspace, connected):
+    integration = connected()
+    company = sim.get("company", integration.demo["company_id"])
+    sim.put("company", company["id"], {**company, "order_delivery": "webhook"})
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    event = WebhookEvent.objects.get(integration=integration, event_type="candidate.assessment.ordered")
+    assert event.verified and event.status == WebhookStatus.VERIFIED
+    webhook_event_process(event_id=event.pk)
+    event.refresh_from_db()
+    assert event.status == WebhookStatus.PROCESSED, event.error
+    run = AssessmentRun.objects.get(integration=integration)
+    assert run.ats_context["via"] == "webhook" and run.external_candidate_id == candidate_id
+
+
+def test_seed_setup_delivers_the_completion_with_the_seed_signature(client_in_workspace, connected):
+    integration = connected(provider_settings={"webhook_api": "seed"})
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    run = complete(AssessmentRun.objects.get(integration=integration))
+    writeback_deliver(message_id=WritebackMessage.objects.get(run=run).pk)
+    event = WebhookEvent.objects.get(integration=integration, event_type="candidate.assessment.completed")
+    assert event.verified and event.signature_scheme == "seed-hmac"
+    assert event.path == "/smartrecruiters/webhooks" and event.headers.get("X-Custom-Header") == "JobCannon"
+
+
+def test_catalog_page_reads_jobs_and_stages_and_sends_an_assessment_by_hand(client_in_workspace, connected):
+    integration = connected()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "interview")
+    url = reverse("integrations:integration-smartrecruiters:catalog", args=[integration.pk])
+    page = client_in_workspace.get(url)
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Customer Success Manager" in text and "jobcannon-disc" in text and "manual trigger" in text
+    assert candidate_id in text
+    job_id = sim.jobs(integration.demo["company_id"])[0]["id"]
+    response = client_in_workspace.post(
+        reverse("integrations:integration-smartrecruiters:send", args=[integration.pk]),
+        {"candidate_id": candidate_id, "job_id": job_id, "package_id": "jobcannon-disc"},
+    )
+    assert response.status_code == 302
+    run = AssessmentRun.objects.get(integration=integration)
+    assert run.instrument == "disc" and run.ats_context["via"] == "JobCannon"
+    assert sim.get("order", run.external_assessment_id)["source"] == "partner"
+    assert f"run {run.pk}" in client_in_workspace.get(url).content.decode()
+
+
+def test_scorecard_page_maps_sr_custom_fields(client_in_workspace, connected):
+    integration = connected()
+    url = reverse("integrations:integration-smartrecruiters:scorecard", args=[integration.pk])
+    page = client_in_workspace.get(url)
+    assert page.status_code == 200 and b"JobCannon report" in page.content
+    client_in_workspace.post(
+        url, {"field_jc_score": "score_label", "field_jc_report": "", "field_jc_summary": ""}
+    )
+    integration.refresh_from_db()
+    assert integration.provider_settings["scorecard_fields"] == {"jc_score": "score_label"}
+
+
+def test_another_workspace_cannot_open_the_catalog(client, connected, other_workspace):
+    from tests.factories import MembershipFactory
+
+    integration = connected()
+    stranger = MembershipFactory(workspace=other_workspace).user
+    client.force_login(stranger)
+    url = reverse("integrations:integration-smartrecruiters:catalog", args=[integration.pk])
+    assert client.get(url).status_code == 404
