@@ -206,6 +206,7 @@ ATS_PROVIDERS: list[str] = [
     "integrations.providers.ashby.provider.AshbyProvider",
     "integrations.providers.lever.provider.LeverProvider",
     # one line per ATS: "integrations.providers.<key>.provider.<Name>Provider",
+    "integrations.providers.smartrecruiters.provider.SmartRecruitersProvider",
     "integrations.providers.knit.provider.KnitProvider",
 ]
 # The built-in ATS simulators (sandbox ATSs on this server): on in local and test, off in production.
