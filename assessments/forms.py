@@ -23,7 +23,9 @@ class RunCreateForm(forms.Form):
 
     def __init__(self, *args, offered: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["instrument"].choices = [(k, instrument_get(k).name) for k in offered]
+        field = self.fields["instrument"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(k, instrument_get(k).name) for k in offered]
 
     def clean_due_date(self) -> dt.datetime | None:
         day = self.cleaned_data.get("due_date")
@@ -65,4 +67,6 @@ class AssessmentConfigForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["offered_instruments"].choices = [(i.key, i.name) for i in instruments_latest()]
+        field = self.fields["offered_instruments"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(i.key, i.name) for i in instruments_latest()]

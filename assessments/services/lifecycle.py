@@ -77,7 +77,7 @@ def assessment_reminders_send(*, now: dt.datetime | None = None) -> int:
     sent = 0
     for run in candidates:
         days = days_by_workspace.get(run.workspace_id, default_days)
-        if not days or run.due_at > now + dt.timedelta(days=days):
+        if not days or run.due_at is None or run.due_at > now + dt.timedelta(days=days):
             continue
         # Claim the reminder first so two workers never both send it.
         if not AssessmentRun.objects.filter(pk=run.pk, reminded_at__isnull=True).update(reminded_at=now):
@@ -91,3 +91,35 @@ def assessment_reminders_send(*, now: dt.datetime | None = None) -> int:
             continue
         sent += 1
     return sent
+
+
+TERMINAL_STATUSES = (RunStatus.SCORED, RunStatus.DELIVERED, RunStatus.CANCELLED, RunStatus.EXPIRED)
+
+
+def assessment_runs_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete finished runs (answers, result, candidate data) older than the workspace's
+    retention period, as the candidate privacy notice promises. A run whose write-back to the
+    ATS is still in flight is kept until that settles."""
+    from django.db.models.functions import Coalesce
+
+    from integrations.models import WritebackStatus
+
+    now = now or timezone.now()
+    in_flight = [WritebackStatus.PENDING, WritebackStatus.DELIVERING, WritebackStatus.RETRYING]
+    finished = AssessmentRun.objects.filter(status__in=TERMINAL_STATUSES).annotate(
+        finished=Coalesce("delivered_at", "scored_at", "cancelled_at", "expired_at", "updated_at")
+    )
+    # One query per distinct retention period (a handful), portable to SQLite and PostgreSQL.
+    periods = set(finished.values_list("workspace__retention_days", flat=True).distinct())
+    ids: list[int] = []
+    for days in sorted(periods):
+        ids.extend(
+            finished.filter(workspace__retention_days=days, finished__lt=now - dt.timedelta(days=days))
+            .exclude(writebacks__status__in=in_flight)
+            .values_list("pk", flat=True)[:500]
+        )
+    if not ids:
+        return 0
+    AssessmentRun.objects.filter(pk__in=ids).delete()
+    logger.info("assessment.runs_purged", extra={"count": len(ids)})
+    return len(ids)

@@ -22,6 +22,7 @@ def test_schedules_are_declared_for_reminders_and_expiry():
     assert dict(tasks.SCHEDULES) == {
         "assessments.tasks.assessment_reminders_send_task": 15,
         "assessments.tasks.assessment_runs_expire_task": 5,
+        "assessments.tasks.assessment_runs_purge_task": 1440,
     }
 
 
@@ -76,3 +77,30 @@ def test_reminders_follow_the_workspace_setting_and_can_be_turned_off(workspace,
 
     assert assessment_reminders_send() == 0
     assert not SentEmail.objects.exists()
+
+
+def test_purge_deletes_finished_runs_after_the_workspace_retention_period(integration, make_run):
+    from assessments.models import Answer, Result
+    from assessments.services.candidate import assessment_run_submit
+    from assessments.services.lifecycle import assessment_runs_purge
+    from integrations.models import WritebackStatus
+
+    workspace = integration.workspace
+    old = assessment_run_submit(run=make_run(workspace, "eq", answer=3))
+    recent = assessment_run_submit(run=make_run(workspace, "disc", answer=3))
+    active = make_run(workspace, "big5", started=True)
+    in_flight = assessment_run_submit(run=make_run(workspace, "eq", integration=integration, answer=3))
+    long_ago = timezone.now() - dt.timedelta(days=workspace.retention_days + 1)
+    AssessmentRun.objects.filter(pk__in=[old.pk, active.pk, in_flight.pk]).update(
+        scored_at=long_ago, updated_at=long_ago
+    )
+
+    assert assessment_runs_purge() == 1
+    assert set(AssessmentRun.objects.values_list("pk", flat=True)) == {recent.pk, active.pk, in_flight.pk}
+    assert (
+        not Answer.objects.filter(run_id=old.pk).exists()
+        and not Result.objects.filter(run_id=old.pk).exists()
+    )
+
+    WritebackMessage.objects.filter(run=in_flight).update(status=WritebackStatus.DELIVERED)
+    assert tasks.assessment_runs_purge_task() == 1
