@@ -1,0 +1,261 @@
+"""Ashby → Knit simulator → our webhook → run → result → Knit simulator, all over (in-process) HTTP."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from assessments.catalog import instrument_get
+from assessments.models import AssessmentRun, RunStatus
+from assessments.services.candidate import answers_save, assessment_run_start, assessment_run_submit
+from integrations.models import (
+    SimulatorObject,
+    WebhookEvent,
+    WebhookStatus,
+    WritebackMessage,
+    WritebackStatus,
+)
+from integrations.providers.knit import constants
+from integrations.providers.knit.services import knit_credentials_save
+from integrations.providers.knit.simulator import (
+    WorkflowError,
+    ashby_assessment_cancel,
+    ashby_assessment_start,
+    sim_account_create,
+    sim_account_update,
+    sim_list,
+)
+from integrations.services.integrations import integration_create
+from integrations.services.webhooks import webhook_event_process
+from integrations.services.writeback import writeback_deliver
+from integrations.views import webhook_url_for
+
+SEED = Path(__file__).parents[3] / "fixtures" / "knit" / "webhooks"
+
+
+@pytest.fixture
+def connected(simulators, workspace, user):
+    """A sandbox Knit integration set up through the service, its Knit webhook registered."""
+    account = sim_account_create("Acme")
+    integration = integration_create(
+        workspace=workspace, provider="knit", auth_kind="api_key", created_by=user
+    )
+    assert knit_credentials_save(
+        integration=integration,
+        api_key=account["api_key"],
+        integration_id=account["integration_id"],
+        use_simulator=True,
+    )
+    integration.refresh_from_db()
+    sim_account_update(account["integration_id"], webhook_url=webhook_url_for(integration))
+    secret = integration.credential("assessment_secrets")[0]["secret_key"]
+    return integration, account, secret
+
+
+def start(secret: str, email: str = "sam.lee@example.com", package: str = "big5") -> str:
+    result = ashby_assessment_start(
+        secret,
+        {
+            "application": {"ashby_id": f"app_{email}", "status": "IN_REVIEW"},
+            "assessment_type_id": package,
+            "candidate": {"ashby_id": "cand_1", "email": email, "first_name": "Sam", "last_name": "Lee"},
+            "job": {"ashby_id": "job_1", "name": "Analyst"},
+        },
+        {"name": "Big Five", "type": "BEHAVIORAL"},
+    )
+    assert result["delivery"]["status"] == 200, result["delivery"]
+    return result["assessment_id"]
+
+
+def process_latest(integration) -> WebhookEvent:
+    event = WebhookEvent.objects.filter(integration=integration).order_by("-id").first()
+    return webhook_event_process(event_id=event.pk)
+
+
+def complete(run: AssessmentRun) -> None:
+    run = assessment_run_start(run=run)
+    instrument = instrument_get(run.instrument, run.instrument_version)
+    assert not answers_save(run=run, values={item.id: 4 for item in instrument.items})
+    assessment_run_submit(run=run)
+
+
+def deliver_pending(integration) -> list[WritebackMessage]:
+    for message in WritebackMessage.objects.filter(integration=integration, status=WritebackStatus.PENDING):
+        writeback_deliver(message_id=message.pk)
+    return list(WritebackMessage.objects.filter(integration=integration).order_by("id"))
+
+
+def keys_tree(value):
+    if isinstance(value, dict):
+        return {k: keys_tree(v) for k, v in value.items() if k != "originData"}
+    return None
+
+
+@pytest.mark.django_db
+def test_simulated_events_have_exactly_the_seed_shape(connected):
+    integration, account, secret = connected
+    assessment_id = start(secret)
+    ashby_assessment_cancel(secret, assessment_id)
+    new, deleted = (json.loads(bytes(e.body)) for e in WebhookEvent.objects.order_by("id"))
+    assert keys_tree(new) == keys_tree(json.loads((SEED / "record.new.json").read_bytes()))
+    assert keys_tree(deleted) == keys_tree(json.loads((SEED / "record.deleted.json").read_bytes()))
+    assert deleted["eventData"]["candidateAssessment"]["originData"] == {"assessment_id": assessment_id}
+
+
+@pytest.mark.django_db
+def test_ashby_start_complete_and_result_submission_through_knit(
+    connected, django_capture_on_commit_callbacks
+):
+    integration, account, secret = connected
+    assessment_id = start(secret)
+    event = process_latest(integration)
+    assert event.status == WebhookStatus.PROCESSED and event.signature_scheme == constants.SCHEME_RAW
+    run = AssessmentRun.objects.get(integration=integration, external_assessment_id=assessment_id)
+    complete(run)
+    messages = deliver_pending(integration)
+    assert [(m.event, m.status) for m in messages] == [("started", "delivered"), ("completed", "delivered")]
+    submissions = {s.data["status"]: s.data for s in sim_list(constants.SIM_SUBMISSION)}
+    body = submissions["COMPLETED"]["body"]
+    assert body["candidateAssessmentId"] == assessment_id
+    assert body["assessmentResult"]["type"] == "numeric_score"
+    assert body["assessmentProfileUrl"]["value"].startswith("http://testserver/assessments/reports/")
+    assert submissions["IN_PROGRESS"]["body"]["assessmentStatus"]["value"] == "Started"
+    run.refresh_from_db()
+    assert run.status == RunStatus.DELIVERED
+    # The simulator's page shows it.
+    page = integration_client_get(reverse("integrations:sim-knit:submissions"))
+    assert assessment_id in page and "numeric_score" in page
+
+
+def integration_client_get(url: str) -> str:
+    from django.test import Client
+
+    return Client().get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_passthrough_mode_sends_ashbys_assessment_update(connected):
+    integration, account, secret = connected
+    integration.provider_settings = {
+        **integration.provider_settings,
+        "result_mode": constants.RESULT_MODE_PASSTHROUGH,
+    }
+    integration.save()
+    start(secret)
+    process_latest(integration)
+    complete(AssessmentRun.objects.get(integration=integration))
+    deliver_pending(integration)
+    submission = next(s.data for s in sim_list(constants.SIM_SUBMISSION) if s.data["status"] == "COMPLETED")
+    assert submission["mode"] == "passthrough" and submission["body"]["path"] == "/assessment.update"
+    assert "assessment_result" in submission["body"]["body"]
+
+
+@pytest.mark.django_db
+def test_ashby_cancel_through_knit_cancels_the_run(connected):
+    integration, account, secret = connected
+    assessment_id = start(secret)
+    process_latest(integration)
+    ashby_assessment_cancel(secret, assessment_id)
+    assert process_latest(integration).status == WebhookStatus.PROCESSED
+    run = AssessmentRun.objects.get(integration=integration)
+    assert run.status == RunStatus.CANCELLED
+    assert not WritebackMessage.objects.filter(integration=integration).exists()
+
+
+@pytest.mark.django_db
+def test_cancelling_in_jobcannon_tells_ashby_through_knit(connected):
+    from assessments.services.runs import assessment_run_cancel
+
+    integration, account, secret = connected
+    start(secret)
+    process_latest(integration)
+    assessment_run_cancel(run=AssessmentRun.objects.get(integration=integration), reason="Position filled")
+    [message] = deliver_pending(integration)
+    assert message.status == WritebackStatus.DELIVERED
+    [submission] = sim_list(constants.SIM_SUBMISSION)
+    assert submission.data["body"]["cancelledReason"]["value"] == "Position filled"
+
+
+@pytest.mark.django_db
+def test_json_stringify_signing_is_accepted_and_recorded(connected):
+    integration, account, secret = connected
+    sim_account_update(account["integration_id"], sign_mode="json_stringify")
+    start(secret)
+    event = WebhookEvent.objects.get(integration=integration)
+    assert event.verified and event.signature_scheme == constants.SCHEME_RESERIALISED
+
+
+@pytest.mark.django_db
+def test_knit_outage_is_retried_and_an_unknown_assessment_is_a_dead_letter(connected):
+    integration, account, secret = connected
+    start(secret)
+    process_latest(integration)
+    run = assessment_run_start(run=AssessmentRun.objects.get(integration=integration))
+    sim_account_update(account["integration_id"], fail_next=["503"])
+    [message] = deliver_pending(integration)  # the "started" update
+    assert message.status == WritebackStatus.RETRYING and message.last_error_class == "ATSServerError"
+    SimulatorObject.objects.filter(kind=constants.SIM_ASSESSMENT).delete()
+    writeback_deliver(message_id=message.pk)  # the scheduled retry, run by hand
+    message.refresh_from_db()
+    assert message.status == WritebackStatus.DEAD and "Unknown candidate assessment" in message.last_error
+    assert run.writebacks.get() == message
+
+
+@pytest.mark.django_db
+def test_knit_rejects_ashby_with_an_unknown_or_revoked_secret(connected):
+    with pytest.raises(WorkflowError) as exc:
+        start("knit_ashby_not_a_real_secret")
+    assert exc.value.status == 401
+
+
+@pytest.mark.django_db
+def test_knit_workflow_endpoint_takes_ashby_basic_auth(connected, client):
+    import base64
+
+    integration, account, secret = connected
+    body = {
+        "assessment_type_id": "disc",
+        "candidate": {
+            "email": "kim.park@example.com",
+            "first_name": "Kim",
+            "last_name": "Park",
+            "ashby_id": "c9",
+        },
+        "application": {"ashby_id": "a9", "status": "Active"},
+        "job": {"ashby_id": "j9", "name": "PM"},
+    }
+    auth = "Basic " + base64.b64encode(f"{secret}:".encode()).decode()
+    url = reverse("integrations:sim-knit:workflow", args=["assessment.start"])
+    response = client.post(
+        url, data=json.dumps(body), content_type="application/json", headers={"Authorization": auth}
+    )
+    assert response.status_code == 200 and response.json()["results"]["assessment_id"].startswith("ats_ass_")
+    assert process_latest(integration).status == WebhookStatus.PROCESSED
+    assert AssessmentRun.objects.get(integration=integration).instrument == "disc"
+    bad = client.post(
+        url,
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": "Basic " + base64.b64encode(b"nope:").decode()},
+    )
+    assert bad.status_code == 401
+
+
+@pytest.mark.django_db
+def test_simulator_api_checks_bearer_key_and_integration_id(connected, client):
+    integration, account, secret = connected
+    url = reverse("integrations:sim-knit:api-jobs")
+    assert client.get(url).status_code == 401
+    wrong = client.get(
+        url, headers={"Authorization": "Bearer nope", "X-Knit-Integration-Id": account["integration_id"]}
+    )
+    assert wrong.status_code == 401 and wrong.json()["success"] is False
+    ok = client.get(
+        url,
+        headers={
+            "Authorization": f"Bearer {account['api_key']}",
+            "X-Knit-Integration-Id": account["integration_id"],
+        },
+    )
+    assert ok.status_code == 200 and ok.json()["success"] is True
