@@ -29,4 +29,6 @@ RATE_LIMIT_SQLITE_PATH = os.environ.get(
 # serving a request) each get their own connection. pytest-xdist suffixes the name per worker.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # PYTEST_DB_NAME keeps concurrent pytest runs in one checkout from sharing (and deleting) one file.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / os.environ.get("PYTEST_DB_NAME", f".pytest-db-{os.getpid()}.sqlite3"))}  # noqa: F405
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(BASE_DIR / os.environ.get("PYTEST_DB_NAME", f".pytest-db-{os.getpid()}.sqlite3"))
+    }  # noqa: F405
