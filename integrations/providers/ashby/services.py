@@ -200,3 +200,25 @@ def webhooks_record(*, integration: Integration, webhooks: list[dict]) -> None:
             "webhooks": [{k: w.get(k) for k in ("event", "webhook_type", "id", "status")} for w in webhooks]
         },
     )
+
+
+def refresh_token_age_warn(*, integration: Integration) -> bool:
+    """Log, once per refresh token, that it is older than 1.5 years (seed 000). True if logged."""
+    from .provider import refresh_token_warning
+
+    message = refresh_token_warning(integration)
+    token = getattr(integration, "token", None)
+    if not message or token is None or token.refresh_issued_at is None:
+        return False
+    issued = token.refresh_issued_at.isoformat()
+    kind = "ashby.refresh_token_old"
+    if integration.activity.filter(kind=kind, data__refresh_issued_at=issued).exists():
+        return False
+    activity_log(
+        integration=integration,
+        kind=kind,
+        level=ActivityLevel.WARNING,
+        message=message,
+        data={"refresh_issued_at": issued},
+    )
+    return True

@@ -1,0 +1,199 @@
+"""Write-back to Ashby: which outbox rows a run event makes, the assessment.update bodies (blobs,
+strictly increasing timestamps), the scorecard note, and failures explained in Ashby's terms."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from integrations.models import IntegrationStatus, WritebackMessage, WritebackStatus
+from integrations.providers.ashby import constants
+from integrations.registry import get_provider
+from integrations.services.writeback import writeback_deliver
+
+from .helpers import ashby_integration, scored_run
+
+UPDATE = constants.API_BASE + "/assessment.update"
+NOTE = constants.API_BASE + "/candidate.createNote"
+
+
+def message(integration, run, kind, event):
+    return WritebackMessage.objects.create(
+        integration=integration, run=run, kind=kind, event=event, idempotency_key=f"{run.pk}:{kind}:{event}"
+    )
+
+
+def sent(mocked_responses, url=UPDATE) -> list[dict]:
+    return [json.loads(c.request.body) for c in mocked_responses.calls if c.request.url == url]
+
+
+@pytest.fixture
+def integration(db):
+    return ashby_integration()
+
+
+@pytest.mark.django_db
+def test_run_events_map_to_outbox_kinds(integration):
+    provider = get_provider("ashby")
+    run = scored_run(integration)
+    assert provider.on_run_event(integration, run, "started") == [constants.KIND_ASSESSMENT_UPDATE]
+    assert provider.on_run_event(integration, run, "completed") == [
+        constants.KIND_SCORECARD,
+        constants.KIND_ASSESSMENT_UPDATE,
+    ]
+    assert provider.on_run_event(integration, run, "cancelled") == [constants.KIND_ASSESSMENT_UPDATE]
+    assert provider.on_run_event(integration, run, "expired") == [constants.KIND_ASSESSMENT_UPDATE]
+    run.external_assessment_id = ""
+    assert provider.on_run_event(integration, run, "completed") == [], "a run Ashby did not start"
+
+
+@pytest.mark.django_db
+def test_completed_update_carries_score_report_and_metadata_blobs(integration, mocked_responses):
+    run = scored_run(integration, overall=81)
+    mocked_responses.post(UPDATE, json={"success": True, "results": {}})
+    writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed").pk)
+    body = sent(mocked_responses)[0]
+    assert body["assessment_id"] == "asm-1"
+    assert body["assessment_status"]["value"] == "Completed"
+    assert body["assessment_result"] == {
+        "identifier": "score",
+        "label": "Score",
+        "type": "numeric_score",
+        "value": 81,
+    }
+    assert body["assessment_profile_url"]["type"] == "url"
+    assert body["assessment_profile_url"]["value"].startswith("http://testserver/")
+    meta = {m["identifier"]: m for m in body["metadata"]}
+    assert meta["score-max"]["value"] == 100 and meta["score-max"]["type"] == "numeric_score"
+    assert meta["duration"] == {
+        "identifier": "duration",
+        "label": "Time taken",
+        "type": "numeric_duration_minutes",
+        "value": 42,
+    }
+    assert meta["dimension-O"]["value"] == 81
+    assert all({"identifier", "label", "type", "value"} <= set(m) for m in body["metadata"])
+    assert len(meta) == len(body["metadata"]), "identifiers are unique"
+    assert WritebackMessage.objects.get().status == WritebackStatus.DELIVERED
+
+
+@pytest.mark.django_db
+def test_cancelled_and_expired_send_cancelled_reason(integration, mocked_responses):
+    mocked_responses.post(UPDATE, json={"success": True})
+    run = scored_run(integration)
+    run.status, run.cancelled_reason, run.cancelled_at = "cancelled", "Position filled", timezone.now()
+    run.save()
+    writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "cancelled").pk)
+    other = scored_run(integration, assessment_id="asm-2")
+    other.status, other.expired_at = "expired", timezone.now()
+    other.save()
+    writeback_deliver(message_id=message(integration, other, constants.KIND_ASSESSMENT_UPDATE, "expired").pk)
+    cancelled, expired = sent(mocked_responses)
+    assert (
+        cancelled["cancelled_reason"]["value"] == "Position filled" and "assessment_status" not in cancelled
+    )
+    assert expired["cancelled_reason"]["value"].startswith("Expired")
+
+
+@pytest.mark.django_db
+def test_timestamps_increase_strictly_even_when_events_share_a_millisecond(integration, mocked_responses):
+    mocked_responses.post(UPDATE, json={"success": True})
+    run = scored_run(integration)
+    same = timezone.now()
+    run.invited_at = run.started_at = run.completed_at = same
+    run.save()
+    writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "started").pk)
+    writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed").pk)
+    started, completed = sent(mocked_responses)
+    invited_ms = int(same.timestamp() * 1000)
+    assert invited_ms < started["timestamp"] < completed["timestamp"]
+
+
+@pytest.mark.django_db
+def test_redelivery_sends_the_same_timestamp(integration, mocked_responses):
+    mocked_responses.post(UPDATE, json={"success": True})
+    run = scored_run(integration)
+    writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed").pk)
+    from integrations.services.writeback import writeback_replay
+
+    writeback_replay(message=WritebackMessage.objects.get())
+    writeback_deliver(message_id=WritebackMessage.objects.get().pk)
+    first, second = sent(mocked_responses)
+    assert first["timestamp"] == second["timestamp"]
+
+
+@pytest.mark.django_db
+def test_late_started_update_is_not_sent_after_the_result(integration, mocked_responses):
+    mocked_responses.post(UPDATE, json={"success": True})
+    run = scored_run(integration)
+    completed = message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed")
+    started = message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "started")
+    writeback_deliver(message_id=completed.pk)
+    writeback_deliver(message_id=started.pk)
+    assert [b["assessment_status"]["value"] for b in sent(mocked_responses)] == ["Completed"]
+    started.refresh_from_db()
+    assert started.status == WritebackStatus.DELIVERED
+
+
+@pytest.mark.django_db
+def test_scorecard_is_an_html_note_on_the_candidate(integration, mocked_responses):
+    mocked_responses.post(NOTE, json={"success": True, "results": {"id": "note-1"}})
+    run = scored_run(integration, overall=64)
+    writeback_deliver(message_id=message(integration, run, constants.KIND_SCORECARD, "completed").pk)
+    body = sent(mocked_responses, NOTE)[0]
+    assert body["candidateId"] == "cand-1" and body["sendNotifications"] is False
+    assert body["note"]["type"] == "text/html"
+    assert "64/100" in body["note"]["value"] and "Openness" in body["note"]["value"]
+    assert WritebackMessage.objects.get().external_ref == "note-1"
+
+
+@pytest.mark.django_db
+def test_success_false_is_a_dead_letter_with_ashbys_message(integration, mocked_responses):
+    mocked_responses.post(
+        UPDATE,
+        json={
+            "success": False,
+            "errors": ["invalid_input"],
+            "errorInfo": {"code": "invalid_input", "message": "assessment_id unknown", "requestId": "01X"},
+        },
+    )
+    run = scored_run(integration)
+    writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed").pk)
+    row = WritebackMessage.objects.get()
+    assert row.status == WritebackStatus.DEAD and "assessment_id unknown" in row.last_error
+
+
+@pytest.mark.django_db
+def test_missing_endpoint_permission_needs_reauth_naming_the_permission(integration, mocked_responses):
+    mocked_responses.post(
+        UPDATE,
+        status=403,
+        json={
+            "success": False,
+            "errors": [{"message": "missing_endpoint_permission", "parameter": "candidatesWrite"}],
+        },
+    )
+    run = scored_run(integration)
+    writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed").pk)
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.NEEDS_REAUTH
+    assert "missing_endpoint_permission" in integration.status_reason
+    assert "candidatesWrite" in integration.status_reason
+
+
+@pytest.mark.django_db
+def test_rate_limit_in_a_200_body_is_retried(integration, mocked_responses):
+    mocked_responses.post(
+        UPDATE,
+        json={
+            "success": False,
+            "errors": ["rate_limit_exceeded"],
+            "errorInfo": {"code": "rate_limit_exceeded", "message": "slow down"},
+        },
+    )
+    run = scored_run(integration)
+    writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed").pk)
+    row = WritebackMessage.objects.get()
+    assert row.status == WritebackStatus.RETRYING
+    assert row.next_attempt_at > timezone.now() + timedelta(seconds=3)
