@@ -1,10 +1,11 @@
 """django-q2 entry points: load by id, call one service."""
 
 from integrations.services.webhooks import webhook_event_process, webhook_event_sweep
+from jobcannon.core import metrics
 
 
 def webhook_event_process_task(event_id: int) -> None:
-    webhook_event_process(event_id=event_id)
+    metrics.webhook_processed(webhook_event_process(event_id=event_id))
 
 
 def webhook_event_sweep_task() -> int:

@@ -4,6 +4,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import integrations.converters  # noqa: F401  (registers <provider:...>)
 from integrations import admin_views
+from jobcannon.core import admin_views as core_admin_views
+from jobcannon.core import metrics as core_metrics
 from jobcannon.core import views as core_views
 
 urlpatterns = [
@@ -25,6 +27,11 @@ urlpatterns = [
         "admin/integrations/<provider:provider>",
         admin.site.admin_view(admin_views.ProviderLogsRedirectView.as_view()),
     ),
+    path(
+        "admin/system-status/",
+        admin.site.admin_view(core_admin_views.SystemStatusView.as_view()),
+        name="admin-system-status",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[]), name="api-schema"),
@@ -35,6 +42,7 @@ urlpatterns = [
     ),
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_metrics.metrics_view, name="metrics"),
     path("dev/mailbox/", core_views.DevMailboxView.as_view(), name="dev-mailbox"),
     path("dev/mailbox/<int:pk>/", core_views.DevMailboxMessageView.as_view(), name="dev-mailbox-message"),
     path("", include("assessments.urls")),

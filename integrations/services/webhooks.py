@@ -28,6 +28,8 @@ from integrations.base import (
     backoff_delay,
 )
 from integrations.models import Integration, IntegrationStatus, WebhookEvent, WebhookStatus
+from jobcannon.core import metrics
+from jobcannon.core.logging import current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -133,11 +135,13 @@ def webhook_event_receive(
         body=body,
         signature_scheme=verification.scheme[:60],
         verified=verification.ok,
+        request_id=current_request_id(),  # the intake's id follows the event into its task
     )
     if not verification.ok or parse_error:
         event.status = WebhookStatus.REJECTED
         event.rejection_reason = verification.reason or parse_error
         event.save()
+        metrics.webhook_received(event)
         logger.warning("webhook.rejected", extra={"provider": provider_key, "reason": event.rejection_reason})
         status = 400 if parse_error else 401
         return IntakeResult(
@@ -150,7 +154,9 @@ def webhook_event_receive(
     sync = provider.webhook_response(request, parsed)
     ack = provider.webhook_ack_status
 
-    if not _store_verified(event):
+    stored = _store_verified(event)
+    metrics.webhook_received(event)  # accepted, or duplicate when not stored
+    if not stored:
         logger.info("webhook.duplicate", extra={"provider": provider_key, "external_id": event.external_id})
         return IntakeResult(event, ack, {"status": "duplicate"})
     if sync is not None:

@@ -26,6 +26,7 @@ from integrations.base import (
 from integrations.models import ActivityLevel, AuthKind, IntegrationStatus, WritebackMessage, WritebackStatus
 from integrations.services.activity import activity_log
 from integrations.services.integrations import integration_mark_needs_reauth
+from jobcannon.core import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +122,7 @@ def writeback_deliver(*, message_id: int) -> WritebackMessage | None:
     message.last_error_class = ""
     message.next_attempt_at = None
     message.save()
+    metrics.writeback_outcome(message)
     activity_log(
         integration=integration,
         kind="writeback.delivered",
@@ -161,6 +163,7 @@ def _record_failure(
     else:
         message.status = WritebackStatus.DEAD
     message.save()
+    metrics.writeback_outcome(message)
     activity_log(
         integration=integration,
         kind="writeback.failed",

@@ -1,13 +1,17 @@
+import logging
+
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
 from django.views import View
 
+from jobcannon.core import health
 from jobcannon.core.exceptions import error_body
 from jobcannon.core.models import SentEmail
+
+logger = logging.getLogger(__name__)
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -59,28 +63,30 @@ def server_error(request):
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
+    """Liveness: the process answers. Touches nothing else, so a database outage does not get
+    healthy web processes restarted."""
+    response = JsonResponse({"status": "ok"})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def readyz(request: HttpRequest) -> JsonResponse:
-    checks: dict[str, bool] = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = True
-    except Exception:  # noqa: BLE001
-        checks["database"] = False
-    try:
-        from django.core.cache import cache
-
-        cache.set("readyz", "1", 5)
-        checks["cache"] = cache.get("readyz") == "1"
-    except Exception:  # noqa: BLE001
-        checks["cache"] = False
-    ok = all(checks.values())
-    return JsonResponse(
+    """Readiness: database, cache, broker, migrations applied, workers heartbeating.
+    `?skip=workers` is for the load balancer: a worker outage must not take web servers (and
+    with them webhook intake) out of rotation. The body names checks, never errors."""
+    skip = {s for s in request.GET.get("skip", "").split(",") if s in health.SKIPPABLE}
+    checks = health.readiness(skip=skip)
+    ok = health.is_ready(checks)
+    response = JsonResponse(
         {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
     )
+    response["Cache-Control"] = "no-store"
+    if not ok:
+        # One warning with the failing checks instead of django.request's generic error line
+        # (probes repeat every few seconds; the check that failed is what an operator needs).
+        logger.warning("readyz.not_ready", extra={"checks": checks})
+        response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
 
 
 @method_decorator(staff_member_required, name="dispatch")

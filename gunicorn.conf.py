@@ -1,0 +1,80 @@
+"""gunicorn configuration for the web process (docs/deployment.md).
+
+    gunicorn -c gunicorn.conf.py          # reads everything below from the environment
+
+Settings come only from the environment: PORT / GUNICORN_BIND, WEB_CONCURRENCY (worker
+processes), GUNICORN_THREADS, GUNICORN_TIMEOUT, FORWARDED_ALLOW_IPS, LOG_LEVEL, LOG_FORMAT.
+
+Prometheus: counters incremented in request handlers must add up across worker processes, so
+prometheus_client runs in multiprocess mode. `PROMETHEUS_MULTIPROC_DIR` is set here when the
+environment does not set it (a directory per port under the temp dir), emptied when the
+master starts (stale files from a previous run would double-count), and each dead worker is
+marked so its live gauges disappear. It must be set before any worker imports
+prometheus_client, which is why it happens here and not in Django settings."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jobcannon.settings.production")
+
+_port = os.environ.get("PORT", "8000")
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{_port}").split(",")
+wsgi_app = "jobcannon.wsgi:application"
+
+# Sync workers: request handlers are short (webhook intake is one commit); slow work is in
+# django-q2 tasks. Threads only if the environment asks for them.
+workers = int(os.environ.get("WEB_CONCURRENCY", str(min(2 * multiprocessing.cpu_count() + 1, 9))))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+# Recycle workers now and then (bounded memory growth); jitter keeps them from restarting together.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+# Heartbeat files in memory, not on a possibly slow disk.
+worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None  # noqa: S108 - gunicorn's documented advice
+# Trust X-Forwarded-* only from the load balancer (comma-separated addresses, "*" for any).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+proxy_allow_ips = forwarded_allow_ips
+
+# Logging: gunicorn's error log goes through the same JSON / redaction pipeline as Django.
+# No gunicorn access log: it would print query strings (OAuth code/state) and candidate keys;
+# RequestIdMiddleware writes one redacted `http.request` line per request instead.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+capture_output = False
+
+
+def _logconfig() -> dict:
+    from jobcannon.core.logging import logging_config
+
+    return logging_config(fmt=os.environ.get("LOG_FORMAT", "json"), level=loglevel.upper())
+
+
+logconfig_dict = _logconfig()
+
+# --- Prometheus multiprocess mode ----------------------------------------------------------------
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or str(
+    Path(tempfile.gettempdir()) / f"jobcannon-prometheus-{_port}"
+)
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+
+def on_starting(server) -> None:
+    path = Path(_metrics_dir)
+    if path.is_dir():
+        shutil.rmtree(path)
+    path.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

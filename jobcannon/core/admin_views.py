@@ -1,0 +1,173 @@
+"""Staff "system status" page in the admin: /admin/system-status/.
+
+Worker heartbeats and live django-q2 clusters, queue depth and oldest task age, periodic
+schedules with their last and next run, and recent failures (tasks, webhooks, write-backs,
+integrations waiting for re-authorization). Read-only; every section degrades to a message
+when its source is down, so the page stays useful during the incident it is opened for."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views import View
+
+from jobcannon.core import health
+from jobcannon.core.logging import scrub_text
+
+logger = logging.getLogger(__name__)
+
+PERIODIC_PREFIX = "periodic:"
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    name: str
+    func: str
+    every: str
+    next_run: datetime | None
+    last_run: datetime | None
+    last_success: bool | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class FailureRow:
+    name: str
+    func: str
+    stopped: datetime
+    error: str
+
+
+def _first_line(text: Any, limit: int = 300) -> str:
+    line = str(text or "").strip().splitlines()[0] if str(text or "").strip() else ""
+    return scrub_text(line)[:limit]
+
+
+def schedule_rows() -> list[ScheduleRow]:
+    from django_q.models import Schedule, Task
+
+    schedules = list(Schedule.objects.exclude(schedule_type=Schedule.ONCE).order_by("name")[:200])
+    task_ids = [s.task for s in schedules if s.task]
+    runs = {
+        t["id"]: t for t in Task.objects.filter(id__in=task_ids).values("id", "started", "stopped", "success")
+    }
+    now = timezone.now()
+    rows = []
+    for s in schedules:
+        run = runs.get(s.task or "")
+        every = (
+            f"every {s.minutes} min" if s.schedule_type == Schedule.MINUTES else s.get_schedule_type_display()
+        )
+        if s.schedule_type == Schedule.CRON and s.cron:
+            every = f"cron {s.cron}"
+        rows.append(
+            ScheduleRow(
+                name=(s.name or str(s.pk)).removeprefix(PERIODIC_PREFIX),
+                func=s.func,
+                every=str(every),
+                next_run=s.next_run,
+                last_run=run["stopped"] or run["started"] if run else None,
+                last_success=run["success"] if run else None,
+                # The scheduler looks every ~30 s: two minutes late means nobody is scheduling.
+                overdue=bool(s.next_run and s.repeats != 0 and s.next_run < now - timedelta(minutes=2)),
+            )
+        )
+    return rows
+
+
+def failure_rows(limit: int = 20) -> list[FailureRow]:
+    from django_q.models import Failure
+
+    return [
+        FailureRow(name=f.name, func=str(f.func), stopped=f.stopped, error=_first_line(f.result))
+        for f in Failure.objects.order_by("-stopped")[:limit]
+    ]
+
+
+def integration_problems() -> dict[str, Any]:
+    from integrations.models import (
+        Integration,
+        IntegrationStatus,
+        WebhookEvent,
+        WebhookStatus,
+        WritebackMessage,
+    )
+
+    since = timezone.now() - timedelta(hours=24)
+    webhooks = list(
+        WebhookEvent.objects.filter(
+            received_at__gte=since,
+            status__in=[WebhookStatus.REJECTED, WebhookStatus.FAILED, WebhookStatus.DEAD],
+        )
+        .values("provider", "status")
+        .annotate(n=Count("id"))
+        .order_by("provider", "status")
+    )
+    writebacks = list(
+        WritebackMessage.objects.filter(status__in=["retrying", "needs_reauth", "halted", "dead"])
+        .values("integration__provider", "status")
+        .annotate(n=Count("id"))
+        .order_by("integration__provider", "status")
+    )
+    reauth = list(
+        Integration.objects.filter(status=IntegrationStatus.NEEDS_REAUTH)
+        .select_related("workspace")
+        .order_by("-status_changed_at")[:20]
+    )
+    return {"webhooks": webhooks, "writebacks": writebacks, "needs_reauth": reauth}
+
+
+def _section(name: str, fn: Any) -> tuple[Any, str]:
+    """Run one section; on failure return the error class for the page, not a 500."""
+    try:
+        return fn(), ""
+    except Exception as exc:  # noqa: BLE001
+        logger.warning(
+            "system_status.section_failed", extra={"section": name, "error_class": type(exc).__name__}
+        )
+        return None, f"Could not read this section ({type(exc).__name__})."
+
+
+class SystemStatusView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        from jobcannon.core.workers import queue_stats, worker_cluster_list, worker_heartbeat_get
+
+        started = time.monotonic()
+        checks = health.readiness()
+        heartbeat, heartbeat_error = _section("heartbeat", worker_heartbeat_get)
+        clusters, clusters_error = _section("clusters", worker_cluster_list)
+        queue, queue_error = _section("queue", queue_stats)
+        schedules, schedules_error = _section("schedules", schedule_rows)
+        failures, failures_error = _section("failures", failure_rows)
+        problems, problems_error = _section("problems", integration_problems)
+        heartbeat_age = time.time() - float(heartbeat["at"]) if heartbeat else None
+        context = {
+            **admin.site.each_context(request),
+            "title": "System status",
+            "checks": checks,
+            "ready": health.is_ready(checks),
+            "heartbeat": heartbeat,
+            "heartbeat_age": int(heartbeat_age) if heartbeat_age is not None else None,
+            "heartbeat_error": heartbeat_error,
+            "clusters": clusters,
+            "clusters_error": clusters_error,
+            "queue": queue,
+            "queue_error": queue_error,
+            "schedules": schedules,
+            "schedules_error": schedules_error,
+            "failures": failures,
+            "failures_error": failures_error,
+            "problems": problems,
+            "problems_error": problems_error,
+            "render_ms": int((time.monotonic() - started) * 1000),
+        }
+        return render(request, "admin/system_status.html", context)

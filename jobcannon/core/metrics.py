@@ -1,0 +1,338 @@
+"""Prometheus metrics: django-prometheus for HTTP/Django, plus JobCannon's own.
+
+Two kinds, chosen so that every number is right with many processes on many machines:
+
+- Counters and histograms incremented in code (webhooks received, processing latency,
+  outbound calls, limiter waits, write-back outcomes, tasks). With several gunicorn workers and
+  django-q2 worker processes these use prometheus_client's multiprocess mode: each process
+  writes to files under `PROMETHEUS_MULTIPROC_DIR` and a scrape adds them up. gunicorn.conf.py
+  sets and empties the directory for the web server; on a worker machine `manage.py
+  metrics_serve` serves the directory the qcluster processes write to (docs/deployment.md).
+  Without the variable (tests, runserver) they live in the process's default registry.
+- Gauges about shared state (queue depth and oldest task age, webhooks waiting, write-backs
+  pending / dead-lettered, integrations by status, worker heartbeat age) are computed from the
+  database, broker and cache at scrape time by `StateCollector`. They are cluster-wide: every
+  web instance reports the same value, so aggregate them with max() not sum().
+
+`/metrics` needs `Authorization: Bearer $METRICS_BEARER_TOKEN`; without a configured token it
+answers 404 unless `METRICS_OPEN` is set (never in production).
+
+Every recording helper swallows its own errors: a metric must never break a webhook or a task."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram
+from prometheus_client import generate_latest as _generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+logger = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., None])
+
+WEBHOOKS_RECEIVED = Counter(
+    "jobcannon_webhooks_received",
+    "Webhook deliveries received, by outcome (accepted, rejected with a reason category, duplicate).",
+    ["provider", "outcome", "reason"],
+)
+WEBHOOKS_PROCESSED = Counter(
+    "jobcannon_webhooks_processed",
+    "Webhook processing attempts, by resulting status (processed, failed, dead, ignored, unsupported).",
+    ["provider", "status"],
+)
+WEBHOOK_LATENCY = Histogram(
+    "jobcannon_webhook_processing_latency_seconds",
+    "From receipt of a webhook to the end of its successful processing.",
+    ["provider"],
+    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600),
+)
+OUTBOUND_CALLS = Counter(
+    "jobcannon_outbound_calls",
+    "HTTP calls to an ATS, by status class (2xx..5xx, timeout, network_error).",
+    ["provider", "status_class"],
+)
+OUTBOUND_DURATION = Histogram(
+    "jobcannon_outbound_call_duration_seconds",
+    "Duration of HTTP calls to an ATS.",
+    ["provider"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30),
+)
+LIMITER_WAITS = Counter(
+    "jobcannon_rate_limiter_waits",
+    "Outbound calls held back by our own per-account rate limiter (the task retries later).",
+    ["provider"],
+)
+WRITEBACK_OUTCOMES = Counter(
+    "jobcannon_writeback_outcomes",
+    "Write-back delivery attempts, by resulting status (delivered, confirmed, retrying, dead, needs_reauth, halted).",
+    ["provider", "status"],
+)
+TASKS = Counter("jobcannon_tasks", "django-q2 tasks finished, by function and outcome.", ["func", "outcome"])
+TASK_DURATION = Histogram(
+    "jobcannon_task_duration_seconds",
+    "Run time of django-q2 tasks.",
+    ["func"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+TASK_LATENCY = Histogram(
+    "jobcannon_task_latency_seconds",
+    "From enqueue to the end of a django-q2 task (queue wait plus run time).",
+    ["func"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900),
+)
+
+
+def _safe(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except Exception:  # noqa: BLE001
+            logger.warning("metrics.record_failed", extra={"metric": fn.__name__}, exc_info=True)
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --- Recording helpers (one call each at the instrumented spot) ---------------------------------
+
+# Rejection reasons are human-readable sentences from each provider; the label is a bounded
+# category derived from them (first match wins; order matters).
+_REASON_CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
+    ("unknown_integration", ("unknown integration", "no integration")),
+    ("integration_disconnected", ("disconnected",)),
+    ("malformed_body", ("not a valid", "malformed body", "invalid json")),
+    ("no_secret_configured", ("no webhook secret", "no secret", "api key is saved")),
+    ("missing_header", ("missing", "no signature")),
+    ("stale_timestamp", ("timestamp", "stale", "too old", "tolerance", "expired")),
+    ("bad_signature", ("signature", "does not match", "wrong secret", "hmac")),
+]
+
+
+def rejection_category(reason: str) -> str:
+    text = (reason or "").lower()
+    for category, needles in _REASON_CATEGORIES:
+        if any(n in text for n in needles):
+            return category
+    return "other"
+
+
+@_safe
+def webhook_received(event: Any) -> None:
+    """After intake: `event` is the stored WebhookEvent (rejected, duplicate or verified)."""
+    status = str(event.status)
+    if status == "rejected":
+        outcome, reason = "rejected", rejection_category(event.rejection_reason)
+    elif status == "duplicate":
+        outcome, reason = "duplicate", ""
+    else:
+        outcome, reason = "accepted", ""
+    WEBHOOKS_RECEIVED.labels(provider=event.provider, outcome=outcome, reason=reason).inc()
+
+
+@_safe
+def webhook_processed(event: Any) -> None:
+    """After a processing attempt: `event` is the WebhookEvent (or None if it was gone)."""
+    if event is None:
+        return
+    WEBHOOKS_PROCESSED.labels(provider=event.provider, status=str(event.status)).inc()
+    if str(event.status) == "processed" and event.processed_at and event.received_at:
+        WEBHOOK_LATENCY.labels(provider=event.provider).observe(
+            max(0.0, (event.processed_at - event.received_at).total_seconds())
+        )
+
+
+def status_class(status_code: int | None, error_class: str = "") -> str:
+    if status_code:
+        return f"{status_code // 100}xx"
+    if error_class == "ATSAmbiguousError":
+        return "timeout"
+    return "network_error" if error_class else "unknown"
+
+
+@_safe
+def outbound_call(call: Any) -> None:
+    """After an HTTP call to an ATS: `call` is the saved OutboundCall."""
+    OUTBOUND_CALLS.labels(
+        provider=call.provider, status_class=status_class(call.status_code, call.error_class)
+    ).inc()
+    OUTBOUND_DURATION.labels(provider=call.provider).observe(call.duration_ms / 1000)
+
+
+@_safe
+def limiter_wait(*, provider: str) -> None:
+    LIMITER_WAITS.labels(provider=provider).inc()
+
+
+@_safe
+def writeback_outcome(message: Any) -> None:
+    """After a delivery attempt: `message` is the saved WritebackMessage."""
+    WRITEBACK_OUTCOMES.labels(provider=message.integration.provider, status=str(message.status)).inc()
+
+
+@_safe
+def task_finished(*, func: str, success: bool, duration: float, latency: float | None) -> None:
+    TASKS.labels(func=func, outcome="success" if success else "failure").inc()
+    TASK_DURATION.labels(func=func).observe(max(0.0, duration))
+    if latency is not None:
+        TASK_LATENCY.labels(func=func).observe(max(0.0, latency))
+
+
+# --- Scrape-time gauges -------------------------------------------------------------------------
+
+
+class StateCollector(Collector):
+    """Gauges read from the database / broker / cache on each scrape (a handful of indexed
+    COUNT queries). A failing source yields `jobcannon_state_up 0` instead of an error page."""
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("jobcannon_state_up", "1 if the scrape-time state gauges could be read.")
+        try:
+            families = list(self._families())
+        except Exception as exc:  # noqa: BLE001
+            logger.warning("metrics.state_failed", extra={"error_class": type(exc).__name__})
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield from families
+
+    def _families(self) -> Iterator[Metric]:
+        from django.db.models import Count, Min
+        from django.utils import timezone
+
+        from integrations.models import Integration, WebhookEvent, WebhookStatus, WritebackMessage
+        from jobcannon.core.workers import queue_stats, worker_heartbeat_age
+
+        now = timezone.now()
+        stats = queue_stats()
+        depth = GaugeMetricFamily("jobcannon_queue_depth", "Tasks waiting in the django-q2 queue.")
+        depth.add_metric([], stats.depth)
+        yield depth
+        oldest = GaugeMetricFamily(
+            "jobcannon_queue_oldest_task_age_seconds", "Age of the oldest waiting task (0 when empty)."
+        )
+        oldest.add_metric([], stats.oldest_age_seconds or 0.0)
+        yield oldest
+        retries = GaugeMetricFamily(
+            "jobcannon_retries_scheduled", "One-off retry schedules (webhooks, write-backs) not yet run."
+        )
+        retries.add_metric([], stats.retries_scheduled)
+        yield retries
+
+        age = worker_heartbeat_age()
+        beat = GaugeMetricFamily(
+            "jobcannon_worker_heartbeat_age_seconds",
+            "Seconds since a worker last recorded a heartbeat (-1: never).",
+        )
+        beat.add_metric([], -1 if age is None else age)
+        yield beat
+
+        waiting = GaugeMetricFamily(
+            "jobcannon_webhooks_waiting",
+            "Verified webhooks not yet processed, and failed ones waiting for a retry.",
+            labels=["provider", "status"],
+        )
+        waiting_age = GaugeMetricFamily(
+            "jobcannon_webhooks_oldest_waiting_age_seconds",
+            "Age of the oldest verified webhook still waiting to be processed.",
+            labels=["provider"],
+        )
+        rows = (
+            WebhookEvent.objects.filter(status__in=[WebhookStatus.VERIFIED, WebhookStatus.FAILED])
+            .values("provider", "status")
+            .annotate(n=Count("id"), oldest=Min("received_at"))
+            .order_by()
+        )
+        for row in rows:
+            waiting.add_metric([row["provider"], row["status"]], row["n"])
+            if row["status"] == WebhookStatus.VERIFIED:
+                waiting_age.add_metric([row["provider"]], (now - row["oldest"]).total_seconds())
+        yield waiting
+        yield waiting_age
+
+        writebacks = GaugeMetricFamily(
+            "jobcannon_writebacks",
+            "Write-backs not delivered: pending, delivering, retrying, needs_reauth, halted, dead (dead letters).",
+            labels=["provider", "status"],
+        )
+        for wb in (
+            WritebackMessage.objects.exclude(status__in=["delivered", "confirmed", "cancelled"])
+            .values("integration__provider", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            writebacks.add_metric([wb["integration__provider"], wb["status"]], wb["n"])
+        yield writebacks
+
+        integrations = GaugeMetricFamily(
+            "jobcannon_integrations", "Integrations by provider and status.", labels=["provider", "status"]
+        )
+        for integ in Integration.objects.values("provider", "status").annotate(n=Count("id")).order_by():
+            integrations.add_metric([integ["provider"], integ["status"]], integ["n"])
+        yield integrations
+
+
+_state_collector = StateCollector()
+_registered_default = False
+
+
+def multiprocess_dir() -> str:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR", "") or os.environ.get("prometheus_multiproc_dir", "")
+
+
+def registry(*, include_state: bool = True) -> CollectorRegistry:
+    """The registry to expose: the multiprocess files when running under several processes."""
+    global _registered_default
+    if multiprocess_dir():
+        from prometheus_client import multiprocess
+
+        reg = CollectorRegistry()
+        multiprocess.MultiProcessCollector(reg)
+        if include_state:
+            reg.register(_state_collector)
+        return reg
+    if include_state and not _registered_default:
+        REGISTRY.register(_state_collector)
+        _registered_default = True
+    return REGISTRY
+
+
+def generate_latest(*, include_state: bool = True) -> bytes:
+    started = time.monotonic()
+    body = _generate_latest(registry(include_state=include_state))
+    logger.debug("metrics.scraped", extra={"ms": int((time.monotonic() - started) * 1000)})
+    return body
+
+
+def bearer_token_ok(header: str, token: str) -> bool:
+    import hmac
+
+    scheme, _, value = (header or "").partition(" ")
+    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), token)
+
+
+def metrics_view(request: Any) -> Any:
+    from django.conf import settings
+    from django.http import HttpResponse, JsonResponse
+
+    from jobcannon.core.exceptions import error_body
+
+    token = settings.METRICS_BEARER_TOKEN
+    if token:
+        if not bearer_token_ok(request.headers.get("Authorization", ""), token):
+            denied = JsonResponse(error_body("unauthorized", "A valid bearer token is required."), status=401)
+            denied["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return denied
+    elif not settings.METRICS_OPEN:
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
+    response = HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+    response["Cache-Control"] = "no-store"
+    return response
