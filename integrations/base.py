@@ -18,6 +18,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
+from jobcannon.core import metrics
 from jobcannon.core.exceptions import ApplicationError
 
 if TYPE_CHECKING:
@@ -348,6 +349,7 @@ class BaseClient:
             if error.request_id and not call.vendor_request_id:
                 call.vendor_request_id = error.request_id[:120]
         call.save()
+        metrics.outbound_call(call)
         logger.info(
             "ats.call",
             extra={

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from jobcannon.core.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -41,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_htmx",
     "django_q",
+    "django_prometheus",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -51,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "jobcannon.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -62,6 +67,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "jobcannon.workspaces.middleware.CurrentWorkspaceMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "jobcannon.urls"
@@ -221,11 +227,17 @@ WEBHOOK_PROCESS_MAX_ATTEMPTS = 6
 RETENTION_DAYS_DEFAULT = 90
 RATE_LIMIT_SQLITE_PATH = os.environ.get("RATE_LIMIT_SQLITE_PATH", str(BASE_DIR / "ratelimit.sqlite3"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# --- Operations (docs/deployment.md) -----------------------------------------------------------
+# Logs: one JSON object per line (LOG_FORMAT=json, the production default) or readable lines;
+# every line carries the request id; secrets and candidate answers are redacted
+# (jobcannon/core/logging.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=LOG_LEVEL)
+# /metrics: with a token set, scrapers send `Authorization: Bearer <token>`; without one the
+# endpoint answers 404 unless METRICS_OPEN (local debugging only; production forces it off).
+METRICS_BEARER_TOKEN = os.environ.get("METRICS_BEARER_TOKEN", "")
+METRICS_OPEN = env_bool("METRICS_OPEN", False)
+# /readyz reports workers down when no worker heartbeat is younger than this (the heartbeat
+# schedule runs every minute; finishing tasks refresh it too).
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_MAX_AGE_SECONDS", "180"))
