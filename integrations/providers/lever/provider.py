@@ -157,7 +157,7 @@ class LeverProvider(ATSProvider):
         return []
 
     def deliver(self, integration, message) -> DeliveryResult:
-        from .services import lever_writeback_deliver
+        from .writeback import lever_writeback_deliver
 
         return lever_writeback_deliver(integration=integration, message=message)
 

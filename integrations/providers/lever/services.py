@@ -1,4 +1,4 @@
-"""Assessments on Lever pipeline stages, and results written back as feedback forms.
+"""Assessments on Lever pipeline stages (results go back through writeback.py).
 
 Lever has no assessment-order API (LU: "ordering is driven by tags and stage changes"): a stage
 rule says which instrument a candidate gets on entering a stage, either automatically on the
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -17,19 +17,16 @@ from assessments.services.runs import (
     CandidateInfo,
     RunAlreadyActive,
     assessment_run_create,
-    run_result,
 )
-from integrations.base import ATSError, ATSValidationError, DeliveryResult
 from integrations.models import ActivityLevel, Integration
 from integrations.services.activity import activity_log
 from jobcannon.core.exceptions import ValidationFailed
 
 from . import constants, mappers
-from .setup import lever_feedback_template_ensure, lever_perform_as_resolve, lever_settings_update
+from .setup import lever_settings_update
 
 if TYPE_CHECKING:
     from assessments.models import AssessmentRun
-    from integrations.models import WritebackMessage
 
 
 def _client(integration: Integration):
@@ -241,101 +238,3 @@ def lever_assessment_send(
             f"{opportunity.name or opportunity_id} is archived in Lever: unarchive it first."
         )
     return _start(integration, opportunity, rule, "manual trigger")
-
-
-# -- write-back ------------------------------------------------------------------------------
-
-
-def opportunity_id_for(run: AssessmentRun) -> str:
-    return str((run.ats_context or {}).get("opportunity_id") or run.external_candidate_id)
-
-
-def lever_writeback_deliver(*, integration: Integration, message: WritebackMessage) -> DeliveryResult:
-    run = message.run
-    client = _client(integration)
-    opportunity_id = opportunity_id_for(run)
-    if message.event != "completed":
-        body = {
-            "value": f"JobCannon {run.instrument} assessment {message.event} without a result.",
-            "secret": False,
-            "notifyFollowers": False,
-        }
-        data = client.note_create(opportunity_id, body=body, perform_as="", attempt=message.attempts)
-        return DeliveryResult(external_ref=str(data.get("noteId", "")))
-    result = run_result(run=run)
-    if message.kind == "note":
-        data = client.note_create(
-            opportunity_id, body=mappers.note_body(result), perform_as="", attempt=message.attempts
-        )
-        return DeliveryResult(external_ref=str(data.get("noteId", "")))
-    template = lever_feedback_template_ensure(integration=integration, client=client)
-    if message.attempts > 1:  # an earlier attempt may have written it before failing
-        done = next(
-            (
-                f
-                for f in client.feedback_list(opportunity_id)
-                if mappers.feedback_is_ours(f, template, run.pk)
-            ),
-            None,
-        )
-        if done:
-            return DeliveryResult(
-                external_ref=str(done.get("id", "")), confirmed=True, note="already in Lever"
-            )
-    perform_as = lever_perform_as_resolve(integration=integration, client=client)
-    if not perform_as:
-        return _note_instead(
-            client, opportunity_id, result, message, "no active Lever user to write feedback as"
-        )
-    try:
-        data = client.feedback_create(
-            opportunity_id,
-            perform_as=perform_as,
-            attempt=message.attempts,
-            body=mappers.feedback_body(result, template),
-        )
-    except ATSValidationError:
-        # Someone edited or deleted our template in Lever: find or recreate it, try once more.
-        template = lever_feedback_template_ensure(integration=integration, client=client, refresh=True)
-        try:
-            data = client.feedback_create(
-                opportunity_id,
-                perform_as=perform_as,
-                attempt=message.attempts,
-                body=mappers.feedback_body(result, template),
-            )
-        except ATSValidationError as exc:
-            return _note_instead(
-                client, opportunity_id, result, message, f"Lever refused the feedback form: {exc.message}"
-            )
-    feedback_id = str(data.get("id", ""))
-    return DeliveryResult(
-        external_ref=feedback_id, confirmed=_confirmed(client, opportunity_id, feedback_id, template, run.pk)
-    )
-
-
-def _confirmed(
-    client: Any, opportunity_id: str, feedback_id: str, template: mappers.TemplateRef, run_id: int
-) -> bool:
-    """Read-after-write; a failed read does not undo a successful write."""
-    if not feedback_id:
-        return False
-    try:
-        return mappers.feedback_is_ours(client.feedback_get(opportunity_id, feedback_id), template, run_id)
-    except ATSError:
-        return False
-
-
-def _note_instead(
-    client: Any, opportunity_id: str, result: Any, message: WritebackMessage, why: str
-) -> DeliveryResult:
-    data = client.note_create(
-        opportunity_id, body=mappers.note_body(result), perform_as="", attempt=message.attempts
-    )
-    activity_log(
-        integration=message.integration,
-        kind="lever.note_fallback",
-        level=ActivityLevel.WARNING,
-        message=f"Wrote the result as a note instead of a feedback form: {why}.",
-    )
-    return DeliveryResult(external_ref=f"note:{data.get('noteId', '')}", note=why)

@@ -3,7 +3,7 @@ web server and the workers, plus the two things that act on it outside a request
 signed webhooks the way Lever does, and `demo_setup`.
 
 Kinds: stage, posting, user, api_key, oauth_client, oauth_code, access_token, refresh_token,
-opportunity, webhook, feedback_template, feedback, note, delivery, ratelimit, config."""
+opportunity, webhook, feedback_template, feedback, note, delivery, config."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ import hashlib
 import json
 import logging
 import secrets
+import threading
 import time
 import uuid
 from typing import Any
 
 import requests
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from integrations.base import hmac_sha256_hex
@@ -133,28 +133,35 @@ def api_key_register(
     return key
 
 
-def rate_limit() -> tuple[float, int]:
+def rate_limit() -> tuple[float, int, str]:
     config = get("config", "rate_limit") or {}
-    return float(config.get("per_second", 10)), int(config.get("burst", 100))
+    return float(config.get("per_second", 10)), int(config.get("burst", 100)), str(config.get("v", ""))
+
+
+def rate_limit_set(*, per_second: float, burst: int) -> None:
+    """Change the sandbox's limits; every bucket starts full again."""
+    put("config", "rate_limit", {"per_second": per_second, "burst": burst, "v": uuid.uuid4().hex})
+
+
+_buckets: dict[str, tuple[float, float]] = {}
+_buckets_lock = threading.Lock()
 
 
 def rate_limit_take(credential: str) -> bool:
-    """Token bucket per credential (seed 004: 10 rps, burst 100). False = answer 429."""
-    per_second, burst = rate_limit()
-    with transaction.atomic():
-        row, _ = SimulatorObject.objects.select_for_update().get_or_create(
-            provider=P,
-            kind="ratelimit",
-            key=credential[:120],
-            defaults={"data": {"tokens": burst, "ts": time.time()}},
-        )
-        now = time.time()
-        tokens = min(
-            burst, float(row.data.get("tokens", burst)) + (now - float(row.data.get("ts", now))) * per_second
-        )
+    """Token bucket per credential (seed 004: 10 rps, burst 100). False = answer 429.
+
+    Kept in this process's memory, not in the database: a worker that calls the sandbox while
+    holding a write transaction (a webhook handler reading the opportunity) must not wait on a
+    write the sandbox makes on SQLite. Each web process has its own buckets; that is close
+    enough for a sandbox."""
+    per_second, burst, version = rate_limit()
+    key = f"{version}:{credential}"
+    now = time.monotonic()
+    with _buckets_lock:
+        tokens, last = _buckets.get(key, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - last) * per_second)
         allowed = tokens >= 1
-        row.data = {"tokens": tokens - 1 if allowed else tokens, "ts": now}
-        row.save(update_fields=["data", "updated_at"])
+        _buckets[key] = (tokens - 1 if allowed else tokens, now)
     return allowed
 
 

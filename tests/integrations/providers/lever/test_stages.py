@@ -170,8 +170,7 @@ def test_lever_outage_while_reading_the_opportunity_is_retried(connected, client
     add_rule(connected)
     opp = sim_opportunity()
     advance(client, opp["id"], PHONE)
-    sim.put("config", "rate_limit", {"per_second": 0.001, "burst": 1})
-    sim.SimulatorObject.objects.filter(kind="ratelimit").delete()
+    sim.rate_limit_set(per_second=0.001, burst=1)
     # Burn the one token, then the handler's own read gets Lever's 429.
     client.get(
         reverse("integrations:sim-lever:api-stages"),

@@ -192,8 +192,7 @@ def test_key_that_lost_feedback_write_names_the_scope_and_resumes_after_a_new_ke
 def test_lever_429_is_retried_after_5_seconds(connected):
     opp = sim_opportunity()
     run = scored_run(connected, opportunity_id=opp["id"])
-    sim.put("config", "rate_limit", {"per_second": 0.001, "burst": 1})
-    sim.SimulatorObject.objects.filter(provider="lever", kind="ratelimit").delete()
+    sim.rate_limit_set(per_second=0.001, burst=1)
     [message] = deliver(run)
     assert message.status == WritebackStatus.RETRYING and message.last_error_class == "ATSRateLimited"
     wait = (message.next_attempt_at - timezone.now()).total_seconds()
