@@ -55,7 +55,9 @@ class KnitSettingsForm(forms.Form):
 
     def __init__(self, *args, instruments: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["default_instrument"].choices = instruments
+        field = self.fields["default_instrument"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = instruments
         self.instrument_keys = {key for key, _ in instruments}
 
     def clean_package_map(self) -> dict[str, str]:

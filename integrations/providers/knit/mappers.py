@@ -1,17 +1,14 @@
-"""Knit JSON ⇄ our types. Pure functions, frozen dataclasses.
+"""Knit webhook JSON → our types. Pure functions, frozen dataclasses.
 
 Inbound: the `record.new` / `record.deleted` envelope of seed 003. Every field but the
 assessment id is optional: Knit's `record.deleted` example is nulls all the way down, and its
 Greenhouse example nulls the package name, so a missing key, a null or a wrong type all map
 to "" / () and never raise.
 
-Outbound: the result submission. Knit's `ats.candidate.assessment.update` body was not
-retrievable, so we send Ashby's own `assessment.update` fields (shared/reference/ashby-api.md
-§1.7) in Knit's camelCase; the passthrough mode sends Ashby's body verbatim. README.md says why."""
+Outbound bodies (our results → Knit) are in updates.py."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -153,9 +150,10 @@ def candidate_assessment_from_data(
         _obj(origin.get("candidate")),
         _obj(origin.get("job")),
     )
+    raw_emails = candidate.get("emails")
     emails = tuple(
         KnitEmail(email=_str(_obj(e).get("email")), type=_str(_obj(e).get("type")))
-        for e in (candidate.get("emails") if isinstance(candidate.get("emails"), list) else [])
+        for e in (raw_emails if isinstance(raw_emails, list) else [])
         if _str(_obj(e).get("email"))
     )
     return KnitCandidateAssessment(
@@ -250,111 +248,3 @@ def instrument_for(
 
 def request_key(assessment_id: str) -> str:
     return f"{constants.REQUEST_KEY_PREFIX}{assessment_id}"[:255]
-
-
-# --- outbound --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AssessmentUpdate:
-    """One Ashby assessment.update, before it is rendered for Knit's unified endpoint or the passthrough."""
-
-    assessment_id: str
-    timestamp_ms: int
-    knit_status: str  # IN_PROGRESS | COMPLETED | CANCELLED ([I] Knit's candidateAssessment.status vocabulary)
-    status: Mapping[str, Any] | None = None
-    result: Mapping[str, Any] | None = None
-    profile_url: Mapping[str, Any] | None = None
-    cancelled_reason: Mapping[str, Any] | None = None
-    metadata: tuple[Mapping[str, Any], ...] = ()
-
-
-def _blob(identifier: str, label: str, type_: str, value: Any, description: str = "") -> dict[str, Any]:
-    # Ashby's AssessmentDataValue: identifier/label/type/value(/description).
-    blob = {"identifier": identifier, "label": label, "type": type_, "value": value}
-    if description:
-        blob["description"] = description
-    return blob
-
-
-def _ms(moment: dt.datetime | None) -> int:
-    return int((moment or dt.datetime.now(tz=dt.UTC)).timestamp() * 1000)
-
-
-def update_started(*, assessment_id: str, started_at: dt.datetime | None) -> AssessmentUpdate:
-    return AssessmentUpdate(
-        assessment_id=assessment_id,
-        timestamp_ms=_ms(started_at),
-        knit_status="IN_PROGRESS",
-        status=_blob("status", "Status", "string", "Started"),
-    )
-
-
-def update_completed(*, assessment_id: str, result: Any) -> AssessmentUpdate:
-    """`result` is assessments.services.runs.RunResult."""
-    metadata = [
-        _blob("score-max", "Max Score", "numeric_score", result.max_score, "The maximum possible score"),
-        _blob("duration", "Time taken", "numeric_duration_minutes", result.duration_minutes),
-        *(_blob(f"sub-{s.key}", s.label, "numeric_score", s.score) for s in result.sub_scores),
-    ]
-    if result.summary:
-        metadata.append(_blob("summary", "Summary", "string", result.summary[:2000]))
-    return AssessmentUpdate(
-        assessment_id=assessment_id,
-        timestamp_ms=_ms(result.completed_at),
-        knit_status="COMPLETED",
-        status=_blob("status", "Status", "string", "Completed"),
-        result=_blob("score", f"{result.instrument_name} score", "numeric_score", result.overall_score),
-        profile_url=_blob("report_url", "JobCannon report", "url", result.report_url),
-        metadata=tuple(metadata),
-    )
-
-
-def update_cancelled(*, assessment_id: str, reason: str, at: dt.datetime | None) -> AssessmentUpdate:
-    return AssessmentUpdate(
-        assessment_id=assessment_id,
-        timestamp_ms=_ms(at),
-        knit_status="CANCELLED",
-        cancelled_reason=_blob("cancelled_reason", "Cancelled", "string", reason or "Cancelled"),
-    )
-
-
-def ashby_body(update: AssessmentUpdate) -> dict[str, Any]:
-    """Ashby's assessment.update body, snake_case (for the passthrough and the simulator's view)."""
-    body: dict[str, Any] = {"assessment_id": update.assessment_id, "timestamp": update.timestamp_ms}
-    for key, value in (
-        ("assessment_status", update.status),
-        ("assessment_result", update.result),
-        ("assessment_profile_url", update.profile_url),
-        ("cancelled_reason", update.cancelled_reason),
-    ):
-        if value is not None:
-            body[key] = dict(value)
-    if update.metadata:
-        body["metadata"] = [dict(m) for m in update.metadata]
-    return body
-
-
-def knit_update_body(update: AssessmentUpdate) -> dict[str, Any]:
-    """[I] Body for POST /v1.0/ats.candidate.assessment.update: Knit's id + status, Ashby's fields in camelCase."""
-    ashby = ashby_body(update)
-    body: dict[str, Any] = {
-        "candidateAssessmentId": update.assessment_id,
-        "status": update.knit_status,
-        "timestamp": update.timestamp_ms,
-    }
-    for snake, camel in (
-        ("assessment_status", "assessmentStatus"),
-        ("assessment_result", "assessmentResult"),
-        ("assessment_profile_url", "assessmentProfileUrl"),
-        ("cancelled_reason", "cancelledReason"),
-        ("metadata", "metadata"),
-    ):
-        if snake in ashby:
-            body[camel] = ashby[snake]
-    return body
-
-
-def passthrough_body(update: AssessmentUpdate) -> dict[str, Any]:
-    """[F] POST /v1.0/passthrough takes `path` (+ optional baseUrl); [I] method and body members."""
-    return {"method": "POST", "path": "/assessment.update", "body": ashby_body(update)}

@@ -17,7 +17,7 @@ from integrations.base import (
 )
 from integrations.models import Integration
 
-from . import constants, mappers, webhooks
+from . import constants, updates, webhooks
 from .client import KnitClient
 
 
@@ -110,17 +110,17 @@ class KnitProvider(ATSProvider):
 
         run, assessment_id = message.run, message.run.external_assessment_id
         if message.event == "completed":
-            update = mappers.update_completed(assessment_id=assessment_id, result=run_result(run=run))
+            update = updates.update_completed(assessment_id=assessment_id, result=run_result(run=run))
         elif message.event == "started":
-            update = mappers.update_started(assessment_id=assessment_id, started_at=run.started_at)
+            update = updates.update_started(assessment_id=assessment_id, started_at=run.started_at)
         elif message.event == "expired":
-            update = mappers.update_cancelled(
+            update = updates.update_cancelled(
                 assessment_id=assessment_id,
                 at=run.expired_at,
                 reason="Expired: the candidate did not finish before the due date.",
             )
         else:
-            update = mappers.update_cancelled(
+            update = updates.update_cancelled(
                 assessment_id=assessment_id,
                 at=run.cancelled_at,
                 reason=run.cancelled_reason or "Cancelled in JobCannon.",
@@ -128,10 +128,10 @@ class KnitProvider(ATSProvider):
         client = self.client(integration)
         attempt = max(1, message.attempts)
         if (integration.provider_settings or {}).get("result_mode") == constants.RESULT_MODE_PASSTHROUGH:
-            client.passthrough(mappers.passthrough_body(update), attempt=attempt)
+            client.passthrough(updates.passthrough_body(update), attempt=attempt)
             note = "Ashby assessment.update through Knit passthrough"
         else:
-            client.update_candidate_assessment(mappers.knit_update_body(update), attempt=attempt)
+            client.update_candidate_assessment(updates.knit_update_body(update), attempt=attempt)
             note = "Knit ats.candidate.assessment.update"
         return DeliveryResult(external_ref=assessment_id, confirmed=False, note=note)
 
@@ -157,10 +157,11 @@ class KnitProvider(ATSProvider):
 
     # -- demo --
     def demo_setup(self, integration: Integration) -> dict[str, Any]:
-        """No HTTP: register a Knit account in the simulator, save its key and integration id, and
-        mark the integration connected. "Test credentials now" then goes through real calls, and the
-        Knit setup page creates the Ashby secrets. Knit signs webhooks with the Knit API key, so that
-        is the demo's webhook_secret."""
+        """No HTTP: register a Knit account in the simulator and save its API key and integration id.
+        "Test credentials now" then checks them through real calls to the simulator and creates
+        Ashby's secrets. Knit signs webhooks with the Knit API key, so that is the webhook_secret."""
+        from django.conf import settings
+
         from integrations.models import IntegrationStatus
         from integrations.services.integrations import integration_set_status
         from integrations.views import webhook_url_for
@@ -173,14 +174,22 @@ class KnitProvider(ATSProvider):
         sim_account_register(
             api_key=api_key,
             integration_id=integration_id,
-            webhook_url=webhook_url_for(integration),
+            webhook_url=webhook_url_for(
+                integration
+            ),  # a path: resolved against JOBCANNON_BASE_URL when sending
             label="Demo Company (Ashby)",
         )
         knit_demo_credentials_set(integration=integration, api_key=api_key, integration_id=integration_id)
-        integration_set_status(integration=integration, status=IntegrationStatus.CONNECTED)
+        if integration.status == IntegrationStatus.PENDING:
+            integration_set_status(
+                integration=integration,
+                status=IntegrationStatus.PENDING,
+                reason='Click "Test credentials now": JobCannon checks the Knit simulator account and creates '
+                "the secrets to hand to Ashby.",
+            )
         extra = {"webhook_secret": api_key, "knit_api_key": api_key, "knit_integration_id": integration_id}
         try:
-            extra["simulator_url"] = reverse("integrations:sim-knit:dashboard")
+            extra["simulator_url"] = settings.JOBCANNON_BASE_URL + reverse("integrations:sim-knit:dashboard")
         except NoReverseMatch:  # simulators switched off
             pass
         return extra

@@ -11,14 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from . import constants
-from .simulator import (
-    WorkflowError,
-    ashby_assessment_cancel,
-    ashby_assessment_start,
-    sim_account_create,
-    sim_account_update,
-    sim_list,
-)
+from .simulator import sim_account_create, sim_account_update, sim_list
+from .simulator_ashby import WorkflowError, ashby_assessment_cancel, ashby_assessment_start
 
 SESSION_SECRET = "knit_sim_ashby_secret"
 SIGN_MODES = (

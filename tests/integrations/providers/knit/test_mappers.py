@@ -1,11 +1,9 @@
 import copy
-import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
-from assessments.services.runs import RunResult, SubScore
 from integrations.providers.knit import mappers
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "knit" / "webhooks"
@@ -163,44 +161,3 @@ def test_record_id_stands_in_for_a_missing_candidate_assessment():
 def test_instrument_for_package(package_id, mapping, default, expected):
     assessment = mappers.event_from_payload(_with(f"{CA}.assessmentPackage.id", package_id)).assessment
     assert mappers.instrument_for(assessment, package_map=mapping, default=default) == expected
-
-
-RESULT = RunResult(
-    run_id=7,
-    instrument="big5",
-    instrument_name="Big Five",
-    overall_score=72,
-    max_score=100,
-    sub_scores=(SubScore(key="O", label="Openness", score=70, raw=3.8),),
-    summary="Curious.",
-    report_url="https://jobcannon.example.com/assessments/reports/abc/",
-    completed_at=dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC),
-    duration_minutes=14,
-)
-
-
-def test_completed_update_carries_ashby_assessment_update_fields_in_knit_camel_case():
-    body = mappers.knit_update_body(mappers.update_completed(assessment_id="ats_ass_1", result=RESULT))
-    assert body["candidateAssessmentId"] == "ats_ass_1" and body["status"] == "COMPLETED"
-    assert body["timestamp"] == int(RESULT.completed_at.timestamp() * 1000)
-    assert body["assessmentResult"] == {
-        "identifier": "score",
-        "label": "Big Five score",
-        "type": "numeric_score",
-        "value": 72,
-    }
-    assert body["assessmentProfileUrl"]["type"] == "url"
-    assert body["assessmentProfileUrl"]["value"] == RESULT.report_url
-    identifiers = {m["identifier"]: m for m in body["metadata"]}
-    assert identifiers["score-max"]["value"] == 100
-    assert identifiers["duration"]["type"] == "numeric_duration_minutes"
-    assert identifiers["sub-O"]["label"] == "Openness"
-
-
-def test_passthrough_sends_ashby_assessment_update_verbatim():
-    update = mappers.update_cancelled(assessment_id="ats_ass_2", reason="Candidate withdrew", at=None)
-    body = mappers.passthrough_body(update)
-    assert body["method"] == "POST" and body["path"] == "/assessment.update"
-    assert body["body"]["assessment_id"] == "ats_ass_2"
-    assert body["body"]["cancelled_reason"]["value"] == "Candidate withdrew"
-    assert "assessment_result" not in body["body"]

@@ -18,13 +18,11 @@ from integrations.models import (
 )
 from integrations.providers.knit import constants
 from integrations.providers.knit.services import knit_credentials_save
-from integrations.providers.knit.simulator import (
+from integrations.providers.knit.simulator import sim_account_create, sim_account_update, sim_list
+from integrations.providers.knit.simulator_ashby import (
     WorkflowError,
     ashby_assessment_cancel,
     ashby_assessment_start,
-    sim_account_create,
-    sim_account_update,
-    sim_list,
 )
 from integrations.services.integrations import integration_create
 from integrations.services.webhooks import webhook_event_process

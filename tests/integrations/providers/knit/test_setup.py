@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from integrations.models import Integration, IntegrationActivity, IntegrationStatus, OutboundCall
 from integrations.providers.knit.selectors import knit_assessment_secrets
-from integrations.providers.knit.simulator import WorkflowError, account_for_secret, sim_account_create
+from integrations.providers.knit.simulator import sim_account_create
+from integrations.providers.knit.simulator_ashby import WorkflowError, account_for_secret
 from integrations.registry import get_provider
 from integrations.services.integrations import integration_create
 from tests.factories import MembershipFactory, WorkspaceFactory
@@ -226,7 +227,10 @@ def test_demo_setup_makes_no_http_call_and_returns_the_knit_key_as_webhook_secre
     integration.refresh_from_db()
     assert extra["webhook_secret"] == integration.credential("api_key") == extra["knit_api_key"]
     assert integration.secrets_for_verification() == [extra["webhook_secret"]]
-    assert integration.status == IntegrationStatus.CONNECTED
+    assert (
+        integration.status == IntegrationStatus.PENDING
+        and "Test credentials now" in integration.status_reason
+    )
     assert not OutboundCall.objects.exists()
     # "Test credentials now" then goes green through real calls to the simulator.
     from integrations.services.integrations import integration_credentials_check

@@ -1,0 +1,118 @@
+"""Our results → Knit: one Ashby assessment.update per run event, rendered for Knit's unified
+`ats.candidate.assessment.update` or for the passthrough to Ashby. Pure functions.
+
+Knit's update body was not retrievable (reference §3), so the unified body carries Ashby's own
+assessment.update fields (shared/reference/ashby-api.md §1.7) in Knit's camelCase next to Knit's
+assessment id and status; the passthrough sends Ashby's body verbatim. README.md says why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AssessmentUpdate:
+    """One Ashby assessment.update, before it is rendered for Knit's unified endpoint or the passthrough."""
+
+    assessment_id: str
+    timestamp_ms: int
+    knit_status: str  # IN_PROGRESS | COMPLETED | CANCELLED ([I] Knit's candidateAssessment.status vocabulary)
+    status: Mapping[str, Any] | None = None
+    result: Mapping[str, Any] | None = None
+    profile_url: Mapping[str, Any] | None = None
+    cancelled_reason: Mapping[str, Any] | None = None
+    metadata: tuple[Mapping[str, Any], ...] = ()
+
+
+def _blob(identifier: str, label: str, type_: str, value: Any, description: str = "") -> dict[str, Any]:
+    # Ashby's AssessmentDataValue: identifier/label/type/value(/description).
+    blob = {"identifier": identifier, "label": label, "type": type_, "value": value}
+    if description:
+        blob["description"] = description
+    return blob
+
+
+def _ms(moment: dt.datetime | None) -> int:
+    return int((moment or dt.datetime.now(tz=dt.UTC)).timestamp() * 1000)
+
+
+def update_started(*, assessment_id: str, started_at: dt.datetime | None) -> AssessmentUpdate:
+    return AssessmentUpdate(
+        assessment_id=assessment_id,
+        timestamp_ms=_ms(started_at),
+        knit_status="IN_PROGRESS",
+        status=_blob("status", "Status", "string", "Started"),
+    )
+
+
+def update_completed(*, assessment_id: str, result: Any) -> AssessmentUpdate:
+    """`result` is assessments.services.runs.RunResult."""
+    metadata = [
+        _blob("score-max", "Max Score", "numeric_score", result.max_score, "The maximum possible score"),
+        _blob("duration", "Time taken", "numeric_duration_minutes", result.duration_minutes),
+        *(_blob(f"sub-{s.key}", s.label, "numeric_score", s.score) for s in result.sub_scores),
+    ]
+    if result.summary:
+        metadata.append(_blob("summary", "Summary", "string", result.summary[:2000]))
+    return AssessmentUpdate(
+        assessment_id=assessment_id,
+        timestamp_ms=_ms(result.completed_at),
+        knit_status="COMPLETED",
+        status=_blob("status", "Status", "string", "Completed"),
+        result=_blob("score", f"{result.instrument_name} score", "numeric_score", result.overall_score),
+        profile_url=_blob("report_url", "JobCannon report", "url", result.report_url),
+        metadata=tuple(metadata),
+    )
+
+
+def update_cancelled(*, assessment_id: str, reason: str, at: dt.datetime | None) -> AssessmentUpdate:
+    return AssessmentUpdate(
+        assessment_id=assessment_id,
+        timestamp_ms=_ms(at),
+        knit_status="CANCELLED",
+        cancelled_reason=_blob("cancelled_reason", "Cancelled", "string", reason or "Cancelled"),
+    )
+
+
+def ashby_body(update: AssessmentUpdate) -> dict[str, Any]:
+    """Ashby's assessment.update body, snake_case (for the passthrough and the simulator's view)."""
+    body: dict[str, Any] = {"assessment_id": update.assessment_id, "timestamp": update.timestamp_ms}
+    for key, value in (
+        ("assessment_status", update.status),
+        ("assessment_result", update.result),
+        ("assessment_profile_url", update.profile_url),
+        ("cancelled_reason", update.cancelled_reason),
+    ):
+        if value is not None:
+            body[key] = dict(value)
+    if update.metadata:
+        body["metadata"] = [dict(m) for m in update.metadata]
+    return body
+
+
+def knit_update_body(update: AssessmentUpdate) -> dict[str, Any]:
+    """[I] Body for POST /v1.0/ats.candidate.assessment.update: Knit's id + status, Ashby's fields in camelCase."""
+    ashby = ashby_body(update)
+    body: dict[str, Any] = {
+        "candidateAssessmentId": update.assessment_id,
+        "status": update.knit_status,
+        "timestamp": update.timestamp_ms,
+    }
+    for snake, camel in (
+        ("assessment_status", "assessmentStatus"),
+        ("assessment_result", "assessmentResult"),
+        ("assessment_profile_url", "assessmentProfileUrl"),
+        ("cancelled_reason", "cancelledReason"),
+        ("metadata", "metadata"),
+    ):
+        if snake in ashby:
+            body[camel] = ashby[snake]
+    return body
+
+
+def passthrough_body(update: AssessmentUpdate) -> dict[str, Any]:
+    """[F] POST /v1.0/passthrough takes `path` (+ optional baseUrl); [I] method and body members."""
+    return {"method": "POST", "path": "/assessment.update", "body": ashby_body(update)}

@@ -1,0 +1,53 @@
+import datetime as dt
+
+from assessments.services.runs import RunResult, SubScore
+from integrations.providers.knit import updates
+
+RESULT = RunResult(
+    run_id=7,
+    instrument="big5",
+    instrument_name="Big Five",
+    overall_score=72,
+    max_score=100,
+    sub_scores=(SubScore(key="O", label="Openness", score=70, raw=3.8),),
+    summary="Curious.",
+    report_url="https://jobcannon.example.com/assessments/reports/abc/",
+    completed_at=dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC),
+    duration_minutes=14,
+)
+
+
+def test_completed_update_carries_ashby_assessment_update_fields_in_knit_camel_case():
+    body = updates.knit_update_body(updates.update_completed(assessment_id="ats_ass_1", result=RESULT))
+    assert body["candidateAssessmentId"] == "ats_ass_1" and body["status"] == "COMPLETED"
+    assert body["timestamp"] == int(RESULT.completed_at.timestamp() * 1000)
+    assert body["assessmentResult"] == {
+        "identifier": "score",
+        "label": "Big Five score",
+        "type": "numeric_score",
+        "value": 72,
+    }
+    assert body["assessmentProfileUrl"]["type"] == "url"
+    assert body["assessmentProfileUrl"]["value"] == RESULT.report_url
+    identifiers = {m["identifier"]: m for m in body["metadata"]}
+    assert identifiers["score-max"]["value"] == 100
+    assert identifiers["duration"]["type"] == "numeric_duration_minutes"
+    assert identifiers["sub-O"]["label"] == "Openness"
+
+
+def test_passthrough_sends_ashby_assessment_update_verbatim():
+    update = updates.update_cancelled(assessment_id="ats_ass_2", reason="Candidate withdrew", at=None)
+    body = updates.passthrough_body(update)
+    assert body["method"] == "POST" and body["path"] == "/assessment.update"
+    assert body["body"]["assessment_id"] == "ats_ass_2"
+    assert body["body"]["cancelled_reason"]["value"] == "Candidate withdrew"
+    assert "assessment_result" not in body["body"]
+
+
+def test_started_update_tells_ashby_started_with_knit_in_progress():
+    body = updates.knit_update_body(
+        updates.update_started(assessment_id="ats_ass_3", started_at=RESULT.completed_at)
+    )
+    assert body["status"] == "IN_PROGRESS"
+    assert body["assessmentStatus"]["value"] == "Started"
+    assert "assessmentResult" not in body and "assessmentProfileUrl" not in body

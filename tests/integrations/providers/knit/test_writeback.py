@@ -1,0 +1,102 @@
+"""Result submission to Knit with mocked HTTP: what is sent, and how Knit's answers are classified."""
+
+import json
+import re
+
+import pytest
+
+from integrations.models import IntegrationStatus, WritebackMessage, WritebackStatus
+from integrations.providers.knit import constants
+from integrations.registry import get_provider
+from integrations.services.writeback import writeback_deliver
+from tests.factories import AssessmentRunFactory
+
+from .helpers import API_KEY, INTEGRATION_ID, knit_integration, scored_run
+
+UPDATE_URL = re.compile(re.escape(f"{constants.API_BASE}/{constants.PATH_ASSESSMENT_UPDATE}"))
+
+
+def deliver(integration, run, event: str = "completed") -> WritebackMessage:
+    message = WritebackMessage.objects.create(
+        integration=integration,
+        run=run,
+        kind=constants.KIND_ASSESSMENT_UPDATE,
+        event=event,
+        idempotency_key=f"t-{run.pk}-{event}",
+    )
+    writeback_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    return message
+
+
+@pytest.mark.django_db
+def test_completed_run_is_submitted_with_both_knit_headers(mocked_responses):
+    integration = knit_integration()
+    run = scored_run(integration)
+    call = mocked_responses.post(UPDATE_URL, json={"success": True, "data": {}})
+    message = deliver(integration, run)
+    assert message.status == WritebackStatus.DELIVERED and message.external_ref == run.external_assessment_id
+    request = call.calls[0].request
+    assert request.headers["Authorization"] == f"Bearer {API_KEY}"
+    assert request.headers["X-Knit-Integration-Id"] == INTEGRATION_ID
+    body = json.loads(request.body)
+    assert body["candidateAssessmentId"] == run.external_assessment_id and body["status"] == "COMPLETED"
+    assert body["assessmentResult"]["value"] == 72
+
+
+@pytest.mark.django_db
+def test_knit_success_false_on_200_is_a_dead_letter_with_knits_message(mocked_responses):
+    integration = knit_integration()
+    mocked_responses.post(
+        UPDATE_URL, json={"success": False, "error": {"msg": "candidateAssessmentId is invalid"}}
+    )
+    message = deliver(integration, scored_run(integration))
+    assert message.status == WritebackStatus.DEAD
+    assert message.last_error == "candidateAssessmentId is invalid"
+
+
+@pytest.mark.django_db
+def test_knit_401_asks_the_customer_to_check_the_knit_key(mocked_responses):
+    integration = knit_integration()
+    mocked_responses.post(
+        UPDATE_URL, status=401, json={"success": False, "error": {"msg": "Invalid API key"}}
+    )
+    message = deliver(integration, scored_run(integration))
+    integration.refresh_from_db()
+    assert message.status == WritebackStatus.NEEDS_REAUTH
+    assert (
+        integration.status == IntegrationStatus.NEEDS_REAUTH
+        and "Invalid API key" in integration.status_reason
+    )
+
+
+@pytest.mark.django_db
+def test_expired_run_is_reported_to_ashby_as_cancelled(mocked_responses):
+    from django.utils import timezone
+
+    integration = knit_integration()
+    run = AssessmentRunFactory(
+        workspace=integration.workspace,
+        integration=integration,
+        provider="knit",
+        external_assessment_id="ats_ass_expired",
+        status="expired",
+        expired_at=timezone.now(),
+    )
+    call = mocked_responses.post(UPDATE_URL, json={"success": True})
+    deliver(integration, run, event="expired")
+    body = json.loads(call.calls[0].request.body)
+    assert body["status"] == "CANCELLED" and body["cancelledReason"]["value"].startswith("Expired")
+
+
+@pytest.mark.django_db
+def test_runs_not_ordered_through_knit_write_nothing_back():
+    integration = knit_integration()
+    provider = get_provider("knit")
+    own = AssessmentRunFactory(
+        workspace=integration.workspace, integration=integration, external_assessment_id=""
+    )
+    assert provider.on_run_event(integration, own, "completed") == []
+    ordered = scored_run(integration)
+    assert provider.on_run_event(integration, ordered, "completed") == [constants.KIND_ASSESSMENT_UPDATE]
+    assert provider.on_run_event(integration, ordered, "reminded") == []
