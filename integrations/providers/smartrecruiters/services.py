@@ -160,3 +160,24 @@ def order_accept(*, integration: Integration, order: mappers.Order, via: str):
             data={"order": order.id, "run": run.pk, "via": via},
         )
     return run, created
+
+
+def orders_poll(*, integration: Integration) -> int:
+    """Accept NEW orders we never received: the legacy notification "is sent only once, so also
+    poll for status=NEW" (reference §2.3). Orders we already have are skipped (idempotent)."""
+    from . import selectors
+
+    accepted = 0
+    for raw in integration.provider_obj.client(integration).orders(status="NEW"):
+        try:
+            order = mappers.order_from(raw)
+        except ValueError:
+            continue
+        if selectors.run_for_order(integration=integration, order_id=order.id) is not None:
+            continue
+        try:
+            order_accept(integration=integration, order=order, via="poll")
+            accepted += 1
+        except (OrderConflict, ValidationFailed):
+            continue  # logged on the integration by order_accept
+    return accepted

@@ -194,3 +194,21 @@ def test_another_workspace_cannot_open_the_catalog(client, connected, other_work
     client.force_login(stranger)
     url = reverse("integrations:integration-smartrecruiters:catalog", args=[integration.pk])
     assert client.get(url).status_code == 404
+
+
+def test_an_order_whose_call_was_lost_is_picked_up_by_the_poll(client_in_workspace, connected):
+    from integrations.providers.smartrecruiters.tasks import orders_poll_task
+
+    integration = connected()
+    company = sim.get("company", integration.demo["company_id"])
+    partner = {**company["partner"], "base_url": "http://testserver/partners/nowhere/"}
+    sim.put("company", company["id"], {**company, "partner": partner})
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    order = sim.orders(company["id"], candidate_id)[0]
+    assert order["status"] == "NEW" and not order["delivery"]["ok"]
+    assert not AssessmentRun.objects.exists()
+    assert orders_poll_task() == 1
+    assert orders_poll_task() == 0, "an order already accepted is not accepted twice"
+    run = AssessmentRun.objects.get(integration=integration)
+    assert run.external_assessment_id == order["id"] and run.ats_context["via"] == "poll"

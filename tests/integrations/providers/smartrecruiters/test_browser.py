@@ -1,0 +1,107 @@
+"""Seed 001 "Step 5: Test in Sandbox", steps 1-7, in Debian Chromium against the built-in
+SmartRecruiters sandbox served by the live server. Queued work (write-back, webhook processing)
+does not run by itself in tests: the test calls those services where the worker would."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from integrations.models import WebhookEvent, WebhookStatus, WritebackMessage, WritebackStatus
+from integrations.registry import get_provider
+from integrations.services.integrations import integration_create
+from integrations.services.webhooks import webhook_event_process
+from integrations.services.writeback import writeback_deliver
+from tests.assessments.browser import complete_assessment
+from tests.conftest import browser_login
+from tests.factories import MembershipFactory, UserFactory
+
+EMAIL = "casey.sandbox@example.com"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_seed_001_test_in_sandbox_steps_1_to_7(page):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    workspace = MembershipFactory(user=user).workspace
+    integration = integration_create(
+        workspace=workspace,
+        provider="smartrecruiters",
+        environment="sandbox",
+        auth_kind="oauth2",
+        region="eu",
+        created_by=user,
+        provider_settings={"use_simulator": True},
+    )
+    get_provider("smartrecruiters").demo_setup(integration)  # the OAuth app in the sandbox, no HTTP
+    browser_login(page, user)
+
+    # Connect: OAuth consent in the sandbox, token exchange, subscription with the X-Hook-Secret
+    # handshake, partner API registration, all over real HTTP.
+    page.goto(f"/integrations/{integration.pk}/")
+    page.get_by_role("button", name="Re-authorize with SmartRecruiters").click()
+    expect(page.get_by_role("heading", name=re.compile("Allow access to"))).to_be_visible()
+    page.locator("#sim-allow").click()
+    expect(page.locator("#integration-status")).to_have_text("Connected")
+    expect(page.locator("#sr-subscription-status")).to_have_text("active")
+    expect(page.locator("#sr-api-base")).to_contain_text("/sim/smartrecruiters/api/eu")
+
+    # Step 4: Pipeline → Assessment stage → Add Action → Assessment → JobCannon (packages read
+    # from our partner API), auto trigger, 7 days, branded email.
+    page.locator("#sr-simulator-link").click()
+    page.get_by_role("link", name="Customer Success Manager").click()
+    stage = page.locator("#stage-assessment")
+    stage.locator("summary").click()
+    stage.get_by_label("JobCannon test").select_option(label="Big Five personality")
+    stage.get_by_label("Trigger").select_option("auto")
+    stage.get_by_label("Email template").select_option("branded")
+    stage.get_by_role("button", name="Save").click()
+    expect(page.locator("#stage-assessment")).to_contain_text("JobCannon jobcannon-big5")
+
+    # 1. Create a test candidate in the sandbox.
+    page.locator(".card").get_by_role("link", name=re.compile(r"\(sandbox\)")).first.click()
+    page.get_by_label("First name").fill("Casey")
+    page.get_by_label("Last name").fill("Sandbox")
+    page.get_by_label("Email").fill(EMAIL)
+    page.locator("#sim-create-candidate").click()
+    expect(page.get_by_role("heading", name=re.compile("Casey Sandbox"))).to_be_visible()
+
+    # 2. Advance to the assessment stage; 3. the auto trigger orders the assessment from us.
+    page.get_by_label("Move to stage").select_option("assessment")
+    page.locator("#sim-advance").click()
+    expect(page.locator("#sim-stage")).to_have_text("Assessment")
+    expect(page.locator("#sim-orders")).to_contain_text("partner API 201")
+
+    # 4. The candidate receives the email with the assessment link (dev mailbox, staff only).
+    page.goto("/dev/mailbox/")
+    page.locator("tr", has_text=EMAIL).get_by_role("link").first.click()
+    link = re.search(r"https?://\S+/a/\S+", page.locator("pre").inner_text()).group(0)
+
+    # 5. Complete the assessment in the browser.
+    complete_assessment(page, link)
+
+    # The worker's part: deliver the result (to the EU host), process SR's confirmation.
+    [message] = WritebackMessage.objects.filter(integration=integration)
+    writeback_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == WritebackStatus.CONFIRMED, message.last_error
+    for event in WebhookEvent.objects.filter(integration=integration, status=WebhookStatus.VERIFIED):
+        webhook_event_process(event_id=event.pk)
+    completed = WebhookEvent.objects.get(integration=integration, event_type="candidate.assessment.completed")
+    assert completed.status == WebhookStatus.PROCESSED and completed.signature_scheme == "smartrecruiters-v1"
+
+    # 6. Verify webhook delivery in the JobCannon admin logs.
+    # Django admin pages link no icon, so Chromium asks for /favicon.ico (404, a console error).
+    page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+    page.goto("/admin/integrations/smartrecruiters/logs")
+    expect(page.get_by_text("candidate.assessment.completed").first).to_be_visible()
+
+    # 7. SmartRecruiters: the scorecard shows the result and the mapped custom fields.
+    run = message.run
+    page.goto(f"/sim/smartrecruiters/company/co-{integration.public_id.hex[:12]}/")
+    page.get_by_role("link", name="Casey Sandbox").click()
+    scorecard = page.locator("#sim-scorecard")
+    expect(scorecard).to_contain_text(f"{run.result.overall_score}/100")
+    expect(scorecard).to_contain_text("Stored in the EU data center")
+    expect(page.locator("#sim-fields")).to_contain_text("JobCannon score")
+    expect(page.locator("#sim-orders")).to_contain_text("COMPLETED")
