@@ -1,0 +1,267 @@
+"""The built-in Ashby simulator behaves like Ashby on the wire: auth rules and error envelopes,
+the rate limit, signed webhooks; and demo_setup wires a sandbox without any HTTP."""
+
+import base64
+import json
+
+import pytest
+import responses as responses_lib
+from django.core.management import call_command
+from django.urls import reverse
+
+from integrations.base import hmac_sha256_hex
+from integrations.models import Environment
+from integrations.providers.ashby import constants
+from integrations.providers.ashby import simulator_state as sim
+from integrations.registry import get_provider
+from integrations.services.integrations import integration_create
+
+from .helpers import sim_assessment
+
+
+def call(client, endpoint, body=None, *, key=None, bearer=None, raw=None):
+    headers = {}
+    if key is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+    if bearer is not None:
+        headers["Authorization"] = f"Bearer {bearer}"
+    return client.post(
+        f"/sim/ashby/{endpoint}",
+        data=raw if raw is not None else json.dumps(body or {}),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+@pytest.fixture
+def account(db):
+    sim.account_ensure("acct-test", "Test workspace")
+    return "acct-test"
+
+
+@pytest.mark.django_db
+def test_missing_key_401_wrong_key_403_and_request_id_header(client, account):
+    missing = call(client, "apiKey.info")
+    assert missing.status_code == 401 and missing.json()["success"] is False
+    assert missing[constants.REQUEST_ID_HEADER]
+    wrong = call(client, "apiKey.info", key="nope")
+    assert wrong.status_code == 403 and wrong.json()["errorInfo"]["code"] == "invalid_api_key"
+    key = sim.api_key_create(account, title="Robin's key")
+    ok = call(client, "apiKey.info", key=key)
+    assert ok.status_code == 200 and ok.json() == {
+        "success": True,
+        "results": {"title": "Robin's key", "createdAt": ok.json()["results"]["createdAt"]},
+    }
+
+
+@pytest.mark.django_db
+def test_key_without_module_permission_gets_403_with_object_errors(client, account):
+    key = sim.api_key_create(account, permissions=["candidatesRead"])
+    response = call(client, "assessment.update", {"assessment_id": "x", "timestamp": 1}, key=key)
+    assert response.status_code == 403
+    assert response.json()["errors"] == [
+        {"message": "missing_endpoint_permission", "parameter": "candidatesWrite"}
+    ]
+
+
+@pytest.mark.django_db
+def test_validation_errors_are_http_200_with_success_false(client, account):
+    key = sim.api_key_create(account)
+    response = call(client, "assessment.update", {"assessment_id": "x"}, key=key)
+    assert response.status_code == 200 and response.json()["success"] is False
+    assert response.json()["errorInfo"]["code"] == "invalid_input"
+    assert call(client, "assessment.update", raw=b"{nope", key=key).json()["errorInfo"]["message"] == (
+        "Request payload is malformed"
+    )
+    unknown = call(
+        client,
+        "assessment.update",
+        {
+            "assessment_id": "x",
+            "timestamp": 1,
+            "assessment_status": {"identifier": "s", "label": "S", "type": "string", "value": "Started"},
+        },
+        key=key,
+    )
+    assert unknown.json()["errorInfo"]["code"] == "assessment_not_found"
+
+
+@pytest.mark.django_db
+def test_result_requires_a_url_profile_blob(client, account):
+    key = sim.api_key_create(account)
+    sim_assessment(account, "asm-1")
+    body = {
+        "assessment_id": "asm-1",
+        "timestamp": 5,
+        "assessment_status": {
+            "identifier": "status",
+            "label": "Status",
+            "type": "string",
+            "value": "Completed",
+        },
+        "assessment_result": {"identifier": "score", "label": "Score", "type": "numeric_score", "value": 9},
+    }
+    assert call(client, "assessment.update", body, key=key).json()["success"] is False
+    body["assessment_profile_url"] = {
+        "identifier": "report",
+        "label": "Report",
+        "type": "url",
+        "value": "https://example.com/r",
+    }
+    assert call(client, "assessment.update", body, key=key).json()["success"] is True
+
+
+@pytest.mark.django_db
+def test_out_of_order_update_is_recorded_but_does_not_change_status(client, account):
+    key = sim.api_key_create(account)
+    sim_assessment(account, "asm-1")
+    status = {"identifier": "status", "label": "Status", "type": "string"}
+    call(
+        client,
+        "assessment.update",
+        {"assessment_id": "asm-1", "timestamp": 10, "assessment_status": {**status, "value": "Started"}},
+        key=key,
+    )
+    call(
+        client,
+        "assessment.update",
+        {"assessment_id": "asm-1", "timestamp": 5, "assessment_status": {**status, "value": "Invited"}},
+        key=key,
+    )
+    data = sim.get("assessment", "asm-1").data
+    assert data["status"] == "Started" and [u["in_order"] for u in data["updates"]] == [True, False]
+
+
+@pytest.mark.django_db
+def test_rate_limit_answers_429_with_retry_after(client, account):
+    key = sim.api_key_create(account)
+    # Lowered limits for the test (seed 000's are 1000 in a second and 100/s sustained).
+    sim.SimulatorObject.objects.create(
+        provider="ashby", kind="ratelimit", key=sim.digest(key), data={"limits": {"second": 2, "minute": 2}}
+    )
+    responses = [call(client, "apiKey.info", key=key) for _ in range(5)]
+    assert responses[0].status_code == 200
+    limited = [r for r in responses if r.status_code == 429]
+    assert limited, [r.status_code for r in responses]
+    assert limited[0]["Retry-After"] == "1"
+    assert limited[0].json()["errorInfo"]["code"] == "rate_limit_exceeded"
+
+
+def test_default_rate_limit_is_seed_000s():
+    provider = get_provider("ashby")
+    assert (provider.rate_limit.per_second, provider.rate_limit.burst) == (100, 1000)
+
+
+@pytest.mark.parametrize(
+    ("header", "expected_prefix"),
+    [(constants.SIGNATURE_HEADER, "sha256="), (constants.SEED_SIGNATURE_HEADER, "")],
+)
+@pytest.mark.django_db
+def test_webhooks_are_signed_as_ashby_signs_them(account, header, expected_prefix):
+    sim.account_update(account, signature_header=header)
+    sim.put(
+        "webhook",
+        "wh-1",
+        {
+            "account": account,
+            "webhookType": "candidate.created",
+            "enabled": True,
+            "requestUrl": "https://hooks.example.com/in",
+            "secretToken": "tok",
+        },
+    )
+    with responses_lib.RequestsMock() as mock:
+        mock.post("https://hooks.example.com/in", json={})
+        sim.candidate_create(
+            account,
+            first_name="Robin",
+            last_name="Sample",
+            email="robin@example.com",
+            job_name="Backend Engineer",
+        )
+        request = mock.calls[0].request
+    assert request.headers[header] == expected_prefix + hmac_sha256_hex("tok", request.body)
+    payload = json.loads(request.body)
+    assert payload["action"] == "candidate.created" and payload["webhookActionId"]
+    assert payload["data"]["candidate"]["primaryEmailAddress"]["value"] == "robin@example.com"
+    assert sim.get("webhook", "wh-1").data["deliveries"][0]["status"] == 200
+
+
+@pytest.mark.django_db
+def test_consent_page_refuses_unknown_client_without_redirecting(client):
+    response = client.get(
+        "/sim/ashby/oauth/authorize",
+        {"client_id": "nope", "response_type": "code", "redirect_uri": "https://evil.example.com/cb"},
+    )
+    assert response.status_code == 400 and b"Unknown client_id" in response.content
+
+
+@pytest.mark.django_db
+def test_token_endpoint_rejects_wrong_client_secret_and_reused_codes(client, account):
+    client_id, _ = sim.oauth_client_create(account)
+    response = client.post(
+        "/sim/ashby/oauth/token",
+        {"grant_type": "authorization_code", "code": "x", "client_id": client_id, "client_secret": "wrong"},
+    )
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+
+
+@pytest.mark.django_db
+def test_demo_setup_registers_credentials_without_http(workspace, settings):
+    settings.JOBCANNON_BASE_URL = "http://127.0.0.1:8000"
+    integration = integration_create(
+        workspace=workspace,
+        provider="ashby",
+        environment=Environment.SANDBOX,
+        auth_kind="api_key",
+        provider_settings={"use_simulator": True},
+    )
+    with responses_lib.RequestsMock() as mock:  # any HTTP call would fail: no URL is registered
+        extra = get_provider("ashby").demo_setup(integration)
+        again = get_provider("ashby").demo_setup(integration)
+        assert not mock.calls
+    assert extra["partner_base_url"] == f"http://127.0.0.1:8000/partners/ashby/{integration.public_id}"
+    assert (
+        extra["partner_api_key"].startswith("jcash_") and again["partner_api_key"] == extra["partner_api_key"]
+    )
+    integration.refresh_from_db()
+    assert integration.credential("partner_api_key") == extra["partner_api_key"]
+    account = sim.account_for_integration(integration)
+    assert account is not None and account.data["partner"]["api_key"] == extra["partner_api_key"]
+    assert sim.get("api_key", sim.digest(integration.credential("api_key"))) is not None
+    assert sim.get("oauth_client", integration.credential("client_id")) is not None
+
+
+@pytest.mark.django_db
+def test_demo_seed_json_has_the_ashby_keys(capsys, settings):
+    settings.JOBCANNON_BASE_URL = "http://127.0.0.1:8000"
+    call_command("demo_seed", "--json")
+    data = json.loads(capsys.readouterr().out)
+    ashby = data["integrations"]["ashby"]
+    assert {"webhook_url", "webhook_secret", "partner_base_url", "partner_api_key"} <= set(ashby)
+    assert ashby["partner_base_url"].startswith("http://127.0.0.1:8000/partners/ashby/")
+
+
+@pytest.mark.django_db
+def test_demo_sandbox_goes_green_through_real_calls(simulators, workspace):
+    from integrations.services.integrations import integration_credentials_check
+
+    integration = integration_create(
+        workspace=workspace,
+        provider="ashby",
+        environment=Environment.SANDBOX,
+        auth_kind="api_key",
+        provider_settings={"use_simulator": True},
+    )
+    get_provider("ashby").demo_setup(integration)
+    integration.refresh_from_db()
+    assert integration_credentials_check(integration=integration), integration.status_reason
+    assert get_provider("ashby").send_test_assessment(integration).startswith("JobCannon assessment started")
+    assert "ping" in get_provider("ashby").send_test_webhook(integration)
+
+
+@pytest.mark.django_db
+def test_simulator_pages_render(client, account):
+    assert client.get(reverse("integrations:sim-ashby:home")).status_code == 200
+    assert client.get(reverse("integrations:sim-ashby:account", args=[account])).status_code == 200
+    assert client.get(reverse("integrations:sim-ashby:account", args=["nope"])).status_code == 404
