@@ -55,7 +55,7 @@ WEBHOOK_LATENCY = Histogram(
 )
 OUTBOUND_CALLS = Counter(
     "jobcannon_outbound_calls",
-    "HTTP calls to an ATS, by status class (2xx..5xx, timeout, network_error).",
+    "HTTP calls to an ATS, by status class (2xx, 3xx, 4xx, 429, 5xx, timeout, network_error).",
     ["provider", "status_class"],
 )
 OUTBOUND_DURATION = Histogram(
@@ -149,6 +149,8 @@ def webhook_processed(event: Any) -> None:
 
 
 def status_class(status_code: int | None, error_class: str = "") -> str:
+    if status_code == 429:
+        return "429"  # the ATS is rate limiting us: its own class, it is what the runbook watches
     if status_code:
         return f"{status_code // 100}xx"
     if error_class == "ATSAmbiguousError":
@@ -312,11 +314,18 @@ def generate_latest(*, include_state: bool = True) -> bytes:
     return body
 
 
-def bearer_token_ok(header: str, token: str) -> bool:
+def bearer_token_ok(header: str, tokens: str) -> bool:
+    """`tokens` is comma-separated so a token can be rotated without a gap: add the new one,
+    switch the scraper, remove the old one."""
     import hmac
 
     scheme, _, value = (header or "").partition(" ")
-    return bool(token) and scheme.lower() == "bearer" and hmac.compare_digest(value.strip(), token)
+    if scheme.lower() != "bearer" or not value.strip():
+        return False
+    given = value.strip().encode()
+    # Compare with every configured token (no early exit): constant time in the token values.
+    matches = [hmac.compare_digest(given, t.strip().encode()) for t in tokens.split(",") if t.strip()]
+    return any(matches)
 
 
 def metrics_view(request: Any) -> Any:

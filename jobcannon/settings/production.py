@@ -13,6 +13,8 @@ from .base import CACHES, DATABASES, LOG_LEVEL, REDIS_URL, env_bool, env_list
 DEBUG = False
 ATS_SIMULATORS_ENABLED = False
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+# Rotation: the previous key(s) keep sessions and password-reset links valid meanwhile.
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 if len(SECRET_KEY) < 50 and not env_bool("JOBCANNON_ALLOW_BUILD_WITHOUT_SECRETS"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set (50+ random characters) in production.")
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")

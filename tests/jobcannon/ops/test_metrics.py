@@ -55,9 +55,20 @@ def test_metrics_is_hidden_without_a_configured_token(client, settings):
 
 def test_metrics_requires_the_bearer_token(client, token):
     assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": f"Basic {TOKEN}"}).status_code == 401
     wrong = client.get("/metrics", headers={"Authorization": "Bearer not-the-token"})
     assert wrong.status_code == 401 and wrong["WWW-Authenticate"].startswith("Bearer")
     assert client.get("/metrics", headers=AUTH).status_code == 200
+
+
+def test_metrics_accepts_each_token_of_a_rotation(client, settings):
+    settings.METRICS_BEARER_TOKEN = f"new-token-abcdef0123456789,{TOKEN}"
+    assert client.get("/metrics", headers=AUTH).status_code == 200
+    assert (
+        client.get("/metrics", headers={"Authorization": "Bearer new-token-abcdef0123456789"}).status_code
+        == 200
+    )
+    assert client.get("/metrics", headers={"Authorization": "Bearer new-token"}).status_code == 401
 
 
 def test_webhook_outcomes_are_counted_by_provider_and_reason(client, token):
@@ -110,9 +121,12 @@ def test_outbound_calls_are_counted_by_status_class(client, token, mocked_respon
     mocked_responses.replace("GET", f"{constants.API_BASE}/me", status=503, json={"message": "down"})
     with pytest.raises(ATSError):
         api.me()
+    mocked_responses.replace("GET", f"{constants.API_BASE}/me", status=429, json={"message": "slow down"})
+    with pytest.raises(ATSError):
+        api.me()
     after = scrape(client)
     name = "jobcannon_outbound_calls_total"
-    for status_class in ("2xx", "5xx"):
+    for status_class in ("2xx", "5xx", "429"):
         assert (
             value(after, name, provider="fake", status_class=status_class)
             - value(before, name, provider="fake", status_class=status_class)
