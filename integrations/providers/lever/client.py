@@ -35,6 +35,15 @@ def scope_for(operation: str, auth_kind: str) -> str:
     return oauth_scope if auth_kind == "oauth2" else seed_scope
 
 
+def _reword(error: ATSError, message: str, details: Any = None) -> ATSError:
+    """Same failure class (the write-back rules key on it), the customer's sentence."""
+    error.message = message
+    error.args = (message,)
+    if details is not None:
+        error.details = details
+    return error
+
+
 class LeverClient(BaseClient):
     request_id_header = "X-Request-Id"
     _operation = ""
@@ -61,20 +70,14 @@ class LeverClient(BaseClient):
         if error is None:
             return None
         vendor = error.message
-        kw = {
-            "status_code": error.status_code,
-            "vendor_code": error.vendor_code,
-            "request_id": error.request_id,
-        }
         if isinstance(error, ATSAuthError):
             if self.integration.auth_kind == "oauth2":
-                return ATSAuthError(
-                    f"Lever rejected the access token (401: {vendor}). Re-authorize the integration.", **kw
+                return _reword(
+                    error, f"Lever rejected the access token (401: {vendor}). Re-authorize the integration."
                 )
-            return ATSAuthError(
-                f"{constants.INVALID_KEY_TITLE}: Lever rejected the API key (401: {vendor}). "
-                f"Fix: {fix_steps()}",
-                **kw,
+            return _reword(
+                error,
+                f"{constants.INVALID_KEY_TITLE}: Lever rejected the API key (401: {vendor}). Fix: {fix_steps()}",
             )
         if isinstance(error, ATSPermissionError):
             scope = scope_for(self._operation, self.integration.auth_kind)
@@ -84,14 +87,13 @@ class LeverClient(BaseClient):
                 if self.integration.auth_kind != "oauth2"
                 else "Re-authorize and approve every requested scope."
             )
-            return ATSPermissionError(
+            message = (
                 f"{constants.INVALID_KEY_TITLE}: {self._operation or 'this call'} needs {needs}, "
-                f"which the credentials lack (403: {vendor}). Fix: {fix}",
-                details={"missing_scope": scope},
-                **kw,
+                f"which the credentials lack (403: {vendor}). Fix: {fix}"
             )
+            return _reword(error, message, details={"missing_scope": scope})
         if isinstance(error, ATSNotFound) and self._operation == "feedback.create":
-            return ATSNotFound(f"{constants.FEEDBACK_404_EXPLANATION} (Lever said: {vendor})", **kw)
+            return _reword(error, f"{constants.FEEDBACK_404_EXPLANATION} (Lever said: {vendor})")
         return error
 
     # -- paging: {"data": [...], "hasNext": true, "next": "<opaque offset>"} --

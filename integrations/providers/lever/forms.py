@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 
 from . import constants
 from .mappers import LeverOption, StageRule
+
+
+def _choices(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 class StageRuleForm(forms.Form):
@@ -35,9 +41,9 @@ class StageRuleForm(forms.Form):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = [(s.id, s.text) for s in stages]
-        self.fields["posting"].choices = [("", "Every posting"), *((p.id, p.text) for p in postings)]
-        self.fields["instrument"].choices = instruments
+        _choices(self, "stage").choices = [(s.id, s.text) for s in stages]
+        _choices(self, "posting").choices = [("", "Every posting"), *((p.id, p.text) for p in postings)]
+        _choices(self, "instrument").choices = instruments
         self.names = {s.id: s.text for s in stages} | {p.id: p.text for p in postings}
 
 
@@ -51,7 +57,7 @@ class SendAssessmentForm(forms.Form):
 
     def __init__(self, *args, rules: list[StageRule], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = [
+        _choices(self, "rule").choices = [
             (
                 r.id,
                 f"{r.instrument} — stage “{r.stage_name}”"
@@ -80,7 +86,7 @@ class LeverSettingsForm(forms.Form):
 
     def __init__(self, *args, users: list[LeverOption], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["perform_as"].choices = [
+        _choices(self, "perform_as").choices = [
             ("", "Automatic (the first Lever admin)"),
             *((u.id, u.text) for u in users),
         ]

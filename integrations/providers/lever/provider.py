@@ -100,6 +100,9 @@ class LeverProvider(ATSProvider):
             )
         return f"Lever refused the authorization ({error}): {description or 'no details'}."
 
+    def client(self, integration) -> LeverClient:
+        return LeverClient(integration, self)
+
     # -- connect --
     def validate_credentials(self, integration) -> CredentialCheck:
         client = self.client(integration)

@@ -43,13 +43,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         name, email = request.POST.get("name", "").strip(), request.POST.get("email", "").strip()
         posting = state.get("posting", request.POST.get("posting", ""))
-        stage = state.get("stage", request.POST.get("stage", "")) or state.get(
-            "stage", state.stage_id_by_name("New applicant")
-        )
+        stage_id = request.POST.get("stage", "")
+        stage_id = stage_id if state.get("stage", stage_id) else state.stage_id_by_name("New applicant")
         if not name or "@" not in email or posting is None:
             error = "Enter a name, an email address and a posting."
         else:
-            opp = opportunity_create(name=name, email=email, posting_id=posting["id"], stage_id=stage["id"])
+            opp = opportunity_create(name=name, email=email, posting_id=posting["id"], stage_id=stage_id)
             return redirect("integrations:sim-lever:opportunity", opportunity_id=opp["id"])
     stages = {s["id"]: s["text"] for s in state.rows("stage")}
     return render(

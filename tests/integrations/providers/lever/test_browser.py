@@ -18,7 +18,9 @@ from tests.factories import MembershipFactory, UserFactory
 
 
 def process_queued_webhooks(integration) -> None:
-    for event in WebhookEvent.objects.filter(integration=integration, status=WebhookStatus.VERIFIED).order_by("id"):
+    for event in WebhookEvent.objects.filter(integration=integration, status=WebhookStatus.VERIFIED).order_by(
+        "id"
+    ):
         webhook_event_process(event_id=event.pk)
 
 
@@ -37,8 +39,15 @@ def test_seed_004_test_in_sandbox_steps_1_to_6(page):
     page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
     user = UserFactory(is_staff=True, is_superuser=True)
     workspace = MembershipFactory(user=user).workspace
-    integration = integration_create(workspace=workspace, provider="lever", environment="sandbox", auth_kind="api_key",
-                                     region="us", created_by=user, provider_settings={"use_simulator": True})
+    integration = integration_create(
+        workspace=workspace,
+        provider="lever",
+        environment="sandbox",
+        auth_kind="api_key",
+        region="us",
+        created_by=user,
+        provider_settings={"use_simulator": True},
+    )
     LeverProvider().demo_setup(integration)  # an API key in the sandbox, as `manage.py demo_seed` does
     browser_login(page, user)
 
