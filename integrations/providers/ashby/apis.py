@@ -14,7 +14,7 @@ from typing import Any
 
 from django.urls import path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import JSONParser
@@ -129,6 +129,9 @@ class AssessmentListApi(PartnerApi):
         name = serializers.CharField()
         description = serializers.CharField()
 
+        class Meta:
+            ref_name = "AshbyAssessmentType"
+
     @extend_schema(
         tags=TAG,
         summary="assessment.list: the assessments a recruiter can choose in Ashby",
@@ -155,9 +158,15 @@ class AssessmentStartApi(PartnerApi):
         job = JobSerializer(required=False)
         additional_fields = serializers.DictField(required=False, allow_null=True)
 
+        class Meta:
+            ref_name = "AshbyAssessmentStartRequest"
+
     class OutputSerializer(serializers.Serializer):
         assessment_id = serializers.CharField()
         update_request = UpdateRequestSerializer()
+
+        class Meta:
+            ref_name = "AshbyAssessmentStartResults"
 
     @extend_schema(
         tags=TAG,
@@ -216,6 +225,9 @@ class AssessmentStartApi(PartnerApi):
 class AssessmentCancelApi(PartnerApi):
     class InputSerializer(serializers.Serializer):
         assessment_id = serializers.CharField(max_length=255)
+
+        class Meta:
+            ref_name = "AshbyAssessmentCancelRequest"
 
     @extend_schema(
         tags=TAG,
@@ -298,17 +310,24 @@ class CustomFieldListApi(PartnerApi):
         return Response({"success": True, "fields": fields})
 
 
-def _routes(prefix: str, suffix: str) -> list:
-    return [
-        path(f"{prefix}assessment.list", AssessmentListApi.as_view(), name=f"assessment-list{suffix}"),
-        path(f"{prefix}assessment.start", AssessmentStartApi.as_view(), name=f"assessment-start{suffix}"),
-        path(f"{prefix}assessment.cancel", AssessmentCancelApi.as_view(), name=f"assessment-cancel{suffix}"),
-        path(
-            f"{prefix}assessment.customField.list",
-            CustomFieldListApi.as_view(),
-            name=f"custom-field-list{suffix}",
-        ),
-    ]
+def _for_integration(view: type[PartnerApi]) -> type[PartnerApi]:
+    """The same operation under /partners/ashby/<public_id>/, with its own OpenAPI operation id."""
+    name = view.__name__.replace("Api", "ForIntegrationApi")
+    operation = "ashby_" + name.removesuffix("ForIntegrationApi").lower() + "_for_integration"
+    return extend_schema_view(post=extend_schema(operation_id=operation))(type(name, (view,), {}))
 
 
-urlpatterns = _routes("<uuid:public_id>/", "") + _routes("", "-by-key")
+VIEWS = (
+    ("assessment.list", "assessment-list", AssessmentListApi),
+    ("assessment.start", "assessment-start", AssessmentStartApi),
+    ("assessment.cancel", "assessment-cancel", AssessmentCancelApi),
+    ("assessment.customField.list", "custom-field-list", CustomFieldListApi),
+)
+
+urlpatterns = [
+    *(
+        path(f"<uuid:public_id>/{wire}", _for_integration(view).as_view(), name=name)
+        for wire, name, view in VIEWS
+    ),
+    *(path(wire, view.as_view(), name=f"{name}-by-key") for wire, name, view in VIEWS),
+]

@@ -46,7 +46,8 @@ def ashby_errors(body: Any) -> tuple[str, str, str]:
     """(code, message, request id) of an Ashby error body, whichever shape it has."""
     if not isinstance(body, Mapping):
         return "", "", ""
-    info = body.get("errorInfo") if isinstance(body.get("errorInfo"), Mapping) else {}
+    raw_info = body.get("errorInfo")
+    info: Mapping[str, Any] = raw_info if isinstance(raw_info, Mapping) else {}
     codes: list[str] = []
     messages: list[str] = []
     for item in body.get("errors") or []:

@@ -54,6 +54,9 @@ class AshbyProvider(ATSProvider):
             return self.simulator_base_url()
         return (integration.provider_settings or {}).get("api_base_url") or constants.API_BASE
 
+    def client(self, integration: Integration) -> AshbyClient:
+        return AshbyClient(integration, self)
+
     def uses_simulator(self, integration: Integration) -> bool:
         return integration.environment == Environment.SANDBOX and super().uses_simulator(integration)
 

@@ -29,10 +29,16 @@ class CandidateSerializer(serializers.Serializer):
         max_length=2000, required=False, allow_blank=True, allow_null=True
     )
 
+    class Meta:
+        ref_name = "AshbyCandidate"
+
 
 class ApplicationSerializer(serializers.Serializer):
     ashby_id = serializers.CharField(max_length=200)
     status = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
+
+    class Meta:
+        ref_name = "AshbyApplication"
 
 
 class HiringTeamMemberSerializer(serializers.Serializer):
@@ -42,6 +48,9 @@ class HiringTeamMemberSerializer(serializers.Serializer):
     email = serializers.CharField(required=False, allow_blank=True)
     role = serializers.CharField(required=False, allow_blank=True)
 
+    class Meta:
+        ref_name = "AshbyHiringTeamMember"
+
 
 class JobSerializer(serializers.Serializer):
     ashby_id = serializers.CharField(max_length=255, required=False, allow_blank=True)
@@ -50,9 +59,15 @@ class JobSerializer(serializers.Serializer):
     req_id = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
     hiringTeam = HiringTeamMemberSerializer(many=True, required=False)
 
+    class Meta:
+        ref_name = "AshbyJob"
+
 
 class UpdateRequestSerializer(serializers.Serializer):
     assessment_id = serializers.CharField()
     timestamp = serializers.IntegerField()
     assessment_status = serializers.DictField(required=False)
     cancelled_reason = serializers.DictField(required=False)
+
+    class Meta:
+        ref_name = "AshbyUpdateRequest"
