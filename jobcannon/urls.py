@@ -47,6 +47,7 @@ urlpatterns = [
     path("dev/mailbox/<int:pk>/", core_views.DevMailboxMessageView.as_view(), name="dev-mailbox-message"),
     path("", include("assessments.urls")),
     path("", include("jobcannon.workspaces.urls")),
+    path("", include("jobcannon.audit.urls")),
     path("", include("integrations.urls")),
 ]
 

@@ -12,6 +12,10 @@ def activity_log(
     data: dict[str, Any] | None = None,
 ) -> IntegrationActivity:
     """A line in the customer's integration log. Never put a secret in `message` or `data`."""
-    return IntegrationActivity.objects.create(
+    activity = IntegrationActivity.objects.create(
         integration=integration, kind=kind, message=message, level=level, data=data or {}
     )
+    from jobcannon.audit.services import audit_record_from_activity  # security-relevant lines → audit log
+
+    audit_record_from_activity(activity=activity)
+    return activity

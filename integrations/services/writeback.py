@@ -181,6 +181,9 @@ def writeback_replay(*, message: WritebackMessage) -> WritebackMessage:
     )
     _enqueue_task(message.pk)
     message.refresh_from_db()
+    from jobcannon.audit.services import audit_replayed  # audit log (issue 11)
+
+    audit_replayed(target=message)
     return message
 
 

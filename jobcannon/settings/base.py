@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 
 from jobcannon.core.logging import logging_config
 
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_q",
     "django_prometheus",
+    "csp",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -51,20 +53,25 @@ INSTALLED_APPS = [
     "jobcannon.workspaces",
     "integrations",
     "assessments",
+    "jobcannon.audit",
 ]
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "jobcannon.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "jobcannon.audit.middleware.InboundGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jobcannon.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "jobcannon.audit.middleware.MFARequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "jobcannon.workspaces.middleware.CurrentWorkspaceMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
@@ -164,6 +171,13 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[JobCannon] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Security (jobcannon/audit): TOTP secrets encrypted at rest like every other secret; staff must
+# have a second factor (workspace admins and members may add one at /accounts/2fa/).
+MFA_ADAPTER = "jobcannon.audit.mfa.EncryptingMFAAdapter"
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", True)
+# Per-integration budget for what an ATS sends (webhooks, partner API calls), per web process:
+# a sustained rate and a burst. Per provider overrides next to "default".
+INBOUND_RATE_LIMITS: dict[str, dict[str, float]] = {"default": {"per_second": 20, "burst": 200}}
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -201,6 +215,35 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
 }
 
+# --- Security headers ----------------------------------------------------------------------------
+# Content-Security-Policy (django-csp): our own origin only, no inline scripts except with the
+# per-request nonce ({{ request.csp_nonce }}). Inline style attributes stay allowed (a few
+# templates set widths), which cannot run code. /api/docs/ is excluded: drf-spectacular's
+# Swagger UI loads its assets from a CDN with an inline bootstrap script.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/docs/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
 # --- Secrets at rest ------------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first. The first encrypts, all decrypt: add a new key in
 # front, run `manage.py rotate_encryption_keys`, then drop the old one.
@@ -222,7 +265,25 @@ WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
 WEBHOOK_INTEGRATION_CACHE_SECONDS = float(os.environ.get("WEBHOOK_INTEGRATION_CACHE_SECONDS", "5"))
 OUTBOUND_TIMEOUT_SECONDS = (5, 20)
 # Retry schedule for transient outbound failures (seconds): 5s → 15s → 60s → 5m, then longer.
-OUTBOUND_BACKOFF_SECONDS = [5, 15, 60, 300, 900, 3600, 6 * 3600, 24 * 3600, 72 * 3600]
+# The last step repeats until OUTBOUND_RETRY_HORIZON_SECONDS after the first attempt (72 h),
+# then the write is dead-lettered with its reason. Each delay gets ±10 % jitter.
+OUTBOUND_BACKOFF_SECONDS = [5, 15, 60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600]
+OUTBOUND_RETRY_HORIZON_SECONDS = 72 * 3600
+OUTBOUND_MAX_ATTEMPTS = 25  # a bound on top of the horizon (Retry-After can be short)
+# A claimed outbox row / webhook event whose worker has not finished after this long belongs to
+# a dead worker (django-q2 kills a task at Q_CLUSTER["timeout"]); checked by the system checks.
+WORKER_LEASE_SECONDS = int(os.environ.get("WORKER_LEASE_SECONDS", str(2 * Q_CLUSTER["timeout"])))
+# A webhook event that killed its worker this many times is dead-lettered as poison.
+WEBHOOK_POISON_CRASHES = 3
+# Sweeps stop feeding the broker above this many waiting tasks (rows stay durable in the
+# database and are picked up on a later sweep): backpressure instead of an unbounded queue.
+QUEUE_MAX_DEPTH = int(os.environ.get("QUEUE_MAX_DEPTH", "5000"))
+# Where the shared outbound rate limiter keeps its buckets: "redis" (every machine) when
+# REDIS_URL is set, else "sqlite" (a file every process on this machine shares).
+RATE_LIMIT_BACKEND = os.environ.get("RATE_LIMIT_BACKEND", "redis" if REDIS_URL else "sqlite")
+# Per-provider overrides of a provider's RateLimit: {"lever": {"per_second": 10, "burst": 100}}.
+# An integration's provider_settings["rate_limit"] overrides both.
+ATS_RATE_LIMITS: dict[str, dict[str, float]] = {}
 WEBHOOK_PROCESS_MAX_ATTEMPTS = 6
 RETENTION_DAYS_DEFAULT = 90
 RATE_LIMIT_SQLITE_PATH = os.environ.get("RATE_LIMIT_SQLITE_PATH", str(BASE_DIR / "ratelimit.sqlite3"))

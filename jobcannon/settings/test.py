@@ -14,6 +14,8 @@ DEV_MAILBOX_ENABLED = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]  # allauth accepts False: no login throttling in tests
+# Tests sign staff in with force_login; tests/security turns enforcement on to prove it.
+MFA_REQUIRED_FOR_STAFF = False
 JOBCANNON_BASE_URL = "http://testserver"
 WEBHOOK_INTEGRATION_CACHE_SECONDS = 0.0
 FIELD_ENCRYPTION_KEYS = ["z7Jm4yYc3o3mH2Cw2bXoE9fQ1vQ0bqv2Gm3xkzv0n7U="]

@@ -13,7 +13,7 @@ from django_q.models import Schedule
 from integrations.registry import get_providers
 
 PREFIX = "periodic:"
-MODULES = ["integrations.tasks", "assessments.tasks", "jobcannon.core.tasks"]
+MODULES = ["integrations.tasks", "assessments.tasks", "jobcannon.core.tasks", "jobcannon.audit.tasks"]
 
 
 def declared_schedules() -> list[tuple[str, int]]:

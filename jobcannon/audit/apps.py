@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    """Security and data protection: the audit log, privacy requests (export, delete a
+    candidate), retention purges, MFA enforcement and the inbound request guard."""
+
+    name = "jobcannon.audit"
+    label = "audit"
+    verbose_name = "Audit and privacy"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from allauth.account.decorators import secure_admin_login
+        from django.contrib import admin
+
+        from . import receivers  # noqa: F401  (allauth's login/MFA signals → audit log)
+
+        # Django's own admin login form skips allauth, and with it the second factor: staff sign
+        # in through allauth's login page (with MFA), and the admin only checks is_staff.
+        admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]

@@ -1,0 +1,163 @@
+"""Request-level protections:
+
+- AuditContextMiddleware: who is acting, for the audit log.
+- InboundGuardMiddleware: for webhook and partner API endpoints (what an ATS sends), the body
+  size limit before the body is read, content types we never accept, and the per-integration
+  rate limit, each answered with the one JSON error shape.
+- MFARequiredMiddleware: staff without a second factor are sent to set one up first."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+
+from jobcannon.audit.context import _actor, actor_for_request
+from jobcannon.audit.ratelimit import inbound_limits, inbound_rate_limit_take
+from jobcannon.core.exceptions import error_body
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _actor.set(actor_for_request(request))
+        try:
+            return self.get_response(request)
+        finally:
+            _actor.reset(token)
+
+
+def _inbound_kind(view_func: Any, request: HttpRequest) -> tuple[str, str] | None:
+    """("webhook" | "partner", provider key) when the request is one an ATS sends us."""
+    from integrations.views import WebhookReceiveView
+
+    if getattr(view_func, "view_class", None) is WebhookReceiveView:
+        match = request.resolver_match
+        return ("webhook", str(match.kwargs.get("provider", ""))) if match else None
+    match = request.resolver_match
+    for namespace in match.namespaces if match else []:
+        if namespace.startswith("partner-"):
+            return "partner", namespace.removeprefix("partner-")
+    return None
+
+
+def _sender_key(kind: str, provider: str, request: HttpRequest, kwargs: dict[str, Any]) -> str:
+    """Which integration is sending, without a database query: the integration id in the URL
+    (or the header / query parameter the intake uses), else the credential the partner call
+    carries (hashed: never kept), else the sender's address."""
+    hint = (
+        kwargs.get("public_id")
+        or request.headers.get("X-JobCannon-Integration")
+        or request.GET.get("integration")
+    )
+    if hint:
+        return f"{kind}:{provider}:{str(hint)[:64]}"
+    credential = request.headers.get("Authorization") or request.headers.get("X-Api-Key")
+    if credential:
+        return f"{kind}:{provider}:cred:{hashlib.sha256(credential.encode()).hexdigest()[:24]}"
+    return f"{kind}:{provider}:ip:{request.META.get('REMOTE_ADDR', '')}"
+
+
+# Nobody sends us files: multipart bodies would only cost temp files and parsing.
+REFUSED_CONTENT_TYPES = ("multipart/",)
+
+
+class InboundGuardMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: dict[str, Any]
+    ) -> HttpResponse | None:
+        inbound = _inbound_kind(view_func, request)
+        if inbound is None:
+            return None
+        kind, provider = inbound
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return JsonResponse(error_body("bad_request", "Content-Length is not a number."), status=400)
+        limit = settings.WEBHOOK_MAX_BODY_BYTES
+        if length > limit:
+            return JsonResponse(
+                error_body(
+                    "payload_too_large",
+                    f"The request body is {length} bytes; the limit is {limit} bytes.",
+                    {"limit": limit},
+                ),
+                status=413,
+            )
+        content_type = (request.content_type or "").lower()
+        if request.method in ("POST", "PUT", "PATCH") and content_type.startswith(REFUSED_CONTENT_TYPES):
+            return JsonResponse(
+                error_body(
+                    "unsupported_media_type", f"Content-Type {content_type} is not accepted; send JSON."
+                ),
+                status=415,
+            )
+        per_second, burst = inbound_limits(provider)
+        wait = inbound_rate_limit_take(
+            key=_sender_key(kind, provider, request, view_kwargs), per_second=per_second, burst=burst
+        )
+        if wait:
+            response = JsonResponse(
+                error_body(
+                    "rate_limited",
+                    "Too many requests for this integration; retry after the Retry-After delay.",
+                    {"retry_after": math.ceil(wait)},
+                ),
+                status=429,
+            )
+            response["Retry-After"] = str(math.ceil(wait))
+            return response
+        return None
+
+
+# Paths a staff member without a second factor may still open: allauth's own pages (login,
+# logout, the MFA setup itself), static files and the probes.
+def _mfa_exempt(path: str) -> bool:
+    prefixes = ("/accounts/", settings.STATIC_URL or "/static/", "/healthz", "/readyz", "/metrics")
+    return path.startswith(prefixes)
+
+
+class MFARequiredMiddleware:
+    """Staff can read every workspace's logs: a stolen password must not be enough. A staff user
+    without an authenticator is sent to set up TOTP before anything else (an API call gets a
+    403 in the JSON error shape). Workspace admins and members may add one at any time."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            settings.MFA_REQUIRED_FOR_STAFF
+            and user is not None
+            and user.is_authenticated
+            and user.is_staff
+            and not _mfa_exempt(request.path)
+        ):
+            from allauth.mfa.utils import is_mfa_enabled
+
+            if not is_mfa_enabled(user):
+                if request.method == "GET" and "json" not in request.headers.get("Accept", ""):
+                    target = reverse("mfa_activate_totp")
+                    return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+                return JsonResponse(
+                    error_body(
+                        "mfa_required", "Staff accounts need two-factor authentication: set it up first."
+                    ),
+                    status=403,
+                )
+        return self.get_response(request)

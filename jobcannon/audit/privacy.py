@@ -1,0 +1,215 @@
+"""Privacy requests from candidates (GDPR access / erasure): export everything a workspace holds
+about one candidate, or delete it. Deletion cascades: active runs are cancelled through
+`assessment_run_cancel` (candidate link revoked, the ATS told), answers and results are deleted,
+the run keeps only its ATS references and status (so the ATS-side records and our logs still
+line up) with the candidate's name and address replaced, every candidate or report link is
+revoked by a new token, and raw webhook bodies that mention the candidate are purged to their
+digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from assessments.models import Answer, AssessmentRun, Result
+from assessments.services.runs import assessment_run_cancel
+from integrations.models import WebhookEvent, WritebackMessage, WritebackStatus
+from jobcannon.audit.models import PurgeReason
+from jobcannon.audit.retention import SETTLED_WEBHOOK_STATUSES, webhook_bodies_purge
+from jobcannon.audit.services import audit_record
+from jobcannon.core.exceptions import ValidationFailed
+
+DELETED_DOMAIN = "deleted.invalid"
+SCAN_CHUNK = 200
+
+
+def candidate_reference(email: str) -> str:
+    """A stable pseudonym for a candidate address: what the audit log keeps instead of it."""
+    return "cand_" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:12]
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip()
+    if not email or "@" not in email or len(email) > 254:
+        raise ValidationFailed("Enter the candidate's email address.", details={"email": "invalid"})
+    return email
+
+
+def candidate_runs(*, workspace: Any, email: str) -> QuerySet[AssessmentRun]:
+    return AssessmentRun.objects.filter(workspace=workspace, candidate_email__iexact=_clean_email(email))
+
+
+def _webhook_events_mentioning(*, workspace: Any, email: str) -> list[WebhookEvent]:
+    """Deliveries of this workspace's integrations whose raw body contains the address (case
+    insensitive). Scanned in chunks: bodies exist only inside the retention window."""
+    needle = email.strip().lower().encode()
+    found: list[WebhookEvent] = []
+    qs = (
+        WebhookEvent.objects.filter(integration__workspace=workspace, body_digest__isnull=True)
+        .only("pk", "body", "provider", "received_at", "event_type", "status")
+        .order_by("pk")
+    )
+    for event in qs.iterator(chunk_size=SCAN_CHUNK):
+        if needle in bytes(event.body).lower():
+            found.append(event)
+    return found
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _run_export(run: AssessmentRun) -> dict[str, Any]:
+    result = Result.objects.filter(run=run).first()
+    return {
+        "id": run.pk,
+        "instrument": run.instrument,
+        "instrument_version": run.instrument_version,
+        "status": run.status,
+        "candidate": {
+            "email": run.candidate_email,
+            "first_name": run.candidate_first_name,
+            "last_name": run.candidate_last_name,
+        },
+        "ats": {
+            "provider": run.provider,
+            "candidate_id": run.external_candidate_id,
+            "application_id": run.external_application_id,
+            "job_id": run.external_job_id,
+            "assessment_id": run.external_assessment_id,
+            "context": run.ats_context,
+        },
+        "created_at": _iso(run.created_at),
+        "invited_at": _iso(run.invited_at),
+        "consented_at": _iso(run.consented_at),
+        "started_at": _iso(run.started_at),
+        "completed_at": _iso(run.completed_at),
+        "due_at": _iso(run.due_at),
+        "cancelled_at": _iso(run.cancelled_at),
+        "expired_at": _iso(run.expired_at),
+        "answers": [
+            {"item_id": a.item_id, "value": a.value, "answered_at": _iso(a.answered_at)}
+            for a in Answer.objects.filter(run=run).order_by("item_id")
+        ],
+        "result": None
+        if result is None
+        else {
+            "overall_score": result.overall_score,
+            "primary_dimension": result.primary_dimension,
+            "dimensions": result.dimensions,
+            "summary": result.summary,
+            "answered_count": result.answered_count,
+            "item_count": result.item_count,
+            "duration_seconds": result.duration_seconds,
+        },
+    }
+
+
+def candidate_data_export(*, workspace: Any, email: str) -> dict[str, Any]:
+    """Everything this workspace holds about the candidate, as one JSON document."""
+    email = _clean_email(email)
+    runs = list(candidate_runs(workspace=workspace, email=email).order_by("created_at"))
+    events = _webhook_events_mentioning(workspace=workspace, email=email)
+    audit_record(
+        action="privacy.exported",
+        message=f"Candidate data exported ({len(runs)} run(s), {len(events)} webhook delivery(ies)).",
+        workspace=workspace,
+        target_label=candidate_reference(email),
+        data={"runs": len(runs), "webhook_events": len(events)},
+    )
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "workspace": {"name": workspace.name, "data_region": workspace.data_region},
+        "retention_days": workspace.retention_days,
+        "candidate_email": email,
+        "assessment_runs": [_run_export(run) for run in runs],
+        "webhook_deliveries": [
+            {
+                "id": e.pk,
+                "provider": e.provider,
+                "received_at": _iso(e.received_at),
+                "event_type": e.event_type,
+                "status": e.status,
+                "body": e.body_text,
+            }
+            for e in events
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class CandidateDeletion:
+    reference: str
+    runs: int
+    cancelled: int
+    answers: int
+    results: int
+    webhook_bodies: int
+    webhook_bodies_pending: int  # still being processed: purged by a later request or retention
+
+
+def candidate_delete(*, workspace: Any, email: str) -> CandidateDeletion:
+    """Erase one candidate from a workspace (see the module docstring for what stays)."""
+    email = _clean_email(email)
+    reference = candidate_reference(email)
+    runs = list(candidate_runs(workspace=workspace, email=email))
+    cancelled = answers = results = 0
+    for run in runs:
+        with transaction.atomic():
+            # Nothing still queued may carry the candidate's data to the ATS any more...
+            WritebackMessage.objects.filter(
+                run=run,
+                status__in=[WritebackStatus.PENDING, WritebackStatus.RETRYING, WritebackStatus.NEEDS_REAUTH],
+            ).update(status=WritebackStatus.CANCELLED, last_error="Candidate data deleted on request.")
+            # ...but the ATS is told an active order is cancelled (a new write-back, no personal data).
+            if run.is_active:
+                assessment_run_cancel(run=run, reason="Candidate data deleted on request.", notify_ats=True)
+                cancelled += 1
+            answers += Answer.objects.filter(run=run).delete()[0]
+            results += Result.objects.filter(run=run).delete()[0]
+            AssessmentRun.objects.filter(pk=run.pk).update(
+                candidate_email=f"{reference}@{DELETED_DOMAIN}",
+                candidate_first_name="",
+                candidate_last_name="",
+                ats_context={},
+                # A new token revokes the candidate link and every signed report link.
+                token=secrets.token_urlsafe(32),
+                updated_at=timezone.now(),
+            )
+    events = _webhook_events_mentioning(workspace=workspace, email=email)
+    settled = [e.pk for e in events if e.status in SETTLED_WEBHOOK_STATUSES]
+    purged = webhook_bodies_purge(event_ids=settled, reason=PurgeReason.PRIVACY)
+    outcome = CandidateDeletion(
+        reference=reference,
+        runs=len(runs),
+        cancelled=cancelled,
+        answers=answers,
+        results=results,
+        webhook_bodies=purged,
+        webhook_bodies_pending=len(events) - len(settled),
+    )
+    audit_record(
+        action="privacy.candidate_deleted",
+        message=(
+            f"Candidate data deleted: {outcome.runs} run(s) ({outcome.cancelled} cancelled), "
+            f"{outcome.answers} answer(s), {outcome.results} result(s), {outcome.webhook_bodies} webhook body(ies)."
+        ),
+        workspace=workspace,
+        target_label=reference,
+        data={
+            "runs": outcome.runs,
+            "cancelled": outcome.cancelled,
+            "answers": outcome.answers,
+            "results": outcome.results,
+            "webhook_bodies": outcome.webhook_bodies,
+            "webhook_bodies_pending": outcome.webhook_bodies_pending,
+        },
+    )
+    return outcome
