@@ -155,6 +155,27 @@ class KnitProvider(ATSProvider):
             "knit_integration_id": integration.credential("integration_id", ""),
         }
 
+    # -- customer console hooks (connect wizard, test buttons); see console.py --
+    def setup_steps(self, integration: Integration) -> list[Any]:
+        from .console import setup_steps
+
+        return setup_steps(integration)
+
+    def credential_fields(self, integration: Integration) -> tuple[Any, ...]:
+        from .console import credential_fields
+
+        return credential_fields(integration)
+
+    def send_test_webhook(self, integration: Integration) -> str:
+        from .console import send_test_webhook
+
+        return send_test_webhook(integration)
+
+    def send_test_assessment(self, integration: Integration) -> str:
+        from .console import send_test_assessment
+
+        return send_test_assessment(integration)
+
     # -- demo --
     def demo_setup(self, integration: Integration) -> dict[str, Any]:
         """No HTTP: register a Knit account in the simulator and save its API key and integration id.

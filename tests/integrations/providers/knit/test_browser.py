@@ -78,9 +78,9 @@ def test_knit_setup_record_new_result_submission_and_record_deleted(page, user, 
     expect(page.locator("#integration-status")).to_have_text("Connected")
     expect(page.locator("#secret-active")).to_contain_text("In use")
 
-    secret_key = copy(page, "[data-copy=secret-key-active]")
-    base_url = copy(page, "[data-copy=base-url-active]")
-    webhook_url = copy(page, "[data-copy=knit-webhook-url]")
+    secret_key = copy(page, "[data-knit-copy=secret-key-active]")
+    base_url = copy(page, "[data-knit-copy=base-url-active]")
+    webhook_url = copy(page, "[data-knit-copy=knit-webhook-url]")
     assert secret_key.startswith("knit_ashby_") and "/sim/knit/workflows/webhook/ashby/" in base_url
     assert webhook_url.endswith(f"/webhooks/knit/{integration.public_id}/")
 

@@ -1,0 +1,121 @@
+"""Knit's answers to the customer console's optional provider hooks (connect wizard, test buttons).
+
+Imported lazily by KnitProvider, so this module may use console types that generic code adds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integrations.models import Integration
+
+from . import constants
+
+
+def setup_steps(integration: Integration) -> list[Any]:
+    """Seed 003's guide as wizard steps. No webhook secret to paste: Knit signs with its API key."""
+    from integrations.base import SetupStep
+
+    return [
+        SetupStep(
+            title="Create the customer's Ashby integration in Knit",
+            body="In Knit, create an Ashby integration (an Ashby admin email and Ashby API key are needed). "
+            "Requires a partnership with Ashby for assessments.",
+            items=(
+                "Copy your Knit API key (Knit dashboard → API keys; the sandbox key for a sandbox integration).",
+                "Copy the Knit integration id of the Ashby integration.",
+            ),
+        ),
+        SetupStep(
+            title="Register JobCannon as Knit's ATS webhook",
+            body="In Knit's dashboard, register this URL as the webhook for the ATS category. Knit sends "
+            "record.new (Ashby's assessment.start) and record.deleted (assessment.cancel), signed with your "
+            "Knit API key.",
+            show=("webhook_url",),
+        ),
+        SetupStep(
+            title="Hand the secrets to Ashby",
+            body="After connecting, the Knit setup page shows the secretKey (Ashby's API Key) and baseUrl "
+            "(Ashby's Base URL) from Knit's Create ATS Assessment Secrets. Provide both to Ashby through your "
+            "partnership channel.",
+            phase="after",
+        ),
+        SetupStep(
+            title="Test in the sandbox",
+            body="Start an assessment for a test candidate in Ashby, complete it, and check the result arrives.",
+            phase="after",
+        ),
+    ]
+
+
+def credential_fields(integration: Integration) -> tuple[Any, ...]:
+    from integrations.base import CredentialField
+
+    return (
+        CredentialField(
+            name="api_key",
+            label="Knit API key",
+            help="Knit dashboard → API keys. Knit also signs its webhooks with it.",
+        ),
+        CredentialField(
+            name="integration_id",
+            label="Knit integration id",
+            secret=False,
+            help="The id of the customer's Ashby integration in Knit (X-Knit-Integration-Id).",
+        ),
+    )
+
+
+def _simulated_account(integration: Integration) -> tuple[Any, str]:
+    from .selectors import knit_assessment_secrets
+    from .simulator import sim_account_update, sim_get
+
+    if not integration.provider_obj.uses_simulator(integration):
+        raise NotImplementedError("Only the built-in Knit simulator can do this on demand.")
+    account = sim_get(constants.SIM_ACCOUNT, integration.credential("integration_id", ""))
+    active = [s for s in knit_assessment_secrets(integration=integration) if s.state == "active"]
+    if account is None or not active:
+        raise NotImplementedError("Connect the Knit simulator account first (Knit setup page).")
+    if not account.data.get("webhook_url"):
+        from integrations.views import webhook_url_for
+
+        sim_account_update(account.key, webhook_url=webhook_url_for(integration))
+        account.refresh_from_db()
+    return account, active[0].secret_key
+
+
+def send_test_webhook(integration: Integration) -> str:
+    """A signed Knit event that changes nothing (record.modified, ignored by design)."""
+    from .simulator_ashby import deliver_webhook, record_new_payload
+
+    account, _ = _simulated_account(integration)
+    payload = record_new_payload("ats_ass_test_webhook", {"assessment_type_id": "big5"}, {})
+    payload["eventType"] = constants.EVENT_RECORD_MODIFIED
+    delivery = deliver_webhook(account, payload)
+    return (
+        f"The Knit simulator sent a signed record.modified webhook; JobCannon answered {delivery['status']}."
+    )
+
+
+def send_test_assessment(integration: Integration) -> str:
+    """What Ashby does through Knit: assessment.start with the active secretKey → record.new."""
+    import secrets
+
+    from .simulator_ashby import ashby_assessment_start
+
+    _, secret_key = _simulated_account(integration)
+    start = {
+        "application": {"ashby_id": f"app_test_{secrets.token_hex(4)}", "status": "Active"},
+        "assessment_type_id": "big5",
+        "candidate": {
+            "ashby_id": "cand_test",
+            "email": "test.candidate@example.com",
+            "first_name": "Test",
+            "last_name": "Candidate",
+        },
+        "job": {"ashby_id": "job_test", "name": "Test job"},
+    }
+    result = ashby_assessment_start(secret_key, start, {"name": "Big Five personality", "type": "BEHAVIORAL"})
+    return (
+        f"Ashby (simulated) started assessment {result['assessment_id']} through Knit; "
+        f"JobCannon answered {result['delivery']['status']}."
+    )
