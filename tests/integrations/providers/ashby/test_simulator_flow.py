@@ -78,7 +78,7 @@ def test_workspace_offering_only_real_actions_gets_application_submit_instead(si
 
 
 @pytest.mark.django_db
-def test_sandbox_candidate_assessment_round_trip(simulators, client, mailoutbox=None):
+def test_sandbox_candidate_assessment_round_trip(simulators, client):
     integration, account = sim_integration()
     _connect(account, integration)
     page = reverse("integrations:sim-ashby:account", args=[account])
