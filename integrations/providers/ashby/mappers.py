@@ -43,14 +43,14 @@ class StartRequest:
     def candidate(self) -> CandidateInfo:
         return CandidateInfo(email=self.email, first_name=self.first_name, last_name=self.last_name)
 
-    def refs(self, *, assessment_id: str) -> ATSRefs:
+    def refs(self, *, assessment_id: str, request_key: str | None = None) -> ATSRefs:
         return ATSRefs(
             candidate_id=self.candidate_id,
             application_id=self.application_id,
             job_id=self.job_id,
             assessment_id=assessment_id,
             type_id=self.assessment_type_id,
-            request_key=self.request_key,
+            request_key=request_key or self.request_key,
             context={
                 "job_name": self.job_name,
                 "job_url": self.job_url,

@@ -135,7 +135,7 @@ def partner_assessment_start(*, integration: Integration, start: StartRequest) -
         instrument=start.assessment_type_id,
         candidate=start.candidate(),
         integration=integration,
-        refs=start.refs(assessment_id=str(uuid.uuid4())),
+        refs=start.refs(assessment_id=str(uuid.uuid4()), request_key=_request_key(integration, start)),
         due_at=start.due_at,
         email_template=start.email_template,
     )
@@ -148,6 +148,25 @@ def partner_assessment_start(*, integration: Integration, start: StartRequest) -
             data={"run": run.pk, "assessment_id": run.external_assessment_id},
         )
     return run, created
+
+
+def _request_key(integration: Integration, start: StartRequest) -> str:
+    """`<application>:<type>` makes Ashby's retries idempotent. Once that run was cancelled or
+    expired, a recruiter sending the assessment again is a new order: `<application>:<type>#2`,
+    and so on (each of which is again idempotent for its retries)."""
+    from assessments.models import RunStatus
+
+    key, n = start.request_key, 1
+    while True:
+        status = (
+            AssessmentRun.objects.filter(integration=integration, external_request_key=key)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if status not in (RunStatus.CANCELLED, RunStatus.EXPIRED):
+            return key
+        n += 1
+        key = f"{start.request_key}#{n}"
 
 
 def partner_run_get(*, integration: Integration, assessment_id: str) -> AssessmentRun | None:

@@ -331,3 +331,22 @@ def test_openapi_schema_describes_the_partner_endpoints(client):
     start = paths["/partners/ashby/assessment.start"]["post"]
     assert {"200", "409", "422", "401"} <= set(start["responses"])
     assert schema["components"]["securitySchemes"]["AshbyPartnerKey"]["scheme"] == "basic"
+
+
+@pytest.mark.django_db
+def test_sending_again_after_a_cancel_is_a_new_order_and_still_idempotent(client, integration, key):
+    first = partner_post(client, integration, "assessment-start", start_body(), key).json()["results"][
+        "assessment_id"
+    ]
+    partner_post(client, integration, "assessment-cancel", {"assessment_id": first}, key)
+    second = partner_post(client, integration, "assessment-start", start_body(), key).json()["results"][
+        "assessment_id"
+    ]
+    retried = partner_post(client, integration, "assessment-start", start_body(), key).json()["results"][
+        "assessment_id"
+    ]
+    assert second != first and retried == second
+    assert list(AssessmentRun.objects.order_by("id").values_list("external_request_key", "status")) == [
+        ("app-1:big5", "cancelled"),
+        ("app-1:big5#2", "invited"),
+    ]
