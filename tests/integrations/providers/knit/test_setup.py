@@ -57,7 +57,9 @@ def test_connecting_checks_both_credentials_live_and_shows_the_secrets_for_ashby
     # Knit signs webhooks with the Knit API key: it is the only verification secret now.
     assert knit_sandbox.secrets_for_verification() == [account["api_key"]]
     page = client_in_workspace.get(setup_url(knit_sandbox)).content.decode()
-    assert secret.secret_key in page and secret.base_url in page and 'data-knit-copy="secret-key-active"' in page
+    assert (
+        secret.secret_key in page and secret.base_url in page and 'data-knit-copy="secret-key-active"' in page
+    )
     assert "partnership channel" in page and f"/webhooks/knit/{knit_sandbox.public_id}/" in page
     assert set(OutboundCall.objects.filter(integration=knit_sandbox).values_list("path", flat=True)) == {
         "/sim/knit/v1.0/ats.jobs",
