@@ -76,6 +76,13 @@ class LeverSettingsForm(forms.Form):
     )
     perform_as = forms.ChoiceField(label="Write feedback as", required=False)
     writeback_mode = forms.ChoiceField(label="Write results as", choices=constants.WRITEBACK_MODES)
+    tolerance_minutes = forms.IntegerField(
+        label="Accept signed webhooks up to (minutes old)",
+        min_value=1,
+        max_value=24 * 60,
+        initial=5,
+        help_text="Real Lever signs token + triggeredAt; older deliveries are rejected as replays.",
+    )
     signature_token = forms.CharField(
         label="Webhook signature token",
         required=False,

@@ -145,7 +145,10 @@ class LeverProvider(ATSProvider):
 
     # -- webhooks --
     def verify_webhook(self, integration, request: InboundRequest, secrets: list[str]) -> Verification:
-        return webhooks.verify(request, secrets)
+        # Lever retries a failed delivery with the original triggeredAt; a customer whose endpoint
+        # was down longer than 5 minutes can widen the window (provider_settings, in seconds).
+        tolerance = (integration.provider_settings or {}).get("timestamp_tolerance_seconds")
+        return webhooks.verify(request, secrets, tolerance=float(tolerance) if tolerance else None)
 
     def parse_webhook(self, request: InboundRequest) -> ParsedWebhook:
         return webhooks.parse(request)

@@ -178,6 +178,7 @@ class LeverSettingsView(LeverIntegrationMixin, View):
             "api_key_created": created[:10] if created else None,
             "perform_as": ps.get("perform_as", ""),
             "writeback_mode": ps.get("writeback_mode", "feedback"),
+            "tolerance_minutes": int(ps.get("timestamp_tolerance_seconds") or 300) // 60,
         }
 
     def get(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
@@ -195,17 +196,18 @@ class LeverSettingsView(LeverIntegrationMixin, View):
         if not form.is_valid():
             return self._render(request, integration, form, error, status=400)
         data = form.cleaned_data
+        if data["api_key_created"] and data["api_key_created"] > timezone.now().date():
+            form.add_error("api_key_created", "The creation date cannot be in the future.")
+            return self._render(request, integration, form, error, status=400)
         names = {u.id: u.text for u in users}
         setup.lever_settings_update(
             integration=integration,
             writeback_mode=data["writeback_mode"],
             perform_as=data["perform_as"],
             perform_as_name=names.get(data["perform_as"], ""),
+            timestamp_tolerance_seconds=data["tolerance_minutes"] * 60,
         )
         if data["api_key_created"]:
-            if data["api_key_created"] > timezone.now().date():
-                form.add_error("api_key_created", "The creation date cannot be in the future.")
-                return self._render(request, integration, form, error, status=400)
             setup.lever_api_key_created_set(integration=integration, created=data["api_key_created"])
         if data["signature_token"]:
             setup.lever_signature_token_add(

@@ -41,7 +41,9 @@ def _body_json(body: bytes) -> Mapping[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
-def verify(request: InboundRequest, secrets: list[str], *, now: float | None = None) -> Verification:
+def verify(
+    request: InboundRequest, secrets: list[str], *, now: float | None = None, tolerance: float | None = None
+) -> Verification:
     failed = constants.SIGNATURE_FAILED
     if not secrets:
         return Verification(ok=False, reason=f"{failed}: this integration has no webhook secret configured.")
@@ -91,7 +93,8 @@ def verify(request: InboundRequest, secrets: list[str], *, now: float | None = N
         age = (now if now is not None else time.time()) - float(payload["triggeredAt"]) / 1000
     except (TypeError, ValueError):
         return Verification(ok=False, scheme=SCHEME_BODY, reason=f"{failed}: triggeredAt is not a timestamp.")
-    tolerance = constants.TIMESTAMP_TOLERANCE.total_seconds()
+    if tolerance is None:
+        tolerance = constants.TIMESTAMP_TOLERANCE.total_seconds()
     if abs(age) > tolerance:
         when = f"{int(age)} s old" if age > 0 else f"{int(-age)} s in the future"
         return Verification(
@@ -99,7 +102,8 @@ def verify(request: InboundRequest, secrets: list[str], *, now: float | None = N
             scheme=SCHEME_BODY,
             reason=(
                 f"{failed}: stale timestamp (triggeredAt is {when}; we accept {int(tolerance)} s). A replayed or "
-                "delayed delivery: rerun it from Lever's webhook history if it is genuine."
+                "late delivery (Lever's retries keep the original time); widen the window on the Lever settings page "
+                "if your endpoint was down."
             ),
         )
     return Verification(ok=True, scheme=SCHEME_BODY)

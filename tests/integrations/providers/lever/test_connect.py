@@ -232,7 +232,7 @@ def test_key_creation_date_can_be_set_on_the_settings_page(simulators, client_in
     old = (timezone.now() - dt.timedelta(days=340)).date()
     response = client_in_workspace.post(
         reverse("integrations:integration-lever:settings", args=[integration.pk]),
-        {"api_key_created": old.isoformat(), "writeback_mode": "feedback"},
+        {"api_key_created": old.isoformat(), "writeback_mode": "feedback", "tolerance_minutes": "5"},
     )
     assert response.status_code == 302
     integration.refresh_from_db()
@@ -278,3 +278,56 @@ def test_oauth_asks_lever_for_the_audience_and_offline_access():
     assert "offline_access" in production.scopes and "feedback:write:admin" in production.scopes
     sandbox = LeverProvider().oauth_config(lever_integration())
     assert sandbox.authorize_url.startswith("https://sandbox-lever.auth0.com/")
+
+
+def test_future_key_date_is_refused_and_nothing_is_saved(simulators, client_in_workspace, workspace):
+    integration = sim_integration(workspace=workspace)
+    tomorrow = (timezone.now() + dt.timedelta(days=1)).date().isoformat()
+    response = client_in_workspace.post(
+        reverse("integrations:integration-lever:settings", args=[integration.pk]),
+        {"api_key_created": tomorrow, "writeback_mode": "note", "tolerance_minutes": "5"},
+    )
+    assert response.status_code == 400 and "cannot be in the future" in response.content.decode()
+    integration.refresh_from_db()
+    assert "writeback_mode" not in integration.provider_settings
+
+
+def test_pasted_signature_token_and_wider_window_let_a_late_lever_delivery_verify(
+    simulators, client_in_workspace, workspace
+):
+    from .helpers import fixture_payload, post, sign_real
+
+    integration = sim_integration(workspace=workspace)
+    late = sign_real(
+        fixture_payload("candidateStageChange"), "token-from-lever-settings", age_seconds=10 * 60
+    )
+    assert post(client_in_workspace, integration, late).status_code == 401
+    response = client_in_workspace.post(
+        reverse("integrations:integration-lever:settings", args=[integration.pk]),
+        {
+            "writeback_mode": "feedback",
+            "tolerance_minutes": "15",
+            "signature_token": "token-from-lever-settings",
+        },
+    )
+    assert response.status_code == 302
+    assert post(client_in_workspace, integration, late).status_code == 200
+    integration.refresh_from_db()
+    assert integration.provider_settings["timestamp_tolerance_seconds"] == 900
+    assert "token-from-lever-settings" in integration.secrets_for_verification()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT webhook_secrets FROM integrations_integration WHERE id = %s", [integration.pk])
+        assert "token-from-lever-settings" not in str(cursor.fetchone()[0]), "stored encrypted"
+
+
+def test_integration_page_of_an_oauth_connection_shows_the_lever_panel(client_in_workspace, workspace):
+    integration = lever_integration(
+        workspace=workspace,
+        auth_kind="oauth2",
+        provider_settings={"webhooks": [{"id": "wh-1", "events": ["candidateStageChange"], "signed": True}]},
+    )
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert 'id="lever-panel"' in page and "candidateStageChange" in page
+    assert 'id="lever-key-expiry"' not in page and 'id="lever-credential-problem"' not in page
