@@ -57,6 +57,9 @@ class SmartRecruitersProvider(ATSProvider):
     docs_url = "https://developers.smartrecruiters.com/reference"
     detail_template = "integrations/providers/smartrecruiters/_detail.html"
 
+    def client(self, integration) -> SmartRecruitersClient:
+        return SmartRecruitersClient(integration, self)
+
     # -- configuration --
     def uses_simulator(self, integration) -> bool:
         return integration.environment == Environment.SANDBOX and super().uses_simulator(integration)

@@ -102,7 +102,7 @@ def webhook_send(
             headers["smartrecruiters-signature"] = ";".join(
                 _v1(k, timestamp, body, headers) for k in live_keys(sub)
             )
-        url = sub.get("callbackUrl") or sub.get("targetUrl")
+        url = str(sub.get("callbackUrl") or sub.get("targetUrl") or "")
         try:
             status = requests.post(url, data=body, headers=headers, timeout=TIMEOUT).status_code
         except requests.RequestException as exc:

@@ -176,11 +176,9 @@ def candidate_view(request: HttpRequest, company_id: str, candidate_id: str) -> 
             ]
             state.put("candidate", candidate_id, candidate)
             if (stage.get("action") or {}).get("trigger") == constants.TRIGGER_AUTO:
-                _order(
-                    request, company, state.get("candidate", candidate_id), job, stage, constants.TRIGGER_AUTO
-                )
+                _order(request, company, candidate, job, stage, constants.TRIGGER_AUTO)
         return redirect(NS + "candidate", company_id=company_id, candidate_id=candidate_id)
-    candidate = state.get("candidate", candidate_id)
+    candidate = state.get("candidate", candidate_id) or candidate
     stage = state.stage_get(job, candidate["stageId"]) or {
         "id": candidate["stageId"],
         "name": "?",

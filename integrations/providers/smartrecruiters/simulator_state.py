@@ -22,7 +22,7 @@ from . import constants
 P = constants.KEY
 CODE_SECONDS = 300
 
-DEMO_STAGES = [
+DEMO_STAGES: list[dict[str, Any]] = [
     {"id": "new", "name": "New", "action": None},
     {"id": "screening", "name": "Screening", "action": None},
     {
@@ -50,7 +50,7 @@ DEMO_STAGES = [
     {"id": "offer", "name": "Offer", "action": None},
     {"id": "hired", "name": "Hired", "action": None},
 ]
-DEMO_FIELDS = [
+DEMO_FIELDS: list[dict[str, Any]] = [
     {"id": "jc_score", "label": "JobCannon score", "type": "NUMBER"},
     {"id": "jc_report", "label": "JobCannon report", "type": "TEXT"},
     {"id": "jc_summary", "label": "JobCannon summary", "type": "TEXT"},
@@ -119,7 +119,7 @@ def company_register(
             {
                 "company": company_id,
                 "title": "Customer Success Manager",
-                "stages": [dict(s) for s in DEMO_STAGES],
+                "stages": [{**s} for s in DEMO_STAGES],
             },
         )
     return company
@@ -245,7 +245,7 @@ def stage_get(job: dict[str, Any], stage_id: str) -> dict[str, Any] | None:
 def candidate_create(
     *, company_id: str, job_id: str, first_name: str, last_name: str, email: str
 ) -> dict[str, Any]:
-    candidate = {
+    candidate: dict[str, Any] = {
         "id": new_id("cand-"),
         "company": company_id,
         "firstName": first_name,

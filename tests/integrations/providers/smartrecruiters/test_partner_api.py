@@ -2,6 +2,7 @@
 
 import base64
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.core import signing
@@ -26,8 +27,14 @@ def partner(db):
     return integration, client_id, secret
 
 
+def form_post(client, path, data, **kwargs):
+    """RFC 6749 token requests are form-urlencoded (multipart is refused at the door)."""
+    return client.post(path, urlencode(data), content_type="application/x-www-form-urlencoded", **kwargs)
+
+
 def token_for(client, client_id, secret):
-    response = client.post(
+    response = form_post(
+        client,
         BASE + "oauth/token",
         {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
     )
@@ -60,13 +67,15 @@ def test_token_with_the_issued_credentials_then_packages_list_our_instruments(cl
 def test_token_endpoint_accepts_basic_auth_and_rejects_a_wrong_secret_in_the_rfc_shape(client, partner):
     _, client_id, secret = partner
     basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    ok = client.post(
+    ok = form_post(
+        client,
         BASE + "oauth/token",
         {"grant_type": "client_credentials"},
         headers={"Authorization": f"Basic {basic}"},
     )
     assert ok.status_code == 200
-    bad = client.post(
+    bad = form_post(
+        client,
         BASE + "oauth/token",
         {"grant_type": "client_credentials", "client_id": client_id, "client_secret": "nope"},
     )

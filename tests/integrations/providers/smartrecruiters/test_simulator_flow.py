@@ -212,3 +212,32 @@ def test_an_order_whose_call_was_lost_is_picked_up_by_the_poll(client_in_workspa
     assert orders_poll_task() == 0, "an order already accepted is not accepted twice"
     run = AssessmentRun.objects.get(integration=integration)
     assert run.external_assessment_id == order["id"] and run.ats_context["via"] == "poll"
+
+
+def test_a_plain_member_sees_the_catalog_but_cannot_send_or_remap(client, connected, workspace):
+    from jobcannon.workspaces.models import Role
+    from tests.factories import MembershipFactory
+
+    integration = connected()
+    member = MembershipFactory(workspace=workspace, role=Role.MEMBER).user
+    client.force_login(member)
+    catalog = reverse("integrations:integration-smartrecruiters:catalog", args=[integration.pk])
+    assert client.get(catalog).status_code == 200
+    send = reverse("integrations:integration-smartrecruiters:send", args=[integration.pk])
+    assert (
+        client.post(send, {"candidate_id": "x", "job_id": "y", "package_id": "jobcannon-eq"}).status_code
+        == 403
+    )
+    scorecard = reverse("integrations:integration-smartrecruiters:scorecard", args=[integration.pk])
+    assert client.post(scorecard, {"field_jc_score": "summary"}).status_code == 403
+    assert not AssessmentRun.objects.exists()
+
+
+def test_sending_for_an_unknown_candidate_shows_the_reason_instead_of_failing(client_in_workspace, connected):
+    integration = connected()
+    send = reverse("integrations:integration-smartrecruiters:send", args=[integration.pk])
+    response = client_in_workspace.post(
+        send, {"candidate_id": "cand-missing", "job_id": "job-x", "package_id": "jobcannon-eq"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Not sent: Candidate not found." in response.content.decode()
