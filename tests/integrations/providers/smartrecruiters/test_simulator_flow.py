@@ -241,3 +241,20 @@ def test_sending_for_an_unknown_candidate_shows_the_reason_instead_of_failing(cl
     )
     assert response.status_code == 200
     assert "Not sent: Candidate not found." in response.content.decode()
+
+
+def test_a_cancelled_run_marks_the_sr_order_cancelled(client_in_workspace, connected):
+    from assessments.services.runs import assessment_run_cancel
+
+    integration = connected()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    run = assessment_run_cancel(run=AssessmentRun.objects.get(integration=integration), reason="Withdrew")
+    message = WritebackMessage.objects.get(run=run)
+    assert message.kind == "assessment.status"
+    writeback_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.status == WritebackStatus.CONFIRMED, message.last_error
+    assert sim.get("order", run.external_assessment_id)["status"] == "CANCELLED"
+    page = client_in_workspace.get(sim_url("candidate", integration.demo["company_id"], candidate_id))
+    assert page.status_code == 200 and b"CANCELLED" in page.content
