@@ -212,7 +212,9 @@ def on_pre_execute(sender: Any, func: Any, task: dict, **kwargs: Any) -> None:
             rid = None
     _outer_contexts.append(log_context())
     clear_log_context()
-    bind_log_context(request_id=rid or task.get("request_id") or "", task_id=task.get("id"), task=name)
+    bind_log_context(
+        request_id=rid or task.get("request_id") or "", task_id=task.get("id"), task=task.get("name")
+    )
     task[_T0_KEY] = time.monotonic()
 
 
