@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,10 +21,12 @@ class CandidateAnswerSaveApi(APIView):
     authentication_classes: list = []
     permission_classes: list = []
 
+    @extend_schema_serializer(component_name="CandidateAnswerSaveInput")
     class InputSerializer(serializers.Serializer):
         item_id = serializers.CharField(max_length=40)
         value = serializers.IntegerField()
 
+    @extend_schema_serializer(component_name="CandidateAnswerSaveOutput")
     class OutputSerializer(serializers.Serializer):
         saved = serializers.BooleanField()
         item_id = serializers.CharField()
@@ -31,6 +34,12 @@ class CandidateAnswerSaveApi(APIView):
         answered = serializers.IntegerField()
         total = serializers.IntegerField()
 
+    @extend_schema(
+        operation_id="candidate_answer_save",
+        request=InputSerializer,
+        responses={200: OutputSerializer},
+        summary="Save one answer of a candidate's run (the signed link is the credential)",
+    )
     def post(self, request, key):
         run = assessment_run_get_by_key(key=key)
         if run is None:

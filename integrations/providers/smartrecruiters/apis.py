@@ -15,6 +15,8 @@ import base64
 import hashlib
 
 from django.core import signing
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -76,6 +78,23 @@ class PartnerBearerAuthentication(BaseAuthentication):
         return 'Bearer realm="jobcannon"'
 
 
+class PartnerBearerScheme(OpenApiAuthenticationExtension):
+    """Describes PartnerBearerAuthentication in the OpenAPI document."""
+
+    target_class = "integrations.providers.smartrecruiters.apis.PartnerBearerAuthentication"
+    name = "smartrecruitersPartnerBearer"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "Token from POST oauth/token."}
+
+
+_ERROR = OpenApiResponse(description='The standard error envelope {"error": {code, message, details}}.')
+_PACKAGE = inline_serializer(
+    "SmartRecruitersPackage",
+    {"id": serializers.CharField(), "name": serializers.CharField(), "description": serializers.CharField()},
+)
+
+
 class _PartnerApi(APIView):
     authentication_classes = [PartnerBearerAuthentication]
     permission_classes = [AllowAny]
@@ -88,6 +107,29 @@ class SmartRecruitersTokenApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        operation_id="smartrecruiters_partner_token",
+        request=inline_serializer(
+            "SmartRecruitersTokenRequest",
+            {
+                "grant_type": serializers.ChoiceField(choices=["client_credentials"]),
+                "client_id": serializers.CharField(required=False),
+                "client_secret": serializers.CharField(required=False),
+            },
+        ),
+        responses={
+            200: inline_serializer(
+                "SmartRecruitersToken",
+                {
+                    "access_token": serializers.CharField(),
+                    "token_type": serializers.CharField(),
+                    "expires_in": serializers.IntegerField(),
+                },
+            ),
+            400: OpenApiResponse(description="RFC 6749 error body"),
+            401: OpenApiResponse(description="RFC 6749 error body"),
+        },
+    )
     def post(self, request):
         client_id, client_secret = _client_credentials(request)
         if request.data.get("grant_type") != "client_credentials":
@@ -126,12 +168,25 @@ def _client_credentials(request) -> tuple[str, str]:
 
 
 class SmartRecruitersPackageListApi(_PartnerApi):
+    @extend_schema(
+        operation_id="smartrecruiters_packages_list",
+        responses={
+            200: inline_serializer(
+                "SmartRecruitersPackageList",
+                {"content": _PACKAGE.__class__(many=True), "totalFound": serializers.IntegerField()},
+            ),
+            401: _ERROR,
+        },
+    )
     def get(self, request):
         packages = [mappers.package_body(i) for i in instrument_list(workspace=request.auth.workspace)]
         return Response({"content": packages, "totalFound": len(packages)})
 
 
 class SmartRecruitersPackageDetailApi(_PartnerApi):
+    @extend_schema(
+        operation_id="smartrecruiters_package_detail", responses={200: _PACKAGE, 401: _ERROR, 404: _ERROR}
+    )
     def get(self, request, package_id: str):
         for info in instrument_list(workspace=request.auth.workspace):
             if mappers.package_id_for(info.key) == package_id:
@@ -140,6 +195,7 @@ class SmartRecruitersPackageDetailApi(_PartnerApi):
 
 
 class SmartRecruitersOrderCreateApi(_PartnerApi):
+    @extend_schema_serializer(component_name="SmartRecruitersOrderInput")
     class InputSerializer(serializers.Serializer):
         class CandidateSerializer(serializers.Serializer):
             id = serializers.CharField(max_length=255)
@@ -151,11 +207,17 @@ class SmartRecruitersOrderCreateApi(_PartnerApi):
         packageId = serializers.CharField(max_length=200)  # noqa: N815
         candidate = CandidateSerializer()
 
+    @extend_schema_serializer(component_name="SmartRecruitersOrderOutput")
     class OutputSerializer(serializers.Serializer):
         id = serializers.CharField()
         status = serializers.CharField()
         message = serializers.CharField()
 
+    @extend_schema(
+        operation_id="smartrecruiters_order_create",
+        request=InputSerializer,
+        responses={200: OutputSerializer, 201: OutputSerializer, 400: _ERROR, 401: _ERROR, 409: _ERROR},
+    )
     def post(self, request):
         self.InputSerializer(data=request.data).is_valid(raise_exception=True)
         try:
@@ -172,6 +234,11 @@ class SmartRecruitersOrderCreateApi(_PartnerApi):
 
 
 class SmartRecruitersIntegrationDeleteApi(_PartnerApi):
+    @extend_schema(
+        operation_id="smartrecruiters_integration_delete",
+        request=None,
+        responses={204: OpenApiResponse(description="Disconnected"), 401: _ERROR, 404: _ERROR},
+    )
     def delete(self, request, company_id: str):
         integration = request.auth
         if (integration.provider_settings or {}).get("company_id") != company_id:
