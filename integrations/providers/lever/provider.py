@@ -32,7 +32,7 @@ from integrations.base import (
     Verification,
 )
 
-from . import constants, setup, webhooks
+from . import constants, guide, setup, webhooks
 from .client import LeverClient
 
 
@@ -48,6 +48,10 @@ class LeverProvider(ATSProvider):
     ignored_events = webhooks.IGNORED_EVENTS
     docs_url = "https://hire.lever.co/developer/documentation"
     detail_template = "integrations/providers/lever/detail.html"
+    # The console: seed 004's Common Errors, keys that last a year, webhooks registered by API.
+    common_errors = guide.COMMON_ERRORS
+    api_key_lifetime_days = 365
+    webhook_registration = "api"
 
     # -- configuration --
     def uses_simulator(self, integration) -> bool:
@@ -166,6 +170,28 @@ class LeverProvider(ATSProvider):
         from .writeback import lever_writeback_deliver
 
         return lever_writeback_deliver(integration=integration, message=message)
+
+    def confirm(self, integration, message) -> bool | None:
+        from .writeback import lever_writeback_confirm
+
+        return lever_writeback_confirm(integration=integration, message=message)
+
+    # -- the customer console --
+    def setup_steps(self, integration) -> list:
+        return guide.setup_steps(auth_kind=integration.auth_kind)
+
+    def required_scopes(self, integration) -> tuple[str, ...]:
+        return constants.OAUTH_SCOPES if integration.auth_kind == "oauth2" else constants.SEED_SCOPES
+
+    def send_test_webhook(self, integration) -> str:
+        from .console import send_test_webhook
+
+        return send_test_webhook(integration)
+
+    def send_test_assessment(self, integration) -> str:
+        from .console import send_test_assessment
+
+        return send_test_assessment(integration)
 
     # -- pages --
     def urls(self) -> list:

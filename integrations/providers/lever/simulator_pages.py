@@ -69,7 +69,9 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def opportunity_create(*, name: str, email: str, posting_id: str, stage_id: str) -> dict[str, Any]:
+def opportunity_create(
+    *, name: str, email: str, posting_id: str, stage_id: str, only_url: str = ""
+) -> dict[str, Any]:
     now = state.now_ms()
     opp_id, contact_id, application_id = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     opp = {
@@ -115,7 +117,7 @@ def opportunity_create(*, name: str, email: str, posting_id: str, stage_id: str)
         constants.EVENT_OPPORTUNITY_CREATED_SEED,
         constants.EVENT_APPLICATION_CREATED,
     ):
-        state.send_event(event, data, opportunity_id=opp_id)
+        state.send_event(event, data, opportunity_id=opp_id, only_url=only_url)
     return opp
 
 
@@ -164,7 +166,7 @@ def opportunity_page(request: HttpRequest, opportunity_id: str) -> HttpResponse:
     )
 
 
-def opportunity_advance(opp: dict[str, Any], stage_id: str) -> list[dict[str, Any]]:
+def opportunity_advance(opp: dict[str, Any], stage_id: str, *, only_url: str = "") -> list[dict[str, Any]]:
     from_stage, now = opp["stage"], state.now_ms()
     opp.update(stage=stage_id, lastAdvancedAt=now, updatedAt=now)
     opp["stageChanges"].append({"toStageId": stage_id, "updatedAt": now, "userId": None})
@@ -179,6 +181,7 @@ def opportunity_advance(opp: dict[str, Any], stage_id: str) -> list[dict[str, An
             "fromStageId": from_stage,
         },
         opportunity_id=opp["id"],
+        only_url=only_url,
     )
 
 

@@ -181,13 +181,15 @@ def webhook_events(hook: dict[str, Any]) -> list[str]:
     return list(hook.get("triggers") or ([hook["event"]] if hook.get("event") else []))
 
 
-def send_event(event: str, data: dict[str, Any], *, opportunity_id: str = "") -> list[dict[str, Any]]:
+def send_event(
+    event: str, data: dict[str, Any], *, opportunity_id: str = "", only_url: str = ""
+) -> list[dict[str, Any]]:
     """POST the event to every webhook subscribed to it, signed as Lever signs: real (camelCase)
     webhooks carry token/triggeredAt/signature in the body; seed (dotted) ones get
     X-Lever-Signature over the raw body. Called after the state change is committed."""
     results = []
     for hook in rows("webhook"):
-        if event not in webhook_events(hook):
+        if event not in webhook_events(hook) or (only_url and hook["url"] != only_url):
             continue
         token = hook["configuration"]["signatureToken"]
         body: dict[str, Any] = {

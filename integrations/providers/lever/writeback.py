@@ -120,3 +120,16 @@ def _note_instead(
         message=f"Wrote the result as a note instead of a feedback form: {why}.",
     )
     return DeliveryResult(external_ref=f"note:{data.get('noteId', '')}", note=why)
+
+
+def lever_writeback_confirm(*, integration: Integration, message: WritebackMessage) -> bool | None:
+    """Read-after-write for the reconciler: is our feedback form (found by its JobCannon reference
+    field) on the opportunity? Notes cannot be matched reliably: None."""
+    if message.kind != "feedback" or message.event != "completed":
+        return None
+    cached = (integration.provider_settings or {}).get("feedback_template") or {}
+    if not cached.get("id"):
+        return False  # no template yet, so no feedback form was ever written with it
+    template = mappers.TemplateRef(id=cached["id"], field_ids=tuple(cached["fields"].items()))
+    feedback = _client(integration).feedback_list(opportunity_id_for(message.run))
+    return any(mappers.feedback_is_ours(f, template, message.run_id) for f in feedback)

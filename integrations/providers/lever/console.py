@@ -1,0 +1,62 @@
+"""The console's "test now" actions for a sandbox integration on the built-in Lever sandbox: the
+sandbox does what a recruiter would do in Lever, and Lever's webhooks reach only this integration."""
+
+from __future__ import annotations
+
+from integrations.models import Integration
+from jobcannon.core.exceptions import ValidationFailed
+
+from . import mappers
+from . import simulator_state as sim
+from .setup import webhook_absolute_url
+
+
+def _sentence(deliveries: list[dict]) -> str:
+    if not deliveries:
+        raise ValidationFailed(
+            "No Lever webhook points at this integration yet: press “Test credentials now” first."
+        )
+    parts = [f"{d['event']} → {d['status'] or d['error'] or 'no answer'}" for d in deliveries]
+    return "The Lever sandbox sent " + ", ".join(parts) + "."
+
+
+def send_test_webhook(integration: Integration) -> str:
+    """Add a test candidate in the first stage ("New lead"): Lever sends the new-application events."""
+    from .simulator_pages import opportunity_create
+
+    sim.ensure_seeded()
+    opp = opportunity_create(
+        name="Webhook Test",
+        email="webhook.test@example.com",
+        posting_id=sim.stable_id("posting", sim.POSTINGS[0]),
+        stage_id=sim.stage_id_by_name(sim.STAGES[0]),
+        only_url=webhook_absolute_url(integration),
+    )
+    return _sentence(sim.rows("delivery", opportunity=opp["id"]))
+
+
+def send_test_assessment(integration: Integration) -> str:
+    """Add a test candidate and advance them into the first auto-send stage, as a recruiter would."""
+    from .simulator_pages import opportunity_advance, opportunity_create
+
+    rules = [r for r in mappers.stage_rules(integration.provider_settings or {}) if r.mode == "auto"]
+    if not rules:
+        raise ValidationFailed(
+            "Add a stage assessment with auto-send on stage entry first (Stage assessments)."
+        )
+    rule = rules[0]
+    sim.ensure_seeded()
+    url = webhook_absolute_url(integration)
+    posting = rule.posting_id or sim.stable_id("posting", sim.POSTINGS[0])
+    opp = opportunity_create(
+        name="Test Candidate",
+        email="test.candidate@example.com",
+        posting_id=posting,
+        stage_id=sim.stage_id_by_name(sim.STAGES[0]),
+        only_url=url,
+    )
+    deliveries = opportunity_advance(sim.get("opportunity", opp["id"]) or opp, rule.stage_id, only_url=url)
+    return (
+        _sentence(deliveries)
+        + f" Test Candidate moved to “{rule.stage_name}”, which sends {rule.instrument}."
+    )

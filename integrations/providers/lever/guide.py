@@ -1,0 +1,90 @@
+"""Seed 004 (the customer setup guide) as data for the connect wizard and the checklist: its steps
+and its "Common Errors", each with the cause and the fix the guide gives."""
+
+from __future__ import annotations
+
+from integrations.base import CommonError, SetupStep
+
+from . import constants
+
+COMMON_ERRORS: tuple[CommonError, ...] = (
+    CommonError(
+        title=constants.INVALID_KEY_TITLE,
+        cause="API key is expired or doesn't have required scopes.",
+        fix=constants.INVALID_KEY_FIX,
+        match=("invalid api key or insufficient scopes",),
+        checks=("credentials", "scopes", "writeback"),
+    ),
+    CommonError(
+        title=constants.SIGNATURE_FAILED,
+        cause="HMAC signature is incorrect or webhook secret is wrong.",
+        fix=(
+            f"Verify Lever sends {constants.SIGNATURE_HEADER} header with HMAC-SHA256 digest (or, from the real "
+            "Lever API, a signature of token + triggeredAt in the body).",
+            "Confirm webhook secret matches the value in Lever settings (paste Lever's signature token on the "
+            "Lever settings page; “Test credentials now” re-reads it from Lever's webhooks).",
+            "Check that payload is not modified before validation.",
+        ),
+        match=("webhook signature validation failed",),
+        checks=("webhook_received", "webhooks"),
+    ),
+    CommonError(
+        title="Feedback form creation failed (404)",
+        cause="Opportunity ID or application ID doesn't exist.",
+        fix=(
+            "Verify opportunity exists in Lever before sending feedback.",
+            "Check opportunity has at least one active application.",
+            "Ensure application status is not rejected or marked as spam.",
+        ),
+        match=("feedback form creation failed (404)",),
+        checks=("writeback",),
+    ),
+)
+
+
+def setup_steps(*, auth_kind: str) -> list[SetupStep]:
+    if auth_kind == "oauth2":
+        first = SetupStep(
+            title="Register JobCannon as a Lever OAuth app",
+            body="In Lever's partner program, register an app with the redirect URI below. JobCannon asks "
+            f"for the audience {constants.AUDIENCE} and offline access, so it keeps a refresh token "
+            "(access tokens last an hour; refresh tokens rotate and expire after a year or 90 days unused).",
+            items=("Scopes: " + " ".join(constants.OAUTH_SCOPES),),
+            show=("redirect_uri",),
+        )
+    else:
+        first = SetupStep(
+            title="Generate an API key in Lever",
+            body="Log in to Lever as workspace admin: Settings → Integrations → API Credentials → Create New "
+            "Credential. The key is shown only once: paste it in the next step.",
+            items=(
+                "Name: JobCannon Assessments",
+                "Scopes: " + ", ".join(constants.SEED_SCOPES),
+                "Lever keys last 1 year: JobCannon warns 30 days before this one expires.",
+            ),
+        )
+    return [
+        first,
+        SetupStep(
+            title="Webhooks are registered for you",
+            body="When the credentials check passes, JobCannon registers application.created, "
+            "opportunity.created and candidateStageChange at the URL below and stores Lever's signature "
+            "token. A Lever Super Admin must switch on the webhook group for deliveries to start.",
+            show=("webhook_url",),
+            phase="after",
+        ),
+        SetupStep(
+            title="Assign JobCannon assessments to pipeline stages",
+            body="On “Stage assessments”, pick a stage (read from Lever), the test (Big Five, DISC, EQ), "
+            "required or optional, auto-send on stage entry or manual trigger, and the due date "
+            "(default 7 days).",
+            phase="after",
+        ),
+        SetupStep(
+            title="Test in the sandbox",
+            body="Create a test opportunity, advance it to a stage with a JobCannon assessment, complete the "
+            "assessment with a test email, check the opportunity for the new feedback form, and review the "
+            "webhook deliveries in the logs.",
+            phase="after",
+        ),
+    ]
