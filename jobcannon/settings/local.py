@@ -9,3 +9,6 @@ ATS_SIMULATORS_ENABLED = env_bool("ATS_SIMULATORS_ENABLED", True)
 EMAIL_BACKEND = "jobcannon.core.mail.DatabaseEmailBackend"
 DEV_MAILBOX_ENABLED = True
 ACCOUNT_EMAIL_VERIFICATION = "optional"
+# The demo user is staff (for the integration logs and the dev mailbox); production requires MFA
+# for staff, the embedded default does not, so a newcomer is not asked to enrol an authenticator.
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", False)
