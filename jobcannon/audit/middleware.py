@@ -68,6 +68,36 @@ def _sender_key(kind: str, provider: str, request: HttpRequest, kwargs: dict[str
 
 # Nobody sends us files: multipart bodies would only cost temp files and parsing.
 REFUSED_CONTENT_TYPES = ("multipart/",)
+# json.loads recurses per nesting level: a body like `[[[[…` one megabyte deep raises
+# RecursionError (not ValueError) in every parser and serializer downstream, a 500. Real vendor
+# payloads nest a dozen levels; anything with fewer opening brackets than this cannot go deep.
+MAX_JSON_DEPTH = 200
+
+
+def json_too_deep(body: bytes) -> bool:
+    """True when `body` is JSON nested deeper than MAX_JSON_DEPTH (cheap for normal bodies: two
+    byte counts, and a scan only when there are that many brackets at all)."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    depth = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return True
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return False
 
 
 class InboundGuardMiddleware:
@@ -105,6 +135,11 @@ class InboundGuardMiddleware:
                     "unsupported_media_type", f"Content-Type {content_type} is not accepted; send JSON."
                 ),
                 status=415,
+            )
+        if request.method in ("POST", "PUT", "PATCH") and json_too_deep(request.body):
+            return JsonResponse(
+                error_body("bad_request", f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep."),
+                status=400,
             )
         per_second, burst = inbound_limits(provider)
         wait = inbound_rate_limit_take(
