@@ -37,5 +37,5 @@ def actor_for_request(request: Any) -> Actor:
     user = getattr(request, "user", None)
     ip = request.META.get("REMOTE_ADDR") or None
     if user is not None and user.is_authenticated:
-        return Actor(user=user, label=user.get_username(), ip=ip)
+        return Actor(user=user, label=getattr(user, "email", "") or user.get_username(), ip=ip)
     return Actor(user=None, label="anonymous", ip=ip)

@@ -44,6 +44,10 @@ STATUS_ACTIONS = {
 }
 
 
+def _label(user: Any) -> str:
+    return getattr(user, "email", "") or user.get_username()
+
+
 def audit_record(
     *,
     action: str,
@@ -64,7 +68,7 @@ def audit_record(
     return AuditEvent.objects.create(
         workspace=workspace,
         actor=user if user is not None and getattr(user, "pk", None) else None,
-        actor_label=(actor_label or (user.get_username() if user is not None else context.label))[:254],
+        actor_label=(actor_label or (_label(user) if user is not None else context.label))[:254],
         ip=context.ip,
         request_id=current_request_id()[:64],
         action=action[:60],

@@ -1,0 +1,119 @@
+"""Privacy requests: export everything about a candidate, or delete it (cascade: link revoked
+through assessment_run_cancel, answers and results purged, webhook bodies purged)."""
+
+import json
+
+import pytest
+from django.utils import timezone
+
+from assessments.models import Answer, AssessmentRun, Result, RunStatus
+from assessments.services.runs import candidate_url
+from integrations.models import WebhookEvent, WebhookStatus, WritebackMessage
+from jobcannon.audit.models import AuditEvent, WebhookBodyDigest
+from jobcannon.audit.privacy import candidate_delete
+from jobcannon.workspaces.models import Role
+from tests.factories import AssessmentRunFactory, IntegrationFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+EMAIL = "ada.candidate@example.com"
+
+
+@pytest.fixture
+def candidate(workspace):
+    integration = IntegrationFactory(workspace=workspace)
+    finished = AssessmentRunFactory(
+        workspace=workspace,
+        candidate_email=EMAIL,
+        candidate_last_name="Lovelace",
+        status=RunStatus.SCORED,
+        scored_at=timezone.now(),
+        integration=integration,
+        provider="fake",
+    )
+    active = AssessmentRunFactory(
+        workspace=workspace,
+        candidate_email=EMAIL.upper(),
+        status=RunStatus.INVITED,
+        integration=integration,
+        provider="fake",
+        external_assessment_id="ats-1",
+    )
+    Answer.objects.create(run=finished, item_id="e1", value=5, answered_at=timezone.now())
+    Answer.objects.create(run=active, item_id="e2", value=2, answered_at=timezone.now())
+    Result.objects.create(run=finished, instrument_version="1", overall_score=64, dimensions=[])
+    hook = WebhookEvent.objects.create(
+        provider="fake",
+        integration=integration,
+        status=WebhookStatus.PROCESSED,
+        body=json.dumps({"email": EMAIL}).encode(),
+    )
+    other = AssessmentRunFactory(workspace=workspace, candidate_email="someone.else@example.com")
+    return {"finished": finished, "active": active, "hook": hook, "other": other}
+
+
+def test_export_downloads_every_run_answer_result_and_delivery_of_the_candidate(
+    client_in_workspace, candidate
+):
+    response = client_in_workspace.post("/workspace/privacy/export/", {"email": EMAIL})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    data = json.loads(response.content)
+    assert {r["id"] for r in data["assessment_runs"]} == {candidate["finished"].pk, candidate["active"].pk}
+    finished = next(r for r in data["assessment_runs"] if r["id"] == candidate["finished"].pk)
+    assert finished["answers"][0]["value"] == 5 and finished["result"]["overall_score"] == 64
+    assert [d["id"] for d in data["webhook_deliveries"]] == [candidate["hook"].pk]
+    assert data["workspace"]["data_region"] in ("eu", "us")
+    assert AuditEvent.objects.filter(action="privacy.exported").exists()
+
+
+def test_delete_cancels_revokes_purges_and_keeps_only_what_the_ats_records_need(
+    client, client_in_workspace, candidate
+):
+    link = candidate_url(run=candidate["active"]).removeprefix("http://testserver")
+    response = client_in_workspace.post(
+        "/workspace/privacy/delete/", {"email": EMAIL, "confirm": "on"}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Deleted: 2 assessment run(s)" in response.content.decode()
+
+    active = AssessmentRun.objects.get(pk=candidate["active"].pk)
+    assert active.status == RunStatus.CANCELLED  # through assessment_run_cancel
+    assert WritebackMessage.objects.filter(run=active, event="cancelled").exists()  # the ATS is told
+    assert active.external_assessment_id == "ats-1"
+    for run in AssessmentRun.objects.filter(pk__in=[candidate["finished"].pk, active.pk]):
+        assert EMAIL.lower() not in run.candidate_email.lower() and run.candidate_last_name == ""
+    assert not Answer.objects.filter(run__in=[candidate["finished"], active]).exists()
+    assert not Result.objects.filter(run=candidate["finished"]).exists()
+    assert client.get(link).status_code == 404  # the candidate link is revoked
+    assert bytes(WebhookEvent.objects.get(pk=candidate["hook"].pk).body) == b""
+    assert WebhookBodyDigest.objects.get(event=candidate["hook"]).reason == "privacy"
+    assert AssessmentRun.objects.get(pk=candidate["other"].pk).candidate_email == "someone.else@example.com"
+    audit = AuditEvent.objects.get(action="privacy.candidate_deleted")
+    assert EMAIL not in audit.message + audit.target_label + json.dumps(audit.data)
+
+
+def test_delete_needs_the_confirmation(client_in_workspace, candidate):
+    response = client_in_workspace.post("/workspace/privacy/delete/", {"email": EMAIL})
+    assert response.status_code == 400
+    assert AssessmentRun.objects.get(pk=candidate["active"].pk).status == RunStatus.INVITED
+
+
+def test_deleting_twice_finds_nothing_the_second_time(workspace, candidate):
+    candidate_delete(workspace=workspace, email=EMAIL)
+    again = candidate_delete(workspace=workspace, email=EMAIL)
+    assert (again.runs, again.answers, again.webhook_bodies) == (0, 0, 0)
+
+
+def test_plain_members_cannot_use_privacy_actions(client, workspace, candidate):
+    member = MembershipFactory(workspace=workspace, role=Role.MEMBER).user
+    client.force_login(member)
+    assert client.post("/workspace/privacy/export/", {"email": EMAIL}).status_code == 403
+    assert client.post("/workspace/privacy/delete/", {"email": EMAIL, "confirm": "on"}).status_code == 403
+    assert AssessmentRun.objects.get(pk=candidate["active"].pk).status == RunStatus.INVITED
+
+
+def test_security_page_shows_region_window_and_two_factor_status(client_in_workspace, workspace):
+    page = client_in_workspace.get("/workspace/security/").content.decode()
+    assert workspace.get_data_region_display() in page
+    assert f"{workspace.retention_days} days" in page
+    assert "Two-factor authentication" in page
