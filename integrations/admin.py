@@ -1,16 +1,65 @@
-from django.contrib import admin, messages
-from django.utils.html import format_html
+"""Staff Django admin for integrations: useful lists, filters, search and actions (reprocess,
+replay, disconnect, force refresh, test credentials, reconnect link); secrets never displayed
+(encrypted columns are excluded, headers are redacted); logs are read-only; lists over the
+big tables avoid COUNT(*) and date drill-downs that scan them."""
 
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.db import connection
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+
+from integrations import models
+from integrations.admin_views import StaffRunTimelineView
+from integrations.console_views import display_headers
 from integrations.models import (
     Integration,
     IntegrationActivity,
+    IntegrationStatus,
     OAuthState,
     OutboundCall,
     SimulatorObject,
     Token,
     WebhookEvent,
+    WritebackMessage,
+    WritebackStatus,
 )
-from integrations.services.webhooks import webhook_event_reprocess
+
+
+class LargeTablePaginator(Paginator):
+    """On PostgreSQL an unfiltered list uses the planner's row estimate instead of COUNT(*)."""
+
+    @cached_property
+    def count(self) -> int:  # type: ignore[override]
+        query = getattr(self.object_list, "query", None)
+        if connection.vendor == "postgresql" and query is not None and not query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [query.model._meta.db_table]
+                )
+                row = cursor.fetchone()
+            if row and row[0] and row[0] > 0:
+                return int(row[0])
+        return super().count
+
+
+class ReadOnlyLogAdmin(admin.ModelAdmin):
+    """Logs are evidence: staff read them and act through actions, never edit them."""
+
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return bool(request.user.is_superuser)
 
 
 @admin.register(Integration)
@@ -22,37 +71,154 @@ class IntegrationAdmin(admin.ModelAdmin):
         "environment",
         "region",
         "status",
+        "short_reason",
         "auth_kind",
-        "created_at",
+        "uses_simulator",
+        "credentials_checked_at",
+        "logs_link",
     ]
     list_filter = ["provider", "environment", "status", "auth_kind"]
-    search_fields = ["workspace__name", "public_id", "status_reason"]
+    search_fields = ["workspace__name", "workspace__slug", "=public_id", "status_reason"]
+    list_select_related = ["workspace"]
     # Secrets are never shown: the encrypted columns are excluded from the form.
     exclude = ["credentials", "webhook_secrets"]
-    readonly_fields = ["public_id", "status_changed_at", "credentials_checked_at", "secret_summary"]
+    readonly_fields = [
+        "public_id",
+        "status",
+        "status_reason",
+        "status_changed_at",
+        "credentials_checked_at",
+        "secret_summary",
+        "created_by",
+        "logs_link",
+    ]
+    actions = ["test_credentials", "force_token_refresh", "disconnect", "create_reconnect_link"]
+
+    def get_urls(self):
+        extra = [
+            path(
+                "run/<int:run_pk>/timeline/",
+                self.admin_site.admin_view(StaffRunTimelineView.as_view()),
+                name="integrations-run-timeline",
+            )
+        ]
+        return extra + super().get_urls()
+
+    @admin.display(description="Reason")
+    def short_reason(self, obj: Integration) -> str:
+        return obj.status_reason[:80]
+
+    @admin.display(description="Simulator", boolean=True)
+    def uses_simulator(self, obj: Integration) -> bool:
+        return bool((obj.provider_settings or {}).get("use_simulator"))
+
+    @admin.display(description="Logs")
+    def logs_link(self, obj: Integration) -> str:
+        url = reverse("admin-integration-logs", args=[obj.provider]) + f"?workspace={obj.workspace_id}"
+        return format_html('<a href="{}">logs</a>', url)
 
     @admin.display(description="Secrets")
     def secret_summary(self, obj: Integration) -> str:
         names = sorted((obj.credentials or {}).keys())
-        return f"credentials: {', '.join(names) or 'none'}; webhook secrets: {len(obj.webhook_secrets or [])} (values hidden)"
+        return (
+            f"credentials: {', '.join(names) or 'none'}; webhook secrets: {len(obj.webhook_secrets or [])} "
+            "(values hidden)"
+        )
+
+    @admin.action(description="Test credentials now (live call)")
+    def test_credentials(self, request, queryset):
+        from integrations.services.integrations import integration_credentials_check
+
+        for integration in queryset[:50]:
+            ok = integration_credentials_check(integration=integration)
+            self.message_user(
+                request,
+                f"{integration}: {'valid' if ok else integration.status_reason}",
+                messages.SUCCESS if ok else messages.WARNING,
+            )
+
+    @admin.action(description="Force an OAuth token refresh")
+    def force_token_refresh(self, request, queryset):
+        from integrations.base import ATSError
+        from integrations.services.oauth import token_refresh
+
+        for integration in queryset.filter(token__isnull=False)[:50]:
+            try:
+                token_refresh(integration_id=integration.pk, force=True)
+            except ATSError as exc:
+                self.message_user(request, f"{integration}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{integration}: token refreshed.", messages.SUCCESS)
+
+    @admin.action(description="Disconnect")
+    def disconnect(self, request, queryset):
+        from integrations.services.integrations import integration_disconnect
+
+        n = 0
+        for integration in queryset.exclude(status=IntegrationStatus.DISCONNECTED):
+            integration_disconnect(integration=integration)
+            n += 1
+        self.message_user(request, f"{n} integration(s) disconnected.", messages.SUCCESS)
+
+    @admin.action(description="Create a reconnect link (shown once)")
+    def create_reconnect_link(self, request, queryset):
+        from integrations.services.reconnect import reconnect_link_create
+
+        for integration in queryset[:10]:
+            link = reconnect_link_create(integration=integration, created_by=request.user)
+            self.message_user(request, f"{integration}: {link}", messages.INFO)
 
 
 @admin.register(Token)
 class TokenAdmin(admin.ModelAdmin):
-    list_display = ["integration", "token_type", "access_expires_at", "refresh_issued_at", "refresh_count"]
+    list_display = [
+        "integration",
+        "token_type",
+        "access_expires_at",
+        "refresh_issued_at",
+        "refresh_expires_at",
+        "refresh_count",
+        "missing",
+    ]
+    list_select_related = ["integration__workspace"]
     exclude = ["access_token", "refresh_token"]
     readonly_fields = [
+        "integration",
+        "token_type",
         "scopes_requested",
         "scopes_granted",
         "access_expires_at",
         "refresh_expires_at",
         "refresh_issued_at",
+        "refresh_count",
     ]
     search_fields = ["integration__workspace__name"]
+    list_filter = ["integration__provider"]
+    actions = ["force_refresh"]
+
+    @admin.display(description="Missing scopes")
+    def missing(self, obj: Token) -> str:
+        return ", ".join(obj.missing_scopes()) or "—"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Force a refresh")
+    def force_refresh(self, request, queryset):
+        from integrations.base import ATSError
+        from integrations.services.oauth import token_refresh
+
+        for token in queryset[:50]:
+            try:
+                token_refresh(integration_id=token.integration_id, force=True)
+            except ATSError as exc:
+                self.message_user(request, f"{token.integration}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{token.integration}: refreshed.", messages.SUCCESS)
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyLogAdmin):
     list_display = [
         "id",
         "received_at",
@@ -60,69 +226,208 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "integration",
         "event_type",
         "status",
+        "verified",
         "attempts",
         "short_reason",
     ]
-    list_filter = ["provider", "status", "verified", "signature_scheme"]
-    search_fields = ["external_id", "event_type", "rejection_reason", "error"]
-    date_hierarchy = "received_at"
+    list_filter = [
+        "provider",
+        "status",
+        "verified",
+        "signature_scheme",
+        ("received_at", admin.DateFieldListFilter),
+    ]
+    search_fields = ["=external_id", "event_type", "rejection_reason", "error", "=request_id"]
     actions = ["reprocess"]
-    readonly_fields = [f.name for f in WebhookEvent._meta.fields if f.name != "body"] + ["raw_body"]
-    exclude = ["body"]
-    list_select_related = ["integration"]
+    list_select_related = ["integration__workspace"]
+    _shown: tuple[str, ...] = (
+        "provider",
+        "integration",
+        "received_at",
+        "status",
+        "verified",
+        "signature_scheme",
+        "rejection_reason",
+        "event_type",
+        "external_id",
+        "duplicate_of",
+        "attempts",
+        "next_attempt_at",
+        "processed_at",
+        "error",
+        "traceback",
+        "remote_addr",
+        "path",
+        "request_id",
+        "headers_redacted",
+        "raw_body",
+    )
+    fields = _shown
+    readonly_fields = _shown
+
+    class Media:
+        css = {"all": ["css/admin-console.css"]}
 
     @admin.display(description="Reason / error")
     def short_reason(self, obj: WebhookEvent) -> str:
         return (obj.rejection_reason or obj.error)[:80]
 
+    @admin.display(description="Headers (credentials redacted)")
+    def headers_redacted(self, obj: WebhookEvent) -> str:
+        rows = display_headers(obj.headers)
+        return format_html(
+            "<table>{}</table>",
+            format_html_join("", "<tr><th>{}</th><td><code>{}</code></td></tr>", rows) if rows else "",
+        )
+
     @admin.display(description="Raw body")
     def raw_body(self, obj: WebhookEvent) -> str:
-        return format_html("<pre style='white-space:pre-wrap;max-width:90ch'>{}</pre>", obj.body_text[:20000])
+        # Exactly as received (the signature covers these bytes), not re-indented.
+        return format_html('<pre class="raw-body">{}</pre>', obj.body_text[:65536])
 
     @admin.action(description="Reprocess selected events")
     def reprocess(self, request, queryset):
-        n = sum(1 for event in queryset if webhook_event_reprocess(event=event))
-        self.message_user(request, f"{n} event(s) queued for processing.", messages.SUCCESS)
+        from integrations.services.webhooks import webhook_event_reprocess
 
-    def has_add_permission(self, request) -> bool:
-        return False
+        n = sum(1 for event in queryset[:500] if webhook_event_reprocess(event=event))
+        self.message_user(request, f"{n} event(s) queued for processing.", messages.SUCCESS)
 
 
 @admin.register(OutboundCall)
-class OutboundCallAdmin(admin.ModelAdmin):
+class OutboundCallAdmin(ReadOnlyLogAdmin):
     list_display = [
         "created_at",
         "provider",
         "integration",
         "method",
         "path",
+        "operation",
         "status_code",
         "duration_ms",
         "attempt",
         "error_class",
     ]
-    list_filter = ["provider", "status_code", "error_class"]
-    search_fields = ["path", "vendor_request_id", "error_message"]
+    list_filter = ["provider", "status_code", "error_class", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["path", "=vendor_request_id", "error_message", "operation"]
+    list_select_related = ["integration__workspace"]
     readonly_fields = [f.name for f in OutboundCall._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
 
 @admin.register(IntegrationActivity)
-class IntegrationActivityAdmin(admin.ModelAdmin):
+class IntegrationActivityAdmin(ReadOnlyLogAdmin):
     list_display = ["created_at", "integration", "level", "kind", "message"]
-    list_filter = ["level", "kind"]
-    search_fields = ["message"]
+    list_filter = ["level", "integration__provider", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["message", "kind"]
+    list_select_related = ["integration__workspace"]
+    readonly_fields = ["integration", "created_at", "level", "kind", "message", "data"]
+
+
+class WritebackAdminBase(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "created_at",
+        "integration",
+        "run_link",
+        "kind",
+        "event",
+        "status",
+        "attempts",
+        "last_error_class",
+        "delivered_at",
+        "confirmed_at",
+    ]
+    list_filter = ["status", "event", "integration__provider"]
+    search_fields = ["=idempotency_key", "=external_ref", "=run__id", "last_error"]
+    list_select_related = ["integration__workspace"]
+    actions = ["replay"]
+    readonly_fields = [
+        "integration",
+        "run",
+        "kind",
+        "event",
+        "idempotency_key",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "last_error_class",
+        "delivered_at",
+        "confirmed_at",
+        "external_ref",
+        "run_link",
+    ]
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+
+    @admin.display(description="Order")
+    def run_link(self, obj: WritebackMessage) -> str:
+        return format_html(
+            '<a href="{}">run {} timeline</a>',
+            reverse("admin:integrations-run-timeline", args=[obj.run_id]),
+            obj.run_id,
+        )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Replay selected write-backs (dead letter / halted)")
+    def replay(self, request, queryset):
+        from integrations.services.writeback import writeback_replay
+        from jobcannon.core.exceptions import ApplicationError
+
+        n = 0
+        for message in queryset.filter(status__in=[WritebackStatus.DEAD, WritebackStatus.HALTED])[:500]:
+            try:
+                writeback_replay(message=message)
+            except ApplicationError as exc:
+                self.message_user(request, f"{message}: {exc.message}", messages.WARNING)
+            else:
+                n += 1
+        self.message_user(request, f"{n} write-back(s) replayed.", messages.SUCCESS)
+
+
+@admin.register(WritebackMessage)
+class WritebackMessageAdmin(WritebackAdminBase):
+    pass
+
+
+# The outbox's dead-letter view (a proxy model of the reliability work), when present.
+_dead_letter_model = getattr(models, "WritebackDeadLetter", None)
+if _dead_letter_model is not None and not admin.site.is_registered(_dead_letter_model):
+
+    @admin.register(_dead_letter_model)
+    class WritebackDeadLetterAdmin(WritebackAdminBase):
+        list_filter = ["status", "integration__provider", "kind"]
+
+        def get_queryset(self, request):
+            return (
+                super()
+                .get_queryset(request)
+                .filter(status__in=[WritebackStatus.DEAD, WritebackStatus.HALTED])
+            )
 
 
 @admin.register(OAuthState)
 class OAuthStateAdmin(admin.ModelAdmin):
     list_display = ["integration", "created_at", "used_at"]
     exclude = ["code_verifier", "state"]
+    readonly_fields = ["integration", "redirect_uri", "user", "used_at"]
+    list_select_related = ["integration__workspace"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(SimulatorObject)
 class SimulatorObjectAdmin(admin.ModelAdmin):
-    list_display = ["provider", "kind", "key", "created_at"]
+    list_display = ["provider", "kind", "key", "created_at", "updated_at"]
     list_filter = ["provider", "kind"]
+    search_fields = ["key"]
+
+

@@ -1,49 +1,152 @@
-"""Staff pages beyond the model admin: /admin/integrations/<provider>/logs (the seeds' path)."""
+"""Staff pages beyond the model admin: /admin/integrations/<provider>/logs (the seeds' path), with
+the same merged log, filters and chart the customers have, across every workspace, plus the
+reprocess / replay actions; and the timeline of one assessment order."""
 
-from django.contrib import admin
-from django.core.paginator import Paginator
+from __future__ import annotations
+
+from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 
-from integrations.models import OutboundCall, WebhookEvent, WebhookStatus
+from integrations.forms import LogFilterForm
+from integrations.models import WebhookEvent, WebhookStatus, WritebackMessage, WritebackStatus
 from integrations.registry import get_provider
+from integrations.selectors import log_entries_list, log_filters_from, webhook_chart
+from integrations.services.timeline import run_timeline
+from jobcannon.core.exceptions import ApplicationError
+
+REPROCESSABLE = (WebhookStatus.FAILED, WebhookStatus.DEAD, WebhookStatus.UNSUPPORTED)
+REPLAYABLE = (WritebackStatus.DEAD, WritebackStatus.HALTED)
+BULK_LIMIT = 500
+
+
+def _workspace_id(request: HttpRequest) -> int | None:
+    try:
+        return int(request.GET.get("workspace", "")) or None
+    except ValueError:
+        return None
 
 
 class ProviderLogsView(View):
     def get(self, request: HttpRequest, provider: str) -> HttpResponse:
-        prov = get_provider(provider)
-        status = request.GET.get("status", "")
-        q = request.GET.get("q", "").strip()
-        events = (
-            WebhookEvent.objects.filter(provider=provider)
-            .select_related("integration__workspace")
-            .defer("body", "traceback")
-        )
-        if status:
-            events = events.filter(status=status)
-        if q:
-            from django.db.models import Q
+        from urllib.parse import urlencode
 
-            events = events.filter(
-                Q(event_type__icontains=q) | Q(external_id__icontains=q) | Q(rejection_reason__icontains=q)
+        prov = get_provider(provider)
+        filters = log_filters_from(request.GET)
+        workspace_id = _workspace_id(request)
+        page = log_entries_list(
+            provider=provider,
+            workspace_id=workspace_id,
+            filters=filters,
+            cursor=request.GET.get("cursor", ""),
+        )
+        params = {k: v for k, v in request.GET.items() if k != "cursor" and v}
+        stuck = (
+            WritebackMessage.objects.filter(
+                integration__provider=provider, status__in=[*REPLAYABLE, WritebackStatus.NEEDS_REAUTH]
             )
-        page = Paginator(events, 50).get_page(request.GET.get("page"))
-        calls = OutboundCall.objects.filter(provider=provider).select_related("integration__workspace")[:50]
+            .select_related("integration__workspace")
+            .order_by("-updated_at")[:50]
+        )
         context = {
             **admin.site.each_context(request),
             "title": f"{prov.name} integration logs",
             "provider": prov,
-            "page": page,
-            "calls": calls,
-            "statuses": WebhookStatus.choices,
-            "status": status,
-            "q": q,
+            "form": LogFilterForm(initial={**request.GET.dict(), "range": filters.range}),
+            "filters": filters,
+            "workspace_id": workspace_id or "",
+            "entries": page.entries,
+            "next_url": "?" + urlencode({**params, "cursor": page.next_cursor}) if page.next_cursor else "",
+            "first_url": "?" + urlencode(params) if request.GET.get("cursor") else "",
+            "chart": webhook_chart(provider=provider),
+            "stuck": stuck,
+            "event_types": sorted({*prov.event_handlers, *prov.ignored_events}),
         }
         return render(request, "admin/integrations/provider_logs.html", context)
+
+    def post(self, request: HttpRequest, provider: str) -> HttpResponse:
+        """Reprocess selected deliveries, every failed one in the filtered time range (bounded),
+        or replay selected write-backs."""
+        from integrations.services.webhooks import webhook_event_reprocess
+        from integrations.services.writeback import writeback_replay
+
+        get_provider(provider)
+        action = request.POST.get("action", "")
+        back = reverse("admin-integration-logs", args=[provider]) + "?" + request.POST.get("query", "")
+        if action in ("reprocess", "reprocess-range"):
+            events = WebhookEvent.objects.filter(provider=provider, verified=True)
+            if action == "reprocess":
+                ids = [int(i) for i in request.POST.getlist("event") if i.isdigit()]
+                events = events.filter(pk__in=ids)
+            else:
+                filters = log_filters_from(request.POST)
+                events = events.filter(status__in=REPROCESSABLE)
+                if filters.since:
+                    events = events.filter(received_at__gte=filters.since)
+                if filters.until:
+                    events = events.filter(received_at__lte=filters.until)
+            done = sum(
+                1 for e in events.order_by("received_at")[:BULK_LIMIT] if webhook_event_reprocess(event=e)
+            )
+            messages.success(request, f"{done} delivery(ies) queued for processing again.")
+        elif action == "replay":
+            ids = [int(i) for i in request.POST.getlist("writeback") if i.isdigit()]
+            rows = WritebackMessage.objects.filter(
+                pk__in=ids, integration__provider=provider, status__in=REPLAYABLE
+            )[:BULK_LIMIT]
+            done = 0
+            force = request.POST.get("force") == "1"
+            for message in rows:
+                try:
+                    writeback_replay(message=message, force=force)
+                except ApplicationError as exc:
+                    messages.warning(request, f"Write-back {message.pk}: {exc.message}")
+                else:
+                    done += 1
+            messages.success(request, f"{done} write-back(s) replayed.")
+        else:
+            messages.error(request, "Choose an action.")
+        return redirect(back)
 
 
 class ProviderLogsRedirectView(View):
     def get(self, request: HttpRequest, provider: str) -> HttpResponse:
         return redirect(reverse("admin-integration-logs", args=[provider]))
+
+
+class StaffRunTimelineView(View):
+    """Staff: the timeline of any assessment order (mounted by IntegrationAdmin.get_urls)."""
+
+    def get(self, request: HttpRequest, run_pk: int) -> HttpResponse:
+        from assessments.models import AssessmentRun
+
+        run = get_object_or_404(AssessmentRun.objects.select_related("integration", "workspace"), pk=run_pk)
+        timeline = run_timeline(run=run)
+        context = {
+            **admin.site.each_context(request),
+            "title": f"Timeline of order {run.pk}",
+            "run": run,
+            "timeline": timeline,
+            "now": timezone.now(),
+        }
+        return render(request, "admin/integrations/run_timeline.html", context)
+
+    def post(self, request: HttpRequest, run_pk: int) -> HttpResponse:
+        from integrations.services.writeback import writeback_replay
+
+        message = get_object_or_404(WritebackMessage, pk=request.POST.get("writeback", 0), run_id=run_pk)
+        if message.status in REPLAYABLE:
+            try:
+                writeback_replay(message=message, force=request.POST.get("force") == "1")
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"Write-back {message.kind} replayed.")
+        else:
+            messages.error(
+                request, f"Write-back is {message.get_status_display().lower()}: nothing to replay."
+            )
+        return redirect(request.path)

@@ -183,6 +183,79 @@ class WebhookContext:
     payload: Mapping[str, Any]
 
 
+@dataclasses.dataclass(frozen=True)
+class SetupStep:
+    """One step of the connect wizard, mirroring the provider's setup guide (seed).
+
+    `phase`: "before" = what the admin does in the ATS before entering credentials; "after" =
+    what to do next once connected. `show` names values the wizard renders with a copy button
+    next to the step: "redirect_uri", "webhook_url", "webhook_secret" (the secret only on the
+    one page view after it was created)."""
+
+    title: str
+    body: str = ""
+    items: tuple[str, ...] = ()
+    show: tuple[str, ...] = ()
+    phase: str = "before"
+
+
+@dataclasses.dataclass(frozen=True)
+class CommonError:
+    """A "Common Errors" entry of the setup guide, shown as a guided fix wherever a failure's
+    reason matches: `match` holds lower-case fragments looked for in the reason/error text;
+    `checks` names the checklist items it belongs to ("credentials", "scopes", "webhooks",
+    "webhook_received", "test_assessment", "writeback")."""
+
+    title: str
+    cause: str
+    fix: tuple[str, ...]
+    match: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class CredentialField:
+    """A credential the admin pastes in the wizard when connecting with an API key. `name` is the
+    key in Integration.credentials ("api_key" is the one integration_connect_api_key checks)."""
+
+    name: str
+    label: str
+    help: str = ""
+    secret: bool = True
+    required: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class RegisteredWebhook:
+    event: str
+    url: str = ""
+    id: str = ""
+    active: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class ChecklistCheck:
+    """A provider-specific verification checklist item (computed from real state, never ticked).
+    ok: True = green, False = failing (with `detail` as the reason and `fix` steps), None = not
+    yet (waiting on an earlier step)."""
+
+    key: str
+    title: str
+    ok: bool | None
+    detail: str = ""
+    fix: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class HealthWarning:
+    """Predictive credential health: something that will break, said before it does."""
+
+    key: str
+    message: str
+    due_at: Any = None  # datetime when it breaks, if known
+    level: str = "warning"
+
+
 class DeliveryResult:
     """What a provider's write-back delivery returns on success."""
 
@@ -492,6 +565,138 @@ class ATSProvider:
         from django.conf import settings
 
         return f"{settings.JOBCANNON_BASE_URL}/sim/{self.key}"
+
+    # -- the customer console (connect wizard, checklist, health); every hook has a default --
+    # The guide's "Common Errors", shown as guided fixes next to matching failures.
+    common_errors: ClassVar[tuple[CommonError, ...]] = ()
+    # Predictive health: warn when the current refresh token is older than this (seeds: "refresh
+    # if >1.5 years old"), and when an API key is this close to its lifetime (Lever: 1 year).
+    refresh_token_warn_after_days: ClassVar[int | None] = 548
+    api_key_lifetime_days: ClassVar[int | None] = None
+    credential_warn_before_days: ClassVar[int] = 30
+    # "api": on_connected registers webhooks through the ATS API; "manual": the admin pastes the
+    # webhook URL (and secret) into the ATS, and the wizard shows them.
+    webhook_registration: ClassVar[str] = "manual"
+
+    def setup_steps(self, integration: Integration) -> list[SetupStep]:
+        """The setup guide as wizard steps. The default is generic; providers mirror their seed."""
+        steps: list[SetupStep] = []
+        scopes = self.required_scopes(integration)
+        if integration.auth_kind == "oauth2":
+            steps.append(
+                SetupStep(
+                    title=f"Create an integration in {self.name}",
+                    body=f"Sign in to {self.name} as an administrator and create an app for JobCannon.",
+                    items=(
+                        "Name: JobCannon Assessments",
+                        "Redirect URI: exactly the value below (no trailing slash)",
+                        *(["Scopes: " + ", ".join(scopes)] if scopes else []),
+                        f"Copy the Client ID and Client Secret {self.name} generates.",
+                    ),
+                    show=("redirect_uri",),
+                )
+            )
+        else:
+            steps.append(
+                SetupStep(
+                    title=f"Generate an API key in {self.name}",
+                    body=f"Sign in to {self.name} as an administrator and create an API credential named "
+                    "“JobCannon Assessments”. It is shown only once: paste it in the next step.",
+                    items=tuple(["Permissions: " + ", ".join(scopes)] if scopes else []),
+                )
+            )
+        if self.webhook_registration == "manual":
+            steps.append(
+                SetupStep(
+                    title=f"Point {self.name} webhooks at JobCannon",
+                    body="Paste this URL as the webhook endpoint and this secret as the signing secret.",
+                    show=("webhook_url", "webhook_secret"),
+                )
+            )
+        steps.append(
+            SetupStep(
+                title="Test in the sandbox",
+                body=f"Create a test candidate in {self.name}, trigger a JobCannon assessment, complete it, "
+                "and watch the verification checklist turn green.",
+                phase="after",
+            )
+        )
+        return steps
+
+    def credential_fields(self, integration: Integration) -> tuple[CredentialField, ...]:
+        """What the admin pastes when connecting with an API key (validated live on submit)."""
+        return (CredentialField(name="api_key", label=f"{self.name} API key"),)
+
+    def required_scopes(self, integration: Integration) -> tuple[str, ...]:
+        """Scopes / permissions JobCannon needs; compared with the granted ones on the checklist."""
+        config = self.oauth_config(integration) if integration.auth_kind == "oauth2" else None
+        return tuple(config.scopes) if config else ()
+
+    def registered_webhooks(self, integration: Integration) -> list[RegisteredWebhook] | None:
+        """Webhooks registered in the ATS for this integration. None = unknown / the admin
+        registers them by hand (the wizard shows the URL to paste). The default reads
+        provider_settings["webhooks"] (a list of {"id", "url", "event" or "events"}) when a
+        provider stores it there."""
+        stored = (integration.provider_settings or {}).get("webhooks")
+        if not isinstance(stored, list):
+            return [] if self.webhook_registration == "api" else None
+        hooks: list[RegisteredWebhook] = []
+        for item in stored:
+            if not isinstance(item, Mapping):
+                continue
+            events = item.get("events") or [item.get("event", "")]
+            for event in events if isinstance(events, list | tuple) else [events]:
+                hooks.append(
+                    RegisteredWebhook(
+                        event=str(event or ""),
+                        url=str(item.get("url", "")),
+                        id=str(item.get("id", "")),
+                        active=bool(item.get("active", True)),
+                    )
+                )
+        return hooks
+
+    def checklist_checks(self, integration: Integration) -> list[ChecklistCheck]:
+        """Extra provider-specific verification checklist items (e.g. a partner key pasted)."""
+        return []
+
+    def api_key_created_at(self, integration: Integration) -> Any:
+        """When the current API key was created (datetime) or None; the default reads
+        provider_settings["api_key_created_at"] (ISO 8601)."""
+        import datetime as dt
+
+        value = (integration.provider_settings or {}).get("api_key_created_at")
+        try:
+            return dt.datetime.fromisoformat(value) if value else None
+        except (TypeError, ValueError):
+            return None
+
+    def health_warnings(self, integration: Integration) -> list[HealthWarning]:
+        """Provider-specific warnings ahead of breakage (generic token/key age checks are added
+        by the health service)."""
+        return []
+
+    def send_test_webhook(self, integration: Integration) -> str:
+        """Have the ATS send this integration a signed test webhook (only a built-in simulator
+        can do this on demand). Returns a sentence for the admin. Providers that can, override."""
+        raise NotImplementedError
+
+    def send_test_assessment(self, integration: Integration) -> str:
+        """Have the sandbox ATS order a test assessment the way the real one would (e.g. the
+        simulator calls assessment.start or sends the signed event). Returns a sentence."""
+        raise NotImplementedError
+
+    def simulator_credentials(self, integration: Integration) -> dict[str, str]:
+        """For a sandbox integration on the built-in simulator: register credentials with the
+        simulator (no HTTP) and return what an admin would copy out of the ATS (api_key and/or
+        client_id / client_secret, plus any credential_fields), for the wizard to prefill. The
+        default reuses demo_setup() and returns the credentials it stored."""
+        self.demo_setup(integration)
+        integration.refresh_from_db()
+        names = {"api_key", "client_id", "client_secret"} | {
+            f.name for f in self.credential_fields(integration)
+        }
+        return {k: str(v) for k, v in (integration.credentials or {}).items() if k in names and v}
 
     # -- demo --
     def demo_setup(self, integration: Integration) -> dict[str, Any]:

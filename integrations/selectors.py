@@ -1,17 +1,35 @@
+"""Reads for the integration pages: integrations of a workspace, the unified log (webhooks in,
+calls out, activity) with keyset pagination, the hourly chart, one delivery, runs by reference.
+
+Built for a million events per integration: every list walks an (integration or provider,
+time) index from the cursor down and stops after one page; nothing counts the whole table."""
+
 from __future__ import annotations
 
-from django.db.models import Count, Max, Q, QuerySet
-from django.http import Http404
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
 
-from integrations.models import Integration, IntegrationActivity, OutboundCall, WebhookEvent
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncHour
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+
+from integrations.models import (
+    ActivityLevel,
+    Integration,
+    IntegrationActivity,
+    OutboundCall,
+    WebhookEvent,
+    WebhookStatus,
+)
 
 
 def integration_list_for_workspace(*, workspace) -> QuerySet[Integration]:
-    return (
-        Integration.objects.filter(workspace=workspace)
-        .annotate(last_webhook_at=Max("webhook_events__received_at"))
-        .order_by("provider", "environment")
-    )
+    return Integration.objects.filter(workspace=workspace).order_by("provider", "environment")
 
 
 def integration_get_for_workspace(*, workspace, pk: int) -> Integration:
@@ -25,6 +43,12 @@ def integration_get_by_public_id(*, provider: str, public_id) -> Integration | N
     return (
         Integration.objects.filter(provider=provider, public_id=public_id).select_related("workspace").first()
     )
+
+
+def integration_webhook_url(*, integration: Integration) -> str:
+    """The absolute per-integration webhook URL an admin pastes into the ATS."""
+    path = reverse("integrations:webhook", args=[integration.provider, integration.public_id])
+    return settings.JOBCANNON_BASE_URL + path
 
 
 def webhook_event_list_for_integration(
@@ -49,5 +73,386 @@ def activity_list_for_integration(*, integration: Integration) -> QuerySet[Integ
 
 
 def webhook_event_counts(*, integration: Integration) -> dict[str, int]:
-    rows = WebhookEvent.objects.filter(integration=integration).values("status").annotate(n=Count("id"))
+    since = timezone.now() - dt.timedelta(days=7)
+    rows = (
+        WebhookEvent.objects.filter(integration=integration, received_at__gte=since)
+        .values("status")
+        .annotate(n=Count("id"))
+    )
     return {r["status"]: r["n"] for r in rows}
+
+
+def webhook_event_get_for_integration(*, integration: Integration, pk: int) -> WebhookEvent:
+    event = WebhookEvent.objects.filter(integration=integration, pk=pk).first()
+    if event is None:
+        raise Http404("No such delivery")
+    return event
+
+
+# --- The unified log ---------------------------------------------------------------------------
+
+DIRECTIONS = (("", "All"), ("in", "Webhooks in"), ("out", "Calls to the ATS"), ("activity", "Activity"))
+RANGES = {"1h": dt.timedelta(hours=1), "24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7),
+          "30d": dt.timedelta(days=30), "all": None}  # fmt: skip
+PROBLEMS = "problems"
+WEBHOOK_PROBLEMS = (WebhookStatus.REJECTED, WebhookStatus.FAILED, WebhookStatus.DEAD)
+# Order of sources at the same instant (newest first): webhook, call, activity.
+RANK = {"webhook": 3, "call": 2, "activity": 1}
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    direction: str = ""
+    status: str = ""
+    event: str = ""
+    q: str = ""
+    range: str = "7d"
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+    @property
+    def webhook_status(self) -> str:
+        return self.status if self.status in WebhookStatus.values else ""
+
+
+def log_filters_from(params: Any, *, now: dt.datetime | None = None) -> LogFilters:
+    """Filters from a GET query; unknown values fall back to defaults (never a 500)."""
+    now = now or timezone.now()
+    direction = params.get("direction", "")
+    direction = direction if direction in dict(DIRECTIONS) else ""
+    status = params.get("status", "")
+    status = status if status == PROBLEMS or status in WebhookStatus.values else ""
+    range_key = params.get("range", "7d")
+    range_key = range_key if range_key in RANGES else "7d"
+    delta = RANGES[range_key]
+    since = now - delta if delta else None
+    until = None
+    for name in ("since", "until"):
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = dt.datetime.fromisoformat(raw)
+        except ValueError:
+            continue
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        if name == "since":
+            since = value
+        else:
+            until = value
+    return LogFilters(
+        direction=direction,
+        status=status,
+        event=(params.get("event") or "").strip()[:120],
+        q=(params.get("q") or "").strip()[:200],
+        range=range_key,
+        since=since,
+        until=until,
+    )
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    at: dt.datetime
+    source: str  # webhook | call | activity
+    pk: int
+    title: str
+    status: str  # a CSS badge class
+    status_label: str
+    detail: str
+    integration: Integration | None
+    obj: Any = None
+
+    @property
+    def direction(self) -> str:
+        return {"webhook": "in", "call": "out"}.get(self.source, "activity")
+
+
+@dataclass
+class LogPage:
+    entries: list[LogEntry] = field(default_factory=list)
+    next_cursor: str = ""
+
+
+def _cursor_parse(cursor: str) -> tuple[dt.datetime, int, int] | None:
+    try:
+        stamp, rank, pk = cursor.rsplit("_", 2)
+        when = dt.datetime.fromisoformat(stamp)
+        return (when if timezone.is_aware(when) else timezone.make_aware(when)), int(rank), int(pk)
+    except (ValueError, TypeError):
+        return None
+
+
+def _cursor_for(entry: LogEntry) -> str:
+    return f"{entry.at.isoformat()}_{RANK[entry.source]}_{entry.pk}"
+
+
+def _after_cursor(source: str, field_name: str, cursor: tuple[dt.datetime, int, int] | None) -> Q:
+    """Rows strictly after the cursor in (time desc, source rank desc, id desc) order."""
+    if cursor is None:
+        return Q()
+    when, rank, pk = cursor
+    mine = RANK[source]
+    if mine < rank:
+        return Q(**{f"{field_name}__lte": when})
+    if mine > rank:
+        return Q(**{f"{field_name}__lt": when})
+    return Q(**{f"{field_name}__lt": when}) | Q(**{field_name: when, "pk__lt": pk})
+
+
+def _time_range(field_name: str, filters: LogFilters) -> Q:
+    q = Q()
+    if filters.since:
+        q &= Q(**{f"{field_name}__gte": filters.since})
+    if filters.until:
+        q &= Q(**{f"{field_name}__lte": filters.until})
+    return q
+
+
+def _webhooks(scope: Q, filters: LogFilters, cursor, limit: int) -> list[LogEntry]:
+    if filters.direction not in ("", "in"):
+        return []
+    qs = WebhookEvent.objects.filter(
+        scope, _time_range("received_at", filters), _after_cursor("webhook", "received_at", cursor)
+    )
+    if filters.status == PROBLEMS:
+        qs = qs.filter(status__in=WEBHOOK_PROBLEMS)
+    elif filters.webhook_status:
+        qs = qs.filter(status=filters.webhook_status)
+    if filters.event:
+        qs = qs.filter(event_type=filters.event)
+    if filters.q:
+        q = filters.q
+        qs = qs.filter(
+            Q(external_id=q)
+            | Q(event_type__icontains=q)
+            | Q(rejection_reason__icontains=q)
+            | Q(error__icontains=q)
+        )
+    rows = (
+        qs.select_related("integration__workspace")
+        .only(
+            "id", "received_at", "event_type", "external_id", "status", "rejection_reason", "error",
+            "attempts", "signature_scheme", "integration__id", "integration__provider",
+            "integration__environment", "integration__workspace__name",
+        )
+        .order_by("-received_at", "-id")[:limit]
+    )  # fmt: skip
+    return [
+        LogEntry(
+            at=e.received_at,
+            source="webhook",
+            pk=e.pk,
+            title=e.event_type or "(unparsed delivery)",
+            status=e.status,
+            status_label=e.get_status_display(),
+            detail=e.rejection_reason or e.error or (f"id {e.external_id}" if e.external_id else ""),
+            integration=e.integration,
+            obj=e,
+        )
+        for e in rows
+    ]
+
+
+def _calls(scope: Q, filters: LogFilters, cursor, limit: int) -> list[LogEntry]:
+    if filters.direction not in ("", "out") or filters.webhook_status:
+        return []
+    qs = OutboundCall.objects.filter(
+        scope, _time_range("created_at", filters), _after_cursor("call", "created_at", cursor)
+    )
+    if filters.status == PROBLEMS:
+        qs = qs.exclude(error_class="")
+    if filters.event:
+        qs = qs.filter(operation=filters.event)
+    if filters.q:
+        q = filters.q
+        qs = qs.filter(
+            Q(path__icontains=q)
+            | Q(vendor_request_id=q)
+            | Q(error_message__icontains=q)
+            | Q(operation__icontains=q)
+        )
+    rows = qs.select_related("integration__workspace").order_by("-created_at", "-id")[:limit]
+    entries = []
+    for c in rows:
+        ok = not c.error_class
+        entries.append(
+            LogEntry(
+                at=c.created_at,
+                source="call",
+                pk=c.pk,
+                title=f"{c.method} {c.path}",
+                status="ok" if ok else ("warning" if c.status_code == 429 else "error"),
+                status_label=(str(c.status_code) if c.status_code else c.error_class or "—"),
+                detail=(c.error_message or c.operation)
+                + (f" · {c.duration_ms} ms" if c.duration_ms else "")
+                + (f" · request id {c.vendor_request_id}" if c.vendor_request_id else ""),
+                integration=c.integration,
+                obj=c,
+            )
+        )
+    return entries
+
+
+def _activity(scope: Q, filters: LogFilters, cursor, limit: int) -> list[LogEntry]:
+    if filters.direction not in ("", "activity") or filters.webhook_status:
+        return []
+    qs = IntegrationActivity.objects.filter(
+        scope, _time_range("created_at", filters), _after_cursor("activity", "created_at", cursor)
+    )
+    if filters.status == PROBLEMS:
+        qs = qs.filter(level__in=[ActivityLevel.WARNING, ActivityLevel.ERROR])
+    if filters.event:
+        qs = qs.filter(kind=filters.event)
+    if filters.q:
+        qs = qs.filter(message__icontains=filters.q)
+    rows = qs.select_related("integration__workspace").order_by("-created_at", "-id")[:limit]
+    return [
+        LogEntry(
+            at=a.created_at,
+            source="activity",
+            pk=a.pk,
+            title=a.kind,
+            status=a.level,
+            status_label=a.get_level_display(),
+            detail=a.message,
+            integration=a.integration,
+            obj=a,
+        )
+        for a in rows
+    ]
+
+
+def log_entries_list(
+    *,
+    integration: Integration | None = None,
+    provider: str = "",
+    workspace_id: int | None = None,
+    filters: LogFilters,
+    cursor: str = "",
+    limit: int = 50,
+) -> LogPage:
+    """One page of the merged log, newest first: at most limit+1 rows from each of the three
+    tables below the cursor, merged; three queries whatever the table sizes. Scoped to one
+    integration (customers) or to a provider, optionally one workspace (staff)."""
+    if integration is not None:
+        scope = Q(integration=integration)
+        activity_scope = Q(integration=integration)
+    elif provider:
+        scope = Q(provider=provider)
+        activity_scope = Q(integration__provider=provider)
+        if workspace_id is not None:
+            scope &= Q(integration__workspace_id=workspace_id)
+            activity_scope &= Q(integration__workspace_id=workspace_id)
+    else:
+        raise ValueError("Scope the log to an integration or a provider.")
+    position = _cursor_parse(cursor) if cursor else None
+    merged = (
+        _webhooks(scope, filters, position, limit + 1)
+        + _calls(scope, filters, position, limit + 1)
+        + _activity(activity_scope, filters, position, limit + 1)
+    )
+    merged.sort(key=lambda e: (e.at, RANK[e.source], e.pk), reverse=True)
+    page = LogPage(entries=merged[:limit])
+    if len(merged) > limit:
+        page.next_cursor = _cursor_for(page.entries[-1])
+    return page
+
+
+# --- The chart: webhooks per hour by outcome ---------------------------------------------------
+
+OUTCOMES = (
+    ("accepted", "Accepted", "#1a7f37"),
+    ("duplicate", "Duplicate", "#8c959f"),
+    ("failed", "Failed processing", "#bf8700"),
+    ("rejected", "Rejected", "#cf222e"),
+)
+OUTCOME_OF: dict[str, str] = {
+    WebhookStatus.REJECTED: "rejected",
+    WebhookStatus.DUPLICATE: "duplicate",
+    WebhookStatus.FAILED: "failed",
+    WebhookStatus.DEAD: "failed",
+}
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    start: dt.datetime
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: tuple[ChartBar, ...]
+    totals: dict[str, int]
+    days: tuple[tuple[dt.date, dict[str, int]], ...]
+
+    @property
+    def max_total(self) -> int:
+        return max((b.total for b in self.bars), default=0)
+
+    @property
+    def grand_total(self) -> int:
+        return sum(self.totals.values())
+
+
+def webhook_chart(*, integration: Integration | None = None, provider: str = "", days: int = 7) -> Chart:
+    """Deliveries per hour by outcome for the last `days` days: one grouped query."""
+    now = timezone.localtime()
+    end = now.replace(minute=0, second=0, microsecond=0)
+    hours = [end - dt.timedelta(hours=h) for h in range(days * 24 - 1, -1, -1)]
+    scope = Q(integration=integration) if integration is not None else Q(provider=provider)
+    rows = (
+        WebhookEvent.objects.filter(scope, received_at__gte=hours[0])
+        .annotate(hour=TruncHour("received_at"))
+        .values("hour", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts: dict[dt.datetime, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        counts[row["hour"]][OUTCOME_OF.get(row["status"], "accepted")] += row["n"]
+    bars = []
+    totals: dict[str, int] = {key: 0 for key, _, _ in OUTCOMES}
+    per_day: dict[dt.date, dict[str, int]] = {}
+    for start in hours:
+        bucket = {key: counts.get(start, {}).get(key, 0) for key, _, _ in OUTCOMES}
+        bars.append(ChartBar(start=start, counts=bucket))
+        day = per_day.setdefault(start.date(), {key: 0 for key, _, _ in OUTCOMES})
+        for key, n in bucket.items():
+            totals[key] += n
+            day[key] += n
+    return Chart(bars=tuple(bars), totals=totals, days=tuple(per_day.items()))
+
+
+def run_list_for_integration(*, integration: Integration, q: str = "", limit: int = 50) -> QuerySet:
+    from assessments.models import AssessmentRun
+
+    qs = AssessmentRun.objects.filter(integration=integration)
+    if q:
+        qs = qs.filter(
+            Q(external_candidate_id=q)
+            | Q(external_application_id=q)
+            | Q(external_assessment_id=q)
+            | Q(candidate_email__iexact=q)
+            | Q(candidate_last_name__iexact=q)
+        )
+    return qs.order_by("-created_at", "-id")[:limit]
+
+
+def run_get_for_workspace(*, workspace, pk: int):
+    from assessments.models import AssessmentRun
+
+    run = (
+        AssessmentRun.objects.filter(workspace=workspace, pk=pk)
+        .select_related("integration", "integration__workspace")
+        .first()
+    )
+    if run is None:
+        raise Http404("No such assessment order")
+    return run

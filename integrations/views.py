@@ -1,33 +1,70 @@
+"""Customer pages of integrations: the list, the connect wizard, one integration's overview
+with its health and actions, re-authorization (also through a shareable link), and the OAuth
+callback. Logs, checklist and timelines are in console_views.py."""
+
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from integrations.forms import ApiKeyForm, IntegrationConnectForm
-from integrations.models import AuthKind
-from integrations.registry import get_provider
+from integrations.base import ATSProvider
+from integrations.forms import (
+    ApiKeyForm,
+    CredentialsForm,
+    IntegrationConnectForm,
+    OAuthClientForm,
+    WizardStartForm,
+    provider_has_default_client,
+    simulator_available,
+)
+from integrations.models import AuthKind, Integration, IntegrationStatus, Token
+from integrations.registry import get_provider, get_providers
 from integrations.selectors import (
-    activity_list_for_integration,
+    LogFilters,
     integration_get_for_workspace,
     integration_list_for_workspace,
-    outbound_call_list_for_integration,
-    webhook_event_counts,
-    webhook_event_list_for_integration,
+    integration_webhook_url,
+    log_entries_list,
 )
+from integrations.services.checklist import integration_checklist
+from integrations.services.health import integration_health, integration_health_list
 from integrations.services.integrations import (
     integration_connect_api_key,
     integration_create,
     integration_credentials_check,
+    integration_disconnect,
     webhook_secret_rotate,
 )
 from integrations.services.oauth import OAuthFlowError, oauth_callback, oauth_start, redirect_uri_for
+from integrations.services.reconnect import (
+    ReconnectLinkInvalid,
+    reconnect_link_consume,
+    reconnect_link_create,
+    reconnect_link_resolve,
+)
 from integrations.services.webhooks import webhook_event_receive
-from jobcannon.core.exceptions import ApplicationError, error_body
+from jobcannon.core.exceptions import ApplicationError, Conflict, error_body
 from jobcannon.workspaces.mixins import WorkspaceMixin
+
+NEW_SECRET_KEY = "new_secret_{pk}"
+OAUTH_NEXT_KEY = "integrations_oauth_next"
+RECONNECT_KEY = "integrations_reconnect"
+# A form shown again with its errors is a normal page that says what to fix: it answers 200,
+# because browsers report any 4xx document as a console error.
+FORM_ERROR_STATUS = 200
+
+
+def webhook_url_for(integration) -> str:
+    """The per-integration webhook path (providers and demo_seed import this)."""
+    return reverse("integrations:webhook", args=[integration.provider, integration.public_id])
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -38,8 +75,6 @@ class WebhookReceiveView(View):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, provider: str, public_id: str | None = None) -> HttpResponse:
-        from django.conf import settings
-
         get_provider(provider)  # 404 for an unknown provider
         body = request.body
         if len(body) > settings.WEBHOOK_MAX_BODY_BYTES:
@@ -62,24 +97,47 @@ class WebhookReceiveView(View):
 
 class IntegrationListView(WorkspaceMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
+        integrations = list(integration_list_for_workspace(workspace=self.workspace))
+        health = integration_health_list(integrations=integrations)
         return render(
             request,
             "integrations/list.html",
-            {"integrations": integration_list_for_workspace(workspace=self.workspace)},
+            {"rows": [health[i.pk] for i in integrations]},
         )
 
 
+# --- Connect wizard ----------------------------------------------------------------------------
+
+
 class IntegrationConnectView(WorkspaceMixin, View):
+    """Step 0: choose the ATS. (POST keeps the one-form connect for scripted use.)"""
+
     manage_required = True
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form = IntegrationConnectForm(initial={"provider": request.GET.get("provider", "")})
-        return render(request, "integrations/connect.html", {"form": form})
+        chosen = request.GET.get("provider", "")
+        if chosen in get_providers():
+            return redirect("integrations:wizard", provider=chosen)
+        existing: dict[str, list[Integration]] = {}
+        for integration in integration_list_for_workspace(workspace=self.workspace):
+            existing.setdefault(integration.provider, []).append(integration)
+        cards = [
+            {
+                "provider": p,
+                "existing": existing.get(p.key, []),
+                "simulator": simulator_available(p),
+                "auth": [k for k in p.auth_kinds],
+            }
+            for p in get_providers().values()
+            if not p.hidden
+        ]
+        return render(request, "integrations/connect.html", {"cards": cards})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = IntegrationConnectForm(request.POST)
         if not form.is_valid():
-            return render(request, "integrations/connect.html", {"form": form}, status=400)
+            messages.error(request, "; ".join(str(e) for errors in form.errors.values() for e in errors))
+            return redirect("integrations:connect")
         data = form.cleaned_data
         creds = {k: data[k] for k in ("client_id", "client_secret") if data.get(k)}
         try:
@@ -93,48 +151,249 @@ class IntegrationConnectView(WorkspaceMixin, View):
                 credentials=creds,
             )
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
-            return render(request, "integrations/connect.html", {"form": form}, status=exc.status)
+            messages.error(request, exc.message)
+            return redirect("integrations:connect")
         if data["auth_kind"] == AuthKind.OAUTH2:
             return redirect(oauth_start(integration=integration, user=request.user, session=request.session))
         ok = integration_connect_api_key(integration=integration, api_key=data["api_key"])
-        if ok:
-            messages.success(request, "Connected: the API key works.")
-        else:
-            messages.error(request, f"The API key did not work: {integration.status_reason}")
+        (messages.success if ok else messages.error)(
+            request,
+            "Connected: the API key works."
+            if ok
+            else f"The API key did not work: {integration.status_reason}",
+        )
         return redirect("integrations:detail", pk=integration.pk)
+
+
+class IntegrationWizardView(WorkspaceMixin, View):
+    """Step 1: environment, region, sign-in method (and the built-in simulator for a sandbox)."""
+
+    manage_required = True
+
+    def _render(self, request, provider: ATSProvider, form: WizardStartForm, status: int = 200, **extra):
+        existing = {
+            i.environment: i
+            for i in integration_list_for_workspace(workspace=self.workspace).filter(provider=provider.key)
+        }
+        return render(
+            request,
+            "integrations/wizard_start.html",
+            {"provider": provider, "form": form, "existing": existing, **extra},
+            status=status,
+        )
+
+    def get(self, request: HttpRequest, provider: str) -> HttpResponse:
+        prov = get_provider(provider)
+        initial: dict[str, Any] = {}
+        if simulator_available(prov):
+            initial["use_simulator"] = True
+        return self._render(request, prov, WizardStartForm(provider=prov, initial=initial))
+
+    def post(self, request: HttpRequest, provider: str) -> HttpResponse:
+        prov = get_provider(provider)
+        form = WizardStartForm(request.POST, provider=prov)
+        if not form.is_valid():
+            return self._render(request, prov, form, status=FORM_ERROR_STATUS)
+        data = form.cleaned_data
+        settings_: dict[str, Any] = {"use_simulator": True} if data.get("use_simulator") else {}
+        try:
+            integration = integration_create(
+                workspace=self.workspace,
+                provider=prov.key,
+                environment=data["environment"],
+                auth_kind=data["auth_kind"],
+                region=data.get("region", ""),
+                created_by=request.user,
+                provider_settings=settings_,
+            )
+        except Conflict as exc:
+            form.add_error(None, exc.message + " Open it below, or disconnect it first.")
+            return self._render(request, prov, form, status=FORM_ERROR_STATUS)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            return self._render(request, prov, form, status=FORM_ERROR_STATUS)
+        secret = (integration.webhook_secrets or [{}])[0].get("secret", "")
+        if secret:
+            request.session[NEW_SECRET_KEY.format(pk=integration.pk)] = secret
+        return redirect("integrations:setup", pk=integration.pk)
+
+
+def _setup_context(request, integration: Integration, **overrides) -> dict[str, Any]:
+    provider = integration.provider_obj
+    steps = provider.setup_steps(integration)
+    has_default = provider_has_default_client(provider.key)
+    context: dict[str, Any] = {
+        "integration": integration,
+        "provider": provider,
+        "steps_before": [s for s in steps if s.phase != "after"],
+        "steps_after": [s for s in steps if s.phase == "after"],
+        "redirect_uri": redirect_uri_for(integration.provider),
+        "webhook_url": integration_webhook_url(integration=integration),
+        "new_secret": request.session.pop(NEW_SECRET_KEY.format(pk=integration.pk), None),
+        "uses_simulator": provider.uses_simulator(integration),
+        "connected": integration.status == IntegrationStatus.CONNECTED,
+        "checklist": integration_checklist(integration=integration),
+        "has_default_client": has_default,
+        "oauth": integration.auth_kind == AuthKind.OAUTH2,
+    }
+    if context["oauth"]:
+        context["oauth_form"] = OAuthClientForm(
+            initial={"client_id": integration.credential("client_id", "")}, has_default_client=has_default
+        )
+    else:
+        context["credentials_form"] = CredentialsForm(fields=provider.credential_fields(integration))
+    context.update(overrides)
+    return context
+
+
+class IntegrationSetupView(WorkspaceMixin, View):
+    """Steps 2–5 on one page: in the ATS (copy values), credentials (validated live), verify
+    (the live checklist), and what to do next."""
+
+    manage_required = True
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
+        return render(request, "integrations/setup.html", _setup_context(request, integration))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
+        provider = integration.provider_obj
+        step = request.POST.get("step", "")
+        if step == "simulator":
+            return self._simulator_prefill(request, integration, provider)
+        if step == "oauth":
+            return self._oauth(request, integration, provider)
+        if step == "credentials":
+            return self._credentials(request, integration, provider)
+        messages.error(request, "Unknown step.")
+        return redirect("integrations:setup", pk=integration.pk)
+
+    def _simulator_prefill(self, request, integration: Integration, provider: ATSProvider) -> HttpResponse:
+        if not provider.uses_simulator(integration):
+            messages.error(request, "This integration does not use the built-in simulator.")
+            return redirect("integrations:setup", pk=integration.pk)
+        try:
+            values = provider.simulator_credentials(integration)
+        except Exception as exc:  # noqa: BLE001 - a simulator not ready yet is explained, not a 500
+            messages.error(
+                request, f"The {provider.name} simulator could not issue credentials: {type(exc).__name__}."
+            )
+            return redirect("integrations:setup", pk=integration.pk)
+        integration.refresh_from_db()
+        overrides: dict[str, Any] = {"simulator_values": True}
+        if integration.auth_kind == AuthKind.OAUTH2:
+            overrides["oauth_form"] = OAuthClientForm(
+                initial=values, has_default_client=provider_has_default_client(provider.key), reveal=True
+            )
+        else:
+            overrides["credentials_form"] = CredentialsForm(
+                initial=values, fields=provider.credential_fields(integration), reveal=True
+            )
+        messages.info(
+            request,
+            f"The {provider.name} simulator issued sandbox credentials; they are filled in below. "
+            "Submit them to validate them live.",
+        )
+        return render(request, "integrations/setup.html", _setup_context(request, integration, **overrides))
+
+    def _oauth(self, request, integration: Integration, provider: ATSProvider) -> HttpResponse:
+        form = OAuthClientForm(request.POST, has_default_client=provider_has_default_client(provider.key))
+        if not form.is_valid():
+            return render(
+                request,
+                "integrations/setup.html",
+                _setup_context(request, integration, oauth_form=form),
+                status=FORM_ERROR_STATUS,
+            )
+        creds = {k: v for k, v in form.cleaned_data.items() if v}
+        if creds:
+            integration.credentials = {**(integration.credentials or {}), **creds}
+            integration.save(update_fields=["credentials", "updated_at"])
+        try:
+            url = oauth_start(integration=integration, user=request.user, session=request.session)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            return render(
+                request,
+                "integrations/setup.html",
+                _setup_context(request, integration, oauth_form=form),
+                status=FORM_ERROR_STATUS,
+            )
+        request.session[OAUTH_NEXT_KEY] = reverse("integrations:setup", args=[integration.pk])
+        return redirect(url)
+
+    def _credentials(self, request, integration: Integration, provider: ATSProvider) -> HttpResponse:
+        fields = provider.credential_fields(integration)
+        form = CredentialsForm(request.POST, fields=fields)
+        if not form.is_valid():
+            return render(
+                request,
+                "integrations/setup.html",
+                _setup_context(request, integration, credentials_form=form),
+                status=FORM_ERROR_STATUS,
+            )
+        values = {k: v.strip() for k, v in form.cleaned_data.items() if v}
+        if "api_key" in values:
+            extra = {k: v for k, v in values.items() if k != "api_key"}
+            ok = integration_connect_api_key(integration=integration, api_key=values["api_key"], extra=extra)
+        else:
+            integration.credentials = {**(integration.credentials or {}), **values}
+            integration.auth_kind = AuthKind.API_KEY
+            integration.save(update_fields=["credentials", "auth_kind", "updated_at"])
+            ok = integration_credentials_check(integration=integration)
+        integration.refresh_from_db()
+        if ok:
+            messages.success(request, f"Connected: {provider.name} accepted the credentials.")
+            return redirect(reverse("integrations:setup", args=[integration.pk]) + "#verify")
+        form.add_error(None, integration.status_reason or "The credentials did not work.")
+        return render(
+            request,
+            "integrations/setup.html",
+            _setup_context(request, integration, credentials_form=form),
+            status=FORM_ERROR_STATUS,
+        )
+
+
+# --- One integration ---------------------------------------------------------------------------
 
 
 class IntegrationDetailView(WorkspaceMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
         provider = integration.provider_obj
+        recent = log_entries_list(integration=integration, filters=LogFilters(range="all"), limit=10)
+        health = integration_health(integration=integration)
         context = {
             "integration": integration,
             "provider": provider,
+            "health": health,
+            "attention": [health],
+            "checklist": integration_checklist(integration=integration),
             "redirect_uri": redirect_uri_for(integration.provider),
             "webhook_url": webhook_url_for(integration),
-            "events": webhook_event_list_for_integration(integration=integration)[:20],
-            "calls": outbound_call_list_for_integration(integration=integration)[:20],
-            "activity": activity_list_for_integration(integration=integration)[:20],
-            "counts": webhook_event_counts(integration=integration),
-            "token": getattr(integration, "token", None)
+            "webhook_url_absolute": integration_webhook_url(integration=integration),
+            "recent": recent.entries,
+            "token": Token.objects.filter(integration=integration).first()
             if integration.auth_kind == AuthKind.OAUTH2
             else None,
             "api_key_form": ApiKeyForm(),
-            "new_secret": request.session.pop(f"new_secret_{integration.pk}", None),
+            "new_secret": request.session.pop(NEW_SECRET_KEY.format(pk=integration.pk), None),
+            "reconnect_link": request.session.pop(f"reconnect_link_{integration.pk}", None),
             **provider.detail_context(integration),
         }
         return render(request, "integrations/detail.html", context)
 
 
 class IntegrationActionView(WorkspaceMixin, View):
-    """POST-only actions on one integration: test credentials, reauthorize, rotate secret, new API key."""
+    """POST-only actions on one integration: test credentials, re-authorize, new API key, rotate
+    the webhook secret, create a reconnect link, disconnect."""
 
     manage_required = True
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
+        back = reverse("integrations:detail", args=[integration.pk])
         if action == "test":
             ok = integration_credentials_check(integration=integration)
             (messages.success if ok else messages.error)(
@@ -142,11 +401,12 @@ class IntegrationActionView(WorkspaceMixin, View):
             )
         elif action == "reauthorize":
             try:
-                return redirect(
-                    oauth_start(integration=integration, user=request.user, session=request.session)
-                )
+                url = oauth_start(integration=integration, user=request.user, session=request.session)
             except ApplicationError as exc:
                 messages.error(request, exc.message)
+            else:
+                request.session[OAUTH_NEXT_KEY] = back
+                return redirect(url)
         elif action == "api-key":
             form = ApiKeyForm(request.POST)
             if form.is_valid():
@@ -159,10 +419,21 @@ class IntegrationActionView(WorkspaceMixin, View):
             else:
                 messages.error(request, "Enter the API key.")
         elif action == "rotate-secret":
-            request.session[f"new_secret_{integration.pk}"] = webhook_secret_rotate(integration=integration)
+            request.session[NEW_SECRET_KEY.format(pk=integration.pk)] = webhook_secret_rotate(
+                integration=integration
+            )
             messages.success(
                 request, "New webhook secret created; the previous one keeps working until you retire it."
             )
+        elif action == "reconnect-link":
+            request.session[f"reconnect_link_{integration.pk}"] = reconnect_link_create(
+                integration=integration, created_by=request.user
+            )
+            messages.success(request, "Reconnect link created: copy it below and send it to your ATS admin.")
+            back += "#reconnect"
+        elif action == "disconnect":
+            integration_disconnect(integration=integration)
+            messages.success(request, "Disconnected. Webhooks for it are now rejected; reconnect any time.")
         else:
             return render(
                 request,
@@ -170,7 +441,88 @@ class IntegrationActionView(WorkspaceMixin, View):
                 {"title": "Unknown action", "message": f"No action {action!r}."},
                 status=404,
             )
-        return redirect("integrations:detail", pk=integration.pk)
+        return redirect(back)
+
+
+# --- Re-authorization through a shareable link ---------------------------------------------------
+
+
+def _reconnect_context(integration: Integration, **extra) -> dict[str, Any]:
+    provider = integration.provider_obj
+    return {
+        "integration": integration,
+        "provider": provider,
+        "oauth": integration.auth_kind == AuthKind.OAUTH2,
+        "redirect_uri": redirect_uri_for(integration.provider),
+        "form": CredentialsForm(fields=provider.credential_fields(integration)),
+        **extra,
+    }
+
+
+class ReconnectLinkView(View):
+    """/reconnect/<token>/: no JobCannon account needed; the signed link is the permission."""
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            integration, _ = reconnect_link_resolve(token=token)
+        except ReconnectLinkInvalid as exc:
+            return render(
+                request, "integrations/reconnect_invalid.html", {"message": exc.message}, status=exc.status
+            )
+        return render(request, "integrations/reconnect.html", _reconnect_context(integration, token=token))
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            integration, nonce = reconnect_link_resolve(token=token)
+        except ReconnectLinkInvalid as exc:
+            return render(
+                request, "integrations/reconnect_invalid.html", {"message": exc.message}, status=exc.status
+            )
+        provider = integration.provider_obj
+        if integration.auth_kind == AuthKind.OAUTH2:
+            try:
+                url = oauth_start(integration=integration, user=request.user, session=request.session)
+            except ApplicationError as exc:
+                return render(
+                    request,
+                    "integrations/reconnect.html",
+                    _reconnect_context(integration, token=token, error=exc.message),
+                    status=FORM_ERROR_STATUS,
+                )
+            request.session[RECONNECT_KEY] = {"integration": integration.pk, "nonce": nonce}
+            return redirect(url)
+        form = CredentialsForm(request.POST, fields=provider.credential_fields(integration))
+        if not form.is_valid():
+            return render(
+                request,
+                "integrations/reconnect.html",
+                _reconnect_context(integration, token=token, form=form),
+                status=FORM_ERROR_STATUS,
+            )
+        values = {k: v.strip() for k, v in form.cleaned_data.items() if v}
+        if "api_key" in values:
+            ok = integration_connect_api_key(
+                integration=integration,
+                api_key=values["api_key"],
+                extra={k: v for k, v in values.items() if k != "api_key"},
+            )
+        else:
+            integration.credentials = {**(integration.credentials or {}), **values}
+            integration.save(update_fields=["credentials", "updated_at"])
+            ok = integration_credentials_check(integration=integration)
+        if not ok:
+            integration.refresh_from_db()
+            form.add_error(None, integration.status_reason or "The credentials did not work.")
+            return render(
+                request,
+                "integrations/reconnect.html",
+                _reconnect_context(integration, token=token, form=form),
+                status=FORM_ERROR_STATUS,
+            )
+        reconnect_link_consume(integration=integration, nonce=nonce)
+        return render(
+            request, "integrations/reconnect_done.html", {"integration": integration, "provider": provider}
+        )
 
 
 class OAuthCallbackView(View):
@@ -194,11 +546,23 @@ class OAuthCallbackView(View):
                 },
                 status=400,
             )
-        messages.success(request, f"{integration.provider_obj.name} authorized.")
-        return redirect("integrations:detail", pk=integration.pk)
-
-
-def webhook_url_for(integration) -> str:
-    from django.urls import reverse
-
-    return reverse("integrations:webhook", args=[integration.provider, integration.public_id])
+        integration.refresh_from_db()
+        prov = integration.provider_obj
+        pending = request.session.pop(RECONNECT_KEY, None)
+        if pending and pending.get("integration") == integration.pk:
+            if integration.status == IntegrationStatus.CONNECTED:
+                reconnect_link_consume(integration=integration, nonce=str(pending.get("nonce", "")))
+            return render(
+                request, "integrations/reconnect_done.html", {"integration": integration, "provider": prov}
+            )
+        if not request.user.is_authenticated:
+            return render(
+                request, "integrations/reconnect_done.html", {"integration": integration, "provider": prov}
+            )
+        if integration.status == IntegrationStatus.CONNECTED:
+            messages.success(request, f"{prov.name} authorized.")
+        else:
+            messages.error(request, f"{prov.name} authorized, but: {integration.status_reason}")
+        return redirect(
+            request.session.pop(OAUTH_NEXT_KEY, None) or reverse("integrations:detail", args=[integration.pk])
+        )

@@ -68,6 +68,14 @@ def integration_set_status(*, integration: Integration, status: str, reason: str
         message=f"Status {previous} → {status}" + (f": {reason}" if reason else ""),
         data={"from": previous, "to": status},
     )
+    if previous != status:
+        # Email workspace admins when it needs attention / recovers (console, issue 9).
+        from integrations.services.notifications import integration_status_notify
+
+        pk = integration.pk
+        transaction.on_commit(
+            lambda: integration_status_notify(integration_id=pk, previous=previous, current=status)
+        )
     return integration
 
 

@@ -17,9 +17,16 @@ from .services import invitation_accept, invitation_create, workspace_create
 class DashboardView(WorkspaceMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         from integrations.selectors import integration_list_for_workspace
+        from integrations.services.health import integration_health_list
 
-        integrations = integration_list_for_workspace(workspace=self.workspace)
-        return render(request, "workspaces/dashboard.html", {"integrations": integrations})
+        integrations = list(integration_list_for_workspace(workspace=self.workspace))
+        health = integration_health_list(integrations=integrations)
+        rows = [health[i.pk] for i in integrations]
+        return render(
+            request,
+            "workspaces/dashboard.html",
+            {"rows": rows, "integrations": integrations, "attention": [h for h in rows if h.needs_attention]},
+        )
 
 
 class WorkspaceCreateView(LoginRequiredMixin, View):
@@ -74,7 +81,9 @@ class TeamView(WorkspaceMixin, View):
         return {
             "form": form,
             "members": self.workspace.memberships.select_related("user").order_by("user__email"),
-            "invitations": Invitation.objects.filter(workspace=self.workspace, accepted_at__isnull=True),
+            "invitations": Invitation.objects.filter(
+                workspace=self.workspace, accepted_at__isnull=True
+            ).select_related("invited_by"),
         }
 
     def get(self, request: HttpRequest) -> HttpResponse:
