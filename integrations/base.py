@@ -22,6 +22,8 @@ from jobcannon.core import metrics
 from jobcannon.core.exceptions import ApplicationError
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from django.urls import URLPattern, URLResolver
 
     from integrations.models import Integration, WebhookEvent
@@ -254,6 +256,90 @@ class HealthWarning:
     message: str
     due_at: Any = None  # datetime when it breaks, if known
     level: str = "warning"
+
+
+# --- ATS data sync (integrations/sync): what a provider's sync_page() returns ----------------
+# Typed records, so vendor JSON never leaves the provider's mappers. The sync service upserts
+# them by (integration, external_id), never by position in a page.
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncedJob:
+    external_id: str
+    title: str
+    status: str = ""  # the ATS's wording: Open/Closed/Archived, published/closed, SOURCING...
+    department: str = ""
+    location: str = ""
+    requisition_id: str = ""
+    # The interview plan / hiring process its stages belong to ("" = the account-wide stages).
+    plan_external_id: str = ""
+    url: str = ""
+    updated_at: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncedStage:
+    external_id: str
+    title: str
+    plan_external_id: str = ""
+    order: int = 0
+    kind: str = ""  # the ATS's stage type (Ashby: PreInterviewScreen, Active, Offer, Hired...)
+    updated_at: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncedCandidate:
+    external_id: str
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    profile_url: str = ""
+    updated_at: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncedApplication:
+    external_id: str
+    candidate_external_id: str = ""
+    job_external_id: str = ""
+    stage_external_id: str = ""
+    stage_title: str = ""
+    status: str = ""
+    applied_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncedDeletion:
+    """The ATS says a record is gone: `model` is "job", "stage", "candidate" or "application";
+    `merged_into` names the surviving record when two were merged."""
+
+    model: str
+    external_id: str
+    merged_into: str = ""
+
+
+SyncRecord = SyncedJob | SyncedStage | SyncedCandidate | SyncedApplication | SyncedDeletion
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncPage:
+    """One page of a resource. `more` with `next_cursor` asks for the next page; the last page
+    (more=False) carries the new `sync_token` when the ATS supports incremental sync ("" = the
+    next run is a full sync again). `warnings` are the ATS's partial-success notes."""
+
+    records: tuple[SyncRecord, ...] = ()
+    next_cursor: str = ""
+    more: bool = False
+    sync_token: str = ""
+    warnings: tuple[str, ...] = ()
+    request_id: str = ""
+
+
+class SyncTokenExpired(ATSValidationError):
+    """The ATS refused the stored sync token: the sync service restarts the run as a full sync."""
+
+    code = "ats_sync_token_expired"
 
 
 class DeliveryResult:
@@ -705,3 +791,21 @@ class ATSProvider:
         default (the integration's newest webhook secret) when the vendor signs with another
         secret (Knit signs with the Knit API key)."""
         return {}
+
+    # -- ATS data sync (integrations/sync); every hook has a default --
+    # Resource streams this ATS syncs, in the order they run: "jobs", "stages", "candidates",
+    # "applications" (a stream may yield several record types, e.g. Lever opportunities give
+    # candidates and applications). Empty: no data sync for this ATS.
+    sync_resources: ClassVar[tuple[str, ...]] = ()
+
+    def sync_page(self, integration: Integration, resource: str, cursor: str, sync_token: str) -> SyncPage:
+        """One page of `resource`: cursor "" is the first page; sync_token "" asks for everything,
+        otherwise only what changed since that checkpoint. Page through with the ATS's own
+        pagination (kept in `next_cursor`, opaque to the service). Raise SyncTokenExpired when the
+        ATS refuses the token, ATSError for any other failure (the run resumes from `cursor`)."""
+        raise NotImplementedError
+
+    def sync_fetch(self, integration: Integration, resource: str, external_id: str) -> SyncPage:
+        """A targeted refresh of one record (after a webhook named it): the record as the ATS has
+        it now. Raise ATSNotFound when the ATS no longer has it."""
+        raise NotImplementedError

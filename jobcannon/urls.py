@@ -48,6 +48,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("jobcannon.workspaces.urls")),
     path("", include("jobcannon.audit.urls")),
+    path("integrations/<int:integration_pk>/sync/", include("integrations.sync.urls")),
     path("", include("integrations.urls")),
 ]
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "jobcannon.core",
     "jobcannon.workspaces",
     "integrations",
+    "integrations.sync",
     "assessments",
     "jobcannon.audit",
 ]

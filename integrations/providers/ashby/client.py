@@ -69,6 +69,7 @@ class AshbyClient(BaseClient):
     # User-Agent (reference §1.7, 3P Touchstones): always send our own.
     user_agent = "JobCannon-Ashby/1.0 (+https://jobcannon.io/integrations/ashby)"
     request_id_header = constants.REQUEST_ID_HEADER
+    last_request_id = ""
 
     def auth(self) -> requests.auth.AuthBase | None:
         if self.integration.auth_kind == AuthKind.OAUTH2:
@@ -98,7 +99,7 @@ class AshbyClient(BaseClient):
         }
         text = f"Ashby refused the call: {message or code or 'success: false'}"
         if code == constants.CODE_MISSING_PERMISSION:
-            return ATSPermissionError(self._permission_text(message), **kw)
+            return ATSPermissionError(self._permission_text(message, response.text), **kw)
         if code in constants.CODE_RATE_LIMITED:
             return ATSRateLimited(text, **kw)
         if code.endswith("_not_found"):
@@ -125,7 +126,7 @@ class AshbyClient(BaseClient):
                 or constants.CODE_MISSING_PERMISSION in response.text
             ):
                 error.vendor_code = constants.CODE_MISSING_PERMISSION
-                error.message = self._permission_text(error.message)
+                error.message = self._permission_text(error.message, response.text)
             elif "1010" in response.text[:2000]:
                 error.message = (
                     "Ashby's firewall refused the request (Cloudflare error 1010: User-Agent rejected)."
@@ -143,9 +144,17 @@ class AshbyClient(BaseClient):
             )
         return error
 
-    def _permission_text(self, detail: str) -> str:
+    def _permission_text(self, detail: str, raw: str = "") -> str:
+        # The permission Ashby names (errors[].parameter or the message); write-back needs
+        # candidatesWrite, the data sync candidatesRead / jobsRead / interviewsRead.
+        named = next((p for p in constants.API_KEY_PERMISSIONS if p in f"{detail} {raw[:2000]}"), "")
         if self.integration.auth_kind == AuthKind.OAUTH2:
-            fix = f"re-authorize and approve the {constants.SCOPE_CANDIDATE_WRITE} scope"
+            scope = (
+                constants.SCOPE_CANDIDATE_READ if named.endswith("Read") else constants.SCOPE_CANDIDATE_WRITE
+            )
+            fix = f"re-authorize and approve the {scope} scope"
+        elif named and named != "candidatesWrite":
+            fix = f"in Ashby Admin → API keys, give the key the {named} permission"
         else:
             fix = "in Ashby Admin → API keys, give the key the Candidates write permission (candidatesWrite)"
         return (
@@ -179,6 +188,8 @@ class AshbyClient(BaseClient):
             json=dict(body or {}),
             headers={"Accept": constants.ACCEPT, "Content-Type": "application/json"},
         )
+        # Kept for the caller to show next to warnings: Ashby support asks for it (seed 002 §6).
+        self.last_request_id = self.vendor_request_id(response)
         data = response.json()
         return data if isinstance(data, dict) else {}
 

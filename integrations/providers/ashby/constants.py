@@ -31,6 +31,20 @@ EP_WEBHOOK_DELETE = "webhook.delete"
 EP_ASSESSMENT_UPDATE = "assessment.update"
 EP_CANDIDATE_CREATE_NOTE = "candidate.createNote"
 EP_CANDIDATE_INFO = "candidate.info"
+# Data sync (seed 002 §4, reference §3.4): `.list` endpoints page with cursor/nextCursor/
+# moreDataAvailable; those with `syncToken` also sync incrementally. interviewStage.list takes one
+# interviewPlanId and pages neither way.
+EP_JOB_LIST = "job.list"
+EP_JOB_INFO = "job.info"
+EP_INTERVIEW_PLAN_LIST = "interviewPlan.list"
+EP_INTERVIEW_STAGE_LIST = "interviewStage.list"
+EP_CANDIDATE_LIST = "candidate.list"
+EP_APPLICATION_LIST = "application.list"
+EP_APPLICATION_INFO = "application.info"
+SYNC_PAGE_LIMIT = 100  # "The maximum and default value is 100" (reference §3.2)
+# `expand` where it saves a call per record: the job's location inline instead of location.info.
+JOB_EXPAND = ("location",)
+CODE_SYNC_TOKEN_EXPIRED = "sync_token_expired"  # third-party only; any success:false counts (§"Not found" 2)
 
 # Webhook actions. Seed 000 names two dotted events; the real API uses camelCase actions and has
 # no assessment-completion webhook (reference §2), so each seed event has an optional real fallback.
@@ -38,6 +52,14 @@ EVENT_CANDIDATE_CREATED = "candidate.created"
 EVENT_ASSESSMENT_COMPLETED = "assessment.completed"
 EVENT_APPLICATION_SUBMIT = "applicationSubmit"
 EVENT_PING = "ping"
+# Real actions that refresh the synced copy (reference §2, "Notable payloads").
+EVENT_APPLICATION_UPDATE = "applicationUpdate"
+EVENT_CANDIDATE_STAGE_CHANGE = "candidateStageChange"
+EVENT_CANDIDATE_HIRE = "candidateHire"
+EVENT_CANDIDATE_DELETE = "candidateDelete"
+EVENT_CANDIDATE_MERGE = "candidateMerge"
+EVENT_JOB_CREATE = "jobCreate"
+EVENT_JOB_UPDATE = "jobUpdate"
 WEBHOOK_SUBSCRIPTIONS: tuple[tuple[str, str], ...] = (
     (EVENT_CANDIDATE_CREATED, EVENT_APPLICATION_SUBMIT),
     (EVENT_ASSESSMENT_COMPLETED, ""),
@@ -46,16 +68,9 @@ WEBHOOK_SUBSCRIPTIONS: tuple[tuple[str, str], ...] = (
 IGNORED_ACTIONS = frozenset(
     {
         EVENT_PING,
-        "applicationUpdate",
-        "candidateStageChange",
-        "candidateHire",
-        "candidateDelete",
-        "candidateMerge",
         "interviewPlanTransition",
         "interviewScheduleCreate",
         "interviewScheduleUpdate",
-        "jobCreate",
-        "jobUpdate",
         "jobPostingUpdate",
         "jobPostingPublish",
         "jobPostingUnpublish",
@@ -95,4 +110,13 @@ PARTNER_KEY_PREFIX = "jcash"
 
 # Error codes Ashby puts in `errors[]` / `errorInfo.code` (reference §3.3).
 CODE_MISSING_PERMISSION = "missing_endpoint_permission"
+# API-key module permissions (reference §3.1) we may need, for naming the missing one.
+API_KEY_PERMISSIONS = (
+    "candidatesWrite",
+    "candidatesRead",
+    "jobsRead",
+    "interviewsRead",
+    "hiringProcessMetadataRead",
+    "organizationWrite",
+)
 CODE_RATE_LIMITED = ("rate_limit_exceeded", "concurrent_limit_exceeded")

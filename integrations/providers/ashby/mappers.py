@@ -1,7 +1,8 @@
 """Ashby JSON ⇄ our types. Pure functions: no database, no HTTP.
 
 Inbound (partner calls and webhooks) become frozen dataclasses; outbound bodies are the wire
-dicts of assessment.update (reference §1.7) and candidate.createNote."""
+dicts of assessment.update (reference §1.7) and candidate.createNote. Synced records (jobs,
+stages, candidates, applications) become the contract's Synced* types."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessments.services.runs import ATSRefs, CandidateInfo, RunResult
+from integrations.base import SyncedApplication, SyncedCandidate, SyncedDeletion, SyncedJob, SyncedStage
 
 from . import constants
 
@@ -211,3 +213,98 @@ def scorecard_html(*, result: RunResult) -> str:
         f"<ul>{rows}</ul><p>{html.escape(result.summary)}</p>"
         f'<p><a href="{html.escape(result.report_url)}">Full report</a></p>'
     )
+
+
+# --- data sync: list / info results and webhook payloads → typed records -------------------------
+# Field names from Ashby's OpenAPI (reference §2 "The application object", §3.2 candidate.info).
+
+
+def _when(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def _text(value: Any, limit: int = 300) -> str:
+    return str(value or "")[:limit]
+
+
+def _contact(value: Any) -> str:
+    """primaryEmailAddress / primaryPhoneNumber: {value, type, isPrimary} or null."""
+    return _text(value.get("value"), 254) if isinstance(value, Mapping) else ""
+
+
+def job_from(data: Mapping[str, Any]) -> SyncedJob:
+    location = data.get("location")  # present with expand: ["location"]
+    return SyncedJob(
+        external_id=str(data["id"]),
+        title=_text(data.get("title")),
+        status=_text(data.get("status"), 40),
+        location=_text(location.get("name"), 200) if isinstance(location, Mapping) else "",
+        requisition_id=_text(data.get("customRequisitionId") or data.get("requisitionId"), 120),
+        plan_external_id=_text(data.get("defaultInterviewPlanId"), 255),
+        updated_at=_when(data.get("updatedAt")),
+    )
+
+
+def stage_from(data: Mapping[str, Any], *, plan_id: str) -> SyncedStage:
+    return SyncedStage(
+        external_id=str(data["id"]),
+        title=_text(data.get("title"), 200),
+        plan_external_id=_text(data.get("interviewPlanId") or plan_id, 255),
+        order=int(data.get("orderInInterviewPlan") or 0),
+        kind=_text(data.get("type"), 60),
+    )
+
+
+def sync_candidate_from(data: Mapping[str, Any]) -> SyncedCandidate:
+    return SyncedCandidate(
+        external_id=str(data["id"]),
+        name=_text(data.get("name")),
+        email=_contact(data.get("primaryEmailAddress")),
+        phone=_contact(data.get("primaryPhoneNumber"))[:60],
+        profile_url=_text(data.get("profileUrl"), 500),
+        updated_at=_when(data.get("updatedAt")),
+    )
+
+
+def application_from(data: Mapping[str, Any]) -> SyncedApplication:
+    stage = data.get("currentInterviewStage") or {}
+    candidate = data.get("candidate") or {}
+    job = data.get("job") or {}
+    return SyncedApplication(
+        external_id=str(data["id"]),
+        candidate_external_id=_text(candidate.get("id"), 255),
+        job_external_id=_text(job.get("id"), 255),
+        stage_external_id=_text(stage.get("id"), 255),
+        stage_title=_text(stage.get("title"), 200),
+        status=_text(data.get("status"), 40),
+        applied_at=_when(data.get("createdAt")),
+        updated_at=_when(data.get("updatedAt")),
+    )
+
+
+def application_from_webhook(payload: Mapping[str, Any]) -> SyncedApplication:
+    """applicationSubmit/applicationUpdate/candidateStageChange/candidateHire carry data.application."""
+    return application_from((payload.get("data") or {})["application"])
+
+
+def job_from_webhook(payload: Mapping[str, Any]) -> SyncedJob:
+    return job_from((payload.get("data") or {})["job"])
+
+
+def candidate_deletion_from_webhook(payload: Mapping[str, Any]) -> SyncedDeletion:
+    """candidateDelete: data.candidate.id; candidateMerge: data.deletedCandidate.id merged into
+    data.mergedCandidate.id (reference §2)."""
+    data = payload.get("data") or {}
+    if "deletedCandidate" in data:
+        return SyncedDeletion(
+            model="candidate",
+            external_id=str(data["deletedCandidate"]["id"]),
+            merged_into=str((data.get("mergedCandidate") or {}).get("id") or ""),
+        )
+    return SyncedDeletion(model="candidate", external_id=str(data["candidate"]["id"]))

@@ -21,11 +21,12 @@ from integrations.base import (
     RateLimit,
     RegisteredWebhook,
     SetupStep,
+    SyncPage,
     Verification,
 )
 from integrations.models import AuthKind, Environment, Integration, Token, WritebackMessage, WritebackStatus
 
-from . import constants, guide, mappers, webhooks
+from . import constants, guide, mappers, sync, webhooks
 from .client import AshbyClient
 
 LATER_EVENTS = {"started": ("completed", "cancelled", "expired")}
@@ -177,6 +178,15 @@ class AshbyProvider(ATSProvider):
             event__in=LATER_EVENTS.get(message.event, ()),
             status__in=[WritebackStatus.DELIVERED, WritebackStatus.CONFIRMED],
         ).exists()
+
+    # -- data sync (integrations/sync): seed 002 §4, paging in sync.py --
+    sync_resources = sync.RESOURCES
+
+    def sync_page(self, integration: Integration, resource: str, cursor: str, sync_token: str) -> SyncPage:
+        return sync.sync_page(self.client(integration), resource, cursor, sync_token)
+
+    def sync_fetch(self, integration: Integration, resource: str, external_id: str) -> SyncPage:
+        return sync.sync_fetch(self.client(integration), resource, external_id)
 
     # -- URLs --
     def urls(self) -> list:

@@ -25,6 +25,9 @@ from integrations.models import SimulatorObject
 from . import constants
 from . import simulator_state as state
 from .simulator_endpoints import ENDPOINTS, Caller, failure
+from .simulator_sync import SYNC_ENDPOINTS
+
+ALL_ENDPOINTS = {**ENDPOINTS, **SYNC_ENDPOINTS}
 
 # --- API auth, rate limit ---------------------------------------------------------------------
 
@@ -81,11 +84,11 @@ def _rate_limited(caller: Caller) -> bool:
 def api(request: HttpRequest, endpoint: str) -> JsonResponse:
     import json
 
-    if endpoint not in ENDPOINTS:
+    if endpoint not in ALL_ENDPOINTS:
         return failure("invalid_endpoint", f"Unknown endpoint /{endpoint}.", 404)
     if request.method != "POST":
         return failure("invalid_input", "Ashby API endpoints take POST with a JSON body.", 405)
-    handler, scope, permission = ENDPOINTS[endpoint]
+    handler, scope, permission = ALL_ENDPOINTS[endpoint]
     caller = _authenticate(request, scope, permission)
     if isinstance(caller, JsonResponse):
         return caller

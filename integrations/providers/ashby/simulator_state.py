@@ -27,7 +27,8 @@ from . import constants
 
 logger = logging.getLogger(__name__)
 P = "ashby"
-ALL_PERMISSIONS = ["candidatesRead", "candidatesWrite", "organizationWrite"]
+# The data sync also reads jobs and interview plans (jobsRead, interviewsRead).
+ALL_PERMISSIONS = ["candidatesRead", "candidatesWrite", "organizationWrite", "jobsRead", "interviewsRead"]
 USER_AGENT = "Ashby-Simulator/1.0 (JobCannon built-in sandbox)"
 
 
@@ -146,6 +147,10 @@ def demo_register(*, provider: Any, integration: Any) -> dict[str, Any]:
     integration.refresh_from_db()
     partner_path = f"/partners/{provider.key}/{integration.public_id}"
     account_update(account, partner={"base_url": partner_path, "api_key": partner_key})
+    if not SimulatorObject.objects.filter(provider=P, kind="job", data__account=account).exists():
+        from .simulator_sync import sync_seed
+
+        sync_seed(account)  # jobs, stages, candidates and applications for the data sync to copy
     return {
         "partner_base_url": settings.JOBCANNON_BASE_URL + partner_path,
         "partner_api_key": partner_key,
@@ -289,6 +294,9 @@ def candidate_create(
             },
         },
     )
+    from .simulator_sync import records_for_candidate
+
+    records_for_candidate(candidate)  # the job, plan and application candidate.list etc. serve
     webhooks_fire(account_id, constants.EVENT_CANDIDATE_CREATED, {"candidate": candidate_payload(candidate)})
     webhooks_fire(
         account_id, constants.EVENT_APPLICATION_SUBMIT, {"application": application_payload(candidate)}

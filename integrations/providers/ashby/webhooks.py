@@ -26,6 +26,7 @@ from integrations.base import (
 )
 from integrations.models import ActivityLevel, Integration
 from integrations.services.activity import activity_log
+from integrations.sync.refresh import sync_record_refresh_enqueue, sync_record_remove, sync_records_receive
 
 from . import constants, mappers, services
 
@@ -195,9 +196,64 @@ def handle_assessment_completed(ctx: WebhookContext) -> None:
     )
 
 
+# --- the synced copy (integrations/sync): webhooks trigger a targeted refresh ------------------
+
+
+def handle_application_event(ctx: WebhookContext) -> None:
+    """applicationUpdate / candidateStageChange / candidateHire (and applicationSubmit): store the
+    application Ashby sent (an older copy than ours only counts as seen), then re-read it with
+    application.info once this commits. The candidate is fetched too when we do not hold it."""
+    application = mappers.application_from_webhook(ctx.payload)
+    sync_records_receive(integration=ctx.integration, records=[application])
+    sync_record_refresh_enqueue(
+        integration=ctx.integration, resource="applications", external_id=application.external_id
+    )
+    sync_record_refresh_enqueue(
+        integration=ctx.integration,
+        resource="candidates",
+        external_id=application.candidate_external_id,
+        only_if_missing=True,
+    )
+
+
+def handle_application_submit(ctx: WebhookContext) -> None:
+    handle_candidate_created(ctx)
+    handle_application_event(ctx)
+
+
+def handle_candidate_removed(ctx: WebhookContext) -> None:
+    """candidateDelete (data.candidate) and candidateMerge (data.deletedCandidate merged into
+    data.mergedCandidate): the copy goes at once, personal data included; a merge moves the
+    applications to the surviving candidate, which is then re-read."""
+    gone = mappers.candidate_deletion_from_webhook(ctx.payload)
+    sync_record_remove(
+        integration=ctx.integration,
+        model="candidate",
+        external_id=gone.external_id,
+        merged_into=gone.merged_into,
+    )
+    sync_record_refresh_enqueue(
+        integration=ctx.integration, resource="candidates", external_id=gone.merged_into
+    )
+
+
+def handle_job_event(ctx: WebhookContext) -> None:
+    """jobCreate / jobUpdate: the payload lacks the expanded location, so the job is re-read
+    (job.info with expand) rather than stored as sent."""
+    job = mappers.job_from_webhook(ctx.payload)
+    sync_record_refresh_enqueue(integration=ctx.integration, resource="jobs", external_id=job.external_id)
+
+
 EVENT_HANDLERS = {
     constants.EVENT_CANDIDATE_CREATED: handle_candidate_created,
-    constants.EVENT_APPLICATION_SUBMIT: handle_candidate_created,
+    constants.EVENT_APPLICATION_SUBMIT: handle_application_submit,
     constants.EVENT_ASSESSMENT_COMPLETED: handle_assessment_completed,
+    constants.EVENT_APPLICATION_UPDATE: handle_application_event,
+    constants.EVENT_CANDIDATE_STAGE_CHANGE: handle_application_event,
+    constants.EVENT_CANDIDATE_HIRE: handle_application_event,
+    constants.EVENT_CANDIDATE_DELETE: handle_candidate_removed,
+    constants.EVENT_CANDIDATE_MERGE: handle_candidate_removed,
+    constants.EVENT_JOB_CREATE: handle_job_event,
+    constants.EVENT_JOB_UPDATE: handle_job_event,
 }
 IGNORED_EVENTS = constants.IGNORED_ACTIONS

@@ -13,7 +13,13 @@ from django_q.models import Schedule
 from integrations.registry import get_providers
 
 PREFIX = "periodic:"
-MODULES = ["integrations.tasks", "assessments.tasks", "jobcannon.core.tasks", "jobcannon.audit.tasks"]
+MODULES = [
+    "integrations.tasks",
+    "assessments.tasks",
+    "jobcannon.core.tasks",
+    "jobcannon.audit.tasks",
+    "integrations.sync.tasks",
+]
 
 
 def declared_schedules() -> list[tuple[str, int]]:
