@@ -35,7 +35,12 @@ class ProviderLogsView(View):
         from urllib.parse import urlencode
 
         prov = get_provider(provider)
-        filters = log_filters_from(request.GET)
+        query = request.GET.copy()
+        if "direction" not in query:
+            # The seeds send admins here to "verify webhook delivery": deliveries first; the
+            # filter's "All" adds calls and activity.
+            query["direction"] = "in"
+        filters = log_filters_from(query)
         workspace_id = _workspace_id(request)
         page = log_entries_list(
             provider=provider,
@@ -43,7 +48,7 @@ class ProviderLogsView(View):
             filters=filters,
             cursor=request.GET.get("cursor", ""),
         )
-        params = {k: v for k, v in request.GET.items() if k != "cursor" and v}
+        params = {k: v for k, v in query.items() if k != "cursor" and (v or k == "direction")}
         stuck = (
             WritebackMessage.objects.filter(
                 integration__provider=provider, status__in=[*REPLAYABLE, WritebackStatus.NEEDS_REAUTH]
@@ -55,7 +60,7 @@ class ProviderLogsView(View):
             **admin.site.each_context(request),
             "title": f"{prov.name} integration logs",
             "provider": prov,
-            "form": LogFilterForm(initial={**request.GET.dict(), "range": filters.range}),
+            "form": LogFilterForm(initial={**query.dict(), "range": filters.range}),
             "filters": filters,
             "workspace_id": workspace_id or "",
             "entries": page.entries,

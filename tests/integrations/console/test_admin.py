@@ -52,6 +52,21 @@ def test_staff_logs_page_lists_every_workspace_and_finds_a_delivery_by_reason(
     assert "<td>candidate.created</td>" in only_second and "Signature does not match" not in only_second
 
 
+def test_staff_logs_show_deliveries_first_and_everything_on_request(staff_client):
+    from integrations.models import OutboundCall
+
+    integration = IntegrationFactory()
+    rejected(integration)
+    OutboundCall.objects.create(
+        integration=integration, provider="fake", method="POST", path="/results/xyz", status_code=201
+    )
+    url = reverse("admin-integration-logs", args=["fake"])
+    default = staff_client.get(url).content.decode()
+    assert "Signature does not match" in default and "/results/xyz" not in default
+    everything = staff_client.get(url, {"direction": ""}).content.decode()
+    assert "Signature does not match" in everything and "/results/xyz" in everything
+
+
 def test_staff_reprocess_selected_and_replay_write_backs(staff_client):
     integration = IntegrationFactory()
     dead = WebhookEvent.objects.create(
