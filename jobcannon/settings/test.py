@@ -4,7 +4,7 @@ set by .ci/run, make the suite run against PostgreSQL + Redis."""
 import os
 
 from .base import *  # noqa: F403
-from .base import ATS_PROVIDERS, BASE_DIR
+from .base import ATS_PROVIDERS, BASE_DIR, DATABASES
 
 DEBUG = False
 ATS_SIMULATORS_ENABLED = True
