@@ -43,12 +43,13 @@ from .models import (
     FINISHED,
     UNFINISHED,
     SyncCheckpoint,
+    SyncedRecord,
     SyncMode,
     SyncRun,
     SyncStatus,
     SyncTrigger,
 )
-from .records import RESOURCE_MODELS, records_apply, records_sweep_missing
+from .records import MODEL_FOR, RESOURCE_MODELS, records_apply, records_sweep_missing
 
 logger = logging.getLogger(__name__)
 
@@ -357,10 +358,7 @@ def _finish(run: SyncRun, page: SyncPage) -> SyncRun:
             # A complete full pass: what it did not see is gone from the ATS. Not after a partial
             # success, whose pages may have left records out.
             swept = records_sweep_missing(
-                integration=run.integration,
-                models=RESOURCE_MODELS.get(run.resource, ()),
-                before=run.pass_started_at,
-                now=now,
+                integration=run.integration, models=_models_of(run), before=run.pass_started_at, now=now
             )
         if page.sync_token:
             SyncCheckpoint.objects.update_or_create(
@@ -394,6 +392,19 @@ def _finish(run: SyncRun, page: SyncPage) -> SyncRun:
             data={"run": run.pk, "resource": run.resource},
         )
     return run
+
+
+def _models_of(run: SyncRun) -> set[type[SyncedRecord]]:
+    """The models a resource stream lists completely: its own, and any other type its pages
+    carried (Lever's opportunities carry candidates too)."""
+    models = set(RESOURCE_MODELS.get(run.resource, ()))
+    for model in MODEL_FOR.values():
+        if (
+            model not in models
+            and model.objects.filter(integration=run.integration, last_seen_run=run).exists()
+        ):
+            models.add(model)
+    return models
 
 
 def _note_error(

@@ -205,9 +205,22 @@ class LeverProvider(ATSProvider):
         return views.integration_urlpatterns()
 
     def simulator_urls(self) -> list:
-        from . import simulator
+        from . import simulator, sync_simulator
 
-        return [path("", include(simulator.urlpatterns))]
+        return [*sync_simulator.urlpatterns(), path("", include(simulator.urlpatterns))]
+
+    # -- data sync (integrations/sync): paging and mapping in sync.py --
+    sync_resources = ("jobs", "stages", "applications")
+
+    def sync_page(self, integration, resource: str, cursor: str, sync_token: str):
+        from .sync import sync_page
+
+        return sync_page(self.client(integration), resource, cursor, sync_token)
+
+    def sync_fetch(self, integration, resource: str, external_id: str):
+        from .sync import sync_fetch
+
+        return sync_fetch(self.client(integration), resource, external_id)
 
     def detail_context(self, integration) -> dict[str, Any]:
         from .views import detail_context

@@ -212,9 +212,23 @@ class SmartRecruitersProvider(ATSProvider):
         ]
 
     def simulator_urls(self) -> list:
+        from . import sync_simulator
         from .simulator import simulator_urls
 
-        return simulator_urls()
+        return [*sync_simulator.urlpatterns(), *simulator_urls()]
+
+    # -- data sync (integrations/sync): paging and mapping in sync.py --
+    sync_resources = ("jobs", "candidates")
+
+    def sync_page(self, integration, resource: str, cursor: str, sync_token: str):
+        from .sync import sync_page
+
+        return sync_page(self.client(integration), resource, cursor, sync_token)
+
+    def sync_fetch(self, integration, resource: str, external_id: str):
+        from .sync import sync_fetch
+
+        return sync_fetch(self.client(integration), resource, external_id)
 
     def integration_urls(self) -> list:
         from . import views

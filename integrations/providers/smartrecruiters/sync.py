@@ -1,0 +1,188 @@
+"""SmartRecruiters' side of the ATS data sync (engine: integrations/sync/services.py), for
+SmartRecruitersProvider.sync_page / sync_fetch. Kept apart from client.py/mappers.py while the
+provider is still being finished; the mapping functions below are pure, like mappers.py's.
+
+SmartRecruiters Customer API (https://developers.smartrecruiters.com/reference):
+- lists answer `{"totalFound", "offset", "limit", "content": [...]}` with `limit` ≤ 100; newer
+  list endpoints hand out `nextPageId` to pass back as `pageId`. We follow `nextPageId` when
+  present, else `offset` + `limit` until `totalFound` [I: which endpoints page which way could
+  not be confirmed from the sources we had];
+- `GET /candidates` filters by `updatedAfter` (ISO 8601): our incremental sync. The checkpoint is
+  the time of the run's first page less an overlap for clock skew, carried in the cursor and
+  stored by the service only when the run succeeds;
+- a candidate's applications are its job assignments (`primaryAssignment`, then
+  `secondaryAssignments`): application id = "<candidate id>:<job id>";
+- jobs carry their hiring process (stages); stage ids are per job, so ours are
+  "<job id>:<stage id>" with the job as the stage's plan. Jobs are read in full each run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from django.utils import timezone
+
+from integrations.base import (
+    SyncedApplication,
+    SyncedCandidate,
+    SyncedJob,
+    SyncedStage,
+    SyncPage,
+    SyncRecord,
+)
+
+if TYPE_CHECKING:
+    from .client import SmartRecruitersClient
+
+RESOURCES = ("jobs", "candidates")
+PAGE_LIMIT = 100
+OVERLAP = dt.timedelta(minutes=5)
+LISTS = {"jobs": ("/jobs", "jobs.list"), "candidates": ("/candidates", "candidates.list")}
+
+
+def _when(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+# --- mapping (pure) ---------------------------------------------------------------------------
+
+
+def job_records(job: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
+    job_id = str(job["id"])
+    location = job.get("location") or {}
+    department = job.get("department") or {}
+    status = job.get("status")
+    out: list[SyncRecord] = [
+        SyncedJob(
+            external_id=job_id,
+            title=str(job.get("title") or job.get("name") or "")[:300],
+            status=str(status.get("id") if isinstance(status, Mapping) else status or "")[:40],
+            department=str(department.get("label") if isinstance(department, Mapping) else "")[:200],
+            location=", ".join(str(location[k]) for k in ("city", "country") if location.get(k))[:200],
+            requisition_id=str(job.get("refNumber") or "")[:120],
+            plan_external_id=job_id,
+            updated_at=_when(job.get("updatedOn") or job.get("lastActivityOn")),
+        )
+    ]
+    stages = ((job.get("hiringProcess") or {}).get("stages")) or []
+    for order, stage in enumerate((s for s in stages if isinstance(s, Mapping)), start=1):
+        out.append(
+            SyncedStage(
+                external_id=f"{job_id}:{stage['id']}",
+                title=str(stage.get("name") or stage.get("label") or stage["id"])[:200],
+                plan_external_id=job_id,
+                order=order,
+                kind=str(stage.get("type") or "")[:60],
+            )
+        )
+    return tuple(out)
+
+
+def _assignment(
+    candidate_id: str, assignment: Mapping[str, Any], updated: dt.datetime | None
+) -> SyncedApplication:
+    job = assignment.get("job") or {}
+    job_id = str(job.get("id") or "")
+    status = assignment.get("status")
+    stage_id = str(status.get("stageId") or "") if isinstance(status, Mapping) else ""
+    return SyncedApplication(
+        external_id=f"{candidate_id}:{job_id}",
+        candidate_external_id=candidate_id,
+        job_external_id=job_id,
+        stage_external_id=f"{job_id}:{stage_id}" if stage_id else "",
+        status=str(status.get("status") or stage_id if isinstance(status, Mapping) else status or "")[:40],
+        applied_at=_when(assignment.get("appliedOn") or assignment.get("createdOn")),
+        updated_at=updated,
+    )
+
+
+def candidate_records(candidate: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
+    candidate_id = str(candidate["id"])
+    updated = _when(candidate.get("updatedOn"))
+    name = " ".join(str(candidate.get(k) or "") for k in ("firstName", "lastName")).strip()
+    out: list[SyncRecord] = [
+        SyncedCandidate(
+            external_id=candidate_id,
+            name=name[:300],
+            email=str(candidate.get("email") or "")[:254],
+            phone=str(candidate.get("phoneNumber") or "")[:60],
+            profile_url=str((candidate.get("actions") or {}).get("details", {}).get("url") or "")[:500]
+            if isinstance((candidate.get("actions") or {}).get("details"), Mapping)
+            else "",
+            updated_at=updated,
+        )
+    ]
+    assignments = [candidate.get("primaryAssignment"), *(candidate.get("secondaryAssignments") or [])]
+    for assignment in assignments:
+        if isinstance(assignment, Mapping) and (assignment.get("job") or {}).get("id"):
+            out.append(_assignment(candidate_id, assignment, updated))
+    return tuple(out)
+
+
+# --- paging -------------------------------------------------------------------------------------
+
+
+def page_limit(client: SmartRecruitersClient) -> int:
+    """provider_settings["sync_page_size"] (1–100, default 100)."""
+    try:
+        size = int((client.integration.provider_settings or {}).get("sync_page_size", PAGE_LIMIT))
+    except (TypeError, ValueError):
+        size = PAGE_LIMIT
+    return max(1, min(PAGE_LIMIT, size))
+
+
+def sync_page(client: SmartRecruitersClient, resource: str, cursor: str, sync_token: str) -> SyncPage:
+    path, operation = LISTS[resource]
+    try:
+        position = json.loads(cursor) if cursor else {}
+    except ValueError:
+        position = {}
+    mark = str(position.get("mark") or (timezone.now() - OVERLAP).isoformat())
+    limit = page_limit(client)
+    params: dict[str, Any] = {"limit": limit}
+    if position.get("pageId"):
+        params["pageId"] = position["pageId"]
+    elif position.get("offset"):
+        params["offset"] = position["offset"]
+    if resource == "candidates" and sync_token:
+        params["updatedAfter"] = sync_token
+    response = client.request("GET", path, operation=operation, params=params)
+    body = response.json()
+    items = [i for i in body.get("content") or [] if isinstance(i, Mapping)]
+    records: list[SyncRecord] = []
+    for item in items:
+        records.extend(job_records(item) if resource == "jobs" else candidate_records(item))
+    offset = int(position.get("offset") or 0) + len(items)
+    if body.get("nextPageId"):
+        following: dict[str, Any] | None = {"pageId": body["nextPageId"]}
+    elif items and offset < int(body.get("totalFound") or 0):
+        following = {"offset": offset}
+    else:
+        following = None
+    return SyncPage(
+        records=tuple(records),
+        next_cursor=json.dumps({**following, "mark": mark, "offset": offset}) if following else "",
+        more=following is not None,
+        sync_token=mark if resource == "candidates" and following is None else "",
+        request_id=client.vendor_request_id(response),
+    )
+
+
+def sync_fetch(client: SmartRecruitersClient, resource: str, external_id: str) -> SyncPage:
+    """One candidate (with its assignments); 404 → ATSNotFound from the client."""
+    if resource != "candidates":
+        raise ValueError(f"SmartRecruiters records of {resource!r} are not fetched one by one")
+    candidate_id = external_id.split(":")[0]
+    body = client.request(
+        "GET", f"/candidates/{quote(candidate_id, safe='')}", operation="candidates.get"
+    ).json()
+    return SyncPage(records=candidate_records(body if body.get("id") else {**body, "id": candidate_id}))
