@@ -73,11 +73,16 @@ def test_timeline_of_another_workspaces_run_is_not_found_and_members_cannot_repl
     assert client.post(reverse("integrations:writeback-replay", args=[run.pk, message.pk])).status_code == 403
 
 
-def test_runs_page_finds_orders_by_candidate_email(client_in_workspace, workspace, integration):
+def test_runs_page_finds_orders_by_candidate_email(
+    client_in_workspace, workspace, integration, django_assert_max_num_queries
+):
     run = AssessmentRunFactory(
         workspace=workspace, integration=integration, provider="fake", candidate_email="robin@example.com"
     )
-    AssessmentRunFactory(workspace=workspace, integration=integration, provider="fake")
+    for _ in range(5):
+        AssessmentRunFactory(workspace=workspace, integration=integration, provider="fake")
+    with django_assert_max_num_queries(10):
+        client_in_workspace.get(reverse("integrations:runs", args=[integration.pk]))
     page = client_in_workspace.get(
         reverse("integrations:runs", args=[integration.pk]), {"q": "robin@example.com"}
     ).content.decode()
