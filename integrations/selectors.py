@@ -91,7 +91,15 @@ def webhook_event_get_for_integration(*, integration: Integration, pk: int) -> W
 
 # --- The unified log ---------------------------------------------------------------------------
 
-DIRECTIONS = (("", "All"), ("in", "Webhooks in"), ("out", "Calls to the ATS"), ("activity", "Activity"))
+DIRECTIONS = (
+    ("", "All"),
+    ("in", "Webhooks in"),
+    ("partner", "Partner API calls from the ATS"),
+    ("out", "Calls to the ATS"),
+    ("activity", "Activity"),
+)
+# Providers log the calls an ATS makes to our partner API as activity of kind "partner.*".
+PARTNER_KIND_PREFIX = "partner."
 RANGES = {"1h": dt.timedelta(hours=1), "24h": dt.timedelta(hours=24), "7d": dt.timedelta(days=7),
           "30d": dt.timedelta(days=30), "all": None}  # fmt: skip
 PROBLEMS = "problems"
@@ -166,6 +174,8 @@ class LogEntry:
 
     @property
     def direction(self) -> str:
+        if self.source == "activity" and self.title.startswith(PARTNER_KIND_PREFIX):
+            return "partner"
         return {"webhook": "in", "call": "out"}.get(self.source, "activity")
 
 
@@ -296,11 +306,13 @@ def _calls(scope: Q, filters: LogFilters, cursor, limit: int) -> list[LogEntry]:
 
 
 def _activity(scope: Q, filters: LogFilters, cursor, limit: int) -> list[LogEntry]:
-    if filters.direction not in ("", "activity") or filters.webhook_status:
+    if filters.direction not in ("", "activity", "partner") or filters.webhook_status:
         return []
     qs = IntegrationActivity.objects.filter(
         scope, _time_range("created_at", filters), _after_cursor("activity", "created_at", cursor)
     )
+    if filters.direction == "partner":
+        qs = qs.filter(kind__startswith=PARTNER_KIND_PREFIX)
     if filters.status == PROBLEMS:
         qs = qs.filter(level__in=[ActivityLevel.WARNING, ActivityLevel.ERROR])
     if filters.event:

@@ -77,6 +77,10 @@ def test_filters_by_direction_problem_status_event_type_and_time_range(integrati
     assert sources(event="ping") == [("webhook", "ignored")]
     assert len(sources(range="1h")) == 4 and len(sources(range="7d")) == 5
     assert sources(status="rejected") == [("webhook", "rejected")]
+    IntegrationActivity.objects.create(
+        integration=integration, kind="partner.assessment_started", message="Ashby started"
+    )
+    assert sources(direction="partner") == [("activity", "info")]
 
 
 def test_nonsense_filters_fall_back_to_defaults_instead_of_failing(client_in_workspace, integration):
