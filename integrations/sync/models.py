@@ -149,6 +149,18 @@ UNFINISHED = (SyncStatus.PAUSED, SyncStatus.FAILED, SyncStatus.INTERRUPTED)
 FINISHED = (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL)
 
 
+RESOURCE_LABELS = {
+    "jobs": "Jobs",
+    "stages": "Interview stages",
+    "candidates": "Candidates",
+    "applications": "Applications",
+}
+
+
+def resource_label(resource: str) -> str:
+    return RESOURCE_LABELS.get(resource, resource.capitalize())
+
+
 class SyncTrigger(models.TextChoices):
     SCHEDULE = "schedule", "Schedule"
     STAFF = "staff", "Staff (full resync)"

@@ -148,7 +148,7 @@ def demo_register(*, provider: Any, integration: Any) -> dict[str, Any]:
     partner_path = f"/partners/{provider.key}/{integration.public_id}"
     account_update(account, partner={"base_url": partner_path, "api_key": partner_key})
     if not SimulatorObject.objects.filter(provider=P, kind="job", data__account=account).exists():
-        from .simulator_sync import sync_seed
+        from .simulator_sync_data import sync_seed
 
         sync_seed(account)  # jobs, stages, candidates and applications for the data sync to copy
     return {
@@ -294,7 +294,7 @@ def candidate_create(
             },
         },
     )
-    from .simulator_sync import records_for_candidate
+    from .simulator_sync_data import records_for_candidate
 
     records_for_candidate(candidate)  # the job, plan and application candidate.list etc. serve
     webhooks_fire(account_id, constants.EVENT_CANDIDATE_CREATED, {"candidate": candidate_payload(candidate)})

@@ -6,17 +6,15 @@
   interviewStage.list takes an interviewPlanId. application.info / job.info read one record.
 - Records are ordered by when they last changed (then id), and a cursor means "after this
   record": a record changed during a sync moves behind the cursor and is still returned.
-- Test levers: `sync_tokens_expire(account)` makes every token issued so far answer
+- Test levers: `simulator_sync_data.sync_tokens_expire(account)` makes every token issued so far answer
   `success: false` (`sync_token_expired`); `fault_set("ashby", "<endpoint>", page=N)` makes page N
-  answer 503 once; `sync_warnings_set(account, endpoint, [...])` adds a `warnings` array.
+  answer 503 once; `simulator_sync_data.sync_warnings_set(account, endpoint, [...])` adds a `warnings` array.
 
 State: SimulatorObject kinds job, interview_plan, candidate, application (provider "ashby")."""
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -30,152 +28,7 @@ from integrations.sync import simulator as faults
 from . import constants
 from . import simulator_state as state
 from .simulator_endpoints import Caller, ashby_json, failure
-
-STAGES = (
-    ("Application Review", "PreInterviewScreen"),
-    ("Assessment", "Active"),
-    ("Onsite", "Active"),
-    ("Offer", "Offer"),
-    ("Hired", "Hired"),
-)
-NAMES = ("Robin Sample", "Alex Example", "Sam Placeholder", "Jordan Testcase", "Casey Fixture", "Riley Mock")
-
-
-# --- levers ----------------------------------------------------------------------------------
-
-
-def sync_tokens_expire(account_id: str) -> None:
-    state.account_update(account_id, sync_tokens_valid_after=timezone.now().isoformat())
-
-
-def sync_warnings_set(account_id: str, endpoint: str, warnings: list[str]) -> None:
-    account = state.account_get(account_id)
-    current = dict((account.data if account else {}).get("sync_warnings") or {})
-    state.account_update(account_id, sync_warnings={**current, endpoint: list(warnings)})
-
-
-def touch(kind: str, key: str, **changes: Any) -> SimulatorObject:
-    """Change a record (its updated_at moves, so the next incremental sync returns it)."""
-    obj = SimulatorObject.objects.get(provider=state.P, kind=kind, key=key)
-    obj.data = {**obj.data, **changes}
-    obj.save(update_fields=["data", "updated_at"])
-    return obj
-
-
-# --- data --------------------------------------------------------------------------------------
-
-
-def plan_create(
-    account_id: str, *, plan_id: str | None = None, stage_ids: dict[str, str] | None = None
-) -> SimulatorObject:
-    plan_id = plan_id or str(uuid.uuid4())
-    stage_ids = stage_ids or {}
-    stages = [
-        {
-            "id": stage_ids.get(title) or str(uuid.uuid4()),
-            "title": title,
-            "type": kind,
-            "orderInInterviewPlan": n,
-        }
-        for n, (title, kind) in enumerate(STAGES, start=1)
-    ]
-    return state.put(
-        "interview_plan", plan_id, {"account": account_id, "title": "Default plan", "stages": stages}
-    )
-
-
-def job_create(
-    account_id: str,
-    *,
-    title: str,
-    job_id: str | None = None,
-    plan_id: str | None = None,
-    location: str = "Remote (EU)",
-) -> SimulatorObject:
-    plan = state.get("interview_plan", plan_id) if plan_id else None
-    plan = plan or plan_create(account_id, plan_id=plan_id)
-    return state.put(
-        "job",
-        job_id or str(uuid.uuid4()),
-        {
-            "account": account_id,
-            "title": title,
-            "status": "Open",
-            "location": {"id": str(uuid.uuid4()), "name": location},
-            "departmentId": str(uuid.uuid4()),
-            "customRequisitionId": f"R-{secrets.randbelow(900) + 100}",
-            "defaultInterviewPlanId": plan.key,
-            "createdAt": state.now_iso(),
-        },
-    )
-
-
-def application_create(
-    account_id: str,
-    *,
-    candidate_id: str,
-    job_id: str,
-    stage_title: str = "Application Review",
-    application_id: str | None = None,
-) -> SimulatorObject:
-    job = state.get("job", job_id)
-    plan = state.get("interview_plan", job.data["defaultInterviewPlanId"]) if job else None
-    stage = next((s for s in (plan.data["stages"] if plan else []) if s["title"] == stage_title), None)
-    return state.put(
-        "application",
-        application_id or str(uuid.uuid4()),
-        {
-            "account": account_id,
-            "candidate_id": candidate_id,
-            "job_id": job_id,
-            "stage_id": stage["id"] if stage else "",
-            "status": "Active",
-            "createdAt": state.now_iso(),
-        },
-    )
-
-
-def records_for_candidate(candidate: SimulatorObject) -> None:
-    """A candidate made on the simulator's page gets the job, plan and application it names."""
-    d = candidate.data
-    if state.get("job", d["job"]["id"]) is None:
-        plan_create(d["account"], plan_id=d["plan_id"], stage_ids={"Assessment": d["stage_id"]})
-        job_create(d["account"], title=d["job"]["name"], job_id=d["job"]["id"], plan_id=d["plan_id"])
-    if state.get("application", d["application_id"]) is None:
-        application_create(
-            d["account"],
-            candidate_id=candidate.key,
-            job_id=d["job"]["id"],
-            stage_title="Assessment",
-            application_id=d["application_id"],
-        )
-
-
-def sync_seed(account_id: str, *, jobs: int = 2, candidates: int = 5) -> list[SimulatorObject]:
-    """A small hiring pipeline to sync (no webhooks are sent). Returns the candidates."""
-    made_jobs = [
-        job_create(account_id, title=t) for t in ("Backend Engineer", "Data Analyst", "Designer")[:jobs]
-    ]
-    out = []
-    for n in range(candidates):
-        name = NAMES[n % len(NAMES)] + ("" if n < len(NAMES) else f" {n}")
-        first, _, last = name.partition(" ")
-        candidate = state.put(
-            "candidate",
-            str(uuid.uuid4()),
-            {
-                "account": account_id,
-                "name": name,
-                "first_name": first,
-                "last_name": last,
-                "email": f"{first.lower()}.{last.lower().replace(' ', '')}@example.com",
-                "created_at": state.now_iso(),
-            },
-        )
-        application_create(account_id, candidate_id=candidate.key, job_id=made_jobs[n % len(made_jobs)].key)
-        out.append(candidate)
-    return out
-
+from .simulator_sync_data import touch
 
 # --- wire shapes -----------------------------------------------------------------------------------
 

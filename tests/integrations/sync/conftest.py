@@ -7,7 +7,7 @@ import pytest
 
 from integrations.models import IntegrationStatus
 from integrations.providers.ashby import simulator_state as ashby_sim
-from integrations.providers.ashby import simulator_sync as ashby_sync_sim
+from integrations.providers.ashby import simulator_sync_data as ashby_sync_sim
 from integrations.sync import simulator as faults
 from tests.factories import IntegrationFactory
 

@@ -8,7 +8,7 @@ import pytest
 
 from integrations.models import IntegrationActivity, IntegrationStatus, OutboundCall
 from integrations.providers.ashby import simulator_state as sim
-from integrations.providers.ashby import simulator_sync as sim_sync
+from integrations.providers.ashby import simulator_sync_data as sim_data
 from integrations.sync import simulator as faults
 from integrations.sync.models import (
     Application,
@@ -48,7 +48,7 @@ def test_first_sync_pages_through_every_candidate_and_stores_the_last_pages_sync
 def test_next_run_is_incremental_from_the_checkpoint_and_brings_only_what_changed(ashby):
     first = sync_run_start(integration=ashby, resource="candidates")
     changed = ashby.candidates[3]
-    sim_sync.touch("candidate", changed.key, name="Morgan Renamed")
+    sim_data.touch("candidate", changed.key, name="Morgan Renamed")
 
     second = sync_run_start(integration=ashby, resource="candidates")
 
@@ -56,14 +56,17 @@ def test_next_run_is_incremental_from_the_checkpoint_and_brings_only_what_change
     assert second.records_upserted == 1 and second.pages == 1
     row = Candidate.objects.get(integration=ashby, external_id=changed.key)
     assert row.name == "Morgan Renamed" and row.last_seen_run == second
-    assert SyncCheckpoint.objects.get(integration=ashby, resource="candidates").sync_token == second.checkpoint_out
+    assert (
+        SyncCheckpoint.objects.get(integration=ashby, resource="candidates").sync_token
+        == second.checkpoint_out
+    )
     assert Candidate.objects.filter(integration=ashby).count() == 5
 
 
 @pytest.mark.django_db
 def test_expired_sync_token_turns_the_run_into_a_full_resync(ashby):
     sync_run_start(integration=ashby, resource="candidates")
-    sim_sync.sync_tokens_expire(ashby.account)
+    sim_data.sync_tokens_expire(ashby.account)
 
     run = sync_run_start(integration=ashby, resource="candidates")
 
@@ -87,7 +90,9 @@ def test_run_broken_on_page_two_resumes_from_there_without_losing_or_duplicating
     assert broken.cursor, "the cursor of page 2 is kept to resume from"
     error = broken.last_error
     assert error["page"] == 2 and error["status_code"] == 503 and error["request_id"]
-    assert not SyncCheckpoint.objects.filter(integration=ashby).exists(), "no checkpoint before the run succeeds"
+    assert not SyncCheckpoint.objects.filter(integration=ashby).exists(), (
+        "no checkpoint before the run succeeds"
+    )
     failed = IntegrationActivity.objects.get(integration=ashby, kind="sync.failed")
     assert error["request_id"] in failed.message and "continues from page 2" in failed.message
 
@@ -97,7 +102,10 @@ def test_run_broken_on_page_two_resumes_from_there_without_losing_or_duplicating
     assert resumed.status == SyncStatus.SUCCEEDED and resumed.pages == 3 and resumed.records_upserted == 5
     stored = list(Candidate.objects.filter(integration=ashby).values_list("external_id", flat=True))
     assert sorted(stored) == sorted(_sim_ids("candidate", ashby.account)), "none lost, none twice"
-    assert SyncCheckpoint.objects.get(integration=ashby, resource="candidates").sync_token == resumed.checkpoint_out
+    assert (
+        SyncCheckpoint.objects.get(integration=ashby, resource="candidates").sync_token
+        == resumed.checkpoint_out
+    )
     assert IntegrationActivity.objects.filter(integration=ashby, kind="sync.resumed").exists()
 
 
@@ -105,17 +113,22 @@ def test_run_broken_on_page_two_resumes_from_there_without_losing_or_duplicating
 def test_interrupted_incremental_run_keeps_the_old_checkpoint_until_it_completes(ashby):
     first = sync_run_start(integration=ashby, resource="candidates")
     for candidate in ashby.candidates:
-        sim_sync.touch("candidate", candidate.key, phone="+1 555 0100")
+        sim_data.touch("candidate", candidate.key, phone="+1 555 0100")
     faults.fault_set("ashby", "candidate.list", page=3)
 
     broken = sync_run_start(integration=ashby, resource="candidates")
 
     assert broken.status == SyncStatus.FAILED and broken.mode == SyncMode.INCREMENTAL
-    assert SyncCheckpoint.objects.get(integration=ashby, resource="candidates").sync_token == first.checkpoint_out
+    assert (
+        SyncCheckpoint.objects.get(integration=ashby, resource="candidates").sync_token
+        == first.checkpoint_out
+    )
     done = sync_run_start(integration=ashby, resource="candidates")
     assert done.pk == broken.pk and done.status == SyncStatus.SUCCEEDED
     assert Candidate.objects.filter(integration=ashby, phone="+1 555 0100").count() == 5
-    assert SyncCheckpoint.objects.get(integration=ashby, resource="candidates").sync_token == done.checkpoint_out
+    assert (
+        SyncCheckpoint.objects.get(integration=ashby, resource="candidates").sync_token == done.checkpoint_out
+    )
 
 
 @pytest.mark.django_db
@@ -129,7 +142,7 @@ def test_a_record_changed_while_the_run_pages_is_not_lost(ashby, monkeypatch):
     def page_then_edit(client, resource, cursor, token):
         page = real(client, resource, cursor, token)
         if not cursor:
-            sim_sync.touch("candidate", edited.key, name="Edited Mid Run")
+            sim_data.touch("candidate", edited.key, name="Edited Mid Run")
         return page
 
     monkeypatch.setattr(ashby_sync, "sync_page", page_then_edit)
@@ -141,7 +154,7 @@ def test_a_record_changed_while_the_run_pages_is_not_lost(ashby, monkeypatch):
 
 @pytest.mark.django_db
 def test_warnings_make_the_run_a_partial_success_shown_in_the_logs(ashby):
-    sim_sync.sync_warnings_set(ashby.account, "candidate.list", ["unable_to_load_custom_fields"])
+    sim_data.sync_warnings_set(ashby.account, "candidate.list", ["unable_to_load_custom_fields"])
 
     run = sync_run_start(integration=ashby, resource="candidates")
 

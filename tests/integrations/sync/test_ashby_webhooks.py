@@ -11,6 +11,7 @@ import pytest
 from integrations.models import IntegrationActivity, WebhookEvent, WebhookStatus
 from integrations.providers.ashby import simulator_state as sim
 from integrations.providers.ashby import simulator_sync as sim_sync
+from integrations.providers.ashby import simulator_sync_data as sim_data
 from integrations.services.webhooks import webhook_event_process
 from integrations.sync.models import Application, Candidate, DeletionReason, Job, SeenVia
 from integrations.sync.services import sync_integration
@@ -51,20 +52,31 @@ def test_stage_change_stores_the_application_and_queues_a_targeted_refresh(
 
 
 @pytest.mark.django_db
-def test_an_older_application_event_does_not_overwrite_a_newer_copy(client, enqueued, django_capture_on_commit_callbacks):
+def test_an_older_application_event_does_not_overwrite_a_newer_copy(
+    client, enqueued, django_capture_on_commit_callbacks
+):
     integration = ashby_integration()
     deliver(client, integration, fixture("candidateHire"), django_capture_on_commit_callbacks)  # 2026-03-20
-    deliver(client, integration, fixture("candidateStageChange"), django_capture_on_commit_callbacks)  # 2026-03-04
+    deliver(
+        client, integration, fixture("candidateStageChange"), django_capture_on_commit_callbacks
+    )  # 2026-03-04
 
     application = Application.objects.get(integration=integration, external_id=APP_ID)
     assert application.stage_title == "Hired" and application.status == "Hired"
 
 
 @pytest.mark.django_db
-def test_candidate_delete_removes_personal_data_and_applications(client, enqueued, django_capture_on_commit_callbacks):
+def test_candidate_delete_removes_personal_data_and_applications(
+    client, enqueued, django_capture_on_commit_callbacks
+):
     integration = ashby_integration()
     deliver(client, integration, fixture("applicationSubmit"), django_capture_on_commit_callbacks)
-    Candidate.objects.create(integration=integration, external_id=CANDIDATE_ID, name="Robin Sample", email="robin.sample@example.com")
+    Candidate.objects.create(
+        integration=integration,
+        external_id=CANDIDATE_ID,
+        name="Robin Sample",
+        email="robin.sample@example.com",
+    )
 
     deliver(client, integration, fixture("candidateDelete"), django_capture_on_commit_callbacks)
 
@@ -77,7 +89,9 @@ def test_candidate_delete_removes_personal_data_and_applications(client, enqueue
 
 
 @pytest.mark.django_db
-def test_candidate_merge_moves_applications_to_the_surviving_candidate(client, enqueued, django_capture_on_commit_callbacks):
+def test_candidate_merge_moves_applications_to_the_surviving_candidate(
+    client, enqueued, django_capture_on_commit_callbacks
+):
     integration = ashby_integration()
     survivor_id = json.loads(fixture("candidateMerge"))["data"]["mergedCandidate"]["id"]
     survivor = Candidate.objects.create(integration=integration, external_id=survivor_id, name="Robin S.")
@@ -113,7 +127,7 @@ def test_turned_off_sync_keeps_no_copy(client, enqueued, django_capture_on_commi
 def test_targeted_refresh_reads_the_application_from_ashby(ashby):
     sync_integration(integration=ashby)
     application = sim.list_for("application", ashby.account)[0]
-    sim_sync.touch("application", application.key, status="Archived")
+    sim_data.touch("application", application.key, status="Archived")
 
     assert sync_record_refresh_task(ashby.pk, "applications", application.key) == 1
 
@@ -143,10 +157,18 @@ def test_simulated_ashby_sends_delete_and_stage_change_webhooks_that_update_the_
         sim.put(
             "webhook",
             f"wh-{action}",
-            {"account": ashby.account, "webhookType": action, "requestUrl": url, "secretToken": "whsec_sync_test_0001", "enabled": True},
+            {
+                "account": ashby.account,
+                "webhookType": action,
+                "requestUrl": url,
+                "secretToken": "whsec_sync_test_0001",
+                "enabled": True,
+            },
         )
     target = ashby.candidates[0]
-    moving = next(a for a in sim.list_for("application", ashby.account) if a.data["candidate_id"] != target.key)
+    moving = next(
+        a for a in sim.list_for("application", ashby.account) if a.data["candidate_id"] != target.key
+    )
 
     sim_sync.candidate_delete(ashby.account, target.key)
     sim_sync.application_move(ashby.account, moving.key, "Onsite")
@@ -154,5 +176,8 @@ def test_simulated_ashby_sends_delete_and_stage_change_webhooks_that_update_the_
         for event in WebhookEvent.objects.filter(integration=ashby).order_by("pk"):
             webhook_event_process(event_id=event.pk)
 
-    assert Candidate.objects.get(integration=ashby, external_id=target.key).deletion_reason == DeletionReason.DELETED
+    assert (
+        Candidate.objects.get(integration=ashby, external_id=target.key).deletion_reason
+        == DeletionReason.DELETED
+    )
     assert Application.objects.get(integration=ashby, external_id=moving.key).stage_title == "Onsite"

@@ -9,7 +9,15 @@ import pytest
 from integrations.models import IntegrationStatus, OutboundCall
 from integrations.providers.lever import simulator_state as sim
 from integrations.sync import simulator as faults
-from integrations.sync.models import Application, Candidate, InterviewStage, Job, SyncCheckpoint, SyncMode, SyncStatus
+from integrations.sync.models import (
+    Application,
+    Candidate,
+    InterviewStage,
+    Job,
+    SyncCheckpoint,
+    SyncMode,
+    SyncStatus,
+)
 from integrations.sync.selectors import stage_list_for_job
 from integrations.sync.services import sync_integration, sync_run_start
 from integrations.sync.tasks import sync_record_refresh_task
@@ -94,7 +102,9 @@ def test_targeted_refresh_reads_one_opportunity(lever):
 
 @pytest.mark.django_db
 def test_lever_missing_scope_fails_the_run_with_the_scope_named(simulators, workspace):
-    integration = sim_integration(status=IntegrationStatus.CONNECTED, workspace=workspace, scopes=("feedback:write",))
+    integration = sim_integration(
+        status=IntegrationStatus.CONNECTED, workspace=workspace, scopes=("feedback:write",)
+    )
     run = sync_run_start(integration=integration, resource="jobs")
     assert run.status == SyncStatus.FAILED and run.last_error["status_code"] == 403
     assert "opportunities:read" in run.last_error["message"]

@@ -14,7 +14,9 @@ from tests.factories import IntegrationFactory
 
 
 @pytest.mark.django_db
-def test_runs_page_shows_pages_records_warnings_errors_and_checkpoint(client_in_workspace, ashby, django_assert_max_num_queries):
+def test_runs_page_shows_pages_records_warnings_errors_and_checkpoint(
+    client_in_workspace, ashby, django_assert_max_num_queries
+):
     sync_integration(integration=ashby)
     faults.fault_set("ashby", "candidate.list", page=2)
     failed = sync_run_start(integration=ashby, resource="candidates", full=True)
@@ -47,7 +49,9 @@ def test_run_detail_lists_the_calls_with_ashby_request_ids(client_in_workspace, 
 def test_another_workspaces_integration_and_runs_answer_404(client_in_workspace, ashby, other_workspace):
     foreign = IntegrationFactory(workspace=other_workspace, provider="ashby")
     run = SyncRun.objects.create(integration=foreign, resource="jobs", mode=SyncMode.FULL)
-    mine = SyncRun.objects.create(integration=ashby, resource="jobs", mode=SyncMode.FULL, status=SyncStatus.SUCCEEDED)
+    mine = SyncRun.objects.create(
+        integration=ashby, resource="jobs", mode=SyncMode.FULL, status=SyncStatus.SUCCEEDED
+    )
 
     assert client_in_workspace.get(reverse("sync:runs", args=[foreign.pk])).status_code == 404
     assert client_in_workspace.get(reverse("sync:run", args=[foreign.pk, run.pk])).status_code == 404
@@ -62,7 +66,9 @@ def test_runs_page_needs_sign_in(client, ashby):
 
 
 @pytest.mark.django_db
-def test_staff_full_resync_action_queues_a_full_run_that_ignores_the_checkpoint(admin_client, ashby, enqueued):
+def test_staff_full_resync_action_queues_a_full_run_that_ignores_the_checkpoint(
+    admin_client, ashby, enqueued
+):
     first = sync_run_start(integration=ashby, resource="candidates")
 
     response = admin_client.post(

@@ -21,20 +21,35 @@ def _ago(days: float) -> dt.datetime:
 @pytest.mark.django_db
 def test_removed_candidates_are_purged_once_past_the_workspace_window():
     workspace = WorkspaceFactory(retention_days=30)
-    integration = IntegrationFactory(workspace=workspace, provider="ashby", status=IntegrationStatus.CONNECTED)
+    integration = IntegrationFactory(
+        workspace=workspace, provider="ashby", status=IntegrationStatus.CONNECTED
+    )
     old = Candidate.objects.create(
-        integration=integration, external_id="c-old", deleted_at=_ago(31), deletion_reason=DeletionReason.DELETED
+        integration=integration,
+        external_id="c-old",
+        deleted_at=_ago(31),
+        deletion_reason=DeletionReason.DELETED,
     )
     recent = Candidate.objects.create(
-        integration=integration, external_id="c-recent", deleted_at=_ago(5), deletion_reason=DeletionReason.MISSING
+        integration=integration,
+        external_id="c-recent",
+        deleted_at=_ago(5),
+        deletion_reason=DeletionReason.MISSING,
     )
-    live = Candidate.objects.create(integration=integration, external_id="c-live", name="Alex Example", last_seen_at=_ago(200))
-    Application.objects.create(integration=integration, external_id="a-old", candidate=old, deleted_at=_ago(40))
+    live = Candidate.objects.create(
+        integration=integration, external_id="c-live", name="Alex Example", last_seen_at=_ago(200)
+    )
+    Application.objects.create(
+        integration=integration, external_id="a-old", candidate=old, deleted_at=_ago(40)
+    )
 
     counts = synced_data_purge()
 
     assert counts["candidates"] == 1 and counts["applications"] == 1
-    assert set(Candidate.objects.values_list("external_id", flat=True)) == {recent.external_id, live.external_id}
+    assert set(Candidate.objects.values_list("external_id", flat=True)) == {
+        recent.external_id,
+        live.external_id,
+    }
 
 
 @pytest.mark.django_db
@@ -58,7 +73,9 @@ def test_each_workspace_keeps_its_own_window():
     short = IntegrationFactory(workspace=WorkspaceFactory(retention_days=10), provider="ashby")
     long = IntegrationFactory(workspace=WorkspaceFactory(retention_days=365), provider="ashby")
     for integration in (short, long):
-        Candidate.objects.create(integration=integration, external_id="gone", deleted_at=_ago(20), deletion_reason="deleted_in_ats")
+        Candidate.objects.create(
+            integration=integration, external_id="gone", deleted_at=_ago(20), deletion_reason="deleted_in_ats"
+        )
 
     synced_data_purge()
 
@@ -69,10 +86,18 @@ def test_each_workspace_keeps_its_own_window():
 def test_old_sync_run_logs_are_deleted_but_an_unfinished_run_is_kept():
     integration = IntegrationFactory(workspace=WorkspaceFactory(retention_days=30), provider="ashby")
     done = SyncRun.objects.create(
-        integration=integration, resource="jobs", mode=SyncMode.FULL, status=SyncStatus.SUCCEEDED, finished_at=_ago(31)
+        integration=integration,
+        resource="jobs",
+        mode=SyncMode.FULL,
+        status=SyncStatus.SUCCEEDED,
+        finished_at=_ago(31),
     )
     failed = SyncRun.objects.create(
-        integration=integration, resource="candidates", mode=SyncMode.FULL, status=SyncStatus.FAILED, finished_at=_ago(31)
+        integration=integration,
+        resource="candidates",
+        mode=SyncMode.FULL,
+        status=SyncStatus.FAILED,
+        finished_at=_ago(31),
     )
 
     assert synced_data_purge()["sync_runs"] == 1
@@ -89,7 +114,9 @@ def test_privacy_erasure_removes_the_candidate_and_later_syncs_do_not_bring_them
 
     target.refresh_from_db()
     assert target.name == "" and target.email == "" and target.deletion_reason == DeletionReason.ERASED
-    assert not Application.objects.filter(integration=ashby, candidate_external_id=target.external_id).exists()
+    assert not Application.objects.filter(
+        integration=ashby, candidate_external_id=target.external_id
+    ).exists()
     sync_run_start(integration=ashby, resource="candidates", full=True)
     target.refresh_from_db()
     assert target.email == "" and target.deletion_reason == DeletionReason.ERASED
@@ -100,8 +127,12 @@ def test_privacy_erasure_removes_the_candidate_and_later_syncs_do_not_bring_them
 @pytest.mark.django_db
 def test_erasure_only_touches_the_workspace_that_asked(ashby, other_workspace):
     elsewhere = IntegrationFactory(workspace=other_workspace, provider="ashby")
-    Candidate.objects.create(integration=elsewhere, external_id="x", email="robin.sample@example.com", name="Robin")
-    Candidate.objects.create(integration=ashby, external_id="y", email="robin.sample@example.com", name="Robin")
+    Candidate.objects.create(
+        integration=elsewhere, external_id="x", email="robin.sample@example.com", name="Robin"
+    )
+    Candidate.objects.create(
+        integration=ashby, external_id="y", email="robin.sample@example.com", name="Robin"
+    )
 
     assert synced_candidate_erase(workspace=ashby.workspace, email="robin.sample@example.com") == 1
     assert Candidate.objects.get(integration=elsewhere).name == "Robin"

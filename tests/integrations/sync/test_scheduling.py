@@ -35,7 +35,9 @@ def _age(run: SyncRun, **delta) -> None:
 @pytest.mark.django_db
 def test_tick_queues_due_integrations_once_and_skips_the_others(ashby, enqueued):
     IntegrationFactory(provider="ashby", status=IntegrationStatus.DISCONNECTED)
-    IntegrationFactory(provider="ashby", status=IntegrationStatus.CONNECTED, provider_settings={"sync_enabled": False})
+    IntegrationFactory(
+        provider="ashby", status=IntegrationStatus.CONNECTED, provider_settings={"sync_enabled": False}
+    )
     IntegrationFactory(provider="fake", status=IntegrationStatus.CONNECTED)  # no data sync
 
     assert sync_due_task() == 1
@@ -54,10 +56,14 @@ def test_an_integration_is_due_again_once_its_interval_has_passed(ashby):
     assert ashby not in integrations_due_for_sync()
 
 
-@pytest.mark.parametrize(("configured", "used"), [(5, 15), (15, 15), (40, 40), (60, 60), (600, 60), ("x", 30)])
+@pytest.mark.parametrize(
+    ("configured", "used"), [(5, 15), (15, 15), (40, 40), (60, 60), (600, 60), ("x", 30)]
+)
 @pytest.mark.django_db
 def test_interval_is_configurable_between_15_and_60_minutes(configured, used):
-    integration = IntegrationFactory(provider="ashby", provider_settings={"sync_interval_minutes": configured})
+    integration = IntegrationFactory(
+        provider="ashby", provider_settings={"sync_interval_minutes": configured}
+    )
     assert sync_interval_minutes(integration) == used
 
 
@@ -67,7 +73,10 @@ def test_setup_schedules_registers_the_sync_tick_and_the_retention_purge():
 
     call_command("setup_schedules")
     names = set(Schedule.objects.values_list("func", flat=True))
-    assert {"integrations.sync.tasks.sync_due_task", "integrations.sync.tasks.synced_data_purge_task"} <= names
+    assert {
+        "integrations.sync.tasks.sync_due_task",
+        "integrations.sync.tasks.synced_data_purge_task",
+    } <= names
 
 
 @pytest.mark.django_db

@@ -15,7 +15,15 @@ from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.registry import get_provider
 from integrations.services.integrations import integration_create
 from integrations.sync import simulator as faults
-from integrations.sync.models import Application, Candidate, InterviewStage, Job, SyncCheckpoint, SyncMode, SyncStatus
+from integrations.sync.models import (
+    Application,
+    Candidate,
+    InterviewStage,
+    Job,
+    SyncCheckpoint,
+    SyncMode,
+    SyncStatus,
+)
 from integrations.sync.selectors import stage_list_for_job
 from integrations.sync.services import sync_integration, sync_run_start
 from integrations.sync.tasks import sync_record_refresh_task
@@ -49,7 +57,11 @@ def sr(simulators, workspace, user):
     integration.job = job
     integration.people = [
         sim.candidate_create(
-            company_id=company, job_id=job["id"], first_name=f"Pat{n}", last_name="Example", email=f"pat{n}@example.com"
+            company_id=company,
+            job_id=job["id"],
+            first_name=f"Pat{n}",
+            last_name="Example",
+            email=f"pat{n}@example.com",
         )
         for n in range(5)
     ]
@@ -74,7 +86,9 @@ def test_jobs_with_stages_and_candidates_with_applications_are_synced(sr):
 @pytest.mark.django_db
 def test_next_candidates_run_is_incremental_with_updated_after(sr):
     first = sync_run_start(integration=sr, resource="candidates")
-    assert SyncCheckpoint.objects.get(integration=sr, resource="candidates").sync_token == first.checkpoint_out
+    assert (
+        SyncCheckpoint.objects.get(integration=sr, resource="candidates").sync_token == first.checkpoint_out
+    )
 
     second = sync_run_start(integration=sr, resource="candidates")
 
@@ -87,7 +101,9 @@ def test_smartrecruiters_run_broken_on_page_two_resumes_without_loss_or_duplicat
     faults.fault_set("smartrecruiters", "candidates.list", page=2, status=503)
 
     broken = sync_run_start(integration=sr, resource="candidates")
-    assert broken.status == SyncStatus.FAILED and broken.pages == 1 and broken.last_error["status_code"] == 503
+    assert (
+        broken.status == SyncStatus.FAILED and broken.pages == 1 and broken.last_error["status_code"] == 503
+    )
 
     done = sync_run_start(integration=sr, resource="candidates")
     assert done.pk == broken.pk and done.status == SyncStatus.SUCCEEDED and done.pages == 3
