@@ -300,3 +300,15 @@ def records_sweep_missing(
             integration=integration, deleted_at__isnull=True, last_seen_at__lt=before
         ).update(deleted_at=now, deletion_reason=DeletionReason.MISSING)
     return total
+
+
+def records_forget(*, integration: Integration) -> int:
+    """Delete the whole synced copy of one integration (sync turned off) and its checkpoints, so
+    turning it on again starts with a full sync."""
+    from .models import SyncCheckpoint
+
+    total = 0
+    for model in (Application, Candidate, InterviewStage, Job):
+        total += model.objects.filter(integration=integration).delete()[0]
+    SyncCheckpoint.objects.filter(integration=integration).delete()
+    return total

@@ -16,7 +16,7 @@ from integrations.services.activity import activity_log
 from jobcannon.core.exceptions import ValidationFailed
 
 from .models import DeletionReason, SeenVia, SyncTrigger
-from .records import MODEL_BY_NAME, Applied, record_delete, records_apply
+from .records import MODEL_BY_NAME, Applied, record_delete, records_apply, records_forget
 from .services import resource_label
 
 MODEL_OF_RESOURCE = {
@@ -132,3 +132,42 @@ def sync_full_resync_request(
         data={"resources": resources},
     )
     return resources
+
+
+@transaction.atomic
+def sync_settings_update(
+    *, integration: Integration, enabled: bool, interval_minutes: int, changed_by: str = ""
+) -> Integration:
+    """The customer's sync settings (provider_settings sync_enabled / sync_interval_minutes).
+    Turning sync off deletes the copy at once: no candidate data is kept for an ATS we no
+    longer sync (run logs stay until the retention window)."""
+    from .selectors import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES
+
+    if not MIN_INTERVAL_MINUTES <= interval_minutes <= MAX_INTERVAL_MINUTES:
+        raise ValidationFailed(
+            f"Choose a sync interval from {MIN_INTERVAL_MINUTES} to {MAX_INTERVAL_MINUTES} minutes.",
+            details={"interval_minutes": interval_minutes},
+        )
+    locked = Integration.objects.select_for_update().get(pk=integration.pk)
+    was_on = (locked.provider_settings or {}).get("sync_enabled", True) is not False
+    locked.provider_settings = {
+        **(locked.provider_settings or {}),
+        "sync_enabled": enabled,
+        "sync_interval_minutes": interval_minutes,
+    }
+    locked.save(update_fields=["provider_settings", "updated_at"])
+    removed = 0
+    if was_on and not enabled:
+        removed = records_forget(integration=locked)
+    activity_log(
+        integration=locked,
+        kind="sync.settings_changed",
+        message=(
+            f"Data sync every {interval_minutes} minutes."
+            if enabled
+            else f"Data sync turned off; {removed} synced record(s) deleted."
+        )
+        + (f" Changed by {changed_by}." if changed_by else ""),
+        data={"enabled": enabled, "interval_minutes": interval_minutes, "removed": removed},
+    )
+    return locked

@@ -147,7 +147,12 @@ def _drive(*, run: SyncRun, integration: Integration, deadline: float) -> SyncRu
                 ),
                 page_no=page_no,
             )
-        _store_page(run, page, page_no=page_no)
+        try:
+            _store_page(run, page, page_no=page_no)
+        except SyncAlreadyRunning:
+            logger.warning("sync.claim_lost", extra={"run": run.pk, "resource": run.resource})
+            run.refresh_from_db()
+            return run
         if not page.more:
             return _finish(run, page)
 
@@ -156,6 +161,13 @@ def _store_page(run: SyncRun, page: SyncPage, *, page_no: int) -> None:
     """The page's records and the cursor of the next page, in one transaction."""
     now = timezone.now()
     with transaction.atomic():
+        # Still ours? A worker that stalled past the lease may have been declared dead and the
+        # run continued by another: then this one stops without writing anything.
+        held = SyncRun.objects.select_for_update().filter(
+            pk=run.pk, status=SyncStatus.RUNNING, attempts=run.attempts
+        )
+        if not held.exists():
+            raise SyncAlreadyRunning(f"Sync run #{run.pk} was taken over by another worker.")
         applied = records_apply(integration=run.integration, records=page.records, run=run, now=now)
         notes = [{"page": page_no, "message": w, "request_id": page.request_id} for w in page.warnings]
         run.pages = page_no

@@ -47,7 +47,7 @@ def sync_resource_task(
     integration_id: int, resource: str, full: bool = False, trigger: str = SyncTrigger.MANUAL
 ) -> int:
     integration = Integration.objects.filter(pk=integration_id).first()
-    if integration is None:
+    if integration is None or not sync_enabled(integration):
         return 0
     try:
         run = sync_run_start(integration=integration, resource=resource, full=full, trigger=trigger)

@@ -1,5 +1,5 @@
 """Customer pages of the ATS data sync, per integration: what is synced (records, checkpoint, last
-run per resource), the runs (started, pages, records, warnings, errors, checkpoint) and one run
+run per resource), the sync settings (owners and admins), the runs (started, pages, records, warnings, errors, checkpoint) and one run
 in detail with the ATS request ids of its calls. Scoped to the member's workspace: another
 workspace's integration or run answers 404."""
 
@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views import View
 
 from integrations.selectors import integration_get_for_workspace
+from jobcannon.core.exceptions import ApplicationError
 from jobcannon.workspaces.mixins import WorkspaceMixin
 
+from .forms import SyncSettingsForm
 from .models import SyncRun, SyncStatus
+from .refresh import sync_settings_update
 from .selectors import (
     sync_interval_minutes,
     sync_overview,
@@ -57,7 +62,9 @@ class SyncBaseView(WorkspaceMixin, View):
 
 
 class SyncRunListView(SyncBaseView):
-    def get(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
+    def get(
+        self, request: HttpRequest, integration_pk: int, form: SyncSettingsForm | None = None
+    ) -> HttpResponse:
         context = self.base_context(integration_pk)
         resource = request.GET.get("resource", "")
         if resource not in dict(context["resources"]):
@@ -69,8 +76,32 @@ class SyncRunListView(SyncBaseView):
             _decorate(r)
             for r in sync_run_list_for_integration(integration=self.integration, resource=resource)
         ]
-        context.update(overview=overview, runs=runs, resource=resource)
-        return render(request, "sync/runs.html", context)
+        shown = form or SyncSettingsForm(
+            initial={"enabled": context["sync_on"], "interval_minutes": context["interval"]}
+        )
+        context.update(overview=overview, runs=runs, resource=resource, form=shown)
+        return render(request, "sync/runs.html", context, status=400 if form is not None else 200)
+
+    def post(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
+        """The sync settings: owners and admins only."""
+        if not self.membership.can_manage:
+            raise PermissionDenied("Only workspace owners and admins can change the sync settings.")
+        self.base_context(integration_pk)
+        form = SyncSettingsForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, integration_pk, form=form)
+        try:
+            sync_settings_update(
+                integration=self.integration,
+                enabled=form.cleaned_data["enabled"],
+                interval_minutes=form.cleaned_data["interval_minutes"],
+                changed_by=getattr(request.user, "email", ""),
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+            return self.get(request, integration_pk, form=form)
+        messages.success(request, "Sync settings saved.")
+        return redirect("sync:runs", integration_pk=integration_pk)
 
 
 class SyncRunDetailView(SyncBaseView):

@@ -100,3 +100,49 @@ def test_staff_full_resync_of_a_whole_integration_from_the_integrations_list(adm
 def test_customers_cannot_reach_the_staff_action(client_in_workspace, ashby):
     response = client_in_workspace.get(reverse("admin:sync_syncrun_changelist"))
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_admin_sets_the_interval_and_a_bad_one_is_refused_with_a_reason(
+    client_in_workspace, ashby, membership
+):
+    membership.role = "admin"
+    membership.save()
+    url = reverse("sync:runs", args=[ashby.pk])
+
+    bad = client_in_workspace.post(url, {"enabled": "on", "interval_minutes": "5"})
+    assert bad.status_code == 400 and "greater than or equal to 15" in bad.content.decode()
+
+    ok = client_in_workspace.post(url, {"enabled": "on", "interval_minutes": "45"})
+    assert ok.status_code == 302
+    ashby.refresh_from_db()
+    assert ashby.provider_settings["sync_interval_minutes"] == 45
+
+
+@pytest.mark.django_db
+def test_turning_sync_off_deletes_the_copy(client_in_workspace, ashby, membership):
+    from integrations.sync.models import Candidate, SyncCheckpoint
+
+    membership.role = "owner"
+    membership.save()
+    sync_integration(integration=ashby)
+    assert Candidate.objects.filter(integration=ashby).exists()
+
+    client_in_workspace.post(reverse("sync:runs", args=[ashby.pk]), {"interval_minutes": "30"})
+
+    ashby.refresh_from_db()
+    assert ashby.provider_settings["sync_enabled"] is False
+    assert not Candidate.objects.filter(integration=ashby).exists()
+    assert not SyncCheckpoint.objects.filter(integration=ashby).exists()
+    line = IntegrationActivity.objects.get(integration=ashby, kind="sync.settings_changed")
+    assert "turned off" in line.message
+
+
+@pytest.mark.django_db
+def test_members_cannot_change_sync_settings(client_in_workspace, ashby, membership):
+    membership.role = "member"
+    membership.save()
+    response = client_in_workspace.post(reverse("sync:runs", args=[ashby.pk]), {"interval_minutes": "30"})
+    assert response.status_code == 403
+    ashby.refresh_from_db()
+    assert ashby.provider_settings.get("sync_enabled", True) is True

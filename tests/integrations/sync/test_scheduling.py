@@ -154,3 +154,23 @@ def test_an_unfinished_run_older_than_a_day_is_abandoned_for_a_fresh_one(ashby):
 
     old.refresh_from_db()
     assert old.status == SyncStatus.ABANDONED and fresh.pk != old.pk and fresh.status == SyncStatus.SUCCEEDED
+
+
+@pytest.mark.django_db
+def test_a_worker_whose_run_was_taken_over_stops_without_writing(ashby, monkeypatch):
+    """A worker stalled past the lease: another continued the run; the first must not write."""
+    from integrations.providers.ashby import sync as ashby_sync
+
+    real = ashby_sync.sync_page
+
+    def stall_then_lose_the_claim(client, resource, cursor, token):
+        page = real(client, resource, cursor, token)
+        if cursor:  # page 2: meanwhile the run was declared dead and continued elsewhere
+            SyncRun.objects.filter(integration=ashby, resource=resource).update(attempts=99)
+        return page
+
+    monkeypatch.setattr(ashby_sync, "sync_page", stall_then_lose_the_claim)
+    run = sync_run_start(integration=ashby, resource="candidates")
+
+    assert run.attempts == 99 and run.pages == 1, "page 2 was not stored by the stalled worker"
+    assert Candidate.objects.filter(integration=ashby).count() == 2
