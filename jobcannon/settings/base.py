@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served by us, not from a CDN
     "django_htmx",
     "django_q",
     "django_prometheus",
@@ -214,6 +215,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "JobCannon API",
     "DESCRIPTION": "Partner endpoints that ATSs call, and JobCannon's own JSON API.",
     "VERSION": "1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Security headers ----------------------------------------------------------------------------
