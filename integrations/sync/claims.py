@@ -27,6 +27,7 @@ LEASE_SECONDS = int(getattr(settings, "SYNC_LEASE_SECONDS", getattr(settings, "W
 RESUME_WINDOW = dt.timedelta(hours=int(getattr(settings, "SYNC_RESUME_WINDOW_HOURS", 24)))
 FULL_EVERY_DAYS = 7
 MAX_ERRORS_KEPT = 20
+NO_INCREMENTAL = "no incremental sync for this data"
 
 
 class SyncAlreadyRunning(Conflict):
@@ -58,7 +59,7 @@ def run_claim(*, integration: Integration, resource: str, full: bool, trigger: s
             finished_before = SyncRun.objects.filter(
                 integration=integration, resource=resource, status__in=FINISHED
             ).exists()
-            reason = "no incremental sync for this data" if finished_before else "first sync"
+            reason = NO_INCREMENTAL if finished_before else "first sync"
         if not reason and _full_pass_due(integration=integration, resource=resource, now=now):
             reason = "periodic full pass (finds records deleted in the ATS that no webhook reported)"
         incremental = not reason

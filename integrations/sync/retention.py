@@ -4,7 +4,8 @@
   for longer than the window (the tombstone keeps a late page from bringing it back meanwhile);
 - the copy held for an integration that no longer syncs (disconnected, needs re-authorization,
   sync turned off) is purged once nothing has refreshed it for longer than the window;
-- sync run logs finished longer ago than the window are deleted.
+- sync run logs finished longer ago than the window are deleted (runs that found nothing to do,
+  after a day).
 
 A live record of a syncing integration is current data, not old data: it stays (the weekly full
 pass re-reads it and removes what the ATS dropped). A candidate erased on a privacy request
@@ -33,11 +34,13 @@ from .models import (
     Job,
     SyncedRecord,
     SyncRun,
+    SyncStatus,
 )
 from .records import PERSONAL
 
 logger = logging.getLogger(__name__)
 CHUNK = 500
+IDLE_RUNS_KEPT = dt.timedelta(days=1)
 MAX_CHUNKS = 200  # per model and window per call; the next scheduled call continues
 
 
@@ -78,6 +81,15 @@ def synced_data_purge(*, now: dt.datetime | None = None) -> dict[str, int]:
             counts[name] += _delete_in_chunks(model.objects.filter(scope, expired))
         runs = SyncRun.objects.filter(scope, finished_at__lt=cutoff).exclude(status__in=UNFINISHED)
         counts["sync_runs"] += _delete_in_chunks(runs)
+    # Routine runs that found nothing to do are noise after a day (a tick every 15–60 minutes).
+    idle = SyncRun.objects.filter(
+        status=SyncStatus.SUCCEEDED,
+        records_upserted=0,
+        records_deleted=0,
+        attempts=1,
+        finished_at__lt=now - IDLE_RUNS_KEPT,
+    )
+    counts["sync_runs"] += _delete_in_chunks(idle)
     if any(counts.values()):
         logger.info("sync.retention_purged", extra=counts)
     return counts

@@ -36,7 +36,7 @@ from integrations.models import ActivityLevel, Integration
 from integrations.services.activity import activity_log
 from jobcannon.core.exceptions import ValidationFailed
 
-from .claims import SyncAlreadyRunning, run_claim, run_error_note
+from .claims import NO_INCREMENTAL, SyncAlreadyRunning, run_claim, run_error_note
 from .models import (
     SyncCheckpoint,
     SyncedRecord,
@@ -269,7 +269,8 @@ def _finish(run: SyncRun, page: SyncPage) -> SyncRun:
             message=f"{summary}, completed with {len(run.warnings)} warning(s): not a full success.",
             data={"run": run.pk, "resource": run.resource},
         )
-    elif run.attempts > 1 or run.mode == SyncMode.FULL:
+    elif run.attempts > 1 or (run.mode == SyncMode.FULL and run.full_reason != NO_INCREMENTAL):
+        # Not every routine pass of a stream that is always read in full (Ashby's stages).
         activity_log(
             integration=run.integration,
             kind="sync.completed",

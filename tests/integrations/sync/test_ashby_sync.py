@@ -274,3 +274,12 @@ def test_run_ids_are_unique_per_resource_and_counted_once(ashby):
 
     assert Candidate.objects.filter(integration=ashby).count() == 5
     assert SyncRun.objects.filter(integration=ashby, resource="candidates").count() == 2
+
+
+@pytest.mark.django_db
+def test_routine_full_reads_of_stages_do_not_flood_the_activity_log(ashby):
+    sync_run_start(integration=ashby, resource="stages")
+    again = sync_run_start(integration=ashby, resource="stages")
+
+    assert again.mode == SyncMode.FULL and again.full_reason == "no incremental sync for this data"
+    assert IntegrationActivity.objects.filter(integration=ashby, kind="sync.completed").count() == 1

@@ -136,3 +136,35 @@ def test_erasure_only_touches_the_workspace_that_asked(ashby, other_workspace):
 
     assert synced_candidate_erase(workspace=ashby.workspace, email="robin.sample@example.com") == 1
     assert Candidate.objects.get(integration=elsewhere).name == "Robin"
+
+
+@pytest.mark.django_db
+def test_idle_routine_runs_are_pruned_after_a_day_and_busy_ones_kept():
+    integration = IntegrationFactory(workspace=WorkspaceFactory(retention_days=90), provider="ashby")
+    idle = SyncRun.objects.create(
+        integration=integration,
+        resource="jobs",
+        mode=SyncMode.INCREMENTAL,
+        status=SyncStatus.SUCCEEDED,
+        finished_at=_ago(2),
+    )
+    busy = SyncRun.objects.create(
+        integration=integration,
+        resource="jobs",
+        mode=SyncMode.INCREMENTAL,
+        status=SyncStatus.SUCCEEDED,
+        records_upserted=3,
+        finished_at=_ago(2),
+    )
+    today = SyncRun.objects.create(
+        integration=integration,
+        resource="jobs",
+        mode=SyncMode.INCREMENTAL,
+        status=SyncStatus.SUCCEEDED,
+        finished_at=_ago(0.1),
+    )
+
+    synced_data_purge()
+
+    assert set(SyncRun.objects.values_list("pk", flat=True)) == {busy.pk, today.pk}
+    assert idle.pk not in set(SyncRun.objects.values_list("pk", flat=True))
