@@ -44,6 +44,7 @@ SCOPES = (
 )
 SCOPE_RESULTS_WRITE = "assessments:write"
 REFRESH_TOKEN_DAYS = 730  # seed 001 Step 3: "a refresh token valid for 2 years"
+REFRESH_TOKEN_WARN_DAYS = 548  # the console warns at 1.5 years, six months before it lapses
 ACCESS_TOKEN_SECONDS = 1800
 
 # The fixes for the seed's Common Errors, word for word where the seed has words.
@@ -81,6 +82,9 @@ IGNORED_EVENTS = (
     "application.created",
     "application.status.updated",
 )
+
+# SR has no ping: the sandbox's on-demand test delivery is a real event we receive and ignore.
+TEST_EVENT = "candidate.updated"
 
 WEBHOOK_API_VENDOR = "webhooks-api"  # POST /webhooks-api/v201907/subscriptions + handshake + v1 signature
 WEBHOOK_API_SEED = "seed"  # POST /v1/webhooks/subscriptions + X-SmartRecruiters-Signature

@@ -21,19 +21,24 @@ from assessments.services.runs import run_result
 from integrations.base import (
     ATSProvider,
     ATSValidationError,
+    ChecklistCheck,
     CredentialCheck,
+    CredentialField,
     DeliveryResult,
+    HealthWarning,
     InboundRequest,
     OAuth2Config,
     ParsedWebhook,
     RateLimit,
+    RegisteredWebhook,
+    SetupStep,
     Verification,
 )
 from integrations.models import ActivityLevel, Environment
 from integrations.services.activity import activity_log
 from integrations.services.oauth import redirect_uri_for
 
-from . import constants, mappers, selectors, services, setup, webhooks
+from . import console, constants, guide, mappers, selectors, services, setup, webhooks
 from .client import SmartRecruitersClient
 
 KIND_RESULT = "assessment.result"
@@ -56,6 +61,10 @@ class SmartRecruitersProvider(ATSProvider):
     webhook_ack_status = 202  # SRD /docs/webhooks-security: acknowledge with 202
     docs_url = "https://developers.smartrecruiters.com/reference"
     detail_template = "integrations/providers/smartrecruiters/_detail.html"
+    # The console: seed 001's Common Errors, a 2-year refresh token, subscriptions made by API.
+    common_errors = guide.COMMON_ERRORS
+    refresh_token_warn_after_days = constants.REFRESH_TOKEN_WARN_DAYS
+    webhook_registration = "api"
 
     def client(self, integration) -> SmartRecruitersClient:
         return SmartRecruitersClient(integration, self)
@@ -239,6 +248,42 @@ class SmartRecruitersProvider(ATSProvider):
         from .views import detail_context
 
         return detail_context(self, integration)
+
+    # -- the customer console (console.py, guide.py) --
+    def setup_steps(self, integration) -> list[SetupStep]:
+        return guide.setup_steps(scopes=self.required_scopes(integration))
+
+    def credential_fields(self, integration) -> tuple[CredentialField, ...]:
+        # OAuth only: what the admin copies out of the SR app (Step 1).
+        return (
+            CredentialField(name="client_id", label="SmartRecruiters Client ID", secret=False),
+            CredentialField(name="client_secret", label="SmartRecruiters Client Secret"),
+        )
+
+    def required_scopes(self, integration) -> tuple[str, ...]:
+        return tuple(selectors.provider_settings(integration).get("oauth_scopes") or constants.SCOPES)
+
+    def registered_webhooks(self, integration) -> list[RegisteredWebhook]:
+        return console.registered_webhooks(integration)
+
+    def checklist_checks(self, integration) -> list[ChecklistCheck]:
+        return [console.partner_check(integration)]
+
+    def health_warnings(self, integration) -> list[HealthWarning]:
+        return console.health_warnings(integration)
+
+    def send_test_webhook(self, integration) -> str:
+        return console.send_test_webhook(integration)
+
+    def send_test_assessment(self, integration) -> str:
+        return console.send_test_assessment(integration)
+
+    def simulator_credentials(self, integration) -> dict[str, str]:
+        """Register the SR app for this integration in the sandbox (no HTTP) and hand back what
+        an admin copies out of SmartRecruiters: the Client ID and Client Secret."""
+        setup.demo_setup(self, integration)
+        integration.refresh_from_db()
+        return {k: str(integration.credential(k)) for k in ("client_id", "client_secret")}
 
     def demo_setup(self, integration) -> dict[str, Any]:
         return setup.demo_setup(self, integration)

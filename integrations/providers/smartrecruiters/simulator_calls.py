@@ -71,13 +71,25 @@ def _v1(key: str, timestamp: str, body: bytes, headers: dict[str, str]) -> str:
 
 
 def webhook_send(
-    company: dict[str, Any], event: str, *, ids: dict[str, str], data: dict[str, Any], link: str
+    company: dict[str, Any],
+    event: str,
+    *,
+    ids: dict[str, str],
+    data: dict[str, Any],
+    link: str,
+    subscriptions: list[dict[str, Any]] | None = None,
 ) -> list[int]:
-    """Deliver one event to every active subscription of the company; returns the HTTP statuses."""
+    """Deliver one event to every active subscription of the company that asked for it, or to
+    the given `subscriptions` whatever their events (a test delivery); returns the HTTP statuses."""
     statuses = []
-    for sub in state.items("subscription", company=company["id"]):
-        if sub.get("status") != "active" or event not in sub.get("events", []):
-            continue
+    targets = subscriptions
+    if targets is None:
+        targets = [
+            s
+            for s in state.items("subscription", company=company["id"])
+            if s.get("status") == "active" and event in s.get("events", [])
+        ]
+    for sub in targets:
         event_id = str(uuid.uuid4())
         if sub.get("style") == constants.WEBHOOK_API_SEED:
             body = json.dumps(

@@ -167,16 +167,9 @@ def candidate_view(request: HttpRequest, company_id: str, candidate_id: str) -> 
                 return _error(
                     request, "No assessment here", f"The {stage['name']} stage has no assessment action."
                 )
-            _order(request, company, candidate, job, stage, constants.TRIGGER_MANUAL)
+            order_place(company, candidate, job, stage, constants.TRIGGER_MANUAL, _api_base(request, company))
         elif stage["id"] != candidate["stageId"]:  # advance (Step 5.2); auto trigger on stage entry
-            candidate["stageId"] = stage["id"]
-            candidate["history"] = [
-                *candidate.get("history", []),
-                {"at": state.now_iso(), "stage": stage["id"]},
-            ]
-            state.put("candidate", candidate_id, candidate)
-            if (stage.get("action") or {}).get("trigger") == constants.TRIGGER_AUTO:
-                _order(request, company, candidate, job, stage, constants.TRIGGER_AUTO)
+            candidate_move(company, candidate, job, stage, _api_base(request, company))
         return redirect(NS + "candidate", company_id=company_id, candidate_id=candidate_id)
     candidate = state.get("candidate", candidate_id) or candidate
     stage = state.stage_get(job, candidate["stageId"]) or {
@@ -204,11 +197,36 @@ def candidate_view(request: HttpRequest, company_id: str, candidate_id: str) -> 
     )
 
 
-def _order(request, company, candidate, job, stage, trigger) -> None:
+def candidate_move(
+    company: dict[str, Any],
+    candidate: dict[str, Any],
+    job: dict[str, Any],
+    stage: dict[str, Any],
+    api_base: str,
+) -> dict[str, Any] | None:
+    """Advance a candidate to a stage (seed 001 Step 5.2). A stage whose JobCannon action
+    triggers automatically orders the assessment on entry; returns that order (None otherwise)."""
+    candidate["stageId"] = stage["id"]
+    candidate["history"] = [*candidate.get("history", []), {"at": state.now_iso(), "stage": stage["id"]}]
+    state.put("candidate", candidate["id"], candidate)
+    if (stage.get("action") or {}).get("trigger") == constants.TRIGGER_AUTO:
+        return order_place(company, candidate, job, stage, constants.TRIGGER_AUTO, api_base)
+    return None
+
+
+def order_place(
+    company: dict[str, Any],
+    candidate: dict[str, Any],
+    job: dict[str, Any],
+    stage: dict[str, Any],
+    trigger: str,
+    api_base: str,
+) -> dict[str, Any]:
+    """SR places the stage's assessment order with JobCannon; returns the order with its delivery."""
     order = state.order_create(
         company=company, candidate=candidate, job=job, stage=stage, action=stage["action"], trigger=trigger
     )
-    calls.order_deliver(company, order, _api_base(request, company))
+    return calls.order_deliver(company, order, api_base)
 
 
 def consent(request: HttpRequest) -> HttpResponse:
