@@ -431,3 +431,4 @@ class SimulatorObjectAdmin(admin.ModelAdmin):
     search_fields = ["key"]
 
 
+from integrations import admin_outbox  # noqa: E402, F401 - the outbox / dead-letter admin (reliability)

@@ -6,12 +6,14 @@ settings.ATS_PROVIDERS. Generic code (views, services, tasks) talks to providers
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import hashlib
 import hmac
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
@@ -110,15 +112,38 @@ class LocalRateLimited(ATSRateLimited):
 
 
 def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
-    """Seconds before retry number `attempt` (1-based): 5s → 15s → 60s → 5m, then the long tail
-    up to 72 h; Retry-After wins when the ATS sent one. Jitter of up to 10 % spreads retries."""
+    """Seconds before retry number `attempt` (1-based): 5s → 15s → 60s → 5m, then the longer
+    schedule of settings.OUTBOUND_BACKOFF_SECONDS (its last step repeats; callers stop at the
+    OUTBOUND_RETRY_HORIZON_SECONDS horizon, 72 h). Retry-After wins when the ATS sent one.
+
+    Jitter of ±10 % spreads the retries of many rows that failed together (an ATS outage), so
+    they do not come back as one burst that trips the rate limit again."""
     import random
 
     if retry_after is not None and retry_after >= 0:
         return float(retry_after)
     schedule = settings.OUTBOUND_BACKOFF_SECONDS
-    base = schedule[min(attempt, len(schedule)) - 1]
-    return base + random.uniform(0, base * 0.1)
+    base = float(schedule[max(1, min(attempt, len(schedule))) - 1])
+    return base * random.uniform(0.9, 1.1)
+
+
+# The idempotency key of the write-back being delivered, for clients whose ATS honours one
+# (`BaseClient.idempotency_header`). Set by the outbox around `provider.deliver()`, so provider
+# code does not have to thread it through.
+_idempotency_key: contextvars.ContextVar[str] = contextvars.ContextVar("ats_idempotency_key", default="")
+
+
+@contextlib.contextmanager
+def idempotency_key_bound(key: str) -> Iterator[None]:
+    token = _idempotency_key.set(key)
+    try:
+        yield
+    finally:
+        _idempotency_key.reset(token)
+
+
+def current_idempotency_key() -> str:
+    return _idempotency_key.get()
 
 
 # --- Value types ----------------------------------------------------------------------------
@@ -452,11 +477,63 @@ class BaseClient:
         data: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> requests.Response:
+        """One call to the ATS through the shared rate limiter. On an OAuth integration an
+        ATSAuthError (401, or a vendor body saying the token is bad) gets exactly one token
+        refresh — single-flight across processes, see `token_refresh` — and one retry; a second
+        refusal propagates, and the caller moves the integration to needs_reauth."""
+        kwargs: dict[str, Any] = {"json": json, "params": params, "data": data, "headers": headers}
+        seen = self._current_access_token()
+        try:
+            return self._send(method, path, operation=operation, attempt=attempt, **kwargs)
+        except ATSAuthError:
+            if not self.refresh_on_auth_error or seen is None:
+                raise
+        from integrations.services.oauth import token_refresh
+
+        # `seen` is the token this call used: if another worker already replaced it, its new
+        # token is used without a second call to the token endpoint.
+        token_refresh(integration_id=self.integration.pk, seen_access_token=seen)
+        return self._send(method, path, operation=operation, attempt=attempt + 1, **kwargs)
+
+    # Retry once after a token refresh when the ATS refuses an OAuth token (see request()).
+    refresh_on_auth_error = True
+    # Header an ATS reads an idempotency key from (e.g. "Idempotency-Key"); empty when the vendor
+    # has none. When set, a write-back's outbox key is sent with every non-GET call made while
+    # delivering it, and the reconciler may safely resend a write whose outcome is unknown.
+    idempotency_header = ""
+
+    def _current_access_token(self) -> str | None:
+        from integrations.models import AuthKind, Token
+
+        if self.integration.auth_kind != AuthKind.OAUTH2:
+            return None
+        return (
+            Token.objects.filter(integration_id=self.integration.pk)
+            .values_list("access_token", flat=True)
+            .first()
+        )
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        attempt: int,
+        json: Any,
+        params: Mapping[str, Any] | None,
+        data: Any,
+        headers: Mapping[str, str] | None,
+    ) -> requests.Response:
         from integrations.models import OutboundCall
         from integrations.services.ratelimit import rate_limit_acquire
 
         rate_limit_acquire(integration=self.integration, provider=self.provider)
         url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
+        send_headers = dict(headers or {})
+        key = current_idempotency_key()
+        if self.idempotency_header and key and method.upper() != "GET":
+            send_headers.setdefault(self.idempotency_header, key)
         started = time.monotonic()
         call = OutboundCall(
             integration=self.integration,
@@ -473,21 +550,25 @@ class BaseClient:
                 json=json,
                 params=params,
                 data=data,
-                headers=dict(headers or {}),
+                headers=send_headers,
                 auth=self.auth(),
                 timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
             )
         except requests.ConnectTimeout as exc:
+            # Nothing was sent: safe to retry.
             error: ATSError = ATSNetworkError(f"Could not connect to the ATS: {exc.__class__.__name__}")
             self._log(call, started, None, error)
             raise error from exc
         except requests.Timeout as exc:
+            # The request went out and no answer came back: the ATS may have applied it.
             error = ATSAmbiguousError(
                 "The ATS did not answer in time; the call may or may not have been applied."
             )
             self._log(call, started, None, error)
             raise error from exc
         except requests.RequestException as exc:
+            # Refused, reset (e.g. a pooled keep-alive connection the ATS had closed): retried
+            # with backoff. Only a timeout after sending is treated as "may have been applied".
             error = ATSNetworkError(f"Network error talking to the ATS: {exc.__class__.__name__}")
             self._log(call, started, None, error)
             raise error from exc
@@ -618,6 +699,24 @@ class ATSProvider:
     def on_run_event(self, integration: Integration, run: Any, event: str) -> list[str]:
         """Which outbox message kinds a run event produces for this ATS (e.g. ['assessment.update'])."""
         return []
+
+    def confirm(self, integration: Integration, message: Any) -> bool | None:
+        """Read-after-write: does the ATS show this outbox message's write? True: yes (the row is
+        confirmed, never sent again); False: definitely not (safe to send again); None: this ATS
+        cannot be read back. Raise ATSError when the read itself fails (tried again later).
+
+        Called right after a delivery that did not confirm itself, and by the reconciler for
+        writes whose outcome is unknown (timeout after sending, worker killed mid-call) and for
+        delivered-but-unconfirmed ones. Match on what the write left behind (the
+        message.idempotency_key if the ATS stores it, or message.external_ref)."""
+        return None
+
+    def rate_limit_key(self, integration: Integration) -> str:
+        """The vendor account whose rate limit a call to this integration spends. The default
+        is one bucket per integration (sandbox and production are separate accounts). Override
+        when several integrations share one vendor limit (a partner key used for every customer,
+        or a per-company limit) so they share one bucket."""
+        return f"integration:{integration.pk}"
 
     # -- extra URLs: partner APIs the ATS calls, and the built-in simulator --
     def urls(self) -> list[URLPattern | URLResolver]:

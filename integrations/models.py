@@ -102,6 +102,18 @@ class Token(TimeStampedModel):
     scopes_requested = models.JSONField(default=list, blank=True)
     scopes_granted = models.JSONField(default=list, blank=True)
     refresh_count = models.PositiveIntegerField(default=0)
+    # When the access token was last granted (authorization or refresh). With access_expires_at
+    # NULL (the ATS sent no expires_in) the refresh schedule assumes the provider's default
+    # lifetime from this moment, and the health page flags the token.
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    # The lifetime the ATS granted (expires_in, seconds): short-lived tokens are refreshed in
+    # their last third rather than REFRESH_MARGIN ahead, which could be their whole life.
+    access_lifetime = models.PositiveIntegerField(null=True, blank=True)
+    # Failed refresh attempts since the last success (network / 5xx at the token endpoint):
+    # predictive health warns on these before the access token actually runs out.
+    refresh_failures = models.PositiveIntegerField(default=0)
+    last_refresh_error = models.CharField(max_length=500, blank=True, default="")
+    last_refresh_attempt_at = models.DateTimeField(null=True, blank=True)
 
     def missing_scopes(self) -> list[str]:
         return [s for s in self.scopes_requested if s not in set(self.scopes_granted)]
@@ -165,6 +177,13 @@ class WebhookEvent(models.Model):
     error = models.TextField(blank=True, default="")
     traceback = models.TextField(blank=True, default="")
     request_id = models.CharField(max_length=64, blank=True, default="")
+    # The processing lease: a worker claims the row (status processing + a fresh token) in its own
+    # commit before running the handler, so a worker killed mid-handler leaves a visible trace.
+    # The sweep returns such rows after WORKER_LEASE_SECONDS and counts the crash; a row that
+    # keeps killing workers (a poison event) is dead-lettered instead of retried forever.
+    claim_token = models.CharField(max_length=32, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    crash_count = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -288,10 +307,66 @@ class WritebackMessage(TimeStampedModel):
     delivered_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     external_ref = models.CharField(max_length=255, blank=True, default="")
+    # The delivery lease. A claim is one conditional UPDATE (status pending/retrying → delivering
+    # with a fresh token), so two workers never both send; the outcome is recorded only by the
+    # holder of the token. A DELIVERING row whose lease ran out belongs to a worker that died
+    # mid-call: the outcome is unknown, and the reconciler resolves it like a timeout.
+    claim_token = models.CharField(max_length=32, blank=True, default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # The 72-hour retry horizon runs from here (creation, or the last replay).
+    retry_window_started_at = models.DateTimeField(default=timezone.now)
+    # "Halted" is counted: how often the outcome of a send was unknown (timeout after sending,
+    # worker killed mid-delivery). Each one was resolved by a read-back or by a human.
+    halted_count = models.PositiveIntegerField(default=0)
+    # Last read-back from the ATS (read-after-write / reconciler).
+    checked_at = models.DateTimeField(null=True, blank=True)
+    replay_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["integration", "status"])]
+        indexes = [
+            models.Index(fields=["integration", "status"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for run {self.run_id} ({self.status})"
+
+
+class WritebackDeadLetter(WritebackMessage):
+    """The dead-letter view of the outbox (dead and halted rows) for staff, with replay."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "write-back dead letter"
+        verbose_name_plural = "write-back dead letters"
+
+
+class JobLease(models.Model):
+    """A named lease that keeps a periodic job single: the scheduler may enqueue it again while
+    a slow run is still going (or several times after downtime), and the second run must not
+    start. Taking it is one conditional UPDATE (or the INSERT of the first run), so it holds
+    across processes and machines on PostgreSQL and SQLite alike."""
+
+    name = models.CharField(max_length=200, unique=True)
+    token = models.CharField(max_length=32, blank=True, default="")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=500, blank=True, default="")
+    skipped_count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskReceipt(models.Model):
+    """Idempotent task keys: a task that must cause a side effect once (an e-mail, a charge)
+    records its key in the same transaction as the effect, or before a non-transactional one. A
+    re-delivered task finds the key and does nothing."""
+
+    key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -4,8 +4,11 @@
   the provider allows it, redirect to the ATS consent page.
 - callback at /<provider>/oauth-callback (the seeds' path): state checked against the session,
   code exchanged, requested vs granted scopes compared and explained.
-- refresh: one service, under a row lock, re-reading after the lock so twenty concurrent callers
-  cause one call to the token endpoint; a rotated refresh token is stored in the same commit."""
+- refresh: one service (`token_refresh`), under a row lock, re-reading after the lock so fifty
+  concurrent callers cause one call to the token endpoint; a rotated refresh token is stored in
+  the same commit as the access token. Tokens are refreshed ahead of expiry (REFRESH_MARGIN);
+  a token response without expires_in is stored with access_expires_at NULL (flagged on the
+  health page) and refreshed on the provider's default lifetime instead."""
 
 from __future__ import annotations
 
@@ -18,13 +21,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 
-from integrations.base import ATSAuthError, ATSNetworkError, OAuth2Config
-from integrations.models import ActivityLevel, AuthKind, Integration, IntegrationStatus, OAuthState, Token
+from integrations.base import ATSAuthError, ATSError, ATSNetworkError, ATSServerError, OAuth2Config
+from integrations.models import ActivityLevel, AuthKind, Integration, OAuthState, Token
 from integrations.services.activity import activity_log
 from integrations.services.integrations import integration_credentials_check, integration_mark_needs_reauth
 from jobcannon.core.exceptions import ApplicationError
@@ -33,7 +37,14 @@ logger = logging.getLogger(__name__)
 
 SESSION_KEY = "oauth_states"
 STATE_TTL = timedelta(minutes=15)
-REFRESH_MARGIN = timedelta(minutes=5)
+# Refresh this long before the access token expires (at most a third of its lifetime), so no
+# call meets an expired token and a failing token endpoint is noticed while the token still works.
+REFRESH_MARGIN = timedelta(minutes=15)
+# After a failed refresh, callers keep using a still-valid token for this long before trying again,
+# instead of every API call hammering a token endpoint that is down.
+REFRESH_FAILURE_COOLDOWN = timedelta(seconds=30)
+# OAuth errors that no retry can fix (RFC 6749 §5.2): the grant is gone, re-authorization needed.
+PERMANENT_REFRESH_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
 
 
 class OAuthFlowError(ApplicationError):
@@ -109,11 +120,20 @@ def _scopes_from(token: dict[str, Any], config: OAuth2Config) -> list[str]:
     return list(scope)
 
 
-def _expiry(seconds: Any, default: int) -> Any:
+def _expiry(seconds: Any) -> Any:
+    """When the access token expires, or None when the ATS did not say (Nango #6775: such tokens
+    were never refreshed and died silently; we refresh them on the default lifetime and flag them)."""
     try:
-        return timezone.now() + timedelta(seconds=int(seconds or default))
+        return timezone.now() + timedelta(seconds=int(seconds)) if seconds not in (None, "") else None
     except (TypeError, ValueError):
-        return timezone.now() + timedelta(seconds=default)
+        return None
+
+
+def _lifetime(seconds: Any) -> int | None:
+    try:
+        return max(0, int(seconds)) if seconds not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 @transaction.atomic
@@ -123,7 +143,11 @@ def _store_token(
     obj, _ = Token.objects.select_for_update().get_or_create(integration=integration)
     obj.access_token = token["access_token"]
     obj.token_type = token.get("token_type", "Bearer") or "Bearer"
-    obj.access_expires_at = _expiry(token.get("expires_in"), config.access_token_lifetime_default)
+    obj.access_expires_at = _expiry(token.get("expires_in"))
+    obj.access_lifetime = _lifetime(token.get("expires_in"))
+    obj.refreshed_at = obj.last_refresh_attempt_at = timezone.now()
+    obj.refresh_failures = 0
+    obj.last_refresh_error = ""
     if token.get("refresh_token"):
         if token["refresh_token"] != obj.refresh_token or not obj.refresh_issued_at:
             obj.refresh_issued_at = timezone.now()
@@ -134,7 +158,9 @@ def _store_token(
         obj.refresh_count += 1
     else:
         obj.scopes_requested = list(config.scopes)
-    obj.scopes_granted = _scopes_from(token, config)
+    if not (rotated and token.get("scope") is None):
+        # A refresh response without scope keeps the scope originally granted (RFC 6749 §6).
+        obj.scopes_granted = _scopes_from(token, config)
     obj.save()
     return obj
 
@@ -218,65 +244,139 @@ def oauth_callback(*, provider_key: str, params: dict[str, str], session, user) 
     return integration
 
 
+def token_expires_at(*, token: Token, config: OAuth2Config) -> Any:
+    """When the access token stops working: as the ATS said, or (no expires_in) the provider's
+    default lifetime after it was granted. None: unknown and never granted here."""
+    if token.access_expires_at:
+        return token.access_expires_at
+    if token.refreshed_at:
+        return token.refreshed_at + timedelta(seconds=config.access_token_lifetime_default)
+    return None
+
+
+def token_needs_refresh(*, token: Token, config: OAuth2Config, now: Any = None) -> bool:
+    now = now or timezone.now()
+    expires = token_expires_at(token=token, config=config)
+    if expires is None:
+        return False
+    lifetime = token.access_lifetime if token.access_expires_at else config.access_token_lifetime_default
+    margin = min(REFRESH_MARGIN, timedelta(seconds=lifetime) / 3) if lifetime else REFRESH_MARGIN
+    if expires <= now:
+        return True
+    if expires > now + margin:
+        return False
+    # Inside the margin the token still works: after a failed attempt, wait a little.
+    recent_failure = (
+        token.refresh_failures
+        and token.last_refresh_attempt_at
+        and token.last_refresh_attempt_at > now - REFRESH_FAILURE_COOLDOWN
+    )
+    return not recent_failure
+
+
 def token_refresh(*, integration_id: int, force: bool = False, seen_access_token: str | None = None) -> Token:
     """Refresh the access token once, however many workers ask at the same moment.
 
-    Callers that got a 401 pass the token they used (`seen_access_token`): if another worker has
-    already replaced it, the new one is returned without a second refresh."""
+    The only place tokens are refreshed. Under a row lock on the Token, re-reading after the lock:
+    a caller that waited finds the token another worker just refreshed and returns it. Callers
+    that got a 401 pass the token they used (`seen_access_token`): if it has been replaced, the
+    new one is returned without a second refresh; if not, the refresh happens even before expiry.
+    A rotated refresh token is saved in the same commit as the new access token.
+
+    Failures are recorded on the Token (health) after the lock is released: invalid_grant and
+    friends → needs_reauth + ATSAuthError; anything else → a retryable ATSError."""
+    failure: ATSError
     with transaction.atomic():
         token = (
             Token.objects.select_for_update().select_related("integration").get(integration_id=integration_id)
         )
         integration = token.integration
-        still_fresh = token.access_expires_at and token.access_expires_at > timezone.now() + REFRESH_MARGIN
-        replaced = seen_access_token is not None and token.access_token != seen_access_token
-        if replaced or (still_fresh and not force and seen_access_token is None):
+        config = _config(integration)
+        if seen_access_token is not None and token.access_token != seen_access_token:
+            return token  # another worker refreshed while we waited for the lock
+        if seen_access_token is None and not force and not token_needs_refresh(token=token, config=config):
             return token
         if not token.refresh_token:
-            integration_mark_needs_reauth(
-                integration=integration, reason="No refresh token: re-authorize the integration."
+            failure = ATSAuthError(
+                "No refresh token: re-authorize the integration.", vendor_code="no_refresh_token"
             )
-            raise ATSAuthError("No refresh token: re-authorize the integration.")
-        config = _config(integration)
-        client_id, client_secret = _client_credentials(integration)
-        oauth = OAuth2Session(
-            client_id,
-            token={
-                "access_token": token.access_token,
-                "refresh_token": token.refresh_token,
-                "token_type": token.token_type,
-            },
+        else:
+            client_id, client_secret = _client_credentials(integration)
+            oauth = OAuth2Session(
+                client_id,
+                token={
+                    "access_token": token.access_token,
+                    "refresh_token": token.refresh_token,
+                    "token_type": token.token_type,
+                },
+            )
+            try:
+                new = oauth.refresh_token(
+                    config.token_url,
+                    refresh_token=token.refresh_token,
+                    client_id=client_id,
+                    client_secret=client_secret or None,
+                    timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+                    include_client_id=config.client_auth == "body",
+                )
+            except OAuth2Error as exc:
+                if exc.error in PERMANENT_REFRESH_ERRORS:
+                    failure = ATSAuthError(
+                        f"The ATS refused to refresh the token ({exc.error}): it was revoked or expired. "
+                        "Re-authorize the integration.",
+                        vendor_code=exc.error,
+                    )
+                else:
+                    failure = ATSServerError(
+                        f"The token endpoint failed ({exc.error}); JobCannon will try again.",
+                        vendor_code=exc.error,
+                    )
+            except Exception as exc:  # noqa: BLE001 - network errors, timeouts, non-JSON bodies
+                failure = ATSNetworkError(f"Could not refresh the token at the ATS: {type(exc).__name__}")
+            else:
+                stored = _store_token(integration=integration, token=dict(new), config=config, rotated=True)
+                activity_log(
+                    integration=integration, kind="token.refreshed", message="Access token refreshed."
+                )
+                # A refresh alone does not clear needs_reauth: the admin re-authorizes.
+                return stored
+    _record_refresh_failure(integration=integration, error=failure)
+    raise failure
+
+
+def _record_refresh_failure(*, integration: Integration, error: ATSError) -> None:
+    Token.objects.filter(integration=integration).update(
+        refresh_failures=F("refresh_failures") + 1,
+        last_refresh_error=error.message[:500],
+        last_refresh_attempt_at=timezone.now(),
+    )
+    if isinstance(error, ATSAuthError):
+        integration_mark_needs_reauth(integration=integration, reason=error.message)
+    else:
+        activity_log(
+            integration=integration,
+            kind="token.refresh_failed",
+            level=ActivityLevel.WARNING,
+            message=f"{error.message} The current access token keeps working until it expires.",
         )
-        try:
-            new = oauth.refresh_token(
-                config.token_url,
-                refresh_token=token.refresh_token,
-                client_id=client_id,
-                client_secret=client_secret or None,
-                timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
-                include_client_id=config.client_auth == "body",
-            )
-        except OAuth2Error as exc:
-            reason = (
-                f"The ATS refused to refresh the token ({exc.error}): it was revoked or expired. "
-                "Re-authorize the integration."
-            )
-            integration_mark_needs_reauth(integration=integration, reason=reason)
-            raise ATSAuthError(reason, vendor_code=exc.error)
-        except Exception as exc:
-            raise ATSNetworkError(f"Could not reach the token endpoint: {type(exc).__name__}")
-        stored = _store_token(integration=integration, token=dict(new), config=config, rotated=True)
-        activity_log(integration=integration, kind="token.refreshed", message="Access token refreshed.")
-        if integration.status == IntegrationStatus.NEEDS_REAUTH:
-            pass  # a refresh alone does not clear needs_reauth: the admin re-authorizes
-        return stored
+    logger.warning(
+        "token.refresh_failed", extra={"integration": integration.pk, "error_class": type(error).__name__}
+    )
 
 
 def token_get_access(*, integration: Integration) -> str:
-    """A valid access token, refreshed proactively when it expires within REFRESH_MARGIN."""
+    """A valid access token, refreshed ahead of expiry (see `token_needs_refresh`)."""
     token = Token.objects.filter(integration=integration).first()
     if token is None or not token.access_token:
         raise ATSAuthError("This integration is not authorized yet.")
-    if token.access_expires_at and token.access_expires_at <= timezone.now() + REFRESH_MARGIN:
-        token = token_refresh(integration_id=integration.pk)
+    config = integration.provider_obj.oauth_config(integration)
+    if config is not None and token_needs_refresh(token=token, config=config):
+        try:
+            token = token_refresh(integration_id=integration.pk)
+        except ATSError as exc:
+            expires = token_expires_at(token=token, config=config)
+            # A proactive refresh that failed for a transient reason: the token still works.
+            if exc.retryable and expires is not None and expires > timezone.now():
+                return token.access_token
+            raise
     return token.access_token

@@ -1,72 +1,215 @@
 """The outbound rate limiter, shared by every process that calls a given ATS account.
 
-pyrate-limiter buckets: Redis when REDIS_URL is set (all machines share it), a SQLite file
-otherwise (all processes of the embedded default share it). Two windows express "N per second
-with bursts up to B": at most B calls in any second, at most 60·N in any minute. Acquisition
-never blocks: a refused call raises LocalRateLimited and the calling task retries later."""
+pyrate-limiter sliding-window logs, one bucket per vendor account (`provider.rate_limit_key`,
+by default the integration): on Redis when RATE_LIMIT_BACKEND is "redis" (every machine shares
+it), in a SQLite file otherwise (every process of the embedded default shares it, serialised by
+a file lock). "N per second with bursts up to B" is two windows: at most B calls in any second
+and at most 60·N in any minute (seeds: Ashby 100/s burst 1000, Lever 10/s burst 100,
+SmartRecruiters 100/s).
+
+Two corrections to the library's Redis bucket make the limit hold across processes (proved by
+tests/integrations/reliability/test_ratelimit_processes.py):
+- its Lua script counts the window up to the caller's own timestamp, so a caller whose
+  timestamp is a little older than a concurrent caller's does not see that caller's entry, and
+  both are admitted into the last slot. We count to +inf: every admitted entry is seen.
+- timestamps come from the Redis server clock, not each machine's, so skew between machines
+  cannot stretch or shrink a window.
+
+Windows are RATE_LIMIT_MARGIN_MS (100 ms) longer than nominal: the ATS counts arrivals, which trail our
+sends by a jittery network delay.
+
+By default acquisition does not wait: a refused call raises LocalRateLimited and the calling
+task reschedules itself. Workers bind a short patience (`rate_limit_patience`) so a burst of
+outbox rows drains at the vendor's rate instead of bouncing through the scheduler."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
+import os
 import threading
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from pyrate_limiter import Duration, Limiter, Rate
+from django.db import connection
+from pyrate_limiter import Limiter, Rate
+from pyrate_limiter.buckets.redis_bucket import LuaScript, RedisBucket
 
-from integrations.base import LocalRateLimited
+from integrations.base import LocalRateLimited, RateLimit
 
 if TYPE_CHECKING:
     from integrations.base import ATSProvider
     from integrations.models import Integration
 
 _lock = threading.Lock()
-_limiters: dict[str, Limiter] = {}
+_limiters: dict[tuple[int, str], _SharedLimiter] = {}
+_patience: contextvars.ContextVar[float] = contextvars.ContextVar("rate_limit_patience", default=0.0)
 
 
-def _rates(provider: ATSProvider, integration: Integration) -> list[Rate]:
-    override = (integration.provider_settings or {}).get("rate_limit") or {}
-    per_second = float(override.get("per_second", provider.rate_limit.per_second))
-    burst = int(override.get("burst", provider.rate_limit.burst))
-    return [Rate(max(1, burst), Duration.SECOND), Rate(max(1, int(per_second * 60)), Duration.MINUTE)]
+@contextlib.contextmanager
+def rate_limit_patience(seconds: float) -> Iterator[None]:
+    """Within this block a refused acquisition waits up to `seconds` for a slot before raising."""
+    token = _patience.set(seconds)
+    try:
+        yield
+    finally:
+        _patience.reset(token)
 
 
-def _limiter_for(name: str, rates: list[Rate]) -> Limiter:
-    key = f"{name}:{[(r.limit, r.interval) for r in rates]}"
-    with _lock:
-        limiter = _limiters.get(key)
-        if limiter is None:
-            if settings.REDIS_URL:
-                from pyrate_limiter import RedisBucket
-                from redis import Redis
+@dataclass(frozen=True)
+class EffectiveRateLimit:
+    per_second: float
+    burst: int
 
-                bucket = RedisBucket.init(
-                    rates, Redis.from_url(settings.REDIS_URL), f"jobcannon:ratelimit:{name}"
-                )
-            else:
-                from pyrate_limiter import SQLiteBucket
+    def rates(self) -> list[Rate]:
+        margin = int(getattr(settings, "RATE_LIMIT_MARGIN_MS", 100))
+        second = Rate(self.burst, 1000 + margin)
+        minute = Rate(max(1, int(self.per_second * 60)), 60_000 + margin)
+        # The minute window only matters when bursts exceed the sustained rate (Ashby, Lever);
+        # otherwise the one-second window is already the stricter one.
+        if minute.limit > second.limit and minute.limit / minute.interval < second.limit / second.interval:
+            return [second, minute]
+        return [second]
 
-                bucket = SQLiteBucket.init_from_file(
-                    rates,
-                    table="rl_" + hashlib.sha256(name.encode()).hexdigest()[:20],
-                    db_path=settings.RATE_LIMIT_SQLITE_PATH,
-                    create_new_table=True,
-                    use_file_lock=True,
-                )
-            limiter = Limiter(bucket)
-            _limiters[key] = limiter
-        return limiter
+
+def rate_limit_for(*, provider: ATSProvider, integration: Integration) -> EffectiveRateLimit:
+    """The provider's RateLimit, overridden by settings.ATS_RATE_LIMITS[provider] and then by the
+    integration's provider_settings["rate_limit"] (an account with a negotiated limit)."""
+    base: RateLimit = provider.rate_limit
+    per_second, burst = float(base.per_second), int(base.burst)
+    for override in (
+        getattr(settings, "ATS_RATE_LIMITS", {}).get(provider.key) or {},
+        (integration.provider_settings or {}).get("rate_limit") or {},
+    ):
+        try:
+            per_second = float(override.get("per_second", per_second))
+            burst = int(override.get("burst", burst))
+        except (TypeError, ValueError, AttributeError):
+            continue
+    return EffectiveRateLimit(per_second=max(0.01, per_second), burst=max(1, burst))
+
+
+# --- buckets ------------------------------------------------------------------------------------
+
+_COUNT_TO_NOW = "redis.call('ZCOUNT', bucket, window_start, now)"
+_COUNT_ALL = "redis.call('ZCOUNT', bucket, window_start, '+inf')"
+if _COUNT_TO_NOW not in LuaScript.PUT_ITEM:  # a library upgrade changed the script: re-check the fix
+    raise ImportError("pyrate-limiter's Redis script changed; review integrations/services/ratelimit.py")
+_EXACT_PUT_ITEM = LuaScript.PUT_ITEM.replace(_COUNT_TO_NOW, _COUNT_ALL)
+
+
+class _SharedRedisBucket(RedisBucket):
+    """RedisBucket with the two cross-process corrections described in the module docstring."""
+
+    def now(self) -> int:
+        seconds, micros = self.redis.time()  # type: ignore[misc]
+        return int(seconds) * 1000 + int(micros) // 1000
+
+    @classmethod
+    def init(
+        cls, rates: list[Rate], redis: Any, bucket_key: str, algorithm: Any = None
+    ) -> _SharedRedisBucket:  # type: ignore[override]
+        return cls(rates, redis, bucket_key, redis.script_load(_EXACT_PUT_ITEM), algorithm)
+
+
+def _redis_client() -> Any:
+    from redis import Redis
+
+    return Redis.from_url(settings.REDIS_URL)
+
+
+class _SharedLimiter:
+    """A pyrate Limiter behind blocking locks: a thread lock, and for the SQLite file a file lock.
+
+    The library can take the file lock itself, but only without waiting in non-blocking mode, so
+    a moment of contention between processes would read as "rate limited". Held around the whole
+    try_acquire, the lock covers timestamp, count and insert: processes are serialised exactly."""
+
+    def __init__(self, limiter: Limiter, file_lock: Any = None):
+        self.limiter = limiter
+        self.file_lock = file_lock
+        # Threads of one process queue here: the Limiter's own lock, taken without waiting in
+        # non-blocking mode, would otherwise turn a moment of contention into a refusal.
+        self.thread_lock = threading.Lock()
+
+    def try_acquire(self, name: str) -> bool:
+        with self.thread_lock, self.file_lock or contextlib.nullcontext():
+            return bool(self.limiter.try_acquire(name, blocking=False))
+
+
+def _make_limiter(name: str, rates: list[Rate]) -> _SharedLimiter:
+    if settings.RATE_LIMIT_BACKEND == "redis":
+        bucket: Any = _SharedRedisBucket.init(rates, _redis_client(), f"jobcannon:ratelimit:{name}")
+        return _SharedLimiter(Limiter(bucket))
+    if settings.RATE_LIMIT_BACKEND == "memory":  # one process only (tests of the rules themselves)
+        from pyrate_limiter import InMemoryBucket
+
+        return _SharedLimiter(Limiter(InMemoryBucket(rates)))
+    from filelock import FileLock
+    from pyrate_limiter import SQLiteBucket
+
+    path = settings.RATE_LIMIT_SQLITE_PATH
+    file_lock = FileLock(path + ".lock", timeout=10)
+    with file_lock:
+        bucket = SQLiteBucket.init_from_file(
+            rates,
+            table="rl_" + hashlib.sha256(name.encode()).hexdigest()[:24],
+            db_path=path,
+            create_new_table=True,
+        )
+    return _SharedLimiter(Limiter(bucket), file_lock)
+
+
+def _limiter_for(name: str, rates: list[Rate]) -> _SharedLimiter:
+    # Keyed by pid too: a forked worker must not share the parent's SQLite connection or leaker.
+    key = (os.getpid(), f"{settings.RATE_LIMIT_BACKEND}:{settings.RATE_LIMIT_SQLITE_PATH}:{name}:{rates!r}")
+    limiter = _limiters.get(key)
+    if limiter is None:
+        with _lock:
+            limiter = _limiters.get(key)
+            if limiter is None:
+                limiter = _limiters[key] = _make_limiter(name, rates)
+    return limiter
+
+
+def rate_limit_bucket_name(*, provider: ATSProvider, integration: Integration) -> str:
+    # The database name keeps separate deployments (and parallel test databases) apart on one Redis.
+    namespace = getattr(settings, "RATE_LIMIT_NAMESPACE", "") or connection.settings_dict["NAME"]
+    return f"{namespace}:{provider.key}:{provider.rate_limit_key(integration)}"
 
 
 def rate_limit_acquire(*, integration: Integration, provider: ATSProvider) -> None:
-    # Keyed by provider account: sandbox and production are separate accounts with separate limits.
-    from django.db import connection
+    """Take one slot of the account's limit, or raise LocalRateLimited (after waiting up to the
+    bound `rate_limit_patience`)."""
+    limit = rate_limit_for(provider=provider, integration=integration)
+    name = rate_limit_bucket_name(provider=provider, integration=integration)
+    limiter = _limiter_for(name, limit.rates())
+    patience = _patience.get()
+    deadline = time.monotonic() + patience
+    # Poll at about the vendor's emission interval, within sane bounds.
+    step = min(0.25, max(0.005, 1.0 / limit.per_second / 2))
+    while True:
+        if limiter.try_acquire(name):
+            return
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        time.sleep(min(step, remaining))
+    _record_wait(provider.key)
+    raise LocalRateLimited(
+        f"Holding back: {provider.name} allows {limit.per_second:g} requests/second "
+        f"(bursts of {limit.burst}).",
+        retry_after=max(1.0, 1.0 / limit.per_second),
+    )
 
-    # The database name keeps separate deployments (and parallel test databases) apart on one Redis.
-    name = f"{connection.settings_dict['NAME']}:{provider.key}:{integration.pk}"
-    limiter = _limiter_for(name, _rates(provider, integration))
-    if not limiter.try_acquire(name, blocking=False):
-        raise LocalRateLimited(
-            f"Holding back: {provider.name} allows {provider.rate_limit.per_second:g} requests/second.",
-            retry_after=1.0,
-        )
+
+def _record_wait(provider_key: str) -> None:
+    try:
+        from jobcannon.core import metrics
+    except ImportError:  # metrics are optional
+        return
+    metrics.limiter_wait(provider=provider_key)

@@ -11,16 +11,20 @@ from __future__ import annotations
 import json
 import logging
 import traceback
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from integrations.base import (
+    ATSAuthError,
     ATSError,
+    ATSPermissionError,
     InboundRequest,
     ParsedWebhook,
     Verification,
@@ -251,25 +255,44 @@ class WebhookHandlerError(Exception):
     pass
 
 
+PROCESSABLE = (WebhookStatus.VERIFIED, WebhookStatus.FAILED)
+PROCESS_TASK = "integrations.tasks.webhook_event_process_task"
+
+
 def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
-    """Lock the row, dispatch through the provider's event_handlers, record the outcome.
-    A failure keeps error + traceback on the row and schedules a retry with backoff, so it is
-    retried even though the vendor's own redelivery would be deduped."""
+    """Process one stored event exactly once, however often its task is delivered.
+
+    1. Claim: one conditional UPDATE (verified/failed → processing, attempts + 1, a fresh claim
+       token), committed on its own. A second worker finds nothing to claim. A worker killed
+       after this leaves a processing row the sweep returns (and counts: poison detection).
+    2. Process: in one transaction holding the row lock, re-check the claim, run the handler in a
+       savepoint, record the outcome. The handler's writes and "processed" commit together, so
+       a crash leaves neither. A failure keeps error + traceback on the row and schedules a retry
+       with backoff, so it is retried even though the vendor's own redelivery would be deduped."""
     from integrations.registry import get_provider
 
+    token = uuid.uuid4().hex
+    claimed = WebhookEvent.objects.filter(pk=event_id, status__in=PROCESSABLE).update(
+        status=WebhookStatus.PROCESSING,
+        claim_token=token,
+        claimed_at=timezone.now(),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return WebhookEvent.objects.filter(pk=event_id).first()
     with transaction.atomic():
         # Lock only the event row (of=self): FOR UPDATE cannot reach the nullable integration join.
         event = (
             WebhookEvent.objects.select_for_update(of=("self",))
             .select_related("integration", "integration__workspace")
-            .filter(pk=event_id)
+            .filter(pk=event_id, status=WebhookStatus.PROCESSING, claim_token=token)
             .first()
         )
-        if event is None or event.status not in (WebhookStatus.VERIFIED, WebhookStatus.FAILED):
-            return event
+        if event is None:  # the sweep took the row back (lease expired): its new owner processes it
+            return WebhookEvent.objects.filter(pk=event_id).first()
         provider = get_provider(event.provider)
         handler = provider.event_handlers.get(event.event_type)
-        event.attempts += 1
+        event.claim_token = ""
         if handler is None:
             event.status = (
                 WebhookStatus.IGNORED
@@ -277,7 +300,7 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
                 else WebhookStatus.UNSUPPORTED
             )
             event.processed_at = timezone.now()
-            event.save(update_fields=["status", "attempts", "processed_at"])
+            event.save(update_fields=["status", "processed_at", "claim_token"])
             return event
         try:
             payload = json.loads(bytes(event.body))
@@ -285,28 +308,35 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
             with transaction.atomic():
                 handler(WebhookContext(event=event, integration=event.integration, payload=payload))
         except Exception as exc:  # noqa: BLE001 - any handler failure is recorded and retried
-            event.error = _describe(exc)
-            event.traceback = traceback.format_exc()[-20000:]
-            retryable = not isinstance(exc, ATSError) or exc.retryable or isinstance(exc, WebhookHandlerError)
-            if event.attempts < settings.WEBHOOK_PROCESS_MAX_ATTEMPTS and retryable:
-                event.status = WebhookStatus.FAILED
-                delay = backoff_delay(event.attempts, getattr(exc, "retry_after", None))
-                event.next_attempt_at = timezone.now() + timedelta(seconds=delay)
-                _schedule_retry(event.pk, event.next_attempt_at)
-            else:
-                event.status = WebhookStatus.DEAD
-                event.next_attempt_at = None
-            event.save(update_fields=["status", "attempts", "error", "traceback", "next_attempt_at"])
-            logger.warning(
-                "webhook.process_failed", extra={"event": event.pk, "error_class": type(exc).__name__}
-            )
+            _record_handler_failure(event, exc, traceback.format_exc())
             return event
         event.status = WebhookStatus.PROCESSED
         event.processed_at = timezone.now()
         event.error = ""
         event.next_attempt_at = None
-        event.save(update_fields=["status", "attempts", "processed_at", "error", "next_attempt_at"])
+        event.save(update_fields=["status", "processed_at", "error", "next_attempt_at", "claim_token"])
         return event
+
+
+def _record_handler_failure(event: WebhookEvent, exc: Exception, trace: str) -> None:
+    from integrations.services.integrations import integration_mark_needs_reauth
+
+    event.error = _describe(exc)
+    event.traceback = trace[-20000:]
+    retryable = not isinstance(exc, ATSError) or exc.retryable or isinstance(exc, WebhookHandlerError)
+    if isinstance(exc, ATSAuthError | ATSPermissionError) and event.integration is not None:
+        # The customer must re-authorize; a staff replay after that processes the event.
+        integration_mark_needs_reauth(integration=event.integration, reason=exc.message)
+    if event.attempts < settings.WEBHOOK_PROCESS_MAX_ATTEMPTS and retryable:
+        event.status = WebhookStatus.FAILED
+        delay = backoff_delay(event.attempts, getattr(exc, "retry_after", None))
+        event.next_attempt_at = timezone.now() + timedelta(seconds=delay)
+        _schedule_retry(event.pk, event.next_attempt_at)
+    else:
+        event.status = WebhookStatus.DEAD
+        event.next_attempt_at = None
+    event.save(update_fields=["status", "error", "traceback", "next_attempt_at", "claim_token"])
+    logger.warning("webhook.process_failed", extra={"event": event.pk, "error_class": type(exc).__name__})
 
 
 def _describe(exc: Exception) -> str:
@@ -315,16 +345,10 @@ def _describe(exc: Exception) -> str:
 
 
 def _schedule_retry(event_id: int, when) -> None:
-    from django_q.models import Schedule
+    from integrations.services.queue import queue_schedule_retry
 
-    Schedule.objects.create(
-        name=f"webhook-retry-{event_id}-{int(when.timestamp())}",
-        func="integrations.tasks.webhook_event_process_task",
-        args=repr(event_id),
-        schedule_type=Schedule.ONCE,
-        repeats=-1,
-        next_run=when,
-    )
+    # One pending retry schedule per event, whatever happens (no pile of ONCE schedules).
+    queue_schedule_retry(name=f"webhook-retry:{event_id}", func=PROCESS_TASK, arg=event_id, when=when)
 
 
 def webhook_event_reprocess(*, event: WebhookEvent) -> bool:
@@ -351,16 +375,61 @@ def webhook_event_reprocess(*, event: WebhookEvent) -> bool:
     return True
 
 
-def webhook_event_sweep(*, older_than_seconds: int = 120) -> int:
-    """Re-enqueue verified rows that never got processed (a crash between commit and the Redis
-    push). Run by the scheduler; harmless when there is nothing to do."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+def webhook_event_sweep(*, older_than_seconds: int = 120, room: int | None = None) -> int:
+    """Find work a crash orphaned and put it back on the queue (run by the scheduler; harmless
+    when there is nothing to do), at most `room` tasks (backpressure):
+
+    - processing rows whose worker died (claim older than WORKER_LEASE_SECONDS): counted as a
+      crash and retried now, or dead-lettered as poison after WEBHOOK_POISON_CRASHES crashes;
+    - verified rows never processed (a crash between commit and the Redis push);
+    - failed rows whose retry is overdue (a lost retry schedule)."""
+    now = timezone.now()
+    room = 500 if room is None else room
+    recovered = _recover_stale_processing(now=now)
+    cutoff = now - timedelta(seconds=older_than_seconds)
     ids = list(
-        WebhookEvent.objects.filter(status=WebhookStatus.VERIFIED, enqueued_at__lt=cutoff).values_list(
-            "pk", flat=True
-        )[:500]
+        WebhookEvent.objects.filter(
+            Q(status=WebhookStatus.VERIFIED, enqueued_at__lt=cutoff)
+            | Q(status=WebhookStatus.FAILED, next_attempt_at__lt=now - timedelta(minutes=1))
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[: max(0, room)]
     )
     for pk in ids:
-        WebhookEvent.objects.filter(pk=pk, status=WebhookStatus.VERIFIED).update(enqueued_at=timezone.now())
+        WebhookEvent.objects.filter(pk=pk, status__in=PROCESSABLE).update(enqueued_at=now)
         _enqueue(pk)
-    return len(ids)
+    return len(ids) + recovered
+
+
+def _recover_stale_processing(*, now) -> int:
+    lease = timedelta(seconds=settings.WORKER_LEASE_SECONDS)
+    recovered = 0
+    with transaction.atomic():
+        # skip_locked (PostgreSQL): a row whose worker is inside its processing transaction holds
+        # the row lock and is alive, however long it takes; only unlocked rows are orphans.
+        stale = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(status=WebhookStatus.PROCESSING, claimed_at__lte=now - lease)
+            .only("pk", "attempts", "crash_count")[:500]
+        )
+        for event in stale:
+            crashes = event.crash_count + 1
+            poison = (
+                crashes >= settings.WEBHOOK_POISON_CRASHES
+                or event.attempts >= settings.WEBHOOK_PROCESS_MAX_ATTEMPTS
+            )
+            WebhookEvent.objects.filter(pk=event.pk, status=WebhookStatus.PROCESSING).update(
+                status=WebhookStatus.DEAD if poison else WebhookStatus.FAILED,
+                crash_count=crashes,
+                claim_token="",
+                next_attempt_at=None if poison else now,
+                error=(
+                    f"The worker stopped {crashes} time(s) while processing this event: dead-lettered as poison."
+                    if poison
+                    else "The worker stopped while processing this event; retrying."
+                ),
+            )
+            recovered += 1
+    if recovered:
+        logger.warning("webhook.recovered_stale", extra={"count": recovered})
+    return recovered

@@ -1,11 +1,13 @@
-"""Real concurrency: several threads, each with its own database connection. On SQLite the
-row locks these rely on do not exist, so these run on PostgreSQL (DATABASE_URL set)."""
+"""Real concurrency: several threads, each with its own database connection. On PostgreSQL the
+row locks do the work; on SQLite (the embedded default) every write transaction starts with
+BEGIN IMMEDIATE (settings), so writers are serialised and the same guarantees hold. More proofs
+(processes, SIGKILL, fault injection) live in tests/integrations/reliability/."""
 
 import threading
 
 import pytest
 import responses
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -16,13 +18,7 @@ from integrations.services.oauth import token_refresh
 from integrations.services.webhooks import webhook_event_process
 from tests.factories import IntegrationFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _needs_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL for real row locks (set DATABASE_URL)")
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_in_threads(n, target):
