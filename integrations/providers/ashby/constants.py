@@ -60,6 +60,16 @@ EVENT_CANDIDATE_DELETE = "candidateDelete"
 EVENT_CANDIDATE_MERGE = "candidateMerge"
 EVENT_JOB_CREATE = "jobCreate"
 EVENT_JOB_UPDATE = "jobUpdate"
+# Registered for the data sync (webhook.create's webhookType enum, reference §2): each refreshes
+# one synced record. jobCreate/jobUpdate are not offered by webhook.create.
+SYNC_WEBHOOKS = (
+    EVENT_APPLICATION_SUBMIT,
+    EVENT_APPLICATION_UPDATE,
+    EVENT_CANDIDATE_STAGE_CHANGE,
+    EVENT_CANDIDATE_HIRE,
+    EVENT_CANDIDATE_DELETE,
+    EVENT_CANDIDATE_MERGE,
+)
 WEBHOOK_SUBSCRIPTIONS: tuple[tuple[str, str], ...] = (
     (EVENT_CANDIDATE_CREATED, EVENT_APPLICATION_SUBMIT),
     (EVENT_ASSESSMENT_COMPLETED, ""),

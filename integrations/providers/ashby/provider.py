@@ -211,6 +211,7 @@ class AshbyProvider(ATSProvider):
         return {
             "ashby": {
                 "webhooks": (integration.provider_settings or {}).get("webhooks", []),
+                "sync_webhooks": (integration.provider_settings or {}).get("sync_webhooks", []),
                 "partner_base_url": self.partner_base_url(integration),
                 "partner_shared_base_url": f"{settings.JOBCANNON_BASE_URL}/partners/{self.key}",
                 "partner_key_issued_at": (integration.provider_settings or {}).get(

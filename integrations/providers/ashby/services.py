@@ -202,19 +202,20 @@ def due_at_from(value: object) -> dt.datetime | None:
 
 
 @transaction.atomic
-def webhooks_record(*, integration: Integration, webhooks: list[dict]) -> None:
-    """Remember the webhooks registered in Ashby (ids shown on the integration page)."""
+def webhooks_record(*, integration: Integration, webhooks: list[dict], key: str = "webhooks") -> None:
+    """Remember the webhooks registered in Ashby (ids shown on the integration page); `key`
+    "sync_webhooks" holds the data sync's, apart from the assessment ones."""
     locked = Integration.objects.select_for_update().get(pk=integration.pk)
-    if (locked.provider_settings or {}).get("webhooks") == webhooks:
+    if (locked.provider_settings or {}).get(key) == webhooks:
         return
-    locked.provider_settings = {**(locked.provider_settings or {}), "webhooks": webhooks}
+    locked.provider_settings = {**(locked.provider_settings or {}), key: webhooks}
     locked.save(update_fields=["provider_settings", "updated_at"])
     integration.provider_settings = locked.provider_settings
     summary = ", ".join(f"{w['event']} → {w.get('webhook_type', '?')} ({w.get('status')})" for w in webhooks)
     activity_log(
         integration=integration,
         kind="ashby.webhooks_registered",
-        message=f"Ashby webhooks: {summary}.",
+        message=f"Ashby {'sync ' if key == 'sync_webhooks' else ''}webhooks: {summary}.",
         data={
             "webhooks": [{k: w.get(k) for k in ("event", "webhook_type", "id", "status")} for w in webhooks]
         },

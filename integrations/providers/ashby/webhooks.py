@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.base import (
+    ATSError,
     ATSValidationError,
     InboundRequest,
     ParsedWebhook,
@@ -26,7 +27,12 @@ from integrations.base import (
 )
 from integrations.models import ActivityLevel, Integration
 from integrations.services.activity import activity_log
-from integrations.sync.refresh import sync_record_refresh_enqueue, sync_record_remove, sync_records_receive
+from integrations.sync.refresh import (
+    sync_enabled,
+    sync_record_refresh_enqueue,
+    sync_record_remove,
+    sync_records_receive,
+)
 
 from . import constants, mappers, services
 
@@ -104,15 +110,50 @@ def register(*, client: AshbyClient, integration: Integration) -> None:
     """Register seed 000's two webhooks via webhook.create (signed with this integration's newest
     webhook secret); where Ashby does not offer a seed event name, fall back to the real action
     (candidate.created → applicationSubmit). Kept ids are reused; a changed URL or secret
-    re-registers and deletes the old webhook."""
+    re-registers and deletes the old webhook. With the data sync on, also the actions that
+    refresh the synced copy (kept apart in provider_settings["sync_webhooks"]): assessments do
+    not need them, so Ashby refusing one never fails the connection."""
+    seed = _register_set(
+        client=client,
+        integration=integration,
+        subscriptions=constants.WEBHOOK_SUBSCRIPTIONS,
+        unavailable_note="Ashby does not offer this webhook for this workspace; results still reach Ashby "
+        "through assessment.update.",
+    )
+    services.webhooks_record(integration=integration, webhooks=seed)
+    if not sync_enabled(integration):
+        return
+    taken = {w.get("webhook_type") for w in seed if w.get("id")}
+    wanted = tuple((action, "") for action in constants.SYNC_WEBHOOKS if action not in taken)
+    synced = _register_set(
+        client=client,
+        integration=integration,
+        subscriptions=wanted,
+        key="sync_webhooks",
+        tolerant=True,
+        unavailable_note="Ashby did not accept this webhook; the scheduled sync still picks these changes up.",
+    )
+    services.webhooks_record(integration=integration, webhooks=synced, key="sync_webhooks")
+
+
+def _register_set(
+    *,
+    client: AshbyClient,
+    integration: Integration,
+    subscriptions: tuple[tuple[str, str], ...],
+    unavailable_note: str,
+    key: str = "webhooks",
+    tolerant: bool = False,
+) -> list[dict[str, Any]]:
     url = settings.JOBCANNON_BASE_URL + reverse("integrations:webhook", args=["ashby", integration.public_id])
     secret_list = integration.webhook_secrets or []
     secret, secret_created = (
         (secret_list[0]["secret"], secret_list[0].get("created_at", "")) if secret_list else ("", "")
     )
-    existing = {w["event"]: w for w in (integration.provider_settings or {}).get("webhooks", [])}
+    existing = {w["event"]: w for w in (integration.provider_settings or {}).get(key, [])}
+    refused: tuple[type[ATSError], ...] = (ATSError,) if tolerant else (ATSValidationError,)
     registered = []
-    for event, fallback in constants.WEBHOOK_SUBSCRIPTIONS:
+    for event, fallback in subscriptions:
         old = existing.get(event)
         if old and old.get("id") and old.get("url") == url and old.get("secret_created_at") == secret_created:
             registered.append(old)
@@ -130,7 +171,7 @@ def register(*, client: AshbyClient, integration: Integration) -> None:
                 result = client.webhook_create(
                     webhook_type=webhook_type, request_url=url, secret_token=secret
                 )
-            except ATSValidationError as exc:
+            except refused as exc:
                 entry.update(id="", webhook_type=webhook_type, status="unavailable", note=exc.message[:300])
                 continue
             results = result.get("results") or {}
@@ -142,17 +183,14 @@ def register(*, client: AshbyClient, integration: Integration) -> None:
             )
             break
         if entry["status"] == "unavailable":
-            entry["note"] = (
-                "Ashby does not offer this webhook for this workspace; results still reach Ashby "
-                "through assessment.update."
-            )
+            entry["note"] = unavailable_note
         if old and old.get("id") and entry.get("id"):
             try:
                 client.webhook_delete(webhook_id=old["id"])
-            except ATSValidationError:
+            except refused:
                 pass  # already gone in Ashby
         registered.append(entry)
-    services.webhooks_record(integration=integration, webhooks=registered)
+    return registered
 
 
 def handle_candidate_created(ctx: WebhookContext) -> None:

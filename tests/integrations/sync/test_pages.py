@@ -146,3 +146,15 @@ def test_members_cannot_change_sync_settings(client_in_workspace, ashby, members
     assert response.status_code == 403
     ashby.refresh_from_db()
     assert ashby.provider_settings.get("sync_enabled", True) is True
+
+
+@pytest.mark.django_db
+def test_ashby_integration_page_links_to_the_sync_and_lists_its_webhooks(client_in_workspace, ashby):
+    from integrations.providers.ashby.webhooks import register
+
+    register(client=ashby.provider_obj.client(ashby), integration=ashby)
+
+    html = client_in_workspace.get(reverse("integrations:detail", args=[ashby.pk])).content.decode()
+
+    assert reverse("sync:runs", args=[ashby.pk]) in html
+    assert "candidateDelete" in html and "candidateMerge" in html

@@ -49,11 +49,16 @@ def test_connecting_registers_both_setup_guide_webhooks_which_ashby_pings(simula
         ("candidate.created", "candidate.created", "enabled"),
         ("assessment.completed", "assessment.completed", "enabled"),
     ]
+    # With the data sync on (the default), the actions that refresh the synced copy too.
+    sync_hooks = integration.provider_settings["sync_webhooks"]
+    assert [(w["webhook_type"], w["status"]) for w in sync_hooks] == [
+        (action, "enabled") for action in constants.SYNC_WEBHOOKS
+    ]
     registered = sim.list_for("webhook", account)
-    assert {w.key for w in registered} == {w["id"] for w in webhooks}
+    assert {w.key for w in registered} == {w["id"] for w in webhooks} | {w["id"] for w in sync_hooks}
     assert all(w.data["requestUrl"].endswith(f"/webhooks/ashby/{integration.public_id}/") for w in registered)
     pings = WebhookEvent.objects.filter(integration=integration, event_type="ping")
-    assert pings.count() == 2 and all(
+    assert pings.count() == len(registered) and all(
         p.verified and p.signature_scheme == constants.SCHEME_REAL for p in pings
     )
 
@@ -63,7 +68,29 @@ def test_reconnecting_does_not_register_the_webhooks_twice(simulators):
     integration, account = sim_integration()
     _connect(account, integration)
     assert integration_credentials_check(integration=integration)
-    assert len(sim.list_for("webhook", account)) == 2
+    assert len(sim.list_for("webhook", account)) == 2 + len(constants.SYNC_WEBHOOKS)
+
+
+@pytest.mark.django_db
+def test_connecting_with_sync_turned_off_registers_only_the_setup_guide_webhooks(simulators):
+    integration, account = sim_integration()
+    integration.provider_settings = {**integration.provider_settings, "sync_enabled": False}
+    integration.save()
+    _connect(account, integration)
+    assert integration.status == IntegrationStatus.CONNECTED
+    assert len(sim.list_for("webhook", account)) == 2 and "sync_webhooks" not in integration.provider_settings
+
+
+@pytest.mark.django_db
+def test_a_sync_webhook_ashby_refuses_does_not_fail_the_connection(simulators):
+    integration, account = sim_integration()
+    sim.account_update(
+        account, webhook_catalog="real"
+    )  # applicationSubmit is then taken by the seed fallback
+    _connect(account, integration)
+    assert integration.status == IntegrationStatus.CONNECTED
+    types = [w["webhook_type"] for w in integration.provider_settings["sync_webhooks"]]
+    assert "applicationSubmit" not in types and "candidateDelete" in types
 
 
 @pytest.mark.django_db
