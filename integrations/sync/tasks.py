@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from integrations.models import Integration
+from integrations.services.queue import periodic_job
 from jobcannon.core import queue
 
 from .models import SyncStatus, SyncTrigger
@@ -20,7 +21,12 @@ from .services import SyncAlreadyRunning, sync_integration, sync_run_start
 TICK_MINUTES = 5
 
 
+@periodic_job(every_minutes=TICK_MINUTES)
 def sync_due_task() -> int:
+    return sync_due_enqueue()
+
+
+def sync_due_enqueue() -> int:
     """Enqueue the sync of every integration that is due. A task already queued for an
     integration is not queued again until half its interval has passed."""
     queued = 0
@@ -73,6 +79,7 @@ def sync_record_refresh_task(integration_id: int, resource: str, external_id: st
     return applied.written + applied.deleted
 
 
+@periodic_job(every_minutes=60)
 def synced_data_purge_task() -> int:
     return sum(synced_data_purge().values())
 

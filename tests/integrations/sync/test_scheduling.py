@@ -16,7 +16,7 @@ from integrations.models import IntegrationStatus
 from integrations.sync.models import Candidate, SyncMode, SyncRun, SyncStatus
 from integrations.sync.selectors import integrations_due_for_sync, sync_interval_minutes
 from integrations.sync.services import SyncAlreadyRunning, sync_run_start
-from integrations.sync.tasks import sync_due_task, sync_integration_task
+from integrations.sync.tasks import sync_due_enqueue, sync_due_task, sync_integration_task
 from tests.factories import IntegrationFactory
 
 
@@ -42,7 +42,8 @@ def test_tick_queues_due_integrations_once_and_skips_the_others(ashby, enqueued)
 
     assert sync_due_task() == 1
     assert enqueued == [("integrations.sync.tasks.sync_integration_task", ashby.pk)]
-    assert sync_due_task() == 0, "already queued: not queued again"
+    assert not sync_due_task(), "the tick itself never runs twice within half its period"
+    assert sync_due_enqueue() == 0, "already queued: not queued again"
 
 
 @pytest.mark.django_db
