@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from integrations.base import ATSProvider
     from integrations.models import Integration
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _limiters: dict[tuple[int, str], _SharedLimiter] = {}
 _patience: contextvars.ContextVar[float] = contextvars.ContextVar("rate_limit_patience", default=0.0)
 
@@ -116,56 +116,99 @@ class _SharedRedisBucket(RedisBucket):
         return cls(rates, redis, bucket_key, redis.script_load(_EXACT_PUT_ITEM), algorithm)
 
 
+_clients: dict[tuple[int, str], Any] = {}
+
+
+def _shared(key: str, make: Any) -> Any:
+    """One Redis client / SQLite connection per process (not per bucket): thousands of
+    integrations must not mean thousands of connection pools or file handles."""
+    cache_key = (os.getpid(), key)
+    client = _clients.get(cache_key)
+    if client is None:
+        with _lock:
+            client = _clients.get(cache_key)
+            if client is None:
+                client = _clients[cache_key] = make()
+    return client
+
+
 def _redis_client() -> Any:
     from redis import Redis
 
-    return Redis.from_url(settings.REDIS_URL)
+    return _shared(f"redis:{settings.REDIS_URL}", lambda: Redis.from_url(settings.REDIS_URL))
+
+
+class _SQLiteFile:
+    def __init__(self, path: str):
+        import sqlite3
+
+        from filelock import FileLock
+
+        self.file_lock = FileLock(path + ".lock", timeout=10)
+        self.thread_lock = threading.Lock()
+        with self.file_lock:
+            self.conn = sqlite3.connect(path, isolation_level="DEFERRED", check_same_thread=False, timeout=10)
+            self.conn.execute("PRAGMA journal_mode=WAL")
 
 
 class _SharedLimiter:
-    """A pyrate Limiter behind blocking locks: a thread lock, and for the SQLite file a file lock.
+    """A pyrate Limiter behind blocking locks, leaking its old entries inline.
 
-    The library can take the file lock itself, but only without waiting in non-blocking mode, so
-    a moment of contention between processes would read as "rate limited". Held around the whole
-    try_acquire, the lock covers timestamp, count and insert: processes are serialised exactly."""
+    - A thread lock: the Limiter's own lock, taken without waiting in non-blocking mode, would
+      turn a moment of contention between threads into a refusal.
+    - For the SQLite file, a file lock held around the whole try_acquire, so timestamp, count
+      and insert are one step for every process on the machine (the library can take the file
+      lock itself, but only without waiting in non-blocking mode).
+    - No background leaker thread per bucket (the library's default): old entries are removed
+      every LEAK_EVERY seconds by whoever acquires."""
 
-    def __init__(self, limiter: Limiter, file_lock: Any = None):
-        self.limiter = limiter
+    LEAK_EVERY = 10.0
+
+    def __init__(self, bucket: Any, *, thread_lock: threading.Lock | None = None, file_lock: Any = None):
+        from pyrate_limiter import SingleBucketFactory
+
+        self.bucket = bucket
+        self.limiter = Limiter(SingleBucketFactory(bucket, schedule_leak=False))
+        self.thread_lock = thread_lock or threading.Lock()
         self.file_lock = file_lock
-        # Threads of one process queue here: the Limiter's own lock, taken without waiting in
-        # non-blocking mode, would otherwise turn a moment of contention into a refusal.
-        self.thread_lock = threading.Lock()
+        self.last_leak = 0.0
 
     def try_acquire(self, name: str) -> bool:
         with self.thread_lock, self.file_lock or contextlib.nullcontext():
-            return bool(self.limiter.try_acquire(name, blocking=False))
+            acquired = bool(self.limiter.try_acquire(name, blocking=False))
+            if time.monotonic() - self.last_leak > self.LEAK_EVERY:
+                self.last_leak = time.monotonic()
+                self.bucket.leak(self.bucket.now())
+            return acquired
 
 
 def _make_limiter(name: str, rates: list[Rate]) -> _SharedLimiter:
     if settings.RATE_LIMIT_BACKEND == "redis":
-        bucket: Any = _SharedRedisBucket.init(rates, _redis_client(), f"jobcannon:ratelimit:{name}")
-        return _SharedLimiter(Limiter(bucket))
+        return _SharedLimiter(_SharedRedisBucket.init(rates, _redis_client(), f"jobcannon:ratelimit:{name}"))
     if settings.RATE_LIMIT_BACKEND == "memory":  # one process only (tests of the rules themselves)
         from pyrate_limiter import InMemoryBucket
 
-        return _SharedLimiter(Limiter(InMemoryBucket(rates)))
-    from filelock import FileLock
+        return _SharedLimiter(InMemoryBucket(rates))
     from pyrate_limiter import SQLiteBucket
+    from pyrate_limiter.buckets.sqlite_bucket import Queries
 
     path = settings.RATE_LIMIT_SQLITE_PATH
-    file_lock = FileLock(path + ".lock", timeout=10)
-    with file_lock:
-        bucket = SQLiteBucket.init_from_file(
-            rates,
-            table="rl_" + hashlib.sha256(name.encode()).hexdigest()[:24],
-            db_path=path,
-            create_new_table=True,
+    db: _SQLiteFile = _shared(f"sqlite:{path}", lambda: _SQLiteFile(path))
+    table = "rl_" + hashlib.sha256(name.encode()).hexdigest()[:24]
+    with db.thread_lock, db.file_lock:
+        db.conn.execute(Queries.CREATE_BUCKET_TABLE.format(table=table))
+        db.conn.execute(
+            Queries.CREATE_INDEX_ON_TIMESTAMP.format(index_name=f"idx_{table}_ts", table_name=table)
         )
-    return _SharedLimiter(Limiter(bucket), file_lock)
+        db.conn.commit()
+    # Every bucket of the process shares the connection, so they share its locks too.
+    return _SharedLimiter(
+        SQLiteBucket(rates, db.conn, table), thread_lock=db.thread_lock, file_lock=db.file_lock
+    )
 
 
 def _limiter_for(name: str, rates: list[Rate]) -> _SharedLimiter:
-    # Keyed by pid too: a forked worker must not share the parent's SQLite connection or leaker.
+    # Keyed by pid too: a forked worker must not share the parent's connections.
     key = (os.getpid(), f"{settings.RATE_LIMIT_BACKEND}:{settings.RATE_LIMIT_SQLITE_PATH}:{name}:{rates!r}")
     limiter = _limiters.get(key)
     if limiter is None:

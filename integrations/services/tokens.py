@@ -53,7 +53,8 @@ def token_refresh_expiring(*, within: timedelta = SWEEP_LOOKAHEAD) -> int:
         if expires is None or expires > now + within:
             continue
         try:
-            token_refresh(integration_id=token.integration_id, force=True)
+            # seen_access_token: refresh unless a worker replaced this token since we read it.
+            token_refresh(integration_id=token.integration_id, seen_access_token=token.access_token)
             refreshed += 1
         except ATSError:
             continue  # recorded on the token and in the activity log by token_refresh
@@ -67,7 +68,9 @@ def token_keepalive(*, idle: timedelta = KEEPALIVE_IDLE) -> TokenSweepReport:
     for token in _connected_oauth_tokens():
         if token.refresh_token and (token.refreshed_at is None or token.refreshed_at < now - idle):
             try:
-                token = token_refresh(integration_id=token.integration_id, force=True)
+                token = token_refresh(
+                    integration_id=token.integration_id, seen_access_token=token.access_token
+                )
                 report.refreshed += 1
             except ATSError:
                 report.failed += 1

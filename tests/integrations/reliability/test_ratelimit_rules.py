@@ -79,3 +79,17 @@ def test_backoff_schedule_has_jitter_and_a_long_tail():
     ] == [True] * 4
     assert 0.9 * 12 * 3600 <= backoff_delay(40) <= 1.1 * 12 * 3600, "the last step repeats"
     assert backoff_delay(3, retry_after=42) == 42
+
+
+def test_many_accounts_cost_no_thread_or_connection_each(make_faultsim):
+    import threading
+
+    from integrations.services import ratelimit
+
+    integrations = [make_faultsim(environment="production") for _ in range(30)]
+    rate_limit_acquire(integration=integrations[0], provider=integrations[0].provider_obj)
+    threads, clients = threading.active_count(), len(ratelimit._clients)
+    for integration in integrations[1:]:
+        rate_limit_acquire(integration=integration, provider=integration.provider_obj)
+    assert threading.active_count() == threads, "no background leaker per bucket"
+    assert len(ratelimit._clients) == clients, "one Redis client / SQLite connection per process"
