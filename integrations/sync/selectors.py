@@ -139,3 +139,12 @@ def application_list_for_candidate(*, candidate: Candidate) -> QuerySet[Applicat
     return Application.objects.filter(candidate=candidate, deleted_at__isnull=True).select_related(
         "job", "stage"
     )
+
+
+def synced_totals(*, integration: Integration) -> dict[str, int]:
+    """How many live records of each kind we hold for the integration."""
+    models = {"jobs": Job, "stages": InterviewStage, "candidates": Candidate, "applications": Application}
+    return {
+        name: model.objects.filter(integration=integration, deleted_at__isnull=True).count()
+        for name, model in models.items()
+    }

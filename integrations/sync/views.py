@@ -26,6 +26,7 @@ from .selectors import (
     sync_run_calls,
     sync_run_get_for_integration,
     sync_run_list_for_integration,
+    synced_totals,
 )
 from .services import resource_label
 
@@ -79,7 +80,13 @@ class SyncRunListView(SyncBaseView):
         shown = form or SyncSettingsForm(
             initial={"enabled": context["sync_on"], "interval_minutes": context["interval"]}
         )
-        context.update(overview=overview, runs=runs, resource=resource, form=shown)
+        context.update(
+            overview=overview,
+            runs=runs,
+            resource=resource,
+            form=shown,
+            totals=synced_totals(integration=self.integration),
+        )
         return render(request, "sync/runs.html", context, status=400 if form is not None else 200)
 
     def post(self, request: HttpRequest, integration_pk: int) -> HttpResponse:

@@ -108,3 +108,14 @@ def test_lever_missing_scope_fails_the_run_with_the_scope_named(simulators, work
     run = sync_run_start(integration=integration, resource="jobs")
     assert run.status == SyncStatus.FAILED and run.last_error["status_code"] == 403
     assert "opportunities:read" in run.last_error["message"]
+
+
+@pytest.mark.django_db
+def test_runs_page_counts_the_candidates_lever_opportunities_carry(lever, client_in_workspace):
+    from django.urls import reverse
+
+    sync_integration(integration=lever)
+
+    html = client_in_workspace.get(reverse("sync:runs", args=[lever.pk])).content.decode()
+
+    assert "5 candidates, 5 applications" in html
