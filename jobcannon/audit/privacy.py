@@ -186,6 +186,10 @@ def candidate_delete(*, workspace: Any, email: str) -> CandidateDeletion:
     events = _webhook_events_mentioning(workspace=workspace, email=email)
     settled = [e.pk for e in events if e.status in SETTLED_WEBHOOK_STATUSES]
     purged = webhook_bodies_purge(event_ids=settled, reason=PurgeReason.PRIVACY)
+    # The synced copy of the ATS's candidate (jobs/candidates sync) loses the person too.
+    from integrations.sync.retention import synced_candidate_erase
+
+    synced_candidate_erase(workspace=workspace, email=email)
     outcome = CandidateDeletion(
         reference=reference,
         runs=len(runs),

@@ -117,3 +117,17 @@ def test_security_page_shows_region_window_and_two_factor_status(client_in_works
     assert workspace.get_data_region_display() in page
     assert f"{workspace.retention_days} days" in page
     assert "Two-factor authentication" in page
+
+
+def test_deleting_a_candidate_erases_the_synced_ats_copy_too(workspace):
+    from integrations.sync.models import Candidate as SyncedCandidate
+    from jobcannon.audit.privacy import candidate_delete
+    from tests.factories import IntegrationFactory
+
+    integration = IntegrationFactory(workspace=workspace)
+    SyncedCandidate.objects.create(
+        integration=integration, external_id="cand-sync-1", email="erase.me@example.com", name="Erase Me"
+    )
+    candidate_delete(workspace=workspace, email="erase.me@example.com")
+    synced = SyncedCandidate.objects.get(integration=integration, external_id="cand-sync-1")
+    assert synced.email != "erase.me@example.com" and "Erase" not in (synced.name or "")
