@@ -1,9 +1,16 @@
--- wrk script: cycle through pre-signed webhook requests (one line per request:
--- "<path>\t<header name>\t<signature>\t<body>"), so every request is a distinct, valid event.
-local requests = {}
+-- wrk script: send pre-signed webhook requests, one line of the data file per request
+-- ("<path>\t<header name>\t<signature>\t<body>"). Thread k of n sends lines k, k+n, k+2n, ... so
+-- no two requests carry the same event (make the file longer than a run can send).
+local threads = {}
 local counter = 0
 
+function setup(thread)
+  thread:set("id", #threads)
+  table.insert(threads, thread)
+end
+
 function init(args)
+  requests = {}
   local file = assert(io.open(args[1], "r"))
   for line in file:lines() do
     local p, h, s, b = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
@@ -12,11 +19,14 @@ function init(args)
     requests[#requests + 1] = wrk.format("POST", p, headers, b)
   end
   file:close()
-  -- each wrk thread starts at a different offset so threads do not send the same event
-  counter = math.random(#requests)
+  nthreads = tonumber(args[2] or "2")
+  counter = id + 1 - nthreads
 end
 
 function request()
-  counter = counter % #requests + 1
+  counter = counter + nthreads
+  if counter > #requests then
+    counter = id + 1  -- wrapped: the file was too short, events repeat (and are deduplicated)
+  end
   return requests[counter]
 end

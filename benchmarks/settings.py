@@ -1,7 +1,14 @@
 """Production settings plus two baseline endpoints, for the benchmarks only (never deployed).
 
-The baselines run in the same gunicorn with the same middleware, database and config, so the
-ratios printed by benchmarks/run.py compare designs, not machines."""
+The baselines run in the same gunicorn with the same middleware, database, logging and config,
+so the ratios printed by benchmarks/run.py compare designs, not machines. Differences from
+production, each needed to measure on one machine over plain HTTP:
+
+- plain http on 127.0.0.1 (no TLS redirect, cookies without the Secure flag);
+- the built-in simulators can be switched on (sections 3 and 4: the write-back target);
+- the per-integration inbound limit is lifted: the benchmark sends one integration's worth of
+  traffic at a thousand requests a second, which production would (rightly) answer 429. The
+  limiter still runs on every request, so its cost is measured."""
 
 import os
 
@@ -16,8 +23,8 @@ ROOT_URLCONF = "benchmarks.urls"
 ATS_SIMULATORS_ENABLED = os.environ.get("ATS_SIMULATORS_ENABLED", "false").lower() == "true"
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
-LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING", "handlers": []}}
+INBOUND_RATE_LIMITS = {"default": {"per_second": 1_000_000, "burst": 1_000_000}}
 
-# Until a real provider is registered in ATS_PROVIDERS, measure through the fake provider.
-if not ATS_PROVIDERS:  # noqa: F405
-    ATS_PROVIDERS = ["integrations.providers.fake.provider.FakeProvider"]
+# What-if knobs for experiments (never set by run.py: the published figures use the settings above).
+if os.environ.get("BENCH_Q_SAVE_LIMIT"):
+    Q_CLUSTER = {**Q_CLUSTER, "save_limit": int(os.environ["BENCH_Q_SAVE_LIMIT"])}  # noqa: F405
