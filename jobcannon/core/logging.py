@@ -280,6 +280,7 @@ def logging_config(*, fmt: str = "plain", level: str = "INFO") -> dict[str, Any]
             "django.db.backends": {"level": "WARNING"},
             # gunicorn's own loggers propagate to the root handler (one format for everything).
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
-            "gunicorn.access": {"level": level, "handlers": [], "propagate": True},
+            # Not propagated: gunicorn's access line holds query strings and the Basic-auth user.
+            "gunicorn.access": {"level": level, "handlers": [], "propagate": False},
         },
     }
