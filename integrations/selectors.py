@@ -244,7 +244,7 @@ def _webhooks(scope: Q, filters: LogFilters, cursor, limit: int) -> list[LogEntr
         qs.select_related("integration__workspace")
         .only(
             "id", "received_at", "event_type", "external_id", "status", "rejection_reason", "error",
-            "attempts", "signature_scheme", "integration__id", "integration__provider",
+            "attempts", "signature_scheme", "verified", "integration__id", "integration__provider",
             "integration__environment", "integration__workspace__name",
         )
         .order_by("-received_at", "-id")[:limit]
