@@ -5,16 +5,20 @@ from assessments.services.lifecycle import (
     assessment_runs_expire_due,
     assessment_runs_purge,
 )
+from integrations.services.queue import periodic_job
 
 
+@periodic_job(every_minutes=15)
 def assessment_reminders_send_task() -> int:
     return assessment_reminders_send()
 
 
+@periodic_job(every_minutes=5)
 def assessment_runs_expire_task() -> int:
     return assessment_runs_expire_due()
 
 
+@periodic_job(every_minutes=1440)
 def assessment_runs_purge_task() -> int:
     return assessment_runs_purge()
 

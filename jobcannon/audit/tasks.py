@@ -1,8 +1,10 @@
 """django-q2 entry points: thin wrappers, one service each."""
 
+from integrations.services.queue import periodic_job
 from jobcannon.audit.retention import retention_purge
 
 
+@periodic_job(every_minutes=60)
 def retention_purge_task() -> int:
     sweep = retention_purge()
     return 0 if sweep is None else sweep.webhook_bodies + sweep.runs + sweep.answers

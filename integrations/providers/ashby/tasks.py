@@ -1,10 +1,12 @@
 """Periodic Ashby work (registered by `manage.py setup_schedules`)."""
 
 from integrations.models import AuthKind, Integration, IntegrationStatus
+from integrations.services.queue import periodic_job
 
 from .services import refresh_token_age_warn
 
 
+@periodic_job(every_minutes=1440)
 def refresh_token_age_check_task() -> int:
     """Daily: warn once per refresh token when it is older than 1.5 years (they last ~2 years).
     Access tokens themselves are refreshed ahead of expiry by the generic token task."""

@@ -6,6 +6,7 @@ import logging
 
 from integrations.base import ATSError
 from integrations.models import Integration, IntegrationStatus
+from integrations.services.queue import periodic_job
 
 from . import constants, services
 
@@ -14,6 +15,7 @@ logger = logging.getLogger(__name__)
 SCHEDULES = [("integrations.providers.smartrecruiters.tasks.orders_poll_task", 15)]
 
 
+@periodic_job(every_minutes=15)
 def orders_poll_task() -> int:
     """The safety net for orders whose call or webhook to us was lost."""
     accepted = 0
