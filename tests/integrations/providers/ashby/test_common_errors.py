@@ -20,13 +20,14 @@ from integrations.providers.ashby import constants
 from integrations.providers.ashby import simulator_state as sim
 from integrations.providers.ashby.tasks import refresh_token_age_check_task as _age_check_task
 
-# The task body without its @periodic_job lease (the lease has its own tests): called back to back here.
-refresh_token_age_check_task = _age_check_task.__wrapped__
 from integrations.services.integrations import integration_credentials_check, webhook_secret_rotate
 from integrations.services.writeback import writeback_deliver
 
 from .helpers import add_result, ashby_integration, sim_assessment, sim_integration
 from .test_connect import authorize, oauth_sim_integration
+
+# The task body without its @periodic_job lease (the lease has its own tests): called back to back here.
+refresh_token_age_check_task = _age_check_task.__wrapped__
 
 
 @pytest.mark.django_db
