@@ -19,7 +19,6 @@ from integrations.models import (
 from integrations.providers.ashby import constants
 from integrations.providers.ashby import simulator_state as sim
 from integrations.providers.ashby.tasks import refresh_token_age_check_task as _age_check_task
-
 from integrations.services.integrations import integration_credentials_check, webhook_secret_rotate
 from integrations.services.writeback import writeback_deliver
 
