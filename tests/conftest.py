@@ -131,6 +131,10 @@ def page(_playwright_browser, live_base_url):
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.set_default_timeout(15000)
+    # Assertions wait as long as actions: CI machines are loaded (two suites, benchmarks).
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15000)
     yield page
     context.close()
     assert not errors, f"browser console errors: {errors}"

@@ -50,8 +50,16 @@ class IntakeResult:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+def _text(value: str) -> str:
+    """Untrusted text bound for a text column: PostgreSQL refuses NUL characters (a 500 from
+    input otherwise), so they are replaced; the raw body keeps the original bytes."""
+    return value.replace("\x00", "\ufffd")
+
+
 def _store_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: ("[redacted]" if k.lower() in REDACTED_HEADERS else v) for k, v in headers.items()}
+    return {
+        _text(k): ("[redacted]" if k.lower() in REDACTED_HEADERS else _text(v)) for k, v in headers.items()
+    }
 
 
 def _enqueue(event_id: int) -> None:
@@ -134,16 +142,16 @@ def webhook_event_receive(
         provider=provider_key,
         integration=integration,
         remote_addr=remote_addr,
-        path=path[:500],
+        path=_text(path[:500]),
         headers=_store_headers(headers),
         body=body,
-        signature_scheme=verification.scheme[:60],
+        signature_scheme=_text(verification.scheme[:60]),
         verified=verification.ok,
         request_id=current_request_id(),  # the intake's id follows the event into its task
     )
     if not verification.ok or parse_error:
         event.status = WebhookStatus.REJECTED
-        event.rejection_reason = verification.reason or parse_error
+        event.rejection_reason = _text(verification.reason or parse_error)
         event.save()
         metrics.webhook_received(event)
         logger.warning("webhook.rejected", extra={"provider": provider_key, "reason": event.rejection_reason})
@@ -153,8 +161,8 @@ def webhook_event_receive(
         )
 
     assert parsed is not None and integration is not None
-    event.event_type = parsed.event_type[:120]
-    event.external_id = parsed.external_id[:255]
+    event.event_type = _text(parsed.event_type[:120])
+    event.external_id = _text(parsed.external_id[:255])
     sync = provider.webhook_response(request, parsed)
     ack = provider.webhook_ack_status
 

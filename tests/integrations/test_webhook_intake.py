@@ -175,3 +175,11 @@ def test_event_body_is_stored_byte_for_byte(client, fake):
     ).encode()
     post(client, url_for(fake), body=body, headers=signed(body))
     assert bytes(WebhookEvent.objects.get().body) == body
+
+
+def test_nul_characters_in_a_signed_event_are_stored_not_a_500(client, fake):
+    body = b'{"id": "evt_\\u0000nul", "type": "candidate.\\u0000created", "data": {"candidate_id": "c1"}}'
+    response = post(client, url_for(fake), body=body, headers=signed(body))
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get()
+    assert bytes(event.body) == body and "\x00" not in event.external_id + event.event_type
