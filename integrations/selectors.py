@@ -208,7 +208,8 @@ def _after_cursor(source: str, field_name: str, cursor: tuple[dt.datetime, int, 
         return Q(**{f"{field_name}__lte": when})
     if mine > rank:
         return Q(**{f"{field_name}__lt": when})
-    return Q(**{f"{field_name}__lt": when}) | Q(**{field_name: when, "pk__lt": pk})
+    # The leading `<= when` is what an index can seek to; the OR alone made PostgreSQL filter every newer row.
+    return Q(**{f"{field_name}__lte": when}) & (Q(**{f"{field_name}__lt": when}) | Q(pk__lt=pk))
 
 
 def _time_range(field_name: str, filters: LogFilters) -> Q:
