@@ -432,14 +432,18 @@ def profiling() -> bool:
     return os.environ.get("BENCH_PROFILE") == "1"
 
 
-def profile_start(pid: int, name: str, seconds: float, subprocesses: bool = False) -> subprocess.Popen | None:
+def profile_start(
+    pid: int, name: str, seconds: float, subprocesses: bool = False, idle: bool = True
+) -> subprocess.Popen | None:
     """py-spy (wall clock, idle included: waiting on PostgreSQL or HTTP is where time goes) on a
     running process for `seconds`, raw collapsed stacks into results/tmp/profile-<name>.txt."""
     spy = VENV / "bin" / "py-spy"
     if not profiling() or not spy.exists():
         return None
-    cmd = [str(spy), "record", "--pid", str(pid), "--idle", "--duration", str(int(seconds)), "--format", "raw",
+    cmd = [str(spy), "record", "--pid", str(pid), "--duration", str(int(seconds)), "--format", "raw",
            "--output", str(TMP / f"profile-{name}.txt")]  # fmt: skip
+    if idle:
+        cmd.append("--idle")
     if subprocesses:
         cmd.append("--subprocesses")
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -461,7 +465,8 @@ def profile_summary(name: str, focus: str, top: int = 12) -> list[tuple[float, s
         total += n
         for frame in dict.fromkeys(frames):
             if any(s in frame for s in ("integrations/", "jobcannon/", "assessments/", "psycopg/cursor.py",
-                                        "requests/sessions.py:", "hashlib", "django_q/monitor")):  # fmt: skip
+                                        "requests/sessions.py:", "hashlib", "django_q/", "logging/__init__",
+                                        "prometheus_client/", "django/db/models/base.py", "redis/")):  # fmt: skip
                 inclusive[frame] = inclusive.get(frame, 0) + n
     ranked = sorted(inclusive.items(), key=lambda kv: -kv[1])[:top]
     return [(round(n / total, 3), frame) for frame, n in ranked] if total else []

@@ -257,7 +257,7 @@ def page_queries(pages: dict[str, str], user: int) -> dict[str, Any]:
         top = sorted(queries, reverse=True)[:3]
         out[name] = {"status": response.status_code, "queries": len(queries), "slowest_ms": round(slowest[0] * 1000, 1),
                      "slowest_sql": slowest[1], "sql_ms": round(sum(t for t, _ in queries) * 1000, 1),
-                     "top": [{"ms": round(t * 1000, 1), "sql": sql[:400]} for t, sql in top],
+                     "top": [{"ms": round(t * 1000, 1), "sql": sql} for t, sql in top],
                      "repeated": {shape: n for shape, n in shapes.items() if n > 2}}  # fmt: skip
     return out
 

@@ -17,7 +17,7 @@ import requests
 from benchmarks import bulk
 from benchmarks.common import BASE, Gunicorn, django_call, env, fresh_database, log, percentile, pg, verdict
 
-REQUESTS = 8
+REQUESTS = 6
 TARGET_MS = 150
 
 
@@ -125,10 +125,15 @@ def section(results: dict[str, Any]) -> None:
         for shape, n in p["repeated"].items():
             log(f"      repeated {n}x: {shape[:150]}")
     deep = out["pages"]["customer: page at row 500,000"]
-    out["deep_page_query"] = {"sql": deep["slowest_sql"], "plan": explain(deep["slowest_sql"])}
-    log(f"  deep page's slowest statement ({deep['slowest_ms']:.0f} ms): {deep['slowest_sql'][:120]}...")
-    for line in out["deep_page_query"]["plan"][:12]:
-        log(f"      {line[:150]}")
+    listing = next((q for q in deep["top"] if "DATE_TRUNC" not in q["sql"]), None)
+    if listing is not None:  # the page's own list query at depth (the chart is explained below)
+        sql = next(
+            t["sql"] for t in queries["customer: page at row 500,000"]["top"] if t["ms"] == listing["ms"]
+        )
+        out["deep_page_query"] = {"ms": listing["ms"], "sql": sql, "plan": explain(sql)}
+        log(f"  deep page's list statement ({listing['ms']:.0f} ms): {sql[:120]}...")
+        for line in out["deep_page_query"]["plan"][:14]:
+            log(f"      {line[:150]}")
     slowest = max(out["pages"].items(), key=lambda kv: kv[1]["slowest_ms"])
     out["slowest_query"] = {
         "page": slowest[0],

@@ -29,7 +29,7 @@ from benchmarks.common import (
 )
 
 SCRIPT = ROOT / "benchmarks" / "intake.lua"
-EVENTS = 1000
+EVENTS = 800
 # The sender stops once EVENTS rows are stored; the clock runs until the last is processed.
 PENDING = {"received", "verified", "processing", "failed"}
 DRAIN_TIMEOUT = 60

@@ -42,11 +42,21 @@ def section(results: dict[str, Any]) -> None:
     )
     seed = results.get("_logs_seed") or logs.load(results)
     integration = {"id": seed["integration"], "public_id": seed["public_id"], "secret": seed["secret"]}
-    requests_file = write_ashby_requests(TMP / "purge.txt", integration, 40_000)
+    per_slice = SLICE * 1500  # more distinct events than one slice can send
+    requests_file = write_ashby_requests(
+        TMP / "purge.txt", integration, per_slice * (3 + BUDGET // SLICE + 8)
+    )
+    slices = iter(range(10_000))
+
+    def send(seconds: float) -> dict[str, Any]:  # each slice sends new events (no duplicates)
+        return wrk(
+            "/", script=SCRIPT, args=[str(requests_file), "2", str(next(slices) * per_slice)], seconds=seconds
+        )
+
     out: dict[str, Any] = {"rows": bulk.ROWS, "budget_seconds": BUDGET}
     with Gunicorn(workers=2, label="purge"):
-        wrk("/", script=SCRIPT, args=[str(requests_file)], seconds=2)
-        normal = [wrk("/", script=SCRIPT, args=[str(requests_file)], seconds=SLICE) for _ in range(2)]
+        send(2)
+        normal = [send(SLICE) for _ in range(2)]
         e = {**env(), "LOG_LEVEL": "WARNING"}
         with (TMP / "purge.log").open("w") as err:
             purge = subprocess.Popen(
@@ -58,7 +68,7 @@ def section(results: dict[str, Any]) -> None:
             time.sleep(2)  # Django start-up of the purge process
             spy = profile_start(purge.pid, "purge", 20)
             while purge.poll() is None:
-                r = wrk("/", script=SCRIPT, args=[str(requests_file)], seconds=SLICE)
+                r = send(SLICE)
                 if purge.poll() is None:  # count only slices the purge ran through entirely
                     during.append(r)
             stdout, _ = purge.communicate()

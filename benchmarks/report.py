@@ -58,8 +58,8 @@ def table(results: list[dict[str, Any]]) -> str:
             f"minimal p99 {_fmt(m(f'intake.{model}.minimal.p99_ms'))} ms", "p99 < 100 ms")  # fmt: skip
     if m("intake.statements.statements") is not None:
         row("1. Intake: SQL statements / transactions per delivery", f"{_fmt(m('intake.statements.statements'))} / "
-            f"{_fmt(m('intake.sync.ours.xacts_per_request'), '.2f')}",
-            f"minimal {_fmt(m('intake.sync.minimal.xacts_per_request'), '.2f')} transactions", "one commit")  # fmt: skip
+            f"{_fmt(m('intake.sync.ours.xacts_per_event'), '.2f')}",
+            f"minimal {_fmt(m('intake.sync.minimal.xacts_per_event'), '.2f')} transactions", "one commit")  # fmt: skip
     for broker in ("redis", "orm"):
         if m(f"processing.{broker}.events_per_second") is not None:
             row(f"2. Processing, {broker} broker: events/s", _fmt(m(f"processing.{broker}.events_per_second")),
