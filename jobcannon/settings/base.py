@@ -291,6 +291,9 @@ RATE_LIMIT_BACKEND = os.environ.get("RATE_LIMIT_BACKEND", "redis" if REDIS_URL e
 ATS_RATE_LIMITS: dict[str, dict[str, float]] = {}
 WEBHOOK_PROCESS_MAX_ATTEMPTS = 6
 RETENTION_DAYS_DEFAULT = 90
+# The limiter's windows are this much longer than nominal: the ATS counts arrivals, which trail our
+# admissions by network and scheduling delay. Raise it on machines with long scheduling stalls.
+RATE_LIMIT_MARGIN_MS = int(os.environ.get("RATE_LIMIT_MARGIN_MS", "100"))
 RATE_LIMIT_SQLITE_PATH = os.environ.get("RATE_LIMIT_SQLITE_PATH", str(BASE_DIR / "ratelimit.sqlite3"))
 
 # --- Operations (docs/deployment.md) -----------------------------------------------------------

@@ -108,4 +108,10 @@ def test_candidate_page_is_usable_at_375px_with_keyboard_only(page, workspace):
     page.keyboard.press("ArrowDown")
     expect(page.locator("#i-eq_01-3")).to_be_checked()
     expect(page.locator("[data-progress]")).to_have_attribute("aria-valuenow", "1")
+    # Each arrow key autosaves; wait for the last save (value 3) rather than the first to land.
+    for _ in range(50):
+        answer = AssessmentRun.objects.get(pk=run.pk).answers.filter(item_id="eq_01").first()
+        if answer is not None and answer.value == 3:
+            break
+        page.wait_for_timeout(100)
     assert AssessmentRun.objects.get(pk=run.pk).answers.get(item_id="eq_01").value == 3
