@@ -440,6 +440,7 @@ def profile_start(
     spy = VENV / "bin" / "py-spy"
     if not profiling() or not spy.exists():
         return None
+    (TMP / f"profile-{name}.txt").unlink(missing_ok=True)
     cmd = [str(spy), "record", "--pid", str(pid), "--duration", str(int(seconds)), "--format", "raw",
            "--output", str(TMP / f"profile-{name}.txt")]  # fmt: skip
     if idle:
@@ -453,7 +454,7 @@ def profile_summary(name: str, focus: str, top: int = 12) -> list[tuple[float, s
     """Share of the samples under `focus` (a frame substring) spent in each of our own frames
     (and the database / HTTP calls they make), inclusive."""
     path = TMP / f"profile-{name}.txt"
-    if not path.exists():
+    if not profiling() or not path.exists():  # a file from an earlier --profile run is not this run's
         return []
     total, inclusive = 0, {}
     for line in path.read_text().splitlines():
