@@ -1,6 +1,7 @@
 -- wrk script: send pre-signed webhook requests, one line of the data file per request
 -- ("<path>\t<header name>\t<signature>\t<body>"). Thread k of n sends lines k, k+n, k+2n, ... so
--- no two requests carry the same event (make the file longer than a run can send).
+-- no two requests carry the same event (make the file longer than a run can send). A third
+-- argument OFFSET starts at that line, so successive runs over one file send new events.
 local threads = {}
 local counter = 0
 
@@ -20,7 +21,8 @@ function init(args)
   end
   file:close()
   nthreads = tonumber(args[2] or "2")
-  counter = id + 1 - nthreads
+  offset = tonumber(args[3] or "0")
+  counter = offset + id + 1 - nthreads
 end
 
 function request()
