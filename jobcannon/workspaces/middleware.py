@@ -7,16 +7,11 @@ SESSION_KEY = "workspace_id"
 
 
 def _resolve(request: HttpRequest):
-    from .models import Membership
+    from .selectors import membership_current
 
-    user = request.user
-    if not user.is_authenticated:
+    if not request.user.is_authenticated:
         return None
-    preferred = request.session.get(SESSION_KEY)
-    qs = Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
-    membership = qs.filter(workspace_id=preferred).first() if preferred else None
-    membership = membership or qs.first()
-    return membership
+    return membership_current(user=request.user, preferred_id=request.session.get(SESSION_KEY))
 
 
 class CurrentWorkspaceMiddleware:

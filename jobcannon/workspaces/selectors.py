@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from django.http import Http404
 
-from .models import Membership, Workspace
+from .models import Membership
 
 
 def membership_list_for_user(*, user) -> QuerySet[Membership]:
@@ -17,11 +17,8 @@ def membership_get(*, user, workspace_id: int) -> Membership:
     return membership
 
 
-def workspace_for_user(*, user, preferred_id: int | None) -> Workspace | None:
+def membership_current(*, user, preferred_id: int | None) -> Membership | None:
+    """The membership of the workspace chosen in the session, else the user's first one."""
     memberships = membership_list_for_user(user=user)
-    if preferred_id is not None:
-        for m in memberships:
-            if m.workspace_id == preferred_id:
-                return m.workspace
-    first = memberships.first()
-    return first.workspace if first else None
+    chosen = memberships.filter(workspace_id=preferred_id).first() if preferred_id else None
+    return chosen or memberships.first()
