@@ -22,16 +22,19 @@
     if (barText) barText.textContent = answered + " of " + total + " answered";
   }
 
+  // Saves go out one after another: two in flight could land out of order and keep the older answer.
+  var lastSave = Promise.resolve();
+
   function save(input) {
     var fieldset = input.closest("fieldset");
     var itemStatus = fieldset ? fieldset.querySelector("[data-status]") : null;
     setStatus("Saving…");
-    var request = fetch(url, {
+    var request = lastSave.then(function () { return fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
       body: JSON.stringify({ item_id: fieldset.getAttribute("data-item"), value: parseInt(input.value, 10) }),
       credentials: "same-origin"
-    }).then(function (response) {
+    }); }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.ok) {
           if (itemStatus) itemStatus.textContent = "";
@@ -50,6 +53,7 @@
       // Offline: the answer is still in the form and is saved by the Next button.
       setStatus("Could not reach the server. Your answer will be saved when you continue.");
     });
+    lastSave = request;
     pending.add(request);
     request.finally(function () { pending.delete(request); });
     return request;
