@@ -26,6 +26,7 @@ from integrations.base import (
     hmac_sha256_hex,
     verify_hmac_hex,
 )
+from integrations.sync.refresh import sync_record_refresh_enqueue
 
 from . import constants, mappers, services
 
@@ -124,8 +125,18 @@ def parse(request: InboundRequest) -> ParsedWebhook:
     return ParsedWebhook(event_type=str(payload["event"]), external_id=external_id)
 
 
+def _refresh_opportunity(ctx: WebhookContext, opportunity_id: str) -> None:
+    """The synced copy (integrations/sync): re-read the opportunity the event names once this
+    commits (candidate and application come from it). Never stored as sent: the real signature
+    does not cover `data`. A 404 on the re-read removes our copy of the application."""
+    sync_record_refresh_enqueue(
+        integration=ctx.integration, resource="applications", external_id=opportunity_id
+    )
+
+
 def handle_candidate_stage_change(ctx: WebhookContext) -> None:
     event = mappers.opportunity_event(ctx.payload)
+    _refresh_opportunity(ctx, event.opportunity_id)
     services.lever_stage_entered(
         integration=ctx.integration, opportunity_id=event.opportunity_id, stage_id=event.to_stage_id
     )
@@ -134,9 +145,18 @@ def handle_candidate_stage_change(ctx: WebhookContext) -> None:
 def handle_application_created(ctx: WebhookContext) -> None:
     # A new application may land straight in a stage with an auto-send rule (e.g. "New applicant").
     event = mappers.opportunity_event(ctx.payload)
+    _refresh_opportunity(ctx, event.opportunity_id)
     services.lever_application_received(
         integration=ctx.integration, opportunity_id=event.opportunity_id, event_type=ctx.event.event_type
     )
+
+
+def handle_opportunity_changed(ctx: WebhookContext) -> None:
+    """candidateHired, candidateArchiveChange, candidateDeleted: nothing to send, but the synced
+    copy changes (status, archived, gone). A deleted opportunity answers 404 to the re-read, which
+    soft-deletes the application; the contact stays until a full sync no longer sees it (it may
+    have other opportunities)."""
+    _refresh_opportunity(ctx, mappers.opportunity_event(ctx.payload).opportunity_id)
 
 
 EVENT_HANDLERS = {
@@ -144,12 +164,12 @@ EVENT_HANDLERS = {
     constants.EVENT_APPLICATION_CREATED: handle_application_created,
     constants.EVENT_APPLICATION_CREATED_SEED: handle_application_created,
     constants.EVENT_OPPORTUNITY_CREATED_SEED: handle_application_created,
+    constants.EVENT_CANDIDATE_HIRED: handle_opportunity_changed,
+    constants.EVENT_CANDIDATE_ARCHIVE_CHANGE: handle_opportunity_changed,
+    constants.EVENT_CANDIDATE_DELETED: handle_opportunity_changed,
 }
 IGNORED_EVENTS = frozenset(
     {
-        constants.EVENT_CANDIDATE_HIRED,
-        constants.EVENT_CANDIDATE_ARCHIVE_CHANGE,
-        constants.EVENT_CANDIDATE_DELETED,
         "contactCreated",
         "contactUpdated",
         "interviewCreated",

@@ -27,6 +27,7 @@ from integrations.base import (
     verify_hmac_hex,
 )
 from integrations.services.activity import activity_log
+from integrations.sync.refresh import sync_record_refresh_enqueue
 from jobcannon.core.exceptions import ApplicationError
 
 from . import constants, mappers, selectors, services
@@ -169,8 +170,15 @@ def parse(request: InboundRequest) -> ParsedWebhook:
     return ParsedWebhook(event_type=str(name), external_id=str(event_id))
 
 
+def _refresh_candidate(ctx: WebhookContext, candidate_id: str) -> None:
+    """The synced copy (integrations/sync): re-read the candidate the event names, with its job
+    assignments (our applications), once this commits. SmartRecruiters' events carry ids only."""
+    sync_record_refresh_enqueue(integration=ctx.integration, resource="candidates", external_id=candidate_id)
+
+
 def handle_assessment_completed(ctx: WebhookContext) -> None:
     notice = mappers.completed_notice_from(ctx.payload)
+    _refresh_candidate(ctx, notice.candidate_id)
     run = (
         selectors.run_for_order(integration=ctx.integration, order_id=notice.order_id)
         if notice.order_id
@@ -207,6 +215,8 @@ def handle_assessment_ordered(ctx: WebhookContext) -> None:
         order = mappers.order_from(payload)
     except ValueError as exc:
         raise ATSValidationError(f"SmartRecruiters sent an order JobCannon cannot read: {exc}")
+    # The order means the candidate reached an assessment stage: our copy of it is stale.
+    _refresh_candidate(ctx, order.candidate_id)
     try:
         services.order_accept(integration=ctx.integration, order=order, via="webhook")
     except services.OrderConflict:

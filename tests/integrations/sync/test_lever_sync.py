@@ -119,3 +119,103 @@ def test_runs_page_counts_the_candidates_lever_opportunities_carry(lever, client
     html = client_in_workspace.get(reverse("sync:runs", args=[lever.pk])).content.decode()
 
     assert "5 candidates, 5 applications" in html
+
+
+# -- webhooks trigger a targeted refresh of the opportunity they name ------------------------------
+
+REFRESH = "integrations.sync.tasks.sync_record_refresh_task"
+
+
+def _process_latest(integration, capture):
+    from integrations.models import WebhookEvent, WebhookStatus
+    from integrations.services.webhooks import webhook_event_process
+
+    event = WebhookEvent.objects.filter(integration=integration).order_by("-pk").first()
+    with capture(execute=True):
+        webhook_event_process(event_id=event.pk)
+    event.refresh_from_db()
+    assert event.status == WebhookStatus.PROCESSED, event.error
+    return event
+
+
+def _deliver(client, integration, event: str, opportunity_id: str, capture):
+    """A body signed the real Lever way (token + triggeredAt), as Lever delivers it."""
+    from tests.integrations.providers.lever.helpers import post, sign_real
+
+    body = sign_real(
+        {"event": event, "data": {"opportunityId": opportunity_id, "candidateId": opportunity_id}}
+    )
+    assert post(client, integration, body).status_code == 200
+    return _process_latest(integration, capture)
+
+
+@pytest.mark.django_db
+def test_stage_change_webhook_from_the_sandbox_refreshes_the_opportunity(
+    lever, client, enqueued, django_capture_on_commit_callbacks
+):
+    from integrations.providers.lever.setup import lever_webhooks_register
+    from integrations.providers.lever.simulator_pages import opportunity_advance
+
+    sync_run_start(integration=lever, resource="applications")
+    lever_webhooks_register(integration=lever, client=lever.provider_obj.client(lever))
+    opp = sim.get("opportunity", lever.opportunities[1]["id"])
+
+    deliveries = opportunity_advance(opp, sim.stage_id_by_name("Phone interview"))  # signed, over HTTP
+
+    assert [d["status"] for d in deliveries] == [200]
+    _process_latest(lever, django_capture_on_commit_callbacks)
+    queued = [call[1:] for call in enqueued if call[0] == REFRESH]
+    assert queued == [(lever.pk, "applications", opp["id"])], "one targeted refresh, of that opportunity"
+    sync_record_refresh_task(*queued[0])
+    application = Application.objects.get(integration=lever, external_id=opp["id"])
+    assert application.stage_title == "Phone interview" and application.last_seen_via == "webhook"
+
+
+@pytest.mark.django_db
+def test_archive_change_webhook_refreshes_the_application_status(
+    lever, client, enqueued, django_capture_on_commit_callbacks
+):
+    sync_run_start(integration=lever, resource="applications")
+    opp = sim.get("opportunity", lever.opportunities[2]["id"])
+    opp["archived"] = {"archivedAt": sim.now_ms(), "reason": "sandbox"}
+    sim.put("opportunity", opp["id"], opp)
+
+    _deliver(client, lever, "candidateArchiveChange", opp["id"], django_capture_on_commit_callbacks)
+
+    assert (REFRESH, lever.pk, "applications", opp["id"]) in enqueued
+    sync_record_refresh_task(lever.pk, "applications", opp["id"])
+    assert Application.objects.get(integration=lever, external_id=opp["id"]).status == "archived"
+
+
+@pytest.mark.django_db
+def test_candidate_deleted_webhook_removes_the_application_lever_no_longer_has(
+    lever, client, enqueued, django_capture_on_commit_callbacks
+):
+    from integrations.models import SimulatorObject
+    from integrations.sync.models import DeletionReason
+
+    sync_run_start(integration=lever, resource="applications")
+    gone = lever.opportunities[3]["id"]
+    SimulatorObject.objects.filter(provider="lever", kind="opportunity", key=gone).delete()
+
+    _deliver(client, lever, "candidateDeleted", gone, django_capture_on_commit_callbacks)
+    sync_record_refresh_task(lever.pk, "applications", gone)
+
+    application = Application.objects.get(integration=lever, external_id=gone)
+    assert application.deleted_at is not None and application.deletion_reason == DeletionReason.NOT_FOUND
+    live = Application.objects.filter(integration=lever, deleted_at__isnull=True).count()
+    assert live == 4, "only the deleted opportunity's copy goes"
+
+
+@pytest.mark.django_db
+def test_lever_webhooks_queue_no_refresh_when_the_customer_turned_sync_off(
+    lever, client, enqueued, django_capture_on_commit_callbacks
+):
+    lever.provider_settings = {**lever.provider_settings, "sync_enabled": False}
+    lever.save()
+
+    _deliver(
+        client, lever, "candidateHired", lever.opportunities[0]["id"], django_capture_on_commit_callbacks
+    )
+
+    assert not [call for call in enqueued if call[0] == REFRESH]

@@ -123,3 +123,83 @@ def test_targeted_refresh_reads_one_candidate(sr):
 
     application = Application.objects.get(integration=sr, external_id=f"{person['id']}:{sr.job['id']}")
     assert application.stage.title == "Assessment"
+
+
+# -- webhooks trigger a targeted refresh of the candidate they name ------------------------------
+
+REFRESH = "integrations.sync.tasks.sync_record_refresh_task"
+
+
+def _deliver(client, integration, event: str, data: dict, capture):
+    """A seed-signed delivery (X-SmartRecruiters-Signature over the raw body), then processed."""
+    import json
+
+    from django.urls import reverse
+
+    from integrations.base import hmac_sha256_hex
+    from integrations.models import WebhookEvent, WebhookStatus
+    from integrations.services.webhooks import webhook_event_process
+
+    body = json.dumps({"id": f"evt-{event}-{data.get('candidateId')}", "event": event, "data": data}).encode()
+    secret = integration.webhook_secrets[0]["secret"]
+    response = client.post(
+        reverse("integrations:webhook", args=["smartrecruiters", integration.public_id]),
+        data=body,
+        content_type="application/json",
+        headers={constants.SEED_SIGNATURE_HEADER: hmac_sha256_hex(secret, body)},
+    )
+    assert response.status_code == 202
+    event_row = WebhookEvent.objects.filter(integration=integration).order_by("-pk").first()
+    with capture(execute=True):
+        webhook_event_process(event_id=event_row.pk)
+    event_row.refresh_from_db()
+    assert event_row.status == WebhookStatus.PROCESSED, event_row.error
+
+
+@pytest.mark.django_db
+def test_assessment_completed_webhook_refreshes_the_candidate_it_names(
+    sr, client, enqueued, django_capture_on_commit_callbacks
+):
+    sync_run_start(integration=sr, resource="jobs")
+    sync_run_start(integration=sr, resource="candidates")
+    person = sr.people[1]
+    sim.put("candidate", person["id"], {**sim.get("candidate", person["id"]), "stageId": "assessment"})
+
+    _deliver(
+        client,
+        sr,
+        constants.EVENT_ASSESSMENT_COMPLETED,
+        {"orderId": "ord-unknown", "candidateId": person["id"], "jobId": sr.job["id"]},
+        django_capture_on_commit_callbacks,
+    )
+
+    queued = [call[1:] for call in enqueued if call[0] == REFRESH]
+    assert queued == [(sr.pk, "candidates", person["id"])]
+    sync_record_refresh_task(*queued[0])
+    application = Application.objects.get(integration=sr, external_id=f"{person['id']}:{sr.job['id']}")
+    assert application.stage.title == "Assessment" and application.last_seen_via == "webhook"
+
+
+@pytest.mark.django_db
+def test_refresh_of_a_candidate_smartrecruiters_no_longer_has_removes_the_copy(
+    sr, client, enqueued, django_capture_on_commit_callbacks
+):
+    from integrations.models import SimulatorObject
+    from integrations.sync.models import DeletionReason
+
+    sync_run_start(integration=sr, resource="candidates")
+    gone = sr.people[2]["id"]
+    SimulatorObject.objects.filter(provider=sim.P, kind="candidate", key=gone).delete()
+
+    _deliver(
+        client,
+        sr,
+        constants.EVENT_ASSESSMENT_COMPLETED,
+        {"orderId": "ord-unknown", "candidateId": gone, "jobId": sr.job["id"]},
+        django_capture_on_commit_callbacks,
+    )
+    sync_record_refresh_task(sr.pk, "candidates", gone)
+
+    candidate = Candidate.objects.get(integration=sr, external_id=gone)
+    assert candidate.deletion_reason == DeletionReason.NOT_FOUND
+    assert Candidate.objects.filter(integration=sr, deleted_at__isnull=True).count() == 4

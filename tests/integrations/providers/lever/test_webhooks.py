@@ -239,13 +239,26 @@ def test_seed_path_finds_the_integration_by_whose_secret_verifies(client):
 
 def test_ignored_lever_events_are_answered_and_marked_ignored(client):
     integration = lever_integration()
+    for name in ("contactUpdated", "interviewCreated"):
+        body = json.dumps({"id": f"evt-{name}", "event": name, "data": {"contactId": "contact-1"}}).encode()
+        assert post(client, integration, body, sign_seed(body)).status_code == 200
+        event = stored(integration)
+        webhook_event_process(event_id=event.pk)
+        event.refresh_from_db()
+        assert event.status == WebhookStatus.IGNORED
+
+
+def test_hired_and_archive_events_are_processed_to_refresh_the_synced_copy(client):
+    """No assessment is sent, but the synced opportunity changed: the handlers queue its re-read
+    (tests/integrations/sync/test_lever_sync.py follows it through)."""
+    integration = lever_integration()
     for name in ("candidateHired", "candidateArchiveChange"):
         body = fixture(name)
         assert post(client, integration, body, sign_seed(body)).status_code == 200
         event = stored(integration)
         webhook_event_process(event_id=event.pk)
         event.refresh_from_db()
-        assert event.status == WebhookStatus.IGNORED
+        assert event.status == WebhookStatus.PROCESSED, event.error
 
 
 def test_application_created_without_auto_rules_makes_no_lever_call(client, mocked_responses):
