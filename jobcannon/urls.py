@@ -9,6 +9,10 @@ from jobcannon.core import metrics as core_metrics
 from jobcannon.core import views as core_views
 
 urlpatterns = [
+    # First: the webhook intake and partner API (what an ATS sends, the hottest paths) resolve
+    # without trying every console pattern. Its patterns all start with their own prefixes
+    # (webhooks/, <provider>/, partners/, integrations/, sim/, reconnect/): none shadows a route below.
+    path("", include("integrations.urls")),
     # Staff integration logs (seed: /admin/integrations/<provider>/logs), before the admin catch-all.
     path(
         "admin/integrations/<provider:provider>/logs",
@@ -49,7 +53,6 @@ urlpatterns = [
     path("", include("jobcannon.workspaces.urls")),
     path("", include("jobcannon.audit.urls")),
     path("integrations/<int:integration_pk>/sync/", include("integrations.sync.urls")),
-    path("", include("integrations.urls")),
 ]
 
 handler400 = "jobcannon.core.views.bad_request"
