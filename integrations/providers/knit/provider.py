@@ -13,6 +13,7 @@ from integrations.base import (
     InboundRequest,
     ParsedWebhook,
     RateLimit,
+    SyncPage,
     Verification,
 )
 from integrations.models import Integration
@@ -142,9 +143,19 @@ class KnitProvider(ATSProvider):
         return urlpatterns
 
     def simulator_urls(self) -> list:
+        from . import sync_simulator
         from .simulator import urlpatterns
 
-        return urlpatterns
+        return [*sync_simulator.urlpatterns(), *urlpatterns]
+
+    # -- data sync (integrations/sync): paging and mapping in sync.py --
+    # Knit's unified lists of the customer's Ashby account; stages come with their job.
+    sync_resources = ("jobs", "candidates", "applications")
+
+    def sync_page(self, integration: Integration, resource: str, cursor: str, sync_token: str) -> SyncPage:
+        from .sync import sync_page
+
+        return sync_page(self.client(integration), resource, cursor, sync_token)
 
     def detail_context(self, integration: Integration) -> dict[str, Any]:
         from .selectors import knit_assessment_secrets
@@ -188,7 +199,8 @@ class KnitProvider(ATSProvider):
         from integrations.views import webhook_url_for
 
         from .services import knit_demo_credentials_set
-        from .simulator import sim_account_register
+        from .simulator import sim_account_register, sim_get
+        from .sync_simulator import sync_seed
 
         api_key = integration.credential("api_key") or f"knit_sandbox_{secrets.token_urlsafe(24)}"
         integration_id = integration.credential("integration_id") or f"int_demo_{secrets.token_hex(8)}"
@@ -200,6 +212,8 @@ class KnitProvider(ATSProvider):
             ),  # a path: resolved against JOBCANNON_BASE_URL when sending
             label="Demo Company (Ashby)",
         )
+        if sim_get("ats_job", f"job_{integration_id}_0") is None:  # something for the data sync to read
+            sync_seed(integration_id)
         knit_demo_credentials_set(integration=integration, api_key=api_key, integration_id=integration_id)
         if integration.status == IntegrationStatus.PENDING:
             integration_set_status(
