@@ -203,3 +203,21 @@ def test_refresh_of_a_candidate_smartrecruiters_no_longer_has_removes_the_copy(
     candidate = Candidate.objects.get(integration=sr, external_id=gone)
     assert candidate.deletion_reason == DeletionReason.NOT_FOUND
     assert Candidate.objects.filter(integration=sr, deleted_at__isnull=True).count() == 4
+
+
+@pytest.mark.django_db
+def test_assessment_order_webhook_refreshes_the_candidate_it_names(
+    sr, client, enqueued, django_capture_on_commit_callbacks
+):
+    import json
+    from pathlib import Path
+
+    fixture = Path(__file__).parents[2] / "fixtures" / "smartrecruiters" / "webhooks"
+    body = json.loads((fixture / "candidate.assessment.ordered.json").read_text())
+    person = sr.people[4]
+    body["data"]["candidate"] = {**body["data"]["candidate"], "id": person["id"]}
+    body["data"]["job"] = {**body["data"]["job"], "id": sr.job["id"]}
+
+    _deliver(client, sr, constants.EVENT_ASSESSMENT_ORDERED, body["data"], django_capture_on_commit_callbacks)
+
+    assert (REFRESH, sr.pk, "candidates", person["id"]) in enqueued
