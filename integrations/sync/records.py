@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import CharField, OuterRef, Subquery, Value
 from django.utils import timezone
 
 from integrations.base import (
@@ -95,7 +95,9 @@ class Applied:
     models: set[type[SyncedRecord]] = field(default_factory=set)
 
 
-@transaction.atomic
+# No savepoint when nested (a webhook's processing transaction, a sync page's): an error rolls
+# the caller's transaction back anyway, and a savepoint is two more round trips per webhook.
+@transaction.atomic(savepoint=False)
 def records_apply(
     *,
     integration: Integration,
@@ -203,19 +205,26 @@ def _references(
 ) -> dict[str, dict[str, int | None]]:
     """Foreign keys of applications whose candidate / job / stage rows are already here."""
 
-    def pks(model: type[SyncedRecord], ids: set[str]) -> dict[str, int]:
-        ids.discard("")
-        if not ids:
-            return {}
-        return dict(
-            model.objects.filter(integration=integration, external_id__in=ids).values_list(
-                "external_id", "pk"
-            )
-        )
-
-    candidates = pks(Candidate, {r.candidate_external_id for r in records})
-    jobs = pks(Job, {r.job_external_id for r in records})
-    stages = pks(InterviewStage, {r.stage_external_id for r in records})
+    # One query for the three (UNION ALL), not one per model: this runs for every webhook.
+    wanted = {
+        "candidate": (Candidate, {r.candidate_external_id for r in records} - {""}),
+        "job": (Job, {r.job_external_id for r in records} - {""}),
+        "stage": (InterviewStage, {r.stage_external_id for r in records} - {""}),
+    }
+    parts = [
+        model.objects.filter(integration=integration, external_id__in=ids)
+        .order_by()
+        .annotate(ref_kind=Value(kind, output_field=CharField()))
+        .values_list("ref_kind", "external_id", "pk")
+        for kind, (model, ids) in wanted.items()
+        if ids
+    ]
+    found: dict[str, dict[str, int]] = {"candidate": {}, "job": {}, "stage": {}}
+    if parts:
+        query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for kind, external_id, pk in query:
+            found[kind][external_id] = pk
+    candidates, jobs, stages = found["candidate"], found["job"], found["stage"]
     return {
         r.external_id: {
             "candidate_id": candidates.get(r.candidate_external_id),

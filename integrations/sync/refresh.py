@@ -6,17 +6,28 @@ scheduled incremental sync still runs: it catches whatever a webhook missed."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
-from integrations.base import ATSNotFound, SyncRecord
+from integrations.base import ATSNotFound, SyncedDeletion, SyncRecord
 from integrations.models import Integration
 from integrations.services.activity import activity_log
 from jobcannon.core.exceptions import ValidationFailed
 
 from .models import DeletionReason, SeenVia, SyncTrigger
-from .records import MODEL_BY_NAME, Applied, record_delete, records_apply, records_forget
+from .records import (
+    FIELDS,
+    MODEL_BY_NAME,
+    MODEL_FOR,
+    Applied,
+    record_delete,
+    records_apply,
+    records_forget,
+)
 from .services import resource_label
 
 MODEL_OF_RESOURCE = {
@@ -44,6 +55,31 @@ def sync_records_receive(*, integration: Integration, records: Iterable[SyncReco
     return records_apply(integration=integration, records=records, via=SeenVia.WEBHOOK)
 
 
+def sync_records_receive_missing(*, integration: Integration, records: Iterable[SyncRecord]) -> None:
+    """Partial records a webhook carried (some fields missing, no `updated_at` to order them by):
+    stored only where we hold no copy of the record, never over one (INSERT … ON CONFLICT DO
+    NOTHING: a complete copy or a tombstone always wins, whichever commits first). The
+    scheduled sync completes them: a stored record without `remote_updated_at` is always
+    overwritten by the ATS's copy."""
+    if not sync_enabled(integration):
+        return
+    now = timezone.now()
+    rows = [
+        MODEL_FOR[type(record)](
+            integration=integration,
+            external_id=record.external_id,
+            first_seen_at=now,
+            last_seen_at=now,
+            last_seen_via=SeenVia.WEBHOOK,
+            **{name: getattr(record, name) for name in FIELDS[type(record)]},
+        )
+        for record in records
+        if not isinstance(record, SyncedDeletion)
+    ]
+    for model in {type(row) for row in rows}:
+        model.objects.bulk_create([row for row in rows if type(row) is model], ignore_conflicts=True)
+
+
 def sync_record_refresh(*, integration: Integration, resource: str, external_id: str) -> Applied:
     """Re-read one record from the ATS (provider.sync_fetch) and store it; gone → soft-deleted.
     ATS errors propagate so the caller (a task) is retried."""
@@ -60,11 +96,36 @@ def sync_record_refresh(*, integration: Integration, resource: str, external_id:
     return records_apply(integration=integration, records=page.records, via=SeenVia.WEBHOOK)
 
 
+# How long a queued targeted refresh keeps later webhooks for the same record from queueing
+# another. The task clears the mark when it starts, so this only matters when the task is lost
+# (broker restart): then refreshes of that record resume after it, and the scheduled sync
+# covers the gap meanwhile.
+REFRESH_PENDING_SECONDS = 600
+
+
+def _refresh_pending_key(integration: Integration, resource: str, external_id: str) -> str:
+    # Hashed: ATS ids are up to 255 characters, the database cache's keys too.
+    digest = hashlib.sha256(external_id.encode()).hexdigest()[:32]
+    return f"sync:refresh:{integration.public_id.hex}:{resource}:{digest}"
+
+
+def sync_record_refresh_pending_clear(*, integration: Integration, resource: str, external_id: str) -> None:
+    """The refresh task is starting: a webhook from now on may show a change the read below
+    misses, so it queues a refresh of its own."""
+    cache.delete(_refresh_pending_key(integration, resource, external_id))
+
+
 def sync_record_refresh_enqueue(
     *, integration: Integration, resource: str, external_id: str, only_if_missing: bool = False
 ) -> None:
-    """A targeted refresh after the current transaction commits (a webhook handler's).
-    `only_if_missing`: only when we hold no copy of the record yet."""
+    """A targeted refresh (re-read one record from the ATS) after the current transaction commits
+    (a webhook handler's). `only_if_missing`: only when we hold no copy of the record yet.
+
+    Coalesced: at most one refresh per record is waiting in the queue. A burst of webhooks for
+    one record costs one read, and no change is missed: a refresh still waiting reads the record
+    after every webhook that found it waiting, and the task clears the mark as it starts, so a
+    webhook arriving during or after the read queues a new one. The mark is set on commit, so a
+    handler that fails (and is retried) leaves none behind."""
     if not sync_enabled(integration) or not external_id:
         return
     model = MODEL_BY_NAME[MODEL_OF_RESOURCE[resource]]
@@ -73,11 +134,15 @@ def sync_record_refresh_enqueue(
     from jobcannon.core.queue import enqueue
 
     pk = integration.pk
-    transaction.on_commit(
-        lambda: enqueue(
-            "integrations.sync.tasks.sync_record_refresh_task", pk, resource, external_id, group="sync"
-        )
-    )
+    key = _refresh_pending_key(integration, resource, external_id)
+
+    def send() -> None:
+        if cache.add(key, 1, timeout=REFRESH_PENDING_SECONDS):
+            enqueue(
+                "integrations.sync.tasks.sync_record_refresh_task", pk, resource, external_id, group="sync"
+            )
+
+    transaction.on_commit(send)
 
 
 def sync_record_remove(

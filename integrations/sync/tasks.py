@@ -13,7 +13,7 @@ from integrations.services.queue import periodic_job
 from jobcannon.core import queue
 
 from .models import SyncStatus, SyncTrigger
-from .refresh import sync_enabled, sync_record_refresh
+from .refresh import sync_enabled, sync_record_refresh, sync_record_refresh_pending_clear
 from .retention import synced_data_purge
 from .selectors import integrations_due_for_sync, sync_interval_minutes
 from .services import SyncAlreadyRunning, sync_integration, sync_run_start
@@ -75,6 +75,7 @@ def sync_record_refresh_task(integration_id: int, resource: str, external_id: st
     integration = Integration.objects.filter(pk=integration_id).first()
     if integration is None:
         return 0
+    sync_record_refresh_pending_clear(integration=integration, resource=resource, external_id=external_id)
     applied = sync_record_refresh(integration=integration, resource=resource, external_id=external_id)
     return applied.written + applied.deleted
 

@@ -55,15 +55,32 @@ def _first_line(text: Any, limit: int = 300) -> str:
 def schedule_rows() -> list[ScheduleRow]:
     from django_q.models import Schedule, Task
 
+    from integrations.models import JobLease
+
     schedules = list(Schedule.objects.exclude(schedule_type=Schedule.ONCE).order_by("name")[:200])
     task_ids = [s.task for s in schedules if s.task]
     runs = {
         t["id"]: t for t in Task.objects.filter(id__in=task_ids).values("id", "started", "stopped", "success")
     }
+    # django-q2 keeps only failed results (Q_CLUSTER save_limit -1); a periodic job's lease
+    # (integrations.services.queue.periodic_job) records its last run and outcome either way.
+    leases = {
+        lease["name"]: lease
+        for lease in JobLease.objects.filter(name__in=[s.func for s in schedules]).values(
+            "name", "last_started_at", "last_finished_at", "last_outcome"
+        )
+    }
     now = timezone.now()
     rows = []
     for s in schedules:
         run = runs.get(s.task or "")
+        lease = leases.get(s.func)
+        if run is None and lease and lease["last_started_at"]:
+            run = {
+                "started": lease["last_started_at"],
+                "stopped": lease["last_finished_at"],
+                "success": lease["last_outcome"] == "ok" if lease["last_finished_at"] else None,
+            }
         every = (
             f"every {s.minutes} min" if s.schedule_type == Schedule.MINUTES else s.get_schedule_type_display()
         )

@@ -17,6 +17,7 @@ gunicorn's master can use it before Django is set up."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import uuid
 from collections.abc import Iterator, Mapping, MutableMapping
@@ -255,8 +256,17 @@ def plain_formatter() -> logging.Formatter:
     )
 
 
-def logging_config(*, fmt: str = "plain", level: str = "INFO") -> dict[str, Any]:
-    """The LOGGING dict for Django settings (and gunicorn's logconfig_dict)."""
+def logging_config(
+    *, fmt: str = "plain", level: str = "INFO", queue_level: str | None = None
+) -> dict[str, Any]:
+    """The LOGGING dict for Django settings (and gunicorn's logconfig_dict).
+
+    `queue_level` (default: the Q_LOG_LEVEL environment variable, else WARNING) is django-q2's
+    logger level. django-q2 logs three INFO lines for every task (received, processing,
+    processed); its own Q_CLUSTER log_level is applied only when the logger has no handler in
+    reach, and the root handler here always is, so the level is set here."""
+    if queue_level is None:
+        queue_level = os.environ.get("Q_LOG_LEVEL", "WARNING")
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -278,6 +288,7 @@ def logging_config(*, fmt: str = "plain", level: str = "INFO") -> dict[str, Any]
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
+            "django-q": {"level": queue_level.upper()},
             # gunicorn's own loggers propagate to the root handler (one format for everything).
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
             # Not propagated: gunicorn's access line holds query strings and the Basic-auth user.

@@ -21,6 +21,7 @@ from integrations.base import (
     ATSValidationError,
     InboundRequest,
     ParsedWebhook,
+    SyncedApplication,
     Verification,
     WebhookContext,
     verify_hmac_hex,
@@ -32,6 +33,7 @@ from integrations.sync.refresh import (
     sync_record_refresh_enqueue,
     sync_record_remove,
     sync_records_receive,
+    sync_records_receive_missing,
 )
 
 from . import constants, mappers, services
@@ -238,19 +240,52 @@ def handle_assessment_completed(ctx: WebhookContext) -> None:
 
 
 def handle_application_event(ctx: WebhookContext) -> None:
-    """applicationUpdate / candidateStageChange / candidateHire (and applicationSubmit): store the
-    application Ashby sent (an older copy than ours only counts as seen), then re-read it with
-    application.info once this commits. The candidate is fetched too when we do not hold it."""
+    """applicationSubmit / applicationUpdate / candidateStageChange / candidateHire: store the
+    application Ashby sent (an older copy than ours only counts as seen), and its candidate when
+    we hold none.
+
+    The payload is Ashby's full application object (id, createdAt, updatedAt, status,
+    candidate{id, name, primaryEmailAddress}, currentInterviewStage, job.id are all required:
+    reference/ashby-api.md §2), the same object application.info returns. So nothing is re-read
+    by default: the read would fetch what we just wrote, one HTTP round trip (and one unit of
+    the customer's Ashby rate limit) per webhook, most of the workers' time under load.
+    - The application is stored as sent. Only a payload lacking a field we store (or updatedAt,
+      without which it cannot be ordered against our copy) gets a targeted refresh.
+    - A candidate we do not hold is stored from the payload (name, e-mail, phone) and never over
+      a copy we hold; the scheduled incremental sync (every 15–60 min) completes it with what the
+      payload lacks (profile URL): Ashby reports a new candidate as changed. Without a
+      name in the payload, the candidate gets a targeted refresh instead.
+    Targeted refreshes are coalesced per record (one waiting at a time, sync_record_refresh_enqueue);
+    the scheduled sync still catches whatever a webhook missed."""
     application = mappers.application_from_webhook(ctx.payload)
+    embedded = (ctx.payload.get("data") or {})["application"].get("candidate") or {}
+    candidate = mappers.sync_candidate_from(embedded) if application.candidate_external_id else None
+    if candidate is not None and candidate.name:
+        # Before the application, so that it is stored with its candidate's foreign key.
+        sync_records_receive_missing(integration=ctx.integration, records=[candidate])
     sync_records_receive(integration=ctx.integration, records=[application])
-    sync_record_refresh_enqueue(
-        integration=ctx.integration, resource="applications", external_id=application.external_id
-    )
-    sync_record_refresh_enqueue(
-        integration=ctx.integration,
-        resource="candidates",
-        external_id=application.candidate_external_id,
-        only_if_missing=True,
+    if not _application_complete(application):
+        sync_record_refresh_enqueue(
+            integration=ctx.integration, resource="applications", external_id=application.external_id
+        )
+    if candidate is not None and not candidate.name:
+        sync_record_refresh_enqueue(
+            integration=ctx.integration,
+            resource="candidates",
+            external_id=application.candidate_external_id,
+            only_if_missing=True,
+        )
+
+
+def _application_complete(application: SyncedApplication) -> bool:
+    return all(
+        (
+            application.updated_at,
+            application.status,
+            application.candidate_external_id,
+            application.job_external_id,
+            application.stage_external_id,
+        )
     )
 
 

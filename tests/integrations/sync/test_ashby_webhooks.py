@@ -14,6 +14,7 @@ from integrations.providers.ashby import simulator_sync as sim_sync
 from integrations.providers.ashby import simulator_sync_data as sim_data
 from integrations.services.webhooks import webhook_event_process
 from integrations.sync.models import Application, Candidate, DeletionReason, Job, SeenVia
+from integrations.sync.records import Applied
 from integrations.sync.services import sync_integration
 from integrations.sync.tasks import sync_record_refresh_task
 from tests.integrations.providers.ashby.helpers import ashby_integration, fixture, post_webhook, sign_real
@@ -38,7 +39,7 @@ def refreshes(enqueued) -> list[tuple]:
 
 
 @pytest.mark.django_db
-def test_stage_change_stores_the_application_and_queues_a_targeted_refresh(
+def test_stage_change_stores_the_application_and_its_new_candidate_without_re_reading_them(
     client, enqueued, django_capture_on_commit_callbacks
 ):
     integration = ashby_integration()
@@ -47,8 +48,107 @@ def test_stage_change_stores_the_application_and_queues_a_targeted_refresh(
     application = Application.objects.get(integration=integration, external_id=APP_ID)
     assert application.stage_title == "Assessment" and application.last_seen_via == SeenVia.WEBHOOK
     assert application.candidate_external_id == CANDIDATE_ID
+    candidate = Candidate.objects.get(integration=integration, external_id=CANDIDATE_ID)
+    assert (candidate.name, candidate.email) == ("Robin Sample", "robin.sample@example.com")
+    assert application.candidate == candidate
+    assert refreshes(enqueued) == [], "the payload carried both: no read from Ashby"
+
+
+def redelivered(name: str, n: int, *, candidate: dict | None = None, **application) -> bytes:
+    """Fixture `name` as a new Ashby event (its own webhookActionId); application fields set to
+    the given values, or removed when None."""
+    payload = json.loads(fixture(name))
+    payload["webhookActionId"] = f"{payload['webhookActionId'][:-4]}{n:04d}"
+    payload["data"]["application"].update(application)
+    if candidate is not None:
+        payload["data"]["application"]["candidate"] = candidate
+    for key in [k for k, v in application.items() if v is None]:
+        del payload["data"]["application"][key]
+    return json.dumps(payload).encode()
+
+
+@pytest.mark.django_db
+def test_the_payload_never_overwrites_a_candidate_we_hold(
+    client, enqueued, django_capture_on_commit_callbacks
+):
+    integration = ashby_integration()
+    Candidate.objects.create(
+        integration=integration,
+        external_id=CANDIDATE_ID,
+        name="Robin Sample-Jones",
+        profile_url="https://app.ashbyhq.com/candidates/robin",
+    )
+    body = redelivered("candidateStageChange", 1, candidate={"id": CANDIDATE_ID, "name": "Robin Sample"})
+    deliver(client, integration, body, django_capture_on_commit_callbacks)
+
+    candidate = Candidate.objects.get(integration=integration, external_id=CANDIDATE_ID)
+    assert candidate.name == "Robin Sample-Jones" and candidate.profile_url.endswith("/robin")
+    assert Application.objects.get(integration=integration, external_id=APP_ID).candidate == candidate
+
+
+@pytest.mark.django_db
+def test_an_application_event_of_a_deleted_candidate_does_not_bring_it_back(
+    client, enqueued, django_capture_on_commit_callbacks
+):
+    integration = ashby_integration()
+    deliver(client, integration, fixture("candidateDelete"), django_capture_on_commit_callbacks)
+    deliver(client, integration, fixture("candidateStageChange"), django_capture_on_commit_callbacks)
+
+    candidate = Candidate.objects.get(integration=integration, external_id=CANDIDATE_ID)
+    assert candidate.deletion_reason == DeletionReason.DELETED and candidate.name == ""
+
+
+@pytest.mark.django_db
+def test_a_candidate_the_payload_does_not_name_is_read_from_ashby(
+    client, enqueued, django_capture_on_commit_callbacks
+):
+    integration = ashby_integration()
+    body = redelivered("candidateStageChange", 1, candidate={"id": CANDIDATE_ID})
+    deliver(client, integration, body, django_capture_on_commit_callbacks)
+
+    assert refreshes(enqueued) == [("candidates", CANDIDATE_ID)]
+    assert not Candidate.objects.filter(integration=integration).exists()
+
+
+@pytest.mark.django_db
+def test_an_application_event_without_updated_at_is_re_read_from_ashby(
+    client, enqueued, django_capture_on_commit_callbacks
+):
+    integration = ashby_integration()
+    body = redelivered("candidateStageChange", 1, updatedAt=None)
+    deliver(client, integration, body, django_capture_on_commit_callbacks)
+
+    assert Application.objects.get(integration=integration, external_id=APP_ID).stage_title == "Assessment"
     assert ("applications", APP_ID) in refreshes(enqueued)
-    assert ("candidates", CANDIDATE_ID) in refreshes(enqueued), "the candidate we do not hold yet is fetched"
+
+
+@pytest.mark.django_db
+def test_a_burst_of_webhooks_for_one_record_queues_one_refresh_until_it_runs(
+    client, enqueued, django_capture_on_commit_callbacks, monkeypatch
+):
+    integration = ashby_integration()
+    for n in range(3):
+        deliver(
+            client,
+            integration,
+            redelivered("applicationUpdate", n, candidate={"id": CANDIDATE_ID}, updatedAt=None),
+            django_capture_on_commit_callbacks,
+        )
+    assert refreshes(enqueued).count(("applications", APP_ID)) == 1
+    assert refreshes(enqueued).count(("candidates", CANDIDATE_ID)) == 1
+
+    # The refresh starts: a webhook after that may carry a change its read missed, so it queues
+    # a refresh of its own.
+    monkeypatch.setattr("integrations.sync.tasks.sync_record_refresh", lambda **kw: Applied(written=1))
+    assert sync_record_refresh_task(integration.pk, "applications", APP_ID) == 1
+    deliver(
+        client,
+        integration,
+        redelivered("applicationUpdate", 9, candidate={"id": CANDIDATE_ID}, updatedAt=None),
+        django_capture_on_commit_callbacks,
+    )
+    assert refreshes(enqueued).count(("applications", APP_ID)) == 2
+    assert refreshes(enqueued).count(("candidates", CANDIDATE_ID)) == 1, "its refresh is still waiting"
 
 
 @pytest.mark.django_db
@@ -71,12 +171,7 @@ def test_candidate_delete_removes_personal_data_and_applications(
 ):
     integration = ashby_integration()
     deliver(client, integration, fixture("applicationSubmit"), django_capture_on_commit_callbacks)
-    Candidate.objects.create(
-        integration=integration,
-        external_id=CANDIDATE_ID,
-        name="Robin Sample",
-        email="robin.sample@example.com",
-    )
+    assert Candidate.objects.get(integration=integration, external_id=CANDIDATE_ID).email  # from the payload
 
     deliver(client, integration, fixture("candidateDelete"), django_capture_on_commit_callbacks)
 
@@ -181,3 +276,36 @@ def test_simulated_ashby_sends_delete_and_stage_change_webhooks_that_update_the_
         == DeletionReason.DELETED
     )
     assert Application.objects.get(integration=ashby, external_id=moving.key).stage_title == "Onsite"
+
+
+@pytest.mark.django_db
+def test_a_candidate_stored_from_a_webhook_is_completed_by_the_next_scheduled_sync(
+    ashby, enqueued, django_capture_on_commit_callbacks
+):
+    sim.put(
+        "webhook",
+        "wh-candidateStageChange",
+        {
+            "account": ashby.account,
+            "webhookType": "candidateStageChange",
+            "requestUrl": f"http://testserver/webhooks/ashby/{ashby.public_id}/",
+            "secretToken": "whsec_sync_test_0001",
+            "enabled": True,
+        },
+    )
+    moving = sim.list_for("application", ashby.account)[0]
+    sim_sync.application_move(ashby.account, moving.key, "Onsite")
+    with django_capture_on_commit_callbacks(execute=True):
+        for event in WebhookEvent.objects.filter(integration=ashby).order_by("pk"):
+            webhook_event_process(event_id=event.pk)
+    candidate_id = moving.data["candidate_id"]
+    stored = Candidate.objects.get(integration=ashby, external_id=candidate_id)
+    assert stored.name and not stored.profile_url, "the payload has no profile URL"
+    assert not refreshes(enqueued)
+
+    sync_integration(integration=ashby)
+
+    stored.refresh_from_db()
+    assert stored.profile_url == f"https://app.ashbyhq.com/candidates/{candidate_id}"
+    application = Application.objects.get(integration=ashby, external_id=moving.key)
+    assert application.stage_title == "Onsite" and application.candidate == stored

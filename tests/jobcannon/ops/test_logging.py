@@ -186,3 +186,22 @@ def test_outbound_call_lines_carry_the_request_id(json_logs, mocked_responses, m
 
 def log_something() -> None:
     log.info("inside.task", extra={"data": json.dumps({"ok": True})})
+
+
+# --- django-q2's own lines ----------------------------------------------------------------------
+
+
+def test_django_q_per_task_info_lines_are_dropped_but_its_warnings_kept(json_logs):
+    queue_log = logging.getLogger("django-q")
+    queue_log.info("Worker-1 processing task golf-alpha-one")
+    queue_log.warning("reincarnated worker Process-1:2 after timeout")
+    assert not json_logs.lines("Worker-1 processing task golf-alpha-one")
+    assert json_logs.lines("reincarnated worker Process-1:2 after timeout")
+
+
+def test_django_q_log_level_follows_q_log_level(monkeypatch):
+    from jobcannon.core.logging import logging_config
+
+    assert logging_config()["loggers"]["django-q"]["level"] == "WARNING"
+    monkeypatch.setenv("Q_LOG_LEVEL", "info")
+    assert logging_config()["loggers"]["django-q"]["level"] == "INFO"
