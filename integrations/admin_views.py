@@ -66,6 +66,7 @@ class ProviderLogsView(View):
             "entries": page.entries,
             "next_url": "?" + urlencode({**params, "cursor": page.next_cursor}) if page.next_cursor else "",
             "first_url": "?" + urlencode(params) if request.GET.get("cursor") else "",
+            "text_search_rows": page.text_search_rows,
             "chart": webhook_chart(provider=provider),
             "stuck": stuck,
             "event_types": sorted({*prov.event_handlers, *prov.ignored_events}),

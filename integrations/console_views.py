@@ -113,6 +113,7 @@ class IntegrationLogsView(WorkspaceMixin, View):
             "entries": page.entries,
             "next_url": _query(params, cursor=page.next_cursor) if page.next_cursor else "",
             "first_url": _query(params) if request.GET.get("cursor") else "",
+            "text_search_rows": page.text_search_rows,
             "chart": webhook_chart(integration=integration),
             "runs": run_list_for_integration(integration=integration, q=filters.q, limit=10)
             if filters.q

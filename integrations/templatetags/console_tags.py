@@ -3,10 +3,13 @@ no CDN) and small display helpers."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django import template
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from integrations.selectors import OUTCOMES, Chart
 
@@ -20,7 +23,11 @@ PLOT_HEIGHT = 120
 def webhook_chart_svg(
     chart: Chart, title: str = "Webhook deliveries per hour, last 7 days"
 ) -> dict[str, Any]:
+    # The bars are formatted here, not looped over in the template: 168 hours x 4 outcomes
+    # through the template engine took 100+ ms, most of a log page's time.
     peak = chart.max_total or 1
+    tz = timezone.get_current_timezone()
+    local = [bar.start.astimezone(tz) for bar in chart.bars]
     bars = []
     for i, bar in enumerate(chart.bars):
         if not bar.total:
@@ -33,22 +40,26 @@ def webhook_chart_svg(
                 continue
             height = max(1.0, round(n / peak * PLOT_HEIGHT, 2))
             y -= height
-            segments.append({"y": round(y, 2), "height": height, "colour": colour, "key": key})
+            segments.append(
+                f'<rect x="{i * BAR_WIDTH}" y="{round(y, 2)}" width="4" height="{height}" fill="{colour}"></rect>'
+            )
         summary = ", ".join(
             f"{bar.counts[k]} {label.lower()}" for k, label, _ in OUTCOMES if bar.counts.get(k)
         )
-        local = timezone.localtime(bar.start)
-        bars.append({"x": i * BAR_WIDTH, "segments": segments, "title": f"{local:%a %d %b %H:00}: {summary}"})
+        bars.append(
+            f"<g><title>{escape(f'{local[i]:%a %d %b %H:00}: {summary}')}</title>{''.join(segments)}</g>"
+        )
     day_lines = [
-        {"x": i * BAR_WIDTH}
-        for i, bar in enumerate(chart.bars)
-        if i and timezone.localtime(bar.start).hour == 0
+        f'<line x1="{i * BAR_WIDTH}" x2="{i * BAR_WIDTH}" y1="0" y2="{PLOT_HEIGHT}" stroke="#d0d7de" stroke-width="0.5"></line>'
+        for i, start in enumerate(local)
+        if i and start.hour == 0
     ]
+    hours_of_day = Counter(start.date() for start in local)
     return {
         "chart": chart,
         "title": title,
-        "bars": bars,
-        "day_lines": day_lines,
+        "bars_svg": mark_safe("".join(bars)),  # noqa: S308 - numbers, our colours and escaped titles
+        "day_lines_svg": mark_safe("".join(day_lines)),  # noqa: S308 - numbers only
         "width": len(chart.bars) * BAR_WIDTH,
         "height": PLOT_HEIGHT,
         "peak": chart.max_total,
@@ -62,7 +73,7 @@ def webhook_chart_svg(
                 "counts": [counts.get(k, 0) for k, _, _ in OUTCOMES],
                 "total": sum(counts.values()),
                 # The label spans as many hours as the chart shows of that day.
-                "hours": sum(1 for b in chart.bars if timezone.localtime(b.start).date() == day),
+                "hours": hours_of_day[day],
             }
             for day, counts in chart.days
         ],
