@@ -267,16 +267,22 @@ PROCESSABLE = (WebhookStatus.VERIFIED, WebhookStatus.FAILED)
 PROCESS_TASK = "integrations.tasks.webhook_event_process_task"
 
 
+class _HandlerFailed(Exception):
+    """Rolls the processing transaction back (the handler's writes with it)."""
+
+
 def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
     """Process one stored event exactly once, however often its task is delivered.
 
     1. Claim: one conditional UPDATE (verified/failed → processing, attempts + 1, a fresh claim
        token), committed on its own. A second worker finds nothing to claim. A worker killed
        after this leaves a processing row the sweep returns (and counts: poison detection).
-    2. Process: in one transaction holding the row lock, re-check the claim, run the handler in a
-       savepoint, record the outcome. The handler's writes and "processed" commit together, so
-       a crash leaves neither. A failure keeps error + traceback on the row and schedules a retry
-       with backoff, so it is retried even though the vendor's own redelivery would be deduped."""
+    2. Process: in one transaction holding the row lock, re-check the claim, run the handler,
+       record the outcome. The handler's writes and "processed" commit together, so a crash
+       leaves neither. A failure rolls that transaction back (the handler's writes and the
+       refreshes it queued on commit go with it; no savepoint per event), then keeps error +
+       traceback on the row, if still ours, and schedules a retry with backoff, so it is retried
+       even though the vendor's own redelivery would be deduped."""
     from integrations.registry import get_provider
 
     token = uuid.uuid4().hex
@@ -288,42 +294,58 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
     )
     if not claimed:
         return WebhookEvent.objects.filter(pk=event_id).first()
-    with transaction.atomic():
-        # Lock only the event row (of=self): FOR UPDATE cannot reach the nullable integration join.
-        event = (
-            WebhookEvent.objects.select_for_update(of=("self",))
-            .select_related("integration", "integration__workspace")
-            .filter(pk=event_id, status=WebhookStatus.PROCESSING, claim_token=token)
-            .first()
-        )
-        if event is None:  # the sweep took the row back (lease expired): its new owner processes it
-            return WebhookEvent.objects.filter(pk=event_id).first()
-        provider = get_provider(event.provider)
-        handler = provider.event_handlers.get(event.event_type)
-        event.claim_token = ""
-        if handler is None:
-            event.status = (
-                WebhookStatus.IGNORED
-                if event.event_type in provider.ignored_events
-                else WebhookStatus.UNSUPPORTED
-            )
-            event.processed_at = timezone.now()
-            event.save(update_fields=["status", "processed_at", "claim_token"])
-            return event
-        try:
-            payload = json.loads(bytes(event.body))
-            assert event.integration is not None  # only verified events (always with an integration) get here
-            with transaction.atomic():
+    failure: tuple[Exception, str] | None = None
+    try:
+        with transaction.atomic():
+            event = _claimed_event(event_id, token)
+            if event is None:  # the sweep took the row back (lease expired): its new owner processes it
+                return WebhookEvent.objects.filter(pk=event_id).first()
+            provider = get_provider(event.provider)
+            handler = provider.event_handlers.get(event.event_type)
+            event.claim_token = ""
+            if handler is None:
+                event.status = (
+                    WebhookStatus.IGNORED
+                    if event.event_type in provider.ignored_events
+                    else WebhookStatus.UNSUPPORTED
+                )
+                event.processed_at = timezone.now()
+                event.save(update_fields=["status", "processed_at", "claim_token"])
+                return event
+            try:
+                payload = json.loads(bytes(event.body))
+                # Only verified events (always with an integration) get here.
+                assert event.integration is not None
                 handler(WebhookContext(event=event, integration=event.integration, payload=payload))
-        except Exception as exc:  # noqa: BLE001 - any handler failure is recorded and retried
-            _record_handler_failure(event, exc, traceback.format_exc())
+            except Exception as exc:  # noqa: BLE001 - any handler failure is recorded and retried
+                failure = (exc, traceback.format_exc())
+                raise _HandlerFailed from exc
+            event.status = WebhookStatus.PROCESSED
+            event.processed_at = timezone.now()
+            event.error = ""
+            event.next_attempt_at = None
+            event.save(update_fields=["status", "processed_at", "error", "next_attempt_at", "claim_token"])
             return event
-        event.status = WebhookStatus.PROCESSED
-        event.processed_at = timezone.now()
-        event.error = ""
-        event.next_attempt_at = None
-        event.save(update_fields=["status", "processed_at", "error", "next_attempt_at", "claim_token"])
+    except _HandlerFailed:
+        assert failure is not None
+    with transaction.atomic():
+        event = _claimed_event(event_id, token)
+        if event is None:  # taken back by the sweep meanwhile: its new owner retries it
+            return WebhookEvent.objects.filter(pk=event_id).first()
+        event.claim_token = ""
+        _record_handler_failure(event, *failure)
         return event
+
+
+def _claimed_event(event_id: int, token: str) -> WebhookEvent | None:
+    """The event, locked, if our claim still holds. Only the event row is locked (of=self):
+    FOR UPDATE cannot reach the nullable integration join."""
+    return (
+        WebhookEvent.objects.select_for_update(of=("self",))
+        .select_related("integration", "integration__workspace")
+        .filter(pk=event_id, status=WebhookStatus.PROCESSING, claim_token=token)
+        .first()
+    )
 
 
 def _record_handler_failure(event: WebhookEvent, exc: Exception, trace: str) -> None:
