@@ -7,6 +7,7 @@ scheduled incremental sync still runs: it catches whatever a webhook missed."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -29,6 +30,8 @@ from .records import (
     records_forget,
 )
 from .services import resource_label
+
+logger = logging.getLogger(__name__)
 
 MODEL_OF_RESOURCE = {
     "jobs": "job",
@@ -137,7 +140,12 @@ def sync_record_refresh_enqueue(
     key = _refresh_pending_key(integration, resource, external_id)
 
     def send() -> None:
-        if cache.add(key, 1, timeout=REFRESH_PENDING_SECONDS):
+        try:
+            first = cache.add(key, 1, timeout=REFRESH_PENDING_SECONDS)
+        except Exception:  # noqa: BLE001 - cache down: one read too many rather than none
+            logger.warning("sync.refresh_coalesce_unavailable", extra={"resource": resource})
+            first = True
+        if first:
             enqueue(
                 "integrations.sync.tasks.sync_record_refresh_task", pk, resource, external_id, group="sync"
             )
