@@ -88,8 +88,14 @@ EVENT_CANDIDATE_HIRED = "candidateHired"
 EVENT_CANDIDATE_ARCHIVE_CHANGE = "candidateArchiveChange"
 EVENT_CANDIDATE_DELETED = "candidateDeleted"
 SEED_TRIGGERS = (EVENT_APPLICATION_CREATED_SEED, EVENT_OPPORTUNITY_CREATED_SEED)
-# Real events we register one by one: the stage change drives auto-send.
-REAL_EVENTS = (EVENT_CANDIDATE_STAGE_CHANGE,)
+# Real events we register one by one: the stage change drives auto-send; hired, archive change
+# and deleted keep the synced copy current (a deleted candidate's data goes from ours at once).
+REAL_EVENTS = (
+    EVENT_CANDIDATE_STAGE_CHANGE,
+    EVENT_CANDIDATE_HIRED,
+    EVENT_CANDIDATE_ARCHIVE_CHANGE,
+    EVENT_CANDIDATE_DELETED,
+)
 # LD: "check how old triggeredAt is" to block replays. Five minutes covers Lever's clock skew.
 TIMESTAMP_TOLERANCE = timedelta(minutes=5)
 

@@ -31,6 +31,9 @@ def test_valid_key_connects_registers_webhooks_and_creates_the_feedback_template
     assert all(h["url"] == url for h in hooks)
     assert sorted(e for h in hooks for e in sim.webhook_events(h)) == [
         "application.created",
+        "candidateArchiveChange",
+        "candidateDeleted",
+        "candidateHired",
         "candidateStageChange",
         "opportunity.created",
     ]
@@ -40,6 +43,9 @@ def test_valid_key_connects_registers_webhooks_and_creates_the_feedback_template
     assert {tuple(w["events"]) for w in integration.provider_settings["webhooks"]} == {
         ("application.created", "opportunity.created"),
         ("candidateStageChange",),
+        ("candidateHired",),
+        ("candidateArchiveChange",),
+        ("candidateDeleted",),
     }
 
 
@@ -47,7 +53,7 @@ def test_reconnecting_does_not_register_webhooks_twice(simulators, workspace):
     integration = sim_integration(workspace=workspace)
     integration_credentials_check(integration=integration)
     integration_credentials_check(integration=integration)
-    assert len(sim.rows("webhook")) == 2
+    assert len(sim.rows("webhook")) == 1 + len(constants.REAL_EVENTS)
     assert len(sim.rows("feedback_template")) == 1
 
 
@@ -112,7 +118,7 @@ def test_real_lever_one_event_webhook_is_used_when_triggers_body_is_refused(mock
 
     mocked_responses.add_callback("POST", api + "/webhooks", callback=create)
     hooks = lever_webhooks_register(integration=integration, client=LeverProvider().client(integration))
-    assert [h.events for h in hooks] == [("applicationCreated",), ("candidateStageChange",)]
+    assert [h.events for h in hooks] == [("applicationCreated",)] + [(e,) for e in constants.REAL_EVENTS]
     integration.refresh_from_db()
     assert {"token-applicationCreated", "token-candidateStageChange"} <= set(
         integration.secrets_for_verification()

@@ -68,6 +68,9 @@ def test_registered_webhooks_are_read_from_what_on_connected_stored(connected):
     hooks = PROVIDER.registered_webhooks(connected)
     assert sorted(h.event for h in hooks) == [
         "application.created",
+        "candidateArchiveChange",
+        "candidateDeleted",
+        "candidateHired",
         "candidateStageChange",
         "opportunity.created",
     ]
