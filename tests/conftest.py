@@ -12,6 +12,11 @@ import responses as responses_lib
 # Playwright's sync API runs an event loop; Django's ORM is used from the same thread in tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from django.conf import settings  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.client import ClientHandler  # noqa: E402
+
+from jobcannon.core.wsgi import is_machine_path, middleware_stack  # noqa: E402
 from tests.factories import IntegrationFactory, MembershipFactory, UserFactory, WorkspaceFactory  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -72,9 +77,37 @@ def mocked_responses():
         yield rsps
 
 
-def _forward_to_django(request):
-    from django.test import Client
+class StackAwareClient(Client):
+    """Django's test client, routing as jobcannon/core/wsgi.py does in production: the webhook
+    intake through MACHINE_MIDDLEWARE, everything else through MIDDLEWARE. The `client` fixture
+    and the in-process simulators use it, so every webhook test runs on the stack production uses."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        full = self.handler
+        with middleware_stack(list(settings.MACHINE_MIDDLEWARE)):
+            machine = ClientHandler(full.enforce_csrf_checks)
+            machine.load_middleware()
+        self.handler = _Dispatch(full, machine)
+
+
+class _Dispatch:
+    def __init__(self, full, machine):
+        self.full, self.machine = full, machine
+
+    def __call__(self, environ):
+        return (self.machine if is_machine_path(environ.get("PATH_INFO", "")) else self.full)(environ)
+
+    def __getattr__(self, name):
+        return getattr(self.full, name)
+
+
+@pytest.fixture
+def client():
+    return StackAwareClient()
+
+
+def _forward_to_django(request):
     parts = urlsplit(request.url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")
     headers = {
@@ -85,7 +118,7 @@ def _forward_to_django(request):
     body = request.body or b""
     if isinstance(body, str):
         body = body.encode()
-    response = Client().generic(
+    response = StackAwareClient().generic(
         request.method, path, data=body, content_type=request.headers.get("Content-Type", ""), headers=headers
     )
     return response.status_code, {k: v for k, v in response.headers.items()}, response.content

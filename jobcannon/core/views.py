@@ -15,9 +15,11 @@ logger = logging.getLogger(__name__)
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith(
-        ("/api/", "/partners/", "/webhooks/")
-    ) or "application/json" in request.headers.get("Accept", "")
+    return (
+        request.path.startswith(("/api/", "/partners/", "/webhooks/"))
+        or request.path.endswith(("/webhooks", "/webhooks/"))  # the seeds' /<provider>/webhooks
+        or "application/json" in request.headers.get("Accept", "")
+    )
 
 
 def _error(request: HttpRequest, status: int, code: str, title: str, message: str) -> HttpResponse:

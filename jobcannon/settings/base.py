@@ -79,6 +79,17 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
+# What the webhook intake runs through (jobcannon/core/wsgi.py): machines POSTing JSON need no
+# session, user, CSRF, workspace, messages or CSP; they keep metrics, the request id and its log
+# line, the security headers and the inbound guard. Order as in MIDDLEWARE.
+MACHINE_MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "jobcannon.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "jobcannon.audit.middleware.InboundGuardMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
 ROOT_URLCONF = "jobcannon.urls"
 WSGI_APPLICATION = "jobcannon.wsgi.application"
 

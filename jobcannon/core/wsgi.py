@@ -1,0 +1,72 @@
+"""The WSGI application: one Django, two middleware stacks.
+
+What an ATS sends to the webhook intake is a machine POSTing JSON: it has no session, no user,
+no CSRF token, no workspace, no messages, no static files, and its answer is never a page a
+browser renders. Those requests run through MACHINE_MIDDLEWARE (metrics, request id and its log
+line, the security headers, the inbound guard: size, content type, JSON depth, per-integration
+rate limit); everything else through MIDDLEWARE. Same URLconf, same views, same error handlers.
+
+Why: a delivery's CPU is what bounds intake on a small machine, and the browser-side layers
+(sessions, auth, allauth, MFA, messages, htmx, workspace, CSP, whitenoise, clickjacking) were a
+fifth of it (benchmarks/README.md, section 1)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
+
+# The intake's URL shapes (integrations/urls.py): /webhooks/<provider>/<integration>/ and the
+# seeds' /<provider>/webhooks. Anything else, and any mistake here, takes the full stack.
+MACHINE_PATH = re.compile(r"^/(?:webhooks/[\w-]+/[\w-]+/?|[\w-]+/webhooks/?)$")
+
+
+def is_machine_path(path: str) -> bool:
+    return MACHINE_PATH.match(path) is not None
+
+
+@contextmanager
+def middleware_stack(middleware: list[str]) -> Iterator[None]:
+    """BaseHandler.load_middleware reads settings.MIDDLEWARE: swap it while a handler is built
+    (once, at start-up, before any request is served; the test client does the same)."""
+    full = settings.MIDDLEWARE
+    settings.MIDDLEWARE = middleware
+    try:
+        yield
+    finally:
+        settings.MIDDLEWARE = full
+
+
+class _StackHandler(WSGIHandler):
+    """A WSGIHandler whose middleware chain is built from the given list instead of MIDDLEWARE."""
+
+    def __init__(self, middleware: list[str]):
+        self._middleware = middleware
+        super().__init__()
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        with middleware_stack(self._middleware):
+            super().load_middleware(is_async)
+
+
+class JobCannonWSGI:
+    def __init__(self) -> None:
+        self.full = WSGIHandler()
+        self.machine = _StackHandler(list(settings.MACHINE_MIDDLEWARE))
+
+    def handler_for(self, path: str) -> WSGIHandler:
+        return self.machine if is_machine_path(path) else self.full
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        return self.handler_for(environ.get("PATH_INFO", ""))(environ, start_response)
+
+
+def get_application() -> JobCannonWSGI:
+    import django
+
+    django.setup(set_prefix=False)
+    return JobCannonWSGI()
