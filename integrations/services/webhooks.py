@@ -234,6 +234,22 @@ def _store_verified(event: WebhookEvent) -> bool:
 
 
 _insert_sql_cache: dict[str, tuple[str, tuple]] = {}
+# Columns whose Python value (str, int, bool or None) is already what the database adapter takes:
+# their values skip the per-field prep. Dates, JSON, bytes and addresses always go through it.
+_PLAIN_FIELD_TYPES = frozenset(
+    {
+        "CharField",
+        "TextField",
+        "BooleanField",
+        "IntegerField",
+        "SmallIntegerField",
+        "BigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "ForeignKey",
+    }
+)
+_PLAIN_VALUES = (str, int, bool)
 
 
 def _insert_sql(connection) -> tuple[str, tuple]:
@@ -241,11 +257,15 @@ def _insert_sql(connection) -> tuple[str, tuple]:
     if cached:
         return cached
     quote = connection.ops.quote_name
-    fields = tuple(f for f in WebhookEvent._meta.concrete_fields if not f.primary_key)
+    fields = tuple(
+        (f, f.get_internal_type() in _PLAIN_FIELD_TYPES)
+        for f in WebhookEvent._meta.concrete_fields
+        if not f.primary_key
+    )
     table = quote(WebhookEvent._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(f.column) for f, _ in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    by_name = {f.name: f for f in fields}
+    by_name = {f.name: f for f, _ in fields}
     conflict = ", ".join(quote(by_name[name].column) for name in _dedupe_fields())
     sql = (
         f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - quoted model identifiers
@@ -274,7 +294,12 @@ def _insert_unless_duplicate(event: WebhookEvent) -> bool:
     20-column INSERT on every delivery was a third of the intake's CPU (benchmarks/README.md)."""
     connection = transaction.get_connection()
     sql, fields = _insert_sql(connection)
-    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    params = []
+    for f, plain in fields:
+        value = getattr(event, f.attname)
+        if not (plain and (value is None or type(value) in _PLAIN_VALUES)):
+            value = f.get_db_prep_save(f.pre_save(event, True), connection)
+        params.append(value)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
