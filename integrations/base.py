@@ -11,6 +11,7 @@ import contextvars
 import dataclasses
 import hashlib
 import hmac
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -359,6 +360,26 @@ class SyncPage:
     sync_token: str = ""
     warnings: tuple[str, ...] = ()
     request_id: str = ""
+
+
+def sync_page_size(integration: Integration, limit: int) -> int:
+    """Page size for list calls: provider_settings["sync_page_size"], clamped to 1..limit (the
+    ATS's maximum, also the default)."""
+    try:
+        size = int((integration.provider_settings or {}).get("sync_page_size", limit))
+    except (TypeError, ValueError):
+        size = limit
+    return max(1, min(limit, size))
+
+
+def sync_cursor_load(value: str) -> dict[str, Any]:
+    """A provider's own paging position, stored as a JSON object in SyncPage.next_cursor; anything
+    else (empty, corrupted) is the first page."""
+    try:
+        data = json.loads(value) if value else {}
+    except ValueError:
+        data = {}
+    return data if isinstance(data, dict) else {}
 
 
 class SyncTokenExpired(ATSValidationError):

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from integrations.base import ATSValidationError, SyncPage, SyncRecord, SyncTokenExpired
+from integrations.base import ATSValidationError, SyncPage, SyncRecord, SyncTokenExpired, sync_page_size
 
 from . import constants, mappers
 
@@ -35,12 +35,7 @@ LISTS: dict[str, tuple[str, dict[str, Any], Callable[[Mapping[str, Any]], SyncRe
 
 
 def page_limit(integration: Integration) -> int:
-    """provider_settings["sync_page_size"] (1–100, default 100)."""
-    try:
-        size = int((integration.provider_settings or {}).get("sync_page_size", constants.SYNC_PAGE_LIMIT))
-    except (TypeError, ValueError):
-        size = constants.SYNC_PAGE_LIMIT
-    return max(1, min(constants.SYNC_PAGE_LIMIT, size))
+    return sync_page_size(integration, constants.SYNC_PAGE_LIMIT)
 
 
 def _warnings(data: Mapping[str, Any]) -> tuple[str, ...]:

@@ -38,6 +38,8 @@ from integrations.base import (
     SyncedStage,
     SyncPage,
     SyncRecord,
+    sync_cursor_load,
+    sync_page_size,
 )
 
 from .mappers import _obj, _str
@@ -158,25 +160,12 @@ def records_from(resource: str, item: Mapping[str, Any]) -> tuple[SyncRecord, ..
 
 
 def page_limit(client: KnitClient) -> int:
-    """provider_settings["sync_page_size"] (1–100, default 100)."""
-    try:
-        size = int((client.integration.provider_settings or {}).get("sync_page_size", PAGE_LIMIT))
-    except (TypeError, ValueError):
-        size = PAGE_LIMIT
-    return max(1, min(PAGE_LIMIT, size))
-
-
-def _cursor(value: str) -> dict[str, Any]:
-    try:
-        data = json.loads(value) if value else {}
-    except ValueError:
-        data = {}
-    return data if isinstance(data, dict) else {}
+    return sync_page_size(client.integration, PAGE_LIMIT)
 
 
 def sync_page(client: KnitClient, resource: str, cursor: str, sync_token: str) -> SyncPage:
     path, key = LISTS[resource]
-    position = _cursor(cursor)
+    position = sync_cursor_load(cursor)
     # The checkpoint this run will store: when its first page was asked for, less the overlap.
     mark = str(position.get("mark") or (timezone.now() - OVERLAP).isoformat())
     params: dict[str, Any] = {"pageSize": page_limit(client)}

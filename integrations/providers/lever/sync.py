@@ -30,6 +30,8 @@ from integrations.base import (
     SyncedStage,
     SyncPage,
     SyncRecord,
+    sync_cursor_load,
+    sync_page_size,
 )
 
 if TYPE_CHECKING:
@@ -114,25 +116,12 @@ def opportunity_records(opp: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
 
 
 def page_limit(client: LeverClient) -> int:
-    """provider_settings["sync_page_size"] (1–100, default 100)."""
-    try:
-        size = int((client.integration.provider_settings or {}).get("sync_page_size", PAGE_LIMIT))
-    except (TypeError, ValueError):
-        size = PAGE_LIMIT
-    return max(1, min(PAGE_LIMIT, size))
-
-
-def _cursor(value: str) -> dict[str, Any]:
-    try:
-        data = json.loads(value) if value else {}
-    except ValueError:
-        data = {}
-    return data if isinstance(data, dict) else {}
+    return sync_page_size(client.integration, PAGE_LIMIT)
 
 
 def sync_page(client: LeverClient, resource: str, cursor: str, sync_token: str) -> SyncPage:
     path, operation, fixed = LISTS[resource]
-    position = _cursor(cursor)
+    position = sync_cursor_load(cursor)
     # The checkpoint this run will store: when its first page was asked for, less the overlap.
     mark = int(position.get("mark") or time.time() * 1000 - OVERLAP_MS)
     params: dict[str, Any] = {**fixed, "limit": page_limit(client)}

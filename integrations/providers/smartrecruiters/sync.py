@@ -32,6 +32,7 @@ from integrations.base import (
     SyncedStage,
     SyncPage,
     SyncRecord,
+    sync_page_size,
 )
 
 if TYPE_CHECKING:
@@ -132,12 +133,7 @@ def candidate_records(candidate: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
 
 
 def page_limit(client: SmartRecruitersClient) -> int:
-    """provider_settings["sync_page_size"] (1–100, default 100)."""
-    try:
-        size = int((client.integration.provider_settings or {}).get("sync_page_size", PAGE_LIMIT))
-    except (TypeError, ValueError):
-        size = PAGE_LIMIT
-    return max(1, min(PAGE_LIMIT, size))
+    return sync_page_size(client.integration, PAGE_LIMIT)
 
 
 def sync_page(client: SmartRecruitersClient, resource: str, cursor: str, sync_token: str) -> SyncPage:
