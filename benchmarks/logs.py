@@ -17,7 +17,9 @@ import requests
 from benchmarks import bulk
 from benchmarks.common import BASE, Gunicorn, django_call, env, fresh_database, log, percentile, pg, verdict
 
-REQUESTS = 6
+# Enough for the p95 to be a p95 rather than the slowest of a handful (this machine is shared:
+# with 6, one request delayed by another process's burst was the "p95").
+REQUESTS = 20
 TARGET_MS = 150
 
 
