@@ -184,7 +184,9 @@ class _SharedLimiter:
 
 def _make_limiter(name: str, rates: list[Rate]) -> _SharedLimiter:
     if settings.RATE_LIMIT_BACKEND == "redis":
-        return _SharedLimiter(_SharedRedisBucket.init(rates, _redis_client(), f"jobcannon:ratelimit:{name}"))
+        return _SharedLimiter(
+            _SharedRedisBucket.init(rates, _redis_client(), f"{settings.REDIS_KEY_PREFIX}:ratelimit:{name}")
+        )
     if settings.RATE_LIMIT_BACKEND == "memory":  # one process only (tests of the rules themselves)
         from pyrate_limiter import InMemoryBucket
 

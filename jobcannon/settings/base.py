@@ -130,6 +130,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Broker and cache -----------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Namespace of our keys in a Redis shared with others (cache entries, rate-limit buckets). Two
+# deployments on one Redis database need different prefixes; the test suite uses one per worker.
+REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "jobcannon")
 Q_CLUSTER: dict = {
     "name": "jobcannon",
     "workers": int(os.environ.get("Q_WORKERS", "2")),
@@ -156,6 +159,7 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
         }
     }
 else:

@@ -23,6 +23,16 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# One Redis database serves every pytest-xdist worker, each with its own test database (whose
+# primary keys start at 1 in each): cache entries, locks and rate-limit buckets get the worker's
+# namespace, or one worker's retention lock or integration 1's bucket would be another's. (Set in
+# the environment, so the processes a test spawns share their worker's namespace.)
+os.environ.setdefault("REDIS_KEY_PREFIX", f"jobcannon-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+REDIS_KEY_PREFIX = os.environ["REDIS_KEY_PREFIX"]
+if "KEY_PREFIX" in CACHES["default"]:  # noqa: F405 - the Redis cache
+    CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX  # noqa: F405
+    # The django-q2 Redis list is named after the cluster: one queue per worker too.
+    Q_CLUSTER = {**Q_CLUSTER, "name": REDIS_KEY_PREFIX}  # noqa: F405
 RATE_LIMIT_SQLITE_PATH = os.environ.get(
     "RATE_LIMIT_SQLITE_PATH", str(BASE_DIR / f".pytest-ratelimit-{os.getpid()}.sqlite3")
 )
