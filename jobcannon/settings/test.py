@@ -27,8 +27,10 @@ STORAGES = {
 # primary keys start at 1 in each): cache entries, locks and rate-limit buckets get the worker's
 # namespace, or one worker's retention lock or integration 1's bucket would be another's. (Set in
 # the environment, so the processes a test spawns share their worker's namespace.)
-os.environ.setdefault("REDIS_KEY_PREFIX", f"jobcannon-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
-REDIS_KEY_PREFIX = os.environ["REDIS_KEY_PREFIX"]
+# (The worker id wins over an inherited value: the controller process sets "main" before it forks.)
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["REDIS_KEY_PREFIX"] = f"jobcannon-test-{os.environ['PYTEST_XDIST_WORKER']}"
+REDIS_KEY_PREFIX = os.environ.setdefault("REDIS_KEY_PREFIX", "jobcannon-test-main")
 if "KEY_PREFIX" in CACHES["default"]:  # noqa: F405 - the Redis cache
     CACHES["default"]["KEY_PREFIX"] = REDIS_KEY_PREFIX  # noqa: F405
     # The django-q2 Redis list is named after the cluster: one queue per worker too.
