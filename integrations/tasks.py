@@ -6,7 +6,7 @@ failures (services record them and schedule their own retry). Periodic ones run 
 
 from integrations.services.queue import periodic_job
 from integrations.services.ratelimit import rate_limit_patience
-from integrations.services.webhooks import webhook_event_process, webhook_event_sweep
+from integrations.services.webhooks import webhook_event_drain, webhook_event_process, webhook_event_sweep
 from jobcannon.core import metrics
 
 # In a worker, a delivery refused by our own limiter waits this long for a slot before
@@ -17,6 +17,15 @@ WORKER_RATE_LIMIT_PATIENCE = 5.0
 def webhook_event_process_task(event_id: int) -> None:
     with rate_limit_patience(WORKER_RATE_LIMIT_PATIENCE):
         metrics.webhook_processed(webhook_event_process(event_id=event_id))
+
+
+def webhook_event_drain_task(slot: int) -> int:
+    """Fresh deliveries, in batches (nudged by the intake: at most one waiting or running per slot)."""
+    with rate_limit_patience(WORKER_RATE_LIMIT_PATIENCE):
+        events = webhook_event_drain(slot=slot)
+    for event in events:
+        metrics.webhook_processed(event)
+    return len(events)
 
 
 def writeback_deliver_task(message_id: int) -> None:

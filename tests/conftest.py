@@ -4,6 +4,7 @@ simulators and our own partner API / webhook endpoints)."""
 
 import os
 import re
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
@@ -38,6 +39,15 @@ def _dev_mailbox_email(settings):
     """pytest-django switches email to locmem; keep the dev mailbox (it also fills mail.outbox)
     so browser tests can open invitations at /dev/mailbox/ as a newcomer would."""
     settings.EMAIL_BACKEND = "jobcannon.core.mail.DatabaseEmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _own_rate_limit_buckets(settings):
+    """Each test its own outbound rate-limit buckets. The test database's primary keys start
+    again at 1 in every test, so integration 1's bucket would otherwise carry the calls of every
+    earlier test in this worker: a file of simulator tests exhausts Lever's burst of 100 and a
+    later credentials check is refused (it was, one run in three)."""
+    settings.RATE_LIMIT_NAMESPACE = f"t-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture

@@ -2,14 +2,15 @@
 
 Intake costs one durable commit. Verification is pure CPU over the raw bytes and happens before
 the INSERT, so the row is written once, already carrying its outcome (rejected with a reason,
-duplicate, or verified). With the ORM broker the task row is inserted in the same transaction;
-with Redis it is pushed on commit and `webhook_event_sweep` re-enqueues any row a crash left
-behind. The response is sent only after the commit."""
+duplicate, or verified). After the commit the intake nudges a drain, which processes fresh
+events in batches ("Draining the inbox" below); `webhook_event_sweep` re-enqueues any row a crash
+left behind. The response is sent only after the commit."""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 import traceback
 import uuid
 from collections.abc import Mapping
@@ -208,28 +209,25 @@ def _integration_for_intake(provider_key: str, hint: str) -> Integration | None:
 def _store_verified(event: WebhookEvent) -> bool:
     """Insert a verified event and get it processed; False when it is a duplicate.
 
-    One durable commit either way: with the ORM broker the event row and the task row share one
-    transaction; with Redis (autocommit) the INSERT is a single-statement transaction, acknowledged
-    only after it returns, then pushed — a crash in between leaves a VERIFIED row that
-    `webhook_event_sweep` re-enqueues."""
+    One durable commit either way: with the ORM broker the event row and the drain's nudge share
+    one transaction; with Redis (autocommit) the INSERT is a single-statement transaction,
+    acknowledged only after it returns, then the drain is nudged — a crash in between leaves a
+    VERIFIED row that `webhook_event_sweep` re-enqueues."""
     event.dedupe_key = event.external_id or None
     event.status = WebhookStatus.VERIFIED
     event.enqueued_at = timezone.now()
-    if settings.QUEUE_IN_DATABASE or transaction.get_connection().in_atomic_block:
+    if settings.QUEUE_IN_DATABASE:
         with transaction.atomic():
             if not _insert_unless_duplicate(event):
                 _store_duplicate(event)
                 return False
-            event_pk: int = event.pk
-            if settings.QUEUE_IN_DATABASE:
-                _enqueue(event_pk)
-            else:
-                transaction.on_commit(lambda: _enqueue(event_pk))
+            _nudge(event.pk)
         return True
     if not _insert_unless_duplicate(event):
         _store_duplicate(event)
         return False
-    _enqueue(event.pk)
+    event_pk: int = event.pk
+    transaction.on_commit(lambda: _nudge(event_pk))  # at once, unless a caller's transaction is open
     return True
 
 
@@ -350,14 +348,15 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
     1. Claim: one conditional UPDATE (verified/failed → processing, attempts + 1, a fresh claim
        token), committed on its own. A second worker finds nothing to claim. A worker killed
        after this leaves a processing row the sweep returns (and counts: poison detection).
-    2. Process: in one transaction holding the row lock, re-check the claim, run the handler,
-       record the outcome. The handler's writes and "processed" commit together, so a crash
-       leaves neither. A failure rolls that transaction back (the handler's writes and the
-       refreshes it queued on commit go with it; no savepoint per event), then keeps error +
-       traceback on the row, if still ours, and schedules a retry with backoff, so it is retried
-       even though the vendor's own redelivery would be deduped."""
-    from integrations.registry import get_provider
+    2. Process (`_process_claimed`): in one transaction holding the row lock, re-check the claim,
+       run the handler, record the outcome. The handler's writes and "processed" commit
+       together, so a crash leaves neither. A failure rolls that transaction back (the handler's
+       writes and the refreshes it queued on commit go with it; no savepoint per event), then
+       keeps error + traceback on the row, if still ours, and schedules a retry with backoff, so
+       it is retried even though the vendor's own redelivery would be deduped.
 
+    Fresh deliveries are processed in batches by the drain (`webhook_event_drain`) with the
+    same outcome; this path serves retries, the sweep, staff replays and a batch's fallback."""
     token = uuid.uuid4().hex
     claimed = WebhookEvent.objects.filter(pk=event_id, status__in=PROCESSABLE).update(
         status=WebhookStatus.PROCESSING,
@@ -367,36 +366,21 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
     )
     if not claimed:
         return WebhookEvent.objects.filter(pk=event_id).first()
+    return _process_claimed(event_id, token)
+
+
+def _process_claimed(event_id: int, token: str) -> WebhookEvent | None:
     failure: tuple[Exception, str] | None = None
     try:
         with transaction.atomic():
             event = _claimed_event(event_id, token)
             if event is None:  # the sweep took the row back (lease expired): its new owner processes it
                 return WebhookEvent.objects.filter(pk=event_id).first()
-            provider = get_provider(event.provider)
-            handler = provider.event_handlers.get(event.event_type)
-            event.claim_token = ""
-            if handler is None:
-                event.status = (
-                    WebhookStatus.IGNORED
-                    if event.event_type in provider.ignored_events
-                    else WebhookStatus.UNSUPPORTED
-                )
-                event.processed_at = timezone.now()
-                event.save(update_fields=["status", "processed_at", "claim_token"])
-                return event
             try:
-                payload = json.loads(bytes(event.body))
-                # Only verified events (always with an integration) get here.
-                assert event.integration is not None
-                handler(WebhookContext(event=event, integration=event.integration, payload=payload))
+                _handle(event)
             except Exception as exc:  # noqa: BLE001 - any handler failure is recorded and retried
                 failure = (exc, traceback.format_exc())
                 raise _HandlerFailed from exc
-            event.status = WebhookStatus.PROCESSED
-            event.processed_at = timezone.now()
-            event.error = ""
-            event.next_attempt_at = None
             event.save(update_fields=["status", "processed_at", "error", "next_attempt_at", "claim_token"])
             return event
     except _HandlerFailed:
@@ -410,15 +394,162 @@ def webhook_event_process(*, event_id: int) -> WebhookEvent | None:
         return event
 
 
+def _handle(event: WebhookEvent) -> None:
+    """Run the provider's handler for a claimed event and set its outcome on the instance
+    (processed, ignored or unsupported; the caller saves it). Raises what the handler raises."""
+    from integrations.registry import get_provider
+
+    provider = get_provider(event.provider)
+    handler = provider.event_handlers.get(event.event_type)
+    event.claim_token = ""
+    event.error = ""
+    event.next_attempt_at = None
+    event.processed_at = timezone.now()
+    if handler is None:
+        event.status = (
+            WebhookStatus.IGNORED
+            if event.event_type in provider.ignored_events
+            else WebhookStatus.UNSUPPORTED
+        )
+        return
+    # Only verified events (always with an integration) get here.
+    assert event.integration is not None
+    payload = json.loads(bytes(event.body))
+    handler(WebhookContext(event=event, integration=event.integration, payload=payload))
+    event.status = WebhookStatus.PROCESSED
+    event.processed_at = timezone.now()
+
+
 def _claimed_event(event_id: int, token: str) -> WebhookEvent | None:
-    """The event, locked, if our claim still holds. Only the event row is locked (of=self):
-    FOR UPDATE cannot reach the nullable integration join."""
-    return (
-        WebhookEvent.objects.select_for_update(of=("self",))
+    """The event, locked, if our claim still holds."""
+    return _claimed_events([event_id], token)[0] if event_id else None
+
+
+def _claimed_events(event_ids: list[int], token: str) -> list[WebhookEvent | None]:
+    """The events, locked, whose claim we still hold (None for the others), in the given order.
+    Only the event rows are locked (of=self): FOR UPDATE cannot reach the nullable integration
+    join."""
+    found = {
+        event.pk: event
+        for event in WebhookEvent.objects.select_for_update(of=("self",))
         .select_related("integration", "integration__workspace")
-        .filter(pk=event_id, status=WebhookStatus.PROCESSING, claim_token=token)
-        .first()
-    )
+        .filter(pk__in=event_ids, status=WebhookStatus.PROCESSING, claim_token=token)
+    }
+    return [found.get(pk) for pk in event_ids]
+
+
+# --- Draining the inbox: fresh deliveries in batches ---------------------------------------------
+#
+# The intake does not enqueue one task per delivery: it nudges a drain (`_nudge`: one Redis
+# SET NX, and a task only when no drain of that slot is waiting or running). A drain claims the
+# oldest verified events in batches (FOR UPDATE SKIP LOCKED: drains on several workers and
+# machines never claim one row twice) and processes each batch in one transaction: one claim, one
+# locked read, the handlers (the synced records they receive written once per batch:
+# integrations/sync/refresh.py sync_records_batch), one UPDATE per outcome. Any failure rolls the
+# batch back and its events go through the one-event path, which records each one's own error
+# and retry. No wake-up is lost: the intake's event is committed before a drain can release the
+# slot it found held (Redis: it nudges after its commit; ORM broker: it holds the slot's row
+# lock until its commit), and a drain releases its slot before its last look at the inbox; so
+# either the nudge finds the slot free and starts a drain, or the drain holding it sees the
+# event. A lost drain task (broker restart) is covered by the nudge's expiry and the sweep.
+
+DRAIN_TASK = "integrations.tasks.webhook_event_drain_task"
+
+
+def _drain_key(slot: int) -> str:
+    return f"webhooks:drain:{slot}"
+
+
+def _nudge(event_id: int) -> None:
+    from django.core.cache import cache
+
+    slot = event_id % max(1, settings.WEBHOOK_DRAIN_SLOTS)
+    key, ttl = _drain_key(slot), settings.WEBHOOK_DRAIN_NUDGE_SECONDS
+    for _ in range(3):
+        if cache.add(key, 1, timeout=ttl):
+            from jobcannon.core.queue import enqueue
+
+            enqueue(DRAIN_TASK, slot, task_name=f"webhook-drain-{slot}-{event_id}", group="webhooks")
+            return
+        # Held by a drain. With Redis this runs after our commit: the drain sees the event.
+        # With the ORM broker (the database cache, in our transaction) it runs before: touching
+        # the slot's row locks it until we commit, so a drain releasing the slot waits for our
+        # commit and its last look sees the event.
+        if not settings.QUEUE_IN_DATABASE or cache.touch(key, timeout=ttl):
+            return
+    logger.warning("webhook.nudge_contended", extra={"slot": slot})  # the sweep will enqueue it
+
+
+def webhook_event_drain(*, slot: int, budget: float | None = None) -> list[WebhookEvent]:
+    """Process verified events in batches until none is left or the time budget is spent (then
+    a fresh drain task takes over). Returns the events processed (for metrics)."""
+    from django.core.cache import cache
+
+    budget = settings.WEBHOOK_DRAIN_SECONDS if budget is None else budget
+    deadline = time.monotonic() + budget
+    done: list[WebhookEvent] = []
+    try:
+        while True:
+            batch = webhook_event_process_batch(limit=settings.WEBHOOK_DRAIN_BATCH)
+            done += batch
+            if not batch or time.monotonic() >= deadline:
+                break
+    finally:
+        cache.delete(_drain_key(slot))
+    # Whatever an intake committed while it found this slot's nudge still held is seen now.
+    last = webhook_event_process_batch(limit=settings.WEBHOOK_DRAIN_BATCH)
+    if last:
+        done += last
+        _nudge(slot)  # maybe more: a fresh drain (or the one an intake just started) goes on
+    return done
+
+
+def webhook_event_process_batch(*, limit: int) -> list[WebhookEvent]:
+    """Claim up to `limit` of the oldest verified events and process them in one transaction;
+    if anything fails, each goes through the one-event path instead. Returns them processed."""
+    token = uuid.uuid4().hex
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(status=WebhookStatus.VERIFIED)
+            .order_by("received_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return []
+        WebhookEvent.objects.filter(pk__in=ids, status=WebhookStatus.VERIFIED).update(
+            status=WebhookStatus.PROCESSING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+        )
+    try:
+        return _process_claimed_batch(ids, token)
+    except Exception:  # noqa: BLE001 - one event's failure must not cost the others: one by one
+        logger.info("webhook.batch_fallback", extra={"count": len(ids)})
+    return [event for event in (_process_claimed(pk, token) for pk in ids) if event is not None]
+
+
+def _process_claimed_batch(ids: list[int], token: str) -> list[WebhookEvent]:
+    from integrations.sync.refresh import sync_records_batch
+    from jobcannon.core.logging import bind_log_context, log_context, set_log_context
+
+    outer = log_context()
+    with transaction.atomic():
+        events = [event for event in _claimed_events(ids, token) if event is not None]
+        with sync_records_batch():
+            for event in events:
+                bind_log_context(request_id=event.request_id)  # its lines carry its intake's id
+                try:
+                    _handle(event)
+                finally:
+                    set_log_context(outer)
+        by_status: dict[str, list[int]] = {}
+        for event in events:
+            by_status.setdefault(event.status, []).append(event.pk)
+        for status, pks in by_status.items():
+            WebhookEvent.objects.filter(pk__in=pks, claim_token=token).update(
+                status=status, processed_at=timezone.now(), error="", next_attempt_at=None, claim_token=""
+            )
+    return events
 
 
 def _record_handler_failure(event: WebhookEvent, exc: Exception, trace: str) -> None:

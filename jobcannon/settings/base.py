@@ -311,6 +311,16 @@ RATE_LIMIT_BACKEND = os.environ.get("RATE_LIMIT_BACKEND", "redis" if REDIS_URL e
 # An integration's provider_settings["rate_limit"] overrides both.
 ATS_RATE_LIMITS: dict[str, dict[str, float]] = {}
 WEBHOOK_PROCESS_MAX_ATTEMPTS = 6
+# Webhook processing in batches (integrations/services/webhooks.py, "Draining the inbox"): the
+# intake nudges one of WEBHOOK_DRAIN_SLOTS drain tasks (at most one waiting or running per slot,
+# so as many workers as slots share a burst); a drain claims up to WEBHOOK_DRAIN_BATCH verified
+# events at a time for WEBHOOK_DRAIN_SECONDS at most, then hands over to a fresh task. A nudge
+# whose task is lost (broker restart) expires after WEBHOOK_DRAIN_NUDGE_SECONDS; the sweep
+# re-enqueues whatever is still waiting after 2 minutes.
+WEBHOOK_DRAIN_SLOTS = int(os.environ.get("WEBHOOK_DRAIN_SLOTS", str(Q_CLUSTER["workers"])))
+WEBHOOK_DRAIN_BATCH = int(os.environ.get("WEBHOOK_DRAIN_BATCH", "50"))
+WEBHOOK_DRAIN_SECONDS = 20.0
+WEBHOOK_DRAIN_NUDGE_SECONDS = 30
 RETENTION_DAYS_DEFAULT = 90
 # The limiter's windows are this much longer than nominal: the ATS counts arrivals, which trail our
 # admissions by network and scheduling delay. Raise it on machines with long scheduling stalls.

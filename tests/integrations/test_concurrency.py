@@ -102,3 +102,80 @@ def test_token_refresh_raced_by_twenty_threads_calls_the_token_endpoint_once():
     assert set(results) == {"fresh-at"}
     token = Token.objects.get(integration=integration)
     assert token.refresh_token == "rt-1" and token.refresh_count == 1
+
+
+def test_concurrent_deliveries_and_drains_leave_no_event_waiting_for_the_sweep(monkeypatch, settings):
+    """Four senders and two drain workers at once, each with its own connection: every delivery
+    is processed exactly once by a drain, none is left for the sweep, nothing deadlocks. (The
+    narrow hand-over race is forced deterministically in test_webhook_drain.py.)"""
+    import queue
+
+    from integrations.services.webhooks import _drain_key, webhook_event_drain
+
+    settings.WEBHOOK_DRAIN_SLOTS = 2
+    settings.WEBHOOK_DRAIN_BATCH = 3  # small batches: many releases and hand-overs
+    from django.core.cache import cache
+
+    for slot in range(2):
+        cache.delete(_drain_key(slot))
+    integration = IntegrationFactory()
+    url = reverse("integrations:webhook", args=["fake", integration.public_id])
+    tasks: queue.Queue = queue.Queue()
+    monkeypatch.setattr("jobcannon.core.queue.enqueue", lambda func, slot, **kw: tasks.put(slot))
+    senders_done = threading.Event()
+
+    def send(i):
+        for n in range(10):
+            body = f'{{"id": "evt_{i}_{n}", "type": "candidate.created", "data": {{"candidate_id": "c{n}"}}}}'.encode()
+            headers = {"X-Fake-Signature": "sha256=" + hmac_sha256_hex("whsec_test_secret", body)}
+            assert (
+                Client().post(url, data=body, content_type="application/json", headers=headers).status_code
+                == 200
+            )
+        return 10
+
+    def drain(_):
+        ran = 0
+        while not (senders_done.is_set() and tasks.empty()):
+            try:
+                slot = tasks.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            webhook_event_drain(slot=slot)
+            ran += 1
+        return ran
+
+    def role(i):
+        if i < 4:
+            return send(i)
+        return drain(i)
+
+    def watch():
+        for t in senders:
+            t.join(60)
+        senders_done.set()
+
+    results: list = [None] * 6
+    errors: list = []
+
+    def worker(i):
+        try:
+            results[i] = role(i)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    senders = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    drains = [threading.Thread(target=worker, args=(i,)) for i in range(4, 6)]
+    for t in senders + drains:
+        t.start()
+    watch()
+    for t in drains:
+        t.join(60)
+    assert not errors, errors
+    statuses = list(WebhookEvent.objects.filter(integration=integration).values_list("status", flat=True))
+    assert len(statuses) == 40 and set(statuses) == {WebhookStatus.PROCESSED}
+    assert results[4] + results[5] >= 1
+    for slot in range(2):
+        cache.delete(_drain_key(slot))

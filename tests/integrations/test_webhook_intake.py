@@ -4,7 +4,7 @@ import json
 
 import pytest
 from django.urls import reverse
-from django_q.models import OrmQ, Schedule
+from django_q.models import Schedule
 
 from integrations.base import hmac_sha256_hex
 from integrations.models import IntegrationStatus, WebhookEvent, WebhookStatus
@@ -94,14 +94,6 @@ def test_signed_but_malformed_body_is_rejected_with_reason(client, fake):
 def test_authorization_header_is_redacted_at_rest(client, fake):
     post(client, url_for(fake), headers={**signed(), "Authorization": "Bearer top-secret"})
     assert WebhookEvent.objects.get().headers["Authorization"] == "[redacted]"
-
-
-def test_accepted_event_is_enqueued_in_the_same_transaction_with_the_orm_broker(client, fake, settings):
-    if not settings.QUEUE_IN_DATABASE:
-        pytest.skip("Redis broker: enqueued on commit instead")
-    response = post(client, url_for(fake), headers=signed())
-    assert response.status_code == 200
-    assert OrmQ.objects.count() == 1
 
 
 def test_processing_runs_the_handler_and_marks_processed(client, fake):

@@ -6,7 +6,6 @@ import logging
 
 import pytest
 from django.urls import reverse
-from django_q.signals import pre_enqueue
 from django_q.tasks import async_task
 
 from integrations.base import hmac_sha256_hex
@@ -116,36 +115,33 @@ def test_access_line_has_no_query_string(client, json_logs, db):
 
 
 @pytest.mark.django_db
-def test_a_processed_webhook_logs_with_the_request_id_of_its_intake(
-    client, json_logs, settings, django_capture_on_commit_callbacks
-):
+def test_a_processed_webhook_logs_with_the_request_id_of_its_intake(client, json_logs, monkeypatch):
     integration = IntegrationFactory()
-    stamped: list[dict] = []
-
-    def capture(sender, task, **kwargs):
-        stamped.append(dict(task))
-
-    pre_enqueue.connect(capture)
-    try:
-        # With the Redis broker the intake enqueues on commit.
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(
-                reverse("integrations:webhook", args=["fake", integration.public_id]),
-                data=BODY,
-                content_type="application/json",
-                headers={**signed(), "X-Request-ID": "intake-4f1c2b9e"},
-            )
-    finally:
-        pre_enqueue.disconnect(capture)
+    response = client.post(
+        reverse("integrations:webhook", args=["fake", integration.public_id]),
+        data=BODY,
+        content_type="application/json",
+        headers={**signed(), "X-Request-ID": "intake-4f1c2b9e"},
+    )
     assert response.status_code == 200 and response["X-Request-ID"] == "intake-4f1c2b9e"
     event = WebhookEvent.objects.get()
     assert event.request_id == "intake-4f1c2b9e"
-    # The task enqueued by the intake carries the id to the worker (ORM broker: enqueued inside
-    # the request; with Redis the test's on-commit callbacks only run after the response)...
-    if settings.QUEUE_IN_DATABASE:
-        assert [t.get("request_id") for t in stamped if t["func"].endswith("webhook_event_process_task")] == [
-            "intake-4f1c2b9e"
-        ]
+    # A drain processing it in a batch binds each event's own id while its handler runs...
+    from integrations.providers.fake import webhooks as fake_webhooks
+    from integrations.services.webhooks import webhook_event_process_batch
+
+    seen: list[str] = []
+    handler = fake_webhooks.EVENT_HANDLERS["candidate.created"]
+    monkeypatch.setitem(
+        fake_webhooks.EVENT_HANDLERS,
+        "candidate.created",
+        lambda ctx: (seen.append(current_request_id()), handler(ctx)),
+    )
+    with request_context("drain-task-id"):
+        webhook_event_process_batch(limit=10)
+        assert current_request_id() == "drain-task-id", "the task's own id is back after the batch"
+    assert seen == ["intake-4f1c2b9e"]
+    WebhookEvent.objects.filter(pk=event.pk).update(status=WebhookStatus.VERIFIED)
 
     # ...and a worker processing it later (here: a scheduler retry, so nothing is bound) binds the
     # id stored on the event: its log lines carry the intake's id.
