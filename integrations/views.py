@@ -4,9 +4,11 @@ callback. Logs, checklist and timelines are in console_views.py."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from csp.decorators import csp_exempt
+from django import db
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -84,7 +86,8 @@ class WebhookReceiveView(View):
         if len(body) > settings.WEBHOOK_MAX_BODY_BYTES:
             return JsonResponse(error_body("payload_too_large", "Webhook body exceeds 1 MiB."), status=413)
         headers = {k: v for k, v in request.headers.items()}
-        result = webhook_event_receive(
+        receive = functools.partial(
+            webhook_event_receive,
             provider_key=provider,
             integration_public_id=public_id,
             body=body,
@@ -93,6 +96,17 @@ class WebhookReceiveView(View):
             remote_addr=request.META.get("REMOTE_ADDR"),
             path=request.path,
         )
+        try:
+            result = receive()
+        except (db.OperationalError, db.InterfaceError):
+            # A connection the server dropped (database restart; the machine stack skips the
+            # per-request health check, jobcannon/core/wsgi.py): once more on a fresh one. Each
+            # intake statement commits on its own and the dedupe key makes a repeat a duplicate.
+            conn = db.connection
+            if conn.in_atomic_block or conn.is_usable():
+                raise
+            conn.close()
+            result = receive()
         response = JsonResponse(result.body, status=result.status_code)
         for name, value in result.headers.items():
             response[name] = value

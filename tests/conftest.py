@@ -17,7 +17,7 @@ from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.client import ClientHandler  # noqa: E402
 
-from jobcannon.core.wsgi import is_machine_path, middleware_stack  # noqa: E402
+from jobcannon.core.wsgi import is_machine_path, middleware_stack, trust_open_connections  # noqa: E402
 from tests.factories import IntegrationFactory, MembershipFactory, UserFactory, WorkspaceFactory  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -96,9 +96,17 @@ class StackAwareClient(Client):
         super().__init__(*args, **kwargs)
         full = self.handler
         with middleware_stack(list(settings.MACHINE_MIDDLEWARE)):
-            machine = ClientHandler(full.enforce_csrf_checks)
+            machine = _MachineClientHandler(full.enforce_csrf_checks)
             machine.load_middleware()
         self.handler = _Dispatch(full, machine)
+
+
+class _MachineClientHandler(ClientHandler):
+    """As production's machine handler: no per-request database health check."""
+
+    def get_response(self, request):
+        trust_open_connections()
+        return super().get_response(request)
 
 
 class _Dispatch:

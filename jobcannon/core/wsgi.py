@@ -53,10 +53,35 @@ class _StackHandler(WSGIHandler):
             super().load_middleware(is_async)
 
 
+def trust_open_connections() -> None:
+    """Skip this request's database health check (`SELECT 1` before the first query, from
+    CONN_HEALTH_CHECKS: a second transaction per delivery on top of the INSERT) for every
+    connection the driver does not know to be broken. If the server dropped one (a database
+    restart), the intake's first statement fails before anything is written and the view retries
+    the delivery once on a fresh connection (integrations/views.py). Only with the Redis broker:
+    the ORM broker's intake runs in a transaction, which cannot be retried that way."""
+    if settings.QUEUE_IN_DATABASE:
+        return
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        raw = conn.connection
+        if raw is not None and not conn.errors_occurred and not getattr(raw, "broken", True):
+            conn.health_check_done = True
+
+
+class _MachineHandler(_StackHandler):
+    """The machine stack, and no health-check round trip per delivery (trust_open_connections)."""
+
+    def get_response(self, request: Any) -> Any:
+        trust_open_connections()
+        return super().get_response(request)
+
+
 class JobCannonWSGI:
     def __init__(self) -> None:
         self.full = WSGIHandler()
-        self.machine = _StackHandler(list(settings.MACHINE_MIDDLEWARE))
+        self.machine = _MachineHandler(list(settings.MACHINE_MIDDLEWARE))
 
     def handler_for(self, path: str) -> WSGIHandler:
         return self.machine if is_machine_path(path) else self.full

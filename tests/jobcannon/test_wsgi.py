@@ -111,3 +111,41 @@ def test_pages_keep_the_full_stack(app):
     assert status == 200
     assert headers["x-frame-options"] == "DENY" and "content-security-policy" in headers
     assert "csrftoken" in headers.get("set-cookie", "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_on_a_connection_the_database_dropped_is_stored_on_a_fresh_one(client, settings):
+    """The machine stack skips the per-request health check; when PostgreSQL has dropped the
+    connection (a restart), the delivery is retried once on a new connection: 200, stored."""
+    import psycopg
+    from django.db import connection
+    from django.urls import reverse
+
+    from integrations.base import hmac_sha256_hex
+    from integrations.models import WebhookEvent, WebhookStatus
+    from tests.factories import IntegrationFactory
+
+    if connection.vendor != "postgresql" or settings.QUEUE_IN_DATABASE:
+        pytest.skip("PostgreSQL with the Redis broker (the production shape)")
+    integration = IntegrationFactory()
+    url = reverse("integrations:webhook", args=["fake", integration.public_id])
+
+    def deliver(n: int):
+        body = f'{{"id": "evt_drop_{n}", "type": "candidate.created", "data": {{"candidate_id": "c{n}"}}}}'.encode()
+        headers = {"X-Fake-Signature": "sha256=" + hmac_sha256_hex("whsec_test_secret", body)}
+        return client.post(url, data=body, content_type="application/json", headers=headers)
+
+    assert deliver(1).status_code == 200
+    dropped = connection.connection.info.backend_pid
+    params = {
+        k: v for k, v in connection.get_connection_params().items() if k in {"host", "port", "user", "dbname"}
+    }
+    with psycopg.connect(**params, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [dropped])
+    response = deliver(2)
+    assert response.status_code == 200, response.content
+    assert connection.connection.info.backend_pid != dropped
+    assert set(WebhookEvent.objects.values_list("external_id", "status")) == {
+        ("evt_drop_1", WebhookStatus.VERIFIED),
+        ("evt_drop_2", WebhookStatus.VERIFIED),
+    }
