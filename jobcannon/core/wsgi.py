@@ -67,7 +67,7 @@ def trust_open_connections() -> None:
     for conn in connections.all(initialized_only=True):
         raw = conn.connection
         if raw is not None and not conn.errors_occurred and not getattr(raw, "broken", True):
-            conn.health_check_done = True
+            conn.health_check_done = True  # type: ignore[attr-defined]  # Django sets it in __init__
 
 
 class _MachineHandler(_StackHandler):
