@@ -494,6 +494,10 @@ def webhook_event_drain(*, slot: int, budget: float | None = None) -> list[Webho
             done += batch
             if not batch or time.monotonic() >= deadline:
                 break
+            if len(batch) < settings.WEBHOOK_DRAIN_BATCH:
+                # A trickle: let the next batch gather for a moment (a batch's fixed cost is
+                # ~10 statements; spread over one event each it was most of the work).
+                time.sleep(settings.WEBHOOK_DRAIN_LINGER_SECONDS)
     finally:
         cache.delete(_drain_key(slot))
     # Whatever an intake committed while it found this slot's nudge still held is seen now.

@@ -320,6 +320,8 @@ WEBHOOK_PROCESS_MAX_ATTEMPTS = 6
 WEBHOOK_DRAIN_SLOTS = int(os.environ.get("WEBHOOK_DRAIN_SLOTS", str(Q_CLUSTER["workers"])))
 WEBHOOK_DRAIN_BATCH = int(os.environ.get("WEBHOOK_DRAIN_BATCH", "50"))
 WEBHOOK_DRAIN_SECONDS = 20.0
+# After a batch smaller than WEBHOOK_DRAIN_BATCH a drain waits this long before its next look.
+WEBHOOK_DRAIN_LINGER_SECONDS = float(os.environ.get("WEBHOOK_DRAIN_LINGER_SECONDS", "0.05"))
 WEBHOOK_DRAIN_NUDGE_SECONDS = 30
 RETENTION_DAYS_DEFAULT = 90
 # The limiter's windows are this much longer than nominal: the ATS counts arrivals, which trail our
