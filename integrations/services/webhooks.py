@@ -33,6 +33,7 @@ from integrations.base import (
     backoff_delay,
 )
 from integrations.models import Integration, IntegrationStatus, WebhookEvent, WebhookStatus
+from integrations.services.group_insert import GroupInsert
 from jobcannon.core import metrics
 from jobcannon.core.logging import current_request_id
 
@@ -254,23 +255,38 @@ def _insert_sql(connection) -> tuple[str, tuple]:
     cached = _insert_sql_cache.get(connection.vendor)
     if cached:
         return cached
-    quote = connection.ops.quote_name
     fields = tuple(
         (f, f.get_internal_type() in _PLAIN_FIELD_TYPES)
         for f in WebhookEvent._meta.concrete_fields
         if not f.primary_key
     )
-    table = quote(WebhookEvent._meta.db_table)
-    columns = ", ".join(quote(f.column) for f, _ in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    by_name = {f.name: f for f, _ in fields}
-    conflict = ", ".join(quote(by_name[name].column) for name in _dedupe_fields())
-    sql = (
-        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "  # noqa: S608 - quoted model identifiers
-        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(WebhookEvent._meta.pk.column)}"
-    )
+    sql = _insert_statement(connection, 1, returning=(str(WebhookEvent._meta.pk.column),))
     _insert_sql_cache[connection.vendor] = (sql, fields)
     return sql, fields
+
+
+def _insert_statement(connection, rows: int, *, returning: tuple[str, ...]) -> str:
+    """`INSERT INTO webhookevent (…) VALUES (…)[, (…)…] ON CONFLICT (<dedupe constraint>) DO
+    NOTHING RETURNING …`, built from the model's fields (so a new column needs no change here)."""
+    quote = connection.ops.quote_name
+    fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
+    table = quote(WebhookEvent._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    by_name = {f.name: f for f in fields}
+    conflict = ", ".join(quote(by_name[name].column) for name in _dedupe_fields())
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)} "  # noqa: S608 - quoted model identifiers
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {', '.join(quote(c) for c in returning)}"
+    )
+
+
+def _group_statement(connection, rows: int) -> str:
+    return _insert_statement(connection, rows, returning=("id", "integration_id", "dedupe_key"))
+
+
+# Threaded servers: deliveries arriving together share one INSERT and one commit (group_insert.py).
+_group_insert = GroupInsert(_group_statement)
 
 
 def _dedupe_fields() -> tuple[str, ...]:
@@ -298,12 +314,20 @@ def _insert_unless_duplicate(event: WebhookEvent) -> bool:
         if not (plain and (value is None or type(value) in _PLAIN_VALUES)):
             value = f.get_db_prep_save(f.pre_save(event, True), connection)
         params.append(value)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+    pk: int | None = None
+    grouped = settings.WEBHOOK_GROUP_COMMIT and event.dedupe_key and not connection.in_atomic_block
+    try:
+        if not grouped:
+            raise GroupInsert.Fallback
+        pk = _group_insert.insert(params, (event.integration_id, event.dedupe_key))
+    except GroupInsert.Fallback:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        pk = row[0] if row else None
+    if pk is None:
         return False
-    event.pk = row[0]
+    event.pk = pk
     event._state.adding = False
     event._state.db = connection.alias
     return True

@@ -317,6 +317,9 @@ WEBHOOK_PROCESS_MAX_ATTEMPTS = 6
 # events at a time for WEBHOOK_DRAIN_SECONDS at most, then hands over to a fresh task. A nudge
 # whose task is lost (broker restart) expires after WEBHOOK_DRAIN_NUDGE_SECONDS; the sweep
 # re-enqueues whatever is still waiting after 2 minutes.
+# Threaded web workers write the webhook rows of deliveries that arrive together with one INSERT
+# and one commit (integrations/services/group_insert.py).
+WEBHOOK_GROUP_COMMIT = env_bool("WEBHOOK_GROUP_COMMIT", True)
 WEBHOOK_DRAIN_SLOTS = int(os.environ.get("WEBHOOK_DRAIN_SLOTS", str(Q_CLUSTER["workers"])))
 WEBHOOK_DRAIN_BATCH = int(os.environ.get("WEBHOOK_DRAIN_BATCH", "50"))
 WEBHOOK_DRAIN_SECONDS = 20.0
