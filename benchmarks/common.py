@@ -196,23 +196,22 @@ def _stop(proc: subprocess.Popen | None, grace: float = 10) -> None:
 
 
 class Gunicorn:
-    """The repo's gunicorn.conf.py with `--workers N` (and GUNICORN_THREADS for gthread)."""
+    """The repo's gunicorn.conf.py with `--workers N`; its default threads per worker (production's
+    serving model) unless `threads` is given (1 = sync workers)."""
 
     def __init__(
-        self, *, workers: int = 2, threads: int = 1, env_: dict[str, str] | None = None, label: str = "web"
-    ):
+        self, *, workers: int = 2, threads: int | None = None, env_: dict[str, str] | None = None,
+        label: str = "web",
+    ):  # fmt: skip
         self.workers, self.threads, self.env, self.label = workers, threads, env_ or env(), label
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> Gunicorn:
         if not _port_free():
             raise RuntimeError(f"127.0.0.1:{PORT} is in use: another benchmark or server is running there.")
-        e = {
-            **self.env,
-            "GUNICORN_THREADS": str(self.threads),
-            "GUNICORN_BIND": f"127.0.0.1:{PORT}",
-            "PORT": str(PORT),
-        }
+        e = {**self.env, "GUNICORN_BIND": f"127.0.0.1:{PORT}", "PORT": str(PORT)}
+        if self.threads is not None:
+            e["GUNICORN_THREADS"] = str(self.threads)
         self.logfile = (TMP / f"gunicorn-{self.label}.log").open("w")
         self.proc = subprocess.Popen(
             [str(VENV / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", "--workers", str(self.workers)],

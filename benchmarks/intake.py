@@ -1,6 +1,6 @@
 """Section 1: webhook intake at 64 connections against two same-run baselines, for each serving
-model (the issue's reference point, 2 sync workers; and gthread, the repo's config with
-GUNICORN_THREADS set). Bare view, minimal verify + one committed INSERT, and our intake run on
+model (the issue's reference point, 2 sync workers; and gthread, 2 workers x 8 threads, the
+repo's default since the intake's group commit). Bare view, minimal verify + one committed INSERT, and our intake run on
 the same gunicorn each time, so the ratios compare designs."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 Customer: /integrations/<pk>/logs/ (signed-in workspace owner). Staff:
 /admin/integrations/ashby/logs (staff user with a second factor). First page, deep pages (the
 keyset cursor the pages themselves hand out, taken at a depth), filters. p50/p95 of sequential
-requests over HTTP to gunicorn (2 sync workers), and SQL statements per page counted in-process."""
+requests over HTTP to gunicorn (2 workers, the repo's threads), and SQL statements per page counted in-process."""
 
 from __future__ import annotations
 

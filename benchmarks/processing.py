@@ -98,7 +98,7 @@ def run_broker(broker: str) -> dict[str, Any]:
 
 def section(results: dict[str, Any]) -> None:
     log(f"\n== 2. Processing: {EVENTS} signed Ashby deliveries (applicationSubmit, handled) at 16 connections, "
-        "gunicorn 2 sync workers + qcluster Q_WORKERS=2 ==")  # fmt: skip
+        "gunicorn 2 workers x 8 threads (the repo's default) + qcluster Q_WORKERS=2 ==")  # fmt: skip
     out: dict[str, Any] = {}
     for broker in ("redis", "orm"):
         r = out[broker] = run_broker(broker)

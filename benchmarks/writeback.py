@@ -1,6 +1,6 @@
 """Section 3: a candidate submits → the result is visible in the Ashby simulator.
 
-gunicorn (2 sync workers) and the django-q2 cluster (Redis, 2 workers) run with the simulators
+gunicorn (2 workers, the repo's threads) and the django-q2 cluster (Redis, 2 workers) run with the simulators
 on and JOBCANNON_BASE_URL pointing at the bench server, so the write-back is a real HTTP call
 to the simulated Ashby. Orders are created through assessments.services.runs on an Ashby sandbox
 integration (as Ashby's assessment.start creates them); each candidate then opens the link,
@@ -80,7 +80,7 @@ def _visible(aid: str, candidate: str) -> tuple[bool, bool]:
 
 def section(results: dict[str, Any]) -> None:
     log(f"\n== 3. Candidate submit -> write-back visible in the Ashby simulator ({RUNS} {INSTRUMENT} runs, "
-        "gunicorn 2 sync workers + qcluster 2 workers, Redis) ==")  # fmt: skip
+        "gunicorn 2 workers x 8 threads + qcluster 2 workers, Redis) ==")  # fmt: skip
     fresh_database()
     e = env(broker="redis")
     seed = django_call("seed_sandbox_runs", env_=e, runs=RUNS, instrument=INSTRUMENT)
