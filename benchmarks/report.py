@@ -43,7 +43,7 @@ def table(results: list[dict[str, Any]]) -> str:
     def row(what: str, value: str, baseline: str, target: str) -> None:
         rows.append((what, value, baseline, target))
 
-    for model, label in (("sync", "2 sync workers"), ("gthread", "2 workers × 8 threads")):
+    for model, label in (("sync", "2 sync workers"), ("gthread", "2 workers × 8 threads (the default)")):
         if m(f"intake.{model}.ours.rps") is None:
             continue
         row(f"1. Intake, {label}: req/s", _fmt(m(f"intake.{model}.ours.rps")),
@@ -57,8 +57,9 @@ def table(results: list[dict[str, Any]]) -> str:
             f"{_fmt(m(f'intake.{model}.ours.p99_ms'))} ms",
             f"minimal p99 {_fmt(m(f'intake.{model}.minimal.p99_ms'))} ms", "p99 < 100 ms")  # fmt: skip
     if m("intake.statements.statements") is not None:
-        row("1. Intake: SQL statements / transactions per delivery", f"{_fmt(m('intake.statements.statements'))} / "
-            f"{_fmt(m('intake.sync.ours.xacts_per_event'), '.2f')}",
+        row("1. Intake: SQL statements / transactions per delivery, sync / threads",
+            f"{_fmt(m('intake.statements.statements'))} / {_fmt(m('intake.sync.ours.xacts_per_event'), '.2f')} / "
+            f"{_fmt(m('intake.gthread.ours.xacts_per_event'), '.2f')}",
             f"minimal {_fmt(m('intake.sync.minimal.xacts_per_event'), '.2f')} transactions", "one commit")  # fmt: skip
     for broker in ("redis", "orm"):
         if m(f"processing.{broker}.events_per_second") is not None:
