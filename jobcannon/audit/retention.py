@@ -49,11 +49,11 @@ WEBHOOK_RANGE = 5_000
 WEBHOOK_CHUNK = 100  # other databases: bodies are up to 1 MiB each and a chunk is read into memory
 # After each step the sweep sleeps this fraction of the step's duration, so a busy server (slower
 # steps) gets proportionally longer breaks. On 2 cores that intake alone keeps busy, the purge's
-# CPU is taken from intake (benchmarks section 6, a million rows): at 0.1 intake kept 52–60 % of
-# its rate (purge 27 s); at 0.75, with threaded web workers, 84–93 % (purge 49–53 s); at 1.0
-# 86–90 % but the purge took 58–60 s. Production sweeps are bounded to 30 s each anyway; a sweep
-# out of time resumes where it stopped.
-WEBHOOK_YIELD = 0.75
+# CPU is taken from intake (benchmarks section 6, a million rows, threaded web workers): at 0.5
+# intake kept 84–95 % of its rate and the purge took 47–49 s; at 0.75 84–93 % but 49–60+ s; at
+# 1.0 86–90 % and 58–60 s; at 0.1 (sync workers) 52–60 % and 27 s. Production sweeps are bounded
+# to 30 s each anyway; a sweep out of time resumes where it stopped.
+WEBHOOK_YIELD = 0.5
 ROW_CHUNK = 500
 LOCK_KEY = "jobcannon:retention-purge"
 RESUME_KEY = "jobcannon:retention-purge:webhooks-after"
