@@ -428,13 +428,13 @@ def _handle(event: WebhookEvent) -> None:
     event.claim_token = ""
     event.error = ""
     event.next_attempt_at = None
-    event.processed_at = timezone.now()
     if handler is None:
         event.status = (
             WebhookStatus.IGNORED
             if event.event_type in provider.ignored_events
             else WebhookStatus.UNSUPPORTED
         )
+        event.processed_at = timezone.now()
         return
     # Only verified events (always with an integration) get here.
     assert event.integration is not None
@@ -446,7 +446,7 @@ def _handle(event: WebhookEvent) -> None:
 
 def _claimed_event(event_id: int, token: str) -> WebhookEvent | None:
     """The event, locked, if our claim still holds."""
-    return _claimed_events([event_id], token)[0] if event_id else None
+    return _claimed_events([event_id], token)[0]
 
 
 def _claimed_events(event_ids: list[int], token: str) -> list[WebhookEvent | None]:
@@ -551,8 +551,8 @@ def webhook_event_process_batch(*, limit: int) -> list[WebhookEvent]:
         )
     try:
         return _process_claimed_batch(ids, token)
-    except Exception:  # noqa: BLE001 - one event's failure must not cost the others: one by one
-        logger.info("webhook.batch_fallback", extra={"count": len(ids)})
+    except Exception as exc:  # noqa: BLE001 - one event's failure must not cost the others: one by one
+        logger.info("webhook.batch_fallback", extra={"count": len(ids), "error_class": type(exc).__name__})
     return [event for event in (_process_claimed(pk, token) for pk in ids) if event is not None]
 
 
@@ -573,9 +573,10 @@ def _process_claimed_batch(ids: list[int], token: str) -> list[WebhookEvent]:
         by_status: dict[str, list[int]] = {}
         for event in events:
             by_status.setdefault(event.status, []).append(event.pk)
+        now = timezone.now()
         for status, pks in by_status.items():
             WebhookEvent.objects.filter(pk__in=pks, claim_token=token).update(
-                status=status, processed_at=timezone.now(), error="", next_attempt_at=None, claim_token=""
+                status=status, processed_at=now, error="", next_attempt_at=None, claim_token=""
             )
     return events
 
