@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -25,8 +26,6 @@ from jobcannon.core import metrics
 from jobcannon.core.exceptions import ApplicationError
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from django.urls import URLPattern, URLResolver
 
     from integrations.models import Integration, WebhookEvent
@@ -380,6 +379,18 @@ def sync_cursor_load(value: str) -> dict[str, Any]:
     except ValueError:
         data = {}
     return data if isinstance(data, dict) else {}
+
+
+def sync_iso_datetime(value: Any) -> dt.datetime | None:
+    """An ATS's ISO 8601 timestamp ("Z" accepted; no offset means UTC) as an aware datetime; None
+    for anything else (missing, empty, not a string, not a date)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 class SyncTokenExpired(ATSValidationError):
@@ -869,8 +880,6 @@ class ATSProvider:
     def api_key_created_at(self, integration: Integration) -> Any:
         """When the current API key was created (datetime) or None; the default reads
         provider_settings["api_key_created_at"] (ISO 8601)."""
-        import datetime as dt
-
         value = (integration.provider_settings or {}).get("api_key_created_at")
         try:
             return dt.datetime.fromisoformat(value) if value else None

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessments.services.runs import ATSRefs, CandidateInfo, RunResult
-from integrations.base import SyncedApplication, SyncedCandidate, SyncedDeletion, SyncedJob, SyncedStage
+from integrations.base import (
+    SyncedApplication,
+    SyncedCandidate,
+    SyncedDeletion,
+    SyncedJob,
+    SyncedStage,
+    sync_iso_datetime,
+)
 
 from . import constants
 
@@ -219,16 +226,6 @@ def scorecard_html(*, result: RunResult) -> str:
 # Field names from Ashby's OpenAPI (reference §2 "The application object", §3.2 candidate.info).
 
 
-def _when(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 def _text(value: Any, limit: int = 300) -> str:
     return str(value or "")[:limit]
 
@@ -247,7 +244,7 @@ def job_from(data: Mapping[str, Any]) -> SyncedJob:
         location=_text(location.get("name"), 200) if isinstance(location, Mapping) else "",
         requisition_id=_text(data.get("customRequisitionId") or data.get("requisitionId"), 120),
         plan_external_id=_text(data.get("defaultInterviewPlanId"), 255),
-        updated_at=_when(data.get("updatedAt")),
+        updated_at=sync_iso_datetime(data.get("updatedAt")),
     )
 
 
@@ -268,7 +265,7 @@ def sync_candidate_from(data: Mapping[str, Any]) -> SyncedCandidate:
         email=_contact(data.get("primaryEmailAddress")),
         phone=_contact(data.get("primaryPhoneNumber"))[:60],
         profile_url=_text(data.get("profileUrl"), 500),
-        updated_at=_when(data.get("updatedAt")),
+        updated_at=sync_iso_datetime(data.get("updatedAt")),
     )
 
 
@@ -283,8 +280,8 @@ def application_from(data: Mapping[str, Any]) -> SyncedApplication:
         stage_external_id=_text(stage.get("id"), 255),
         stage_title=_text(stage.get("title"), 200),
         status=_text(data.get("status"), 40),
-        applied_at=_when(data.get("createdAt")),
-        updated_at=_when(data.get("updatedAt")),
+        applied_at=sync_iso_datetime(data.get("createdAt")),
+        updated_at=sync_iso_datetime(data.get("updatedAt")),
     )
 
 

@@ -39,6 +39,7 @@ from integrations.base import (
     SyncPage,
     SyncRecord,
     sync_cursor_load,
+    sync_iso_datetime,
     sync_page_size,
 )
 
@@ -63,13 +64,7 @@ def _when(value: Any) -> dt.datetime | None:
     """ISO 8601 (Knit's webhooks use epoch ms for triggeredAt, so accept that too)."""
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return sync_iso_datetime(value)
 
 
 def _name(value: Any) -> str:

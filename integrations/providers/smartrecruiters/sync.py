@@ -32,6 +32,7 @@ from integrations.base import (
     SyncedStage,
     SyncPage,
     SyncRecord,
+    sync_iso_datetime,
     sync_page_size,
 )
 
@@ -42,16 +43,6 @@ RESOURCES = ("jobs", "candidates")
 PAGE_LIMIT = 100
 OVERLAP = dt.timedelta(minutes=5)
 LISTS = {"jobs": ("/jobs", "jobs.list"), "candidates": ("/candidates", "candidates.list")}
-
-
-def _when(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 # --- mapping (pure) ---------------------------------------------------------------------------
@@ -71,7 +62,7 @@ def job_records(job: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
             location=", ".join(str(location[k]) for k in ("city", "country") if location.get(k))[:200],
             requisition_id=str(job.get("refNumber") or "")[:120],
             plan_external_id=job_id,
-            updated_at=_when(job.get("updatedOn") or job.get("lastActivityOn")),
+            updated_at=sync_iso_datetime(job.get("updatedOn") or job.get("lastActivityOn")),
         )
     ]
     stages = ((job.get("hiringProcess") or {}).get("stages")) or []
@@ -101,14 +92,14 @@ def _assignment(
         job_external_id=job_id,
         stage_external_id=f"{job_id}:{stage_id}" if stage_id else "",
         status=str(status.get("status") or stage_id if isinstance(status, Mapping) else status or "")[:40],
-        applied_at=_when(assignment.get("appliedOn") or assignment.get("createdOn")),
+        applied_at=sync_iso_datetime(assignment.get("appliedOn") or assignment.get("createdOn")),
         updated_at=updated,
     )
 
 
 def candidate_records(candidate: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
     candidate_id = str(candidate["id"])
-    updated = _when(candidate.get("updatedOn"))
+    updated = sync_iso_datetime(candidate.get("updatedOn"))
     name = " ".join(str(candidate.get(k) or "") for k in ("firstName", "lastName")).strip()
     out: list[SyncRecord] = [
         SyncedCandidate(
