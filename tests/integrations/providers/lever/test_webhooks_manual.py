@@ -142,3 +142,13 @@ def test_levers_documented_201_with_nested_data_yields_the_signature_token(mocke
     assert all(h.id.startswith("e2befaae-") and h.signature_token for h in hooks)
     integration.refresh_from_db()
     assert "73311ged32110cc40e00c672c2e03e1a42fa28a4fabde089" in integration.secrets_for_verification()
+
+
+def test_checklist_page_of_a_manual_setup_says_what_to_do(simulators, client_in_workspace, workspace):
+    outbound.plan_set(webhooks_api=False)
+    integration = sim_integration(workspace=workspace)
+    integration_credentials_check(integration=integration)
+    checklist = client_in_workspace.get(reverse("integrations:checklist", args=[integration.pk]))
+    assert checklist.status_code == 200
+    text = checklist.content.decode()
+    assert "Lever signature token pasted" in text and "Paste the webhook URL" in text
