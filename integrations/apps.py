@@ -13,3 +13,6 @@ class IntegrationsConfig(AppConfig):
         )
 
         subscriptions.install()  # hooks into core and assessments, which never import integrations
+        # The outbox admin builds on integrations.admin and replaces two of its registrations;
+        # imported here rather than at the end of admin.py so the two modules are not a cycle.
+        from integrations import admin_outbox  # noqa: F401
