@@ -76,7 +76,7 @@ def _simulated_account(integration: Integration) -> tuple[Any, str]:
     if account is None or not active:
         raise NotImplementedError("Connect the Knit simulator account first (Knit setup page).")
     if not account.data.get("webhook_url"):
-        from integrations.views import webhook_url_for
+        from integrations.webhook_urls import webhook_url_for
 
         sim_account_update(account.key, webhook_url=webhook_url_for(integration))
         account.refresh_from_db()

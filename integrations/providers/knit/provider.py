@@ -196,7 +196,7 @@ class KnitProvider(ATSProvider):
 
         from integrations.models import IntegrationStatus
         from integrations.services.integrations import integration_set_status
-        from integrations.views import webhook_url_for
+        from integrations.webhook_urls import webhook_url_for
 
         from .services import knit_demo_credentials_set
         from .simulator import sim_account_register, sim_get
