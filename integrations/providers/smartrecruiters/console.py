@@ -131,9 +131,10 @@ def sandbox_company(integration: Integration) -> dict[str, Any]:
 
 
 def _api_base(company: dict[str, Any]) -> str:
-    from .provider import SmartRecruitersProvider
+    # Through the registry, not `from .provider import ...`: provider.py imports this module.
+    from integrations.registry import get_provider
 
-    return f"{SmartRecruitersProvider().simulator_base_url()}/api/{company.get('region', 'us')}"
+    return f"{get_provider(constants.KEY).simulator_base_url()}/api/{company.get('region', 'us')}"
 
 
 def _subscriptions_for(integration: Integration, company: dict[str, Any]) -> list[dict[str, Any]]:
