@@ -25,6 +25,7 @@ from integrations.base import (
     Verification,
 )
 from integrations.models import AuthKind, Environment, Integration, Token, WritebackMessage, WritebackStatus
+from integrations.plugins import simulator_module  # the simulator is a dev/test plug-in (README "Layout")
 
 from . import constants, guide, mappers, sync, webhooks
 from .client import AshbyClient
@@ -200,9 +201,7 @@ class AshbyProvider(ATSProvider):
         return urlpatterns
 
     def simulator_urls(self) -> list:
-        from .simulator import urlpatterns
-
-        return urlpatterns
+        return simulator_module(__package__, "simulator").urlpatterns
 
     def partner_base_url(self, integration: Integration) -> str:
         return f"{settings.JOBCANNON_BASE_URL}/partners/{self.key}/{integration.public_id}"
@@ -257,19 +256,15 @@ class AshbyProvider(ATSProvider):
         ]
 
     def send_test_webhook(self, integration: Integration) -> str:
-        from .simulator_support import send_test_webhook
-
-        return send_test_webhook(integration)
+        return simulator_module(__package__, "simulator_support").send_test_webhook(integration)
 
     def send_test_assessment(self, integration: Integration) -> str:
-        from .simulator_support import send_test_assessment
-
-        return send_test_assessment(integration)
+        return simulator_module(__package__, "simulator_support").send_test_assessment(integration)
 
     def demo_setup(self, integration: Integration) -> dict[str, Any]:
-        from .simulator_state import demo_register
-
-        return demo_register(provider=self, integration=integration)
+        return simulator_module(__package__, "simulator_state").demo_register(
+            provider=self, integration=integration
+        )
 
 
 def refresh_token_warning(integration: Integration) -> str:

@@ -18,6 +18,7 @@ from integrations.base import (
     Verification,
 )
 from integrations.models import Integration
+from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
 
 from . import constants, updates, webhooks
 from .client import KnitClient
@@ -154,8 +155,8 @@ class KnitProvider(ATSProvider):
         return urlpatterns
 
     def simulator_urls(self) -> list:
-        from . import sync_simulator
-        from .simulator import urlpatterns
+        sync_simulator = simulator_module(__package__, "sync_simulator")
+        urlpatterns = simulator_module(__package__, "simulator").urlpatterns
 
         return [*sync_simulator.urlpatterns(), *urlpatterns]
 
@@ -208,11 +209,13 @@ class KnitProvider(ATSProvider):
 
         from integrations.models import IntegrationStatus
         from integrations.services.integrations import integration_set_status
-        from integrations.views import webhook_url_for
+        from integrations.webhook_urls import webhook_url_for
 
         from .services import knit_demo_credentials_set
-        from .simulator import sim_account_register, sim_get
-        from .sync_simulator import sync_seed
+
+        simulator = simulator_module(__package__, "simulator")
+        sim_account_register, sim_get = simulator.sim_account_register, simulator.sim_get
+        sync_seed = simulator_module(__package__, "sync_simulator").sync_seed
 
         api_key = integration.credential("api_key") or f"knit_sandbox_{secrets.token_urlsafe(24)}"
         integration_id = integration.credential("integration_id") or f"int_demo_{secrets.token_hex(8)}"

@@ -33,6 +33,7 @@ from integrations.base import (
     RegisteredWebhook,
     Verification,
 )
+from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
 
 from . import constants, guide, setup, webhooks
 from .client import LeverClient
@@ -232,7 +233,8 @@ class LeverProvider(ATSProvider):
         return views.integration_urlpatterns()
 
     def simulator_urls(self) -> list:
-        from . import simulator, sync_simulator
+        simulator = simulator_module(__package__, "simulator")
+        sync_simulator = simulator_module(__package__, "sync_simulator")
 
         return [*sync_simulator.urlpatterns(), path("", include(simulator.urlpatterns))]
 
@@ -256,6 +258,4 @@ class LeverProvider(ATSProvider):
 
     # -- demo --
     def demo_setup(self, integration) -> dict[str, Any]:
-        from .simulator_state import demo_setup
-
-        return demo_setup(integration)
+        return simulator_module(__package__, "simulator_state").demo_setup(integration)

@@ -27,7 +27,7 @@ from integrations.providers.knit.simulator_ashby import (
 from integrations.services.integrations import integration_create
 from integrations.services.webhooks import webhook_event_process
 from integrations.services.writeback import writeback_deliver
-from integrations.views import webhook_url_for
+from integrations.webhook_urls import webhook_url_for
 
 SEED = Path(__file__).parents[3] / "fixtures" / "knit" / "webhooks"
 
