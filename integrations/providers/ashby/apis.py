@@ -20,8 +20,6 @@ Auth: `Authorization: Basic base64("<partner key>:")`."""
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import Mapping
 from typing import Any
 
 from django.urls import path
@@ -44,6 +42,7 @@ from assessments.services.runs import RunAlreadyActive
 from jobcannon.core.exceptions import ApplicationError
 
 from . import constants, mappers, selectors, services
+from .partner_errors import ashby_error, flatten_detail, recruiter_message
 from .serializers import (
     COMMON_ERRORS,
     ApplicationSerializer,
@@ -56,40 +55,6 @@ from .serializers import (
 
 logger = logging.getLogger(__name__)
 TAG = ["Ashby partner API"]
-
-
-def error_envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    """Ashby's error envelope (the spec's shared error schema: `errors` + `errorInfo` required,
-    `errorInfo.meta` an object)."""
-    info: dict[str, Any] = {"code": code, "message": message, "requestId": uuid.uuid4().hex}
-    if details is not None:
-        info["meta"] = dict(details) if isinstance(details, Mapping) else {"details": details}
-    return {"success": False, "errors": [code], "errorInfo": info}
-
-
-def ashby_error(status: int, code: str, message: str, details: Any = None) -> Response:
-    body = error_envelope(code, message, details)
-    return Response(body, status=status, headers={"x-jobcannon-request-id": body["errorInfo"]["requestId"]})
-
-
-def recruiter_message(status: int, code: str, message: str, details: Any = None) -> Response:
-    """409/422: Ashby shows `message` to the recruiter as is; the envelope beside it names the
-    code and the request id (for support)."""
-    body = {"message": message, **error_envelope(code, message, details)}
-    return Response(body, status=status, headers={"x-jobcannon-request-id": body["errorInfo"]["requestId"]})
-
-
-def _flatten(detail: Any, prefix: str = "") -> list[str]:
-    """DRF validation detail -> ["candidate.email: Not a valid string.", ...]."""
-    if isinstance(detail, Mapping):
-        out: list[str] = []
-        for key, value in detail.items():
-            name = "" if key == "non_field_errors" else f"{prefix}{key}"
-            out += _flatten(value, f"{name}." if name else prefix)
-        return out
-    if isinstance(detail, list):
-        return [line for item in detail for line in _flatten(item, prefix)]
-    return [f"{prefix.rstrip('.')}: {detail}" if prefix else str(detail)]
 
 
 class PartnerKeyAuthentication(BaseAuthentication):
@@ -153,7 +118,7 @@ class PartnerApi(APIView):
                 "Request payload is malformed: send a JSON body (Content-Type: application/json).",
             )
         if isinstance(exc, exceptions.ValidationError):
-            lines = _flatten(exc.detail)
+            lines = flatten_detail(exc.detail)
             return self.input_error(
                 "invalid_input",
                 "The request does not match Ashby's partner schema: " + "; ".join(lines[:5]) + ".",
