@@ -702,6 +702,9 @@ class ATSProvider:
     integration_header: ClassVar[str] = "X-JobCannon-Integration"
     # Setup guide (seed) and docs links, for the connect wizard and error pages.
     docs_url: ClassVar[str] = ""
+    # Shown on the connect page and the wizard's sign-in step: which sign-in the vendor documents
+    # publicly, when a provider offers more than one (empty: nothing to say).
+    connect_note: ClassVar[str] = ""
     # The status code the ATS expects as acknowledgement (SmartRecruiters wants 202).
     webhook_ack_status: ClassVar[int] = 200
 

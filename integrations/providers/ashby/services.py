@@ -132,7 +132,7 @@ def partner_assessment_start(*, integration: Integration, start: StartRequest) -
 
     run, created = assessment_run_create(
         workspace=integration.workspace,
-        instrument=start.assessment_type_id,
+        instrument=start.instrument,
         candidate=start.candidate(),
         integration=integration,
         refs=start.refs(assessment_id=str(uuid.uuid4()), request_key=_request_key(integration, start)),
@@ -143,9 +143,13 @@ def partner_assessment_start(*, integration: Integration, start: StartRequest) -
         activity_log(
             integration=integration,
             kind="partner.assessment_started",
-            message=f"Ashby started {start.assessment_type_id} for application {start.application_id} "
+            message=f"Ashby started {start.instrument} for application {start.application_id} "
             f"(run {run.pk}).",
-            data={"run": run.pk, "assessment_id": run.external_assessment_id},
+            data={
+                "run": run.pk,
+                "assessment_id": run.external_assessment_id,
+                "assessment_type_id": start.assessment_type_id,
+            },
         )
     return run, created
 
