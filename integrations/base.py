@@ -153,6 +153,9 @@ def current_idempotency_key() -> str:
 class RateLimit:
     per_second: float
     burst: int
+    # Requests in flight at once per vendor account (0 = no limit); held across processes by
+    # integrations/services/concurrency.py. ATSProvider.concurrency_limits() may add per-call limits.
+    concurrent: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -558,6 +561,7 @@ class BaseClient:
         headers: Mapping[str, str] | None,
     ) -> requests.Response:
         from integrations.models import OutboundCall
+        from integrations.services.concurrency import concurrency_limits_for, concurrency_slots
         from integrations.services.ratelimit import rate_limit_acquire
 
         rate_limit_acquire(integration=self.integration, provider=self.provider)
@@ -576,16 +580,21 @@ class BaseClient:
             attempt=attempt,
         )
         try:
-            response = self.session.request(
-                method,
-                url,
-                json=json,
-                params=params,
-                data=data,
-                headers=send_headers,
-                auth=self.auth(),
-                timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+            auth = self.auth()  # before taking a slot: getting a token may itself call the ATS
+            limits = concurrency_limits_for(
+                provider=self.provider, integration=self.integration, method=method.upper(), path=call.path
             )
+            with concurrency_slots(provider=self.provider, integration=self.integration, limits=limits):
+                response = self.session.request(
+                    method,
+                    url,
+                    json=json,
+                    params=params,
+                    data=data,
+                    headers=send_headers,
+                    auth=auth,
+                    timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+                )
         except requests.ConnectTimeout as exc:
             # Nothing was sent: safe to retry.
             error: ATSError = ATSNetworkError(f"Could not connect to the ATS: {exc.__class__.__name__}")
@@ -742,6 +751,13 @@ class ATSProvider:
         delivered-but-unconfirmed ones. Match on what the write left behind (the
         message.idempotency_key if the ATS stores it, or message.external_ref)."""
         return None
+
+    def concurrency_limits(self, integration: Integration, method: str, path: str) -> list[tuple[str, int]]:
+        """(name, limit) pairs of concurrent-request limits this call counts against, across
+        processes (integrations/services/concurrency.py). Default: the account-wide
+        `rate_limit.concurrent` as "all". A vendor with a tighter limit on one endpoint adds a
+        pair for it (SmartRecruiters: 1 concurrent GET /candidates)."""
+        return [("all", self.rate_limit.concurrent)] if self.rate_limit.concurrent else []
 
     def rate_limit_key(self, integration: Integration) -> str:
         """The vendor account whose rate limit a call to this integration spends. The default
