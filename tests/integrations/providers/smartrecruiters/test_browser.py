@@ -88,7 +88,9 @@ def test_seed_001_test_in_sandbox_steps_1_to_7(page):
     assert message.status == WritebackStatus.CONFIRMED, message.last_error
     for event in WebhookEvent.objects.filter(integration=integration, status=WebhookStatus.VERIFIED):
         webhook_event_process(event_id=event.pk)
-    moved = WebhookEvent.objects.filter(integration=integration, event_type="application.status.updated").first()
+    moved = WebhookEvent.objects.filter(
+        integration=integration, event_type="application.status.updated"
+    ).first()
     assert moved.status == WebhookStatus.PROCESSED and moved.signature_scheme == "smartrecruiters-v1"
 
     # 6. Verify webhook delivery in the JobCannon admin logs.
