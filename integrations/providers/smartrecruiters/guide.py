@@ -84,6 +84,13 @@ def setup_steps(*, scopes: tuple[str, ...]) -> list[SetupStep]:
             phase="after",
         ),
         SetupStep(
+            title="Connect JobCannon in SmartRecruiters' Apps & Integrations",
+            body="As SmartRecruiters admin: Apps & Integrations → JobCannon → Connect → Authorize and Continue. "
+            "SmartRecruiters opens JobCannon's consent page; allow it there for this integration. SmartRecruiters "
+            "then issues the company credentials JobCannon writes results with.",
+            phase="after",
+        ),
+        SetupStep(
             title="Configure the assessment catalog",
             body="In SmartRecruiters, open a job → Pipeline → [Stage] → Add Action → Assessment → select "
             "JobCannon and choose a test (Big Five, DISC, EQ).",

@@ -108,6 +108,7 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
         "Create an integration in SmartRecruiters",
         "Authorize JobCannon",
         "Webhook subscriptions are created for you",
+        "Connect JobCannon in SmartRecruiters' Apps & Integrations",
         "Configure the assessment catalog",
         "Test in Sandbox",
     ]
@@ -118,13 +119,16 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
     assert "webhook_url" in steps[2].show and {s.phase for s in steps[2:]} == {"after"}
     assert "Check SmartRecruiters: the scorecard shows the result." in steps[-1].items
 
-    real_app = integration
-    real_app.provider_settings = {
-        **real_app.provider_settings,
-        "oauth_scopes": ["candidates_read", "candidates_write"],
+    seed_app = integration  # an app set up from seed 001: its colon scopes are aliases
+    seed_app.provider_settings = {
+        **seed_app.provider_settings,
+        "oauth_scopes": ["candidates:read", "custom_fields:read", "webhooks_manage"],
     }
-    assert PROVIDER.required_scopes(real_app) == ("candidates_read", "candidates_write")
-    assert "Scopes: candidates_read, candidates_write" in PROVIDER.setup_steps(real_app)[0].items
+    assert PROVIDER.required_scopes(seed_app) == ("candidates_read", "configuration_read", "webhooks_manage")
+    assert (
+        "Scopes: candidates_read, configuration_read, webhooks_manage"
+        in PROVIDER.setup_steps(seed_app)[0].items
+    )
 
 
 def test_refresh_token_older_than_a_year_and_a_half_is_flagged(connected):
