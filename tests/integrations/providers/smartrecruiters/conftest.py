@@ -34,3 +34,13 @@ def sr_sim(simulators, workspace, user):
         return integration
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_client_credentials_tokens():
+    """Client-credentials tokens are cached per process (client.py); every test starts without."""
+    from integrations.providers.smartrecruiters import client
+
+    client._tokens.clear()
+    yield
+    client._tokens.clear()
