@@ -75,7 +75,7 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
                 ),
                 status=400,
             )
-        ok = setup.partner_register(integration.provider_obj, integration, company_id=company_id)
+        ok = setup.partner_register(integration.provider_obj, integration, company_id=company_id, force=True)
         integration.refresh_from_db()
         return render(
             request,

@@ -46,7 +46,7 @@ def master_credentials(provider, integration) -> tuple[str, str]:
     )
 
 
-def partner_register(provider, integration, *, company_id: str = "") -> bool:
+def partner_register(provider, integration, *, company_id: str = "", force: bool = False) -> bool:
     """SRD /reference/askforconsent + /reference/assessment-partner-integration, in order:
     1. create the client credentials SR will use to call our partner API,
     2. get a token with the master credentials (it carries client_credentials_write),
@@ -54,7 +54,15 @@ def partner_register(provider, integration, *, company_id: str = "") -> bool:
     4. keep the credentials SR creates for the company (results, orders).
     SR refuses step 3 until the company consented in its Apps & Integrations; every refusal
     ends in an explained state (partner_registered False) instead of failing the connect."""
-    company_id = company_id or str(selectors.provider_settings(integration).get("company_id") or "")
+    current = selectors.provider_settings(integration)
+    company_id = company_id or str(current.get("company_id") or "")
+    if (
+        not force
+        and current.get("partner_registered")
+        and selectors.has_company_credentials(integration)
+        and current.get("registered_company_id") == company_id
+    ):
+        return True  # a re-check: SR would issue new company credentials for nothing
     client_id, secret = services.partner_credentials_ensure(integration=integration)
     try:
         answer = provider.partner_client(integration).integration_setup(
@@ -88,7 +96,12 @@ def partner_register(provider, integration, *, company_id: str = "") -> bool:
     services.company_credentials_store(integration=integration, credentials=company_credentials)
     services.settings_update(
         integration=integration,
-        changes={"partner_registered": True, "partner_error": "", "company_id": company_id},
+        changes={
+            "partner_registered": True,
+            "partner_error": "",
+            "company_id": company_id,
+            "registered_company_id": company_id,
+        },
     )
     activity_log(
         integration=integration,

@@ -256,3 +256,19 @@ def test_an_inline_result_goes_to_the_orders_assessment_result_url(client, partn
     assert message.status == WritebackStatus.CONFIRMED, message.last_error
     assert mocked_responses.calls[-1].request.url == result_url
     assert mocked_responses.calls[-1].request.headers["Authorization"] == "Bearer company-at"
+
+
+def test_a_credentials_recheck_keeps_the_company_credentials_sr_issued(client_in_workspace, sr_sim):
+    from integrations.services.integrations import integration_credentials_check
+
+    from .helpers import connect_via_simulator
+
+    integration = sr_sim()
+    connect_via_simulator(client_in_workspace, integration)
+    integration.refresh_from_db()
+    issued = integration.credential("company_client_secret")
+    assert issued and integration.provider_settings["partner_registered"] is True
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert integration.credential("company_client_secret") == issued
+    assert sim.get("company", integration.demo["company_id"])["company_client_secret"] == issued
