@@ -67,7 +67,18 @@ def api(scope: str | None = None, grants: tuple[str, ...] = ("oauth", "company")
             request.sr_region = (company or {}).get("region", region)  # type: ignore[attr-defined]
             request.sr_scopes = token["scopes"]  # type: ignore[attr-defined]
             request.sr_grant = grant  # type: ignore[attr-defined]
-            return view(request, company, **kwargs)
+            if company is not None and not state.concurrency_enter(company["id"]):
+                return sr_error(
+                    429,
+                    "TOO_MANY_REQUESTS",
+                    f"More than {constants.CONCURRENT_REQUESTS} concurrent requests.",
+                    limit=company.get("rate_limit"),
+                )
+            try:
+                return view(request, company, **kwargs)
+            finally:
+                if company is not None:
+                    state.concurrency_exit(company["id"])
 
         return wrapper
 

@@ -273,6 +273,23 @@ def rate_limited(company: dict[str, Any]) -> bool:
         return False
 
 
+_in_flight: dict[str, int] = {}
+
+
+def concurrency_enter(company_id: str) -> bool:
+    """SRD /docs/rate-limiting: 8 concurrent requests (per process: enough for a sandbox)."""
+    with _lock:
+        if _in_flight.get(company_id, 0) >= constants.CONCURRENT_REQUESTS:
+            return False
+        _in_flight[company_id] = _in_flight.get(company_id, 0) + 1
+        return True
+
+
+def concurrency_exit(company_id: str) -> None:
+    with _lock:
+        _in_flight[company_id] = max(0, _in_flight.get(company_id, 0) - 1)
+
+
 # --- jobs, candidates, orders ----------------------------------------------------------------------
 
 

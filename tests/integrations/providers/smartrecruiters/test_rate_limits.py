@@ -23,11 +23,13 @@ def _backends(settings) -> list[str]:
     return ["sqlite", "redis"] if settings.REDIS_URL else ["sqlite"]
 
 
-def _take_and_hold(integration, start, in_flight, peak, refused, lock) -> None:
+def _take_and_hold(integration, start, ready, in_flight, peak, refused, lock) -> None:
     from integrations.services.concurrency import _backend
 
     provider = get_provider("smartrecruiters")
     _backend()  # open this process's connection to the shared slots before the start signal
+    with lock:
+        ready.value += 1
     start.wait()
     try:
         limits = provider.concurrency_limits(integration, "GET", "/jobs")
@@ -55,14 +57,17 @@ def test_no_more_than_8_calls_are_in_flight_across_12_processes(settings, backen
     integration = IntegrationFactory(provider="smartrecruiters")
     ctx = multiprocessing.get_context("fork")
     start, lock = ctx.Event(), ctx.Lock()
-    in_flight, peak, refused = ctx.Value("i", 0), ctx.Value("i", 0), ctx.Value("i", 0)
+    ready, in_flight = ctx.Value("i", 0), ctx.Value("i", 0)
+    peak, refused = ctx.Value("i", 0), ctx.Value("i", 0)
     procs = [
-        ctx.Process(target=_take_and_hold, args=(integration, start, in_flight, peak, refused, lock))
+        ctx.Process(target=_take_and_hold, args=(integration, start, ready, in_flight, peak, refused, lock))
         for _ in range(12)
     ]
     for proc in procs:
         proc.start()
-    time.sleep(0.3)  # every process is waiting on the start signal
+    deadline = time.monotonic() + 30
+    while ready.value < len(procs) and time.monotonic() < deadline:
+        time.sleep(0.02)  # every process has its connection and waits on the start signal
     start.set()
     for proc in procs:
         proc.join(timeout=30)
@@ -136,3 +141,26 @@ def test_the_rate_is_srs_10_per_second():
         provider=get_provider("smartrecruiters"), integration=IntegrationFactory(provider="smartrecruiters")
     )
     assert (limit.per_second, limit.burst) == (10, 10)
+
+
+@pytest.mark.django_db
+def test_the_sandbox_answers_429_to_a_ninth_concurrent_request(client_in_workspace, sr_sim):
+    from integrations.base import ATSRateLimited
+    from integrations.providers.smartrecruiters import simulator_state as sim
+
+    from .helpers import connect_via_simulator
+
+    integration = sr_sim()
+    connect_via_simulator(client_in_workspace, integration)
+    company_id = integration.demo["company_id"]
+    client = get_provider("smartrecruiters").client(integration)
+    for _ in range(8):  # eight requests of another worker are in flight at SR
+        assert sim.concurrency_enter(company_id)
+    try:
+        with pytest.raises(ATSRateLimited) as refused:
+            client.company()
+        assert refused.value.status_code == 429 and "concurrent" in refused.value.message
+    finally:
+        for _ in range(8):
+            sim.concurrency_exit(company_id)
+    assert client.company().id == company_id
