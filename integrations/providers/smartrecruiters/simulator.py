@@ -253,6 +253,32 @@ def order_results(request, company, order_id):
     return JsonResponse(calls.order_public(order))
 
 
+@csrf_exempt
+def _attachment(request, company, order_id):
+    order = state.get("order", order_id)
+    if request.method != "POST":
+        return sr_error(405, "METHOD_NOT_ALLOWED", "POST only.")
+    if not order or order["company"] != company["id"]:
+        return sr_error(404, "NOT_FOUND", f"Assessment order {order_id} not found.")
+    upload = request.FILES.get("attachment")
+    if upload is None:
+        return sr_error(400, "VALIDATION", "A multipart part named attachment is required.")
+    order["attachments"] = [
+        *order.get("attachments", []),
+        {
+            "name": upload.name,
+            "contentType": upload.content_type,
+            "size": upload.size,
+            "credential": request.sr_grant,
+        },
+    ]
+    state.put("order", order_id, order)
+    return HttpResponse(status=201)
+
+
+order_attachment = api(grants=("company",))(_attachment)
+
+
 @api(grants=("company",))
 def orders_collection(request, company):
     """orders.getList: GET /assessment-api/v202107/assessment-orders?applicationId= (required)."""
@@ -284,6 +310,11 @@ def simulator_urls() -> list:
             "api-integration-setup",
         ),
         ("assessment-api/v202010/orders/<str:order_id>/results", order_results, "api-order-results"),
+        (
+            "assessment-api/v202010/orders/<str:order_id>/results/attachment",
+            order_attachment,
+            "api-order-attachment",
+        ),
         ("assessment-api/v202107/assessment-orders", orders_collection, "api-orders"),
         ("v1/webhooks/subscriptions", subs.seed_subscriptions, "api-seed-subscriptions"),
         (SUBS, subs.subscriptions, "api-subscriptions"),

@@ -272,3 +272,27 @@ def test_a_credentials_recheck_keeps_the_company_credentials_sr_issued(client_in
     integration.refresh_from_db()
     assert integration.credential("company_client_secret") == issued
     assert sim.get("company", integration.demo["company_id"])["company_client_secret"] == issued
+
+
+def test_an_attachment_goes_to_the_orders_results_attachment_as_multipart_with_the_company_token(
+    client_in_workspace, sr_sim
+):
+    from .helpers import connect_via_simulator
+    from .test_simulator_flow import move, new_candidate
+
+    integration = sr_sim()
+    connect_via_simulator(client_in_workspace, integration)
+    integration.refresh_from_db()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    order_id = AssessmentRun.objects.get(integration=integration).external_assessment_id
+    get_provider("smartrecruiters").company_client(integration).order_attachment_add(
+        order_id=order_id, name="report.pdf", content=b"%PDF-1.4 report", content_type="application/pdf"
+    )
+    [attachment] = sim.get("order", order_id)["attachments"]
+    assert attachment == {
+        "name": "report.pdf",
+        "contentType": "application/pdf",
+        "size": 15,
+        "credential": "company",
+    }
