@@ -203,20 +203,13 @@ def _result_problem(body: dict[str, Any]) -> str:
     return ""
 
 
-@api(grants=("company", "oauth"))
+@api(grants=("company",))
 def order_results(request, company, order_id):
-    """packageResultUpdate with the company credentials (a company registered by hand: the
-    OAuth token with the seed's assessments:write)."""
+    """packageResultUpdate, with the company credentials only: SRD /docs/integration-workflow
+    gives results to the customer-level (company) credentials; the customer's OAuth token is refused."""
     order = state.get("order", order_id)
     if request.method != "PATCH":
         return sr_error(405, "METHOD_NOT_ALLOWED", "PATCH only.")
-    if request.sr_grant == "oauth" and constants.SEED_SCOPE_RESULTS_WRITE not in request.sr_scopes:
-        return sr_error(
-            403,
-            "FORBIDDEN",
-            "Access denied: results need the company credentials issued at setUpIntegration.",
-            errors=[{"code": "OAuthPermissionsException", "message": "company credentials required"}],
-        )
     if not order or order["company"] != company["id"]:
         return sr_error(404, "NOT_FOUND", f"Assessment order {order_id} not found.")
     body = _json(request)

@@ -133,9 +133,7 @@ def test_the_sandbox_refuses_a_result_outside_the_documented_schema(client_in_wo
     assert sim.get("order", order_id)["status"] == "IN_PROGRESS"
 
 
-def test_results_with_the_customer_oauth_token_are_refused_without_the_seed_scope(
-    client_in_workspace, connected
-):
+def test_results_with_the_customer_oauth_token_are_refused(client_in_workspace, connected):
     from integrations.base import ATSPermissionError
     from integrations.registry import get_provider
 
