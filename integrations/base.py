@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
@@ -153,6 +154,9 @@ def current_idempotency_key() -> str:
 class RateLimit:
     per_second: float
     burst: int
+    # Requests in flight at once per vendor account (0 = no limit); held across processes by
+    # integrations/services/concurrency.py. ATSProvider.concurrency_limits() may add per-call limits.
+    concurrent: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -432,12 +436,15 @@ def verify_hmac_hex(*, body: bytes, signature: str, secrets: Iterable[str], pref
 
 @dataclasses.dataclass(frozen=True)
 class ClientServices:
-    """The two services every BaseClient call uses: the shared rate limiter and the single-flight
-    OAuth token refresh. They live in integrations.services, which imports this module, so the
-    client does not import them back: integrations.subscriptions installs them at start-up."""
+    """The services every BaseClient call uses: the shared rate limiter, the cross-process
+    concurrency slots and the single-flight OAuth token refresh. They live in
+    integrations.services, which imports this module, so the client does not import them back:
+    integrations.subscriptions installs them at start-up."""
 
     rate_limit_acquire: Callable[..., None]
     token_refresh: Callable[..., Any]
+    concurrency_limits_for: Callable[..., Any]
+    concurrency_slots: Callable[..., AbstractContextManager[Any]]
 
 
 _client_services: ClientServices | None = None
@@ -597,16 +604,24 @@ class BaseClient:
             attempt=attempt,
         )
         try:
-            response = self.session.request(
-                method,
-                url,
-                json=json,
-                params=params,
-                data=data,
-                headers=send_headers,
-                auth=self.auth(),
-                timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+            auth = self.auth()  # before taking a slot: getting a token may itself call the ATS
+            services = client_services()
+            limits = services.concurrency_limits_for(
+                provider=self.provider, integration=self.integration, method=method.upper(), path=call.path
             )
+            with services.concurrency_slots(
+                provider=self.provider, integration=self.integration, limits=limits
+            ):
+                response = self.session.request(
+                    method,
+                    url,
+                    json=json,
+                    params=params,
+                    data=data,
+                    headers=send_headers,
+                    auth=auth,
+                    timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+                )
         except requests.ConnectTimeout as exc:
             # Nothing was sent: safe to retry.
             error: ATSError = ATSNetworkError(f"Could not connect to the ATS: {exc.__class__.__name__}")
@@ -766,6 +781,13 @@ class ATSProvider:
         delivered-but-unconfirmed ones. Match on what the write left behind (the
         message.idempotency_key if the ATS stores it, or message.external_ref)."""
         return None
+
+    def concurrency_limits(self, integration: Integration, method: str, path: str) -> list[tuple[str, int]]:
+        """(name, limit) pairs of concurrent-request limits this call counts against, across
+        processes (integrations/services/concurrency.py). Default: the account-wide
+        `rate_limit.concurrent` as "all". A vendor with a tighter limit on one endpoint adds a
+        pair for it (SmartRecruiters: 1 concurrent GET /candidates)."""
+        return [("all", self.rate_limit.concurrent)] if self.rate_limit.concurrent else []
 
     def rate_limit_key(self, integration: Integration) -> str:
         """The vendor account whose rate limit a call to this integration spends. The default

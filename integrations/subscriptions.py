@@ -37,7 +37,7 @@ def schedule_modules() -> Iterable[str]:
 def install() -> None:
     from assessments.services.hooks import run_event_subscribe, run_purge_hold_register
     from integrations import base, observability
-    from integrations.services import oauth, ratelimit
+    from integrations.services import concurrency, oauth, ratelimit
     from integrations.services.writeback import writeback_enqueue
     from jobcannon.core.admin_views import status_section_register
     from jobcannon.core.jobs import schedule_modules_register
@@ -49,6 +49,8 @@ def install() -> None:
         base.ClientServices(
             rate_limit_acquire=lambda **kw: ratelimit.rate_limit_acquire(**kw),
             token_refresh=lambda **kw: oauth.token_refresh(**kw),
+            concurrency_limits_for=lambda **kw: concurrency.concurrency_limits_for(**kw),
+            concurrency_slots=lambda **kw: concurrency.concurrency_slots(**kw),
         )
     )
     schedule_modules_register(schedule_modules)

@@ -30,7 +30,12 @@ def registered_webhooks(integration: Integration) -> list[RegisteredWebhook]:
     setup) one subscription per event. A subscription that did not activate is inactive."""
     state = selectors.subscription_state(integration)
     active = state.get("status") == "active"
-    events = [str(e) for e in state.get("events") or constants.SUBSCRIBED_EVENTS]
+    default = (
+        constants.SEED_SUBSCRIBED_EVENTS
+        if state.get("api") == constants.WEBHOOK_API_SEED
+        else constants.SUBSCRIBED_EVENTS
+    )
+    events = [str(e) for e in state.get("events") or default]
     url = str(state.get("url", ""))
     if state.get("api") == constants.WEBHOOK_API_SEED:
         ids = [str(i) for i in state.get("ids") or []]
@@ -78,10 +83,11 @@ def partner_check(integration: Integration) -> ChecklistCheck:
         detail="SmartRecruiters did not accept the partner registration: assessment orders cannot reach "
         "JobCannon yet.",
         fix=(
-            f"Ask SmartRecruiters support to register the JobCannon partner API for your company: base URL "
-            f"{base}, token URL {base}oauth/token, client id {client_id} (the client secret is shown to "
-            "workspace admins on this integration's page).",
-            "Or press “Test credentials now” to try the registration again.",
+            "In SmartRecruiters open Apps & Integrations → JobCannon → Connect → Authorize and Continue: "
+            f"SmartRecruiters then opens JobCannon's consent page ({base}integration) where you allow it.",
+            f"Or ask SmartRecruiters support to register the JobCannon partner API for your company: base URL "
+            f"{base}, token URL {base}oauth/token, client id {client_id}.",
+            "Then press “Test credentials now” to try the registration again.",
         ),
     )
 
@@ -91,7 +97,7 @@ def health_warnings(integration: Integration) -> list[HealthWarning]:
         return []
     warnings: list[HealthWarning] = []
     state = selectors.subscription_state(integration)
-    if state.get("status") == "failed":
+    if state.get("status") in (constants.SUBSCRIPTION_FAILED, constants.SUBSCRIPTION_REFUSED):
         warnings.append(
             HealthWarning(
                 key="smartrecruiters_subscription",
@@ -106,8 +112,14 @@ def health_warnings(integration: Integration) -> list[HealthWarning]:
         warnings.append(
             HealthWarning(
                 key="smartrecruiters_partner",
-                message="SmartRecruiters did not accept JobCannon's partner API registration: it cannot "
-                "order assessments until the partner API is registered (see the checklist).",
+                message="SmartRecruiters did not accept JobCannon's partner API registration"
+                + (
+                    f" ({selectors.provider_settings(integration)['partner_error']})"
+                    if selectors.provider_settings(integration).get("partner_error")
+                    else ""
+                )
+                + ": it cannot order assessments until the company connects JobCannon in SmartRecruiters' Apps & "
+                "Integrations (see the checklist).",
             )
         )
     return warnings
