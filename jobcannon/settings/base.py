@@ -196,6 +196,9 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "manda
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Invitation emails (issue 21): at most this many per (count, seconds), per workspace and per
+# recipient address across all workspaces.
+INVITATION_RATE_LIMITS: dict[str, tuple[int, int]] = {"workspace": (20, 3600), "recipient": (3, 24 * 3600)}
 # Idle timeout: a session expires SESSION_IDLE_TIMEOUT_SECONDS after its last request (every
 # request of a signed-in user pushes the expiry; Django saves no empty session, so machine
 # callers cost nothing). "Remember me" keeps the cookie across browser restarts, not longer.
