@@ -214,6 +214,9 @@ MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", True)
 # Per-integration budget for what an ATS sends (webhooks, partner API calls), per web process:
 # a sustained rate and a burst. Per provider overrides next to "default".
 INBOUND_RATE_LIMITS: dict[str, dict[str, float]] = {"default": {"per_second": 20, "burst": 200}}
+# Rejected partner API calls: one integration log line and one audit event per calling address and
+# window, carrying a count (integrations/services/partner_auth.py).
+PARTNER_AUTH_FAILURE_WINDOW_SECONDS = int(os.environ.get("PARTNER_AUTH_FAILURE_WINDOW_SECONDS", "900"))
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -21,6 +21,7 @@ from assessments.services.runs import assessment_run_cancel, assessment_run_crea
 from integrations.base import constant_time_equals
 from integrations.models import ActivityLevel, Integration, IntegrationStatus
 from integrations.services.activity import activity_log
+from integrations.services.partner_auth import partner_auth_failure_record
 
 from . import constants
 from .mappers import StartRequest
@@ -115,10 +116,11 @@ def partner_authenticate(*, authorization: str, public_id: str | None) -> Partne
         elif not expected:
             reason = "No partner API key has been issued for this integration yet."
     if integration is not None:
-        activity_log(
+        # One line (and audit event) per calling address and window, with a count: a stream of
+        # bad calls must not grow the logs (issue 21).
+        partner_auth_failure_record(
             integration=integration,
-            kind="partner.auth_failed",
-            level=ActivityLevel.ERROR,
+            reason=reason,
             message=f"Rejected a call from Ashby to the partner API (401): {reason} If this was Ashby, "
             "paste the current partner API key into Ashby's JobCannon settings.",
         )
