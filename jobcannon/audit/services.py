@@ -24,6 +24,7 @@ ACTIVITY_ACTIONS = {
     "partner_key.rotated": "secret.rotated",
     "reconnect.link_created": "reconnect_link.created",
     "reconnect.link_used": "reconnect_link.used",
+    "reconnect.link_revoked": "reconnect_link.revoked",
     "partner.auth_failed": "partner.auth_failed",
 }
 # Provider-specific kinds (`<provider>.<suffix>`) that change a secret or a trust relationship.
