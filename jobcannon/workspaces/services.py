@@ -24,6 +24,40 @@ def workspace_create(
     return workspace
 
 
+@transaction.atomic
+def workspace_settings_update(*, workspace: Workspace, actor, changes: dict) -> Workspace:
+    """Save the workspace settings. A change of the retention window is audited with the person
+    who made it; a shorter window purges what it now covers at once (a task, itself audited
+    with the workspace and that person: jobcannon.audit.retention.retention_purge_for_workspace)."""
+    locked = Workspace.objects.select_for_update().get(pk=workspace.pk)
+    previous = locked.retention_days
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    locked.save()
+    for field in changes:
+        setattr(workspace, field, getattr(locked, field))
+    if locked.retention_days != previous:
+        from integrations.services.queue import queue_enqueue
+        from jobcannon.audit.services import audit_record
+
+        audit_record(
+            action="workspace.retention_changed",
+            message=f"Retention window changed from {previous} to {locked.retention_days} days.",
+            workspace=locked,
+            target=locked,
+            actor=actor,
+            data={"from_days": previous, "to_days": locked.retention_days},
+        )
+        if locked.retention_days < previous:
+            actor_id = getattr(actor, "pk", None)
+            transaction.on_commit(
+                lambda: queue_enqueue(
+                    "jobcannon.audit.tasks.retention_purge_workspace_task", locked.pk, actor_id, previous
+                )
+            )
+    return workspace
+
+
 class InvitationRateLimited(ApplicationError):
     code = "rate_limited"
     status = 429
