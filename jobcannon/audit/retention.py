@@ -213,8 +213,8 @@ def _answer_candidates(*, now: dt.datetime, days: int, workspace: Workspace | No
     finished = runs.annotate(
         finished=Coalesce("delivered_at", "scored_at", "cancelled_at", "expired_at", "updated_at")
     )
-    runs = finished.filter(finished__lt=now - dt.timedelta(days=days)).values("pk")
-    return list(Answer.objects.filter(run__in=runs).values_list("pk", flat=True)[:ROW_CHUNK])
+    old = finished.filter(finished__lt=now - dt.timedelta(days=days)).values("pk")
+    return list(Answer.objects.filter(run__in=old).values_list("pk", flat=True)[:ROW_CHUNK])
 
 
 def _older_than_window(*, now: dt.datetime, periods: Iterable[int], workspace_path: str) -> Q:
@@ -249,7 +249,7 @@ def _log_lines_purge(
             ids = list(qs.values_list("pk", flat=True)[:ROW_CHUNK])
             if not ids:
                 break
-            counts[i] += qs.model.objects.filter(pk__in=ids).delete()[0]
+            counts[i] += qs.model._default_manager.filter(pk__in=ids).delete()[0]
     return counts[0], counts[1], True
 
 
