@@ -13,6 +13,7 @@ from allauth.mfa.signals import authenticator_added, authenticator_removed, auth
 from django.contrib.admin import action as admin_action
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy
@@ -74,6 +75,15 @@ def _admin_deleted(
         target_label=label[:200],
         data={"content_type": str(content_type), "object_id": str(object_id)},
     )
+
+
+@receiver(user_logged_in)
+def _session_started(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    # The idle timeout counts from the sign-in (SessionIdleTimeoutMiddleware).
+    if request is not None and hasattr(request, "session"):
+        from jobcannon.audit.middleware import session_activity_stamp
+
+        session_activity_stamp(request.session)
 
 
 @receiver(post_save, sender=LogEntry)

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "jobcannon.audit.middleware.InboundGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jobcannon.audit.middleware.SessionIdleTimeoutMiddleware",
     "jobcannon.audit.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -199,12 +200,11 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # Invitation emails (issue 21): at most this many per (count, seconds), per workspace and per
 # recipient address across all workspaces.
 INVITATION_RATE_LIMITS: dict[str, tuple[int, int]] = {"workspace": (20, 3600), "recipient": (3, 24 * 3600)}
-# Idle timeout: a session expires SESSION_IDLE_TIMEOUT_SECONDS after its last request (every
-# request of a signed-in user pushes the expiry; Django saves no empty session, so machine
-# callers cost nothing). "Remember me" keeps the cookie across browser restarts, not longer.
+# Idle timeout: a signed-in session ends SESSION_IDLE_TIMEOUT_SECONDS after its last request
+# (jobcannon.audit.middleware.SessionIdleTimeoutMiddleware, which refreshes its stamp and the
+# stored expiry at most once a minute). The cookie and the stored session live no longer either.
 SESSION_IDLE_TIMEOUT_SECONDS = int(os.environ.get("SESSION_IDLE_TIMEOUT_SECONDS", str(2 * 3600)))
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[JobCannon] "
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Security (jobcannon/audit): TOTP secrets encrypted at rest like every other secret; staff must

@@ -84,31 +84,36 @@ def test_the_demo_users_password_satisfies_the_validators():
     validate_password(DEMO_PASSWORD, user=demo)  # raises ValidationError if not
 
 
-def test_each_request_pushes_the_session_expiry_to_the_idle_timeout(client, settings):
+def _idle_for(client, seconds: int) -> None:
+    import time
+
+    from jobcannon.audit.middleware import LAST_ACTIVITY_KEY
+
+    session = client.session
+    session[LAST_ACTIVITY_KEY] = int(time.time()) - seconds
+    session.save()
+
+
+def test_a_request_within_the_idle_timeout_keeps_the_session_and_pushes_its_expiry(client, settings):
     import datetime as dt
 
     from django.contrib.sessions.models import Session
     from django.utils import timezone
 
-    assert settings.SESSION_COOKIE_AGE <= 8 * 3600, "an idle session must not live for days"
+    assert settings.SESSION_IDLE_TIMEOUT_SECONDS <= 8 * 3600, "an idle session must not live for days"
+    assert settings.SESSION_COOKIE_AGE <= settings.SESSION_IDLE_TIMEOUT_SECONDS
     client.force_login(MembershipFactory(role=Role.ADMIN).user)
+    _idle_for(client, settings.SESSION_IDLE_TIMEOUT_SECONDS - 30)
     key = client.session.session_key
-    # Idle for (almost) the whole timeout: a minute of the session left.
-    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + dt.timedelta(seconds=60))
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + dt.timedelta(seconds=30))
     assert client.get("/workspace/security/").status_code == 200
     expiry = Session.objects.get(session_key=key).expire_date
     assert expiry > timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
 
 
-def test_a_session_idle_past_the_timeout_is_signed_out(client):
-    import datetime as dt
-
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-
+def test_a_session_idle_past_the_timeout_is_signed_out(client, settings):
     client.force_login(MembershipFactory(role=Role.ADMIN).user)
-    Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() - dt.timedelta(seconds=1)
-    )
+    _idle_for(client, settings.SESSION_IDLE_TIMEOUT_SECONDS + 1)
     response = client.get("/workspace/security/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
