@@ -13,7 +13,7 @@ class AuditEvent(models.Model):
     outlive the data they describe, so they hold labels, never candidate answers or secrets),
     with two exceptions for noise: rejected partner calls are one row per calling address and
     window whose count grows, and those rows are deleted with the retention window
-    (retention.AGED_AUDIT_ACTIONS)."""
+    (retention_logs.AGED_AUDIT_ACTIONS)."""
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Null for events that concern no workspace (a staff key rotation, an MFA change).

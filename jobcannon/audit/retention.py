@@ -26,8 +26,9 @@ from django.utils import timezone
 
 from assessments.models import Answer, AssessmentRun
 from assessments.services.lifecycle import TERMINAL_STATUSES, assessment_runs_purge
-from integrations.models import IntegrationActivity, WebhookEvent, WebhookStatus
-from jobcannon.audit.models import AuditEvent, PurgeReason, RetentionSweep, WebhookBodyDigest
+from integrations.models import WebhookEvent, WebhookStatus
+from jobcannon.audit.models import PurgeReason, RetentionSweep, WebhookBodyDigest
+from jobcannon.audit.retention_logs import log_lines_purge
 from jobcannon.audit.services import audit_record
 from jobcannon.workspaces.models import Workspace
 
@@ -56,10 +57,6 @@ WEBHOOK_CHUNK = 100  # other databases: bodies are up to 1 MiB each and a chunk 
 # to 30 s each anyway; a sweep out of time resumes where it stopped.
 WEBHOOK_YIELD = 0.5
 ROW_CHUNK = 500
-# Noise kept only for the workspace's window (the default window without a workspace): rejected
-# partner calls, already one row per calling address and window (integrations/services/partner_auth.py).
-AGED_AUDIT_ACTIONS = ("partner.auth_failed",)
-AGED_ACTIVITY_KINDS = ("partner.auth_failed",)
 LOCK_KEY = "jobcannon:retention-purge"
 RESUME_KEY = "jobcannon:retention-purge:webhooks-after"
 RESUME_SECONDS = 24 * 3600
@@ -217,42 +214,6 @@ def _answer_candidates(*, now: dt.datetime, days: int, workspace: Workspace | No
     return list(Answer.objects.filter(run__in=old).values_list("pk", flat=True)[:ROW_CHUNK])
 
 
-def _older_than_window(*, now: dt.datetime, periods: Iterable[int], workspace_path: str) -> Q:
-    default = now - dt.timedelta(days=settings.RETENTION_DAYS_DEFAULT)
-    past = Q(**{f"{workspace_path}__isnull": True, "created_at__lt": default})
-    for days in periods:
-        past |= Q(
-            **{f"{workspace_path}__retention_days": days, "created_at__lt": now - dt.timedelta(days=days)}
-        )
-    return past
-
-
-def _log_lines_purge(
-    *, now: dt.datetime, periods: list[int], deadline: float, workspace: Workspace | None = None
-) -> tuple[int, int, bool]:
-    """Delete aged noise rows in chunks: (audit events, activity lines, finished)."""
-    audit = AuditEvent.objects.filter(
-        _older_than_window(now=now, periods=periods, workspace_path="workspace"),
-        action__in=AGED_AUDIT_ACTIONS,
-    )
-    activity = IntegrationActivity.objects.filter(
-        _older_than_window(now=now, periods=periods, workspace_path="integration__workspace"),
-        kind__in=AGED_ACTIVITY_KINDS,
-    )
-    if workspace is not None:
-        audit, activity = audit.filter(workspace=workspace), activity.filter(integration__workspace=workspace)
-    counts = [0, 0]
-    for i, qs in enumerate((audit, activity)):
-        while True:
-            if time.monotonic() > deadline:
-                return counts[0], counts[1], False
-            ids = list(qs.values_list("pk", flat=True)[:ROW_CHUNK])
-            if not ids:
-                break
-            counts[i] += qs.model._default_manager.filter(pk__in=ids).delete()[0]
-    return counts[0], counts[1], True
-
-
 def retention_purge(
     *, now: dt.datetime | None = None, time_budget_seconds: float = 30.0
 ) -> RetentionSweep | None:
@@ -317,7 +278,7 @@ def _purge_steps(
             counts["answers"] += Answer.objects.filter(pk__in=ids).delete()[0]
 
     if not out_of_time:
-        counts["audit_events"], counts["activity_lines"], finished = _log_lines_purge(
+        counts["audit_events"], counts["activity_lines"], finished = log_lines_purge(
             now=now, periods=periods, deadline=deadline, workspace=workspace
         )
         out_of_time = not finished
