@@ -4,6 +4,7 @@ invitations, candidate links and allauth keys (issue 21)."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import io
 import logging
@@ -69,11 +70,17 @@ def test_gunicorn_access_lines_are_masked_and_carry_no_basic_auth_user(log_outpu
     from gunicorn.glogging import Logger
 
     monkeypatch.setenv("GUNICORN_ACCESS_LOG", "-")
-    conf: dict = {}
-    exec(compile(Path("gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), conf)  # noqa: S102
+    # The repo's access_log_format, read without running gunicorn.conf.py (which sets up
+    # Prometheus' multiprocess directory in the environment).
+    tree = ast.parse(Path("gunicorn.conf.py").read_text())
+    access_log_format = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "access_log_format"
+    )
     cfg = Config()
     cfg.set("accesslog", "-")
-    cfg.set("access_log_format", conf["access_log_format"])
+    cfg.set("access_log_format", access_log_format)
     config = logging_config(fmt="plain", level="INFO")
     config["handlers"]["console"]["stream"] = log_output.buffer
     cfg.set("logconfig_dict", config)
