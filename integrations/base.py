@@ -430,6 +430,30 @@ def verify_hmac_hex(*, body: bytes, signature: str, secrets: Iterable[str], pref
 # --- The HTTP client ------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class ClientServices:
+    """The two services every BaseClient call uses: the shared rate limiter and the single-flight
+    OAuth token refresh. They live in integrations.services, which imports this module, so the
+    client does not import them back: integrations.subscriptions installs them at start-up."""
+
+    rate_limit_acquire: Callable[..., None]
+    token_refresh: Callable[..., Any]
+
+
+_client_services: ClientServices | None = None
+
+
+def client_services_install(services: ClientServices) -> None:
+    global _client_services
+    _client_services = services
+
+
+def client_services() -> ClientServices:
+    if _client_services is None:
+        raise RuntimeError("BaseClient services are not installed: IntegrationsConfig.ready has not run.")
+    return _client_services
+
+
 class BaseClient:
     """requests.Session + timeouts + the shared per-integration rate limiter + error mapping +
     an OutboundCall row per call. Never sleeps: a refused or failed call raises, and the task
@@ -520,11 +544,9 @@ class BaseClient:
         except ATSAuthError:
             if not self.refresh_on_auth_error or seen is None:
                 raise
-        from integrations.services.oauth import token_refresh
-
         # `seen` is the token this call used: if another worker already replaced it, its new
         # token is used without a second call to the token endpoint.
-        token_refresh(integration_id=self.integration.pk, seen_access_token=seen)
+        client_services().token_refresh(integration_id=self.integration.pk, seen_access_token=seen)
         return self._send(method, path, operation=operation, attempt=attempt + 1, **kwargs)
 
     # Retry once after a token refresh when the ATS refuses an OAuth token (see request()).
@@ -558,9 +580,8 @@ class BaseClient:
         headers: Mapping[str, str] | None,
     ) -> requests.Response:
         from integrations.models import OutboundCall
-        from integrations.services.ratelimit import rate_limit_acquire
 
-        rate_limit_acquire(integration=self.integration, provider=self.provider)
+        client_services().rate_limit_acquire(integration=self.integration, provider=self.provider)
         url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
         send_headers = dict(headers or {})
         key = current_idempotency_key()
@@ -681,6 +702,9 @@ class ATSProvider:
     integration_header: ClassVar[str] = "X-JobCannon-Integration"
     # Setup guide (seed) and docs links, for the connect wizard and error pages.
     docs_url: ClassVar[str] = ""
+    # Shown on the connect page and the wizard's sign-in step: which sign-in the vendor documents
+    # publicly, when a provider offers more than one (empty: nothing to say).
+    connect_note: ClassVar[str] = ""
     # The status code the ATS expects as acknowledgement (SmartRecruiters wants 202).
     webhook_ack_status: ClassVar[int] = 200
 

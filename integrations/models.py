@@ -364,24 +364,6 @@ class WritebackDeadLetter(WritebackMessage):
         verbose_name_plural = "write-back dead letters"
 
 
-class JobLease(models.Model):
-    """A named lease that keeps a periodic job single: the scheduler may enqueue it again while
-    a slow run is still going (or several times after downtime), and the second run must not
-    start. Taking it is one conditional UPDATE (or the INSERT of the first run), so it holds
-    across processes and machines on PostgreSQL and SQLite alike."""
-
-    name = models.CharField(max_length=200, unique=True)
-    token = models.CharField(max_length=32, blank=True, default="")
-    expires_at = models.DateTimeField(null=True, blank=True)
-    last_started_at = models.DateTimeField(null=True, blank=True)
-    last_finished_at = models.DateTimeField(null=True, blank=True)
-    last_outcome = models.CharField(max_length=500, blank=True, default="")
-    skipped_count = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class TaskReceipt(models.Model):
     """Idempotent task keys: a task that must cause a side effect once (an e-mail, a charge)
     records its key in the same transaction as the effect, or before a non-transactional one. A

@@ -56,6 +56,7 @@ from integrations.services.reconnect import (
     reconnect_links_revoke,
 )
 from integrations.services.webhooks import webhook_event_receive
+from integrations.webhook_urls import webhook_url_for
 from jobcannon.core.exceptions import ApplicationError, Conflict, error_body
 from jobcannon.workspaces.mixins import WorkspaceMixin
 
@@ -65,11 +66,6 @@ RECONNECT_KEY = "integrations_reconnect"
 # A form shown again with its errors is a normal page that says what to fix: it answers 200,
 # because browsers report any 4xx document as a console error.
 FORM_ERROR_STATUS = 200
-
-
-def webhook_url_for(integration) -> str:
-    """The per-integration webhook path (providers and demo_seed import this)."""
-    return reverse("integrations:webhook", args=[integration.provider, integration.public_id])
 
 
 @method_decorator(csrf_exempt, name="dispatch")

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import AssessmentConfig, AssessmentRun, RunStatus
-from integrations.services.writeback import RunEvent, writeback_enqueue
+from assessments.services.hooks import RunEvent, run_event_announce, runs_purgeable
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def assessment_run_expire(*, run: AssessmentRun, now: dt.datetime | None = None)
         locked.status = RunStatus.EXPIRED
         locked.expired_at = now
         locked.save(update_fields=["status", "expired_at", "updated_at"])
-        writeback_enqueue(run=locked, event=RunEvent.EXPIRED)
+        run_event_announce(run=locked, event=RunEvent.EXPIRED)
     logger.info("assessment.run_expired", extra={"run": run.pk})
     run.refresh_from_db()
     return True
@@ -104,10 +104,7 @@ def assessment_runs_purge(*, now: dt.datetime | None = None, workspace: Any = No
     (the purge a shortened retention window causes)."""
     from django.db.models.functions import Coalesce
 
-    from integrations.models import WritebackStatus
-
     now = now or timezone.now()
-    in_flight = [WritebackStatus.PENDING, WritebackStatus.DELIVERING, WritebackStatus.RETRYING]
     runs = AssessmentRun.objects.filter(status__in=TERMINAL_STATUSES)
     if workspace is not None:
         runs = runs.filter(workspace=workspace)
@@ -118,11 +115,9 @@ def assessment_runs_purge(*, now: dt.datetime | None = None, workspace: Any = No
     periods = set(finished.values_list("workspace__retention_days", flat=True).distinct())
     ids: list[int] = []
     for days in sorted(periods):
-        ids.extend(
-            finished.filter(workspace__retention_days=days, finished__lt=now - dt.timedelta(days=days))
-            .exclude(writebacks__status__in=in_flight)
-            .values_list("pk", flat=True)[:500]
-        )
+        # Subscribers keep some a while longer (integrations: a write-back still in flight).
+        due = finished.filter(workspace__retention_days=days, finished__lt=now - dt.timedelta(days=days))
+        ids.extend(runs_purgeable(due).values_list("pk", flat=True)[:500])
     if not ids:
         return 0
     AssessmentRun.objects.filter(pk__in=ids).delete()

@@ -9,16 +9,16 @@ dictionary to try, and no key stretching needed (OWASP Password Storage Cheat Sh
 vs. encryption": stretching is for low-entropy passwords). Shown once when issued.
 
 Failures. Each rejected call whose integration is known writes at most one integration log line
-and one audit event per (integration, calling address, window of PARTNER_AUTH_FAILURE_WINDOW
-seconds); later rejections in that window only raise the count those rows carry. Both kinds of
-rows fall under the retention sweep (jobcannon/audit/retention.py)."""
+per (integration, calling address, window of PARTNER_AUTH_FAILURE_WINDOW_SECONDS); later
+rejections in that window raise the count on that line (`data["count"]`) and announce it again,
+so the audit log's mirror (jobcannon.audit, subscribed through integrations.services.hooks)
+updates its one row too. Both fall under the retention sweep (jobcannon/audit/retention_logs.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
-import logging
 import time
 
 from django.conf import settings
@@ -26,11 +26,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from integrations.models import ActivityLevel, Integration, IntegrationActivity
-from jobcannon.audit.context import current_actor
-from jobcannon.audit.models import AuditEvent
-from jobcannon.core.logging import redact
-
-logger = logging.getLogger(__name__)
+from integrations.services.activity import activity_log
+from integrations.services.hooks import activity_announce
 
 HASH_PREFIX = "sha256:"
 FAILURE_KIND = "partner.auth_failed"
@@ -52,11 +49,11 @@ def _window_seconds() -> int:
     return int(getattr(settings, "PARTNER_AUTH_FAILURE_WINDOW_SECONDS", 900))
 
 
-def partner_auth_failure_record(*, integration: Integration, reason: str, message: str) -> None:
-    """Record one rejected partner call (see the module docstring). `message` is the customer's
-    sentence for the first rejection; the count and window are appended as more arrive."""
+def partner_auth_failure_record(*, integration: Integration, reason: str, message: str, source: str) -> None:
+    """Record one rejected partner call from `source` (the caller's address; see the module
+    docstring). `message` is the customer's sentence; the count and window are appended."""
     window = _window_seconds()
-    source = current_actor().ip or "unknown address"
+    source = source or "unknown address"
     # The public id, not the primary key: a key outlives a deleted integration (and, in a shared
     # Redis, a test database whose ids start again at 1).
     key = f"partner-auth-failed:{integration.public_id}:{source}:{int(time.time() // window)}"
@@ -66,43 +63,37 @@ def partner_auth_failure_record(*, integration: Integration, reason: str, messag
             count = cache.incr(f"{key}:count")
         except ValueError:  # expired between add() and incr()
             count = 1
-        rows = cache.get(f"{key}:rows")
-        if rows is None and count > 1:
+        line = cache.get(f"{key}:line")
+        if line is None and count > 1:
             return  # the first rejection of the window is still being written: counted next time
-        if rows is not None and _rows_update(rows, count=count, reason=reason, source=source, window=window):
+        if line is not None and _line_update(integration, line, count=count, reason=reason, window=window):
             return
-    _rows_create(
-        integration, key=key, count=count, reason=reason, source=source, message=message, window=window
-    )
-
-
-def _rows_create(
-    integration: Integration, *, key: str, count: int, reason: str, source: str, message: str, window: int
-) -> None:
-    from jobcannon.audit.services import audit_record_from_activity
-
     data = {"count": count, "source": source, "reason": reason, "first_at": timezone.now().isoformat()}
-    activity = IntegrationActivity.objects.create(
+    activity = activity_log(
         integration=integration, kind=FAILURE_KIND, level=ActivityLevel.ERROR, message=message, data=data
     )
-    audit = audit_record_from_activity(activity=activity)
-    rows = {"activity": activity.pk, "audit": audit.pk if audit else None, "message": message, "data": data}
-    cache.set(f"{key}:rows", rows, timeout=window * 2)
+    cache.set(f"{key}:line", {"pk": activity.pk, "message": message, "data": data}, timeout=window * 2)
 
 
-def _rows_update(rows: dict, *, count: int, reason: str, source: str, window: int) -> bool:
-    """Raise the count on the window's rows. False when they are gone (purged meanwhile)."""
+def _line_update(integration: Integration, line: dict, *, count: int, reason: str, window: int) -> bool:
+    """Raise the count on the window's line and announce it. False when it is gone (purged)."""
     now = timezone.now()
-    data = {**rows["data"], "count": count, "reason": reason, "last_at": now.isoformat()}
-    elapsed = (now - dt.datetime.fromisoformat(rows["data"]["first_at"])).total_seconds()
+    data = {**line["data"], "count": count, "reason": reason, "last_at": now.isoformat()}
+    elapsed = (now - dt.datetime.fromisoformat(line["data"]["first_at"])).total_seconds()
     text = (
-        f"{rows['message']} ({count} rejected calls from {source} in {max(1, round(elapsed / 60))} min; "
-        f"one line per {max(1, window // 60)} min.)"
+        f"{line['message']} ({count} rejected calls from {data['source']} in "
+        f"{max(1, round(elapsed / 60))} min; one line per {max(1, window // 60)} min.)"
     )
-    if not IntegrationActivity.objects.filter(pk=rows["activity"]).update(message=text, data=data):
+    if not IntegrationActivity.objects.filter(pk=line["pk"]).update(message=text, data=data):
         return False
-    if rows["audit"]:
-        AuditEvent.objects.filter(pk=rows["audit"]).update(
-            message=text, data=redact({"activity": FAILURE_KIND, **data})
+    activity_announce(
+        activity=IntegrationActivity(
+            pk=line["pk"],
+            integration=integration,
+            kind=FAILURE_KIND,
+            level=ActivityLevel.ERROR,
+            message=text,
+            data=data,
         )
+    )
     return True

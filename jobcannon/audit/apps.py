@@ -22,3 +22,18 @@ class AuditConfig(AppConfig):
         # Django's own admin login form skips allauth, and with it the second factor: staff sign
         # in through allauth's login page (with MFA), and the admin only checks is_staff.
         admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
+        # The audit app sits above integrations and assessments (README "Layout"): it reads
+        # their models, and they announce what belongs in the audit log through hook registries
+        # without importing it.
+        from integrations.services.hooks import activity_subscribe, replay_subscribe
+        from jobcannon.audit.services import audit_record_from_activity, audit_replayed
+        from jobcannon.core.jobs import schedule_modules_register
+
+        activity_subscribe(audit_record_from_activity)
+        replay_subscribe(audit_replayed)
+        schedule_modules_register(_schedule_modules)
+
+
+def _schedule_modules() -> list[str]:
+    return ["jobcannon.audit.tasks"]

@@ -1,7 +1,7 @@
 """django-q2 entry points: thin wrappers, one service each."""
 
-from integrations.services.queue import periodic_job
 from jobcannon.audit.retention import retention_purge, retention_purge_for_workspace
+from jobcannon.core.jobs import periodic_job
 
 
 @periodic_job(every_minutes=60)

@@ -37,8 +37,8 @@ def workspace_settings_update(*, workspace: Workspace, actor, changes: dict) -> 
     for field in changes:
         setattr(workspace, field, getattr(locked, field))
     if locked.retention_days != previous:
-        from integrations.services.queue import queue_enqueue
         from jobcannon.audit.services import audit_record
+        from jobcannon.core.queue import enqueue
 
         audit_record(
             action="workspace.retention_changed",
@@ -51,7 +51,7 @@ def workspace_settings_update(*, workspace: Workspace, actor, changes: dict) -> 
         if locked.retention_days < previous:
             actor_id = getattr(actor, "pk", None)
             transaction.on_commit(
-                lambda: queue_enqueue(
+                lambda: enqueue(
                     "jobcannon.audit.tasks.retention_purge_workspace_task", locked.pk, actor_id, previous
                 )
             )

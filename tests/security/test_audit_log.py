@@ -110,11 +110,11 @@ def _old_delivery(integration, days: int) -> WebhookEvent:
 def test_shortening_the_retention_window_is_audited_and_so_is_the_purge_it_causes(
     client_in_workspace, user, workspace, integration, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from integrations.services import queue
     from jobcannon.audit.tasks import retention_purge_workspace_task
+    from jobcannon.core import queue
 
     enqueued = []
-    monkeypatch.setattr(queue, "queue_enqueue", lambda func, *args, **kw: enqueued.append((func, args)))
+    monkeypatch.setattr(queue, "enqueue", lambda func, *args, **kw: enqueued.append((func, args)))
     event = _old_delivery(integration, days=40)
     other_workspace_event = _old_delivery(IntegrationFactory(), days=40)
     with django_capture_on_commit_callbacks(execute=True):

@@ -40,7 +40,7 @@ def test_the_data_migration_turns_encrypted_keys_into_hashes(client):
         credentials={"api_key": "ashby-test-key-0001", "partner_api_key": legacy},
         provider_settings={"partner_key_id": "0123456789ab"},
     )
-    migration = importlib.import_module("integrations.migrations.0004_privacy_partner_key_hashes")
+    migration = importlib.import_module("integrations.migrations.0005_privacy_partner_key_hashes")
     migration.hash_partner_keys(apps, None)
     integration.refresh_from_db()
     assert "partner_api_key" not in integration.credentials

@@ -92,9 +92,10 @@ class PartnerAuth:
     reason: str = ""
 
 
-def partner_authenticate(*, authorization: str, public_id: str | None) -> PartnerAuth:
+def partner_authenticate(*, authorization: str, public_id: str | None, source: str = "") -> PartnerAuth:
     """Who is calling: the integration whose partner key is in the Basic header. A failure whose
-    integration is known (from the URL or the key id) is written to that integration's log."""
+    integration is known (from the URL or the key id) is written to that integration's log, one
+    line per calling address (`source`) and window."""
     key = _key_from_basic(authorization)
     integration: Integration | None = None
     if public_id:
@@ -137,6 +138,7 @@ def partner_authenticate(*, authorization: str, public_id: str | None) -> Partne
         # bad calls must not grow the logs (issue 21).
         partner_auth_failure_record(
             integration=integration,
+            source=source,
             reason=reason,
             message=f"Rejected a call from Ashby to the partner API (401): {reason} If this was Ashby, "
             "paste the current partner API key into Ashby's JobCannon settings.",
@@ -151,7 +153,7 @@ def partner_assessment_start(*, integration: Integration, start: StartRequest) -
 
     run, created = assessment_run_create(
         workspace=integration.workspace,
-        instrument=start.assessment_type_id,
+        instrument=start.instrument,
         candidate=start.candidate(),
         integration=integration,
         refs=start.refs(assessment_id=str(uuid.uuid4()), request_key=_request_key(integration, start)),
@@ -162,9 +164,13 @@ def partner_assessment_start(*, integration: Integration, start: StartRequest) -
         activity_log(
             integration=integration,
             kind="partner.assessment_started",
-            message=f"Ashby started {start.assessment_type_id} for application {start.application_id} "
+            message=f"Ashby started {start.instrument} for application {start.application_id} "
             f"(run {run.pk}).",
-            data={"run": run.pk, "assessment_id": run.external_assessment_id},
+            data={
+                "run": run.pk,
+                "assessment_id": run.external_assessment_id,
+                "assessment_type_id": start.assessment_type_id,
+            },
         )
     return run, created
 

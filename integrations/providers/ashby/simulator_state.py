@@ -28,8 +28,9 @@ from . import constants
 
 logger = logging.getLogger(__name__)
 P = "ashby"
-# The data sync also reads jobs and interview plans (jobsRead, interviewsRead).
-ALL_PERMISSIONS = ["candidatesRead", "candidatesWrite", "organizationWrite", "jobsRead", "interviewsRead"]
+# A key made in the simulator gets every permission JobCannon's calls need (constants.
+# ENDPOINT_PERMISSIONS, from Ashby's OpenAPI); tests make keys without some to see the 403s.
+ALL_PERMISSIONS = [p for p, _ in constants.PERMISSION_PURPOSES]
 USER_AGENT = "Ashby-Simulator/1.0 (JobCannon built-in sandbox)"
 
 
@@ -76,7 +77,6 @@ def account_ensure(account_id: str, name: str) -> SimulatorObject:
                 "name": name,
                 "plan": "Enterprise",
                 "unavailable_scopes": [],
-                "webhook_catalog": "seed+real",
                 "signature_header": constants.SIGNATURE_HEADER,
                 "partner": {},
             },
@@ -302,7 +302,7 @@ def candidate_create(
     from .simulator_sync_data import records_for_candidate
 
     records_for_candidate(candidate)  # the job, plan and application candidate.list etc. serve
-    webhooks_fire(account_id, constants.EVENT_CANDIDATE_CREATED, {"candidate": candidate_payload(candidate)})
+    # Ashby has no candidate-created webhook type (seed 000's candidate.created): applicationSubmit.
     webhooks_fire(
         account_id, constants.EVENT_APPLICATION_SUBMIT, {"application": application_payload(candidate)}
     )

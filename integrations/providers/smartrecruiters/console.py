@@ -9,11 +9,15 @@ from typing import Any
 
 from integrations.base import ChecklistCheck, HealthWarning, RegisteredWebhook
 from integrations.models import Integration, IntegrationStatus
+from integrations.plugins import LazySimulatorModule, simulator_module
 from jobcannon.core.exceptions import ValidationFailed
 
 from . import constants, selectors, setup
-from . import simulator_calls as calls
-from . import simulator_state as sim
+
+# The sandbox is a dev/test plug-in (README "Layout"): loaded on first use, only when simulators
+# are enabled (the "test now" actions below; the checklist and health hooks above never use it).
+calls = LazySimulatorModule(__package__, "simulator_calls")
+sim = LazySimulatorModule(__package__, "simulator_state")
 
 WEBHOOK_TEST_EMAIL = "webhook.test@example.com"
 
@@ -127,9 +131,10 @@ def sandbox_company(integration: Integration) -> dict[str, Any]:
 
 
 def _api_base(company: dict[str, Any]) -> str:
-    from .provider import SmartRecruitersProvider
+    # Through the registry, not `from .provider import ...`: provider.py imports this module.
+    from integrations.registry import get_provider
 
-    return f"{SmartRecruitersProvider().simulator_base_url()}/api/{company.get('region', 'us')}"
+    return f"{get_provider(constants.KEY).simulator_base_url()}/api/{company.get('region', 'us')}"
 
 
 def _subscriptions_for(integration: Integration, company: dict[str, Any]) -> list[dict[str, Any]]:
@@ -205,7 +210,8 @@ def _assessment_stage(company: dict[str, Any]) -> tuple[dict[str, Any], dict[str
 def send_test_assessment(integration: Integration) -> str:
     """Seed 001 Step 5 in the sandbox: create a test candidate and advance them to the assessment
     stage (or trigger a manual stage's action), so SR places the order with JobCannon."""
-    from .simulator_pages import candidate_move, order_place
+    pages = simulator_module(__package__, "simulator_pages")
+    candidate_move, order_place = pages.candidate_move, pages.order_place
 
     company = sandbox_company(integration)
     job, stage = _assessment_stage(company)

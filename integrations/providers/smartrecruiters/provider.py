@@ -35,6 +35,7 @@ from integrations.base import (
     Verification,
 )
 from integrations.models import ActivityLevel, Environment
+from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
 from integrations.services.activity import activity_log
 from integrations.services.oauth import redirect_uri_for
 
@@ -221,8 +222,8 @@ class SmartRecruitersProvider(ATSProvider):
         ]
 
     def simulator_urls(self) -> list:
-        from . import sync_simulator
-        from .simulator import simulator_urls
+        sync_simulator = simulator_module(__package__, "sync_simulator")
+        simulator_urls = simulator_module(__package__, "simulator").simulator_urls
 
         return [*sync_simulator.urlpatterns(), *simulator_urls()]
 

@@ -12,11 +12,15 @@ from django.utils import timezone
 
 from integrations.base import ATSError
 from integrations.models import ActivityLevel
+from integrations.plugins import LazySimulatorModule
 from integrations.services.activity import activity_log
 from integrations.services.oauth import redirect_uri_for
 
 from . import constants, selectors, services
-from . import simulator_state as sim
+
+# The simulator is a dev/test plug-in (README "Layout"): only demo_setup uses it, loaded on first
+# use and only when simulators are enabled.
+sim = LazySimulatorModule(__package__, "simulator_state")
 
 
 def partner_base_url() -> str:

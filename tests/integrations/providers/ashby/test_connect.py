@@ -69,8 +69,8 @@ def test_oauth_through_the_simulator_connects_and_registers_webhooks(
     assert sorted(token.scopes_granted) == sorted(constants.SCOPES)
     lifetime = token.refresh_expires_at - token.refresh_issued_at
     assert abs(lifetime - timedelta(days=730)) < timedelta(seconds=1), "refresh tokens last about 2 years"
-    # The setup guide's two, plus the data sync's refresh triggers.
-    assert len(sim.list_for("webhook", account)) == 2 + len(constants.SYNC_WEBHOOKS)
+    # applicationSubmit (the setup guide's candidate.created) and the data sync's refresh triggers.
+    assert len(sim.list_for("webhook", account)) == len(constants.SYNC_WEBHOOKS)
 
 
 @pytest.mark.django_db

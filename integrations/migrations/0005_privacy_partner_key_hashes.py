@@ -25,6 +25,6 @@ def hash_partner_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("integrations", "0003_webhook_event_lean_indexes")]
+    dependencies = [("integrations", "0004_layers_joblease_to_core")]
 
     operations = [migrations.RunPython(hash_partner_keys, migrations.RunPython.noop, elidable=True)]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integrations", "0004_privacy_partner_key_hashes"),
+        ("integrations", "0005_privacy_partner_key_hashes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
