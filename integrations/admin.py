@@ -92,7 +92,13 @@ class IntegrationAdmin(admin.ModelAdmin):
         "created_by",
         "logs_link",
     ]
-    actions = ["test_credentials", "force_token_refresh", "disconnect", "create_reconnect_link"]
+    actions = [
+        "test_credentials",
+        "force_token_refresh",
+        "disconnect",
+        "create_reconnect_link",
+        "revoke_reconnect_links",
+    ]
 
     def get_urls(self):
         extra = [
@@ -167,6 +173,16 @@ class IntegrationAdmin(admin.ModelAdmin):
         for integration in queryset[:10]:
             link = reconnect_link_create(integration=integration, created_by=request.user)
             self.message_user(request, f"{integration}: {link}", messages.INFO)
+
+    @admin.action(description="Revoke open reconnect links")
+    def revoke_reconnect_links(self, request, queryset):
+        from integrations.services.reconnect import reconnect_links_revoke
+
+        revoked = sum(
+            reconnect_links_revoke(integration=integration, revoked_by=request.user)
+            for integration in queryset
+        )
+        self.message_user(request, f"{revoked} open reconnect link(s) revoked.", messages.SUCCESS)
 
 
 @admin.register(Token)

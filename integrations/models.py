@@ -374,3 +374,26 @@ class TaskReceipt(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ReconnectLink(models.Model):
+    """A shareable re-authorization link (integrations/services/reconnect.py). The URL carries a
+    signed token (integration id + nonce); this row, found by the nonce's SHA-256 (the nonce
+    itself is never stored), is what makes the link single-use and revocable."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="reconnect_links")
+    nonce_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        state = "used" if self.used_at else "revoked" if self.revoked_at else "open"
+        return f"Reconnect link for {self.integration} ({state})"

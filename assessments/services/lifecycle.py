@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -96,14 +97,18 @@ def assessment_reminders_send(*, now: dt.datetime | None = None) -> int:
 TERMINAL_STATUSES = (RunStatus.SCORED, RunStatus.DELIVERED, RunStatus.CANCELLED, RunStatus.EXPIRED)
 
 
-def assessment_runs_purge(*, now: dt.datetime | None = None) -> int:
+def assessment_runs_purge(*, now: dt.datetime | None = None, workspace: Any = None) -> int:
     """Delete finished runs (answers, result, candidate data) older than the workspace's
     retention period, as the candidate privacy notice promises. A run whose write-back to the
-    ATS is still in flight is kept until that settles."""
+    ATS is still in flight is kept until that settles. `workspace`: only that workspace's runs
+    (the purge a shortened retention window causes)."""
     from django.db.models.functions import Coalesce
 
     now = now or timezone.now()
-    finished = AssessmentRun.objects.filter(status__in=TERMINAL_STATUSES).annotate(
+    runs = AssessmentRun.objects.filter(status__in=TERMINAL_STATUSES)
+    if workspace is not None:
+        runs = runs.filter(workspace=workspace)
+    finished = runs.annotate(
         finished=Coalesce("delivered_at", "scored_at", "cancelled_at", "expired_at", "updated_at")
     )
     # One query per distinct retention period (a handful), portable to SQLite and PostgreSQL.

@@ -14,7 +14,10 @@ class AuditConfig(AppConfig):
         from allauth.account.decorators import secure_admin_login
         from django.contrib import admin
 
-        from . import receivers  # noqa: F401  (allauth's login/MFA signals → audit log)
+        from . import receivers  # allauth's login/MFA signals and admin deletions → audit log
+
+        # Every model's "Delete selected" action is the audited one (same name, same permissions).
+        admin.site.add_action(receivers.audited_delete_selected, "delete_selected")
 
         # Django's own admin login form skips allauth, and with it the second factor: staff sign
         # in through allauth's login page (with MFA), and the admin only checks is_staff.

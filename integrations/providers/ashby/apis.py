@@ -63,6 +63,7 @@ class PartnerKeyAuthentication(BaseAuthentication):
         result = services.partner_authenticate(
             authorization=request.META.get("HTTP_AUTHORIZATION", ""),
             public_id=str(public_id) if public_id else None,
+            source=request.META.get("REMOTE_ADDR", ""),
         )
         if result.integration is None:
             raise exceptions.AuthenticationFailed(result.reason)

@@ -273,7 +273,8 @@ def send_test_assessment(integration: Any) -> str:
         return "This integration's credentials are not registered in the Ashby simulator."
     if not (account.data.get("partner") or {}).get("api_key"):
         # The simulated Ashby is the only holder of this sandbox key: issuing it here shows it to nobody.
-        key = integration.credential("partner_api_key") or partner_key_issue(integration=integration)
+        # (We keep only its hash, so a key issued earlier cannot be handed over: a new one is.)
+        key = partner_key_issue(integration=integration)
         account = state.account_update(
             account.key, partner={"base_url": f"/partners/ashby/{integration.public_id}", "api_key": key}
         )
