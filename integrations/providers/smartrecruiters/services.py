@@ -13,11 +13,16 @@ from django.utils import timezone
 from assessments.services.runs import ATSRefs, CandidateInfo, RunAlreadyActive, assessment_run_create
 from integrations.models import ActivityLevel, Integration
 from integrations.services.activity import activity_log
+from integrations.services.partner_auth import partner_secret_hash
 from jobcannon.core.exceptions import Conflict, ValidationFailed
 
 from . import constants, mappers
 
 POLL_DAYS = 30
+# Our partner client secret is stored as its hash only (issue 21); older rows held it encrypted
+# (migration 0007 converts them).
+PARTNER_SECRET_HASH = "partner_client_secret_sha256"
+PARTNER_SECRET_LEGACY = "partner_client_secret"
 
 
 class OrderConflict(Conflict):
@@ -42,16 +47,30 @@ def credentials_update(*, integration: Integration, changes: dict[str, Any]) -> 
     return integration
 
 
-def partner_credentials_ensure(*, integration: Integration) -> tuple[str, str]:
-    """The client id/secret SmartRecruiters uses to get a token from our partner API (§2.2:
-    "Partner will create client credentials which may be used on Smartrecruiters side")."""
-    client_id = constants.PARTNER_CLIENT_PREFIX + integration.public_id.hex
-    secret = integration.credential("partner_client_secret")
-    if not secret:
-        secret = pysecrets.token_urlsafe(32)
-        credentials_update(
-            integration=integration, changes={"partner_client_id": client_id, "partner_client_secret": secret}
-        )
+def partner_credentials_new(*, integration: Integration) -> tuple[str, str]:
+    """New client credentials for SmartRecruiters to get a token from our partner API (§2.2:
+    "Partner will create client credentials which may be used on Smartrecruiters side"). Not
+    stored yet: partner_credentials_store keeps their hash once SR accepted them."""
+    return constants.PARTNER_CLIENT_PREFIX + integration.public_id.hex, pysecrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def partner_credentials_store(*, integration: Integration, client_id: str, secret: str) -> None:
+    """Keep only the secret's SHA-256: we never send it again, we only compare what SR presents
+    at our token endpoint (integrations/services/partner_auth.py). A new secret revokes every
+    token issued for the old one (their fingerprint no longer matches)."""
+    locked = Integration.objects.select_for_update().get(pk=integration.pk)
+    credentials = {k: v for k, v in (locked.credentials or {}).items() if k != PARTNER_SECRET_LEGACY}
+    credentials.update({"partner_client_id": client_id, PARTNER_SECRET_HASH: partner_secret_hash(secret)})
+    locked.credentials = credentials
+    locked.save(update_fields=["credentials", "updated_at"])
+    integration.credentials = locked.credentials
+
+
+def partner_credentials_issue(*, integration: Integration) -> tuple[str, str]:
+    """New credentials, stored at once (the secret is in the answer only)."""
+    client_id, secret = partner_credentials_new(integration=integration)
+    partner_credentials_store(integration=integration, client_id=client_id, secret=secret)
     return client_id, secret
 
 

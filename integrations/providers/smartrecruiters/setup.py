@@ -67,7 +67,7 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
         and current.get("registered_company_id") == company_id
     ):
         return True  # a re-check: SR would issue new company credentials for nothing
-    client_id, secret = services.partner_credentials_ensure(integration=integration)
+    client_id, secret = services.partner_credentials_new(integration=integration)
     try:
         answer = provider.partner_client(integration).integration_setup(
             company_id=company_id,
@@ -97,6 +97,8 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
             ),
         )
         return False
+    # SR accepted these partner credentials: from now on only their hash is kept.
+    services.partner_credentials_store(integration=integration, client_id=client_id, secret=secret)
     services.company_credentials_store(integration=integration, credentials=company_credentials)
     services.settings_update(
         integration=integration,

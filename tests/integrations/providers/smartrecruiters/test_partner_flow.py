@@ -15,6 +15,7 @@ from integrations.models import IntegrationActivity, IntegrationStatus, Writebac
 from integrations.providers.smartrecruiters import constants, setup
 from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.registry import get_provider
+from integrations.services.partner_auth import partner_secret_hash
 from integrations.services.writeback import writeback_deliver
 from tests.factories import IntegrationFactory
 
@@ -56,8 +57,12 @@ def test_registration_uses_the_master_token_and_keeps_the_company_credentials(ma
     assert setup_call.request.headers["Authorization"] == "Bearer partner-at"
     sent = json.loads(setup_call.request.body)
     assert sent["clientId"] == integration.credentials["partner_client_id"]
-    assert sent["clientSecret"] == integration.credentials["partner_client_secret"]
     integration.refresh_from_db()
+    # Only the hash of the secret SR received is kept (issue 21: partner secrets are only compared).
+    assert "partner_client_secret" not in integration.credentials
+    assert integration.credentials["partner_client_secret_sha256"] == partner_secret_hash(
+        sent["clientSecret"]
+    )
     assert (integration.credential("company_client_id"), integration.credential("company_client_secret")) == (
         "acme-company-client",
         "acme-company-secret",
@@ -201,7 +206,7 @@ def partner_auth(client, db):
     from integrations.providers.smartrecruiters import services
 
     integration = IntegrationFactory(provider="smartrecruiters", auth_kind="oauth2", region="eu")
-    client_id, secret = services.partner_credentials_ensure(integration=integration)
+    client_id, secret = services.partner_credentials_issue(integration=integration)
     integration.refresh_from_db()
     return integration, {"Authorization": f"Bearer {token_for(client, client_id, secret)}"}
 
