@@ -114,6 +114,8 @@ class IntegrationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Logs")
     def logs_link(self, obj: Integration) -> str:
+        if obj.pk is None:  # the add page: no integration, no logs yet (reverse() needs a provider)
+            return self.get_empty_value_display()
         url = reverse("admin-integration-logs", args=[obj.provider]) + f"?workspace={obj.workspace_id}"
         return format_html('<a href="{}">logs</a>', url)
 
