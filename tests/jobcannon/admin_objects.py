@@ -34,15 +34,17 @@ class World:
     """The objects the builders share: a workspace, its owner, a sync-capable integration and a
     scored run with an answer, a result and write-backs."""
 
-    def __init__(self, workspace: Any = None, owner: Any = None) -> None:
+    def __init__(self, workspace: Any = None, owner: Any = None, integration: Any = None) -> None:
         if workspace is None or owner is None:
             membership = MembershipFactory()
             workspace, owner = membership.workspace, membership.user
         self.workspace, self.owner = workspace, owner
-        from integrations.registry import get_providers
+        if integration is None:
+            from integrations.registry import get_providers
 
-        syncing = [key for key, p in get_providers().items() if p.sync_resources] or ["fake"]
-        self.integration = IntegrationFactory(workspace=workspace, provider=syncing[0], created_by=owner)
+            syncing = [key for key, p in get_providers().items() if p.sync_resources] or ["fake"]
+            integration = IntegrationFactory(workspace=workspace, provider=syncing[0], created_by=owner)
+        self.integration = integration
         self.run = AssessmentRunFactory(
             workspace=workspace,
             integration=self.integration,
@@ -229,11 +231,14 @@ BUILDERS: dict[str, Callable[[World], Model]] = {
 }
 
 
-def admin_objects(workspace: Any = None, owner: Any = None) -> dict[type[Model], Model]:
-    """One object per model registered in the admin (the same row for a proxy's parent)."""
+def admin_objects(
+    workspace: Any = None, owner: Any = None, integration: Any = None
+) -> dict[type[Model], Model]:
+    """One object per model registered in the admin (the same row for a proxy's parent), in a
+    new workspace or the one given (with one of its integrations: a provider that syncs data)."""
     missing = sorted(m._meta.label for m in admin.site._registry if m._meta.label not in BUILDERS)
     assert not missing, f"no builder in tests/jobcannon/admin_objects.py for admin models {missing}"
-    world = World(workspace, owner)
+    world = World(workspace, owner, integration)
     Result.objects.get_or_create(
         run=world.run,
         defaults={"instrument_version": "1", "overall_score": 64, "summary": "Balanced", "dimensions": []},
