@@ -72,6 +72,14 @@ def signed_in_context(browser: Any, base_url: str, user: Any | None) -> Any:
     if user is not None:
         client = Client()
         client.force_login(user)
+        # As allauth records a password sign-in, so pages behind a fresh re-authentication
+        # (two-factor set-up) open as they do right after signing in.
+        session = client.session
+        session["account_authentication_methods"] = [
+            {"method": "password", "at": time.time(), "username": user.get_username()}
+        ]
+        session["account_authentication_methods_user"] = str(user.pk)
+        session.save()
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
     return context

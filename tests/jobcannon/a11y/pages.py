@@ -204,6 +204,7 @@ def customer_pages(w: CrawlWorld) -> list[PageSpec]:
             ("password change", "account_change_password"),
             ("two-factor", "mfa_index"),
             ("reauthenticate", "account_reauthenticate"),
+            ("two-factor set-up", "mfa_activate_totp"),
         )
     ]
     # Swagger UI (drf-spectacular-sidecar's bundle) draws the operations itself, with nested
@@ -240,6 +241,14 @@ def customer_pages(w: CrawlWorld) -> list[PageSpec]:
         if key in w.sync_runs:
             pages.append(PageSpec(f"{key} sync runs", reverse("sync:runs", args=[pk])))
             pages.append(PageSpec(f"{key} sync run", reverse("sync:run", args=[pk, w.sync_runs[key].pk])))
+    pages.append(
+        PageSpec(
+            "OAuth refused at the ATS",
+            reverse("integrations:oauth-callback", args=[next(iter(w.integrations))])
+            + "?error=access_denied&state=unknown",
+            400,
+        )
+    )
     done = w.runs["done"]
     pages += [
         PageSpec("order timeline", reverse("integrations:run-timeline", args=[done.pk])),
@@ -283,6 +292,13 @@ def candidate_pages(w: CrawlWorld) -> list[PageSpec]:
         PageSpec("sign up", reverse("account_signup")),
         PageSpec("password reset", reverse("account_reset_password")),
         PageSpec("password reset sent", reverse("account_reset_password_done")),
+        PageSpec(
+            "password reset link, invalid", reverse("account_reset_password_from_key", args=["1", "x-y"])
+        ),
+        PageSpec("password reset done", reverse("account_reset_password_from_key_done")),
+        PageSpec("email confirmation sent", reverse("account_email_verification_sent")),
+        PageSpec("email confirmation link, invalid", reverse("account_confirm_email", args=["not-a-key"])),
+        PageSpec("account inactive", reverse("account_inactive")),
         PageSpec("reconnect link", reverse("integrations:reconnect", args=[token])),
         PageSpec(
             "reconnect link, invalid", reverse("integrations:reconnect", args=[token[:-4] + "AAAA"]), 410
@@ -315,17 +331,16 @@ def admin_list_pages(w: CrawlWorld) -> list[PageSpec]:
         pages.append(PageSpec(f"{model._meta.label} list", reverse("admin:{}_{}_changelist".format(*info))))
     for key in get_providers():
         pages.append(PageSpec(f"{key} staff logs", reverse("admin-integration-logs", args=[key])))
-    pages.append(
-        PageSpec(
-            "write-back replay", reverse("admin:integrations_writebackmessage_replay", args=[w.writeback.pk])
-        )
-    )
+    pages.append(PageSpec("admin password changed", reverse("admin:password_change_done")))
+    for model in ("writebackmessage", "writebackdeadletter"):
+        url = reverse(f"admin:integrations_{model}_replay", args=[w.writeback.pk])
+        pages.append(PageSpec(f"{model} replay", url))
     return pages
 
 
 def admin_form_pages(w: CrawlWorld) -> list[PageSpec]:
     request = _staff_request(w)
-    pages = []
+    pages = [PageSpec("user password", reverse("admin:auth_user_password_change", args=[w.demo_user.pk]))]
     for model, model_admin in admin.site._registry.items():
         info = model._meta.app_label, model._meta.model_name
         if model_admin.has_add_permission(request):
