@@ -2,22 +2,26 @@
 (the demo customer and their sandbox integration of every provider), with a little of
 everything in it (deliveries, calls, a sync run, write-backs, assessment runs in every state
 a candidate can meet, a sent email, an invitation, a reconnect link), one object of every
-admin model, and the list of pages over it, in four groups:
+admin model, and the list of pages over it, in six groups (GROUPS, each crawled by its own
+test file as the user named there):
 
 - customer: every page of the product as the demo customer (signed in, owner of the workspace);
 - candidate: the pages a candidate meets (welcome, instructions, a question page, review, done,
   expired, cancelled, invalid link), the shared report and the other pages reached without an
   account (sign-in, sign-up, password reset, reconnect and invitation links);
-- admin lists: the staff admin's index, app indexes, every model's list and our staff pages;
-- admin forms: the add page and the change page of every registered admin model.
+- admin site: the staff admin's index and app indexes and our staff pages (logs, system
+  status, an order's timeline, replay);
+- admin lists, admin add, admin change: every registered model's list, add page (where the
+  admin allows adding) and change page.
 
 `test_a11y_coverage.py` checks that every page-like URL pattern of the project is in one of
-them (or skipped below, with the reason), so a new page is crawled without editing this file
+them (or skipped there, with the reason), so a new page is crawled without editing this file
 or the test fails saying which route is missing."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -315,40 +319,60 @@ def _staff_request(w: CrawlWorld) -> Any:
     return request
 
 
-def admin_list_pages(w: CrawlWorld) -> list[PageSpec]:
+def admin_site_pages(w: CrawlWorld) -> list[PageSpec]:
+    """The admin's index and app indexes, and our staff pages inside it."""
     pages = [
         PageSpec("admin index", reverse("admin:index")),
         PageSpec("system status", reverse("admin-system-status")),
         PageSpec("admin password change", reverse("admin:password_change")),
+        PageSpec("admin password changed", reverse("admin:password_change_done")),
         PageSpec(
             "staff order timeline", reverse("admin:integrations-run-timeline", args=[w.runs["done"].pk])
         ),
+        PageSpec("user password", reverse("admin:auth_user_password_change", args=[w.demo_user.pk])),
     ]
     for app_label in sorted({m._meta.app_label for m in admin.site._registry}):
         pages.append(PageSpec(f"{app_label} app", reverse("admin:app_list", args=[app_label])))
-    for model in admin.site._registry:
-        info = model._meta.app_label, model._meta.model_name
-        pages.append(PageSpec(f"{model._meta.label} list", reverse("admin:{}_{}_changelist".format(*info))))
     for key in get_providers():
         pages.append(PageSpec(f"{key} staff logs", reverse("admin-integration-logs", args=[key])))
-    pages.append(PageSpec("admin password changed", reverse("admin:password_change_done")))
     for model in ("writebackmessage", "writebackdeadletter"):
         url = reverse(f"admin:integrations_{model}_replay", args=[w.writeback.pk])
         pages.append(PageSpec(f"{model} replay", url))
     return pages
 
 
-def admin_form_pages(w: CrawlWorld) -> list[PageSpec]:
+def _admin_url(model: Any, view: str, *args: Any) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def admin_list_pages(w: CrawlWorld) -> list[PageSpec]:
+    return [PageSpec(f"{m._meta.label} list", _admin_url(m, "changelist")) for m in admin.site._registry]
+
+
+def admin_add_pages(w: CrawlWorld) -> list[PageSpec]:
+    """The add page of every model whose admin allows adding."""
     request = _staff_request(w)
-    pages = [PageSpec("user password", reverse("admin:auth_user_password_change", args=[w.demo_user.pk]))]
-    for model, model_admin in admin.site._registry.items():
-        info = model._meta.app_label, model._meta.model_name
-        if model_admin.has_add_permission(request):
-            pages.append(PageSpec(f"{model._meta.label} add", reverse("admin:{}_{}_add".format(*info))))
-        obj = w.admin_objects[model]
-        pages.append(
-            PageSpec(
-                f"{model._meta.label} change", reverse("admin:{}_{}_change".format(*info), args=[obj.pk])
-            )
-        )
-    return pages
+    return [
+        PageSpec(f"{model._meta.label} add", _admin_url(model, "add"))
+        for model, model_admin in admin.site._registry.items()
+        if model_admin.has_add_permission(request)
+    ]
+
+
+def admin_change_pages(w: CrawlWorld) -> list[PageSpec]:
+    return [
+        PageSpec(f"{m._meta.label} change", _admin_url(m, "change", w.admin_objects[m].pk))
+        for m in admin.site._registry
+    ]
+
+
+# group -> (its pages, who looks at them: the CrawlWorld attribute, None = signed out). Each
+# group is crawled by its own test file, so pytest-xdist (--dist loadfile) spreads them.
+GROUPS: dict[str, tuple[Callable[[CrawlWorld], list[PageSpec]], str | None]] = {
+    "customer": (customer_pages, "demo_user"),
+    "candidate": (candidate_pages, None),
+    "admin site": (admin_site_pages, "staff_user"),
+    "admin lists": (admin_list_pages, "staff_user"),
+    "admin add": (admin_add_pages, "staff_user"),
+    "admin change": (admin_change_pages, "staff_user"),
+}

@@ -1,6 +1,6 @@
 """The crawl covers every page: each URL pattern of the project that serves a page is among the
 crawled URLs, or skipped below with its reason; and the crawl spans at least MIN_PAGES pages.
-(No browser: this is the list the four test_a11y_*.py files crawl.)"""
+(No browser: this is the list the test_a11y_*.py files crawl, one file per group.)"""
 
 from __future__ import annotations
 
@@ -9,12 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.urls import resolve
 
-from tests.jobcannon.a11y.pages import (
-    admin_form_pages,
-    admin_list_pages,
-    candidate_pages,
-    customer_pages,
-)
+from tests.jobcannon.a11y.pages import GROUPS
 from tests.security.urlwalk import Route, iter_routes
 
 MIN_PAGES = 80
@@ -70,8 +65,8 @@ def _skip_reason(route: Route) -> str | None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_crawl_covers_every_page_of_the_project(world):
-    specs = customer_pages(world) + candidate_pages(world) + admin_list_pages(world) + admin_form_pages(world)
-    print(f"a11y crawl: {len(specs)} pages in 4 groups, each at 2 widths")
+    specs = [spec for pages, _ in GROUPS.values() for spec in pages(world)]
+    print(f"a11y crawl: {len(specs)} pages in {len(GROUPS)} groups, each at 2 widths")
     assert len(specs) >= MIN_PAGES, f"the crawl spans {len(specs)} pages, fewer than {MIN_PAGES}"
     assert len({s.url for s in specs}) == len(specs), "a page is listed twice"
     # A view is covered when one of its URLs is crawled (the admin's views serve every model;
