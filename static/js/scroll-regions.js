@@ -39,6 +39,7 @@
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", update);
   else update();
+  window.addEventListener("load", schedule);  // web fonts and images can widen a table
   window.addEventListener("resize", schedule);
   document.addEventListener("htmx:afterSettle", schedule);
 })();

@@ -72,3 +72,21 @@ def test_integration_change_page_links_its_logs(client, staff):
     assert response.status_code == 200
     logs = reverse("admin-integration-logs", args=[integration.provider])
     assert f'href="{logs}?workspace={integration.workspace_id}"'.encode() in response.content
+
+
+def test_split_date_and_time_inputs_have_labels(client, staff):
+    """Django writes "Date:" / "Time:" as bare text beside the two inputs (axe: label, critical);
+    templates/admin/widgets/split_datetime.html makes them their labels."""
+    response = client.get(reverse("admin:assessments_answer_add"))
+    assert response.status_code == 200
+    assert b'<label class="datetime-part" for="id_answered_at_0">Date:</label>' in response.content
+    assert b'<label class="datetime-part" for="id_answered_at_1">Time:</label>' in response.content
+
+
+def test_filter_on_a_blank_value_has_link_text(client, staff):
+    """A blank signature scheme is listed as "(blank)", not as an empty link (axe: link-name)."""
+    admin_objects()  # its webhook events carry no signature scheme
+    response = client.get(reverse("admin:integrations_webhookevent_changelist"))
+    assert response.status_code == 200
+    assert b'<a href="?signature_scheme=">(blank)</a>' in response.content
+    assert b'<a href="?signature_scheme="></a>' not in response.content
