@@ -4,6 +4,7 @@ admin registers a model this file cannot build yet: add a builder here."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -101,7 +102,7 @@ def _task(success: bool) -> Callable[[World], Model]:
         from django_q.models import Task
 
         return Task.objects.create(
-            id=f"task{int(success)}{w.run.pk:028d}",
+            id=uuid.uuid4().hex,
             name=f"{'done' if success else 'failed'}-task",
             func="integrations.tasks.webhook_event_process_task",
             args=(w.event.pk,),
