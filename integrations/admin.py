@@ -46,6 +46,18 @@ class LargeTablePaginator(Paginator):
         return super().count
 
 
+class BlankNamedValuesFilter(admin.AllValuesFieldListFilter):
+    """Django's "all values" filter lists a blank value ("" : no signature scheme, no error
+    class) as a link with no text, which a screen reader cannot name (axe link-name): call it
+    "(blank)"."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            if not str(choice["display"]).strip():
+                choice = {**choice, "display": "(blank)"}
+            yield choice
+
+
 class ReadOnlyLogAdmin(admin.ModelAdmin):
     """Logs are evidence: staff read them and act through actions, never edit them."""
 
@@ -120,6 +132,8 @@ class IntegrationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Logs")
     def logs_link(self, obj: Integration) -> str:
+        if obj.pk is None:  # the add page: no integration, no logs yet (reverse() needs a provider)
+            return self.get_empty_value_display()
         url = reverse("admin-integration-logs", args=[obj.provider]) + f"?workspace={obj.workspace_id}"
         return format_html('<a href="{}">logs</a>', url)
 
@@ -250,7 +264,7 @@ class WebhookEventAdmin(ReadOnlyLogAdmin):
         "provider",
         "status",
         "verified",
-        "signature_scheme",
+        ("signature_scheme", BlankNamedValuesFilter),
         ("received_at", admin.DateFieldListFilter),
     ]
     search_fields = ["=external_id", "event_type", "rejection_reason", "error", "=request_id"]
@@ -328,7 +342,12 @@ class OutboundCallAdmin(ReadOnlyLogAdmin):
         "attempt",
         "error_class",
     ]
-    list_filter = ["provider", "status_code", "error_class", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        "provider",
+        "status_code",
+        ("error_class", BlankNamedValuesFilter),
+        ("created_at", admin.DateFieldListFilter),
+    ]
     search_fields = ["path", "=vendor_request_id", "error_message", "operation"]
     list_select_related = ["integration__workspace"]
     readonly_fields = [f.name for f in OutboundCall._meta.fields]

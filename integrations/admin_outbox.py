@@ -23,7 +23,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from integrations.admin import WritebackAdminBase
+from integrations.admin import BlankNamedValuesFilter, WritebackAdminBase
 from integrations.models import WritebackDeadLetter, WritebackMessage, WritebackStatus
 from integrations.services.writeback import writeback_mark_confirmed, writeback_read_back, writeback_replay
 from jobcannon.core.exceptions import ApplicationError
@@ -222,7 +222,7 @@ class OutboxAdmin(WritebackAdminBase):
 class DeadLetterAdmin(OutboxAdmin):
     """Dead and halted write-backs only: what needs a human."""
 
-    list_filter = ["status", "integration__provider", "kind", "last_error_class"]
+    list_filter = ["status", "integration__provider", "kind", ("last_error_class", BlankNamedValuesFilter)]
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).filter(status__in=[WritebackStatus.DEAD, WritebackStatus.HALTED])

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "integrations.sync",
     "assessments",
     "jobcannon.audit",
+    "django.forms",  # the widget templates, for FORM_RENDERER below
 ]
 
 MIDDLEWARE = [
@@ -109,6 +110,11 @@ TEMPLATES = [
         },
     }
 ]
+
+# Widgets render through TEMPLATES, so templates/ can override a built-in widget's template
+# (templates/admin/widgets/split_datetime.html labels the date and time inputs). Django docs:
+# https://docs.djangoproject.com/en/5.2/ref/forms/renderers/#overriding-built-in-widget-templates
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")

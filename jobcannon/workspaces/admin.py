@@ -3,7 +3,10 @@ from django.contrib import admin
 from .models import Invitation, Membership, Workspace
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.StackedInline):
+    """Stacked, not tabular: Django's tabular inline leaves each row's inputs unlabelled (only
+    the column headers name them; axe label / select-name), the stacked one labels each."""
+
     model = Membership
     extra = 0
     raw_id_fields = ["user"]

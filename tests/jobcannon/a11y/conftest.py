@@ -1,0 +1,34 @@
+import pytest
+
+from tests.jobcannon.a11y.crawler import CrawlReport, crawl, signed_in_context
+from tests.jobcannon.a11y.pages import GROUPS, CrawlWorld, crawl_world
+
+
+@pytest.fixture
+def world(transactional_db, live_base_url) -> CrawlWorld:
+    return crawl_world()
+
+
+@pytest.fixture
+def run_crawl(_playwright_browser, live_base_url, world, record_property):
+    """run_crawl(group): every page of the group checked at every width as the group's user;
+    fails listing every problem, with the page, width, rule and targets."""
+
+    def run(group: str) -> CrawlReport:
+        pages, who = GROUPS[group]
+        specs = pages(world)
+        user = getattr(world, who) if who else None
+        context = signed_in_context(_playwright_browser, live_base_url, user)
+        try:
+            report = crawl(context, specs)
+        finally:
+            context.close()
+        print(report.summary(group))
+        record_property("a11y_pages", report.pages)
+        record_property("a11y_seconds", round(report.seconds, 1))
+        assert report.pages == len(specs) > 0
+        if report.problems:
+            pytest.fail(report.summary(group) + ":\n" + "\n".join(report.problems), pytrace=False)
+        return report
+
+    return run

@@ -1,0 +1,378 @@
+"""What the accessibility crawl visits: a demo workspace as `manage.py demo_seed` makes it
+(the demo customer and their sandbox integration of every provider), with a little of
+everything in it (deliveries, calls, a sync run, write-backs, assessment runs in every state
+a candidate can meet, a sent email, an invitation, a reconnect link), one object of every
+admin model, and the list of pages over it, in six groups (GROUPS, each crawled by its own
+test file as the user named there):
+
+- customer: every page of the product as the demo customer (signed in, owner of the workspace);
+- candidate: the pages a candidate meets (welcome, instructions, a question page, review, done,
+  expired, cancelled, invalid link), the shared report and the other pages reached without an
+  account (sign-in, sign-up, password reset, reconnect and invitation links);
+- admin site: the staff admin's index and app indexes and our staff pages (logs, system
+  status, an order's timeline, replay);
+- admin lists, admin add, admin change: every registered model's list, add page (where the
+  admin allows adding) and change page.
+
+`test_a11y_coverage.py` checks that every page-like URL pattern of the project is in one of
+them (or skipped there, with the reason), so a new page is crawled without editing this file
+or the test fails saying which route is missing."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.catalog import instrument_get
+from assessments.models import AssessmentRun, RunStatus
+from assessments.selectors import candidate_key_for, report_key_for
+from assessments.services.candidate import answers_save, assessment_run_start, assessment_run_submit
+from integrations.models import (
+    Integration,
+    IntegrationActivity,
+    OutboundCall,
+    WebhookEvent,
+    WebhookStatus,
+    WritebackMessage,
+    WritebackStatus,
+)
+from integrations.registry import get_providers
+from integrations.services.reconnect import reconnect_link_create
+from jobcannon.core.models import SentEmail
+from jobcannon.workspaces.models import Invitation, Workspace
+from tests.factories import AssessmentRunFactory, UserFactory
+from tests.jobcannon.admin_objects import admin_objects
+
+WIDTHS = (1280, 375)
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    label: str
+    url: str
+    status: int = 200  # what the page answers on purpose (a cancelled candidate link: 410)
+    # Parts of the page axe skips, each with its reason where the page is listed.
+    axe_exclude: tuple[str, ...] = ()
+
+
+@dataclass
+class CrawlWorld:
+    demo_user: Any
+    staff_user: Any
+    workspace: Workspace
+    integrations: dict[str, Integration]
+    runs: dict[str, AssessmentRun]
+    events: dict[str, WebhookEvent]
+    sync_runs: dict[str, Any]
+    email: SentEmail
+    invitation: Invitation
+    reconnect_url: str
+    writeback: WritebackMessage
+    admin_objects: dict[type, Any] = field(default_factory=dict)
+
+
+def _scored_run(workspace: Workspace, integration: Integration) -> AssessmentRun:
+    """A run the candidate really took: started, every item answered, submitted and scored."""
+    run = AssessmentRunFactory(
+        workspace=workspace,
+        integration=integration,
+        provider=integration.provider,
+        status=RunStatus.INVITED,
+        candidate_first_name="Robin",
+        candidate_last_name="Example",
+    )
+    assessment_run_start(run=run)
+    instrument = instrument_get(run.instrument, run.instrument_version)
+    answers_save(run=run, values={item.id: 1 + i % 5 for i, item in enumerate(instrument.items)})
+    return assessment_run_submit(run=run)
+
+
+def crawl_world() -> CrawlWorld:
+    call_command("demo_seed", stdout=io.StringIO())
+    demo_user = get_user_model().objects.get(email="demo@example.com")
+    workspace = Workspace.objects.get(slug="demo")
+    integrations = {i.provider: i for i in Integration.objects.filter(workspace=workspace).order_by("pk")}
+    first = next(iter(integrations.values()))
+    runs = {
+        state: AssessmentRunFactory(
+            workspace=workspace, integration=first, provider=first.provider, status=status, **extra
+        )
+        for state, status, extra in (
+            ("welcome", RunStatus.INVITED, {}),
+            ("started", RunStatus.STARTED, {"started_at": timezone.now(), "consented_at": timezone.now()}),
+            ("expired", RunStatus.EXPIRED, {"expired_at": timezone.now()}),
+            ("cancelled", RunStatus.CANCELLED, {"cancelled_at": timezone.now()}),
+        )
+    }
+    runs["done"] = _scored_run(workspace, first)
+    events = {}
+    sync_runs = {}
+    for key, integration in integrations.items():
+        events[key] = WebhookEvent.objects.create(
+            provider=key,
+            integration=integration,
+            body=b'{"action": "candidate.created", "data": {"id": "cand-1"}}',
+            headers={"Content-Type": "application/json"},
+            status=WebhookStatus.FAILED,
+            verified=True,
+            event_type="candidate.created",
+            external_id=f"evt-{key}-1",
+            error="KeyError: 'candidate'",
+        )
+        WebhookEvent.objects.create(
+            provider=key,
+            integration=integration,
+            body=b"{}",
+            status=WebhookStatus.REJECTED,
+            rejection_reason="The signature does not match the body (wrong secret?).",
+        )
+        OutboundCall.objects.create(
+            integration=integration,
+            provider=key,
+            method="GET",
+            path="/v1/jobs",
+            status_code=200,
+            duration_ms=42,
+        )
+        IntegrationActivity.objects.create(integration=integration, kind="note", message="Connected.")
+        if get_providers()[key].sync_resources:
+            from integrations.sync.models import SyncRun
+
+            sync_runs[key] = SyncRun.objects.create(
+                integration=integration, resource="jobs", mode="full", status="succeeded", pages=1
+            )
+    writeback = WritebackMessage.objects.filter(run=runs["done"]).first() or WritebackMessage.objects.create(
+        integration=first, run=runs["done"], kind="result", event="completed", idempotency_key="crawl-wb"
+    )
+    WritebackMessage.objects.filter(pk=writeback.pk).update(
+        status=WritebackStatus.DEAD, last_error="HTTP 500"
+    )
+    email = SentEmail.objects.create(
+        subject="Your assessment from Demo Company",
+        from_email="noreply@example.com",
+        to="candidate@example.com",
+        body_text="Hello, please take the assessment.",
+        body_html="<p>Hello, please take the assessment.</p>",
+    )
+    invitation = Invitation.objects.create(
+        workspace=workspace, email="newcomer@example.com", invited_by=demo_user
+    )
+    staff_user = UserFactory(username="staff-crawler", is_staff=True, is_superuser=True)
+    world = CrawlWorld(
+        demo_user=demo_user,
+        staff_user=staff_user,
+        workspace=workspace,
+        integrations=integrations,
+        runs=runs,
+        events=events,
+        sync_runs=sync_runs,
+        email=email,
+        invitation=invitation,
+        reconnect_url=reconnect_link_create(integration=first, created_by=demo_user),
+        writeback=writeback,
+    )
+    syncing = next(i for key, i in integrations.items() if key in sync_runs)
+    world.admin_objects = admin_objects(workspace=workspace, owner=demo_user, integration=syncing)
+    return world
+
+
+# --- customer -----------------------------------------------------------------------------------
+
+
+def customer_pages(w: CrawlWorld) -> list[PageSpec]:
+    pages = [
+        PageSpec(label, reverse(name))
+        for label, name in (
+            ("dashboard", "workspaces:dashboard"),
+            ("new workspace", "workspaces:create"),
+            ("switch workspace", "workspaces:switch"),
+            ("workspace settings", "workspaces:settings"),
+            ("team", "workspaces:team"),
+            ("security", "audit:security"),
+            ("audit log", "audit:log"),
+            ("integrations", "integrations:list"),
+            ("connect an ATS", "integrations:connect"),
+            ("assessments", "assessments:list"),
+            ("new assessment", "assessments:create"),
+            ("assessment settings", "assessments:config"),
+            ("account email", "account_email"),
+            ("password change", "account_change_password"),
+            ("two-factor", "mfa_index"),
+            ("reauthenticate", "account_reauthenticate"),
+            ("two-factor set-up", "mfa_activate_totp"),
+        )
+    ]
+    # Swagger UI (drf-spectacular-sidecar's bundle) draws the operations itself, with nested
+    # buttons and its own colours; our page around it (title, language, loading) is checked.
+    pages.append(PageSpec("API docs", reverse("api-docs"), axe_exclude=("#swagger-ui",)))
+    pages.append(PageSpec("dev mailbox message", reverse("dev-mailbox-message", args=[w.email.pk])))
+    pages.append(PageSpec("invitation", reverse("workspaces:invitation", args=[w.invitation.token])))
+    pages.append(PageSpec("dev mailbox", reverse("dev-mailbox")))
+    for key, provider in get_providers().items():
+        if not provider.hidden:
+            pages.append(PageSpec(f"connect {key}", reverse("integrations:wizard", args=[key])))
+    for key, integration in w.integrations.items():
+        pk = integration.pk
+        for label, name in (
+            ("detail", "integrations:detail"),
+            ("setup", "integrations:setup"),
+            ("checklist", "integrations:checklist"),
+            ("logs", "integrations:logs"),
+            ("runs", "integrations:runs"),
+        ):
+            pages.append(PageSpec(f"{key} {label}", reverse(name, args=[pk])))
+        pages.append(
+            PageSpec(
+                f"{key} webhook delivery",
+                reverse("integrations:webhook-event", args=[pk, w.events[key].pk]),
+            )
+        )
+        ns = f"integrations:integration-{key}"
+        for route in _provider_page_routes(key):
+            url = reverse(f"{ns}:{route}", kwargs={"integration_pk": pk})
+            # The demo integration is not authorized at SmartRecruiters yet: the scorecard page
+            # says why it cannot read the custom fields, with 502 (the ATS call failed).
+            pages.append(PageSpec(f"{key} {route}", url, 502 if route == "scorecard" else 200))
+        if key in w.sync_runs:
+            pages.append(PageSpec(f"{key} sync runs", reverse("sync:runs", args=[pk])))
+            pages.append(PageSpec(f"{key} sync run", reverse("sync:run", args=[pk, w.sync_runs[key].pk])))
+    pages.append(
+        PageSpec(
+            "OAuth refused at the ATS",
+            reverse("integrations:oauth-callback", args=[next(iter(w.integrations))])
+            + "?error=access_denied&state=unknown",
+            400,
+        )
+    )
+    done = w.runs["done"]
+    pages += [
+        PageSpec("order timeline", reverse("integrations:run-timeline", args=[done.pk])),
+        PageSpec("report", reverse("assessments:report", args=[done.pk])),
+        PageSpec("report of an open run", reverse("assessments:report", args=[w.runs["started"].pk])),
+    ]
+    return pages
+
+
+def _provider_page_routes(key: str) -> list[str]:
+    """Names of a provider's pages under /integrations/<pk>/<key>/ that answer GET with a
+    page (not POST-only actions, not routes that need more than the integration)."""
+    names = []
+    for pattern in get_providers()[key].integration_urls():
+        view = getattr(pattern.callback, "view_class", None)
+        if pattern.name and view is not None and hasattr(view, "get") and not pattern.pattern.converters:
+            names.append(pattern.name)
+    return names
+
+
+# --- candidate and other pages without an account -----------------------------------------------
+
+
+def candidate_pages(w: CrawlWorld) -> list[PageSpec]:
+    runs = w.runs
+    started = candidate_key_for(runs["started"])
+    first_page = instrument_get(runs["started"].instrument).page_count and 1
+    tampered = candidate_key_for(runs["welcome"])[:-3] + "xyz"
+    token = w.reconnect_url.rsplit("/reconnect/", 1)[1].strip("/")
+    return [
+        PageSpec("welcome", reverse("assessments:take", args=[candidate_key_for(runs["welcome"])])),
+        PageSpec("instructions", reverse("assessments:instructions", args=[started])),
+        PageSpec("question page", reverse("assessments:page", args=[started, first_page])),
+        PageSpec("review", reverse("assessments:review", args=[started])),
+        PageSpec("done", reverse("assessments:take", args=[candidate_key_for(runs["done"])])),
+        PageSpec("expired", reverse("assessments:take", args=[candidate_key_for(runs["expired"])]), 410),
+        PageSpec("cancelled", reverse("assessments:take", args=[candidate_key_for(runs["cancelled"])]), 410),
+        PageSpec("invalid link", reverse("assessments:take", args=[tampered]), 404),
+        PageSpec("shared report", reverse("assessments:report-shared", args=[report_key_for(runs["done"])])),
+        PageSpec("sign in", reverse("account_login")),
+        PageSpec("sign up", reverse("account_signup")),
+        PageSpec("password reset", reverse("account_reset_password")),
+        PageSpec("password reset sent", reverse("account_reset_password_done")),
+        PageSpec(
+            "password reset link, invalid", reverse("account_reset_password_from_key", args=["1", "x-y"])
+        ),
+        PageSpec("password reset done", reverse("account_reset_password_from_key_done")),
+        PageSpec("email confirmation sent", reverse("account_email_verification_sent")),
+        PageSpec("email confirmation link, invalid", reverse("account_confirm_email", args=["not-a-key"])),
+        PageSpec("account inactive", reverse("account_inactive")),
+        PageSpec("reconnect link", reverse("integrations:reconnect", args=[token])),
+        PageSpec(
+            "reconnect link, invalid", reverse("integrations:reconnect", args=[token[:-4] + "AAAA"]), 410
+        ),
+    ]
+
+
+# --- staff admin --------------------------------------------------------------------------------
+
+
+def _staff_request(w: CrawlWorld) -> Any:
+    request = RequestFactory().get("/admin/")
+    request.user = w.staff_user
+    return request
+
+
+def admin_site_pages(w: CrawlWorld) -> list[PageSpec]:
+    """The admin's index and app indexes, and our staff pages inside it."""
+    pages = [
+        PageSpec("admin index", reverse("admin:index")),
+        PageSpec("system status", reverse("admin-system-status")),
+        PageSpec("admin password change", reverse("admin:password_change")),
+        PageSpec("admin password changed", reverse("admin:password_change_done")),
+        PageSpec(
+            "staff order timeline", reverse("admin:integrations-run-timeline", args=[w.runs["done"].pk])
+        ),
+        PageSpec("user password", reverse("admin:auth_user_password_change", args=[w.demo_user.pk])),
+    ]
+    for app_label in sorted({m._meta.app_label for m in admin.site._registry}):
+        pages.append(PageSpec(f"{app_label} app", reverse("admin:app_list", args=[app_label])))
+    for key in get_providers():
+        pages.append(PageSpec(f"{key} staff logs", reverse("admin-integration-logs", args=[key])))
+    for model in ("writebackmessage", "writebackdeadletter"):
+        url = reverse(f"admin:integrations_{model}_replay", args=[w.writeback.pk])
+        pages.append(PageSpec(f"{model} replay", url))
+    return pages
+
+
+def _admin_url(model: Any, view: str, *args: Any) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def admin_list_pages(w: CrawlWorld) -> list[PageSpec]:
+    return [PageSpec(f"{m._meta.label} list", _admin_url(m, "changelist")) for m in admin.site._registry]
+
+
+def admin_add_pages(w: CrawlWorld) -> list[PageSpec]:
+    """The add page of every model whose admin allows adding."""
+    request = _staff_request(w)
+    return [
+        PageSpec(f"{model._meta.label} add", _admin_url(model, "add"))
+        for model, model_admin in admin.site._registry.items()
+        if model_admin.has_add_permission(request)
+    ]
+
+
+def admin_change_pages(w: CrawlWorld) -> list[PageSpec]:
+    return [
+        PageSpec(f"{m._meta.label} change", _admin_url(m, "change", w.admin_objects[m].pk))
+        for m in admin.site._registry
+    ]
+
+
+# group -> (its pages, who looks at them: the CrawlWorld attribute, None = signed out). Each
+# group is crawled by its own test file, so pytest-xdist (--dist loadfile) spreads them.
+GROUPS: dict[str, tuple[Callable[[CrawlWorld], list[PageSpec]], str | None]] = {
+    "customer": (customer_pages, "demo_user"),
+    "candidate": (candidate_pages, None),
+    "admin site": (admin_site_pages, "staff_user"),
+    "admin lists": (admin_list_pages, "staff_user"),
+    "admin add": (admin_add_pages, "staff_user"),
+    "admin change": (admin_change_pages, "staff_user"),
+}

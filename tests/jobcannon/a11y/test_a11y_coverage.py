@@ -1,0 +1,82 @@
+"""The crawl covers every page: each URL pattern of the project that serves a page is among the
+crawled URLs, or skipped below with its reason; and the crawl spans at least MIN_PAGES pages.
+(No browser: this is the list the test_a11y_*.py files crawl, one file per group.)"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import resolve
+
+from tests.jobcannon.a11y.pages import GROUPS
+from tests.security.urlwalk import Route, iter_routes
+
+MIN_PAGES = 80
+
+# Not pages of ours, by URL namespace or view (dotted path prefix).
+NOT_PAGES = {
+    "integrations:sim-": "the built-in ATS simulators imitate the vendors' screens (never in production)",
+    "integrations:partner-": "partner APIs an ATS calls (JSON)",
+    "integrations.views.WebhookReceiveView": "the webhook intake (machines POST JSON)",
+    "assessments.apis.": "JSON API",
+    "assessments.recruiter_views.RunReportPdfView": "a PDF",
+    "assessments.recruiter_views.ReportSharedPdfView": "a PDF",
+    "jobcannon.core.views.healthz": "health probe (text)",
+    "jobcannon.core.views.readyz": "readiness probe (JSON)",
+    "jobcannon.core.metrics.metrics_view": "Prometheus metrics (text)",
+    "drf_spectacular.views.SpectacularAPIView": "the OpenAPI schema (YAML)",
+    "allauth.account.views.LogoutView": "signs out (a POST form on every page)",
+    "django.contrib.admin.sites.AdminSite.logout": "signs out",
+    "django.contrib.admin.sites.AdminSite.login": "redirects to the sign-in page (crawled)",
+    "django.contrib.admin.sites.AdminSite.autocomplete_view": "JSON for the admin's autocomplete widgets",
+    "django.contrib.admin.sites.AdminSite.i18n_javascript": "JavaScript",
+    "django.contrib.admin.sites.AdminSite.catch_all_view": "redirects unknown admin URLs",
+    "django.contrib.contenttypes.views.shortcut": "redirects to an object's page",
+    "django.views.generic.base.RedirectView": "redirects",
+    "integrations.admin_views.ProviderLogsRedirectView": "redirects to the staff logs",
+    "django.contrib.admin.options.ModelAdmin.history_view": "out of scope: lists, add and change pages",
+    "django.contrib.admin.options.ModelAdmin.delete_view": "out of scope: lists, add and change pages",
+    "allauth.account.views.PasswordSetView": "the demo customer has a password: redirects to password change",
+    "allauth.account.views.ConfirmLoginCodeView": "only inside a sign-in by emailed code (not enabled)",
+    "allauth.mfa.base.views.AuthenticateView": "only inside the sign-in of a user with two-factor",
+    "allauth.mfa.base.views.ReauthenticateView": "only for a user with two-factor (allauth's form)",
+    "allauth.mfa.totp.views.DeactivateTOTPView": "only for a user with two-factor (allauth's form)",
+    "allauth.mfa.recovery_codes.views.": "only for a user with two-factor (allauth's pages)",
+}
+
+
+def _view(callback) -> str:
+    """The view's dotted name, as urlwalk.Route.view spells it."""
+    cls = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    target = cls or callback
+    return f"{target.__module__}.{getattr(target, '__qualname__', getattr(target, '__name__', '?'))}"
+
+
+def _skip_reason(route: Route) -> str | None:
+    for prefix, reason in NOT_PAGES.items():
+        if route.view.startswith(prefix) or f"{route.namespace}:".startswith(prefix):
+            return reason
+    cls = getattr(route.pattern.callback, "view_class", None)
+    if cls is not None and not hasattr(cls, "get"):
+        return "POST only (an action; its form is on a crawled page)"
+    return None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_crawl_covers_every_page_of_the_project(world):
+    specs = [spec for pages, _ in GROUPS.values() for spec in pages(world)]
+    print(f"a11y crawl: {len(specs)} pages in {len(GROUPS)} groups, each at 2 widths")
+    assert len(specs) >= MIN_PAGES, f"the crawl spans {len(specs)} pages, fewer than {MIN_PAGES}"
+    assert len({s.url for s in specs}) == len(specs), "a page is listed twice"
+    # A view is covered when one of its URLs is crawled (the admin's views serve every model;
+    # the model pages themselves come from admin.site._registry in pages.py).
+    crawled = {_view(resolve(urlsplit(s.url).path).func) for s in specs}
+    missing = [
+        f"{route.display} [{route.view}]"
+        for route in iter_routes()
+        if _skip_reason(route) is None and route.view not in crawled
+    ]
+    assert not missing, "pages the crawl does not visit (add them to pages.py or NOT_PAGES):\n" + "\n".join(
+        missing
+    )

@@ -1,0 +1,92 @@
+"""Every page of the staff admin renders: the index, each app's index, and the list, add and
+change page of every registered model (a change page for an object of that model; the add
+page where the admin allows adding). No 500, no error page."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.test import RequestFactory
+from django.urls import reverse
+
+from tests.factories import UserFactory
+from tests.jobcannon.admin_objects import admin_objects
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client):
+    user = UserFactory(username="staff-admin", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+def _pages(staff) -> list[tuple[str, str]]:
+    """(what, url) of every admin page, with the objects to show."""
+    objects = admin_objects()
+    request = RequestFactory().get("/admin/")
+    request.user = staff
+    pages = [("index", reverse("admin:index"))]
+    for app_label in sorted({m._meta.app_label for m in admin.site._registry}):
+        pages.append((f"{app_label} app index", reverse("admin:app_list", args=[app_label])))
+    for model, model_admin in admin.site._registry.items():
+        info = model._meta.app_label, model._meta.model_name
+        pages.append((f"{model._meta.label} list", reverse("admin:{}_{}_changelist".format(*info))))
+        if model_admin.has_add_permission(request):
+            pages.append((f"{model._meta.label} add", reverse("admin:{}_{}_add".format(*info))))
+        pk = objects[model].pk
+        pages.append((f"{model._meta.label} change", reverse("admin:{}_{}_change".format(*info), args=[pk])))
+    return pages
+
+
+def test_every_admin_list_add_and_change_page_renders(client, staff):
+    pages = _pages(staff)
+    failures = []
+    client.raise_request_exception = False  # report every broken page, not the first one
+    for what, url in pages:
+        response = client.get(url)
+        if response.status_code != 200:
+            failures.append(f"{what} {url}: HTTP {response.status_code}")
+        elif b'id="content"' not in response.content:  # Django's admin layout, not an error page
+            failures.append(f"{what} {url}: not an admin page")
+    assert not failures, "\n".join(failures)
+    # Every registered model contributed its pages (guards the loop above against going empty).
+    assert len([p for p in pages if p[0].endswith(" change")]) == len(admin.site._registry)
+    assert any(what == "integrations.Integration add" for what, _ in pages)
+
+
+def test_integration_add_page_shows_the_form_without_the_logs_link(client, staff):
+    response = client.get(reverse("admin:integrations_integration_add"))
+    assert response.status_code == 200
+    assert b'name="workspace"' in response.content
+    assert b"logs</a>" not in response.content  # no object yet: nothing to link to
+
+
+def test_integration_change_page_links_its_logs(client, staff):
+    objects = admin_objects()
+    integration = objects[
+        next(m for m in admin.site._registry if m._meta.label == "integrations.Integration")
+    ]
+    response = client.get(reverse("admin:integrations_integration_change", args=[integration.pk]))
+    assert response.status_code == 200
+    logs = reverse("admin-integration-logs", args=[integration.provider])
+    assert f'href="{logs}?workspace={integration.workspace_id}"'.encode() in response.content
+
+
+def test_split_date_and_time_inputs_have_labels(client, staff):
+    """Django writes "Date:" / "Time:" as bare text beside the two inputs (axe: label, critical);
+    templates/admin/widgets/split_datetime.html makes them their labels."""
+    response = client.get(reverse("admin:assessments_answer_add"))
+    assert response.status_code == 200
+    assert b'<label class="datetime-part" for="id_answered_at_0">Date:</label>' in response.content
+    assert b'<label class="datetime-part" for="id_answered_at_1">Time:</label>' in response.content
+
+
+def test_filter_on_a_blank_value_has_link_text(client, staff):
+    """A blank signature scheme is listed as "(blank)", not as an empty link (axe: link-name)."""
+    admin_objects()  # its webhook events carry no signature scheme
+    response = client.get(reverse("admin:integrations_webhookevent_changelist"))
+    assert response.status_code == 200
+    assert b'<a href="?signature_scheme=">(blank)</a>' in response.content
+    assert b'<a href="?signature_scheme="></a>' not in response.content
