@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import traceback
 import uuid
@@ -52,10 +53,15 @@ class IntakeResult:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+# What no text column can hold: NUL (PostgreSQL refuses it) and lone UTF-16 surrogates, which
+# JSON may spell ("\ud800") and json.loads returns as is, but which no UTF-8 encoder accepts.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _text(value: str) -> str:
-    """Untrusted text bound for a text column: PostgreSQL refuses NUL characters (a 500 from
-    input otherwise), so they are replaced; the raw body keeps the original bytes."""
-    return value.replace("\x00", "\ufffd")
+    """Untrusted text bound for a text column: characters a database cannot store (a 500 from
+    input otherwise) are replaced by U+FFFD; the raw body keeps the original bytes."""
+    return _UNSTORABLE.sub("\ufffd", value)
 
 
 def _store_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -222,14 +228,31 @@ def _store_verified(event: WebhookEvent) -> bool:
             if not _insert_unless_duplicate(event):
                 _store_duplicate(event)
                 return False
-            _nudge(event.pk)
+            _nudge_or_leave_to_sweep(event.pk, savepoint=True)
         return True
     if not _insert_unless_duplicate(event):
         _store_duplicate(event)
         return False
     event_pk: int = event.pk
-    transaction.on_commit(lambda: _nudge(event_pk))  # at once, unless a caller's transaction is open
+    # At once, unless a caller's transaction is open.
+    transaction.on_commit(lambda: _nudge_or_leave_to_sweep(event_pk, savepoint=False))
     return True
+
+
+def _nudge_or_leave_to_sweep(event_pk: int, *, savepoint: bool) -> None:
+    """The nudge only makes processing prompt; the committed VERIFIED row is what guarantees it
+    (`webhook_event_sweep` enqueues it). So a cache or broker that is down (Redis unreachable, no
+    cache table) must not fail the delivery: its row is, or will be, committed. In the ORM
+    broker's transaction the nudge runs in a savepoint, so a failed statement (PostgreSQL aborts
+    the transaction on any error) takes only the nudge back, never the event's row."""
+    try:
+        if savepoint:
+            with transaction.atomic():
+                _nudge(event_pk)
+        else:
+            _nudge(event_pk)
+    except Exception as exc:  # noqa: BLE001 - any cache/broker failure: the sweep takes over
+        logger.warning("webhook.nudge_failed", extra={"event": event_pk, "error_class": type(exc).__name__})
 
 
 _insert_sql_cache: dict[str, tuple[str, tuple]] = {}
