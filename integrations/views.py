@@ -54,6 +54,7 @@ from integrations.services.reconnect import (
     reconnect_link_resolve,
 )
 from integrations.services.webhooks import webhook_event_receive
+from jobcannon.core.clientaddr import client_address
 from jobcannon.core.exceptions import ApplicationError, Conflict, error_body
 from jobcannon.workspaces.mixins import WorkspaceMixin
 
@@ -93,7 +94,7 @@ class WebhookReceiveView(View):
             body=body,
             headers=headers,
             query=request.GET.dict(),
-            remote_addr=request.META.get("REMOTE_ADDR"),
+            remote_addr=client_address(request),
             path=request.path,
         )
         try:

@@ -202,6 +202,16 @@ MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", True)
 # a sustained rate and a burst. Per provider overrides next to "default".
 INBOUND_RATE_LIMITS: dict[str, dict[str, float]] = {"default": {"per_second": 20, "burst": 200}}
 
+# --- The client's address behind proxies (jobcannon/core/clientaddr.py, docs/deployment.md §3) ---
+# One rule for allauth's login throttle, our inbound rate limits, the webhook and audit logs: how
+# many proxies of ours append to X-Forwarded-For (0: trust none), or a header our proxy sets to
+# the client's address (e.g. X-Real-IP), which then wins.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER", "").strip() or None
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = TRUSTED_CLIENT_IP_HEADER
+ACCOUNT_ADAPTER = "jobcannon.core.clientaddr.AccountAdapter"  # asks clientaddr for the address
+
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
