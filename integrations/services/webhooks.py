@@ -8,8 +8,10 @@ left behind. The response is sent only after the commit."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import math
 import re
 import time
 import traceback
@@ -34,8 +36,11 @@ from integrations.base import (
     backoff_delay,
 )
 from integrations.models import Integration, IntegrationStatus, WebhookEvent, WebhookStatus
+from integrations.services import inbound_limits
 from integrations.services.group_insert import GroupInsert
+from integrations.services.webhook_sources import webhook_integration_identify
 from jobcannon.core import metrics
+from jobcannon.core.exceptions import error_body
 from jobcannon.core.logging import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -46,7 +51,7 @@ REDACTED_HEADERS = frozenset({"authorization", "cookie", "x-hook-secret", "proxy
 
 @dataclass(frozen=True)
 class IntakeResult:
-    event: WebhookEvent
+    event: WebhookEvent | None  # None when nothing was stored (refused before: 413, 429)
     status_code: int
     body: dict
     # Extra response headers (a handshake echo such as SmartRecruiters' X-Hook-Secret).
@@ -81,23 +86,6 @@ def _enqueue(event_id: int) -> None:
     )
 
 
-def _identify_integration(
-    provider, request: InboundRequest, candidates: list[Integration]
-) -> tuple[Integration | None, Verification]:
-    """Seed path /<provider>/webhooks carries no integration id: take it from the
-    X-JobCannon-Integration header or ?integration= query if present, otherwise the integration
-    whose secret verifies the signature (each tried in constant time)."""
-    reason = Verification(
-        ok=False, reason="No integration of this provider matched: unknown integration or wrong secret."
-    )
-    for integration in candidates:
-        verification = provider.verify_webhook(integration, request, integration.secrets_for_verification())
-        if verification.ok:
-            return integration, verification
-        reason = verification if len(candidates) == 1 else reason
-    return None, reason
-
-
 def webhook_event_receive(
     *,
     provider_key: str,
@@ -108,6 +96,9 @@ def webhook_event_receive(
     remote_addr: str | None,
     path: str,
 ) -> IntakeResult:
+    """Verify, then store one row carrying the outcome. `remote_addr` is the client's address
+    (jobcannon/core/clientaddr.py): the failure and scan budgets are keyed on it, the verified
+    budget on the integration the signature proves (integrations/services/inbound_limits.py)."""
     from integrations.registry import get_provider
 
     provider = get_provider(provider_key)
@@ -131,12 +122,28 @@ def webhook_event_receive(
                 integration, request, integration.secrets_for_verification()
             )
     else:
-        candidates = list(
-            Integration.objects.filter(provider=provider_key).exclude(status=IntegrationStatus.DISCONNECTED)[
-                :50
-            ]
-        )
-        integration, verification = _identify_integration(provider, request, candidates)
+        limit = settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES
+        if len(body) > limit:
+            message = (
+                f"The body is {len(body)} bytes; on this shared URL the limit is {limit} bytes. Send it to "
+                "the integration's own webhook URL (shown on its page), which takes up to "
+                f"{settings.WEBHOOK_MAX_BODY_BYTES} bytes."
+            )
+            return IntakeResult(None, 413, error_body("payload_too_large", message, {"limit": limit}))
+        found = webhook_integration_identify(provider=provider, request=request, address=remote_addr)
+        if found.retry_after:
+            return _rate_limited(found.retry_after, provider_key, "scan")
+        integration, verification = found.integration, found.verification
+
+    if verification.ok:
+        assert integration is not None
+        wait = inbound_limits.verified_take(provider_key=provider_key, public_id=integration.public_id)
+        if wait:
+            return _rate_limited(wait, provider_key, "verified")
+    else:
+        wait = inbound_limits.failure_take(address=remote_addr)
+        if wait:
+            return _rate_limited(wait, provider_key, "failure")
 
     parsed: ParsedWebhook | None = None
     parse_error = ""
@@ -160,6 +167,8 @@ def webhook_event_receive(
     if not verification.ok or parse_error:
         event.status = WebhookStatus.REJECTED
         event.rejection_reason = _text(verification.reason or parse_error)
+        if not verification.ok:
+            _truncate_unverified(event, body)
         event.save()
         metrics.webhook_received(event)
         logger.warning("webhook.rejected", extra={"provider": provider_key, "reason": event.rejection_reason})
@@ -182,6 +191,32 @@ def webhook_event_receive(
     if sync is not None:
         return IntakeResult(event, sync[0], sync[1], headers=sync[2] if len(sync) > 2 else {})
     return IntakeResult(event, ack, {"status": "accepted", "id": event.pk})
+
+
+def _rate_limited(wait: float, provider_key: str, budget: str) -> IntakeResult:
+    """429 with Retry-After and nothing stored: the ATS retries later (nothing was accepted)."""
+    seconds = max(1, math.ceil(wait))
+    logger.warning("webhook.rate_limited", extra={"provider": provider_key, "budget": budget})
+    body = error_body(
+        "rate_limited",
+        "Too many requests; retry after the Retry-After delay.",
+        {"retry_after": seconds},
+    )
+    return IntakeResult(None, 429, body, headers={"Retry-After": str(seconds)})
+
+
+def _truncate_unverified(event: WebhookEvent, body: bytes) -> None:
+    """Whoever sent an unverified body, it is kept only as far as a person debugging a wrong
+    secret needs (WEBHOOK_REJECTED_BODY_BYTES), with the SHA-256 and size of the whole, so a
+    copy can still be matched byte for byte."""
+    keep = settings.WEBHOOK_REJECTED_BODY_BYTES
+    if len(body) <= keep:
+        return
+    event.body = body[:keep]
+    event.rejection_reason += (
+        f" Body stored truncated: the first {keep} of {len(body)} bytes; "
+        f"SHA-256 of the whole body {hashlib.sha256(body).hexdigest()}."
+    )
 
 
 _intake_cache: dict[tuple[str, str], tuple[float, Integration | None]] = {}
