@@ -53,7 +53,7 @@ from integrations.services.reconnect import (
     reconnect_link_create,
     reconnect_link_resolve,
 )
-from integrations.services.webhooks import webhook_event_receive
+from integrations.services.webhook_intake import webhook_event_receive
 from jobcannon.core.clientaddr import client_address
 from jobcannon.core.exceptions import ApplicationError, Conflict, error_body
 from jobcannon.workspaces.mixins import WorkspaceMixin
