@@ -211,10 +211,13 @@ def _integration_for_intake(provider_key: str, hint: str) -> Integration | None:
         cached = _intake_cache.get(key)
         if cached and cached[0] > now:
             return cached[1]
+    public_id = _uuid_or_none(hint)
     integration = (
-        Integration.objects.filter(provider=provider_key, public_id=_uuid_or_none(hint))
+        Integration.objects.filter(provider=provider_key, public_id=public_id)
         .select_related("workspace")
         .first()
+        if public_id is not None
+        else None  # not an id at all: no query
     )
     if ttl > 0:
         if len(_intake_cache) > 10_000:
