@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.http import HttpRequest
 
 from integrations.base import InboundRequest, ParsedWebhook, Verification
 from integrations.models import Integration, IntegrationStatus, WebhookEvent, WebhookStatus
@@ -193,6 +194,23 @@ def _truncate_unverified(event: WebhookEvent, body: bytes) -> None:
     event.rejection_reason += (
         f" Body stored truncated: the first {keep} of {len(body)} bytes; "
         f"SHA-256 of the whole body {hashlib.sha256(body).hexdigest()}."
+    )
+
+
+def webhook_body_limit(*, request: HttpRequest, provider_key: str, public_id: str | None) -> tuple[int, str]:
+    """The largest body a webhook request may send, and what to add to a refusal: the full
+    WEBHOOK_MAX_BODY_BYTES when it names its integration (URL, header or query), the seeds'
+    hint-less route's smaller limit otherwise. The inbound guard checks it against Content-Length
+    before the body is read."""
+    from integrations.registry import get_provider
+
+    header = get_provider(provider_key).integration_header
+    if public_id or request.headers.get(header) or request.GET.get("integration"):
+        return settings.WEBHOOK_MAX_BODY_BYTES, ""
+    limit = min(settings.WEBHOOK_MAX_BODY_BYTES, settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES)
+    return limit, (
+        " This shared URL takes less: send it to the integration's own webhook URL (shown on its page), "
+        f"which takes up to {settings.WEBHOOK_MAX_BODY_BYTES} bytes."
     )
 
 

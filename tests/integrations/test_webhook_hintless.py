@@ -148,3 +148,22 @@ def test_a_large_knit_body_on_the_seed_route_is_refused_cheaply(client, settings
     )
     assert response.status_code == 413
     assert time.thread_time() - started < 0.5
+
+
+def test_the_guard_refuses_a_large_hintless_body_before_reading_it(client, settings):
+    """Content-Length decides, so junk is not even read (nor scanned for its JSON depth)."""
+    settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES = 4096
+    integration = IntegrationFactory()
+    body = body_for(pad=8000)
+    refused = send(client, body)
+    assert refused.status_code == 413 and "the limit is 4096 bytes" in refused.json()["error"]["message"]
+    named = client.post(
+        "/fake/webhooks",
+        data=body,
+        content_type="application/json",
+        headers={
+            "X-Fake-Signature": "sha256=" + hmac_sha256_hex("whsec_test_secret", body),
+            "X-JobCannon-Integration": str(integration.public_id),
+        },
+    )
+    assert named.status_code == 200, "a delivery that names its integration keeps the full limit"
