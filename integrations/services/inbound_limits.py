@@ -126,8 +126,8 @@ def _scan_budgets(address: str | None) -> list[tuple[str, Budget]]:
     raw = getattr(settings, "WEBHOOK_HINTLESS_SCAN_BUDGET", {}) or {}
     ns = _namespace()
     return [
-        (f"{ns}:scan:{client_bucket(address)}", _budget(raw.get("per_source"), Budget(0.05, 0.5))),
-        (f"{ns}:scan:*", _budget(raw.get("per_process"), Budget(0.1, 1.0))),
+        (f"{ns}:scan:{client_bucket(address)}", _budget(raw.get("per_source"), Budget(0.02, 0.2))),
+        (f"{ns}:scan:*", _budget(raw.get("per_process"), Budget(0.02, 0.2))),
     ]
 
 
