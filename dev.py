@@ -3,7 +3,8 @@
 
     python3.11 dev.py run    # install, migrate, demo data, serve the app + a django-q2 worker
     python3.11 dev.py test   # install (incl. Chromium), the full suite on SQLite and, when
-                             # PostgreSQL and Redis answer, on them too; then ruff and mypy
+                             # PostgreSQL and Redis answer, on them too; then ruff, mypy and
+                             # lint-imports (the import layers)
 
 Each installs what it needs into ./.venv (pinned by requirements.lock) and is safe to re-run."""
 
@@ -143,6 +144,8 @@ def test(extra: list[str]) -> None:
         sh(PY, "-m", "ruff", "format", "--check", ".")
         print("\n== mypy ==", flush=True)
         sh(PY, "-m", "mypy", "jobcannon", "integrations", "assessments")
+        print("\n== import layers (lint-imports; contracts in pyproject.toml) ==", flush=True)
+        sh(VENV / "bin" / "lint-imports", "--no-cache")
         print("\n== check --deploy (production settings) ==", flush=True)
         sh(
             PY,

@@ -50,9 +50,13 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proxy_allow_ips = forwarded_allow_ips
 
 # Logging: gunicorn's error log goes through the same JSON / redaction pipeline as Django.
-# No gunicorn access log: it would print query strings (OAuth code/state) and candidate keys;
-# RequestIdMiddleware writes one redacted `http.request` line per request instead.
+# No gunicorn access log by default: RequestIdMiddleware writes one redacted `http.request` line
+# per request instead. GUNICORN_ACCESS_LOG turns it on, through the redacting handler (tokens in
+# paths, query strings and referrers masked: jobcannon/core/logging.py).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# When it is on: gunicorn's default format minus %(u)s, the Basic-auth user, which for a partner
+# API call is the partner key itself. Paths and referrers are masked by the redacting filter.
+access_log_format = '%(h)s %(l)s - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 capture_output = False

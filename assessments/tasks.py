@@ -5,7 +5,7 @@ from assessments.services.lifecycle import (
     assessment_runs_expire_due,
     assessment_runs_purge,
 )
-from integrations.services.queue import periodic_job
+from jobcannon.core.jobs import periodic_job
 
 
 @periodic_job(every_minutes=15)

@@ -92,7 +92,13 @@ class IntegrationAdmin(admin.ModelAdmin):
         "created_by",
         "logs_link",
     ]
-    actions = ["test_credentials", "force_token_refresh", "disconnect", "create_reconnect_link"]
+    actions = [
+        "test_credentials",
+        "force_token_refresh",
+        "disconnect",
+        "create_reconnect_link",
+        "revoke_reconnect_links",
+    ]
 
     def get_urls(self):
         extra = [
@@ -125,7 +131,7 @@ class IntegrationAdmin(admin.ModelAdmin):
             "(values hidden)"
         )
 
-    @admin.action(description="Test credentials now (live call)")
+    @admin.action(description="Test credentials now (live call)", permissions=["change"])
     def test_credentials(self, request, queryset):
         from integrations.services.integrations import integration_credentials_check
 
@@ -137,7 +143,7 @@ class IntegrationAdmin(admin.ModelAdmin):
                 messages.SUCCESS if ok else messages.WARNING,
             )
 
-    @admin.action(description="Force an OAuth token refresh")
+    @admin.action(description="Force an OAuth token refresh", permissions=["change"])
     def force_token_refresh(self, request, queryset):
         from integrations.base import ATSError
         from integrations.services.oauth import token_refresh
@@ -150,7 +156,7 @@ class IntegrationAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{integration}: token refreshed.", messages.SUCCESS)
 
-    @admin.action(description="Disconnect")
+    @admin.action(description="Disconnect", permissions=["change"])
     def disconnect(self, request, queryset):
         from integrations.services.integrations import integration_disconnect
 
@@ -160,13 +166,23 @@ class IntegrationAdmin(admin.ModelAdmin):
             n += 1
         self.message_user(request, f"{n} integration(s) disconnected.", messages.SUCCESS)
 
-    @admin.action(description="Create a reconnect link (shown once)")
+    @admin.action(description="Create a reconnect link (shown once)", permissions=["change"])
     def create_reconnect_link(self, request, queryset):
         from integrations.services.reconnect import reconnect_link_create
 
         for integration in queryset[:10]:
             link = reconnect_link_create(integration=integration, created_by=request.user)
             self.message_user(request, f"{integration}: {link}", messages.INFO)
+
+    @admin.action(description="Revoke open reconnect links")
+    def revoke_reconnect_links(self, request, queryset):
+        from integrations.services.reconnect import reconnect_links_revoke
+
+        revoked = sum(
+            reconnect_links_revoke(integration=integration, revoked_by=request.user)
+            for integration in queryset
+        )
+        self.message_user(request, f"{revoked} open reconnect link(s) revoked.", messages.SUCCESS)
 
 
 @admin.register(Token)
@@ -203,7 +219,7 @@ class TokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Force a refresh")
+    @admin.action(description="Force a refresh", permissions=["change"])
     def force_refresh(self, request, queryset):
         from integrations.base import ATSError
         from integrations.services.oauth import token_refresh
@@ -285,7 +301,12 @@ class WebhookEventAdmin(ReadOnlyLogAdmin):
         # Exactly as received (the signature covers these bytes), not re-indented.
         return format_html('<pre class="raw-body">{}</pre>', obj.body_text[:65536])
 
-    @admin.action(description="Reprocess selected events")
+    def has_reprocess_permission(self, request) -> bool:
+        # Read-only rows (has_change_permission is False for everyone): reprocessing is what the
+        # change permission grants here (issue 21).
+        return request.user.has_perm("integrations.change_webhookevent")
+
+    @admin.action(description="Reprocess selected events", permissions=["reprocess"])
     def reprocess(self, request, queryset):
         from integrations.services.webhooks import webhook_event_reprocess
 
@@ -373,7 +394,12 @@ class WritebackAdminBase(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Replay selected write-backs (dead letter / halted)")
+    def has_replay_permission(self, request) -> bool:
+        # Read-only rows (has_change_permission is False for everyone): replaying is what the
+        # change permission grants here (issue 21).
+        return request.user.has_perm("integrations.change_writebackmessage")
+
+    @admin.action(description="Replay selected write-backs (dead letter / halted)", permissions=["replay"])
     def replay(self, request, queryset):
         from integrations.services.writeback import writeback_replay
         from jobcannon.core.exceptions import ApplicationError
@@ -429,6 +455,3 @@ class SimulatorObjectAdmin(admin.ModelAdmin):
     list_display = ["provider", "kind", "key", "created_at", "updated_at"]
     list_filter = ["provider", "kind"]
     search_fields = ["key"]
-
-
-from integrations import admin_outbox  # noqa: E402, F401 - the outbox / dead-letter admin (reliability)

@@ -1,7 +1,7 @@
 """Staff admin for the write-back outbox and its dead letters, with replay (single and bulk).
 
-Imported at the end of integrations/admin.py; replaces the plain registrations made there with
-these (same columns plus the reliability ones: halted count, next attempt, replay buttons).
+Imported by IntegrationsConfig.ready (after integrations/admin.py, which it builds on: admin.py
+does not import it back); replaces the plain registrations made there with these (same columns plus the reliability ones: halted count, next attempt, replay buttons).
 
 - "Replay" re-sends a dead / halted / waiting write-back. A halted one (outcome unknown) is read
   back from the ATS first and only confirmed, never duplicated, when it is already there.
@@ -116,7 +116,7 @@ class OutboxAdmin(WritebackAdminBase):
         ]
 
     def replay_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if not self.has_view_permission(request):
+        if not self.has_replay_permission(request):
             raise PermissionDenied
         message = get_object_or_404(WritebackMessage.objects.select_related("integration"), pk=pk)
         changelist = reverse(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist")
@@ -145,11 +145,13 @@ class OutboxAdmin(WritebackAdminBase):
         )
 
     # -- bulk actions --
-    @admin.action(description="Replay selected write-backs (dead, halted, waiting)")
+    @admin.action(description="Replay selected write-backs (dead, halted, waiting)", permissions=["replay"])
     def replay(self, request: HttpRequest, queryset: Any) -> None:
         self._bulk_replay(request, queryset.filter(status__in=REPLAYABLE), force=False)
 
-    @admin.action(description="Send selected again anyway (even if the ATS may have them)")
+    @admin.action(
+        description="Send selected again anyway (even if the ATS may have them)", permissions=["replay"]
+    )
     def replay_anyway(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
         if request.POST.get("confirmed") != "yes":
             return TemplateResponse(
@@ -180,7 +182,7 @@ class OutboxAdmin(WritebackAdminBase):
         for line in refused[:20]:
             self.message_user(request, line, messages.WARNING)
 
-    @admin.action(description="Read back from the ATS (confirm without sending)")
+    @admin.action(description="Read back from the ATS (confirm without sending)", permissions=["replay"])
     def read_back(self, request: HttpRequest, queryset: Any) -> None:
         counts = {"confirmed": 0, "absent": 0, "unknown": 0}
         rows = queryset.filter(status__in=[WritebackStatus.HALTED, WritebackStatus.DELIVERED]).select_related(

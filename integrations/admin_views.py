@@ -5,6 +5,8 @@ reprocess / replay actions; and the timeline of one assessment order."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +24,16 @@ REPROCESSABLE = (WebhookStatus.FAILED, WebhookStatus.DEAD, WebhookStatus.UNSUPPO
 REPLAYABLE = (WritebackStatus.DEAD, WritebackStatus.HALTED)
 BULK_LIMIT = 500
 
+# admin.site.admin_view lets any staff member in; each page and action needs the model
+# permission that matches what it shows or changes (issue 21). A staff member without it gets 403.
+REPROCESS_PERMISSION = "integrations.change_webhookevent"
+REPLAY_PERMISSION = "integrations.change_writebackmessage"
+
+
+def _require(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
 
 def _workspace_id(request: HttpRequest) -> int | None:
     try:
@@ -30,7 +42,14 @@ def _workspace_id(request: HttpRequest) -> int | None:
         return None
 
 
-class ProviderLogsView(View):
+class ProviderLogsView(PermissionRequiredMixin, View):
+    # The merged log: deliveries, outbound calls and activity lines.
+    permission_required = (
+        "integrations.view_webhookevent",
+        "integrations.view_outboundcall",
+        "integrations.view_integrationactivity",
+    )
+
     def get(self, request: HttpRequest, provider: str) -> HttpResponse:
         from urllib.parse import urlencode
 
@@ -83,6 +102,7 @@ class ProviderLogsView(View):
         action = request.POST.get("action", "")
         back = reverse("admin-integration-logs", args=[provider]) + "?" + request.POST.get("query", "")
         if action in ("reprocess", "reprocess-range"):
+            _require(request, REPROCESS_PERMISSION)
             events = WebhookEvent.objects.filter(provider=provider, verified=True)
             if action == "reprocess":
                 ids = [int(i) for i in request.POST.getlist("event") if i.isdigit()]
@@ -99,6 +119,7 @@ class ProviderLogsView(View):
             )
             messages.success(request, f"{done} delivery(ies) queued for processing again.")
         elif action == "replay":
+            _require(request, REPLAY_PERMISSION)
             ids = [int(i) for i in request.POST.getlist("writeback") if i.isdigit()]
             rows = WritebackMessage.objects.filter(
                 pk__in=ids, integration__provider=provider, status__in=REPLAYABLE
@@ -123,8 +144,10 @@ class ProviderLogsRedirectView(View):
         return redirect(reverse("admin-integration-logs", args=[provider]))
 
 
-class StaffRunTimelineView(View):
+class StaffRunTimelineView(PermissionRequiredMixin, View):
     """Staff: the timeline of any assessment order (mounted by IntegrationAdmin.get_urls)."""
+
+    permission_required = ("assessments.view_assessmentrun", "integrations.view_writebackmessage")
 
     def get(self, request: HttpRequest, run_pk: int) -> HttpResponse:
         from assessments.models import AssessmentRun
@@ -143,6 +166,7 @@ class StaffRunTimelineView(View):
     def post(self, request: HttpRequest, run_pk: int) -> HttpResponse:
         from integrations.services.writeback import writeback_replay
 
+        _require(request, REPLAY_PERMISSION)
         message = get_object_or_404(WritebackMessage, pk=request.POST.get("writeback", 0), run_id=run_pk)
         if message.status in REPLAYABLE:
             try:

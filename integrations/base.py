@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
@@ -153,6 +154,9 @@ def current_idempotency_key() -> str:
 class RateLimit:
     per_second: float
     burst: int
+    # Requests in flight at once per vendor account (0 = no limit); held across processes by
+    # integrations/services/concurrency.py. ATSProvider.concurrency_limits() may add per-call limits.
+    concurrent: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -430,6 +434,33 @@ def verify_hmac_hex(*, body: bytes, signature: str, secrets: Iterable[str], pref
 # --- The HTTP client ------------------------------------------------------------------------
 
 
+@dataclasses.dataclass(frozen=True)
+class ClientServices:
+    """The services every BaseClient call uses: the shared rate limiter, the cross-process
+    concurrency slots and the single-flight OAuth token refresh. They live in
+    integrations.services, which imports this module, so the client does not import them back:
+    integrations.subscriptions installs them at start-up."""
+
+    rate_limit_acquire: Callable[..., None]
+    token_refresh: Callable[..., Any]
+    concurrency_limits_for: Callable[..., Any]
+    concurrency_slots: Callable[..., AbstractContextManager[Any]]
+
+
+_client_services: ClientServices | None = None
+
+
+def client_services_install(services: ClientServices) -> None:
+    global _client_services
+    _client_services = services
+
+
+def client_services() -> ClientServices:
+    if _client_services is None:
+        raise RuntimeError("BaseClient services are not installed: IntegrationsConfig.ready has not run.")
+    return _client_services
+
+
 class BaseClient:
     """requests.Session + timeouts + the shared per-integration rate limiter + error mapping +
     an OutboundCall row per call. Never sleeps: a refused or failed call raises, and the task
@@ -520,11 +551,9 @@ class BaseClient:
         except ATSAuthError:
             if not self.refresh_on_auth_error or seen is None:
                 raise
-        from integrations.services.oauth import token_refresh
-
         # `seen` is the token this call used: if another worker already replaced it, its new
         # token is used without a second call to the token endpoint.
-        token_refresh(integration_id=self.integration.pk, seen_access_token=seen)
+        client_services().token_refresh(integration_id=self.integration.pk, seen_access_token=seen)
         return self._send(method, path, operation=operation, attempt=attempt + 1, **kwargs)
 
     # Retry once after a token refresh when the ATS refuses an OAuth token (see request()).
@@ -558,9 +587,8 @@ class BaseClient:
         headers: Mapping[str, str] | None,
     ) -> requests.Response:
         from integrations.models import OutboundCall
-        from integrations.services.ratelimit import rate_limit_acquire
 
-        rate_limit_acquire(integration=self.integration, provider=self.provider)
+        client_services().rate_limit_acquire(integration=self.integration, provider=self.provider)
         url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
         send_headers = dict(headers or {})
         key = current_idempotency_key()
@@ -576,16 +604,24 @@ class BaseClient:
             attempt=attempt,
         )
         try:
-            response = self.session.request(
-                method,
-                url,
-                json=json,
-                params=params,
-                data=data,
-                headers=send_headers,
-                auth=self.auth(),
-                timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+            auth = self.auth()  # before taking a slot: getting a token may itself call the ATS
+            services = client_services()
+            limits = services.concurrency_limits_for(
+                provider=self.provider, integration=self.integration, method=method.upper(), path=call.path
             )
+            with services.concurrency_slots(
+                provider=self.provider, integration=self.integration, limits=limits
+            ):
+                response = self.session.request(
+                    method,
+                    url,
+                    json=json,
+                    params=params,
+                    data=data,
+                    headers=send_headers,
+                    auth=auth,
+                    timeout=settings.OUTBOUND_TIMEOUT_SECONDS,
+                )
         except requests.ConnectTimeout as exc:
             # Nothing was sent: safe to retry.
             error: ATSError = ATSNetworkError(f"Could not connect to the ATS: {exc.__class__.__name__}")
@@ -681,6 +717,9 @@ class ATSProvider:
     integration_header: ClassVar[str] = "X-JobCannon-Integration"
     # Setup guide (seed) and docs links, for the connect wizard and error pages.
     docs_url: ClassVar[str] = ""
+    # Shown on the connect page and the wizard's sign-in step: which sign-in the vendor documents
+    # publicly, when a provider offers more than one (empty: nothing to say).
+    connect_note: ClassVar[str] = ""
     # The status code the ATS expects as acknowledgement (SmartRecruiters wants 202).
     webhook_ack_status: ClassVar[int] = 200
 
@@ -742,6 +781,13 @@ class ATSProvider:
         delivered-but-unconfirmed ones. Match on what the write left behind (the
         message.idempotency_key if the ATS stores it, or message.external_ref)."""
         return None
+
+    def concurrency_limits(self, integration: Integration, method: str, path: str) -> list[tuple[str, int]]:
+        """(name, limit) pairs of concurrent-request limits this call counts against, across
+        processes (integrations/services/concurrency.py). Default: the account-wide
+        `rate_limit.concurrent` as "all". A vendor with a tighter limit on one endpoint adds a
+        pair for it (SmartRecruiters: 1 concurrent GET /candidates)."""
+        return [("all", self.rate_limit.concurrent)] if self.rate_limit.concurrent else []
 
     def rate_limit_key(self, integration: Integration) -> str:
         """The vendor account whose rate limit a call to this integration spends. The default

@@ -99,7 +99,7 @@ def _unguarded_schedules() -> list[CheckMessage]:
     return [
         Info(
             "Scheduled without an overlap guard: " + ", ".join(sorted(unguarded)) + ".",
-            hint="Decorate them with integrations.services.queue.periodic_job(every_minutes=...).",
+            hint="Decorate them with jobcannon.core.jobs.periodic_job(every_minutes=...).",
             id="integrations.I008",
         )
     ]

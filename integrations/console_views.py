@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -49,6 +50,29 @@ def poll_seconds() -> int:
     return int(getattr(settings, "INTEGRATIONS_CONSOLE_POLL_SECONDS", 3))
 
 
+# The checklist re-renders itself every few seconds: an action's message ("Test webhook answered
+# 200") lives in the session for this long, so the next polls keep showing it instead of wiping it
+# one poll after the click (or at once, when a poll that left before the click answers after it).
+FLASH_SECONDS = 30
+
+
+def _flash_key(pk: int) -> str:
+    return f"checklist-flash-{pk}"
+
+
+def checklist_flash_remember(request: HttpRequest, *, pk: int, ok: bool, message: str) -> dict[str, Any]:
+    flash = {"ok": ok, "message": message, "at": time.time()}
+    request.session[_flash_key(pk)] = flash
+    return flash
+
+
+def checklist_flash_recent(request: HttpRequest, *, pk: int) -> dict[str, Any] | None:
+    flash = request.session.get(_flash_key(pk))
+    if not isinstance(flash, dict) or time.time() - float(flash.get("at", 0)) > FLASH_SECONDS:
+        return None
+    return flash
+
+
 class IntegrationChecklistView(WorkspaceMixin, View):
     """The checklist page; with htmx (polling, "test now") only the checklist fragment."""
 
@@ -60,6 +84,8 @@ class IntegrationChecklistView(WorkspaceMixin, View):
             "checklist": integration_checklist(integration=integration),
             "poll_seconds": poll_seconds(),
         }
+        if is_htmx(request):
+            context["flash"] = checklist_flash_recent(request, pk=integration.pk)
         template = "integrations/_checklist.html" if is_htmx(request) else "integrations/checklist.html"
         return render(request, template, context)
 
@@ -80,7 +106,7 @@ class IntegrationChecklistActionView(WorkspaceMixin, View):
                     "provider": integration.provider_obj,
                     "checklist": integration_checklist(integration=integration),
                     "poll_seconds": poll_seconds(),
-                    "flash": {"ok": ok, "message": message},
+                    "flash": checklist_flash_remember(request, pk=integration.pk, ok=ok, message=message),
                 },
             )
         (messages.success if ok else messages.error)(request, message)

@@ -364,24 +364,6 @@ class WritebackDeadLetter(WritebackMessage):
         verbose_name_plural = "write-back dead letters"
 
 
-class JobLease(models.Model):
-    """A named lease that keeps a periodic job single: the scheduler may enqueue it again while
-    a slow run is still going (or several times after downtime), and the second run must not
-    start. Taking it is one conditional UPDATE (or the INSERT of the first run), so it holds
-    across processes and machines on PostgreSQL and SQLite alike."""
-
-    name = models.CharField(max_length=200, unique=True)
-    token = models.CharField(max_length=32, blank=True, default="")
-    expires_at = models.DateTimeField(null=True, blank=True)
-    last_started_at = models.DateTimeField(null=True, blank=True)
-    last_finished_at = models.DateTimeField(null=True, blank=True)
-    last_outcome = models.CharField(max_length=500, blank=True, default="")
-    skipped_count = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class TaskReceipt(models.Model):
     """Idempotent task keys: a task that must cause a side effect once (an e-mail, a charge)
     records its key in the same transaction as the effect, or before a non-transactional one. A
@@ -392,3 +374,26 @@ class TaskReceipt(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ReconnectLink(models.Model):
+    """A shareable re-authorization link (integrations/services/reconnect.py). The URL carries a
+    signed token (integration id + nonce); this row, found by the nonce's SHA-256 (the nonce
+    itself is never stored), is what makes the link single-use and revocable."""
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="reconnect_links")
+    nonce_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        state = "used" if self.used_at else "revoked" if self.revoked_at else "open"
+        return f"Reconnect link for {self.integration} ({state})"

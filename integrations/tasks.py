@@ -4,10 +4,10 @@ Tasks are safe to run twice (every service claims its row first) and never raise
 failures (services record them and schedule their own retry). Periodic ones run under a lease
 (`periodic_job`): no overlap, and no pile-up of copies after downtime."""
 
-from integrations.services.queue import periodic_job
 from integrations.services.ratelimit import rate_limit_patience
 from integrations.services.webhooks import webhook_event_drain, webhook_event_process, webhook_event_sweep
 from jobcannon.core import metrics
+from jobcannon.core.jobs import periodic_job
 
 # In a worker, a delivery refused by our own limiter waits this long for a slot before
 # rescheduling itself: a burst of outbox rows drains at the vendor's rate.

@@ -45,7 +45,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("integrations/<int:pk>/runs/", console_views.IntegrationRunsView.as_view(), name="runs"),
     # Named actions only, so provider pages mounted at /integrations/<pk>/<key>/ are never shadowed.
     re_path(
-        r"^integrations/(?P<pk>[0-9]+)/(?P<action>test|reauthorize|api-key|rotate-secret|reconnect-link|disconnect)/$",
+        r"^integrations/(?P<pk>[0-9]+)/(?P<action>test|reauthorize|api-key|rotate-secret|reconnect-link|reconnect-revoke|disconnect)/$",
         views.IntegrationActionView.as_view(),
         name="action",
     ),

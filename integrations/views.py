@@ -52,8 +52,11 @@ from integrations.services.reconnect import (
     reconnect_link_consume,
     reconnect_link_create,
     reconnect_link_resolve,
+    reconnect_links_open_count,
+    reconnect_links_revoke,
 )
 from integrations.services.webhook_intake import webhook_event_receive
+from integrations.webhook_urls import webhook_url_for
 from jobcannon.core.clientaddr import client_address
 from jobcannon.core.exceptions import ApplicationError, Conflict, error_body
 from jobcannon.workspaces.mixins import WorkspaceMixin
@@ -64,11 +67,6 @@ RECONNECT_KEY = "integrations_reconnect"
 # A form shown again with its errors is a normal page that says what to fix: it answers 200,
 # because browsers report any 4xx document as a console error.
 FORM_ERROR_STATUS = 200
-
-
-def webhook_url_for(integration) -> str:
-    """The per-integration webhook path (providers and demo_seed import this)."""
-    return reverse("integrations:webhook", args=[integration.provider, integration.public_id])
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -399,6 +397,7 @@ class IntegrationDetailView(WorkspaceMixin, View):
             "api_key_form": ApiKeyForm(),
             "new_secret": request.session.pop(NEW_SECRET_KEY.format(pk=integration.pk), None),
             "reconnect_link": request.session.pop(f"reconnect_link_{integration.pk}", None),
+            "open_reconnect_links": reconnect_links_open_count(integration=integration),
             **provider.detail_context(integration),
         }
         return render(request, "integrations/detail.html", context)
@@ -406,7 +405,7 @@ class IntegrationDetailView(WorkspaceMixin, View):
 
 class IntegrationActionView(WorkspaceMixin, View):
     """POST-only actions on one integration: test credentials, re-authorize, new API key, rotate
-    the webhook secret, create a reconnect link, disconnect."""
+    the webhook secret, create or revoke reconnect links, disconnect."""
 
     manage_required = True
 
@@ -449,6 +448,15 @@ class IntegrationActionView(WorkspaceMixin, View):
                 integration=integration, created_by=request.user
             )
             messages.success(request, "Reconnect link created: copy it below and send it to your ATS admin.")
+            back += "#reconnect"
+        elif action == "reconnect-revoke":
+            revoked = reconnect_links_revoke(integration=integration, revoked_by=request.user)
+            messages.success(
+                request,
+                f"{revoked} open reconnect link(s) revoked: they no longer work."
+                if revoked
+                else "There was no open reconnect link to revoke.",
+            )
             back += "#reconnect"
         elif action == "disconnect":
             integration_disconnect(integration=integration)

@@ -13,8 +13,8 @@ from django.utils import timezone
 from assessments.catalog import instrument_get
 from assessments.models import Answer, AssessmentRun, Result, RunStatus
 from assessments.scoring import ScoringError, score_answers, validate_answer
+from assessments.services.hooks import RunEvent, run_event_announce
 from assessments.services.lifecycle import assessment_run_expire_if_due
-from integrations.services.writeback import RunEvent, writeback_enqueue
 from jobcannon.core.exceptions import ApplicationError, Conflict, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def assessment_run_start(*, run: AssessmentRun) -> AssessmentRun:
             locked.started_at = now
             locked.consented_at = locked.consented_at or now
             locked.save(update_fields=["status", "started_at", "consented_at", "updated_at"])
-            writeback_enqueue(run=locked, event=RunEvent.STARTED)
+            run_event_announce(run=locked, event=RunEvent.STARTED)
             logger.info("assessment.run_started", extra={"run": locked.pk})
     run.refresh_from_db()
     return run
@@ -152,7 +152,7 @@ def assessment_run_submit(*, run: AssessmentRun) -> AssessmentRun:
         locked.scored_at = now
         locked.save(update_fields=["status", "scored_at", "updated_at"])
         # The result exists in this transaction, so the provider's delivery can read it.
-        writeback_enqueue(run=locked, event=RunEvent.COMPLETED)
+        run_event_announce(run=locked, event=RunEvent.COMPLETED)
         logger.info("assessment.run_scored", extra={"run": locked.pk, "overall": score.overall})
     run.refresh_from_db()
     return run

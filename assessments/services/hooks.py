@@ -1,8 +1,68 @@
-"""Callbacks from the integrations side into assessments."""
+"""The seam between assessments and the apps above it (integrations), in both directions,
+without assessments importing them:
 
+- run events: a run started, completed, was cancelled or expired. The run services announce
+  them (`run_event_announce`, inside the run's transaction) and the apps above subscribe from
+  their AppConfig.ready (integrations: the write-back outbox). A plain list of callables, not
+  Django signals (house style §7): explicit registration, called in order, errors propagate so
+  the run's transaction rolls back with its write-back.
+- purge holds: the retention purge asks the subscribers which finished runs must be kept a
+  while longer (integrations: a write-back still in flight).
+- callbacks from integrations into assessments (`run_writeback_delivered`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessments.models import AssessmentRun, RunStatus
+
+
+class RunEvent:
+    """What happened to a run (the `event` passed to subscribers and to providers' on_run_event)."""
+
+    STARTED = "started"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class RunEventSubscriber(Protocol):
+    def __call__(self, *, run: AssessmentRun, event: str) -> Any: ...
+
+
+PurgeHold = Callable[["QuerySet[AssessmentRun]"], "QuerySet[AssessmentRun]"]
+
+_run_event_subscribers: list[RunEventSubscriber] = []
+_purge_holds: list[PurgeHold] = []
+
+
+def run_event_subscribe(subscriber: RunEventSubscriber) -> None:
+    """Call `subscriber(run=..., event=...)` on every run event. Subscribing twice is a no-op."""
+    if subscriber not in _run_event_subscribers:
+        _run_event_subscribers.append(subscriber)
+
+
+def run_event_announce(*, run: AssessmentRun, event: str) -> None:
+    """Tell the subscribers. Call inside the run's transaction: what they write commits with
+    the run, or not at all."""
+    for subscriber in _run_event_subscribers:
+        subscriber(run=run, event=event)
+
+
+def run_purge_hold_register(hold: PurgeHold) -> None:
+    """`hold(finished_runs)` returns the runs that may be purged now (it excludes the ones to keep)."""
+    if hold not in _purge_holds:
+        _purge_holds.append(hold)
+
+
+def runs_purgeable(runs: QuerySet[AssessmentRun]) -> QuerySet[AssessmentRun]:
+    for hold in _purge_holds:
+        runs = hold(runs)
+    return runs
 
 
 def run_writeback_delivered(*, run: AssessmentRun, event: str) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import AssessmentConfig, AssessmentRun, RunStatus
-from integrations.services.writeback import RunEvent, writeback_enqueue
+from assessments.services.hooks import RunEvent, run_event_announce, runs_purgeable
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def assessment_run_expire(*, run: AssessmentRun, now: dt.datetime | None = None)
         locked.status = RunStatus.EXPIRED
         locked.expired_at = now
         locked.save(update_fields=["status", "expired_at", "updated_at"])
-        writeback_enqueue(run=locked, event=RunEvent.EXPIRED)
+        run_event_announce(run=locked, event=RunEvent.EXPIRED)
     logger.info("assessment.run_expired", extra={"run": run.pk})
     run.refresh_from_db()
     return True
@@ -96,28 +97,27 @@ def assessment_reminders_send(*, now: dt.datetime | None = None) -> int:
 TERMINAL_STATUSES = (RunStatus.SCORED, RunStatus.DELIVERED, RunStatus.CANCELLED, RunStatus.EXPIRED)
 
 
-def assessment_runs_purge(*, now: dt.datetime | None = None) -> int:
+def assessment_runs_purge(*, now: dt.datetime | None = None, workspace: Any = None) -> int:
     """Delete finished runs (answers, result, candidate data) older than the workspace's
     retention period, as the candidate privacy notice promises. A run whose write-back to the
-    ATS is still in flight is kept until that settles."""
+    ATS is still in flight is kept until that settles. `workspace`: only that workspace's runs
+    (the purge a shortened retention window causes)."""
     from django.db.models.functions import Coalesce
 
-    from integrations.models import WritebackStatus
-
     now = now or timezone.now()
-    in_flight = [WritebackStatus.PENDING, WritebackStatus.DELIVERING, WritebackStatus.RETRYING]
-    finished = AssessmentRun.objects.filter(status__in=TERMINAL_STATUSES).annotate(
+    runs = AssessmentRun.objects.filter(status__in=TERMINAL_STATUSES)
+    if workspace is not None:
+        runs = runs.filter(workspace=workspace)
+    finished = runs.annotate(
         finished=Coalesce("delivered_at", "scored_at", "cancelled_at", "expired_at", "updated_at")
     )
     # One query per distinct retention period (a handful), portable to SQLite and PostgreSQL.
     periods = set(finished.values_list("workspace__retention_days", flat=True).distinct())
     ids: list[int] = []
     for days in sorted(periods):
-        ids.extend(
-            finished.filter(workspace__retention_days=days, finished__lt=now - dt.timedelta(days=days))
-            .exclude(writebacks__status__in=in_flight)
-            .values_list("pk", flat=True)[:500]
-        )
+        # Subscribers keep some a while longer (integrations: a write-back still in flight).
+        due = finished.filter(workspace__retention_days=days, finished__lt=now - dt.timedelta(days=days))
+        ids.extend(runs_purgeable(due).values_list("pk", flat=True)[:500])
     if not ids:
         return 0
     AssessmentRun.objects.filter(pk__in=ids).delete()

@@ -27,7 +27,7 @@ from assessments.catalog import (
 from assessments.models import Assessment, AssessmentRun, EmailTemplate, Result, RunStatus
 from assessments.selectors import assessment_config_get, candidate_key_for, report_key_for
 from assessments.services.emails import run_email_send
-from integrations.services.writeback import RunEvent, writeback_enqueue
+from assessments.services.hooks import RunEvent, run_event_announce
 from jobcannon.core.exceptions import ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -268,7 +268,7 @@ def assessment_run_cancel(*, run: AssessmentRun, reason: str, notify_ats: bool =
             locked.cancelled_reason = (reason or "")[:500]
             locked.save(update_fields=["status", "cancelled_at", "cancelled_reason", "updated_at"])
             if notify_ats:
-                writeback_enqueue(run=locked, event=RunEvent.CANCELLED)
+                run_event_announce(run=locked, event=RunEvent.CANCELLED)
             logger.info("assessment.run_cancelled", extra={"run": locked.pk})
     run.refresh_from_db()
     return run

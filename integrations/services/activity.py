@@ -1,6 +1,7 @@
 from typing import Any
 
 from integrations.models import ActivityLevel, Integration, IntegrationActivity
+from integrations.services.hooks import activity_announce
 
 
 def activity_log(
@@ -15,7 +16,5 @@ def activity_log(
     activity = IntegrationActivity.objects.create(
         integration=integration, kind=kind, message=message, level=level, data=data or {}
     )
-    from jobcannon.audit.services import audit_record_from_activity  # security-relevant lines → audit log
-
-    audit_record_from_activity(activity=activity)
+    activity_announce(activity=activity)  # the audit log mirrors the security-relevant lines
     return activity

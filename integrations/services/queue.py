@@ -8,7 +8,7 @@ Our rules:
 - Tasks never raise for expected failures: services record the failure on the row and
   schedule their own retry with backoff (`queue_schedule_retry`: at most one pending retry
   schedule per row). Q_CLUSTER has ack_failures on and max_attempts 1 (see checks.py).
-- Periodic jobs run under a lease (`periodic_job`): a second copy (slow previous run, several
+- Periodic jobs run under a lease (`jobcannon.core.jobs.periodic_job`): a second copy (slow previous run, several
   clusters, or a pile of copies enqueued during downtime) skips instead of running.
 - Sweeps feed the broker only while it has room (QUEUE_MAX_DEPTH): backpressure, not an
   unbounded queue; what is not enqueued stays in its table for the next sweep.
@@ -16,25 +16,18 @@ Our rules:
 
 from __future__ import annotations
 
-import functools
 import logging
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
-from integrations.models import JobLease, TaskReceipt
+from integrations.models import TaskReceipt
+from jobcannon.core.jobs import job_lease, periodic_job  # noqa: F401 - moved to core (used by every app); old path kept
 
 logger = logging.getLogger(__name__)
-
-F_ = TypeVar("F_", bound=Callable[..., Any])
-
 
 # --- enqueueing ---------------------------------------------------------------------------------
 
@@ -91,60 +84,6 @@ def queue_depth() -> int:
 def queue_room() -> int:
     """How many more tasks a sweep may enqueue now (0 = the queue is full: backpressure)."""
     return max(0, settings.QUEUE_MAX_DEPTH - queue_depth())
-
-
-# --- periodic jobs ------------------------------------------------------------------------------
-
-
-@contextmanager
-def job_lease(name: str, *, ttl: timedelta, min_interval: timedelta | None = None) -> Iterator[bool]:
-    """Yield True when this process holds the named lease (and must do the work), False when a
-    live run holds it, or when a run started less than `min_interval` ago (a pile-up of copies
-    after downtime). The lease expires after `ttl` so a killed run does not block forever."""
-    now = timezone.now()
-    token = uuid.uuid4().hex
-    JobLease.objects.get_or_create(name=name[:200])
-    free = Q(expires_at__isnull=True) | Q(expires_at__lt=now)
-    if min_interval is not None:
-        free &= Q(last_started_at__isnull=True) | Q(last_started_at__lte=now - min_interval)
-    taken = JobLease.objects.filter(free, name=name[:200]).update(
-        token=token, expires_at=now + ttl, last_started_at=now
-    )
-    if not taken:
-        JobLease.objects.filter(name=name[:200]).update(skipped_count=F("skipped_count") + 1)
-        logger.info("job.skipped", extra={"job": name})
-        yield False
-        return
-    outcome = "ok"
-    try:
-        yield True
-    except BaseException as exc:
-        outcome = f"{type(exc).__name__}: {exc}"[:500]
-        raise
-    finally:
-        JobLease.objects.filter(name=name[:200], token=token).update(
-            token="", expires_at=None, last_finished_at=timezone.now(), last_outcome=outcome
-        )
-
-
-def periodic_job(*, every_minutes: float, ttl_minutes: float | None = None) -> Callable[[F_], F_]:
-    """Decorate a scheduled task (SCHEDULES entry): never two copies at once, and no second run
-    within half its period (copies that piled up in the broker become no-ops). Returns None
-    when skipped. The system check integrations.W003 flags scheduled tasks without it."""
-
-    def decorate(func: F_) -> F_:
-        name = f"{func.__module__}.{func.__qualname__}"
-        ttl = timedelta(minutes=ttl_minutes or max(every_minutes * 3, 10))
-
-        @functools.wraps(func)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            with job_lease(name, ttl=ttl, min_interval=timedelta(minutes=every_minutes / 2)) as acquired:
-                return func(*args, **kwargs) if acquired else None
-
-        run.periodic_job = True  # type: ignore[attr-defined]
-        return run  # type: ignore[return-value]
-
-    return decorate
 
 
 # --- idempotent task keys -----------------------------------------------------------------------

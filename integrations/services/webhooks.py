@@ -477,9 +477,9 @@ def webhook_event_reprocess(*, event: WebhookEvent) -> bool:
         status=WebhookStatus.VERIFIED, next_attempt_at=None, enqueued_at=timezone.now()
     )
     transaction.on_commit(lambda: _enqueue(event.pk))
-    from jobcannon.audit.services import audit_replayed  # audit log (issue 11)
+    from integrations.services.hooks import replay_announce  # audit log (issue 11)
 
-    audit_replayed(target=event)
+    replay_announce(target=event)
     return True
 
 

@@ -29,6 +29,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from assessments.services.hooks import RunEvent  # noqa: F401 - the run event vocabulary; old import path kept
 from integrations.base import (
     ATSAmbiguousError,
     ATSAuthError,
@@ -57,13 +58,6 @@ logger = logging.getLogger(__name__)
 
 DELIVER_TASK = "integrations.tasks.writeback_deliver_task"
 CLAIMABLE = (WritebackStatus.PENDING, WritebackStatus.RETRYING)
-
-
-class RunEvent:
-    STARTED = "started"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-    EXPIRED = "expired"
 
 
 class WritebackNotReplayable(ApplicationError):

@@ -51,6 +51,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    def has_resync_permission(self, request: HttpRequest) -> bool:
+        # A full resync discards the checkpoints: staff need that change permission (issue 21).
+        return request.user.has_perm("sync.change_synccheckpoint")
+
 
 @admin.register(SyncRun)
 class SyncRunAdmin(ReadOnlyAdmin):
@@ -81,7 +85,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
     def error_count(self, run: SyncRun) -> int:
         return len(run.errors)
 
-    @admin.action(description="Full resync of the selected runs' data (background)")
+    @admin.action(description="Full resync of the selected runs' data (background)", permissions=["resync"])
     def full_resync(self, request: HttpRequest, queryset: QuerySet[SyncRun]) -> None:
         _request_full_resync(self, request, set(queryset.values_list("integration_id", "resource")))
 
@@ -92,7 +96,7 @@ class SyncCheckpointAdmin(ReadOnlyAdmin):
     list_filter = ["resource", "integration__provider"]
     actions = ["full_resync"]
 
-    @admin.action(description="Full resync (ignore these checkpoints, background)")
+    @admin.action(description="Full resync (ignore these checkpoints, background)", permissions=["resync"])
     def full_resync(self, request: HttpRequest, queryset: QuerySet[SyncCheckpoint]) -> None:
         _request_full_resync(self, request, set(queryset.values_list("integration_id", "resource")))
 
@@ -108,6 +112,8 @@ class SyncedIntegrationAdmin(ReadOnlyAdmin):
         keys = [key for key, provider in get_providers().items() if provider.sync_resources]
         return super().get_queryset(request).filter(provider__in=keys).select_related("workspace")
 
-    @admin.action(description="Full resync of everything these integrations sync (background)")
+    @admin.action(
+        description="Full resync of everything these integrations sync (background)", permissions=["resync"]
+    )
     def full_resync(self, request: HttpRequest, queryset: QuerySet[SyncedIntegration]) -> None:
         _request_full_resync(self, request, {(pk, "") for pk in queryset.values_list("pk", flat=True)})

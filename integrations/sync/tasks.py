@@ -9,8 +9,8 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from integrations.models import Integration
-from integrations.services.queue import periodic_job
 from jobcannon.core import queue
+from jobcannon.core.jobs import periodic_job
 
 from .models import SyncStatus, SyncTrigger
 from .refresh import sync_enabled, sync_record_refresh, sync_record_refresh_pending_clear

@@ -14,8 +14,26 @@ class AuditConfig(AppConfig):
         from allauth.account.decorators import secure_admin_login
         from django.contrib import admin
 
-        from . import receivers  # noqa: F401  (allauth's login/MFA signals → audit log)
+        from . import receivers  # allauth's login/MFA signals and admin deletions → audit log
+
+        # Every model's "Delete selected" action is the audited one (same name, same permissions).
+        admin.site.add_action(receivers.audited_delete_selected, "delete_selected")
 
         # Django's own admin login form skips allauth, and with it the second factor: staff sign
         # in through allauth's login page (with MFA), and the admin only checks is_staff.
         admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+
+        # The audit app sits above integrations and assessments (README "Layout"): it reads
+        # their models, and they announce what belongs in the audit log through hook registries
+        # without importing it.
+        from integrations.services.hooks import activity_subscribe, replay_subscribe
+        from jobcannon.audit.services import audit_record_from_activity, audit_replayed
+        from jobcannon.core.jobs import schedule_modules_register
+
+        activity_subscribe(audit_record_from_activity)
+        replay_subscribe(audit_replayed)
+        schedule_modules_register(_schedule_modules)
+
+
+def _schedule_modules() -> list[str]:
+    return ["jobcannon.audit.tasks"]

@@ -5,7 +5,9 @@
   size limit before the body is read, content types we never accept, JSON depth, each answered
   with the one JSON error shape; partner calls that fail authentication are charged to the
   client address (the budgets: integrations/services/inbound_limits.py).
-- MFARequiredMiddleware: staff without a second factor are sent to set one up first."""
+- MFARequiredMiddleware: staff without a second factor are sent to set one up first.
+- SessionIdleTimeoutMiddleware: a signed-in session ends after SESSION_IDLE_TIMEOUT_SECONDS
+  without a request."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import array
 import itertools
 import math
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -197,4 +200,39 @@ class MFARequiredMiddleware:
                     ),
                     status=403,
                 )
+        return self.get_response(request)
+
+
+# --- Idle timeout ------------------------------------------------------------------------------
+
+LAST_ACTIVITY_KEY = "_jc_last_activity"
+# The stamp (and with it the session's expiry in the store) is refreshed at most this often:
+# a write per minute per user, not one per request (SESSION_SAVE_EVERY_REQUEST would add a
+# session write to every page view, 3 queries).
+ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+def session_activity_stamp(session: Any) -> None:
+    session[LAST_ACTIVITY_KEY] = int(time.time())
+
+
+class SessionIdleTimeoutMiddleware:
+    """Signs out a session idle for longer than SESSION_IDLE_TIMEOUT_SECONDS (OWASP Session
+    Management Cheat Sheet, "Idle timeout"): the request then goes on as anonymous, so pages
+    that need a sign-in send the person to the login page. After AuthenticationMiddleware."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            from django.contrib.auth import logout
+
+            now = time.time()
+            last = request.session.get(LAST_ACTIVITY_KEY)
+            if isinstance(last, int | float) and now - last > settings.SESSION_IDLE_TIMEOUT_SECONDS:
+                logout(request)
+            elif not isinstance(last, int | float) or now - last >= ACTIVITY_RESOLUTION_SECONDS:
+                session_activity_stamp(request.session)  # saved by SessionMiddleware, expiry pushed
         return self.get_response(request)

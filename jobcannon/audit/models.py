@@ -9,9 +9,11 @@ from django.utils import timezone
 
 class AuditEvent(models.Model):
     """One security-relevant action: a connection, a re-authorization, a secret rotation, a
-    reprocess, a deletion, a privacy request, a key rotation, an MFA change. Append-only:
-    nothing in the product edits or deletes these rows (they outlive the data they describe, so
-    they hold labels, never candidate answers or secrets)."""
+    reprocess, a deletion, a privacy request, a key rotation, an MFA change. Append-only (they
+    outlive the data they describe, so they hold labels, never candidate answers or secrets),
+    with two exceptions for noise: rejected partner calls are one row per calling address and
+    window whose count grows, and those rows are deleted with the retention window
+    (retention_logs.AGED_AUDIT_ACTIONS)."""
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Null for events that concern no workspace (a staff key rotation, an MFA change).
@@ -71,6 +73,9 @@ class RetentionSweep(models.Model):
     webhook_bodies = models.PositiveIntegerField(default=0)
     runs = models.PositiveIntegerField(default=0)
     answers = models.PositiveIntegerField(default=0)
+    # Rejected-partner-call rows past the window: audit events and integration log lines.
+    audit_events = models.PositiveIntegerField(default=0)
+    activity_lines = models.PositiveIntegerField(default=0)
     complete = models.BooleanField(
         default=False, help_text="False: the time budget ran out; the next run goes on"
     )

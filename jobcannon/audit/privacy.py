@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,10 +49,45 @@ def candidate_runs(*, workspace: Any, email: str) -> QuerySet[AssessmentRun]:
     return AssessmentRun.objects.filter(workspace=workspace, candidate_email__iexact=_clean_email(email))
 
 
+# An address inside a longer text ("Ada <ada@example.com>", a note): the run of characters an
+# address can hold (RFC 5322 atext, dots, the domain), delimited by anything else. Compared whole,
+# so `a@b.co` is not found in `joanna@b.com` (nor in `a@b.co.uk`).
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def _addresses(text: str) -> Iterator[str]:
+    for match in _ADDRESS.finditer(text):
+        yield match.group().strip(".").lower()
+
+
+def body_mentions_address(body: bytes, email: str) -> bool:
+    """True when the raw body holds exactly this address (case-insensitive): a JSON body's string
+    values are compared address by address; any other body is searched for whole addresses."""
+    needle = email.strip().lower()
+    if needle.encode() not in body.lower():  # cheap: most bodies never contain it at all
+        return False
+    try:
+        texts: Iterator[str] = _strings(json.loads(body))
+    except ValueError:
+        texts = iter([body.decode("utf-8", "replace")])
+    return any(found == needle for text in texts for found in _addresses(text))
+
+
 def _webhook_events_mentioning(*, workspace: Any, email: str) -> list[WebhookEvent]:
-    """Deliveries of this workspace's integrations whose raw body contains the address (case
-    insensitive). Scanned in chunks: bodies exist only inside the retention window."""
-    needle = email.strip().lower().encode()
+    """Deliveries of this workspace's integrations whose raw body holds the address (exactly,
+    case insensitive; see body_mentions_address). Scanned in chunks: bodies exist only inside
+    the retention window."""
     found: list[WebhookEvent] = []
     qs = (
         WebhookEvent.objects.filter(integration__workspace=workspace, body_digest__isnull=True)
@@ -57,7 +95,7 @@ def _webhook_events_mentioning(*, workspace: Any, email: str) -> list[WebhookEve
         .order_by("pk")
     )
     for event in qs.iterator(chunk_size=SCAN_CHUNK):
-        if needle in bytes(event.body).lower():
+        if body_mentions_address(bytes(event.body), email):
             found.append(event)
     return found
 

@@ -15,6 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,6 +28,7 @@ from assessments.models import Answer, AssessmentRun
 from assessments.services.lifecycle import TERMINAL_STATUSES, assessment_runs_purge
 from integrations.models import WebhookEvent, WebhookStatus
 from jobcannon.audit.models import PurgeReason, RetentionSweep, WebhookBodyDigest
+from jobcannon.audit.retention_logs import log_lines_purge
 from jobcannon.audit.services import audit_record
 from jobcannon.workspaces.models import Workspace
 
@@ -201,12 +203,15 @@ def _webhooks_purge(*, now: dt.datetime, periods: list[int], deadline: float) ->
     return purged, False
 
 
-def _answer_candidates(*, now: dt.datetime, days: int) -> list[int]:
-    finished = AssessmentRun.objects.filter(
-        status__in=TERMINAL_STATUSES, workspace__retention_days=days
-    ).annotate(finished=Coalesce("delivered_at", "scored_at", "cancelled_at", "expired_at", "updated_at"))
-    runs = finished.filter(finished__lt=now - dt.timedelta(days=days)).values("pk")
-    return list(Answer.objects.filter(run__in=runs).values_list("pk", flat=True)[:ROW_CHUNK])
+def _answer_candidates(*, now: dt.datetime, days: int, workspace: Workspace | None = None) -> list[int]:
+    runs = AssessmentRun.objects.filter(status__in=TERMINAL_STATUSES, workspace__retention_days=days)
+    if workspace is not None:
+        runs = runs.filter(workspace=workspace)
+    finished = runs.annotate(
+        finished=Coalesce("delivered_at", "scored_at", "cancelled_at", "expired_at", "updated_at")
+    )
+    old = finished.filter(finished__lt=now - dt.timedelta(days=days)).values("pk")
+    return list(Answer.objects.filter(run__in=old).values_list("pk", flat=True)[:ROW_CHUNK])
 
 
 def retention_purge(
@@ -225,15 +230,41 @@ def retention_purge(
             cache.delete(LOCK_KEY)
 
 
-def _purge(*, now: dt.datetime, deadline: float) -> RetentionSweep:
-    sweep = RetentionSweep.objects.create(started_at=now)
-    periods: list[int] = sorted(set(Workspace.objects.values_list("retention_days", flat=True)))
-    sweep.webhook_bodies, finished = _webhooks_purge(now=now, periods=periods, deadline=deadline)
+def _workspace_webhooks_purge(*, now: dt.datetime, workspace: Workspace, deadline: float) -> tuple[int, bool]:
+    """One workspace's settled deliveries past its window, first ids first (a purge that a
+    shortened window causes: no walk of the whole table)."""
+    eligible = _eligible_webhooks(now=now, periods=[workspace.retention_days]).filter(
+        integration__workspace=workspace
+    )
+    purged = 0
+    while time.monotonic() <= deadline:
+        ids = list(eligible.order_by("pk").values_list("pk", flat=True)[:WEBHOOK_CHUNK])
+        if not ids:
+            return purged, True
+        if connection.vendor == "postgresql":
+            step = WebhookEvent.objects.filter(pk__in=ids)
+            purged += _bodies_purge_in_sql(events=step, reason=PurgeReason.RETENTION, settled_only=True)
+        else:
+            purged += webhook_bodies_purge(event_ids=ids)
+    return purged, False
+
+
+def _purge_steps(
+    *, now: dt.datetime, deadline: float, workspace: Workspace | None = None
+) -> tuple[dict[str, int], bool]:
+    """Every part of the policy, for all workspaces or one: (counts, finished within the budget)."""
+    if workspace is None:
+        periods: list[int] = sorted(set(Workspace.objects.values_list("retention_days", flat=True)))
+        bodies, finished = _webhooks_purge(now=now, periods=periods, deadline=deadline)
+    else:
+        periods = [workspace.retention_days]
+        bodies, finished = _workspace_webhooks_purge(now=now, workspace=workspace, deadline=deadline)
+    counts = {"webhook_bodies": bodies, "runs": 0, "answers": 0, "audit_events": 0, "activity_lines": 0}
     out_of_time = not finished
 
     while not out_of_time and not (out_of_time := time.monotonic() > deadline):
-        purged = assessment_runs_purge(now=now)
-        sweep.runs += purged
+        purged = assessment_runs_purge(now=now, workspace=workspace)
+        counts["runs"] += purged
         if not purged:
             break
 
@@ -241,26 +272,84 @@ def _purge(*, now: dt.datetime, deadline: float) -> RetentionSweep:
         if out_of_time:
             break
         while not (out_of_time := time.monotonic() > deadline):
-            ids = _answer_candidates(now=now, days=days)
+            ids = _answer_candidates(now=now, days=days, workspace=workspace)
             if not ids:
                 break
-            sweep.answers += Answer.objects.filter(pk__in=ids).delete()[0]
+            counts["answers"] += Answer.objects.filter(pk__in=ids).delete()[0]
 
-    sweep.complete = not out_of_time
+    if not out_of_time:
+        counts["audit_events"], counts["activity_lines"], finished = log_lines_purge(
+            now=now, periods=periods, deadline=deadline, workspace=workspace
+        )
+        out_of_time = not finished
+    return counts, not out_of_time
+
+
+def _purge_message(counts: dict[str, int]) -> str:
+    return (
+        f"{counts['webhook_bodies']} webhook bodies, {counts['runs']} finished runs, {counts['answers']} "
+        f"answers and {counts['audit_events'] + counts['activity_lines']} rejected-call log rows past "
+        "the window deleted"
+    )
+
+
+def _purge(*, now: dt.datetime, deadline: float) -> RetentionSweep:
+    sweep = RetentionSweep.objects.create(started_at=now)
+    counts, sweep.complete = _purge_steps(now=now, deadline=deadline)
+    for field, value in counts.items():
+        setattr(sweep, field, value)
     sweep.finished_at = timezone.now()
     sweep.save()
-    if sweep.webhook_bodies or sweep.runs or sweep.answers:
+    if any(counts.values()):
         audit_record(
             action="retention.purged",
-            message=(
-                f"Retention purge: {sweep.webhook_bodies} webhook bodies, {sweep.runs} finished runs and "
-                f"{sweep.answers} answers past their workspace's window deleted."
-            ),
+            message=f"Retention purge: {_purge_message(counts)}.",
             actor_label="system",
-            data={"webhook_bodies": sweep.webhook_bodies, "runs": sweep.runs, "answers": sweep.answers},
+            data=counts,
         )
-    logger.info(
-        "retention.purged",
-        extra={"webhook_bodies": sweep.webhook_bodies, "runs": sweep.runs, "answers": sweep.answers},
-    )
+    logger.info("retention.purged", extra=counts)
     return sweep
+
+
+def retention_purge_for_workspace(
+    *,
+    workspace: Workspace,
+    requested_by: Any = None,
+    previous_days: int | None = None,
+    now: dt.datetime | None = None,
+    time_budget_seconds: float = 30.0,
+) -> dict[str, int] | None:
+    """The purge a change of the workspace's window causes, run at once for that workspace and
+    audited with the workspace and the person who changed it (what the budget leaves is taken
+    by the hourly sweep). None when a purge of this workspace is already running."""
+    lock = f"{LOCK_KEY}:workspace:{workspace.pk}"
+    token = uuid.uuid4().hex
+    if not cache.add(lock, token, timeout=int(time_budget_seconds) + 120):
+        return None
+    try:
+        counts, complete = _purge_steps(
+            now=now or timezone.now(), deadline=time.monotonic() + time_budget_seconds, workspace=workspace
+        )
+    finally:
+        if cache.get(lock) == token:
+            cache.delete(lock)
+    change = (
+        f" after the window was shortened from {previous_days} to {workspace.retention_days} days"
+        if previous_days is not None
+        else ""
+    )
+    audit_record(
+        action="retention.purged",
+        message=f"Retention purge{change}: {_purge_message(counts)}"
+        + ("." if complete else "; the rest follows with the next hourly sweep."),
+        workspace=workspace,
+        target=workspace,
+        actor=requested_by,
+        data={
+            **counts,
+            "from_days": previous_days,
+            "to_days": workspace.retention_days,
+            "complete": complete,
+        },
+    )
+    return counts

@@ -24,6 +24,7 @@ ACTIVITY_ACTIONS = {
     "partner_key.rotated": "secret.rotated",
     "reconnect.link_created": "reconnect_link.created",
     "reconnect.link_used": "reconnect_link.used",
+    "reconnect.link_revoked": "reconnect_link.revoked",
     "partner.auth_failed": "partner.auth_failed",
 }
 # Provider-specific kinds (`<provider>.<suffix>`) that change a secret or a trust relationship.
@@ -91,12 +92,35 @@ def _activity_action(kind: str, data: dict[str, Any]) -> str | None:
     return kind if suffix in PROVIDER_SUFFIXES else None
 
 
+# Activity lines that are one row per window whose count grows (integrations/services/
+# partner_auth.py): announced again at each new count, their audit mirror is updated in place.
+AGGREGATED_KINDS = frozenset({"partner.auth_failed"})
+
+
 def audit_record_from_activity(*, activity: Any) -> AuditEvent | None:
     """Mirror a security-relevant integration activity line into the audit log."""
     action = _activity_action(activity.kind, activity.data or {})
     if action is None:
         return None
     integration = activity.integration
+    if activity.kind in AGGREGATED_KINDS:
+        data = {"activity": activity.kind, "activity_id": activity.pk, **(activity.data or {})}
+        if (activity.data or {}).get("count", 1) > 1:
+            mirror = AuditEvent.objects.filter(
+                action=action, workspace=integration.workspace, data__activity_id=activity.pk
+            ).first()
+            if mirror is not None:
+                mirror.message, mirror.data = activity.message, redact(data)
+                mirror.save(update_fields=["message", "data"])
+                return mirror
+        return audit_record(
+            action=action,
+            message=activity.message,
+            workspace=integration.workspace,
+            target=integration,
+            target_label=f"{integration.provider} ({integration.environment})",
+            data=data,
+        )
     return audit_record(
         action=action,
         message=activity.message,

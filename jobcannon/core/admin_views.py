@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import Count
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -55,7 +56,7 @@ def _first_line(text: Any, limit: int = 300) -> str:
 def schedule_rows() -> list[ScheduleRow]:
     from django_q.models import Schedule, Task
 
-    from integrations.models import JobLease
+    from jobcannon.core.models import JobLease
 
     schedules = list(Schedule.objects.exclude(schedule_type=Schedule.ONCE).order_by("name")[:200])
     task_ids = [s.task for s in schedules if s.task]
@@ -63,7 +64,7 @@ def schedule_rows() -> list[ScheduleRow]:
         t["id"]: t for t in Task.objects.filter(id__in=task_ids).values("id", "started", "stopped", "success")
     }
     # django-q2 keeps only failed results (Q_CLUSTER save_limit -1); a periodic job's lease
-    # (integrations.services.queue.periodic_job) records its last run and outcome either way.
+    # (jobcannon.core.jobs.periodic_job) records its last run and outcome either way.
     leases = {
         lease["name"]: lease
         for lease in JobLease.objects.filter(name__in=[s.func for s in schedules]).values(
@@ -110,37 +111,15 @@ def failure_rows(limit: int = 20) -> list[FailureRow]:
     ]
 
 
-def integration_problems() -> dict[str, Any]:
-    from integrations.models import (
-        Integration,
-        IntegrationStatus,
-        WebhookEvent,
-        WebhookStatus,
-        WritebackMessage,
-    )
+# Sections about the apps above core (integrations: failing webhooks and write-backs, integrations
+# waiting for re-authorization) are registered by those apps from their AppConfig.ready: the
+# context gets `<name>` and `<name>_error` like the built-in sections.
+StatusSection = Callable[[], Any]
+STATUS_SECTIONS: dict[str, StatusSection] = {}
 
-    since = timezone.now() - timedelta(hours=24)
-    webhooks = list(
-        WebhookEvent.objects.filter(
-            received_at__gte=since,
-            status__in=[WebhookStatus.REJECTED, WebhookStatus.FAILED, WebhookStatus.DEAD],
-        )
-        .values("provider", "status")
-        .annotate(n=Count("id"))
-        .order_by("provider", "status")
-    )
-    writebacks = list(
-        WritebackMessage.objects.filter(status__in=["retrying", "needs_reauth", "halted", "dead"])
-        .values("integration__provider", "status")
-        .annotate(n=Count("id"))
-        .order_by("integration__provider", "status")
-    )
-    reauth = list(
-        Integration.objects.filter(status=IntegrationStatus.NEEDS_REAUTH)
-        .select_related("workspace")
-        .order_by("-status_changed_at")[:20]
-    )
-    return {"webhooks": webhooks, "writebacks": writebacks, "needs_reauth": reauth}
+
+def status_section_register(name: str, section: StatusSection) -> None:
+    STATUS_SECTIONS[name] = section
 
 
 def _section(name: str, fn: Any) -> tuple[Any, str]:
@@ -154,7 +133,11 @@ def _section(name: str, fn: Any) -> tuple[Any, str]:
         return None, f"Could not read this section ({type(exc).__name__})."
 
 
-class SystemStatusView(View):
+class SystemStatusView(PermissionRequiredMixin, View):
+    # admin_view lets any staff member in; the page needs its own permission (issue 21): a
+    # staff member without it gets 403.
+    permission_required = "core.view_system_status"
+
     def get(self, request: HttpRequest) -> HttpResponse:
         from jobcannon.core.workers import queue_stats, worker_cluster_list, worker_heartbeat_get
 
@@ -165,7 +148,6 @@ class SystemStatusView(View):
         queue, queue_error = _section("queue", queue_stats)
         schedules, schedules_error = _section("schedules", schedule_rows)
         failures, failures_error = _section("failures", failure_rows)
-        problems, problems_error = _section("problems", integration_problems)
         heartbeat_age = time.time() - float(heartbeat["at"]) if heartbeat else None
         context = {
             **admin.site.each_context(request),
@@ -183,8 +165,8 @@ class SystemStatusView(View):
             "schedules_error": schedules_error,
             "failures": failures,
             "failures_error": failures_error,
-            "problems": problems,
-            "problems_error": problems_error,
-            "render_ms": int((time.monotonic() - started) * 1000),
         }
+        for name, section in STATUS_SECTIONS.items():
+            context[name], context[f"{name}_error"] = _section(name, section)
+        context["render_ms"] = int((time.monotonic() - started) * 1000)
         return render(request, "admin/system_status.html", context)

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # django-q2's signals are its only hooks: request id into tasks, task metrics, heartbeat.
+        from jobcannon.core.jobs import schedule_modules_register
         from jobcannon.core.workers import connect_task_signals
 
         connect_task_signals()
@@ -19,3 +20,8 @@ class CoreConfig(AppConfig):
         post_migrate.connect(
             create_cache_tables_after_migrate, sender=self, dispatch_uid="jobcannon-cache-tables"
         )
+        schedule_modules_register(_schedule_modules)
+
+
+def _schedule_modules() -> list[str]:
+    return ["jobcannon.core.tasks"]

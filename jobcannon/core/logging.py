@@ -108,6 +108,15 @@ _SECRET_KEYS_EXACT = frozenset(
 # Keys that contain a secret-looking word but hold none (kept readable on purpose).
 _SAFE_KEYS = frozenset({"token_type", "signature_scheme", "refresh_count", "idempotency_key"})
 
+# Path prefixes whose next segment is a bearer credential (whoever holds the link is let in).
+TOKEN_PATH_PREFIXES = (
+    "/a/",
+    "/assessments/reports/",
+    "/reconnect/",
+    "/invitations/",
+    "/accounts/password/reset/key/",
+    "/accounts/confirm-email/",
+)
 _PARAMS = r"access_token|refresh_token|id_token|client_secret|api_key|apikey|password|secret|webhook_secret"
 _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Authorization header values.
@@ -119,8 +128,9 @@ _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     # key=value / "key": "value" pairs in JSON, repr()s and exception messages.
     (re.compile(rf"(?i)([\"']?\b(?:{_PARAMS})[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;}}]+"), rf"\1{REDACTED}"),
-    # Candidate links carry their access key in the path (/a/<key>/, /assessments/reports/<key>/).
-    (re.compile(r"(/a/|/assessments/reports/)[^/\s\"'?]+"), rf"\1{REDACTED}"),
+    # Links whose path segment is the credential: candidate links (/a/<key>/, report links),
+    # reconnect links, workspace invitations, allauth's password-reset and email-confirmation keys.
+    (re.compile(rf"({'|'.join(map(re.escape, TOKEN_PATH_PREFIXES))})[^/\s\"'?#&]+"), rf"\1{REDACTED}"),
 ]
 
 # LogRecord attributes that are not user data (never redacted, never rendered as extras).
@@ -257,16 +267,24 @@ def plain_formatter() -> logging.Formatter:
 
 
 def logging_config(
-    *, fmt: str = "plain", level: str = "INFO", queue_level: str | None = None
+    *, fmt: str = "plain", level: str = "INFO", queue_level: str | None = None, access_log: bool | None = None
 ) -> dict[str, Any]:
     """The LOGGING dict for Django settings (and gunicorn's logconfig_dict).
 
     `queue_level` (default: the Q_LOG_LEVEL environment variable, else WARNING) is django-q2's
     logger level. django-q2 logs three INFO lines for every task (received, processing,
     processed); its own Q_CLUSTER log_level is applied only when the logger has no handler in
-    reach, and the root handler here always is, so the level is set here."""
+    reach, and the root handler here always is, so the level is set here.
+
+    `access_log` (default: whether GUNICORN_ACCESS_LOG is set) sends gunicorn's access lines
+    through the redacting handler; otherwise they are dropped (RequestIdMiddleware writes one
+    redacted `http.request` line per request anyway)."""
     if queue_level is None:
         queue_level = os.environ.get("Q_LOG_LEVEL", "WARNING")
+    # gunicorn configures logging in the master, then Django again in each worker: both read the
+    # same switch, or the worker's configuration would drop the access log handler.
+    if access_log is None:
+        access_log = bool(os.environ.get("GUNICORN_ACCESS_LOG"))
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -289,9 +307,25 @@ def logging_config(
         "loggers": {
             "django.db.backends": {"level": "WARNING"},
             "django-q": {"level": queue_level.upper()},
+            # Django's defaults give "django" an unfiltered console handler (DEBUG) and mail_admins,
+            # and "django.server" (runserver's access line) its own handler: both would print
+            # token-bearing paths as they are. Everything goes through the redacting handler.
+            "django": {"level": level, "handlers": [], "propagate": True},
+            "django.server": {
+                "level": level,
+                "handlers": ["console"],
+                "filters": ["redact"],
+                "propagate": False,
+            },
             # gunicorn's own loggers propagate to the root handler (one format for everything).
             "gunicorn.error": {"level": level, "handlers": [], "propagate": True},
-            # Not propagated: gunicorn's access line holds query strings and the Basic-auth user.
-            "gunicorn.access": {"level": level, "handlers": [], "propagate": False},
+            # The access line holds the path and referrer (masked by the filter) and query strings:
+            # off unless asked for (GUNICORN_ACCESS_LOG), then through the redacting handler.
+            "gunicorn.access": {
+                "level": level,
+                "handlers": ["console"] if access_log else [],
+                "filters": ["redact"],
+                "propagate": False,
+            },
         },
     }

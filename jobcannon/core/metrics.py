@@ -25,7 +25,7 @@ import functools
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram
@@ -189,6 +189,19 @@ def task_finished(*, func: str, success: bool, duration: float, latency: float |
 # --- Scrape-time gauges -------------------------------------------------------------------------
 
 
+# Gauges about the apps above core (webhooks waiting, write-backs, integrations by status) come
+# from the apps themselves: each registers a callable yielding metric families from its
+# AppConfig.ready (integrations.observability.integration_state_families), so core imports none.
+StateSource = Callable[[], Iterable[Metric]]
+_state_sources: list[StateSource] = []
+
+
+def state_source_register(source: StateSource) -> None:
+    """Add scrape-time gauges. Registering the same callable twice is a no-op."""
+    if source not in _state_sources:
+        _state_sources.append(source)
+
+
 class StateCollector(Collector):
     """Gauges read from the database / broker / cache on each scrape (a handful of indexed
     COUNT queries). A failing source yields `jobcannon_state_up 0` instead of an error page."""
@@ -207,13 +220,8 @@ class StateCollector(Collector):
         yield from families
 
     def _families(self) -> Iterator[Metric]:
-        from django.db.models import Count, Min
-        from django.utils import timezone
-
-        from integrations.models import Integration, WebhookEvent, WebhookStatus, WritebackMessage
         from jobcannon.core.workers import queue_stats, worker_heartbeat_age
 
-        now = timezone.now()
         stats = queue_stats()
         depth = GaugeMetricFamily("jobcannon_queue_depth", "Tasks waiting in the django-q2 queue.")
         depth.add_metric([], stats.depth)
@@ -237,49 +245,8 @@ class StateCollector(Collector):
         beat.add_metric([], -1 if age is None else age)
         yield beat
 
-        waiting = GaugeMetricFamily(
-            "jobcannon_webhooks_waiting",
-            "Verified webhooks not yet processed, and failed ones waiting for a retry.",
-            labels=["provider", "status"],
-        )
-        waiting_age = GaugeMetricFamily(
-            "jobcannon_webhooks_oldest_waiting_age_seconds",
-            "Age of the oldest verified webhook still waiting to be processed.",
-            labels=["provider"],
-        )
-        rows = (
-            WebhookEvent.objects.filter(status__in=[WebhookStatus.VERIFIED, WebhookStatus.FAILED])
-            .values("provider", "status")
-            .annotate(n=Count("id"), oldest=Min("received_at"))
-            .order_by()
-        )
-        for row in rows:
-            waiting.add_metric([row["provider"], row["status"]], row["n"])
-            if row["status"] == WebhookStatus.VERIFIED:
-                waiting_age.add_metric([row["provider"]], (now - row["oldest"]).total_seconds())
-        yield waiting
-        yield waiting_age
-
-        writebacks = GaugeMetricFamily(
-            "jobcannon_writebacks",
-            "Write-backs not delivered: pending, delivering, retrying, needs_reauth, halted, dead (dead letters).",
-            labels=["provider", "status"],
-        )
-        for wb in (
-            WritebackMessage.objects.exclude(status__in=["delivered", "confirmed", "cancelled"])
-            .values("integration__provider", "status")
-            .annotate(n=Count("id"))
-            .order_by()
-        ):
-            writebacks.add_metric([wb["integration__provider"], wb["status"]], wb["n"])
-        yield writebacks
-
-        integrations = GaugeMetricFamily(
-            "jobcannon_integrations", "Integrations by provider and status.", labels=["provider", "status"]
-        )
-        for integ in Integration.objects.values("provider", "status").annotate(n=Count("id")).order_by():
-            integrations.add_metric([integ["provider"], integ["status"]], integ["n"])
-        yield integrations
+        for source in _state_sources:
+            yield from source()
 
 
 _state_collector = StateCollector()

@@ -25,3 +25,26 @@ class SentEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class JobLease(models.Model):
+    """A named lease that keeps a periodic job single: the scheduler may enqueue it again while
+    a slow run is still going (or several times after downtime), and the second run must not
+    start. Taking it is one conditional UPDATE (or the INSERT of the first run), so it holds
+    across processes and machines on PostgreSQL and SQLite alike."""
+
+    name = models.CharField(max_length=200, unique=True)
+    token = models.CharField(max_length=32, blank=True, default="")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=500, blank=True, default="")
+    skipped_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # The staff system status page (jobcannon.core.admin_views) shows these leases next to
+        # the schedules, queue and failures: viewing it is its own permission (issue 21).
+        permissions = [("view_system_status", "Can view the system status page")]
+
+    def __str__(self) -> str:
+        return self.name

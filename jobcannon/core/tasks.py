@@ -1,6 +1,6 @@
 """django-q2 entry points of the core app."""
 
-from integrations.services.queue import periodic_job
+from jobcannon.core.jobs import periodic_job
 from jobcannon.core.workers import worker_heartbeat_record
 
 

@@ -2,6 +2,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.decorators import method_decorator
@@ -92,7 +93,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 @method_decorator(staff_member_required, name="dispatch")
-class DevMailboxView(View):
+class DevMailboxView(PermissionRequiredMixin, View):
+    permission_required = "core.view_sentemail"  # staff alone is not enough (issue 21)
+
     def get(self, request: HttpRequest) -> HttpResponse:
         if not getattr(settings, "DEV_MAILBOX_ENABLED", False):
             raise Http404
@@ -100,7 +103,9 @@ class DevMailboxView(View):
 
 
 @method_decorator(staff_member_required, name="dispatch")
-class DevMailboxMessageView(View):
+class DevMailboxMessageView(PermissionRequiredMixin, View):
+    permission_required = "core.view_sentemail"  # staff alone is not enough (issue 21)
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not getattr(settings, "DEV_MAILBOX_ENABLED", False):
             raise Http404

@@ -11,8 +11,9 @@ does not use them because listing them costs a Redis KEYS scan.
 
 Task hooks (django-q2 signals, its only extension point):
 - `pre_enqueue` (in whichever process enqueues): stamp the bound request id on the task;
-- `pre_execute` (in the worker): bind it again, or for a webhook task the id stored on the
-  WebhookEvent at intake (so scheduler-driven retries keep the intake's id);
+- `pre_execute` (in the worker): bind it again, or the id stored on the task's row when its app
+  registered a lookup (`request_id_lookup_register`: integrations' webhook task reads the
+  WebhookEvent's, so scheduler-driven retries keep the intake's id);
 - `post_execute_in_worker`: one `task.finished` log line, task metrics, heartbeat, unbind."""
 
 from __future__ import annotations
@@ -180,19 +181,16 @@ def _func_name(func: Any) -> str:
     return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
 
 
-def _webhook_request_id(args: tuple) -> str | None:
-    from integrations.models import WebhookEvent
-
-    if not args:
-        return None
-    return WebhookEvent.objects.filter(pk=args[0]).values_list("request_id", flat=True).first()
-
-
 # Tasks whose own row knows the request id that started the work (retries come from the
-# scheduler, which has none bound).
-REQUEST_ID_LOOKUPS: dict[str, Callable[[tuple], str | None]] = {
-    "integrations.tasks.webhook_event_process_task": _webhook_request_id,
-}
+# scheduler, which has none bound). The apps that own those rows register a lookup from their
+# AppConfig.ready (integrations: the webhook processing task), so core imports none of them.
+RequestIdLookup = Callable[[tuple], str | None]
+REQUEST_ID_LOOKUPS: dict[str, RequestIdLookup] = {}
+
+
+def request_id_lookup_register(func: str, lookup: RequestIdLookup) -> None:
+    """`lookup(task args)` returns the request id stored on the task's row, or None."""
+    REQUEST_ID_LOOKUPS[func] = lookup
 
 
 def on_pre_enqueue(sender: Any, task: dict, **kwargs: Any) -> None:

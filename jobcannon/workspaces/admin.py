@@ -16,6 +16,19 @@ class WorkspaceAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     inlines = [MembershipInline]
 
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Through the service: a changed retention window is audited (and applied) like the
+        # customer's own settings page does it.
+        from .services import workspace_settings_update
+
+        workspace_settings_update(
+            workspace=Workspace.objects.get(pk=obj.pk),
+            actor=request.user,
+            changes={field: getattr(obj, field) for field in form.changed_data if field in form.cleaned_data},
+        )
+
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):

@@ -11,7 +11,7 @@ from .forms import InvitationForm, WorkspaceCreateForm, WorkspaceSettingsForm
 from .middleware import SESSION_KEY
 from .mixins import WorkspaceMixin
 from .models import Invitation
-from .services import invitation_accept, invitation_create, workspace_create
+from .services import invitation_accept, invitation_create, workspace_create, workspace_settings_update
 
 
 class DashboardView(WorkspaceMixin, View):
@@ -71,7 +71,7 @@ class WorkspaceSettingsView(WorkspaceMixin, View):
         form = WorkspaceSettingsForm(request.POST, instance=self.workspace)
         if not form.is_valid():
             return render(request, "workspaces/settings.html", {"form": form}, status=400)
-        form.save()
+        workspace_settings_update(workspace=self.workspace, actor=request.user, changes=form.cleaned_data)
         messages.success(request, "Settings saved.")
         return redirect("workspaces:settings")
 

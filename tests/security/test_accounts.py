@@ -57,3 +57,63 @@ def test_failed_logins_are_throttled(client, settings):
     response = client.post("/accounts/login/", {"login": user.email, "password": "correct-horse-battery"})
     assert "Too many failed login attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+# --- Issue 21: passwords of at least 12 characters, sessions that end when idle -----------------
+
+
+def test_signup_refuses_a_password_shorter_than_twelve_characters(client):
+    from django.contrib.auth import get_user_model
+
+    response = client.post(
+        "/accounts/signup/",
+        {"email": "short.pw@example.com", "password1": "Zq8#vLm2pX", "password2": "Zq8#vLm2pX"},
+    )
+    assert response.status_code == 200
+    assert "at least 12 characters" in response.content.decode()
+    assert not get_user_model().objects.filter(email="short.pw@example.com").exists()
+
+
+def test_the_demo_users_password_satisfies_the_validators():
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+
+    from jobcannon.workspaces.management.commands.demo_seed import DEMO_EMAIL, DEMO_PASSWORD
+
+    demo = get_user_model()(username="demo", email=DEMO_EMAIL)
+    validate_password(DEMO_PASSWORD, user=demo)  # raises ValidationError if not
+
+
+def _idle_for(client, seconds: int) -> None:
+    import time
+
+    from jobcannon.audit.middleware import LAST_ACTIVITY_KEY
+
+    session = client.session
+    session[LAST_ACTIVITY_KEY] = int(time.time()) - seconds
+    session.save()
+
+
+def test_a_request_within_the_idle_timeout_keeps_the_session_and_pushes_its_expiry(client, settings):
+    import datetime as dt
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    assert settings.SESSION_IDLE_TIMEOUT_SECONDS <= 8 * 3600, "an idle session must not live for days"
+    assert settings.SESSION_COOKIE_AGE <= settings.SESSION_IDLE_TIMEOUT_SECONDS
+    client.force_login(MembershipFactory(role=Role.ADMIN).user)
+    _idle_for(client, settings.SESSION_IDLE_TIMEOUT_SECONDS - 30)
+    key = client.session.session_key
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + dt.timedelta(seconds=30))
+    assert client.get("/workspace/security/").status_code == 200
+    expiry = Session.objects.get(session_key=key).expire_date
+    assert expiry > timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+
+
+def test_a_session_idle_past_the_timeout_is_signed_out(client, settings):
+    client.force_login(MembershipFactory(role=Role.ADMIN).user)
+    _idle_for(client, settings.SESSION_IDLE_TIMEOUT_SECONDS + 1)
+    response = client.get("/workspace/security/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session

@@ -90,3 +90,92 @@ def test_staff_see_every_workspace_audit_log_in_the_admin_read_only(client, inte
     assert client.get("/admin/audit/auditevent/").status_code == 200
     assert client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+# --- Issue 21: retention changes and the purges they cause; bulk deletions in the admin -----------
+
+
+def _old_delivery(integration, days: int) -> WebhookEvent:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    event = WebhookEvent.objects.create(
+        provider="fake", integration=integration, body=b'{"x": 1}', status=WebhookStatus.PROCESSED
+    )
+    WebhookEvent.objects.filter(pk=event.pk).update(received_at=timezone.now() - dt.timedelta(days=days))
+    return event
+
+
+def test_shortening_the_retention_window_is_audited_and_so_is_the_purge_it_causes(
+    client_in_workspace, user, workspace, integration, monkeypatch, django_capture_on_commit_callbacks
+):
+    from jobcannon.audit.tasks import retention_purge_workspace_task
+    from jobcannon.core import queue
+
+    enqueued = []
+    monkeypatch.setattr(queue, "enqueue", lambda func, *args, **kw: enqueued.append((func, args)))
+    event = _old_delivery(integration, days=40)
+    other_workspace_event = _old_delivery(IntegrationFactory(), days=40)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_in_workspace.post(
+            "/workspace/settings/", {"name": workspace.name, "data_region": "eu", "retention_days": 30}
+        )
+    assert response.status_code == 302
+    changed = AuditEvent.objects.get(action="workspace.retention_changed")
+    assert (changed.workspace, changed.actor, changed.data) == (
+        workspace,
+        user,
+        {"from_days": 90, "to_days": 30},
+    )
+    assert enqueued == [("jobcannon.audit.tasks.retention_purge_workspace_task", (workspace.pk, user.pk, 90))]
+
+    retention_purge_workspace_task(*enqueued[0][1])
+    purged = AuditEvent.objects.get(action="retention.purged")
+    assert (purged.workspace, purged.actor, purged.data["webhook_bodies"]) == (workspace, user, 1)
+    assert "shortened from 90 to 30 days" in purged.message
+    event.refresh_from_db()
+    other_workspace_event.refresh_from_db()
+    assert bytes(event.body) == b"" and bytes(other_workspace_event.body) != b""
+
+
+def test_staff_changing_the_retention_window_in_the_admin_is_audited(client, workspace):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    response = client.post(
+        f"/admin/workspaces/workspace/{workspace.pk}/change/",
+        {
+            "name": workspace.name,
+            "slug": workspace.slug,
+            "data_region": workspace.data_region,
+            "retention_days": 365,
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    workspace.refresh_from_db()
+    assert workspace.retention_days == 365
+    event = AuditEvent.objects.get(action="workspace.retention_changed")
+    assert (event.workspace, event.actor, event.data["to_days"]) == (workspace, staff, 365)
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_staff_deleting_selected_objects_in_the_admin_is_audited_once_each(client, workspace, count):
+    from jobcannon.workspaces.models import Invitation
+
+    invitations = [
+        Invitation.objects.create(workspace=workspace, email=f"gone{n}@example.com") for n in range(count)
+    ]
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    response = client.post(
+        "/admin/workspaces/invitation/",
+        {"action": "delete_selected", "_selected_action": [i.pk for i in invitations], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Invitation.objects.filter(pk__in=[i.pk for i in invitations]).exists()
+    events = AuditEvent.objects.filter(action="admin.deleted")
+    assert events.count() == count
+    assert {(e.actor, e.workspace) for e in events} == {(staff, workspace)}
+    assert sorted(e.data["object_id"] for e in events) == sorted(str(i.pk) for i in invitations)

@@ -157,7 +157,11 @@ def partner_auth(db):
         provider="smartrecruiters",
         auth_kind="oauth2",
         region="us",
-        credentials={"partner_client_secret": "fuzz-client-secret", "client_id": "c", "client_secret": "s"},
+        credentials={
+            "partner_client_secret_sha256": "sha256:" + "0" * 64,
+            "client_id": "c",
+            "client_secret": "s",
+        },
     )
     return {
         "ashby": (ashby, "Basic " + base64.b64encode(f"{key}:".encode()).decode()),

@@ -131,3 +131,33 @@ def test_deleting_a_candidate_erases_the_synced_ats_copy_too(workspace):
     candidate_delete(workspace=workspace, email="erase.me@example.com")
     synced = SyncedCandidate.objects.get(integration=integration, external_id="cand-sync-1")
     assert synced.email != "erase.me@example.com" and "Erase" not in (synced.name or "")
+
+
+# --- Issue 21: exact addresses only ---------------------------------------------------------------
+
+
+def _delivery(integration, body: dict | bytes) -> WebhookEvent:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return WebhookEvent.objects.create(
+        provider="fake", integration=integration, status=WebhookStatus.PROCESSED, body=raw
+    )
+
+
+def test_export_and_delete_match_the_whole_address_not_a_substring(client_in_workspace, workspace):
+    integration = IntegrationFactory(workspace=workspace)
+    mine = _delivery(integration, {"candidate": {"email": "A@B.co", "name": "Ann"}})
+    in_text = _delivery(integration, {"note": "Forwarded by Ann <a@b.co>."})
+    joanna = _delivery(integration, {"candidate": {"email": "joanna@b.com"}})
+    longer = _delivery(integration, {"candidate": {"email": "a@b.co.uk"}})
+    form_body = _delivery(integration, b"email=joanna%40b.com&other=xa@b.col")
+
+    data = json.loads(client_in_workspace.post("/workspace/privacy/export/", {"email": "a@b.co"}).content)
+    assert sorted(d["id"] for d in data["webhook_deliveries"]) == sorted([mine.pk, in_text.pk])
+
+    candidate_delete(workspace=workspace, email="a@b.co")
+    for kept in (joanna, longer, form_body):
+        kept.refresh_from_db()
+        assert bytes(kept.body), "another person's delivery must not be purged"
+    for purged in (mine, in_text):
+        purged.refresh_from_db()
+        assert bytes(purged.body) == b""

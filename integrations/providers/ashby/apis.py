@@ -1,20 +1,36 @@
 """The partner API Ashby calls (reference §1.3–1.6), mounted at /partners/ashby/ and at
 /partners/ashby/<integration public id>/.
 
-Envelopes: success `{"success": true, "results": ...}`; 422 `{"message": ...}` for what a recruiter
-must read in Ashby; 409 when the candidate is already being assessed; any other failure carries
-Ashby's error envelope (`success`, `errors`, `errorInfo`) and our own `error` object side by side,
-so both Ashby and our tooling can read it. Auth: `Authorization: Basic base64("<partner key>:")`."""
+Built to Ashby's published partner OpenAPI (tests/fixtures/ashby/openapi/
+ashby-partner-assessment-openapi.yml, from api-evangelist/ashby-hq openapi/_original/
+ashby-openapi.yml @ d26d10dd), which lists, per operation, the only statuses Ashby expects:
+
+- assessment.list, assessment.customField.list: 200 only. They take no input (`{}`), so the body
+  is not read and they always succeed.
+- assessment.start: 200 `{success, results: {assessment_id, update_request?}}`, 409 (the
+  candidate is already being assessed), 422 `{message}` "shown to the user in Ashby". Every
+  input problem, a malformed body included, is therefore a 422 with a sentence a recruiter can act on.
+- assessment.cancel: 200 only: `{success: true, results: ...}` or Ashby's error envelope with
+  `success: false`.
+Error bodies carry Ashby's envelope, `{"success": false, "errors": [code], "errorInfo": {code,
+message, requestId, meta?}}` (`message` beside it on a 409/422). A missing or wrong partner key is
+answered 401 (HTTP Basic, the spec's global `security`), a wrong method 405.
+Auth: `Authorization: Basic base64("<partner key>:")`."""
 
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 from django.urls import path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import JSONParser
@@ -22,10 +38,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assessments.services.runs import RunAlreadyActive, instrument_list
-from jobcannon.core.exceptions import ApplicationError, error_body
+from assessments.services.runs import RunAlreadyActive
+from jobcannon.core.exceptions import ApplicationError
 
-from . import constants, mappers, services
+from . import constants, mappers, selectors, services
+from .partner_errors import ashby_error, flatten_detail, recruiter_message
 from .serializers import (
     COMMON_ERRORS,
     ApplicationSerializer,
@@ -40,28 +57,13 @@ logger = logging.getLogger(__name__)
 TAG = ["Ashby partner API"]
 
 
-def ashby_error(status: int, code: str, message: str, details: Any = None) -> Response:
-    request_id = uuid.uuid4().hex
-    body = {
-        "success": False,
-        "errors": [code],
-        "errorInfo": {"code": code, "message": message, "requestId": request_id},
-        **error_body(code, message, details),
-    }
-    return Response(body, status=status, headers={"x-jobcannon-request-id": request_id})
-
-
-def recruiter_message(status: int, message: str) -> Response:
-    """Ashby shows `message` to the recruiter as is (422, and the 409 conflict)."""
-    return Response({"message": message}, status=status)
-
-
 class PartnerKeyAuthentication(BaseAuthentication):
     def authenticate(self, request):
         public_id = request.parser_context["kwargs"].get("public_id")
         result = services.partner_authenticate(
             authorization=request.META.get("HTTP_AUTHORIZATION", ""),
             public_id=str(public_id) if public_id else None,
+            source=request.META.get("REMOTE_ADDR", ""),
         )
         if result.integration is None:
             raise exceptions.AuthenticationFailed(result.reason)
@@ -97,17 +99,34 @@ class PartnerApi(APIView):
     def integration(self):
         return self.request.auth
 
+    def input_error(self, code: str, message: str, details: Any = None) -> Response:
+        """How this operation answers input it cannot use: Ashby's own API answers HTTP 200 with
+        `success: false` (reference §3.3), and the spec lists only 200 for most partner operations."""
+        return ashby_error(200, code, message, details)
+
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
             response = ashby_error(401, "unauthenticated", str(exc.detail))
             response["WWW-Authenticate"] = PartnerKeyAuthentication().authenticate_header(self.request)
             return response
         if isinstance(exc, exceptions.ParseError):
-            return ashby_error(400, "invalid_input", "The request body is not valid JSON.")
-        if isinstance(exc, exceptions.ValidationError):
-            return ashby_error(
-                400, "invalid_input", "The request body does not match the Ashby partner schema.", exc.detail
+            return self.input_error(
+                "invalid_input", "Request payload is malformed: the body is not valid JSON."
             )
+        if isinstance(exc, exceptions.UnsupportedMediaType):
+            return self.input_error(
+                "invalid_input",
+                "Request payload is malformed: send a JSON body (Content-Type: application/json).",
+            )
+        if isinstance(exc, exceptions.ValidationError):
+            lines = flatten_detail(exc.detail)
+            return self.input_error(
+                "invalid_input",
+                "The request does not match Ashby's partner schema: " + "; ".join(lines[:5]) + ".",
+                {"fields": exc.detail},
+            )
+        if isinstance(exc, ApplicationError) and exc.status < 500:
+            return self.input_error(exc.code, exc.message, exc.details)
         if isinstance(exc, exceptions.APIException):
             return ashby_error(exc.status_code, str(exc.default_code), str(exc.detail))
         if isinstance(exc, ApplicationError):
@@ -125,7 +144,7 @@ class PartnerApi(APIView):
 
 class AssessmentListApi(PartnerApi):
     class OutputSerializer(serializers.Serializer):
-        assessment_type_id = serializers.CharField()
+        assessment_type_id = serializers.UUIDField()
         name = serializers.CharField()
         description = serializers.CharField()
 
@@ -145,8 +164,12 @@ class AssessmentListApi(PartnerApi):
         },
     )
     def post(self, request, public_id=None):
-        items = instrument_list(workspace=self.integration.workspace)
-        results = [{"assessment_type_id": i.key, "name": i.name, "description": i.description} for i in items]
+        # Ashby sends `{}` (request schema: any object); nothing in it is used, so it is not parsed.
+        types = selectors.assessment_type_list(workspace=self.integration.workspace)
+        results = [
+            {"assessment_type_id": t.assessment_type_id, "name": t.name, "description": t.description}
+            for t in types
+        ]
         return Response({"success": True, "results": self.OutputSerializer(results, many=True).data})
 
 
@@ -162,11 +185,16 @@ class AssessmentStartApi(PartnerApi):
             ref_name = "AshbyAssessmentStartRequest"
 
     class OutputSerializer(serializers.Serializer):
-        assessment_id = serializers.CharField()
+        assessment_id = serializers.UUIDField()
         update_request = UpdateRequestSerializer()
 
         class Meta:
             ref_name = "AshbyAssessmentStartResults"
+
+    def input_error(self, code: str, message: str, details: Any = None) -> Response:
+        # The spec: assessment.start answers 200, 409 or 422, and a 422's `message` is "shown to
+        # the user in Ashby".
+        return recruiter_message(422, code, message, details)
 
     @extend_schema(
         tags=TAG,
@@ -178,15 +206,29 @@ class AssessmentStartApi(PartnerApi):
                 {"success": serializers.BooleanField(), "results": OutputSerializer()},
             ),
             409: OpenApiResponse(MessageSerializer, description="The candidate is already being assessed."),
-            422: OpenApiResponse(MessageSerializer, description="Shown to the recruiter in Ashby."),
+            422: OpenApiResponse(
+                MessageSerializer, description="Shown to the recruiter in Ashby (any input problem)."
+            ),
             **COMMON_ERRORS,
         },
     )
     def post(self, request, public_id=None):
         data = self.input(self.InputSerializer)
+        workspace = self.integration.workspace
+        instrument = selectors.assessment_type_instrument(
+            workspace_id=workspace.pk, type_id=data["assessment_type_id"]
+        )
+        if instrument is None:
+            return recruiter_message(
+                422,
+                "unknown_assessment_type",
+                f"Unknown assessment type {data['assessment_type_id']!r}: choose one of the JobCannon "
+                "assessments Ashby lists for this integration (they come from assessment.list).",
+            )
         if not (data["candidate"].get("email") or "").strip():
             return recruiter_message(
                 422,
+                "candidate_email_missing",
                 "Candidate email is missing: add an email address to the candidate in "
                 "Ashby, then start the JobCannon assessment again.",
             )
@@ -195,21 +237,20 @@ class AssessmentStartApi(PartnerApi):
             due_at = services.due_at_from(extra.get(constants.FIELD_DUE_DATE))
         except (ValueError, TypeError, OverflowError, OSError):
             return recruiter_message(
-                422, f"The due date {extra.get(constants.FIELD_DUE_DATE)!r} is not a date (use YYYY-MM-DD)."
+                422,
+                "invalid_due_date",
+                f"The due date {extra.get(constants.FIELD_DUE_DATE)!r} is not a date (use YYYY-MM-DD).",
             )
-        start = mappers.start_request_from(data, due_at=due_at)
+        start = mappers.start_request_from(data, instrument=instrument, due_at=due_at)
         try:
             run, _created = services.partner_assessment_start(integration=self.integration, start=start)
         except RunAlreadyActive:
             return recruiter_message(
                 409,
+                "already_being_assessed",
                 "This candidate is already taking this JobCannon assessment for this "
                 "application. Cancel it first to send a new one.",
             )
-        except ApplicationError as exc:
-            if exc.status >= 500:
-                raise
-            return recruiter_message(422, exc.message)
         invited, _, _ = mappers.update_timestamps(
             created_at=run.created_at, invited_at=run.invited_at, started_at=None, finished_at=None
         )
@@ -222,6 +263,19 @@ class AssessmentStartApi(PartnerApi):
         )
 
 
+CANCEL_RESPONSE = PolymorphicProxySerializer(
+    component_name="AshbyAssessmentCancelResponse",
+    serializers=[
+        inline_serializer(
+            "AshbyAssessmentCancelled",
+            {"success": serializers.BooleanField(), "results": AssessmentStartApi.OutputSerializer()},
+        ),
+        ErrorSerializer,
+    ],
+    resource_type_field_name=None,
+)
+
+
 class AssessmentCancelApi(PartnerApi):
     class InputSerializer(serializers.Serializer):
         assessment_id = serializers.CharField(max_length=255)
@@ -232,29 +286,24 @@ class AssessmentCancelApi(PartnerApi):
     @extend_schema(
         tags=TAG,
         summary="assessment.cancel: cancel the run and revoke the candidate link",
+        description="Always HTTP 200 (Ashby's spec lists no other status): `success: true` with the "
+        "cancelled update, or `success: false` with `errorInfo` (unknown assessment, already "
+        "completed, malformed body).",
         request=InputSerializer,
-        responses={
-            200: inline_serializer(
-                "AshbyAssessmentCancelled",
-                {"success": serializers.BooleanField(), "results": AssessmentStartApi.OutputSerializer()},
-            ),
-            404: ErrorSerializer,
-            409: ErrorSerializer,
-            **COMMON_ERRORS,
-        },
+        responses={200: CANCEL_RESPONSE, 401: ErrorSerializer},
     )
     def post(self, request, public_id=None):
         data = self.input(self.InputSerializer)
         run = services.partner_run_get(integration=self.integration, assessment_id=data["assessment_id"])
         if run is None:
             return ashby_error(
-                404,
+                200,
                 "assessment_not_found",
                 f"No JobCannon assessment {data['assessment_id']!r} for this integration.",
             )
         if run.is_finished:
             return ashby_error(
-                409,
+                200,
                 "assessment_completed",
                 "The candidate has already completed this assessment; it can no longer be cancelled.",
             )
@@ -297,6 +346,7 @@ class CustomFieldListApi(PartnerApi):
     def post(self, request, public_id=None):
         from assessments.models import EmailTemplate
 
+        # Like assessment.list: the body (`{}`) carries nothing we use and is not parsed.
         fields = [
             {"id": constants.FIELD_DUE_DATE, "name": "Due date", "type": "Date", "isRequired": False},
             {

@@ -70,6 +70,9 @@ class AshbyClient(BaseClient):
     user_agent = "JobCannon-Ashby/1.0 (+https://jobcannon.io/integrations/ashby)"
     request_id_header = constants.REQUEST_ID_HEADER
     last_request_id = ""
+    # The endpoint being called: a 403 that names no permission is explained with the one the
+    # spec says this endpoint requires (constants.ENDPOINT_PERMISSIONS).
+    operation = ""
 
     def auth(self) -> requests.auth.AuthBase | None:
         if self.integration.auth_kind == AuthKind.OAUTH2:
@@ -144,22 +147,29 @@ class AshbyClient(BaseClient):
             )
         return error
 
+    def missing_permission(self, detail: str = "", raw: str = "") -> str:
+        """The permission a 403 missing_endpoint_permission is about: the one Ashby names
+        (errors[].parameter or the message), else the one the spec says this endpoint requires."""
+        text = f"{detail} {raw[:2000]}"
+        named = next((p for p in constants.API_KEY_PERMISSIONS if p in text), "")
+        return named or constants.ENDPOINT_PERMISSIONS.get(self.operation, "")
+
     def _permission_text(self, detail: str, raw: str = "") -> str:
-        # The permission Ashby names (errors[].parameter or the message); write-back needs
-        # candidatesWrite, the data sync candidatesRead / jobsRead / interviewsRead.
-        named = next((p for p in constants.API_KEY_PERMISSIONS if p in f"{detail} {raw[:2000]}"), "")
+        named = self.missing_permission(detail, raw)
+        endpoint = f" for {self.operation}" if self.operation else ""
         if self.integration.auth_kind == AuthKind.OAUTH2:
-            scope = (
-                constants.SCOPE_CANDIDATE_READ if named.endswith("Read") else constants.SCOPE_CANDIDATE_WRITE
-            )
+            if self.operation in (constants.EP_WEBHOOK_CREATE, constants.EP_WEBHOOK_DELETE):
+                scope = constants.SCOPE_WEBHOOK_WRITE
+            elif named.endswith("Read"):
+                scope = constants.SCOPE_CANDIDATE_READ
+            else:
+                scope = constants.SCOPE_CANDIDATE_WRITE
             fix = f"re-authorize and approve the {scope} scope"
-        elif named and named != "candidatesWrite":
-            fix = f"in Ashby Admin → API keys, give the key the {named} permission"
         else:
-            fix = "in Ashby Admin → API keys, give the key the Candidates write permission (candidatesWrite)"
+            fix = f"in Ashby Admin → API keys, give the key the {named or constants.PERMISSION_CANDIDATES_WRITE} permission"
         return (
-            f"Ashby refused the call: missing_endpoint_permission ({detail or 'endpoint permission missing'}). "
-            f"Fix: {fix}."
+            f"Ashby refused the call{endpoint}: missing_endpoint_permission "
+            f"({detail or 'endpoint permission missing'}). Fix: {fix}."
         )
 
     def error_message(self, response: requests.Response) -> tuple[str, str]:
@@ -181,6 +191,7 @@ class AshbyClient(BaseClient):
 
     # -- operations --
     def call(self, endpoint: str, body: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        self.operation = endpoint
         response = self.request(
             "POST",
             f"/{endpoint}",

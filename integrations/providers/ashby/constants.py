@@ -2,7 +2,11 @@
 
 Sources: seed 000 (customer setup guide), seed 002 (API guide) and ../shared/reference/ashby-api.md
 (the real API: https://developers.ashbyhq.com/reference). Where they disagree both are supported;
-README.md in this folder lists every difference and which side each piece of code follows."""
+README.md in this folder lists every difference and which side each piece of code follows.
+"The spec" below is Ashby's published OpenAPI (api-evangelist/ashby-hq, openapi/_original/
+ashby-openapi.yml @ d26d10dd; extracts in tests/fixtures/ashby/openapi/)."""
+
+import uuid
 
 # Real API: RPC-style `POST https://api.ashbyhq.com/<object>.<method>` (reference §3.1). A sandbox is a
 # separate Ashby workspace with its own credentials on the same API host; the seed's
@@ -47,7 +51,8 @@ JOB_EXPAND = ("location",)
 CODE_SYNC_TOKEN_EXPIRED = "sync_token_expired"  # third-party only; any success:false counts (§"Not found" 2)
 
 # Webhook actions. Seed 000 names two dotted events; the real API uses camelCase actions and has
-# no assessment-completion webhook (reference §2), so each seed event has an optional real fallback.
+# no assessment-completion webhook (reference §2). The seed names are accepted when delivered (an
+# alias), never registered: webhook.create only takes WEBHOOK_TYPES.
 EVENT_CANDIDATE_CREATED = "candidate.created"
 EVENT_ASSESSMENT_COMPLETED = "assessment.completed"
 EVENT_APPLICATION_SUBMIT = "applicationSubmit"
@@ -70,10 +75,34 @@ SYNC_WEBHOOKS = (
     EVENT_CANDIDATE_DELETE,
     EVENT_CANDIDATE_MERGE,
 )
-WEBHOOK_SUBSCRIPTIONS: tuple[tuple[str, str], ...] = (
-    (EVENT_CANDIDATE_CREATED, EVENT_APPLICATION_SUBMIT),
-    (EVENT_ASSESSMENT_COMPLETED, ""),
+# The spec, /webhook.create requestBody `webhookType` enum: the only types Ashby registers.
+WEBHOOK_TYPES = frozenset(
+    {
+        "applicationSubmit",
+        "applicationUpdate",
+        "candidateHire",
+        "candidateStageChange",
+        "candidateDelete",
+        "candidateMerge",
+        "interviewPlanTransition",
+        "interviewScheduleCreate",
+        "interviewScheduleUpdate",
+        "jobPostingUpdate",
+        "jobPostingPublish",
+        "jobPostingUnpublish",
+        "offerCreate",
+        "offerUpdate",
+        "offerDelete",
+        "pushToHRIS",
+        "surveySubmit",
+    }
 )
+# What the assessments need registered: applicationSubmit, the real counterpart of seed 000's
+# candidate.created ("used for logging"). Seed 000's assessment.completed has no counterpart in
+# the enum: results reach Ashby through assessment.update, whose answer confirms them.
+WEBHOOK_SUBSCRIPTIONS: tuple[str, ...] = (EVENT_APPLICATION_SUBMIT,)
+# Seed 000 name -> the real type registered in its place ("" = none exists).
+SEED_WEBHOOK_ALIASES = {EVENT_CANDIDATE_CREATED: EVENT_APPLICATION_SUBMIT, EVENT_ASSESSMENT_COMPLETED: ""}
 # Real actions we receive but have nothing to do for (answered 200, status "ignored").
 IGNORED_ACTIONS = frozenset(
     {
@@ -113,20 +142,59 @@ BLOB_BOOLEAN = "boolean_success"
 KIND_ASSESSMENT_UPDATE = "assessment.update"
 KIND_SCORECARD = "candidate.scorecard"
 
+# candidate.createNote, the spec: "For notes submitted with a type of text/html, we support the
+# elements listed below. Any unsupported elements will be stripped out".
+NOTE_HTML_TAGS = frozenset({"b", "i", "u", "a", "ul", "ol", "li", "code", "pre"})
+
 # Partner API: custom fields offered in assessment.customField.list (reference §1.6).
 FIELD_DUE_DATE = "due_date"
 FIELD_EMAIL_TEMPLATE = "email_template"
 PARTNER_KEY_PREFIX = "jcash"
+# The spec declares assessment_type_id `format: uuid` (assessment.list results, assessment.start
+# request). Ours are uuid5(namespace, "<workspace id>:<instrument key>"): stable per workspace and
+# instrument without a table. Never change the namespace: Ashby keeps the ids in interview plans.
+ASSESSMENT_TYPE_NAMESPACE = uuid.UUID("8f410e3c-3611-5fa6-8551-256e562cb85b")
 
 # Error codes Ashby puts in `errors[]` / `errorInfo.code` (reference §3.3).
 CODE_MISSING_PERMISSION = "missing_endpoint_permission"
-# API-key module permissions (reference §3.1) we may need, for naming the missing one.
+# API-key module permissions: each endpoint's "Requires the `<permission>` permission" in the spec.
+PERMISSION_API_KEYS_READ = "apiKeysRead"
+PERMISSION_API_KEYS_WRITE = "apiKeysWrite"
+PERMISSION_CANDIDATES_WRITE = "candidatesWrite"
+PERMISSION_CANDIDATES_READ = "candidatesRead"
+PERMISSION_JOBS_READ = "jobsRead"
+PERMISSION_INTERVIEWS_READ = "interviewsRead"
+ENDPOINT_PERMISSIONS = {
+    EP_API_KEY_INFO: PERMISSION_API_KEYS_READ,
+    EP_WEBHOOK_CREATE: PERMISSION_API_KEYS_WRITE,
+    EP_WEBHOOK_DELETE: PERMISSION_API_KEYS_WRITE,
+    EP_ASSESSMENT_UPDATE: PERMISSION_CANDIDATES_WRITE,
+    EP_CANDIDATE_CREATE_NOTE: PERMISSION_CANDIDATES_WRITE,
+    EP_CANDIDATE_INFO: PERMISSION_CANDIDATES_READ,
+    EP_CANDIDATE_LIST: PERMISSION_CANDIDATES_READ,
+    EP_APPLICATION_LIST: PERMISSION_CANDIDATES_READ,
+    EP_APPLICATION_INFO: PERMISSION_CANDIDATES_READ,
+    EP_JOB_LIST: PERMISSION_JOBS_READ,
+    EP_JOB_INFO: PERMISSION_JOBS_READ,
+    EP_INTERVIEW_PLAN_LIST: PERMISSION_INTERVIEWS_READ,
+    EP_INTERVIEW_STAGE_LIST: PERMISSION_INTERVIEWS_READ,
+}
+# Every permission our calls need, with what for (the setup guide lists them all).
+PERMISSION_PURPOSES = (
+    (
+        PERMISSION_CANDIDATES_WRITE,
+        "assessment.update and candidate.createNote: results and the scorecard note",
+    ),
+    (PERMISSION_CANDIDATES_READ, "candidate.info, candidate.list, application.list/info: the data sync"),
+    (PERMISSION_API_KEYS_READ, "apiKey.info: checking the key when you save it"),
+    (PERMISSION_API_KEYS_WRITE, "webhook.create / webhook.delete: registering JobCannon's webhooks"),
+    (PERMISSION_JOBS_READ, "job.list, job.info: the data sync"),
+    (PERMISSION_INTERVIEWS_READ, "interviewPlan.list, interviewStage.list: the data sync"),
+)
+# For naming the missing one in Ashby's 403 (longest first: no name is a prefix of another here).
 API_KEY_PERMISSIONS = (
-    "candidatesWrite",
-    "candidatesRead",
-    "jobsRead",
-    "interviewsRead",
+    *(p for p, _ in PERMISSION_PURPOSES),
     "hiringProcessMetadataRead",
-    "organizationWrite",
+    "organizationRead",
 )
 CODE_RATE_LIMITED = ("rate_limit_exceeded", "concurrent_limit_exceeded")

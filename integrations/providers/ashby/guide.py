@@ -1,5 +1,7 @@
 """Seed 000 (the customer setup guide) as data for the connect wizard and the checklist: its
-steps and its "Common Errors", each with the cause and the fix the guide gives."""
+steps and its "Common Errors", each with the cause and the fix the guide gives. Where the real
+API differs (Ashby's OpenAPI: every endpoint names the API-key permission it requires; webhook
+types are an enum), the steps say what the real API needs."""
 
 from __future__ import annotations
 
@@ -40,10 +42,27 @@ COMMON_ERRORS: tuple[CommonError, ...] = (
             f"Verify the granted scopes include {constants.SCOPE_CANDIDATE_WRITE}.",
             "Re-authorize the integration; waiting write-backs are then delivered automatically.",
         ),
-        match=("token expired or insufficient scopes", "401 unauthorized", "missing_endpoint_permission"),
+        match=("token expired or insufficient scopes", "401 unauthorized"),
         checks=("credentials", "writeback", "scopes"),
     ),
+    CommonError(
+        title="Ashby refused a call: missing_endpoint_permission",
+        cause="The API key lacks the permission the endpoint requires (Ashby answers 403 and names it).",
+        fix=(
+            "In Ashby Admin → Integrations → API keys, edit the JobCannon key and add the permission named "
+            "in the error. JobCannon uses: "
+            + "; ".join(f"{p} ({why})" for p, why in constants.PERMISSION_PURPOSES)
+            + ".",
+            "Click Test credentials now: the webhooks are registered and the warning clears.",
+        ),
+        match=("missing_endpoint_permission",),
+        checks=("credentials", "webhooks", "writeback", "ashby_permissions"),
+    ),
 )
+
+
+def permission_items() -> tuple[str, ...]:
+    return tuple(f"{permission}: {why}" for permission, why in constants.PERMISSION_PURPOSES)
 
 
 def setup_steps(*, auth_kind: str) -> list[SetupStep]:
@@ -51,7 +70,9 @@ def setup_steps(*, auth_kind: str) -> list[SetupStep]:
         first = [
             SetupStep(
                 title="Create an integration in Ashby",
-                body="Log in to Ashby as workspace admin: Settings → Integrations → Connected Apps → "
+                body="This OAuth flow follows the JobCannon setup guide; the path Ashby documents "
+                "publicly is the API key (choose it unless Ashby has set up OAuth for your workspace). "
+                "Log in to Ashby as workspace admin: Settings → Integrations → Connected Apps → "
                 "Create Integration.",
                 items=(
                     "Name: JobCannon Assessments",
@@ -73,16 +94,21 @@ def setup_steps(*, auth_kind: str) -> list[SetupStep]:
         first = [
             SetupStep(
                 title="Create an API key in Ashby",
-                body="Ashby Admin → Integrations → API keys: create a key named “JobCannon "
-                "Assessments” with Candidates read and write. It is shown once: paste it next.",
+                body="The API key is how Ashby documents access to its API (Basic auth, the key as "
+                "username). Ashby Admin → Integrations → API keys: create a key named “JobCannon "
+                "Assessments” with these permissions (each Ashby endpoint requires one; a missing one "
+                "is named on the integration page). The key is shown once: paste it next.",
+                items=permission_items(),
             )
         ]
     return [
         *first,
         SetupStep(
             title="Webhooks are registered for you",
-            body="Once the credentials work, JobCannon registers candidate.created and assessment.completed "
-            "through Ashby's webhook.create, signed with this integration's secret.",
+            body="Once the credentials work, JobCannon registers applicationSubmit (the setup guide's "
+            "candidate.created) and, with the data sync on, the application and candidate webhooks "
+            "through Ashby's webhook.create (apiKeysWrite), signed with this integration's secret. Ashby "
+            "has no assessment.completed webhook: results reach Ashby through assessment.update.",
             phase="after",
         ),
         SetupStep(

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assessments.services.runs import ATSRefs, CandidateInfo, RunResult
+from assessments.catalog import Instrument
+from assessments.services.runs import ATSRefs, CandidateInfo, RunResult, SubScore
 from integrations.base import (
     SyncedApplication,
     SyncedCandidate,
@@ -27,9 +28,11 @@ from . import constants
 
 @dataclass(frozen=True)
 class StartRequest:
-    """A validated `assessment.start` body (reference §1.4)."""
+    """A validated `assessment.start` body (reference §1.4). `assessment_type_id` is what Ashby
+    sent (our UUID, or an instrument key from before the UUIDs); `instrument` what it means."""
 
     assessment_type_id: str
+    instrument: str
     candidate_id: str
     first_name: str
     last_name: str
@@ -46,8 +49,9 @@ class StartRequest:
 
     @property
     def request_key(self) -> str:
-        # Ashby retries assessment.start: the same application + type is the same order.
-        return f"{self.application_id}:{self.assessment_type_id}"
+        # Ashby retries assessment.start: the same application + instrument is the same order,
+        # whether the type came as our UUID or as the key runs were started with before it.
+        return f"{self.application_id}:{self.instrument}"
 
     def candidate(self) -> CandidateInfo:
         return CandidateInfo(email=self.email, first_name=self.first_name, last_name=self.last_name)
@@ -70,13 +74,16 @@ class StartRequest:
         )
 
 
-def start_request_from(data: Mapping[str, Any], *, due_at: dt.datetime | None) -> StartRequest:
+def start_request_from(
+    data: Mapping[str, Any], *, instrument: str, due_at: dt.datetime | None
+) -> StartRequest:
     candidate = data.get("candidate") or {}
     application = data.get("application") or {}
     job = data.get("job") or {}
     extra = data.get("additional_fields") or {}
     return StartRequest(
         assessment_type_id=str(data["assessment_type_id"]).strip(),
+        instrument=instrument,
         candidate_id=str(candidate.get("ashby_id") or ""),
         first_name=str(candidate.get("first_name") or ""),
         last_name=str(candidate.get("last_name") or ""),
@@ -175,7 +182,31 @@ def update_started(*, assessment_id: str, timestamp: int) -> dict[str, Any]:
     }
 
 
-def update_completed(*, assessment_id: str, timestamp: int, result: RunResult) -> dict[str, Any]:
+Scales = Mapping[str, tuple[int, int]]
+
+
+def dimension_scales(instrument: Instrument) -> dict[str, tuple[int, int]]:
+    """{dimension key: (lowest, highest) raw score} from the instrument's item scale and item
+    count (assessments/catalog/<key>/v<n>.json): Big Five 10–50, DISC 6–30, EQ 5–25 in v1."""
+    counts: dict[str, int] = {}
+    for item in instrument.items:
+        counts[item.dimension] = counts.get(item.dimension, 0) + 1
+    return {key: (n * instrument.scale.min, n * instrument.scale.max) for key, n in counts.items()}
+
+
+def _sub_score_text(score: SubScore, result: RunResult, scales: Scales) -> str:
+    """ "36 on the 10–50 scale (72 of 100)": the raw score on the instrument's own range, and its
+    position in that range on the result's 0–max scale."""
+    position = f"{score.score} of {result.max_score}"
+    if score.key not in scales:
+        return position
+    low, high = scales[score.key]
+    return f"{score.raw:g} on the {low}–{high} scale ({position})"
+
+
+def update_completed(
+    *, assessment_id: str, timestamp: int, result: RunResult, scales: Scales | None = None
+) -> dict[str, Any]:
     metadata = [
         blob(
             "score-max",
@@ -188,7 +219,14 @@ def update_completed(*, assessment_id: str, timestamp: int, result: RunResult) -
         blob("instrument", "Assessment", constants.BLOB_STRING, result.instrument_name),
     ]
     metadata += [
-        blob(f"dimension-{s.key}", s.label, constants.BLOB_NUMERIC, s.score) for s in result.sub_scores
+        blob(
+            f"dimension-{s.key}",
+            s.label,
+            constants.BLOB_NUMERIC,
+            s.score,
+            _sub_score_text(s, result, scales or {}),
+        )
+        for s in result.sub_scores
     ]
     if result.summary:
         metadata.append(blob("summary", "Summary", constants.BLOB_STRING, result.summary[:1000]))
@@ -212,14 +250,23 @@ def update_cancelled(*, assessment_id: str, timestamp: int, reason: str) -> dict
     }
 
 
-def scorecard_html(*, result: RunResult) -> str:
-    """The candidate scorecard note (seed 000 step 5): overall score, dimensions, report link."""
-    rows = "".join(f"<li>{html.escape(s.label)}: {s.score}/100</li>" for s in result.sub_scores)
-    return (
-        f"<p><b>JobCannon {html.escape(result.instrument_name)}: {result.overall_score}/{result.max_score}</b></p>"
-        f"<ul>{rows}</ul><p>{html.escape(result.summary)}</p>"
-        f'<p><a href="{html.escape(result.report_url)}">Full report</a></p>'
+def scorecard_html(*, result: RunResult, scales: Scales) -> str:
+    """The candidate scorecard note (seed 000 step 5): overall score, dimensions on their
+    instrument's scale, summary, report link. Only the elements candidate.createNote keeps
+    (constants.NOTE_HTML_TAGS: b, i, u, a, ul, ol, li, code, pre; Ashby strips any other, so no
+    <p>); lines are separated by newlines."""
+    rows = "".join(
+        f"<li>{html.escape(s.label)}: {html.escape(_sub_score_text(s, result, scales))}</li>"
+        for s in result.sub_scores
     )
+    lines = [
+        f"<b>JobCannon {html.escape(result.instrument_name)}: "
+        f"{result.overall_score} of {result.max_score}</b>",
+        f"<ul>{rows}</ul>" if rows else "",
+        f"<i>{html.escape(result.summary)}</i>" if result.summary else "",
+        f'<a href="{html.escape(result.report_url)}">Full report</a>',
+    ]
+    return "\n".join(line for line in lines if line)
 
 
 # --- data sync: list / info results and webhook payloads → typed records -------------------------

@@ -11,10 +11,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations.base import (
+    ATSPermissionError,
     ATSProvider,
     ChecklistCheck,
     CredentialCheck,
     DeliveryResult,
+    HealthWarning,
     InboundRequest,
     OAuth2Config,
     ParsedWebhook,
@@ -25,8 +27,9 @@ from integrations.base import (
     Verification,
 )
 from integrations.models import AuthKind, Environment, Integration, Token, WritebackMessage, WritebackStatus
+from integrations.plugins import simulator_module  # the simulator is a dev/test plug-in (README "Layout")
 
-from . import constants, guide, mappers, sync, webhooks
+from . import constants, guide, mappers, permissions, sync, webhooks
 from .client import AshbyClient
 
 LATER_EVENTS = {"started": ("completed", "cancelled", "expired")}
@@ -38,6 +41,11 @@ class AshbyProvider(ATSProvider):
     # The real API authenticates with API keys (reference §3.1); seed 000 describes OAuth. Both work;
     # the API key comes first so a demo sandbox connects with one click.
     auth_kinds = ("api_key", "oauth2")
+    connect_note = (
+        "The API key is the way Ashby documents publicly (developers.ashbyhq.com/reference/authentication: "
+        "Basic auth, key as username). OAuth 2.0 follows the JobCannon setup guide; Ashby publishes no "
+        "OAuth flow for partners, so choose it only if Ashby has set one up for your workspace."
+    )
     # Seed 000: 100 requests/second, bursts up to 1000.
     rate_limit = RateLimit(per_second=100, burst=1000)
     client_class = AshbyClient
@@ -85,7 +93,34 @@ class AshbyProvider(ATSProvider):
 
     # -- connect --
     def validate_credentials(self, integration: Integration) -> CredentialCheck:
-        info = self.client(integration).api_key_info().get("results") or {}
+        client = self.client(integration)
+        try:
+            info = client.api_key_info().get("results") or {}
+        except ATSPermissionError as exc:
+            if exc.vendor_code != constants.CODE_MISSING_PERMISSION:
+                raise  # a wrong or deactivated key
+            # The key authenticated (a wrong key is a 403 without this code) but may not call
+            # apiKey.info, which requires apiKeysRead (Ashby's OpenAPI): say so, carry on.
+            permission = client.missing_permission(exc.message) or constants.PERMISSION_API_KEYS_READ
+            permissions.permission_missing_record(
+                integration=integration,
+                permission=permission,
+                endpoint=constants.EP_API_KEY_INFO,
+                missing=True,
+                message=exc.message,
+            )
+            return CredentialCheck(
+                ok=True,
+                message="Ashby accepted the credentials, but "
+                + permissions.fix_text(integration, permission, constants.EP_API_KEY_INFO),
+                details={"missing_permission": permission},
+            )
+        permissions.permission_missing_record(
+            integration=integration,
+            permission=constants.PERMISSION_API_KEYS_READ,
+            endpoint=constants.EP_API_KEY_INFO,
+            missing=False,
+        )
         title = info.get("title") or info.get("name") or ""
         what = f"API key “{title}”" if title and integration.auth_kind == AuthKind.API_KEY else "OAuth token"
         return CredentialCheck(
@@ -93,8 +128,8 @@ class AshbyProvider(ATSProvider):
         )
 
     def on_connected(self, integration: Integration) -> None:
-        """Register seed 000's two webhooks via webhook.create; where Ashby does not offer a seed
-        event name, fall back to the real action (candidate.created → applicationSubmit)."""
+        """Register the webhooks via webhook.create: real webhookTypes only (seed 000's
+        candidate.created is applicationSubmit; its assessment.completed does not exist)."""
         webhooks.register(client=self.client(integration), integration=integration)
 
     def explain_oauth_error(self, error: str, description: str, integration: Integration) -> str:
@@ -133,6 +168,7 @@ class AshbyProvider(ATSProvider):
         return []
 
     def deliver(self, integration: Integration, message: Any) -> DeliveryResult:
+        from assessments.catalog import instrument_get
         from assessments.services.runs import run_result
 
         run = message.run
@@ -143,10 +179,12 @@ class AshbyProvider(ATSProvider):
             started_at=run.started_at,
             finished_at=run.completed_at or run.scored_at or run.cancelled_at or run.expired_at,
         )
+        # Sub-scores on each dimension's own range, from the instrument the run was taken with.
+        scales = mappers.dimension_scales(instrument_get(run.instrument, run.instrument_version))
         if message.kind == constants.KIND_SCORECARD:
             data = client.candidate_create_note(
                 candidate_id=run.external_candidate_id,
-                html=mappers.scorecard_html(result=run_result(run=run)),
+                html=mappers.scorecard_html(result=run_result(run=run), scales=scales),
             )
             return DeliveryResult(external_ref=str((data.get("results") or {}).get("id", "")))
         aid = run.external_assessment_id
@@ -155,7 +193,9 @@ class AshbyProvider(ATSProvider):
                 return DeliveryResult(external_ref=aid, note="superseded by a later update")
             body = mappers.update_started(assessment_id=aid, timestamp=started)
         elif message.event == "completed":
-            body = mappers.update_completed(assessment_id=aid, timestamp=finished, result=run_result(run=run))
+            body = mappers.update_completed(
+                assessment_id=aid, timestamp=finished, result=run_result(run=run), scales=scales
+            )
         elif message.event == "cancelled":
             body = mappers.update_cancelled(
                 assessment_id=aid, timestamp=finished, reason=run.cancelled_reason or "Cancelled in JobCannon"
@@ -200,9 +240,7 @@ class AshbyProvider(ATSProvider):
         return urlpatterns
 
     def simulator_urls(self) -> list:
-        from .simulator import urlpatterns
-
-        return urlpatterns
+        return simulator_module(__package__, "simulator").urlpatterns
 
     def partner_base_url(self, integration: Integration) -> str:
         return f"{settings.JOBCANNON_BASE_URL}/partners/{self.key}/{integration.public_id}"
@@ -212,6 +250,14 @@ class AshbyProvider(ATSProvider):
             "ashby": {
                 "webhooks": (integration.provider_settings or {}).get("webhooks", []),
                 "sync_webhooks": (integration.provider_settings or {}).get("sync_webhooks", []),
+                "missing_permissions": [
+                    {
+                        "permission": p,
+                        "endpoint": seen["endpoint"],
+                        "fix": permissions.fix_text(integration, p, seen["endpoint"]),
+                    }
+                    for p, seen in sorted(permissions.permissions_missing(integration).items())
+                ],
                 "partner_base_url": self.partner_base_url(integration),
                 "partner_shared_base_url": f"{settings.JOBCANNON_BASE_URL}/partners/{self.key}",
                 "partner_key_issued_at": (integration.provider_settings or {}).get(
@@ -237,9 +283,13 @@ class AshbyProvider(ATSProvider):
             if w.get("id")
         ]
 
+    def health_warnings(self, integration: Integration) -> list[HealthWarning]:
+        return permissions.health_warnings(integration)
+
     def checklist_checks(self, integration: Integration) -> list[ChecklistCheck]:
         issued = bool((integration.provider_settings or {}).get("partner_key_issued_at"))
         return [
+            permissions.checklist_check(integration),
             ChecklistCheck(
                 key="ashby_partner_key",
                 title="Partner API key issued for Ashby",
@@ -253,23 +303,19 @@ class AshbyProvider(ATSProvider):
                     "Open Issue the partner API key on this integration's page and paste the key "
                     "and base URL into Ashby's JobCannon settings.",
                 ),
-            )
+            ),
         ]
 
     def send_test_webhook(self, integration: Integration) -> str:
-        from .simulator_support import send_test_webhook
-
-        return send_test_webhook(integration)
+        return simulator_module(__package__, "simulator_support").send_test_webhook(integration)
 
     def send_test_assessment(self, integration: Integration) -> str:
-        from .simulator_support import send_test_assessment
-
-        return send_test_assessment(integration)
+        return simulator_module(__package__, "simulator_support").send_test_assessment(integration)
 
     def demo_setup(self, integration: Integration) -> dict[str, Any]:
-        from .simulator_state import demo_register
-
-        return demo_register(provider=self, integration=integration)
+        return simulator_module(__package__, "simulator_state").demo_register(
+            provider=self, integration=integration
+        )
 
 
 def refresh_token_warning(integration: Integration) -> str:

@@ -7,17 +7,35 @@ from __future__ import annotations
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
+ErrorInfoSerializer = inline_serializer(
+    "AshbyErrorInfo",
+    {
+        "code": serializers.CharField(),
+        "message": serializers.CharField(),
+        "requestId": serializers.CharField(),
+        "meta": serializers.DictField(required=False),
+    },
+)
+# Ashby's shared error schema (the spec's `errors` + `errorInfo`, `success: false`).
 ErrorSerializer = inline_serializer(
     "AshbyPartnerError",
     {
         "success": serializers.BooleanField(),
         "errors": serializers.ListField(child=serializers.CharField()),
-        "errorInfo": serializers.DictField(),
-        "error": serializers.DictField(),
+        "errorInfo": ErrorInfoSerializer,
     },
 )
-MessageSerializer = inline_serializer("AshbyRecruiterMessage", {"message": serializers.CharField()})
-COMMON_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer}
+MessageSerializer = inline_serializer(
+    "AshbyRecruiterMessage",
+    {
+        "message": serializers.CharField(),
+        "success": serializers.BooleanField(),
+        "errors": serializers.ListField(child=serializers.CharField()),
+        "errorInfo": ErrorInfoSerializer,
+    },
+)
+# Besides each operation's own statuses: a missing or wrong partner key (HTTP Basic).
+COMMON_ERRORS = {401: ErrorSerializer}
 
 
 class CandidateSerializer(serializers.Serializer):
@@ -64,7 +82,7 @@ class JobSerializer(serializers.Serializer):
 
 
 class UpdateRequestSerializer(serializers.Serializer):
-    assessment_id = serializers.CharField()
+    assessment_id = serializers.UUIDField()
     timestamp = serializers.IntegerField()
     assessment_status = serializers.DictField(required=False)
     cancelled_reason = serializers.DictField(required=False)

@@ -3,7 +3,9 @@
 They live in the provider folder (not integrations/services/) so that adding Ashby touches no
 shared module. The partner key is `jcash_<key id>_<secret>`: the key id (not secret) is kept in
 provider_settings so a call to /partners/ashby/assessment.start, which carries no integration id,
-finds its integration with one indexed lookup; the whole key is kept only encrypted, in credentials."""
+finds its integration with one indexed lookup; of the whole key only its SHA-256 is kept
+(credentials["partner_api_key_sha256"], integrations/services/partner_auth.py): we only ever
+verify it, so it is shown once when issued and cannot be read back, not even by the simulator."""
 
 from __future__ import annotations
 
@@ -18,22 +20,39 @@ from django.utils import timezone
 
 from assessments.models import AssessmentRun
 from assessments.services.runs import assessment_run_cancel, assessment_run_create
-from integrations.base import constant_time_equals
 from integrations.models import ActivityLevel, Integration, IntegrationStatus
 from integrations.services.activity import activity_log
+from integrations.services.partner_auth import (
+    partner_auth_failure_record,
+    partner_secret_hash,
+    partner_secret_matches,
+)
 
 from . import constants
 from .mappers import StartRequest
 
+PARTNER_KEY_HASH = "partner_api_key_sha256"
+
+
+def partner_key_issued(integration: Integration) -> bool:
+    return bool(integration.credential(PARTNER_KEY_HASH))
+
+
+def partner_key_matches(integration: Integration, key: str) -> bool:
+    """Whether `key` is this integration's current partner key (constant time)."""
+    return partner_secret_matches(key, integration.credential(PARTNER_KEY_HASH))
+
 
 @transaction.atomic
 def partner_key_issue(*, integration: Integration) -> str:
-    """A new partner API key (the previous one stops working at once). Returned once; stored encrypted."""
+    """A new partner API key (the previous one stops working at once). Returned once, to be shown
+    once; only its hash is stored."""
     integration = Integration.objects.select_for_update().get(pk=integration.pk)
     key_id = secrets.token_hex(6)
     key = f"{constants.PARTNER_KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
-    rotated = bool(integration.credential("partner_api_key"))
-    integration.credentials = {**(integration.credentials or {}), "partner_api_key": key}
+    rotated = partner_key_issued(integration)
+    credentials = {k: v for k, v in (integration.credentials or {}).items() if k != "partner_api_key"}
+    integration.credentials = {**credentials, PARTNER_KEY_HASH: partner_secret_hash(key)}
     integration.provider_settings = {
         **(integration.provider_settings or {}),
         "partner_key_id": key_id,
@@ -73,9 +92,10 @@ class PartnerAuth:
     reason: str = ""
 
 
-def partner_authenticate(*, authorization: str, public_id: str | None) -> PartnerAuth:
+def partner_authenticate(*, authorization: str, public_id: str | None, source: str = "") -> PartnerAuth:
     """Who is calling: the integration whose partner key is in the Basic header. A failure whose
-    integration is known (from the URL or the key id) is written to that integration's log."""
+    integration is known (from the URL or the key id) is written to that integration's log, one
+    line per calling address (`source`) and window."""
     key = _key_from_basic(authorization)
     integration: Integration | None = None
     if public_id:
@@ -106,19 +126,20 @@ def partner_authenticate(*, authorization: str, public_id: str | None) -> Partne
     else:
         reason = "Wrong partner API key."
     if integration is not None and key:
-        expected = integration.credential("partner_api_key", "")
-        if expected and constant_time_equals(key, expected):
+        if partner_key_matches(integration, key):
             if integration.status == IntegrationStatus.DISCONNECTED:
                 reason = "This integration is disconnected in JobCannon."
             else:
                 return PartnerAuth(integration)
-        elif not expected:
+        elif not partner_key_issued(integration):
             reason = "No partner API key has been issued for this integration yet."
     if integration is not None:
-        activity_log(
+        # One line (and audit event) per calling address and window, with a count: a stream of
+        # bad calls must not grow the logs (issue 21).
+        partner_auth_failure_record(
             integration=integration,
-            kind="partner.auth_failed",
-            level=ActivityLevel.ERROR,
+            source=source,
+            reason=reason,
             message=f"Rejected a call from Ashby to the partner API (401): {reason} If this was Ashby, "
             "paste the current partner API key into Ashby's JobCannon settings.",
         )
@@ -132,7 +153,7 @@ def partner_assessment_start(*, integration: Integration, start: StartRequest) -
 
     run, created = assessment_run_create(
         workspace=integration.workspace,
-        instrument=start.assessment_type_id,
+        instrument=start.instrument,
         candidate=start.candidate(),
         integration=integration,
         refs=start.refs(assessment_id=str(uuid.uuid4()), request_key=_request_key(integration, start)),
@@ -143,9 +164,13 @@ def partner_assessment_start(*, integration: Integration, start: StartRequest) -
         activity_log(
             integration=integration,
             kind="partner.assessment_started",
-            message=f"Ashby started {start.assessment_type_id} for application {start.application_id} "
+            message=f"Ashby started {start.instrument} for application {start.application_id} "
             f"(run {run.pk}).",
-            data={"run": run.pk, "assessment_id": run.external_assessment_id},
+            data={
+                "run": run.pk,
+                "assessment_id": run.external_assessment_id,
+                "assessment_type_id": start.assessment_type_id,
+            },
         )
     return run, created
 

@@ -59,6 +59,7 @@ class AccountView(View):
                 "oauth_clients": state.list_for("oauth_client", account_id),
                 "new_secret": request.session.pop("ashby_sim_new_secret", None),
                 "scopes": constants.SCOPES,
+                "permissions": state.ALL_PERMISSIONS,
             },
         )
 
@@ -100,15 +101,19 @@ class AccountView(View):
                 account_id,
                 plan=request.POST.get("plan", "Enterprise")[:40],
                 unavailable_scopes=unavailable,
-                webhook_catalog="real" if request.POST.get("webhook_catalog") == "real" else "seed+real",
                 signature_header=header
                 if header in (constants.SIGNATURE_HEADER, constants.SEED_SIGNATURE_HEADER)
                 else constants.SIGNATURE_HEADER,
             )
             messages.success(request, "Workspace settings saved.")
         elif action == "api-key":
+            chosen = (
+                [p for p in request.POST.getlist("permissions") if p in state.ALL_PERMISSIONS]
+                if request.POST.get("permissions_chosen")
+                else None
+            )
             request.session["ashby_sim_new_secret"] = {
-                "API key": state.api_key_create(account_id, title="Created in simulator")
+                "API key": state.api_key_create(account_id, title="Created in simulator", permissions=chosen)
             }
         elif action == "oauth-app":
             client_id, client_secret = state.oauth_client_create(account_id)
@@ -150,7 +155,11 @@ class CandidateView(View):
                 "partner_error": partner_error,
                 "assessments": [sim_html.assessment_view(a) for a in reversed(assessments)],
                 "notes": [
-                    {"created_at": n.data["created_at"], "html": sim_html.sanitize(n.data["content"])}
+                    {
+                        "created_at": n.data["created_at"],
+                        "html": sim_html.sanitize(n.data["content"]),
+                        "stripped": n.data.get("stripped_tags") or [],
+                    }
                     for n in notes
                 ],
             },

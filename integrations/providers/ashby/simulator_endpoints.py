@@ -23,26 +23,6 @@ BLOB_TYPES = {
     constants.BLOB_STRING,
     constants.BLOB_BOOLEAN,
 }
-REAL_WEBHOOK_TYPES = {
-    "applicationSubmit",
-    "applicationUpdate",
-    "candidateHire",
-    "candidateStageChange",
-    "candidateDelete",
-    "candidateMerge",
-    "interviewPlanTransition",
-    "interviewScheduleCreate",
-    "interviewScheduleUpdate",
-    "jobPostingUpdate",
-    "jobPostingPublish",
-    "jobPostingUnpublish",
-    "offerCreate",
-    "offerDelete",
-    "offerUpdate",
-    "pushToHRIS",
-    "surveySubmit",
-}
-SEED_WEBHOOK_TYPES = {constants.EVENT_CANDIDATE_CREATED, constants.EVENT_ASSESSMENT_COMPLETED}
 
 
 def ashby_json(body: dict[str, Any], status: int = 200, **headers: str) -> JsonResponse:
@@ -87,13 +67,19 @@ def _api_key_info(caller: Caller, body: dict[str, Any]) -> JsonResponse:
     return ashby_json({"success": True, "results": {"title": title, "createdAt": state.now_iso()}})
 
 
+def is_uuid(value: Any) -> bool:
+    """The spec types ids (assessment_id, candidateId, webhookId) `format: uuid`."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
 def _webhook_create(caller: Caller, body: dict[str, Any]) -> JsonResponse:
-    account = state.account_get(caller.account)
     webhook_type, url, token = body.get("webhookType"), body.get("requestUrl"), body.get("secretToken")
-    allowed = REAL_WEBHOOK_TYPES | (
-        SEED_WEBHOOK_TYPES if account and account.data.get("webhook_catalog") != "real" else set()
-    )
-    if not isinstance(webhook_type, str) or webhook_type not in allowed:
+    # The spec's webhookType enum: seed 000's candidate.created / assessment.completed are not in it.
+    if not isinstance(webhook_type, str) or webhook_type not in constants.WEBHOOK_TYPES:
         return failure("invalid_input", f"webhookType {webhook_type!r} is not a valid webhook type.")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")) or not isinstance(token, str):
         return failure("invalid_input", "requestUrl (an http(s) URL) and secretToken are required.")
@@ -127,6 +113,8 @@ def _webhook_create(caller: Caller, body: dict[str, Any]) -> JsonResponse:
 
 
 def _webhook_delete(caller: Caller, body: dict[str, Any]) -> JsonResponse:
+    if not is_uuid(body.get("webhookId")):
+        return failure("invalid_input", "webhookId must be a UUID.")
     webhook = state.get("webhook", str(body.get("webhookId", "")))
     if webhook is None or webhook.data.get("account") != caller.account:
         return failure("webhook_not_found", "No such webhook.")
@@ -145,8 +133,8 @@ def _valid_blob(value: Any) -> bool:
 
 def _assessment_update(caller: Caller, body: dict[str, Any]) -> JsonResponse:
     aid, ts = body.get("assessment_id"), body.get("timestamp")
-    if not isinstance(aid, str) or not isinstance(ts, int) or isinstance(ts, bool):
-        return failure("invalid_input", "assessment_id (string) and timestamp (int64 ms) are required.")
+    if not is_uuid(aid) or not isinstance(ts, int) or isinstance(ts, bool):
+        return failure("invalid_input", "assessment_id (a UUID) and timestamp (int64 ms) are required.")
     if "assessment_status" not in body and "cancelled_reason" not in body:
         return failure("invalid_input", "assessment_status is required when cancelled_reason is not set.")
     blobs = [
@@ -194,24 +182,15 @@ def _assessment_update(caller: Caller, body: dict[str, Any]) -> JsonResponse:
                 d["status"] = str(body["assessment_status"]["value"])
         assessment.data = d
         assessment.save(update_fields=["data", "updated_at"])
-    if in_order and "assessment_result" in body:
-        state.webhooks_fire(
-            caller.account,
-            constants.EVENT_ASSESSMENT_COMPLETED,
-            {
-                "assessment": {
-                    "assessment_id": aid,
-                    "candidateId": d.get("candidate_id"),
-                    "applicationId": d.get("application_id"),
-                    "status": "Completed",
-                    "result": body["assessment_result"],
-                }
-            },
-        )
+    # No webhook follows: Ashby has no assessment-completed webhook type (reference §2).
     return ashby_json({"success": True, "results": {}})
 
 
 def _candidate_create_note(caller: Caller, body: dict[str, Any]) -> JsonResponse:
+    from .simulator_support import strip_unsupported
+
+    if not is_uuid(body.get("candidateId")):
+        return failure("invalid_input", "candidateId must be a UUID.")
     candidate = state.get("candidate", str(body.get("candidateId", "")))
     if candidate is None or candidate.data.get("account") != caller.account:
         return failure("candidate_not_found", "No such candidate.")
@@ -219,6 +198,13 @@ def _candidate_create_note(caller: Caller, body: dict[str, Any]) -> JsonResponse
     content = note.get("value") if isinstance(note, dict) else note
     if not isinstance(content, str) or not content.strip():
         return failure("invalid_input", "note is required (a string or {type, value}).")
+    note_type = note.get("type", "text/plain") if isinstance(note, dict) else "text/plain"
+    if note_type not in ("text/plain", "text/html"):
+        return failure("invalid_input", "note.type must be text/plain or text/html.")
+    stripped: list[str] = []
+    if note_type == "text/html":
+        # "Any unsupported elements will be stripped out of the note's content before posting."
+        content, stripped = strip_unsupported(content)
     note_id = str(uuid.uuid4())
     state.put(
         "note",
@@ -227,7 +213,8 @@ def _candidate_create_note(caller: Caller, body: dict[str, Any]) -> JsonResponse
             "account": caller.account,
             "candidate_id": candidate.key,
             "content": content[:20000],
-            "type": note.get("type", "text/plain") if isinstance(note, dict) else "text/plain",
+            "type": note_type,
+            "stripped_tags": stripped,  # what Ashby threw away (shown on the candidate page)
             "created_at": state.now_iso(),
         },
     )
@@ -261,14 +248,31 @@ def _candidate_info(caller: Caller, body: dict[str, Any]) -> JsonResponse:
 
 ENDPOINTS: dict[str, tuple[Callable[[Caller, dict[str, Any]], JsonResponse], str, str]] = {
     # endpoint: (handler, OAuth scope needed, API-key permission needed)
-    constants.EP_API_KEY_INFO: (_api_key_info, "", ""),
-    constants.EP_WEBHOOK_CREATE: (_webhook_create, constants.SCOPE_WEBHOOK_WRITE, "organizationWrite"),
-    constants.EP_WEBHOOK_DELETE: (_webhook_delete, constants.SCOPE_WEBHOOK_WRITE, "organizationWrite"),
-    constants.EP_ASSESSMENT_UPDATE: (_assessment_update, constants.SCOPE_CANDIDATE_WRITE, "candidatesWrite"),
+    # API-key permissions as Ashby's OpenAPI states them (constants.ENDPOINT_PERMISSIONS).
+    constants.EP_API_KEY_INFO: (_api_key_info, "", constants.PERMISSION_API_KEYS_READ),
+    constants.EP_WEBHOOK_CREATE: (
+        _webhook_create,
+        constants.SCOPE_WEBHOOK_WRITE,
+        constants.PERMISSION_API_KEYS_WRITE,
+    ),
+    constants.EP_WEBHOOK_DELETE: (
+        _webhook_delete,
+        constants.SCOPE_WEBHOOK_WRITE,
+        constants.PERMISSION_API_KEYS_WRITE,
+    ),
+    constants.EP_ASSESSMENT_UPDATE: (
+        _assessment_update,
+        constants.SCOPE_CANDIDATE_WRITE,
+        constants.PERMISSION_CANDIDATES_WRITE,
+    ),
     constants.EP_CANDIDATE_CREATE_NOTE: (
         _candidate_create_note,
         constants.SCOPE_CANDIDATE_WRITE,
-        "candidatesWrite",
+        constants.PERMISSION_CANDIDATES_WRITE,
     ),
-    constants.EP_CANDIDATE_INFO: (_candidate_info, constants.SCOPE_CANDIDATE_READ, "candidatesRead"),
+    constants.EP_CANDIDATE_INFO: (
+        _candidate_info,
+        constants.SCOPE_CANDIDATE_READ,
+        constants.PERMISSION_CANDIDATES_READ,
+    ),
 }

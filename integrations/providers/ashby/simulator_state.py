@@ -4,7 +4,8 @@ see one sandbox), plus the two things the simulator sends out over real HTTP: pa
 
 Dev/test only (ATS_SIMULATORS_ENABLED). Credentials the simulator accepts are stored hashed;
 webhook secret tokens and partner keys are kept as given, because the simulator, like Ashby, must
-use them to sign and to authenticate."""
+use them to sign and to authenticate. (JobCannon itself keeps only a hash of the partner key: the
+simulator receives the key when it is issued for it, never by reading it back from us.)"""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ from . import constants
 
 logger = logging.getLogger(__name__)
 P = "ashby"
-# The data sync also reads jobs and interview plans (jobsRead, interviewsRead).
-ALL_PERMISSIONS = ["candidatesRead", "candidatesWrite", "organizationWrite", "jobsRead", "interviewsRead"]
+# A key made in the simulator gets every permission JobCannon's calls need (constants.
+# ENDPOINT_PERMISSIONS, from Ashby's OpenAPI); tests make keys without some to see the 403s.
+ALL_PERMISSIONS = [p for p, _ in constants.PERMISSION_PURPOSES]
 USER_AGENT = "Ashby-Simulator/1.0 (JobCannon built-in sandbox)"
 
 
@@ -75,7 +77,6 @@ def account_ensure(account_id: str, name: str) -> SimulatorObject:
                 "name": name,
                 "plan": "Enterprise",
                 "unavailable_scopes": [],
-                "webhook_catalog": "seed+real",
                 "signature_header": constants.SIGNATURE_HEADER,
                 "partner": {},
             },
@@ -131,10 +132,10 @@ def demo_register(*, provider: Any, integration: Any) -> dict[str, Any]:
     """demo_seed, before any server runs: no HTTP. An Ashby sandbox account for this integration
     that accepts an API key and an OAuth app, knows our partner base URL and key, and the
     integration's credentials to match. Idempotent: existing keys are kept."""
-    from .services import partner_key_issue
+    from .services import partner_key_issue, partner_key_matches
 
     account = f"demo-{integration.public_id.hex[:12]}"
-    account_ensure(account, f"{integration.workspace.name} (Ashby sandbox)")
+    sim_account = account_ensure(account, f"{integration.workspace.name} (Ashby sandbox)")
     creds = dict(integration.credentials or {})
     if not creds.get("api_key") or get("api_key", digest(creds["api_key"])) is None:
         creds["api_key"] = api_key_create(account, title="JobCannon demo key")
@@ -143,7 +144,11 @@ def demo_register(*, provider: Any, integration: Any) -> dict[str, Any]:
     integration.credentials = creds
     integration.provider_settings = {**(integration.provider_settings or {}), "use_simulator": True}
     integration.save(update_fields=["credentials", "provider_settings", "updated_at"])
-    partner_key = integration.credential("partner_api_key") or partner_key_issue(integration=integration)
+    # We keep only the key's hash: the simulated Ashby holds the key itself, given to it when it
+    # is issued (as a customer pastes it into Ashby). A key it holds that still matches is kept.
+    held = (sim_account.data.get("partner") or {}).get("api_key", "")
+    partner_key = held if held and partner_key_matches(integration, held) else ""
+    partner_key = partner_key or partner_key_issue(integration=integration)
     integration.refresh_from_db()
     partner_path = f"/partners/{provider.key}/{integration.public_id}"
     account_update(account, partner={"base_url": partner_path, "api_key": partner_key})
@@ -297,7 +302,7 @@ def candidate_create(
     from .simulator_sync_data import records_for_candidate
 
     records_for_candidate(candidate)  # the job, plan and application candidate.list etc. serve
-    webhooks_fire(account_id, constants.EVENT_CANDIDATE_CREATED, {"candidate": candidate_payload(candidate)})
+    # Ashby has no candidate-created webhook type (seed 000's candidate.created): applicationSubmit.
     webhooks_fire(
         account_id, constants.EVENT_APPLICATION_SUBMIT, {"application": application_payload(candidate)}
     )

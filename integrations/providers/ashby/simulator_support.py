@@ -17,7 +17,8 @@ from integrations.models import SimulatorObject
 from . import constants
 from . import simulator_state as state
 
-ALLOWED_TAGS = {"p", "b", "strong", "i", "em", "ul", "ol", "li", "br", "a", "h3", "h4"}
+# candidate.createNote keeps only these in a text/html note (Ashby's OpenAPI); the rest is stripped.
+ALLOWED_TAGS = constants.NOTE_HTML_TAGS
 
 
 def describe(body: Any) -> str:
@@ -169,9 +170,11 @@ class _Sanitizer(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.out: list[str] = []
+        self.stripped: set[str] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
+            self.stripped.add(tag)
             return
         if tag == "a":
             href = dict(attrs).get("href") or ""
@@ -183,18 +186,26 @@ class _Sanitizer(HTMLParser):
         self.out.append(f"<{tag}>")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ALLOWED_TAGS and tag != "br":
+        if tag in ALLOWED_TAGS:
             self.out.append(f"</{tag}>")
+        else:
+            self.stripped.add(tag)
 
     def handle_data(self, data: str) -> None:
         self.out.append(html.escape(data))
 
 
-def sanitize(content: str) -> str:
+def strip_unsupported(content: str) -> tuple[str, list[str]]:
+    """A text/html note as Ashby keeps it (unsupported elements stripped, their text kept), and
+    the tags it stripped."""
     parser = _Sanitizer()
     parser.feed(content)
     parser.close()
-    return "".join(parser.out)
+    return "".join(parser.out), sorted(parser.stripped)
+
+
+def sanitize(content: str) -> str:
+    return strip_unsupported(content)[0]
 
 
 def start_from_profile(
@@ -216,9 +227,23 @@ def start_from_profile(
 
 def assessment_types(account: SimulatorObject) -> tuple[list[dict[str, Any]], str]:
     status, body = state.partner_call(account, "assessment.list", {})
-    if status == 200 and isinstance(body, dict) and body.get("success"):
-        return [t for t in body.get("results") or [] if isinstance(t, dict)], ""
-    return [], f"assessment.list failed ({status or 'no answer'}): {describe(body)}"
+    if not (status == 200 and isinstance(body, dict) and body.get("success")):
+        return [], f"assessment.list failed ({status or 'no answer'}): {describe(body)}"
+    types = [t for t in body.get("results") or [] if isinstance(t, dict)]
+    # Ashby's partner OpenAPI: assessment_type_id is `format: uuid`.
+    bad = [t.get("assessment_type_id") for t in types if not _is_uuid(t.get("assessment_type_id"))]
+    if bad:
+        return [], (
+            f"assessment.list answered assessment_type_id {bad[0]!r}, which is not a UUID "
+            "(Ashby's partner API declares format: uuid)."
+        )
+    return types, ""
+
+
+def _is_uuid(value: Any) -> bool:
+    from .simulator_endpoints import is_uuid
+
+    return is_uuid(value)
 
 
 def type_name(account: SimulatorObject, type_id: str) -> str:
@@ -248,7 +273,8 @@ def send_test_assessment(integration: Any) -> str:
         return "This integration's credentials are not registered in the Ashby simulator."
     if not (account.data.get("partner") or {}).get("api_key"):
         # The simulated Ashby is the only holder of this sandbox key: issuing it here shows it to nobody.
-        key = integration.credential("partner_api_key") or partner_key_issue(integration=integration)
+        # (We keep only its hash, so a key issued earlier cannot be handed over: a new one is.)
+        key = partner_key_issue(integration=integration)
         account = state.account_update(
             account.key, partner={"base_url": f"/partners/ashby/{integration.public_id}", "api_key": key}
         )

@@ -36,7 +36,7 @@ class PartnerKeyView(WorkspaceMixin, View):
                 "integration": integration,
                 "provider": provider,
                 "new_key": new_key,
-                "has_key": bool(integration.credential("partner_api_key")),
+                "has_key": services.partner_key_issued(integration),
                 "issued_at": (integration.provider_settings or {}).get("partner_key_issued_at", ""),
                 "partner_base_url": provider.partner_base_url(integration),
                 "can_manage": self.membership.can_manage,

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from integrations.base import (
     ATSError,
+    ATSPermissionError,
     ATSValidationError,
     InboundRequest,
     ParsedWebhook,
@@ -109,94 +110,128 @@ def parse(request: InboundRequest) -> ParsedWebhook:
 
 
 def register(*, client: AshbyClient, integration: Integration) -> None:
-    """Register seed 000's two webhooks via webhook.create (signed with this integration's newest
-    webhook secret); where Ashby does not offer a seed event name, fall back to the real action
-    (candidate.created → applicationSubmit). Kept ids are reused; a changed URL or secret
-    re-registers and deletes the old webhook. With the data sync on, also the actions that
-    refresh the synced copy (kept apart in provider_settings["sync_webhooks"]): assessments do
-    not need them, so Ashby refusing one never fails the connection."""
-    seed = _register_set(
+    """Register, via webhook.create, the webhook types the assessments need
+    (constants.WEBHOOK_SUBSCRIPTIONS) and, with the data sync on, those that refresh the synced
+    copy (kept apart in provider_settings["sync_webhooks"]; a refusal never fails the connection).
+
+    Only real `webhookType`s are sent: Ashby's spec enumerates them (constants.WEBHOOK_TYPES) and
+    has neither of seed 000's names, so `candidate.created` is registered as applicationSubmit and
+    `assessment.completed` not at all (SEED_WEBHOOK_ALIASES; both names are still handled when
+    delivered). Webhooks are signed with this integration's newest secret; kept ids are reused; a
+    changed URL or secret re-registers and deletes the old webhook, as does a type we no longer use.
+    webhook.create needs the apiKeysWrite permission: a key without it gets each webhook recorded as
+    needing it, the permission recorded as missing, and the connection goes on (assessments do not
+    depend on these webhooks)."""
+    from .permissions import permission_missing_record
+
+    seed, blocked = _register_set(
         client=client,
         integration=integration,
-        subscriptions=constants.WEBHOOK_SUBSCRIPTIONS,
-        unavailable_note="Ashby does not offer this webhook for this workspace; results still reach Ashby "
-        "through assessment.update.",
+        types=constants.WEBHOOK_SUBSCRIPTIONS,
+        refused=(ATSValidationError,),
+        unavailable_note="Ashby did not accept this webhook type; results still reach Ashby through "
+        "assessment.update.",
     )
     services.webhooks_record(integration=integration, webhooks=seed)
-    if not sync_enabled(integration):
-        return
-    taken = {w.get("webhook_type") for w in seed if w.get("id")}
-    wanted = tuple((action, "") for action in constants.SYNC_WEBHOOKS if action not in taken)
-    synced = _register_set(
-        client=client,
+    if sync_enabled(integration):
+        taken = {w.get("webhook_type") for w in seed if w.get("id")}
+        synced, blocked_sync = _register_set(
+            client=client,
+            integration=integration,
+            types=tuple(action for action in constants.SYNC_WEBHOOKS if action not in taken),
+            key="sync_webhooks",
+            refused=(ATSError,),
+            unavailable_note="Ashby did not accept this webhook; the scheduled sync still picks these "
+            "changes up.",
+            blocked=blocked,
+        )
+        services.webhooks_record(integration=integration, webhooks=synced, key="sync_webhooks")
+        blocked = blocked or blocked_sync
+    permission_missing_record(
         integration=integration,
-        subscriptions=wanted,
-        key="sync_webhooks",
-        tolerant=True,
-        unavailable_note="Ashby did not accept this webhook; the scheduled sync still picks these changes up.",
+        permission=client.missing_permission(blocked.message)
+        if blocked
+        else constants.PERMISSION_API_KEYS_WRITE,
+        endpoint=constants.EP_WEBHOOK_CREATE,
+        missing=blocked is not None,
+        message=blocked.message if blocked else "",
     )
-    services.webhooks_record(integration=integration, webhooks=synced, key="sync_webhooks")
 
 
 def _register_set(
     *,
     client: AshbyClient,
     integration: Integration,
-    subscriptions: tuple[tuple[str, str], ...],
+    types: tuple[str, ...],
+    refused: tuple[type[ATSError], ...],
     unavailable_note: str,
     key: str = "webhooks",
-    tolerant: bool = False,
-) -> list[dict[str, Any]]:
+    blocked: ATSPermissionError | None = None,
+) -> tuple[list[dict[str, Any]], ATSPermissionError | None]:
+    """(the webhooks as registered, the 403 that stopped registration if any)."""
     url = settings.JOBCANNON_BASE_URL + reverse("integrations:webhook", args=["ashby", integration.public_id])
     secret_list = integration.webhook_secrets or []
     secret, secret_created = (
         (secret_list[0]["secret"], secret_list[0].get("created_at", "")) if secret_list else ("", "")
     )
-    existing = {w["event"]: w for w in (integration.provider_settings or {}).get(key, [])}
-    refused: tuple[type[ATSError], ...] = (ATSError,) if tolerant else (ATSValidationError,)
+    # Keyed by the type registered in Ashby (older records keyed the seed name, e.g. event
+    # "candidate.created" with webhook_type "applicationSubmit": reused as applicationSubmit).
+    existing = {
+        w.get("webhook_type") or w["event"]: w for w in (integration.provider_settings or {}).get(key, [])
+    }
+    aliases = {real: seed for seed, real in constants.SEED_WEBHOOK_ALIASES.items() if real}
     registered = []
-    for event, fallback in subscriptions:
-        old = existing.get(event)
-        if old and old.get("id") and old.get("url") == url and old.get("secret_created_at") == secret_created:
-            registered.append(old)
-            continue
+    for webhook_type in types:
+        old = existing.pop(webhook_type, None)
         entry: dict[str, Any] = {
-            "event": event,
+            "event": webhook_type,
+            "webhook_type": webhook_type,
+            "alias": aliases.get(webhook_type, ""),
             "url": url,
             "secret_created_at": secret_created,
             "registered_at": timezone.now().isoformat(),
         }
-        for webhook_type in (event, fallback):
-            if not webhook_type:
-                continue
-            try:
-                result = client.webhook_create(
-                    webhook_type=webhook_type, request_url=url, secret_token=secret
-                )
-            except refused as exc:
-                entry.update(id="", webhook_type=webhook_type, status="unavailable", note=exc.message[:300])
-                continue
+        if old and old.get("id") and old.get("url") == url and old.get("secret_created_at") == secret_created:
+            registered.append({**old, **{k: entry[k] for k in ("event", "webhook_type", "alias")}})
+            continue
+        if blocked is not None:
+            entry.update(id="", status="needs_permission", note=blocked.message[:300])
+            registered.append(entry)
+            continue
+        try:
+            result = client.webhook_create(webhook_type=webhook_type, request_url=url, secret_token=secret)
+        except ATSPermissionError as exc:
+            blocked = exc
+            entry.update(id="", status="needs_permission", note=exc.message[:300])
+        except refused as exc:
+            entry.update(id="", status="unavailable", note=f"{unavailable_note} ({exc.message[:200]})")
+        else:
             results = result.get("results") or {}
             entry.update(
                 id=str(results.get("id", "")),
-                webhook_type=webhook_type,
                 note="",
                 status="enabled" if results.get("enabled", True) else "disabled",
             )
-            break
-        if entry["status"] == "unavailable":
-            entry["note"] = unavailable_note
-        if old and old.get("id") and entry.get("id"):
-            try:
-                client.webhook_delete(webhook_id=old["id"])
-            except refused:
-                pass  # already gone in Ashby
+            if old and old.get("id"):
+                _delete(client, old["id"])
         registered.append(entry)
-    return registered
+    if blocked is None:
+        for old in existing.values():  # types we no longer register (seed names, …)
+            if old.get("id"):
+                _delete(client, old["id"])
+    return registered, blocked
+
+
+def _delete(client: AshbyClient, webhook_id: str) -> None:
+    try:
+        client.webhook_delete(webhook_id=webhook_id)
+    except ATSError:
+        pass  # already gone in Ashby, or not ours to delete any more: never fails the connection
 
 
 def handle_candidate_created(ctx: WebhookContext) -> None:
-    """Seed 000: "used for logging". The real API's closest action is applicationSubmit."""
+    """Seed 000: "used for logging". Registered as Ashby's applicationSubmit (the seed name is an
+    alias, still handled when delivered)."""
     candidate = mappers.candidate_from_webhook(ctx.payload)
     activity_log(
         integration=ctx.integration,
@@ -207,7 +242,9 @@ def handle_candidate_created(ctx: WebhookContext) -> None:
 
 
 def handle_assessment_completed(ctx: WebhookContext) -> None:
-    """Ashby echoes a completed JobCannon assessment: proof that our write-back landed."""
+    """Seed 000's assessment.completed, kept as an alias: Ashby's webhook.create has no such type
+    (the spec's enum), so only a sender following the setup guide delivers it. Logged as proof
+    that our write-back landed."""
     from assessments.models import AssessmentRun
 
     completed = mappers.completed_from_webhook(ctx.payload)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -36,7 +37,9 @@ class AssessmentSecrets:
 
 
 class KnitClient(BaseClient):
-    request_id_header = "X-Request-Id"
+    # Knit's "Unique Id for each API call" (constants.EXECUTION_ID_HEADER): stored on every
+    # OutboundCall as vendor_request_id, and on errors, so a failure can be quoted to Knit support.
+    request_id_header = constants.EXECUTION_ID_HEADER
 
     def auth(self) -> requests.auth.AuthBase | None:
         return KnitAuth(
@@ -53,8 +56,17 @@ class KnitClient(BaseClient):
         if isinstance(body, dict) and body.get("success") is False:
             message, code = self.error_message(response)
             return ATSValidationError(
-                message or "Knit refused the request.", status_code=response.status_code, vendor_code=code
+                message or "Knit refused the request.",
+                status_code=response.status_code,
+                vendor_code=code,
+                request_id=self.vendor_request_id(response),
             )
+        if _is_passthrough(response):
+            # Knit delivered the call; whether Ashby applied it is in the wrapped answer. Judged
+            # here so the OutboundCall row records Ashby's refusal too.
+            from .passthrough import ashby_outcome
+
+            return ashby_outcome(_data(response), request_id=self.vendor_request_id(response))
         return None
 
     def error_message(self, response: requests.Response) -> tuple[str, str]:
@@ -70,8 +82,10 @@ class KnitClient(BaseClient):
         return super().error_message(response)
 
     def auth_check(self) -> Mapping[str, Any]:
+        """List Jobs, the documented read the sync uses too (constants.PATH_AUTH_CHECK). No page
+        size is sent: Knit documents none for its list APIs, it picks the page size itself."""
         response = self.request(
-            "GET", constants.PATH_AUTH_CHECK, params={"pageSize": 1}, operation="ats.jobs (credential check)"
+            "GET", constants.PATH_AUTH_CHECK, operation=f"{constants.PATH_AUTH_CHECK} (credential check)"
         )
         return _data(response)
 
@@ -107,6 +121,9 @@ class KnitClient(BaseClient):
         return _data(response)
 
     def passthrough(self, body: Mapping[str, Any], *, attempt: int = 1) -> Mapping[str, Any]:
+        """Knit's passthrough (body built by passthrough.request_body). Knit's own success:true is
+        not enough: `classify` judges the wrapped Ashby answer (passthrough.ashby_outcome), so a
+        refusal raises, and is logged on the OutboundCall, like a direct call to Ashby would be."""
         response = self.request(
             "POST",
             constants.PATH_PASSTHROUGH,
@@ -115,6 +132,11 @@ class KnitClient(BaseClient):
             operation="passthrough (Ashby assessment.update)",
         )
         return _data(response)
+
+
+def _is_passthrough(response: requests.Response) -> bool:
+    path = urlsplit(response.request.url or "").path if response.request is not None else ""
+    return path.rstrip("/").endswith("/" + constants.PATH_PASSTHROUGH)
 
 
 def _json_or_none(response: requests.Response) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from integrations.models import Integration
+from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
 
 from . import constants
 
@@ -67,7 +68,9 @@ def credential_fields(integration: Integration) -> tuple[Any, ...]:
 
 def _simulated_account(integration: Integration) -> tuple[Any, str]:
     from .selectors import knit_assessment_secrets
-    from .simulator import sim_account_update, sim_get
+
+    simulator = simulator_module(__package__, "simulator")
+    sim_account_update, sim_get = simulator.sim_account_update, simulator.sim_get
 
     if not integration.provider_obj.uses_simulator(integration):
         raise NotImplementedError("Only the built-in Knit simulator can do this on demand.")
@@ -76,7 +79,7 @@ def _simulated_account(integration: Integration) -> tuple[Any, str]:
     if account is None or not active:
         raise NotImplementedError("Connect the Knit simulator account first (Knit setup page).")
     if not account.data.get("webhook_url"):
-        from integrations.views import webhook_url_for
+        from integrations.webhook_urls import webhook_url_for
 
         sim_account_update(account.key, webhook_url=webhook_url_for(integration))
         account.refresh_from_db()
@@ -85,7 +88,8 @@ def _simulated_account(integration: Integration) -> tuple[Any, str]:
 
 def send_test_webhook(integration: Integration) -> str:
     """A signed Knit event that changes nothing (record.modified, ignored by design)."""
-    from .simulator_ashby import deliver_webhook, record_new_payload
+    simulator_ashby = simulator_module(__package__, "simulator_ashby")
+    deliver_webhook, record_new_payload = simulator_ashby.deliver_webhook, simulator_ashby.record_new_payload
 
     account, _ = _simulated_account(integration)
     payload = record_new_payload("ats_ass_test_webhook", {"assessment_type_id": "big5"}, {})
@@ -100,7 +104,7 @@ def send_test_assessment(integration: Integration) -> str:
     """What Ashby does through Knit: assessment.start with the active secretKey → record.new."""
     import secrets
 
-    from .simulator_ashby import ashby_assessment_start
+    ashby_assessment_start = simulator_module(__package__, "simulator_ashby").ashby_assessment_start
 
     _, secret_key = _simulated_account(integration)
     start = {

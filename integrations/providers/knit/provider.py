@@ -7,6 +7,7 @@ from django.urls import NoReverseMatch, reverse
 
 from integrations.base import (
     ATSAuthError,
+    ATSNotFound,
     ATSProvider,
     CredentialCheck,
     DeliveryResult,
@@ -17,6 +18,7 @@ from integrations.base import (
     Verification,
 )
 from integrations.models import Integration
+from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
 
 from . import constants, updates, webhooks
 from .client import KnitClient
@@ -77,7 +79,21 @@ class KnitProvider(ATSProvider):
                 f"Knit rejected the API key or the integration id {integration_id} ({exc.message}). Check both in "
                 "Knit's dashboard, and use the sandbox key for a sandbox integration.",
                 status_code=exc.status_code,
+                request_id=exc.request_id,
             ) from exc
+        except ATSNotFound as exc:
+            # The check is Knit's List Jobs (constants.PATH_AUTH_CHECK). A 404 there is not a bad key
+            # (that is a 401): Knit has no List Jobs for this integration id, i.e. the id names an
+            # integration of another category, or an app Knit cannot list jobs for.
+            execution = f" (Knit execution id {exc.request_id})" if exc.request_id else ""
+            return CredentialCheck(
+                ok=False,
+                message=f"Knit answered 404 Not Found to List Jobs (GET /v1.0/{constants.PATH_AUTH_CHECK}) for "
+                f"integration id {integration_id}: {exc.message}{execution}. Check in Knit's dashboard that "
+                "this is the integration id of the customer's Ashby integration in the ATS category (not an "
+                "HRIS or CRM one) and that it is still connected; if it is, send the execution id to Knit "
+                "support.",
+            )
         return CredentialCheck(
             ok=True, message=f"Knit accepted the API key and integration id {integration_id}."
         )
@@ -115,11 +131,7 @@ class KnitProvider(ATSProvider):
         elif message.event == "started":
             update = updates.update_started(assessment_id=assessment_id, started_at=run.started_at)
         elif message.event == "expired":
-            update = updates.update_cancelled(
-                assessment_id=assessment_id,
-                at=run.expired_at,
-                reason="Expired: the candidate did not finish before the due date.",
-            )
+            update = updates.update_expired(assessment_id=assessment_id, at=run.expired_at)
         else:
             update = updates.update_cancelled(
                 assessment_id=assessment_id,
@@ -143,14 +155,15 @@ class KnitProvider(ATSProvider):
         return urlpatterns
 
     def simulator_urls(self) -> list:
-        from . import sync_simulator
-        from .simulator import urlpatterns
+        sync_simulator = simulator_module(__package__, "sync_simulator")
+        urlpatterns = simulator_module(__package__, "simulator").urlpatterns
 
         return [*sync_simulator.urlpatterns(), *urlpatterns]
 
     # -- data sync (integrations/sync): paging and mapping in sync.py --
-    # Knit's unified lists of the customer's Ashby account; stages come with their job.
-    sync_resources = ("jobs", "candidates", "applications")
+    # Knit's unified lists of the customer's Ashby account: stages come with their job, candidates
+    # with their application (Knit documents no candidate list for us to page).
+    sync_resources = ("jobs", "applications")
 
     def sync_page(self, integration: Integration, resource: str, cursor: str, sync_token: str) -> SyncPage:
         from .sync import sync_page
@@ -196,11 +209,13 @@ class KnitProvider(ATSProvider):
 
         from integrations.models import IntegrationStatus
         from integrations.services.integrations import integration_set_status
-        from integrations.views import webhook_url_for
+        from integrations.webhook_urls import webhook_url_for
 
         from .services import knit_demo_credentials_set
-        from .simulator import sim_account_register, sim_get
-        from .sync_simulator import sync_seed
+
+        simulator = simulator_module(__package__, "simulator")
+        sim_account_register, sim_get = simulator.sim_account_register, simulator.sim_get
+        sync_seed = simulator_module(__package__, "sync_simulator").sync_seed
 
         api_key = integration.credential("api_key") or f"knit_sandbox_{secrets.token_urlsafe(24)}"
         integration_id = integration.credential("integration_id") or f"int_demo_{secrets.token_hex(8)}"

@@ -1,10 +1,13 @@
 """The built-in Knit: the Knit API our client calls (the Ashby side, which turns assessment.start /
 assessment.cancel into signed `record.new` / `record.deleted` webhooks, is in simulator_ashby.py).
 
-Behaves like Knit on the wire as far as we know it: Bearer API key + X-Knit-Integration-Id on
-every call, {"success": false, "error": {"msg"}} with 401/404/422, injectable 429/5xx. State is
-in SimulatorObject rows so the web server and the worker share one sandbox. Dev and tests only:
-it keeps sandbox API keys in plain JSON on purpose (it has to sign with them)."""
+Behaves like Knit on the wire as far as Knit publishes it (README.md lists the sources): Bearer API
+key + X-Knit-Integration-Id on every call, `{"success": true, "data"}` / `{"success": false,
+"error": {"msg"}}` envelopes, an X-Knit-Execution-Id header on every answer, a Knit-style 404 for
+any API it does not have (e.g. the undocumented `ats.jobs`), the passthrough taking the app's body
+as a JSON string and answering the app's own answer wrapped in data.response, injectable 429/5xx.
+State is in SimulatorObject rows so the web server and the worker share one sandbox. Dev and tests
+only: it keeps sandbox API keys in plain JSON on purpose (it has to sign with them)."""
 
 from __future__ import annotations
 
@@ -79,11 +82,23 @@ def sim_account_update(integration_id: str, **changes: Any) -> None:
 # --- the Knit API (/sim/knit/v1.0/...) --------------------------------------------------------
 
 
-def _error(status: int, msg: str, headers: dict[str, str] | None = None) -> JsonResponse:
-    response = JsonResponse({"success": False, "error": {"msg": msg}}, status=status)
+def execution_id() -> str:
+    return f"exe_{uuid.uuid4().hex}"
+
+
+def knit_json(
+    payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> JsonResponse:
+    """Every Knit answer carries X-Knit-Execution-Id ("Mandatory", Knit's API Response Structure page)."""
+    response = JsonResponse(payload, status=status)
+    response[constants.EXECUTION_ID_HEADER] = execution_id()
     for k, v in (headers or {}).items():
         response[k] = v
     return response
+
+
+def _error(status: int, msg: str, headers: dict[str, str] | None = None) -> JsonResponse:
+    return knit_json({"success": False, "error": {"msg": msg}}, status=status, headers=headers)
 
 
 def _authenticate(request: HttpRequest) -> SimulatorObject | JsonResponse:
@@ -116,23 +131,6 @@ def json_body(request: HttpRequest) -> dict[str, Any] | None:
 
 
 @csrf_exempt
-@require_http_methods(["GET"])
-def api_jobs(request: HttpRequest) -> JsonResponse:
-    account = _authenticate(request)
-    if isinstance(account, JsonResponse):
-        return account
-    return JsonResponse(
-        {
-            "success": True,
-            "data": {
-                "jobs": [{"id": "job_456def", "name": "Senior Frontend Engineer"}],
-                "pagination": {"next": None},
-            },
-        }
-    )
-
-
-@csrf_exempt
 @require_http_methods(["POST"])
 def api_secrets_create(request: HttpRequest) -> JsonResponse:
     account = _authenticate(request)
@@ -145,7 +143,7 @@ def api_secrets_create(request: HttpRequest) -> JsonResponse:
         {"integration_id": account.key, "revoked": False, "created_at": timezone.now().isoformat()},
     )
     base_url = settings.JOBCANNON_BASE_URL + reverse("integrations:sim-knit:workflow-base")
-    return JsonResponse({"success": True, "data": {"secretKey": secret_key, "baseUrl": base_url}})
+    return knit_json({"success": True, "data": {"secretKey": secret_key, "baseUrl": base_url}})
 
 
 @csrf_exempt
@@ -160,19 +158,24 @@ def api_secrets_revoke(request: HttpRequest) -> JsonResponse:
         return _error(404, "Unknown secretKey.")
     secret.data = {**secret.data, "revoked": True}
     secret.save(update_fields=["data", "updated_at"])
-    return JsonResponse({"success": True, "data": {}})
+    return knit_json({"success": True, "data": {}})
 
 
-def _record_submission(account: SimulatorObject, mode: str, assessment_id: str, body: dict[str, Any]) -> str:
+def _record_submission(
+    account: SimulatorObject,
+    mode: str,
+    assessment_id: str,
+    body: dict[str, Any],
+    inner: dict[str, Any] | None = None,
+) -> str:
     submission_id = f"sub_{uuid.uuid4().hex[:16]}"
-    inner = body.get("body") if mode == constants.RESULT_MODE_PASSTHROUGH else None
-    if isinstance(inner, dict):  # Ashby's own fields say what the update means
+    if inner is not None:  # passthrough: Ashby's own fields say what the update means
         status = (
-            "COMPLETED"
+            constants.STATUS_COMPLETED
             if "assessment_result" in inner
-            else "CANCELLED"
+            else constants.STATUS_CANCELLED
             if "cancelled_reason" in inner
-            else "IN_PROGRESS"
+            else constants.STATUS_IN_PROGRESS
         )
     else:
         status = str(body.get("status", ""))
@@ -210,14 +213,36 @@ def api_assessment_update(request: HttpRequest) -> JsonResponse:
     if body is None:
         return _error(400, "The body must be a JSON object.")
     assessment_id = str(body.get("candidateAssessmentId") or "")
-    if not assessment_id or body.get("status") not in ("IN_PROGRESS", "COMPLETED", "CANCELLED"):
+    if not assessment_id or body.get("status") not in constants.UPDATE_STATUSES:
         return _error(
-            422, "candidateAssessmentId and status (IN_PROGRESS, COMPLETED, CANCELLED) are required."
+            422, f"candidateAssessmentId and status ({', '.join(constants.UPDATE_STATUSES)}) are required."
         )
     if sim_assessment_for(account, assessment_id) is None:
         return _error(404, f"Unknown candidate assessment {assessment_id}.")
     submission_id = _record_submission(account, constants.RESULT_MODE_UPDATE, assessment_id, body)
-    return JsonResponse({"success": True, "data": {"id": submission_id}})
+    return knit_json({"success": True, "data": {"id": submission_id}})
+
+
+def _ashby_answer(status: int, body: dict[str, Any]) -> JsonResponse:
+    """Knit's passthrough answer: Knit's envelope, the app's answer wrapped, its body a string."""
+    wrapped = {
+        "statusCode": status,
+        "headers": {"content-type": "application/json; charset=utf-8"},
+        "body": json.dumps(body),
+    }
+    return knit_json({"success": True, "data": {"response": wrapped}})
+
+
+def _ashby_refusal(message: str) -> JsonResponse:
+    # Ashby refuses with HTTP 200 and success:false (shared/reference/ashby-api.md §3.3).
+    return _ashby_answer(
+        200,
+        {
+            "success": False,
+            "errors": ["invalid_input"],
+            "errorInfo": {"code": "invalid_input", "message": message},
+        },
+    )
 
 
 @csrf_exempt
@@ -227,15 +252,34 @@ def api_passthrough(request: HttpRequest) -> JsonResponse:
     if isinstance(account, JsonResponse):
         return account
     body = json_body(request)
-    inner = (body or {}).get("body")
-    if body is None or body.get("path") != "/assessment.update" or not isinstance(inner, dict):
-        return _error(422, "This simulator passes through only POST /assessment.update with a JSON body.")
+    if body is None or not body.get("path") or not body.get("method"):
+        return _error(400, "method and path are required.")
+    if body.get("method") != "POST" or body.get("path") != constants.ASHBY_UPDATE_PATH:
+        return _error(422, "This simulator passes through only POST /assessment.update to Ashby.")
+    raw = body.get("body")
+    if not isinstance(raw, str):
+        return _error(400, "body must be a string: the app's request body serialised as JSON.")
+    try:
+        inner = json.loads(raw)
+    except ValueError:
+        inner = None
+    if not isinstance(inner, dict):
+        return _ashby_refusal("Request payload is malformed")
     assessment_id = str(inner.get("assessment_id") or "")
+    if not assessment_id or not isinstance(inner.get("timestamp"), int):
+        return _ashby_refusal("assessment_id and timestamp are required")
+    if "assessment_status" not in inner and "cancelled_reason" not in inner:
+        return _ashby_refusal("assessment_status is required unless cancelled_reason is provided")
     if sim_assessment_for(account, assessment_id) is None:
-        # What Ashby answers for an unknown id, wrapped by Knit.
-        return _error(404, f"Ashby: assessment {assessment_id!r} not found.")
-    submission_id = _record_submission(account, constants.RESULT_MODE_PASSTHROUGH, assessment_id, body)
-    return JsonResponse({"success": True, "data": {"response": {"success": True}, "id": submission_id}})
+        return _ashby_refusal(f"Assessment {assessment_id} not found")
+    _record_submission(account, constants.RESULT_MODE_PASSTHROUGH, assessment_id, body, inner)
+    return _ashby_answer(200, {"success": True})
+
+
+@csrf_exempt
+def api_unknown(request: HttpRequest, operation: str) -> JsonResponse:
+    """What Knit answers for an API it does not have (e.g. the undocumented `ats.jobs`)."""
+    return _error(404, f"No such API: {operation}.")
 
 
 def _urlpatterns() -> list:
@@ -246,11 +290,11 @@ def _urlpatterns() -> list:
         path("", pages.dashboard, name="dashboard"),
         path("ashby/", pages.ashby, name="ashby"),
         path("submissions/", pages.submissions, name="submissions"),
-        path("v1.0/ats.jobs", api_jobs, name="api-jobs"),
         path("v1.0/ats.assessment.secrets.create", api_secrets_create, name="api-secrets-create"),
         path("v1.0/ats.assessment.secrets.revoke", api_secrets_revoke, name="api-secrets-revoke"),
         path("v1.0/ats.candidate.assessment.update", api_assessment_update, name="api-assessment-update"),
         path("v1.0/passthrough", api_passthrough, name="api-passthrough"),
+        path("v1.0/<path:operation>", api_unknown, name="api-unknown"),
         path("workflows/webhook/ashby/", workflow, {"action": ""}, name="workflow-base"),
         path("workflows/webhook/ashby/<str:action>", workflow, name="workflow"),
     ]

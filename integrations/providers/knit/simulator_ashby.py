@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from integrations.models import SimulatorObject
 
 from . import constants
-from .simulator import json_body, sim_assessment_for, sim_get, sim_put
+from .simulator import execution_id, json_body, sim_assessment_for, sim_get, sim_put
 from .webhooks import js_stringify, sign
 
 
@@ -121,9 +121,13 @@ def deliver_webhook(account: SimulatorObject, payload: dict[str, Any]) -> dict[s
         url = settings.JOBCANNON_BASE_URL + url
     body = json.dumps(payload, indent=1).encode()  # not compact: proves we verify the raw bytes
     signed = js_stringify(payload) if account.data.get("sign_mode") == "json_stringify" else body
+    # Knit's webhook dispatch headers (developers.getknit.dev/reference/api-response-structures):
+    # the signature, the execution id of this dispatch and the integration id.
     headers = {
         "Content-Type": "application/json",
         constants.SIGNATURE_HEADER: sign(account.data["api_key"], signed),
+        constants.EXECUTION_ID_HEADER: execution_id(),
+        constants.AUTH_HEADER_INTEGRATION: account.key,
     }
     try:
         response = requests.post(url, data=body, headers=headers, timeout=15)

@@ -1,37 +1,37 @@
 """Knit's side of the ATS data sync (engine: integrations/sync/services.py), for
-KnitProvider.sync_page. Structured like the Lever and SmartRecruiters sync modules; the mapping
-functions below are pure.
+KnitProvider.sync_page. The mapping functions are pure.
 
-What our sources say about Knit's unified ATS read API (README.md in this folder, "Data sync"):
-- [F] every call carries `Authorization: Bearer <key>` and `X-Knit-Integration-Id` (reference §3);
-- [2nd] "List Jobs" is `GET https://api.getknit.dev/v1.0/ats.job.list`, paginated
-  (https://getknit.dev/solutions-use-cases/get-job-posting-details-from-ats), and Knit pages
-  with cursors "identically regardless of how the provider implements it"
-  (https://developers.getknit.dev/docs/ats-apps-guides);
-- [F] Knit's candidate object (seed 003's `candidateAssessment.candidate`): `id`, `firstName`,
-  `lastName`, `emails[{email, type}]`, `phones[{phoneNumber, type}]`, `links`, `location`.
-Everything else is [I], one constant or one mapper each, cheap to correct once Knit confirms:
-the candidate and application list paths, `pageSize` / `cursor` in, `{"data": {<items>: [...],
-"pagination": {"next": cursor | null}}}` out (the shape simulator.py already answers for
-`ats.jobs`), `updatedAfter` (ISO 8601) as the change filter, a job's `stages`, an application's
-`currentStage`.
+What Knit publishes (README.md in this folder, "Data sync", lists every source):
+- [F] a job is `{"info": {id, title, status, createdAt, updatedAt, ...}, "departments": [{id, name}],
+  "offices": [{id, name}], "stages": [...], ...}` (Job Data Models,
+  https://developers.getknit.dev/reference/job-data-models);
+- [F] an application is `{"info": {id, status, candidate: {id, firstName, lastName, emails, phones,
+  links, location}, appliedAt, updatedAt, jobId, ...}, "currentStage": {...}, ...}` (Application
+  Data Models, https://developers.getknit.dev/reference/application-data-models);
+- [F] every answer is `{"success": true, "data": {...}}` (https://developers.getknit.dev/reference/api-response-structures);
+- [2nd] List Jobs is GET ats.job.list (https://getknit.dev/solutions-use-cases/get-job-posting-details-from-ats),
+  List Applications GET ats.application.list, both paged with `pageToken` in and
+  `data.nextPageToken` out, lists in `data.jobs` / `data.applications`, a stage as `{id, text}`,
+  empty collections as null (a live-verified Knit client found by code search: "unified_knit").
 
-Incremental sync: candidates and applications are asked for `updatedAfter` the checkpoint. The
-checkpoint is the time the run's first page was asked for, less an overlap for clock skew (and
-for Knit's own copy of Ashby lagging behind), carried in our cursor and stored by the service
-only when the run succeeds. Jobs (with their stages) are read in full each run. A cursor Knit
-refuses (400, e.g. expired) on a resumed run makes the service start that pass over."""
+Knit has no candidate list in our sources; an application carries its candidate (info.candidate),
+so the applications pass writes both, as Lever's opportunities do. Knit's `updatedAfter` filter is
+"NA" for Ashby (Native ATS Filter Support Matrix, developers.getknit.dev/docs/native-ats-filter-support-matrix),
+so every run reads everything: no checkpoint; upserts make re-reads harmless, and each complete pass
+lets the engine retire what Knit no longer lists.
+
+Items are never dropped silently: an item without an id (`info.id`) is unreadable; a page of only
+unreadable items fails the run with the reason, a page with some is kept and the run ends "partial"
+with a warning naming how many were skipped."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
-
 from integrations.base import (
+    ATSValidationError,
     SyncedApplication,
     SyncedCandidate,
     SyncedJob,
@@ -40,38 +40,45 @@ from integrations.base import (
     SyncRecord,
     sync_cursor_load,
     sync_iso_datetime,
-    sync_page_size,
 )
 
+from . import constants
 from .mappers import _obj, _str
 
 if TYPE_CHECKING:
     from .client import KnitClient
 
-RESOURCES = ("jobs", "candidates", "applications")
-PAGE_LIMIT = 100
-OVERLAP = dt.timedelta(minutes=5)
-# Resource → (path under API_BASE, the list's key inside `data`). [2nd] ats.job.list; [I] the others.
+RESOURCES = ("jobs", "applications")
+# Resource → (path under API_BASE, the list's key inside `data`).
 LISTS: dict[str, tuple[str, str]] = {
-    "jobs": ("ats.job.list", "jobs"),
-    "candidates": ("ats.candidate.list", "candidates"),
-    "applications": ("ats.application.list", "applications"),
+    "jobs": (constants.PATH_JOB_LIST, "jobs"),
+    "applications": (constants.PATH_APPLICATION_LIST, "applications"),
 }
-INCREMENTAL = frozenset({"candidates", "applications"})
 
 
-def _when(value: Any) -> dt.datetime | None:
-    """ISO 8601 (Knit's webhooks use epoch ms for triggeredAt, so accept that too)."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return dt.datetime.fromtimestamp(value / 1000, tz=dt.UTC)
-    return sync_iso_datetime(value)
+def _list(value: Any) -> list[Mapping[str, Any]]:
+    """Knit sends empty collections as null: None, a non-list, or non-objects inside become []."""
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
 
 
-def _name(value: Any) -> str:
-    """A name given as a string, an object with `name`, or a list of those (the first)."""
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return _str(_obj(value).get("name")) if isinstance(value, Mapping) else _str(value)
+def _info(item: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The documented `info` object; an item without one is read flat (older examples)."""
+    info = item.get("info")
+    return info if isinstance(info, Mapping) else item
+
+
+def item_id(item: Mapping[str, Any]) -> str:
+    return _str(_info(item).get("id"))
+
+
+def _first_name(value: Any) -> str:
+    items = _list(value)
+    return _str(items[0].get("name")) if items else ""
+
+
+def _stage_name(stage: Mapping[str, Any]) -> str:
+    # [2nd] Knit names a stage `text`; `name` is accepted too.
+    return _str(stage.get("text")) or _str(stage.get("name"))
 
 
 # --- mapping (pure) ---------------------------------------------------------------------------
@@ -81,27 +88,27 @@ def job_records(job: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
     """A job and its hiring stages. Knit's ids for an Ashby account are Ashby's; an Ashby interview
     plan (and so its stage ids) can serve several jobs, so a stage is "<job id>:<stage id>" with
     the job as its plan (as for SmartRecruiters)."""
-    job_id = _str(job.get("id"))
+    info = _info(job)
+    job_id = _str(info.get("id"))
     out: list[SyncRecord] = [
         SyncedJob(
             external_id=job_id,
-            title=(_str(job.get("name")) or _str(job.get("title")))[:300],
-            status=_str(job.get("status"))[:40],
-            department=_name(job.get("departments") or job.get("department"))[:200],
-            location=_name(job.get("locations") or job.get("location"))[:200],
-            requisition_id=_str(job.get("requisitionId"))[:120],
+            title=(_str(info.get("title")) or _str(info.get("name")))[:300],
+            status=_str(info.get("status"))[:40],
+            department=_first_name(job.get("departments"))[:200],
+            location=(_first_name(job.get("offices")) or _str(info.get("location")))[:200],
+            requisition_id=_str(info.get("requisitionId"))[:120],
             plan_external_id=job_id,
-            url=_str(job.get("url") or job.get("jobUrl"))[:500],
-            updated_at=_when(job.get("updatedAt")),
+            url=(_str(info.get("infoUrl")) or _str(info.get("url")))[:500],
+            updated_at=sync_iso_datetime(info.get("updatedAt")),
         )
     ]
-    stages = job.get("stages")
-    stages = stages if isinstance(stages, list) else []
-    for order, stage in enumerate((_obj(s) for s in stages if _str(_obj(s).get("id"))), start=1):
+    stages = [s for s in _list(job.get("stages")) if _str(s.get("id"))]
+    for order, stage in enumerate(stages, start=1):
         out.append(
             SyncedStage(
                 external_id=f"{job_id}:{_str(stage.get('id'))}",
-                title=(_str(stage.get("name")) or _str(stage.get("id")))[:200],
+                title=(_stage_name(stage) or _str(stage.get("id")))[:200],
                 plan_external_id=job_id,
                 order=order,
                 kind=_str(stage.get("type"))[:60],
@@ -111,10 +118,10 @@ def job_records(job: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
 
 
 def candidate_from(candidate: Mapping[str, Any]) -> SyncedCandidate:
-    emails = [_obj(e) for e in candidate.get("emails") or [] if isinstance(e, Mapping)]
+    emails = _list(candidate.get("emails"))
     # The same preference as the assessment webhooks (mappers.py): PRIMARY/PERSONAL first.
     emails.sort(key=lambda e: _str(e.get("type")).upper() not in ("PRIMARY", "PERSONAL"))
-    phones = [_str(_obj(p).get("phoneNumber")) for p in candidate.get("phones") or []]
+    phones = [_str(p.get("phoneNumber")) for p in _list(candidate.get("phones"))]
     name = " ".join(n for n in (_str(candidate.get("firstName")), _str(candidate.get("lastName"))) if n)
     return SyncedCandidate(
         external_id=_str(candidate.get("id")),
@@ -122,65 +129,98 @@ def candidate_from(candidate: Mapping[str, Any]) -> SyncedCandidate:
         email=next((_str(e.get("email")) for e in emails if _str(e.get("email"))), "")[:254],
         phone=next((p for p in phones if p), "")[:60],
         profile_url=_str(candidate.get("profileUrl"))[:500],
-        updated_at=_when(candidate.get("updatedAt")),
+        # Knit's candidate object has no updatedAt: never let it hide a newer copy.
+        updated_at=None,
     )
 
 
-def application_from(application: Mapping[str, Any]) -> SyncedApplication:
-    job_id = _str(application.get("jobId")) or _str(_obj(application.get("job")).get("id"))
+def application_records(application: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
+    """The application and the candidate it carries (info.candidate)."""
+    info = _info(application)
+    candidate = _obj(info.get("candidate"))
+    candidate_id = _str(candidate.get("id")) or _str(info.get("candidateId"))
+    job_id = _str(info.get("jobId"))
     stage = _obj(application.get("currentStage"))
     stage_id = _str(stage.get("id"))
-    return SyncedApplication(
-        external_id=_str(application.get("id")),
-        candidate_external_id=_str(application.get("candidateId"))
-        or _str(_obj(application.get("candidate")).get("id")),
-        job_external_id=job_id,
-        stage_external_id=f"{job_id}:{stage_id}" if job_id and stage_id else "",
-        stage_title=_str(stage.get("name"))[:200],
-        status=_str(application.get("status"))[:40],
-        applied_at=_when(application.get("appliedAt") or application.get("createdAt")),
-        updated_at=_when(application.get("updatedAt")),
+    out: list[SyncRecord] = []
+    if _str(candidate.get("id")):
+        out.append(candidate_from(candidate))
+    out.append(
+        SyncedApplication(
+            external_id=_str(info.get("id")),
+            candidate_external_id=candidate_id,
+            job_external_id=job_id,
+            stage_external_id=f"{job_id}:{stage_id}" if job_id and stage_id else "",
+            stage_title=_stage_name(stage)[:200],
+            status=_str(info.get("status"))[:40],
+            applied_at=sync_iso_datetime(info.get("appliedAt")),
+            updated_at=sync_iso_datetime(info.get("updatedAt")),
+        )
     )
+    return tuple(out)
 
 
 def records_from(resource: str, item: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
-    if resource == "jobs":
-        return job_records(item)
-    if resource == "candidates":
-        return (candidate_from(item),)
-    return (application_from(item),)
+    return job_records(item) if resource == "jobs" else application_records(item)
 
 
 # --- paging -------------------------------------------------------------------------------------
 
 
-def page_limit(client: KnitClient) -> int:
-    return sync_page_size(client.integration, PAGE_LIMIT)
+def page_read(
+    resource: str, body: Any, *, page_no: int, request_id: str = ""
+) -> tuple[tuple[SyncRecord, ...], str, tuple[str, ...]]:
+    """(records, next page token, warnings) of one Knit list answer. Raises ATSValidationError
+    when the answer is not a list we can read, or none of its items is."""
+    path, key = LISTS[resource]
+    data = body.get("data") if isinstance(body, Mapping) else None
+    if not isinstance(data, Mapping) or key not in data:
+        raise ATSValidationError(
+            f"Knit's answer to GET /v1.0/{path} (page {page_no}) has no data.{key} list: nothing could be "
+            "synced. Knit may have changed its List API.",
+            request_id=request_id,
+        )
+    raw = data.get(key)
+    items = raw if isinstance(raw, list) else []
+    readable = [i for i in items if isinstance(i, Mapping) and item_id(i)]
+    skipped = len(items) - len(readable)
+    if items and not readable:
+        raise ATSValidationError(
+            f"Knit returned {len(items)} {resource} on page {page_no} of GET /v1.0/{path}, none with an id "
+            "(info.id), so none could be synced. Knit's data model may have changed.",
+            request_id=request_id,
+        )
+    warnings = (
+        (f"{skipped} of {len(items)} {resource} on this page had no id (info.id) and were skipped.",)
+        if skipped
+        else ()
+    )
+    records: list[SyncRecord] = []
+    for item in readable:
+        records.extend(records_from(resource, item))
+    return tuple(records), _str(data.get(constants.NEXT_PAGE_TOKEN)), warnings
 
 
 def sync_page(client: KnitClient, resource: str, cursor: str, sync_token: str) -> SyncPage:
-    path, key = LISTS[resource]
+    """One page; `cursor` is our JSON {"token": Knit's pageToken, "page": n}. `sync_token` is
+    ignored: Knit reads everything every run (module docstring)."""
+    path, _ = LISTS[resource]
     position = sync_cursor_load(cursor)
-    # The checkpoint this run will store: when its first page was asked for, less the overlap.
-    mark = str(position.get("mark") or (timezone.now() - OVERLAP).isoformat())
-    params: dict[str, Any] = {"pageSize": page_limit(client)}
-    if position.get("cursor"):
-        params["cursor"] = position["cursor"]
-    if resource in INCREMENTAL and sync_token:
-        params["updatedAfter"] = sync_token
-    response = client.request("GET", path, operation=path, params=params)
-    body = response.json()
-    data = _obj(body.get("data")) if isinstance(body, Mapping) else {}
-    items = [i for i in data.get(key) or [] if isinstance(i, Mapping) and _str(i.get("id"))]
-    records: list[SyncRecord] = []
-    for item in items:
-        records.extend(records_from(resource, item))
-    following = _str(_obj(data.get("pagination")).get("next"))
-    seen = int(position.get("seen") or 0) + len(items)
+    params: dict[str, Any] = {}
+    if position.get("token"):
+        params[constants.PAGE_TOKEN_PARAM] = position["token"]
+    page_no = int(position.get("page") or 0) + 1
+    response = client.request("GET", path, operation=path, params=params or None)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    request_id = client.vendor_request_id(response)
+    records, following, warnings = page_read(resource, body, page_no=page_no, request_id=request_id)
     return SyncPage(
-        records=tuple(records),
-        next_cursor=json.dumps({"cursor": following, "mark": mark, "seen": seen}) if following else "",
+        records=records,
+        next_cursor=json.dumps({"token": following, "page": page_no}) if following else "",
         more=bool(following),
-        sync_token=mark if resource in INCREMENTAL and not following else "",
-        request_id=client.vendor_request_id(response),
+        warnings=warnings,
+        request_id=request_id,
     )

@@ -1,10 +1,15 @@
 """The built-in Knit's unified ATS lists, as the data sync uses them (dev and tests only):
-`GET v1.0/ats.job.list`, `ats.candidate.list`, `ats.application.list` for the account the Bearer
-key and X-Knit-Integration-Id name, with `pageSize` / `cursor` → `pagination.next` paging,
-`updatedAfter` (ISO 8601), `updatedAt` on each item, cursors that expire after CURSOR_TTL_SECONDS
-(400 "Invalid or expired cursor", [I]: Knit documents no lifetime), and a test lever: a failure
-injected on page N (`integrations.sync.simulator.fault_set("knit", "ats.candidate.list", page=N)`).
-Shapes are the guesses sync.py lists. Mounted ahead of simulator.py's routes by
+`GET v1.0/ats.job.list` and `ats.application.list` for the account the Bearer key and
+X-Knit-Integration-Id name, answering Knit's published shapes (sync.py lists the sources):
+`{"success": true, "data": {"jobs" | "applications": [...], "nextPageToken": token | null}}`, each
+item nested under `info` (a job with departments / offices / stages, an application with its
+candidate inside info and its currentStage), empty collections as null, the next page asked for
+with `pageToken`, X-Knit-Execution-Id on every answer.
+
+Knit, not the caller, picks the page size (PAGE_SIZE here; tests lower it). Page tokens expire
+after TOKEN_TTL_SECONDS (400 "Invalid or expired pageToken", [I]: Knit documents no lifetime).
+A failure can be injected on page N (`integrations.sync.simulator.fault_set("knit",
+"ats.application.list", page=N)`). Mounted ahead of simulator.py's routes by
 KnitProvider.simulator_urls.
 
 State: SimulatorObject(provider="knit") kinds `ats_job`, `ats_candidate`, `ats_application`, each
@@ -17,24 +22,26 @@ from typing import Any
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from integrations.models import SimulatorObject
 from integrations.sync import simulator as faults
 
-from .simulator import P, _authenticate, _error
+from . import constants
+from .simulator import P, _authenticate, _error, knit_json
 
-MAX_PAGE_SIZE = 100
-CURSOR_TTL_SECONDS = 15 * 60
+PAGE_SIZE = 50
+TOKEN_TTL_SECONDS = 15 * 60
 STAGES = (
     ("stg_applied", "Application Review", "PreInterviewScreen"),
     ("stg_screen", "Recruiter Screen", "Active"),
     ("stg_assessment", "Assessment", "Active"),
     ("stg_offer", "Offer", "Offer"),
 )
-KIND = {"jobs": "ats_job", "candidates": "ats_candidate", "applications": "ats_application"}
+KIND_JOB, KIND_CANDIDATE, KIND_APPLICATION = "ats_job", "ats_candidate", "ats_application"
+KIND = {"jobs": KIND_JOB, "applications": KIND_APPLICATION}
+OPERATION = {"jobs": constants.PATH_JOB_LIST, "applications": constants.PATH_APPLICATION_LIST}
 
 
 def sync_seed(integration_id: str, *, jobs: int = 2, candidates: int = 5) -> list[dict[str, Any]]:
@@ -45,9 +52,9 @@ def sync_seed(integration_id: str, *, jobs: int = 2, candidates: int = 5) -> lis
         job_id = f"job_{integration_id}_{n}"
         SimulatorObject.objects.create(
             provider=P,
-            kind=KIND["jobs"],
+            kind=KIND_JOB,
             key=job_id,
-            data={"integration_id": integration_id, "name": f"Sandbox role {n + 1}", "status": "OPEN"},
+            data={"integration_id": integration_id, "title": f"Sandbox role {n + 1}", "status": "OPEN"},
         )
         job_ids.append(job_id)
     people = []
@@ -59,16 +66,16 @@ def sync_seed(integration_id: str, *, jobs: int = 2, candidates: int = 5) -> lis
             "lastName": "Example",
             "email": f"sam{n}@example.com",
         }
-        SimulatorObject.objects.create(provider=P, kind=KIND["candidates"], key=person["id"], data=person)
+        SimulatorObject.objects.create(provider=P, kind=KIND_CANDIDATE, key=person["id"], data=person)
         application = {
             "integration_id": integration_id,
             "candidateId": person["id"],
-            "jobId": job_ids[n % len(job_ids)] if job_ids else "",
+            "jobId": job_ids[n % len(job_ids)] if job_ids else None,
             "stageId": STAGES[0][0],
             "status": "ACTIVE",
         }
         SimulatorObject.objects.create(
-            provider=P, kind=KIND["applications"], key=f"app_{integration_id}_{n}", data=application
+            provider=P, kind=KIND_APPLICATION, key=f"app_{integration_id}_{n}", data=application
         )
         people.append({**person, "applicationId": f"app_{integration_id}_{n}"})
     return people
@@ -81,42 +88,65 @@ def sync_record_update(kind: str, key: str, **changes: Any) -> None:
     row.save(update_fields=["data", "updated_at"])
 
 
-def _stage(stage_id: str) -> dict[str, str]:
-    name = next((s[1] for s in STAGES if s[0] == stage_id), stage_id)
-    return {"id": stage_id, "name": name}
-
-
-def _item(resource: str, row: SimulatorObject) -> dict[str, Any]:
-    d, updated = row.data, row.updated_at.isoformat()
-    if resource == "jobs":
-        return {
-            "id": row.key,
-            "name": d["name"],
-            "status": d.get("status", "OPEN"),
-            "departments": [{"id": "dep_eng", "name": "Engineering"}],
-            "locations": [{"name": "Remote"}],
-            "stages": [{"id": s[0], "name": s[1], "type": s[2]} for s in STAGES],
-            "updatedAt": updated,
-        }
-    if resource == "candidates":
-        return {
-            "id": row.key,
-            "firstName": d["firstName"],
-            "lastName": d["lastName"],
-            "emails": [{"email": d["email"], "type": "PERSONAL"}],
-            "phones": [],
-            "links": [],
-            "location": None,
-            "updatedAt": updated,
-        }
+def _candidate(key: str) -> dict[str, Any] | None:
+    """Knit's Candidate object ([F] Application Data Models): id, firstName, lastName, phones,
+    emails, links, location; empty collections null."""
+    row = SimulatorObject.objects.filter(provider=P, kind=KIND_CANDIDATE, key=key).first()
+    if row is None:
+        return None
+    d = row.data
     return {
         "id": row.key,
-        "candidateId": d["candidateId"],
-        "jobId": d["jobId"],
-        "currentStage": _stage(d["stageId"]),
-        "status": d.get("status", "ACTIVE"),
-        "appliedAt": row.created_at.isoformat(),
-        "updatedAt": updated,
+        "firstName": d.get("firstName"),
+        "lastName": d.get("lastName"),
+        "phones": None,
+        "emails": [{"type": "PERSONAL", "email": d["email"]}] if d.get("email") else None,
+        "links": None,
+        "location": None,
+    }
+
+
+def _job(row: SimulatorObject) -> dict[str, Any]:
+    d = row.data
+    return {
+        "info": {
+            "id": row.key,
+            "title": d["title"],
+            "description": None,
+            "createdAt": row.created_at.isoformat(),
+            "updatedAt": row.updated_at.isoformat(),
+            "closedAt": None,
+            "status": d.get("status", "OPEN"),
+            "confidential": False,
+        },
+        "departments": [{"id": "dep_eng", "name": "Engineering"}],
+        "offices": [{"id": "off_remote", "name": "Remote"}],
+        "hiringManagers": None,
+        "recruiters": None,
+        "stages": [{"id": s[0], "text": s[1]} for s in STAGES],
+    }
+
+
+def _application(row: SimulatorObject) -> dict[str, Any]:
+    d = row.data
+    stage = next((s for s in STAGES if s[0] == d.get("stageId")), None)
+    return {
+        "info": {
+            "id": row.key,
+            "status": d.get("status", "ACTIVE"),
+            "candidate": _candidate(d["candidateId"]),
+            "origin": "NOT_SPECIFIED",
+            "appliedAt": row.created_at.isoformat(),
+            "updatedAt": row.updated_at.isoformat(),
+            "jobId": d.get("jobId"),
+            "owner": None,
+            "creditedTo": None,
+        },
+        "currentStage": {"id": stage[0], "text": stage[1]} if stage else None,
+        "interviews": None,
+        "rejection": None,
+        "offers": None,
+        "attachments": None,
     }
 
 
@@ -124,35 +154,25 @@ def _list(request: HttpRequest, resource: str) -> JsonResponse:
     account = _authenticate(request)
     if isinstance(account, JsonResponse):
         return account
-    operation = f"ats.{resource[:-1]}.list"
-    try:
-        size = max(1, min(MAX_PAGE_SIZE, int(request.GET.get("pageSize", MAX_PAGE_SIZE))))
-    except ValueError:
-        return _error(400, "pageSize must be a number from 1 to 100.")
     offset = 0
-    if request.GET.get("cursor"):
-        position = faults.unopaque(request.GET["cursor"])
-        if position is None or time.time() - float(position.get("t", 0)) > CURSOR_TTL_SECONDS:
-            return _error(400, "Invalid or expired cursor: start again from the first page.")
+    token = request.GET.get(constants.PAGE_TOKEN_PARAM)
+    if token:
+        position = faults.unopaque(token)
+        if position is None or time.time() - float(position.get("t", 0)) > TOKEN_TTL_SECONDS:
+            return _error(400, "Invalid or expired pageToken: start again from the first page.")
         offset = int(position.get("o", 0))
-    rows = SimulatorObject.objects.filter(provider=P, kind=KIND[resource], data__integration_id=account.key)
-    if request.GET.get("updatedAfter"):
-        after = parse_datetime(request.GET["updatedAfter"])
-        if after is None:
-            return _error(400, "updatedAfter must be an ISO 8601 date-time.")
-        rows = rows.filter(updated_at__gte=after)
-    status = faults.fault_take(P, operation, offset // size + 1)
+    size = PAGE_SIZE
+    status = faults.fault_take(P, OPERATION[resource], offset // size + 1)
     if status:
         return _error(status, "Knit is temporarily unavailable (simulated).")
+    rows = SimulatorObject.objects.filter(provider=P, kind=KIND[resource], data__integration_id=account.key)
     chunk = list(rows.order_by("created_at", "id")[offset : offset + size + 1])
     following = faults.opaque({"o": offset + size, "t": time.time()}) if len(chunk) > size else None
-    return JsonResponse(
+    render = _job if resource == "jobs" else _application
+    return knit_json(
         {
             "success": True,
-            "data": {
-                resource: [_item(resource, row) for row in chunk[:size]],
-                "pagination": {"next": following},
-            },
+            "data": {resource: [render(row) for row in chunk[:size]], constants.NEXT_PAGE_TOKEN: following},
         }
     )
 
@@ -165,19 +185,12 @@ def job_list(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt
 @require_http_methods(["GET"])
-def candidate_list(request: HttpRequest) -> JsonResponse:
-    return _list(request, "candidates")
-
-
-@csrf_exempt
-@require_http_methods(["GET"])
 def application_list(request: HttpRequest) -> JsonResponse:
     return _list(request, "applications")
 
 
 def urlpatterns() -> list:
     return [
-        path("v1.0/ats.job.list", job_list, name="api-job-list"),
-        path("v1.0/ats.candidate.list", candidate_list, name="api-candidate-list"),
-        path("v1.0/ats.application.list", application_list, name="api-application-list"),
+        path(f"v1.0/{constants.PATH_JOB_LIST}", job_list, name="api-job-list"),
+        path(f"v1.0/{constants.PATH_APPLICATION_LIST}", application_list, name="api-application-list"),
     ]

@@ -1,9 +1,10 @@
 """Our results → Knit: one Ashby assessment.update per run event, rendered for Knit's unified
 `ats.candidate.assessment.update` or for the passthrough to Ashby. Pure functions.
 
-Knit's update body was not retrievable (reference §3), so the unified body carries Ashby's own
-assessment.update fields (shared/reference/ashby-api.md §1.7) in Knit's camelCase next to Knit's
-assessment id and status; the passthrough sends Ashby's body verbatim. README.md says why."""
+Knit's update body was not retrievable (reference §3; developers.getknit.dev/reference/update-candidate-assessment
+shows only the path), so the unified body carries Ashby's own assessment.update fields
+(shared/reference/ashby-api.md §1.7) in Knit's camelCase next to Knit's assessment id and status;
+the passthrough sends Ashby's body verbatim, as a JSON string (passthrough.py). README.md says why."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import constants
+
 
 @dataclass(frozen=True)
 class AssessmentUpdate:
@@ -19,7 +22,7 @@ class AssessmentUpdate:
 
     assessment_id: str
     timestamp_ms: int
-    knit_status: str  # IN_PROGRESS | COMPLETED | CANCELLED ([I] Knit's candidateAssessment.status vocabulary)
+    knit_status: str  # constants.UPDATE_STATUSES (Knit's candidateAssessment.status vocabulary)
     status: Mapping[str, Any] | None = None
     result: Mapping[str, Any] | None = None
     profile_url: Mapping[str, Any] | None = None
@@ -43,7 +46,7 @@ def update_started(*, assessment_id: str, started_at: dt.datetime | None) -> Ass
     return AssessmentUpdate(
         assessment_id=assessment_id,
         timestamp_ms=_ms(started_at),
-        knit_status="IN_PROGRESS",
+        knit_status=constants.STATUS_IN_PROGRESS,
         status=_blob("status", "Status", "string", "Started"),
     )
 
@@ -60,7 +63,7 @@ def update_completed(*, assessment_id: str, result: Any) -> AssessmentUpdate:
     return AssessmentUpdate(
         assessment_id=assessment_id,
         timestamp_ms=_ms(result.completed_at),
-        knit_status="COMPLETED",
+        knit_status=constants.STATUS_COMPLETED,
         status=_blob("status", "Status", "string", "Completed"),
         result=_blob("score", f"{result.instrument_name} score", "numeric_score", result.overall_score),
         profile_url=_blob("report_url", "JobCannon report", "url", result.report_url),
@@ -72,8 +75,25 @@ def update_cancelled(*, assessment_id: str, reason: str, at: dt.datetime | None)
     return AssessmentUpdate(
         assessment_id=assessment_id,
         timestamp_ms=_ms(at),
-        knit_status="CANCELLED",
+        knit_status=constants.STATUS_CANCELLED,
         cancelled_reason=_blob("cancelled_reason", "Cancelled", "string", reason or "Cancelled"),
+    )
+
+
+def update_expired(*, assessment_id: str, at: dt.datetime | None) -> AssessmentUpdate:
+    """The candidate did not finish in time: Knit's EXPIRED, not CANCELLED (nobody cancelled it).
+    Ashby's assessment.update has no expiry of its own, so Ashby (passthrough) is told through
+    cancelled_reason, the only way its API closes an assessment without a result."""
+    return AssessmentUpdate(
+        assessment_id=assessment_id,
+        timestamp_ms=_ms(at),
+        knit_status=constants.STATUS_EXPIRED,
+        cancelled_reason=_blob(
+            "cancelled_reason",
+            "Expired",
+            "string",
+            "Expired: the candidate did not finish before the due date.",
+        ),
     )
 
 
@@ -114,5 +134,7 @@ def knit_update_body(update: AssessmentUpdate) -> dict[str, Any]:
 
 
 def passthrough_body(update: AssessmentUpdate) -> dict[str, Any]:
-    """[F] POST /v1.0/passthrough takes `path` (+ optional baseUrl); [I] method and body members."""
-    return {"method": "POST", "path": "/assessment.update", "body": ashby_body(update)}
+    """Knit's passthrough request for Ashby's assessment.update: `body` is a JSON string (passthrough.py)."""
+    from .passthrough import request_body
+
+    return request_body(ashby_body(update))

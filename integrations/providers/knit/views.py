@@ -15,7 +15,7 @@ from django.views import View
 from integrations.base import ATSError
 from integrations.models import Environment, Integration
 from integrations.selectors import integration_get_for_workspace
-from integrations.views import webhook_url_for
+from integrations.webhook_urls import webhook_url_for
 from jobcannon.core.exceptions import ApplicationError
 from jobcannon.workspaces.mixins import WorkspaceMixin
 

@@ -79,6 +79,16 @@ class LeverClient(BaseClient):
                 error,
                 f"{constants.INVALID_KEY_TITLE}: Lever rejected the API key (401: {vendor}). Fix: {fix_steps()}",
             )
+        if isinstance(error, ATSPermissionError) and self._operation == "webhooks.create":
+            # Not (only) a scope: accounts without the Webhooks Subscription API answer 403 here
+            # (constants.MANUAL_EVENTS); setup.lever_webhooks_manual takes over.
+            scope = scope_for(self._operation, self.integration.auth_kind)
+            message = (
+                f"{constants.WEBHOOKS_API_FORBIDDEN}: Lever answered 403 to POST /webhooks (Lever said: {vendor}). "
+                "This Lever account's plan does not include the Webhooks Subscription API (Lever enables it on "
+                f"select packages), or the credentials lack the `{scope}` permission."
+            )
+            return _reword(error, message, details={"missing_scope": scope, "vendor_message": vendor})
         if isinstance(error, ATSPermissionError):
             scope = scope_for(self._operation, self.integration.auth_kind)
             needs = f"the `{scope}` scope" if scope else "a permission"
@@ -160,10 +170,14 @@ class LeverClient(BaseClient):
 
     # -- writes --
     def webhook_create(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        return (
+        data = (
             self.request("POST", "/webhooks", operation="webhooks.create", json=dict(body)).json().get("data")
-            or {}
         )
+        # LD "Create a Webhook" shows the 201 body nested twice: {"data": {"data": {"id", ...,
+        # "configuration": {"signatureToken"}}}}; take the inner object when it is there.
+        if isinstance(data, dict) and isinstance(data.get("data"), dict) and "id" not in data:
+            data = data["data"]
+        return data or {}
 
     def feedback_template_create(self, body: Mapping[str, Any]) -> dict[str, Any]:
         return (

@@ -4,11 +4,15 @@ sandbox does what a recruiter would do in Lever, and Lever's webhooks reach only
 from __future__ import annotations
 
 from integrations.models import Integration
+from integrations.plugins import LazySimulatorModule, simulator_module
 from jobcannon.core.exceptions import ValidationFailed
 
 from . import mappers
-from . import simulator_state as sim
 from .setup import webhook_absolute_url
+
+# The Lever sandbox is a dev/test plug-in (README "Layout"): loaded on first use, only when
+# simulators are enabled.
+sim = LazySimulatorModule(__package__, "simulator_state")
 
 
 def _sentence(deliveries: list[dict]) -> str:
@@ -22,7 +26,7 @@ def _sentence(deliveries: list[dict]) -> str:
 
 def send_test_webhook(integration: Integration) -> str:
     """Add a test candidate in the first stage ("New lead"): Lever sends the new-application events."""
-    from .simulator_pages import opportunity_create
+    opportunity_create = simulator_module(__package__, "simulator_pages").opportunity_create
 
     sim.ensure_seeded()
     opp = opportunity_create(
@@ -37,7 +41,8 @@ def send_test_webhook(integration: Integration) -> str:
 
 def send_test_assessment(integration: Integration) -> str:
     """Add a test candidate and advance them into the first auto-send stage, as a recruiter would."""
-    from .simulator_pages import opportunity_advance, opportunity_create
+    pages = simulator_module(__package__, "simulator_pages")
+    opportunity_advance, opportunity_create = pages.opportunity_advance, pages.opportunity_create
 
     rules = [r for r in mappers.stage_rules(integration.provider_settings or {}) if r.mode == "auto"]
     if not rules:

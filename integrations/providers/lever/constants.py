@@ -96,8 +96,38 @@ REAL_EVENTS = (
     EVENT_CANDIDATE_ARCHIVE_CHANGE,
     EVENT_CANDIDATE_DELETED,
 )
-# LD: "check how old triggeredAt is" to block replays. Five minutes covers Lever's clock skew.
-TIMESTAMP_TOLERANCE = timedelta(minutes=5)
+# Webhooks Subscription API (POST /webhooks) refused with 403: Lever enables it on "select Lever
+# packages" only (https://help.lever.co/hc/en-us/articles/4402565460237); without it a Super Admin
+# configures each webhook in Settings → Integrations and API → Webhooks and copies its signature
+# token (LD 403: "Your Lever account settings don't authorize you to perform the requested
+# operation"). The events, as Lever's settings page names them:
+MANUAL_EVENTS = (
+    ("Application created", EVENT_APPLICATION_CREATED),
+    ("Candidate stage change", EVENT_CANDIDATE_STAGE_CHANGE),
+    ("Candidate hired", EVENT_CANDIDATE_HIRED),
+    ("Candidate archive state change", EVENT_CANDIDATE_ARCHIVE_CHANGE),
+    ("Candidate deleted", EVENT_CANDIDATE_DELETED),
+)
+WEBHOOKS_API_FORBIDDEN = "Lever did not let JobCannon register webhooks"
+WEBHOOKS_MANUAL_FIX = (
+    "The connection works; set the webhooks up by hand: a Lever Super Admin opens Settings → "
+    "Integrations and API → Webhooks, enters this integration's webhook URL for "
+    + ", ".join(label for label, _ in MANUAL_EVENTS)
+    + ", switches them on, and pastes the signature token Lever shows there on JobCannon's Lever "
+    "settings page."
+)
+
+# Replays and retries. LD "Request signing": "cache the token value locally and not honor any
+# subsequent request with the same token"; the dedupe key is therefore the signed `token` (never
+# the unsigned body `id`). LD "Responding to a webhook": a failed delivery is retried "five times,
+# waiting longer and longer in between tries", and a retry keeps its original token and
+# triggeredAt; LD "Webhooks delivery history": deliveries "from the past two weeks" can be
+# "rerun manually", again as sent. Lever publishes no retry intervals, so the longest it can
+# resend a request is those two weeks: a token we have never processed is accepted while its
+# triggeredAt is that recent. https://hire.lever.co/developer/documentation#webhooks
+RETRY_WINDOW = timedelta(days=14)
+# triggeredAt ahead of our clock: only clock skew, never a retry.
+FUTURE_SKEW = timedelta(minutes=5)
 
 # Feedback template we create (LD: "required to have exactly one field of type score-system").
 FEEDBACK_TEMPLATE_NAME = "JobCannon Assessment"

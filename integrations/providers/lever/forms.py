@@ -76,19 +76,14 @@ class LeverSettingsForm(forms.Form):
     )
     perform_as = forms.ChoiceField(label="Write feedback as", required=False)
     writeback_mode = forms.ChoiceField(label="Write results as", choices=constants.WRITEBACK_MODES)
-    tolerance_minutes = forms.IntegerField(
-        label="Accept signed webhooks up to (minutes old)",
-        min_value=1,
-        max_value=24 * 60,
-        initial=5,
-        help_text="Real Lever signs token + triggeredAt; older deliveries are rejected as replays.",
-    )
     signature_token = forms.CharField(
-        label="Webhook signature token",
+        label="Webhook signature token(s)",
         required=False,
-        max_length=200,
+        max_length=2000,
         widget=forms.PasswordInput(render_value=False),
-        help_text="Only if Lever shows one in its webhook settings; we store it encrypted.",
+        help_text="From Lever: Settings → Integrations and API → Webhooks (one per webhook, or one for the "
+        "account; separate several with spaces). Needed when JobCannon could not register the webhooks "
+        "itself; stored encrypted.",
     )
 
     def __init__(self, *args, users: list[LeverOption], **kwargs):

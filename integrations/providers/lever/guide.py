@@ -42,7 +42,28 @@ COMMON_ERRORS: tuple[CommonError, ...] = (
 )
 
 
-def setup_steps(*, auth_kind: str) -> list[SetupStep]:
+def _webhooks_step(*, manual: bool) -> SetupStep:
+    if manual:
+        return SetupStep(
+            title="Set up the Lever webhooks by hand",
+            body=f"{constants.WEBHOOKS_API_FORBIDDEN}: this Lever plan has no Webhooks Subscription API. "
+            + constants.WEBHOOKS_MANUAL_FIX,
+            items=tuple(f"{label} ({event}): the URL below" for label, event in constants.MANUAL_EVENTS),
+            show=("webhook_url",),
+            phase="after",
+        )
+    return SetupStep(
+        title="Webhooks are registered for you",
+        body="When the credentials check passes, JobCannon registers application.created, "
+        "opportunity.created and candidateStageChange at the URL below and stores Lever's signature "
+        "token. A Lever Super Admin must switch on the webhook group for deliveries to start. If your "
+        "Lever plan has no Webhooks Subscription API, this page then explains how to add them by hand.",
+        show=("webhook_url",),
+        phase="after",
+    )
+
+
+def setup_steps(*, auth_kind: str, manual: bool = False) -> list[SetupStep]:
     if auth_kind == "oauth2":
         first = SetupStep(
             title="Register JobCannon as a Lever OAuth app",
@@ -65,14 +86,7 @@ def setup_steps(*, auth_kind: str) -> list[SetupStep]:
         )
     return [
         first,
-        SetupStep(
-            title="Webhooks are registered for you",
-            body="When the credentials check passes, JobCannon registers application.created, "
-            "opportunity.created and candidateStageChange at the URL below and stores Lever's signature "
-            "token. A Lever Super Admin must switch on the webhook group for deliveries to start.",
-            show=("webhook_url",),
-            phase="after",
-        ),
+        _webhooks_step(manual=manual),
         SetupStep(
             title="Assign JobCannon assessments to pipeline stages",
             body="On “Stage assessments”, pick a stage (read from Lever), the test (Big Five, DISC, EQ), "

@@ -112,9 +112,22 @@ def lever_api_key_expiry_check(*, integration: Integration, now: dt.datetime | N
 
 
 def webhook_absolute_url(integration: Integration) -> str:
-    from integrations.views import webhook_url_for
+    from integrations.webhook_urls import webhook_url_for
 
     return settings.JOBCANNON_BASE_URL + webhook_url_for(integration)
+
+
+def webhooks_manual(integration: Integration) -> bool:
+    """Webhooks are set up by hand in Lever (POST /webhooks answered 403 on connect)."""
+    return (integration.provider_settings or {}).get("webhook_setup") == "manual"
+
+
+def lever_signature_token_stored(integration: Integration) -> bool:
+    """A signature token from Lever (pasted, or returned by POST /webhooks) is among the secrets."""
+    return any(
+        str(s.get("source", "")).startswith(("pasted", "Lever webhook", "Lever sandbox"))
+        for s in integration.webhook_secrets or []
+    )
 
 
 def lever_signature_token_add(*, integration: Integration, token: str, source: str) -> bool:
@@ -143,7 +156,12 @@ def lever_signature_token_add(*, integration: Integration, token: str, source: s
 
 
 def lever_webhooks_register(*, integration: Integration, client: LeverClient) -> list[mappers.LeverWebhook]:
-    """Idempotent: webhooks already pointing at our URL are kept, missing events are added."""
+    """Idempotent: webhooks already pointing at our URL are kept, missing events are added.
+
+    A 403 from `POST /webhooks` does not fail the connect: Lever offers the Webhooks Subscription
+    API only on some plans (https://help.lever.co/hc/en-us/articles/4402565460237, "Packages:
+    Select Lever packages"; without it "a Super Admin [has] to manually Copy/Paste Webhook
+    Tokens"). The integration is switched to that manual path instead (lever_webhooks_manual)."""
     url = webhook_absolute_url(integration)
     try:
         existing = [mappers.webhook_from_api(w) for w in client.webhooks()]
@@ -152,6 +170,34 @@ def lever_webhooks_register(*, integration: Integration, client: LeverClient) ->
     ours = [w for w in existing if w.url == url]
     covered = {e for w in ours for e in w.events}
     created: list[mappers.LeverWebhook] = []
+    try:
+        _webhooks_create_missing(client=client, url=url, covered=covered, created=created)
+    except ATSPermissionError as exc:
+        return lever_webhooks_manual(integration=integration, kept=ours + created, error=exc)
+    webhooks = ours + created
+    for w in webhooks:
+        if w.signature_token:
+            lever_signature_token_add(
+                integration=integration, token=w.signature_token, source=f"Lever webhook {w.id}"
+            )
+    lever_settings_update(
+        integration=integration,
+        webhooks=_webhooks_setting(webhooks),
+        webhook_setup="api",
+        webhook_setup_reason="",
+    )
+    if created:
+        activity_log(
+            integration=integration,
+            kind="lever.webhooks_registered",
+            message="Registered Lever webhooks: " + ", ".join(e for w in created for e in w.events) + ".",
+        )
+    return webhooks
+
+
+def _webhooks_create_missing(
+    *, client: LeverClient, url: str, covered: set[str], created: list[mappers.LeverWebhook]
+) -> None:
     seed_missing = [t for t in constants.SEED_TRIGGERS if t not in covered]
     if seed_missing and constants.EVENT_APPLICATION_CREATED not in covered:
         try:  # seed 004 Step 2: one webhook, several dotted triggers
@@ -164,26 +210,41 @@ def lever_webhooks_register(*, integration: Integration, client: LeverClient) ->
         if event not in covered:
             data = client.webhook_create({"url": url, "event": event})
             created.append(mappers.webhook_from_api({"event": event, **data}))
-    webhooks = ours + created
-    for w in webhooks:
+
+
+def _webhooks_setting(webhooks: list[mappers.LeverWebhook]) -> list[dict[str, Any]]:
+    return [
+        {"id": w.id, "url": w.url, "events": list(w.events), "signed": bool(w.signature_token)}
+        for w in webhooks
+    ]
+
+
+def lever_webhooks_manual(
+    *, integration: Integration, kept: list[mappers.LeverWebhook], error: ATSPermissionError
+) -> list[mappers.LeverWebhook]:
+    """`POST /webhooks` answered 403: record why (shown on the integration page and in the
+    activity log) and leave the webhooks to a Lever Super Admin, who pastes the signature token
+    on the Lever settings page. The connect goes on (credentials and write-back work)."""
+    for w in kept:
         if w.signature_token:
             lever_signature_token_add(
                 integration=integration, token=w.signature_token, source=f"Lever webhook {w.id}"
             )
+    reason = f"{error.message} {constants.WEBHOOKS_MANUAL_FIX}"
     lever_settings_update(
         integration=integration,
-        webhooks=[
-            {"id": w.id, "url": w.url, "events": list(w.events), "signed": bool(w.signature_token)}
-            for w in webhooks
-        ],
+        webhooks=_webhooks_setting(kept),
+        webhook_setup="manual",
+        webhook_setup_reason=reason,
     )
-    if created:
-        activity_log(
-            integration=integration,
-            kind="lever.webhooks_registered",
-            message="Registered Lever webhooks: " + ", ".join(e for w in created for e in w.events) + ".",
-        )
-    return webhooks
+    activity_log(
+        integration=integration,
+        kind="lever.webhooks_manual",
+        level=ActivityLevel.WARNING,
+        message=reason,
+        data={"url": webhook_absolute_url(integration), "events": list(constants.MANUAL_EVENTS)},
+    )
+    return kept
 
 
 # -- write-back prerequisites -----------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 Behaves like Lever on the wire for the endpoints our client uses: Basic (key as username) or
 Bearer auth, 401/403 with Lever's `{"code", "message"}` body, `hasNext`/`next` paging, 429 over
-10 rps (burst 100), feedback templates that must have exactly one score-system field, feedback
-that needs `perform_as` and an opportunity with an active application."""
+10 rps with bursts up to 20 (LD "Rate Limits"), 403 from /webhooks on a plan without the Webhooks
+Subscription API (simulator_webhooks.plan_set), feedback templates that must have exactly one
+score-system field, feedback that needs `perform_as` and an opportunity with an active
+application."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from . import constants, simulator_pages
 from . import simulator_state as state
+from . import simulator_webhooks as outbound
 
 API_KEY_LIFETIME_MS = int(constants.API_KEY_LIFETIME.total_seconds() * 1000)
 
@@ -70,7 +73,12 @@ def lever_api(operation: str) -> Callable:
                 return found
             credential, grant = found
             if not state.rate_limit_take(credential):
-                return error(429, "TooManyRequests", "Rate limit exceeded: 10 requests/second (burst 100).")
+                per_second, burst, _ = state.rate_limit()
+                return error(
+                    429,
+                    "TooManyRequests",
+                    f"Rate limit exceeded: {per_second:g} requests/second (bursts up to {burst}).",
+                )
             scopes = set(grant.get("scopes") or [])
             if seed_scope and not scopes & {seed_scope, oauth_scope}:
                 return error(
@@ -139,10 +147,19 @@ def _list(kind: str, operation: str) -> Callable:
     return view
 
 
+# LD 403: "Your Lever account settings don't authorize you to perform the requested operation."
+PLAN_WITHOUT_WEBHOOKS_API = (
+    "Your Lever account settings don't authorize you to perform the requested operation. Talk to a Super "
+    "Admin on your Lever account to update your API settings."
+)
+
+
 @lever_api("webhooks.create")
 def webhooks(request, body):
+    if not outbound.webhooks_api_enabled():  # the Webhooks Subscription API is not on this plan
+        return error(403, "Forbidden", PLAN_WITHOUT_WEBHOOKS_API)
     if request.method == "GET":
-        return page(request, state.rows("webhook"))
+        return page(request, state.rows("webhook"))  # LD: "Lists all existing webhooks"
     events = body.get("triggers") if "triggers" in body else [body.get("event")]
     if not str(body.get("url", "")).startswith(("https://", "http://")):
         return error(400, "BadRequest", "url must be an absolute https URL.")
@@ -154,7 +171,7 @@ def webhooks(request, body):
         "url": body["url"],
         "createdAt": state.now_ms(),
         "configuration": {
-            "signatureToken": state.account_signature_token(),
+            "signatureToken": outbound.account_signature_token(),
             "conditions": (body.get("configuration") or {}).get("conditions") or {},
         },
     }

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 
 from . import constants, simulator_oauth
 from . import simulator_state as state
+from . import simulator_webhooks as outbound
 
 TEMPLATE = "integrations/providers/lever/sim_{}.html"
 UUID_IN_URL = re.compile(r"/webhooks/lever/([0-9a-f-]{36})/")
@@ -39,6 +40,7 @@ def _integration_link(opportunity_id: str) -> str:
 
 def home(request: HttpRequest) -> HttpResponse:
     state.ensure_seeded()
+    outbound.deliveries_retry_due()  # Lever keeps retrying failed deliveries in the background
     error = ""
     if request.method == "POST":
         name, email = request.POST.get("name", "").strip(), request.POST.get("email", "").strip()
@@ -117,7 +119,7 @@ def opportunity_create(
         constants.EVENT_OPPORTUNITY_CREATED_SEED,
         constants.EVENT_APPLICATION_CREATED,
     ):
-        state.send_event(event, data, opportunity_id=opp_id, only_url=only_url)
+        outbound.send_event(event, data, opportunity_id=opp_id, only_url=only_url)
     return opp
 
 
@@ -171,7 +173,7 @@ def opportunity_advance(opp: dict[str, Any], stage_id: str, *, only_url: str = "
     opp.update(stage=stage_id, lastAdvancedAt=now, updatedAt=now)
     opp["stageChanges"].append({"toStageId": stage_id, "updatedAt": now, "userId": None})
     state.put("opportunity", opp["id"], opp)
-    return state.send_event(
+    return outbound.send_event(
         constants.EVENT_CANDIDATE_STAGE_CHANGE,
         {
             "opportunityId": opp["id"],
@@ -188,7 +190,7 @@ def opportunity_advance(opp: dict[str, Any], stage_id: str, *, only_url: str = "
 def opportunity_archive(opp: dict[str, Any], *, archived: bool) -> None:
     opp["archived"] = {"archivedAt": state.now_ms(), "reason": "sandbox"} if archived else None
     state.put("opportunity", opp["id"], opp)
-    state.send_event(
+    outbound.send_event(
         constants.EVENT_CANDIDATE_ARCHIVE_CHANGE,
         {
             "opportunityId": opp["id"],
@@ -221,12 +223,53 @@ def credentials_page(request: HttpRequest) -> HttpResponse:
             "keys": state.rows("api_key"),
             "scopes": constants.SEED_SCOPES,
             "new_key": new_key,
-            "signature_token": state.account_signature_token(),
+            "signature_token": outbound.account_signature_token(),
         },
     )
 
 
+def webhooks_page(request: HttpRequest) -> HttpResponse:
+    """Settings → Integrations and API → Webhooks: the plan (with or without the Webhooks
+    Subscription API), webhooks added by hand, the signature token, the delivery history with
+    "Rerun" (LD "Webhooks delivery history")."""
+    state.ensure_seeded()
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "plan":
+            outbound.plan_set(webhooks_api=request.POST.get("webhooks_api") == "on")
+        elif action == "add":
+            url, event = request.POST.get("url", "").strip(), request.POST.get("event", "")
+            if (
+                not url.startswith(("https://", "http://"))
+                or event not in dict(constants.MANUAL_EVENTS).values()
+            ):
+                error = "Enter an absolute URL and pick an event."
+            else:
+                outbound.webhook_add(url=url, event=event, by_hand=True)
+        elif action == "rerun":
+            outbound.delivery_rerun(request.POST.get("delivery", ""))
+        elif action == "retry_due":
+            outbound.deliveries_retry_due()
+        if not error:
+            return redirect("integrations:sim-lever:webhooks")
+    return render(
+        request,
+        TEMPLATE.format("webhooks"),
+        {
+            "webhooks_api": outbound.webhooks_api_enabled(),
+            "webhooks": state.rows("webhook"),
+            "events": constants.MANUAL_EVENTS,
+            "signature_token": outbound.account_signature_token(),
+            "deliveries": list(reversed(state.rows("delivery")))[:30],
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
 urlpatterns = [
+    path("settings/webhooks/", webhooks_page, name="webhooks"),
     path("", home, name="home"),
     path("opportunities/<str:opportunity_id>/", opportunity_page, name="opportunity"),
     path("settings/credentials/", credentials_page, name="credentials"),

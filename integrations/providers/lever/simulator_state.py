@@ -1,6 +1,6 @@
 """State of the built-in Lever sandbox (SimulatorObject rows, provider "lever"), shared by the
 web server and the workers, plus the two things that act on it outside a request: sending
-signed webhooks the way Lever does, and `demo_setup`.
+signed webhooks (simulator_webhooks.py), and `demo_setup`.
 
 Kinds: stage, posting, user, api_key, oauth_client, oauth_code, access_token, refresh_token,
 opportunity, webhook, feedback_template, feedback, note, delivery, config."""
@@ -8,24 +8,19 @@ opportunity, webhook, feedback_template, feedback, note, delivery, config."""
 from __future__ import annotations
 
 import hashlib
-import json
-import logging
 import secrets
 import threading
 import time
 import uuid
 from typing import Any
 
-import requests
 from django.conf import settings
 from django.utils import timezone
 
-from integrations.base import hmac_sha256_hex
 from integrations.models import SimulatorObject
 
 from . import constants
 
-logger = logging.getLogger(__name__)
 P = "lever"
 STAGES = (
     "New lead",
@@ -135,8 +130,9 @@ def api_key_register(
 
 
 def rate_limit() -> tuple[float, int, str]:
+    """Lever's documented default (LD "Rate Limits"): 10 requests/second steady, bursts up to 20."""
     config = get("config", "rate_limit") or {}
-    return float(config.get("per_second", 10)), int(config.get("burst", 100)), str(config.get("v", ""))
+    return float(config.get("per_second", 10)), int(config.get("burst", 20)), str(config.get("v", ""))
 
 
 def rate_limit_set(*, per_second: float, burst: int) -> None:
@@ -145,11 +141,12 @@ def rate_limit_set(*, per_second: float, burst: int) -> None:
 
 
 _buckets: dict[str, tuple[float, float]] = {}
+_clock = time.monotonic  # the buckets' clock (tests hold it still)
 _buckets_lock = threading.Lock()
 
 
 def rate_limit_take(credential: str) -> bool:
-    """Token bucket per credential (seed 004: 10 rps, burst 100). False = answer 429.
+    """Token bucket per credential (LD: 10 rps, bursts up to 20). False = answer 429.
 
     Kept in this process's memory, not in the database: a worker that calls the sandbox while
     holding a write transaction (a webhook handler reading the opportunity) must not wait on a
@@ -157,77 +154,13 @@ def rate_limit_take(credential: str) -> bool:
     enough for a sandbox."""
     per_second, burst, version = rate_limit()
     key = f"{version}:{credential}"
-    now = time.monotonic()
+    now = _clock()
     with _buckets_lock:
         tokens, last = _buckets.get(key, (float(burst), now))
         tokens = min(float(burst), tokens + (now - last) * per_second)
         allowed = tokens >= 1
         _buckets[key] = (tokens - 1 if allowed else tokens, now)
     return allowed
-
-
-# -- webhooks out ------------------------------------------------------------------------------
-
-
-def account_signature_token() -> str:
-    """One signing token for the account (a Lever admin can generate it in settings; the API also
-    returns it as configuration.signatureToken on each webhook)."""
-    config = get("config", "signature_token")
-    if not config:
-        config = put("config", "signature_token", {"token": secrets.token_hex(24)})
-    return config["token"]
-
-
-def webhook_events(hook: dict[str, Any]) -> list[str]:
-    return list(hook.get("triggers") or ([hook["event"]] if hook.get("event") else []))
-
-
-def send_event(
-    event: str, data: dict[str, Any], *, opportunity_id: str = "", only_url: str = ""
-) -> list[dict[str, Any]]:
-    """POST the event to every webhook subscribed to it, signed as Lever signs: real (camelCase)
-    webhooks carry token/triggeredAt/signature in the body; seed (dotted) ones get
-    X-Lever-Signature over the raw body. Called after the state change is committed."""
-    results = []
-    for hook in rows("webhook"):
-        if event not in webhook_events(hook) or (only_url and hook["url"] != only_url):
-            continue
-        token = hook["configuration"]["signatureToken"]
-        body: dict[str, Any] = {
-            "id": str(uuid.uuid4()),
-            "triggeredAt": now_ms(),
-            "event": event,
-            "data": data,
-        }
-        headers = {"Content-Type": "application/json", "User-Agent": "Lever-Webhooks"}
-        if hook.get("event"):
-            body["token"] = secrets.token_hex(24)  # LD: "a random 48-character string"
-            body["signature"] = hmac_sha256_hex(token, (body["token"] + str(body["triggeredAt"])).encode())
-            raw = json.dumps(body).encode()
-        else:
-            raw = json.dumps(body).encode()
-            headers[constants.SIGNATURE_HEADER] = hmac_sha256_hex(token, raw)
-        delivery = {
-            "id": body["id"],
-            "webhook": hook["id"],
-            "event": event,
-            "url": hook["url"],
-            "at": body["triggeredAt"],
-            "opportunity": opportunity_id,
-            "status": None,
-            "error": "",
-        }
-        try:
-            response = requests.post(hook["url"], data=raw, headers=headers, timeout=(3, 15))
-            delivery["status"] = response.status_code
-            if response.status_code >= 300:  # LD: any non-2xx, 3xx included, is a failure
-                delivery["error"] = response.text[:300]
-        except requests.RequestException as exc:
-            delivery["error"] = type(exc).__name__
-        put("delivery", delivery["id"], delivery)
-        results.append(delivery)
-        logger.info("lever_sim.webhook_sent", extra={"lever_event": event, "status": delivery["status"]})
-    return results
 
 
 # -- demo ----------------------------------------------------------------------------------------
@@ -266,4 +199,15 @@ def demo_setup(integration) -> dict[str, Any]:
         ]
     integration.provider_settings = current
     integration.save(update_fields=["credentials", "auth_kind", "provider_settings", "updated_at"])
+    # The sandbox account's signature token goes first among the webhook secrets (as "Test
+    # credentials now" would store it from POST /webhooks): `demo_seed --json` gives it as the
+    # integration's webhook_secret, the key Lever's in-body signature uses.
+    from .setup import lever_signature_token_add
+    from .simulator_webhooks import account_signature_token
+
+    lever_signature_token_add(
+        integration=integration,
+        token=account_signature_token(),
+        source="Lever sandbox account signature token",
+    )
     return {"api_key": key, "simulator_url": f"{settings.JOBCANNON_BASE_URL}/sim/lever/"}

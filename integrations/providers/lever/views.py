@@ -167,7 +167,12 @@ class LeverSettingsView(LeverIntegrationMixin, View):
         return render(
             request,
             TEMPLATES.format("settings"),
-            {"integration": integration, "form": form, "lever_error": error},
+            {
+                "integration": integration,
+                "form": form,
+                "lever_error": error,
+                **webhooks_manual_context(integration),
+            },
             status=status,
         )
 
@@ -178,7 +183,6 @@ class LeverSettingsView(LeverIntegrationMixin, View):
             "api_key_created": created[:10] if created else None,
             "perform_as": ps.get("perform_as", ""),
             "writeback_mode": ps.get("writeback_mode", "feedback"),
-            "tolerance_minutes": int(ps.get("timestamp_tolerance_seconds") or 300) // 60,
         }
 
     def get(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
@@ -205,14 +209,13 @@ class LeverSettingsView(LeverIntegrationMixin, View):
             writeback_mode=data["writeback_mode"],
             perform_as=data["perform_as"],
             perform_as_name=names.get(data["perform_as"], ""),
-            timestamp_tolerance_seconds=data["tolerance_minutes"] * 60,
         )
         if data["api_key_created"]:
             setup.lever_api_key_created_set(integration=integration, created=data["api_key_created"])
-        if data["signature_token"]:
-            setup.lever_signature_token_add(
-                integration=integration, token=data["signature_token"], source="pasted"
-            )
+        # Lever shows one token per webhook (or one for the account): several may be pasted at once.
+        for token in re.split(r"[\s,;]+", data["signature_token"]):
+            if token:
+                setup.lever_signature_token_add(integration=integration, token=token, source="pasted")
         messages.success(request, "Lever settings saved.")
         return redirect("integrations:detail", pk=integration.pk)
 
@@ -273,4 +276,17 @@ def detail_context(integration: Integration) -> dict[str, Any]:
         if provider.uses_simulator(integration)
         else "",
         "lever_api_base": provider.api_base_url(integration),
+        **webhooks_manual_context(integration),
+    }
+
+
+def webhooks_manual_context(integration: Integration) -> dict[str, Any]:
+    """What the page says when Lever refused POST /webhooks (setup.lever_webhooks_manual)."""
+    ps = integration.provider_settings or {}
+    return {
+        "lever_webhooks_manual": setup.webhooks_manual(integration),
+        "lever_webhooks_manual_reason": ps.get("webhook_setup_reason", ""),
+        "lever_manual_events": constants.MANUAL_EVENTS,
+        "lever_webhook_url": setup.webhook_absolute_url(integration),
+        "lever_signature_token_stored": setup.lever_signature_token_stored(integration),
     }

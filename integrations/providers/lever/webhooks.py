@@ -6,8 +6,13 @@ Two signature schemes, both keyed with this integration's webhook secrets (newes
   tolerated). Covers every byte of the body; no timestamp, replays are caught by the dedupe.
 - real Lever (https://hire.lever.co/developer/documentation#securing-webhooks): `signature`,
   `token` and `triggeredAt` inside the body, signature = hex HMAC-SHA256(signatureToken,
-  token + triggeredAt). It does not cover `data`, so we also bound `triggeredAt` to
-  TIMESTAMP_TOLERANCE and never trust `data` beyond ids: handlers re-read the opportunity."""
+  token + triggeredAt). It does not cover `data`, so we never trust `data` beyond ids: handlers
+  re-read the opportunity.
+
+Replays (LD's advice): the dedupe key is the signed `token`, so a token already stored is a
+duplicate (answered 2xx, never processed again) whatever the unsigned `id` or `data` say. Lever's
+retries keep the original token and triggeredAt, so a token we have not stored yet is accepted
+for as long as Lever may resend it (constants.RETRY_WINDOW, two weeks)."""
 
 from __future__ import annotations
 
@@ -42,9 +47,12 @@ def _body_json(body: bytes) -> Mapping[str, Any] | None:
     return payload if isinstance(payload, dict) else None
 
 
-def verify(
-    request: InboundRequest, secrets: list[str], *, now: float | None = None, tolerance: float | None = None
-) -> Verification:
+def now_seconds() -> float:
+    """The clock verification reads (tests move it)."""
+    return time.time()
+
+
+def verify(request: InboundRequest, secrets: list[str], *, now: float | None = None) -> Verification:
     failed = constants.SIGNATURE_FAILED
     if not secrets:
         return Verification(ok=False, reason=f"{failed}: this integration has no webhook secret configured.")
@@ -91,20 +99,24 @@ def verify(
             ),
         )
     try:
-        age = (now if now is not None else time.time()) - float(payload["triggeredAt"]) / 1000
-    except (TypeError, ValueError):
+        age = (now if now is not None else now_seconds()) - float(payload["triggeredAt"]) / 1000
+    except (TypeError, ValueError, OverflowError):
         return Verification(ok=False, scheme=SCHEME_BODY, reason=f"{failed}: triggeredAt is not a timestamp.")
-    if tolerance is None:
-        tolerance = constants.TIMESTAMP_TOLERANCE.total_seconds()
-    if abs(age) > tolerance:
-        when = f"{int(age)} s old" if age > 0 else f"{int(-age)} s in the future"
+    if -age > constants.FUTURE_SKEW.total_seconds():
+        return Verification(
+            ok=False,
+            scheme=SCHEME_BODY,
+            reason=f"{failed}: triggeredAt is {int(-age)} s in the future; check the sending server's clock.",
+        )
+    window = constants.RETRY_WINDOW
+    if age > window.total_seconds():
         return Verification(
             ok=False,
             scheme=SCHEME_BODY,
             reason=(
-                f"{failed}: stale timestamp (triggeredAt is {when}; we accept {int(tolerance)} s). A replayed or "
-                "late delivery (Lever's retries keep the original time); widen the window on the Lever settings page "
-                "if your endpoint was down."
+                f"{failed}: stale timestamp (triggeredAt is {age / 86400:.1f} days old). Lever resends a delivery, "
+                f"with its original token and triggeredAt, for at most {window.days} days (five automatic retries, "
+                "or “Rerun” from its delivery history): this is a replay, not a Lever retry."
             ),
         )
     return Verification(ok=True, scheme=SCHEME_BODY)
@@ -114,12 +126,15 @@ def parse(request: InboundRequest) -> ParsedWebhook:
     payload = _body_json(request.body)
     if payload is None or not payload.get("event"):
         raise ValueError("no 'event' field")
-    # Dedupe: the event UID when Lever sends one, else the one-time token with its timestamp (LD:
-    # "cache token values to block replays"), else the body itself.
-    if payload.get("id"):
+    # Dedupe on what the signature covers. LD: "cache the token value locally and not honor any
+    # subsequent request with the same token". The token is signed in both schemes (the in-body
+    # one requires it; X-Lever-Signature covers every byte), and a Lever retry or rerun carries
+    # the same one. The body `id` is a key only when the header signed the whole body (verify()
+    # refuses an in-body-signed delivery without a token): it is unsigned in Lever's own scheme.
+    if payload.get("token"):
+        external_id = f"token:{payload['token']}"
+    elif payload.get("id"):
         external_id = str(payload["id"])
-    elif payload.get("token"):
-        external_id = f"{payload['token']}:{payload.get('triggeredAt', '')}"
     else:
         external_id = "sha256:" + hashlib.sha256(request.body).hexdigest()
     return ParsedWebhook(event_type=str(payload["event"]), external_id=external_id)

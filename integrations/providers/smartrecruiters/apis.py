@@ -12,7 +12,6 @@ of the partner secret, so issuing a new secret revokes every token."""
 from __future__ import annotations
 
 import base64
-import hashlib
 
 from django.core import signing
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -29,6 +28,11 @@ from integrations.base import constant_time_equals
 from integrations.models import IntegrationStatus
 from integrations.services.activity import activity_log
 from integrations.services.integrations import integration_disconnect
+from integrations.services.partner_auth import (
+    HASH_PREFIX,
+    partner_auth_failure_record,
+    partner_secret_matches,
+)
 from jobcannon.core.exceptions import NotFound, ValidationFailed
 
 from . import constants, mappers, selectors, services
@@ -36,13 +40,14 @@ from . import constants, mappers, selectors, services
 TOKEN_SALT = "integrations.smartrecruiters.partner-token"
 
 
-def _fingerprint(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()[:16]
+def _fingerprint(integration) -> str:
+    """16 hex digits of the stored SHA-256 of our partner secret: a new secret revokes the tokens."""
+    stored = integration.credential(services.PARTNER_SECRET_HASH, "") or ""
+    return stored.removeprefix(HASH_PREFIX)[:16]
 
 
 def partner_token_issue(integration) -> str:
-    secret = integration.credential("partner_client_secret", "")
-    return signing.dumps({"i": integration.public_id.hex, "f": _fingerprint(secret)}, salt=TOKEN_SALT)
+    return signing.dumps({"i": integration.public_id.hex, "f": _fingerprint(integration)}, salt=TOKEN_SALT)
 
 
 class PartnerBearerAuthentication(BaseAuthentication):
@@ -63,11 +68,11 @@ class PartnerBearerAuthentication(BaseAuthentication):
         integration = selectors.integration_for_partner_client(
             constants.PARTNER_CLIENT_PREFIX + str(claims.get("i", ""))
         )
-        secret = integration.credential("partner_client_secret", "") if integration else ""
+        fingerprint = _fingerprint(integration) if integration else ""
         if (
             integration is None
-            or not secret
-            or not constant_time_equals(_fingerprint(secret), str(claims.get("f", "")))
+            or not fingerprint
+            or not constant_time_equals(fingerprint, str(claims.get("f", "")))
         ):
             raise AuthenticationFailed("The access token was revoked: request a new one.")
         if integration.status == IntegrationStatus.DISCONNECTED:
@@ -141,8 +146,15 @@ class SmartRecruitersTokenApi(APIView):
                 status=400,
             )
         integration = selectors.integration_for_partner_client(client_id)
-        expected = integration.credential("partner_client_secret", "") if integration else ""
-        if integration is None or not expected or not constant_time_equals(expected, client_secret):
+        stored = integration.credential(services.PARTNER_SECRET_HASH, "") if integration else ""
+        if integration is None or not partner_secret_matches(client_secret, stored):
+            if integration is not None:
+                partner_auth_failure_record(
+                    integration=integration,
+                    reason="wrong_secret",
+                    message="SmartRecruiters asked for a token with a wrong partner client secret.",
+                    source=request.META.get("REMOTE_ADDR", ""),
+                )
             return Response(
                 {"error": "invalid_client", "error_description": "Unknown client or wrong secret."},
                 status=401,

@@ -1,14 +1,26 @@
-"""HTTP to SmartRecruiters: Bearer token from the generic OAuth service, SR error bodies mapped to
-our failure classes, one method per endpoint we use."""
+"""HTTP to SmartRecruiters, one credential per kind of call (SRD /docs/integration-workflow):
+
+- `SmartRecruitersClient`: the customer's OAuth token (authorization code, the customer's app):
+  company, jobs, candidates, candidate properties, webhook subscriptions;
+- `SmartRecruitersCompanyClient`: the company-level client credentials SR returned from
+  setUpIntegration ("for your service to retrieve job and candidate information, and submit
+  assessment results"): results, attachments, the order list;
+- `SmartRecruitersPartnerClient`: the partner ("master") client credentials: setUpIntegration.
+
+Client-credentials tokens come from POST https://api.smartrecruiters.com/identity/oauth/token
+(SRD /docs/authentication-oauth-client-credential) and are kept in this process's memory only."""
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from integrations.base import ATSError, ATSPermissionError, ATSValidationError, BaseClient
+from integrations.base import ATSAuthError, ATSError, ATSPermissionError, BaseClient
 from integrations.services.oauth import token_get_access
 
 from . import constants, mappers
@@ -27,11 +39,8 @@ def _q(value: str) -> str:
     return quote(value, safe="")
 
 
-class SmartRecruitersClient(BaseClient):
+class _SRErrors(BaseClient):
     request_id_header = "X-Request-Id"
-
-    def auth(self) -> requests.auth.AuthBase | None:
-        return _Bearer(token_get_access(integration=self.integration))
 
     def error_message(self, response: requests.Response) -> tuple[str, str]:
         # SR errors: {"code": "...", "message": "...", "errors": [{"code", "message"}]}
@@ -49,24 +58,47 @@ class SmartRecruitersClient(BaseClient):
 
     def classify(self, response: requests.Response) -> ATSError | None:
         error = super().classify(response)
-        if error is None:
-            return None
-        kw: dict[str, Any] = {
-            "status_code": error.status_code,
-            "vendor_code": error.vendor_code,
-            "request_id": error.request_id,
-        }
-        if response.status_code == 403 and "/results" in response.request.path_url:
+        if error is not None and response.status_code == 403 and "/results" in response.request.path_url:
             # Seed 001 Common Errors: "Assessment delivery failed (403 Forbidden)".
             return ATSPermissionError(
-                f"{constants.PERMISSION_403_FIX} (SmartRecruiters: {error.message})", **kw
-            )
-        if error.vendor_code == "WRONG_REGION":
-            return ATSValidationError(
-                f"{error.message} Change the integration's data region to match your SmartRecruiters account.",
-                **kw,
+                f"{constants.PERMISSION_403_FIX} (SmartRecruiters: {error.message})",
+                status_code=error.status_code,
+                vendor_code=error.vendor_code,
+                request_id=error.request_id,
             )
         return error
+
+
+class _AssessmentResults(_SRErrors):
+    """The results calls; made with the company credentials (SRD /docs/integration-workflow), or
+    with the customer's OAuth token for a company registered by hand (seed setup)."""
+
+    def order_results_update(self, *, url: str, body: dict[str, Any]) -> dict[str, Any]:
+        """packageResultUpdate: PATCH /assessment-api/v202010/orders/{orderId}/results (or the
+        assessmentResultUrl an inline order named)."""
+        response = self.request("PATCH", url, operation="assessment.results.update", json=body)
+        return response.json() if response.content else {}
+
+    def order_attachment_add(self, *, order_id: str, name: str, content: bytes, content_type: str) -> None:
+        """addAttachmentToOrder: multipart POST /orders/{orderId}/results/attachment [F path; part
+        name "attachment" as in the legacy API, §2.3, is I]."""
+        from urllib3.filepost import encode_multipart_formdata
+
+        body, multipart_type = encode_multipart_formdata({"attachment": (name, content, content_type)})
+        self.request(
+            "POST",
+            f"{constants.ASSESSMENT_API}/orders/{_q(order_id)}/results/attachment",
+            operation="assessment.results.attachment",
+            data=body,
+            headers={"Content-Type": multipart_type},
+        )
+
+
+class SmartRecruitersClient(_AssessmentResults):
+    """Customer API with the customer's OAuth token."""
+
+    def auth(self) -> requests.auth.AuthBase | None:
+        return _Bearer(token_get_access(integration=self.integration))
 
     # -- company, jobs, candidates, custom fields --
     def company(self) -> mappers.Company:
@@ -99,45 +131,7 @@ class SmartRecruitersClient(BaseClient):
             json={"value": value},
         )
 
-    # -- Assessment API (2021) --
-    def integration_setup(self, *, company_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.request(
-            "POST",
-            f"{constants.ASSESSMENT_API}/integration/company/{_q(company_id)}",
-            operation="assessment.integration.setup",
-            json=body,
-        )
-        return response.json() if response.content else {}
-
-    def order_results_update(self, *, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        response = self.request(
-            "PATCH",
-            f"{constants.ASSESSMENT_API}/orders/{_q(order_id)}/results",
-            operation="assessment.results.update",
-            json=body,
-        )
-        return response.json() if response.content else {}
-
-    def orders(self, *, status: str = "NEW") -> list[dict[str, Any]]:
-        body = self.request(
-            "GET", constants.ORDERS_API, operation="assessment.orders.list", params={"status": status}
-        )
-        content = body.json().get("content") or []
-        return [o for o in content if isinstance(o, dict)]
-
-    def order_get(self, *, order_id: str) -> dict[str, Any]:
-        return self.request(
-            "GET", f"{constants.ORDERS_API}/{_q(order_id)}", operation="assessment.orders.get"
-        ).json()
-
-    def order_create(self, *, body: dict[str, Any]) -> dict[str, Any]:
-        # [I] The 2021 API lists orders here (OCM orders.getList); placing one from the partner
-        # side for a manual trigger is our assumption, implemented by the simulator.
-        return self.request(
-            "POST", constants.ORDERS_API, operation="assessment.orders.create", json=body
-        ).json()
-
-    # -- webhook subscriptions --
+    # -- webhook subscriptions (Webhooks API v201907, reference §2.4) --
     def seed_subscribe(self, *, event: str, target_url: str, headers: dict[str, str]) -> dict[str, Any]:
         body = {"event": event, "targetUrl": target_url, "headers": headers}
         return self.request(
@@ -150,11 +144,10 @@ class SmartRecruitersClient(BaseClient):
         ).json()
         return [s for s in (body.get("content") or []) if isinstance(s, dict)]
 
-    def subscribe(self, *, callback_url: str, events: tuple[str, ...]) -> dict[str, Any]:
-        body = {
-            "callbackUrl": callback_url,
-            "events": [{"name": e, "version": constants.EVENT_VERSION} for e in events],
-        }
+    def subscribe(self, *, callback_url: str, events: list[dict[str, str]]) -> dict[str, Any]:
+        # Body {"callbackUrl", "events": [{"name", "version"}]} (help.smartrecruiters.com "Use of
+        # Webhook Subscription API": the response echoes exactly this shape).
+        body = {"callbackUrl": callback_url, "events": events}
         return self.request(
             "POST", constants.VENDOR_SUBSCRIPTIONS_PATH, operation="webhooks.subscribe", json=body
         ).json()
@@ -181,3 +174,113 @@ class SmartRecruitersClient(BaseClient):
             f"{constants.VENDOR_SUBSCRIPTIONS_PATH}/{_q(subscription_id)}",
             operation="webhooks.delete",
         )
+
+
+# --- client credentials ------------------------------------------------------------------------
+
+_tokens: dict[str, tuple[str, float]] = {}
+_tokens_lock = threading.Lock()
+
+
+class _TokenEndpoint(_SRErrors):
+    refresh_on_auth_error = False
+
+
+class _ClientCredentials(_AssessmentResults):
+    """A client authenticated with an SR client-credentials token (cached until 60 s before it
+    lapses; dropped on a 401 so the next call gets a fresh one)."""
+
+    refresh_on_auth_error = False
+    id_key = ""
+    secret_key = ""
+
+    def credentials(self) -> tuple[str, str]:
+        return (
+            str(self.integration.credential(self.id_key, "") or ""),
+            str(self.integration.credential(self.secret_key, "") or ""),
+        )
+
+    def _cache_key(self, client_id: str, secret: str) -> str:
+        return hashlib.sha256(f"{self.base_url}|{client_id}|{secret}".encode()).hexdigest()
+
+    def auth(self) -> requests.auth.AuthBase | None:
+        client_id, secret = self.credentials()
+        if not client_id or not secret:
+            raise ATSAuthError(self.missing_message)
+        key = self._cache_key(client_id, secret)
+        with _tokens_lock:
+            cached = _tokens.get(key)
+        if cached and cached[1] > time.monotonic():
+            return _Bearer(cached[0])
+        token_url = self.provider.client_credentials_token_url(self.integration)  # type: ignore[attr-defined]
+        response = _TokenEndpoint(self.integration, self.provider).request(
+            "POST",
+            token_url,
+            operation="identity.token.client_credentials",
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+        )
+        body = response.json()
+        lifetime = max(60, int(body.get("expires_in") or 600)) - 60
+        with _tokens_lock:
+            _tokens[key] = (str(body["access_token"]), time.monotonic() + lifetime)
+        return _Bearer(str(body["access_token"]))
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        try:
+            return super().request(method, path, **kwargs)
+        except ATSAuthError:
+            client_id, secret = self.credentials()
+            with _tokens_lock:
+                _tokens.pop(self._cache_key(client_id, secret), None)
+            raise
+
+    missing_message = "No SmartRecruiters client credentials."
+
+
+class SmartRecruitersPartnerClient(_ClientCredentials):
+    """Partner level: the master credentials SR Partner Operations issued (setup.master_credentials)."""
+
+    missing_message = (
+        "JobCannon has no SmartRecruiters partner (master) credentials: set SMARTRECRUITERS_PARTNER_CLIENT_ID "
+        "and SMARTRECRUITERS_PARTNER_CLIENT_SECRET."
+    )
+
+    def __init__(self, integration, provider, *, master: tuple[str, str]):
+        super().__init__(integration, provider)
+        self.master = master
+
+    def credentials(self) -> tuple[str, str]:
+        return self.master
+
+    def integration_setup(self, *, company_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """SRD /reference/assessment-partner-integration: needs a partner token with
+        client_credentials_write; answers with the credentials SR created for the company."""
+        response = self.request(
+            "POST",
+            f"{constants.ASSESSMENT_API}/integration/company/{_q(company_id)}",
+            operation="assessment.integration.setup",
+            json=body,
+        )
+        return response.json() if response.content else {}
+
+
+class SmartRecruitersCompanyClient(_ClientCredentials):
+    """Company level: the credentials SR returned from setUpIntegration."""
+
+    id_key = "company_client_id"
+    secret_key = "company_client_secret"
+    missing_message = (
+        "SmartRecruiters has not issued company credentials to JobCannon yet: connect JobCannon from "
+        "SmartRecruiters' Apps & Integrations (the consent step), then results can be written."
+    )
+
+    def orders_for_application(self, *, application_id: str) -> list[dict[str, Any]]:
+        """orders.getList: GET /assessment-api/v202107/assessment-orders?applicationId= (required)."""
+        body = self.request(
+            "GET",
+            constants.ORDERS_API,
+            operation="assessment.orders.list",
+            params={"applicationId": application_id},
+        ).json()
+        content = body.get("content") if isinstance(body, dict) else body
+        return [o for o in (content or []) if isinstance(o, dict)]

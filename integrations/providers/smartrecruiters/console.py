@@ -9,11 +9,15 @@ from typing import Any
 
 from integrations.base import ChecklistCheck, HealthWarning, RegisteredWebhook
 from integrations.models import Integration, IntegrationStatus
+from integrations.plugins import LazySimulatorModule, simulator_module
 from jobcannon.core.exceptions import ValidationFailed
 
 from . import constants, selectors, setup
-from . import simulator_calls as calls
-from . import simulator_state as sim
+
+# The sandbox is a dev/test plug-in (README "Layout"): loaded on first use, only when simulators
+# are enabled (the "test now" actions below; the checklist and health hooks above never use it).
+calls = LazySimulatorModule(__package__, "simulator_calls")
+sim = LazySimulatorModule(__package__, "simulator_state")
 
 WEBHOOK_TEST_EMAIL = "webhook.test@example.com"
 
@@ -26,7 +30,12 @@ def registered_webhooks(integration: Integration) -> list[RegisteredWebhook]:
     setup) one subscription per event. A subscription that did not activate is inactive."""
     state = selectors.subscription_state(integration)
     active = state.get("status") == "active"
-    events = [str(e) for e in state.get("events") or constants.SUBSCRIBED_EVENTS]
+    default = (
+        constants.SEED_SUBSCRIBED_EVENTS
+        if state.get("api") == constants.WEBHOOK_API_SEED
+        else constants.SUBSCRIBED_EVENTS
+    )
+    events = [str(e) for e in state.get("events") or default]
     url = str(state.get("url", ""))
     if state.get("api") == constants.WEBHOOK_API_SEED:
         ids = [str(i) for i in state.get("ids") or []]
@@ -74,10 +83,11 @@ def partner_check(integration: Integration) -> ChecklistCheck:
         detail="SmartRecruiters did not accept the partner registration: assessment orders cannot reach "
         "JobCannon yet.",
         fix=(
-            f"Ask SmartRecruiters support to register the JobCannon partner API for your company: base URL "
-            f"{base}, token URL {base}oauth/token, client id {client_id} (the client secret is shown to "
-            "workspace admins on this integration's page).",
-            "Or press “Test credentials now” to try the registration again.",
+            "In SmartRecruiters open Apps & Integrations → JobCannon → Connect → Authorize and Continue: "
+            f"SmartRecruiters then opens JobCannon's consent page ({base}integration) where you allow it.",
+            f"Or ask SmartRecruiters support to register the JobCannon partner API for your company: base URL "
+            f"{base}, token URL {base}oauth/token, client id {client_id}.",
+            "Then press “Test credentials now” to try the registration again.",
         ),
     )
 
@@ -87,7 +97,7 @@ def health_warnings(integration: Integration) -> list[HealthWarning]:
         return []
     warnings: list[HealthWarning] = []
     state = selectors.subscription_state(integration)
-    if state.get("status") == "failed":
+    if state.get("status") in (constants.SUBSCRIPTION_FAILED, constants.SUBSCRIPTION_REFUSED):
         warnings.append(
             HealthWarning(
                 key="smartrecruiters_subscription",
@@ -102,8 +112,14 @@ def health_warnings(integration: Integration) -> list[HealthWarning]:
         warnings.append(
             HealthWarning(
                 key="smartrecruiters_partner",
-                message="SmartRecruiters did not accept JobCannon's partner API registration: it cannot "
-                "order assessments until the partner API is registered (see the checklist).",
+                message="SmartRecruiters did not accept JobCannon's partner API registration"
+                + (
+                    f" ({selectors.provider_settings(integration)['partner_error']})"
+                    if selectors.provider_settings(integration).get("partner_error")
+                    else ""
+                )
+                + ": it cannot order assessments until the company connects JobCannon in SmartRecruiters' Apps & "
+                "Integrations (see the checklist).",
             )
         )
     return warnings
@@ -127,9 +143,10 @@ def sandbox_company(integration: Integration) -> dict[str, Any]:
 
 
 def _api_base(company: dict[str, Any]) -> str:
-    from .provider import SmartRecruitersProvider
+    # Through the registry, not `from .provider import ...`: provider.py imports this module.
+    from integrations.registry import get_provider
 
-    return f"{SmartRecruitersProvider().simulator_base_url()}/api/{company.get('region', 'us')}"
+    return f"{get_provider(constants.KEY).simulator_base_url()}/api/{company.get('region', 'us')}"
 
 
 def _subscriptions_for(integration: Integration, company: dict[str, Any]) -> list[dict[str, Any]]:
@@ -205,7 +222,8 @@ def _assessment_stage(company: dict[str, Any]) -> tuple[dict[str, Any], dict[str
 def send_test_assessment(integration: Integration) -> str:
     """Seed 001 Step 5 in the sandbox: create a test candidate and advance them to the assessment
     stage (or trigger a manual stage's action), so SR places the order with JobCannon."""
-    from .simulator_pages import candidate_move, order_place
+    pages = simulator_module(__package__, "simulator_pages")
+    candidate_move, order_place = pages.candidate_move, pages.order_place
 
     company = sandbox_company(integration)
     job, stage = _assessment_stage(company)

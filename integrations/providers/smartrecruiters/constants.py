@@ -1,48 +1,63 @@
-"""SmartRecruiters: wire names, URLs and limits.
+"""SmartRecruiters: wire names, URLs and limits, each with the published source it comes from.
 
-Two sources disagree and we support both (README.md in this folder lists every difference):
-- seed 001 (JobCannon's customer guide): OAuth 2.0 three-legged with colon scopes,
-  `POST /v1/webhooks/subscriptions` with `targetUrl` + custom headers, an
-  `X-SmartRecruiters-Signature` = hex HMAC-SHA256(secret, raw body), 100 requests/second;
-- the real vendor (https://developers.smartrecruiters.com, reference §2): the Webhooks API
-  v201907 with the `X-Hook-Secret` activation handshake and `smartrecruiters-signature: v1=<hex>`
-  over `timestamp.body.event-id.event-name.event-version.link`, the Assessment API (2021) where
-  SmartRecruiters orders packages from our partner endpoints, 10 requests/second."""
+The real vendor comes first (https://developers.smartrecruiters.com = SRD; reference file
+/work/shared/reference/lever-smartrecruiters-knit.md §2); seed 001 (JobCannon's customer guide)
+stays an accepted alias where it differs (colon scopes, `POST /v1/webhooks/subscriptions`,
+`X-SmartRecruiters-Signature`). README.md in this folder lists, per call, the source and what
+is still unverifiable. [F] = found in a published source, [I] = our inference."""
 
 from datetime import timedelta
 
 KEY = "smartrecruiters"
 
 # --- Hosts ------------------------------------------------------------------------------------
-# https://api.smartrecruiters.com (SRD); api.sandbox.smartrecruiters.com is what SR's sandbox
-# clients use [2nd]. SR documents no separate EU API host: the EU entries are our assumption [I]
-# and every host can be overridden per integration (provider_settings["api_base_url"]).
-API_BASES: dict[tuple[str, str], str] = {
-    ("production", "us"): "https://api.smartrecruiters.com",
-    ("production", "eu"): "https://api.eu.smartrecruiters.com",
-    ("sandbox", "us"): "https://api.sandbox.smartrecruiters.com",
-    ("sandbox", "eu"): "https://api.sandbox.eu.smartrecruiters.com",
-}
-# OAuth authorization code (smartrecruiters/passport-smartrecruiters lib/strategy.js). The seed's
-# sandbox lives at sandbox.smartrecruiters.com.
-OAUTH_HOSTS = {
-    "production": "https://www.smartrecruiters.com",
-    "sandbox": "https://sandbox.smartrecruiters.com",
-}
+# One API host and one OAuth host are published; SR documents no EU API host and no separate
+# sandbox host (a sandbox is a separate SR company on the same hosts [I]). A region or
+# environment therefore never selects a host of its own: provider_settings["api_base_url"] /
+# ["oauth_base_url"] override them for an account SR told otherwise.
+API_BASE = "https://api.smartrecruiters.com"  # [F] SRD /reference (every operation's base)
+# Authorization code flow: passport-smartrecruiters lib/strategy.js [F].
+OAUTH_HOST = "https://www.smartrecruiters.com"
 AUTHORIZE_PATH = "/identity/oauth/allow"
 TOKEN_PATH = "/identity/oauth/token"
+# Client credentials (partner "master" and company credentials): SRD
+# /docs/authentication-oauth-client-credential, POST https://api.smartrecruiters.com/identity/oauth/token [F].
+CLIENT_CREDENTIALS_TOKEN_URL = API_BASE + TOKEN_PATH
 
-# --- OAuth --------------------------------------------------------------------------------------
-# Seed 001 Step 1, in this order. Real SR scopes are underscore style (candidates_read,
-# webhooks_manage...): provider_settings["oauth_scopes"] replaces this list for such an app.
+# --- OAuth scopes -------------------------------------------------------------------------------
+# SRD /docs/authentication-access-scopes [F] (names); which call needs which scope is from each
+# operation's reference page where shown, else [I]:
+SCOPE_CANDIDATES_READ = "candidates_read"  # GET /candidates, /candidates/{id}
+SCOPE_CANDIDATES_MANAGE = "candidates_manage"  # PUT /candidates/{id}/jobs/{jobId}/properties/{id} [I]
+SCOPE_JOBS_READ = "jobs_read"  # GET /jobs (sr-webhooks-client requests it for the same reads)
+SCOPE_CONFIGURATION_READ = "configuration_read"  # GET /configuration/company, /candidate-properties [I]
+SCOPE_WEBHOOKS_MANAGE = "webhooks_manage"  # /webhooks-api/v201907/subscriptions (sr-webhooks-client README)
 SCOPES = (
+    SCOPE_CANDIDATES_READ,
+    SCOPE_CANDIDATES_MANAGE,
+    SCOPE_JOBS_READ,
+    SCOPE_CONFIGURATION_READ,
+    SCOPE_WEBHOOKS_MANAGE,
+)
+# Seed 001 Step 1 spells scopes with colons. They are accepted as aliases in
+# provider_settings["oauth_scopes"] and requested under the real name each stands for.
+SEED_SCOPES = (
     "candidates:read",
     "candidates:write",
     "assessments:read",
     "assessments:write",
     "custom_fields:read",
 )
-SCOPE_RESULTS_WRITE = "assessments:write"
+SEED_SCOPE_ALIASES = {
+    "candidates:read": SCOPE_CANDIDATES_READ,
+    "candidates:write": SCOPE_CANDIDATES_MANAGE,
+    "custom_fields:read": SCOPE_CONFIGURATION_READ,
+    # assessments:* have no OAuth equivalent: the Assessment API uses company credentials.
+}
+# The seed's results scope (seed Common Errors: "OAuth scopes don't include assessments:write").
+SEED_SCOPE_RESULTS_WRITE = "assessments:write"
+# Partner-level token scope SR checks before setUpIntegration (SRD /reference/assessment-partner-integration) [F].
+SCOPE_CLIENT_CREDENTIALS_WRITE = "client_credentials_write"
 REFRESH_TOKEN_DAYS = 730  # seed 001 Step 3: "a refresh token valid for 2 years"
 REFRESH_TOKEN_WARN_DAYS = 548  # the console warns at 1.5 years, six months before it lapses
 ACCESS_TOKEN_SECONDS = 1800
@@ -51,40 +66,104 @@ ACCESS_TOKEN_SECONDS = 1800
 REDIRECT_URI_ERROR = "Invalid OAuth redirect URI"
 PERMISSION_403_TITLE = "Assessment delivery failed (403 Forbidden)"
 PERMISSION_403_FIX = (
-    "SmartRecruiters refused the result (403 Forbidden): the OAuth scopes don't include "
-    "assessments:write. Check the integration scopes in SmartRecruiters, then re-authorize and "
-    "approve all required scopes. The failed delivery is retried automatically after re-authorization."
+    "SmartRecruiters refused the result (403 Forbidden): the credentials used for the results call "
+    "lack the permission (the OAuth scopes don't include assessments:write, or the company "
+    "credentials SmartRecruiters issued were revoked). Re-authorize and approve all required scopes, "
+    "or connect JobCannon again from SmartRecruiters' Apps & Integrations. The failed delivery is "
+    "retried automatically after re-authorization."
 )
 SCOPE_MISSING_WARNING = (
-    "SmartRecruiters did not grant assessments:write: results cannot be written back until you "
-    "re-authorize and approve all required scopes."
+    "SmartRecruiters did not grant {scopes}: {effect} Re-authorize and approve all required scopes."
 )
+SCOPE_EFFECTS = {
+    SCOPE_WEBHOOKS_MANAGE: "JobCannon cannot subscribe to webhooks.",
+    SCOPE_CANDIDATES_READ: "JobCannon cannot read candidates.",
+    SCOPE_JOBS_READ: "JobCannon cannot read jobs and their hiring process.",
+    SCOPE_CONFIGURATION_READ: "JobCannon cannot read the company or its candidate fields.",
+    SCOPE_CANDIDATES_MANAGE: "JobCannon cannot fill the scorecard fields.",
+    SEED_SCOPE_RESULTS_WRITE: "results cannot be written back.",
+}
 
 # --- Rate limits ----------------------------------------------------------------------------
-# Seed 001: "100 requests per second with no stated burst limit". The real API allows 10 req/s
-# per credential with 8 concurrent requests (SRD /docs/rate-limiting, reference §2.5): for a real
-# tenant set settings.ATS_RATE_LIMITS = {"smartrecruiters": {"per_second": 10, "burst": 11}} or
-# the integration's provider_settings["rate_limit"] (both read by the shared limiter).
-RATE_LIMIT_PER_SECOND = 100
-RATE_LIMIT_BURST = 105
+# SRD /docs/rate-limiting [F]: 10 requests/second on most endpoints and 8 concurrent requests,
+# counted per credential; GET /candidates allows 1 concurrent request. (Seed 001's "100 requests
+# per second" is not what SR enforces.)
+RATE_LIMIT_PER_SECOND = 10
+RATE_LIMIT_BURST = 10
+CONCURRENT_REQUESTS = 8
+CONCURRENT_CANDIDATE_LISTS = 1
 
 # --- Webhooks ---------------------------------------------------------------------------------
-EVENT_ASSESSMENT_COMPLETED = "candidate.assessment.completed"  # seed 001 Step 2
-# An order delivered as a webhook (the legacy Marketplace "assessment notification", §2.3) [I: name].
-EVENT_ASSESSMENT_ORDERED = "candidate.assessment.ordered"
-EVENT_HANDSHAKE = "webhook.handshake"  # our name for the X-Hook-Secret activation call
-EVENT_VERSION = "v202107"
-SUBSCRIBED_EVENTS = (EVENT_ASSESSMENT_COMPLETED, EVENT_ASSESSMENT_ORDERED)
-# Real events we may be subscribed to by a customer but do not act on.
-IGNORED_EVENTS = (
-    "candidate.created",
-    "candidate.updated",
-    "application.created",
-    "application.status.updated",
+# The Webhooks API lists its events as the callbacks of POST /subscriptions (dev.smartrecruiters.com
+# live docs); the names below are from Knit's map of them (developers.getknit.dev
+# /docs/smartrecruiters-ats-real-time-events) [F]. SR publishes no assessment event: orders
+# arrive on our partner API, results are confirmed by the PATCH answer.
+# A subscription names each event with a version (help.smartrecruiters.com "Use of Webhook
+# Subscription API": events [{"name", "version"}]). The one published (event, version) pair for
+# the application events is application.created / v201910 (SRD
+# /reference/subscriptionsgeneratesecretkey-1, the signature example) [F]; the same version for
+# the other application and candidate events is [I] (provider_settings["webhook_events"]
+# replaces the whole list, e.g. [{"name": "job.created", "version": "1.0.0"}]).
+EVENT_APPLICATION_CREATED = "application.created"
+EVENT_APPLICATION_STATUS_UPDATED = "application.status.updated"
+EVENT_CANDIDATE_UPDATED = "candidate.updated"
+EVENT_CANDIDATE_DELETED = "candidate.deleted"
+EVENT_VERSION = "v201910"
+SUBSCRIBED_EVENTS = (
+    EVENT_APPLICATION_CREATED,
+    EVENT_APPLICATION_STATUS_UPDATED,
+    EVENT_CANDIDATE_UPDATED,
+    EVENT_CANDIDATE_DELETED,
 )
+# Every event name the Webhooks API offers (same source): the simulator refuses any other name.
+KNOWN_EVENTS = frozenset(
+    {
+        "application.created",
+        "application.status.updated",
+        "application.fields.updated",
+        "application.onboarding-status.updated",
+        "application.attachment.created",
+        "application.source.updated",
+        "application.screening-answers.created",
+        "application.screening-answers.updated",
+        "interview.created",
+        "interview.updated",
+        "interview.canceled",
+        "offer.created",
+        "offer.updated",
+        "offer.approval.created",
+        "offer.approval.approved",
+        "offer.approval.rejected",
+        "offer.approval.abandoned",
+        "offer.approval.step.approved",
+        "offer.approval.step.rejected",
+        "offer.approver.skipped",
+        "offer.approver.delegated",
+        "offer.approval.comment.created",
+        "job.created",
+        "job.updated",
+        "job.status.updated",
+        "job.hiring-team.updated",
+        "job.ad.created",
+        "job.ad.updated",
+        "job.ad.postings.updated",
+        "position.created",
+        "position.updated",
+        "position.deleted",
+        "candidate.created",
+        "candidate.updated",
+        "candidate.deleted",
+    }
+)
+# Seed 001 Step 2's event (the seed subscription path only; SR's Webhooks API has no such event).
+EVENT_ASSESSMENT_COMPLETED = "candidate.assessment.completed"
+SEED_SUBSCRIBED_EVENTS = (EVENT_ASSESSMENT_COMPLETED,)
+EVENT_HANDSHAKE = "webhook.handshake"  # our name for the X-Hook-Secret activation call
+# Real events a customer's other subscriptions may send us; answered 202 and not acted on.
+IGNORED_EVENTS = ("candidate.created", "job.created", "job.updated")
 
-# SR has no ping: the sandbox's on-demand test delivery is a real event we receive and ignore.
-TEST_EVENT = "candidate.updated"
+# SR has no ping: the sandbox's on-demand test delivery is a real event (candidate.updated).
+TEST_EVENT = EVENT_CANDIDATE_UPDATED
 
 WEBHOOK_API_VENDOR = "webhooks-api"  # POST /webhooks-api/v201907/subscriptions + handshake + v1 signature
 WEBHOOK_API_SEED = "seed"  # POST /v1/webhooks/subscriptions + X-SmartRecruiters-Signature
@@ -102,10 +181,23 @@ EVENT_VERSION_HEADER = "event-version"
 LINK_HEADER = "link"
 SIGNATURE_TOLERANCE = timedelta(minutes=5)
 HANDSHAKE_WINDOW = timedelta(seconds=60)  # SR waits 20 s for the echo; we accept a handshake this long
+SUBSCRIPTION_REFUSED = "refused"  # SR answered 4xx to POST /subscriptions
+SUBSCRIPTION_FAILED = "failed"  # created, but activation or the secret key failed
 
 # --- Assessment API (2021) ----------------------------------------------------------------------
+# SR's side (assessment-partner-api.json, via OCM; reference §2.2) [F paths]:
 ASSESSMENT_API = "/assessment-api/v202010"
+#   POST {ASSESSMENT_API}/integration/company/{companyId}   setUpIntegration (partner token)
+#   PATCH {ASSESSMENT_API}/orders/{orderId}/results         packageResultUpdate (company token)
+#   POST {ASSESSMENT_API}/orders/{orderId}/results/attachment  addAttachmentToOrder, multipart
+# assessments-api.json orders.getList: GET /assessment-api/v202107/assessment-orders with the
+# required query parameter applicationId ("Retrieves all assessment orders for specified
+# application") [F]. No status filter and no GET by id are published.
 ORDERS_API = "/assessment-api/v202107/assessment-orders"
+# Order and result statuses: the documented AssessmentOrder enum (legacy Marketplace API, the
+# only published one; reference §2.3) [F].
+ORDER_STATUSES = ("NEW", "IN_PROGRESS", "REJECTED", "COMPLETED")
+RESULT_TYPE_URL = "URL"  # legacy result types DOCUMENT, VIDEO_URL, VIDEO_STREAM, GENERATED_URL; the inline example uses URL [F]
 PACKAGE_PREFIX = "jobcannon-"  # package id = PACKAGE_PREFIX + instrument key
 PACKAGE_TYPE = "BEHAVIORAL_ASSESSMENT"  # legacy offer terms type (reference §2.3)
 PARTNER_TOKEN_SECONDS = 3600

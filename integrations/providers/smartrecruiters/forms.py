@@ -37,9 +37,3 @@ class WebhookApiForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-
-
-class SendAssessmentForm(forms.Form):
-    candidate_id = forms.CharField(max_length=255)
-    job_id = forms.CharField(max_length=255)
-    package_id = forms.CharField(max_length=200)

@@ -36,13 +36,16 @@ COMMON_ERRORS: tuple[CommonError, ...] = (
     ),
     CommonError(
         title=constants.PERMISSION_403_TITLE,
-        cause=f"OAuth scopes don't include `{constants.SCOPE_RESULTS_WRITE}`.",
+        cause=f"OAuth scopes don't include `{constants.SEED_SCOPE_RESULTS_WRITE}` (seed setup), or the "
+        "company credentials SmartRecruiters issued were revoked.",
         fix=(
             "Check the integration scopes in SmartRecruiters.",
-            "If missing, re-authorize and approve all required scopes: " + ", ".join(constants.SCOPES) + ".",
+            "If missing, re-authorize and approve all required scopes (listed on the integration page, "
+            "requested vs granted).",
+            "If the integration was removed in SmartRecruiters' Apps & Integrations, connect JobCannon there again.",
             "Retry the assessment delivery: JobCannon resends the waiting results after re-authorization.",
         ),
-        match=(constants.SCOPE_RESULTS_WRITE, "403 forbidden", "oauthpermissionsexception"),
+        match=(constants.SEED_SCOPE_RESULTS_WRITE, "403 forbidden", "oauthpermissionsexception"),
         checks=("scopes", "writeback"),
     ),
 )
@@ -72,12 +75,19 @@ def setup_steps(*, scopes: tuple[str, ...]) -> list[SetupStep]:
         SetupStep(
             title="Webhook subscriptions are created for you",
             body="Once the credentials work, JobCannon subscribes to "
-            + " and ".join(constants.SUBSCRIBED_EVENTS)
+            + ", ".join(constants.SUBSCRIBED_EVENTS)
             + " through SmartRecruiters' Webhooks API at the URL below (it answers the X-Hook-Secret "
             "activation and stores the secret key SmartRecruiters signs with), and registers its partner "
             "API so SmartRecruiters can order assessments. The seed's POST /v1/webhooks/subscriptions "
             "setup is available on the integration page.",
             show=("webhook_url",),
+            phase="after",
+        ),
+        SetupStep(
+            title="Connect JobCannon in SmartRecruiters' Apps & Integrations",
+            body="As SmartRecruiters admin: Apps & Integrations → JobCannon → Connect → Authorize and Continue. "
+            "SmartRecruiters opens JobCannon's consent page; allow it there for this integration. SmartRecruiters "
+            "then issues the company credentials JobCannon writes results with.",
             phase="after",
         ),
         SetupStep(

@@ -1,9 +1,12 @@
 """SmartRecruiters JSON <-> our types. Pure functions; untrusted JSON stops here.
 
-The Assessment API (2021) order and result schemas were not retrievable (reference §2.2 "Not
-found"): the order shape below accepts the 2021 names we use in the simulator and the legacy
-Marketplace AssessmentOrder names (`offer.catalogId`, §2.3); the result body carries both the
-legacy result fields (title/description/score/resultType/result) and `scoreLabel` (§2.2, via Kombo)."""
+The Assessment API (2021) order and result schemas are not published (reference §2.2 "Not
+found"). We build to what is: the order shape accepts the legacy Marketplace AssessmentOrder
+names (`offer.catalogId`, §2.3) and the 2021 names our simulator sends [I]; the result body uses
+only the legacy result fields (title, description, score, resultType, result: SRD "Assessment
+API" result example) plus `scoreLabel` (§2.2, via Kombo), and only statuses of the documented
+AssessmentOrder enum NEW | IN_PROGRESS | REJECTED | COMPLETED. `passed` is left out: JobCannon's
+instruments have no pass mark, and the legacy schema has no "unknown" value for it."""
 
 from __future__ import annotations
 
@@ -78,6 +81,25 @@ class Order:
     email_template: str
     required: bool
     trigger: str
+    application_id: str = ""
+
+
+@dataclass(frozen=True)
+class InlineOrder:
+    """SR's InlineAssessmentOrderRequest (SRD /docs/in-line-assessment-ordering-process) [F]."""
+
+    operation_id: str
+    package_id: str
+    instrument: str
+    first_name: str
+    last_name: str
+    email: str
+    language: str
+    job_id: str
+    job_name: str
+    completed_callback_url: str
+    result_url: str
+    partner_client_id: str
 
 
 @dataclass(frozen=True)
@@ -216,7 +238,50 @@ def order_from(payload: Mapping[str, Any]) -> Order:
         email_template=_str(settings.get("emailTemplate")) or "",
         required=bool(settings.get("required", True)),
         trigger=_str(settings.get("trigger")) or constants.TRIGGER_AUTO,
+        application_id=_str(data.get("applicationId") or _obj(data.get("application")).get("id")),
     )
+
+
+def inline_order_from(payload: Mapping[str, Any]) -> InlineOrder:
+    """InlineAssessmentOrderRequest: applicationOperationId, candidate {firstName, lastName,
+    email, language}, completedAssessmentCallbackUrl, assessmentResultUrl, partnerClientId,
+    partnerInlineAssessmentTypeId, offerCatalogId, job (SRD, legacy inline page) [F]."""
+    candidate, job = _obj(payload.get("candidate")), _obj(payload.get("job"))
+    operation_id = _str(payload.get("applicationOperationId"))
+    package_id = _str(payload.get("partnerInlineAssessmentTypeId") or payload.get("offerCatalogId"))
+    if not operation_id or not package_id:
+        raise ValueError("an inline order needs applicationOperationId and partnerInlineAssessmentTypeId")
+    if "@" not in _str(candidate.get("email")):
+        raise ValueError("candidate.email is missing or not an email address")
+    result_url = _str(payload.get("assessmentResultUrl"))
+    if not result_url.startswith("https://") and not result_url.startswith("http://"):
+        raise ValueError("assessmentResultUrl is missing or not an absolute URL")
+    return InlineOrder(
+        operation_id=operation_id,
+        package_id=package_id,
+        instrument=instrument_for_package(package_id),
+        first_name=_str(candidate.get("firstName")),
+        last_name=_str(candidate.get("lastName")),
+        email=_str(candidate.get("email")),
+        language=_str(candidate.get("language")),
+        job_id=_str(job.get("id")),
+        job_name=_str(job.get("name") or job.get("title")),
+        completed_callback_url=_str(payload.get("completedAssessmentCallbackUrl")),
+        result_url=result_url,
+        partner_client_id=_str(payload.get("partnerClientId")),
+    )
+
+
+def company_credentials_from(payload: Mapping[str, Any]) -> tuple[str, str]:
+    """The credentials SR created for the company in answer to setUpIntegration (SRD
+    /reference/assessment-partner-integration step 5). Field names are not published [I]: the
+    OAuth spellings and SR's camelCase are read, at the top level or under "credentials"."""
+    data = _obj(payload.get("credentials")) or payload
+    client_id = _str(data.get("clientId") or data.get("client_id"))
+    secret = _str(data.get("clientSecret") or data.get("client_secret"))
+    if not client_id or not secret:
+        raise ValueError("SmartRecruiters answered setUpIntegration without company client credentials")
+    return client_id, secret
 
 
 def completed_notice_from(payload: Mapping[str, Any]) -> CompletedNotice:
@@ -235,23 +300,33 @@ def score_label(result: Any) -> str:
 
 
 def result_body(result: Any) -> dict[str, Any]:
-    """Body of PATCH /assessment-api/v202010/orders/{orderId}/results for a RunResult."""
+    """Body of PATCH /assessment-api/v202010/orders/{orderId}/results for a RunResult: the legacy
+    result fields (SRD legacy "submit results": title, description, score, resultType, result)
+    and scoreLabel (via Kombo's SR pass-through), with a status from the documented enum."""
     return {
         "status": "COMPLETED",
         "title": result.instrument_name,
+        "description": result.summary,
         "score": score_label(result),
         "scoreLabel": score_label(result),
-        "description": result.summary,
-        "passed": None,
-        "resultType": "URL",
+        "resultType": constants.RESULT_TYPE_URL,
         "result": result.report_url,
-        "completedOn": result.completed_at.isoformat(),
-        "sections": [{"name": s.label, "score": f"{s.score}/100"} for s in result.sub_scores],
     }
 
 
+STATUS_REASONS = {
+    "cancelled": "The assessment was cancelled in JobCannon.",
+    "expired": "The candidate did not complete the assessment before it expired.",
+}
+
+
 def status_body(event: str) -> dict[str, Any]:
-    return {"status": {"cancelled": "CANCELLED", "expired": "EXPIRED"}.get(event, event.upper())}
+    """A run that ends without a result. The documented enum has no CANCELLED or EXPIRED: the
+    order is REJECTED, with the reason as its description [I: the closest documented status]."""
+    return {
+        "status": "REJECTED",
+        "description": STATUS_REASONS.get(event, f"The assessment ended ({event})."),
+    }
 
 
 def scorecard_values(result: Any, field_map: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -1,14 +1,18 @@
-"""SmartRecruiters: OAuth 2.0 connect, webhook subscriptions, assessment orders in, results out.
+"""SmartRecruiters: OAuth 2.0 connect (the customer's app) plus the Assessment API (2021)
+partner integration, webhook subscriptions, assessment orders in, results out.
 
-Where seed 001 and the real vendor differ we support both (README.md in this folder):
-- webhooks: the real Webhooks API (subscription, X-Hook-Secret handshake, generated secret key,
+Built to SR's published reference (README.md in this folder: per call, the source and what is
+still unverifiable); seed 001's spellings stay accepted aliases:
+- scopes: SR's underscore scopes; the seed's colon scopes are accepted as aliases in
+  provider_settings["oauth_scopes"] and requested under their real names;
+- webhooks: the Webhooks API (subscription, X-Hook-Secret handshake, generated secret key,
   `smartrecruiters-signature` v1) by default; provider_settings["webhook_api"] = "seed" uses the
-  seed's `POST /v1/webhooks/subscriptions` with targetUrl + custom headers. Both signatures verify.
-- orders: SR's Assessment API (2021) calls our partner endpoints (apis.py), or a webhook order.
-- scopes: the seed's colon scopes; provider_settings["oauth_scopes"] for a real SR app.
-- rate limit: the seed's 100 rps by default, the real 10 rps configurable (constants.py).
-- region: US or EU per integration picks the API host results go to; sandbox and production use
-  different hosts, apps, tokens and rate-limit buckets."""
+  seed's `POST /v1/webhooks/subscriptions`. Both signatures verify;
+- credentials: the OAuth token for the Customer API, the partner (master) client credentials
+  for setUpIntegration, the company client credentials SR returns for results;
+- rate limit: 10 requests/second and 8 concurrent requests per credential (1 for GET /candidates);
+- hosts: one published API host; the region is the company's data residency, never a host.
+"""
 
 from __future__ import annotations
 
@@ -35,11 +39,12 @@ from integrations.base import (
     Verification,
 )
 from integrations.models import ActivityLevel, Environment
+from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
 from integrations.services.activity import activity_log
 from integrations.services.oauth import redirect_uri_for
 
 from . import console, constants, guide, mappers, selectors, services, setup, webhooks
-from .client import SmartRecruitersClient
+from .client import SmartRecruitersClient, SmartRecruitersCompanyClient, SmartRecruitersPartnerClient
 
 KIND_RESULT = "assessment.result"
 KIND_STATUS = "assessment.status"
@@ -53,11 +58,12 @@ class SmartRecruitersProvider(ATSProvider):
     client_class = SmartRecruitersClient
     event_handlers = webhooks.EVENT_HANDLERS
     ignored_events = webhooks.IGNORED_EVENTS
-    # Seed 001: 100 requests/second, "no stated burst limit". The shared limiter's one-second
-    # window is a little longer than nominal (network margin), so the burst is 5 % above 100 to
-    # keep the same density. Real SR allows 10/s: settings.ATS_RATE_LIMITS["smartrecruiters"] or
-    # provider_settings["rate_limit"] (see constants.py).
-    rate_limit = RateLimit(per_second=constants.RATE_LIMIT_PER_SECOND, burst=constants.RATE_LIMIT_BURST)
+    # SRD /docs/rate-limiting: 10 requests/second, 8 concurrent requests, per credential.
+    rate_limit = RateLimit(
+        per_second=constants.RATE_LIMIT_PER_SECOND,
+        burst=constants.RATE_LIMIT_BURST,
+        concurrent=constants.CONCURRENT_REQUESTS,
+    )
     webhook_ack_status = 202  # SRD /docs/webhooks-security: acknowledge with 202
     docs_url = "https://developers.smartrecruiters.com/reference"
     detail_template = "integrations/providers/smartrecruiters/_detail.html"
@@ -73,14 +79,43 @@ class SmartRecruitersProvider(ATSProvider):
     def uses_simulator(self, integration) -> bool:
         return integration.environment == Environment.SANDBOX and super().uses_simulator(integration)
 
+    def concurrency_limits(self, integration, method: str, path: str) -> list[tuple[str, int]]:
+        limits = super().concurrency_limits(integration, method, path)
+        if method == "GET" and path.rstrip("/").endswith("/candidates"):
+            # SRD /docs/rate-limiting: GET /candidates allows 1 concurrent request.
+            limits.append(("candidates.list", constants.CONCURRENT_CANDIDATE_LISTS))
+        return limits
+
     def api_base_url(self, integration) -> str:
         override = selectors.provider_settings(integration).get("api_base_url")
         if override:
             return str(override).rstrip("/")
-        region = integration.region if integration.region in self.regions else "us"
         if self.uses_simulator(integration):
+            # The sandbox keeps each company's data in its region's data center (the path names
+            # it); SR itself publishes one API host for every company.
+            region = integration.region if integration.region in self.regions else "us"
             return f"{self.simulator_base_url()}/api/{region}"
-        return constants.API_BASES[(integration.environment, region)]
+        return constants.API_BASE
+
+    def client_credentials_token_url(self, integration) -> str:
+        """Where partner and company client credentials get a token (SRD
+        /docs/authentication-oauth-client-credential)."""
+        if self.uses_simulator(integration):
+            return self.simulator_base_url() + constants.TOKEN_PATH
+        override = selectors.provider_settings(integration).get("api_base_url")
+        return (
+            str(override).rstrip("/") + constants.TOKEN_PATH
+            if override
+            else constants.CLIENT_CREDENTIALS_TOKEN_URL
+        )
+
+    def company_client(self, integration) -> SmartRecruitersCompanyClient:
+        return SmartRecruitersCompanyClient(integration, self)
+
+    def partner_client(self, integration) -> SmartRecruitersPartnerClient:
+        return SmartRecruitersPartnerClient(
+            integration, self, master=setup.master_credentials(self, integration)
+        )
 
     def oauth_config(self, integration) -> OAuth2Config:
         if self.uses_simulator(integration):
@@ -90,16 +125,12 @@ class SmartRecruitersProvider(ATSProvider):
                 # refuses http unless told (never reached in production: simulators are off there).
                 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
         else:
-            host = (
-                selectors.provider_settings(integration).get("oauth_base_url")
-                or constants.OAUTH_HOSTS[integration.environment]
-            )
-        scopes = tuple(selectors.provider_settings(integration).get("oauth_scopes") or constants.SCOPES)
+            host = str(selectors.provider_settings(integration).get("oauth_base_url") or constants.OAUTH_HOST)
         # passport-smartrecruiters sends no PKCE; SR documents none.
         return OAuth2Config(
-            authorize_url=host + constants.AUTHORIZE_PATH,
-            token_url=host + constants.TOKEN_PATH,
-            scopes=scopes,
+            authorize_url=host.rstrip("/") + constants.AUTHORIZE_PATH,
+            token_url=host.rstrip("/") + constants.TOKEN_PATH,
+            scopes=selectors.requested_scopes(integration),
             use_pkce=False,
             access_token_lifetime_default=constants.ACCESS_TOKEN_SECONDS,
             refresh_token_lifetime_days=constants.REFRESH_TOKEN_DAYS,
@@ -111,23 +142,25 @@ class SmartRecruitersProvider(ATSProvider):
         services.settings_update(
             integration=integration, changes={"company_id": company.id, "company_name": company.name}
         )
-        message = f"Connected to {company.name} (company {company.id}, {integration.region.upper()} region)."
-        if constants.SCOPE_RESULTS_WRITE in selectors.missing_scopes(integration):
-            message += " Warning: " + constants.SCOPE_MISSING_WARNING
+        message = f"Connected to {company.name} (company {company.id})."
+        warning = selectors.scope_warning(integration)
+        if warning:
+            message += " Warning: " + warning
         return CredentialCheck(ok=True, message=message, details={"company_id": company.id})
 
     def on_connected(self, integration) -> None:
         client = self.client(integration)
-        setup.partner_register(integration, client)
+        setup.partner_register(self, integration)
         setup.webhooks_subscribe(integration, client)
-        if constants.SCOPE_RESULTS_WRITE in selectors.missing_scopes(integration):
-            # Flagged now, before the first result delivery fails with 403.
+        warning = selectors.scope_warning(integration)
+        if warning:
+            # Flagged now, before the first call that needs the scope fails with 403.
             activity_log(
                 integration=integration,
                 kind="smartrecruiters.scope_missing",
                 level=ActivityLevel.WARNING,
-                message=constants.SCOPE_MISSING_WARNING,
-                data={"missing": [constants.SCOPE_RESULTS_WRITE]},
+                message=warning,
+                data={"missing": selectors.missing_scopes(integration)},
             )
 
     def explain_oauth_error(self, error: str, description: str, integration) -> str:
@@ -144,7 +177,7 @@ class SmartRecruitersProvider(ATSProvider):
         if error == "access_denied":
             return (
                 "The SmartRecruiters admin declined the authorization. Re-authorize and approve all required "
-                f"scopes: {', '.join(constants.SCOPES)}."
+                f"scopes: {', '.join(selectors.requested_scopes(integration))}."
             )
         if error in ("invalid_client", "unauthorized_client"):
             return (
@@ -152,7 +185,10 @@ class SmartRecruitersProvider(ATSProvider):
                 "apps have different credentials: enter the ones of this environment's app."
             )
         if error == "invalid_scope":
-            return f"SmartRecruiters refused the requested scopes ({description}). Enable {', '.join(constants.SCOPES)} on the app."
+            return (
+                f"SmartRecruiters refused the requested scopes ({description}). Enable "
+                f"{', '.join(selectors.requested_scopes(integration))} on the app."
+            )
         return description or error
 
     # -- webhooks in --
@@ -177,6 +213,14 @@ class SmartRecruitersProvider(ATSProvider):
             return [KIND_STATUS]
         return []
 
+    def results_client(self, integration) -> SmartRecruitersCompanyClient | SmartRecruitersClient:
+        """Results go with the company credentials SR issued at setUpIntegration (SRD
+        /docs/integration-workflow); a company registered by hand (no company credentials) falls
+        back to the customer's OAuth token, as the seed describes."""
+        if selectors.has_company_credentials(integration):
+            return self.company_client(integration)
+        return self.client(integration)
+
     def deliver(self, integration, message) -> DeliveryResult:
         run = message.run
         order_id = run.external_assessment_id
@@ -184,15 +228,20 @@ class SmartRecruitersProvider(ATSProvider):
             raise ATSValidationError(
                 f"Run {run.pk} has no SmartRecruiters order id: there is nothing to write to."
             )
-        client = self.client(integration)
+        client = self.results_client(integration)
+        # An inline order names its own result URL (assessmentResultUrl); others the order's.
+        url = str((run.ats_context or {}).get("assessment_result_url") or "") or (
+            f"{constants.ASSESSMENT_API}/orders/{order_id}/results"
+        )
         if message.kind == KIND_STATUS:
-            client.order_results_update(order_id=order_id, body=mappers.status_body(message.event))
+            client.order_results_update(url=url, body=mappers.status_body(message.event))
             return DeliveryResult(external_ref=order_id, confirmed=True)
         result = run_result(run=run)
-        client.order_results_update(order_id=order_id, body=mappers.result_body(result))
+        client.order_results_update(url=url, body=mappers.result_body(result))
         filled = mappers.scorecard_values(result, selectors.scorecard_map(integration))
-        for property_id, value in filled:  # custom scorecard fields, where mapped
-            client.property_set(
+        oauth = self.client(integration)
+        for property_id, value in filled:  # custom scorecard fields, where mapped (Customer API)
+            oauth.property_set(
                 candidate_id=run.external_candidate_id,
                 job_id=run.external_job_id,
                 property_id=property_id,
@@ -206,12 +255,18 @@ class SmartRecruitersProvider(ATSProvider):
 
     # -- URLs --
     def urls(self) -> list:
-        from . import apis
+        from . import apis, apis_consent, apis_inline
 
         return [
             path("oauth/token", apis.SmartRecruitersTokenApi.as_view(), name="oauth-token"),
             path("packages", apis.SmartRecruitersPackageListApi.as_view(), name="packages"),
+            path("integration", apis_consent.SmartRecruitersConsentView.as_view(), name="consent"),
             path("packages/orders", apis.SmartRecruitersOrderCreateApi.as_view(), name="orders"),
+            path(
+                "packages/inline/orders",
+                apis_inline.SmartRecruitersInlineOrderCreateApi.as_view(),
+                name="inline-orders",
+            ),
             path("packages/<str:package_id>", apis.SmartRecruitersPackageDetailApi.as_view(), name="package"),
             path(
                 "integrations/companies/<str:company_id>",
@@ -221,8 +276,8 @@ class SmartRecruitersProvider(ATSProvider):
         ]
 
     def simulator_urls(self) -> list:
-        from . import sync_simulator
-        from .simulator import simulator_urls
+        sync_simulator = simulator_module(__package__, "sync_simulator")
+        simulator_urls = simulator_module(__package__, "simulator").simulator_urls
 
         return [*sync_simulator.urlpatterns(), *simulator_urls()]
 
@@ -261,7 +316,7 @@ class SmartRecruitersProvider(ATSProvider):
         )
 
     def required_scopes(self, integration) -> tuple[str, ...]:
-        return tuple(selectors.provider_settings(integration).get("oauth_scopes") or constants.SCOPES)
+        return selectors.requested_scopes(integration)
 
     def registered_webhooks(self, integration) -> list[RegisteredWebhook]:
         return console.registered_webhooks(integration)

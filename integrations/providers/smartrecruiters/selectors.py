@@ -44,9 +44,41 @@ def scorecard_map(integration: Integration) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items() if v} if isinstance(raw, dict) else {}
 
 
+def requested_scopes(integration: Integration) -> tuple[str, ...]:
+    """The OAuth scopes we ask SR for: constants.SCOPES, or provider_settings["oauth_scopes"].
+    Seed 001's colon spellings are accepted there as aliases and requested under SR's real
+    names (candidates:read -> candidates_read ...); assessments:read/write have no OAuth
+    equivalent (the Assessment API uses company credentials) and are dropped."""
+    configured = provider_settings(integration).get("oauth_scopes")
+    if not configured:
+        return constants.SCOPES
+    out: list[str] = []
+    for raw in configured:
+        name = str(raw).strip()
+        if name in constants.SEED_SCOPES:
+            name = constants.SEED_SCOPE_ALIASES.get(name, "")
+        if name and name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def scopes_requested_granted(integration: Integration) -> tuple[list[str], list[str]] | None:
+    """(requested, granted) as stored with the current token; None before any authorization."""
+    token = Token.objects.filter(integration=integration).first()
+    if token is None:
+        return None
+    return list(token.scopes_requested or []), list(token.scopes_granted or [])
+
+
 def missing_scopes(integration: Integration) -> list[str]:
     token = Token.objects.filter(integration=integration).first()
     return token.missing_scopes() if token is not None else []
+
+
+def has_company_credentials(integration: Integration) -> bool:
+    return bool(
+        integration.credential("company_client_id") and integration.credential("company_client_secret")
+    )
 
 
 def run_for_order(*, integration: Integration, order_id: str) -> AssessmentRun | None:
@@ -67,3 +99,29 @@ def integration_for_partner_client(client_id: str) -> Integration | None:
         .select_related("workspace")
         .first()
     )
+
+
+def scope_warning(integration: Integration) -> str:
+    """A sentence naming the requested scopes SR did not grant and what breaks without them."""
+    missing = missing_scopes(integration)
+    if not missing:
+        return ""
+    effects = " ".join(
+        dict.fromkeys(constants.SCOPE_EFFECTS.get(s, "") for s in missing if s in constants.SCOPE_EFFECTS)
+    )
+    return constants.SCOPE_MISSING_WARNING.format(
+        scopes=", ".join(missing), effect=effects or "some calls will fail."
+    )
+
+
+def webhook_events(integration: Integration) -> list[dict[str, str]]:
+    """The events the Webhooks API subscription asks for, each with its version (constants.py);
+    provider_settings["webhook_events"] = [{"name", "version"}] replaces the list."""
+    custom = provider_settings(integration).get("webhook_events")
+    if isinstance(custom, list) and custom:
+        return [
+            {"name": str(e.get("name")), "version": str(e.get("version") or constants.EVENT_VERSION)}
+            for e in custom
+            if isinstance(e, dict) and e.get("name")
+        ]
+    return [{"name": name, "version": constants.EVENT_VERSION} for name in constants.SUBSCRIBED_EVENTS]

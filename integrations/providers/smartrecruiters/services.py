@@ -13,9 +13,16 @@ from django.utils import timezone
 from assessments.services.runs import ATSRefs, CandidateInfo, RunAlreadyActive, assessment_run_create
 from integrations.models import ActivityLevel, Integration
 from integrations.services.activity import activity_log
+from integrations.services.partner_auth import partner_secret_hash
 from jobcannon.core.exceptions import Conflict, ValidationFailed
 
 from . import constants, mappers
+
+POLL_DAYS = 30
+# Our partner client secret is stored as its hash only (issue 21); older rows held it encrypted
+# (migration 0007 converts them).
+PARTNER_SECRET_HASH = "partner_client_secret_sha256"
+PARTNER_SECRET_LEGACY = "partner_client_secret"
 
 
 class OrderConflict(Conflict):
@@ -40,17 +47,40 @@ def credentials_update(*, integration: Integration, changes: dict[str, Any]) -> 
     return integration
 
 
-def partner_credentials_ensure(*, integration: Integration) -> tuple[str, str]:
-    """The client id/secret SmartRecruiters uses to get a token from our partner API (§2.2:
-    "Partner will create client credentials which may be used on Smartrecruiters side")."""
-    client_id = constants.PARTNER_CLIENT_PREFIX + integration.public_id.hex
-    secret = integration.credential("partner_client_secret")
-    if not secret:
-        secret = pysecrets.token_urlsafe(32)
-        credentials_update(
-            integration=integration, changes={"partner_client_id": client_id, "partner_client_secret": secret}
-        )
+def partner_credentials_new(*, integration: Integration) -> tuple[str, str]:
+    """New client credentials for SmartRecruiters to get a token from our partner API (§2.2:
+    "Partner will create client credentials which may be used on Smartrecruiters side"). Not
+    stored yet: partner_credentials_store keeps their hash once SR accepted them."""
+    return constants.PARTNER_CLIENT_PREFIX + integration.public_id.hex, pysecrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def partner_credentials_store(*, integration: Integration, client_id: str, secret: str) -> None:
+    """Keep only the secret's SHA-256: we never send it again, we only compare what SR presents
+    at our token endpoint (integrations/services/partner_auth.py). A new secret revokes every
+    token issued for the old one (their fingerprint no longer matches)."""
+    locked = Integration.objects.select_for_update().get(pk=integration.pk)
+    credentials = {k: v for k, v in (locked.credentials or {}).items() if k != PARTNER_SECRET_LEGACY}
+    credentials.update({"partner_client_id": client_id, PARTNER_SECRET_HASH: partner_secret_hash(secret)})
+    locked.credentials = credentials
+    locked.save(update_fields=["credentials", "updated_at"])
+    integration.credentials = locked.credentials
+
+
+def partner_credentials_issue(*, integration: Integration) -> tuple[str, str]:
+    """New credentials, stored at once (the secret is in the answer only)."""
+    client_id, secret = partner_credentials_new(integration=integration)
+    partner_credentials_store(integration=integration, client_id=client_id, secret=secret)
     return client_id, secret
+
+
+def company_credentials_store(*, integration: Integration, credentials: tuple[str, str]) -> None:
+    """What SR answered setUpIntegration with: the company-level client credentials (results,
+    orders). Encrypted at rest with the other credentials."""
+    client_id, secret = credentials
+    credentials_update(
+        integration=integration, changes={"company_client_id": client_id, "company_client_secret": secret}
+    )
 
 
 @transaction.atomic
@@ -112,6 +142,7 @@ def order_accept(*, integration: Integration, order: mappers.Order, via: str):
             "region": integration.region,
             "environment": integration.environment,
             "via": via,
+            "application_id": order.application_id,
         },
     )
     candidate = CandidateInfo(email=order.email, first_name=order.first_name, last_name=order.last_name)
@@ -163,21 +194,77 @@ def order_accept(*, integration: Integration, order: mappers.Order, via: str):
 
 
 def orders_poll(*, integration: Integration) -> int:
-    """Accept NEW orders we never received: the legacy notification "is sent only once, so also
-    poll for status=NEW" (reference §2.3). Orders we already have are skipped (idempotent)."""
+    """Accept orders SR holds for applications we know but never received over the partner API.
+    SR's order list is per application (orders.getList: applicationId is required, no status
+    filter), so the poll asks about the applications of this integration's runs of the last
+    POLL_DAYS days: an order placed for one of them whose call to us was lost is accepted here. Orders we have are
+    skipped (idempotent on the order id). Made with the company credentials."""
     from . import selectors
 
+    if not selectors.has_company_credentials(integration):
+        return 0
+    client = integration.provider_obj.company_client(integration)
+    application_ids = {
+        str(ctx.get("application_id"))
+        for ctx in integration.runs.filter(
+            created_at__gte=timezone.now() - dt.timedelta(days=POLL_DAYS)
+        ).values_list("ats_context", flat=True)
+        if isinstance(ctx, dict) and ctx.get("application_id")
+    }
     accepted = 0
-    for raw in integration.provider_obj.client(integration).orders(status="NEW"):
-        try:
-            order = mappers.order_from(raw)
-        except ValueError:
-            continue
-        if selectors.run_for_order(integration=integration, order_id=order.id) is not None:
-            continue
-        try:
-            order_accept(integration=integration, order=order, via="poll")
-            accepted += 1
-        except (OrderConflict, ValidationFailed):
-            continue  # logged on the integration by order_accept
+    for application_id in sorted(application_ids):
+        for raw in client.orders_for_application(application_id=application_id):
+            if str(raw.get("status") or "") not in ("", "NEW"):
+                continue
+            try:
+                order = mappers.order_from(raw)
+            except ValueError:
+                continue
+            if selectors.run_for_order(integration=integration, order_id=order.id) is not None:
+                continue
+            try:
+                order_accept(integration=integration, order=order, via="poll")
+                accepted += 1
+            except (OrderConflict, ValidationFailed):
+                continue  # logged on the integration by order_accept
     return accepted
+
+
+def inline_order_accept(*, integration: Integration, order: mappers.InlineOrder):
+    """SR's in-line assessment (SRD /docs/in-line-assessment-ordering-process): the candidate is
+    applying right now and SR redirects them to the URL we answer with, so no invitation email;
+    the result goes to the order's assessmentResultUrl. Idempotent on applicationOperationId.
+    Returns (run, created)."""
+    refs = ATSRefs(
+        job_id=order.job_id,
+        assessment_id=order.operation_id,
+        type_id=order.package_id,
+        request_key=f"inline:{order.operation_id}",
+        context={
+            "job_name": order.job_name,
+            "inline": True,
+            "assessment_result_url": order.result_url,
+            "completed_callback_url": order.completed_callback_url,
+            "language": order.language,
+            "environment": integration.environment,
+            "via": "inline order",
+        },
+    )
+    candidate = CandidateInfo(email=order.email, first_name=order.first_name, last_name=order.last_name)
+    run, created = assessment_run_create(
+        workspace=integration.workspace,
+        instrument=order.instrument,
+        candidate=candidate,
+        integration=integration,
+        refs=refs,
+        send_invitation=False,
+    )
+    if created:
+        activity_log(
+            integration=integration,
+            kind="smartrecruiters.inline_order_accepted",
+            message=f"In-line order {order.operation_id}: {order.instrument} for {order.email} while applying"
+            f"{' to ' + order.job_name if order.job_name else ''}; SmartRecruiters redirects the candidate to it.",
+            data={"order": order.operation_id, "run": run.pk},
+        )
+    return run, created

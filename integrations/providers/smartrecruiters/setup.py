@@ -4,6 +4,7 @@ wiring to the built-in simulator (no HTTP)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.conf import settings
@@ -12,11 +13,15 @@ from django.utils import timezone
 
 from integrations.base import ATSError
 from integrations.models import ActivityLevel
+from integrations.plugins import LazySimulatorModule
 from integrations.services.activity import activity_log
 from integrations.services.oauth import redirect_uri_for
 
-from . import constants, selectors, services
-from . import simulator_state as sim
+from . import constants, mappers, selectors, services
+
+# The simulator is a dev/test plug-in (README "Layout"): only demo_setup uses it, loaded on first
+# use and only when simulators are enabled.
+sim = LazySimulatorModule(__package__, "simulator_state")
 
 
 def partner_base_url() -> str:
@@ -26,15 +31,48 @@ def partner_base_url() -> str:
     )
 
 
-def partner_register(integration, client) -> None:
-    """SRD /reference/assessment-partner-integration: give SR the client credentials it uses to
-    call our partner API. Best effort: on a real tenant this call needs SR's master partner
-    credentials, so a refusal is logged with the values to register by hand instead."""
-    client_id, secret = services.partner_credentials_ensure(integration=integration)
-    company_id = selectors.provider_settings(integration).get("company_id", "")
+def master_credentials(provider, integration) -> tuple[str, str]:
+    """The partner-level ("master") client id and secret SR Partner Operations issued to JobCannon
+    (SRD /docs/integration-workflow 1.1): from SMARTRECRUITERS_PARTNER_CLIENT_ID / _SECRET
+    (settings, else the environment). The built-in sandbox issues its own."""
+    if provider.uses_simulator(integration):
+        partner = sim.partner_master(base_url=partner_base_url())
+        return partner["client_id"], partner["client_secret"]
+    return (
+        str(
+            getattr(settings, "SMARTRECRUITERS_PARTNER_CLIENT_ID", "")
+            or os.environ.get("SMARTRECRUITERS_PARTNER_CLIENT_ID", "")
+        ),
+        str(
+            getattr(settings, "SMARTRECRUITERS_PARTNER_CLIENT_SECRET", "")
+            or os.environ.get("SMARTRECRUITERS_PARTNER_CLIENT_SECRET", "")
+        ),
+    )
+
+
+def partner_register(provider, integration, *, company_id: str = "", force: bool = False) -> bool:
+    """SRD /reference/askforconsent + /reference/assessment-partner-integration, in order:
+    1. create the client credentials SR will use to call our partner API,
+    2. get a token with the master credentials (it carries client_credentials_write),
+    3. POST them to /assessment-api/v202010/integration/company/{companyId},
+    4. keep the credentials SR creates for the company (results, orders).
+    SR refuses step 3 until the company consented in its Apps & Integrations; every refusal
+    ends in an explained state (partner_registered False) instead of failing the connect."""
+    current = selectors.provider_settings(integration)
+    company_id = company_id or str(current.get("company_id") or "")
+    if (
+        not force
+        and current.get("partner_registered")
+        and selectors.has_company_credentials(integration)
+        and current.get("registered_company_id") == company_id
+    ):
+        return True  # a re-check: SR would issue new company credentials for nothing
+    client_id, secret = services.partner_credentials_new(integration=integration)
     try:
-        client.integration_setup(
+        answer = provider.partner_client(integration).integration_setup(
             company_id=company_id,
+            # Field names of the body are not published [I]: the partner-created credentials, and
+            # where they work (our partner API and token endpoint).
             body={
                 "clientId": client_id,
                 "clientSecret": secret,
@@ -42,25 +80,42 @@ def partner_register(integration, client) -> None:
                 "tokenUrl": partner_base_url() + "oauth/token",
             },
         )
-    except ATSError as exc:
-        services.settings_update(integration=integration, changes={"partner_registered": False})
+        company_credentials = mappers.company_credentials_from(answer)
+    except (ATSError, ValueError) as exc:
+        reason = getattr(exc, "message", str(exc))
+        services.settings_update(
+            integration=integration, changes={"partner_registered": False, "partner_error": reason}
+        )
         activity_log(
             integration=integration,
             kind="smartrecruiters.partner_unregistered",
             level=ActivityLevel.WARNING,
             message=(
-                f"SmartRecruiters did not accept the partner registration ({exc.message}). Orders "
-                f"reach JobCannon only once SR knows the partner API {partner_base_url()} and client "
-                f"id {client_id}."
+                f"SmartRecruiters did not accept the partner registration for company {company_id or '?'} "
+                f"({reason}). SmartRecruiters accepts it once the company connected JobCannon in its Apps & "
+                f"Integrations (the consent step, {partner_base_url()}integration)."
             ),
         )
-        return
-    services.settings_update(integration=integration, changes={"partner_registered": True})
+        return False
+    # SR accepted these partner credentials: from now on only their hash is kept.
+    services.partner_credentials_store(integration=integration, client_id=client_id, secret=secret)
+    services.company_credentials_store(integration=integration, credentials=company_credentials)
+    services.settings_update(
+        integration=integration,
+        changes={
+            "partner_registered": True,
+            "partner_error": "",
+            "company_id": company_id,
+            "registered_company_id": company_id,
+        },
+    )
     activity_log(
         integration=integration,
         kind="smartrecruiters.partner_registered",
-        message=f"Partner API registered with SmartRecruiters: {partner_base_url()} (client {client_id}).",
+        message=f"Partner API registered with SmartRecruiters for company {company_id}: {partner_base_url()} "
+        f"(client {client_id}); SmartRecruiters issued company credentials {company_credentials[0]}.",
     )
+    return True
 
 
 def callback_url(integration) -> str:
@@ -92,7 +147,7 @@ def _subscribe_seed(integration, client) -> None:
     headers = {**constants.SEED_CUSTOM_HEADERS, "X-JobCannon-Integration": str(integration.public_id)}
     ids = [
         str(client.seed_subscribe(event=e, target_url=target, headers=headers).get("id", ""))
-        for e in constants.SUBSCRIBED_EVENTS
+        for e in constants.SEED_SUBSCRIBED_EVENTS
     ]
     services.subscription_set(
         integration=integration,
@@ -100,33 +155,87 @@ def _subscribe_seed(integration, client) -> None:
         ids=ids,
         status="active",
         url=target,
-        events=list(constants.SUBSCRIBED_EVENTS),
+        events=list(constants.SEED_SUBSCRIBED_EVENTS),
         at=timezone.now().isoformat(),
     )
     activity_log(
         integration=integration,
         kind="smartrecruiters.subscribed",
-        message=f"Subscribed to {', '.join(constants.SUBSCRIBED_EVENTS)} at {target} (seed setup; SR signs "
+        message=f"Subscribed to {', '.join(constants.SEED_SUBSCRIBED_EVENTS)} at {target} (seed setup; SR signs "
         "with X-SmartRecruiters-Signature using this integration's webhook secret).",
     )
 
 
+def _refused(integration, *, status: str, url: str, sub_id: str, exc: ATSError, step: str) -> None:
+    """SR refused the subscription: keep the connect, explain the state on the integration page,
+    the health warnings and the activity log (nothing raised)."""
+    reason = f"SmartRecruiters refused {step} (HTTP {exc.status_code or '?'}: {exc.message})." + (
+        f" The scope {constants.SCOPE_WEBHOOKS_MANAGE} is needed to manage subscriptions."
+        if exc.status_code in (401, 403)
+        else " Check that the callback URL is public HTTPS with a valid certificate and that every "
+        "event name and version is one SmartRecruiters lists."
+    )
+    services.subscription_set(
+        integration=integration,
+        api=constants.WEBHOOK_API_VENDOR,
+        id=sub_id,
+        status=status,
+        url=url,
+        events=[e["name"] for e in selectors.webhook_events(integration)],
+        error=reason,
+        at=timezone.now().isoformat(),
+    )
+    activity_log(
+        integration=integration,
+        kind="smartrecruiters.subscription_refused",
+        level=ActivityLevel.WARNING,
+        message=reason,
+        data={"status_code": exc.status_code, "vendor_code": exc.vendor_code},
+    )
+
+
 def _subscribe_vendor(integration, client) -> None:
-    """Webhooks API v201907: create, activate (SR calls us with X-Hook-Secret, we echo it),
-    then generate the secret key SR signs with and store it with our webhook secrets."""
+    """Webhooks API v201907: create (events with their versions), activate (SR calls us with
+    X-Hook-Secret, we echo it), then generate the secret key SR signs with and store it with
+    our webhook secrets."""
     state, url = selectors.subscription_state(integration), callback_url(integration)
-    existing = {s.get("id"): s for s in client.subscriptions()}
+    events = selectors.webhook_events(integration)
+    names = [e["name"] for e in events]
+    try:
+        existing = {s.get("id"): s for s in client.subscriptions()}
+    except ATSError as exc:
+        _refused(
+            integration,
+            status=constants.SUBSCRIPTION_REFUSED,
+            url=url,
+            sub_id="",
+            exc=exc,
+            step="listing subscriptions",
+        )
+        return
     current = existing.get(state.get("id"))
     if (
         state.get("status") == "active"
         and current
         and current.get("status") == "active"
         and state.get("url") == url
+        and state.get("events") == names
     ):
         return
-    if current is None or current.get("callbackUrl") != url:
-        current = client.subscribe(callback_url=url, events=constants.SUBSCRIBED_EVENTS)
-    sub_id = str(current["id"])
+    if current is None or current.get("callbackUrl") != url or state.get("events") != names:
+        try:
+            current = client.subscribe(callback_url=url, events=events)
+        except ATSError as exc:
+            _refused(
+                integration,
+                status=constants.SUBSCRIPTION_REFUSED,
+                url=url,
+                sub_id="",
+                exc=exc,
+                step="the subscription",
+            )
+            return
+    sub_id = str(current.get("id") or "")
     services.subscription_activating_start(integration=integration, subscription_id=sub_id)
     try:
         client.subscription_activate(subscription_id=sub_id)
@@ -134,15 +243,15 @@ def _subscribe_vendor(integration, client) -> None:
         if not key:
             raise ATSError("SmartRecruiters returned no secret key for the subscription.")
     except ATSError as exc:
-        services.subscription_set(
-            integration=integration,
-            api=constants.WEBHOOK_API_VENDOR,
-            id=sub_id,
-            status="failed",
+        _refused(
+            integration,
+            status=constants.SUBSCRIPTION_FAILED,
             url=url,
-            error=exc.message,
+            sub_id=sub_id,
+            exc=exc,
+            step="the activation",
         )
-        raise
+        return
     services.vendor_secret_store(integration=integration, secret=key)
     services.subscription_set(
         integration=integration,
@@ -150,14 +259,15 @@ def _subscribe_vendor(integration, client) -> None:
         id=sub_id,
         status="active",
         url=url,
-        events=list(constants.SUBSCRIBED_EVENTS),
+        events=names,
         at=timezone.now().isoformat(),
     )
+    listed = ", ".join(f"{e['name']} {e['version']}" for e in events)
     activity_log(
         integration=integration,
         kind="smartrecruiters.subscribed",
         message=f"Webhook subscription {sub_id} activated (X-Hook-Secret handshake answered) for "
-        f"{', '.join(constants.SUBSCRIBED_EVENTS)}; SmartRecruiters' secret key stored.",
+        f"{listed}; SmartRecruiters' secret key stored.",
     )
 
 
@@ -174,6 +284,7 @@ def demo_setup(provider, integration) -> dict[str, Any]:
         client_id=integration.credential("client_id") or existing.get("client_id"),
         client_secret=integration.credential("client_secret") or existing.get("client_secret"),
     )
+    sim.partner_master(base_url=partner_base_url())  # JobCannon's partner record in the sandbox
     ours = [s["secret"] for s in (integration.webhook_secrets or []) if s.get("source") != "smartrecruiters"]
     company["webhook_secret"] = ours[0] if ours else ""  # the seed scheme's shared secret
     sim.put("company", company_id, company)

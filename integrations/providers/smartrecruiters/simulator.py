@@ -1,10 +1,14 @@
-"""The built-in SmartRecruiters sandbox: the OAuth token endpoint and the API endpoints our client
-calls, behaving like SR on the wire (Bearer auth, scopes, SR error bodies, 429 above the rate
-limit, US/EU hosts as /api/<region>/). Pages people click are in simulator_pages.py."""
+"""The built-in SmartRecruiters sandbox: the token endpoint (authorization code, refresh, client
+credentials) and the API endpoints our clients call, behaving like SR as published (Bearer
+auth, real scope names, credential kinds, SR error bodies, 429 above the rate limit, the
+setUpIntegration consent check, the documented order statuses). Pages people click are in
+simulator_pages.py."""
 
 from __future__ import annotations
 
 import base64
+import hmac
+import secrets
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,7 +19,7 @@ from . import constants, simulator_pages
 from . import simulator_calls as calls
 from . import simulator_state as state
 from . import simulator_subscriptions as subs
-from .simulator_http import _api_base, _json, api, sr_error
+from .simulator_http import _json, api, sr_error
 
 SUBS = "webhooks-api/v201907/subscriptions"
 
@@ -32,6 +36,8 @@ def oauth_token(request: HttpRequest) -> HttpResponse:
     auth = request.headers.get("Authorization", "")
     if auth.startswith("Basic "):
         client_id, _, client_secret = base64.b64decode(auth[6:]).decode().partition(":")
+    if data.get("grant_type") == "client_credentials":
+        return _client_credentials(client_id, client_secret)
     company = state.company_for_client(client_id)
     if company is None or company["client_secret"] != client_secret:
         return JsonResponse(
@@ -65,10 +71,35 @@ def oauth_token(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _client_credentials(client_id: str, client_secret: str) -> JsonResponse:
+    """SRD /docs/authentication-oauth-client-credential: the partner's master credentials get a
+    token with client_credentials_write (setUpIntegration); a company's credentials (issued by
+    setUpIntegration) get a token for that company's results and orders."""
+    partner = state.get("partner", state.PARTNER_KEY) or {}
+    if partner and client_id == partner.get("client_id"):
+        if not hmac.compare_digest(str(partner.get("client_secret", "")), client_secret):
+            return JsonResponse({"error": "invalid_client", "error_description": "Wrong secret."}, status=401)
+        return JsonResponse(
+            state.client_token_issue(
+                company_id="", scopes=[constants.SCOPE_CLIENT_CREDENTIALS_WRITE], grant="partner"
+            )
+        )
+    company = state.company_for_company_client(client_id) if client_id else None
+    if company is None or not hmac.compare_digest(
+        str(company.get("company_client_secret", "")), client_secret
+    ):
+        return JsonResponse(
+            {"error": "invalid_client", "error_description": "Unknown client or wrong secret."}, status=401
+        )
+    return JsonResponse(
+        state.client_token_issue(company_id=company["id"], scopes=list(constants.SCOPES), grant="company")
+    )
+
+
 # --- Customer API ------------------------------------------------------------------------------
 
 
-@api()
+@api(constants.SCOPE_CONFIGURATION_READ)
 def company_get(request, company):
     return JsonResponse({"identifier": company["id"], "name": company["name"]})
 
@@ -77,13 +108,13 @@ def _job_public(job: dict[str, Any]) -> dict[str, Any]:
     return {"id": job["id"], "title": job["title"], "hiringProcess": {"stages": job["stages"]}}
 
 
-@api("candidates:read")
+@api(constants.SCOPE_JOBS_READ)
 def jobs_list(request, company):
     jobs = [_job_public(j) for j in state.jobs(company["id"])]
     return JsonResponse({"content": jobs, "totalFound": len(jobs)})
 
 
-@api("candidates:read")
+@api(constants.SCOPE_CANDIDATES_READ)
 def candidates_list(request, company):
     found = state.candidates(company["id"], request.GET.get("jobId") or None)
     content = [
@@ -99,12 +130,12 @@ def candidates_list(request, company):
     return JsonResponse({"content": content, "totalFound": len(content)})
 
 
-@api("custom_fields:read")
+@api(constants.SCOPE_CONFIGURATION_READ)
 def properties_list(request, company):
     return JsonResponse({"content": company.get("custom_fields", [])})
 
 
-@api("candidates:write")
+@api(constants.SCOPE_CANDIDATES_MANAGE)
 def property_set(request, company, candidate_id, job_id, property_id):
     candidate = state.get("candidate", candidate_id)
     if request.method != "PUT":
@@ -121,102 +152,138 @@ def property_set(request, company, candidate_id, job_id, property_id):
 # --- Assessment API ----------------------------------------------------------------------------
 
 
-@api("assessments:read")
+@api(constants.SCOPE_CLIENT_CREDENTIALS_WRITE, grants=("partner",))
 def integration_setup(request, company, company_id):
-    if company_id != company["id"]:
-        return sr_error(403, "FORBIDDEN", "The token belongs to another company.")
+    """SRD /reference/assessment-partner-integration: 1. a partner token with
+    client_credentials_write (the decorator), 2. the company gave consent, 3. save the
+    partner's credentials, 4. create credentials for the company, 5. send them back."""
+    if request.method != "POST":
+        return sr_error(405, "METHOD_NOT_ALLOWED", "POST only.")
+    target = state.get("company", company_id)
+    if target is None:
+        return sr_error(404, "NOT_FOUND", f"Company {company_id} not found.")
+    if not target.get("partner_consent"):
+        return sr_error(
+            403,
+            "CONSENT_REQUIRED",
+            f"Company {company_id} has not given consent to the integration with this partner.",
+        )
     body = _json(request)
-    if not body.get("clientId") or not body.get("clientSecret") or not body.get("baseUrl"):
-        return sr_error(400, "VALIDATION", "clientId, clientSecret and baseUrl are required.")
-    company["partner"] = {
+    if not body.get("clientId") or not body.get("clientSecret"):
+        return sr_error(400, "VALIDATION", "clientId and clientSecret are required.")
+    partner = state.get("partner", state.PARTNER_KEY) or {}
+    target["partner"] = {
         "client_id": body["clientId"],
         "client_secret": body["clientSecret"],
-        "base_url": body["baseUrl"].rstrip("/") + "/",
+        "base_url": str(body.get("baseUrl") or partner.get("base_url") or "").rstrip("/") + "/",
         "registered": state.now_iso(),
     }
-    state.put("company", company["id"], company)
-    return JsonResponse({"companyId": company["id"], "status": "CONNECTED"}, status=201)
+    target["company_client_id"] = target.get("company_client_id") or state.new_id("sr-company-")
+    target["company_client_secret"] = secrets.token_urlsafe(24)
+    state.put("company", company_id, target)
+    return JsonResponse(
+        {"clientId": target["company_client_id"], "clientSecret": target["company_client_secret"]}, status=201
+    )
 
 
-@api("assessments:write")
+def _result_problem(body: dict[str, Any]) -> str:
+    status = str(body.get("status") or "")
+    if status not in constants.ORDER_STATUSES:
+        return f"status must be one of {', '.join(constants.ORDER_STATUSES)}."
+    if "passed" in body and not isinstance(body["passed"], bool):
+        return "passed must be true or false when given."
+    if body.get("resultType") and body["resultType"] not in (
+        "URL",
+        "DOCUMENT",
+        "VIDEO_URL",
+        "VIDEO_STREAM",
+        "GENERATED_URL",
+    ):
+        return "resultType is not a known result type."
+    return ""
+
+
+@api(grants=("company",))
 def order_results(request, company, order_id):
+    """packageResultUpdate, with the company credentials only: SRD /docs/integration-workflow
+    gives results to the customer-level (company) credentials; the customer's OAuth token is refused."""
     order = state.get("order", order_id)
     if request.method != "PATCH":
         return sr_error(405, "METHOD_NOT_ALLOWED", "PATCH only.")
     if not order or order["company"] != company["id"]:
         return sr_error(404, "NOT_FOUND", f"Assessment order {order_id} not found.")
     body = _json(request)
-    status = str(body.get("status") or "COMPLETED").upper()
-    if status not in ("COMPLETED", "CANCELLED", "EXPIRED", "IN_PROGRESS"):
-        return sr_error(400, "VALIDATION", f"Unknown status {status}.")
-    order.update(status=status, result={**body, "region": request.sr_region, "received": state.now_iso()})
+    problem = _result_problem(body)
+    if problem:
+        return sr_error(400, "VALIDATION", problem)
+    order.update(
+        status=body["status"],
+        result={
+            **body,
+            "region": request.sr_region,
+            "received": state.now_iso(),
+            "credential": request.sr_grant,
+        },
+    )
     state.put("order", order_id, order)
-    if status == "COMPLETED":
+    if body["status"] == "COMPLETED":
+        # Seed 001 only: "SmartRecruiters will deliver webhook events ... for all assessment
+        # completions" to seed-style subscriptions. The Webhooks API has no such event.
         calls.webhook_send(
             company,
             constants.EVENT_ASSESSMENT_COMPLETED,
-            ids={
-                "assessment_order_id": order_id,
-                "candidate_id": order["candidate"]["id"],
-                "job_id": order["job"]["id"],
-            },
+            ids={},
             data={
                 "orderId": order_id,
                 "candidateId": order["candidate"]["id"],
                 "jobId": order["job"]["id"],
                 "packageId": order["packageId"],
-                "status": status,
+                "status": body["status"],
             },
-            link=f"{_api_base(request)}{constants.ORDERS_API}/{order_id}",
+            link="",
+            seed_only=True,
         )
     return JsonResponse(calls.order_public(order))
 
 
-@api("assessments:read")
-def orders_collection(request, company):
-    if request.method == "POST":
-        return _order_create(request, company)
-    wanted = request.GET.get("status")
-    found = [
-        calls.order_public(o) for o in state.orders(company["id"]) if not wanted or o["status"] == wanted
-    ]
-    return JsonResponse({"content": found, "totalFound": len(found)})
-
-
-def _order_create(request, company):
-    # A manual trigger from the partner's own UI (our assumption, see client.order_create).
-    if "assessments:write" not in request.sr_scopes:
-        return sr_error(
-            403, "FORBIDDEN", "Access denied: the access token lacks the assessments:write scope."
-        )
-    body = _json(request)
-    candidate = state.get("candidate", str(body.get("candidateId", "")))
-    if not candidate or candidate["company"] != company["id"]:
-        return sr_error(404, "NOT_FOUND", "Candidate not found.")
-    job = state.job_get(candidate["jobId"])
-    stage = state.stage_get(job, candidate["stageId"]) if job else None
-    action = (stage or {}).get("action") or {}
-    package = str(body.get("packageId") or action.get("packageId") or "")
-    if not job or not stage or not package:
-        return sr_error(400, "VALIDATION", "The candidate's stage has no assessment action; pass packageId.")
-    order = state.order_create(
-        company=company,
-        candidate=candidate,
-        job=job,
-        stage=stage,
-        action={**action, "packageId": package},
-        trigger=constants.TRIGGER_MANUAL,
-    )
-    order = state.put("order", order["id"], {**order, "status": "IN_PROGRESS", "source": "partner"})
-    return JsonResponse(calls.order_public(order), status=201)
-
-
-@api("assessments:read")
-def order_get(request, company, order_id):
+@csrf_exempt
+def _attachment(request, company, order_id):
     order = state.get("order", order_id)
+    if request.method != "POST":
+        return sr_error(405, "METHOD_NOT_ALLOWED", "POST only.")
     if not order or order["company"] != company["id"]:
         return sr_error(404, "NOT_FOUND", f"Assessment order {order_id} not found.")
-    return JsonResponse(calls.order_public(order))
+    upload = request.FILES.get("attachment")
+    if upload is None:
+        return sr_error(400, "VALIDATION", "A multipart part named attachment is required.")
+    order["attachments"] = [
+        *order.get("attachments", []),
+        {
+            "name": upload.name,
+            "contentType": upload.content_type,
+            "size": upload.size,
+            "credential": request.sr_grant,
+        },
+    ]
+    state.put("order", order_id, order)
+    return HttpResponse(status=201)
+
+
+order_attachment = api(grants=("company",))(_attachment)
+
+
+@api(grants=("company",))
+def orders_collection(request, company):
+    """orders.getList: GET /assessment-api/v202107/assessment-orders?applicationId= (required)."""
+    if request.method != "GET":
+        return sr_error(405, "METHOD_NOT_ALLOWED", "GET only.")
+    application_id = request.GET.get("applicationId", "")
+    if not application_id:
+        return sr_error(400, "VALIDATION", "Query parameter applicationId is required.")
+    found = [
+        calls.order_public(o) for o in state.orders(company["id"]) if o.get("applicationId") == application_id
+    ]
+    return JsonResponse({"content": found, "totalFound": len(found)})
 
 
 def simulator_urls() -> list:
@@ -236,8 +303,12 @@ def simulator_urls() -> list:
             "api-integration-setup",
         ),
         ("assessment-api/v202010/orders/<str:order_id>/results", order_results, "api-order-results"),
+        (
+            "assessment-api/v202010/orders/<str:order_id>/results/attachment",
+            order_attachment,
+            "api-order-attachment",
+        ),
         ("assessment-api/v202107/assessment-orders", orders_collection, "api-orders"),
-        ("assessment-api/v202107/assessment-orders/<str:order_id>", order_get, "api-order"),
         ("v1/webhooks/subscriptions", subs.seed_subscriptions, "api-seed-subscriptions"),
         (SUBS, subs.subscriptions, "api-subscriptions"),
         (f"{SUBS}/<str:subscription_id>", subs.subscription_detail, "api-subscription"),

@@ -1,6 +1,7 @@
 """What the SmartRecruiters sandbox sends to JobCannon over real HTTP, as SR does: the
 X-Hook-Secret activation handshake, signed webhooks (the Webhooks API's v1 signature or the
-seed's X-SmartRecruiters-Signature) and assessment orders to the partner API.
+seed's X-SmartRecruiters-Signature), assessment orders to the partner API and the consent
+redirect to the partner's /integration page.
 
 The signing here is written independently of webhooks.py on purpose: a shared helper would make
 a bug in our verifier invisible to the simulator tests."""
@@ -78,16 +79,21 @@ def webhook_send(
     data: dict[str, Any],
     link: str,
     subscriptions: list[dict[str, Any]] | None = None,
+    seed_only: bool = False,
 ) -> list[int]:
     """Deliver one event to every active subscription of the company that asked for it, or to
-    the given `subscriptions` whatever their events (a test delivery); returns the HTTP statuses."""
+    the given `subscriptions` whatever their events (a test delivery); returns the HTTP statuses.
+    Webhooks API subscriptions get IDs only, with the version they subscribed at; seed-style
+    subscriptions (seed 001 Step 2) get the seed's body. `seed_only`: the seed's own event."""
     statuses = []
     targets = subscriptions
     if targets is None:
         targets = [
             s
             for s in state.items("subscription", company=company["id"])
-            if s.get("status") == "active" and event in s.get("events", [])
+            if s.get("status") == "active"
+            and event in s.get("events", [])
+            and (not seed_only or s.get("style") == constants.WEBHOOK_API_SEED)
         ]
     for sub in targets:
         event_id = str(uuid.uuid4())
@@ -106,7 +112,7 @@ def webhook_send(
                 "Content-Type": "application/json",
                 "event-name": event,
                 "event-id": event_id,
-                "event-version": constants.EVENT_VERSION,
+                "event-version": str((sub.get("versions") or {}).get(event) or constants.EVENT_VERSION),
                 "link": f"<{link}>; rel=self",
             }
             timestamp = str(int(time.time()))
@@ -135,34 +141,27 @@ def order_public(order: dict[str, Any]) -> dict[str, Any]:
 
 
 def order_deliver(company: dict[str, Any], order: dict[str, Any], api_base: str) -> dict[str, Any]:
-    """Place the order with JobCannon: the partner API (Assessment API 2021), or a webhook."""
-    if company.get("order_delivery") == "webhook":
-        statuses = webhook_send(
-            company,
-            constants.EVENT_ASSESSMENT_ORDERED,
-            ids={
-                "assessment_order_id": order["id"],
-                "candidate_id": order["candidate"]["id"],
-                "job_id": order["job"]["id"],
-            },
-            data=order_public(order),
-            link=f"{api_base}{constants.ORDERS_API}/{order['id']}",
-        )
-        ok = bool(statuses) and all(200 <= s < 300 for s in statuses)
-        result = {
-            "ok": ok,
-            "via": "webhook",
-            "status": statuses[0] if statuses else None,
-            "message": "" if statuses else "No active subscription to candidate.assessment.ordered.",
-        }
-    else:
-        result = _partner_order(company, order)
+    """Place the order with JobCannon: POST /packages/orders on its partner API (Assessment API 2021)."""
+    result = _partner_order(company, order)
     order = {
         **order,
         "delivery": {**result, "at": state.now_iso()},
         "status": "IN_PROGRESS" if result["ok"] else "NEW",
     }
     return state.put("order", order["id"], order)
+
+
+def application_event(
+    company: dict[str, Any], candidate: dict[str, Any], event: str, api_base: str
+) -> list[int]:
+    """A Webhooks API event about a candidate's application (IDs only, `link` to GET it)."""
+    return webhook_send(
+        company,
+        event,
+        ids={"job_id": candidate["jobId"], "candidate_id": candidate["id"]},
+        data={},
+        link=f"{api_base}/candidates/{candidate['id']}/jobs/{candidate['jobId']}",
+    )
 
 
 def _partner_token(partner: dict[str, Any]) -> str:

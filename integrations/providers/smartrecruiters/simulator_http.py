@@ -1,5 +1,5 @@
 """How the SmartRecruiters sandbox answers API calls: Bearer token -> company, rate limit (429),
-data region (US/EU host), scopes (403 OAuthPermissionsException), SR's error body shape."""
+credential kind and scopes (403 OAuthPermissionsException), SR's error body shape."""
 
 from __future__ import annotations
 
@@ -17,33 +17,45 @@ from . import simulator_state as state
 def sr_error(status: int, code: str, message: str, **extra: Any) -> JsonResponse:
     body: dict[str, Any] = {"code": code, "message": message, **extra}
     response = JsonResponse(body, status=status)
-    if status == 429:
+    if status == 429:  # SRD /docs/rate-limiting response headers
         response["X-RateLimit-Limit"] = str(extra.get("limit", ""))
         response["X-RateLimit-Remaining"] = "0"
+        response["X-RateLimit-Concurrent-Limit"] = str(constants.CONCURRENT_REQUESTS)
     return response
 
 
-def api(scope: str | None = None) -> Callable:
-    """Bearer token → company, rate limit, region check, scope check (SR's OAuthPermissionsException)."""
+def api(scope: str | None = None, grants: tuple[str, ...] = ("oauth", "company")) -> Callable:
+    """Bearer token -> company, rate limit (429 with SR's X-RateLimit-* headers), the kind of
+    credential the endpoint takes (`grants`: "oauth" = the customer's authorization code token,
+    "company" / "partner" = client credentials), the scope (SR's OAuthPermissionsException).
+
+    SR serves every company from one host; the sandbox mounts its API per data center
+    (/api/<region>/) only so that tests can see where data was stored, and accepts any company
+    on either."""
 
     def decorate(view: Callable) -> Callable:
         @csrf_exempt
         def wrapper(request: HttpRequest, region: str, **kwargs: Any) -> HttpResponse:
             header = request.headers.get("Authorization", "")
             token = state.token_lookup(header[7:]) if header.startswith("Bearer ") else None
-            company = state.get("company", token["company"]) if token else None
-            if token is None or company is None:
+            company = state.get("company", token["company"]) if token and token.get("company") else None
+            grant = (token or {}).get("grant", "oauth")
+            if token is None or (company is None and grant != "partner"):
                 return sr_error(401, "UNAUTHORIZED", "Invalid or expired access token.")
-            if state.rate_limited(company):
+            if region not in ("us", "eu"):
+                return sr_error(404, "NOT_FOUND", "No such API.")
+            if company is not None and state.rate_limited(company):
                 return sr_error(
                     429, "TOO_MANY_REQUESTS", "Rate limit exceeded.", limit=company.get("rate_limit")
                 )
-            if region not in ("us", "eu") or region != company.get("region", "us"):
+            if grant not in grants:
                 return sr_error(
-                    400,
-                    "WRONG_REGION",
-                    f"This company's data is hosted in the "
-                    f"{company.get('region', 'us').upper()} region; you called the {region.upper()} API host.",
+                    403,
+                    "FORBIDDEN",
+                    f"This endpoint does not accept {grant} credentials.",
+                    errors=[
+                        {"code": "OAuthPermissionsException", "message": f"{grant} credentials not allowed"}
+                    ],
                 )
             if scope and scope not in token["scopes"]:
                 return sr_error(
@@ -52,9 +64,21 @@ def api(scope: str | None = None) -> Callable:
                     f"Access denied: the access token lacks the {scope} scope.",
                     errors=[{"code": "OAuthPermissionsException", "message": f"Missing scope {scope}"}],
                 )
-            request.sr_region = region  # type: ignore[attr-defined]
+            request.sr_region = (company or {}).get("region", region)  # type: ignore[attr-defined]
             request.sr_scopes = token["scopes"]  # type: ignore[attr-defined]
-            return view(request, company, **kwargs)
+            request.sr_grant = grant  # type: ignore[attr-defined]
+            if company is not None and not state.concurrency_enter(company["id"]):
+                return sr_error(
+                    429,
+                    "TOO_MANY_REQUESTS",
+                    f"More than {constants.CONCURRENT_REQUESTS} concurrent requests.",
+                    limit=company.get("rate_limit"),
+                )
+            try:
+                return view(request, company, **kwargs)
+            finally:
+                if company is not None:
+                    state.concurrency_exit(company["id"])
 
         return wrapper
 

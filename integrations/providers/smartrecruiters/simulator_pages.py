@@ -21,6 +21,19 @@ from . import simulator_state as state
 
 T = "integrations/providers/smartrecruiters/sim_{}.html"
 NS = "integrations:sim-smartrecruiters:"
+# SRD /docs/authentication-access-scopes [F]: the sandbox refuses any other scope (invalid_scope).
+KNOWN_SCOPES = (
+    *constants.SCOPES,
+    "approvals_create",
+    "approvals_read",
+    "audit_events_read",
+    "candidates_create",
+    "candidates_offers_read",
+    "candidates_status_read",
+    "company_read",
+    "configuration_manage",
+    "user_me_read",
+)
 
 
 def _api_base(request: HttpRequest, company: dict[str, Any]) -> str:
@@ -78,6 +91,9 @@ def company_view(request: HttpRequest, company_id: str) -> HttpResponse:
             candidate = state.candidate_create(
                 company_id=company_id, job_id=job["id"], first_name=first, last_name=last, email=email
             )
+            calls.application_event(
+                company, candidate, constants.EVENT_APPLICATION_CREATED, _api_base(request, company)
+            )
             return redirect(NS + "candidate", company_id=company_id, candidate_id=candidate["id"])
     jobs = state.jobs(company_id)
     stage_names = {(j["id"], s["id"]): s["name"] for j in jobs for s in j["stages"]}
@@ -108,17 +124,16 @@ def settings_view(request: HttpRequest, company_id: str) -> HttpResponse:
     if request.method == "POST":
         company.update(
             redirect_uri=request.POST.get("redirect_uri", company["redirect_uri"]).strip(),
-            approve_scopes=[s for s in request.POST.getlist("approve_scopes") if s in constants.SCOPES],
+            approve_scopes=[s for s in request.POST.getlist("approve_scopes") if s in KNOWN_SCOPES],
             region=request.POST.get("region")
             if request.POST.get("region") in ("us", "eu")
             else company["region"],
             webhook_secret=request.POST.get("webhook_secret", "").strip(),
-            order_delivery="webhook" if request.POST.get("order_delivery") == "webhook" else "partner",
             rate_limit=_int(request.POST.get("rate_limit"), constants.RATE_LIMIT_PER_SECOND),
         )
         state.put("company", company_id, company)
         return redirect(NS + "company", company_id=company_id)
-    return render(request, T.format("settings"), {"company": company, "scopes": constants.SCOPES})
+    return render(request, T.format("settings"), {"company": company, "scopes": KNOWN_SCOPES})
 
 
 def job_view(request: HttpRequest, company_id: str, job_id: str) -> HttpResponse:
@@ -209,6 +224,7 @@ def candidate_move(
     candidate["stageId"] = stage["id"]
     candidate["history"] = [*candidate.get("history", []), {"at": state.now_iso(), "stage": stage["id"]}]
     state.put("candidate", candidate["id"], candidate)
+    calls.application_event(company, candidate, constants.EVENT_APPLICATION_STATUS_UPDATED, api_base)
     if (stage.get("action") or {}).get("trigger") == constants.TRIGGER_AUTO:
         return order_place(company, candidate, job, stage, constants.TRIGGER_AUTO, api_base)
     return None
@@ -253,6 +269,14 @@ def consent(request: HttpRequest) -> HttpResponse:
         )
     requested = [s for s in params.get("scope", "").split() if s]
     state_param = params.get("state", "")
+    unknown = [s for s in requested if s not in KNOWN_SCOPES]
+    if unknown:  # RFC 6749 4.1.2.1, back to the (registered) redirect URI
+        query = {
+            "error": "invalid_scope",
+            "error_description": f"Unknown scope {' '.join(unknown)}",
+            "state": state_param,
+        }
+        return redirect(f"{redirect_uri}?{urlencode(query)}")
     if request.method == "POST":
         if request.POST.get("decision") != "allow":
             query = {
@@ -263,6 +287,11 @@ def consent(request: HttpRequest) -> HttpResponse:
             return redirect(f"{redirect_uri}?{urlencode(query)}")
         granted = [s for s in requested if s in request.POST.getlist("granted")]
         code = state.code_issue(company=company, scopes=granted, redirect_uri=redirect_uri)
+        # The sandbox's consent page is also Apps & Integrations' "Authorize and Continue" for
+        # JobCannon (help.smartrecruiters.com "Assessment Integrations" steps 1-3): the company
+        # has consented, so SR accepts JobCannon's setUpIntegration for it.
+        company["partner_consent"] = True
+        state.put("company", company["id"], company)
         return redirect(f"{redirect_uri}?{urlencode({'code': code, 'state': state_param})}")
     return render(
         request,
@@ -280,12 +309,32 @@ def consent(request: HttpRequest) -> HttpResponse:
     )
 
 
+def apps_connect(request: HttpRequest, company_id: str) -> HttpResponse:
+    """Apps & Integrations → JobCannon → Connect → Authorize and Continue: SR records the
+    company's consent and opens the partner's consent endpoint, GET <partner>/integration?companyId=
+    (askForConsent; as a redirect, one of the two ways SRD /docs/customer-experience names)."""
+    company = _company_or_404(request, company_id)
+    if isinstance(company, HttpResponse):
+        return company
+    partner = state.get("partner", state.PARTNER_KEY) or {}
+    if request.method != "POST" or not partner.get("base_url"):
+        return _error(
+            request,
+            "JobCannon is not listed",
+            "The JobCannon partner has not configured its service URL yet.",
+        )
+    company["partner_consent"] = True
+    state.put("company", company_id, company)
+    return redirect(partner["base_url"].rstrip("/") + "/integration?" + urlencode({"companyId": company_id}))
+
+
 def page_urls() -> list:
     return [
         path("", home, name="home"),
         path("identity/oauth/allow", consent, name="oauth-allow"),
         path("company/<str:company_id>/", company_view, name="company"),
         path("company/<str:company_id>/settings/", settings_view, name="settings"),
+        path("company/<str:company_id>/apps/jobcannon/connect/", apps_connect, name="apps-connect"),
         path("company/<str:company_id>/jobs/<str:job_id>/", job_view, name="job"),
         path("company/<str:company_id>/candidates/<str:candidate_id>/", candidate_view, name="candidate"),
     ]

@@ -1,6 +1,7 @@
 """State of the built-in SmartRecruiters sandbox (SimulatorObject rows, provider "smartrecruiters"),
-shared by runserver and the worker. Kinds: company (the OAuth app, settings, custom fields),
-code, token, job, candidate, order, subscription, delivery (the callbacks log)."""
+shared by runserver and the worker. Kinds: company (the OAuth app, settings, custom fields, the
+partner's consent and credentials), partner (JobCannon's master credentials and partner
+configuration), code, token, job, candidate, order, subscription, delivery (the callbacks log)."""
 
 from __future__ import annotations
 
@@ -106,8 +107,8 @@ def company_register(
         "approve_scopes": existing.get("approve_scopes") or list(constants.SCOPES),
         "webhook_secret": existing.get("webhook_secret", ""),
         "rate_limit": existing.get("rate_limit", constants.RATE_LIMIT_PER_SECOND),
-        "order_delivery": existing.get("order_delivery", "partner"),
         "partner": existing.get("partner") or {},
+        "partner_consent": existing.get("partner_consent", False),
         "custom_fields": existing.get("custom_fields") or list(DEMO_FIELDS),
         "created": existing.get("created") or now_iso(),
     }
@@ -128,6 +129,33 @@ def company_register(
 def company_for_client(client_id: str) -> dict[str, Any] | None:
     found = items("company", client_id=client_id)
     return found[0] if found else None
+
+
+def company_for_company_client(client_id: str) -> dict[str, Any] | None:
+    """The company whose setUpIntegration credentials these are."""
+    found = items("company", company_client_id=client_id)
+    return found[0] if found else None
+
+
+PARTNER_KEY = "jobcannon"
+
+
+def partner_master(*, base_url: str = "") -> dict[str, Any]:
+    """JobCannon's partner record in the sandbox: the master credentials SR Partner Operations
+    would issue, and the partner configuration (our base URL, where SR opens the consent page)."""
+    partner = get("partner", PARTNER_KEY) or {
+        "client_id": new_id("sr-partner-"),
+        "client_secret": secrets.token_urlsafe(24),
+        "base_url": "",
+    }
+    if base_url and partner.get("base_url") != base_url:
+        partner["base_url"] = base_url
+    return put("partner", PARTNER_KEY, partner)
+
+
+def application_id(candidate_id: str, job_id: str) -> str:
+    """The sandbox's id of a candidate's application to a job (orders carry it) [I: format]."""
+    return "app-" + hashlib.sha256(f"{candidate_id}:{job_id}".encode()).hexdigest()[:16]
 
 
 # --- OAuth ---------------------------------------------------------------------------------------
@@ -158,6 +186,29 @@ def code_redeem(code: str) -> dict[str, Any] | None:
     return data if data and data["expires"] > time.time() else None
 
 
+def client_token_issue(*, company_id: str, scopes: list[str], grant: str) -> dict[str, Any]:
+    """A client-credentials access token (no refresh token): grant "partner" (master
+    credentials) or "company" (the credentials setUpIntegration issued)."""
+    access = "sr-cc-" + secrets.token_urlsafe(24)
+    put(
+        "token",
+        _digest(access),
+        {
+            "company": company_id,
+            "scopes": scopes,
+            "kind": "access",
+            "grant": grant,
+            "expires": time.time() + constants.ACCESS_TOKEN_SECONDS,
+        },
+    )
+    return {
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": constants.ACCESS_TOKEN_SECONDS,
+        "scope": " ".join(scopes),
+    }
+
+
 def tokens_issue(*, company_id: str, scopes: list[str], refresh_token: str | None = None) -> dict[str, Any]:
     access = "sr-at-" + secrets.token_urlsafe(24)
     put(
@@ -167,6 +218,7 @@ def tokens_issue(*, company_id: str, scopes: list[str], refresh_token: str | Non
             "company": company_id,
             "scopes": scopes,
             "kind": "access",
+            "grant": "oauth",
             "expires": time.time() + constants.ACCESS_TOKEN_SECONDS,
         },
     )
@@ -219,6 +271,23 @@ def rate_limited(company: dict[str, Any]) -> bool:
             return True
         window.append(now)
         return False
+
+
+_in_flight: dict[str, int] = {}
+
+
+def concurrency_enter(company_id: str) -> bool:
+    """SRD /docs/rate-limiting: 8 concurrent requests (per process: enough for a sandbox)."""
+    with _lock:
+        if _in_flight.get(company_id, 0) >= constants.CONCURRENT_REQUESTS:
+            return False
+        _in_flight[company_id] = _in_flight.get(company_id, 0) + 1
+        return True
+
+
+def concurrency_exit(company_id: str) -> None:
+    with _lock:
+        _in_flight[company_id] = max(0, _in_flight.get(company_id, 0) - 1)
 
 
 # --- jobs, candidates, orders ----------------------------------------------------------------------
@@ -288,6 +357,7 @@ def order_create(
             "email": candidate["email"],
         },
         "job": {"id": job["id"], "name": job["title"]},
+        "applicationId": application_id(candidate["id"], job["id"]),
         "stage": {"id": stage["id"], "name": stage["name"]},
         "settings": {
             "required": bool(action.get("required", True)),

@@ -1,6 +1,7 @@
 """The sandbox's webhook subscription endpoints: the seed's `POST /v1/webhooks/subscriptions`
-and the real Webhooks API v201907 (create inactive, activate with the X-Hook-Secret handshake,
-generate secret keys; reference §2.4)."""
+and the real Webhooks API v201907 (webhooks_manage; create inactive with events
+[{"name", "version"}] among the published events, else 400; activate with the X-Hook-Secret
+handshake; generate secret keys; reference §2.4)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from . import simulator_state as state
 from .simulator_http import _json, api, sr_error
 
 
-@api()
+@api(grants=("oauth",))
 def seed_subscriptions(request, company):
     if request.method != "POST":
         found = [s for s in state.items("subscription", company=company["id"]) if s.get("style") == "seed"]
@@ -41,15 +42,33 @@ def seed_subscriptions(request, company):
 
 
 def _sub_public(sub: dict[str, Any]) -> dict[str, Any]:
+    versions = sub.get("versions") or {}
     return {
         "id": sub["id"],
         "callbackUrl": sub.get("callbackUrl"),
         "status": sub["status"],
-        "events": [{"name": e, "version": constants.EVENT_VERSION} for e in sub.get("events", [])],
+        "events": [
+            {"name": e, "version": versions.get(e, constants.EVENT_VERSION)} for e in sub.get("events", [])
+        ],
     }
 
 
-@api()
+def _events_problem(raw: Any) -> tuple[dict[str, str], str]:
+    """{name: version} of the requested events, or the reason SR refuses them: every event is
+    {"name", "version"} and the name is one of the Webhooks API's events."""
+    if not isinstance(raw, list) or not raw:
+        return {}, "At least one event is required."
+    events: dict[str, str] = {}
+    for item in raw:
+        if not isinstance(item, dict) or not item.get("name") or not item.get("version"):
+            return {}, 'Each event must be an object {"name", "version"}.'
+        if item["name"] not in constants.KNOWN_EVENTS:
+            return {}, f"Unknown event {item['name']!r}."
+        events[str(item["name"])] = str(item["version"])
+    return events, ""
+
+
+@api(constants.SCOPE_WEBHOOKS_MANAGE, grants=("oauth",))
 def subscriptions(request, company):
     if request.method != "POST":
         found = [
@@ -59,15 +78,19 @@ def subscriptions(request, company):
         ]
         return JsonResponse({"content": found})
     body = _json(request)
-    events = [str(e.get("name")) for e in body.get("events") or [] if isinstance(e, dict) and e.get("name")]
-    if not str(body.get("callbackUrl", "")).startswith(("http://", "https://")) or not events:
-        return sr_error(400, "VALIDATION", "callbackUrl and at least one event are required.")
+    if not str(body.get("callbackUrl", "")).startswith(("http://", "https://")):
+        return sr_error(400, "VALIDATION", "callbackUrl must be an absolute URL.")
+    versions, problem = _events_problem(body.get("events"))
+    if problem:
+        return sr_error(400, "VALIDATION", problem)
+    events = list(versions)
     sub = {
         "id": state.new_id("sub-"),
         "company": company["id"],
         "style": constants.WEBHOOK_API_VENDOR,
         "callbackUrl": body["callbackUrl"],
         "events": events,
+        "versions": versions,
         "status": "inactive",
         "keys": [],
         "created": state.now_iso(),
@@ -81,7 +104,7 @@ def _own_subscription(company, subscription_id):
     return sub if sub and sub["company"] == company["id"] else None
 
 
-@api()
+@api(constants.SCOPE_WEBHOOKS_MANAGE, grants=("oauth",))
 def subscription_detail(request, company, subscription_id):
     sub = _own_subscription(company, subscription_id)
     if sub is None:
@@ -92,7 +115,7 @@ def subscription_detail(request, company, subscription_id):
     return JsonResponse(_sub_public(sub))
 
 
-@api()
+@api(constants.SCOPE_WEBHOOKS_MANAGE, grants=("oauth",))
 def subscription_activation(request, company, subscription_id):
     sub = _own_subscription(company, subscription_id)
     if sub is None or request.method != "PUT":
@@ -104,7 +127,7 @@ def subscription_activation(request, company, subscription_id):
     return HttpResponse(status=204)
 
 
-@api()
+@api(constants.SCOPE_WEBHOOKS_MANAGE, grants=("oauth",))
 def subscription_secret_key(request, company, subscription_id):
     sub = _own_subscription(company, subscription_id)
     if sub is None:

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from integrations.models import SimulatorObject
 from integrations.sync import simulator as faults
 
+from . import constants
 from . import simulator_state as state
 from .simulator_http import api, sr_error
 
@@ -82,7 +83,7 @@ def _since(request: HttpRequest, rows: list[SimulatorObject]) -> list[SimulatorO
     return None if after is None else [r for r in rows if r.updated_at >= after]
 
 
-@api("candidates:read")
+@api(constants.SCOPE_JOBS_READ)
 def jobs_list(request: HttpRequest, company: dict[str, Any]) -> JsonResponse:
     rows = _since(request, _rows("job", company["id"]))
     if rows is None:
@@ -90,7 +91,7 @@ def jobs_list(request: HttpRequest, company: dict[str, Any]) -> JsonResponse:
     return _page(request, "jobs.list", [_job(r) for r in rows])
 
 
-@api("candidates:read")
+@api(constants.SCOPE_CANDIDATES_READ)
 def candidates_list(request: HttpRequest, company: dict[str, Any]) -> JsonResponse:
     rows = _since(request, _rows("candidate", company["id"]))
     if rows is None:
@@ -100,7 +101,7 @@ def candidates_list(request: HttpRequest, company: dict[str, Any]) -> JsonRespon
     return _page(request, "candidates.list", [_candidate(r) for r in rows])
 
 
-@api("candidates:read")
+@api(constants.SCOPE_CANDIDATES_READ)
 def candidate_get(request: HttpRequest, company: dict[str, Any], candidate_id: str) -> JsonResponse:
     row = SimulatorObject.objects.filter(provider=state.P, kind="candidate", key=candidate_id).first()
     if row is None or row.data.get("company") != company["id"]:

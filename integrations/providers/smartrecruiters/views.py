@@ -1,6 +1,6 @@
 """SmartRecruiters pages in the customer console, at /integrations/<pk>/smartrecruiters/:
-the assessment catalog (jobs and pipeline stages read from SR, the JobCannon action on each,
-a manual "Send assessment"), the scorecard field mapping, and the webhook setup choice."""
+the assessment catalog (jobs and pipeline stages read from SR, the JobCannon action on each),
+the scorecard field mapping, and the webhook setup choice."""
 
 from __future__ import annotations
 
@@ -17,11 +17,10 @@ from assessments.models import AssessmentRun
 from assessments.services.runs import instrument_list
 from integrations.base import ATSError
 from integrations.selectors import integration_get_for_workspace
-from jobcannon.core.exceptions import ApplicationError
 from jobcannon.workspaces.mixins import WorkspaceMixin
 
 from . import constants, mappers, selectors, services, setup
-from .forms import ScorecardMapForm, SendAssessmentForm, WebhookApiForm
+from .forms import ScorecardMapForm, WebhookApiForm
 
 T = "integrations/providers/smartrecruiters/{}.html"
 NS = "integrations:integration-smartrecruiters:"
@@ -89,40 +88,6 @@ class SmartRecruitersCatalogView(_IntegrationPage):
         )
 
 
-class SmartRecruitersSendView(_IntegrationPage):
-    """Manual trigger from JobCannon: SR places the order, we accept it like any other."""
-
-    manage_required = True
-
-    def post(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
-        integration = self.integration()
-        form = SendAssessmentForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "Choose a candidate, a job and a JobCannon test.")
-            return redirect(NS + "catalog", integration_pk=integration.pk)
-        data = form.cleaned_data
-        try:
-            body = integration.provider_obj.client(integration).order_create(
-                body={
-                    "candidateId": data["candidate_id"],
-                    "jobId": data["job_id"],
-                    "packageId": data["package_id"],
-                }
-            )
-            order = mappers.order_from(body)
-            run, created = services.order_accept(integration=integration, order=order, via="JobCannon")
-        except (ApplicationError, ValueError) as exc:
-            messages.error(request, f"Not sent: {getattr(exc, 'message', exc)}")
-        else:
-            messages.success(
-                request,
-                f"Assessment sent: run {run.pk}, the candidate was emailed."
-                if created
-                else f"This order already has run {run.pk}.",
-            )
-        return redirect(NS + "catalog", integration_pk=integration.pk)
-
-
 class SmartRecruitersScorecardView(_IntegrationPage):
     def _form(self, integration, data=None):
         fields = integration.provider_obj.client(integration).custom_fields()
@@ -182,8 +147,24 @@ class SmartRecruitersWebhookSetupView(_IntegrationPage):
         return redirect("integrations:detail", pk=integration.pk)
 
 
+def _scope_rows(integration) -> list[dict[str, Any]]:
+    """Requested vs granted, one row per scope (what we ask for now, and what the current token
+    was granted, including scopes granted beyond the request)."""
+    stored = selectors.scopes_requested_granted(integration)
+    requested_now = list(selectors.requested_scopes(integration))
+    requested, granted = stored if stored is not None else (requested_now, [])
+    names = list(dict.fromkeys([*requested_now, *requested, *granted]))
+    return [
+        {
+            "name": name,
+            "requested": name in requested_now,
+            "granted": None if stored is None else name in granted,
+        }
+        for name in names
+    ]
+
+
 def detail_context(provider, integration) -> dict[str, Any]:
-    missing = selectors.missing_scopes(integration)
     provider_settings = selectors.provider_settings(integration)
     simulated = provider.uses_simulator(integration)
     company_id = provider_settings.get("company_id") or ("co-" + integration.public_id.hex[:12])
@@ -195,8 +176,11 @@ def detail_context(provider, integration) -> dict[str, Any]:
             if simulated and settings.ATS_SIMULATORS_ENABLED
             else "",
             "company": provider_settings.get("company_name", ""),
-            "missing_results_scope": constants.SCOPE_RESULTS_WRITE in missing,
-            "scope_warning": constants.SCOPE_MISSING_WARNING,
+            "scope_warning": selectors.scope_warning(integration),
+            "scopes": _scope_rows(integration),
+            "company_credentials": selectors.has_company_credentials(integration),
+            "partner_error": provider_settings.get("partner_error", ""),
+            "consent_url": setup.partner_base_url() + "integration",
             "subscription": selectors.subscription_state(integration),
             "webhook_form": WebhookApiForm(initial={"webhook_api": selectors.webhook_api(integration)}),
             "seed_webhook_url": setup.seed_target_url(),
@@ -213,7 +197,6 @@ def detail_context(provider, integration) -> dict[str, Any]:
 
 urlpatterns = [
     path("catalog/", SmartRecruitersCatalogView.as_view(), name="catalog"),
-    path("catalog/send/", SmartRecruitersSendView.as_view(), name="send"),
     path("scorecard/", SmartRecruitersScorecardView.as_view(), name="scorecard"),
     path("webhooks/", SmartRecruitersWebhookSetupView.as_view(), name="webhook-setup"),
 ]

@@ -28,9 +28,8 @@ from integrations.base import (
 )
 from integrations.services.activity import activity_log
 from integrations.sync.refresh import sync_record_refresh_enqueue
-from jobcannon.core.exceptions import ApplicationError
 
-from . import constants, mappers, selectors, services
+from . import constants, mappers, selectors
 
 
 def v1_message(request: InboundRequest) -> bytes:
@@ -202,31 +201,22 @@ def handle_assessment_completed(ctx: WebhookContext) -> None:
     )
 
 
-def handle_assessment_ordered(ctx: WebhookContext) -> None:
-    # Failures that a redelivery cannot fix end the event as dead with the reason (non-retryable).
-    payload = ctx.payload
-    if "candidate" not in (payload.get("data") or payload):
-        # The Webhooks API sends IDs only: GET the order it names (the `link` header points there).
-        order_id = str(payload.get("assessment_order_id") or "")
-        if not order_id:
-            raise ATSValidationError("The order event names no assessment_order_id.")
-        payload = ctx.integration.provider_obj.client(ctx.integration).order_get(order_id=order_id)
-    try:
-        order = mappers.order_from(payload)
-    except ValueError as exc:
-        raise ATSValidationError(f"SmartRecruiters sent an order JobCannon cannot read: {exc}")
-    # The order means the candidate reached an assessment stage: our copy of it is stale.
-    _refresh_candidate(ctx, order.candidate_id)
-    try:
-        services.order_accept(integration=ctx.integration, order=order, via="webhook")
-    except services.OrderConflict:
-        return  # already logged: the candidate has an active run for this application
-    except ApplicationError as exc:
-        raise ATSValidationError(f"Order {order.id} rejected: {exc.message}")
+def handle_record_changed(ctx: WebhookContext) -> None:
+    """application.created / application.status.updated / candidate.updated / candidate.deleted:
+    the Webhooks API sends IDs only ({"job_id", "candidate_id"}, SRD secret-key example) and a
+    `link` to GET the entity; our synced copy of the candidate (with its applications) is
+    re-read once this commits (a deleted one is then removed by the sync)."""
+    candidate_id = str(ctx.payload.get("candidate_id") or ctx.payload.get("candidateId") or "")
+    if not candidate_id:
+        raise ATSValidationError(f"The {ctx.event.event_type} event names no candidate_id.")
+    _refresh_candidate(ctx, candidate_id)
 
 
 EVENT_HANDLERS = {
-    constants.EVENT_ASSESSMENT_COMPLETED: handle_assessment_completed,
-    constants.EVENT_ASSESSMENT_ORDERED: handle_assessment_ordered,
+    constants.EVENT_ASSESSMENT_COMPLETED: handle_assessment_completed,  # seed 001 only
+    constants.EVENT_APPLICATION_CREATED: handle_record_changed,
+    constants.EVENT_APPLICATION_STATUS_UPDATED: handle_record_changed,
+    constants.EVENT_CANDIDATE_UPDATED: handle_record_changed,
+    constants.EVENT_CANDIDATE_DELETED: handle_record_changed,
 }
 IGNORED_EVENTS = frozenset({constants.EVENT_HANDSHAKE, *constants.IGNORED_EVENTS})

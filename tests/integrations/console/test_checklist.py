@@ -188,3 +188,25 @@ def test_another_workspaces_checklist_is_not_found(client_in_workspace, other_wo
     assert client_in_workspace.get(reverse("integrations:checklist", args=[foreign.pk])).status_code == 404
     response = client_in_workspace.post(reverse("integrations:checklist-action", args=[foreign.pk, "test"]))
     assert response.status_code == 404
+
+
+def test_the_checklists_own_polls_keep_an_actions_message_on_screen(
+    consolesim, simulators, client_in_workspace, workspace, monkeypatch
+):
+    """The fragment re-renders every few seconds: the message of the button just pressed must
+    survive the next polls (it used to vanish one poll after the click), then expire."""
+    from integrations import console_views
+
+    integration = sim_integration(workspace=workspace)
+    client_in_workspace.post(
+        reverse("integrations:checklist-action", args=[integration.pk, "test"]),
+        headers={"HX-Request": "true"},
+    )
+    poll = reverse("integrations:checklist", args=[integration.pk])
+    fragment = client_in_workspace.get(poll, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="checklist-flash"' in fragment and "Credentials valid." in fragment
+
+    later = console_views.time.time() + console_views.FLASH_SECONDS + 1
+    monkeypatch.setattr(console_views.time, "time", lambda: later)
+    fragment = client_in_workspace.get(poll, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="checklist-flash"' not in fragment

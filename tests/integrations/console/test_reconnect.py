@@ -152,3 +152,57 @@ def test_needs_reauth_emails_the_admins_and_recovery_emails_again(
     with django_capture_on_commit_callbacks(execute=True):
         integration_connect_api_key(integration=integration, api_key=sandbox.api_key_register())
     assert any(m.subject.startswith("Resolved") for m in mailoutbox)
+
+
+# --- Issue 21: single use without the cache, and revocable ----------------------------------------
+
+
+def test_a_used_link_stays_used_when_the_cache_is_lost_and_the_integration_fails_again(
+    consolesim, simulators, client, workspace
+):
+    from django.core.cache import cache
+
+    integration = sim_integration(workspace=workspace)
+    url = path_of(reconnect_link_create(integration=integration))
+    assert client.post(url, {"api_key": sandbox.api_key_register()}).status_code == 200
+    cache.clear()  # a Redis restart or eviction
+    integration.refresh_from_db()
+    integration.status = IntegrationStatus.NEEDS_REAUTH  # the new key was revoked again, days later
+    integration.save()
+    again = client.get(url)
+    assert again.status_code == 410 and "already used" in again.content.decode()
+    assert client.post(url, {"api_key": sandbox.api_key_register()}).status_code == 410
+
+
+def test_admins_revoke_open_links_from_the_integration_page_and_it_is_audited(
+    client, client_in_workspace, user, workspace
+):
+    from jobcannon.audit.models import AuditEvent
+
+    integration = IntegrationFactory(workspace=workspace)
+    url = path_of(reconnect_link_create(integration=integration))
+    detail = reverse("integrations:detail", args=[integration.pk])
+    assert "1 reconnect link not used yet" in client_in_workspace.get(detail).content.decode()
+    response = client_in_workspace.post(
+        reverse("integrations:action", args=[integration.pk, "reconnect-revoke"])
+    )
+    assert response.status_code == 302
+    assert "1 open reconnect link(s) revoked" in client_in_workspace.get(detail).content.decode()
+    refused = client.get(url)
+    assert refused.status_code == 410 and "revoked" in refused.content.decode()
+    event = AuditEvent.objects.get(action="reconnect_link.revoked")
+    assert (event.workspace, event.actor) == (workspace, user)
+
+
+def test_staff_revoke_open_links_in_the_admin(client, workspace):
+    from tests.factories import UserFactory
+
+    integration = IntegrationFactory(workspace=workspace)
+    url = path_of(reconnect_link_create(integration=integration))
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.post(
+        "/admin/integrations/integration/",
+        {"action": "revoke_reconnect_links", "_selected_action": [integration.pk]},
+    )
+    assert response.status_code == 302
+    assert client.get(url).status_code == 410

@@ -11,10 +11,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations import checks, tasks
-from integrations.models import JobLease, WebhookEvent, WebhookStatus, WritebackMessage, WritebackStatus
+from integrations.models import WebhookEvent, WebhookStatus, WritebackMessage, WritebackStatus
 from integrations.services import queue, webhooks, writeback
-from integrations.services.queue import job_lease, periodic_job, task_receipt_claim
+from integrations.services.queue import task_receipt_claim
 from integrations.services.webhooks import webhook_event_process, webhook_event_sweep
+from jobcannon.core.jobs import job_lease, periodic_job
+from jobcannon.core.models import JobLease
 from tests.factories import AssessmentRunFactory, IntegrationFactory
 from tests.integrations.reliability.conftest import run_in_threads
 

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     ("provider", "per_second", "burst"),
-    # SmartRecruiters states no burst; its provider sets one of its own.
-    [("ashby", 100, 1000), ("lever", 10, 100), ("smartrecruiters", 100, None)],
+    # Lever: its documented 10/s with bursts up to 20; SmartRecruiters: its documented 10/s
+    # (SRD /docs/rate-limiting). Neither is the seed's 100/s.
+    [("ashby", 100, 1000), ("lever", 10, 20), ("smartrecruiters", 10, 10)],
 )
 def test_seed_rates_are_the_defaults(provider, per_second, burst):
     limit = rate_limit_for(provider=get_provider(provider), integration=IntegrationFactory(provider=provider))
@@ -24,9 +25,9 @@ def test_seed_rates_are_the_defaults(provider, per_second, burst):
 
 
 def test_rates_are_configurable_per_provider_and_per_integration(settings):
-    settings.ATS_RATE_LIMITS = {"lever": {"per_second": 5, "burst": 20}}
+    settings.ATS_RATE_LIMITS = {"lever": {"per_second": 5, "burst": 40}}
     lever = get_provider("lever")
-    assert rate_limit_for(provider=lever, integration=IntegrationFactory(provider="lever")).burst == 20
+    assert rate_limit_for(provider=lever, integration=IntegrationFactory(provider="lever")).burst == 40
     negotiated = IntegrationFactory(
         provider="lever", provider_settings={"rate_limit": {"per_second": 50, "burst": 200}}
     )

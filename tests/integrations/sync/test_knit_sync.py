@@ -1,7 +1,8 @@
-"""The Knit sync against the built-in Knit: jobs with their stages, candidates and applications
-from Knit's unified lists, cursor / pagination.next paging, the updatedAfter checkpoint stored
-only after a whole run, a run broken on page N resumed without loss or duplicates, and a cursor
-Knit no longer accepts making the pass start over."""
+"""The Knit sync against the built-in Knit: jobs with their stages, and applications with the
+candidates inside them, from Knit's unified lists in the published nested shapes, pageToken /
+nextPageToken paging, every run a full read (Knit has no updatedAfter for Ashby), a run broken on
+page N resumed without loss or duplicates, and a page token Knit no longer accepts making the pass
+start over."""
 
 from __future__ import annotations
 
@@ -30,9 +31,10 @@ from tests.factories import IntegrationFactory
 @pytest.fixture
 def knit(simulators, workspace, monkeypatch):
     """A connected sandbox Knit integration on the simulator: 2 jobs, 5 candidates with one
-    application each, pages of 2 records."""
+    application each, pages of 2 records (Knit picks the page size: the simulator's, lowered)."""
     from integrations.services import ratelimit
 
+    monkeypatch.setattr(sim, "PAGE_SIZE", 2)
     # As in tests/integrations/providers/knit/conftest.py: the shared SQLite limiter refuses a
     # call now and then on lock contention; these tests are about paging, not the limiter.
     monkeypatch.setattr(ratelimit, "rate_limit_acquire", lambda **kwargs: None)
@@ -43,7 +45,7 @@ def knit(simulators, workspace, monkeypatch):
         environment="sandbox",
         status=IntegrationStatus.CONNECTED,
         credentials={"api_key": account["api_key"], "integration_id": account["integration_id"]},
-        provider_settings={"use_simulator": True, "sync_page_size": 2},
+        provider_settings={"use_simulator": True},
     )
     integration.people = sim.sync_seed(account["integration_id"], jobs=2, candidates=5)
     yield integration
@@ -58,9 +60,9 @@ def _ids(model, integration) -> list[str]:
 def test_jobs_stages_candidates_and_applications_are_synced_with_knit_paging(knit):
     runs = sync_integration(integration=knit)
 
-    assert [r.resource for r in runs] == ["jobs", "candidates", "applications"]
+    assert [r.resource for r in runs] == ["jobs", "applications"]
     assert all(r.status == SyncStatus.SUCCEEDED for r in runs), [r.errors for r in runs]
-    assert [r.pages for r in runs] == [1, 3, 3]
+    assert [r.pages for r in runs] == [1, 3]
     assert Job.objects.filter(integration=knit).count() == 2
     job = Job.objects.get(integration=knit, external_id=f"job_{knit.credentials['integration_id']}_0")
     assert [s.title for s in stage_list_for_job(job=job)] == [s[1] for s in sim.STAGES]
@@ -73,53 +75,56 @@ def test_jobs_stages_candidates_and_applications_are_synced_with_knit_paging(kni
     for application in Application.objects.filter(integration=knit):
         assert application.candidate and application.job and application.stage
         assert application.stage.title == application.stage_title == "Application Review"
-    assert OutboundCall.objects.filter(integration=knit, operation="ats.candidate.list").count() == 3
+    calls = OutboundCall.objects.filter(integration=knit, operation="ats.application.list")
+    assert calls.count() == 3
+    assert all(c.vendor_request_id.startswith("exe_") for c in calls), "Knit's execution id is stored"
 
 
 @pytest.mark.django_db
-def test_incremental_run_asks_knit_only_for_records_updated_since_the_checkpoint(knit, simulators):
+def test_each_run_reads_knit_in_full_and_picks_up_changes(knit, simulators):
     first = sync_run_start(integration=knit, resource="applications")
-    token = SyncCheckpoint.objects.get(integration=knit, resource="applications").sync_token
-    assert token == first.checkpoint_out and first.records_upserted == 5
+    assert first.records_upserted == 10, "5 applications and their 5 candidates"
     moved = knit.people[3]["applicationId"]
     sim.sync_record_update("ats_application", moved, stageId="stg_assessment")
+    sim.sync_record_update("ats_candidate", knit.people[1]["id"], firstName="Robin")
 
     second = sync_run_start(integration=knit, resource="applications")
 
-    assert second.mode == SyncMode.INCREMENTAL and second.sync_token_in == token
+    assert (
+        second.mode == SyncMode.FULL and second.sync_token_in == "" and second.status == SyncStatus.SUCCEEDED
+    )
     asked = [c.request.url for c in simulators.calls if "ats.application.list" in c.request.url]
-    assert not any("updatedAfter=" in url for url in asked[:3]), "the first run is a full one"
-    assert asked[3:] and all("updatedAfter=" in url for url in asked[3:])
+    assert len(asked) == 6 and not any("updatedAfter" in url for url in asked)
     assert Application.objects.get(integration=knit, external_id=moved).stage_title == "Assessment"
+    assert Candidate.objects.get(integration=knit, external_id=knit.people[1]["id"]).name == "Robin Example"
     assert Application.objects.filter(integration=knit).count() == 5
+    assert not SyncCheckpoint.objects.filter(integration=knit).exists()
 
 
 @pytest.mark.django_db
-def test_checkpoint_is_stored_only_after_the_whole_run_succeeded(knit):
+def test_a_failed_page_keeps_what_came_before_and_the_next_attempt_continues(knit):
     faults.fault_set("knit", "ats.application.list", page=3, status=503)
 
     broken = sync_run_start(integration=knit, resource="applications")
 
     assert broken.status == SyncStatus.FAILED and broken.pages == 2
-    assert not SyncCheckpoint.objects.filter(integration=knit, resource="applications").exists()
+    assert broken.last_error["request_id"].startswith("exe_"), "Knit's execution id is on the error"
+    assert Application.objects.filter(integration=knit).count() == 4
     done = sync_run_start(integration=knit, resource="applications")
     assert done.pk == broken.pk and done.status == SyncStatus.SUCCEEDED
-    assert (
-        SyncCheckpoint.objects.get(integration=knit, resource="applications").sync_token
-        == done.checkpoint_out
-    )
+    assert _ids(Application, knit) == sorted(p["applicationId"] for p in knit.people)
 
 
 @pytest.mark.django_db
 def test_knit_run_broken_on_page_two_resumes_without_loss_or_duplicates(knit):
-    faults.fault_set("knit", "ats.candidate.list", page=2, status=503)
+    faults.fault_set("knit", "ats.application.list", page=2, status=503)
 
-    broken = sync_run_start(integration=knit, resource="candidates")
+    broken = sync_run_start(integration=knit, resource="applications")
 
     assert broken.status == SyncStatus.FAILED and broken.pages == 1
-    assert broken.last_error["status_code"] == 503 and broken.cursor, "the cursor of page 2 is kept"
+    assert broken.last_error["status_code"] == 503 and broken.cursor, "the page token of page 2 is kept"
     assert Candidate.objects.filter(integration=knit).count() == 2
-    done = sync_run_start(integration=knit, resource="candidates")
+    done = sync_run_start(integration=knit, resource="applications")
     assert done.pk == broken.pk and done.status == SyncStatus.SUCCEEDED and done.pages == 3
     assert _ids(Candidate, knit) == sorted(p["id"] for p in knit.people)
 
@@ -129,14 +134,14 @@ def test_a_cursor_knit_no_longer_accepts_starts_the_pass_over_without_duplicates
     faults.fault_set("knit", "ats.application.list", page=2, status=503)
     broken = sync_run_start(integration=knit, resource="applications")
     assert broken.status == SyncStatus.FAILED and broken.cursor
-    monkeypatch.setattr(sim, "CURSOR_TTL_SECONDS", -1)  # the saved cursor has expired meanwhile
+    monkeypatch.setattr(sim, "TOKEN_TTL_SECONDS", -1)  # the saved page token has expired meanwhile
 
     refused = sync_run_start(integration=knit, resource="applications")
 
     assert refused.pk == broken.pk and refused.status == SyncStatus.FAILED
-    assert refused.last_error["status_code"] == 400 and "expired cursor" in refused.last_error["message"]
+    assert refused.last_error["status_code"] == 400 and "expired pageToken" in refused.last_error["message"]
     assert "starts this pass over" in refused.last_error["message"] and not refused.cursor
-    monkeypatch.setattr(sim, "CURSOR_TTL_SECONDS", 900)
+    monkeypatch.setattr(sim, "TOKEN_TTL_SECONDS", 900)
     done = sync_run_start(integration=knit, resource="applications")
     assert done.pk == broken.pk and done.status == SyncStatus.SUCCEEDED
     assert _ids(Application, knit) == sorted(p["applicationId"] for p in knit.people)
@@ -144,34 +149,26 @@ def test_a_cursor_knit_no_longer_accepts_starts_the_pass_over_without_duplicates
 
 @pytest.mark.django_db
 def test_records_are_upserted_by_knit_id_not_by_position(knit, simulators):
-    sync_run_start(integration=knit, resource="candidates")
-    before = dict(Candidate.objects.filter(integration=knit).values_list("external_id", "pk"))
-    # A new candidate created first in Knit's order would shift every position by one.
+    sync_run_start(integration=knit, resource="applications")
+    before = dict(Application.objects.filter(integration=knit).values_list("external_id", "pk"))
+    # A new application created first in Knit's order would shift every position by one.
     from integrations.models import SimulatorObject
 
-    first = SimulatorObject.objects.filter(provider="knit", kind="ats_candidate").order_by(
+    first = SimulatorObject.objects.filter(provider="knit", kind="ats_application").order_by(
         "created_at", "id"
     )[0]
-    renamed = knit.people[2]["id"]
-    sim.sync_record_update("ats_candidate", renamed, firstName="Robin")
-    SimulatorObject.objects.create(
-        provider="knit",
-        kind="ats_candidate",
-        key="cand_new",
-        data={**first.data, "firstName": "New", "email": "new@example.com"},
-    )
-    SimulatorObject.objects.filter(key="cand_new").update(
+    SimulatorObject.objects.create(provider="knit", kind="ats_application", key="app_new", data=first.data)
+    SimulatorObject.objects.filter(key="app_new").update(
         created_at=first.created_at - dt.timedelta(seconds=1)
     )
 
-    sync_run_start(integration=knit, resource="candidates", full=True)
+    sync_run_start(integration=knit, resource="applications", full=True)
 
-    asked = [c.request.url for c in simulators.calls if "ats.candidate.list" in c.request.url]
-    assert len(asked) == 3 + 3, "six candidates now: the new one first, everyone else a place later"
-    after = dict(Candidate.objects.filter(integration=knit).values_list("external_id", "pk"))
-    assert {k: after[k] for k in before} == before, "every known candidate kept its row"
-    assert set(after) == set(before) | {"cand_new"}
-    assert Candidate.objects.get(integration=knit, external_id=renamed).name == "Robin Example"
+    asked = [c.request.url for c in simulators.calls if "ats.application.list" in c.request.url]
+    assert len(asked) == 3 + 3, "six applications now: the new one first, everyone else a place later"
+    after = dict(Application.objects.filter(integration=knit).values_list("external_id", "pk"))
+    assert {k: after[k] for k in before} == before, "every known application kept its row"
+    assert set(after) == set(before) | {"app_new"}
 
 
 @pytest.mark.django_db

@@ -158,3 +158,26 @@ def test_ashby_integration_page_links_to_the_sync_and_lists_its_webhooks(client_
 
     assert reverse("sync:runs", args=[ashby.pk]) in html
     assert "candidateDelete" in html and "candidateMerge" in html
+
+
+@pytest.mark.django_db
+def test_staff_full_resync_needs_the_checkpoint_change_permission(client, ashby, enqueued):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    run = sync_run_start(integration=ashby, resource="candidates")
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(
+        Permission.objects.get(content_type__app_label="sync", codename="view_syncrun")
+    )
+    client.force_login(staff)
+    post = {"action": "full_resync", "_selected_action": [run.pk]}
+    client.post(reverse("admin:sync_syncrun_changelist"), post)
+    assert enqueued == []  # staff who may only look at the runs cannot start a resync
+    staff.user_permissions.add(
+        Permission.objects.get(content_type__app_label="sync", codename="change_synccheckpoint")
+    )
+    client.force_login(staff)
+    client.post(reverse("admin:sync_syncrun_changelist"), post)
+    assert [call[0] for call in enqueued] == ["integrations.sync.tasks.sync_resource_task"]

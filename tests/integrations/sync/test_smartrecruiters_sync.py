@@ -206,18 +206,45 @@ def test_refresh_of_a_candidate_smartrecruiters_no_longer_has_removes_the_copy(
 
 
 @pytest.mark.django_db
-def test_assessment_order_webhook_refreshes_the_candidate_it_names(
+def test_application_status_updated_event_refreshes_the_candidate_it_names(
     sr, client, enqueued, django_capture_on_commit_callbacks
 ):
+    """The Webhooks API's own event: IDs only, signed with the v1 scheme, the name in a header."""
+    import hashlib
+    import hmac
     import json
-    from pathlib import Path
+    import time
 
-    fixture = Path(__file__).parents[2] / "fixtures" / "smartrecruiters" / "webhooks"
-    body = json.loads((fixture / "candidate.assessment.ordered.json").read_text())
+    from django.urls import reverse
+
+    from integrations.models import WebhookEvent, WebhookStatus
+    from integrations.services.webhooks import webhook_event_process
+
     person = sr.people[4]
-    body["data"]["candidate"] = {**body["data"]["candidate"], "id": person["id"]}
-    body["data"]["job"] = {**body["data"]["job"], "id": sr.job["id"]}
-
-    _deliver(client, sr, constants.EVENT_ASSESSMENT_ORDERED, body["data"], django_capture_on_commit_callbacks)
-
+    body = json.dumps({"job_id": sr.job["id"], "candidate_id": person["id"]}).encode()
+    headers = {
+        "event-name": constants.EVENT_APPLICATION_STATUS_UPDATED,
+        "event-id": "evt-status-1",
+        "event-version": constants.EVENT_VERSION,
+        "link": f"<https://api.smartrecruiters.com/candidates/{person['id']}>; rel=self",
+        "smartrecruiters-timestamp": str(int(time.time())),
+    }
+    message = b".".join(
+        [headers["smartrecruiters-timestamp"].encode(), body]
+        + [headers[h].encode() for h in ("event-id", "event-name", "event-version", "link")]
+    )
+    secret = sr.webhook_secrets[0]["secret"].encode()
+    headers["smartrecruiters-signature"] = "v1=" + hmac.new(secret, message, hashlib.sha256).hexdigest()
+    response = client.post(
+        reverse("integrations:webhook", args=["smartrecruiters", sr.public_id]),
+        data=body,
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 202
+    event = WebhookEvent.objects.get(integration=sr, external_id="evt-status-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_event_process(event_id=event.pk)
+    event.refresh_from_db()
+    assert event.status == WebhookStatus.PROCESSED, event.error
     assert (REFRESH, sr.pk, "candidates", person["id"]) in enqueued

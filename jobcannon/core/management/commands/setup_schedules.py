@@ -1,31 +1,25 @@
 """Register every periodic task as a django-q2 schedule, idempotently.
 
 Apps and providers declare `SCHEDULES = [("dotted.task.path", every_minutes), ...]` in their
-tasks.py; this command (run by `dev.py run` and on every deploy) creates or updates one
-Schedule per entry and removes schedules we no longer declare. The django-q2 scheduler locks
-schedule rows (SELECT ... FOR UPDATE), so several worker machines run each one exactly once."""
+tasks.py, and each app registers those modules from its AppConfig.ready
+(`jobcannon.core.jobs.schedule_modules_register`); this command (run by `dev.py run` and on
+every deploy) creates or updates one Schedule per entry and removes schedules we no longer
+declare. The django-q2 scheduler locks schedule rows (SELECT ... FOR UPDATE), so several worker
+machines run each one exactly once."""
 
 import importlib
 
 from django.core.management.base import BaseCommand
 from django_q.models import Schedule
 
-from integrations.registry import get_providers
+from jobcannon.core.jobs import schedule_modules
 
 PREFIX = "periodic:"
-MODULES = [
-    "integrations.tasks",
-    "assessments.tasks",
-    "jobcannon.core.tasks",
-    "jobcannon.audit.tasks",
-    "integrations.sync.tasks",
-]
 
 
 def declared_schedules() -> list[tuple[str, int]]:
-    modules = list(MODULES) + [f"integrations.providers.{key}.tasks" for key in get_providers()]
     found: list[tuple[str, int]] = []
-    for name in modules:
+    for name in schedule_modules():
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:

@@ -122,27 +122,20 @@ def post_webhook(client, integration, body: bytes, headers: dict[str, str]):
 
 
 def add_result(run, *, overall: int = 72) -> Result:
+    """A Big Five result as assessments.scoring makes it: 10 items a dimension on the 1–5 scale,
+    raw 10–50, score = the raw score's position in that range on 0–100."""
     dims = [
         {
-            "key": "O",
-            "label": "Openness",
-            "raw": 3.5,
-            "raw_min": 1,
-            "raw_max": 5,
-            "score": overall,
-            "answered": 6,
-            "items": 6,
-        },
-        {
-            "key": "C",
-            "label": "Conscientiousness",
-            "raw": 2.0,
-            "raw_min": 1,
-            "raw_max": 5,
-            "score": 25,
-            "answered": 6,
-            "items": 6,
-        },
+            "key": key,
+            "label": label,
+            "raw": 10 + score * 40 / 100,
+            "raw_min": 10,
+            "raw_max": 50,
+            "score": score,
+            "answered": 10,
+            "items": 10,
+        }
+        for key, label, score in (("O", "Openness", overall), ("C", "Conscientiousness", 25))
     ]
     return Result.objects.create(
         run=run,
@@ -156,7 +149,9 @@ def add_result(run, *, overall: int = 72) -> Result:
     )
 
 
-def scored_run(integration, *, assessment_id: str = "asm-1", overall: int = 72):
+def scored_run(
+    integration, *, assessment_id: str = "0b7d0b8e-4c1b-4f3e-9a55-5d1f0a9c0001", overall: int = 72
+):
     now = timezone.now()
     run = AssessmentRunFactory(
         workspace=integration.workspace,

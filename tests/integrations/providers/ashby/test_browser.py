@@ -59,7 +59,9 @@ def test_seed_000_test_in_sandbox_steps_1_to_5(page):
     page.goto(f"/integrations/{integration.pk}/")
     page.get_by_role("button", name="Test credentials now").click()
     expect(page.locator("#integration-status")).to_have_text("Connected")
-    expect(page.locator("#ashby-webhooks")).to_contain_text("assessment.completed")
+    # Ashby's own webhook type, with the setup guide's name beside it.
+    expect(page.locator("#ashby-webhooks")).to_contain_text("applicationSubmit")
+    expect(page.locator("#ashby-webhooks")).to_contain_text("candidate.created")
 
     # 1. Create a test candidate in Ashby (Settings → Sandbox Candidates).
     page.get_by_role("link", name="open the simulated Ashby").click()
@@ -84,13 +86,14 @@ def test_seed_000_test_in_sandbox_steps_1_to_5(page):
     delivered = deliver_queued_writebacks(integration)
     assert [m.status for m in delivered] == [WritebackStatus.DELIVERED] * 3, [m.last_error for m in delivered]
 
-    # 4. Verify webhook delivery: Ashby's assessment.completed is in /admin/integrations/ashby/logs.
+    # 4. Verify webhook delivery in /admin/integrations/ashby/logs: Ashby has no
+    # assessment-completed webhook type, so what arrives is the applicationSubmit the new
+    # candidate caused (the setup guide's candidate.created).
     process_queued_webhooks(integration)
     page.goto("/admin/integrations/ashby/logs")
-    row = page.locator("#webhook-log tr", has_text="assessment.completed")
+    row = page.locator("#webhook-log tr", has_text="applicationSubmit")
     expect(row).to_contain_text("Processed")
     expect(row).to_contain_text("ashby-signature-sha256")
-    expect(page.locator("#webhook-log")).to_contain_text("candidate.created")
 
     # 5. Confirm scorecard update: the candidate's scorecard in Ashby shows the result.
     page.goto("/sim/ashby/")

@@ -61,7 +61,7 @@ def test_webhook_signature_validation_failed(simulators, admin_client):
         job_name="Backend Engineer",
     )
     rejected = WebhookEvent.objects.filter(integration=integration, status=WebhookStatus.REJECTED)
-    assert rejected.count() == 2  # candidate.created, and applicationSubmit registered for the data sync
+    assert rejected.count() == 1  # applicationSubmit (Ashby has no candidate.created webhook type)
     reason = rejected.first().rejection_reason
     assert reason.startswith("Webhook signature validation failed") and "Event Logs" in reason
     assert (
@@ -78,7 +78,7 @@ def test_webhook_signature_validation_failed(simulators, admin_client):
         job_name="Backend Engineer",
     )
     assert WebhookEvent.objects.filter(
-        integration=integration, event_type="candidate.created", verified=True
+        integration=integration, event_type="applicationSubmit", verified=True
     ).exists()
     registered = integration.provider_settings["webhooks"] + integration.provider_settings["sync_webhooks"]
     assert len(sim.list_for("webhook", account)) == len(registered), "the old webhooks were deleted"
@@ -113,14 +113,14 @@ def test_401_unauthorized_when_updating_candidate_scorecard(client_in_workspace,
         integration=integration,
         provider="ashby",
         external_candidate_id=candidate.key,
-        external_assessment_id="asm-401",
+        external_assessment_id="0b7d0b8e-4c1b-4f3e-9a55-5d1f0a9c0401",
         status="scored",
         invited_at=now,
         started_at=now,
         completed_at=now,
     )
     add_result(run)
-    sim_assessment(account, "asm-401", candidate_id=candidate.key)
+    sim_assessment(account, "0b7d0b8e-4c1b-4f3e-9a55-5d1f0a9c0401", candidate_id=candidate.key)
     message = WritebackMessage.objects.create(
         integration=integration,
         run=run,

@@ -1,5 +1,6 @@
 """The partner API Ashby calls: envelopes of the reference, auth by our partner key, idempotent
-start, 409/422, and no 500 whatever the body."""
+start, 409/422, and no 500 whatever the body. (The vendor's own examples and the published
+schema: test_partner_spec.py and test_partner_schema.py.)"""
 
 import json
 
@@ -8,6 +9,7 @@ from django.urls import reverse
 
 from assessments.models import AssessmentRun
 from integrations.models import IntegrationActivity, IntegrationStatus
+from integrations.providers.ashby.selectors import assessment_type_id
 from jobcannon.core.models import SentEmail
 
 from .helpers import ashby_integration, basic, partner_post, start_body, with_partner_key
@@ -24,12 +26,13 @@ def key(integration):
 
 
 def assert_error_envelope(response, status: int, code: str | None = None):
+    """Ashby's error envelope: success false, errors [code], errorInfo {code, message, requestId}."""
     assert response.status_code == status, response.content
     body = response.json()
-    assert body["success"] is False and body["errors"] and body["errorInfo"]["requestId"]
-    assert body["error"]["message"] == body["errorInfo"]["message"]
+    assert body["success"] is False and body["errors"] == [body["errorInfo"]["code"]]
+    assert body["errorInfo"]["message"] and body["errorInfo"]["requestId"]
     if code:
-        assert body["errorInfo"]["code"] == code == body["error"]["code"]
+        assert body["errorInfo"]["code"] == code
     return body
 
 
@@ -116,12 +119,69 @@ def test_partner_key_is_encrypted_at_rest(integration, key):
 
 
 @pytest.mark.django_db
-def test_assessment_list_envelope(client, integration, key):
+def test_assessment_list_envelope_with_a_stable_uuid_per_workspace_and_instrument(client, integration, key):
     body = partner_post(client, integration, "assessment-list", {}, key).json()
     assert body["success"] is True
-    ids = {r["assessment_type_id"] for r in body["results"]}
-    assert ids == {"big5", "disc", "eq"}
+    ids = {r["name"]: r["assessment_type_id"] for r in body["results"]}
+    assert set(ids.values()) == {
+        assessment_type_id(workspace_id=integration.workspace_id, instrument=k)
+        for k in ("big5", "disc", "eq")
+    }
+    assert "big5" not in ids.values(), "Ashby's spec: format uuid"
     assert all(set(r) == {"assessment_type_id", "name", "description"} for r in body["results"])
+    again = partner_post(client, integration, "assessment-list", {}, key).json()
+    assert {r["name"]: r["assessment_type_id"] for r in again["results"]} == ids, "stable"
+
+
+@pytest.mark.django_db
+def test_the_same_instrument_has_another_type_id_in_another_workspace(client, integration, key):
+    other = ashby_integration()
+    other_key = with_partner_key(other)
+    mine = {
+        r["assessment_type_id"]
+        for r in partner_post(client, integration, "assessment-list", {}, key).json()["results"]
+    }
+    theirs = {
+        r["assessment_type_id"]
+        for r in partner_post(client, other, "assessment-list", {}, other_key).json()["results"]
+    }
+    assert mine and not mine & theirs
+    # A type id of another workspace is unknown here.
+    response = partner_post(
+        client, integration, "assessment-start", start_body(type_id=sorted(theirs)[0]), key
+    )
+    assert response.status_code == 422 and "Unknown assessment type" in response.json()["message"]
+
+
+@pytest.mark.django_db
+def test_start_with_the_uuid_from_assessment_list_and_its_retry_are_one_run(client, integration, key):
+    type_id = assessment_type_id(workspace_id=integration.workspace_id, instrument="disc")
+    first = partner_post(client, integration, "assessment-start", start_body(type_id=type_id), key).json()
+    retry = partner_post(
+        client, integration, "assessment-start", start_body(type_id=type_id.upper()), key
+    ).json()
+    run = AssessmentRun.objects.get()
+    assert (
+        first["results"]["assessment_id"] == retry["results"]["assessment_id"] == run.external_assessment_id
+    )
+    assert (run.instrument, run.external_type_id, run.external_request_key) == ("disc", type_id, "app-1:disc")
+
+
+@pytest.mark.django_db
+def test_a_run_started_with_an_old_instrument_key_is_still_found_by_its_retry_with_the_uuid(
+    client, integration, key
+):
+    """Runs started before the UUIDs were keyed `<application>:big5`: the same order arriving
+    with the UUID is the same run, not a second invitation."""
+    old = partner_post(client, integration, "assessment-start", start_body(type_id="big5"), key).json()
+    type_id = assessment_type_id(workspace_id=integration.workspace_id, instrument="big5")
+    new = partner_post(client, integration, "assessment-start", start_body(type_id=type_id), key).json()
+    assert new["results"]["assessment_id"] == old["results"]["assessment_id"]
+    assert AssessmentRun.objects.count() == 1 and SentEmail.objects.count() == 1
+    cancelled = partner_post(
+        client, integration, "assessment-cancel", {"assessment_id": old["results"]["assessment_id"]}, key
+    )
+    assert cancelled.json()["success"] is True
 
 
 @pytest.mark.django_db
@@ -212,7 +272,9 @@ def test_start_errors_a_recruiter_must_see_are_422_with_message(client, integrat
     body = {**start_body(), **body_change}
     response = partner_post(client, integration, "assessment-start", body, key)
     assert response.status_code == 422, response.content
-    assert set(response.json()) == {"message"} and text in response.json()["message"]
+    body = response.json()
+    assert text in body["message"] and body["errorInfo"]["message"] == body["message"]
+    assert body["success"] is False and body["errorInfo"]["requestId"]
     assert AssessmentRun.objects.count() == 0
 
 
@@ -237,25 +299,27 @@ def test_start_errors_a_recruiter_must_see_are_422_with_message(client, integrat
     ],
 )
 @pytest.mark.django_db
-def test_start_with_malformed_body_never_500s(client, integration, key, raw):
+def test_start_with_malformed_body_is_a_422_the_recruiter_can_read(client, integration, key, raw):
+    """Ashby's spec lists 200, 409 and 422 for assessment.start: a body we cannot use is a 422
+    whose `message` Ashby shows (it was a 400 Ashby does not expect)."""
     response = partner_post(client, integration, "assessment-start", None, key, raw=raw)
-    assert 400 <= response.status_code < 500, (raw, response.status_code, response.content)
+    assert response.status_code == 422, (raw, response.status_code, response.content)
     body = response.json()
-    assert "message" in body or body["success"] is False
+    assert body["message"] and body["errorInfo"]["code"]
 
 
 @pytest.mark.django_db
-def test_non_json_content_type_gets_an_envelope_not_a_500(client, integration, key):
-    response = partner_post(
-        client,
-        integration,
-        "assessment-start",
-        None,
-        key,
-        raw=b"a=b",
-        content_type="application/x-www-form-urlencoded",
+def test_non_json_content_type_gets_a_422_on_start_and_a_200_envelope_on_cancel(client, integration, key):
+    form = {"raw": b"a=b", "content_type": "application/x-www-form-urlencoded"}
+    body = assert_error_envelope(
+        partner_post(client, integration, "assessment-start", None, key, **form), 422, "invalid_input"
     )
-    assert_error_envelope(response, 415)
+    assert "JSON" in body["message"]
+    assert_error_envelope(
+        partner_post(client, integration, "assessment-cancel", None, key, **form), 200, "invalid_input"
+    )
+    # assessment.list reads no input: it answers whatever the body.
+    assert partner_post(client, integration, "assessment-list", None, key, **form).json()["success"] is True
 
 
 @pytest.mark.django_db
@@ -294,28 +358,47 @@ def test_cancel_revokes_the_run_and_returns_cancelled_update(client, integration
 
 
 @pytest.mark.django_db
-def test_cancel_unknown_assessment_is_404_envelope(client, integration, key):
-    response = partner_post(client, integration, "assessment-cancel", {"assessment_id": "nope"}, key)
-    assert_error_envelope(response, 404, "assessment_not_found")
+def test_cancel_unknown_assessment_is_a_200_error_envelope(client, integration, key):
+    """Ashby's spec lists only 200 for assessment.cancel: success, or the error envelope."""
+    response = partner_post(
+        client,
+        integration,
+        "assessment-cancel",
+        {"assessment_id": "00000000-0000-4000-8000-000000000000"},
+        key,
+    )
+    assert_error_envelope(response, 200, "assessment_not_found")
 
 
 @pytest.mark.django_db
-def test_cancel_of_another_integrations_assessment_is_404(client, integration, key, workspace):
+def test_cancel_of_another_integrations_assessment_is_not_found(client, integration, key, workspace):
     other = ashby_integration(workspace=workspace)
     other_key = with_partner_key(other)
     aid = partner_post(client, other, "assessment-start", start_body(), other_key).json()["results"][
         "assessment_id"
     ]
-    assert (
-        partner_post(client, integration, "assessment-cancel", {"assessment_id": aid}, key).status_code == 404
-    )
+    response = partner_post(client, integration, "assessment-cancel", {"assessment_id": aid}, key)
+    assert_error_envelope(response, 200, "assessment_not_found")
+    assert AssessmentRun.objects.get(external_assessment_id=aid).status == "invited"
 
 
 @pytest.mark.django_db
-def test_cancel_without_assessment_id_is_400_envelope(client, integration, key):
-    assert_error_envelope(
-        partner_post(client, integration, "assessment-cancel", {}, key), 400, "invalid_input"
+def test_cancel_without_assessment_id_is_a_200_invalid_input_envelope(client, integration, key):
+    body = assert_error_envelope(
+        partner_post(client, integration, "assessment-cancel", {}, key), 200, "invalid_input"
     )
+    assert "assessment_id" in body["errorInfo"]["message"]
+
+
+@pytest.mark.django_db
+def test_cancel_of_a_completed_assessment_is_a_200_error_envelope(client, integration, key):
+    aid = partner_post(client, integration, "assessment-start", start_body(), key).json()["results"][
+        "assessment_id"
+    ]
+    AssessmentRun.objects.filter(external_assessment_id=aid).update(status="scored")
+    response = partner_post(client, integration, "assessment-cancel", {"assessment_id": aid}, key)
+    assert_error_envelope(response, 200, "assessment_completed")
+    assert AssessmentRun.objects.get().status == "scored"
 
 
 # --- OpenAPI --------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ the rate limit, signed webhooks; and demo_setup wires a sandbox without any HTTP
 
 import base64
 import json
+import uuid
+from pathlib import Path
 
 import pytest
 import responses as responses_lib
@@ -13,10 +15,13 @@ from integrations.base import hmac_sha256_hex
 from integrations.models import Environment
 from integrations.providers.ashby import constants
 from integrations.providers.ashby import simulator_state as sim
+from integrations.providers.ashby.services import partner_key_matches
 from integrations.registry import get_provider
 from integrations.services.integrations import integration_create
 
 from .helpers import sim_assessment
+
+SPEC_USED = Path(__file__).parents[3] / "fixtures" / "ashby" / "openapi" / "ashby-api-used-openapi.yml"
 
 
 def call(client, endpoint, body=None, *, key=None, bearer=None, raw=None):
@@ -57,17 +62,121 @@ def test_missing_key_401_wrong_key_403_and_request_id_header(client, account):
 @pytest.mark.django_db
 def test_key_without_module_permission_gets_403_with_object_errors(client, account):
     key = sim.api_key_create(account, permissions=["candidatesRead"])
-    response = call(client, "assessment.update", {"assessment_id": "x", "timestamp": 1}, key=key)
+    response = call(
+        client, "assessment.update", {"assessment_id": str(uuid.uuid4()), "timestamp": 1}, key=key
+    )
     assert response.status_code == 403
     assert response.json()["errors"] == [
         {"message": "missing_endpoint_permission", "parameter": "candidatesWrite"}
     ]
 
 
+@pytest.mark.parametrize(
+    ("endpoint", "body", "permission"),
+    [
+        ("apiKey.info", {}, "apiKeysRead"),
+        (
+            "webhook.create",
+            # The spec's own examples (webhook.create response): requestUrl, secretToken.
+            {
+                "webhookType": "applicationSubmit",
+                "requestUrl": "https://example.com/webhook",
+                "secretToken": "0c2f9463f87641919f8106a2c49d7a57",
+            },
+            "apiKeysWrite",
+        ),
+        ("webhook.delete", {"webhookId": "e9ed20fd-d45f-4aad-8a00-a19bfba0083e"}, "apiKeysWrite"),
+    ],
+)
+@pytest.mark.django_db
+def test_api_key_and_webhook_endpoints_need_the_api_keys_permissions(
+    client, account, endpoint, body, permission
+):
+    """Ashby's OpenAPI: apiKey.info "Requires the apiKeysRead permission", webhook.create and
+    webhook.delete "Requires the apiKeysWrite" one; a key with only the candidate permissions
+    gets Ashby's 403."""
+    key = sim.api_key_create(account, permissions=["candidatesRead", "candidatesWrite"])
+    response = call(client, endpoint, body, key=key)
+    assert response.status_code == 403
+    assert response.json()["errorInfo"]["code"] == "missing_endpoint_permission"
+    assert response.json()["errors"] == [{"message": "missing_endpoint_permission", "parameter": permission}]
+
+
+@pytest.mark.parametrize("webhook_type", ["candidate.created", "assessment.completed", "ping", "jobCreate"])
+@pytest.mark.django_db
+def test_webhook_create_refuses_types_outside_the_published_enum(client, account, webhook_type):
+    key = sim.api_key_create(account)
+    body = {"webhookType": webhook_type, "requestUrl": "https://example.com/webhook", "secretToken": "tok"}
+    response = call(client, "webhook.create", body, key=key)
+    assert response.status_code == 200 and response.json()["success"] is False
+    assert response.json()["errorInfo"]["code"] == "invalid_input"
+    assert not sim.list_for("webhook", account)
+
+
+@pytest.mark.django_db
+def test_webhook_create_accepts_every_type_of_the_published_enum(client, account):
+    import yaml
+
+    spec = yaml.safe_load(SPEC_USED.read_text())
+    enum = spec["paths"]["/webhook.create"]["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "properties"
+    ]["webhookType"]["enum"]
+    assert set(enum) == constants.WEBHOOK_TYPES
+    key = sim.api_key_create(account)
+    with responses_lib.RequestsMock() as mock:
+        mock.post("https://example.com/webhook", json={})
+        for webhook_type in enum:
+            body = {
+                "webhookType": webhook_type,
+                "requestUrl": "https://example.com/webhook",
+                "secretToken": "t",
+            }
+            assert call(client, "webhook.create", body, key=key).json()["success"] is True, webhook_type
+    assert len(sim.list_for("webhook", account)) == len(enum)
+
+
+@pytest.mark.django_db
+def test_create_note_keeps_the_published_html_elements_and_strips_the_rest(client, account):
+    key = sim.api_key_create(account)
+    candidate = sim.candidate_create(
+        account,
+        first_name="Robin",
+        last_name="Sample",
+        email="robin@example.com",
+        job_name="Backend Engineer",
+    )
+    html = '<p><b>Bold</b> <i>i</i> <u>u</u> <a href="https://example.com/r">link</a></p><ul><li>x</li></ul><h3>Title</h3><code>c</code><pre>p</pre>'
+    body = {"candidateId": candidate.key, "note": {"type": "text/html", "value": html}}
+    assert call(client, "candidate.createNote", body, key=key).json()["success"] is True
+    # The spec's own example: a plain string note.
+    example = {"candidateId": candidate.key, "note": "Strong candidate, very interested in the company"}
+    assert call(client, "candidate.createNote", example, key=key).json()["success"] is True
+    html_note, text_note = sim.list_for("note", account)
+    assert html_note.data["stripped_tags"] == ["h3", "p"]
+    assert "<p>" not in html_note.data["content"] and "Title" in html_note.data["content"]
+    assert "<b>Bold</b>" in html_note.data["content"] and "<pre>p</pre>" in html_note.data["content"]
+    assert text_note.data["content"] == "Strong candidate, very interested in the company"
+
+
+@pytest.mark.django_db
+def test_ids_the_spec_types_as_uuid_are_refused_otherwise(client, account):
+    key = sim.api_key_create(account)
+    status = {"identifier": "status", "label": "Status", "type": "string", "value": "Started"}
+    update = call(
+        client,
+        "assessment.update",
+        {"assessment_id": "asm-1", "timestamp": 1, "assessment_status": status},
+        key=key,
+    )
+    assert update.json()["errorInfo"]["code"] == "invalid_input"
+    note = call(client, "candidate.createNote", {"candidateId": "cand-1", "note": "x"}, key=key)
+    assert note.json()["errorInfo"]["code"] == "invalid_input"
+
+
 @pytest.mark.django_db
 def test_validation_errors_are_http_200_with_success_false(client, account):
     key = sim.api_key_create(account)
-    response = call(client, "assessment.update", {"assessment_id": "x"}, key=key)
+    response = call(client, "assessment.update", {"assessment_id": str(uuid.uuid4())}, key=key)
     assert response.status_code == 200 and response.json()["success"] is False
     assert response.json()["errorInfo"]["code"] == "invalid_input"
     assert call(client, "assessment.update", raw=b"{nope", key=key).json()["errorInfo"]["message"] == (
@@ -77,7 +186,7 @@ def test_validation_errors_are_http_200_with_success_false(client, account):
         client,
         "assessment.update",
         {
-            "assessment_id": "x",
+            "assessment_id": str(uuid.uuid4()),
             "timestamp": 1,
             "assessment_status": {"identifier": "s", "label": "S", "type": "string", "value": "Started"},
         },
@@ -89,9 +198,9 @@ def test_validation_errors_are_http_200_with_success_false(client, account):
 @pytest.mark.django_db
 def test_result_requires_a_url_profile_blob(client, account):
     key = sim.api_key_create(account)
-    sim_assessment(account, "asm-1")
+    sim_assessment(account, "0b7d0b8e-4c1b-4f3e-9a55-5d1f0a9c0001")
     body = {
-        "assessment_id": "asm-1",
+        "assessment_id": "0b7d0b8e-4c1b-4f3e-9a55-5d1f0a9c0001",
         "timestamp": 5,
         "assessment_status": {
             "identifier": "status",
@@ -114,21 +223,29 @@ def test_result_requires_a_url_profile_blob(client, account):
 @pytest.mark.django_db
 def test_out_of_order_update_is_recorded_but_does_not_change_status(client, account):
     key = sim.api_key_create(account)
-    sim_assessment(account, "asm-1")
+    sim_assessment(account, "0b7d0b8e-4c1b-4f3e-9a55-5d1f0a9c0001")
     status = {"identifier": "status", "label": "Status", "type": "string"}
     call(
         client,
         "assessment.update",
-        {"assessment_id": "asm-1", "timestamp": 10, "assessment_status": {**status, "value": "Started"}},
+        {
+            "assessment_id": "0b7d0b8e-4c1b-4f3e-9a55-5d1f0a9c0001",
+            "timestamp": 10,
+            "assessment_status": {**status, "value": "Started"},
+        },
         key=key,
     )
     call(
         client,
         "assessment.update",
-        {"assessment_id": "asm-1", "timestamp": 5, "assessment_status": {**status, "value": "Invited"}},
+        {
+            "assessment_id": "0b7d0b8e-4c1b-4f3e-9a55-5d1f0a9c0001",
+            "timestamp": 5,
+            "assessment_status": {**status, "value": "Invited"},
+        },
         key=key,
     )
-    data = sim.get("assessment", "asm-1").data
+    data = sim.get("assessment", "0b7d0b8e-4c1b-4f3e-9a55-5d1f0a9c0001").data
     assert data["status"] == "Started" and [u["in_order"] for u in data["updates"]] == [True, False]
 
 
@@ -164,7 +281,7 @@ def test_webhooks_are_signed_as_ashby_signs_them(account, header, expected_prefi
         "wh-1",
         {
             "account": account,
-            "webhookType": "candidate.created",
+            "webhookType": "applicationSubmit",
             "enabled": True,
             "requestUrl": "https://hooks.example.com/in",
             "secretToken": "tok",
@@ -182,8 +299,9 @@ def test_webhooks_are_signed_as_ashby_signs_them(account, header, expected_prefi
         request = mock.calls[0].request
     assert request.headers[header] == expected_prefix + hmac_sha256_hex("tok", request.body)
     payload = json.loads(request.body)
-    assert payload["action"] == "candidate.created" and payload["webhookActionId"]
-    assert payload["data"]["candidate"]["primaryEmailAddress"]["value"] == "robin@example.com"
+    assert payload["action"] == "applicationSubmit" and payload["webhookActionId"]
+    candidate = payload["data"]["application"]["candidate"]
+    assert candidate["primaryEmailAddress"]["value"] == "robin@example.com"
     assert sim.get("webhook", "wh-1").data["deliveries"][0]["status"] == 200
 
 
@@ -225,7 +343,7 @@ def test_demo_setup_registers_credentials_without_http(workspace, settings):
         extra["partner_api_key"].startswith("jcash_") and again["partner_api_key"] == extra["partner_api_key"]
     )
     integration.refresh_from_db()
-    assert integration.credential("partner_api_key") == extra["partner_api_key"]
+    assert partner_key_matches(integration, extra["partner_api_key"])
     account = sim.account_for_integration(integration)
     assert account is not None and account.data["partner"]["api_key"] == extra["partner_api_key"]
     assert sim.get("api_key", sim.digest(integration.credential("api_key"))) is not None

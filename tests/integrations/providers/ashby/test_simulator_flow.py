@@ -3,6 +3,8 @@ routes http://testserver/... back into the app): connect, webhooks registered, a
 candidate, an assessment triggered from the candidate profile through our partner API, the
 candidate's answers, the write-back, and what the simulated Ashby shows."""
 
+import uuid
+
 import pytest
 from django.urls import reverse
 
@@ -18,6 +20,7 @@ from integrations.models import (
 )
 from integrations.providers.ashby import constants
 from integrations.providers.ashby import simulator_state as sim
+from integrations.providers.ashby.selectors import assessment_type_id
 from integrations.services.integrations import integration_credentials_check
 from integrations.services.webhooks import webhook_event_process
 from integrations.services.writeback import writeback_deliver
@@ -40,22 +43,24 @@ def _connect(account, integration):
 
 
 @pytest.mark.django_db
-def test_connecting_registers_both_setup_guide_webhooks_which_ashby_pings(simulators):
+def test_connecting_registers_ashbys_own_webhook_types_which_ashby_pings(simulators):
     integration, account = sim_integration()
     _connect(account, integration)
     assert integration.status == IntegrationStatus.CONNECTED
     webhooks = integration.provider_settings["webhooks"]
-    assert [(w["event"], w["webhook_type"], w["status"]) for w in webhooks] == [
-        ("candidate.created", "candidate.created", "enabled"),
-        ("assessment.completed", "assessment.completed", "enabled"),
+    # Seed 000's candidate.created is registered as Ashby's applicationSubmit; its
+    # assessment.completed is not a webhookType at all (the spec's enum).
+    assert [(w["webhook_type"], w["alias"], w["status"]) for w in webhooks] == [
+        ("applicationSubmit", "candidate.created", "enabled")
     ]
     # With the data sync on (the default), the actions that refresh the synced copy too.
     sync_hooks = integration.provider_settings["sync_webhooks"]
     assert [(w["webhook_type"], w["status"]) for w in sync_hooks] == [
-        (action, "enabled") for action in constants.SYNC_WEBHOOKS
+        (action, "enabled") for action in constants.SYNC_WEBHOOKS if action != "applicationSubmit"
     ]
     registered = sim.list_for("webhook", account)
     assert {w.key for w in registered} == {w["id"] for w in webhooks} | {w["id"] for w in sync_hooks}
+    assert {w.data["webhookType"] for w in registered} <= constants.WEBHOOK_TYPES
     assert all(w.data["requestUrl"].endswith(f"/webhooks/ashby/{integration.public_id}/") for w in registered)
     pings = WebhookEvent.objects.filter(integration=integration, event_type="ping")
     assert pings.count() == len(registered) and all(
@@ -68,40 +73,55 @@ def test_reconnecting_does_not_register_the_webhooks_twice(simulators):
     integration, account = sim_integration()
     _connect(account, integration)
     assert integration_credentials_check(integration=integration)
-    assert len(sim.list_for("webhook", account)) == 2 + len(constants.SYNC_WEBHOOKS)
+    assert len(sim.list_for("webhook", account)) == len(constants.SYNC_WEBHOOKS)
 
 
 @pytest.mark.django_db
-def test_connecting_with_sync_turned_off_registers_only_the_setup_guide_webhooks(simulators):
+def test_connecting_with_sync_turned_off_registers_only_application_submit(simulators):
     integration, account = sim_integration()
     integration.provider_settings = {**integration.provider_settings, "sync_enabled": False}
     integration.save()
     _connect(account, integration)
     assert integration.status == IntegrationStatus.CONNECTED
-    assert len(sim.list_for("webhook", account)) == 2 and "sync_webhooks" not in integration.provider_settings
+    assert [w.data["webhookType"] for w in sim.list_for("webhook", account)] == ["applicationSubmit"]
+    assert "sync_webhooks" not in integration.provider_settings
 
 
 @pytest.mark.django_db
-def test_a_sync_webhook_ashby_refuses_does_not_fail_the_connection(simulators):
+def test_webhooks_registered_under_the_seed_names_are_replaced_by_the_real_types(simulators):
+    """An integration connected before this change, against a sandbox that took the seed names:
+    the next credentials check registers applicationSubmit and deletes both old webhooks."""
     integration, account = sim_integration()
-    sim.account_update(
-        account, webhook_catalog="real"
-    )  # applicationSubmit is then taken by the seed fallback
+    integration.provider_settings = {**integration.provider_settings, "sync_enabled": False}
+    integration.save()
     _connect(account, integration)
-    assert integration.status == IntegrationStatus.CONNECTED
-    types = [w["webhook_type"] for w in integration.provider_settings["sync_webhooks"]]
-    assert "applicationSubmit" not in types and "candidateDelete" in types
+    url = integration.provider_settings["webhooks"][0]["url"]
+    created = integration.provider_settings["webhooks"][0]["secret_created_at"]
+    for obj in sim.list_for("webhook", account):
+        obj.delete()
+    old = []
+    for seed_name in ("candidate.created", "assessment.completed"):
+        key = str(uuid.uuid4())
+        sim.put(
+            "webhook", key, {"account": account, "webhookType": seed_name, "requestUrl": url, "enabled": True}
+        )
+        old.append(
+            {
+                "event": seed_name,
+                "webhook_type": seed_name,
+                "id": key,
+                "status": "enabled",
+                "url": url,
+                "secret_created_at": created,
+            }
+        )
+    integration.provider_settings = {**integration.provider_settings, "webhooks": old}
+    integration.save()
 
-
-@pytest.mark.django_db
-def test_workspace_offering_only_real_actions_gets_application_submit_instead(simulators):
-    integration, account = sim_integration()
-    sim.account_update(account, webhook_catalog="real")
-    _connect(account, integration)
-    webhooks = {w["event"]: w for w in integration.provider_settings["webhooks"]}
-    assert webhooks["candidate.created"]["webhook_type"] == "applicationSubmit"
-    assert webhooks["assessment.completed"]["status"] == "unavailable"
-    assert integration.status == IntegrationStatus.CONNECTED
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert [w.data["webhookType"] for w in sim.list_for("webhook", account)] == ["applicationSubmit"]
+    assert [w["webhook_type"] for w in integration.provider_settings["webhooks"]] == ["applicationSubmit"]
 
 
 @pytest.mark.django_db
@@ -121,16 +141,20 @@ def test_sandbox_candidate_assessment_round_trip(simulators, client):
     )
     assert response.status_code == 302
     candidate = sim.list_for("candidate", account)[0]
-    created = WebhookEvent.objects.get(integration=integration, event_type="candidate.created")
+    created = WebhookEvent.objects.get(integration=integration, event_type="applicationSubmit")
     assert created.verified
 
     profile = reverse("integrations:sim-ashby:candidate", args=[account, candidate.key])
     page_html = client.get(profile).content.decode()
     assert "Big Five" in page_html and "Send JobCannon assessment" in page_html
-    response = client.post(profile, {"action": "start", "assessment_type_id": "big5"}, follow=True)
+    # The simulated Ashby offers what assessment.list answered: UUIDs.
+    big5 = assessment_type_id(workspace_id=integration.workspace_id, instrument="big5")
+    assert f'value="{big5}"' in page_html and 'value="big5"' not in page_html
+    response = client.post(profile, {"action": "start", "assessment_type_id": big5}, follow=True)
     assert "JobCannon assessment started" in response.content.decode()
     run = AssessmentRun.objects.get(integration=integration)
     assert run.external_request_key == f"{candidate.data['application_id']}:big5"
+    assert run.external_type_id == big5
     assert run.candidate_email == "robin.sample@example.com" and run.status == "invited"
 
     run = assessment_run_start(run=run)
@@ -148,10 +172,14 @@ def test_sandbox_candidate_assessment_round_trip(simulators, client):
     assert all(u["in_order"] for u in assessment.data["updates"])
     notes = sim.list_for("note", account)
     assert len(notes) == 1 and "Big Five" in notes[0].data["content"]
-
-    completed = WebhookEvent.objects.get(integration=integration, event_type="assessment.completed")
-    webhook_event_process(event_id=completed.pk)
-    completed.refresh_from_db()
-    assert completed.status == WebhookStatus.PROCESSED
+    assert notes[0].data["stripped_tags"] == [], "Ashby keeps every element of our scorecard note"
+    # Ashby has no assessment-completed webhook: nothing of the kind arrives.
+    assert not WebhookEvent.objects.filter(
+        integration=integration, event_type="assessment.completed"
+    ).exists()
+    submitted = WebhookEvent.objects.get(integration=integration, event_type="applicationSubmit")
+    webhook_event_process(event_id=submitted.pk)
+    submitted.refresh_from_db()
+    assert submitted.status == WebhookStatus.PROCESSED
     shown = client.get(profile).content.decode()
     assert "Completed" in shown and "Scorecard" in shown and "Max Score" in shown

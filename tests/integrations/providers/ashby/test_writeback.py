@@ -54,7 +54,7 @@ def test_completed_update_carries_score_report_and_metadata_blobs(integration, m
     mocked_responses.post(UPDATE, json={"success": True, "results": {}})
     writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed").pk)
     body = sent(mocked_responses)[0]
-    assert body["assessment_id"] == "asm-1"
+    assert body["assessment_id"] == "0b7d0b8e-4c1b-4f3e-9a55-5d1f0a9c0001"
     assert body["assessment_status"]["value"] == "Completed"
     assert body["assessment_result"] == {
         "identifier": "score",
@@ -85,7 +85,7 @@ def test_cancelled_and_expired_send_cancelled_reason(integration, mocked_respons
     run.status, run.cancelled_reason, run.cancelled_at = "cancelled", "Position filled", timezone.now()
     run.save()
     writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "cancelled").pk)
-    other = scored_run(integration, assessment_id="asm-2")
+    other = scored_run(integration, assessment_id="0b7d0b8e-4c1b-4f3e-9a55-5d1f0a9c0002")
     other.status, other.expired_at = "expired", timezone.now()
     other.save()
     writeback_deliver(message_id=message(integration, other, constants.KIND_ASSESSMENT_UPDATE, "expired").pk)
@@ -144,8 +144,58 @@ def test_scorecard_is_an_html_note_on_the_candidate(integration, mocked_response
     body = sent(mocked_responses, NOTE)[0]
     assert body["candidateId"] == "cand-1" and body["sendNotifications"] is False
     assert body["note"]["type"] == "text/html"
-    assert "64/100" in body["note"]["value"] and "Openness" in body["note"]["value"]
+    assert "64 of 100" in body["note"]["value"] and "Openness" in body["note"]["value"]
     assert WritebackMessage.objects.get().external_ref == "note-1"
+
+
+@pytest.mark.django_db
+def test_scorecard_note_uses_only_the_tags_candidate_create_note_keeps(integration, mocked_responses):
+    """Ashby's OpenAPI, candidate.createNote: text/html supports <b> <i> <u> <a> <ul> <ol> <li>
+    <code> <pre>; "any unsupported elements will be stripped out". No <p>, no <br>."""
+    from html.parser import HTMLParser
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.seen = set()
+
+        def handle_starttag(self, tag, attrs):
+            self.seen.add(tag)
+
+    mocked_responses.post(NOTE, json={"success": True, "results": {"id": "note-1"}})
+    run = scored_run(integration)
+    writeback_deliver(message_id=message(integration, run, constants.KIND_SCORECARD, "completed").pk)
+    parser = Tags()
+    parser.feed(sent(mocked_responses, NOTE)[0]["note"]["value"])
+    assert parser.seen and parser.seen <= {"b", "i", "u", "a", "ul", "ol", "li", "code", "pre"}, parser.seen
+    assert {"b", "ul", "li", "a"} <= parser.seen
+
+
+@pytest.mark.django_db
+def test_scorecard_sub_scores_are_on_the_instruments_own_scale(integration, mocked_responses):
+    """Big Five v1 (assessments/catalog/big5/v1.json): 10 items a dimension on a 1–5 scale, so a
+    dimension's raw score runs 10–50; the note says so instead of a hard-coded "/100"."""
+    mocked_responses.post(NOTE, json={"success": True, "results": {"id": "note-1"}})
+    mocked_responses.post(UPDATE, json={"success": True, "results": {}})
+    run = scored_run(integration, overall=72)
+    writeback_deliver(message_id=message(integration, run, constants.KIND_SCORECARD, "completed").pk)
+    writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed").pk)
+    note = sent(mocked_responses, NOTE)[0]["note"]["value"]
+    assert "<li>Openness: 38.8 on the 10–50 scale (72 of 100)</li>" in note
+    assert "<li>Conscientiousness: 20 on the 10–50 scale (25 of 100)</li>" in note
+    assert "/100" not in note
+    dims = {b["identifier"]: b for b in sent(mocked_responses, UPDATE)[0]["metadata"]}
+    assert dims["dimension-O"]["value"] == 72
+    assert dims["dimension-O"]["description"] == "38.8 on the 10–50 scale (72 of 100)"
+
+
+def test_dimension_scales_come_from_each_instrument():
+    from assessments.catalog import instrument_get
+    from integrations.providers.ashby.mappers import dimension_scales
+
+    assert dimension_scales(instrument_get("big5", "1"))["O"] == (10, 50)
+    assert set(dimension_scales(instrument_get("disc", "1")).values()) == {(6, 30)}
+    assert set(dimension_scales(instrument_get("eq", "1")).values()) == {(5, 25)}
 
 
 @pytest.mark.django_db

@@ -27,7 +27,7 @@ from integrations.providers.knit.simulator_ashby import (
 from integrations.services.integrations import integration_create
 from integrations.services.webhooks import webhook_event_process
 from integrations.services.writeback import writeback_deliver
-from integrations.views import webhook_url_for
+from integrations.webhook_urls import webhook_url_for
 
 SEED = Path(__file__).parents[3] / "fixtures" / "knit" / "webhooks"
 
@@ -146,7 +146,34 @@ def test_passthrough_mode_sends_ashbys_assessment_update(connected):
     deliver_pending(integration)
     submission = next(s.data for s in sim_list(constants.SIM_SUBMISSION) if s.data["status"] == "COMPLETED")
     assert submission["mode"] == "passthrough" and submission["body"]["path"] == "/assessment.update"
-    assert "assessment_result" in submission["body"]["body"]
+    assert json.loads(submission["body"]["body"])["assessment_result"]["type"] == "numeric_score"
+    run = AssessmentRun.objects.get(integration=integration)
+    assert run.status == RunStatus.DELIVERED
+
+
+@pytest.mark.django_db
+def test_simulated_passthrough_takes_a_string_body_and_wraps_ashbys_answer(connected, client):
+    integration, account, secret = connected
+    url = reverse("integrations:sim-knit:api-passthrough")
+    headers = {
+        "Authorization": f"Bearer {account['api_key']}",
+        "X-Knit-Integration-Id": account["integration_id"],
+    }
+    update = {
+        "assessment_id": "ats_ass_unknown",
+        "timestamp": 1700000000000,
+        "cancelled_reason": {"value": "x"},
+    }
+    as_object = {"method": "POST", "path": "/assessment.update", "body": update}
+    refused = client.post(url, data=json.dumps(as_object), content_type="application/json", headers=headers)
+    assert refused.status_code == 400 and "must be a string" in refused.json()["error"]["msg"]
+    as_string = {**as_object, "body": json.dumps(update)}
+    answer = client.post(url, data=json.dumps(as_string), content_type="application/json", headers=headers)
+    # Knit delivered the call (its envelope says success); Ashby refused it (the wrapped answer).
+    assert answer.status_code == 200 and answer.json()["success"] is True
+    wrapped = answer.json()["data"]["response"]
+    assert isinstance(wrapped["body"], str) and json.loads(wrapped["body"])["success"] is False
+    assert answer.headers["X-Knit-Execution-Id"].startswith("exe_")
 
 
 @pytest.mark.django_db
@@ -243,7 +270,7 @@ def test_knit_workflow_endpoint_takes_ashby_basic_auth(connected, client):
 @pytest.mark.django_db
 def test_simulator_api_checks_bearer_key_and_integration_id(connected, client):
     integration, account, secret = connected
-    url = reverse("integrations:sim-knit:api-jobs")
+    url = reverse("integrations:sim-knit:api-job-list")
     assert client.get(url).status_code == 401
     wrong = client.get(
         url, headers={"Authorization": "Bearer nope", "X-Knit-Integration-Id": account["integration_id"]}

@@ -62,7 +62,7 @@ def test_connecting_checks_both_credentials_live_and_shows_the_secrets_for_ashby
     )
     assert "partnership channel" in page and f"/webhooks/knit/{knit_sandbox.public_id}/" in page
     assert set(OutboundCall.objects.filter(integration=knit_sandbox).values_list("path", flat=True)) == {
-        "/sim/knit/v1.0/ats.jobs",
+        "/sim/knit/v1.0/ats.job.list",
         "/sim/knit/v1.0/ats.assessment.secrets.create",
     }
     # Ashby can use the key at "Knit" straight away.
@@ -241,3 +241,47 @@ def test_demo_setup_makes_no_http_call_and_returns_the_knit_key_as_webhook_secre
     integration.refresh_from_db()
     assert ok, integration.status_reason
     assert knit_assessment_secrets(integration=integration)
+
+
+@pytest.mark.django_db
+def test_a_404_from_knits_list_jobs_is_explained_in_the_status(mocked_responses, workspace, user):
+    import re
+
+    from integrations.providers.knit import constants
+    from integrations.services.integrations import integration_credentials_check
+
+    integration = integration_create(
+        workspace=workspace, provider="knit", environment="production", auth_kind="api_key", created_by=user
+    )
+    integration.credentials = {"api_key": "knit_live_key_0001", "integration_id": "int_hris_0001"}
+    integration.save()
+    mocked_responses.get(
+        re.compile(re.escape(f"{constants.API_BASE}/ats.job.list")),
+        status=404,
+        json={"success": False, "error": {"msg": "Not supported for this integration"}},
+        headers={"X-Knit-Execution-Id": "exe_404_check"},
+    )
+
+    assert integration_credentials_check(integration=integration) is False
+
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.PENDING
+    reason = integration.status_reason
+    assert "404" in reason and "List Jobs" in reason and "int_hris_0001" in reason
+    assert "exe_404_check" in reason and "ATS category" in reason
+    assert not knit_assessment_secrets(integration=integration)
+    assert OutboundCall.objects.get(integration=integration).vendor_request_id == "exe_404_check"
+
+
+@pytest.mark.django_db
+def test_the_simulator_has_no_undocumented_ats_jobs_and_answers_like_knit(client, account):
+    headers = {
+        "Authorization": f"Bearer {account['api_key']}",
+        "X-Knit-Integration-Id": account["integration_id"],
+    }
+    response = client.get("/sim/knit/v1.0/ats.jobs", headers=headers)
+    assert response.status_code == 404 and response.json()["success"] is False
+    assert response.headers["X-Knit-Execution-Id"].startswith("exe_")
+    listed = client.get("/sim/knit/v1.0/ats.job.list", headers=headers)
+    assert listed.status_code == 200 and listed.json()["data"] == {"jobs": [], "nextPageToken": None}
+    assert listed.headers["X-Knit-Execution-Id"] != response.headers["X-Knit-Execution-Id"]

@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 from assessments.services.runs import RunResult, SubScore
 from integrations.providers.knit import updates
@@ -35,13 +36,24 @@ def test_completed_update_carries_ashby_assessment_update_fields_in_knit_camel_c
     assert identifiers["sub-O"]["label"] == "Openness"
 
 
-def test_passthrough_sends_ashby_assessment_update_verbatim():
+def test_passthrough_sends_ashby_assessment_update_as_a_json_string():
     update = updates.update_cancelled(assessment_id="ats_ass_2", reason="Candidate withdrew", at=None)
     body = updates.passthrough_body(update)
     assert body["method"] == "POST" and body["path"] == "/assessment.update"
-    assert body["body"]["assessment_id"] == "ats_ass_2"
-    assert body["body"]["cancelled_reason"]["value"] == "Candidate withdrew"
-    assert "assessment_result" not in body["body"]
+    # Knit's passthrough takes the app's body as a string, not as a nested object.
+    assert isinstance(body["body"], str)
+    inner = json.loads(body["body"])
+    assert inner["assessment_id"] == "ats_ass_2"
+    assert inner["cancelled_reason"]["value"] == "Candidate withdrew"
+    assert "assessment_result" not in inner
+
+
+def test_expired_is_knit_expired_and_closes_the_ashby_assessment_with_a_reason():
+    update = updates.update_expired(assessment_id="ats_ass_4", at=RESULT.completed_at)
+    body = updates.knit_update_body(update)
+    assert body["status"] == "EXPIRED" and body["cancelledReason"]["value"].startswith("Expired")
+    inner = json.loads(updates.passthrough_body(update)["body"])
+    assert inner["cancelled_reason"]["label"] == "Expired" and "assessment_status" not in inner
 
 
 def test_started_update_tells_ashby_started_with_knit_in_progress():

@@ -2,10 +2,11 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
-from integrations.models import IntegrationStatus, WritebackMessage, WritebackStatus
+from integrations.models import IntegrationStatus, OutboundCall, WritebackMessage, WritebackStatus
 from integrations.providers.knit import constants
 from integrations.registry import get_provider
 from integrations.services.writeback import writeback_deliver
@@ -71,7 +72,7 @@ def test_knit_401_asks_the_customer_to_check_the_knit_key(mocked_responses):
 
 
 @pytest.mark.django_db
-def test_expired_run_is_reported_to_ashby_as_cancelled(mocked_responses):
+def test_expired_run_is_reported_to_knit_as_expired_not_cancelled(mocked_responses):
     from django.utils import timezone
 
     integration = knit_integration()
@@ -86,7 +87,7 @@ def test_expired_run_is_reported_to_ashby_as_cancelled(mocked_responses):
     call = mocked_responses.post(UPDATE_URL, json={"success": True})
     deliver(integration, run, event="expired")
     body = json.loads(call.calls[0].request.body)
-    assert body["status"] == "CANCELLED" and body["cancelledReason"]["value"].startswith("Expired")
+    assert body["status"] == "EXPIRED" and body["cancelledReason"]["value"].startswith("Expired")
 
 
 @pytest.mark.django_db
@@ -100,3 +101,91 @@ def test_runs_not_ordered_through_knit_write_nothing_back():
     ordered = scored_run(integration)
     assert provider.on_run_event(integration, ordered, "completed") == [constants.KIND_ASSESSMENT_UPDATE]
     assert provider.on_run_event(integration, ordered, "reminded") == []
+
+
+# --- passthrough: Knit's envelope wraps Ashby's answer ------------------------------------------
+
+PASSTHROUGH_URL = re.compile(re.escape(f"{constants.API_BASE}/{constants.PATH_PASSTHROUGH}"))
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "knit" / "api"
+
+
+def passthrough_integration():
+    return knit_integration(provider_settings={"result_mode": constants.RESULT_MODE_PASSTHROUGH})
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+@pytest.mark.django_db
+def test_passthrough_sends_ashbys_body_as_a_json_string_and_succeeds_on_ashbys_success(mocked_responses):
+    integration = passthrough_integration()
+    run = scored_run(integration)
+    call = mocked_responses.post(
+        PASSTHROUGH_URL, json=fixture("passthrough.json"), headers={"X-Knit-Execution-Id": "exe_pt_1"}
+    )
+
+    message = deliver(integration, run)
+
+    assert message.status == WritebackStatus.DELIVERED, message.last_error
+    sent = json.loads(call.calls[0].request.body)
+    assert (sent["method"], sent["path"]) == ("POST", "/assessment.update")
+    assert isinstance(sent["body"], str)
+    inner = json.loads(sent["body"])
+    assert inner["assessment_id"] == run.external_assessment_id and inner["assessment_result"]["value"] == 72
+    assert OutboundCall.objects.get(integration=integration).vendor_request_id == "exe_pt_1"
+
+
+@pytest.mark.django_db
+def test_ashby_refusing_inside_knits_success_envelope_is_a_failed_delivery(mocked_responses):
+    integration = passthrough_integration()
+    mocked_responses.post(
+        PASSTHROUGH_URL,
+        json=fixture("passthrough__ashby_refused.json"),
+        headers={"X-Knit-Execution-Id": "exe_pt_2"},
+    )
+
+    message = deliver(integration, scored_run(integration))
+
+    assert message.status == WritebackStatus.DEAD
+    assert "Ashby refused" in message.last_error and "not found" in message.last_error
+    logged = OutboundCall.objects.get(integration=integration)
+    assert logged.error_class == "ATSValidationError" and logged.vendor_request_id == "exe_pt_2"
+
+
+@pytest.mark.django_db
+def test_ashby_403_wrapped_by_knit_asks_to_reconnect_ashby_in_knit(mocked_responses):
+    integration = passthrough_integration()
+    mocked_responses.post(PASSTHROUGH_URL, json=fixture("passthrough__ashby_forbidden.json"))
+
+    message = deliver(integration, scored_run(integration))
+
+    integration.refresh_from_db()
+    assert message.status == WritebackStatus.NEEDS_REAUTH
+    assert (
+        "candidatesWrite" in integration.status_reason
+        and "reconnect Ashby in Knit" in integration.status_reason
+    )
+
+
+@pytest.mark.django_db
+def test_knit_success_without_a_wrapped_ashby_answer_is_not_taken_as_delivered(mocked_responses):
+    integration = passthrough_integration()
+    mocked_responses.post(PASSTHROUGH_URL, json={"success": True, "data": {}})
+
+    message = deliver(integration, scored_run(integration))
+
+    assert message.status != WritebackStatus.DELIVERED
+    assert "no Ashby response" in message.last_error
+
+
+@pytest.mark.django_db
+def test_knits_execution_id_is_stored_with_the_unified_update_call(mocked_responses):
+    integration = knit_integration()
+    mocked_responses.post(
+        UPDATE_URL, json={"success": True, "data": {}}, headers={"X-Knit-Execution-Id": "exe_u_1"}
+    )
+
+    deliver(integration, scored_run(integration))
+
+    assert OutboundCall.objects.get(integration=integration).vendor_request_id == "exe_u_1"

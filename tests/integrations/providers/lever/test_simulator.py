@@ -12,6 +12,7 @@ from integrations.base import InboundRequest
 from integrations.models import IntegrationActivity, IntegrationStatus, Token
 from integrations.providers.lever import constants, mappers, webhooks
 from integrations.providers.lever import simulator_state as sim
+from integrations.providers.lever import simulator_webhooks as outbound
 from integrations.providers.lever.client import LeverClient
 from integrations.providers.lever.provider import LeverProvider
 from integrations.services.oauth import token_refresh
@@ -61,11 +62,25 @@ def test_api_answers_429_over_the_rate_limit(client, key):
     assert client.get(url, headers=bearer(key)).json()["code"] == "TooManyRequests"
 
 
-def test_default_rate_limit_allows_the_seeds_burst_of_100(client, key):
+def test_default_rate_limit_is_levers_documented_burst_of_20(client, key, monkeypatch):
+    """LD "Rate Limits": 10 requests/second steady, bursts up to 20 (seed 004's 100 is not Lever's)."""
+    monkeypatch.setattr(sim, "_clock", lambda: 1000.0)  # no refill while we count
     url = reverse("integrations:sim-lever:api-users")
-    sim.rate_limit_set(per_second=10, burst=100)
-    statuses = [client.get(url, headers=bearer(key)).status_code for _ in range(101)]
-    assert statuses.count(200) >= 100 and statuses[:100] == [200] * 100
+    statuses = [client.get(url, headers=bearer(key)).status_code for _ in range(21)]
+    assert statuses == [200] * 20 + [429]
+    body = client.get(url, headers=bearer(key)).json()
+    assert body["code"] == "TooManyRequests" and "10 requests/second (bursts up to 20)" in body["message"]
+    monkeypatch.setattr(sim, "_clock", lambda: 1000.1)  # a tenth of a second refills one request
+    assert client.get(url, headers=bearer(key)).status_code == 200
+
+
+def test_provider_paces_itself_to_levers_documented_limit():
+    from integrations.base import RateLimit
+    from integrations.services.ratelimit import rate_limit_for
+
+    provider = LeverProvider()
+    assert provider.rate_limit == RateLimit(per_second=10, burst=20)
+    assert rate_limit_for(provider=provider, integration=lever_integration()).burst == 20
 
 
 def test_feedback_template_needs_exactly_one_score_system_field(client, key):
@@ -105,7 +120,7 @@ def test_stage_change_webhook_is_signed_the_way_lever_documents(client, key, set
             "id": "wh-1",
             "url": "http://127.0.0.1:9/hook",
             "event": "candidateStageChange",
-            "configuration": {"signatureToken": sim.account_signature_token()},
+            "configuration": {"signatureToken": outbound.account_signature_token()},
         },
     )
     import responses
@@ -126,7 +141,7 @@ def test_stage_change_webhook_is_signed_the_way_lever_documents(client, key, set
     )
     assert len(body["token"]) == 48 and request.headers["User-Agent"] == "Lever-Webhooks"
     inbound = InboundRequest(body=request.body, headers={}, query={})
-    assert webhooks.verify(inbound, [sim.account_signature_token()]).ok
+    assert webhooks.verify(inbound, [outbound.account_signature_token()]).ok
 
 
 def test_simulator_pages_show_candidates_and_feedback(client, key):

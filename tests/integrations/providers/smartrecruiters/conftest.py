@@ -6,9 +6,14 @@ from integrations.services.integrations import integration_create
 
 @pytest.fixture
 def sr_sim(simulators, workspace, user):
-    """A sandbox SmartRecruiters integration wired to the built-in simulator (demo_setup)."""
+    """A sandbox SmartRecruiters integration wired to the built-in simulator (demo_setup).
 
-    def make(*, region="us", provider_settings=None):
+    SR allows 10 requests/second (our limiter and the sandbox both hold to it by default); these
+    tests drive whole flows in a fraction of a second, so both get a roomier limit unless a test
+    asks for SR's (real_rate_limit=True). test_connect.py and tests of the limiter check the limit."""
+
+    def make(*, region="us", provider_settings=None, real_rate_limit=False):
+        roomy = {} if real_rate_limit else {"rate_limit": {"per_second": 200, "burst": 200}}
         integration = integration_create(
             workspace=workspace,
             provider="smartrecruiters",
@@ -16,11 +21,26 @@ def sr_sim(simulators, workspace, user):
             auth_kind="oauth2",
             region=region,
             created_by=user,
-            provider_settings={"use_simulator": True, **(provider_settings or {})},
+            provider_settings={"use_simulator": True, **roomy, **(provider_settings or {})},
         )
         extra = get_provider("smartrecruiters").demo_setup(integration)
+        if not real_rate_limit:
+            from integrations.providers.smartrecruiters import simulator_state as sim
+
+            company = sim.get("company", extra["company_id"])
+            sim.put("company", company["id"], {**company, "rate_limit": 200})
         integration.refresh_from_db()
         integration.demo = extra
         return integration
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_client_credentials_tokens():
+    """Client-credentials tokens are cached per process (client.py); every test starts without."""
+    from integrations.providers.smartrecruiters import client
+
+    client._tokens.clear()
+    yield
+    client._tokens.clear()

@@ -80,21 +80,24 @@ def test_seed_001_test_in_sandbox_steps_1_to_7(page):
     # 5. Complete the assessment in the browser.
     complete_assessment(page, link)
 
-    # The worker's part: deliver the result (to the EU host), process SR's confirmation.
+    # The worker's part: deliver the result (to the EU data center, with the company credentials
+    # SR issued at setUpIntegration), process SR's webhooks (the real application events).
     [message] = WritebackMessage.objects.filter(integration=integration)
     writeback_deliver(message_id=message.pk)
     message.refresh_from_db()
     assert message.status == WritebackStatus.CONFIRMED, message.last_error
     for event in WebhookEvent.objects.filter(integration=integration, status=WebhookStatus.VERIFIED):
         webhook_event_process(event_id=event.pk)
-    completed = WebhookEvent.objects.get(integration=integration, event_type="candidate.assessment.completed")
-    assert completed.status == WebhookStatus.PROCESSED and completed.signature_scheme == "smartrecruiters-v1"
+    moved = WebhookEvent.objects.filter(
+        integration=integration, event_type="application.status.updated"
+    ).first()
+    assert moved.status == WebhookStatus.PROCESSED and moved.signature_scheme == "smartrecruiters-v1"
 
     # 6. Verify webhook delivery in the JobCannon admin logs.
     # Django admin pages link no icon, so Chromium asks for /favicon.ico (404, a console error).
     page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
     page.goto("/admin/integrations/smartrecruiters/logs")
-    expect(page.get_by_text("candidate.assessment.completed").first).to_be_visible()
+    expect(page.get_by_text("application.status.updated").first).to_be_visible()
 
     # 7. SmartRecruiters: the scorecard shows the result and the mapped custom fields.
     run = message.run

@@ -1,7 +1,9 @@
 """Connecting through the built-in simulator: OAuth consent and token exchange, scopes granted vs
 requested, the redirect URI check, regions and hosts, the webhook subscription flows."""
 
+import inspect
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -86,18 +88,92 @@ def test_oauth_redirect_uri_error_is_explained_with_the_exact_uri_to_register(cl
     assert f"must be exactly {redirect_uri_for('smartrecruiters')} (it has no trailing slash)" in text
 
 
-def test_missing_assessments_write_is_flagged_before_any_delivery(client_in_workspace, sr_sim):
+def test_sr_scopes_are_requested_and_the_page_shows_requested_vs_granted(client_in_workspace, sr_sim):
     integration = sr_sim()
-    granted = [s for s in constants.SCOPES if s != "assessments:write"]
+    start = client_in_workspace.post(reverse("integrations:action", args=[integration.pk, "reauthorize"]))
+    scope = parse_qs(urlsplit(start["Location"]).query)["scope"][0].split()
+    # SRD /docs/authentication-access-scopes spellings; webhooks_manage for the subscription.
+    assert scope == [
+        "candidates_read",
+        "candidates_manage",
+        "jobs_read",
+        "configuration_read",
+        "webhooks_manage",
+    ]
+    granted = [s for s in constants.SCOPES if s != "webhooks_manage"]
     connect_via_simulator(client_in_workspace, integration, granted=granted)
     integration.refresh_from_db()
-    assert Token.objects.get(integration=integration).missing_scopes() == ["assessments:write"]
+    assert integration.status == IntegrationStatus.CONNECTED, integration.status_reason
+    assert Token.objects.get(integration=integration).missing_scopes() == ["webhooks_manage"]
     assert IntegrationActivity.objects.filter(
         integration=integration, kind="smartrecruiters.scope_missing"
     ).exists()
-    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk]))
-    assert b'id="sr-scope-warning"' in page.content
-    assert b"did not grant assessments:write" in page.content
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert 'id="sr-scope-warning"' in page and "did not grant webhooks_manage" in page
+    table = page[page.index('id="sr-scopes"') :]
+    row = table[table.index("<code>webhooks_manage</code>") :].split("</tr>")[0]
+    assert "yes" in row and "not granted" in row
+    ok_row = table[table.index("<code>candidates_read</code>") :].split("</tr>")[0]
+    assert "granted" in ok_row and "not granted" not in ok_row
+    # Without webhooks_manage SR refuses the subscription: an explained state, not a failed connect.
+    state = integration.provider_settings["subscription"]
+    assert state["status"] == "refused" and "webhooks_manage" in state["error"]
+
+
+def test_seed_colon_scopes_are_accepted_as_aliases_and_requested_under_the_real_names():
+    provider = get_provider("smartrecruiters")
+    integration = IntegrationFactory.build(
+        provider="smartrecruiters",
+        environment="production",
+        provider_settings={
+            "oauth_scopes": ["candidates:read", "candidates:write", "assessments:write", "webhooks_manage"]
+        },
+    )
+    assert provider.oauth_config(integration).scopes == (
+        "candidates_read",
+        "candidates_manage",
+        "webhooks_manage",
+    )
+
+
+def test_a_colon_scope_sent_as_is_is_refused_by_the_sandbox_like_sr(client_in_workspace, sr_sim):
+    integration = sr_sim()
+    start = client_in_workspace.post(reverse("integrations:action", args=[integration.pk, "reauthorize"]))
+    url = start["Location"].replace("scope=candidates_read", "scope=candidates%3Aread")
+    answer = client_in_workspace.get(url)
+    assert answer.status_code == 302
+    assert parse_qs(urlsplit(answer["Location"]).query)["error"] == ["invalid_scope"]
+
+
+def test_subscription_uses_the_real_event_names_and_versions(client_in_workspace, sr_sim):
+    integration = sr_sim()
+    connect_via_simulator(client_in_workspace, integration)
+    integration.refresh_from_db()
+    sub = sim.get("subscription", integration.provider_settings["subscription"]["id"])
+    assert sub["versions"] == {name: "v201910" for name in constants.SUBSCRIBED_EVENTS}
+    assert set(sub["events"]) <= constants.KNOWN_EVENTS
+    assert "application.status.updated" in sub["events"]
+
+
+def test_a_refused_subscription_is_explained_and_the_connect_goes_on(client_in_workspace, sr_sim):
+    # An event the Webhooks API does not list (the old invented name) is refused with 400.
+    integration = sr_sim(
+        provider_settings={
+            "webhook_events": [{"name": "candidate.assessment.completed", "version": "v202107"}]
+        }
+    )
+    connect_via_simulator(client_in_workspace, integration)
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.CONNECTED, integration.status_reason
+    state = integration.provider_settings["subscription"]
+    assert state["status"] == "refused"
+    assert "HTTP 400" in state["error"] and "Unknown event 'candidate.assessment.completed'" in state["error"]
+    assert integration.provider_settings["partner_registered"] is True, "the rest of the connect happened"
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert 'id="sr-subscription-error"' in page and "event name and version" in page
+    assert IntegrationActivity.objects.filter(
+        integration=integration, kind="smartrecruiters.subscription_refused"
+    ).exists()
 
 
 def test_seed_webhook_setup_subscribes_with_target_url_and_custom_headers(client_in_workspace, sr_sim):
@@ -105,7 +181,7 @@ def test_seed_webhook_setup_subscribes_with_target_url_and_custom_headers(client
     connect_via_simulator(client_in_workspace, integration)
     integration.refresh_from_db()
     subs = sim.items("subscription")
-    assert {s["events"][0] for s in subs} == set(constants.SUBSCRIBED_EVENTS)
+    assert {s["events"][0] for s in subs} == set(constants.SEED_SUBSCRIBED_EVENTS)
     for sub in subs:
         assert sub["targetUrl"] == "http://testserver/smartrecruiters/webhooks"
         assert sub["headers"] == {
@@ -115,17 +191,14 @@ def test_seed_webhook_setup_subscribes_with_target_url_and_custom_headers(client
     assert integration.provider_settings["subscription"]["api"] == "seed"
 
 
-def test_eu_integration_calls_the_eu_host_and_a_region_mismatch_is_explained(client_in_workspace, sr_sim):
+def test_an_eu_company_connects_and_its_data_stays_in_the_eu_data_center(client_in_workspace, sr_sim):
     integration = sr_sim(region="eu")
     provider = get_provider("smartrecruiters")
     assert provider.api_base_url(integration) == "http://testserver/sim/smartrecruiters/api/eu"
-    company = sim.get("company", integration.demo["company_id"])
-    assert company["region"] == "eu"
-    sim.put("company", company["id"], {**company, "region": "us"})  # the SR account lives in the US
+    assert sim.get("company", integration.demo["company_id"])["region"] == "eu"
     connect_via_simulator(client_in_workspace, integration)
     integration.refresh_from_db()
-    assert integration.status != IntegrationStatus.CONNECTED
-    assert "US region" in integration.status_reason and "data region" in integration.status_reason
+    assert integration.status == IntegrationStatus.CONNECTED, integration.status_reason
 
 
 def test_access_token_is_refreshed_before_it_expires_and_the_refresh_token_is_kept(
@@ -154,32 +227,36 @@ def test_simulator_answers_429_above_its_rate_limit(client_in_workspace, sr_sim)
     assert raised.value.status_code == 429
 
 
-def test_hosts_keep_sandbox_production_and_regions_apart(settings):
+def test_every_environment_and_region_uses_the_published_hosts():
+    """SR publishes one API host and one OAuth host (SRD; passport-smartrecruiters): no EU or
+    sandbox host, so neither setting may point anywhere else."""
     provider = get_provider("smartrecruiters")
-    cases = {
-        ("production", "us"): "https://api.smartrecruiters.com",
-        ("production", "eu"): "https://api.eu.smartrecruiters.com",
-        ("sandbox", "us"): "https://api.sandbox.smartrecruiters.com",
-    }
-    for (environment, region), host in cases.items():
-        integration = IntegrationFactory.build(
-            provider="smartrecruiters", environment=environment, region=region
-        )
-        assert provider.api_base_url(integration) == host
+    for environment in ("production", "sandbox"):
+        for region in ("us", "eu", ""):
+            integration = IntegrationFactory.build(
+                provider="smartrecruiters", environment=environment, region=region
+            )
+            assert provider.api_base_url(integration) == "https://api.smartrecruiters.com"
+            config = provider.oauth_config(integration)
+            assert config.authorize_url == "https://www.smartrecruiters.com/identity/oauth/allow"
+            assert config.token_url == "https://www.smartrecruiters.com/identity/oauth/token"
+            assert provider.client_credentials_token_url(integration) == (
+                "https://api.smartrecruiters.com/identity/oauth/token"
+            )
     production = IntegrationFactory.build(
-        provider="smartrecruiters",
-        environment="production",
-        region="us",
-        provider_settings={"use_simulator": True},
+        provider="smartrecruiters", environment="production", provider_settings={"use_simulator": True}
     )
     assert provider.api_base_url(production) == "https://api.smartrecruiters.com", "never the simulator"
-    assert (
-        provider.oauth_config(production).authorize_url
-        == "https://www.smartrecruiters.com/identity/oauth/allow"
-    )
-    sandbox = IntegrationFactory.build(provider="smartrecruiters", environment="sandbox", region="us")
-    assert provider.oauth_config(sandbox).authorize_url.startswith("https://sandbox.smartrecruiters.com/")
+    assert "eu.smartrecruiters" not in inspect.getsource(constants)
+    assert "sandbox.smartrecruiters" not in inspect.getsource(constants)
 
 
-def test_rate_limit_defaults_to_the_seed_100_per_second():
-    assert get_provider("smartrecruiters").rate_limit.per_second == 100
+def test_rate_limit_is_srs_10_per_second_and_8_concurrent_with_1_candidate_list():
+    provider = get_provider("smartrecruiters")
+    assert (provider.rate_limit.per_second, provider.rate_limit.concurrent) == (10, 8)
+    integration = IntegrationFactory.build(provider="smartrecruiters")
+    assert provider.concurrency_limits(integration, "GET", "/candidates") == [
+        ("all", 8),
+        ("candidates.list", 1),
+    ]
+    assert provider.concurrency_limits(integration, "GET", "/jobs") == [("all", 8)]

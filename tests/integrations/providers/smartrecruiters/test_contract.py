@@ -1,16 +1,20 @@
+import hashlib
+import hmac
 import re
+import time
 from datetime import timedelta
 
 from django.utils import timezone
 
 from assessments.models import Result
-from integrations.base import hmac_sha256_hex
 from integrations.models import IntegrationStatus, Token
 from integrations.providers.smartrecruiters import constants
 from tests.contract import ProviderContractTests
 
-API = constants.API_BASES[("sandbox", "us")]
-TOKEN_URL = constants.OAUTH_HOSTS["sandbox"] + constants.TOKEN_PATH
+API = constants.API_BASE
+TOKEN_URL = constants.OAUTH_HOST + constants.TOKEN_PATH
+CLIENT_TOKEN_URL = constants.CLIENT_CREDENTIALS_TOKEN_URL
+COMPANY_CREDENTIALS = {"company_client_id": "sr-company-1", "company_client_secret": "sr-company-secret-1"}
 
 
 def give_token(integration, scopes=constants.SCOPES):
@@ -35,34 +39,63 @@ def give_result(run, overall=72):
     )
 
 
+def v1_headers(body: bytes, secret: str, event: str) -> dict[str, str]:
+    """The Webhooks API's headers and v1 signature (SRD /reference/subscriptionsgeneratesecretkey-1)."""
+    headers = {
+        "event-name": event,
+        "event-id": "evt-" + hashlib.sha256(body).hexdigest()[:12],
+        "event-version": constants.EVENT_VERSION,
+        "link": "<https://api.smartrecruiters.com/candidates/cid>; rel=self",
+        "smartrecruiters-timestamp": str(int(time.time())),
+    }
+    message = b".".join(
+        [headers["smartrecruiters-timestamp"].encode(), body]
+        + [headers[h].encode() for h in ("event-id", "event-name", "event-version", "link")]
+    )
+    headers["smartrecruiters-signature"] = (
+        "v1=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    )
+    return headers
+
+
 class TestSmartRecruitersContract(ProviderContractTests):
     provider_key = "smartrecruiters"
-    sample_event = "candidate.assessment.completed"
+    sample_event = "application.status.updated"
+    _event = sample_event
+
+    def fixture_body(self, name: str) -> bytes:
+        self._event = name.split("__")[0]  # the Webhooks API names the event in a header, not the body
+        return super().fixture_body(name)
 
     def sign(self, body: bytes, secret: str) -> dict[str, str]:
-        # Seed 001: X-SmartRecruiters-Signature = hex HMAC-SHA256 of the raw body. The Webhooks
-        # API's v1 scheme is covered in test_webhooks.py.
-        return {constants.SEED_SIGNATURE_HEADER: hmac_sha256_hex(secret, body)}
+        # The Webhooks API's v1 scheme; the seed's X-SmartRecruiters-Signature is in test_webhooks.py.
+        return v1_headers(body, secret, self._event)
 
     def make_integration(self, **kwargs):
         kwargs.setdefault("auth_kind", "oauth2")
         kwargs.setdefault("region", "us")
-        kwargs.setdefault("credentials", {"client_id": "client-123", "client_secret": "client-secret-xyz"})
+        kwargs.setdefault(
+            "credentials",
+            {"client_id": "client-123", "client_secret": "client-secret-xyz", **COMPANY_CREDENTIALS},
+        )
         integration = super().make_integration(**kwargs)
         if integration.status != IntegrationStatus.PENDING:
             give_token(integration)
         return integration
 
     def unknown_event_body(self) -> bytes:
-        return b'{"id": "evt_unknown_1", "event": "offer.approval.exploded", "data": {}}'
+        self._event = "offer.approval.exploded"
+        return b'{"job_id":"job-1","candidate_id":"cand-1"}'
 
     def writeback_endpoint(self, integration):
         return "PATCH", re.compile(re.escape(API) + r"/assessment-api/v202010/orders/[^/]+/results")
 
     def prepare_writeback(self, mocked_responses, integration, run) -> None:
+        # Results go with the company credentials SR issued (client credentials grant).
         give_result(run)
         mocked_responses.post(
-            TOKEN_URL, json={"access_token": "sr-access-2", "expires_in": 1800, "token_type": "Bearer"}
+            CLIENT_TOKEN_URL,
+            json={"access_token": "sr-company-at", "expires_in": 1800, "token_type": "Bearer"},
         )
 
     def error_body(self, status: int):
@@ -70,13 +103,11 @@ class TestSmartRecruitersContract(ProviderContractTests):
 
     def mock_after_authorization(self, mocked_responses, integration) -> None:
         mocked_responses.get(API + "/configuration/company", json={"identifier": "AcmeCorp", "name": "Acme"})
-        mocked_responses.post(
-            API + "/assessment-api/v202010/integration/company/AcmeCorp",
-            json={"companyId": "AcmeCorp"},
-            status=201,
-        )
+        # No partner (master) credentials are configured here: registration is skipped with a
+        # reason, the connect goes on (test_partner_flow.py covers the registration).
         subs = API + constants.VENDOR_SUBSCRIPTIONS_PATH
         mocked_responses.get(subs, json={"content": []})
-        mocked_responses.post(subs, json={"id": "sub-1", "status": "inactive"}, status=201)
+        events = [{"name": e, "version": constants.EVENT_VERSION} for e in constants.SUBSCRIBED_EVENTS]
+        mocked_responses.post(subs, json={"id": "sub-1", "status": "inactive", "events": events}, status=201)
         mocked_responses.put(subs + "/sub-1/activation", status=204)
         mocked_responses.post(subs + "/sub-1/secret-key", json={"secretKey": "sr-generated-key"}, status=201)

@@ -1,6 +1,7 @@
 """The partner endpoints SmartRecruiters calls (Assessment API 2021): token, packages, orders."""
 
 import base64
+import json
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -22,7 +23,7 @@ BASE = "/partners/smartrecruiters/"
 @pytest.fixture
 def partner(db):
     integration = IntegrationFactory(provider="smartrecruiters", auth_kind="oauth2", region="eu")
-    client_id, secret = services.partner_credentials_ensure(integration=integration)
+    client_id, secret = services.partner_credentials_issue(integration=integration)
     integration.refresh_from_db()
     return integration, client_id, secret
 
@@ -137,8 +138,7 @@ def test_requests_without_a_valid_token_are_refused(client, partner, settings):
     assert client.get(BASE + "packages").status_code == 401
     assert client.get(BASE + "packages", headers={"Authorization": "Bearer forged"}).status_code == 401
     token = token_for(client, client_id, secret)
-    integration.credentials = {**integration.credentials, "partner_client_secret": "rotated"}
-    integration.save()
+    services.partner_credentials_issue(integration=integration)  # a new secret
     revoked = client.get(BASE + "packages", headers={"Authorization": f"Bearer {token}"})
     assert revoked.status_code == 401 and "revoked" in revoked.json()["error"]["message"]
 
@@ -164,3 +164,21 @@ def test_company_removing_the_integration_disconnects_it(client, partner):
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.DISCONNECTED
     assert reverse("integrations:partner-smartrecruiters:packages") == BASE + "packages"
+
+
+def test_the_partner_secret_is_kept_only_as_a_hash_and_wrong_ones_are_logged_once_per_window(client, partner):
+    from integrations.models import IntegrationActivity
+
+    integration, client_id, secret = partner
+    assert secret not in json.dumps(integration.credentials)
+    assert integration.credentials["partner_client_secret_sha256"].startswith("sha256:")
+    for _ in range(5):
+        refused = form_post(
+            client,
+            BASE + "oauth/token",
+            {"grant_type": "client_credentials", "client_id": client_id, "client_secret": "wrong"},
+        )
+        assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+    lines = IntegrationActivity.objects.filter(integration=integration, kind="partner.auth_failed")
+    assert lines.count() == 1 and lines.get().data["count"] == 5
+    assert token_for(client, client_id, secret)  # the right secret still gets a token

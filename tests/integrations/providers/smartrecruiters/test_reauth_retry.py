@@ -1,6 +1,7 @@
-"""Seed 001 Common Errors, "Assessment delivery failed (403 Forbidden)": the admin granted less
-than assessments:write; the delivery fails, the integration asks for re-authorization with the
-seed's fix, and once re-authorized the failed delivery goes through without anyone retrying it."""
+"""Seed 001 Common Errors, "Assessment delivery failed (403 Forbidden)", with SR's real scopes:
+the admin granted less than candidates_manage, so filling the scorecard fields after the result
+is refused; the integration asks for re-authorization naming the scope, and once re-authorized
+the failed delivery goes through without anyone retrying it."""
 
 import pytest
 
@@ -17,11 +18,11 @@ from .test_simulator_flow import complete, move, new_candidate
 pytestmark = pytest.mark.django_db
 
 
-def test_403_without_assessments_write_then_reauthorization_delivers_the_result(
+def test_403_without_candidates_manage_then_reauthorization_delivers_the_result(
     client_in_workspace, sr_sim, django_capture_on_commit_callbacks, monkeypatch
 ):
     integration = sr_sim()
-    without_write = [s for s in constants.SCOPES if s != "assessments:write"]
+    without_write = [s for s in constants.SCOPES if s != "candidates_manage"]
     connect_via_simulator(client_in_workspace, integration, granted=without_write)
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.CONNECTED
@@ -36,9 +37,8 @@ def test_403_without_assessments_write_then_reauthorization_delivers_the_result(
     integration.refresh_from_db()
     assert message.status == WritebackStatus.NEEDS_REAUTH
     assert integration.status == IntegrationStatus.NEEDS_REAUTH
-    assert "don't include assessments:write" in integration.status_reason
-    assert "re-authorize and approve all required scopes" in integration.status_reason
-    assert sim.get("order", run.external_assessment_id)["status"] == "IN_PROGRESS", "nothing written yet"
+    assert "candidates_manage" in integration.status_reason
+    assert not sim.get("candidate", candidate_id)["properties"], "no scorecard field written yet"
 
     queued: list[tuple] = []
     monkeypatch.setattr("django_q.tasks.async_task", lambda func, *args, **kw: queued.append((func, *args)))

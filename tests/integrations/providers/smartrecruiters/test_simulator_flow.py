@@ -91,10 +91,11 @@ def test_a_manual_stage_orders_only_when_the_recruiter_triggers_it(client_in_wor
     )
 
 
-def test_completed_run_is_written_to_the_scorecard_and_sr_confirms_with_a_signed_webhook(
+def test_completed_run_is_written_with_the_company_credentials_in_the_documented_schema(
     client_in_workspace, connected
 ):
     integration = connected()
+    assert integration.credentials["company_client_id"], "SR issued company credentials at setUpIntegration"
     candidate_id = new_candidate(client_in_workspace, integration)
     move(client_in_workspace, integration, candidate_id, "assessment")
     run = complete(AssessmentRun.objects.get(integration=integration))
@@ -104,17 +105,59 @@ def test_completed_run_is_written_to_the_scorecard_and_sr_confirms_with_a_signed
     assert message.status == WritebackStatus.CONFIRMED, message.last_error
     order = sim.get("order", run.external_assessment_id)
     result = run.result
-    assert order["status"] == "COMPLETED" and order["result"]["scoreLabel"] == f"{result.overall_score}/100"
-    assert order["result"]["region"] == "us" and "/assessments/reports/" in order["result"]["result"]
+    assert order["status"] == "COMPLETED" and order["result"]["credential"] == "company"
+    body = {k: v for k, v in order["result"].items() if k not in ("region", "received", "credential")}
+    # The legacy result fields + scoreLabel; no passed: null, a status from the documented enum.
+    assert set(body) == {"status", "title", "description", "score", "scoreLabel", "resultType", "result"}
+    assert body["scoreLabel"] == f"{result.overall_score}/100" and body["resultType"] == "URL"
+    assert order["result"]["region"] == "us" and "/assessments/reports/" in body["result"]
     fields = sim.get("candidate", candidate_id)["properties"]
     assert fields["jc_score"] == str(result.overall_score) and fields["jc_summary"] == result.summary
-    event = WebhookEvent.objects.get(integration=integration, event_type="candidate.assessment.completed")
-    assert event.verified and event.signature_scheme == "smartrecruiters-v1"
-    webhook_event_process(event_id=event.pk)
-    event.refresh_from_db()
-    assert event.status == WebhookStatus.PROCESSED
     run.refresh_from_db()
     assert run.status == RunStatus.DELIVERED
+
+
+def test_the_sandbox_refuses_a_result_outside_the_documented_schema(client_in_workspace, connected):
+    from integrations.base import ATSValidationError
+    from integrations.registry import get_provider
+
+    integration = connected()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    order_id = AssessmentRun.objects.get(integration=integration).external_assessment_id
+    client = get_provider("smartrecruiters").company_client(integration)
+    url = f"/assessment-api/v202010/orders/{order_id}/results"
+    for bad in ({"status": "COMPLETED", "passed": None}, {"status": "CANCELLED"}, {"status": "EXPIRED"}):
+        with pytest.raises(ATSValidationError):
+            client.order_results_update(url=url, body=bad)
+    assert sim.get("order", order_id)["status"] == "IN_PROGRESS"
+
+
+def test_results_with_the_customer_oauth_token_are_refused(client_in_workspace, connected):
+    from integrations.base import ATSPermissionError
+    from integrations.registry import get_provider
+
+    integration = connected()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    order_id = AssessmentRun.objects.get(integration=integration).external_assessment_id
+    with pytest.raises(ATSPermissionError):
+        get_provider("smartrecruiters").client(integration).order_results_update(
+            url=f"/assessment-api/v202010/orders/{order_id}/results", body={"status": "COMPLETED"}
+        )
+
+
+def test_moving_a_candidate_sends_the_real_application_event_signed_v1(client_in_workspace, connected):
+    integration = connected()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "screening")
+    event = WebhookEvent.objects.get(integration=integration, event_type="application.status.updated")
+    assert event.verified and event.signature_scheme == "smartrecruiters-v1"
+    assert event.headers.get("Event-Version") == "v201910" or event.headers.get("event-version") == "v201910"
+    assert WebhookEvent.objects.filter(integration=integration, event_type="application.created").exists()
+    webhook_event_process(event_id=event.pk)
+    event.refresh_from_db()
+    assert event.status == WebhookStatus.PROCESSED, event.error
 
 
 def test_eu_integration_results_are_stored_in_the_eu_region(client_in_workspace, connected):
@@ -124,21 +167,6 @@ def test_eu_integration_results_are_stored_in_the_eu_region(client_in_workspace,
     run = complete(AssessmentRun.objects.get(integration=integration))
     writeback_deliver(message_id=WritebackMessage.objects.get(run=run).pk)
     assert sim.get("order", run.external_assessment_id)["result"]["region"] == "eu"
-
-
-def test_orders_sent_as_webhooks_start_runs_too(client_in_workspace, connected):
-    integration = connected()
-    company = sim.get("company", integration.demo["company_id"])
-    sim.put("company", company["id"], {**company, "order_delivery": "webhook"})
-    candidate_id = new_candidate(client_in_workspace, integration)
-    move(client_in_workspace, integration, candidate_id, "assessment")
-    event = WebhookEvent.objects.get(integration=integration, event_type="candidate.assessment.ordered")
-    assert event.verified and event.status == WebhookStatus.VERIFIED
-    webhook_event_process(event_id=event.pk)
-    event.refresh_from_db()
-    assert event.status == WebhookStatus.PROCESSED, event.error
-    run = AssessmentRun.objects.get(integration=integration)
-    assert run.ats_context["via"] == "webhook" and run.external_candidate_id == candidate_id
 
 
 def test_seed_setup_delivers_the_completion_with_the_seed_signature(client_in_workspace, connected):
@@ -152,7 +180,7 @@ def test_seed_setup_delivers_the_completion_with_the_seed_signature(client_in_wo
     assert event.path == "/smartrecruiters/webhooks" and event.headers.get("X-Custom-Header") == "JobCannon"
 
 
-def test_catalog_page_reads_jobs_and_stages_and_sends_an_assessment_by_hand(client_in_workspace, connected):
+def test_catalog_page_reads_jobs_and_stages_and_explains_ordering_by_hand(client_in_workspace, connected):
     integration = connected()
     candidate_id = new_candidate(client_in_workspace, integration)
     move(client_in_workspace, integration, candidate_id, "interview")
@@ -162,16 +190,8 @@ def test_catalog_page_reads_jobs_and_stages_and_sends_an_assessment_by_hand(clie
     assert page.status_code == 200
     assert "Customer Success Manager" in text and "jobcannon-disc" in text and "manual trigger" in text
     assert candidate_id in text
-    job_id = sim.jobs(integration.demo["company_id"])[0]["id"]
-    response = client_in_workspace.post(
-        reverse("integrations:integration-smartrecruiters:send", args=[integration.pk]),
-        {"candidate_id": candidate_id, "job_id": job_id, "package_id": "jobcannon-disc"},
-    )
-    assert response.status_code == 302
-    run = AssessmentRun.objects.get(integration=integration)
-    assert run.instrument == "disc" and run.ats_context["via"] == "JobCannon"
-    assert sim.get("order", run.external_assessment_id)["source"] == "partner"
-    assert f"run {run.pk}" in client_in_workspace.get(url).content.decode()
+    assert "Order assessments" in text, "orders are placed in SmartRecruiters, never by the partner"
+    assert not AssessmentRun.objects.exists()
 
 
 def test_scorecard_page_maps_sr_custom_fields(client_in_workspace, connected):
@@ -196,24 +216,41 @@ def test_another_workspace_cannot_open_the_catalog(client, connected, other_work
     assert client.get(url).status_code == 404
 
 
-def test_an_order_whose_call_was_lost_is_picked_up_by_the_poll(client_in_workspace, connected):
+def test_an_order_whose_call_was_lost_is_picked_up_by_the_poll_per_application(
+    client_in_workspace, connected
+):
+    """orders.getList needs applicationId: the poll asks about the applications of our runs."""
     from integrations.providers.smartrecruiters.tasks import orders_poll_task as poll_with_lease
 
     orders_poll_task = poll_with_lease.__wrapped__  # the body, without the @periodic_job lease
 
     integration = connected()
     company = sim.get("company", integration.demo["company_id"])
-    partner = {**company["partner"], "base_url": "http://testserver/partners/nowhere/"}
-    sim.put("company", company["id"], {**company, "partner": partner})
     candidate_id = new_candidate(client_in_workspace, integration)
-    move(client_in_workspace, integration, candidate_id, "assessment")
-    order = sim.orders(company["id"], candidate_id)[0]
-    assert order["status"] == "NEW" and not order["delivery"]["ok"]
-    assert not AssessmentRun.objects.exists()
+    move(client_in_workspace, integration, candidate_id, "assessment")  # delivered: big5
+    first = AssessmentRun.objects.get(integration=integration)
+    assert first.ats_context["application_id"].startswith("app-")
+    # The recruiter orders the Interview stage's test too, but the call to JobCannon is lost.
+    partner = {**company["partner"], "base_url": "http://testserver/partners/nowhere/"}
+    sim.put("company", company["id"], {**sim.get("company", company["id"]), "partner": partner})
+    move(client_in_workspace, integration, candidate_id, "interview", action="trigger")
+    lost = [o for o in sim.orders(company["id"], candidate_id) if o["packageId"] == "jobcannon-disc"][0]
+    assert lost["status"] == "NEW" and not lost["delivery"]["ok"]
     assert orders_poll_task() == 1
     assert orders_poll_task() == 0, "an order already accepted is not accepted twice"
-    run = AssessmentRun.objects.get(integration=integration)
-    assert run.external_assessment_id == order["id"] and run.ats_context["via"] == "poll"
+    run = AssessmentRun.objects.get(integration=integration, external_assessment_id=lost["id"])
+    assert run.ats_context["via"] == "poll" and run.instrument == "disc"
+
+
+def test_the_order_list_requires_the_application_id_like_sr(client_in_workspace, connected):
+    from integrations.base import ATSValidationError
+    from integrations.registry import get_provider
+
+    integration = connected()
+    client = get_provider("smartrecruiters").company_client(integration)
+    with pytest.raises(ATSValidationError) as raised:
+        client.request("GET", "/assessment-api/v202107/assessment-orders", params={"status": "NEW"})
+    assert "applicationId is required" in raised.value.message
 
 
 def test_a_plain_member_sees_the_catalog_but_cannot_send_or_remap(client, connected, workspace):
@@ -225,27 +262,12 @@ def test_a_plain_member_sees_the_catalog_but_cannot_send_or_remap(client, connec
     client.force_login(member)
     catalog = reverse("integrations:integration-smartrecruiters:catalog", args=[integration.pk])
     assert client.get(catalog).status_code == 200
-    send = reverse("integrations:integration-smartrecruiters:send", args=[integration.pk])
-    assert (
-        client.post(send, {"candidate_id": "x", "job_id": "y", "package_id": "jobcannon-eq"}).status_code
-        == 403
-    )
     scorecard = reverse("integrations:integration-smartrecruiters:scorecard", args=[integration.pk])
     assert client.post(scorecard, {"field_jc_score": "summary"}).status_code == 403
     assert not AssessmentRun.objects.exists()
 
 
-def test_sending_for_an_unknown_candidate_shows_the_reason_instead_of_failing(client_in_workspace, connected):
-    integration = connected()
-    send = reverse("integrations:integration-smartrecruiters:send", args=[integration.pk])
-    response = client_in_workspace.post(
-        send, {"candidate_id": "cand-missing", "job_id": "job-x", "package_id": "jobcannon-eq"}, follow=True
-    )
-    assert response.status_code == 200
-    assert "Not sent: Candidate not found." in response.content.decode()
-
-
-def test_a_cancelled_run_marks_the_sr_order_cancelled(client_in_workspace, connected):
+def test_a_cancelled_run_marks_the_sr_order_rejected_with_the_reason(client_in_workspace, connected):
     from assessments.services.runs import assessment_run_cancel
 
     integration = connected()
@@ -257,6 +279,8 @@ def test_a_cancelled_run_marks_the_sr_order_cancelled(client_in_workspace, conne
     writeback_deliver(message_id=message.pk)
     message.refresh_from_db()
     assert message.status == WritebackStatus.CONFIRMED, message.last_error
-    assert sim.get("order", run.external_assessment_id)["status"] == "CANCELLED"
+    order = sim.get("order", run.external_assessment_id)
+    # The documented enum has no CANCELLED: REJECTED, with the reason.
+    assert order["status"] == "REJECTED" and "cancelled" in order["result"]["description"]
     page = client_in_workspace.get(sim_url("candidate", integration.demo["company_id"], candidate_id))
-    assert page.status_code == 200 and b"CANCELLED" in page.content
+    assert page.status_code == 200 and b"REJECTED" in page.content

@@ -12,15 +12,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import AssessmentRun
 from integrations.base import InboundRequest
 from integrations.models import IntegrationActivity, WebhookEvent, WebhookStatus
 from integrations.providers.smartrecruiters import constants, webhooks
 from integrations.services.webhooks import webhook_event_process
 from tests.factories import IntegrationFactory
 
-from .helpers import mailbox_to
-from .test_contract import API, give_token
+from .test_contract import give_token
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "smartrecruiters"
 SECRET = "sr-secret-key-0001"
@@ -88,8 +86,8 @@ def test_v1_verification_accepts_the_reference_vector_within_the_tolerance():
 
 @pytest.mark.django_db
 def test_v1_signed_delivery_is_acknowledged_with_202_and_deduped_on_event_id(client, sr_integration):
-    body = (FIXTURES / "webhooks-api" / "candidate.assessment.completed.json").read_bytes()
-    headers = vendor_headers(body, constants.EVENT_ASSESSMENT_COMPLETED, event_id="evt-dup-1")
+    body = (FIXTURES / "webhooks" / "application.status.updated.json").read_bytes()
+    headers = vendor_headers(body, constants.EVENT_APPLICATION_STATUS_UPDATED, event_id="evt-dup-1")
     first = post(client, sr_integration, body, headers)
     again = post(client, sr_integration, body, headers)
     assert (first.status_code, again.status_code) == (202, 202)
@@ -135,7 +133,7 @@ def test_v1_signature_with_one_segment_per_live_key_verifies_during_rotation(cli
     event = WebhookEvent.objects.get(integration=sr_integration)
     webhook_event_process(event_id=event.pk)
     event.refresh_from_db()
-    assert event.status == WebhookStatus.IGNORED, "application.created is a known event we do not act on"
+    assert event.status == WebhookStatus.PROCESSED, "application.created refreshes the synced candidate"
 
 
 @pytest.mark.django_db
@@ -211,41 +209,36 @@ def test_hook_secret_handshake_outside_an_activation_is_rejected(client, sr_inte
 
 
 @pytest.mark.django_db
-def test_ids_only_order_event_fetches_the_order_and_invites_the_candidate(
-    client, sr_integration, mocked_responses
+def test_application_status_updated_refreshes_the_synced_candidate_it_names(
+    client, sr_integration, django_capture_on_commit_callbacks, monkeypatch
 ):
-    order = json.loads((FIXTURES / "webhooks" / "candidate.assessment.ordered.json").read_bytes())["data"]
-    mocked_responses.get(f"{API}/assessment-api/v202107/assessment-orders/{order['id']}", json=order)
-    body = json.dumps({"assessment_order_id": order["id"], "candidate_id": order["candidate"]["id"]}).encode()
-    response = post(client, sr_integration, body, vendor_headers(body, constants.EVENT_ASSESSMENT_ORDERED))
+    """The Webhooks API sends IDs only (SRD secret-key example body); the candidate it names is
+    re-read by the sync once the event is processed."""
+    refreshed: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        "integrations.providers.smartrecruiters.webhooks.sync_record_refresh_enqueue",
+        lambda *, integration, resource, external_id: refreshed.append((resource, external_id)),
+    )
+    body = (FIXTURES / "webhooks" / "application.status.updated.json").read_bytes()
+    response = post(
+        client, sr_integration, body, vendor_headers(body, constants.EVENT_APPLICATION_STATUS_UPDATED)
+    )
     assert response.status_code == 202
     event = WebhookEvent.objects.get(integration=sr_integration)
     webhook_event_process(event_id=event.pk)
     event.refresh_from_db()
     assert event.status == WebhookStatus.PROCESSED, event.error
-    run = AssessmentRun.objects.get(integration=sr_integration)
-    assert (run.external_assessment_id, run.instrument, run.candidate_email) == (
-        order["id"],
-        "big5",
-        "casey.candidate@example.com",
-    )
-    assert run.ats_context["trigger"] == "auto" and run.ats_context["via"] == "webhook"
-    assert mailbox_to("casey.candidate@example.com"), "the candidate is emailed the assessment link"
+    assert refreshed == [("candidates", json.loads(body)["candidate_id"])]
 
 
 @pytest.mark.django_db
-def test_order_event_for_unknown_package_ends_dead_with_the_reason(client, sr_integration):
-    payload = json.loads((FIXTURES / "webhooks" / "candidate.assessment.ordered.json").read_bytes())
-    payload["id"] = "evt-bad-package"
-    payload["data"]["packageId"] = "someone-elses-test"
-    body = json.dumps(payload).encode()
-    signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    post(client, sr_integration, body, {"X-SmartRecruiters-Signature": signature})
+def test_an_event_without_candidate_id_ends_dead_with_the_reason(client, sr_integration):
+    body = b'{"job_id":"job-1"}'
+    post(client, sr_integration, body, vendor_headers(body, constants.EVENT_APPLICATION_CREATED))
     event = WebhookEvent.objects.get(integration=sr_integration)
     webhook_event_process(event_id=event.pk)
     event.refresh_from_db()
-    assert event.status == WebhookStatus.DEAD and "not a JobCannon package" in event.error
-    assert not AssessmentRun.objects.exists()
+    assert event.status == WebhookStatus.DEAD and "names no candidate_id" in event.error
 
 
 @pytest.mark.django_db

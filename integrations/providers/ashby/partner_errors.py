@@ -1,0 +1,46 @@
+"""Error answers of the partner API, in the shape Ashby's published partner OpenAPI gives them
+(its shared error schema: `success: false`, `errors` (deprecated, a list of codes) and
+`errorInfo {code, message, requestId, meta}`), plus `message` on the 409/422 of assessment.start,
+which Ashby shows to the recruiter."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework.response import Response
+
+
+def error_envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """Ashby's error envelope (the spec's shared error schema: `errors` + `errorInfo` required,
+    `errorInfo.meta` an object)."""
+    info: dict[str, Any] = {"code": code, "message": message, "requestId": uuid.uuid4().hex}
+    if details is not None:
+        info["meta"] = dict(details) if isinstance(details, Mapping) else {"details": details}
+    return {"success": False, "errors": [code], "errorInfo": info}
+
+
+def ashby_error(status: int, code: str, message: str, details: Any = None) -> Response:
+    body = error_envelope(code, message, details)
+    return Response(body, status=status, headers={"x-jobcannon-request-id": body["errorInfo"]["requestId"]})
+
+
+def recruiter_message(status: int, code: str, message: str, details: Any = None) -> Response:
+    """409/422: Ashby shows `message` to the recruiter as is; the envelope beside it names the
+    code and the request id (for support)."""
+    body = {"message": message, **error_envelope(code, message, details)}
+    return Response(body, status=status, headers={"x-jobcannon-request-id": body["errorInfo"]["requestId"]})
+
+
+def flatten_detail(detail: Any, prefix: str = "") -> list[str]:
+    """DRF validation detail -> ["candidate.email: Not a valid string.", ...]."""
+    if isinstance(detail, Mapping):
+        out: list[str] = []
+        for key, value in detail.items():
+            name = "" if key == "non_field_errors" else f"{prefix}{key}"
+            out += flatten_detail(value, f"{name}." if name else prefix)
+        return out
+    if isinstance(detail, list):
+        return [line for item in detail for line in flatten_detail(item, prefix)]
+    return [f"{prefix.rstrip('.')}: {detail}" if prefix else str(detail)]

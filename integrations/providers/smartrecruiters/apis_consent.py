@@ -1,0 +1,91 @@
+"""The consent endpoint SmartRecruiters opens when a company connects JobCannon in its Apps &
+Integrations: `GET /integration?companyId=<id>` ("askForConsent", assessment-partner-app.json,
+reference §2.2; "Shows consent form on partner side"). SR shows it in a pop-up widget or as a
+redirect (SRD /docs/customer-experience, "Authorization and Authentication").
+
+A JobCannon workspace admin signs in, picks the SmartRecruiters integration this company is, and
+allows it; we then run the handshake SRD /reference/askforconsent lists (setup.partner_register):
+create client credentials for SR, take a token with our master credentials, POST them to
+setUpIntegration, keep the company credentials SR answers with."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views import View
+
+from integrations.models import Integration
+from jobcannon.workspaces.mixins import WorkspaceMixin
+
+from . import constants, setup
+
+T = "integrations/providers/smartrecruiters/consent.html"
+
+
+class SmartRecruitersConsentView(WorkspaceMixin, View):
+    def _context(self, request: HttpRequest, company_id: str, **extra) -> dict:
+        integrations = Integration.objects.filter(workspace=self.workspace, provider=constants.KEY).order_by(
+            "environment", "pk"
+        )
+        return {
+            "company_id": company_id,
+            "integrations": integrations,
+            "can_manage": self.membership.can_manage,
+            **extra,
+        }
+
+    def _company_id(self, request: HttpRequest) -> str:
+        return (request.POST.get("companyId") or request.GET.get("companyId") or "").strip()[:200]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        company_id = self._company_id(request)
+        if not company_id:
+            return render(
+                request,
+                T,
+                self._context(request, "", error="SmartRecruiters opened this page without a companyId."),
+                status=400,
+            )
+        return render(request, T, self._context(request, company_id))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        company_id = self._company_id(request)
+        if not self.membership.can_manage:
+            return render(
+                request,
+                T,
+                self._context(
+                    request, company_id, error="Only workspace owners and admins can connect JobCannon."
+                ),
+                status=403,
+            )
+        integration = (
+            Integration.objects.filter(
+                workspace=self.workspace, provider=constants.KEY, pk=request.POST.get("integration") or 0
+            ).first()
+            if str(request.POST.get("integration", "")).isdigit()
+            else None
+        )
+        if not company_id or integration is None:
+            return render(
+                request,
+                T,
+                self._context(
+                    request, company_id, error="Choose the SmartRecruiters integration to connect."
+                ),
+                status=400,
+            )
+        ok = setup.partner_register(integration.provider_obj, integration, company_id=company_id, force=True)
+        integration.refresh_from_db()
+        return render(
+            request,
+            T,
+            self._context(
+                request,
+                company_id,
+                done=ok,
+                integration=integration,
+                error="" if ok else (integration.provider_settings or {}).get("partner_error", ""),
+            ),
+            status=200 if ok else 502,
+        )

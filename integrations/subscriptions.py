@@ -1,0 +1,63 @@
+"""Everything integrations plugs into the layers below it, in one place (called once from
+IntegrationsConfig.ready). Those layers never import integrations; they keep plain registries
+of callables (house style §7: explicit registration, no Django signals as our own dispatch):
+
+- jobcannon.core: the periodic tasks it schedules, the /metrics gauges and the system status
+  section (integrations.observability), the request id a webhook task logs under, and the
+  services the provider contract's BaseClient calls (token refresh, the shared rate limiter);
+- assessments: run events become write-backs in the outbox; the retention purge keeps a run
+  whose write-back is still in flight."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
+
+
+def runs_without_writeback_in_flight(runs: QuerySet[Any]) -> QuerySet[Any]:
+    """The retention purge keeps a finished run until its write-back to the ATS settles."""
+    from integrations.models import WritebackStatus
+
+    in_flight = [WritebackStatus.PENDING, WritebackStatus.DELIVERING, WritebackStatus.RETRYING]
+    return runs.exclude(writebacks__status__in=in_flight)
+
+
+def schedule_modules() -> Iterable[str]:
+    """Where integrations declares SCHEDULES: its own tasks, the data sync's, each provider's."""
+    from integrations.registry import get_providers
+
+    yield "integrations.tasks"
+    yield "integrations.sync.tasks"
+    for key in get_providers():
+        yield f"integrations.providers.{key}.tasks"
+
+
+def install() -> None:
+    from assessments.services.hooks import run_event_subscribe, run_purge_hold_register
+    from integrations import base, observability
+    from integrations.services import concurrency, oauth, ratelimit
+    from integrations.services.writeback import writeback_enqueue
+    from jobcannon.core.admin_views import status_section_register
+    from jobcannon.core.jobs import schedule_modules_register
+    from jobcannon.core.metrics import state_source_register
+    from jobcannon.core.workers import request_id_lookup_register
+
+    # Looked up on each call (tests and benchmarks replace the module attributes).
+    base.client_services_install(
+        base.ClientServices(
+            rate_limit_acquire=lambda **kw: ratelimit.rate_limit_acquire(**kw),
+            token_refresh=lambda **kw: oauth.token_refresh(**kw),
+            concurrency_limits_for=lambda **kw: concurrency.concurrency_limits_for(**kw),
+            concurrency_slots=lambda **kw: concurrency.concurrency_slots(**kw),
+        )
+    )
+    schedule_modules_register(schedule_modules)
+    state_source_register(observability.integration_state_families)
+    status_section_register("problems", observability.integration_problems)
+    request_id_lookup_register(
+        "integrations.tasks.webhook_event_process_task", observability.webhook_event_request_id
+    )
+    run_event_subscribe(writeback_enqueue)
+    run_purge_hold_register(runs_without_writeback_in_flight)

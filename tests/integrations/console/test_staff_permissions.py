@@ -1,0 +1,127 @@
+"""Staff pages beyond the model admin (issue 21): being staff lets a user into the admin, and
+each page or action also needs the model permission matching what it shows or changes."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from integrations.models import WebhookEvent, WebhookStatus, WritebackMessage, WritebackStatus
+from tests.factories import AssessmentRunFactory, IntegrationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+LOG_VIEW = (
+    "integrations.view_webhookevent",
+    "integrations.view_outboundcall",
+    "integrations.view_integrationactivity",
+)
+TIMELINE_VIEW = ("assessments.view_assessmentrun", "integrations.view_writebackmessage")
+
+
+def staff_with(client, *perms):
+    user = UserFactory(is_staff=True)
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def dead_event():
+    integration = IntegrationFactory()
+    return WebhookEvent.objects.create(
+        provider="fake", integration=integration, body=b"{}", verified=True, status=WebhookStatus.DEAD, error="boom"
+    )  # fmt: skip
+
+
+@pytest.fixture
+def dead_writeback():
+    integration = IntegrationFactory()
+    run = AssessmentRunFactory(workspace=integration.workspace, integration=integration, provider="fake")
+    return WritebackMessage.objects.create(
+        integration=integration, run=run, kind="r", event="completed", idempotency_key="k", status=WritebackStatus.DEAD
+    )  # fmt: skip
+
+
+def test_provider_logs_page_needs_the_log_view_permissions(client):
+    url = reverse("admin-integration-logs", args=["fake"])
+    assert staff_with(client).get(url).status_code == 403
+    assert staff_with(client, *LOG_VIEW[:2]).get(url).status_code == 403  # activity lines are in the log too
+    assert staff_with(client, *LOG_VIEW).get(url).status_code == 200
+
+
+def test_reprocessing_from_the_logs_page_needs_the_change_permission(client, dead_event):
+    url = reverse("admin-integration-logs", args=["fake"])
+    post = {"action": "reprocess", "event": [dead_event.pk]}
+    assert staff_with(client, *LOG_VIEW).post(url, post).status_code == 403
+    dead_event.refresh_from_db()
+    assert dead_event.status == WebhookStatus.DEAD
+    assert (
+        staff_with(client, *LOG_VIEW, "integrations.change_webhookevent").post(url, post).status_code == 302
+    )
+    dead_event.refresh_from_db()
+    assert dead_event.status == WebhookStatus.VERIFIED
+
+
+def test_replaying_from_the_logs_page_needs_the_change_permission(client, dead_writeback):
+    url = reverse("admin-integration-logs", args=["fake"])
+    post = {"action": "replay", "writeback": [dead_writeback.pk]}
+    assert staff_with(client, *LOG_VIEW).post(url, post).status_code == 403
+    dead_writeback.refresh_from_db()
+    assert dead_writeback.status == WritebackStatus.DEAD
+    assert (
+        staff_with(client, *LOG_VIEW, "integrations.change_writebackmessage").post(url, post).status_code
+        == 302
+    )
+    dead_writeback.refresh_from_db()
+    assert dead_writeback.status == WritebackStatus.PENDING
+
+
+def test_run_timeline_needs_view_permissions_and_its_replay_the_change_permission(client, dead_writeback):
+    url = reverse("admin:integrations-run-timeline", args=[dead_writeback.run_id])
+    assert staff_with(client).get(url).status_code == 403
+    assert staff_with(client, *TIMELINE_VIEW).get(url).status_code == 200
+    assert staff_with(client, *TIMELINE_VIEW).post(url, {"writeback": dead_writeback.pk}).status_code == 403
+    dead_writeback.refresh_from_db()
+    assert dead_writeback.status == WritebackStatus.DEAD
+    staff_with(client, *TIMELINE_VIEW, "integrations.change_writebackmessage").post(
+        url, {"writeback": dead_writeback.pk}
+    )
+    dead_writeback.refresh_from_db()
+    assert dead_writeback.status == WritebackStatus.PENDING
+
+
+def test_outbox_replay_page_needs_the_change_permission(client, dead_writeback):
+    url = reverse("admin:integrations_writebackmessage_replay", args=[dead_writeback.pk])
+    assert staff_with(client, "integrations.view_writebackmessage").get(url).status_code == 403
+    viewer = staff_with(client, "integrations.view_writebackmessage", "integrations.change_writebackmessage")
+    assert viewer.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("changelist", "action", "permission"),
+    [
+        ("admin:integrations_webhookevent_changelist", "reprocess", "integrations.change_webhookevent"),
+        ("admin:integrations_writebackmessage_changelist", "replay", "integrations.change_writebackmessage"),
+    ],
+)
+def test_admin_bulk_actions_need_the_change_permission(
+    client, dead_event, dead_writeback, changelist, action, permission
+):
+    row = dead_event if action == "reprocess" else dead_writeback
+    view = permission.replace(".change_", ".view_")
+    post = {"action": action, "_selected_action": [row.pk]}
+    page = staff_with(client, view).get(reverse(changelist)).content.decode()
+    assert f'value="{action}"' not in page  # not offered...
+    staff_with(client, view).post(reverse(changelist), post)  # ...and not run when posted anyway
+    row.refresh_from_db()
+    assert row.status in (WebhookStatus.DEAD, WritebackStatus.DEAD)
+    assert (
+        f'value="{action}"' in staff_with(client, view, permission).get(reverse(changelist)).content.decode()
+    )
+    staff_with(client, view, permission).post(reverse(changelist), post)
+    row.refresh_from_db()
+    assert row.status in (WebhookStatus.VERIFIED, WritebackStatus.PENDING)

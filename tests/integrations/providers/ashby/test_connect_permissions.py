@@ -1,0 +1,172 @@
+"""Connecting with an API key that lacks a permission: Ashby's OpenAPI says apiKey.info "Requires
+the apiKeysRead permission" and webhook.create / webhook.delete "Requires the apiKeysWrite" one.
+A 403 missing_endpoint_permission proves the key works: the connect finishes, the missing
+permission is named on the integration (state, page, checklist, log), and granting it clears it.
+Also: webhook.create is only ever sent Ashby's own webhook types, and the guide and the connect
+page say what the real API needs."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from integrations.models import IntegrationActivity, IntegrationStatus
+from integrations.providers.ashby import constants
+from integrations.providers.ashby import simulator_state as sim
+from integrations.providers.ashby.guide import setup_steps
+from integrations.registry import get_provider
+from integrations.services.integrations import integration_credentials_check
+
+from .helpers import ashby_integration, sim_integration
+
+API = constants.API_BASE
+# A key made as the old setup guide said: "Candidates read and write" only.
+CANDIDATE_ONLY = ["candidatesRead", "candidatesWrite", "jobsRead", "interviewsRead"]
+
+
+def forbidden(permission: str) -> dict:
+    """Ashby's 403 for a key without the endpoint's module permission (reference §3.1/§3.3: the
+    shared error schema, `errors[]` as `{message, parameter}` objects)."""
+    return {
+        "success": False,
+        "errors": [{"message": "missing_endpoint_permission", "parameter": permission}],
+        "errorInfo": {
+            "code": "missing_endpoint_permission",
+            "message": "The API key is missing the required permission",
+            "requestId": "01JSJ8FDK5ZN4XQBZP7DBKK7ZC",
+        },
+    }
+
+
+@pytest.mark.django_db
+def test_a_key_with_only_candidate_permissions_connects_and_names_both_missing_ones(
+    simulators, client_in_workspace, workspace
+):
+    integration, account = sim_integration(workspace=workspace, permissions=CANDIDATE_ONLY)
+
+    assert integration_credentials_check(integration=integration), integration.status_reason
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.CONNECTED
+    assert "candidatesWrite" not in integration.status_reason
+    missing = integration.provider_settings["missing_permissions"]
+    assert {p: m["endpoint"] for p, m in missing.items()} == {
+        "apiKeysRead": "apiKey.info",
+        "apiKeysWrite": "webhook.create",
+    }
+    assert {w["status"] for w in integration.provider_settings["webhooks"]} == {"needs_permission"}
+    assert not sim.list_for("webhook", account)
+    logged = IntegrationActivity.objects.filter(integration=integration, kind="ashby.permission_missing")
+    assert sorted(line.data["permission"] for line in logged) == ["apiKeysRead", "apiKeysWrite"]
+    valid = IntegrationActivity.objects.get(integration=integration, kind="credentials.valid")
+    assert "apiKeysRead" in valid.message
+
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert 'id="ashby-missing-apiKeysRead"' in page and 'id="ashby-missing-apiKeysWrite"' in page
+    assert 'id="warning-ashby-missing-apiKeysWrite"' in page
+    assert "give the JobCannon key the apiKeysWrite permission" in page
+    check = next(
+        c for c in get_provider("ashby").checklist_checks(integration) if c.key == "ashby_permissions"
+    )
+    assert check.ok is False and "apiKeysWrite (needed by webhook.create)" in check.detail
+
+    # The customer grants both permissions in Ashby, then clicks Test credentials now.
+    key = sim.get("api_key", sim.digest(integration.credential("api_key")))
+    key.data = {**key.data, "permissions": sim.ALL_PERMISSIONS}
+    key.save()
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert integration.provider_settings["missing_permissions"] == {}
+    assert {w["status"] for w in integration.provider_settings["webhooks"]} == {"enabled"}
+    assert sim.list_for("webhook", account)
+    assert (
+        IntegrationActivity.objects.filter(integration=integration, kind="ashby.permission_granted").count()
+        == 2
+    )
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert "ashby-missing-" not in page
+
+
+@pytest.mark.django_db
+def test_a_wrong_key_still_fails_the_connect(simulators):
+    integration, _ = sim_integration()
+    integration.credentials = {"api_key": "ashby_sim_not_a_key"}
+    integration.save()
+    assert not integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.PENDING
+    assert "wrong or deactivated" in integration.status_reason
+
+
+@pytest.mark.django_db
+def test_ashbys_403_on_webhook_create_is_named_and_the_connect_finishes(mocked_responses):
+    integration = ashby_integration(status=IntegrationStatus.PENDING)
+    mocked_responses.post(API + "/apiKey.info", json={"success": True, "results": {"title": "JobCannon"}})
+    mocked_responses.post(API + "/webhook.create", status=403, json=forbidden("apiKeysWrite"))
+
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.CONNECTED
+    assert list(integration.provider_settings["missing_permissions"]) == ["apiKeysWrite"]
+    hooks = integration.provider_settings["webhooks"] + integration.provider_settings["sync_webhooks"]
+    assert {w["status"] for w in hooks} == {"needs_permission"}
+    assert "apiKeysWrite" in hooks[0]["note"]
+    creates = [c for c in mocked_responses.calls if c.request.url.endswith("/webhook.create")]
+    assert len(creates) == 1, "one refusal is enough: the others would be refused too"
+
+
+@pytest.mark.django_db
+def test_a_403_that_names_no_permission_is_explained_with_the_endpoints_own(mocked_responses):
+    """Ashby's 403 may carry only `errors: ["missing_endpoint_permission"]`: the permission is then
+    the one the spec states for the endpoint (apiKey.info → apiKeysRead)."""
+    integration = ashby_integration(status=IntegrationStatus.PENDING)
+    body = {
+        "success": False,
+        "errors": ["missing_endpoint_permission"],
+        "errorInfo": {"code": "missing_endpoint_permission", "message": "Forbidden", "requestId": "01J"},
+    }
+    mocked_responses.post(API + "/apiKey.info", status=403, json=body)
+    mocked_responses.post(
+        API + "/webhook.create", json={"success": True, "results": {"id": "wh-1", "enabled": True}}
+    )
+
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert list(integration.provider_settings["missing_permissions"]) == ["apiKeysRead"]
+
+
+@pytest.mark.django_db
+def test_webhook_create_is_only_ever_sent_real_webhook_types(mocked_responses):
+    """Ashby's OpenAPI, webhook.create `webhookType` enum: no candidate.created, no
+    assessment.completed. The seed's names are aliases, never sent, first or otherwise."""
+    integration = ashby_integration(status=IntegrationStatus.PENDING)
+    mocked_responses.post(API + "/apiKey.info", json={"success": True, "results": {"title": "JobCannon"}})
+    mocked_responses.post(
+        API + "/webhook.create", json={"success": True, "results": {"id": "wh-1", "enabled": True}}
+    )
+
+    assert integration_credentials_check(integration=integration)
+    sent = [
+        json.loads(c.request.body)["webhookType"]
+        for c in mocked_responses.calls
+        if c.request.url.endswith("/webhook.create")
+    ]
+    assert sent[0] == "applicationSubmit"
+    assert set(sent) <= constants.WEBHOOK_TYPES and len(sent) == len(set(sent))
+    assert "candidate.created" not in sent and "assessment.completed" not in sent
+
+
+def test_the_api_key_setup_step_lists_every_permission_our_calls_need():
+    first = setup_steps(auth_kind="api_key")[0]
+    listed = {item.split(":")[0] for item in first.items}
+    assert listed == set(constants.ENDPOINT_PERMISSIONS.values())
+    assert {"apiKeysRead", "apiKeysWrite", "candidatesWrite"} <= listed
+    webhooks_step = next(s for s in setup_steps(auth_kind="api_key") if s.title.startswith("Webhooks"))
+    assert "applicationSubmit" in webhooks_step.body
+
+
+@pytest.mark.django_db
+def test_connect_page_says_the_api_key_is_the_path_ashby_documents(client_in_workspace):
+    page = client_in_workspace.get(reverse("integrations:connect")).content.decode()
+    assert "The API key is the way Ashby documents publicly" in page
+    wizard = client_in_workspace.get(reverse("integrations:wizard", args=["ashby"])).content.decode()
+    assert "The API key is the way Ashby documents publicly" in wizard

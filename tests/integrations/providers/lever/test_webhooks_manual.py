@@ -1,0 +1,154 @@
+"""POST /webhooks answered 403: Lever offers the Webhooks Subscription API on select packages only
+(https://help.lever.co/hc/en-us/articles/4402565460237). The connect still finishes, the page says
+why and what to do, and the paste-the-signature-token path carries the webhooks."""
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from integrations.models import IntegrationActivity, IntegrationStatus, WebhookEvent, WebhookStatus
+from integrations.providers.lever import constants
+from integrations.providers.lever import simulator_state as sim
+from integrations.providers.lever import simulator_webhooks as outbound
+from integrations.providers.lever.provider import LeverProvider
+from integrations.providers.lever.setup import lever_webhooks_register
+from integrations.services.integrations import integration_credentials_check
+
+from .helpers import lever_integration, sim_integration, sim_opportunity
+
+pytestmark = pytest.mark.django_db
+API = constants.API_BASE_SANDBOX
+# LD "Responses and Errors": 403 Forbidden, with Lever's {"code", "message"} error body.
+LEVER_403 = {
+    "code": "Forbidden",
+    "message": "Your Lever account settings don't authorize you to perform the requested operation.",
+}
+
+
+def test_plan_without_the_subscription_api_still_connects_and_the_page_explains_the_manual_path(
+    simulators, client_in_workspace, workspace
+):
+    outbound.plan_set(webhooks_api=False)
+    integration = sim_integration(workspace=workspace)
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.CONNECTED
+    assert integration.provider_settings["feedback_template"]["id"], "the rest of the connect ran"
+    assert integration.provider_settings["webhook_setup"] == "manual"
+    reason = integration.provider_settings["webhook_setup_reason"]
+    assert "Lever answered 403 to POST /webhooks" in reason and "Webhooks Subscription API" in reason
+    assert IntegrationActivity.objects.filter(integration=integration, kind="lever.webhooks_manual").exists()
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    panel = page[page.index('id="lever-webhooks-manual"') :]
+    assert "Settings → Integrations and API → Webhooks" in panel
+    assert f"/webhooks/lever/{integration.public_id}/" in panel
+    for label, event in constants.MANUAL_EVENTS:
+        assert label in panel and event in panel
+    assert "No signature token yet" in panel
+    assert "Lever settings page" in panel and 'id="lever-credential-problem"' not in page
+    steps = LeverProvider().setup_steps(integration)
+    assert any(s.title == "Set up the Lever webhooks by hand" for s in steps)
+    assert LeverProvider().registered_webhooks(integration) is None  # the checklist waits for a delivery
+
+
+def test_manual_webhook_in_lever_delivers_once_the_token_is_pasted_and_levers_retry_gets_through(
+    simulators, client_in_workspace, workspace
+):
+    """End to end on the sandbox: a Super Admin adds the webhook by hand; the first delivery is
+    refused (no token yet), Lever retries it with the same token and triggeredAt, and the retry
+    after the token is pasted is accepted."""
+    outbound.plan_set(webhooks_api=False)
+    integration = sim_integration(workspace=workspace)
+    assert integration_credentials_check(integration=integration)
+    url = f"http://testserver/webhooks/lever/{integration.public_id}/"
+    response = client_in_workspace.post(
+        reverse("integrations:sim-lever:webhooks"),
+        {"action": "add", "event": constants.EVENT_CANDIDATE_STAGE_CHANGE, "url": url},
+    )
+    assert response.status_code == 302
+    opp = sim_opportunity()
+    [delivery] = outbound.send_event(
+        constants.EVENT_CANDIDATE_STAGE_CHANGE,
+        {"opportunityId": opp["id"], "toStageId": sim.stage_id_by_name("Offer")},
+    )
+    assert delivery["status"] == 401 and delivery["next_attempt_at"]
+    settings_page = client_in_workspace.get(
+        reverse("integrations:integration-lever:settings", args=[integration.pk])
+    ).content.decode()
+    assert 'id="lever-settings-manual"' in settings_page
+    client_in_workspace.post(
+        reverse("integrations:integration-lever:settings", args=[integration.pk]),
+        {"writeback_mode": "feedback", "signature_token": outbound.account_signature_token()},
+    )
+    [retry] = outbound.deliveries_retry_due(now_ms=delivery["next_attempt_at"])
+    assert retry["status"] == 200 and retry["attempts"] == 2
+    refused, accepted = WebhookEvent.objects.filter(integration=integration).order_by("id")
+    assert refused.status == WebhookStatus.REJECTED and accepted.status == WebhookStatus.VERIFIED
+    assert bytes(refused.body) == bytes(accepted.body), "Lever's retry is the same request"
+    integration.refresh_from_db()
+    [check] = LeverProvider().checklist_checks(integration)
+    assert check.ok is True
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert "Signature token stored" in page
+
+
+def test_a_403_from_post_webhooks_is_explained_with_levers_own_words(mocked_responses):
+    integration = lever_integration()
+    mocked_responses.get(API + "/webhooks", status=403, json=LEVER_403)
+    mocked_responses.post(API + "/webhooks", status=403, json=LEVER_403)
+    assert lever_webhooks_register(integration=integration, client=LeverProvider().client(integration)) == []
+    integration.refresh_from_db()
+    reason = integration.provider_settings["webhook_setup_reason"]
+    assert reason.startswith(constants.WEBHOOKS_API_FORBIDDEN)
+    assert LEVER_403["message"] in reason and "`applications:write` permission" in reason
+    assert constants.WEBHOOKS_MANUAL_FIX in reason
+
+
+def test_an_upgraded_plan_switches_back_to_registering_by_api(simulators, workspace):
+    outbound.plan_set(webhooks_api=False)
+    integration = sim_integration(workspace=workspace)
+    integration_credentials_check(integration=integration)
+    outbound.plan_set(webhooks_api=True)
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert integration.provider_settings["webhook_setup"] == "api"
+    assert integration.provider_settings["webhook_setup_reason"] == ""
+    assert len(integration.provider_settings["webhooks"]) == 1 + len(constants.REAL_EVENTS)
+
+
+def test_levers_documented_201_with_nested_data_yields_the_signature_token(mocked_responses):
+    """LD "Create a Webhook" shows the 201 body as {"data": {"data": {…, "signatureToken"}}}."""
+    integration = lever_integration()
+    mocked_responses.get(API + "/webhooks", json={"data": [], "hasNext": False})
+
+    def create(request):
+        event = json.loads(request.body).get("event")
+        if event is None:  # seed 004's "triggers" body: real Lever refuses it
+            return 400, {}, json.dumps({"code": "BadRequest", "message": "event is required"})
+        inner = {
+            "id": f"e2befaae-{event}",
+            "event": event,
+            "url": "https://lever.co/webhookHandler",
+            "configuration": {"signatureToken": "73311ged32110cc40e00c672c2e03e1a42fa28a4fabde089"},
+            "createdAt": 1407357447018,
+            "updatedAt": 1407357447200,
+        }
+        return 201, {}, json.dumps({"data": {"data": inner}})
+
+    mocked_responses.add_callback("POST", re.compile(re.escape(API) + "/webhooks$"), callback=create)
+    hooks = lever_webhooks_register(integration=integration, client=LeverProvider().client(integration))
+    assert all(h.id.startswith("e2befaae-") and h.signature_token for h in hooks)
+    integration.refresh_from_db()
+    assert "73311ged32110cc40e00c672c2e03e1a42fa28a4fabde089" in integration.secrets_for_verification()
+
+
+def test_checklist_page_of_a_manual_setup_says_what_to_do(simulators, client_in_workspace, workspace):
+    outbound.plan_set(webhooks_api=False)
+    integration = sim_integration(workspace=workspace)
+    integration_credentials_check(integration=integration)
+    checklist = client_in_workspace.get(reverse("integrations:checklist", args=[integration.pk]))
+    assert checklist.status_code == 200
+    text = checklist.content.decode()
+    assert "Lever signature token pasted" in text and "Paste the webhook URL" in text

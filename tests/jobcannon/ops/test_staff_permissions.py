@@ -1,0 +1,35 @@
+"""Core staff pages beyond the model admin need their own permission, not only is_staff (issue 21)."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from jobcannon.core.models import SentEmail
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def staff_with(client, *codenames):
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="core", codename__in=codenames)
+    )
+    client.force_login(user)
+    return client
+
+
+def test_system_status_page_needs_the_view_system_status_permission(client):
+    url = reverse("admin-system-status")
+    assert staff_with(client).get(url).status_code == 403
+    response = staff_with(client, "view_system_status").get(url)
+    assert response.status_code == 200 and "System status" in response.content.decode()
+
+
+def test_dev_mailbox_needs_the_view_sentemail_permission(client):
+    email = SentEmail.objects.create(
+        subject="Your assessment", from_email="a@example.com", to="b@example.com"
+    )
+    for url in (reverse("dev-mailbox"), reverse("dev-mailbox-message", args=[email.pk])):
+        assert staff_with(client).get(url).status_code == 403
+        assert staff_with(client, "view_sentemail").get(url).status_code == 200
