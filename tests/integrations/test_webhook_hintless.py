@@ -96,7 +96,7 @@ def test_junk_from_one_address_spends_its_scan_budget_not_the_servers(client, se
     """Each unmatched scan costs CPU, charged to the sender's address; once spent, the route
     answers 429 at once and stores nothing. Another address is not affected."""
     settings.WEBHOOK_HINTLESS_SCAN_BUDGET = {
-        "per_source": {"per_second": 1e-6, "burst": 1e-6},
+        "per_source": {"per_second": 1e-9, "burst": 1e-6},
         "per_process": {"per_second": 1000, "burst": 1000},
     }
     for n in range(5):
@@ -116,8 +116,8 @@ def test_a_known_sender_is_tried_first_and_not_stopped_by_its_addresses_scan_bud
         IntegrationFactory(webhook_secrets=[{"secret": f"whsec_{n}"}])
     assert send(client, body_for(1), secret="whsec_4", address=ATS).status_code == 200  # remembered
     settings.WEBHOOK_HINTLESS_SCAN_BUDGET = {
-        "per_source": {"per_second": 1e-6, "burst": 1e-6},
-        "per_process": {"per_second": 1e-6, "burst": 1e-6},
+        "per_source": {"per_second": 1e-9, "burst": 1e-6},
+        "per_process": {"per_second": 1e-9, "burst": 1e-6},
     }
     for n in range(3):
         send(client, body_for(n), secret="whsec_misconfigured", address=ATS)
