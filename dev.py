@@ -83,7 +83,6 @@ def run() -> None:
     }
     env.setdefault("JOBCANNON_BASE_URL", f"http://127.0.0.1:{port}")
     manage("migrate", "--noinput", env=env)
-    manage("createcachetable", env=env)
     manage("setup_schedules", env=env)
     manage("demo_seed", env=env)
     procs = [

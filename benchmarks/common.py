@@ -24,12 +24,13 @@ VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
 RESULTS = ROOT / "benchmarks" / "results"
 TMP = RESULTS / "tmp"
-DB_NAME = "jobcannon_bench"
-TEMPLATE_DB = "jobcannon_bench_template"
+# BENCH_DB_NAME / BENCH_REDIS_DB / BENCH_PORT: run beside another benchmark on one machine.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "jobcannon_bench")
+TEMPLATE_DB = DB_NAME + "_template"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = f"postgresql://postgres@127.0.0.1:5432/{DB_NAME}"
-REDIS_URL = "redis://127.0.0.1:6379/14"
-PORT = 8765
+REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('BENCH_REDIS_DB', '14')}"
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 # Variables of the caller's shell that would change what is measured.
 _DROP = ("REDIS_URL", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_BIND", "PORT", "PROMETHEUS_MULTIPROC_DIR",

@@ -54,6 +54,22 @@ def seed_intake() -> dict[str, Any]:
             "secret": i.secrets_for_verification()[0]}  # fmt: skip
 
 
+def seed_hintless(n: int = 50) -> dict[str, Any]:
+    """n Ashby integrations in n workspaces (the candidates of the seeds' hint-less route), the
+    first one connected to the simulator: its public id and webhook secret."""
+    from integrations.services.integrations import integration_create
+
+    user, ws = _workspace("Bench Co", "bench")
+    known = _connected_ashby(ws)
+    from jobcannon.workspaces.services import workspace_create
+
+    for k in range(1, n):
+        other = workspace_create(owner=user, name=f"Bench Co {k}")
+        integration_create(workspace=other, provider="ashby", environment="sandbox", auth_kind="api_key")
+    return {"provider": known.provider, "public_id": str(known.public_id), "id": known.pk,
+            "secret": known.secrets_for_verification()[0], "integrations": n}  # fmt: skip
+
+
 def intake_statements(integration: dict[str, Any]) -> dict[str, Any]:
     """SQL statements for one signed delivery, counted in-process on the same database."""
     import hashlib

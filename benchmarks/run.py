@@ -6,7 +6,7 @@
     python3.11 benchmarks/run.py --readme             # ... and write the figures to README.md
     python3.11 benchmarks/run.py processing --profile # ... with py-spy on the busy processes
 
-Sections: intake, processing, writeback, limiter, logs, purge (purge reuses the million rows
+Sections: intake, processing, writeback, limiter, logs, purge, hintless (purge reuses the million rows
 the logs section loaded when both run). Uses the production settings (benchmarks/settings.py
 adds two baseline views), the repo's gunicorn.conf.py, PostgreSQL (127.0.0.1:5432, databases
 jobcannon_bench and jobcannon_bench_template, recreated) and Redis (127.0.0.1:6379 db 14,
@@ -46,10 +46,11 @@ def ensure_tools() -> None:
 
 
 def sections() -> dict:
-    from benchmarks import intake, limiter, logs, processing, purge, writeback
+    from benchmarks import hintless, intake, limiter, logs, processing, purge, writeback
 
     return {"intake": intake.section, "processing": processing.section, "writeback": writeback.section,
-            "limiter": limiter.section, "logs": logs.section, "purge": purge.section}  # fmt: skip
+            "limiter": limiter.section, "logs": logs.section, "purge": purge.section,
+            "hintless": hintless.section}  # fmt: skip
 
 
 def machine() -> str:

@@ -24,6 +24,7 @@ from integrations.models import (
     ActivityLevel,
     Integration,
     IntegrationActivity,
+    IntegrationStatus,
     OutboundCall,
     WebhookEvent,
     WebhookStatus,
@@ -53,6 +54,19 @@ def integration_webhook_url(*, integration: Integration) -> str:
     """The absolute per-integration webhook URL an admin pastes into the ATS."""
     path = reverse("integrations:webhook", args=[integration.provider, integration.public_id])
     return settings.JOBCANNON_BASE_URL + path
+
+
+def integration_list_for_hintless_webhook(*, provider_key: str, limit: int) -> tuple[list[Integration], bool]:
+    """The integrations a delivery on the seeds' hint-less route may be from, in a fixed order
+    (oldest first: an integration keeps its place when others are added), and whether there are
+    more than `limit` of them."""
+    found = list(
+        Integration.objects.filter(provider=provider_key)
+        .exclude(status=IntegrationStatus.DISCONNECTED)
+        .select_related("workspace")
+        .order_by("pk")[: limit + 1]
+    )
+    return found[:limit], len(found) > limit
 
 
 def webhook_event_list_for_integration(

@@ -55,8 +55,9 @@ from integrations.services.reconnect import (
     reconnect_links_open_count,
     reconnect_links_revoke,
 )
-from integrations.services.webhooks import webhook_event_receive
+from integrations.services.webhook_intake import webhook_event_receive
 from integrations.webhook_urls import webhook_url_for
+from jobcannon.core.clientaddr import client_address
 from jobcannon.core.exceptions import ApplicationError, Conflict, error_body
 from jobcannon.workspaces.mixins import WorkspaceMixin
 
@@ -91,7 +92,7 @@ class WebhookReceiveView(View):
             body=body,
             headers=headers,
             query=request.GET.dict(),
-            remote_addr=request.META.get("REMOTE_ADDR"),
+            remote_addr=client_address(request),
             path=request.path,
         )
         try:

@@ -1,8 +1,8 @@
-"""The webhook inbox (STYLE.md §3): store, verify, dedupe, enqueue, answer; process in a task.
+"""The webhook inbox (STYLE.md §3): store, dedupe, enqueue; process in a task. (Receiving and
+verifying a delivery: webhook_intake.py.)
 
-Intake costs one durable commit. Verification is pure CPU over the raw bytes and happens before
-the INSERT, so the row is written once, already carrying its outcome (rejected with a reason,
-duplicate, or verified). After the commit the intake nudges a drain, which processes fresh
+Intake costs one durable commit: the row is written once, already carrying its outcome
+(rejected with a reason, duplicate, or verified). After the commit the intake nudges a drain, which processes fresh
 events in batches ("Draining the inbox" below); `webhook_event_sweep` re-enqueues any row a crash
 left behind. The response is sent only after the commit."""
 
@@ -13,8 +13,6 @@ import logging
 import time
 import traceback
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,42 +24,13 @@ from integrations.base import (
     ATSAuthError,
     ATSError,
     ATSPermissionError,
-    InboundRequest,
-    ParsedWebhook,
-    Verification,
     WebhookContext,
     backoff_delay,
 )
-from integrations.models import Integration, IntegrationStatus, WebhookEvent, WebhookStatus
+from integrations.models import WebhookEvent, WebhookStatus
 from integrations.services.group_insert import GroupInsert
-from jobcannon.core import metrics
-from jobcannon.core.logging import current_request_id
 
 logger = logging.getLogger(__name__)
-
-# Header values never stored: they carry credentials, not signatures.
-REDACTED_HEADERS = frozenset({"authorization", "cookie", "x-hook-secret", "proxy-authorization", "x-api-key"})
-
-
-@dataclass(frozen=True)
-class IntakeResult:
-    event: WebhookEvent
-    status_code: int
-    body: dict
-    # Extra response headers (a handshake echo such as SmartRecruiters' X-Hook-Secret).
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-def _text(value: str) -> str:
-    """Untrusted text bound for a text column: PostgreSQL refuses NUL characters (a 500 from
-    input otherwise), so they are replaced; the raw body keeps the original bytes."""
-    return value.replace("\x00", "\ufffd")
-
-
-def _store_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {
-        _text(k): ("[redacted]" if k.lower() in REDACTED_HEADERS else _text(v)) for k, v in headers.items()
-    }
 
 
 def _enqueue(event_id: int) -> None:
@@ -73,138 +42,6 @@ def _enqueue(event_id: int) -> None:
         task_name=f"webhook-{event_id}",
         group="webhooks",
     )
-
-
-def _identify_integration(
-    provider, request: InboundRequest, candidates: list[Integration]
-) -> tuple[Integration | None, Verification]:
-    """Seed path /<provider>/webhooks carries no integration id: take it from the
-    X-JobCannon-Integration header or ?integration= query if present, otherwise the integration
-    whose secret verifies the signature (each tried in constant time)."""
-    reason = Verification(
-        ok=False, reason="No integration of this provider matched: unknown integration or wrong secret."
-    )
-    for integration in candidates:
-        verification = provider.verify_webhook(integration, request, integration.secrets_for_verification())
-        if verification.ok:
-            return integration, verification
-        reason = verification if len(candidates) == 1 else reason
-    return None, reason
-
-
-def webhook_event_receive(
-    *,
-    provider_key: str,
-    integration_public_id: str | None,
-    body: bytes,
-    headers: Mapping[str, str],
-    query: Mapping[str, str],
-    remote_addr: str | None,
-    path: str,
-) -> IntakeResult:
-    from integrations.registry import get_provider
-
-    provider = get_provider(provider_key)
-    lower_headers = {k.lower(): v for k, v in headers.items()}
-    request = InboundRequest(body=body, headers=lower_headers, query=dict(query))
-    integration: Integration | None = None
-    hint = (
-        integration_public_id
-        or lower_headers.get(provider.integration_header.lower())
-        or query.get("integration")
-    )
-
-    if hint:
-        integration = _integration_for_intake(provider_key, hint)
-        if integration is None:
-            verification = Verification(ok=False, reason=f"Unknown integration {hint!r} for {provider.name}.")
-        elif integration.status == IntegrationStatus.DISCONNECTED:
-            verification = Verification(ok=False, reason="This integration is disconnected.")
-        else:
-            verification = provider.verify_webhook(
-                integration, request, integration.secrets_for_verification()
-            )
-    else:
-        candidates = list(
-            Integration.objects.filter(provider=provider_key).exclude(status=IntegrationStatus.DISCONNECTED)[
-                :50
-            ]
-        )
-        integration, verification = _identify_integration(provider, request, candidates)
-
-    parsed: ParsedWebhook | None = None
-    parse_error = ""
-    if verification.ok:
-        try:
-            parsed = provider.parse_webhook(request)
-        except (ValueError, KeyError, TypeError) as exc:
-            parse_error = f"Body is not a valid {provider.name} event: {exc}"
-
-    event = WebhookEvent(
-        provider=provider_key,
-        integration=integration,
-        remote_addr=remote_addr,
-        path=_text(path[:500]),
-        headers=_store_headers(headers),
-        body=body,
-        signature_scheme=_text(verification.scheme[:60]),
-        verified=verification.ok,
-        request_id=current_request_id(),  # the intake's id follows the event into its task
-    )
-    if not verification.ok or parse_error:
-        event.status = WebhookStatus.REJECTED
-        event.rejection_reason = _text(verification.reason or parse_error)
-        event.save()
-        metrics.webhook_received(event)
-        logger.warning("webhook.rejected", extra={"provider": provider_key, "reason": event.rejection_reason})
-        status = 400 if parse_error else 401
-        return IntakeResult(
-            event, status, {"error": {"code": "webhook_rejected", "message": event.rejection_reason}}
-        )
-
-    assert parsed is not None and integration is not None
-    event.event_type = _text(parsed.event_type[:120])
-    event.external_id = _text(parsed.external_id[:255])
-    sync = provider.webhook_response(request, parsed)
-    ack = provider.webhook_ack_status
-
-    stored = _store_verified(event)
-    metrics.webhook_received(event)  # accepted, or duplicate when not stored
-    if not stored:
-        logger.info("webhook.duplicate", extra={"provider": provider_key, "external_id": event.external_id})
-        return IntakeResult(event, ack, {"status": "duplicate"})
-    if sync is not None:
-        return IntakeResult(event, sync[0], sync[1], headers=sync[2] if len(sync) > 2 else {})
-    return IntakeResult(event, ack, {"status": "accepted", "id": event.pk})
-
-
-_intake_cache: dict[tuple[str, str], tuple[float, Integration | None]] = {}
-
-
-def _integration_for_intake(provider_key: str, hint: str) -> Integration | None:
-    """The integration a webhook names, cached per process for WEBHOOK_INTEGRATION_CACHE_SECONDS.
-
-    Saves one database round trip per delivery. The staleness is bounded and harmless: a rotated
-    secret keeps the previous one valid, and a disconnect takes effect within the TTL."""
-    import time
-
-    ttl = settings.WEBHOOK_INTEGRATION_CACHE_SECONDS
-    key = (provider_key, hint)
-    now = time.monotonic()
-    if ttl > 0:
-        cached = _intake_cache.get(key)
-        if cached and cached[0] > now:
-            return cached[1]
-    integration = (
-        Integration.objects.filter(provider=provider_key, public_id=_uuid_or_none(hint))
-        .select_related("workspace")
-        .first()
-    )
-    if ttl > 0:
-        if len(_intake_cache) > 10_000:
-            _intake_cache.clear()
-        _intake_cache[key] = (now + ttl, integration)
-    return integration
 
 
 def _store_verified(event: WebhookEvent) -> bool:
@@ -222,14 +59,31 @@ def _store_verified(event: WebhookEvent) -> bool:
             if not _insert_unless_duplicate(event):
                 _store_duplicate(event)
                 return False
-            _nudge(event.pk)
+            _nudge_or_leave_to_sweep(event.pk, savepoint=True)
         return True
     if not _insert_unless_duplicate(event):
         _store_duplicate(event)
         return False
     event_pk: int = event.pk
-    transaction.on_commit(lambda: _nudge(event_pk))  # at once, unless a caller's transaction is open
+    # At once, unless a caller's transaction is open.
+    transaction.on_commit(lambda: _nudge_or_leave_to_sweep(event_pk, savepoint=False))
     return True
+
+
+def _nudge_or_leave_to_sweep(event_pk: int, *, savepoint: bool) -> None:
+    """The nudge only makes processing prompt; the committed VERIFIED row is what guarantees it
+    (`webhook_event_sweep` enqueues it). So a cache or broker that is down (Redis unreachable, no
+    cache table) must not fail the delivery: its row is, or will be, committed. In the ORM
+    broker's transaction the nudge runs in a savepoint, so a failed statement (PostgreSQL aborts
+    the transaction on any error) takes only the nudge back, never the event's row."""
+    try:
+        if savepoint:
+            with transaction.atomic():
+                _nudge(event_pk)
+        else:
+            _nudge(event_pk)
+    except Exception as exc:  # noqa: BLE001 - any cache/broker failure: the sweep takes over
+        logger.warning("webhook.nudge_failed", extra={"event": event_pk, "error_class": type(exc).__name__})
 
 
 _insert_sql_cache: dict[str, tuple[str, tuple]] = {}
@@ -343,15 +197,6 @@ def _store_duplicate(event: WebhookEvent) -> None:
         integration=event.integration, dedupe_key=event.external_id
     ).first()
     event.save()
-
-
-def _uuid_or_none(value: str):
-    import uuid
-
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 class WebhookHandlerError(Exception):

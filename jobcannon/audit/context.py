@@ -34,8 +34,10 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
 
 
 def actor_for_request(request: Any) -> Actor:
+    from jobcannon.core.clientaddr import client_address  # the one rule behind proxies
+
     user = getattr(request, "user", None)
-    ip = request.META.get("REMOTE_ADDR") or None
+    ip = client_address(request)
     if user is not None and user.is_authenticated:
         return Actor(user=user, label=getattr(user, "email", "") or user.get_username(), ip=ip)
     return Actor(user=None, label="anonymous", ip=ip)

@@ -12,6 +12,14 @@ class CoreConfig(AppConfig):
         from jobcannon.core.workers import connect_task_signals
 
         connect_task_signals()
+        # `migrate` alone leaves a working database cache (jobcannon/core/cachetable.py).
+        from django.db.models.signals import post_migrate
+
+        from jobcannon.core.cachetable import create_cache_tables_after_migrate
+
+        post_migrate.connect(
+            create_cache_tables_after_migrate, sender=self, dispatch_uid="jobcannon-cache-tables"
+        )
         schedule_modules_register(_schedule_modules)
 
 

@@ -218,11 +218,22 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "jobcannon.audit.mfa.EncryptingMFAAdapter"
 MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", True)
 # Per-integration budget for what an ATS sends (webhooks, partner API calls), per web process:
-# a sustained rate and a burst. Per provider overrides next to "default".
+# a sustained rate and a burst, taken once the signature or partner key proved the integration
+# (integrations/services/inbound_limits.py). Per provider overrides next to "default".
 INBOUND_RATE_LIMITS: dict[str, dict[str, float]] = {"default": {"per_second": 20, "burst": 200}}
 # Rejected partner API calls: one integration log line and one audit event per calling address and
 # window, carrying a count (integrations/services/partner_auth.py).
 PARTNER_AUTH_FAILURE_WINDOW_SECONDS = int(os.environ.get("PARTNER_AUTH_FAILURE_WINDOW_SECONDS", "900"))
+
+# --- The client's address behind proxies (jobcannon/core/clientaddr.py, docs/deployment.md §3) ---
+# One rule for allauth's login throttle, our inbound rate limits, the webhook and audit logs: how
+# many proxies of ours append to X-Forwarded-For (0: trust none), or a header our proxy sets to
+# the client's address (e.g. X-Real-IP), which then wins.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER", "").strip() or None
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = TRUSTED_CLIENT_IP_HEADER
+ACCOUNT_ADAPTER = "jobcannon.core.clientaddr.AccountAdapter"  # asks clientaddr for the address
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -353,6 +364,27 @@ RETENTION_DAYS_DEFAULT = 90
 # admissions by network and scheduling delay. Raise it on machines with long scheduling stalls.
 RATE_LIMIT_MARGIN_MS = int(os.environ.get("RATE_LIMIT_MARGIN_MS", "100"))
 RATE_LIMIT_SQLITE_PATH = os.environ.get("RATE_LIMIT_SQLITE_PATH", str(BASE_DIR / "ratelimit.sqlite3"))
+
+# --- Inbound budgets (integrations/services/inbound_limits.py, webhook_sources.py) -----------------
+# Keyed on what a caller proves or on its address, never on a header it chose. Verified deliveries
+# and authenticated partner calls take from their integration's INBOUND_RATE_LIMITS (above);
+# failed ones from their client address's budget, past which they get 429 and are not stored.
+INBOUND_FAILURE_RATE_LIMITS: dict[str, float] = {"per_second": 1, "burst": 100}
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["integrations.throttles.VerifiedPartnerThrottle"]
+# The seeds' hint-less route /<provider>/webhooks tries integrations' secrets over the body:
+# bounded per request (body size, candidates, CPU seconds), per client address and per process
+# (CPU seconds per second of scanning, and a burst). The per-integration URL has none of this.
+WEBHOOK_HINTLESS_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_BODY_BYTES", str(256 * 1024)))
+WEBHOOK_HINTLESS_MAX_CANDIDATES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_CANDIDATES", "50"))
+WEBHOOK_HINTLESS_SCAN_SECONDS = 0.05
+# (2 % of a core per process: benchmarks section 7 measured 0.1 s/s, with every junk request
+# scanned and stored, taking 25 % from signed deliveries on 2 busy cores.)
+WEBHOOK_HINTLESS_SCAN_BUDGET: dict[str, dict[str, float]] = {
+    "per_source": {"per_second": 0.02, "burst": 0.2},
+    "per_process": {"per_second": 0.02, "burst": 0.2},
+}
+# A body that did not verify is stored up to this size, with the SHA-256 and size of the whole.
+WEBHOOK_REJECTED_BODY_BYTES = 16 * 1024
 
 # --- Operations (docs/deployment.md) -----------------------------------------------------------
 # Logs: one JSON object per line (LOG_FORMAT=json, the production default) or readable lines;

@@ -175,3 +175,30 @@ def test_nul_characters_in_a_signed_event_are_stored_not_a_500(client, fake):
     assert response.status_code == 200
     event = WebhookEvent.objects.get()
     assert bytes(event.body) == body and "\x00" not in event.external_id + event.event_type
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"id": "evt_\\ud800lone", "type": "candidate.created", "data": {"candidate_id": "c1"}}',
+        b'{"id": "evt_lone", "type": "candidate.\\udfffcreated", "data": {"candidate_id": "c1"}}',
+    ],
+    ids=["in-the-event-id", "in-the-event-type"],
+)
+def test_lone_surrogates_in_a_signed_event_are_stored_not_a_500(client, fake, body):
+    """JSON may spell a lone UTF-16 surrogate (\\ud800), which no UTF-8 text column can hold."""
+    response = post(client, url_for(fake), body=body, headers=signed(body))
+    assert response.status_code == 200
+    event = WebhookEvent.objects.get()
+    assert bytes(event.body) == body and event.status == WebhookStatus.VERIFIED
+    assert "\ufffd" in event.external_id + event.event_type
+
+
+def test_lone_surrogates_on_the_seed_path_of_ashby_are_stored_not_a_500(client, db):
+    from tests.integrations.providers.ashby.helpers import ashby_integration, sign_real
+
+    integration = ashby_integration()
+    body = b'{"action": "applicationSubmit\\ud800", "webhookActionId": "wa-\\udbff", "data": {}}'
+    response = post(client, f"/webhooks/ashby/{integration.public_id}/", body=body, headers=sign_real(body))
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().external_id == "wa-\ufffd"

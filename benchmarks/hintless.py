@@ -1,0 +1,121 @@
+"""Section 7: junk on the seeds' hint-less route must not take the server from real deliveries.
+
+50 Ashby integrations (the hint-less route's candidates). Signed Ashby deliveries to one of them
+(its own URL, wrk -c64 as in section 1) are measured alone (the baseline) and while a separate
+process sends junk to /ashby/webhooks at JUNK_RATE requests/s: random bodies with random
+signatures, each from a random client address (the server trusts one proxy, TRUSTED_PROXY_COUNT=1,
+so X-Forwarded-For makes every junk request another client: per-address budgets never bite, only
+the per-request and per-process bounds do). Two kinds of junk: 1 MiB bodies (the reported load,
+over the route's size limit) and bodies just under that limit (256 KiB), each of which is
+scanned against the candidates until the per-process scan budget is spent. Rounds interleaved
+(alone, 1 MiB, 256 KiB; order rotated), medians. Target: deliveries >= 90 % of alone."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from statistics import median
+from typing import Any
+
+from benchmarks.common import (
+    BASE,
+    PY,
+    ROOT,
+    TMP,
+    Gunicorn,
+    django_call,
+    env,
+    fresh_database,
+    log,
+    status_counts,
+    verdict,
+    write_ashby_requests,
+    wrk,
+)
+
+SCRIPT = ROOT / "benchmarks" / "intake.lua"
+SECONDS = 5
+ROUNDS = 6
+JUNK_RATE = 50
+INTEGRATIONS = 50
+JUNK = {"1MiB": 1024 * 1024, "256KiB": 256 * 1024 - 64}
+
+
+def _junk(size: int, seconds: float) -> subprocess.Popen:
+    # Open loop: enough connections that a slow answer does not slow the junk down.
+    args = {
+        "url": f"{BASE}/ashby/webhooks",
+        "rate": JUNK_RATE,
+        "bytes": size,
+        "seconds": seconds,
+        "threads": 64,
+    }
+    return subprocess.Popen(
+        [str(PY), "-m", "benchmarks.junk", json.dumps(args)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+
+
+def _junk_result(proc: subprocess.Popen) -> dict[str, Any]:
+    out, _ = proc.communicate(timeout=60)
+    lines = [line for line in out.splitlines() if line.startswith("@@")]
+    return json.loads(lines[-1][2:]) if lines else {"sent": 0, "statuses": {}, "rate": 0}
+
+
+def section(results: dict[str, Any]) -> None:
+    log(
+        f"\n== 7. Hint-less junk: signed Ashby deliveries (own URL, wrk -c64) alone and under {JUNK_RATE} req/s "
+        f"of junk on /ashby/webhooks ({INTEGRATIONS} integrations), {ROUNDS} interleaved rounds of {SECONDS} s =="
+    )
+    fresh_database()
+    integration = django_call("seed_hintless", n=INTEGRATIONS)
+    per_round = SECONDS * 2500
+    kinds = ["alone", *JUNK]
+    requests_file = write_ashby_requests(TMP / "hintless.txt", integration, per_round * ROUNDS * len(kinds))
+    runs: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds}
+    junk: dict[str, list[dict[str, Any]]] = {k: [] for k in JUNK}
+    offset = 0
+    since = time.time()
+    with Gunicorn(workers=2, env_=env(TRUSTED_PROXY_COUNT=1), label="hintless"):
+        wrk("/bench/bare", seconds=2)
+        for n in range(ROUNDS):
+            for kind in kinds[n % 3 :] + kinds[: n % 3]:
+                sender = _junk(JUNK[kind], SECONDS + 1) if kind in JUNK else None
+                if sender is not None:
+                    time.sleep(0.5)  # the junk is flowing before the measurement starts
+                runs[kind].append(
+                    wrk("/", script=SCRIPT, args=[str(requests_file), "2", str(offset)], seconds=SECONDS)
+                )
+                offset += per_round
+                if sender is not None:
+                    junk[kind].append(_junk_result(sender))
+                time.sleep(0.5)
+    out: dict[str, Any] = {"integrations": INTEGRATIONS, "junk_rate": JUNK_RATE}
+    alone = median(r["rps"] for r in runs["alone"])
+    out["alone"] = {"rps": alone, "rounds": [r["rps"] for r in runs["alone"]],
+                    "non_2xx": sum(r["non_2xx"] for r in runs["alone"])}  # fmt: skip
+    log(f"  signed deliveries alone            {alone:7.0f} req/s  (rounds {out['alone']['rounds']})")
+    for kind in JUNK:
+        rps = median(r["rps"] for r in runs[kind])
+        statuses: dict[str, int] = {}
+        for j in junk[kind]:
+            for status, count in j["statuses"].items():
+                statuses[status] = statuses.get(status, 0) + count
+        sent_rate = median(j["rate"] for j in junk[kind]) if junk[kind] else 0
+        # Each junk round against the alone round of the same rotation (minutes apart at most):
+        # on a shared machine the load drifts more between rounds than within one.
+        paired = [j["rps"] / a["rps"] for j, a in zip(runs[kind], runs["alone"], strict=True) if a["rps"]]
+        ratio = round(median(paired), 3) if paired else 0
+        out[kind] = {"rps": rps, "rounds": [r["rps"] for r in runs[kind]], "ratio": ratio,
+                     "ratio_of_medians": round(rps / alone, 3) if alone else 0,
+                     "non_2xx": sum(r["non_2xx"] for r in runs[kind]), "junk_rate": sent_rate,
+                     "junk_statuses": statuses}  # fmt: skip
+        log(
+            f"  with {kind:>6} junk at {sent_rate:4.0f} req/s  {rps:7.0f} req/s  ratio {ratio:.2f} (median of "
+            f"per-round ratios; of medians {out[kind]['ratio_of_medians']:.2f}) "
+            f"(target >= 0.90: {verdict(ratio >= 0.9)})  junk answered {statuses}"
+        )
+    counts = status_counts(since)
+    out["rows_by_status"] = counts
+    log(f"  rows stored by status: {counts} (junk rejected rows are truncated, and none past the budgets)")
+    results["hintless"] = out

@@ -1,0 +1,251 @@
+"""Webhook intake (STYLE.md §3, steps 1-4): identify the integration, verify over the raw bytes,
+apply the inbound budgets, and store one row carrying the outcome (webhooks.py writes it and
+nudges processing). Verification is pure CPU and happens before the INSERT, so the row is written
+once, already rejected with a reason, a duplicate, or verified. The response is sent only after
+the commit.
+
+Bounded work for whatever arrives: the integration in the URL (or header / query) is looked up
+and verified once; the seeds' hint-less route is bounded by webhook_sources.py; every outcome
+takes from a budget keyed on what the caller proved or on its address (inbound_limits.py);
+unverified bodies are kept only truncated, with the digest of the whole."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from integrations.base import InboundRequest, ParsedWebhook, Verification
+from integrations.models import Integration, IntegrationStatus, WebhookEvent, WebhookStatus
+from integrations.services import inbound_limits
+from integrations.services.webhook_sources import webhook_integration_identify
+from integrations.services.webhooks import _store_verified
+from jobcannon.core import metrics
+from jobcannon.core.exceptions import error_body
+from jobcannon.core.logging import current_request_id
+
+logger = logging.getLogger("integrations.services.webhooks")  # the intake's lines keep their logger
+
+# Header values never stored: they carry credentials, not signatures.
+REDACTED_HEADERS = frozenset({"authorization", "cookie", "x-hook-secret", "proxy-authorization", "x-api-key"})
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    event: WebhookEvent | None  # None when nothing was stored (refused before: 413, 429)
+    status_code: int
+    body: dict
+    # Extra response headers (a handshake echo such as SmartRecruiters' X-Hook-Secret).
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+# What no text column can hold: NUL (PostgreSQL refuses it) and lone UTF-16 surrogates, which
+# JSON may spell ("\ud800") and json.loads returns as is, but which no UTF-8 encoder accepts.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _text(value: str) -> str:
+    """Untrusted text bound for a text column: characters a database cannot store (a 500 from
+    input otherwise) are replaced by U+FFFD; the raw body keeps the original bytes."""
+    return _UNSTORABLE.sub("\ufffd", value)
+
+
+def _store_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {
+        _text(k): ("[redacted]" if k.lower() in REDACTED_HEADERS else _text(v)) for k, v in headers.items()
+    }
+
+
+def webhook_event_receive(
+    *,
+    provider_key: str,
+    integration_public_id: str | None,
+    body: bytes,
+    headers: Mapping[str, str],
+    query: Mapping[str, str],
+    remote_addr: str | None,
+    path: str,
+) -> IntakeResult:
+    """Verify, then store one row carrying the outcome. `remote_addr` is the client's address
+    (jobcannon/core/clientaddr.py): the failure and scan budgets are keyed on it, the verified
+    budget on the integration the signature proves (integrations/services/inbound_limits.py)."""
+    from integrations.registry import get_provider
+
+    provider = get_provider(provider_key)
+    lower_headers = {k.lower(): v for k, v in headers.items()}
+    request = InboundRequest(body=body, headers=lower_headers, query=dict(query))
+    integration: Integration | None = None
+    hint = (
+        integration_public_id
+        or lower_headers.get(provider.integration_header.lower())
+        or query.get("integration")
+    )
+
+    if hint:
+        integration = _integration_for_intake(provider_key, hint)
+        if integration is None:
+            verification = Verification(ok=False, reason=f"Unknown integration {hint!r} for {provider.name}.")
+        elif integration.status == IntegrationStatus.DISCONNECTED:
+            verification = Verification(ok=False, reason="This integration is disconnected.")
+        else:
+            verification = provider.verify_webhook(
+                integration, request, integration.secrets_for_verification()
+            )
+    else:
+        limit = settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES
+        if len(body) > limit:
+            message = (
+                f"The body is {len(body)} bytes; on this shared URL the limit is {limit} bytes. Send it to "
+                "the integration's own webhook URL (shown on its page), which takes up to "
+                f"{settings.WEBHOOK_MAX_BODY_BYTES} bytes."
+            )
+            return IntakeResult(None, 413, error_body("payload_too_large", message, {"limit": limit}))
+        found = webhook_integration_identify(provider=provider, request=request, address=remote_addr)
+        if found.retry_after:
+            return _rate_limited(found.retry_after, provider_key, "scan")
+        integration, verification = found.integration, found.verification
+
+    if verification.ok:
+        assert integration is not None
+        wait = inbound_limits.verified_take(provider_key=provider_key, public_id=integration.public_id)
+        if wait:
+            return _rate_limited(wait, provider_key, "verified")
+    else:
+        wait = inbound_limits.failure_take(address=remote_addr)
+        if wait:
+            return _rate_limited(wait, provider_key, "failure")
+
+    parsed: ParsedWebhook | None = None
+    parse_error = ""
+    if verification.ok:
+        try:
+            parsed = provider.parse_webhook(request)
+        except (ValueError, KeyError, TypeError) as exc:
+            parse_error = f"Body is not a valid {provider.name} event: {exc}"
+
+    event = WebhookEvent(
+        provider=provider_key,
+        integration=integration,
+        remote_addr=remote_addr,
+        path=_text(path[:500]),
+        headers=_store_headers(headers),
+        body=body,
+        signature_scheme=_text(verification.scheme[:60]),
+        verified=verification.ok,
+        request_id=current_request_id(),  # the intake's id follows the event into its task
+    )
+    if not verification.ok or parse_error:
+        event.status = WebhookStatus.REJECTED
+        event.rejection_reason = _text(verification.reason or parse_error)
+        if not verification.ok:
+            _truncate_unverified(event, body)
+        event.save()
+        metrics.webhook_received(event)
+        logger.warning("webhook.rejected", extra={"provider": provider_key, "reason": event.rejection_reason})
+        status = 400 if parse_error else 401
+        return IntakeResult(
+            event, status, {"error": {"code": "webhook_rejected", "message": event.rejection_reason}}
+        )
+
+    assert parsed is not None and integration is not None
+    event.event_type = _text(parsed.event_type[:120])
+    event.external_id = _text(parsed.external_id[:255])
+    sync = provider.webhook_response(request, parsed)
+    ack = provider.webhook_ack_status
+
+    stored = _store_verified(event)
+    metrics.webhook_received(event)  # accepted, or duplicate when not stored
+    if not stored:
+        logger.info("webhook.duplicate", extra={"provider": provider_key, "external_id": event.external_id})
+        return IntakeResult(event, ack, {"status": "duplicate"})
+    if sync is not None:
+        return IntakeResult(event, sync[0], sync[1], headers=sync[2] if len(sync) > 2 else {})
+    return IntakeResult(event, ack, {"status": "accepted", "id": event.pk})
+
+
+def _rate_limited(wait: float, provider_key: str, budget: str) -> IntakeResult:
+    """429 with Retry-After and nothing stored: the ATS retries later (nothing was accepted)."""
+    seconds = max(1, math.ceil(wait))
+    logger.warning("webhook.rate_limited", extra={"provider": provider_key, "budget": budget})
+    body = error_body(
+        "rate_limited",
+        "Too many requests; retry after the Retry-After delay.",
+        {"retry_after": seconds},
+    )
+    return IntakeResult(None, 429, body, headers={"Retry-After": str(seconds)})
+
+
+def _truncate_unverified(event: WebhookEvent, body: bytes) -> None:
+    """Whoever sent an unverified body, it is kept only as far as a person debugging a wrong
+    secret needs (WEBHOOK_REJECTED_BODY_BYTES), with the SHA-256 and size of the whole, so a
+    copy can still be matched byte for byte."""
+    keep = settings.WEBHOOK_REJECTED_BODY_BYTES
+    if len(body) <= keep:
+        return
+    event.body = body[:keep]
+    event.rejection_reason += (
+        f" Body stored truncated: the first {keep} of {len(body)} bytes; "
+        f"SHA-256 of the whole body {hashlib.sha256(body).hexdigest()}."
+    )
+
+
+def webhook_body_limit(*, request: HttpRequest, provider_key: str, public_id: str | None) -> tuple[int, str]:
+    """The largest body a webhook request may send, and what to add to a refusal: the full
+    WEBHOOK_MAX_BODY_BYTES when it names its integration (URL, header or query), the seeds'
+    hint-less route's smaller limit otherwise. The inbound guard checks it against Content-Length
+    before the body is read."""
+    from integrations.registry import get_provider
+
+    header = get_provider(provider_key).integration_header
+    if public_id or request.headers.get(header) or request.GET.get("integration"):
+        return settings.WEBHOOK_MAX_BODY_BYTES, ""
+    limit = min(settings.WEBHOOK_MAX_BODY_BYTES, settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES)
+    return limit, (
+        " This shared URL takes less: send it to the integration's own webhook URL (shown on its page), "
+        f"which takes up to {settings.WEBHOOK_MAX_BODY_BYTES} bytes."
+    )
+
+
+_intake_cache: dict[tuple[str, str], tuple[float, Integration | None]] = {}
+
+
+def _integration_for_intake(provider_key: str, hint: str) -> Integration | None:
+    """The integration a webhook names, cached per process for WEBHOOK_INTEGRATION_CACHE_SECONDS.
+
+    Saves one database round trip per delivery. The staleness is bounded and harmless: a rotated
+    secret keeps the previous one valid, and a disconnect takes effect within the TTL."""
+    ttl = settings.WEBHOOK_INTEGRATION_CACHE_SECONDS
+    key = (provider_key, hint)
+    now = time.monotonic()
+    if ttl > 0:
+        cached = _intake_cache.get(key)
+        if cached and cached[0] > now:
+            return cached[1]
+    public_id = _uuid_or_none(hint)
+    integration = (
+        Integration.objects.filter(provider=provider_key, public_id=public_id)
+        .select_related("workspace")
+        .first()
+        if public_id is not None
+        else None  # not an id at all: no query
+    )
+    if ttl > 0:
+        if len(_intake_cache) > 10_000:
+            _intake_cache.clear()
+        _intake_cache[key] = (now + ttl, integration)
+    return integration
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

@@ -1,0 +1,136 @@
+"""Which integration sent a delivery on the seeds' hint-less route `/<provider>/webhooks`.
+
+The route carries no integration id, so the only way to tell is to try integrations' secrets
+over the body. That work is bounded, so that junk on the route cannot take the server from
+real deliveries (benchmarks section 7):
+
+- the body: at most WEBHOOK_HINTLESS_MAX_BODY_BYTES (the per-integration URL takes up to
+  WEBHOOK_MAX_BODY_BYTES), refused before any secret is tried;
+- the candidates: at most WEBHOOK_HINTLESS_MAX_CANDIDATES, always the same ones (oldest first,
+  integration_list_for_hintless_webhook): an integration beyond them is told, in the rejection
+  reason, to use its own URL, instead of being rejected at random as before;
+- remembered first: the integrations a client address's earlier deliveries verified with are
+  tried first and for free (a few HMACs), so a real ATS is not slowed by anyone's scan budget;
+- the scan: CPU time per request (WEBHOOK_HINTLESS_SCAN_SECONDS) and per client address and per
+  process (inbound_limits.scan_*): past the budget a scan is not started and the delivery is
+  answered 429 (the ATS retries; its remembered integration is still tried first)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from integrations.base import ATSProvider, InboundRequest, Verification
+from integrations.models import Integration
+from integrations.selectors import integration_list_for_hintless_webhook
+from integrations.services import inbound_limits
+from jobcannon.core.clientaddr import client_bucket
+
+REMEMBERED = 8  # integrations remembered per client address (an ATS sends for many customers)
+_remembered: OrderedDict[tuple[str, str, str], list[int]] = OrderedDict()
+_candidates: dict[str, tuple[float, list[Integration], bool]] = {}
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Identified:
+    integration: Integration | None
+    verification: Verification
+    retry_after: float = 0.0  # > 0: the scan budget is spent, answer 429
+
+
+def _key(provider_key: str, address: str | None) -> tuple[str, str, str]:
+    return (str(getattr(settings, "RATE_LIMIT_NAMESPACE", "") or ""), provider_key, client_bucket(address))
+
+
+def _remember(provider_key: str, address: str | None, integration: Integration) -> None:
+    key = _key(provider_key, address)
+    with _lock:
+        pks = [integration.pk, *(pk for pk in _remembered.get(key, []) if pk != integration.pk)]
+        _remembered[key] = pks[:REMEMBERED]
+        _remembered.move_to_end(key)
+        if len(_remembered) > 10_000:
+            _remembered.popitem(last=False)
+
+
+def _candidate_list(provider_key: str) -> tuple[list[Integration], bool]:
+    """The candidates, cached per process like the hinted lookup (WEBHOOK_INTEGRATION_CACHE_SECONDS):
+    a rotated secret keeps the previous one valid meanwhile, a disconnect applies within the TTL."""
+    ttl = settings.WEBHOOK_INTEGRATION_CACHE_SECONDS
+    now = time.monotonic()
+    cached = _candidates.get(provider_key)
+    if ttl > 0 and cached and cached[0] > now:
+        return cached[1], cached[2]
+    found, more = integration_list_for_hintless_webhook(
+        provider_key=provider_key, limit=settings.WEBHOOK_HINTLESS_MAX_CANDIDATES
+    )
+    if ttl > 0:
+        _candidates[provider_key] = (now + ttl, found, more)
+    return found, more
+
+
+def webhook_integration_identify(
+    *, provider: ATSProvider, request: InboundRequest, address: str | None
+) -> Identified:
+    candidates, more = _candidate_list(provider.key)
+    remembered = _remembered.get(_key(provider.key, address), [])
+    by_pk = {c.pk: c for c in candidates}
+    last: Verification | None = None
+    for pk in remembered:
+        integration = by_pk.get(pk)
+        if integration is not None:
+            last = provider.verify_webhook(integration, request, integration.secrets_for_verification())
+            if last.ok:
+                _remember(provider.key, address, integration)
+                return Identified(integration, last)
+    rest = [c for c in candidates if c.pk not in set(remembered)]
+    wait = inbound_limits.scan_wait(address=address)
+    if wait and rest:
+        return Identified(
+            None,
+            Verification(ok=False, reason="Too many unmatched deliveries from this address."),
+            retry_after=wait,
+        )
+    started = time.thread_time()
+    deadline = started + settings.WEBHOOK_HINTLESS_SCAN_SECONDS
+    tried = 0
+    try:
+        for integration in rest:
+            tried += 1
+            last = provider.verify_webhook(integration, request, integration.secrets_for_verification())
+            if last.ok:
+                _remember(provider.key, address, integration)
+                return Identified(integration, last)
+            if time.thread_time() > deadline and tried < len(rest):
+                break
+    finally:
+        inbound_limits.scan_charge(address=address, seconds=time.thread_time() - started)
+    return Identified(None, _unmatched(provider, candidates, more, tried, len(rest), last))
+
+
+def _unmatched(
+    provider: ATSProvider,
+    candidates: list[Integration],
+    more: bool,
+    tried: int,
+    untried: int,
+    last: Verification | None,
+) -> Verification:
+    if len(candidates) == 1 and not more and last is not None:
+        return last  # the one integration's own reason (missing header, wrong secret, ...)
+    reason = f"No {provider.name} integration matched: unknown integration or wrong secret."
+    if tried < untried:
+        reason += (
+            f" Stopped after trying {tried} of {len(candidates)} integrations (time limit for this body's "
+            "size): send to the integration's own webhook URL."
+        )
+    if more:
+        reason += (
+            f" Only the first {len(candidates)} {provider.name} integrations are tried on this shared URL: "
+            "deliveries for the others must use their own webhook URL (shown on the integration's page)."
+        )
+    return Verification(ok=False, scheme=last.scheme if last else "", reason=reason)

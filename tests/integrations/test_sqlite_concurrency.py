@@ -1,0 +1,119 @@
+"""The embedded default under concurrency: a real threaded WSGI server (the production
+application, jobcannon/core/wsgi.py) on the file SQLite database with the OPTIONS of the local
+settings, and many threads calling it at once, as Ashby does when it retries assessment.start
+concurrently. Every answer must be 2xx or 409, never a 5xx ("database is locked")."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import threading
+from collections.abc import Callable, Iterator
+from wsgiref.simple_server import WSGIRequestHandler
+
+import pytest
+from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection, connections
+
+from assessments.models import AssessmentRun
+from integrations.base import hmac_sha256_hex
+from integrations.models import WebhookEvent
+from jobcannon.core.wsgi import JobCannonWSGI
+from tests.integrations.providers.ashby.helpers import SECRET, ashby_integration, start_body, with_partner_key
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"), reason="the embedded default only"
+    ),
+]
+
+THREADS = 12
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, int]]:
+    """The production WSGI application behind a threaded server (a thread per request, each its
+    own database connection), like `manage.py runserver` and gunicorn's gthread workers."""
+    httpd = ThreadedWSGIServer(("127.0.0.1", 0), _QuietHandler, allow_reuse_address=True)
+    httpd.daemon_threads = True
+    httpd.set_app(JobCannonWSGI())
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield httpd.server_address[:2]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        connections.close_all()
+
+
+def _post(address: tuple[str, int], path: str, body: bytes, headers: dict[str, str]) -> int:
+    conn = http.client.HTTPConnection(*address, timeout=60)
+    try:
+        conn.request("POST", path, body=body, headers={"Content-Type": "application/json", **headers})
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def _all_at_once(calls: list[Callable[[], int]]) -> list[int | str]:
+    barrier = threading.Barrier(len(calls))
+    results: list[int | str] = [0] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except Exception as exc:  # noqa: BLE001 - reported in the assertion
+            results[i] = repr(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results
+
+
+def test_the_test_database_has_the_local_settings_options():
+    """What the server below runs on is what `dev.py run` runs on."""
+    from jobcannon.settings import base
+
+    options = base.DATABASES["default"]["OPTIONS"]
+    assert connection.settings_dict["OPTIONS"] == options
+    assert options["transaction_mode"] == "IMMEDIATE" and options["timeout"] >= 5
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"
+
+
+def test_concurrent_assessment_start_retries_and_webhooks_never_answer_5xx(server):
+    integration = ashby_integration()
+    key = with_partner_key(integration)
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+    start = json.dumps(start_body()).encode()
+    start_path = f"/partners/ashby/{integration.public_id}/assessment.start"
+    hook_path = f"/webhooks/ashby/{integration.public_id}/"
+
+    def webhook(i: int) -> Callable[[], int]:
+        body = json.dumps({"action": "ping", "webhookActionId": f"race-{i % 4}", "data": {"n": i}}).encode()
+        headers = {"Ashby-Signature": "sha256=" + hmac_sha256_hex(SECRET, body)}
+        return lambda: _post(server, hook_path, body, headers)
+
+    calls: list[Callable[[], int]] = [lambda: _post(server, start_path, start, auth) for _ in range(THREADS)]
+    calls += [webhook(i) for i in range(THREADS)]
+    statuses = _all_at_once(calls)
+
+    assert all(isinstance(s, int) and (200 <= s < 300 or s == 409) for s in statuses), statuses
+    assert AssessmentRun.objects.filter(integration=integration).count() == 1
+    assert WebhookEvent.objects.filter(integration=integration, dedupe_key__isnull=False).count() == 4

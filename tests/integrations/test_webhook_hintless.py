@@ -1,0 +1,169 @@
+"""The seeds' hint-less route /<provider>/webhooks (integrations/services/webhook_sources.py): the
+work of finding the integration whose secret verifies is bounded per request, per client address
+and per process; candidates are always the same ones; unverified bodies are stored truncated."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+
+import pytest
+
+from integrations.base import hmac_sha256_hex
+from integrations.models import WebhookEvent, WebhookStatus
+from tests.factories import IntegrationFactory
+
+pytestmark = pytest.mark.django_db
+
+ATTACKER, ATS = "203.0.113.9", "198.51.100.7"
+
+
+def body_for(n: int | str = 1, pad: int = 0) -> bytes:
+    payload = {
+        "id": f"evt_{n}_{uuid.uuid4().hex[:6]}",
+        "type": "candidate.created",
+        "data": {"candidate_id": "c1"},
+    }
+    if pad:
+        payload["pad"] = "x" * pad
+    return json.dumps(payload).encode()
+
+
+def send(
+    client, body: bytes, secret: str = "whsec_test_secret", address: str = ATS, path: str = "/fake/webhooks"
+):
+    return client.post(
+        path,
+        data=body,
+        content_type="application/json",
+        headers={"X-Fake-Signature": "sha256=" + hmac_sha256_hex(secret, body)},
+        REMOTE_ADDR=address,
+    )
+
+
+def test_a_body_over_the_hintless_limit_is_refused_before_any_secret_is_tried(client, settings):
+    settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES = 4096
+    IntegrationFactory()
+    response = send(client, body_for(pad=8000))
+    assert response.status_code == 413
+    assert "own webhook URL" in response.json()["error"]["message"]
+    assert not WebhookEvent.objects.exists()
+
+
+def test_the_same_integrations_are_candidates_every_time_oldest_first(client, settings):
+    """More integrations than candidates: the oldest keep their place (Integration's default
+    ordering, by environment, put 50 newer production ones first and dropped it)."""
+    settings.WEBHOOK_HINTLESS_MAX_CANDIDATES = 5
+    oldest = IntegrationFactory(environment="sandbox", webhook_secrets=[{"secret": "whsec_oldest"}])
+    for n in range(6):
+        IntegrationFactory(environment="production", webhook_secrets=[{"secret": f"whsec_{n}"}])
+    newest = IntegrationFactory(environment="production", webhook_secrets=[{"secret": "whsec_newest"}])
+    assert send(client, body_for(1), secret="whsec_oldest").status_code == 200
+    assert WebhookEvent.objects.get(status=WebhookStatus.VERIFIED).integration == oldest
+    rejected = send(client, body_for(2), secret="whsec_newest")
+    assert rejected.status_code == 401
+    assert "must use their own webhook URL" in rejected.json()["error"]["message"]
+    assert not newest.webhook_events.exists()
+
+
+def test_unverified_bodies_are_stored_truncated_with_the_digest_of_the_whole(client, settings):
+    settings.WEBHOOK_REJECTED_BODY_BYTES = 1024
+    integration = IntegrationFactory()
+    body = body_for(pad=50_000)
+    response = client.post(
+        f"/webhooks/fake/{integration.public_id}/",
+        data=body,
+        content_type="application/json",
+        headers={"X-Fake-Signature": "sha256=" + "0" * 64},
+    )
+    assert response.status_code == 401
+    event = WebhookEvent.objects.get()
+    assert bytes(event.body) == body[:1024]
+    assert hashlib.sha256(body).hexdigest() in event.rejection_reason
+    assert f"of {len(body)} bytes" in event.rejection_reason
+
+
+def test_signed_but_malformed_bodies_are_kept_whole(client, settings):
+    settings.WEBHOOK_REJECTED_BODY_BYTES = 16
+    integration = IntegrationFactory()
+    body = b'{"no_type": true, "pad": "' + b"y" * 100 + b'"}'
+    send(client, body, path=f"/webhooks/fake/{integration.public_id}/")
+    assert bytes(WebhookEvent.objects.get().body) == body
+
+
+def test_junk_from_one_address_spends_its_scan_budget_not_the_servers(client, settings):
+    """Each unmatched scan costs CPU, charged to the sender's address; once spent, the route
+    answers 429 at once and stores nothing. Another address is not affected."""
+    settings.WEBHOOK_HINTLESS_SCAN_BUDGET = {
+        "per_source": {"per_second": 1e-9, "burst": 1e-6},
+        "per_process": {"per_second": 1000, "burst": 1000},
+    }
+    for n in range(5):
+        IntegrationFactory(webhook_secrets=[{"secret": f"whsec_{n}"}])
+    statuses = [
+        send(client, body_for(n), secret="whsec_wrong", address=ATTACKER).status_code for n in range(6)
+    ]
+    assert statuses[0] == 401 and set(statuses[1:]) == {429}
+    assert WebhookEvent.objects.count() == 1
+    assert send(client, body_for(9), secret="whsec_3", address=ATS).status_code == 200
+
+
+def test_a_known_sender_is_tried_first_and_not_stopped_by_its_addresses_scan_budget(client, settings):
+    """An ATS sends for many customers from a few addresses: one customer's wrong secret spends
+    the address's scan budget, the integrations that address already proved still get through."""
+    for n in range(5):
+        IntegrationFactory(webhook_secrets=[{"secret": f"whsec_{n}"}])
+    assert send(client, body_for(1), secret="whsec_4", address=ATS).status_code == 200  # remembered
+    settings.WEBHOOK_HINTLESS_SCAN_BUDGET = {
+        "per_source": {"per_second": 1e-9, "burst": 1e-6},
+        "per_process": {"per_second": 1e-9, "burst": 1e-6},
+    }
+    for n in range(3):
+        send(client, body_for(n), secret="whsec_misconfigured", address=ATS)
+    assert send(client, body_for(2), secret="whsec_4", address=ATS).status_code == 200
+    assert send(client, body_for(3), secret="whsec_2", address=ATS).status_code == 429  # not yet proved
+
+
+def test_one_request_stops_trying_secrets_at_its_time_limit(client, settings):
+    settings.WEBHOOK_HINTLESS_SCAN_SECONDS = 0.0
+    for n in range(4):
+        IntegrationFactory(webhook_secrets=[{"secret": f"whsec_{n}"}])
+    response = send(client, body_for(), secret="whsec_wrong")
+    assert response.status_code == 401
+    assert "Stopped after trying 1 of 4" in response.json()["error"]["message"]
+
+
+def test_a_large_knit_body_on_the_seed_route_is_refused_cheaply(client, settings):
+    """The reported case: 1 MiB on /knit/webhooks with many Knit integrations cost ~7 s of CPU
+    (HMAC, then a JSON re-serialisation, per integration)."""
+    import time
+
+    for n in range(20):
+        IntegrationFactory(provider="knit", credentials={"api_key": f"knit_key_{n}"})
+    body = b'{"eventType": "record.new", "data": "' + b"z" * (1024 * 1024 - 64) + b'"}'
+    started = time.thread_time()
+    response = client.post(
+        "/knit/webhooks", data=body, content_type="application/json", headers={"X-Knit-Signature": "AAAA"}
+    )
+    assert response.status_code == 413
+    assert time.thread_time() - started < 0.5
+
+
+def test_the_guard_refuses_a_large_hintless_body_before_reading_it(client, settings):
+    """Content-Length decides, so junk is not even read (nor scanned for its JSON depth)."""
+    settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES = 4096
+    integration = IntegrationFactory()
+    body = body_for(pad=8000)
+    refused = send(client, body)
+    assert refused.status_code == 413 and "the limit is 4096 bytes" in refused.json()["error"]["message"]
+    named = client.post(
+        "/fake/webhooks",
+        data=body,
+        content_type="application/json",
+        headers={
+            "X-Fake-Signature": "sha256=" + hmac_sha256_hex("whsec_test_secret", body),
+            "X-JobCannon-Integration": str(integration.public_id),
+        },
+    )
+    assert named.status_code == 200, "a delivery that names its integration keeps the full limit"

@@ -1,0 +1,102 @@
+"""The client's address behind a load balancer (jobcannon/core/clientaddr.py): every request
+arrives from the balancer (REMOTE_ADDR 127.0.0.1 here), the client is in X-Forwarded-For or the
+proxy's own header. One rule for the login throttle, the audit log and the webhook log."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import RequestFactory
+
+from integrations.models import WebhookEvent
+from jobcannon.audit.models import AuditEvent
+from jobcannon.core.clientaddr import client_address, client_bucket
+from tests.factories import IntegrationFactory, UserFactory
+from tests.integrations.test_webhook_intake import post, signed, url_for
+
+ATTACKER, VICTIM = "203.0.113.9", "198.51.100.7"
+
+
+@pytest.fixture
+def behind_one_proxy(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_CLIENT_IP_HEADER = None
+
+
+def xff(*hops: str) -> dict[str, str]:
+    return {"X-Forwarded-For": ", ".join(hops)}
+
+
+@pytest.mark.django_db
+def test_failed_logins_of_one_client_do_not_lock_out_another_behind_the_balancer(
+    client, settings, behind_one_proxy
+):
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    victim = UserFactory()
+    for n in range(12):  # guessing passwords of many accounts from one address
+        client.post(
+            "/accounts/login/",
+            {"login": f"someone{n}@example.com", "password": "guess"},
+            headers=xff(ATTACKER),
+        )
+    refused = client.post(
+        "/accounts/login/", {"login": "other@example.com", "password": "guess"}, headers=xff(ATTACKER)
+    )
+    assert "Too many failed login attempts" in refused.content.decode()
+    response = client.post(
+        "/accounts/login/",
+        {"login": victim.email, "password": "correct-horse-battery"},
+        headers=xff(VICTIM),
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert client.session.get("_auth_user_id") == str(victim.pk)
+
+
+@pytest.mark.django_db
+def test_audit_events_record_the_client_not_the_balancer(client_in_workspace, integration, behind_one_proxy):
+    client_in_workspace.post(f"/integrations/{integration.pk}/rotate-secret/", headers=xff(VICTIM))
+    assert AuditEvent.objects.get(action="secret.rotated").ip == VICTIM
+
+
+@pytest.mark.django_db
+def test_webhook_events_record_the_client_not_the_balancer(client, behind_one_proxy):
+    integration = IntegrationFactory()
+    post(client, url_for(integration), headers={**signed(), **xff(VICTIM)})
+    assert WebhookEvent.objects.get().remote_addr == VICTIM
+
+
+def _meta(remote: str = "127.0.0.1", **headers: str):
+    return RequestFactory().get("/", REMOTE_ADDR=remote, headers=headers)
+
+
+def test_a_client_cannot_choose_its_address_by_prepending_to_x_forwarded_for(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    spoofed = _meta(**{"X-Forwarded-For": f"10.0.0.1, {ATTACKER}"})  # "10.0.0.1" is the client's claim
+    assert client_address(spoofed) == ATTACKER
+    settings.TRUSTED_PROXY_COUNT = 2  # a CDN in front of the balancer
+    assert client_address(_meta(**{"X-Forwarded-For": f"10.0.0.1, {ATTACKER}, 192.0.2.1"})) == ATTACKER
+    assert client_address(_meta(**{"X-Forwarded-For": ATTACKER})) == ATTACKER  # skipped the CDN
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    settings.TRUSTED_CLIENT_IP_HEADER = None
+    assert (
+        client_address(_meta(remote=VICTIM, **{"X-Forwarded-For": ATTACKER, "X-Real-IP": ATTACKER})) == VICTIM
+    )
+
+
+def test_a_trusted_client_ip_header_wins_and_garbage_falls_back_to_the_peer(settings):
+    settings.TRUSTED_CLIENT_IP_HEADER = "X-Real-IP"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_address(_meta(**{"X-Real-IP": VICTIM, "X-Forwarded-For": ATTACKER})) == VICTIM
+    assert client_address(_meta(**{"X-Real-IP": "not-an-address"})) == "127.0.0.1"
+    assert client_address(_meta(**{"X-Real-IP": "[2001:db8::1]:443"})) == "2001:db8::1"
+
+
+def test_ipv6_clients_share_a_bucket_per_64():
+    assert (
+        client_bucket("2001:db8:1:2:aaaa::1") == client_bucket("2001:db8:1:2:bbbb::9") == "2001:db8:1:2::/64"
+    )
+    assert client_bucket("::ffff:198.51.100.7") == VICTIM
+    assert client_bucket(None) == "unknown"
