@@ -5,7 +5,7 @@ by default the integration): on Redis when RATE_LIMIT_BACKEND is "redis" (every 
 it), in a SQLite file otherwise (every process of the embedded default shares it, serialised by
 a file lock). "N per second with bursts up to B" is two windows: at most B calls in any second
 and at most 60·N in any minute (seeds: Ashby 100/s burst 1000, Lever 10/s burst 100,
-SmartRecruiters 100/s).
+SmartRecruiters 10/s).
 
 Two corrections to the library's Redis bucket make the limit hold across processes (proved by
 tests/integrations/reliability/test_ratelimit_processes.py):

@@ -23,8 +23,13 @@ ANSWERS = {"big5": 2, "disc": 5, "eq": 4}
 def test_candidate_takes_assessment_from_mailbox_invitation_and_report_shows_scores(
     page, user, membership, instrument
 ):
-    user.is_staff = True  # the dev mailbox is staff-only
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True  # the dev mailbox is for staff with core.view_sentemail (issue 21)
     user.save()
+    user.user_permissions.add(
+        Permission.objects.get(codename="view_sentemail", content_type__app_label="core")
+    )
     workspace = membership.workspace
     integration = IntegrationFactory(workspace=workspace)
     run, _ = assessment_run_create(

@@ -39,6 +39,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments.services.runs import RunAlreadyActive
+from jobcannon.core.clientaddr import client_address
 from jobcannon.core.exceptions import ApplicationError
 
 from . import constants, mappers, selectors, services
@@ -63,7 +64,7 @@ class PartnerKeyAuthentication(BaseAuthentication):
         result = services.partner_authenticate(
             authorization=request.META.get("HTTP_AUTHORIZATION", ""),
             public_id=str(public_id) if public_id else None,
-            source=request.META.get("REMOTE_ADDR", ""),
+            source=client_address(request) or "",
         )
         if result.integration is None:
             raise exceptions.AuthenticationFailed(result.reason)

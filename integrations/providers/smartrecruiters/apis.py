@@ -33,6 +33,7 @@ from integrations.services.partner_auth import (
     partner_auth_failure_record,
     partner_secret_matches,
 )
+from jobcannon.core.clientaddr import client_address
 from jobcannon.core.exceptions import NotFound, ValidationFailed
 
 from . import constants, mappers, selectors, services
@@ -153,7 +154,7 @@ class SmartRecruitersTokenApi(APIView):
                     integration=integration,
                     reason="wrong_secret",
                     message="SmartRecruiters asked for a token with a wrong partner client secret.",
-                    source=request.META.get("REMOTE_ADDR", ""),
+                    source=client_address(request) or "",
                 )
             return Response(
                 {"error": "invalid_client", "error_description": "Unknown client or wrong secret."},
