@@ -94,6 +94,12 @@ def budget_charge(key: str, budget: Budget, cost: float) -> None:
         bucket.tokens = max(-budget.burst, bucket.tokens - cost)
 
 
+def inbound_limits_reset() -> None:
+    """Forget every bucket (tests)."""
+    with _lock:
+        _buckets.clear()
+
+
 def _namespace() -> str:
     return str(getattr(settings, "RATE_LIMIT_NAMESPACE", "") or "")
 

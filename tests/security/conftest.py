@@ -17,8 +17,8 @@ from integrations.models import (
     WritebackMessage,
 )
 from integrations.registry import get_providers
+from integrations.services.inbound_limits import inbound_limits_reset
 from jobcannon.audit.models import AuditEvent
-from jobcannon.audit.ratelimit import inbound_rate_limit_reset
 from jobcannon.core.models import SentEmail
 from jobcannon.workspaces.models import Invitation, Role
 from tests.factories import (
@@ -60,9 +60,9 @@ class Victim:
 
 @pytest.fixture(autouse=True)
 def _fresh_inbound_buckets():
-    inbound_rate_limit_reset()
+    inbound_limits_reset()
     yield
-    inbound_rate_limit_reset()
+    inbound_limits_reset()
 
 
 @pytest.fixture
