@@ -30,7 +30,9 @@ NEXT_PAGE_TOKEN = "nextPageToken"
 PATH_SECRETS_CREATE = "ats.assessment.secrets.create"
 # [I] Knit documents no revoke call; on 404 we retire the secret locally and tell the customer.
 PATH_SECRETS_REVOKE = "ats.assessment.secrets.revoke"
-# [F] https://developers.getknit.dev/reference/update-candidate-assessment (body: [I], see mappers).
+# [F] https://developers.getknit.dev/reference/update-candidate-assessment: the path only. Knit's
+# page shows no request schema (its "Body Params" are not published), so the body is our guess:
+# UPDATE_BODY_FIELDS below.
 PATH_ASSESSMENT_UPDATE = "ats.candidate.assessment.update"
 # [F] https://getknit.dev/solutions-use-cases/update-applicant-scores-to-ats: POST
 # https://api.getknit.dev/v1.0/passthrough with `path` (+ optional `baseUrl`). Request
@@ -60,14 +62,60 @@ EVENT_RECORD_NEW = "record.new"  # Ashby sent assessment.start through Knit
 EVENT_RECORD_DELETED = "record.deleted"  # Ashby sent assessment.cancel through Knit
 EVENT_RECORD_MODIFIED = "record.modified"  # sync envelope event; nothing for us to do
 
-# Knit's candidateAssessment.status vocabulary. [F] NOT_SPECIFIED (record.new) and CANCELLED
-# (record.deleted) appear in Knit's Ashby guide (seed 003); the others are [I]: the body of
-# ats.candidate.assessment.update was not retrievable (README.md, "Results").
-STATUS_IN_PROGRESS = "IN_PROGRESS"
+# Knit's candidateAssessment.status vocabulary, [F] ATS Assessments Data Models
+# (https://developers.getknit.dev/reference/assessments-apis, Candidate Assessment, `status`):
+# "One of: STARTED, IN_PROGRESS, COMPLETED, REJECTED, EXPIRED, PENDING, CANCELLED, NOT_SPECIFIED or
+# specified as in the Native App". Seed 003 shows NOT_SPECIFIED (record.new) and CANCELLED
+# (record.deleted). The simulator accepts exactly these on ats.candidate.assessment.update.
+KNIT_ASSESSMENT_STATUSES = (
+    "STARTED",
+    "IN_PROGRESS",
+    "COMPLETED",
+    "REJECTED",
+    "EXPIRED",
+    "PENDING",
+    "CANCELLED",
+    "NOT_SPECIFIED",
+)
+STATUS_STARTED = "STARTED"
 STATUS_COMPLETED = "COMPLETED"
 STATUS_CANCELLED = "CANCELLED"
 STATUS_EXPIRED = "EXPIRED"
-UPDATE_STATUSES = (STATUS_IN_PROGRESS, STATUS_COMPLETED, STATUS_CANCELLED, STATUS_EXPIRED)
+# Our run event -> the Knit status we send. STARTED (not IN_PROGRESS, also listed) for the moment
+# the candidate begins: it is what Ashby's own assessment.update calls that moment ("Started").
+# EXPIRED for a run the candidate did not finish in time: Knit lists it, and nobody cancelled it.
+EVENT_STATUS = {
+    "started": STATUS_STARTED,
+    "completed": STATUS_COMPLETED,
+    "cancelled": STATUS_CANCELLED,
+    "expired": STATUS_EXPIRED,
+}
+UPDATE_STATUSES = tuple(EVENT_STATUS.values())
+
+# [I] THE GUESS, in one place: the body of POST /v1.0/ats.candidate.assessment.update. Knit publishes
+# the path and the status values above but no request body (searched: Knit's API reference and
+# guides, its SDKs on PyPI/npm, public code calling the API: none shows it). Our field -> Knit's
+# field name; the body is a flat JSON object of these (updates.knit_update_body), values being
+# Knit's assessment id, one of UPDATE_STATUSES, a ms timestamp and Ashby's assessment.update
+# values (AssessmentDataValue objects, shared/reference/ashby-api.md §1.7). When Knit confirms
+# the schema, correct the names here (and the shape in updates.knit_update_body if it nests).
+UPDATE_BODY_FIELDS = {
+    "assessment_id": "candidateAssessmentId",
+    "status": "status",
+    "timestamp": "timestamp",
+    "assessment_status": "assessmentStatus",
+    "assessment_result": "assessmentResult",
+    "assessment_profile_url": "assessmentProfileUrl",
+    "cancelled_reason": "cancelledReason",
+    "metadata": "metadata",
+}
+# Said on the Knit setup page next to the choice of how results reach Ashby.
+UPDATE_BODY_UNPUBLISHED = (
+    "Knit publishes the path of its candidate assessment update API and its status values, but not its "
+    "request body: JobCannon's body is a best guess (Knit's assessment id and status next to Ashby's "
+    "assessment.update fields). If Knit refuses the results, choose the passthrough, which sends Ashby's "
+    "own published assessment.update."
+)
 
 # Ashby's own assessment.update path, sent through Knit's passthrough (Ashby's base URL is
 # https://api.ashbyhq.com, shared/reference/ashby-api.md §1.7).

@@ -48,7 +48,10 @@ class KnitSettingsForm(forms.Form):
         label="How results reach Ashby",
         widget=forms.RadioSelect,
         choices=[
-            (constants.RESULT_MODE_UPDATE, "Knit's candidate assessment update API (recommended)"),
+            (
+                constants.RESULT_MODE_UPDATE,
+                "Knit's candidate assessment update API (default; Knit has not published its request body)",
+            ),
             (constants.RESULT_MODE_PASSTHROUGH, "Knit passthrough to Ashby's assessment.update"),
         ],
     )

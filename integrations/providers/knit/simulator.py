@@ -175,10 +175,10 @@ def _record_submission(
             if "assessment_result" in inner
             else constants.STATUS_CANCELLED
             if "cancelled_reason" in inner
-            else constants.STATUS_IN_PROGRESS
+            else constants.STATUS_STARTED
         )
     else:
-        status = str(body.get("status", ""))
+        status = str(body.get(constants.UPDATE_BODY_FIELDS["status"], ""))
     sim_put(
         constants.SIM_SUBMISSION,
         submission_id,
@@ -212,10 +212,17 @@ def api_assessment_update(request: HttpRequest) -> JsonResponse:
     body = json_body(request)
     if body is None:
         return _error(400, "The body must be a JSON object.")
-    assessment_id = str(body.get("candidateAssessmentId") or "")
-    if not assessment_id or body.get("status") not in constants.UPDATE_STATUSES:
+    # Knit publishes the status values (constants.KNIT_ASSESSMENT_STATUSES), not the body: the field
+    # names are our guess (constants.UPDATE_BODY_FIELDS), read from the same constant as the client.
+    id_field, status_field = (
+        constants.UPDATE_BODY_FIELDS["assessment_id"],
+        constants.UPDATE_BODY_FIELDS["status"],
+    )
+    assessment_id = str(body.get(id_field) or "")
+    if not assessment_id or body.get(status_field) not in constants.KNIT_ASSESSMENT_STATUSES:
         return _error(
-            422, f"candidateAssessmentId and status ({', '.join(constants.UPDATE_STATUSES)}) are required."
+            422,
+            f"{id_field} and {status_field} (one of {', '.join(constants.KNIT_ASSESSMENT_STATUSES)}) are required.",
         )
     if sim_assessment_for(account, assessment_id) is None:
         return _error(404, f"Unknown candidate assessment {assessment_id}.")

@@ -1,10 +1,12 @@
 """Our results → Knit: one Ashby assessment.update per run event, rendered for Knit's unified
 `ats.candidate.assessment.update` or for the passthrough to Ashby. Pure functions.
 
-Knit's update body was not retrievable (reference §3; developers.getknit.dev/reference/update-candidate-assessment
-shows only the path), so the unified body carries Ashby's own assessment.update fields
-(shared/reference/ashby-api.md §1.7) in Knit's camelCase next to Knit's assessment id and status;
-the passthrough sends Ashby's body verbatim, as a JSON string (passthrough.py). README.md says why."""
+Knit publishes the update's path and its status values (constants.KNIT_ASSESSMENT_STATUSES) but no
+request body (developers.getknit.dev/reference/update-candidate-assessment shows only the path), so
+the unified body is our guess, named in one constant (constants.UPDATE_BODY_FIELDS): Knit's
+assessment id and status next to Ashby's own assessment.update fields (shared/reference/ashby-api.md
+§1.7). The passthrough sends Ashby's body verbatim, as a JSON string (passthrough.py). README.md
+says why."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ class AssessmentUpdate:
 
     assessment_id: str
     timestamp_ms: int
-    knit_status: str  # constants.UPDATE_STATUSES (Knit's candidateAssessment.status vocabulary)
+    knit_status: str  # constants.EVENT_STATUS (Knit's candidateAssessment.status vocabulary)
     status: Mapping[str, Any] | None = None
     result: Mapping[str, Any] | None = None
     profile_url: Mapping[str, Any] | None = None
@@ -46,7 +48,7 @@ def update_started(*, assessment_id: str, started_at: dt.datetime | None) -> Ass
     return AssessmentUpdate(
         assessment_id=assessment_id,
         timestamp_ms=_ms(started_at),
-        knit_status=constants.STATUS_IN_PROGRESS,
+        knit_status=constants.EVENT_STATUS["started"],
         status=_blob("status", "Status", "string", "Started"),
     )
 
@@ -63,7 +65,7 @@ def update_completed(*, assessment_id: str, result: Any) -> AssessmentUpdate:
     return AssessmentUpdate(
         assessment_id=assessment_id,
         timestamp_ms=_ms(result.completed_at),
-        knit_status=constants.STATUS_COMPLETED,
+        knit_status=constants.EVENT_STATUS["completed"],
         status=_blob("status", "Status", "string", "Completed"),
         result=_blob("score", f"{result.instrument_name} score", "numeric_score", result.overall_score),
         profile_url=_blob("report_url", "JobCannon report", "url", result.report_url),
@@ -75,7 +77,7 @@ def update_cancelled(*, assessment_id: str, reason: str, at: dt.datetime | None)
     return AssessmentUpdate(
         assessment_id=assessment_id,
         timestamp_ms=_ms(at),
-        knit_status=constants.STATUS_CANCELLED,
+        knit_status=constants.EVENT_STATUS["cancelled"],
         cancelled_reason=_blob("cancelled_reason", "Cancelled", "string", reason or "Cancelled"),
     )
 
@@ -87,7 +89,7 @@ def update_expired(*, assessment_id: str, at: dt.datetime | None) -> AssessmentU
     return AssessmentUpdate(
         assessment_id=assessment_id,
         timestamp_ms=_ms(at),
-        knit_status=constants.STATUS_EXPIRED,
+        knit_status=constants.EVENT_STATUS["expired"],
         cancelled_reason=_blob(
             "cancelled_reason",
             "Expired",
@@ -114,22 +116,25 @@ def ashby_body(update: AssessmentUpdate) -> dict[str, Any]:
 
 
 def knit_update_body(update: AssessmentUpdate) -> dict[str, Any]:
-    """[I] Body for POST /v1.0/ats.candidate.assessment.update: Knit's id + status, Ashby's fields in camelCase."""
+    """[I] Body for POST /v1.0/ats.candidate.assessment.update, field names from
+    constants.UPDATE_BODY_FIELDS (Knit publishes none): Knit's id, status and a ms timestamp, then
+    Ashby's assessment.update values that this update carries."""
+    names = constants.UPDATE_BODY_FIELDS
     ashby = ashby_body(update)
     body: dict[str, Any] = {
-        "candidateAssessmentId": update.assessment_id,
-        "status": update.knit_status,
-        "timestamp": update.timestamp_ms,
+        names["assessment_id"]: update.assessment_id,
+        names["status"]: update.knit_status,
+        names["timestamp"]: update.timestamp_ms,
     }
-    for snake, camel in (
-        ("assessment_status", "assessmentStatus"),
-        ("assessment_result", "assessmentResult"),
-        ("assessment_profile_url", "assessmentProfileUrl"),
-        ("cancelled_reason", "cancelledReason"),
-        ("metadata", "metadata"),
+    for field in (
+        "assessment_status",
+        "assessment_result",
+        "assessment_profile_url",
+        "cancelled_reason",
+        "metadata",
     ):
-        if snake in ashby:
-            body[camel] = ashby[snake]
+        if field in ashby:
+            body[names[field]] = ashby[field]
     return body
 
 

@@ -90,6 +90,8 @@ class _KnitIntegrationMixin(WorkspaceMixin):
             "webhook_url": request.build_absolute_uri(webhook_url_for(integration)),
             "uses_simulator": integration.provider_obj.uses_simulator(integration),
             "ashby_base_url": constants.ASHBY_WORKFLOW_BASE_URL,
+            "update_body_unpublished": constants.UPDATE_BODY_UNPUBLISHED,
+            "event_statuses": list(constants.EVENT_STATUS.items()),
         }
         return render(request, "integrations/providers/knit/setup.html", context, status=status)
 

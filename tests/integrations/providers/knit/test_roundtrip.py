@@ -118,7 +118,7 @@ def test_ashby_start_complete_and_result_submission_through_knit(
     assert body["candidateAssessmentId"] == assessment_id
     assert body["assessmentResult"]["type"] == "numeric_score"
     assert body["assessmentProfileUrl"]["value"].startswith("http://testserver/assessments/reports/")
-    assert submissions["IN_PROGRESS"]["body"]["assessmentStatus"]["value"] == "Started"
+    assert submissions["STARTED"]["body"]["assessmentStatus"]["value"] == "Started"
     run.refresh_from_db()
     assert run.status == RunStatus.DELIVERED
     # The simulator's page shows it.
@@ -284,3 +284,51 @@ def test_simulator_api_checks_bearer_key_and_integration_id(connected, client):
         },
     )
     assert ok.status_code == 200 and ok.json()["success"] is True
+
+
+@pytest.mark.django_db
+def test_a_run_that_expires_reaches_knit_as_expired_not_cancelled(connected):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from assessments.services.lifecycle import assessment_run_expire
+
+    integration, account, secret = connected
+    assessment_id = start(secret)
+    process_latest(integration)
+    run = AssessmentRun.objects.get(integration=integration)
+    run.due_at = timezone.now() - dt.timedelta(minutes=1)
+    run.save(update_fields=["due_at"])
+
+    assert assessment_run_expire(run=run)
+    [message] = deliver_pending(integration)
+
+    assert (message.event, message.status) == ("expired", WritebackStatus.DELIVERED), message.last_error
+    [submission] = sim_list(constants.SIM_SUBMISSION)
+    assert submission.data["status"] == "EXPIRED" and submission.data["assessment_id"] == assessment_id
+    assert (
+        SimulatorObject.objects.get(kind=constants.SIM_ASSESSMENT, key=assessment_id).data["status"]
+        == "EXPIRED"
+    )
+
+
+@pytest.mark.django_db
+def test_the_simulated_update_api_takes_only_the_statuses_knit_lists(connected, client):
+    integration, account, secret = connected
+    assessment_id = start(secret)
+    url = reverse("integrations:sim-knit:api-assessment-update")
+    headers = {
+        "Authorization": f"Bearer {account['api_key']}",
+        "X-Knit-Integration-Id": account["integration_id"],
+    }
+
+    def send(status: str):
+        body = {"candidateAssessmentId": assessment_id, "status": status, "timestamp": 1700000000000}
+        return client.post(url, data=json.dumps(body), content_type="application/json", headers=headers)
+
+    refused = send("SCORED")
+    assert refused.status_code == 422 and "EXPIRED" in refused.json()["error"]["msg"]
+    assert refused.headers["X-Knit-Execution-Id"].startswith("exe_")
+    for status in ("STARTED", "IN_PROGRESS", "PENDING", "REJECTED", "EXPIRED"):
+        assert send(status).status_code == 200, status

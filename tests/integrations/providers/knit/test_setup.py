@@ -65,6 +65,15 @@ def test_connecting_checks_both_credentials_live_and_shows_the_secrets_for_ashby
         "/sim/knit/v1.0/ats.job.list",
         "/sim/knit/v1.0/ats.assessment.secrets.create",
     }
+    # Each call keeps the execution id Knit answered it with (X-Knit-Execution-Id).
+    request_ids = list(
+        OutboundCall.objects.filter(integration=knit_sandbox).values_list("vendor_request_id", flat=True)
+    )
+    assert (
+        len(request_ids) == 2
+        and all(r.startswith("exe_") for r in request_ids)
+        and len(set(request_ids)) == 2
+    )
     # Ashby can use the key at "Knit" straight away.
     assert account_for_secret(secret.secret_key).key == account["integration_id"]
 
@@ -76,6 +85,14 @@ def test_a_wrong_integration_id_is_named_in_the_status(client_in_workspace, knit
     assert knit_sandbox.status == IntegrationStatus.PENDING
     assert "int_wrong" in knit_sandbox.status_reason
     assert not knit_assessment_secrets(integration=knit_sandbox)
+
+
+@pytest.mark.django_db
+def test_the_setup_page_says_knit_has_not_published_the_update_body(client_in_workspace, knit_sandbox):
+    page = client_in_workspace.get(setup_url(knit_sandbox)).content.decode()
+    assert "Not published by Knit:" in page and "not its request body" in page
+    assert "expired <code>EXPIRED</code>" in page and "started <code>STARTED</code>" in page
+    assert "has not published its request body" in page  # next to the choice itself
 
 
 @pytest.mark.django_db

@@ -2,7 +2,7 @@ import datetime as dt
 import json
 
 from assessments.services.runs import RunResult, SubScore
-from integrations.providers.knit import updates
+from integrations.providers.knit import constants, updates
 
 RESULT = RunResult(
     run_id=7,
@@ -56,10 +56,40 @@ def test_expired_is_knit_expired_and_closes_the_ashby_assessment_with_a_reason()
     assert inner["cancelled_reason"]["label"] == "Expired" and "assessment_status" not in inner
 
 
-def test_started_update_tells_ashby_started_with_knit_in_progress():
+def test_started_update_tells_ashby_started_with_knit_started():
     body = updates.knit_update_body(
         updates.update_started(assessment_id="ats_ass_3", started_at=RESULT.completed_at)
     )
-    assert body["status"] == "IN_PROGRESS"
+    assert body["status"] == "STARTED"
     assert body["assessmentStatus"]["value"] == "Started"
     assert "assessmentResult" not in body and "assessmentProfileUrl" not in body
+
+
+# Knit's ATS Assessments Data Models page (developers.getknit.dev/reference/assessments-apis),
+# Candidate Assessment `status`, verbatim.
+KNIT_PUBLISHED_STATUSES = (
+    "STARTED, IN_PROGRESS, COMPLETED, REJECTED, EXPIRED, PENDING, CANCELLED, NOT_SPECIFIED"
+)
+
+
+def test_every_status_we_send_is_one_knit_publishes():
+    published = set(KNIT_PUBLISHED_STATUSES.split(", "))
+    assert set(constants.KNIT_ASSESSMENT_STATUSES) == published
+    sent = {
+        updates.update_started(assessment_id="a", started_at=None).knit_status,
+        updates.update_completed(assessment_id="a", result=RESULT).knit_status,
+        updates.update_cancelled(assessment_id="a", reason="", at=None).knit_status,
+        updates.update_expired(assessment_id="a", at=None).knit_status,
+    }
+    assert sent == {"STARTED", "COMPLETED", "CANCELLED", "EXPIRED"} and sent <= published
+
+
+def test_the_unified_body_takes_every_field_name_from_the_one_guessed_constant(monkeypatch):
+    """Knit publishes no body for ats.candidate.assessment.update: correcting the guess is an edit of
+    constants.UPDATE_BODY_FIELDS alone."""
+    renamed = {ours: f"x_{knits}" for ours, knits in constants.UPDATE_BODY_FIELDS.items()}
+    monkeypatch.setattr(constants, "UPDATE_BODY_FIELDS", renamed)
+    body = updates.knit_update_body(updates.update_completed(assessment_id="ats_ass_5", result=RESULT))
+    assert set(body) <= set(renamed.values())
+    assert body["x_candidateAssessmentId"] == "ats_ass_5" and body["x_status"] == "COMPLETED"
+    assert body["x_assessmentResult"]["value"] == 72
