@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from integrations.base import ATSError, ATSValidationError, BaseClient
+from integrations.base import ATSError, ATSValidationError, BaseClient, _parse_retry_after
 
 from . import constants
 
@@ -49,6 +49,20 @@ class KnitClient(BaseClient):
     def classify(self, response: requests.Response) -> ATSError | None:
         # Knit wraps answers in {"success": bool, "data": ..., "error": {"msg": ...}}; a 200 with
         # success:false is a refusal, not a success.
+        if _is_passthrough(response):
+            wrapped = _passthrough_wrapped(response)
+            if wrapped is not None:
+                # Knit delivered the call; whether Ashby applied it is in the wrapped answer, whatever
+                # Knit's own status (public passthrough clients read Knit's HTTP status as the app's).
+                # Judged here so the OutboundCall row records Ashby's refusal too.
+                from .passthrough import ashby_outcome
+
+                outcome = ashby_outcome(
+                    wrapped, request_id=self.vendor_request_id(response), knit_status=response.status_code
+                )
+                if outcome is not None and outcome.retry_after is None:
+                    outcome.retry_after = _retry_after(response, wrapped)
+                return outcome
         error = super().classify(response)
         if error is not None:
             return error
@@ -62,8 +76,7 @@ class KnitClient(BaseClient):
                 request_id=self.vendor_request_id(response),
             )
         if _is_passthrough(response):
-            # Knit delivered the call; whether Ashby applied it is in the wrapped answer. Judged
-            # here so the OutboundCall row records Ashby's refusal too.
+            # Knit said success but wrapped no answer from Ashby: not a confirmed delivery.
             from .passthrough import ashby_outcome
 
             return ashby_outcome(_data(response), request_id=self.vendor_request_id(response))
@@ -137,6 +150,20 @@ class KnitClient(BaseClient):
 def _is_passthrough(response: requests.Response) -> bool:
     path = urlsplit(response.request.url or "").path if response.request is not None else ""
     return path.rstrip("/").endswith("/" + constants.PATH_PASSTHROUGH)
+
+
+def _passthrough_wrapped(response: requests.Response) -> Mapping[str, Any] | None:
+    """Knit's passthrough `data` when it carries the app's answer (data.response), else None (an
+    answer from Knit itself: its key check, its own outage)."""
+    data = _data(response)
+    return data if isinstance(data.get("response"), Mapping) else None
+
+
+def _retry_after(response: requests.Response, wrapped: Mapping[str, Any]) -> float | None:
+    """Retry-After from Knit's answer, or from the app's headers Knit wrapped."""
+    headers = wrapped["response"].get("headers")
+    app = {str(k).lower(): v for k, v in headers.items()} if isinstance(headers, Mapping) else {}
+    return _parse_retry_after(response.headers.get("Retry-After") or str(app.get("retry-after") or ""))
 
 
 def _json_or_none(response: requests.Response) -> Any:

@@ -8,8 +8,9 @@ Sources (constants.PATH_PASSTHROUGH): [F] https://getknit.dev/solutions-use-case
 string, the app's body comes back as a string in data.response.body). Ashby answers HTTP 200 with
 `{"success": false, "errors": [...], "errorInfo": {"code", "message"}}` when it refuses
 (shared/reference/ashby-api.md §3.3). [I] the wrapped HTTP status: Knit's field name was not
-retrievable, so `statusCode` or `status` is read when present (an int 100-599), otherwise Ashby's
-own `success` decides."""
+retrievable, so `statusCode` or `status` is read when present (an int 100-599), else Knit's own HTTP
+status when it is an error (public passthrough clients take Knit's status as the app's), otherwise
+Ashby's own `success` decides."""
 
 from __future__ import annotations
 
@@ -62,8 +63,12 @@ def _ashby_message(body: Any) -> tuple[str, str]:
     return str(body.get("message") or ""), ""
 
 
-def ashby_outcome(data: Mapping[str, Any], *, request_id: str = "") -> ATSError | None:
-    """None when Ashby accepted the update; otherwise the error, classified like a direct call."""
+def ashby_outcome(
+    data: Mapping[str, Any], *, request_id: str = "", knit_status: int = 200
+) -> ATSError | None:
+    """None when Ashby accepted the update; otherwise the error, classified like a direct call.
+    `knit_status` is Knit's own HTTP status: when the wrapped answer names no status of its own, a
+    Knit error status is taken as Ashby's ([2nd] public passthrough clients read it that way)."""
     wrapped = data.get("response")
     if not isinstance(wrapped, Mapping):
         return ATSValidationError(
@@ -77,6 +82,8 @@ def ashby_outcome(data: Mapping[str, Any], *, request_id: str = "") -> ATSError 
     except ValueError:
         body = None
     status = _status(wrapped)
+    if status is None and knit_status >= 400:
+        status = knit_status
     message, code = _ashby_message(body)
     kw: dict[str, Any] = {"status_code": status, "vendor_code": code, "request_id": request_id}
     if status is not None and status >= 400:

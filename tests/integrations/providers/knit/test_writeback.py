@@ -189,3 +189,54 @@ def test_knits_execution_id_is_stored_with_the_unified_update_call(mocked_respon
     deliver(integration, scored_run(integration))
 
     assert OutboundCall.objects.get(integration=integration).vendor_request_id == "exe_u_1"
+
+
+@pytest.mark.django_db
+def test_ashbys_answer_is_judged_even_when_knit_passes_ashbys_status_through_as_its_own(mocked_responses):
+    """Public Knit passthrough clients read Knit's HTTP status as the app's: a Knit 401 that wraps
+    Ashby's answer is Ashby refusing Knit's Ashby key, not Knit refusing ours."""
+    integration = passthrough_integration()
+    mocked_responses.post(
+        PASSTHROUGH_URL,
+        status=401,
+        json=fixture("passthrough__ashby_unauthorized_mirrored.json"),
+        headers={"X-Knit-Execution-Id": "exe_pt_401"},
+    )
+
+    message = deliver(integration, scored_run(integration))
+
+    integration.refresh_from_db()
+    assert message.status == WritebackStatus.NEEDS_REAUTH
+    reason = integration.status_reason
+    assert "Ashby answered 401" in reason and "Invalid API key" in reason
+    assert "reconnect Ashby in Knit" in reason
+    assert OutboundCall.objects.get(integration=integration).vendor_request_id == "exe_pt_401"
+
+
+@pytest.mark.django_db
+def test_knits_own_refusal_of_a_passthrough_call_is_still_knits(mocked_responses):
+    integration = passthrough_integration()
+    mocked_responses.post(
+        PASSTHROUGH_URL, status=401, json={"success": False, "error": {"msg": "Invalid API key"}}
+    )
+
+    message = deliver(integration, scored_run(integration))
+
+    integration.refresh_from_db()
+    assert message.status == WritebackStatus.NEEDS_REAUTH
+    assert "Invalid API key" in integration.status_reason and "Ashby" not in message.last_error
+
+
+@pytest.mark.django_db
+def test_ashbys_rate_limit_through_the_passthrough_waits_as_ashby_asks(mocked_responses):
+    integration = passthrough_integration()
+    mocked_responses.post(PASSTHROUGH_URL, json=fixture("passthrough__ashby_rate_limited.json"))
+
+    message = deliver(integration, scored_run(integration))
+
+    assert message.status == WritebackStatus.RETRYING and message.last_error_class == "ATSRateLimited"
+    # Ashby's Retry-After (17 s, wrapped by Knit) sets the next attempt, not our 5 s first backoff.
+    from django.utils import timezone
+
+    wait = (message.next_attempt_at - timezone.now()).total_seconds()
+    assert 10 < wait <= 17
