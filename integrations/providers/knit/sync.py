@@ -181,7 +181,14 @@ def page_read(
             request_id=request_id,
         )
     raw = data.get(key)
-    items = raw if isinstance(raw, list) else []
+    if raw is not None and not isinstance(raw, list):
+        # null is Knit's empty collection; anything else is not a list we can read.
+        raise ATSValidationError(
+            f"Knit's answer to GET /v1.0/{path} (page {page_no}) has data.{key} as "
+            f"{type(raw).__name__}, not a list: nothing could be synced. Knit may have changed its List API.",
+            request_id=request_id,
+        )
+    items = raw or []
     readable = [i for i in items if isinstance(i, Mapping) and item_id(i)]
     skipped = len(items) - len(readable)
     if items and not readable:

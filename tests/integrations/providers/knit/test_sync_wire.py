@@ -127,6 +127,30 @@ def test_an_answer_without_the_documented_list_fails_instead_of_syncing_nothing(
 
 
 @pytest.mark.django_db
+def test_a_list_that_is_not_a_list_fails_instead_of_syncing_nothing(mocked_responses):
+    integration = knit_integration()
+    body = fixture("ats.job.list.json")
+    body["data"]["jobs"] = {"job_456def": body["data"]["jobs"][0]}  # an object keyed by id
+    mocked_responses.get(JOBS_URL, json=body, headers={"X-Knit-Execution-Id": "exe_obj"})
+
+    run = sync_run_start(integration=integration, resource="jobs")
+
+    assert run.status == SyncStatus.FAILED, "not a silent zero"
+    assert "data.jobs as dict, not a list" in run.last_error["message"]
+    assert run.last_error["request_id"] == "exe_obj"
+
+
+@pytest.mark.django_db
+def test_a_null_list_is_knits_empty_collection(mocked_responses):
+    integration = knit_integration()
+    mocked_responses.get(JOBS_URL, json={"success": True, "data": {"jobs": None, "nextPageToken": None}})
+
+    run = sync_run_start(integration=integration, resource="jobs")
+
+    assert run.status == SyncStatus.SUCCEEDED and run.records_upserted == 0
+
+
+@pytest.mark.django_db
 def test_some_unreadable_items_are_skipped_loudly_and_the_run_is_partial(mocked_responses):
     integration = knit_integration()
     body = copy.deepcopy(fixture("ats.application.list.json"))
