@@ -247,3 +247,61 @@ def test_record_deleted_for_an_unknown_assessment_is_acknowledged_and_logged(cli
     assert event.status == WebhookStatus.PROCESSED
     line = activity(integration, "knit.cancel_unknown")
     assert line.level == "warning" and "ats_ass_x9y8z7w6v5u4t3s2r1q0p" in line.message
+
+
+# --- demo_seed --json: its webhook_secret signs Knit's events ----------------------------------
+
+
+def knit_documented_signature(key: str, body: bytes) -> str:
+    """Written from Knit's webhook page, not from our code: HMAC-SHA256 of the payload keyed with the
+    Knit API key, Base64 URL-safe, no padding (shared/reference/lever-smartrecruiters-knit.md §3)."""
+    import base64
+    import hashlib
+    import hmac
+
+    digest = hmac.new(key.encode(), body, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+@pytest.mark.django_db
+def test_demo_seeds_webhook_secret_signs_knits_record_new_and_record_deleted(client, capsys):
+    from django.core.management import call_command
+
+    from integrations.models import Integration
+
+    call_command("demo_seed", "--json")
+    entry = json.loads(capsys.readouterr().out)["integrations"]["knit"]
+    integration = Integration.objects.get(pk=entry["id"])
+    assert entry["webhook_secret"] == integration.credential("api_key"), "Knit signs with its API key"
+
+    def send(body: bytes, key: str):
+        return client.post(
+            entry["webhook_url"],
+            data=body,
+            content_type="application/json",
+            headers={constants.SIGNATURE_HEADER: knit_documented_signature(key, body)},
+        )
+
+    new = body_of("record.new")
+    assert send(new, "not-the-demo-key").status_code == 401
+    assert send(new, entry["webhook_secret"]).status_code == 200
+    event = WebhookEvent.objects.get(integration=integration, verified=True)
+    assert event.signature_scheme == constants.SCHEME_RAW
+    assert webhook_event_process(event_id=event.pk).status == WebhookStatus.PROCESSED
+    run = AssessmentRun.objects.get(integration=integration)
+    assert run.external_assessment_id == "ats_ass_a1b2c3d4e5f6g7h8i9j0k"
+
+    # Seeding again keeps the key, so a script's saved webhook_secret keeps signing.
+    call_command("demo_seed", "--json")
+    assert (
+        json.loads(capsys.readouterr().out)["integrations"]["knit"]["webhook_secret"]
+        == entry["webhook_secret"]
+    )
+    deleted = json.loads(body_of("record.deleted"))
+    deleted["recordId"] = deleted["eventData"]["candidateAssessment"]["id"] = run.external_assessment_id
+    body = json.dumps(deleted).encode()
+    assert send(body, entry["webhook_secret"]).status_code == 200
+    latest = WebhookEvent.objects.filter(integration=integration).order_by("-id").first()
+    assert webhook_event_process(event_id=latest.pk).status == WebhookStatus.PROCESSED
+    run.refresh_from_db()
+    assert run.status == RunStatus.CANCELLED
