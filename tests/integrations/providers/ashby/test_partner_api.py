@@ -26,11 +26,13 @@ def key(integration):
 
 
 def assert_error_envelope(response, status: int, code: str | None = None):
-    """Ashby's error envelope: success false, errors [code], errorInfo {code, message, requestId}."""
+    """Ashby's error envelope: success false, errors [code], errorInfo {code, message, requestId};
+    the requestId is the one our logs and the X-Request-ID header carry (support can find it)."""
     assert response.status_code == status, response.content
     body = response.json()
     assert body["success"] is False and body["errors"] == [body["errorInfo"]["code"]]
-    assert body["errorInfo"]["message"] and body["errorInfo"]["requestId"]
+    assert body["errorInfo"]["message"]
+    assert body["errorInfo"]["requestId"] == response["X-Request-ID"], "the request id of our logs"
     if code:
         assert body["errorInfo"]["code"] == code
     return body
