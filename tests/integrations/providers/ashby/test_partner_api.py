@@ -331,6 +331,18 @@ def test_get_is_refused_with_envelope(client, integration, key):
 
 
 @pytest.mark.django_db
+def test_over_its_rate_limit_ashby_gets_429_with_its_own_code_and_retry_after(
+    client, integration, key, settings
+):
+    settings.INBOUND_RATE_LIMITS = {"default": {"per_second": 0.001, "burst": 1}}
+    assert partner_post(client, integration, "assessment-list", {}, key).status_code == 200
+    response = partner_post(client, integration, "assessment-list", {}, key)
+    body = assert_error_envelope(response, 429, "rate_limit_exceeded")
+    assert int(response["Retry-After"]) >= 1
+    assert body["errorInfo"]["message"] == f"Rate limit exceeded: retry in {response['Retry-After']} seconds."
+
+
+@pytest.mark.django_db
 def test_unknown_integration_in_url_is_401(client, integration, key):
     url = "/partners/ashby/00000000-0000-4000-8000-000000000000/assessment.list"
     assert_error_envelope(
