@@ -21,6 +21,7 @@ Auth: `Authorization: Basic base64("<partner key>:")`."""
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.urls import path
@@ -132,7 +133,7 @@ class PartnerApi(APIView):
         if isinstance(exc, exceptions.Throttled):
             # Ashby's own code and wording for a rate limit (the spec's report.generate 429), and
             # the Retry-After DRF's default handler would have sent.
-            wait = max(1, int(exc.wait or 1))
+            wait = max(1, math.ceil(getattr(exc, "wait", None) or 1))  # set by DRF, not in its stubs
             response = ashby_error(
                 429, "rate_limit_exceeded", f"Rate limit exceeded: retry in {wait} seconds."
             )
