@@ -14,12 +14,14 @@ ashby-openapi.yml @ d26d10dd), which lists, per operation, the only statuses Ash
   `success: false`.
 Error bodies carry Ashby's envelope, `{"success": false, "errors": [code], "errorInfo": {code,
 message, requestId, meta?}}` (`message` beside it on a 409/422). A missing or wrong partner key is
-answered 401 (HTTP Basic, the spec's global `security`), a wrong method 405.
+answered 401 (HTTP Basic, the spec's global `security`), a wrong method 405, a call past the
+integration's inbound budget 429 `rate_limit_exceeded` with Retry-After.
 Auth: `Authorization: Basic base64("<partner key>:")`."""
 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from django.urls import path
@@ -128,6 +130,15 @@ class PartnerApi(APIView):
             )
         if isinstance(exc, ApplicationError) and exc.status < 500:
             return self.input_error(exc.code, exc.message, exc.details)
+        if isinstance(exc, exceptions.Throttled):
+            # Ashby's own code and wording for a rate limit (the spec's report.generate 429), and
+            # the Retry-After DRF's default handler would have sent.
+            wait = max(1, math.ceil(getattr(exc, "wait", None) or 1))  # set by DRF, not in its stubs
+            response = ashby_error(
+                429, "rate_limit_exceeded", f"Rate limit exceeded: retry in {wait} seconds."
+            )
+            response["Retry-After"] = str(wait)
+            return response
         if isinstance(exc, exceptions.APIException):
             return ashby_error(exc.status_code, str(exc.default_code), str(exc.detail))
         if isinstance(exc, ApplicationError):

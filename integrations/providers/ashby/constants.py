@@ -179,17 +179,19 @@ ENDPOINT_PERMISSIONS = {
     EP_INTERVIEW_PLAN_LIST: PERMISSION_INTERVIEWS_READ,
     EP_INTERVIEW_STAGE_LIST: PERMISSION_INTERVIEWS_READ,
 }
-# Every permission our calls need, with what for (the setup guide lists them all).
-PERMISSION_PURPOSES = (
-    (
-        PERMISSION_CANDIDATES_WRITE,
-        "assessment.update and candidate.createNote: results and the scorecard note",
-    ),
-    (PERMISSION_CANDIDATES_READ, "candidate.info, candidate.list, application.list/info: the data sync"),
-    (PERMISSION_API_KEYS_READ, "apiKey.info: checking the key when you save it"),
-    (PERMISSION_API_KEYS_WRITE, "webhook.create / webhook.delete: registering JobCannon's webhooks"),
-    (PERMISSION_JOBS_READ, "job.list, job.info: the data sync"),
-    (PERMISSION_INTERVIEWS_READ, "interviewPlan.list, interviewStage.list: the data sync"),
+# Every permission our calls need: the endpoints that need it (from ENDPOINT_PERMISSIONS, so a
+# new call is listed by itself) and what for. The setup guide lists them all.
+_PERMISSION_USES = (
+    (PERMISSION_CANDIDATES_WRITE, "results and the scorecard note"),
+    (PERMISSION_CANDIDATES_READ, "the data sync"),
+    (PERMISSION_API_KEYS_READ, "checking the key when you save it"),
+    (PERMISSION_API_KEYS_WRITE, "registering JobCannon's webhooks"),
+    (PERMISSION_JOBS_READ, "the data sync"),
+    (PERMISSION_INTERVIEWS_READ, "the data sync"),
+)
+PERMISSION_PURPOSES = tuple(
+    (permission, ", ".join(e for e, p in ENDPOINT_PERMISSIONS.items() if p == permission) + ": " + why)
+    for permission, why in _PERMISSION_USES
 )
 # For naming the missing one in Ashby's 403 (longest first: no name is a prefix of another here).
 API_KEY_PERMISSIONS = (

@@ -10,7 +10,10 @@ Two signature schemes, both keyed with this integration's webhook secrets (newes
   re-read the opportunity.
 
 Replays (LD's advice): the dedupe key is the signed `token`, so a token already stored is a
-duplicate (answered 2xx, never processed again) whatever the unsigned `id` or `data` say. Lever's
+duplicate (never processed again: the replay is rejected in LD's sense, "not honor[ed]") whatever
+the unsigned `id` or `data` say. It is still answered 2xx: Lever counts any non-2xx as a failed
+delivery and resends it, and the usual sender of a token we hold is Lever itself, retrying
+because our first 2xx did not reach it (README.md, "Retries and replays"). Lever's
 retries keep the original token and triggeredAt, so a token we have not stored yet is accepted
 for as long as Lever may resend it (constants.RETRY_WINDOW, two weeks)."""
 

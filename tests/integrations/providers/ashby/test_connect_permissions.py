@@ -155,13 +155,23 @@ def test_webhook_create_is_only_ever_sent_real_webhook_types(mocked_responses):
     assert "candidate.created" not in sent and "assessment.completed" not in sent
 
 
-def test_the_api_key_setup_step_lists_every_permission_our_calls_need():
+@pytest.mark.django_db
+def test_the_api_key_setup_step_lists_every_permission_our_calls_need(client_in_workspace, workspace):
+    """Each endpoint we call, with the permission Ashby's OpenAPI says it "Requires", shown on
+    the page the customer follows while creating the key (the wizard's "In the ATS" step)."""
     first = setup_steps(auth_kind="api_key")[0]
     listed = {item.split(":")[0] for item in first.items}
     assert listed == set(constants.ENDPOINT_PERMISSIONS.values())
     assert {"apiKeysRead", "apiKeysWrite", "candidatesWrite"} <= listed
     webhooks_step = next(s for s in setup_steps(auth_kind="api_key") if s.title.startswith("Webhooks"))
     assert "applicationSubmit" in webhooks_step.body
+
+    integration = ashby_integration(
+        workspace=workspace, auth_kind="api_key", status=IntegrationStatus.PENDING
+    )
+    page = client_in_workspace.get(reverse("integrations:setup", args=[integration.pk])).content.decode()
+    for endpoint, permission in constants.ENDPOINT_PERMISSIONS.items():
+        assert f"<li>{permission}: " in page and endpoint in page, (permission, endpoint)
 
 
 @pytest.mark.django_db

@@ -26,11 +26,13 @@ def key(integration):
 
 
 def assert_error_envelope(response, status: int, code: str | None = None):
-    """Ashby's error envelope: success false, errors [code], errorInfo {code, message, requestId}."""
+    """Ashby's error envelope: success false, errors [code], errorInfo {code, message, requestId};
+    the requestId is the one our logs and the X-Request-ID header carry (support can find it)."""
     assert response.status_code == status, response.content
     body = response.json()
     assert body["success"] is False and body["errors"] == [body["errorInfo"]["code"]]
-    assert body["errorInfo"]["message"] and body["errorInfo"]["requestId"]
+    assert body["errorInfo"]["message"]
+    assert body["errorInfo"]["requestId"] == response["X-Request-ID"], "the request id of our logs"
     if code:
         assert body["errorInfo"]["code"] == code
     return body
@@ -326,6 +328,18 @@ def test_non_json_content_type_gets_a_422_on_start_and_a_200_envelope_on_cancel(
 def test_get_is_refused_with_envelope(client, integration, key):
     url = reverse("integrations:partner-ashby:assessment-list", kwargs={"public_id": integration.public_id})
     assert_error_envelope(client.get(url, headers=basic(key)), 405)
+
+
+@pytest.mark.django_db
+def test_over_its_rate_limit_ashby_gets_429_with_its_own_code_and_retry_after(
+    client, integration, key, settings
+):
+    settings.INBOUND_RATE_LIMITS = {"default": {"per_second": 0.001, "burst": 1}}
+    assert partner_post(client, integration, "assessment-list", {}, key).status_code == 200
+    response = partner_post(client, integration, "assessment-list", {}, key)
+    body = assert_error_envelope(response, 429, "rate_limit_exceeded")
+    assert int(response["Retry-After"]) >= 1
+    assert body["errorInfo"]["message"] == f"Rate limit exceeded: retry in {response['Retry-After']} seconds."
 
 
 @pytest.mark.django_db

@@ -361,6 +361,61 @@ def test_demo_seed_json_has_the_ashby_keys(capsys, settings):
 
 
 @pytest.mark.django_db
+def test_demo_seed_webhook_secret_signs_ashby_signature_for_its_webhook_url(capsys, client, settings):
+    """What a script does with `demo_seed --json`: sign a delivery as Ashby does (Ashby-Signature:
+    sha256=<hex HMAC-SHA256 of the raw body>, developers.ashbyhq.com/docs/authenticating-webhooks)
+    with `webhook_secret` and post it to `webhook_url`. The body is the spec's ping example."""
+    from integrations.models import WebhookEvent, WebhookStatus
+
+    from .helpers import fixture
+
+    settings.JOBCANNON_BASE_URL = "http://127.0.0.1:8000"
+    call_command("demo_seed", "--json")
+    ashby = json.loads(capsys.readouterr().out)["integrations"]["ashby"]
+    body = fixture("ping")
+    signature = "sha256=" + hmac_sha256_hex(ashby["webhook_secret"], body)
+    response = client.post(
+        ashby["webhook_url"],
+        data=body,
+        content_type="application/json",
+        headers={constants.SIGNATURE_HEADER: signature},
+    )
+    assert response.status_code == 200, response.content
+    event = WebhookEvent.objects.get(integration_id=ashby["id"])
+    assert event.verified and event.signature_scheme == constants.SCHEME_REAL
+    assert event.status == WebhookStatus.VERIFIED and event.event_type == "ping"
+
+
+@pytest.mark.django_db
+def test_sandbox_refuses_assessment_types_that_are_not_uuids(simulators, workspace, monkeypatch):
+    """Ashby's partner OpenAPI types assessment_type_id `format: uuid`: the sandbox, like Ashby,
+    offers nothing from an assessment.list answering the old instrument keys (big5, disc, eq)."""
+    from integrations.providers.ashby import selectors
+    from integrations.services.integrations import integration_credentials_check
+
+    integration = integration_create(
+        workspace=workspace,
+        provider="ashby",
+        environment=Environment.SANDBOX,
+        auth_kind="api_key",
+        provider_settings={"use_simulator": True},
+    )
+    provider = get_provider("ashby")
+    provider.demo_setup(integration)
+    integration.refresh_from_db()
+    assert integration_credentials_check(integration=integration), integration.status_reason
+    monkeypatch.setattr(selectors, "assessment_type_id", lambda *, workspace_id, instrument: instrument)
+    answer = provider.send_test_assessment(integration)
+    assert answer == (
+        "assessment.list answered assessment_type_id 'big5', which is not a UUID "
+        "(Ashby's partner API declares format: uuid)."
+    )
+    assert not sim.list_for("assessment", sim.account_for_integration(integration).key)
+    monkeypatch.undo()
+    assert provider.send_test_assessment(integration).startswith("JobCannon assessment started")
+
+
+@pytest.mark.django_db
 def test_demo_sandbox_goes_green_through_real_calls(simulators, workspace):
     from integrations.services.integrations import integration_credentials_check
 

@@ -111,3 +111,27 @@ def test_demo_seed_gives_levers_signature_token_as_the_webhook_secret(capsys):
     call_command("demo_seed", "--json")
     again = json.loads(capsys.readouterr().out)["integrations"]["lever"]
     assert again["webhook_secret"] == entry["webhook_secret"]
+
+
+def test_demo_seed_webhook_secret_signs_levers_token_scheme_for_its_webhook_url(capsys, client, monkeypatch):
+    """What a script does with `demo_seed --json`: sign Lever's example delivery (LD "Example
+    delivery") the way Lever does, signature = hex HMAC-SHA256(signature token, token +
+    triggeredAt), with `webhook_secret`, and post it to `webhook_url`."""
+    from integrations.base import hmac_sha256_hex
+    from integrations.models import WebhookEvent, WebhookStatus
+    from integrations.providers.lever import webhooks
+
+    from .helpers import fixture_payload
+
+    call_command("demo_seed", "--json")
+    entry = json.loads(capsys.readouterr().out)["integrations"]["lever"]
+    payload = fixture_payload("candidateStageChange__lever_docs_example")
+    monkeypatch.setattr(webhooks, "now_seconds", lambda: payload["triggeredAt"] / 1000 + 60)
+    payload["signature"] = hmac_sha256_hex(
+        entry["webhook_secret"], f"{payload['token']}{payload['triggeredAt']}".encode()
+    )
+    response = client.post(entry["webhook_url"], data=json.dumps(payload), content_type="application/json")
+    assert response.status_code == 200, response.content
+    event = WebhookEvent.objects.get(integration_id=entry["id"])
+    assert event.verified and event.signature_scheme == webhooks.SCHEME_BODY
+    assert event.status == WebhookStatus.VERIFIED and event.external_id == f"token:{payload['token']}"

@@ -103,6 +103,35 @@ def test_replayed_token_already_processed_is_not_processed_again_whatever_its_id
     assert [e.status for e in events(integration)] == [WebhookStatus.PROCESSED, WebhookStatus.DUPLICATE]
 
 
+def test_retry_of_a_token_stored_but_not_yet_processed_is_acknowledged_and_processed_once(
+    client, clock, monkeypatch
+):
+    """Our answer to the first delivery never reached Lever (a timeout), and processing it failed
+    (Lever's API was down during the re-read). Lever's retry, same token and triggeredAt, is
+    answered 2xx so Lever stops retrying; the event itself is processed once, by our own retry."""
+    integration = lever_integration()
+    calls = []
+
+    def stage_entered(**kwargs):
+        calls.append(kwargs["opportunity_id"])
+        if len(calls) == 1:
+            raise RuntimeError("Lever answered 503 to GET /opportunities/:id")
+
+    monkeypatch.setattr(webhooks.services, "lever_stage_entered", stage_entered)
+    clock(5)
+    assert post(client, integration, lever_example()).status_code == 200
+    [first] = events(integration)
+    assert webhook_event_process(event_id=first.pk).status == WebhookStatus.FAILED
+    clock(600)
+    retry = post(client, integration, lever_example())
+    assert retry.status_code == 200 and retry.json() == {"status": "duplicate"}
+    assert webhook_event_process(event_id=first.pk).status == WebhookStatus.PROCESSED
+    _, again = events(integration)
+    webhook_event_process(event_id=again.pk)
+    assert [e.status for e in events(integration)] == [WebhookStatus.PROCESSED, WebhookStatus.DUPLICATE]
+    assert calls == ["3410c8b9-5c31-4bab-b7e9-9f710206d647"] * 2, "one failure, then processed once"
+
+
 def test_two_signed_deliveries_sharing_an_unsigned_id_are_two_events(client, clock):
     """Dedupe never rests on the body id: a different signed token is a different delivery."""
     integration = lever_integration()
