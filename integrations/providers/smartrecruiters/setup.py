@@ -201,40 +201,24 @@ def _subscribe_vendor(integration, client) -> None:
     state, url = selectors.subscription_state(integration), callback_url(integration)
     events = selectors.webhook_events(integration)
     names = [e["name"] for e in events]
+    step = "listing subscriptions"
     try:
         existing = {s.get("id"): s for s in client.subscriptions()}
-    except ATSError as exc:
-        _refused(
-            integration,
-            status=constants.SUBSCRIPTION_REFUSED,
-            url=url,
-            sub_id="",
-            exc=exc,
-            step="listing subscriptions",
-        )
-        return
-    current = existing.get(state.get("id"))
-    if (
-        state.get("status") == "active"
-        and current
-        and current.get("status") == "active"
-        and state.get("url") == url
-        and state.get("events") == names
-    ):
-        return
-    if current is None or current.get("callbackUrl") != url or state.get("events") != names:
-        try:
-            current = client.subscribe(callback_url=url, events=events)
-        except ATSError as exc:
-            _refused(
-                integration,
-                status=constants.SUBSCRIPTION_REFUSED,
-                url=url,
-                sub_id="",
-                exc=exc,
-                step="the subscription",
-            )
+        current = existing.get(state.get("id"))
+        if (
+            state.get("status") == "active"
+            and current
+            and current.get("status") == "active"
+            and state.get("url") == url
+            and state.get("events") == names
+        ):
             return
+        if current is None or current.get("callbackUrl") != url or state.get("events") != names:
+            step = "the subscription"
+            current = client.subscribe(callback_url=url, events=events)
+    except ATSError as exc:
+        _refused(integration, status=constants.SUBSCRIPTION_REFUSED, url=url, sub_id="", exc=exc, step=step)
+        return
     sub_id = str(current.get("id") or "")
     services.subscription_activating_start(integration=integration, subscription_id=sub_id)
     try:
