@@ -139,14 +139,17 @@ class SmartRecruitersClient(_AssessmentResults):
         ).json()
 
     def subscriptions(self) -> list[dict[str, Any]]:
+        """GET /subscriptions: SRO answers a JSON array of Subscription; a {"content": [...]}
+        page is read too."""
         body = self.request(
             "GET", constants.VENDOR_SUBSCRIPTIONS_PATH, operation="webhooks.subscriptions.list"
         ).json()
-        return [s for s in (body.get("content") or []) if isinstance(s, dict)]
+        items = body.get("content") if isinstance(body, dict) else body
+        return [s for s in (items or []) if isinstance(s, dict)]
 
-    def subscribe(self, *, callback_url: str, events: list[dict[str, str]]) -> dict[str, Any]:
-        # Body {"callbackUrl", "events": [{"name", "version"}]} (help.smartrecruiters.com "Use of
-        # Webhook Subscription API": the response echoes exactly this shape).
+    def subscribe(self, *, callback_url: str, events: list[str]) -> dict[str, Any]:
+        """SRO SubscriptionRequest: {"callbackUrl", "events": [event names]}; SR answers 201 with
+        the Subscription, its events as [{"name", "version"}] (the version is SR's, read-only)."""
         body = {"callbackUrl": callback_url, "events": events}
         return self.request(
             "POST", constants.VENDOR_SUBSCRIPTIONS_PATH, operation="webhooks.subscribe", json=body
@@ -166,7 +169,7 @@ class SmartRecruitersClient(_AssessmentResults):
             f"{constants.VENDOR_SUBSCRIPTIONS_PATH}/{_q(subscription_id)}/secret-key",
             operation="webhooks.secret_key.generate",
         ).json()
-        return str(body.get("secretKey") or body.get("secret") or "")
+        return str(body.get("secretKey") or "")  # SRO SecretKeyPayload {"secretKey"}
 
     def subscription_delete(self, *, subscription_id: str) -> None:
         self.request(

@@ -195,7 +195,7 @@ def send_test_webhook(integration: Integration) -> str:
     statuses = calls.webhook_send(
         company,
         constants.TEST_EVENT,
-        ids={"candidate_id": candidate["id"]},
+        ids={"id": candidate["id"]},  # SRO CandidateWebhookPayload
         data={"candidateId": candidate["id"], "test": True, "nonce": uuid.uuid4().hex[:8]},
         link=f"{_api_base(company)}/candidates/{candidate['id']}",
         subscriptions=subs,

@@ -166,14 +166,28 @@ def _subscribe_seed(integration, client) -> None:
     )
 
 
+def _refusal_fix(exc: ATSError) -> str:
+    """What to do about a refusal, by SRO's documented answers of the Webhooks API."""
+    if exc.vendor_code == "SUBSCRIPTIONS_LIMIT_EXCEEDED":
+        return (
+            "SmartRecruiters allows 20 subscriptions per OAuth application and user: delete unused ones "
+            "in SmartRecruiters, then press “Test credentials now”."
+        )
+    if exc.status_code in (401, 403):
+        return f"The scope {constants.SCOPE_WEBHOOKS_MANAGE} is needed to manage subscriptions."
+    if exc.status_code == 424:
+        return "The X-Hook-Secret handshake failed: the callback URL must answer SmartRecruiters within 20 s."
+    return (
+        "Check that the callback URL is public HTTPS with a valid certificate and that every event name "
+        "is one the Webhooks API lists."
+    )
+
+
 def _refused(integration, *, status: str, url: str, sub_id: str, exc: ATSError, step: str) -> None:
     """SR refused the subscription: keep the connect, explain the state on the integration page,
     the health warnings and the activity log (nothing raised)."""
-    reason = f"SmartRecruiters refused {step} (HTTP {exc.status_code or '?'}: {exc.message})." + (
-        f" The scope {constants.SCOPE_WEBHOOKS_MANAGE} is needed to manage subscriptions."
-        if exc.status_code in (401, 403)
-        else " Check that the callback URL is public HTTPS with a valid certificate and that every "
-        "event name and version is one SmartRecruiters lists."
+    reason = (
+        f"SmartRecruiters refused {step} (HTTP {exc.status_code or '?'}: {exc.message}). " + _refusal_fix(exc)
     )
     services.subscription_set(
         integration=integration,
@@ -181,7 +195,7 @@ def _refused(integration, *, status: str, url: str, sub_id: str, exc: ATSError, 
         id=sub_id,
         status=status,
         url=url,
-        events=[e["name"] for e in selectors.webhook_events(integration)],
+        events=selectors.webhook_events(integration),
         error=reason,
         at=timezone.now().isoformat(),
     )
@@ -195,12 +209,11 @@ def _refused(integration, *, status: str, url: str, sub_id: str, exc: ATSError, 
 
 
 def _subscribe_vendor(integration, client) -> None:
-    """Webhooks API v201907: create (events with their versions), activate (SR calls us with
-    X-Hook-Secret, we echo it), then generate the secret key SR signs with and store it with
-    our webhook secrets."""
+    """Webhooks API v201907: create (event names; SR answers with the version of each), activate
+    (SR calls us with X-Hook-Secret, we echo it), then generate the secret key SR signs with and
+    store it with our webhook secrets."""
     state, url = selectors.subscription_state(integration), callback_url(integration)
-    events = selectors.webhook_events(integration)
-    names = [e["name"] for e in events]
+    names = selectors.webhook_events(integration)
     step = "listing subscriptions"
     try:
         existing = {s.get("id"): s for s in client.subscriptions()}
@@ -215,14 +228,15 @@ def _subscribe_vendor(integration, client) -> None:
             return
         if current is None or current.get("callbackUrl") != url or state.get("events") != names:
             step = "the subscription"
-            current = client.subscribe(callback_url=url, events=events)
+            current = client.subscribe(callback_url=url, events=names)
     except ATSError as exc:
         _refused(integration, status=constants.SUBSCRIPTION_REFUSED, url=url, sub_id="", exc=exc, step=step)
         return
     sub_id = str(current.get("id") or "")
     services.subscription_activating_start(integration=integration, subscription_id=sub_id)
     try:
-        client.subscription_activate(subscription_id=sub_id)
+        if current.get("status") != "active":  # SRO: activating an active one is 409
+            client.subscription_activate(subscription_id=sub_id)
         key = client.subscription_secret_key(subscription_id=sub_id)
         if not key:
             raise ATSError("SmartRecruiters returned no secret key for the subscription.")
@@ -237,6 +251,7 @@ def _subscribe_vendor(integration, client) -> None:
         )
         return
     services.vendor_secret_store(integration=integration, secret=key)
+    versions = selectors.event_versions(current)
     services.subscription_set(
         integration=integration,
         api=constants.WEBHOOK_API_VENDOR,
@@ -244,9 +259,10 @@ def _subscribe_vendor(integration, client) -> None:
         status="active",
         url=url,
         events=names,
+        versions=versions,
         at=timezone.now().isoformat(),
     )
-    listed = ", ".join(f"{e['name']} {e['version']}" for e in events)
+    listed = ", ".join(f"{n} ({versions.get(n) or 'no version reported'})" for n in names)
     activity_log(
         integration=integration,
         kind="smartrecruiters.subscribed",

@@ -22,6 +22,14 @@ from . import constants
 from . import simulator_state as state
 
 TIMEOUT = 20  # SR waits 20 s for the handshake echo (SRD /reference/subscriptionsactivate-1)
+# The version the sandbox assigns to an event (SR assigns it; subscribers send names only): the
+# published one where a source names it (application.created v201910), else the same value
+# [I: SR publishes no version for the other events].
+SANDBOX_EVENT_VERSION = "v201910"
+
+
+def event_version(name: str) -> str:
+    return constants.PUBLISHED_EVENT_VERSIONS.get(name, SANDBOX_EVENT_VERSION)
 
 
 def handshake(subscription: dict[str, Any]) -> tuple[bool, str]:
@@ -65,7 +73,7 @@ def _v1(key: str, timestamp: str, body: bytes, headers: dict[str, str]) -> str:
             headers["event-id"].encode(),
             headers["event-name"].encode(),
             headers["event-version"].encode(),
-            headers["link"].encode(),
+            headers.get("link", "").encode(),  # an empty string for a missing header (SRD)
         ]
     )
     return "v1=" + hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
@@ -112,9 +120,10 @@ def webhook_send(
                 "Content-Type": "application/json",
                 "event-name": event,
                 "event-id": event_id,
-                "event-version": str((sub.get("versions") or {}).get(event) or constants.EVENT_VERSION),
-                "link": f"<{link}>; rel=self",
+                "event-version": event_version(event),
             }
+            if link:  # candidate.deleted and position.deleted carry no Link header (SRO callbacks)
+                headers["link"] = f"<{link}>; rel=self"
             timestamp = str(int(time.time()))
             headers["smartrecruiters-timestamp"] = timestamp
             headers["smartrecruiters-signature"] = ";".join(
@@ -154,11 +163,16 @@ def order_deliver(company: dict[str, Any], order: dict[str, Any], api_base: str)
 def application_event(
     company: dict[str, Any], candidate: dict[str, Any], event: str, api_base: str
 ) -> list[int]:
-    """A Webhooks API event about a candidate's application (IDs only, `link` to GET it)."""
+    """A Webhooks API event about a candidate's application (SRO ApplicationWebhookPayload: ids
+    only, `link` to GET it)."""
     return webhook_send(
         company,
         event,
-        ids={"job_id": candidate["jobId"], "candidate_id": candidate["id"]},
+        ids={
+            "job_id": candidate["jobId"],
+            "candidate_id": candidate["id"],
+            "application_id": state.application_id(candidate["id"], candidate["jobId"]),
+        },
         data={},
         link=f"{api_base}/candidates/{candidate['id']}/jobs/{candidate['jobId']}",
     )

@@ -44,7 +44,7 @@ def v1_headers(body: bytes, secret: str, event: str) -> dict[str, str]:
     headers = {
         "event-name": event,
         "event-id": "evt-" + hashlib.sha256(body).hexdigest()[:12],
-        "event-version": constants.EVENT_VERSION,
+        "event-version": "v201910",  # the version SR reports (read-only; SRD signature example)
         "link": "<https://api.smartrecruiters.com/candidates/cid>; rel=self",
         "smartrecruiters-timestamp": str(int(time.time())),
     }
@@ -106,8 +106,8 @@ class TestSmartRecruitersContract(ProviderContractTests):
         # No partner (master) credentials are configured here: registration is skipped with a
         # reason, the connect goes on (test_partner_flow.py covers the registration).
         subs = API + constants.VENDOR_SUBSCRIPTIONS_PATH
-        mocked_responses.get(subs, json={"content": []})
-        events = [{"name": e, "version": constants.EVENT_VERSION} for e in constants.SUBSCRIBED_EVENTS]
+        mocked_responses.get(subs, json=[])  # SRO Subscriptions: an array
+        events = [{"name": e, "version": "v201910"} for e in constants.SUBSCRIBED_EVENTS]
         mocked_responses.post(subs, json={"id": "sub-1", "status": "inactive", "events": events}, status=201)
         mocked_responses.put(subs + "/sub-1/activation", status=204)
         mocked_responses.post(subs + "/sub-1/secret-key", json={"secretKey": "sr-generated-key"}, status=201)
