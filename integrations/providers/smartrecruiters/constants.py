@@ -211,21 +211,29 @@ SUBSCRIPTION_REFUSED = "refused"  # SR answered 4xx to POST /subscriptions (SRO:
 SUBSCRIPTION_FAILED = "failed"  # created, but activation (SRO: 424 handshake failed) or the secret key failed
 
 # --- Assessment API (2021) ----------------------------------------------------------------------
-# SR's side (assessment-partner-api.json, via OCM; reference §2.2) [F paths]:
+# SR's side (SRO assessment-partner-api.json; OCM; reference §2.2) [F]:
 ASSESSMENT_API = "/assessment-api/v202010"
-#   POST {ASSESSMENT_API}/integration/company/{companyId}   setUpIntegration (partner token)
-#   PATCH {ASSESSMENT_API}/orders/{orderId}/results         packageResultUpdate (company token)
-#   POST {ASSESSMENT_API}/orders/{orderId}/results/attachment  addAttachmentToOrder, multipart
-# assessments-api.json orders.getList: GET /assessment-api/v202107/assessment-orders with the
-# required query parameter applicationId ("Retrieves all assessment orders for specified
-# application") [F]. No status filter and no GET by id are published.
-ORDERS_API = "/assessment-api/v202107/assessment-orders"
-# Order and result statuses: the documented AssessmentOrder enum (legacy Marketplace API, the
-# only published one; reference §2.3) [F].
-ORDER_STATUSES = ("NEW", "IN_PROGRESS", "REJECTED", "COMPLETED")
-RESULT_TYPE_URL = "URL"  # legacy result types DOCUMENT, VIDEO_URL, VIDEO_STREAM, GENERATED_URL; the inline example uses URL [F]
+#   POST {ASSESSMENT_API}/integration/company/{companyId}  setUpIntegration: partner (master) token;
+#        body and answer ClientCredentials {clientId, clientSecret}; 200, 403 no consent or scope,
+#        404 no partner configuration, 409 "Partner already integrated for company"
+#   PATCH {ASSESSMENT_API}/orders/{orderId}/results  packageResultUpdate: company token
+#        (assessment_result_manage), body PackageResult, RFC 7396 partial update
+#   POST {ASSESSMENT_API}/orders/{orderId}/results/attachment  addAttachmentToOrder: multipart, 201
+#        AttachmentResult {url}; "Adding attachment to inline assessment orders is not supported"
+# SR sends the results URL with each order (resultCallbackURL); the attachment URL is that URL +
+# "/attachment", as SRO's two paths are.
+RESULTS_ATTACHMENT_SUFFIX = "/attachment"
+# SRO PackageResult.status [F].
+RESULT_STATUSES = ("IN_PROGRESS", "PENDING", "COMPLETED", "REJECTED", "EXPIRED")
+# SRO Attachment.type [F].
+ATTACHMENT_TYPES = ("VIDEO_URL", "PDF_URL", "OTHER_URL")
+# addAttachmentToOrder's multipart part name is not in SRO (its schema is a bare string):
+# "attachment", as the legacy Marketplace API names it (reference §2.3) [I].
+ATTACHMENT_PART = "attachment"
 PACKAGE_PREFIX = "jobcannon-"  # package id = PACKAGE_PREFIX + instrument key
-PACKAGE_TYPE = "BEHAVIORAL_ASSESSMENT"  # legacy offer terms type (reference §2.3)
+# SRO AssessmentType: VIDEO_INTERVIEW | BEHAVIORAL_ASSESSMENT | BACKGROUND_CHECK | REFERENCE_CHECK |
+# SKILL_TEST | INLINE_ASSESSMENT [F]; JobCannon's personality instruments are behavioural.
+PACKAGE_TYPE = "BEHAVIORAL_ASSESSMENT"
 PARTNER_TOKEN_SECONDS = 3600
 PARTNER_CLIENT_PREFIX = "jcsr_"
 DEFAULT_DUE_DAYS = 7

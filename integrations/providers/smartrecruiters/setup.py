@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.base import ATSError
+from integrations.base import ATSConflict, ATSError
 from integrations.models import ActivityLevel
 from integrations.plugins import LazySimulatorModule
 from integrations.services.activity import activity_log
@@ -54,10 +54,14 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
     """SRD /reference/askforconsent + /reference/assessment-partner-integration, in order:
     1. create the client credentials SR will use to call our partner API,
     2. get a token with the master credentials (it carries client_credentials_write),
-    3. POST them to /assessment-api/v202010/integration/company/{companyId},
-    4. keep the credentials SR creates for the company (results, orders).
-    SR refuses step 3 until the company consented in its Apps & Integrations; every refusal
-    ends in an explained state (partner_registered False) instead of failing the connect."""
+    3. POST them to /assessment-api/v202010/integration/company/{companyId} (SRO body and answer:
+       ClientCredentials {clientId, clientSecret}),
+    4. keep the credentials SR creates for the company (results).
+    SR refuses step 3 until the company consented in its Apps & Integrations (403), and answers
+    409 when JobCannon is already integrated for the company: kept credentials stay in use;
+    every other refusal ends in an explained state (partner_registered False) instead of failing
+    the connect. Where SR reaches our partner API is the partner configuration (SRO PUT
+    /partner/configuration), set once for JobCannon, not part of this call."""
     current = selectors.provider_settings(integration)
     company_id = company_id or str(current.get("company_id") or "")
     if (
@@ -70,33 +74,36 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
     client_id, secret = services.partner_credentials_new(integration=integration)
     try:
         answer = provider.partner_client(integration).integration_setup(
-            company_id=company_id,
-            # Field names of the body are not published [I]: the partner-created credentials, and
-            # where they work (our partner API and token endpoint).
-            body={
-                "clientId": client_id,
-                "clientSecret": secret,
-                "baseUrl": partner_base_url(),
-                "tokenUrl": partner_base_url() + "oauth/token",
-            },
+            company_id=company_id, body={"clientId": client_id, "clientSecret": secret}
         )
         company_credentials = mappers.company_credentials_from(answer)
+    except ATSConflict as exc:
+        if selectors.has_company_credentials(integration):
+            # SR kept the partner and company credentials of the earlier registration: ours stay.
+            services.settings_update(
+                integration=integration,
+                changes={
+                    "partner_registered": True,
+                    "partner_error": "",
+                    "registered_company_id": company_id,
+                },
+            )
+            activity_log(
+                integration=integration,
+                kind="smartrecruiters.partner_registered",
+                message=f"SmartRecruiters reports JobCannon already integrated for company {company_id}; "
+                "the company credentials it issued earlier stay in use.",
+            )
+            return True
+        return _unregistered(
+            integration,
+            company_id,
+            f"{exc.message} SmartRecruiters has JobCannon integrated for this company already, with "
+            "credentials this connection does not hold: remove JobCannon in SmartRecruiters' Apps & "
+            "Integrations, then connect it again.",
+        )
     except (ATSError, ValueError) as exc:
-        reason = getattr(exc, "message", str(exc))
-        services.settings_update(
-            integration=integration, changes={"partner_registered": False, "partner_error": reason}
-        )
-        activity_log(
-            integration=integration,
-            kind="smartrecruiters.partner_unregistered",
-            level=ActivityLevel.WARNING,
-            message=(
-                f"SmartRecruiters did not accept the partner registration for company {company_id or '?'} "
-                f"({reason}). SmartRecruiters accepts it once the company connected JobCannon in its Apps & "
-                f"Integrations (the consent step, {partner_base_url()}integration)."
-            ),
-        )
-        return False
+        return _unregistered(integration, company_id, getattr(exc, "message", str(exc)))
     # SR accepted these partner credentials: from now on only their hash is kept.
     services.partner_credentials_store(integration=integration, client_id=client_id, secret=secret)
     services.company_credentials_store(integration=integration, credentials=company_credentials)
@@ -116,6 +123,23 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
         f"(client {client_id}); SmartRecruiters issued company credentials {company_credentials[0]}.",
     )
     return True
+
+
+def _unregistered(integration, company_id: str, reason: str) -> bool:
+    services.settings_update(
+        integration=integration, changes={"partner_registered": False, "partner_error": reason}
+    )
+    activity_log(
+        integration=integration,
+        kind="smartrecruiters.partner_unregistered",
+        level=ActivityLevel.WARNING,
+        message=(
+            f"SmartRecruiters did not accept the partner registration for company {company_id or '?'} "
+            f"({reason}). SmartRecruiters accepts it once the company connected JobCannon in its Apps & "
+            f"Integrations (the consent step, {partner_base_url()}integration)."
+        ),
+    )
+    return False
 
 
 def callback_url(integration) -> str:

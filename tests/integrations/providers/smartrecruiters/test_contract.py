@@ -33,7 +33,7 @@ def give_result(run, overall=72):
         run=run,
         instrument_version=run.instrument_version,
         overall_score=overall,
-        dimensions=[{"key": "O", "label": "Openness", "raw": 40, "score": 75}],
+        dimensions=[{"key": "O", "label": "Openness", "raw": 40, "raw_min": 10, "raw_max": 50, "score": 75}],
         summary="Curious and steady.",
         duration_seconds=900,
     )
@@ -86,6 +86,11 @@ class TestSmartRecruitersContract(ProviderContractTests):
     def unknown_event_body(self) -> bytes:
         self._event = "offer.approval.exploded"
         return b'{"job_id":"job-1","candidate_id":"cand-1"}'
+
+    def writeback_kind(self, integration, run) -> str:
+        # The result is the write the failure classes are about; the report PDF is a second,
+        # independent outbox row (test_partner_flow.py covers it).
+        return "assessment.result"
 
     def writeback_endpoint(self, integration):
         return "PATCH", re.compile(re.escape(API) + r"/assessment-api/v202010/orders/[^/]+/results")

@@ -55,7 +55,7 @@ def vendor_headers(
         "event-name": event,
         "event-id": event_id,
         "event-version": "v201910",  # the version SR reports (read-only; SRD signature example)
-        "link": "<https://api.smartrecruiters.com/assessment-api/v202107/assessment-orders/ord-1>; rel=self",
+        "link": "<https://api.smartrecruiters.com/candidates/cand-1>; rel=self",
         "smartrecruiters-timestamp": str(int(time.time()) if ts is None else ts),
     }
     message = b".".join(
