@@ -234,6 +234,9 @@ PACKAGE_PREFIX = "jobcannon-"  # package id = PACKAGE_PREFIX + instrument key
 # SRO AssessmentType: VIDEO_INTERVIEW | BEHAVIORAL_ASSESSMENT | BACKGROUND_CHECK | REFERENCE_CHECK |
 # SKILL_TEST | INLINE_ASSESSMENT [F]; JobCannon's personality instruments are behavioural.
 PACKAGE_TYPE = "BEHAVIORAL_ASSESSMENT"
+# Hosts the consent page sends the admin back to (SR's `redirect` parameter) [I: SR's own domain;
+# SRO does not name the host of the redirect URL].
+CONSENT_REDIRECT_HOSTS = ("smartrecruiters.com",)
 PARTNER_TOKEN_SECONDS = 3600
 PARTNER_CLIENT_PREFIX = "jcsr_"
 DEFAULT_DUE_DAYS = 7

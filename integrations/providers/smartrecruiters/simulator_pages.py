@@ -354,7 +354,8 @@ def consent(request: HttpRequest) -> HttpResponse:
 def apps_connect(request: HttpRequest, company_id: str) -> HttpResponse:
     """Apps & Integrations → JobCannon → Connect → Authorize and Continue: SR records the
     company's consent and opens the partner's consent endpoint, GET <partner>/integration?companyId=
-    (askForConsent; as a redirect, one of the two ways SRD /docs/customer-experience names)."""
+    &redirect= (askForConsent; as a redirect, one of the two ways SRD /docs/customer-experience
+    names)."""
     company = _company_or_404(request, company_id)
     if isinstance(company, HttpResponse):
         return company
@@ -367,7 +368,10 @@ def apps_connect(request: HttpRequest, company_id: str) -> HttpResponse:
         )
     company["partner_consent"] = True
     state.put("company", company_id, company)
-    return redirect(partner["base_url"].rstrip("/") + "/integration?" + urlencode({"companyId": company_id}))
+    # REDIRECT display mode: companyId and redirect (SRO PartnerConfiguration.consentUrl).
+    back = request.build_absolute_uri(reverse(NS + "company", args=[company_id]))
+    query = urlencode({"companyId": company_id, "redirect": back})
+    return redirect(partner["base_url"].rstrip("/") + "/integration?" + query)
 
 
 def page_urls() -> list:

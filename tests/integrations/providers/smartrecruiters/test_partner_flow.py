@@ -173,19 +173,57 @@ def test_connecting_in_apps_and_integrations_opens_our_consent_page_and_allow_re
     )
     assert opened.status_code == 302
     consent = urlsplit(opened["Location"])
-    assert consent.path == BASE + "integration" and parse_qs(consent.query) == {"companyId": [company_id]}
+    back = f"http://testserver/sim/smartrecruiters/company/{company_id}/"
+    # SRO consentUrl: SR adds companyId and (REDIRECT display mode) redirect.
+    assert consent.path == BASE + "integration"
+    assert parse_qs(consent.query) == {"companyId": [company_id], "redirect": [back]}
     page = client_in_workspace.get(consent.path + "?" + consent.query)
     assert page.status_code == 200 and company_id in page.content.decode()
     done = form_post(
-        client_in_workspace, consent.path, {"companyId": company_id, "integration": integration.pk}
+        client_in_workspace,
+        consent.path,
+        {"companyId": company_id, "integration": integration.pk, "redirect": back},
     )
-    assert done.status_code == 200, done.content[:500]
-    assert b'id="sr-consent-done"' in done.content
+    assert done.status_code == 302 and done["Location"] == back, "back to SmartRecruiters once allowed"
     integration.refresh_from_db()
     company = sim.get("company", company_id)
     assert integration.credential("company_client_id") == company["company_client_id"]
     assert company["partner"]["client_id"] == integration.credential("partner_client_id")
     assert integration.provider_settings["company_id"] == company_id
+
+
+def test_the_consent_page_never_redirects_outside_smartrecruiters(client_in_workspace, sr_sim):
+    integration = sr_sim()
+    company_id = integration.demo["company_id"]
+    client_in_workspace.post(reverse("integrations:sim-smartrecruiters:apps-connect", args=[company_id]))
+    done = form_post(
+        client_in_workspace,
+        BASE + "integration",
+        {"companyId": company_id, "integration": integration.pk, "redirect": "https://attacker.example.com/"},
+    )
+    assert done.status_code == 200 and b'id="sr-consent-done"' in done.content
+    assert b"attacker.example.com" not in done.content and b"You can close this window." in done.content
+
+
+@pytest.mark.parametrize(
+    ("redirect", "kept"),
+    [
+        ("https://www.smartrecruiters.com/settings/apps-and-integrations", True),
+        ("https://smartrecruiters.com/", True),
+        ("http://www.smartrecruiters.com/", False),
+        ("https://smartrecruiters.com.attacker.example.com/", False),
+        ("https://attacker.example.com/?www.smartrecruiters.com", False),
+    ],
+)
+def test_only_a_smartrecruiters_redirect_is_carried_through_the_consent_form(
+    client_in_workspace, sr_sim, redirect, kept
+):
+    sr_sim()
+    page = client_in_workspace.get(
+        BASE + "integration?" + urlencode({"companyId": "AcmeCorp", "redirect": redirect})
+    )
+    assert page.status_code == 200
+    assert (f'name="redirect" value="{redirect}"' in page.content.decode()) is kept
 
 
 def test_the_sandbox_refuses_registration_before_the_company_consented(client_in_workspace, sr_sim):
