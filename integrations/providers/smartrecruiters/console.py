@@ -103,7 +103,9 @@ def health_warnings(integration: Integration) -> list[HealthWarning]:
                 key="smartrecruiters_subscription",
                 message="The SmartRecruiters webhook subscription is not active"
                 + (f" ({state['error']})" if state.get("error") else "")
-                + ": completion notices and orders sent as webhooks do not reach JobCannon. Press "
+                + ": SmartRecruiters' application and candidate events do not reach JobCannon, so its copy of "
+                "candidates is refreshed only by the periodic sync. (Assessment orders do not depend on it: "
+                "SmartRecruiters places them on the partner API.) Press "
                 "“Test credentials now” to subscribe again.",
                 level="error",
             )
