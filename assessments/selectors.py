@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.core import signing
 from django.db.models import QuerySet
 
@@ -18,6 +20,19 @@ def assessment_config_get(*, workspace) -> AssessmentConfig:
     if config is None:
         config = AssessmentConfig(workspace=workspace, offered_instruments=list(INSTRUMENT_KEYS))
     return config
+
+
+# A run's ats_context may name where the candidate pages send the candidate once they submit:
+# an http(s) URL the ATS gave for that run (e.g. SmartRecruiters' completedAssessmentCallbackUrl
+# of an in-line order). Only this stored value is ever redirected to: never a request parameter.
+RETURN_URL_KEY = "return_url"
+
+
+def run_return_url(run: AssessmentRun) -> str:
+    """The run's return URL when it is an absolute http(s) URL, else ""."""
+    url = str((run.ats_context or {}).get(RETURN_URL_KEY) or "")
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc and "\\" not in url else ""
 
 
 def candidate_key_for(run: AssessmentRun) -> str:

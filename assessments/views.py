@@ -12,7 +12,12 @@ from django.views import View
 
 from assessments.catalog import Instrument, instrument_get
 from assessments.models import AssessmentRun, RunStatus
-from assessments.selectors import answers_for_run, assessment_config_get, assessment_run_get_by_key
+from assessments.selectors import (
+    answers_for_run,
+    assessment_config_get,
+    assessment_run_get_by_key,
+    run_return_url,
+)
 from assessments.services.candidate import (
     RunNotOpen,
     answers_save,
@@ -57,6 +62,7 @@ class CandidateRunMixin(View):
             config = assessment_config_get(workspace=run.workspace)
             context["company"] = config.brand_name or run.workspace.name
             context["key"] = self.kwargs["key"]
+            context["return_url"] = run_return_url(run)
         return context
 
     def state_page(self, state: str, *, status: int = 200) -> HttpResponse:
@@ -230,4 +236,5 @@ class CandidateRunReviewView(CandidateRunMixin):
             return render(
                 request, "assessments/candidate/review.html", self.context(error=exc.message), status=400
             )
-        return redirect(self.url("take"))
+        # Back to where the ATS asked (e.g. SmartRecruiters' in-line order), else our thank-you page.
+        return redirect(run_return_url(self.run) or self.url("take"))

@@ -25,7 +25,12 @@ from assessments.catalog import (
     instruments_latest,
 )
 from assessments.models import Assessment, AssessmentRun, EmailTemplate, Result, RunStatus
-from assessments.selectors import assessment_config_get, candidate_key_for, report_key_for
+from assessments.selectors import (  # noqa: F401 - RETURN_URL_KEY: part of this service API
+    RETURN_URL_KEY,
+    assessment_config_get,
+    candidate_key_for,
+    report_key_for,
+)
 from assessments.services.emails import run_email_send
 from assessments.services.hooks import RunEvent, run_event_announce
 from jobcannon.core.exceptions import ValidationFailed
@@ -51,7 +56,9 @@ class ATSRefs:
     assessment_id: str = ""  # the ATS's own id for this order, if it has one
     type_id: str = ""  # the package / assessment type the ATS asked for
     request_key: str | None = None
-    context: dict[str, Any] = field(default_factory=dict)  # non-secret extras (job name, profile URL...)
+    # Non-secret extras (job name, profile URL...); RETURN_URL_KEY names where the candidate goes
+    # once they submit (an http(s) URL the ATS gave for this run).
+    context: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -295,6 +302,17 @@ def run_result(*, run: AssessmentRun) -> RunResult:
         completed_at=run.completed_at or result.created_at,
         duration_minutes=max(1, round(result.duration_seconds / 60)) if result.duration_seconds else 0,
     )
+
+
+def run_report_pdf(*, run: AssessmentRun) -> bytes:
+    """The recruiter report of a scored run as a PDF, the file the report page offers (raises
+    ValueError if the run has no result yet)."""
+    from assessments.reports import report_build, report_pdf
+
+    report = report_build(run=run)
+    if report is None:
+        raise ValueError(f"Run {run.pk} has no result yet (status {run.status}).")
+    return report_pdf(report)
 
 
 def candidate_url(*, run: AssessmentRun) -> str:

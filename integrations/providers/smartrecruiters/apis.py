@@ -6,6 +6,10 @@
     POST packages/orders                    SR orders a package for a candidate -> run + invitation
     DELETE integrations/companies/<id>      the company removed JobCannon in SmartRecruiters
 
+Bodies and status codes are those of SR's OpenAPI for these operations (SRO, constants.py):
+TokenInput / AccessToken / RFC 6749 errors, AssessmentPackage (a JSON array for the list, 204
+when empty), AssessmentPackageOrderRequest answered 202 (404 for an unknown package).
+
 Bearer tokens are signed and expire after an hour; they carry the integration and a fingerprint
 of the partner secret, so issuing a new secret revokes every token."""
 
@@ -95,9 +99,24 @@ class PartnerBearerScheme(OpenApiAuthenticationExtension):
 
 
 _ERROR = OpenApiResponse(description='The standard error envelope {"error": {code, message, details}}.')
+_ASSESSMENT = inline_serializer(
+    "SmartRecruitersAssessment",
+    {
+        "id": serializers.CharField(),
+        "type": serializers.CharField(),
+        "name": serializers.CharField(),
+        "description": serializers.CharField(),
+    },
+)
 _PACKAGE = inline_serializer(
     "SmartRecruitersPackage",
-    {"id": serializers.CharField(), "name": serializers.CharField(), "description": serializers.CharField()},
+    {
+        "id": serializers.CharField(),
+        "name": serializers.CharField(),
+        "description": serializers.CharField(),
+        "type": serializers.CharField(),
+        "assessments": _ASSESSMENT.__class__(many=True),
+    },
 )
 
 
@@ -132,12 +151,17 @@ class SmartRecruitersTokenApi(APIView):
                     "expires_in": serializers.IntegerField(),
                 },
             ),
-            400: OpenApiResponse(description="RFC 6749 error body"),
-            401: OpenApiResponse(description="RFC 6749 error body"),
+            400: OpenApiResponse(
+                description="RFC 6749 error body (invalid_client for credentials in the body)"
+            ),
+            401: OpenApiResponse(
+                description="RFC 6749 error body (invalid_client with Basic authentication)"
+            ),
         },
     )
     def post(self, request):
         client_id, client_secret = _client_credentials(request)
+        basic = request.headers.get("Authorization", "").startswith("Basic ")
         if request.data.get("grant_type") != "client_credentials":
             return Response(
                 {
@@ -156,9 +180,12 @@ class SmartRecruitersTokenApi(APIView):
                     message="SmartRecruiters asked for a token with a wrong partner client secret.",
                     source=client_address(request) or "",
                 )
+            # RFC 6749 5.2 (SRO lists 400 TokenErrorResponse): 400, or 401 with WWW-Authenticate
+            # when the client authenticated with the Authorization header.
             return Response(
                 {"error": "invalid_client", "error_description": "Unknown client or wrong secret."},
-                status=401,
+                status=401 if basic else 400,
+                headers={"WWW-Authenticate": 'Basic realm="jobcannon"'} if basic else None,
             )
         return Response(
             {
@@ -184,16 +211,14 @@ class SmartRecruitersPackageListApi(_PartnerApi):
     @extend_schema(
         operation_id="smartrecruiters_packages_list",
         responses={
-            200: inline_serializer(
-                "SmartRecruitersPackageList",
-                {"content": _PACKAGE.__class__(many=True), "totalFound": serializers.IntegerField()},
-            ),
+            200: _PACKAGE.__class__(many=True),
+            204: OpenApiResponse(description="No packages to present"),
             401: _ERROR,
         },
     )
     def get(self, request):
         packages = [mappers.package_body(i) for i in instrument_list(workspace=request.auth.workspace)]
-        return Response({"content": packages, "totalFound": len(packages)})
+        return Response(packages) if packages else Response(status=204)
 
 
 class SmartRecruitersPackageDetailApi(_PartnerApi):
@@ -201,23 +226,31 @@ class SmartRecruitersPackageDetailApi(_PartnerApi):
         operation_id="smartrecruiters_package_detail", responses={200: _PACKAGE, 401: _ERROR, 404: _ERROR}
     )
     def get(self, request, package_id: str):
-        for info in instrument_list(workspace=request.auth.workspace):
-            if mappers.package_id_for(info.key) == package_id:
-                return Response(mappers.package_body(info))
-        raise NotFound(f"No package {package_id!r}.")
+        return Response(mappers.package_body(_package(request.auth, package_id)))
+
+
+def _package(integration, package_id: str):
+    """The instrument a package id names, or SRO's 404 ("No assessment package with given id")."""
+    for info in instrument_list(workspace=integration.workspace):
+        if mappers.package_id_for(info.key) == package_id:
+            return info
+    raise NotFound(f"No JobCannon assessment package {package_id!r}.")
 
 
 class SmartRecruitersOrderCreateApi(_PartnerApi):
     @extend_schema_serializer(component_name="SmartRecruitersOrderInput")
     class InputSerializer(serializers.Serializer):
+        """The fields of SRO's AssessmentPackageOrderRequest JobCannon needs."""
+
         class CandidateSerializer(serializers.Serializer):
             id = serializers.CharField(max_length=255)
             email = serializers.EmailField()
             firstName = serializers.CharField(max_length=120, required=False, allow_blank=True)  # noqa: N815
             lastName = serializers.CharField(max_length=120, required=False, allow_blank=True)  # noqa: N815
 
-        id = serializers.CharField(max_length=200)
-        packageId = serializers.CharField(max_length=200)  # noqa: N815
+        assessmentPackageId = serializers.CharField(max_length=200)  # noqa: N815
+        resultCallbackURL = serializers.CharField(max_length=2000)  # noqa: N815 - checked by mappers.order_from
+        companyId = serializers.CharField(max_length=200, required=False)  # noqa: N815
         candidate = CandidateSerializer()
 
     @extend_schema_serializer(component_name="SmartRecruitersOrderOutput")
@@ -229,21 +262,23 @@ class SmartRecruitersOrderCreateApi(_PartnerApi):
     @extend_schema(
         operation_id="smartrecruiters_order_create",
         request=InputSerializer,
-        responses={200: OutputSerializer, 201: OutputSerializer, 400: _ERROR, 401: _ERROR, 409: _ERROR},
+        responses={202: OutputSerializer, 400: _ERROR, 401: _ERROR, 404: _ERROR, 409: _ERROR},
     )
     def post(self, request):
         self.InputSerializer(data=request.data).is_valid(raise_exception=True)
+        _package(request.auth, str(request.data.get("assessmentPackageId")))
         try:
             order = mappers.order_from(request.data)
         except ValueError as exc:
             raise ValidationFailed(f"The order is not valid: {exc}")
-        run, created = services.order_accept(integration=request.auth, order=order, via="partner API")
+        _, created = services.order_accept(integration=request.auth, order=order, via="partner API")
         body = {
             "id": order.id,
             "status": "ACCEPTED",
             "message": "Invitation emailed to the candidate." if created else "Order already accepted.",
         }
-        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED if created else 200)
+        # SRO: 202 "Order acceptance", for a new order and for SR's retry of the same one.
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_202_ACCEPTED)
 
 
 class SmartRecruitersIntegrationDeleteApi(_PartnerApi):

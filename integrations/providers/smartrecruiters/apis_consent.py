@@ -6,12 +6,20 @@ redirect (SRD /docs/customer-experience, "Authorization and Authentication").
 A JobCannon workspace admin signs in, picks the SmartRecruiters integration this company is, and
 allows it; we then run the handshake SRD /reference/askforconsent lists (setup.partner_register):
 create client credentials for SR, take a token with our master credentials, POST them to
-setUpIntegration, keep the company credentials SR answers with."""
+setUpIntegration, keep the company credentials SR answers with.
+
+In REDIRECT display mode SR adds `redirect` to the query (SRO PartnerConfiguration.consentUrl:
+"SmartRecruiters will add URL query parameters: companyId and redirect"): once allowed, the admin
+is sent back there, but only to a SmartRecruiters host (or the built-in sandbox): never an open
+redirect."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views import View
 
 from integrations.models import Integration
@@ -29,6 +37,7 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
         )
         return {
             "company_id": company_id,
+            "redirect": self._redirect(request),
             "integrations": integrations,
             "can_manage": self.membership.can_manage,
             **extra,
@@ -36,6 +45,19 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
 
     def _company_id(self, request: HttpRequest) -> str:
         return (request.POST.get("companyId") or request.GET.get("companyId") or "").strip()[:200]
+
+    def _redirect(self, request: HttpRequest) -> str:
+        """SR's `redirect` parameter when it points at SmartRecruiters, else ""."""
+        url = (request.POST.get("redirect") or request.GET.get("redirect") or "").strip()[:2000]
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        on_sr = parts.scheme == "https" and any(
+            host == h or host.endswith("." + h) for h in constants.CONSENT_REDIRECT_HOSTS
+        )
+        sandbox = settings.ATS_SIMULATORS_ENABLED and url.startswith(
+            settings.JOBCANNON_BASE_URL + f"/sim/{constants.KEY}/"
+        )
+        return url if (on_sr or sandbox) and "\\" not in url else ""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         company_id = self._company_id(request)
@@ -77,6 +99,8 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
             )
         ok = setup.partner_register(integration.provider_obj, integration, company_id=company_id, force=True)
         integration.refresh_from_db()
+        if ok and self._redirect(request):
+            return redirect(self._redirect(request))  # back to SmartRecruiters (REDIRECT mode)
         return render(
             request,
             T,

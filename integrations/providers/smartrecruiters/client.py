@@ -4,7 +4,7 @@
   company, jobs, candidates, candidate properties, webhook subscriptions;
 - `SmartRecruitersCompanyClient`: the company-level client credentials SR returned from
   setUpIntegration ("for your service to retrieve job and candidate information, and submit
-  assessment results"): results, attachments, the order list;
+  assessment results"): results and their attachments;
 - `SmartRecruitersPartnerClient`: the partner ("master") client credentials: setUpIntegration.
 
 Client-credentials tokens come from POST https://api.smartrecruiters.com/identity/oauth/token
@@ -74,24 +74,28 @@ class _AssessmentResults(_SRErrors):
     with the customer's OAuth token for a company registered by hand (seed setup)."""
 
     def order_results_update(self, *, url: str, body: dict[str, Any]) -> dict[str, Any]:
-        """packageResultUpdate: PATCH /assessment-api/v202010/orders/{orderId}/results (or the
-        assessmentResultUrl an inline order named)."""
+        """packageResultUpdate: PATCH the order's results URL (SR's resultCallbackURL, SRO
+        …/orders/{orderId}/results) with a PackageResult."""
         response = self.request("PATCH", url, operation="assessment.results.update", json=body)
         return response.json() if response.content else {}
 
-    def order_attachment_add(self, *, order_id: str, name: str, content: bytes, content_type: str) -> None:
-        """addAttachmentToOrder: multipart POST /orders/{orderId}/results/attachment [F path; part
-        name "attachment" as in the legacy API, §2.3, is I]."""
+    def order_attachment_add(self, *, results_url: str, name: str, content: bytes, content_type: str) -> str:
+        """addAttachmentToOrder: multipart POST …/orders/{orderId}/results/attachment (SRO; the
+        order's results URL + "/attachment"); answers 201 AttachmentResult {url}, returned."""
         from urllib3.filepost import encode_multipart_formdata
 
-        body, multipart_type = encode_multipart_formdata({"attachment": (name, content, content_type)})
-        self.request(
+        body, multipart_type = encode_multipart_formdata(
+            {constants.ATTACHMENT_PART: (name, content, content_type)}
+        )
+        response = self.request(
             "POST",
-            f"{constants.ASSESSMENT_API}/orders/{_q(order_id)}/results/attachment",
+            results_url.rstrip("/") + constants.RESULTS_ATTACHMENT_SUFFIX,
             operation="assessment.results.attachment",
             data=body,
             headers={"Content-Type": multipart_type},
         )
+        answer = response.json() if response.content else {}
+        return str(answer.get("url") or "") if isinstance(answer, dict) else ""
 
 
 class SmartRecruitersClient(_AssessmentResults):
@@ -139,14 +143,17 @@ class SmartRecruitersClient(_AssessmentResults):
         ).json()
 
     def subscriptions(self) -> list[dict[str, Any]]:
+        """GET /subscriptions: SRO answers a JSON array of Subscription; a {"content": [...]}
+        page is read too."""
         body = self.request(
             "GET", constants.VENDOR_SUBSCRIPTIONS_PATH, operation="webhooks.subscriptions.list"
         ).json()
-        return [s for s in (body.get("content") or []) if isinstance(s, dict)]
+        items = body.get("content") if isinstance(body, dict) else body
+        return [s for s in (items or []) if isinstance(s, dict)]
 
-    def subscribe(self, *, callback_url: str, events: list[dict[str, str]]) -> dict[str, Any]:
-        # Body {"callbackUrl", "events": [{"name", "version"}]} (help.smartrecruiters.com "Use of
-        # Webhook Subscription API": the response echoes exactly this shape).
+    def subscribe(self, *, callback_url: str, events: list[str]) -> dict[str, Any]:
+        """SRO SubscriptionRequest: {"callbackUrl", "events": [event names]}; SR answers 201 with
+        the Subscription, its events as [{"name", "version"}] (the version is SR's, read-only)."""
         body = {"callbackUrl": callback_url, "events": events}
         return self.request(
             "POST", constants.VENDOR_SUBSCRIPTIONS_PATH, operation="webhooks.subscribe", json=body
@@ -166,7 +173,7 @@ class SmartRecruitersClient(_AssessmentResults):
             f"{constants.VENDOR_SUBSCRIPTIONS_PATH}/{_q(subscription_id)}/secret-key",
             operation="webhooks.secret_key.generate",
         ).json()
-        return str(body.get("secretKey") or body.get("secret") or "")
+        return str(body.get("secretKey") or "")  # SRO SecretKeyPayload {"secretKey"}
 
     def subscription_delete(self, *, subscription_id: str) -> None:
         self.request(
@@ -273,14 +280,3 @@ class SmartRecruitersCompanyClient(_ClientCredentials):
         "SmartRecruiters has not issued company credentials to JobCannon yet: connect JobCannon from "
         "SmartRecruiters' Apps & Integrations (the consent step), then results can be written."
     )
-
-    def orders_for_application(self, *, application_id: str) -> list[dict[str, Any]]:
-        """orders.getList: GET /assessment-api/v202107/assessment-orders?applicationId= (required)."""
-        body = self.request(
-            "GET",
-            constants.ORDERS_API,
-            operation="assessment.orders.list",
-            params={"applicationId": application_id},
-        ).json()
-        content = body.get("content") if isinstance(body, dict) else body
-        return [o for o in (content or []) if isinstance(o, dict)]

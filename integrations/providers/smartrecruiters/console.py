@@ -103,7 +103,9 @@ def health_warnings(integration: Integration) -> list[HealthWarning]:
                 key="smartrecruiters_subscription",
                 message="The SmartRecruiters webhook subscription is not active"
                 + (f" ({state['error']})" if state.get("error") else "")
-                + ": completion notices and orders sent as webhooks do not reach JobCannon. Press "
+                + ": SmartRecruiters' application and candidate events do not reach JobCannon, so its copy of "
+                "candidates is refreshed only by the periodic sync. (Assessment orders do not depend on it: "
+                "SmartRecruiters places them on the partner API.) Press "
                 "“Test credentials now” to subscribe again.",
                 level="error",
             )
@@ -195,7 +197,7 @@ def send_test_webhook(integration: Integration) -> str:
     statuses = calls.webhook_send(
         company,
         constants.TEST_EVENT,
-        ids={"candidate_id": candidate["id"]},
+        ids={"id": candidate["id"]},  # SRO CandidateWebhookPayload
         data={"candidateId": candidate["id"], "test": True, "nonce": uuid.uuid4().hex[:8]},
         link=f"{_api_base(company)}/candidates/{candidate['id']}",
         subscriptions=subs,

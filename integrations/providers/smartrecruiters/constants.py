@@ -94,30 +94,51 @@ CONCURRENT_REQUESTS = 8
 CONCURRENT_CANDIDATE_LISTS = 1
 
 # --- Webhooks ---------------------------------------------------------------------------------
-# The Webhooks API lists its events as the callbacks of POST /subscriptions (dev.smartrecruiters.com
-# live docs); the names below are from Knit's map of them (developers.getknit.dev
-# /docs/smartrecruiters-ats-real-time-events) [F]. SR publishes no assessment event: orders
-# arrive on our partner API, results are confirmed by the PATCH answer.
-# A subscription names each event with a version (help.smartrecruiters.com "Use of Webhook
-# Subscription API": events [{"name", "version"}]). The one published (event, version) pair for
-# the application events is application.created / v201910 (SRD
-# /reference/subscriptionsgeneratesecretkey-1, the signature example) [F]; the same version for
-# the other application and candidate events is [I] (provider_settings["webhook_events"]
-# replaces the whole list, e.g. [{"name": "job.created", "version": "1.0.0"}]).
+# SRO = SmartRecruiters' own OpenAPI definitions (its ReadMe registries webhooks.json,
+# assessment-partner-api.json, assessment-partner-app.json, assessments-api.json), merged and
+# published in konfig-sdks/openapi-examples:smartrecruiters/openapi.yaml (mirrored as
+# jentic-public-apis:apis/openapi/smartrecruiters.com/smartrecruiters/201911.1/openapi.json).
+# POST /subscriptions takes SubscriptionRequest {callbackUrl, events: [EventName], alertingEmailAddress?,
+# callbackAuthentication?}: the events are names only [F SRO; SR's own demo app sr-webhooks-client
+# posts {"events": ["job.created"]}]. The version of each event is read-only: SR answers with the
+# subscription's events as [{"name", "version"}] (help.smartrecruiters.com "Use of Webhook
+# Subscription API": {"name": "job.created", "version": "1.0.0"}) and sends it in the
+# event-version header of every callback. So we request names and record the versions SR reports.
+# The only published (event, version) pair for the events we use is application.created / v201910
+# (SRD /reference/subscriptionsgeneratesecretkey-1, the signature example) [F]; no version is
+# published for application.status.updated, candidate.updated or candidate.deleted [I: whatever SR
+# reports]. provider_settings["webhook_events"] = ["job.created", ...] replaces the list.
 EVENT_APPLICATION_CREATED = "application.created"
 EVENT_APPLICATION_STATUS_UPDATED = "application.status.updated"
 EVENT_CANDIDATE_UPDATED = "candidate.updated"
 EVENT_CANDIDATE_DELETED = "candidate.deleted"
-EVENT_VERSION = "v201910"
 SUBSCRIBED_EVENTS = (
     EVENT_APPLICATION_CREATED,
     EVENT_APPLICATION_STATUS_UPDATED,
     EVENT_CANDIDATE_UPDATED,
     EVENT_CANDIDATE_DELETED,
 )
-# Every event name the Webhooks API offers (same source): the simulator refuses any other name.
+# Versions a published source names, per event [F]; any other event's version is unpublished.
+PUBLISHED_EVENT_VERSIONS = {EVENT_APPLICATION_CREATED: "v201910"}
+# Callback bodies carry ids only (SRO ApplicationWebhookPayload {job_id, candidate_id,
+# application_id}; CandidateWebhookPayload {id}; SRD /docs/receiving-webhook-notifications:
+# "The id of the changed resource is provided in the body").
+CANDIDATE_EVENTS = (EVENT_CANDIDATE_UPDATED, EVENT_CANDIDATE_DELETED)
+# Every event name the Webhooks API offers: SRO's EventName enum, plus the interview events Knit's
+# map of SR's callbacks lists (developers.getknit.dev/docs/smartrecruiters-ats-real-time-events).
+# The sandbox refuses any other name with 422, as SRO documents ("event name is not found").
 KNOWN_EVENTS = frozenset(
     {
+        "job.created",
+        "job.updated",
+        "job.status.updated",
+        "job.hiring-team.updated",
+        "job.ad.created",
+        "job.ad.updated",
+        "job.ad.postings.updated",
+        "position.created",
+        "position.updated",
+        "position.deleted",
         "application.created",
         "application.status.updated",
         "application.fields.updated",
@@ -126,9 +147,9 @@ KNOWN_EVENTS = frozenset(
         "application.source.updated",
         "application.screening-answers.created",
         "application.screening-answers.updated",
-        "interview.created",
-        "interview.updated",
-        "interview.canceled",
+        "candidate.created",
+        "candidate.updated",
+        "candidate.deleted",
         "offer.created",
         "offer.updated",
         "offer.approval.created",
@@ -140,19 +161,24 @@ KNOWN_EVENTS = frozenset(
         "offer.approver.skipped",
         "offer.approver.delegated",
         "offer.approval.comment.created",
-        "job.created",
-        "job.updated",
-        "job.status.updated",
-        "job.hiring-team.updated",
-        "job.ad.created",
-        "job.ad.updated",
-        "job.ad.postings.updated",
-        "position.created",
-        "position.updated",
-        "position.deleted",
-        "candidate.created",
-        "candidate.updated",
-        "candidate.deleted",
+        "job.approval.created",
+        "job.approval.approved",
+        "job.approval.rejected",
+        "job.approval.abandoned",
+        "job.approval.step.approved",
+        "job.approval.step.rejected",
+        "job.approver.skipped",
+        "job.approver.delegated",
+        "job.approval.comment.created",
+        "review.created",
+        "review.updated",
+        "review.deleted",
+        "onboarding.process.started",
+        "onboarding.assignments.high-priority.completed",
+        "onboarding.assignments.completed",
+        "interview.created",
+        "interview.updated",
+        "interview.canceled",
     }
 )
 # Seed 001 Step 2's event (the seed subscription path only; SR's Webhooks API has no such event).
@@ -181,25 +207,36 @@ EVENT_VERSION_HEADER = "event-version"
 LINK_HEADER = "link"
 SIGNATURE_TOLERANCE = timedelta(minutes=5)
 HANDSHAKE_WINDOW = timedelta(seconds=60)  # SR waits 20 s for the echo; we accept a handshake this long
-SUBSCRIPTION_REFUSED = "refused"  # SR answered 4xx to POST /subscriptions
-SUBSCRIPTION_FAILED = "failed"  # created, but activation or the secret key failed
+SUBSCRIPTION_REFUSED = "refused"  # SR answered 4xx to POST /subscriptions (SRO: 400, 403, 422)
+SUBSCRIPTION_FAILED = "failed"  # created, but activation (SRO: 424 handshake failed) or the secret key failed
 
 # --- Assessment API (2021) ----------------------------------------------------------------------
-# SR's side (assessment-partner-api.json, via OCM; reference §2.2) [F paths]:
+# SR's side (SRO assessment-partner-api.json; OCM; reference §2.2) [F]:
 ASSESSMENT_API = "/assessment-api/v202010"
-#   POST {ASSESSMENT_API}/integration/company/{companyId}   setUpIntegration (partner token)
-#   PATCH {ASSESSMENT_API}/orders/{orderId}/results         packageResultUpdate (company token)
-#   POST {ASSESSMENT_API}/orders/{orderId}/results/attachment  addAttachmentToOrder, multipart
-# assessments-api.json orders.getList: GET /assessment-api/v202107/assessment-orders with the
-# required query parameter applicationId ("Retrieves all assessment orders for specified
-# application") [F]. No status filter and no GET by id are published.
-ORDERS_API = "/assessment-api/v202107/assessment-orders"
-# Order and result statuses: the documented AssessmentOrder enum (legacy Marketplace API, the
-# only published one; reference §2.3) [F].
-ORDER_STATUSES = ("NEW", "IN_PROGRESS", "REJECTED", "COMPLETED")
-RESULT_TYPE_URL = "URL"  # legacy result types DOCUMENT, VIDEO_URL, VIDEO_STREAM, GENERATED_URL; the inline example uses URL [F]
+#   POST {ASSESSMENT_API}/integration/company/{companyId}  setUpIntegration: partner (master) token;
+#        body and answer ClientCredentials {clientId, clientSecret}; 200, 403 no consent or scope,
+#        404 no partner configuration, 409 "Partner already integrated for company"
+#   PATCH {ASSESSMENT_API}/orders/{orderId}/results  packageResultUpdate: company token
+#        (assessment_result_manage), body PackageResult, RFC 7396 partial update
+#   POST {ASSESSMENT_API}/orders/{orderId}/results/attachment  addAttachmentToOrder: multipart, 201
+#        AttachmentResult {url}; "Adding attachment to inline assessment orders is not supported"
+# SR sends the results URL with each order (resultCallbackURL); the attachment URL is that URL +
+# "/attachment", as SRO's two paths are.
+RESULTS_ATTACHMENT_SUFFIX = "/attachment"
+# SRO PackageResult.status [F].
+RESULT_STATUSES = ("IN_PROGRESS", "PENDING", "COMPLETED", "REJECTED", "EXPIRED")
+# SRO Attachment.type [F].
+ATTACHMENT_TYPES = ("VIDEO_URL", "PDF_URL", "OTHER_URL")
+# addAttachmentToOrder's multipart part name is not in SRO (its schema is a bare string):
+# "attachment", as the legacy Marketplace API names it (reference §2.3) [I].
+ATTACHMENT_PART = "attachment"
 PACKAGE_PREFIX = "jobcannon-"  # package id = PACKAGE_PREFIX + instrument key
-PACKAGE_TYPE = "BEHAVIORAL_ASSESSMENT"  # legacy offer terms type (reference §2.3)
+# SRO AssessmentType: VIDEO_INTERVIEW | BEHAVIORAL_ASSESSMENT | BACKGROUND_CHECK | REFERENCE_CHECK |
+# SKILL_TEST | INLINE_ASSESSMENT [F]; JobCannon's personality instruments are behavioural.
+PACKAGE_TYPE = "BEHAVIORAL_ASSESSMENT"
+# Hosts the consent page sends the admin back to (SR's `redirect` parameter) [I: SR's own domain;
+# SRO does not name the host of the redirect URL].
+CONSENT_REDIRECT_HOSTS = ("smartrecruiters.com",)
 PARTNER_TOKEN_SECONDS = 3600
 PARTNER_CLIENT_PREFIX = "jcsr_"
 DEFAULT_DUE_DAYS = 7

@@ -1,19 +1,21 @@
 """SmartRecruiters JSON <-> our types. Pure functions; untrusted JSON stops here.
 
-The Assessment API (2021) order and result schemas are not published (reference §2.2 "Not
-found"). We build to what is: the order shape accepts the legacy Marketplace AssessmentOrder
-names (`offer.catalogId`, §2.3) and the 2021 names our simulator sends [I]; the result body uses
-only the legacy result fields (title, description, score, resultType, result: SRD "Assessment
-API" result example) plus `scoreLabel` (§2.2, via Kombo), and only statuses of the documented
-AssessmentOrder enum NEW | IN_PROGRESS | REJECTED | COMPLETED. `passed` is left out: JobCannon's
-instruments have no pass mark, and the legacy schema has no "unknown" value for it."""
+The Assessment API (2021) bodies are those of SR's own OpenAPI definitions (SRO, constants.py):
+AssessmentPackage for our packages, AssessmentPackageOrderRequest and
+InlineAssessmentPackageOrderRequest for the orders SR places with us, ClientCredentials for
+setUpIntegration, PackageResult for the results we PATCH (status from its enum IN_PROGRESS |
+PENDING | COMPLETED | REJECTED | EXPIRED, score as {raw, min, max}; no `passed`, which the
+schema does not have). What SRO leaves open is marked [I] where it is read or written."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import constants
 
@@ -66,7 +68,10 @@ class CustomField:
 
 @dataclass(frozen=True)
 class Order:
-    id: str
+    """SRO AssessmentPackageOrderRequest: resultCallbackURL, candidate, job, requester,
+    assessmentPackageId, companyId, fields (partner fields, string values)."""
+
+    id: str  # the order id in resultCallbackURL (…/orders/{orderId}/results) [I: derived]
     package_id: str
     instrument: str
     candidate_id: str
@@ -75,18 +80,20 @@ class Order:
     email: str
     job_id: str
     job_name: str
-    stage_id: str
-    stage_name: str
-    due_at: dt.datetime | None
-    email_template: str
-    required: bool
-    trigger: str
-    application_id: str = ""
+    result_url: str
+    company_id: str = ""
+    requester_email: str = ""
+    due_at: dt.datetime | None = None
+    email_template: str = ""
 
 
 @dataclass(frozen=True)
 class InlineOrder:
-    """SR's InlineAssessmentOrderRequest (SRD /docs/in-line-assessment-ordering-process) [F]."""
+    """SRO InlineAssessmentPackageOrderRequest (2021): resultCallbackURL, candidate {email,
+    firstName, lastName, applicationLanguage}, job {id}, assessmentPackageId, companyId,
+    completedAssessmentCallbackUrl; the legacy InlineAssessmentOrderRequest names
+    (applicationOperationId, assessmentResultUrl, partnerInlineAssessmentTypeId, offerCatalogId,
+    candidate.language; SRD /docs/in-line-assessment-ordering-process) are read too."""
 
     operation_id: str
     package_id: str
@@ -99,7 +106,7 @@ class InlineOrder:
     job_name: str
     completed_callback_url: str
     result_url: str
-    partner_client_id: str
+    company_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,25 +190,33 @@ def package_id_for(instrument: str) -> str:
     return constants.PACKAGE_PREFIX + instrument
 
 
+class UnknownPackage(ValueError):
+    """The order names a package that is not one of ours (SRO: 404 "There is no package which
+    was ordered")."""
+
+
 def instrument_for_package(package_id: str) -> str:
     if not package_id.startswith(constants.PACKAGE_PREFIX):
-        raise ValueError(f"{package_id!r} is not a JobCannon package")
+        raise UnknownPackage(f"{package_id!r} is not a JobCannon package")
     return package_id[len(constants.PACKAGE_PREFIX) :]
 
 
 def package_body(info: Any) -> dict[str, Any]:
-    """One instrument (assessments.services.runs.InstrumentInfo) as an SR assessment package."""
+    """One instrument (assessments.services.runs.InstrumentInfo) as SRO's AssessmentPackage:
+    id, name, description, type (AssessmentType) and its assessments (one: the instrument)."""
     return {
         "id": package_id_for(info.key),
         "name": info.name,
         "description": info.description,
         "type": constants.PACKAGE_TYPE,
-        "version": info.version,
-        "settings": {
-            "dueInDays": constants.DEFAULT_DUE_DAYS,
-            "emailTemplates": ["branded", "default"],
-            "triggers": [constants.TRIGGER_AUTO, constants.TRIGGER_MANUAL],
-        },
+        "assessments": [
+            {
+                "id": info.key,
+                "type": constants.PACKAGE_TYPE,
+                "name": info.name,
+                "description": info.description,
+            }
+        ],
     }
 
 
@@ -213,72 +228,97 @@ def _due(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+_ORDER_IN_URL = re.compile(r"/orders/([^/?#]+)/results/?(?:[?#].*)?$")
+
+
+def _absolute_url(value: Any, name: str) -> str:
+    url = _str(value)
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ValueError(f"{name} is missing or not an absolute http(s) URL")
+    return url
+
+
+def order_id_in(result_url: str) -> str:
+    """The order id a resultCallbackURL names (…/orders/{orderId}/results, SRO's results path);
+    another shape gets a stable id of its own [I: SRO does not say what the URL looks like]."""
+    found = _ORDER_IN_URL.search(urlsplit(result_url).path)
+    if found:
+        return found.group(1)
+    return "url-" + hashlib.sha256(result_url.encode()).hexdigest()[:24]
+
+
+def same_origin(url: str, base: str) -> bool:
+    """True when url is on base's scheme, host and port: our company credentials go only to SR's
+    API host, whatever URL an order names."""
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
+
+
 def order_from(payload: Mapping[str, Any]) -> Order:
-    """An order SR places: partner call body, webhook body (`data` wrapper) or legacy object."""
-    data = _obj(payload.get("data")) or payload
-    order_id = _str(data.get("id") or data.get("orderId"))
-    package_id = _str(data.get("packageId") or _obj(data.get("offer")).get("catalogId"))
-    candidate, job, stage = _obj(data.get("candidate")), _obj(data.get("job")), _obj(data.get("stage"))
-    settings = _obj(data.get("settings"))
-    if not order_id or not package_id or not _str(candidate.get("id")):
-        raise ValueError("an order needs id, packageId and candidate.id")
+    """SRO AssessmentPackageOrderRequest. Due date and email template are partner fields
+    (`fields`: SRO's partner-defined parameters) named dueDate / emailTemplate [I: our names]."""
+    candidate, job = _obj(payload.get("candidate")), _obj(payload.get("job"))
+    fields, requester = _obj(payload.get("fields")), _obj(payload.get("requester"))
+    package_id = _str(payload.get("assessmentPackageId"))
+    if not package_id or not _str(candidate.get("id")):
+        raise ValueError("an order needs assessmentPackageId and candidate.id")
+    result_url = _absolute_url(payload.get("resultCallbackURL"), "resultCallbackURL")
     return Order(
-        id=order_id,
+        id=order_id_in(result_url),
         package_id=package_id,
         instrument=instrument_for_package(package_id),
         candidate_id=_str(candidate.get("id")),
         first_name=_str(candidate.get("firstName")),
         last_name=_str(candidate.get("lastName")),
         email=_str(candidate.get("email")),
-        job_id=_str(job.get("id")),
-        job_name=_str(job.get("name") or job.get("title")),
-        stage_id=_str(stage.get("id")),
-        stage_name=_str(stage.get("name")),
-        due_at=_due(settings.get("dueDate") or data.get("dueDate")),
-        email_template=_str(settings.get("emailTemplate")) or "",
-        required=bool(settings.get("required", True)),
-        trigger=_str(settings.get("trigger")) or constants.TRIGGER_AUTO,
-        application_id=_str(data.get("applicationId") or _obj(data.get("application")).get("id")),
+        job_id=_str(job.get("id") or payload.get("jobId")),
+        job_name=_str(job.get("title") or job.get("name")),
+        result_url=result_url,
+        company_id=_str(payload.get("companyId")),
+        requester_email=_str(requester.get("email")),
+        due_at=_due(fields.get("dueDate")),
+        email_template=_str(fields.get("emailTemplate")),
     )
 
 
 def inline_order_from(payload: Mapping[str, Any]) -> InlineOrder:
-    """InlineAssessmentOrderRequest: applicationOperationId, candidate {firstName, lastName,
-    email, language}, completedAssessmentCallbackUrl, assessmentResultUrl, partnerClientId,
-    partnerInlineAssessmentTypeId, offerCatalogId, job (SRD, legacy inline page) [F]."""
     candidate, job = _obj(payload.get("candidate")), _obj(payload.get("job"))
-    operation_id = _str(payload.get("applicationOperationId"))
-    package_id = _str(payload.get("partnerInlineAssessmentTypeId") or payload.get("offerCatalogId"))
-    if not operation_id or not package_id:
-        raise ValueError("an inline order needs applicationOperationId and partnerInlineAssessmentTypeId")
+    package_id = _str(
+        payload.get("assessmentPackageId")
+        or payload.get("partnerInlineAssessmentTypeId")
+        or payload.get("offerCatalogId")
+    )
+    if not package_id:
+        raise ValueError("an in-line order needs assessmentPackageId")
+    result_url = _absolute_url(
+        payload.get("resultCallbackURL") or payload.get("assessmentResultUrl"), "resultCallbackURL"
+    )
+    # Where SR wants the candidate back after the run: SR redirects them to us at once, so a
+    # missing or non-http(s) URL is refused here rather than leaving the candidate stranded.
+    completed = _absolute_url(payload.get("completedAssessmentCallbackUrl"), "completedAssessmentCallbackUrl")
     if "@" not in _str(candidate.get("email")):
         raise ValueError("candidate.email is missing or not an email address")
-    result_url = _str(payload.get("assessmentResultUrl"))
-    if not result_url.startswith("https://") and not result_url.startswith("http://"):
-        raise ValueError("assessmentResultUrl is missing or not an absolute URL")
     return InlineOrder(
-        operation_id=operation_id,
+        operation_id=_str(payload.get("applicationOperationId")) or order_id_in(result_url),
         package_id=package_id,
         instrument=instrument_for_package(package_id),
         first_name=_str(candidate.get("firstName")),
         last_name=_str(candidate.get("lastName")),
         email=_str(candidate.get("email")),
-        language=_str(candidate.get("language")),
-        job_id=_str(job.get("id")),
-        job_name=_str(job.get("name") or job.get("title")),
-        completed_callback_url=_str(payload.get("completedAssessmentCallbackUrl")),
+        language=_str(candidate.get("applicationLanguage") or candidate.get("language")),
+        job_id=_str(job.get("id") or payload.get("jobId")),
+        job_name=_str(job.get("title") or job.get("name")),
+        completed_callback_url=completed,
         result_url=result_url,
-        partner_client_id=_str(payload.get("partnerClientId")),
+        company_id=_str(payload.get("companyId")),
     )
 
 
 def company_credentials_from(payload: Mapping[str, Any]) -> tuple[str, str]:
-    """The credentials SR created for the company in answer to setUpIntegration (SRD
-    /reference/assessment-partner-integration step 5). Field names are not published [I]: the
-    OAuth spellings and SR's camelCase are read, at the top level or under "credentials"."""
-    data = _obj(payload.get("credentials")) or payload
-    client_id = _str(data.get("clientId") or data.get("client_id"))
-    secret = _str(data.get("clientSecret") or data.get("client_secret"))
+    """SRO ClientCredentials {clientId, clientSecret}: what SR answers setUpIntegration with, the
+    credentials it created for the company (/reference/assessment-partner-integration step 5)."""
+    client_id, secret = _str(payload.get("clientId")), _str(payload.get("clientSecret"))
     if not client_id or not secret:
         raise ValueError("SmartRecruiters answered setUpIntegration without company client credentials")
     return client_id, secret
@@ -299,34 +339,40 @@ def score_label(result: Any) -> str:
     return f"{result.overall_score}/{result.max_score}"
 
 
-def result_body(result: Any) -> dict[str, Any]:
-    """Body of PATCH /assessment-api/v202010/orders/{orderId}/results for a RunResult: the legacy
-    result fields (SRD legacy "submit results": title, description, score, resultType, result)
-    and scoreLabel (via Kombo's SR pass-through), with a status from the documented enum."""
-    return {
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def result_body(result: Any, *, sent_at: dt.datetime | None = None) -> dict[str, Any]:
+    """SRO PackageResult for a RunResult: status, name, summary ("displayed next to the score and
+    label in the candidate profile"), score {raw, min, max}, scoreLabel, the dates, and the report
+    link as an attachment of type OTHER_URL (SRO Attachment.type: VIDEO_URL | PDF_URL | OTHER_URL)
+    [I: that a URL attachment needs no other field]. Keys without a value are left out (the
+    PATCH follows RFC 7396: a null would erase)."""
+    body = {
         "status": "COMPLETED",
-        "title": result.instrument_name,
-        "description": result.summary,
-        "score": score_label(result),
+        "name": result.instrument_name,
+        "summary": result.summary,
+        "score": {"raw": int(result.overall_score), "min": 0, "max": int(result.max_score)},
         "scoreLabel": score_label(result),
-        "resultType": constants.RESULT_TYPE_URL,
-        "result": result.report_url,
+        "assessmentPackageDate": _iso(sent_at),
+        "submissionDate": _iso(result.completed_at),
+        "attachments": [{"type": "OTHER_URL", "url": result.report_url}] if result.report_url else None,
     }
+    return {k: v for k, v in body.items() if v not in (None, "")}
 
 
-STATUS_REASONS = {
-    "cancelled": "The assessment was cancelled in JobCannon.",
-    "expired": "The candidate did not complete the assessment before it expired.",
+STATUS_ENDINGS = {
+    # A run JobCannon cancelled: SRO's enum has no CANCELLED; REJECTED is the closest [I].
+    "cancelled": ("REJECTED", "The assessment was cancelled in JobCannon."),
+    "expired": ("EXPIRED", "The candidate did not complete the assessment before it expired."),
 }
 
 
 def status_body(event: str) -> dict[str, Any]:
-    """A run that ends without a result. The documented enum has no CANCELLED or EXPIRED: the
-    order is REJECTED, with the reason as its description [I: the closest documented status]."""
-    return {
-        "status": "REJECTED",
-        "description": STATUS_REASONS.get(event, f"The assessment ended ({event})."),
-    }
+    """A run that ends without a result, with the reason as its summary."""
+    status, summary = STATUS_ENDINGS.get(event, ("REJECTED", f"The assessment ended ({event})."))
+    return {"status": status, "summary": summary}
 
 
 def scorecard_values(result: Any, field_map: Mapping[str, str]) -> list[tuple[str, str]]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.urls import path
 
-from assessments.services.runs import run_result
+from assessments.services.runs import run_report_pdf, run_result
 from integrations.base import (
     ATSProvider,
     ATSValidationError,
@@ -48,6 +48,9 @@ from .client import SmartRecruitersClient, SmartRecruitersCompanyClient, SmartRe
 
 KIND_RESULT = "assessment.result"
 KIND_STATUS = "assessment.status"
+# The report PDF, uploaded to the order after the result (its own outbox row: a failed upload is
+# retried on its own and never holds back or loses the result).
+KIND_ATTACHMENT = "assessment.attachment"
 
 
 class SmartRecruitersProvider(ATSProvider):
@@ -208,7 +211,10 @@ class SmartRecruitersProvider(ATSProvider):
     # -- write-back --
     def on_run_event(self, integration, run, event: str) -> list[str]:
         if event == "completed":
-            return [KIND_RESULT]
+            # SRO addAttachmentToOrder: "Adding attachment to inline assessment orders is not
+            # supported": an in-line order gets the result (with the report link) only.
+            inline = bool((run.ats_context or {}).get("inline"))
+            return [KIND_RESULT] if inline else [KIND_RESULT, KIND_ATTACHMENT]
         if event in ("cancelled", "expired"):
             return [KIND_STATUS]
         return []
@@ -229,16 +235,34 @@ class SmartRecruitersProvider(ATSProvider):
                 f"Run {run.pk} has no SmartRecruiters order id: there is nothing to write to."
             )
         client = self.results_client(integration)
-        # An inline order names its own result URL (assessmentResultUrl); others the order's.
+        # The order's resultCallbackURL (checked to be on SR's API host when the order came in);
+        # runs from before it was kept use SRO's path.
         url = str((run.ats_context or {}).get("assessment_result_url") or "") or (
             f"{constants.ASSESSMENT_API}/orders/{order_id}/results"
         )
         if message.kind == KIND_STATUS:
             client.order_results_update(url=url, body=mappers.status_body(message.event))
             return DeliveryResult(external_ref=order_id, confirmed=True)
+        if message.kind == KIND_ATTACHMENT:
+            pdf = run_report_pdf(run=run)
+            attached = client.order_attachment_add(
+                results_url=url,
+                name=f"jobcannon-{run.instrument}-report-{run.pk}.pdf",
+                content=pdf,
+                content_type="application/pdf",
+            )
+            return DeliveryResult(
+                external_ref=attached or order_id,
+                confirmed=True,
+                note=f"report PDF attached ({len(pdf)} bytes)",
+            )
         result = run_result(run=run)
-        client.order_results_update(url=url, body=mappers.result_body(result))
+        client.order_results_update(
+            url=url, body=mappers.result_body(result, sent_at=run.invited_at or run.created_at)
+        )
         filled = mappers.scorecard_values(result, selectors.scorecard_map(integration))
+        if not (run.external_candidate_id and run.external_job_id):
+            filled = []  # an in-line order names no SR candidate: there is no profile to fill
         oauth = self.client(integration)
         for property_id, value in filled:  # custom scorecard fields, where mapped (Customer API)
             oauth.property_set(

@@ -114,14 +114,37 @@ def scope_warning(integration: Integration) -> str:
     )
 
 
-def webhook_events(integration: Integration) -> list[dict[str, str]]:
-    """The events the Webhooks API subscription asks for, each with its version (constants.py);
-    provider_settings["webhook_events"] = [{"name", "version"}] replaces the list."""
+def webhook_events(integration: Integration) -> list[str]:
+    """The event names the Webhooks API subscription asks for (constants.SUBSCRIBED_EVENTS), or
+    provider_settings["webhook_events"]: names, or {"name": ...} objects as older settings held
+    (a version there is dropped: SR assigns the version, SRO's Event.version is read-only)."""
     custom = provider_settings(integration).get("webhook_events")
     if isinstance(custom, list) and custom:
-        return [
-            {"name": str(e.get("name")), "version": str(e.get("version") or constants.EVENT_VERSION)}
-            for e in custom
-            if isinstance(e, dict) and e.get("name")
-        ]
-    return [{"name": name, "version": constants.EVENT_VERSION} for name in constants.SUBSCRIBED_EVENTS]
+        names = [str(e.get("name") if isinstance(e, dict) else e or "").strip() for e in custom]
+        return list(dict.fromkeys(n for n in names if n))
+    return list(constants.SUBSCRIBED_EVENTS)
+
+
+def event_versions(subscription: Any) -> dict[str, str]:
+    """{name: version} from SR's subscription object (SRO Subscription.events: [{"name", "version"}])."""
+    events = subscription.get("events") if isinstance(subscription, dict) else None
+    return {
+        str(e["name"]): str(e.get("version") or "")
+        for e in events or []
+        if isinstance(e, dict) and e.get("name")
+    }
+
+
+def webhook_event_rows(integration: Integration) -> list[dict[str, str]]:
+    """Per subscribed event: the version SR reported and the version a published source names
+    ("" = unpublished, marked [I] on the integration page)."""
+    state = subscription_state(integration)
+    reported = state.get("versions") or {}
+    return [
+        {
+            "name": name,
+            "reported": str(reported.get(name) or ""),
+            "published": constants.PUBLISHED_EVENT_VERSIONS.get(name, ""),
+        }
+        for name in state.get("events") or webhook_events(integration)
+    ]

@@ -10,7 +10,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.services.runs import ATSRefs, CandidateInfo, RunAlreadyActive, assessment_run_create
+from assessments.services.runs import (
+    RETURN_URL_KEY,
+    ATSRefs,
+    CandidateInfo,
+    RunAlreadyActive,
+    assessment_run_create,
+)
 from integrations.models import ActivityLevel, Integration
 from integrations.services.activity import activity_log
 from integrations.services.partner_auth import partner_secret_hash
@@ -18,7 +24,6 @@ from jobcannon.core.exceptions import Conflict, ValidationFailed
 
 from . import constants, mappers
 
-POLL_DAYS = 30
 # Our partner client secret is stored as its hash only (issue 21); older rows held it encrypted
 # (migration 0007 converts them).
 PARTNER_SECRET_HASH = "partner_client_secret_sha256"
@@ -123,9 +128,29 @@ def scorecard_map_save(*, integration: Integration, field_map: dict[str, str]) -
     )
 
 
+def order_check(*, integration: Integration, result_url: str, company_id: str, order_id: str) -> None:
+    """Refuse an order this integration must not act on: one for another SR company, or one whose
+    results URL is not on SR's API host (the company credentials are sent there)."""
+    known = str((integration.provider_settings or {}).get("company_id") or "")
+    if company_id and known and company_id != known:
+        raise ValidationFailed(
+            f"Order {order_id} is for SmartRecruiters company {company_id}; this connection is company {known}.",
+            details={"companyId": company_id},
+        )
+    api_base = integration.provider_obj.api_base_url(integration)
+    if not mappers.same_origin(result_url, api_base):
+        raise ValidationFailed(
+            f"Order {order_id}: resultCallbackURL must be on SmartRecruiters' API host ({api_base}).",
+            details={"resultCallbackURL": result_url},
+        )
+
+
 def order_accept(*, integration: Integration, order: mappers.Order, via: str):
-    """Start (or, for a repeated order id, return) the run an SR order asks for. Returns
+    """Start (or, for a repeated order, return) the run an SR order asks for. Returns
     (run, created). Raises ValidationFailed (bad order) or OrderConflict (active run)."""
+    order_check(
+        integration=integration, result_url=order.result_url, company_id=order.company_id, order_id=order.id
+    )
     refs = ATSRefs(
         candidate_id=order.candidate_id,
         application_id=f"{order.candidate_id}:{order.job_id}" if order.job_id else "",
@@ -135,14 +160,11 @@ def order_accept(*, integration: Integration, order: mappers.Order, via: str):
         request_key=f"order:{order.id}",
         context={
             "job_name": order.job_name,
-            "stage_id": order.stage_id,
-            "stage_name": order.stage_name,
-            "required": order.required,
-            "trigger": order.trigger,
+            "assessment_result_url": order.result_url,
+            "requester": order.requester_email,
             "region": integration.region,
             "environment": integration.environment,
             "via": via,
-            "application_id": order.application_id,
         },
     )
     candidate = CandidateInfo(email=order.email, first_name=order.first_name, last_name=order.last_name)
@@ -186,55 +208,25 @@ def order_accept(*, integration: Integration, order: mappers.Order, via: str):
             kind="smartrecruiters.order_accepted",
             message=(
                 f"Order {order.id} ({via}): {order.instrument} for candidate {order.candidate_id}"
-                f"{' at stage ' + order.stage_name if order.stage_name else ''}, invitation emailed, due {due}."
+                f"{' on ' + order.job_name if order.job_name else ''}, invitation emailed, due {due}."
             ),
             data={"order": order.id, "run": run.pk, "via": via},
         )
     return run, created
 
 
-def orders_poll(*, integration: Integration) -> int:
-    """Accept orders SR holds for applications we know but never received over the partner API.
-    SR's order list is per application (orders.getList: applicationId is required, no status
-    filter), so the poll asks about the applications of this integration's runs of the last
-    POLL_DAYS days: an order placed for one of them whose call to us was lost is accepted here. Orders we have are
-    skipped (idempotent on the order id). Made with the company credentials."""
-    from . import selectors
-
-    if not selectors.has_company_credentials(integration):
-        return 0
-    client = integration.provider_obj.company_client(integration)
-    application_ids = {
-        str(ctx.get("application_id"))
-        for ctx in integration.runs.filter(
-            created_at__gte=timezone.now() - dt.timedelta(days=POLL_DAYS)
-        ).values_list("ats_context", flat=True)
-        if isinstance(ctx, dict) and ctx.get("application_id")
-    }
-    accepted = 0
-    for application_id in sorted(application_ids):
-        for raw in client.orders_for_application(application_id=application_id):
-            if str(raw.get("status") or "") not in ("", "NEW"):
-                continue
-            try:
-                order = mappers.order_from(raw)
-            except ValueError:
-                continue
-            if selectors.run_for_order(integration=integration, order_id=order.id) is not None:
-                continue
-            try:
-                order_accept(integration=integration, order=order, via="poll")
-                accepted += 1
-            except (OrderConflict, ValidationFailed):
-                continue  # logged on the integration by order_accept
-    return accepted
-
-
 def inline_order_accept(*, integration: Integration, order: mappers.InlineOrder):
-    """SR's in-line assessment (SRD /docs/in-line-assessment-ordering-process): the candidate is
-    applying right now and SR redirects them to the URL we answer with, so no invitation email;
-    the result goes to the order's assessmentResultUrl. Idempotent on applicationOperationId.
-    Returns (run, created)."""
+    """SR's in-line assessment (SRD /docs/in-line-assessment-ordering-process; SRO
+    InlineAssessmentPackageOrderRequest): the candidate is applying right now and SR redirects
+    them to the URL we answer with, so no invitation email; once they finish, the candidate pages
+    send them to the order's completedAssessmentCallbackUrl (RETURN_URL_KEY), the result goes to
+    its resultCallbackURL. Idempotent on the order. Returns (run, created)."""
+    order_check(
+        integration=integration,
+        result_url=order.result_url,
+        company_id=order.company_id,
+        order_id=order.operation_id,
+    )
     refs = ATSRefs(
         job_id=order.job_id,
         assessment_id=order.operation_id,
@@ -244,7 +236,7 @@ def inline_order_accept(*, integration: Integration, order: mappers.InlineOrder)
             "job_name": order.job_name,
             "inline": True,
             "assessment_result_url": order.result_url,
-            "completed_callback_url": order.completed_callback_url,
+            RETURN_URL_KEY: order.completed_callback_url,
             "language": order.language,
             "environment": integration.environment,
             "via": "inline order",

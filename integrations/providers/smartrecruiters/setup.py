@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.base import ATSError
+from integrations.base import ATSConflict, ATSError
 from integrations.models import ActivityLevel
 from integrations.plugins import LazySimulatorModule
 from integrations.services.activity import activity_log
@@ -54,10 +54,14 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
     """SRD /reference/askforconsent + /reference/assessment-partner-integration, in order:
     1. create the client credentials SR will use to call our partner API,
     2. get a token with the master credentials (it carries client_credentials_write),
-    3. POST them to /assessment-api/v202010/integration/company/{companyId},
-    4. keep the credentials SR creates for the company (results, orders).
-    SR refuses step 3 until the company consented in its Apps & Integrations; every refusal
-    ends in an explained state (partner_registered False) instead of failing the connect."""
+    3. POST them to /assessment-api/v202010/integration/company/{companyId} (SRO body and answer:
+       ClientCredentials {clientId, clientSecret}),
+    4. keep the credentials SR creates for the company (results).
+    SR refuses step 3 until the company consented in its Apps & Integrations (403), and answers
+    409 when JobCannon is already integrated for the company: kept credentials stay in use;
+    every other refusal ends in an explained state (partner_registered False) instead of failing
+    the connect. Where SR reaches our partner API is the partner configuration (SRO PUT
+    /partner/configuration), set once for JobCannon, not part of this call."""
     current = selectors.provider_settings(integration)
     company_id = company_id or str(current.get("company_id") or "")
     if (
@@ -70,33 +74,36 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
     client_id, secret = services.partner_credentials_new(integration=integration)
     try:
         answer = provider.partner_client(integration).integration_setup(
-            company_id=company_id,
-            # Field names of the body are not published [I]: the partner-created credentials, and
-            # where they work (our partner API and token endpoint).
-            body={
-                "clientId": client_id,
-                "clientSecret": secret,
-                "baseUrl": partner_base_url(),
-                "tokenUrl": partner_base_url() + "oauth/token",
-            },
+            company_id=company_id, body={"clientId": client_id, "clientSecret": secret}
         )
         company_credentials = mappers.company_credentials_from(answer)
+    except ATSConflict as exc:
+        if selectors.has_company_credentials(integration):
+            # SR kept the partner and company credentials of the earlier registration: ours stay.
+            services.settings_update(
+                integration=integration,
+                changes={
+                    "partner_registered": True,
+                    "partner_error": "",
+                    "registered_company_id": company_id,
+                },
+            )
+            activity_log(
+                integration=integration,
+                kind="smartrecruiters.partner_registered",
+                message=f"SmartRecruiters reports JobCannon already integrated for company {company_id}; "
+                "the company credentials it issued earlier stay in use.",
+            )
+            return True
+        return _unregistered(
+            integration,
+            company_id,
+            f"{exc.message} SmartRecruiters has JobCannon integrated for this company already, with "
+            "credentials this connection does not hold: remove JobCannon in SmartRecruiters' Apps & "
+            "Integrations, then connect it again.",
+        )
     except (ATSError, ValueError) as exc:
-        reason = getattr(exc, "message", str(exc))
-        services.settings_update(
-            integration=integration, changes={"partner_registered": False, "partner_error": reason}
-        )
-        activity_log(
-            integration=integration,
-            kind="smartrecruiters.partner_unregistered",
-            level=ActivityLevel.WARNING,
-            message=(
-                f"SmartRecruiters did not accept the partner registration for company {company_id or '?'} "
-                f"({reason}). SmartRecruiters accepts it once the company connected JobCannon in its Apps & "
-                f"Integrations (the consent step, {partner_base_url()}integration)."
-            ),
-        )
-        return False
+        return _unregistered(integration, company_id, getattr(exc, "message", str(exc)))
     # SR accepted these partner credentials: from now on only their hash is kept.
     services.partner_credentials_store(integration=integration, client_id=client_id, secret=secret)
     services.company_credentials_store(integration=integration, credentials=company_credentials)
@@ -116,6 +123,23 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
         f"(client {client_id}); SmartRecruiters issued company credentials {company_credentials[0]}.",
     )
     return True
+
+
+def _unregistered(integration, company_id: str, reason: str) -> bool:
+    services.settings_update(
+        integration=integration, changes={"partner_registered": False, "partner_error": reason}
+    )
+    activity_log(
+        integration=integration,
+        kind="smartrecruiters.partner_unregistered",
+        level=ActivityLevel.WARNING,
+        message=(
+            f"SmartRecruiters did not accept the partner registration for company {company_id or '?'} "
+            f"({reason}). SmartRecruiters accepts it once the company connected JobCannon in its Apps & "
+            f"Integrations (the consent step, {partner_base_url()}integration)."
+        ),
+    )
+    return False
 
 
 def callback_url(integration) -> str:
@@ -166,14 +190,28 @@ def _subscribe_seed(integration, client) -> None:
     )
 
 
+def _refusal_fix(exc: ATSError) -> str:
+    """What to do about a refusal, by SRO's documented answers of the Webhooks API."""
+    if exc.vendor_code == "SUBSCRIPTIONS_LIMIT_EXCEEDED":
+        return (
+            "SmartRecruiters allows 20 subscriptions per OAuth application and user: delete unused ones "
+            "in SmartRecruiters, then press “Test credentials now”."
+        )
+    if exc.status_code in (401, 403):
+        return f"The scope {constants.SCOPE_WEBHOOKS_MANAGE} is needed to manage subscriptions."
+    if exc.status_code == 424:
+        return "The X-Hook-Secret handshake failed: the callback URL must answer SmartRecruiters within 20 s."
+    return (
+        "Check that the callback URL is public HTTPS with a valid certificate and that every event name "
+        "is one the Webhooks API lists."
+    )
+
+
 def _refused(integration, *, status: str, url: str, sub_id: str, exc: ATSError, step: str) -> None:
     """SR refused the subscription: keep the connect, explain the state on the integration page,
     the health warnings and the activity log (nothing raised)."""
-    reason = f"SmartRecruiters refused {step} (HTTP {exc.status_code or '?'}: {exc.message})." + (
-        f" The scope {constants.SCOPE_WEBHOOKS_MANAGE} is needed to manage subscriptions."
-        if exc.status_code in (401, 403)
-        else " Check that the callback URL is public HTTPS with a valid certificate and that every "
-        "event name and version is one SmartRecruiters lists."
+    reason = (
+        f"SmartRecruiters refused {step} (HTTP {exc.status_code or '?'}: {exc.message}). " + _refusal_fix(exc)
     )
     services.subscription_set(
         integration=integration,
@@ -181,7 +219,7 @@ def _refused(integration, *, status: str, url: str, sub_id: str, exc: ATSError, 
         id=sub_id,
         status=status,
         url=url,
-        events=[e["name"] for e in selectors.webhook_events(integration)],
+        events=selectors.webhook_events(integration),
         error=reason,
         at=timezone.now().isoformat(),
     )
@@ -195,50 +233,34 @@ def _refused(integration, *, status: str, url: str, sub_id: str, exc: ATSError, 
 
 
 def _subscribe_vendor(integration, client) -> None:
-    """Webhooks API v201907: create (events with their versions), activate (SR calls us with
-    X-Hook-Secret, we echo it), then generate the secret key SR signs with and store it with
-    our webhook secrets."""
+    """Webhooks API v201907: create (event names; SR answers with the version of each), activate
+    (SR calls us with X-Hook-Secret, we echo it), then generate the secret key SR signs with and
+    store it with our webhook secrets."""
     state, url = selectors.subscription_state(integration), callback_url(integration)
-    events = selectors.webhook_events(integration)
-    names = [e["name"] for e in events]
+    names = selectors.webhook_events(integration)
+    step = "listing subscriptions"
     try:
         existing = {s.get("id"): s for s in client.subscriptions()}
-    except ATSError as exc:
-        _refused(
-            integration,
-            status=constants.SUBSCRIPTION_REFUSED,
-            url=url,
-            sub_id="",
-            exc=exc,
-            step="listing subscriptions",
-        )
-        return
-    current = existing.get(state.get("id"))
-    if (
-        state.get("status") == "active"
-        and current
-        and current.get("status") == "active"
-        and state.get("url") == url
-        and state.get("events") == names
-    ):
-        return
-    if current is None or current.get("callbackUrl") != url or state.get("events") != names:
-        try:
-            current = client.subscribe(callback_url=url, events=events)
-        except ATSError as exc:
-            _refused(
-                integration,
-                status=constants.SUBSCRIPTION_REFUSED,
-                url=url,
-                sub_id="",
-                exc=exc,
-                step="the subscription",
-            )
+        current = existing.get(state.get("id"))
+        if (
+            state.get("status") == "active"
+            and current
+            and current.get("status") == "active"
+            and state.get("url") == url
+            and state.get("events") == names
+        ):
             return
+        if current is None or current.get("callbackUrl") != url or state.get("events") != names:
+            step = "the subscription"
+            current = client.subscribe(callback_url=url, events=names)
+    except ATSError as exc:
+        _refused(integration, status=constants.SUBSCRIPTION_REFUSED, url=url, sub_id="", exc=exc, step=step)
+        return
     sub_id = str(current.get("id") or "")
     services.subscription_activating_start(integration=integration, subscription_id=sub_id)
     try:
-        client.subscription_activate(subscription_id=sub_id)
+        if current.get("status") != "active":  # SRO: activating an active one is 409
+            client.subscription_activate(subscription_id=sub_id)
         key = client.subscription_secret_key(subscription_id=sub_id)
         if not key:
             raise ATSError("SmartRecruiters returned no secret key for the subscription.")
@@ -253,6 +275,7 @@ def _subscribe_vendor(integration, client) -> None:
         )
         return
     services.vendor_secret_store(integration=integration, secret=key)
+    versions = selectors.event_versions(current)
     services.subscription_set(
         integration=integration,
         api=constants.WEBHOOK_API_VENDOR,
@@ -260,9 +283,10 @@ def _subscribe_vendor(integration, client) -> None:
         status="active",
         url=url,
         events=names,
+        versions=versions,
         at=timezone.now().isoformat(),
     )
-    listed = ", ".join(f"{e['name']} {e['version']}" for e in events)
+    listed = ", ".join(f"{n} ({versions.get(n) or 'no version reported'})" for n in names)
     activity_log(
         integration=integration,
         kind="smartrecruiters.subscribed",

@@ -1,19 +1,23 @@
 """The built-in SmartRecruiters sandbox: the token endpoint (authorization code, refresh, client
 credentials) and the API endpoints our clients call, behaving like SR as published (Bearer
 auth, real scope names, credential kinds, SR error bodies, 429 above the rate limit, the
-setUpIntegration consent check, the documented order statuses). Pages people click are in
+setUpIntegration consent check, results checked against SRO's PackageResult, attachments kept
+and served). Pages people click are in
 simulator_pages.py."""
 
 from __future__ import annotations
 
 import base64
 import hmac
+import json
 import secrets
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.csrf import csrf_exempt
+
+from integrations.simulator_faults import sim_faults
 
 from . import constants, simulator_pages
 from . import simulator_calls as calls
@@ -154,11 +158,16 @@ def property_set(request, company, candidate_id, job_id, property_id):
 
 @api(constants.SCOPE_CLIENT_CREDENTIALS_WRITE, grants=("partner",))
 def integration_setup(request, company, company_id):
-    """SRD /reference/assessment-partner-integration: 1. a partner token with
-    client_credentials_write (the decorator), 2. the company gave consent, 3. save the
-    partner's credentials, 4. create credentials for the company, 5. send them back."""
+    """SRD /reference/assessment-partner-integration (SRO Integration_integrationSetup): 1. a
+    partner token with client_credentials_write (the decorator), 2. the company gave consent
+    (403), 3. save the partner's credentials, 4. create credentials for the company, 5. send them
+    back: 200 ClientCredentials. 409 when the partner is already integrated for the company; 404
+    without a partner configuration. Where the partner's API is comes from that configuration."""
     if request.method != "POST":
         return sr_error(405, "METHOD_NOT_ALLOWED", "POST only.")
+    partner = state.get("partner", state.PARTNER_KEY) or {}
+    if not partner.get("base_url"):
+        return sr_error(404, "NOT_FOUND", "Partner configuration does not exist.")
     target = state.get("company", company_id)
     if target is None:
         return sr_error(404, "NOT_FOUND", f"Company {company_id} not found.")
@@ -168,65 +177,100 @@ def integration_setup(request, company, company_id):
             "CONSENT_REQUIRED",
             f"Company {company_id} has not given consent to the integration with this partner.",
         )
+    if target.get("company_client_id") and (target.get("partner") or {}).get("client_id"):
+        return sr_error(409, "ALREADY_INTEGRATED", "Partner already integrated for company.")
     body = _json(request)
     if not body.get("clientId") or not body.get("clientSecret"):
         return sr_error(400, "VALIDATION", "clientId and clientSecret are required.")
-    partner = state.get("partner", state.PARTNER_KEY) or {}
     target["partner"] = {
         "client_id": body["clientId"],
         "client_secret": body["clientSecret"],
-        "base_url": str(body.get("baseUrl") or partner.get("base_url") or "").rstrip("/") + "/",
+        "base_url": partner["base_url"],
         "registered": state.now_iso(),
     }
-    target["company_client_id"] = target.get("company_client_id") or state.new_id("sr-company-")
+    target["company_client_id"] = state.new_id("sr-company-")
     target["company_client_secret"] = secrets.token_urlsafe(24)
     state.put("company", company_id, target)
     return JsonResponse(
-        {"clientId": target["company_client_id"], "clientSecret": target["company_client_secret"]}, status=201
+        {"clientId": target["company_client_id"], "clientSecret": target["company_client_secret"]}
     )
 
 
+# SRO PackageResult: its properties, and what each must be.
+RESULT_FIELDS = {
+    "summary",
+    "description",
+    "assessmentPackageDate",
+    "submissionDate",
+    "name",
+    "status",
+    "score",
+    "scoreLabel",
+    "attachments",
+    "assessmentResults",
+}
+
+
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _result_problem(body: dict[str, Any]) -> str:
-    status = str(body.get("status") or "")
-    if status not in constants.ORDER_STATUSES:
-        return f"status must be one of {', '.join(constants.ORDER_STATUSES)}."
-    if "passed" in body and not isinstance(body["passed"], bool):
-        return "passed must be true or false when given."
-    if body.get("resultType") and body["resultType"] not in (
-        "URL",
-        "DOCUMENT",
-        "VIDEO_URL",
-        "VIDEO_STREAM",
-        "GENERATED_URL",
-    ):
-        return "resultType is not a known result type."
+    """Why SR would refuse this PackageResult partial update, or "". Unknown properties are
+    refused [I: SRO does not say how SR treats them; the sandbox is strict so ours show]."""
+    unknown = sorted(set(body) - RESULT_FIELDS)
+    if unknown:
+        return f"Unrecognized field(s): {', '.join(unknown)}."
+    if "status" in body and body["status"] not in constants.RESULT_STATUSES:
+        return f"status must be one of {', '.join(constants.RESULT_STATUSES)}."
+    score = body.get("score")
+    if score is not None:
+        if not isinstance(score, dict) or not all(_int(score.get(k)) for k in ("raw", "min", "max")):
+            return "score must be {raw, min, max} with integer values."
+        if not score["min"] <= score["raw"] <= score["max"]:
+            return "score.raw must lie between score.min and score.max."
+    for attachment in body.get("attachments") or []:
+        if not isinstance(attachment, dict) or attachment.get("type") not in constants.ATTACHMENT_TYPES:
+            return f"attachments[].type must be one of {', '.join(constants.ATTACHMENT_TYPES)}."
+        if not str(attachment.get("url", "")).startswith(("https://", "http://")):
+            return "attachments[].url must be an absolute URL."
     return ""
 
 
 @api(grants=("company",))
 def order_results(request, company, order_id):
-    """packageResultUpdate, with the company credentials only: SRD /docs/integration-workflow
-    gives results to the customer-level (company) credentials; the customer's OAuth token is refused."""
+    """packageResultUpdate (SRO Result_updatePackageResult), with the company credentials only:
+    SRD /docs/integration-workflow gives results to the customer-level (company) credentials; the
+    customer's OAuth token is refused. A PackageResult applied as an RFC 7396 merge patch;
+    answers the order's PackageResult."""
     order = state.get("order", order_id)
     if request.method != "PATCH":
         return sr_error(405, "METHOD_NOT_ALLOWED", "PATCH only.")
     if not order or order["company"] != company["id"]:
-        return sr_error(404, "NOT_FOUND", f"Assessment order {order_id} not found.")
-    body = _json(request)
+        return sr_error(404, "NOT_FOUND", f"Order with id {order_id} does not exist.")
+    if request.content_type != "application/json":
+        return sr_error(415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported payload format: send application/json.")
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return sr_error(400, "VALIDATION", "The body must be a JSON object (a PackageResult).")
     problem = _result_problem(body)
     if problem:
-        return sr_error(400, "VALIDATION", problem)
+        return sr_error(400, "VALIDATION", f"Invalid result partial update provided: {problem}")
+    merged = {k: v for k, v in {**(order.get("result") or {}), **body}.items() if v is not None}
     order.update(
-        status=body["status"],
-        result={
-            **body,
+        status=merged.get("status", order["status"]),
+        result=merged,
+        result_meta={
             "region": request.sr_region,
             "received": state.now_iso(),
             "credential": request.sr_grant,
         },
     )
     state.put("order", order_id, order)
-    if body["status"] == "COMPLETED":
+    if body.get("status") == "COMPLETED" and not order.get("inline"):
         # Seed 001 only: "SmartRecruiters will deliver webhook events ... for all assessment
         # completions" to seed-style subscriptions. The Webhooks API has no such event.
         calls.webhook_send(
@@ -243,47 +287,69 @@ def order_results(request, company, order_id):
             link="",
             seed_only=True,
         )
-    return JsonResponse(calls.order_public(order))
+    return JsonResponse(merged)
 
 
 @csrf_exempt
 def _attachment(request, company, order_id):
+    """addAttachmentToOrder (SRO Result_addAttachmentToOrder): multipart, 201 AttachmentResult
+    {url}; the sandbox keeps the file and serves it at that URL. Not for in-line orders (SRO:
+    "not supported"; the sandbox's answer, 400, is [I])."""
     order = state.get("order", order_id)
     if request.method != "POST":
         return sr_error(405, "METHOD_NOT_ALLOWED", "POST only.")
     if not order or order["company"] != company["id"]:
-        return sr_error(404, "NOT_FOUND", f"Assessment order {order_id} not found.")
-    upload = request.FILES.get("attachment")
+        return sr_error(404, "NOT_FOUND", f"Order with id {order_id} does not exist.")
+    if order.get("inline"):
+        return sr_error(
+            400, "NOT_SUPPORTED", "Adding attachment to inline assessment orders is not supported."
+        )
+    upload = request.FILES.get(constants.ATTACHMENT_PART)
     if upload is None:
-        return sr_error(400, "VALIDATION", "A multipart part named attachment is required.")
+        return sr_error(400, "VALIDATION", f"A multipart part named {constants.ATTACHMENT_PART} is required.")
+    content = upload.read()
+    attachment_id = state.new_id("att-")
+    url = request.build_absolute_uri(
+        reverse("integrations:sim-smartrecruiters:attachment", args=[attachment_id])
+    )
+    state.put(
+        "attachment",
+        attachment_id,
+        {
+            "company": company["id"],
+            "order": order_id,
+            "name": upload.name,
+            "contentType": upload.content_type,
+            "content": base64.b64encode(content).decode(),
+        },
+    )
     order["attachments"] = [
         *order.get("attachments", []),
         {
+            "id": attachment_id,
             "name": upload.name,
             "contentType": upload.content_type,
-            "size": upload.size,
+            "size": len(content),
+            "url": url,
             "credential": request.sr_grant,
         },
     ]
     state.put("order", order_id, order)
-    return HttpResponse(status=201)
+    return JsonResponse({"url": url}, status=201)
 
 
-order_attachment = api(grants=("company",))(_attachment)
+# Faults can be queued for it (integrations.simulator_faults): a refused upload must never cost the result.
+order_attachment = api(grants=("company",))(sim_faults(constants.KEY)(_attachment))
 
 
-@api(grants=("company",))
-def orders_collection(request, company):
-    """orders.getList: GET /assessment-api/v202107/assessment-orders?applicationId= (required)."""
-    if request.method != "GET":
-        return sr_error(405, "METHOD_NOT_ALLOWED", "GET only.")
-    application_id = request.GET.get("applicationId", "")
-    if not application_id:
-        return sr_error(400, "VALIDATION", "Query parameter applicationId is required.")
-    found = [
-        calls.order_public(o) for o in state.orders(company["id"]) if o.get("applicationId") == application_id
-    ]
-    return JsonResponse({"content": found, "totalFound": len(found)})
+def attachment_file(request, attachment_id):
+    """The file an attachment's URL serves (what a recruiter downloads from the candidate profile)."""
+    stored = state.get("attachment", attachment_id)
+    if stored is None:
+        return sr_error(404, "NOT_FOUND", "No such attachment.")
+    response = HttpResponse(base64.b64decode(stored["content"]), content_type=stored["contentType"])
+    response["Content-Disposition"] = f'attachment; filename="{stored["name"]}"'
+    return response
 
 
 def simulator_urls() -> list:
@@ -308,7 +374,6 @@ def simulator_urls() -> list:
             order_attachment,
             "api-order-attachment",
         ),
-        ("assessment-api/v202107/assessment-orders", orders_collection, "api-orders"),
         ("v1/webhooks/subscriptions", subs.seed_subscriptions, "api-seed-subscriptions"),
         (SUBS, subs.subscriptions, "api-subscriptions"),
         (f"{SUBS}/<str:subscription_id>", subs.subscription_detail, "api-subscription"),
@@ -326,5 +391,6 @@ def simulator_urls() -> list:
     return [
         *simulator_pages.page_urls(),
         path("identity/oauth/token", oauth_token, name="oauth-token"),
+        path("attachments/<str:attachment_id>", attachment_file, name="attachment"),
         *[path(f"api/<str:region>/{route}", view, name=name) for route, view, name in api_routes],
     ]

@@ -1,7 +1,8 @@
 """What the SmartRecruiters sandbox sends to JobCannon over real HTTP, as SR does: the
 X-Hook-Secret activation handshake, signed webhooks (the Webhooks API's v1 signature or the
-seed's X-SmartRecruiters-Signature), assessment orders to the partner API and the consent
-redirect to the partner's /integration page.
+seed's X-SmartRecruiters-Signature), assessment orders (and in-line orders) to the partner API
+in SRO's AssessmentPackageOrderRequest shape, and the consent redirect to the partner's
+/integration page.
 
 The signing here is written independently of webhooks.py on purpose: a shared helper would make
 a bug in our verifier invisible to the simulator tests."""
@@ -22,6 +23,14 @@ from . import constants
 from . import simulator_state as state
 
 TIMEOUT = 20  # SR waits 20 s for the handshake echo (SRD /reference/subscriptionsactivate-1)
+# The version the sandbox assigns to an event (SR assigns it; subscribers send names only): the
+# published one where a source names it (application.created v201910), else the same value
+# [I: SR publishes no version for the other events].
+SANDBOX_EVENT_VERSION = "v201910"
+
+
+def event_version(name: str) -> str:
+    return constants.PUBLISHED_EVENT_VERSIONS.get(name, SANDBOX_EVENT_VERSION)
 
 
 def handshake(subscription: dict[str, Any]) -> tuple[bool, str]:
@@ -65,7 +74,7 @@ def _v1(key: str, timestamp: str, body: bytes, headers: dict[str, str]) -> str:
             headers["event-id"].encode(),
             headers["event-name"].encode(),
             headers["event-version"].encode(),
-            headers["link"].encode(),
+            headers.get("link", "").encode(),  # an empty string for a missing header (SRD)
         ]
     )
     return "v1=" + hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
@@ -112,9 +121,10 @@ def webhook_send(
                 "Content-Type": "application/json",
                 "event-name": event,
                 "event-id": event_id,
-                "event-version": str((sub.get("versions") or {}).get(event) or constants.EVENT_VERSION),
-                "link": f"<{link}>; rel=self",
+                "event-version": event_version(event),
             }
+            if link:  # candidate.deleted and position.deleted carry no Link header (SRO callbacks)
+                headers["link"] = f"<{link}>; rel=self"
             timestamp = str(int(time.time()))
             headers["smartrecruiters-timestamp"] = timestamp
             headers["smartrecruiters-signature"] = ";".join(
@@ -140,9 +150,39 @@ def order_public(order: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in order.items() if k not in ("company", "delivery")}
 
 
+def result_callback_url(api_base: str, order_id: str) -> str:
+    return f"{api_base}{constants.ASSESSMENT_API}/orders/{order_id}/results"
+
+
+def order_request_body(company: dict[str, Any], order: dict[str, Any], api_base: str) -> dict[str, Any]:
+    """SRO AssessmentPackageOrderRequest for a sandbox order. The stage's due date and email
+    template travel as partner fields (SRO `fields`, ids of the partner's choosing [I])."""
+    settings = order.get("settings") or {}
+    return {
+        "resultCallbackURL": result_callback_url(api_base, order["id"]),
+        "candidate": order["candidate"],
+        "job": {"id": order["job"]["id"], "title": order["job"]["name"]},
+        "requester": {"userId": "sandbox-recruiter", "email": "recruiter@example.com"},
+        "assessmentPackageId": order["packageId"],
+        "jobId": order["job"]["id"],
+        "companyId": company["id"],
+        "fields": {
+            k: str(v)
+            for k, v in {
+                "dueDate": settings.get("dueDate"),
+                "emailTemplate": settings.get("emailTemplate"),
+            }.items()
+            if v
+        },
+    }
+
+
 def order_deliver(company: dict[str, Any], order: dict[str, Any], api_base: str) -> dict[str, Any]:
     """Place the order with JobCannon: POST /packages/orders on its partner API (Assessment API 2021)."""
-    result = _partner_order(company, order)
+    result = _partner_call(
+        company, "packages/orders", order_request_body(company, order, api_base), order["id"]
+    )
+    result.pop("json", None)
     order = {
         **order,
         "delivery": {**result, "at": state.now_iso()},
@@ -151,14 +191,49 @@ def order_deliver(company: dict[str, Any], order: dict[str, Any], api_base: str)
     return state.put("order", order["id"], order)
 
 
+def inline_order_deliver(
+    company: dict[str, Any], order: dict[str, Any], api_base: str, completed_url: str
+) -> dict[str, Any]:
+    """An in-line order while the candidate applies: SRO InlineAssessmentPackageOrderRequest to
+    POST /packages/inline/orders; JobCannon answers with the URL SR sends the candidate to."""
+    body = {
+        "resultCallbackURL": result_callback_url(api_base, order["id"]),
+        "candidate": {
+            "email": order["candidate"]["email"],
+            "firstName": order["candidate"]["firstName"],
+            "lastName": order["candidate"]["lastName"],
+            "applicationLanguage": "en",
+        },
+        "job": {"id": order["job"]["id"]},
+        "assessmentPackageId": order["packageId"],
+        "jobId": order["job"]["id"],
+        "companyId": company["id"],
+        "completedAssessmentCallbackUrl": completed_url,
+    }
+    result = _partner_call(company, "packages/inline/orders", body, order["id"])
+    answer = result.pop("json", None) or {}
+    order = {
+        **order,
+        "delivery": {**result, "at": state.now_iso()},
+        "status": "IN_PROGRESS" if result["ok"] else "REJECTED",
+        "inlineUrl": str(answer.get("url") or "") if isinstance(answer, dict) else "",
+    }
+    return state.put("order", order["id"], order)
+
+
 def application_event(
     company: dict[str, Any], candidate: dict[str, Any], event: str, api_base: str
 ) -> list[int]:
-    """A Webhooks API event about a candidate's application (IDs only, `link` to GET it)."""
+    """A Webhooks API event about a candidate's application (SRO ApplicationWebhookPayload: ids
+    only, `link` to GET it)."""
     return webhook_send(
         company,
         event,
-        ids={"job_id": candidate["jobId"], "candidate_id": candidate["id"]},
+        ids={
+            "job_id": candidate["jobId"],
+            "candidate_id": candidate["id"],
+            "application_id": state.application_id(candidate["id"], candidate["jobId"]),
+        },
         data={},
         link=f"{api_base}/candidates/{candidate['id']}/jobs/{candidate['jobId']}",
     )
@@ -191,12 +266,15 @@ def partner_packages(company: dict[str, Any]) -> tuple[list[dict[str, Any]], str
             headers={"Authorization": f"Bearer {_partner_token(partner)}"},
         )
         response.raise_for_status()
-        return [p for p in response.json().get("content", []) if isinstance(p, dict)], ""
+        if response.status_code == 204:  # SRO: no packages to present
+            return [], ""
+        listed = response.json()  # SRO: a JSON array of AssessmentPackage
+        return [p for p in (listed if isinstance(listed, list) else []) if isinstance(p, dict)], ""
     except (requests.RequestException, ValueError, KeyError) as exc:
         return [], f"Could not load JobCannon's packages: {exc}"
 
 
-def _partner_order(company: dict[str, Any], order: dict[str, Any]) -> dict[str, Any]:
+def _partner_call(company: dict[str, Any], path: str, body: dict[str, Any], order_id: str) -> dict[str, Any]:
     partner = company.get("partner") or {}
     base = partner.get("base_url", "")
     if not base:
@@ -209,10 +287,7 @@ def _partner_order(company: dict[str, Any], order: dict[str, Any]) -> dict[str, 
     try:
         token = _partner_token(partner)
         response = requests.post(
-            base + "packages/orders",
-            json=order_public(order),
-            timeout=TIMEOUT,
-            headers={"Authorization": f"Bearer {token}"},
+            base + path, json=body, timeout=TIMEOUT, headers={"Authorization": f"Bearer {token}"}
         )
     except (requests.RequestException, ValueError, KeyError) as exc:
         return {
@@ -222,15 +297,16 @@ def _partner_order(company: dict[str, Any], order: dict[str, Any]) -> dict[str, 
             "message": f"{type(exc).__name__}: {exc}"[:300],
         }
     state.delivery_log(
-        company["id"],
-        kind="order",
-        url=base + "packages/orders",
-        status=response.status_code,
-        event=order["id"],
+        company["id"], kind="order", url=base + path, status=response.status_code, event=order_id
     )
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
     return {
-        "ok": response.status_code in (200, 201),
+        "ok": response.status_code in (200, 202),
         "via": "partner API",
         "status": response.status_code,
         "message": response.text[:300],
+        "json": answer,
     }

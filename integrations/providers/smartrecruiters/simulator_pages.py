@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 
 from . import constants
 from . import simulator_calls as calls
@@ -168,6 +168,48 @@ def job_view(request: HttpRequest, company_id: str, job_id: str) -> HttpResponse
     )
 
 
+def inline_apply(request: HttpRequest, company_id: str, job_id: str) -> HttpResponse:
+    """The career site's apply form with an in-line JobCannon assessment: SR orders it
+    (POST /packages/inline/orders) and sends the applicant to the URL JobCannon answers; the
+    order's completedAssessmentCallbackUrl is the sandbox's "application complete" page."""
+    company, job = state.get("company", company_id), state.job_get(job_id)
+    if company is None or job is None or job["company"] != company_id or request.method != "POST":
+        return _error(request, "Unknown job", f"No job {job_id!r} in this company.", 404)
+    first, email = request.POST.get("first_name", "").strip(), request.POST.get("email", "").strip()
+    package = request.POST.get("package", "").strip()
+    if not first or "@" not in email or not package:
+        return _error(request, "Application not sent", "Enter a first name, an email address and a test.")
+    order = state.inline_order_create(
+        company=company,
+        job=job,
+        package_id=package,
+        first_name=first,
+        last_name=request.POST.get("last_name", "").strip(),
+        email=email,
+    )
+    done = request.build_absolute_uri(reverse(NS + "inline-done", args=[company_id, order["id"]]))
+    order = calls.inline_order_deliver(company, order, _api_base(request, company), done)
+    if not order.get("inlineUrl"):
+        delivery = order.get("delivery") or {}
+        return _error(
+            request,
+            "JobCannon refused the in-line assessment",
+            f"HTTP {delivery.get('status')}: {delivery.get('message') or 'no answer'}",
+            status=502,
+        )
+    return redirect(order["inlineUrl"])
+
+
+def inline_done(request: HttpRequest, company_id: str, order_id: str) -> HttpResponse:
+    """completedAssessmentCallbackUrl: where the applicant lands after the in-line assessment."""
+    order = state.get("order", order_id)
+    if order is None or order["company"] != company_id or not order.get("inline"):
+        return _error(request, "Unknown order", f"No in-line order {order_id!r}.", 404)
+    return render(
+        request, T.format("inline_done"), {"order": order, "company": state.get("company", company_id)}
+    )
+
+
 def candidate_view(request: HttpRequest, company_id: str, candidate_id: str) -> HttpResponse:
     company, candidate = state.get("company", company_id), state.get("candidate", candidate_id)
     if company is None or candidate is None or candidate["company"] != company_id:
@@ -312,7 +354,8 @@ def consent(request: HttpRequest) -> HttpResponse:
 def apps_connect(request: HttpRequest, company_id: str) -> HttpResponse:
     """Apps & Integrations → JobCannon → Connect → Authorize and Continue: SR records the
     company's consent and opens the partner's consent endpoint, GET <partner>/integration?companyId=
-    (askForConsent; as a redirect, one of the two ways SRD /docs/customer-experience names)."""
+    &redirect= (askForConsent; as a redirect, one of the two ways SRD /docs/customer-experience
+    names)."""
     company = _company_or_404(request, company_id)
     if isinstance(company, HttpResponse):
         return company
@@ -325,7 +368,10 @@ def apps_connect(request: HttpRequest, company_id: str) -> HttpResponse:
         )
     company["partner_consent"] = True
     state.put("company", company_id, company)
-    return redirect(partner["base_url"].rstrip("/") + "/integration?" + urlencode({"companyId": company_id}))
+    # REDIRECT display mode: companyId and redirect (SRO PartnerConfiguration.consentUrl).
+    back = request.build_absolute_uri(reverse(NS + "company", args=[company_id]))
+    query = urlencode({"companyId": company_id, "redirect": back})
+    return redirect(partner["base_url"].rstrip("/") + "/integration?" + query)
 
 
 def page_urls() -> list:
@@ -337,4 +383,6 @@ def page_urls() -> list:
         path("company/<str:company_id>/apps/jobcannon/connect/", apps_connect, name="apps-connect"),
         path("company/<str:company_id>/jobs/<str:job_id>/", job_view, name="job"),
         path("company/<str:company_id>/candidates/<str:candidate_id>/", candidate_view, name="candidate"),
+        path("company/<str:company_id>/jobs/<str:job_id>/apply-inline/", inline_apply, name="inline-apply"),
+        path("company/<str:company_id>/inline/<str:order_id>/done/", inline_done, name="inline-done"),
     ]

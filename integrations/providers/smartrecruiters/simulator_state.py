@@ -375,6 +375,31 @@ def order_create(
     return order
 
 
+def inline_order_create(
+    *,
+    company: dict[str, Any],
+    job: dict[str, Any],
+    package_id: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+) -> dict[str, Any]:
+    """An in-line order: the applicant takes the assessment while applying (no candidate yet)."""
+    order = {
+        "id": new_id("ord-"),
+        "company": company["id"],
+        "status": "NEW",
+        "inline": True,
+        "packageId": package_id,
+        "candidate": {"firstName": first_name, "lastName": last_name, "email": email},
+        "job": {"id": job["id"], "name": job["title"]},
+        "createdOn": now_iso(),
+        "delivery": None,
+        "result": None,
+    }
+    return put("order", order["id"], order)
+
+
 def orders(company_id: str, candidate_id: str | None = None) -> list[dict[str, Any]]:
     match = {"company": company_id, **({"candidate__id": candidate_id} if candidate_id else {})}
     return items("order", **match)

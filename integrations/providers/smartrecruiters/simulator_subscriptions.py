@@ -1,7 +1,10 @@
 """The sandbox's webhook subscription endpoints: the seed's `POST /v1/webhooks/subscriptions`
-and the real Webhooks API v201907 (webhooks_manage; create inactive with events
-[{"name", "version"}] among the published events, else 400; activate with the X-Hook-Secret
-handshake; generate secret keys; reference §2.4)."""
+and the real Webhooks API v201907 as SR's OpenAPI (SRO, constants.py) describes it:
+webhooks_manage; POST {callbackUrl, events: [event names]} creates an inactive subscription and
+answers its events as [{"name", "version"}] with the version SR assigns (400 for a malformed
+body, 422 for an event name the API does not list); GET answers a JSON array; activation runs
+the X-Hook-Secret handshake (424 when it fails, 409 when already active); secret keys
+(reference §2.4)."""
 
 from __future__ import annotations
 
@@ -42,30 +45,28 @@ def seed_subscriptions(request, company):
 
 
 def _sub_public(sub: dict[str, Any]) -> dict[str, Any]:
-    versions = sub.get("versions") or {}
     return {
         "id": sub["id"],
         "callbackUrl": sub.get("callbackUrl"),
         "status": sub["status"],
-        "events": [
-            {"name": e, "version": versions.get(e, constants.EVENT_VERSION)} for e in sub.get("events", [])
-        ],
+        "events": [{"name": e, "version": calls.event_version(e)} for e in sub.get("events", [])],
     }
 
 
-def _events_problem(raw: Any) -> tuple[dict[str, str], str]:
-    """{name: version} of the requested events, or the reason SR refuses them: every event is
-    {"name", "version"} and the name is one of the Webhooks API's events."""
+def _events_problem(raw: Any) -> tuple[list[str], int, str]:
+    """The requested event names, or SR's refusal (status, reason): SubscriptionRequest.events is
+    a non-empty array of unique EventName strings (400 otherwise); a name the API does not list
+    is 422 ("event name is not found")."""
     if not isinstance(raw, list) or not raw:
-        return {}, "At least one event is required."
-    events: dict[str, str] = {}
-    for item in raw:
-        if not isinstance(item, dict) or not item.get("name") or not item.get("version"):
-            return {}, 'Each event must be an object {"name", "version"}.'
-        if item["name"] not in constants.KNOWN_EVENTS:
-            return {}, f"Unknown event {item['name']!r}."
-        events[str(item["name"])] = str(item["version"])
-    return events, ""
+        return [], 400, "events: at least one event name is required."
+    if not all(isinstance(e, str) for e in raw):
+        return [], 400, 'events: each event is an event name (a string), e.g. "application.created".'
+    if len(set(raw)) != len(raw):
+        return [], 400, "events: event names must be unique."
+    unknown = [e for e in raw if e not in constants.KNOWN_EVENTS]
+    if unknown:
+        return [], 422, f"Event name not found: {', '.join(unknown)}."
+    return list(raw), 0, ""
 
 
 @api(constants.SCOPE_WEBHOOKS_MANAGE, grants=("oauth",))
@@ -74,23 +75,21 @@ def subscriptions(request, company):
         found = [
             _sub_public(s)
             for s in state.items("subscription", company=company["id"])
-            if s.get("style") != constants.WEBHOOK_API_SEED
+            if s.get("style") != constants.WEBHOOK_API_SEED and s.get("status") != "deleted"
         ]
-        return JsonResponse({"content": found})
+        return JsonResponse(found, safe=False)  # SRO Subscriptions: an array
     body = _json(request)
     if not str(body.get("callbackUrl", "")).startswith(("http://", "https://")):
-        return sr_error(400, "VALIDATION", "callbackUrl must be an absolute URL.")
-    versions, problem = _events_problem(body.get("events"))
+        return sr_error(422, "INVALID_CALLBACK_URL", "Provided callback URL is invalid.")
+    events, status, problem = _events_problem(body.get("events"))
     if problem:
-        return sr_error(400, "VALIDATION", problem)
-    events = list(versions)
+        return sr_error(status, "VALIDATION" if status == 400 else "EVENT_NOT_FOUND", problem)
     sub = {
         "id": state.new_id("sub-"),
         "company": company["id"],
         "style": constants.WEBHOOK_API_VENDOR,
         "callbackUrl": body["callbackUrl"],
         "events": events,
-        "versions": versions,
         "status": "inactive",
         "keys": [],
         "created": state.now_iso(),
@@ -120,9 +119,11 @@ def subscription_activation(request, company, subscription_id):
     sub = _own_subscription(company, subscription_id)
     if sub is None or request.method != "PUT":
         return sr_error(404, "NOT_FOUND", "Subscription not found.")
+    if sub["status"] == "active":
+        return sr_error(409, "ALREADY_ACTIVE", "Subscription already activated.")
     ok, reason = calls.handshake(sub)
     if not ok:
-        return sr_error(400, "ACTIVATION_FAILED", f"Subscription not activated: {reason}")
+        return sr_error(424, "HANDSHAKE_FAILED", f"Webhook activation handshake failed: {reason}")
     state.put("subscription", subscription_id, {**sub, "status": "active", "activated": state.now_iso()})
     return HttpResponse(status=204)
 

@@ -182,6 +182,7 @@ def detail_context(provider, integration) -> dict[str, Any]:
             "partner_error": provider_settings.get("partner_error", ""),
             "consent_url": setup.partner_base_url() + "integration",
             "subscription": selectors.subscription_state(integration),
+            "events": selectors.webhook_event_rows(integration),
             "webhook_form": WebhookApiForm(initial={"webhook_api": selectors.webhook_api(integration)}),
             "seed_webhook_url": setup.seed_target_url(),
             "partner_base_url": setup.partner_base_url(),

@@ -203,12 +203,15 @@ def handle_assessment_completed(ctx: WebhookContext) -> None:
 
 def handle_record_changed(ctx: WebhookContext) -> None:
     """application.created / application.status.updated / candidate.updated / candidate.deleted:
-    the Webhooks API sends IDs only ({"job_id", "candidate_id"}, SRD secret-key example) and a
-    `link` to GET the entity; our synced copy of the candidate (with its applications) is
-    re-read once this commits (a deleted one is then removed by the sync)."""
-    candidate_id = str(ctx.payload.get("candidate_id") or ctx.payload.get("candidateId") or "")
+    the Webhooks API sends ids only (SRO: ApplicationWebhookPayload {job_id, candidate_id,
+    application_id}, CandidateWebhookPayload {id}) and a `link` to GET the entity; our synced copy
+    of the candidate (with its applications) is re-read once this commits (a deleted one is then
+    removed by the sync)."""
+    payload, event = ctx.payload, ctx.event.event_type
+    key = "id" if event in constants.CANDIDATE_EVENTS else "candidate_id"
+    candidate_id = str(payload.get(key) or payload.get("candidate_id") or payload.get("candidateId") or "")
     if not candidate_id:
-        raise ATSValidationError(f"The {ctx.event.event_type} event names no candidate_id.")
+        raise ATSValidationError(f"The {event} event names no candidate ({key} is missing from its body).")
     _refresh_candidate(ctx, candidate_id)
 
 

@@ -225,7 +225,7 @@ def test_application_status_updated_event_refreshes_the_candidate_it_names(
     headers = {
         "event-name": constants.EVENT_APPLICATION_STATUS_UPDATED,
         "event-id": "evt-status-1",
-        "event-version": constants.EVENT_VERSION,
+        "event-version": "v201910",  # the version SR reports (read-only; SRD signature example)
         "link": f"<https://api.smartrecruiters.com/candidates/{person['id']}>; rel=self",
         "smartrecruiters-timestamp": str(int(time.time())),
     }

@@ -70,7 +70,7 @@ def test_seed_001_test_in_sandbox_steps_1_to_7(page):
     page.get_by_label("Move to stage").select_option("assessment")
     page.locator("#sim-advance").click()
     expect(page.locator("#sim-stage")).to_have_text("Assessment")
-    expect(page.locator("#sim-orders")).to_contain_text("partner API 201")
+    expect(page.locator("#sim-orders")).to_contain_text("partner API 202")
 
     # 4. The candidate receives the email with the assessment link (dev mailbox, staff only).
     page.goto("/dev/mailbox/")
@@ -82,10 +82,12 @@ def test_seed_001_test_in_sandbox_steps_1_to_7(page):
 
     # The worker's part: deliver the result (to the EU data center, with the company credentials
     # SR issued at setUpIntegration), process SR's webhooks (the real application events).
-    [message] = WritebackMessage.objects.filter(integration=integration)
-    writeback_deliver(message_id=message.pk)
-    message.refresh_from_db()
-    assert message.status == WritebackStatus.CONFIRMED, message.last_error
+    # The result first, then the report PDF (its own outbox row).
+    for message in WritebackMessage.objects.filter(integration=integration).order_by("pk"):
+        writeback_deliver(message_id=message.pk)
+        message.refresh_from_db()
+        assert message.status == WritebackStatus.CONFIRMED, message.last_error
+    message = WritebackMessage.objects.get(integration=integration, kind="assessment.result")
     for event in WebhookEvent.objects.filter(integration=integration, status=WebhookStatus.VERIFIED):
         webhook_event_process(event_id=event.pk)
     moved = WebhookEvent.objects.filter(
@@ -106,5 +108,6 @@ def test_seed_001_test_in_sandbox_steps_1_to_7(page):
     scorecard = page.locator("#sim-scorecard")
     expect(scorecard).to_contain_text(f"{run.result.overall_score}/100")
     expect(scorecard).to_contain_text("Stored in the EU data center")
+    expect(scorecard.locator(".sim-attachment")).to_contain_text(f"report-{run.pk}.pdf")
     expect(page.locator("#sim-fields")).to_contain_text("JobCannon score")
     expect(page.locator("#sim-orders")).to_contain_text("COMPLETED")

@@ -145,35 +145,91 @@ def test_a_colon_scope_sent_as_is_is_refused_by_the_sandbox_like_sr(client_in_wo
     assert parse_qs(urlsplit(answer["Location"]).query)["error"] == ["invalid_scope"]
 
 
-def test_subscription_uses_the_real_event_names_and_versions(client_in_workspace, sr_sim):
+def test_subscription_requests_event_names_and_records_the_versions_sr_reports(
+    client_in_workspace, sr_sim, monkeypatch
+):
+    """SRO SubscriptionRequest.events is an array of event names; each event's version is SR's
+    (read-only) and only application.created's (v201910) is published: the rest show [I]."""
+    from integrations.providers.smartrecruiters.client import SmartRecruitersClient
+
+    sent: list[dict] = []
+    real_request = SmartRecruitersClient.request
+
+    def spy(self, method, path, **kwargs):
+        if method == "POST" and path == constants.VENDOR_SUBSCRIPTIONS_PATH:
+            sent.append(kwargs["json"])
+        return real_request(self, method, path, **kwargs)
+
+    monkeypatch.setattr(SmartRecruitersClient, "request", spy)
     integration = sr_sim()
     connect_via_simulator(client_in_workspace, integration)
     integration.refresh_from_db()
-    sub = sim.get("subscription", integration.provider_settings["subscription"]["id"])
-    assert sub["versions"] == {name: "v201910" for name in constants.SUBSCRIBED_EVENTS}
-    assert set(sub["events"]) <= constants.KNOWN_EVENTS
-    assert "application.status.updated" in sub["events"]
+    assert sent == [
+        {
+            "callbackUrl": f"http://testserver/webhooks/smartrecruiters/{integration.public_id}/",
+            "events": list(constants.SUBSCRIBED_EVENTS),
+        }
+    ]
+    state = integration.provider_settings["subscription"]
+    sub = sim.get("subscription", state["id"])
+    assert sub["events"] == list(constants.SUBSCRIBED_EVENTS) and set(sub["events"]) <= constants.KNOWN_EVENTS
+    assert state["versions"]["application.created"] == "v201910"
+    assert set(state["versions"]) == set(constants.SUBSCRIBED_EVENTS)
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    table = page[page.index('id="sr-events"') :].split("</table>")[0]
+    created = table[table.index("<code>application.created</code>") :].split("</tr>")[0]
+    assert "v201910" in created and "[I]" not in created
+    for name in ("application.status.updated", "candidate.updated", "candidate.deleted"):
+        row = table[table.index(f"<code>{name}</code>") :].split("</tr>")[0]
+        assert "[I] not published" in row
+
+
+def test_the_sandbox_refuses_events_sent_as_objects_or_unknown_names_like_sr(client_in_workspace, sr_sim):
+    from integrations.base import ATSError
+    from integrations.registry import get_provider
+
+    integration = sr_sim()
+    connect_via_simulator(client_in_workspace, integration)
+    client = get_provider("smartrecruiters").client(Integration.objects.get(pk=integration.pk))
+    url = "https://example.com/hook"
+    with pytest.raises(ATSError) as objects:
+        client.request(
+            "POST",
+            constants.VENDOR_SUBSCRIPTIONS_PATH,
+            json={"callbackUrl": url, "events": [{"name": "application.created", "version": "v201910"}]},
+        )
+    assert objects.value.status_code == 400
+    with pytest.raises(ATSError) as unknown:
+        client.subscribe(callback_url=url, events=["candidate.assessment.completed"])
+    assert unknown.value.status_code == 422 and "candidate.assessment.completed" in unknown.value.message
+    assert isinstance(client.request("GET", constants.VENDOR_SUBSCRIPTIONS_PATH).json(), list)
 
 
 def test_a_refused_subscription_is_explained_and_the_connect_goes_on(client_in_workspace, sr_sim):
-    # An event the Webhooks API does not list (the old invented name) is refused with 400.
-    integration = sr_sim(
-        provider_settings={
-            "webhook_events": [{"name": "candidate.assessment.completed", "version": "v202107"}]
-        }
-    )
+    # An event the Webhooks API does not list (the seed's invented name) is refused with 422.
+    integration = sr_sim(provider_settings={"webhook_events": ["candidate.assessment.completed"]})
     connect_via_simulator(client_in_workspace, integration)
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.CONNECTED, integration.status_reason
     state = integration.provider_settings["subscription"]
     assert state["status"] == "refused"
-    assert "HTTP 400" in state["error"] and "Unknown event 'candidate.assessment.completed'" in state["error"]
+    assert "HTTP 422" in state["error"] and "candidate.assessment.completed" in state["error"]
     assert integration.provider_settings["partner_registered"] is True, "the rest of the connect happened"
     page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
-    assert 'id="sr-subscription-error"' in page and "event name and version" in page
+    assert 'id="sr-subscription-error"' in page and "every event name is one the Webhooks API lists" in page
     assert IntegrationActivity.objects.filter(
         integration=integration, kind="smartrecruiters.subscription_refused"
     ).exists()
+
+
+def test_older_event_settings_with_versions_are_read_as_names():
+    from integrations.providers.smartrecruiters import selectors
+
+    integration = IntegrationFactory.build(
+        provider="smartrecruiters",
+        provider_settings={"webhook_events": [{"name": "job.created", "version": "1.0.0"}, "job.updated"]},
+    )
+    assert selectors.webhook_events(integration) == ["job.created", "job.updated"]
 
 
 def test_seed_webhook_setup_subscribes_with_target_url_and_custom_headers(client_in_workspace, sr_sim):

@@ -272,7 +272,7 @@ def test_test_actions_without_a_sandbox_company_say_how_to_get_one(sr_sim):
 def test_test_assessment_advances_a_sandbox_candidate_and_the_order_starts_a_run(connected):
     integration = connected()
     sentence = PROVIDER.send_test_assessment(integration)
-    assert "Assessment" in sentence and "partner API (HTTP 201)" in sentence
+    assert "Assessment" in sentence and "partner API (HTTP 202)" in sentence
     run = AssessmentRun.objects.get(integration=integration)
     candidate = sim.get("candidate", run.external_candidate_id)
     assert candidate["stageId"] == "assessment" and candidate["email"] == run.candidate_email
@@ -314,10 +314,11 @@ def test_the_sandbox_drives_the_checklist_to_all_green(connected):
         assert ok, sentence
         process_webhooks(integration)
     deliver_writebacks(integration)
-    message = WritebackMessage.objects.get(integration=integration)
+    message = WritebackMessage.objects.get(integration=integration, kind="assessment.result")
     assert message.status in (WritebackStatus.DELIVERED, WritebackStatus.CONFIRMED)
     order = sim.get("order", message.run.external_assessment_id)
-    assert order["status"] == "COMPLETED" and order["result"]["region"] == "us"
+    assert order["status"] == "COMPLETED" and order["result_meta"]["region"] == "us"
+    assert order["attachments"][0]["contentType"] == "application/pdf", "the report PDF is attached"
     checklist = integration_checklist(integration=Integration.objects.get(pk=integration.pk))
     assert checklist.all_ok, [(i.key, i.state, i.detail) for i in checklist.items if i.state != "ok"]
     assert integration_credentials_check(integration=integration)  # re-checking keeps it green

@@ -33,7 +33,7 @@ def give_result(run, overall=72):
         run=run,
         instrument_version=run.instrument_version,
         overall_score=overall,
-        dimensions=[{"key": "O", "label": "Openness", "raw": 40, "score": 75}],
+        dimensions=[{"key": "O", "label": "Openness", "raw": 40, "raw_min": 10, "raw_max": 50, "score": 75}],
         summary="Curious and steady.",
         duration_seconds=900,
     )
@@ -44,7 +44,7 @@ def v1_headers(body: bytes, secret: str, event: str) -> dict[str, str]:
     headers = {
         "event-name": event,
         "event-id": "evt-" + hashlib.sha256(body).hexdigest()[:12],
-        "event-version": constants.EVENT_VERSION,
+        "event-version": "v201910",  # the version SR reports (read-only; SRD signature example)
         "link": "<https://api.smartrecruiters.com/candidates/cid>; rel=self",
         "smartrecruiters-timestamp": str(int(time.time())),
     }
@@ -87,6 +87,11 @@ class TestSmartRecruitersContract(ProviderContractTests):
         self._event = "offer.approval.exploded"
         return b'{"job_id":"job-1","candidate_id":"cand-1"}'
 
+    def writeback_kind(self, integration, run) -> str:
+        # The result is the write the failure classes are about; the report PDF is a second,
+        # independent outbox row (test_partner_flow.py covers it).
+        return "assessment.result"
+
     def writeback_endpoint(self, integration):
         return "PATCH", re.compile(re.escape(API) + r"/assessment-api/v202010/orders/[^/]+/results")
 
@@ -106,8 +111,8 @@ class TestSmartRecruitersContract(ProviderContractTests):
         # No partner (master) credentials are configured here: registration is skipped with a
         # reason, the connect goes on (test_partner_flow.py covers the registration).
         subs = API + constants.VENDOR_SUBSCRIPTIONS_PATH
-        mocked_responses.get(subs, json={"content": []})
-        events = [{"name": e, "version": constants.EVENT_VERSION} for e in constants.SUBSCRIBED_EVENTS]
+        mocked_responses.get(subs, json=[])  # SRO Subscriptions: an array
+        events = [{"name": e, "version": "v201910"} for e in constants.SUBSCRIBED_EVENTS]
         mocked_responses.post(subs, json={"id": "sub-1", "status": "inactive", "events": events}, status=201)
         mocked_responses.put(subs + "/sub-1/activation", status=204)
         mocked_responses.post(subs + "/sub-1/secret-key", json={"secretKey": "sr-generated-key"}, status=201)

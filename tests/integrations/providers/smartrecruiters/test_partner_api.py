@@ -1,4 +1,6 @@
-"""The partner endpoints SmartRecruiters calls (Assessment API 2021): token, packages, orders."""
+"""The partner endpoints SmartRecruiters calls (Assessment API 2021): token, packages, orders, with
+the bodies and status codes of SR's OpenAPI for them (SRO: TokenInput/AccessToken, AssessmentPackage,
+AssessmentPackageOrderRequest answered 202)."""
 
 import base64
 import json
@@ -43,15 +45,23 @@ def token_for(client, client_id, secret):
     return response.json()["access_token"]
 
 
-def order_body(order_id="ord-100", package="jobcannon-eq", email="sam.candidate@example.com"):
-    return {
-        "id": order_id,
-        "packageId": package,
+RESULTS = "https://api.smartrecruiters.com/assessment-api/v202010/orders/{}/results"
+
+
+def order_body(order_id="ord-100", package="jobcannon-eq", email="sam.candidate@example.com", **changes):
+    """SRO AssessmentPackageOrderRequest, as SR places an order."""
+    body = {
+        "resultCallbackURL": RESULTS.format(order_id),
         "candidate": {"id": "cand-100", "firstName": "Sam", "lastName": "Example", "email": email},
-        "job": {"id": "job-100", "name": "Support Lead"},
-        "stage": {"id": "assessment", "name": "Assessment"},
-        "settings": {"required": False, "trigger": "manual", "emailTemplate": "default"},
+        "job": {"id": "job-100", "title": "Support Lead"},
+        "requester": {"userId": "user-1", "email": "recruiter@example.com"},
+        "assessmentPackageId": package,
+        "jobId": "job-100",
+        "companyId": "AcmeCorp",
+        "fields": {"emailTemplate": "default"},
     }
+    body.update(changes)
+    return body
 
 
 def test_token_with_the_issued_credentials_then_packages_list_our_instruments(client, partner):
@@ -59,10 +69,23 @@ def test_token_with_the_issued_credentials_then_packages_list_our_instruments(cl
     token = token_for(client, client_id, secret)
     response = client.get(BASE + "packages", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
-    ids = {p["id"] for p in response.json()["content"]}
-    assert {"jobcannon-big5", "jobcannon-disc", "jobcannon-eq"} <= ids
+    listed = response.json()
+    assert isinstance(listed, list), "SRO: the package list is a JSON array of AssessmentPackage"
+    assert {"jobcannon-big5", "jobcannon-disc", "jobcannon-eq"} <= {p["id"] for p in listed}
     detail = client.get(BASE + "packages/jobcannon-disc", headers={"Authorization": f"Bearer {token}"})
-    assert detail.json()["settings"]["dueInDays"] == 7
+    package = detail.json()
+    assert set(package) == {"id", "name", "description", "type", "assessments"}
+    assert package["type"] == "BEHAVIORAL_ASSESSMENT"
+    assert package["assessments"] == [
+        {
+            "id": "disc",
+            "type": "BEHAVIORAL_ASSESSMENT",
+            "name": package["name"],
+            "description": package["description"],
+        }
+    ]
+    missing = client.get(BASE + "packages/someone-elses", headers={"Authorization": f"Bearer {token}"})
+    assert missing.status_code == 404
 
 
 def test_token_endpoint_accepts_basic_auth_and_rejects_a_wrong_secret_in_the_rfc_shape(client, partner):
@@ -74,13 +97,23 @@ def test_token_endpoint_accepts_basic_auth_and_rejects_a_wrong_secret_in_the_rfc
         {"grant_type": "client_credentials"},
         headers={"Authorization": f"Basic {basic}"},
     )
-    assert ok.status_code == 200
+    assert ok.status_code == 200 and {"access_token", "expires_in"} <= set(ok.json())
+    # SRO: 400 TokenErrorResponse (RFC 6749 5.2) for credentials in the body ...
     bad = form_post(
         client,
         BASE + "oauth/token",
         {"grant_type": "client_credentials", "client_id": client_id, "client_secret": "nope"},
     )
-    assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_client"
+    # ... and 401 with WWW-Authenticate for credentials in the Authorization header.
+    wrong = base64.b64encode(f"{client_id}:nope".encode()).decode()
+    basic_bad = form_post(
+        client,
+        BASE + "oauth/token",
+        {"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {wrong}"},
+    )
+    assert basic_bad.status_code == 401 and basic_bad["WWW-Authenticate"].startswith("Basic")
 
 
 def test_order_starts_a_run_invites_the_candidate_and_a_repeat_is_idempotent(client, partner):
@@ -88,17 +121,27 @@ def test_order_starts_a_run_invites_the_candidate_and_a_repeat_is_idempotent(cli
     auth = {"Authorization": f"Bearer {token_for(client, client_id, secret)}"}
     first = client.post(BASE + "packages/orders", order_body(), content_type="application/json", headers=auth)
     again = client.post(BASE + "packages/orders", order_body(), content_type="application/json", headers=auth)
-    assert (first.status_code, again.status_code) == (201, 200)
-    assert first.json()["status"] == "ACCEPTED"
+    assert (first.status_code, again.status_code) == (202, 202), "SRO: 202 Order acceptance"
     run = AssessmentRun.objects.get(integration=integration)
     assert (run.instrument, run.external_assessment_id, run.external_candidate_id) == (
         "eq",
         "ord-100",
         "cand-100",
     )
-    assert run.ats_context["region"] == "eu" and run.ats_context["required"] is False
+    assert run.ats_context["assessment_result_url"] == RESULTS.format("ord-100")
+    assert run.ats_context["region"] == "eu" and run.email_template == "default"
     assert 6 <= (run.due_at - run.created_at).days <= 7, "due date defaults to 7 days"
     assert len(mailbox_to("sam.candidate@example.com")) == 1
+
+
+def test_an_order_whose_results_url_is_not_on_srs_api_host_is_refused(client, partner):
+    """The company credentials go to the results URL: never to a host other than SR's API."""
+    _, client_id, secret = partner
+    auth = {"Authorization": f"Bearer {token_for(client, client_id, secret)}"}
+    body = order_body(resultCallbackURL="https://attacker.example.com/orders/ord-100/results")
+    response = client.post(BASE + "packages/orders", body, content_type="application/json", headers=auth)
+    assert response.status_code == 400 and "API host" in response.json()["error"]["message"]
+    assert not AssessmentRun.objects.exists()
 
 
 def test_second_order_for_an_active_run_of_the_same_application_is_a_conflict(client, partner):
@@ -116,18 +159,26 @@ def test_second_order_for_an_active_run_of_the_same_application_is_a_conflict(cl
 
 
 @pytest.mark.parametrize(
-    ("body", "fragment"),
+    ("body", "status", "fragment"),
     [
-        ({"id": "ord-1", "packageId": "jobcannon-big5"}, "candidate"),
-        (order_body(package="someone-elses-test"), "not a JobCannon package"),
-        (order_body(email="not-an-email"), "email"),
+        (
+            {"assessmentPackageId": "jobcannon-big5", "resultCallbackURL": RESULTS.format("o")},
+            400,
+            "candidate",
+        ),
+        (order_body(package="someone-elses-test"), 404, "someone-elses-test"),
+        (order_body(email="not-an-email"), 400, "email"),
+        (order_body(resultCallbackURL="not a url"), 400, "resultCallbackURL"),
+        (order_body(companyId="OtherCorp"), 400, "OtherCorp"),
     ],
 )
-def test_invalid_orders_get_a_json_error_and_no_run(client, partner, body, fragment):
-    _, client_id, secret = partner
+def test_invalid_orders_get_a_json_error_and_no_run(client, partner, body, status, fragment):
+    integration, client_id, secret = partner
+    integration.provider_settings = {"company_id": "AcmeCorp"}
+    integration.save()
     auth = {"Authorization": f"Bearer {token_for(client, client_id, secret)}"}
     response = client.post(BASE + "packages/orders", body, content_type="application/json", headers=auth)
-    assert response.status_code == 400
+    assert response.status_code == status
     error = response.json()["error"]
     assert fragment in (error["message"] + str(error.get("details", "")))
     assert not AssessmentRun.objects.exists()
@@ -178,7 +229,7 @@ def test_the_partner_secret_is_kept_only_as_a_hash_and_wrong_ones_are_logged_onc
             BASE + "oauth/token",
             {"grant_type": "client_credentials", "client_id": client_id, "client_secret": "wrong"},
         )
-        assert refused.status_code == 401 and refused.json()["error"] == "invalid_client"
+        assert refused.status_code == 400 and refused.json()["error"] == "invalid_client"
     lines = IntegrationActivity.objects.filter(integration=integration, kind="partner.auth_failed")
     assert lines.count() == 1 and lines.get().data["count"] == 5
     assert token_for(client, client_id, secret)  # the right secret still gets a token

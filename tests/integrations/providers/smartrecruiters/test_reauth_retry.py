@@ -30,7 +30,7 @@ def test_403_without_candidates_manage_then_reauthorization_delivers_the_result(
     candidate_id = new_candidate(client_in_workspace, integration)
     move(client_in_workspace, integration, candidate_id, "assessment")  # orders still arrive
     run = complete(AssessmentRun.objects.get(integration=integration))
-    message = WritebackMessage.objects.get(run=run)
+    message = WritebackMessage.objects.get(run=run, kind="assessment.result")
 
     writeback_deliver(message_id=message.pk)
     message.refresh_from_db()

@@ -71,8 +71,12 @@ def test_advancing_to_an_auto_trigger_stage_orders_the_assessment_and_emails_the
         "big5",
         candidate_id,
     )
-    assert order["delivery"]["ok"] and order["delivery"]["status"] == 201 and order["status"] == "IN_PROGRESS"
-    assert run.email_template == "branded" and run.ats_context["trigger"] == "auto"
+    assert order["delivery"]["ok"] and order["delivery"]["status"] == 202 and order["status"] == "IN_PROGRESS"
+    # The stage's email template travels as a partner field of SR's order body.
+    assert run.email_template == "branded" and order["settings"]["trigger"] == "auto"
+    assert run.ats_context["assessment_result_url"].endswith(
+        f"/assessment-api/v202010/orders/{order['id']}/results"
+    )
     email = mailbox_to("casey.candidate@example.com")[0]
     assert "/a/" in email.body_text, "the invitation carries the candidate link"
 
@@ -84,11 +88,18 @@ def test_a_manual_stage_orders_only_when_the_recruiter_triggers_it(client_in_wor
     assert not AssessmentRun.objects.exists()
     move(client_in_workspace, integration, candidate_id, "interview", action="trigger")
     run = AssessmentRun.objects.get(integration=integration)
+    order = sim.get("order", run.external_assessment_id)
     assert (
         run.instrument == "disc"
-        and run.ats_context["trigger"] == "manual"
-        and not run.ats_context["required"]
+        and order["settings"]["trigger"] == "manual"
+        and run.email_template == "default"
     )
+
+
+def deliver_all(run):
+    for message in WritebackMessage.objects.filter(run=run).order_by("pk"):
+        writeback_deliver(message_id=message.pk)
+    return {m.kind: m for m in WritebackMessage.objects.filter(run=run)}
 
 
 def test_completed_run_is_written_with_the_company_credentials_in_the_documented_schema(
@@ -99,22 +110,77 @@ def test_completed_run_is_written_with_the_company_credentials_in_the_documented
     candidate_id = new_candidate(client_in_workspace, integration)
     move(client_in_workspace, integration, candidate_id, "assessment")
     run = complete(AssessmentRun.objects.get(integration=integration))
-    message = WritebackMessage.objects.get(run=run)
-    writeback_deliver(message_id=message.pk)
-    message.refresh_from_db()
+    message = deliver_all(run)["assessment.result"]
     assert message.status == WritebackStatus.CONFIRMED, message.last_error
     order = sim.get("order", run.external_assessment_id)
     result = run.result
-    assert order["status"] == "COMPLETED" and order["result"]["credential"] == "company"
-    body = {k: v for k, v in order["result"].items() if k not in ("region", "received", "credential")}
-    # The legacy result fields + scoreLabel; no passed: null, a status from the documented enum.
-    assert set(body) == {"status", "title", "description", "score", "scoreLabel", "resultType", "result"}
-    assert body["scoreLabel"] == f"{result.overall_score}/100" and body["resultType"] == "URL"
-    assert order["result"]["region"] == "us" and "/assessments/reports/" in body["result"]
+    assert order["status"] == "COMPLETED" and order["result_meta"]["credential"] == "company"
+    body = order["result"]
+    # SRO PackageResult: no passed, a status of its enum, a structural score.
+    assert set(body) == {
+        "status",
+        "name",
+        "summary",
+        "score",
+        "scoreLabel",
+        "assessmentPackageDate",
+        "submissionDate",
+        "attachments",
+    }
+    assert body["score"] == {"raw": result.overall_score, "min": 0, "max": 100}
+    assert body["scoreLabel"] == f"{result.overall_score}/100"
+    assert (
+        body["attachments"][0]["type"] == "OTHER_URL"
+        and "/assessments/reports/" in body["attachments"][0]["url"]
+    )
+    assert order["result_meta"]["region"] == "us"
     fields = sim.get("candidate", candidate_id)["properties"]
     assert fields["jc_score"] == str(result.overall_score) and fields["jc_summary"] == result.summary
     run.refresh_from_db()
     assert run.status == RunStatus.DELIVERED
+
+
+def test_the_report_pdf_is_attached_to_the_order_with_the_company_credentials(client_in_workspace, connected):
+    integration = connected()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    run = complete(AssessmentRun.objects.get(integration=integration))
+    messages = deliver_all(run)
+    attachment = messages["assessment.attachment"]
+    assert attachment.status == WritebackStatus.CONFIRMED, attachment.last_error
+    [stored] = sim.get("order", run.external_assessment_id)["attachments"]
+    assert stored["credential"] == "company" and stored["contentType"] == "application/pdf"
+    assert stored["name"] == f"jobcannon-big5-report-{run.pk}.pdf"
+    assert attachment.external_ref == stored["url"], "SR's AttachmentResult url is kept"
+    # What a recruiter downloads from the candidate profile: the candidate's report as a PDF.
+    download = client_in_workspace.get(stored["url"].replace("http://testserver", ""))
+    assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
+    pdf = b"".join(download.streaming_content) if download.streaming else download.content
+    assert pdf.startswith(b"%PDF-") and len(pdf) == stored["size"]
+    assert b"Big Five" in pdf or b"Casey" in pdf, "the report of this candidate's result"
+
+
+def test_a_refused_attachment_is_retried_on_its_own_and_never_holds_back_the_result(
+    client_in_workspace, connected
+):
+    from integrations.simulator_faults import sim_fault_inject
+
+    integration = connected()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    run = complete(AssessmentRun.objects.get(integration=integration))
+    path = f"/sim/smartrecruiters/api/us/assessment-api/v202010/orders/{run.external_assessment_id}/results/attachment"
+    sim_fault_inject(provider="smartrecruiters", faults=["503"], path_prefix=path)
+    messages = deliver_all(run)
+    assert messages["assessment.result"].status == WritebackStatus.CONFIRMED
+    assert messages["assessment.attachment"].status == WritebackStatus.RETRYING
+    assert "503" in messages["assessment.attachment"].last_error
+    assert sim.get("order", run.external_assessment_id)["status"] == "COMPLETED"
+    assert not sim.get("order", run.external_assessment_id).get("attachments")
+    writeback_deliver(message_id=messages["assessment.attachment"].pk)
+    messages["assessment.attachment"].refresh_from_db()
+    assert messages["assessment.attachment"].status == WritebackStatus.CONFIRMED
+    assert len(sim.get("order", run.external_assessment_id)["attachments"]) == 1
 
 
 def test_the_sandbox_refuses_a_result_outside_the_documented_schema(client_in_workspace, connected):
@@ -127,7 +193,14 @@ def test_the_sandbox_refuses_a_result_outside_the_documented_schema(client_in_wo
     order_id = AssessmentRun.objects.get(integration=integration).external_assessment_id
     client = get_provider("smartrecruiters").company_client(integration)
     url = f"/assessment-api/v202010/orders/{order_id}/results"
-    for bad in ({"status": "COMPLETED", "passed": None}, {"status": "CANCELLED"}, {"status": "EXPIRED"}):
+    for bad in (
+        {"status": "COMPLETED", "passed": None},
+        {"status": "CANCELLED"},
+        {"status": "NEW"},
+        {"status": "COMPLETED", "score": "72/100"},
+        {"status": "COMPLETED", "score": {"raw": 120, "min": 0, "max": 100}},
+        {"status": "COMPLETED", "attachments": [{"type": "URL", "url": "https://example.com/r"}]},
+    ):
         with pytest.raises(ATSValidationError):
             client.order_results_update(url=url, body=bad)
     assert sim.get("order", order_id)["status"] == "IN_PROGRESS"
@@ -165,8 +238,8 @@ def test_eu_integration_results_are_stored_in_the_eu_region(client_in_workspace,
     candidate_id = new_candidate(client_in_workspace, integration)
     move(client_in_workspace, integration, candidate_id, "assessment")
     run = complete(AssessmentRun.objects.get(integration=integration))
-    writeback_deliver(message_id=WritebackMessage.objects.get(run=run).pk)
-    assert sim.get("order", run.external_assessment_id)["result"]["region"] == "eu"
+    deliver_all(run)
+    assert sim.get("order", run.external_assessment_id)["result_meta"]["region"] == "eu"
 
 
 def test_seed_setup_delivers_the_completion_with_the_seed_signature(client_in_workspace, connected):
@@ -174,7 +247,7 @@ def test_seed_setup_delivers_the_completion_with_the_seed_signature(client_in_wo
     candidate_id = new_candidate(client_in_workspace, integration)
     move(client_in_workspace, integration, candidate_id, "assessment")
     run = complete(AssessmentRun.objects.get(integration=integration))
-    writeback_deliver(message_id=WritebackMessage.objects.get(run=run).pk)
+    deliver_all(run)
     event = WebhookEvent.objects.get(integration=integration, event_type="candidate.assessment.completed")
     assert event.verified and event.signature_scheme == "seed-hmac"
     assert event.path == "/smartrecruiters/webhooks" and event.headers.get("X-Custom-Header") == "JobCannon"
@@ -216,43 +289,6 @@ def test_another_workspace_cannot_open_the_catalog(client, connected, other_work
     assert client.get(url).status_code == 404
 
 
-def test_an_order_whose_call_was_lost_is_picked_up_by_the_poll_per_application(
-    client_in_workspace, connected
-):
-    """orders.getList needs applicationId: the poll asks about the applications of our runs."""
-    from integrations.providers.smartrecruiters.tasks import orders_poll_task as poll_with_lease
-
-    orders_poll_task = poll_with_lease.__wrapped__  # the body, without the @periodic_job lease
-
-    integration = connected()
-    company = sim.get("company", integration.demo["company_id"])
-    candidate_id = new_candidate(client_in_workspace, integration)
-    move(client_in_workspace, integration, candidate_id, "assessment")  # delivered: big5
-    first = AssessmentRun.objects.get(integration=integration)
-    assert first.ats_context["application_id"].startswith("app-")
-    # The recruiter orders the Interview stage's test too, but the call to JobCannon is lost.
-    partner = {**company["partner"], "base_url": "http://testserver/partners/nowhere/"}
-    sim.put("company", company["id"], {**sim.get("company", company["id"]), "partner": partner})
-    move(client_in_workspace, integration, candidate_id, "interview", action="trigger")
-    lost = [o for o in sim.orders(company["id"], candidate_id) if o["packageId"] == "jobcannon-disc"][0]
-    assert lost["status"] == "NEW" and not lost["delivery"]["ok"]
-    assert orders_poll_task() == 1
-    assert orders_poll_task() == 0, "an order already accepted is not accepted twice"
-    run = AssessmentRun.objects.get(integration=integration, external_assessment_id=lost["id"])
-    assert run.ats_context["via"] == "poll" and run.instrument == "disc"
-
-
-def test_the_order_list_requires_the_application_id_like_sr(client_in_workspace, connected):
-    from integrations.base import ATSValidationError
-    from integrations.registry import get_provider
-
-    integration = connected()
-    client = get_provider("smartrecruiters").company_client(integration)
-    with pytest.raises(ATSValidationError) as raised:
-        client.request("GET", "/assessment-api/v202107/assessment-orders", params={"status": "NEW"})
-    assert "applicationId is required" in raised.value.message
-
-
 def test_a_plain_member_sees_the_catalog_but_cannot_send_or_remap(client, connected, workspace):
     from jobcannon.workspaces.models import Role
     from tests.factories import MembershipFactory
@@ -280,7 +316,24 @@ def test_a_cancelled_run_marks_the_sr_order_rejected_with_the_reason(client_in_w
     message.refresh_from_db()
     assert message.status == WritebackStatus.CONFIRMED, message.last_error
     order = sim.get("order", run.external_assessment_id)
-    # The documented enum has no CANCELLED: REJECTED, with the reason.
-    assert order["status"] == "REJECTED" and "cancelled" in order["result"]["description"]
+    # SRO's PackageResult.status has no CANCELLED: REJECTED, with the reason as the summary.
+    assert order["result"] == {"status": "REJECTED", "summary": "The assessment was cancelled in JobCannon."}
     page = client_in_workspace.get(sim_url("candidate", integration.demo["company_id"], candidate_id))
     assert page.status_code == 200 and b"REJECTED" in page.content
+
+
+def test_an_expired_run_marks_the_sr_order_expired(client_in_workspace, connected):
+    from assessments.services.lifecycle import assessment_run_expire_if_due
+
+    integration = connected()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    move(client_in_workspace, integration, candidate_id, "assessment")
+    run = AssessmentRun.objects.get(integration=integration)
+    AssessmentRun.objects.filter(pk=run.pk).update(due_at=run.created_at)
+    run.refresh_from_db()
+    assessment_run_expire_if_due(run=run)
+    [message] = deliver_all(run).values()
+    assert message.kind == "assessment.status" and message.status == WritebackStatus.CONFIRMED, (
+        message.last_error
+    )
+    assert sim.get("order", run.external_assessment_id)["status"] == "EXPIRED"

@@ -54,8 +54,8 @@ def vendor_headers(
     headers = {
         "event-name": event,
         "event-id": event_id,
-        "event-version": constants.EVENT_VERSION,
-        "link": "<https://api.smartrecruiters.com/assessment-api/v202107/assessment-orders/ord-1>; rel=self",
+        "event-version": "v201910",  # the version SR reports (read-only; SRD signature example)
+        "link": "<https://api.smartrecruiters.com/candidates/cand-1>; rel=self",
         "smartrecruiters-timestamp": str(int(time.time()) if ts is None else ts),
     }
     message = b".".join(
@@ -238,7 +238,28 @@ def test_an_event_without_candidate_id_ends_dead_with_the_reason(client, sr_inte
     event = WebhookEvent.objects.get(integration=sr_integration)
     webhook_event_process(event_id=event.pk)
     event.refresh_from_db()
-    assert event.status == WebhookStatus.DEAD and "names no candidate_id" in event.error
+    assert event.status == WebhookStatus.DEAD and "candidate_id is missing" in event.error
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("event_name", [constants.EVENT_CANDIDATE_UPDATED, constants.EVENT_CANDIDATE_DELETED])
+def test_candidate_events_name_the_candidate_in_id_as_sr_sends_them(
+    client, sr_integration, monkeypatch, event_name
+):
+    """SRO CandidateWebhookPayload is {"id"} (SRD: "the id of the changed resource is provided in the
+    body"), not candidate_id: the candidate it names is re-read by the sync."""
+    refreshed: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        "integrations.providers.smartrecruiters.webhooks.sync_record_refresh_enqueue",
+        lambda *, integration, resource, external_id: refreshed.append((resource, external_id)),
+    )
+    body = (FIXTURES / "webhooks" / f"{event_name}.json").read_bytes()
+    assert post(client, sr_integration, body, vendor_headers(body, event_name)).status_code == 202
+    event = WebhookEvent.objects.get(integration=sr_integration)
+    webhook_event_process(event_id=event.pk)
+    event.refresh_from_db()
+    assert event.status == WebhookStatus.PROCESSED, event.error
+    assert refreshed == [("candidates", json.loads(body)["id"])]
 
 
 @pytest.mark.django_db
