@@ -129,13 +129,11 @@ def test_admin_bulk_actions_need_the_change_permission(
 
 # --- What each staff member is offered: only the actions they may run (issue 21) ----------------
 
-REFUSED = ("Not allowed", "You do not have permission to do this.")
 
-
-def refused_readably(response) -> bool:
+def refused_readably(response, reason: str = "You do not have permission to do this.") -> bool:
     """A 403 on the site's error page (a heading and a sentence), not a bare status."""
     page = response.content.decode()
-    return response.status_code == 403 and all(text in page for text in REFUSED) and "<h1>" in page
+    return response.status_code == 403 and "<h1>Not allowed</h1>" in page and reason in page
 
 
 def test_logs_page_shows_reprocess_and_replay_only_to_staff_who_may_use_them(
@@ -214,3 +212,27 @@ def test_revoking_reconnect_links_in_the_admin_needs_the_change_permission(clien
     editor.post(changelist, post)
     client.logout()
     assert client.get(link).status_code == 410
+
+
+@pytest.mark.parametrize(("role", "may_replay"), [("member", False), ("admin", True)])
+def test_customer_timeline_offers_replay_by_workspace_role_not_by_staff_status(client, role, may_replay):
+    from tests.factories import MembershipFactory
+
+    integration = IntegrationFactory()
+    run = AssessmentRunFactory(workspace=integration.workspace, integration=integration, provider="fake")
+    message = WritebackMessage.objects.create(
+        integration=integration, run=run, kind="r", event="completed", idempotency_key="k", status=WritebackStatus.DEAD
+    )  # fmt: skip
+    staff = MembershipFactory(workspace=integration.workspace, role=role).user
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+    page = client.get(reverse("integrations:run-timeline", args=[run.pk])).content.decode()
+    assert ("Replay from here" in page) is may_replay
+    response = client.post(reverse("integrations:writeback-replay", args=[run.pk, message.pk]))
+    message.refresh_from_db()
+    if may_replay:
+        assert response.status_code == 302 and message.status == WritebackStatus.PENDING
+    else:
+        assert refused_readably(response, "Only workspace owners and admins can do this.")
+        assert message.status == WritebackStatus.DEAD
