@@ -50,9 +50,10 @@ def candidate_runs(*, workspace: Any, email: str) -> QuerySet[AssessmentRun]:
 
 
 # An address inside a longer text ("Ada <ada@example.com>", a note): the run of characters an
-# address can hold (RFC 5322 atext, dots, the domain), delimited by anything else. Compared whole,
-# so `a@b.co` is not found in `joanna@b.com` (nor in `a@b.co.uk`).
-_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+# address can hold (RFC 5322 atext, dots, the domain; letters beyond ASCII too, RFC 6531:
+# `zoë@example.com`), delimited by anything else. Compared whole, so `a@b.co` is not found in
+# `joanna@b.com` (nor in `a@b.co.uk`).
+_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -75,7 +76,11 @@ def body_mentions_address(body: bytes, email: str) -> bool:
     """True when the raw body holds exactly this address (case-insensitive): a JSON body's string
     values are compared address by address; any other body is searched for whole addresses."""
     needle = email.strip().lower()
-    if needle.encode() not in body.lower():  # cheap: most bodies never contain it at all
+    # Cheap: most bodies never contain it at all. A JSON body may write letters beyond ASCII as
+    # \u escapes, so an address with such letters (an IDN domain) is looked for by its longest
+    # ASCII run.
+    probe = max(re.split(r"[^\x00-\x7f]+", needle), key=len)
+    if probe and probe.encode() not in body.lower():
         return False
     try:
         texts: Iterator[str] = _strings(json.loads(body))

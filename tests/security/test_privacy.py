@@ -161,3 +161,24 @@ def test_export_and_delete_match_the_whole_address_not_a_substring(client_in_wor
     for purged in (mine, in_text):
         purged.refresh_from_db()
         assert bytes(purged.body) == b""
+
+
+def test_an_address_with_an_international_domain_is_found_as_sent_and_as_json_escapes(
+    client_in_workspace, workspace
+):
+    integration = IntegrationFactory(workspace=workspace)
+    utf8 = _delivery(integration, json.dumps({"email": "Zoe@Exämple.de"}, ensure_ascii=False).encode())
+    escaped = _delivery(integration, json.dumps({"note": "from Zoe <zoe@exämple.de>"}).encode())  # \u00e4
+    other = _delivery(integration, json.dumps({"email": "zoe@exämple.dev"}, ensure_ascii=False).encode())
+    cut = _delivery(
+        integration, json.dumps({"email": "joe@ex"}).encode()
+    )  # where ASCII-only matching stopped
+
+    data = json.loads(
+        client_in_workspace.post("/workspace/privacy/export/", {"email": "zoe@exämple.de"}).content
+    )
+    assert sorted(d["id"] for d in data["webhook_deliveries"]) == sorted([utf8.pk, escaped.pk])
+    candidate_delete(workspace=workspace, email="zoe@exämple.de")
+    for event, purged in ((utf8, True), (escaped, True), (other, False), (cut, False)):
+        event.refresh_from_db()
+        assert (bytes(event.body) == b"") is purged
