@@ -211,6 +211,8 @@ def test_every_staff_only_url_is_listed_with_its_permissions():
     listed = {s.route.partition("#")[0] for s in STAFF_URLS}
     found = staff_only_routes()
     assert "admin/integrations/<provider:provider>/logs" in found  # the walk finds what it should
+    # Machine endpoints are not staff pages: /metrics takes a bearer token, the probes are open.
+    assert not {"metrics", "healthz", "readyz"} & set(found)
     missing = sorted(set(found) - listed)
     assert not missing, f"staff-only URLs not in STAFF_URLS: {missing}"
 
