@@ -138,9 +138,12 @@ STAFF_URLS = [
         lambda o: reverse("dev-mailbox-message", args=[o.email.pk]),
         ("core.view_sentemail",),
     ),
-    # Not ours, listed because they show the queue: django-q2's model admin.
+    # Not ours, listed because they show the queue: django-q2's model admin (its queued-task list
+    # exists with the ORM broker only).
     StaffUrl(
-        "django-q queued tasks", lambda o: reverse("admin:django_q_ormq_changelist"), ("django_q.view_ormq",)
+        "django-q schedules",
+        lambda o: reverse("admin:django_q_schedule_changelist"),
+        ("django_q.view_schedule",),
     ),
     StaffUrl(
         "django-q failed tasks",
