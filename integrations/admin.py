@@ -188,7 +188,7 @@ class IntegrationAdmin(admin.ModelAdmin):
             link = reconnect_link_create(integration=integration, created_by=request.user)
             self.message_user(request, f"{integration}: {link}", messages.INFO)
 
-    @admin.action(description="Revoke open reconnect links")
+    @admin.action(description="Revoke open reconnect links", permissions=["change"])
     def revoke_reconnect_links(self, request, queryset):
         from integrations.services.reconnect import reconnect_links_revoke
 

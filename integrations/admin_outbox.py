@@ -86,6 +86,15 @@ class OutboxAdmin(WritebackAdminBase):
     actions = ["replay", "replay_anyway", "read_back"]
     change_list_template = "admin/integrations/outbox_change_list.html"
 
+    # The replay buttons only for staff who may replay (replay_view checks the same permission).
+    def get_list_display(self, request: HttpRequest) -> Any:
+        shown = super().get_list_display(request)
+        return shown if self.has_replay_permission(request) else [f for f in shown if f != "row_actions"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = super().get_readonly_fields(request, obj)
+        return fields if self.has_replay_permission(request) else [f for f in fields if f != "row_actions"]
+
     @admin.display(description="Last error")
     def short_error(self, obj: WritebackMessage) -> str:
         return (obj.last_error or "")[:90]

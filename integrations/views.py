@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from csp.decorators import csp_exempt
 from django import db
@@ -49,9 +50,11 @@ from integrations.services.integrations import (
 from integrations.services.oauth import OAuthFlowError, oauth_callback, oauth_start, redirect_uri_for
 from integrations.services.reconnect import (
     ReconnectLinkInvalid,
-    reconnect_link_consume,
+    reconnect_link_claim,
     reconnect_link_create,
+    reconnect_link_release,
     reconnect_link_resolve,
+    reconnect_link_used,
     reconnect_links_open_count,
     reconnect_links_revoke,
 )
@@ -516,7 +519,10 @@ class ReconnectLinkView(View):
                     _reconnect_context(integration, token=token, error=exc.message),
                     status=FORM_ERROR_STATUS,
                 )
-            request.session[RECONNECT_KEY] = {"integration": integration.pk, "nonce": nonce}
+            # The link is claimed when the ATS sends the person back (OAuthCallbackView), for the
+            # authorization this state value belongs to only.
+            state = parse_qs(urlsplit(url).query).get("state", [""])[0]
+            request.session[RECONNECT_KEY] = {"integration": integration.pk, "nonce": nonce, "state": state}
             return redirect(url)
         form = CredentialsForm(request.POST, fields=provider.credential_fields(integration))
         if not form.is_valid():
@@ -527,16 +533,27 @@ class ReconnectLinkView(View):
                 status=FORM_ERROR_STATUS,
             )
         values = {k: v.strip() for k, v in form.cleaned_data.items() if v}
-        if "api_key" in values:
-            ok = integration_connect_api_key(
-                integration=integration,
-                api_key=values["api_key"],
-                extra={k: v for k, v in values.items() if k != "api_key"},
+        try:
+            reconnect_link_claim(integration_id=integration.pk, nonce=nonce)  # before any save
+        except ReconnectLinkInvalid as exc:
+            return render(
+                request, "integrations/reconnect_invalid.html", {"message": exc.message}, status=exc.status
             )
-        else:
-            integration.credentials = {**(integration.credentials or {}), **values}
-            integration.save(update_fields=["credentials", "updated_at"])
-            ok = integration_credentials_check(integration=integration)
+        ok = False
+        try:
+            if "api_key" in values:
+                ok = integration_connect_api_key(
+                    integration=integration,
+                    api_key=values["api_key"],
+                    extra={k: v for k, v in values.items() if k != "api_key"},
+                )
+            else:
+                integration.credentials = {**(integration.credentials or {}), **values}
+                integration.save(update_fields=["credentials", "updated_at"])
+                ok = integration_credentials_check(integration=integration)
+        finally:
+            if not ok:
+                reconnect_link_release(integration_id=integration.pk, nonce=nonce)
         if not ok:
             integration.refresh_from_db()
             form.add_error(None, integration.status_reason or "The credentials did not work.")
@@ -546,7 +563,7 @@ class ReconnectLinkView(View):
                 _reconnect_context(integration, token=token, form=form),
                 status=FORM_ERROR_STATUS,
             )
-        reconnect_link_consume(integration=integration, nonce=nonce)
+        reconnect_link_used(integration=integration)
         return render(
             request, "integrations/reconnect_done.html", {"integration": integration, "provider": provider}
         )
@@ -557,11 +574,33 @@ class OAuthCallbackView(View):
 
     def get(self, request: HttpRequest, provider: str) -> HttpResponse:
         get_provider(provider)
+        # The person came back from an authorization a reconnect link started: the link is
+        # claimed before the code is exchanged, so a used, revoked or expired link (another tab
+        # got there first, an admin revoked it) saves no new tokens.
+        pending = request.session.get(RECONNECT_KEY) or {}
+        claimed = bool(pending.get("state")) and pending.get("state") == request.GET.get("state")
+        if claimed:
+            request.session.pop(RECONNECT_KEY, None)
+            try:
+                reconnect_link_claim(
+                    integration_id=int(pending["integration"]), nonce=str(pending.get("nonce", ""))
+                )
+            except ReconnectLinkInvalid as exc:
+                return render(
+                    request,
+                    "integrations/reconnect_invalid.html",
+                    {"message": exc.message},
+                    status=exc.status,
+                )
         try:
             integration = oauth_callback(
                 provider_key=provider, params=request.GET.dict(), session=request.session, user=request.user
             )
         except OAuthFlowError as exc:
+            if claimed:
+                reconnect_link_release(
+                    integration_id=int(pending["integration"]), nonce=str(pending.get("nonce", ""))
+                )
             return render(
                 request,
                 "integrations/oauth_error.html",
@@ -575,10 +614,11 @@ class OAuthCallbackView(View):
             )
         integration.refresh_from_db()
         prov = integration.provider_obj
-        pending = request.session.pop(RECONNECT_KEY, None)
-        if pending and pending.get("integration") == integration.pk:
+        if claimed:
             if integration.status == IntegrationStatus.CONNECTED:
-                reconnect_link_consume(integration=integration, nonce=str(pending.get("nonce", "")))
+                reconnect_link_used(integration=integration)
+            else:
+                reconnect_link_release(integration_id=integration.pk, nonce=str(pending.get("nonce", "")))
             return render(
                 request, "integrations/reconnect_done.html", {"integration": integration, "provider": prov}
             )

@@ -4,8 +4,11 @@ webhook URLs, runs and logs); write-backs waiting on it resume when the new cred
 
 The link carries (integration id, nonce), signed with SECRET_KEY; a ReconnectLink row, found by
 the nonce's SHA-256, records whether it was used or revoked. It dies when it expires, when it was
-used once successfully (an atomic update: two tabs cannot both use it), or when a workspace admin
-or staff revoke the open links of the integration."""
+used once successfully, or when a workspace admin or staff revoke the open links of the
+integration. Single use holds under concurrency: an attempt claims the link (one atomic update)
+before it saves any credentials, so a second tab, or whoever else holds the link, is refused
+while it runs; a failed attempt releases the link for another try. A row the retention sweep
+deleted refuses the link like an unknown one."""
 
 from __future__ import annotations
 
@@ -76,42 +79,59 @@ def reconnect_link_resolve(*, token: str) -> tuple[Integration, str]:
         raise ReconnectLinkInvalid("This integration no longer exists or was disconnected.")
     nonce = str(data.get("n", ""))
     link = ReconnectLink.objects.filter(integration=integration, nonce_sha256=_nonce_hash(nonce)).first()
-    if link is None:
-        # Signed by us but never recorded: a link from before links were recorded, 72 hours at most.
-        raise ReconnectLinkInvalid(
-            "This reconnect link is no longer valid. Ask the JobCannon admin of your company for a new one."
-        )
-    if link.revoked_at is not None:
-        raise ReconnectLinkInvalid(
-            "This reconnect link was revoked. Ask the JobCannon admin of your company for a new one."
-        )
-    if link.used_at is not None:
-        raise ReconnectLinkInvalid(
-            "This reconnect link was already used. Ask the JobCannon admin of your company for a new one."
-        )
-    if link.expires_at <= timezone.now():
-        raise ReconnectLinkInvalid(
-            "This reconnect link expired. Ask the JobCannon admin of your company for a new one."
-        )
+    if link is None or link.revoked_at or link.used_at or link.expires_at <= timezone.now():
+        raise ReconnectLinkInvalid(_refusal(link))
     return integration, nonce
 
 
-def reconnect_link_consume(*, integration: Integration, nonce: str) -> bool:
-    """Mark the link used (after the new credentials worked). False when it already was, or was
-    revoked meanwhile: whichever request gets here first uses it."""
-    used = ReconnectLink.objects.filter(
-        integration=integration,
+def _refusal(link: ReconnectLink | None) -> str:
+    """Why a recorded link can no longer be used, in a sentence for the person holding it."""
+    if link is None:
+        # Signed by us but not (or no longer) recorded: a link from before links were recorded,
+        # or one whose row the retention sweep deleted.
+        why = "is no longer valid"
+    elif link.revoked_at is not None:
+        why = "was revoked"
+    elif link.used_at is not None:
+        why = "was already used"
+    else:
+        why = "expired"
+    return f"This reconnect link {why}. Ask the JobCannon admin of your company for a new one."
+
+
+def reconnect_link_claim(*, integration_id: int, nonce: str) -> None:
+    """Take the link for one re-authorization attempt, before any credentials are saved: one
+    atomic update, so of two concurrent attempts exactly one gets it. Raises ReconnectLinkInvalid
+    (used, in use, revoked or expired) for the other."""
+    now = timezone.now()
+    claimed = ReconnectLink.objects.filter(
+        integration_id=integration_id,
         nonce_sha256=_nonce_hash(nonce),
         used_at__isnull=True,
         revoked_at__isnull=True,
-    ).update(used_at=timezone.now())
-    if used:
-        activity_log(
-            integration=integration,
-            kind="reconnect.link_used",
-            message="Re-authorized through a reconnect link.",
-        )
-    return bool(used)
+        expires_at__gt=now,
+    ).update(used_at=now)
+    if not claimed:
+        link = ReconnectLink.objects.filter(
+            integration_id=integration_id, nonce_sha256=_nonce_hash(nonce)
+        ).first()
+        raise ReconnectLinkInvalid(_refusal(link))
+
+
+def reconnect_link_release(*, integration_id: int, nonce: str) -> None:
+    """The claimed attempt failed (wrong key, consent denied): the link may be tried again."""
+    ReconnectLink.objects.filter(integration_id=integration_id, nonce_sha256=_nonce_hash(nonce)).update(
+        used_at=None
+    )
+
+
+def reconnect_link_used(*, integration: Integration) -> None:
+    """The claimed attempt worked: the link stays used."""
+    activity_log(
+        integration=integration,
+        kind="reconnect.link_used",
+        message="Re-authorized through a reconnect link.",
+    )
 
 
 def reconnect_links_open_count(*, integration: Integration) -> int:

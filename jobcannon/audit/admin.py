@@ -27,7 +27,17 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 @admin.register(RetentionSweep)
 class RetentionSweepAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "finished_at", "webhook_bodies", "runs", "answers", "complete"]
+    list_display = [
+        "started_at",
+        "finished_at",
+        "webhook_bodies",
+        "runs",
+        "answers",
+        "audit_events",
+        "activity_lines",
+        "reconnect_links",
+        "complete",
+    ]
 
 
 @admin.register(WebhookBodyDigest)

@@ -76,6 +76,8 @@ class RetentionSweep(models.Model):
     # Rejected-partner-call rows past the window: audit events and integration log lines.
     audit_events = models.PositiveIntegerField(default=0)
     activity_lines = models.PositiveIntegerField(default=0)
+    # Reconnect links used, revoked or expired before the window (integrations.ReconnectLink).
+    reconnect_links = models.PositiveIntegerField(default=0)
     complete = models.BooleanField(
         default=False, help_text="False: the time budget ran out; the next run goes on"
     )

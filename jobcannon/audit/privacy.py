@@ -3,8 +3,10 @@ about one candidate, or delete it. Deletion cascades: active runs are cancelled 
 `assessment_run_cancel` (candidate link revoked, the ATS told), answers and results are deleted,
 the run keeps only its ATS references and status (so the ATS-side records and our logs still
 line up) with the candidate's name and address replaced, every candidate or report link is
-revoked by a new token, and raw webhook bodies that mention the candidate are purged to their
-digest."""
+revoked by a new token, raw webhook bodies that mention the candidate are purged to their
+digest, and the synced copy of the ATS's candidate record is erased. The export holds the same
+things: runs with answers and results, the deliveries that mention the address, the synced ATS
+records with their applications."""
 
 from __future__ import annotations
 
@@ -50,9 +52,10 @@ def candidate_runs(*, workspace: Any, email: str) -> QuerySet[AssessmentRun]:
 
 
 # An address inside a longer text ("Ada <ada@example.com>", a note): the run of characters an
-# address can hold (RFC 5322 atext, dots, the domain), delimited by anything else. Compared whole,
-# so `a@b.co` is not found in `joanna@b.com` (nor in `a@b.co.uk`).
-_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9.-]+")
+# address can hold (RFC 5322 atext, dots, the domain; letters beyond ASCII too, RFC 6531:
+# `zoë@example.com`), delimited by anything else. Compared whole, so `a@b.co` is not found in
+# `joanna@b.com` (nor in `a@b.co.uk`).
+_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -75,7 +78,11 @@ def body_mentions_address(body: bytes, email: str) -> bool:
     """True when the raw body holds exactly this address (case-insensitive): a JSON body's string
     values are compared address by address; any other body is searched for whole addresses."""
     needle = email.strip().lower()
-    if needle.encode() not in body.lower():  # cheap: most bodies never contain it at all
+    # Cheap: most bodies never contain it at all. A JSON body may write letters beyond ASCII as
+    # \u escapes, so an address with such letters (an IDN domain) is looked for by its longest
+    # ASCII run.
+    probe = max(re.split(r"[^\x00-\x7f]+", needle), key=len)
+    if probe and probe.encode() not in body.lower():
         return False
     try:
         texts: Iterator[str] = _strings(json.loads(body))
@@ -150,17 +157,69 @@ def _run_export(run: AssessmentRun) -> dict[str, Any]:
     }
 
 
+def _synced_candidates_export(*, workspace: Any, email: str) -> list[dict[str, Any]]:
+    """The copy of the candidate the jobs/candidates sync keeps from each ATS (integrations.sync),
+    with their applications."""
+    from django.db.models import Q
+
+    from integrations.sync.models import Application
+    from integrations.sync.models import Candidate as SyncedCandidate
+
+    candidates = (
+        SyncedCandidate.objects.filter(integration__workspace=workspace, email__iexact=email)
+        .select_related("integration")
+        .order_by("pk")
+    )
+    exported = []
+    for candidate in candidates:
+        applications = (
+            Application.objects.filter(
+                Q(candidate=candidate)
+                | Q(integration_id=candidate.integration_id, candidate_external_id=candidate.external_id)
+            )
+            .select_related("job")
+            .order_by("pk")
+        )
+        exported.append(
+            {
+                "provider": candidate.integration.provider,
+                "external_id": candidate.external_id,
+                "name": candidate.name,
+                "email": candidate.email,
+                "phone": candidate.phone,
+                "profile_url": candidate.profile_url,
+                "first_seen_at": _iso(candidate.first_seen_at),
+                "last_seen_at": _iso(candidate.last_seen_at),
+                "applications": [
+                    {
+                        "external_id": a.external_id,
+                        "job": a.job.title if a.job else a.job_external_id,
+                        "stage": a.stage_title,
+                        "status": a.status,
+                        "applied_at": _iso(a.applied_at),
+                    }
+                    for a in applications
+                ],
+            }
+        )
+    return exported
+
+
 def candidate_data_export(*, workspace: Any, email: str) -> dict[str, Any]:
     """Everything this workspace holds about the candidate, as one JSON document."""
     email = _clean_email(email)
     runs = list(candidate_runs(workspace=workspace, email=email).order_by("created_at"))
     events = _webhook_events_mentioning(workspace=workspace, email=email)
+    synced = _synced_candidates_export(workspace=workspace, email=email)
     audit_record(
         action="privacy.exported",
-        message=f"Candidate data exported ({len(runs)} run(s), {len(events)} webhook delivery(ies)).",
+        message=(
+            f"Candidate data exported ({len(runs)} run(s), {len(events)} webhook delivery(ies), "
+            f"{len(synced)} synced ATS record(s))."
+        ),
         workspace=workspace,
         target_label=candidate_reference(email),
-        data={"runs": len(runs), "webhook_events": len(events)},
+        data={"runs": len(runs), "webhook_events": len(events), "synced_candidates": len(synced)},
     )
     return {
         "exported_at": timezone.now().isoformat(),
@@ -179,6 +238,7 @@ def candidate_data_export(*, workspace: Any, email: str) -> dict[str, Any]:
             }
             for e in events
         ],
+        "ats_records": synced,
     }
 
 

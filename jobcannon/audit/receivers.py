@@ -14,6 +14,7 @@ from django.contrib.admin import action as admin_action
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy
@@ -90,11 +91,18 @@ def _session_started(sender: Any, request: Any, user: Any, **kwargs: Any) -> Non
 def _admin_deletion(sender: Any, instance: LogEntry, created: bool, **kwargs: Any) -> None:
     if not created or instance.action_flag != DELETION or _bulk_deleting.get():
         return
+    # The admin logs a deletion before deleting (ModelAdmin.log_deletions): the object still
+    # names its workspace, so the customer's audit log shows it too.
+    try:
+        workspace = _workspace_of(instance.get_edited_object())
+    except ObjectDoesNotExist:
+        workspace = None
     _admin_deleted(
         user=instance.user,
         content_type=instance.content_type,
         object_id=instance.object_id,
         label=instance.object_repr,
+        workspace=workspace,
     )
 
 

@@ -1,7 +1,13 @@
-"""Retention for log noise: rejected partner API calls, already one row per calling address and
-window (integrations/services/partner_auth.py), are kept in the audit log and the integration log
-only for the workspace's retention window (the default window for rows without a workspace).
-Called by the retention sweep (retention.py)."""
+"""Retention for rows that only matter for a while, called by the retention sweep (retention.py):
+
+- log noise: rejected partner API calls, already one row per calling address and window
+  (integrations/services/partner_auth.py), are kept in the audit log and the integration log only
+  for the workspace's retention window (the default window for rows without a workspace);
+- spent reconnect links (integrations.ReconnectLink): once a link was used, revoked or expired,
+  its row (who created it, when) is kept for the workspace's window after that moment, then
+  deleted. A link whose row is gone is refused like an unknown one
+  (integrations/services/reconnect.py), so the purge never makes a link usable again; the
+  integration log and the audit log keep their lines about it."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db.models import Q
 
-from integrations.models import IntegrationActivity
+from integrations.models import IntegrationActivity, ReconnectLink
 from jobcannon.audit.models import AuditEvent
 from jobcannon.workspaces.models import Workspace
 
@@ -55,3 +61,34 @@ def log_lines_purge(
                 break
             counts[i] += qs.model._default_manager.filter(pk__in=ids).delete()[0]
     return counts[0], counts[1], True
+
+
+def _spent_links(*, now: dt.datetime, periods: Iterable[int]) -> Q | None:
+    """Links that ended (used, revoked or expired) before their workspace's window. A link is
+    used or revoked before it expires, so "any of the three before the cutoff" is "ended before"."""
+    spent: Q | None = None
+    for days in periods:
+        cutoff = now - dt.timedelta(days=days)
+        ended = Q(used_at__lt=cutoff) | Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff)
+        window = Q(integration__workspace__retention_days=days) & ended
+        spent = window if spent is None else spent | window
+    return spent
+
+
+def reconnect_links_purge(
+    *, now: dt.datetime, periods: list[int], deadline: float, workspace: Workspace | None = None
+) -> tuple[int, bool]:
+    """Delete spent reconnect links past their workspace's window, in chunks: (deleted, finished)."""
+    spent = _spent_links(now=now, periods=periods)
+    if spent is None:  # no workspace, so no integration and no link
+        return 0, True
+    links = ReconnectLink.objects.filter(spent)
+    if workspace is not None:
+        links = links.filter(integration__workspace=workspace)
+    deleted = 0
+    while time.monotonic() <= deadline:
+        ids = list(links.values_list("pk", flat=True)[:ROW_CHUNK])
+        if not ids:
+            return deleted, True
+        deleted += ReconnectLink.objects.filter(pk__in=ids).delete()[0]
+    return deleted, False

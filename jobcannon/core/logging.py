@@ -131,6 +131,15 @@ _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Links whose path segment is the credential: candidate links (/a/<key>/, report links),
     # reconnect links, workspace invitations, allauth's password-reset and email-confirmation keys.
     (re.compile(rf"({'|'.join(map(re.escape, TOKEN_PATH_PREFIXES))})[^/\s\"'?#&]+"), rf"\1{REDACTED}"),
+    # The same links percent-encoded inside a query string (?next=%2Freconnect%2F<token>%2F).
+    (
+        re.compile(
+            "(?i)("
+            + "|".join(re.escape(p).replace("/", "%2F") for p in TOKEN_PATH_PREFIXES)
+            + r")(?:(?!%2F)[^/\s\"'?#&])+"
+        ),
+        rf"\1{REDACTED}",
+    ),
 ]
 
 # LogRecord attributes that are not user data (never redacted, never rendered as extras).

@@ -203,9 +203,14 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "manda
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
-# Invitation emails (issue 21): at most this many per (count, seconds), per workspace and per
-# recipient address across all workspaces.
-INVITATION_RATE_LIMITS: dict[str, tuple[int, int]] = {"workspace": (20, 3600), "recipient": (3, 24 * 3600)}
+# Invitation emails (issue 21): at most this many per (count, seconds), per workspace, per
+# person sending them (across the workspaces they can create) and per recipient address across
+# all workspaces.
+INVITATION_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "workspace": (20, 3600),
+    "sender": (30, 3600),
+    "recipient": (3, 24 * 3600),
+}
 # Idle timeout: a signed-in session ends SESSION_IDLE_TIMEOUT_SECONDS after its last request
 # (jobcannon.audit.middleware.SessionIdleTimeoutMiddleware, which refreshes its stamp and the
 # stored expiry at most once a minute). The cookie and the stored session live no longer either.

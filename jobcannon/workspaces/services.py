@@ -68,10 +68,12 @@ def _wait_text(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes > 1 else ''}" if minutes < 120 else f"{minutes // 60} hours"
 
 
-def invitation_rate_limit_check(*, workspace: Workspace, email: str) -> None:
+def invitation_rate_limit_check(*, workspace: Workspace, email: str, invited_by=None) -> None:
     """Every invitation is an email from our domain carrying the workspace's own words (its
-    name): bounded per workspace and per recipient (across workspaces), counted from the
-    invitation rows themselves so every web process agrees. Raises InvitationRateLimited."""
+    name): bounded per workspace, per sender (a new workspace is free to create, so the
+    workspace's budget alone would not bound one person) and per recipient (across workspaces),
+    counted from the invitation rows themselves so every web process agrees. Raises
+    InvitationRateLimited."""
     now = timezone.now()
     limit, seconds = settings.INVITATION_RATE_LIMITS["workspace"]
     since = now - dt.timedelta(seconds=seconds)
@@ -83,6 +85,17 @@ def invitation_rate_limit_check(*, workspace: Workspace, email: str) -> None:
             f"This workspace has sent {limit} invitations recently, the most we send; "
             f"try again in {_wait_text(wait)}."
         )
+    if getattr(invited_by, "pk", None) and "sender" in settings.INVITATION_RATE_LIMITS:
+        limit, seconds = settings.INVITATION_RATE_LIMITS["sender"]
+        since = now - dt.timedelta(seconds=seconds)
+        sent = Invitation.objects.filter(invited_by=invited_by, created_at__gte=since)
+        if sent.count() >= limit:
+            oldest = sent.order_by("created_at").values_list("created_at", flat=True).first() or now
+            wait = (oldest + dt.timedelta(seconds=seconds) - now).total_seconds()
+            raise InvitationRateLimited(
+                f"You have sent {limit} invitations recently, the most we send for one person; "
+                f"try again in {_wait_text(wait)}."
+            )
     limit, seconds = settings.INVITATION_RATE_LIMITS["recipient"]
     since = now - dt.timedelta(seconds=seconds)
     if Invitation.objects.filter(email__iexact=email, created_at__gte=since).count() >= limit:
@@ -96,7 +109,7 @@ def invitation_create(*, workspace: Workspace, email: str, role: str, invited_by
     email = email.strip().lower()
     if Membership.objects.filter(workspace=workspace, user__email__iexact=email).exists():
         raise Conflict(f"{email} is already a member of this workspace.")
-    invitation_rate_limit_check(workspace=workspace, email=email)
+    invitation_rate_limit_check(workspace=workspace, email=email, invited_by=invited_by)
     try:
         with transaction.atomic():
             return Invitation.objects.create(

@@ -117,3 +117,67 @@ def test_a_session_idle_past_the_timeout_is_signed_out(client, settings):
     response = client.get("/workspace/security/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     assert "_auth_user_id" not in client.session
+
+
+SHORT = "Zq8#vLm2pX"  # 10 characters, otherwise strong
+TOO_SHORT = "at least 12 characters"
+
+
+def _password_unchanged(user, password: str = "correct-horse-battery") -> bool:
+    user.refresh_from_db()
+    return user.check_password(password) and not user.check_password(SHORT)
+
+
+def test_changing_the_password_refuses_one_shorter_than_twelve_characters(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(
+        "/accounts/password/change/",
+        {"oldpassword": "correct-horse-battery", "password1": SHORT, "password2": SHORT},
+    )
+    assert response.status_code == 200 and TOO_SHORT in response.content.decode()
+    assert _password_unchanged(user)
+
+
+def test_setting_a_first_password_refuses_one_shorter_than_twelve_characters(client):
+    user = UserFactory()
+    user.set_unusable_password()
+    user.save()
+    client.force_login(user)
+    response = client.post("/accounts/password/set/", {"password1": SHORT, "password2": SHORT})
+    assert response.status_code == 200 and TOO_SHORT in response.content.decode()
+    user.refresh_from_db()
+    assert not user.has_usable_password()
+
+
+def test_a_password_reset_link_refuses_one_shorter_than_twelve_characters(client):
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+
+    user = UserFactory()
+    key = default_token_generator.make_token(user)
+    opened = client.get(f"/accounts/password/reset/key/{user_pk_to_url_str(user)}-{key}/")
+    assert opened.status_code == 302  # allauth keeps the key in the session, out of the URL
+    form_url = opened["Location"]
+    assert key not in form_url
+    response = client.post(form_url, {"password1": SHORT, "password2": SHORT})
+    assert response.status_code == 200 and TOO_SHORT in response.content.decode()
+    assert _password_unchanged(user)
+    done = client.post(
+        form_url, {"password1": "a much longer passphrase", "password2": "a much longer passphrase"}
+    )
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("a much longer passphrase")
+
+
+def test_staff_setting_a_users_password_in_the_admin_is_held_to_twelve_characters(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    user = UserFactory()
+    client.force_login(staff)
+    response = client.post(
+        f"/admin/auth/user/{user.pk}/password/",
+        {"password1": SHORT, "password2": SHORT, "usable_password": "true"},
+    )
+    assert response.status_code == 200 and TOO_SHORT in response.content.decode()
+    assert _password_unchanged(user)

@@ -179,3 +179,16 @@ def test_staff_deleting_selected_objects_in_the_admin_is_audited_once_each(clien
     assert events.count() == count
     assert {(e.actor, e.workspace) for e in events} == {(staff, workspace)}
     assert sorted(e.data["object_id"] for e in events) == sorted(str(i.pk) for i in invitations)
+
+
+def test_staff_deleting_one_object_from_its_page_is_audited_with_its_workspace(client, workspace):
+    from jobcannon.workspaces.models import Invitation
+
+    invitation = Invitation.objects.create(workspace=workspace, email="gone@example.com")
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    response = client.post(f"/admin/workspaces/invitation/{invitation.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Invitation.objects.filter(pk=invitation.pk).exists()
+    event = AuditEvent.objects.get(action="admin.deleted")
+    assert (event.actor, event.workspace, event.data["object_id"]) == (staff, workspace, str(invitation.pk))

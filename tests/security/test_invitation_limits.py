@@ -13,7 +13,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def limits(settings):
-    settings.INVITATION_RATE_LIMITS = {"workspace": (5, 3600), "recipient": (2, 24 * 3600)}
+    settings.INVITATION_RATE_LIMITS = {
+        "workspace": (5, 3600),
+        "sender": (7, 3600),
+        "recipient": (2, 24 * 3600),
+    }
 
 
 def invite(client, email: str):
@@ -43,7 +47,27 @@ def test_one_address_cannot_be_flooded_from_many_workspaces(client, limits):
     assert SentEmail.objects.filter(to=target).count() == 2
 
 
+def test_one_person_cannot_multiply_the_budget_by_creating_workspaces(client_in_workspace, user, limits):
+    from jobcannon.workspaces.services import workspace_create
+
+    for n in range(5):
+        assert invite(client_in_workspace, f"first{n}@example.com").status_code == 302
+    second = workspace_create(owner=user, name="Second Company")
+    session = client_in_workspace.session
+    session["workspace_id"] = second.pk
+    session.save()
+    for n in range(2):
+        assert invite(client_in_workspace, f"second{n}@example.com").status_code == 302
+    refused = invite(client_in_workspace, "third@example.com")
+    assert refused.status_code == 400
+    assert "You have sent 7 invitations recently" in refused.content.decode()
+    assert not Invitation.objects.filter(email="third@example.com").exists()
+    assert Invitation.objects.filter(workspace=second).count() == 2
+
+
 def test_the_default_budget_is_bounded(settings):
     per_workspace, window = settings.INVITATION_RATE_LIMITS["workspace"]
+    per_sender, sender_window = settings.INVITATION_RATE_LIMITS["sender"]
     per_recipient, recipient_window = settings.INVITATION_RATE_LIMITS["recipient"]
     assert per_workspace <= 50 and window >= 3600 and per_recipient <= 5 and recipient_window >= 3600
+    assert per_workspace <= per_sender <= 100 and sender_window >= 3600

@@ -1,6 +1,8 @@
-"""Token-bearing paths never reach a log line: runserver's and gunicorn's access lines, Django's
-request warnings and our own structured lines all mask the token of reconnect links,
-invitations, candidate links and allauth keys (issue 21)."""
+"""Token-bearing paths never reach a log line: runserver's (dev.py run) and gunicorn's access
+lines, Django's request and security (CSRF) warnings, django-q2's worker lines and our own
+structured lines all mask the token of reconnect links, invitations, candidate and report links
+and allauth's password-reset and email-confirmation keys, also percent-encoded in a ?next=
+(issue 21). The URL configuration is walked, so a new token-bearing path is caught."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import datetime as dt
 import io
 import logging
 import logging.config
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -111,3 +114,258 @@ def test_django_request_warnings_and_our_request_lines_are_masked(log_output, cl
     assert "Not Found" in out and "Gone" in out and "http.request" in out
     assert "/invitations/[redacted]/" in out and "/reconnect/[redacted]/" in out
     assert TOKEN not in out
+
+
+# --- Every token-bearing path, every logger that sees it (issue 21) -------------------------------
+
+# URL parameters that are identifiers, not credentials: knowing one lets nobody in.
+NOT_CREDENTIALS = {
+    "webhooks/<provider:provider>/<str:public_id>/": "an integration's public id; deliveries are signed",
+    "integrations/<int:pk>/checklist/<slug:action>/": "an action name",
+    "integrations/<int:integration_pk>/knit/setup/<slug:action>/": "an action name",
+    "integrations/<int:integration_pk>/lever/stages/<str:rule_id>/delete/": "a stage rule id",
+    "partners/smartrecruiters/packages/<str:package_id>": "a package id; the call is authenticated",
+    "partners/smartrecruiters/integrations/companies/<str:company_id>": "a company id; authenticated",
+}
+NOT_CREDENTIAL_PREFIXES = (
+    "admin/",  # object ids and app labels, behind the staff sign-in
+    "sim/",  # the built-in ATS simulators (development and tests): vendor-side ids
+)
+
+
+def _token_routes() -> list[tuple[str, str]]:
+    """(route, a path to it with TOKEN in every parameter that could hold one) for every URL
+    pattern with such a parameter: a str/path/slug converter, or a regex group TOKEN matches."""
+    from django.urls import URLResolver, get_resolver
+    from django.urls.resolvers import RoutePattern
+
+    def walk(resolver, parts):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern, (*parts, pattern.pattern))
+            else:
+                yield (*parts, pattern.pattern)
+
+    routes = []
+    for parts in walk(get_resolver(), ()):
+        route, path, has_token = "", "", False
+
+        def converter_sample(m: re.Match) -> str:
+            nonlocal has_token
+            converter = m.group(1) or "str"
+            if converter in ("str", "path", "slug"):
+                has_token = True
+                return TOKEN
+            return {"int": "1", "uuid": "00000000-0000-0000-0000-000000000001"}.get(converter, "fake")
+
+        def group_sample(m: re.Match) -> str:
+            nonlocal has_token
+            if re.fullmatch(m.group(1), TOKEN):
+                has_token = True
+                return TOKEN
+            samples = ("1", "x", "fake", "test", m.group(1).split("|")[0])  # last: a choice's first
+            return next((s for s in samples if re.fullmatch(m.group(1), s)), "x")
+
+        for part in parts:
+            text = str(part)
+            route += text
+            if isinstance(part, RoutePattern):
+                path += re.sub(r"<(?:(\w+):)?\w+>", converter_sample, text)
+            else:
+                text = re.sub(r"\(\?P<\w+>((?:[^()]|\([^()]*\))+)\)", group_sample, text.strip("^$"))
+                path += text.replace("\\", "")
+        if has_token:
+            routes.append((route, "/" + path))
+    return routes
+
+
+def _declared_harmless(route: str) -> bool:
+    return route in NOT_CREDENTIALS or route.startswith(NOT_CREDENTIAL_PREFIXES)
+
+
+def test_every_path_parameter_that_can_hold_a_token_is_masked_or_declared_harmless():
+    routes = _token_routes()
+    leaks = [
+        r for r, path in routes if not _declared_harmless(r) and TOKEN in scrub_text(f"GET {path} HTTP/1.1")
+    ]
+    assert not leaks, (
+        f"token-bearing paths not masked (add to TOKEN_PATH_PREFIXES or NOT_CREDENTIALS): {leaks}"
+    )
+    found = {r for r, _ in routes}
+    for expected in ("reconnect/<str:token>/", "invitations/<str:token>/", "a/<str:key>/"):
+        assert expected in found  # the walk sees the URL configuration
+    assert any("password/reset/key" in r for r in found) and any("confirm-email" in r for r in found)
+
+
+def _masked_paths() -> list[str]:
+    return [path for route, path in _token_routes() if not _declared_harmless(route)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", _masked_paths())
+def test_requests_to_token_paths_log_them_masked(log_output, client, path):
+    """Our http.request line and Django's request warnings (404, 405, 410...), for each token path
+    of the URL configuration, signed out as whoever follows a link would be."""
+    response = client.get(path)
+    out = log_output.buffer.getvalue()
+    assert "http.request" in out and TOKEN not in out, out
+    if response.status_code >= 400:
+        assert re.search(r"\b(Not Found|Gone|Method Not Allowed|Bad Request|Forbidden)\b", out), out
+
+
+@pytest.mark.django_db
+def test_csrf_failures_on_token_paths_are_logged_masked(log_output):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    for path in (f"/reconnect/{TOKEN}/", f"/invitations/{TOKEN}/", f"/a/{TOKEN}/start"):
+        assert client.post(path).status_code == 403
+    out = log_output.buffer.getvalue()
+    assert out.count("Forbidden (CSRF cookie not set.)") == 3, out  # django.security.csrf
+    assert TOKEN not in out
+
+
+def test_a_login_redirect_carrying_a_token_link_is_masked_in_the_access_line():
+    line = f'127.0.0.1 - - "GET /accounts/login/?next=%2Finvitations%2F{TOKEN}%2F HTTP/1.1" 200'
+    assert TOKEN not in scrub_text(line) and "%2Finvitations%2F[redacted]%2F" in scrub_text(line)
+
+
+def _fails_with_a_link(token: str) -> None:
+    raise RuntimeError(f"could not send http://testserver/invitations/{token}/ (SMTP 451)")
+
+
+@pytest.mark.django_db
+def test_django_q_worker_and_monitor_log_a_failed_task_masked(log_output, monkeypatch):
+    """What a worker process logs when a task fails: django-q2's worker runs it and its monitor
+    logs "Failed '<func>' (<name>) - <error> : <traceback>" through the django-q logger."""
+    import multiprocessing
+    import queue
+    import uuid
+
+    from django.utils import timezone
+    from django_q import monitor as q_monitor
+    from django_q import worker as q_worker
+    from django_q.brokers import get_broker
+
+    # The test database lives in this test's transaction: the worker must not close it.
+    for module in (q_worker, q_monitor):
+        monkeypatch.setattr(module, "close_old_django_connections", lambda: None)
+    monkeypatch.setattr(q_worker, "setproctitle", None)  # leave this process's title alone
+    tasks, results = queue.Queue(), queue.Queue()
+    tasks.put(
+        {
+            "id": uuid.uuid4().hex,
+            "name": "masked-failure",
+            "func": f"{__name__}._fails_with_a_link",
+            "args": (TOKEN,),
+            "kwargs": {},
+            "started": timezone.now(),
+        }
+    )
+    tasks.put("STOP")
+    q_worker.worker(tasks, results, multiprocessing.Value("f", -1), timeout=None)
+    results.put("STOP")
+    q_monitor.monitor(results, broker=get_broker())
+
+    out = log_output.buffer.getvalue()
+    assert "Failed" in out and "_fails_with_a_link" in out and "/invitations/[redacted]/" in out, out
+    assert TOKEN not in out
+
+
+def test_a_worker_process_has_no_unfiltered_django_q_handler(tmp_path):
+    """django-q2 adds its own plain handler to the "django-q" logger when none is in reach at
+    import (django_q/conf.py). In a process started like `manage.py qcluster` (Django's logging
+    configured first), the lines go through our redacting handler instead."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django, logging; django.setup();"
+        "from django_q.conf import logger;"
+        "print('handlers', len(logger.handlers), 'propagate', logger.propagate, flush=True);"
+        f"logger.error('Failed x (y) - GET /reconnect/{TOKEN}/ : Traceback')"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "jobcannon.settings.local",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+        "LOG_FORMAT": "json",
+    }
+    env.pop("REDIS_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "handlers 0 propagate True" in done.stdout
+    assert "/reconnect/[redacted]/" in done.stderr and TOKEN not in done.stderr + done.stdout
+
+
+@pytest.mark.smoke
+def test_a_real_gunicorn_with_the_repos_config_logs_token_paths_masked(tmp_path):
+    """gunicorn -c gunicorn.conf.py with its access log on: the access line (path, query,
+    referrer, no Basic-auth user) and the app's own lines all masked."""
+    import base64
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import requests
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "jobcannon.settings.test",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_ACCESS_LOG": "-",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
+        "LOG_FORMAT": "json",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    log_path = tmp_path / "gunicorn.log"
+    partner_key = "jcash_abcdef012345_PARTNERKEYMUSTNOTLEAK"
+    root = Path(__file__).resolve().parents[2]
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
+            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()[-3000:]
+                time.sleep(0.1)
+            auth = "Basic " + base64.b64encode(f"{partner_key}:".encode()).decode()
+            headers = {"Referer": f"{base}/invitations/{TOKEN}/", "Authorization": auth}
+            assert (
+                requests.get(
+                    f"{base}/reconnect/{TOKEN}/?state={TOKEN}", headers=headers, timeout=10
+                ).status_code
+                == 410
+            )
+            requests.get(f"{base}/accounts/login/?next=%2Finvitations%2F{TOKEN}%2F", timeout=10)
+            requests.get(f"{base}/a/{TOKEN}/page/2", timeout=10)
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    out = log_path.read_text()
+    assert '"logger": "gunicorn.access"' in out and "/reconnect/[redacted]/" in out, out[-3000:]
+    assert "%2Finvitations%2F[redacted]%2F" in out and "/a/[redacted]/page/2" in out
+    assert TOKEN not in out and partner_key not in out

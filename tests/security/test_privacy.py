@@ -161,3 +161,62 @@ def test_export_and_delete_match_the_whole_address_not_a_substring(client_in_wor
     for purged in (mine, in_text):
         purged.refresh_from_db()
         assert bytes(purged.body) == b""
+
+
+def test_an_address_with_an_international_domain_is_found_as_sent_and_as_json_escapes(
+    client_in_workspace, workspace
+):
+    integration = IntegrationFactory(workspace=workspace)
+    utf8 = _delivery(integration, json.dumps({"email": "Zoe@Exämple.de"}, ensure_ascii=False).encode())
+    escaped = _delivery(integration, json.dumps({"note": "from Zoe <zoe@exämple.de>"}).encode())  # \u00e4
+    other = _delivery(integration, json.dumps({"email": "zoe@exämple.dev"}, ensure_ascii=False).encode())
+    cut = _delivery(
+        integration, json.dumps({"email": "joe@ex"}).encode()
+    )  # where ASCII-only matching stopped
+
+    data = json.loads(
+        client_in_workspace.post("/workspace/privacy/export/", {"email": "zoe@exämple.de"}).content
+    )
+    assert sorted(d["id"] for d in data["webhook_deliveries"]) == sorted([utf8.pk, escaped.pk])
+    candidate_delete(workspace=workspace, email="zoe@exämple.de")
+    for event, purged in ((utf8, True), (escaped, True), (other, False), (cut, False)):
+        event.refresh_from_db()
+        assert (bytes(event.body) == b"") is purged
+
+
+def test_export_includes_the_synced_ats_copy_of_the_candidate_with_their_applications(
+    client_in_workspace, workspace
+):
+    from integrations.sync.models import Application, Job
+    from integrations.sync.models import Candidate as SyncedCandidate
+
+    integration = IntegrationFactory(workspace=workspace)
+    job = Job.objects.create(integration=integration, external_id="job-1", title="Data Analyst")
+    mine = SyncedCandidate.objects.create(
+        integration=integration, external_id="c-1", email="Export.Me@example.com", name="Export Me", phone="+1 555 0100"
+    )  # fmt: skip
+    Application.objects.create(
+        integration=integration, external_id="app-1", candidate=mine, job=job, stage_title="Screen", status="active"
+    )  # fmt: skip
+    SyncedCandidate.objects.create(integration=integration, external_id="c-2", email="someone@example.com")
+    SyncedCandidate.objects.create(
+        integration=IntegrationFactory(), external_id="c-3", email="export.me@example.com"
+    )
+
+    data = json.loads(
+        client_in_workspace.post("/workspace/privacy/export/", {"email": "export.me@example.com"}).content
+    )
+
+    assert [r["external_id"] for r in data["ats_records"]] == ["c-1"]  # this workspace's, this person's
+    record = data["ats_records"][0]
+    assert (record["name"], record["phone"], record["provider"]) == ("Export Me", "+1 555 0100", "fake")
+    assert record["applications"] == [
+        {
+            "external_id": "app-1",
+            "job": "Data Analyst",
+            "stage": "Screen",
+            "status": "active",
+            "applied_at": None,
+        }
+    ]
+    assert AuditEvent.objects.get(action="privacy.exported").data["synced_candidates"] == 1

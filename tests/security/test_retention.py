@@ -129,3 +129,71 @@ def test_a_second_sweep_while_one_runs_is_skipped():
 
 def test_the_purge_is_scheduled():
     assert SCHEDULES[0] in declared_schedules()
+
+
+# --- Issue 21: spent reconnect links ------------------------------------------------------------
+
+
+def test_spent_reconnect_links_are_deleted_after_the_window_and_the_sweep_says_so(client):
+    from urllib.parse import urlsplit
+
+    from integrations.models import ReconnectLink
+    from integrations.services.reconnect import reconnect_link_create
+
+    integration = IntegrationFactory()
+    integration.workspace.retention_days = 1
+    integration.workspace.save()
+    long_window = IntegrationFactory()
+    long_window.workspace.retention_days = 365
+    long_window.workspace.save()
+    now = timezone.now()
+
+    def link(owner, **times) -> tuple[ReconnectLink, str]:
+        url = urlsplit(reconnect_link_create(integration=owner)).path
+        row = ReconnectLink.objects.filter(integration=owner).order_by("-pk").first()
+        ReconnectLink.objects.filter(pk=row.pk).update(**times)
+        return row, url
+
+    two_days_ago = now - dt.timedelta(days=2)
+    used, used_url = link(integration, used_at=two_days_ago)  # its signed URL is still within 72 hours
+    revoked, _ = link(integration, revoked_at=two_days_ago)
+    expired, _ = link(integration, created_at=now - dt.timedelta(days=5), expires_at=two_days_ago)
+    used_recently, _ = link(integration, used_at=now - dt.timedelta(hours=2))
+    still_open, open_url = link(integration)
+    kept_longer, _ = link(long_window, used_at=now - dt.timedelta(days=200))
+
+    sweep = retention_purge()
+
+    remaining = set(ReconnectLink.objects.values_list("pk", flat=True))
+    assert remaining == {used_recently.pk, still_open.pk, kept_longer.pk}
+    assert sweep.reconnect_links == 3 and sweep.complete
+    audit = AuditEvent.objects.get(action="retention.purged")
+    assert audit.data["reconnect_links"] == 3 and "3 spent reconnect links" in audit.message
+    # A link whose row is gone is refused, never usable again; the open one still works.
+    refused = client.get(used_url)
+    assert refused.status_code == 410 and "no longer valid" in refused.content.decode()
+    assert client.get(open_url).status_code == 200
+
+
+def test_a_shortened_window_purges_that_workspaces_spent_links_audited_with_the_person():
+    from integrations.models import ReconnectLink
+    from integrations.services.reconnect import reconnect_link_create
+    from jobcannon.audit.retention import retention_purge_for_workspace
+    from tests.factories import UserFactory
+
+    mine, other = IntegrationFactory(), IntegrationFactory()
+    for integration in (mine, other):
+        reconnect_link_create(integration=integration)
+    ReconnectLink.objects.update(used_at=timezone.now() - dt.timedelta(days=40))
+    mine.workspace.retention_days = 30
+    mine.workspace.save()
+    other.workspace.retention_days = 30
+    other.workspace.save()
+    person = UserFactory()
+
+    counts = retention_purge_for_workspace(workspace=mine.workspace, requested_by=person, previous_days=90)
+
+    assert counts["reconnect_links"] == 1
+    assert list(ReconnectLink.objects.values_list("integration", flat=True)) == [other.pk]
+    audit = AuditEvent.objects.get(action="retention.purged")
+    assert (audit.workspace, audit.actor, audit.data["reconnect_links"]) == (mine.workspace, person, 1)

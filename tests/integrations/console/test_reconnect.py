@@ -206,3 +206,96 @@ def test_staff_revoke_open_links_in_the_admin(client, workspace):
     )
     assert response.status_code == 302
     assert client.get(url).status_code == 410
+
+
+# --- Issue 21: single use under concurrency --------------------------------------------------------
+
+
+def test_two_tabs_posting_a_key_through_one_link_at_once_save_only_the_first(
+    consolesim, simulators, client, workspace, monkeypatch
+):
+    from django.test import Client
+
+    from integrations import views
+
+    integration = sim_integration(workspace=workspace)
+    url = path_of(reconnect_link_create(integration=integration))
+    first_key, second_key = sandbox.api_key_register(), sandbox.api_key_register()
+    real_connect = views.integration_connect_api_key
+    second: dict = {}
+
+    def connect_while_another_tab_posts(**kwargs):
+        if not second:  # the first tab is checking its key with the ATS: the second one posts now
+            second["response"] = Client().post(url, {"api_key": second_key})
+        return real_connect(**kwargs)
+
+    monkeypatch.setattr(views, "integration_connect_api_key", connect_while_another_tab_posts)
+    first = client.post(url, {"api_key": first_key})
+
+    assert first.status_code == 200 and "is reconnected" in first.content.decode()
+    refused = second["response"]
+    assert refused.status_code == 410 and "already used" in refused.content.decode()
+    integration.refresh_from_db()
+    assert integration.credential("api_key") == first_key
+
+
+def _oauth_integration(workspace):
+    integration = sim_integration(workspace=workspace, auth_kind="oauth2", connect=False)
+    client_id, secret = sandbox.oauth_client_register()
+    integration.credentials = {"client_id": client_id, "client_secret": secret}
+    integration.save()
+    return integration
+
+
+def _consent(client, start):
+    """Approve at the simulated ATS; the redirect back to our callback (not followed yet)."""
+    consent = client.get(start["Location"])
+    query = consent.content.decode().split('name="q" value="')[1].split('"')[0].replace("&amp;", "&")
+    return client.post("/sim/consolesim/authorize", {"q": query, "decision": "approve"})["Location"]
+
+
+def test_an_oauth_reconnect_started_twice_saves_the_tokens_of_the_first_return_only(
+    consolesim, simulators, workspace
+):
+    from django.test import Client
+
+    from integrations.models import Token
+
+    integration = _oauth_integration(workspace)
+    url = path_of(reconnect_link_create(integration=integration))
+    tab_a, tab_b = Client(), Client()
+    back_a, back_b = _consent(tab_a, tab_a.post(url)), _consent(tab_b, tab_b.post(url))
+
+    assert "is reconnected" in tab_a.get(back_a).content.decode()
+    token = Token.objects.get(integration=integration).access_token
+    refused = tab_b.get(back_b)
+    assert refused.status_code == 410 and "already used" in refused.content.decode()
+    assert Token.objects.get(integration=integration).access_token == token  # B's code never exchanged
+
+
+def test_an_oauth_reconnect_whose_link_is_revoked_meanwhile_saves_nothing(
+    consolesim, simulators, client, workspace
+):
+    from integrations.models import Token
+    from integrations.services.reconnect import reconnect_links_revoke
+
+    integration = _oauth_integration(workspace)
+    url = path_of(reconnect_link_create(integration=integration))
+    back = _consent(client, client.post(url))
+    reconnect_links_revoke(integration=integration)
+    refused = client.get(back)
+    assert refused.status_code == 410 and "revoked" in refused.content.decode()
+    assert not Token.objects.filter(integration=integration).exists()
+    integration.refresh_from_db()
+    assert integration.status != IntegrationStatus.CONNECTED
+
+
+def test_an_oauth_reconnect_the_ats_denies_leaves_the_link_usable(consolesim, simulators, client, workspace):
+    integration = _oauth_integration(workspace)
+    url = path_of(reconnect_link_create(integration=integration))
+    start = client.post(url)
+    consent = client.get(start["Location"])
+    query = consent.content.decode().split('name="q" value="')[1].split('"')[0].replace("&amp;", "&")
+    denied = client.post("/sim/consolesim/authorize", {"q": query, "decision": "deny"})
+    assert client.get(denied["Location"]).status_code == 400
+    assert client.get(url).status_code == 200  # try again: still open

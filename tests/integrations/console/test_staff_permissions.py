@@ -125,3 +125,114 @@ def test_admin_bulk_actions_need_the_change_permission(
     staff_with(client, view, permission).post(reverse(changelist), post)
     row.refresh_from_db()
     assert row.status in (WebhookStatus.VERIFIED, WritebackStatus.PENDING)
+
+
+# --- What each staff member is offered: only the actions they may run (issue 21) ----------------
+
+
+def refused_readably(response, reason: str = "You do not have permission to do this.") -> bool:
+    """A 403 on the site's error page (a heading and a sentence), not a bare status."""
+    page = response.content.decode()
+    return response.status_code == 403 and "<h1>Not allowed</h1>" in page and reason in page
+
+
+def test_logs_page_shows_reprocess_and_replay_only_to_staff_who_may_use_them(
+    client, dead_event, dead_writeback
+):
+    url = reverse("admin-integration-logs", args=["fake"])
+    reprocess_controls = ('value="reprocess"', 'value="reprocess-range"', 'type="checkbox" name="event"')
+    replay_controls = ('value="replay"', 'type="checkbox" name="writeback"', 'name="force"')
+
+    viewer = staff_with(client, *LOG_VIEW)
+    page = viewer.get(url).content.decode()
+    assert 'id="webhook-log"' in page and 'id="writeback-attention"' in page  # the rows are shown...
+    assert f">{dead_writeback.run_id}<" in page  # (the timeline link needs more permissions)
+    for control in (*reprocess_controls, *replay_controls):
+        assert control not in page  # ...without actions the viewer cannot run
+    refused = viewer.post(url, {"action": "reprocess", "event": [dead_event.pk]})
+    assert refused_readably(refused)
+
+    page = staff_with(client, *LOG_VIEW, "integrations.change_webhookevent").get(url).content.decode()
+    assert all(control in page for control in reprocess_controls)
+    assert not any(control in page for control in replay_controls)
+
+    replayer = staff_with(client, *LOG_VIEW, "integrations.change_writebackmessage", *TIMELINE_VIEW)
+    page = replayer.get(url).content.decode()
+    assert all(control in page for control in replay_controls)
+    assert not any(control in page for control in reprocess_controls)
+    timeline = reverse("admin:integrations-run-timeline", args=[dead_writeback.run_id])
+    assert f'href="{timeline}"' in page
+
+
+def test_staff_run_timeline_shows_replay_only_to_staff_who_may_replay(client, dead_writeback):
+    url = reverse("admin:integrations-run-timeline", args=[dead_writeback.run_id])
+    viewer = staff_with(client, *TIMELINE_VIEW)
+    page = viewer.get(url).content.decode()
+    assert 'id="timeline"' in page and 'value="Replay"' not in page
+    assert 'href="/admin/integrations/fake/logs' not in page  # no log permissions either
+    assert refused_readably(viewer.post(url, {"writeback": dead_writeback.pk}))
+    page = (
+        staff_with(client, *TIMELINE_VIEW, "integrations.change_writebackmessage").get(url).content.decode()
+    )
+    assert 'value="Replay"' in page
+
+
+def test_outbox_list_shows_replay_buttons_only_to_staff_who_may_replay(client, dead_writeback):
+    changelist = reverse("admin:integrations_writebackmessage_changelist")
+    replay = reverse("admin:integrations_writebackmessage_replay", args=[dead_writeback.pk])
+    viewer = staff_with(client, "integrations.view_writebackmessage")
+    page = viewer.get(changelist).content.decode()
+    assert f"#{dead_writeback.pk}" in page or str(dead_writeback.pk) in page
+    assert f'href="{replay}"' not in page
+    assert refused_readably(viewer.get(replay))
+    page = (
+        staff_with(client, "integrations.view_writebackmessage", "integrations.change_writebackmessage")
+        .get(changelist)
+        .content.decode()
+    )
+    assert f'href="{replay}"' in page
+
+
+def test_revoking_reconnect_links_in_the_admin_needs_the_change_permission(client):
+    from urllib.parse import urlsplit
+
+    from integrations.services.reconnect import reconnect_link_create
+
+    integration = IntegrationFactory()
+    link = urlsplit(reconnect_link_create(integration=integration)).path
+    changelist = reverse("admin:integrations_integration_changelist")
+    post = {"action": "revoke_reconnect_links", "_selected_action": [integration.pk]}
+    viewer = staff_with(client, "integrations.view_integration")
+    assert 'value="revoke_reconnect_links"' not in viewer.get(changelist).content.decode()
+    viewer.post(changelist, post)
+    client.logout()
+    assert client.get(link).status_code == 200  # still open
+    editor = staff_with(client, "integrations.view_integration", "integrations.change_integration")
+    assert 'value="revoke_reconnect_links"' in editor.get(changelist).content.decode()
+    editor.post(changelist, post)
+    client.logout()
+    assert client.get(link).status_code == 410
+
+
+@pytest.mark.parametrize(("role", "may_replay"), [("member", False), ("admin", True)])
+def test_customer_timeline_offers_replay_by_workspace_role_not_by_staff_status(client, role, may_replay):
+    from tests.factories import MembershipFactory
+
+    integration = IntegrationFactory()
+    run = AssessmentRunFactory(workspace=integration.workspace, integration=integration, provider="fake")
+    message = WritebackMessage.objects.create(
+        integration=integration, run=run, kind="r", event="completed", idempotency_key="k", status=WritebackStatus.DEAD
+    )  # fmt: skip
+    staff = MembershipFactory(workspace=integration.workspace, role=role).user
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+    page = client.get(reverse("integrations:run-timeline", args=[run.pk])).content.decode()
+    assert ("Replay from here" in page) is may_replay
+    response = client.post(reverse("integrations:writeback-replay", args=[run.pk, message.pk]))
+    message.refresh_from_db()
+    if may_replay:
+        assert response.status_code == 302 and message.status == WritebackStatus.PENDING
+    else:
+        assert refused_readably(response, "Only workspace owners and admins can do this.")
+        assert message.status == WritebackStatus.DEAD

@@ -33,3 +33,10 @@ def test_dev_mailbox_needs_the_view_sentemail_permission(client):
     for url in (reverse("dev-mailbox"), reverse("dev-mailbox-message", args=[email.pk])):
         assert staff_with(client).get(url).status_code == 403
         assert staff_with(client, "view_sentemail").get(url).status_code == 200
+
+
+def test_admin_index_links_the_status_page_only_for_staff_who_may_open_it(client):
+    url = reverse("admin-system-status")
+    assert f'href="{url}"' not in staff_with(client).get(reverse("admin:index")).content.decode()
+    page = staff_with(client, "view_system_status").get(reverse("admin:index")).content.decode()
+    assert f'href="{url}"' in page
