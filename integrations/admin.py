@@ -13,7 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from integrations import models
-from integrations.admin_views import StaffRunTimelineView
+from integrations.admin_views import StaffRunTimelineView, can_view_logs
 from integrations.console_views import display_headers
 from integrations.models import (
     Integration,
@@ -111,6 +111,16 @@ class IntegrationAdmin(admin.ModelAdmin):
         "create_reconnect_link",
         "revoke_reconnect_links",
     ]
+
+    # The logs link leads to a page that needs the log-view permissions: staff without them are
+    # not offered a link to a 403 (issue 21), on the list or on the change page.
+    def get_list_display(self, request):
+        columns = super().get_list_display(request)
+        return columns if can_view_logs(request.user) else [c for c in columns if c != "logs_link"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if can_view_logs(request.user) else [f for f in fields if f != "logs_link"]
 
     def get_urls(self):
         extra = [

@@ -30,6 +30,19 @@ REPROCESS_PERMISSION = "integrations.change_webhookevent"
 REPLAY_PERMISSION = "integrations.change_writebackmessage"
 
 
+# The merged log shows deliveries, outbound calls and activity lines: viewing it needs all three.
+LOG_VIEW_PERMISSIONS = (
+    "integrations.view_webhookevent",
+    "integrations.view_outboundcall",
+    "integrations.view_integrationactivity",
+)
+
+
+def can_view_logs(user) -> bool:
+    """May this staff member open /admin/integrations/<provider>/logs (else a link there is a 403)."""
+    return bool(user.has_perms(LOG_VIEW_PERMISSIONS))
+
+
 def _require(request: HttpRequest, permission: str) -> None:
     if not request.user.has_perm(permission):
         raise PermissionDenied
@@ -43,12 +56,7 @@ def _workspace_id(request: HttpRequest) -> int | None:
 
 
 class ProviderLogsView(PermissionRequiredMixin, View):
-    # The merged log: deliveries, outbound calls and activity lines.
-    permission_required = (
-        "integrations.view_webhookevent",
-        "integrations.view_outboundcall",
-        "integrations.view_integrationactivity",
-    )
+    permission_required = LOG_VIEW_PERMISSIONS
 
     def get(self, request: HttpRequest, provider: str) -> HttpResponse:
         from urllib.parse import urlencode

@@ -193,6 +193,29 @@ def test_outbox_list_shows_replay_buttons_only_to_staff_who_may_replay(client, d
     assert f'href="{replay}"' in page
 
 
+@pytest.mark.parametrize("editor", [False, True])
+def test_integration_admin_links_the_logs_only_for_staff_who_may_open_them(client, editor):
+    integration = IntegrationFactory()
+    changelist = reverse("admin:integrations_integration_changelist")
+    change = reverse("admin:integrations_integration_change", args=[integration.pk])
+    logs = f"{reverse('admin-integration-logs', args=['fake'])}?workspace={integration.workspace_id}"
+    model = ("integrations.view_integration", "integrations.change_integration")[: 1 + editor]
+
+    without = staff_with(client, *model)
+    assert without.get(logs).status_code == 403  # where the link would lead
+    for url in (changelist, change):
+        response = without.get(url)
+        page = response.content.decode()
+        assert response.status_code == 200 and str(integration.workspace) in page  # the row is shown...
+        assert f'href="{logs}"' not in page  # ...without a link to a 403, nor an empty Logs column
+        assert "column-logs_link" not in page and "field-logs_link" not in page
+
+    viewer = staff_with(client, *model, *LOG_VIEW)
+    for url in (changelist, change):
+        assert f'href="{logs}"' in viewer.get(url).content.decode()
+    assert viewer.get(logs).status_code == 200
+
+
 def test_revoking_reconnect_links_in_the_admin_needs_the_change_permission(client):
     from urllib.parse import urlsplit
 
