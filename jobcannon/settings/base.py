@@ -211,6 +211,8 @@ INVITATION_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "sender": (30, 3600),
     "recipient": (3, 24 * 3600),
 }
+# A workspace invitation link works once, for this many days (issue 21); an admin can resend it.
+INVITATION_MAX_AGE_DAYS = int(os.environ.get("INVITATION_MAX_AGE_DAYS", "7"))
 # Idle timeout: a signed-in session ends SESSION_IDLE_TIMEOUT_SECONDS after its last request
 # (jobcannon.audit.middleware.SessionIdleTimeoutMiddleware, which refreshes its stamp and the
 # stored expiry at most once a minute). The cookie and the stored session live no longer either.

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Invitation, Membership, Workspace
+from .models import Invitation, InvitationStatus, Membership, Workspace
 
 
 class MembershipInline(admin.StackedInline):
@@ -35,7 +35,24 @@ class WorkspaceAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "workspace", "role", "created_at", "accepted_at"]
-    list_filter = ["role"]
+    """The token is never stored (only its hash, not shown either): an invitation made here has
+    a link nobody holds; the workspace's admins send one from their team page."""
+
+    list_display = [
+        "email",
+        "workspace",
+        "role",
+        "created_at",
+        "expires_at",
+        "status",
+        "accepted_at",
+        "revoked_at",
+    ]
+    list_filter = ["role", "revoked_reason"]
     search_fields = ["email", "workspace__name"]
-    exclude = ["token"]
+    exclude = ["token_sha256"]
+    readonly_fields = ["accepted_at", "accepted_by", "revoked_at", "revoked_reason"]
+
+    @admin.display(description="Status")
+    def status(self, obj: Invitation) -> str:
+        return InvitationStatus(obj.status).label

@@ -9,5 +9,17 @@ urlpatterns = [
     path("workspaces/switch/", views.WorkspaceSwitchView.as_view(), name="switch"),
     path("workspace/settings/", views.WorkspaceSettingsView.as_view(), name="settings"),
     path("workspace/team/", views.TeamView.as_view(), name="team"),
+    path(
+        "workspace/team/invitations/<int:invitation_pk>/resend/",
+        views.InvitationActionView.as_view(),
+        {"action": "resend"},
+        name="invitation-resend",
+    ),
+    path(
+        "workspace/team/invitations/<int:invitation_pk>/revoke/",
+        views.InvitationActionView.as_view(),
+        {"action": "revoke"},
+        name="invitation-revoke",
+    ),
     path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation"),
 ]

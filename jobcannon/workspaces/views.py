@@ -1,17 +1,33 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views import View
 
 from jobcannon.core.exceptions import ApplicationError
-from jobcannon.workspaces.selectors import membership_get, membership_list_for_user
+from jobcannon.workspaces.emails import invitation_send
+from jobcannon.workspaces.selectors import (
+    invitation_get_by_token,
+    invitation_list_pending,
+    membership_get,
+    membership_list_for_user,
+)
 
 from .forms import InvitationForm, WorkspaceCreateForm, WorkspaceSettingsForm
 from .middleware import SESSION_KEY
 from .mixins import WorkspaceMixin
-from .models import Invitation
-from .services import invitation_accept, invitation_create, workspace_create, workspace_settings_update
+from .models import Invitation, InvitationStatus, Membership
+from .services import (
+    InvitationUnavailable,
+    invitation_accept,
+    invitation_create,
+    invitation_resend,
+    invitation_revoke,
+    workspace_create,
+    workspace_settings_update,
+)
 
 
 class DashboardView(WorkspaceMixin, View):
@@ -81,9 +97,8 @@ class TeamView(WorkspaceMixin, View):
         return {
             "form": form,
             "members": self.workspace.memberships.select_related("user").order_by("user__email"),
-            "invitations": Invitation.objects.filter(
-                workspace=self.workspace, accepted_at__isnull=True
-            ).select_related("invited_by"),
+            "invitations": invitation_list_pending(workspace=self.workspace),
+            "invitation_days": settings.INVITATION_MAX_AGE_DAYS,
         }
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -96,44 +111,79 @@ class TeamView(WorkspaceMixin, View):
         form = InvitationForm(request.POST)
         if form.is_valid():
             try:
-                invitation = invitation_create(
+                invitation, token = invitation_create(
                     workspace=self.workspace, invited_by=request.user, **form.cleaned_data
                 )
             except ApplicationError as exc:
                 form.add_error("email", exc.message)
             else:
-                from jobcannon.workspaces.emails import invitation_send
-
-                invitation_send(invitation=invitation, request=request)
+                invitation_send(invitation=invitation, token=token)
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("workspaces:team")
         return render(request, "workspaces/team.html", self._context(form), status=400)
 
 
-class InvitationAcceptView(LoginRequiredMixin, View):
-    def get(self, request: HttpRequest, token: str) -> HttpResponse:
-        invitation = (
-            Invitation.objects.filter(token=token, accepted_at__isnull=True)
-            .select_related("workspace")
-            .first()
+class InvitationActionView(WorkspaceMixin, View):
+    """Resend or revoke a pending invitation of this workspace (owners and admins); POST only,
+    the buttons are on the team page. Another workspace's invitation answers 404."""
+
+    manage_required = True
+
+    def post(self, request: HttpRequest, invitation_pk: int, action: str) -> HttpResponse:
+        invitation = get_object_or_404(
+            Invitation.objects.select_related("workspace"), pk=invitation_pk, workspace=self.workspace
         )
+        try:
+            if action == "resend":
+                new, token = invitation_resend(invitation=invitation, actor=request.user)
+                invitation_send(invitation=new, token=token)
+                messages.success(
+                    request, f"A new invitation was sent to {new.email}; the previous link no longer works."
+                )
+            elif action == "revoke":
+                invitation_revoke(invitation=invitation, actor=request.user)
+                messages.success(request, f"The invitation of {invitation.email} was revoked.")
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect("workspaces:team")
+
+
+class InvitationAcceptView(View):
+    """The link from the invitation email. A link that no longer works (accepted, expired,
+    revoked, replaced by a resend, unknown) gets a page saying why and what to do, without
+    signing in first; an open one asks the visitor to sign in (or sign up), then to accept."""
+
+    def _refused(self, request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+        invitation = getattr(exc, "invitation", None)
+        joined = None
+        if invitation is not None and request.user.is_authenticated:
+            if Membership.objects.filter(user=request.user, workspace=invitation.workspace).exists():
+                joined = invitation.workspace
         return render(
             request,
             "workspaces/invitation.html",
-            {"invitation": invitation},
-            status=200 if invitation else 404,
+            {"invitation": None, "error": exc.message, "joined": joined},
+            status=exc.status,
         )
 
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            invitation = invitation_get_by_token(token=token)
+            if invitation.status != InvitationStatus.OPEN:
+                raise InvitationUnavailable(invitation)
+        except ApplicationError as exc:
+            return self._refused(request, exc)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return render(request, "workspaces/invitation.html", {"invitation": invitation})
+
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         try:
             membership = invitation_accept(token=token, user=request.user)
         except ApplicationError as exc:
-            return render(
-                request,
-                "workspaces/invitation.html",
-                {"invitation": None, "error": exc.message},
-                status=exc.status,
-            )
+            return self._refused(request, exc)
         request.session[SESSION_KEY] = membership.workspace_id
         messages.success(request, f"You joined {membership.workspace.name}.")
         return redirect("workspaces:dashboard")

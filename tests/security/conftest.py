@@ -21,6 +21,7 @@ from integrations.services.inbound_limits import inbound_limits_reset
 from jobcannon.audit.models import AuditEvent
 from jobcannon.core.models import SentEmail
 from jobcannon.workspaces.models import Invitation, Role
+from jobcannon.workspaces.services import invitation_create
 from tests.factories import (
     AssessmentRunFactory,
     IntegrationFactory,
@@ -54,6 +55,7 @@ class Victim:
     event: Any
     writeback: Any
     invitation: Any
+    invitation_token: str
     email: Any
     ids: dict[str, list[Any]] = field(default_factory=dict)
 
@@ -114,8 +116,8 @@ def victim(db) -> Victim:
         integration=first, run=run, kind="result", event="completed", idempotency_key="victim-wb-1"
     )
     IntegrationActivity.objects.create(integration=first, kind="test", message="VICTIM-ACTIVITY happened")
-    invitation = Invitation.objects.create(
-        workspace=workspace, email="victim.invitee@example.com", invited_by=owner
+    invitation, invitation_token = invitation_create(
+        workspace=workspace, email="victim.invitee@example.com", role=Role.MEMBER, invited_by=owner
     )
     AuditEvent.objects.create(workspace=workspace, action="secret.rotated", message="VICTIM-AUDIT rotated")
     email = SentEmail.objects.create(
@@ -132,6 +134,7 @@ def victim(db) -> Victim:
         event=event,
         writeback=writeback,
         invitation=invitation,
+        invitation_token=invitation_token,
         email=email,
     )
     return victim
@@ -179,6 +182,10 @@ def victim_state(victim: Victim) -> dict[str, Any]:
                 "pk", "status"
             )
         ),
-        "invitations": sorted(Invitation.objects.filter(workspace=ws).values_list("pk", "accepted_at")),
+        "invitations": sorted(
+            Invitation.objects.filter(workspace=ws).values_list(
+                "pk", "token_sha256", "expires_at", "accepted_at", "revoked_at"
+            )
+        ),
         "tokens": Token.objects.filter(integration__workspace=ws).count(),
     }

@@ -120,7 +120,7 @@ class Filler:
                 _tampered(report_key_for(run)),
                 signing.Signer(salt="not-ours", sep=".").sign("x" * 43),
             ],
-            "token": [_tampered(victim.invitation.token), "Zm9yZ2VkLXRva2Vu.x.y"],
+            "token": [_tampered(victim.invitation_token), "Zm9yZ2VkLXRva2Vu.x.y"],
             "page": [1],
             "uidb36": ["1"],
         }

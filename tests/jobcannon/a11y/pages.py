@@ -20,6 +20,7 @@ or the test fails saying which route is missing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,7 +49,8 @@ from integrations.models import (
 from integrations.registry import get_providers
 from integrations.services.reconnect import reconnect_link_create
 from jobcannon.core.models import SentEmail
-from jobcannon.workspaces.models import Invitation, Workspace
+from jobcannon.workspaces.models import Invitation, Role, Workspace
+from jobcannon.workspaces.services import invitation_create
 from tests.factories import AssessmentRunFactory, UserFactory
 from tests.jobcannon.admin_objects import admin_objects
 
@@ -75,6 +77,7 @@ class CrawlWorld:
     sync_runs: dict[str, Any]
     email: SentEmail
     invitation: Invitation
+    invitation_tokens: dict[str, str]  # the links' tokens (the rows keep only their hashes)
     reconnect_url: str
     writeback: WritebackMessage
     admin_objects: dict[type, Any] = field(default_factory=dict)
@@ -163,9 +166,14 @@ def crawl_world() -> CrawlWorld:
         body_text="Hello, please take the assessment.",
         body_html="<p>Hello, please take the assessment.</p>",
     )
-    invitation = Invitation.objects.create(
-        workspace=workspace, email="newcomer@example.com", invited_by=demo_user
+    invitation, invitation_token = invitation_create(
+        workspace=workspace, email="newcomer@example.com", role=Role.MEMBER, invited_by=demo_user
     )
+    # One whose link has expired: listed on the team page with its badge, and its link's page.
+    expired, expired_token = invitation_create(
+        workspace=workspace, email="latecomer@example.com", role=Role.ADMIN, invited_by=demo_user
+    )
+    Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - dt.timedelta(days=1))
     staff_user = UserFactory(username="staff-crawler", is_staff=True, is_superuser=True)
     world = CrawlWorld(
         demo_user=demo_user,
@@ -177,6 +185,7 @@ def crawl_world() -> CrawlWorld:
         sync_runs=sync_runs,
         email=email,
         invitation=invitation,
+        invitation_tokens={"open": invitation_token, "expired": expired_token},
         reconnect_url=reconnect_link_create(integration=first, created_by=demo_user),
         writeback=writeback,
     )
@@ -215,7 +224,7 @@ def customer_pages(w: CrawlWorld) -> list[PageSpec]:
     # buttons and its own colours; our page around it (title, language, loading) is checked.
     pages.append(PageSpec("API docs", reverse("api-docs"), axe_exclude=("#swagger-ui",)))
     pages.append(PageSpec("dev mailbox message", reverse("dev-mailbox-message", args=[w.email.pk])))
-    pages.append(PageSpec("invitation", reverse("workspaces:invitation", args=[w.invitation.token])))
+    pages.append(PageSpec("invitation", reverse("workspaces:invitation", args=[w.invitation_tokens["open"]])))
     pages.append(PageSpec("dev mailbox", reverse("dev-mailbox")))
     for key, provider in get_providers().items():
         if not provider.hidden:
@@ -306,6 +315,12 @@ def candidate_pages(w: CrawlWorld) -> list[PageSpec]:
         PageSpec("reconnect link", reverse("integrations:reconnect", args=[token])),
         PageSpec(
             "reconnect link, invalid", reverse("integrations:reconnect", args=[token[:-4] + "AAAA"]), 410
+        ),
+        # Seen without signing in first: why the link no longer works, and whom to ask.
+        PageSpec(
+            "invitation link, expired",
+            reverse("workspaces:invitation", args=[w.invitation_tokens["expired"]]),
+            410,
         ),
     ]
 
