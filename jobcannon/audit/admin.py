@@ -36,6 +36,7 @@ class RetentionSweepAdmin(ReadOnlyAdmin):
         "audit_events",
         "activity_lines",
         "reconnect_links",
+        "invitations",
         "complete",
     ]
 

@@ -78,6 +78,8 @@ class RetentionSweep(models.Model):
     activity_lines = models.PositiveIntegerField(default=0)
     # Reconnect links used, revoked or expired before the window (integrations.ReconnectLink).
     reconnect_links = models.PositiveIntegerField(default=0)
+    # Workspace invitations accepted, revoked, replaced or expired before the window.
+    invitations = models.PositiveIntegerField(default=0)
     complete = models.BooleanField(
         default=False, help_text="False: the time budget ran out; the next run goes on"
     )

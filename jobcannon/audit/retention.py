@@ -2,8 +2,8 @@
 seeds say). After it, raw webhook bodies and headers are deleted while the event row (status,
 type, ids, reasons) and a SHA-256 + size of the body stay for the logs; finished runs go through
 the assessments app's own purge (answers, result, candidate data); answers of a run still held
-back by an in-flight write-back are deleted on their own; rejected-partner-call log rows and
-spent reconnect links go too (retention_logs.py).
+back by an in-flight write-back are deleted on their own; rejected-partner-call log rows, spent
+reconnect links and spent workspace invitations go too (retention_logs.py).
 
 It never blocks intake: everything runs in chunks, each its own short transaction touching only
 old rows, under a time budget; what is left is picked up by the next scheduled run."""
@@ -29,7 +29,7 @@ from assessments.models import Answer, AssessmentRun
 from assessments.services.lifecycle import TERMINAL_STATUSES, assessment_runs_purge
 from integrations.models import WebhookEvent, WebhookStatus
 from jobcannon.audit.models import PurgeReason, RetentionSweep, WebhookBodyDigest
-from jobcannon.audit.retention_logs import log_lines_purge, reconnect_links_purge
+from jobcannon.audit.retention_logs import invitations_purge, log_lines_purge, reconnect_links_purge
 from jobcannon.audit.services import audit_record
 from jobcannon.workspaces.models import Workspace
 
@@ -267,6 +267,7 @@ def _purge_steps(
         "audit_events": 0,
         "activity_lines": 0,
         "reconnect_links": 0,
+        "invitations": 0,
     }
     out_of_time = not finished
 
@@ -296,14 +297,21 @@ def _purge_steps(
             now=now, periods=periods, deadline=deadline, workspace=workspace
         )
         out_of_time = not finished
+
+    if not out_of_time:
+        counts["invitations"], finished = invitations_purge(
+            now=now, periods=periods, deadline=deadline, workspace=workspace
+        )
+        out_of_time = not finished
     return counts, not out_of_time
 
 
 def _purge_message(counts: dict[str, int]) -> str:
     return (
         f"{counts['webhook_bodies']} webhook bodies, {counts['runs']} finished runs, {counts['answers']} "
-        f"answers, {counts['audit_events'] + counts['activity_lines']} rejected-call log rows and "
-        f"{counts['reconnect_links']} spent reconnect links past the window deleted"
+        f"answers, {counts['audit_events'] + counts['activity_lines']} rejected-call log rows, "
+        f"{counts['reconnect_links']} spent reconnect links and {counts['invitations']} spent invitations "
+        "past the window deleted"
     )
 
 

@@ -7,7 +7,11 @@
   its row (who created it, when) is kept for the workspace's window after that moment, then
   deleted. A link whose row is gone is refused like an unknown one
   (integrations/services/reconnect.py), so the purge never makes a link usable again; the
-  integration log and the audit log keep their lines about it."""
+  integration log and the audit log keep their lines about it;
+- spent workspace invitations (workspaces.Invitation: the invitee's address, who invited them):
+  accepted, revoked, replaced by a resend or expired, kept for the workspace's window after that
+  moment, then deleted. Their link already no longer works; one whose row is gone is refused as
+  unknown. The team and the audit log keep who joined and when."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from django.db.models import Q
 
 from integrations.models import IntegrationActivity, ReconnectLink
 from jobcannon.audit.models import AuditEvent
-from jobcannon.workspaces.models import Workspace
+from jobcannon.workspaces.models import Invitation, Workspace
 
 AGED_AUDIT_ACTIONS = ("partner.auth_failed",)
 AGED_ACTIVITY_KINDS = ("partner.auth_failed",)
@@ -91,4 +95,35 @@ def reconnect_links_purge(
         if not ids:
             return deleted, True
         deleted += ReconnectLink.objects.filter(pk__in=ids).delete()[0]
+    return deleted, False
+
+
+def _spent_invitations(*, now: dt.datetime, periods: Iterable[int]) -> Q | None:
+    """Invitations that ended (accepted, revoked or replaced, expired) before their workspace's
+    window; like links, any of the three before the cutoff means it ended before it."""
+    spent: Q | None = None
+    for days in periods:
+        cutoff = now - dt.timedelta(days=days)
+        ended = Q(accepted_at__lt=cutoff) | Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff)
+        window = Q(workspace__retention_days=days) & ended
+        spent = window if spent is None else spent | window
+    return spent
+
+
+def invitations_purge(
+    *, now: dt.datetime, periods: list[int], deadline: float, workspace: Workspace | None = None
+) -> tuple[int, bool]:
+    """Delete spent invitations past their workspace's window, in chunks: (deleted, finished)."""
+    spent = _spent_invitations(now=now, periods=periods)
+    if spent is None:  # no workspace, so no invitation
+        return 0, True
+    invitations = Invitation.objects.filter(spent)
+    if workspace is not None:
+        invitations = invitations.filter(workspace=workspace)
+    deleted = 0
+    while time.monotonic() <= deadline:
+        ids = list(invitations.values_list("pk", flat=True)[:ROW_CHUNK])
+        if not ids:
+            return deleted, True
+        deleted += Invitation.objects.filter(pk__in=ids).delete()[0]
     return deleted, False

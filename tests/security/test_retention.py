@@ -197,3 +197,65 @@ def test_a_shortened_window_purges_that_workspaces_spent_links_audited_with_the_
     assert list(ReconnectLink.objects.values_list("integration", flat=True)) == [other.pk]
     audit = AuditEvent.objects.get(action="retention.purged")
     assert (audit.workspace, audit.actor, audit.data["reconnect_links"]) == (mine.workspace, person, 1)
+
+
+# --- Issue 21: spent workspace invitations ------------------------------------------------------
+
+
+def test_spent_invitations_are_deleted_after_the_window_and_the_sweep_says_so(client):
+    from jobcannon.workspaces.models import Invitation, RevokeReason
+    from jobcannon.workspaces.services import invitation_create
+    from tests.factories import UserFactory, WorkspaceFactory
+
+    short, long = WorkspaceFactory(retention_days=1), WorkspaceFactory(retention_days=365)
+    now = timezone.now()
+    two_days_ago = now - dt.timedelta(days=2)
+
+    def invitation(workspace, email, **times) -> tuple[Invitation, str]:
+        row, token = invitation_create(workspace=workspace, email=email, role="member", invited_by=None)
+        Invitation.objects.filter(pk=row.pk).update(**times)
+        return row, token
+
+    accepted, accepted_token = invitation(short, "accepted@example.com", accepted_at=two_days_ago)
+    revoked, _ = invitation(short, "revoked@example.com", revoked_at=two_days_ago)
+    resent, _ = invitation(
+        short, "resent@example.com", revoked_at=two_days_ago, revoked_reason=RevokeReason.RESENT
+    )
+    expired, _ = invitation(short, "expired@example.com", expires_at=two_days_ago)
+    ended_recently, _ = invitation(short, "recent@example.com", expires_at=now - dt.timedelta(hours=2))
+    still_open, open_token = invitation(short, "open@example.com")
+    kept_longer, _ = invitation(long, "longer@example.com", accepted_at=now - dt.timedelta(days=200))
+
+    sweep = retention_purge()
+
+    remaining = set(Invitation.objects.values_list("pk", flat=True))
+    assert remaining == {ended_recently.pk, still_open.pk, kept_longer.pk}
+    assert sweep.invitations == 4 and sweep.complete
+    audit = AuditEvent.objects.get(action="retention.purged")
+    assert audit.data["invitations"] == 4 and "4 spent invitations" in audit.message
+    # A purged link names nothing: refused readably, never usable again; the open one still works.
+    client.force_login(UserFactory(email="accepted@example.com"))
+    refused = client.post(f"/invitations/{accepted_token}/")
+    assert refused.status_code == 404 and "This invitation link is not valid" in refused.content.decode()
+    client.force_login(UserFactory(email="open@example.com"))
+    assert client.post(f"/invitations/{open_token}/").status_code == 302
+
+
+def test_a_shortened_window_purges_that_workspaces_spent_invitations_audited_with_the_person():
+    from jobcannon.audit.retention import retention_purge_for_workspace
+    from jobcannon.workspaces.models import Invitation
+    from jobcannon.workspaces.services import invitation_create
+    from tests.factories import UserFactory, WorkspaceFactory
+
+    mine, other = WorkspaceFactory(retention_days=30), WorkspaceFactory(retention_days=30)
+    for workspace in (mine, other):
+        invitation_create(workspace=workspace, email="gone@example.com", role="member", invited_by=None)
+    Invitation.objects.update(expires_at=timezone.now() - dt.timedelta(days=40))
+    person = UserFactory()
+
+    counts = retention_purge_for_workspace(workspace=mine, requested_by=person, previous_days=90)
+
+    assert counts["invitations"] == 1
+    assert list(Invitation.objects.values_list("workspace", flat=True)) == [other.pk]
+    audit = AuditEvent.objects.get(action="retention.purged")
+    assert (audit.workspace, audit.actor, audit.data["invitations"]) == (mine, person, 1)
