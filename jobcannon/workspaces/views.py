@@ -117,10 +117,19 @@ class TeamView(WorkspaceMixin, View):
             except ApplicationError as exc:
                 form.add_error("email", exc.message)
             else:
-                invitation_send(invitation=invitation, token=token)
-                messages.success(request, f"Invitation sent to {invitation.email}.")
+                if invitation_send(invitation=invitation, token=token):
+                    messages.success(request, f"Invitation sent to {invitation.email}.")
+                else:
+                    messages.warning(request, _email_failed(invitation.email))
                 return redirect("workspaces:team")
         return render(request, "workspaces/team.html", self._context(form), status=400)
+
+
+def _email_failed(email: str) -> str:
+    return (
+        f"The invitation for {email} is saved, but our mail server could not send the email just now. "
+        "Try Resend in a few minutes; the invitation stays in the list below."
+    )
 
 
 class InvitationActionView(WorkspaceMixin, View):
@@ -136,10 +145,13 @@ class InvitationActionView(WorkspaceMixin, View):
         try:
             if action == "resend":
                 new, token = invitation_resend(invitation=invitation, actor=request.user)
-                invitation_send(invitation=new, token=token)
-                messages.success(
-                    request, f"A new invitation was sent to {new.email}; the previous link no longer works."
-                )
+                if invitation_send(invitation=new, token=token):
+                    messages.success(
+                        request,
+                        f"A new invitation was sent to {new.email}; the previous link no longer works.",
+                    )
+                else:
+                    messages.warning(request, _email_failed(new.email))
             elif action == "revoke":
                 invitation_revoke(invitation=invitation, actor=request.user)
                 messages.success(request, f"The invitation of {invitation.email} was revoked.")

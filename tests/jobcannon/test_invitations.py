@@ -293,3 +293,27 @@ def test_an_accepted_invitation_cannot_be_revoked_or_resent(client_in_workspace,
         assert "already a member" in page or "already accepted or revoked" in page
     assert len(links_to("colleague@example.com")) == 1
     assert Membership.objects.filter(user__email="colleague@example.com", workspace=workspace).exists()
+
+
+# --- The mail server fails ----------------------------------------------------------------------
+
+
+def test_a_mail_server_failure_keeps_the_invitation_and_says_to_resend(client_in_workspace, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2  # nothing listens
+    response = client_in_workspace.post(TEAM, {"email": "colleague@example.com", "role": "member"})
+    assert response.status_code == 302, "saved and redirected, not a 500"
+    page = page_of(client_in_workspace.get(TEAM))
+    assert "could not send the email" in page and "Resend" in page
+    invitation = Invitation.objects.get(email="colleague@example.com")
+
+    response = client_in_workspace.post(reverse("workspaces:invitation-resend", args=[invitation.pk]))
+    assert response.status_code == 302
+    assert "could not send the email" in page_of(client_in_workspace.get(TEAM))
+
+    settings.EMAIL_BACKEND = "jobcannon.core.mail.DatabaseEmailBackend"  # the server is back
+    pending = Invitation.objects.get(email="colleague@example.com", revoked_at__isnull=True)
+    client_in_workspace.post(reverse("workspaces:invitation-resend", args=[pending.pk]))
+    assert (
+        signed_in_as("colleague@example.com").post(links_to("colleague@example.com")[-1]).status_code == 302
+    )
