@@ -40,3 +40,25 @@ def test_admin_index_links_the_status_page_only_for_staff_who_may_open_it(client
     assert f'href="{url}"' not in staff_with(client).get(reverse("admin:index")).content.decode()
     page = staff_with(client, "view_system_status").get(reverse("admin:index")).content.decode()
     assert f'href="{url}"' in page
+
+
+def test_status_page_links_a_providers_logs_only_for_staff_who_may_open_them(client):
+    from integrations.models import WebhookEvent, WebhookStatus
+
+    WebhookEvent.objects.create(provider="ashby", body=b"{}", headers={}, status=WebhookStatus.REJECTED)
+    logs = "integrations/ashby/logs?status=rejected"
+    page = staff_with(client, "view_system_status").get(reverse("admin-system-status")).content.decode()
+    assert "ashby" in page and logs not in page, "no link to a page that would answer 403"
+
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="core", codename="view_system_status"),
+        *Permission.objects.filter(
+            content_type__app_label="integrations",
+            codename__in=["view_webhookevent", "view_outboundcall", "view_integrationactivity"],
+        ),
+    )
+    client.force_login(user)
+    page = client.get(reverse("admin-system-status")).content.decode()
+    assert logs in page
+    assert client.get("/admin/" + logs).status_code == 200
