@@ -67,63 +67,69 @@ def log_lines_purge(
     return counts[0], counts[1], True
 
 
-def _spent_links(*, now: dt.datetime, periods: Iterable[int]) -> Q | None:
-    """Links that ended (used, revoked or expired) before their workspace's window. A link is
-    used or revoked before it expires, so "any of the three before the cutoff" is "ended before"."""
+def _spent_rows_purge(
+    model: type[ReconnectLink] | type[Invitation],
+    *,
+    ended: tuple[str, str, str],
+    workspace_path: str,
+    now: dt.datetime,
+    periods: Iterable[int],
+    deadline: float,
+    workspace: Workspace | None,
+) -> tuple[int, bool]:
+    """Delete, in chunks, the rows that ended before their workspace's window: (deleted,
+    finished). `ended` names the three moments a row can end at (used or accepted, revoked,
+    expired); a row ends at most once before it expires, so "any of the three before the cutoff"
+    is "ended before"."""
     spent: Q | None = None
     for days in periods:
         cutoff = now - dt.timedelta(days=days)
-        ended = Q(used_at__lt=cutoff) | Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff)
-        window = Q(integration__workspace__retention_days=days) & ended
+        window = Q(**{f"{workspace_path}__retention_days": days}) & (
+            Q(**{f"{ended[0]}__lt": cutoff})
+            | Q(**{f"{ended[1]}__lt": cutoff})
+            | Q(**{f"{ended[2]}__lt": cutoff})
+        )
         spent = window if spent is None else spent | window
-    return spent
+    if spent is None:  # no workspace, so no row
+        return 0, True
+    rows = model._default_manager.filter(spent)
+    if workspace is not None:
+        rows = rows.filter(**{workspace_path: workspace})
+    deleted = 0
+    while time.monotonic() <= deadline:
+        ids = list(rows.values_list("pk", flat=True)[:ROW_CHUNK])
+        if not ids:
+            return deleted, True
+        deleted += model._default_manager.filter(pk__in=ids).delete()[0]
+    return deleted, False
 
 
 def reconnect_links_purge(
     *, now: dt.datetime, periods: list[int], deadline: float, workspace: Workspace | None = None
 ) -> tuple[int, bool]:
-    """Delete spent reconnect links past their workspace's window, in chunks: (deleted, finished)."""
-    spent = _spent_links(now=now, periods=periods)
-    if spent is None:  # no workspace, so no integration and no link
-        return 0, True
-    links = ReconnectLink.objects.filter(spent)
-    if workspace is not None:
-        links = links.filter(integration__workspace=workspace)
-    deleted = 0
-    while time.monotonic() <= deadline:
-        ids = list(links.values_list("pk", flat=True)[:ROW_CHUNK])
-        if not ids:
-            return deleted, True
-        deleted += ReconnectLink.objects.filter(pk__in=ids).delete()[0]
-    return deleted, False
-
-
-def _spent_invitations(*, now: dt.datetime, periods: Iterable[int]) -> Q | None:
-    """Invitations that ended (accepted, revoked or replaced, expired) before their workspace's
-    window; like links, any of the three before the cutoff means it ended before it."""
-    spent: Q | None = None
-    for days in periods:
-        cutoff = now - dt.timedelta(days=days)
-        ended = Q(accepted_at__lt=cutoff) | Q(revoked_at__lt=cutoff) | Q(expires_at__lt=cutoff)
-        window = Q(workspace__retention_days=days) & ended
-        spent = window if spent is None else spent | window
-    return spent
+    """Spent reconnect links (used, revoked or expired) past their workspace's window."""
+    return _spent_rows_purge(
+        ReconnectLink,
+        ended=("used_at", "revoked_at", "expires_at"),
+        workspace_path="integration__workspace",
+        now=now,
+        periods=periods,
+        deadline=deadline,
+        workspace=workspace,
+    )
 
 
 def invitations_purge(
     *, now: dt.datetime, periods: list[int], deadline: float, workspace: Workspace | None = None
 ) -> tuple[int, bool]:
-    """Delete spent invitations past their workspace's window, in chunks: (deleted, finished)."""
-    spent = _spent_invitations(now=now, periods=periods)
-    if spent is None:  # no workspace, so no invitation
-        return 0, True
-    invitations = Invitation.objects.filter(spent)
-    if workspace is not None:
-        invitations = invitations.filter(workspace=workspace)
-    deleted = 0
-    while time.monotonic() <= deadline:
-        ids = list(invitations.values_list("pk", flat=True)[:ROW_CHUNK])
-        if not ids:
-            return deleted, True
-        deleted += Invitation.objects.filter(pk__in=ids).delete()[0]
-    return deleted, False
+    """Spent invitations (accepted, revoked or replaced by a resend, expired) past their
+    workspace's window."""
+    return _spent_rows_purge(
+        Invitation,
+        ended=("accepted_at", "revoked_at", "expires_at"),
+        workspace_path="workspace",
+        now=now,
+        periods=periods,
+        deadline=deadline,
+        workspace=workspace,
+    )

@@ -80,6 +80,18 @@ def _wait_text(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes > 1 else ''}" if minutes < 120 else f"{minutes // 60} hours"
 
 
+def _budget_check(kind: str, *, now: dt.datetime, message: str, **match) -> None:
+    """Refuse when the invitations matching `match` in INVITATION_RATE_LIMITS[kind]'s window have
+    reached its limit; `message` gets {limit} and {wait} (until the oldest one leaves the window)."""
+    limit, seconds = settings.INVITATION_RATE_LIMITS[kind]
+    window = dt.timedelta(seconds=seconds)
+    recent = Invitation.objects.filter(created_at__gte=now - window, **match)
+    if recent.count() >= limit:
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first() or now
+        wait = _wait_text((oldest + window - now).total_seconds())
+        raise InvitationRateLimited(message.format(limit=limit, wait=wait))
+
+
 def invitation_rate_limit_check(*, workspace: Workspace, email: str, invited_by=None) -> None:
     """Every invitation is an email from our domain carrying the workspace's own words (its
     name): bounded per workspace, per sender (a new workspace is free to create, so the
@@ -87,34 +99,31 @@ def invitation_rate_limit_check(*, workspace: Workspace, email: str, invited_by=
     counted from the invitation rows themselves so every web process agrees. Raises
     InvitationRateLimited."""
     now = timezone.now()
-    limit, seconds = settings.INVITATION_RATE_LIMITS["workspace"]
-    since = now - dt.timedelta(seconds=seconds)
-    recent = Invitation.objects.filter(workspace=workspace, created_at__gte=since)
-    if recent.count() >= limit:
-        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first() or now
-        wait = (oldest + dt.timedelta(seconds=seconds) - now).total_seconds()
-        raise InvitationRateLimited(
-            f"This workspace has sent {limit} invitations recently, the most we send; "
-            f"try again in {_wait_text(wait)}."
-        )
+    _budget_check(
+        "workspace",
+        now=now,
+        workspace=workspace,
+        message="This workspace has sent {limit} invitations recently, the most we send; try again in {wait}.",
+    )
     if getattr(invited_by, "pk", None) and "sender" in settings.INVITATION_RATE_LIMITS:
-        limit, seconds = settings.INVITATION_RATE_LIMITS["sender"]
-        since = now - dt.timedelta(seconds=seconds)
-        sent = Invitation.objects.filter(invited_by=invited_by, created_at__gte=since)
-        if sent.count() >= limit:
-            oldest = sent.order_by("created_at").values_list("created_at", flat=True).first() or now
-            wait = (oldest + dt.timedelta(seconds=seconds) - now).total_seconds()
-            raise InvitationRateLimited(
-                f"You have sent {limit} invitations recently, the most we send for one person; "
-                f"try again in {_wait_text(wait)}."
-            )
-    limit, seconds = settings.INVITATION_RATE_LIMITS["recipient"]
-    since = now - dt.timedelta(seconds=seconds)
-    if Invitation.objects.filter(email__iexact=email, created_at__gte=since).count() >= limit:
-        raise InvitationRateLimited(
-            f"{email} has received {limit} invitations recently, the most we send to one address; "
-            "try again tomorrow."
+        _budget_check(
+            "sender",
+            now=now,
+            invited_by=invited_by,
+            message=(
+                "You have sent {limit} invitations recently, the most we send for one person; "
+                "try again in {wait}."
+            ),
         )
+    _budget_check(
+        "recipient",
+        now=now,
+        email__iexact=email,
+        message=(
+            email.replace("{", "{{").replace("}", "}}")
+            + " has received {limit} invitations recently, the most we send to one address; try again in {wait}."
+        ),
+    )
 
 
 def _audit(*, action: str, message: str, invitation: Invitation, actor, data: dict | None = None) -> None:
