@@ -167,3 +167,28 @@ def test_the_guard_refuses_a_large_hintless_body_before_reading_it(client, setti
         },
     )
     assert named.status_code == 200, "a delivery that names its integration keeps the full limit"
+
+
+def test_knit_parses_a_hintless_body_once_however_many_integrations_are_tried(client, monkeypatch):
+    """Knit's fallback signature is over the re-serialised JSON: it is derived from the body once
+    per request, not once per candidate integration (each parse of a 256 KiB body is milliseconds)."""
+    from integrations.providers.knit import webhooks as knit_webhooks
+
+    for n in range(5):
+        IntegrationFactory(provider="knit", credentials={"api_key": f"knit_key_{n}"})
+    parses: list[object] = []
+    real = knit_webhooks.js_stringify
+    monkeypatch.setattr(knit_webhooks, "js_stringify", lambda value: parses.append(value) or real(value))
+    body = b'{"eventType":"record.new", "eventId": "e1", "data": {"n": 1.0}}'
+    response = client.post(
+        "/knit/webhooks", data=body, content_type="application/json", headers={"X-Knit-Signature": "AAAA"}
+    )
+    assert response.status_code == 401
+    assert len(parses) == 1
+    signed = knit_webhooks.sign("knit_key_4", real(json.loads(body)))
+    parses.clear()
+    response = client.post(
+        "/knit/webhooks", data=body, content_type="application/json", headers={"X-Knit-Signature": signed}
+    )
+    assert response.status_code == 200, response.content
+    assert len(parses) == 1
