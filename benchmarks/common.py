@@ -336,13 +336,14 @@ def parse_wrk(out: str) -> dict[str, Any]:
 _FIXTURE = ROOT / "tests" / "fixtures" / "ashby" / "webhooks" / "applicationSubmit.json"
 
 
-def write_ashby_requests(path: Path, integration: dict[str, Any], n: int) -> Path:
+def write_ashby_requests(path: Path, integration: dict[str, Any], n: int, url: str = "") -> Path:
     """One line per request for intake.lua: path, header, signature, body (each a new event,
-    signed as Ashby signs: Ashby-Signature: sha256=<hex HMAC-SHA256(secret token, raw body)>)."""
+    signed as Ashby signs: Ashby-Signature: sha256=<hex HMAC-SHA256(secret token, raw body)>).
+    To the integration's own URL unless `url` says another (the seeds' /ashby/webhooks)."""
     import hashlib
     import hmac
 
-    url = f"/webhooks/ashby/{integration['public_id']}/"
+    url = url or f"/webhooks/ashby/{integration['public_id']}/"
     secret = integration["secret"].encode()
     template = json.loads(_FIXTURE.read_text())
     with path.open("w") as f:

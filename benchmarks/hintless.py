@@ -7,8 +7,11 @@ signatures, each from a random client address (the server trusts one proxy, TRUS
 so X-Forwarded-For makes every junk request another client: per-address budgets never bite, only
 the per-request and per-process bounds do). Two kinds of junk: 1 MiB bodies (the reported load,
 over the route's size limit) and bodies just under that limit (256 KiB), each of which is
-scanned against the candidates until the per-process scan budget is spent. Rounds interleaved
-(alone, 1 MiB, 256 KiB; order rotated), medians. Target: deliveries >= 90 % of alone."""
+scanned against the candidates until the unproven scan pool is spent. Then the same on the seed
+route itself: signed deliveries to /ashby/webhooks (no integration hint: identified by their
+signature, remembered for the sending address), alone and under the same junk. Rounds
+interleaved (order rotated), each junk round paired with its route's alone round of the same
+rotation, medians of the paired ratios. Target: deliveries >= 90 % of alone."""
 
 from __future__ import annotations
 
@@ -36,10 +39,17 @@ from benchmarks.common import (
 
 SCRIPT = ROOT / "benchmarks" / "intake.lua"
 SECONDS = 5
-ROUNDS = 6
+ROUNDS = 4
 JUNK_RATE = 50
 INTEGRATIONS = 50
 JUNK = {"1MiB": 1024 * 1024, "256KiB": 256 * 1024 - 64}
+# kind -> (route of the signed deliveries, junk size or None)
+KINDS: dict[str, tuple[str, int | None]] = {
+    "alone": ("own", None),
+    **{k: ("own", size) for k, size in JUNK.items()},
+    "seed alone": ("seed", None),
+    **{f"seed {k}": ("seed", size) for k, size in JUNK.items()},
+}
 
 
 def _junk(size: int, seconds: float) -> subprocess.Popen:
@@ -64,39 +74,58 @@ def _junk_result(proc: subprocess.Popen) -> dict[str, Any]:
 
 def section(results: dict[str, Any]) -> None:
     log(
-        f"\n== 7. Hint-less junk: signed Ashby deliveries (own URL, wrk -c64) alone and under {JUNK_RATE} req/s "
-        f"of junk on /ashby/webhooks ({INTEGRATIONS} integrations), {ROUNDS} interleaved rounds of {SECONDS} s =="
+        f"\n== 7. Hint-less junk: signed Ashby deliveries (own URL, then the seed route; wrk -c64) alone and "
+        f"under {JUNK_RATE} req/s of junk on /ashby/webhooks ({INTEGRATIONS} integrations), {ROUNDS} "
+        f"interleaved rounds of {SECONDS} s =="
     )
     fresh_database()
     integration = django_call("seed_hintless", n=INTEGRATIONS)
     per_round = SECONDS * 2500
-    kinds = ["alone", *JUNK]
-    requests_file = write_ashby_requests(TMP / "hintless.txt", integration, per_round * ROUNDS * len(kinds))
+    kinds = list(KINDS)
+    # Each route's file holds its own rounds only: wrk loads the whole file at every run.
+    total = per_round * ROUNDS * len(kinds) // 2
+    files = {
+        "own": write_ashby_requests(TMP / "hintless.txt", integration, total),
+        "seed": write_ashby_requests(TMP / "hintless-seed.txt", integration, total, url="/ashby/webhooks"),
+    }
+    offsets = dict.fromkeys(files, 0)
     runs: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds}
-    junk: dict[str, list[dict[str, Any]]] = {k: [] for k in JUNK}
-    offset = 0
+    junk: dict[str, list[dict[str, Any]]] = {k: [] for k in kinds if KINDS[k][1]}
     since = time.time()
     with Gunicorn(workers=2, env_=env(TRUSTED_PROXY_COUNT=1), label="hintless"):
         wrk("/bench/bare", seconds=2)
         for n in range(ROUNDS):
-            for kind in kinds[n % 3 :] + kinds[: n % 3]:
-                sender = _junk(JUNK[kind], SECONDS + 1) if kind in JUNK else None
+            shift = n % len(kinds)
+            for kind in kinds[shift:] + kinds[:shift]:
+                route, size = KINDS[kind]
+                sender = _junk(size, SECONDS + 1) if size else None
                 if sender is not None:
                     time.sleep(0.5)  # the junk is flowing before the measurement starts
                 runs[kind].append(
-                    wrk("/", script=SCRIPT, args=[str(requests_file), "2", str(offset)], seconds=SECONDS)
+                    wrk(
+                        "/",
+                        script=SCRIPT,
+                        args=[str(files[route]), "2", str(offsets[route])],
+                        seconds=SECONDS,
+                    )
                 )
-                offset += per_round
+                offsets[route] += per_round
                 if sender is not None:
                     junk[kind].append(_junk_result(sender))
                 time.sleep(0.5)
     out: dict[str, Any] = {"integrations": INTEGRATIONS, "junk_rate": JUNK_RATE}
-    alone = median(r["rps"] for r in runs["alone"])
-    out["alone"] = {"rps": alone, "rounds": [r["rps"] for r in runs["alone"]],
-                    "non_2xx": sum(r["non_2xx"] for r in runs["alone"])}  # fmt: skip
-    log(f"  signed deliveries alone            {alone:7.0f} req/s  (rounds {out['alone']['rounds']})")
-    for kind in JUNK:
+    for kind in kinds:
+        route, size = KINDS[kind]
         rps = median(r["rps"] for r in runs[kind])
+        entry: dict[str, Any] = {"route": route, "rps": rps, "rounds": [r["rps"] for r in runs[kind]],
+                                 "non_2xx": sum(r["non_2xx"] for r in runs[kind])}  # fmt: skip
+        out[kind] = entry
+        where = "own URL" if route == "own" else "seed route"
+        if not size:
+            log(f"  signed deliveries ({where}) alone  {rps:7.0f} req/s  (rounds {entry['rounds']}, "
+                f"non-2xx {entry['non_2xx']})")  # fmt: skip
+            continue
+        base = runs["alone" if route == "own" else "seed alone"]
         statuses: dict[str, int] = {}
         for j in junk[kind]:
             for status, count in j["statuses"].items():
@@ -104,16 +133,15 @@ def section(results: dict[str, Any]) -> None:
         sent_rate = median(j["rate"] for j in junk[kind]) if junk[kind] else 0
         # Each junk round against the alone round of the same rotation (minutes apart at most):
         # on a shared machine the load drifts more between rounds than within one.
-        paired = [j["rps"] / a["rps"] for j, a in zip(runs[kind], runs["alone"], strict=True) if a["rps"]]
+        paired = [j["rps"] / a["rps"] for j, a in zip(runs[kind], base, strict=True) if a["rps"]]
         ratio = round(median(paired), 3) if paired else 0
-        out[kind] = {"rps": rps, "rounds": [r["rps"] for r in runs[kind]], "ratio": ratio,
-                     "ratio_of_medians": round(rps / alone, 3) if alone else 0,
-                     "non_2xx": sum(r["non_2xx"] for r in runs[kind]), "junk_rate": sent_rate,
-                     "junk_statuses": statuses}  # fmt: skip
+        alone = median(r["rps"] for r in base)
+        entry.update(ratio=ratio, ratio_of_medians=round(rps / alone, 3) if alone else 0,
+                     junk_rate=sent_rate, junk_statuses=statuses)  # fmt: skip
         log(
-            f"  with {kind:>6} junk at {sent_rate:4.0f} req/s  {rps:7.0f} req/s  ratio {ratio:.2f} (median of "
-            f"per-round ratios; of medians {out[kind]['ratio_of_medians']:.2f}) "
-            f"(target >= 0.90: {verdict(ratio >= 0.9)})  junk answered {statuses}"
+            f"  ({where}) with {kind.split()[-1]:>6} junk at {sent_rate:4.0f} req/s  {rps:7.0f} req/s  ratio "
+            f"{ratio:.2f} (median of per-round ratios; of medians {entry['ratio_of_medians']:.2f}) "
+            f"(target >= 0.90: {verdict(ratio >= 0.9)})  non-2xx {entry['non_2xx']}, junk answered {statuses}"
         )
     counts = status_counts(since)
     out["rows_by_status"] = counts

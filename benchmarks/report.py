@@ -96,6 +96,12 @@ def table(results: list[dict[str, Any]]) -> str:
             row(f"7. Signed deliveries under {kind} hint-less junk at {_fmt(m(f'hintless.{kind}.junk_rate'))} req/s",
                 f"{_fmt(100 * (m(f'hintless.{kind}.ratio') or 0), '.0f', ' %')} of alone",
                 f"alone {_fmt(m('hintless.alone.rps'))} req/s", "≥ 90 %")  # fmt: skip
+    if m("hintless.seed alone.rps") is not None:
+        for kind in ("1MiB", "256KiB"):
+            row(f"7. Signed deliveries on the seed route (no hint) under {kind} junk at "
+                f"{_fmt(m(f'hintless.seed {kind}.junk_rate'))} req/s",
+                f"{_fmt(100 * (m(f'hintless.seed {kind}.ratio') or 0), '.0f', ' %')} of alone",
+                f"alone {_fmt(m('hintless.seed alone.rps'))} req/s", "≥ 90 %")  # fmt: skip
     dates = sorted({r.get("date", "") for r in results})
     head = (f"Medians of {n} run{'s' if n != 1 else ''} of `python3.11 benchmarks/run.py` ({dates[0]}"
             f"{' – ' + dates[-1] if len(dates) > 1 else ''}) on {results[-1].get('machine', '?')}, "

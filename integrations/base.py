@@ -180,9 +180,18 @@ class InboundRequest:
     body: bytes
     headers: Mapping[str, str]
     query: Mapping[str, str]
+    # What a verifier derives from the body alone (a parse, a canonical form), computed once per
+    # request however many integrations' secrets are tried on it (the seeds' hint-less route).
+    derived: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
+
+    def derive(self, name: str, make: Callable[[bytes], Any]) -> Any:
+        """`make(body)`, computed on first use and kept for this request."""
+        if name not in self.derived:
+            self.derived[name] = make(self.body)
+        return self.derived[name]
 
 
 @dataclasses.dataclass(frozen=True)

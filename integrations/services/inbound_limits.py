@@ -14,22 +14,35 @@ So there are three kinds of budget, each keyed on something the caller cannot ch
   verified delivery never looks at it, so a failing caller cannot lock out a verified one,
   even from the same address (ATSs send for all their customers from a few addresses).
 - scan: CPU seconds spent trying integrations' secrets for deliveries on the seeds' hint-less
-  route (webhook_sources.py), per client address and per process: WEBHOOK_HINTLESS_SCAN_BUDGET.
+  route (webhook_sources.py), per client address, and per provider in two pools
+  (WEBHOOK_HINTLESS_SCAN_BUDGET): "proven" for addresses that have sent a delivery which
+  verified (an ATS sending for a customer not yet seen from it), "unproven" for everyone else.
+  Junk from addresses that never verified (however many) only empties the unproven pool, so it
+  cannot lock out a caller that has verified, whichever address that caller sends from.
 
-Buckets live in process memory (no I/O on the intake's hot path): with N web processes the
-effective budget is N times the configured one, which is fine for their job of keeping one
-caller from starving the rest. Keys carry settings.RATE_LIMIT_NAMESPACE (each test its own)."""
+Where the buckets live. With Redis (RATE_LIMIT_BACKEND "redis", as the outbound limiter) every
+web process of every server takes from the same buckets (one Lua call each, on Redis's clock), so
+a budget means what it says however many servers run; the addresses' remembered integrations
+(webhook_sources.py) are kept there too. Otherwise (the embedded default: one machine) they live
+in process memory and each process has the configured budget. Redis unreachable: the process
+falls back to its memory for REDIS_RETRY_SECONDS, so the intake keeps answering (it never waits
+on a budget store it cannot reach). Keys carry settings.RATE_LIMIT_NAMESPACE (each test its own)."""
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
 from jobcannon.core.clientaddr import client_bucket
+
+logger = logging.getLogger(__name__)
 
 MAX_BUCKETS = 20_000
 
@@ -63,41 +76,131 @@ def _refilled(key: str, budget: Budget, now: float) -> _Bucket:
     return bucket
 
 
-def budget_take(key: str, budget: Budget, cost: float = 1.0) -> float:
-    """Take `cost` from the bucket: 0.0 when allowed, else the seconds until it would be."""
-    if budget.per_second <= 0:
-        return 0.0
+def _memory(key: str, budget: Budget, cost: float, mode: str) -> float:
     with _lock:
         bucket = _refilled(key, budget, time.monotonic())
-        if bucket.tokens >= cost:
-            bucket.tokens -= cost
-            return 0.0
-        return (cost - bucket.tokens) / budget.per_second
+        if mode == "take":
+            if bucket.tokens >= cost:
+                bucket.tokens -= cost
+                return 0.0
+            return (cost - bucket.tokens) / budget.per_second
+        if mode == "wait":
+            return 0.0 if bucket.tokens > 0 else (1e-3 - bucket.tokens) / budget.per_second
+        bucket.tokens = max(-budget.burst, bucket.tokens - cost)
+        return 0.0
+
+
+# The same three operations as _memory, atomically on Redis's clock. The result is a string: Redis
+# turns a Lua number into an integer, and waits are fractions of a second.
+_BUCKET_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local rate, burst, cost, mode = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local v = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
+local tokens, updated = tonumber(v[1]), tonumber(v[2])
+if tokens == nil or updated == nil then tokens, updated = burst, now end
+tokens = math.min(burst, tokens + math.max(0, now - updated) * rate)
+local wait = 0
+if mode == 'take' then
+  if tokens >= cost then tokens = tokens - cost else wait = (cost - tokens) / rate end
+elseif mode == 'wait' then
+  if tokens <= 0 then wait = (0.001 - tokens) / rate end
+else
+  tokens = math.max(-burst, tokens - cost)
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'updated', string.format('%.17g', now))
+redis.call('PEXPIRE', KEYS[1], math.floor(math.min(86400, 2 * burst / rate + 1) * 1000))
+return string.format('%.17g', wait)
+"""
+REDIS_RETRY_SECONDS = 5.0
+_redis_state: dict[str, Any] = {"pid": 0, "url": "", "client": None, "script": None, "down_until": 0.0}
+
+
+def _redis() -> Any:
+    """The process's Redis client for the buckets, or None (no Redis configured, or it failed
+    within the last REDIS_RETRY_SECONDS)."""
+    if getattr(settings, "RATE_LIMIT_BACKEND", "") != "redis" or not getattr(settings, "REDIS_URL", ""):
+        return None
+    state = _redis_state
+    if state["pid"] != os.getpid() or state["url"] != settings.REDIS_URL:
+        from redis import Redis
+
+        client = Redis.from_url(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
+        state.update(pid=os.getpid(), url=settings.REDIS_URL, client=client, down_until=0.0,
+                     script=client.register_script(_BUCKET_LUA))  # fmt: skip
+    if state["down_until"] > time.monotonic():
+        return None
+    return state
+
+
+def _redis_failed(exc: Exception) -> None:
+    _redis_state["down_until"] = time.monotonic() + REDIS_RETRY_SECONDS
+    logger.warning("inbound_limits.redis_unavailable", extra={"error_class": type(exc).__name__})
+
+
+def _prefix() -> str:
+    return f"{getattr(settings, 'REDIS_KEY_PREFIX', 'jobcannon')}:inbound:"
+
+
+def _op(key: str, budget: Budget, cost: float, mode: str) -> float:
+    if budget.per_second <= 0:
+        return 0.0
+    shared = _redis()
+    if shared is not None:
+        try:
+            return float(
+                shared["script"](keys=[_prefix() + key], args=[budget.per_second, budget.burst, cost, mode])
+            )
+        except Exception as exc:  # noqa: BLE001 - any Redis failure: this process's memory meanwhile
+            _redis_failed(exc)
+    return _memory(key, budget, cost, mode)
+
+
+def budget_take(key: str, budget: Budget, cost: float = 1.0) -> float:
+    """Take `cost` from the bucket: 0.0 when allowed, else the seconds until it would be."""
+    return _op(key, budget, cost, "take")
 
 
 def budget_wait(key: str, budget: Budget) -> float:
     """0.0 while the bucket holds anything (a cost not known in advance may then be charged),
     else the seconds until it does."""
-    if budget.per_second <= 0:
-        return 0.0
-    with _lock:
-        bucket = _refilled(key, budget, time.monotonic())
-        return 0.0 if bucket.tokens > 0 else (1e-3 - bucket.tokens) / budget.per_second
+    return _op(key, budget, 0.0, "wait")
 
 
 def budget_charge(key: str, budget: Budget, cost: float) -> None:
     """Charge a cost measured after the fact; the bucket may go into debt (paid back by refill)."""
-    if budget.per_second <= 0:
+    _op(key, budget, cost, "charge")
+
+
+def shared_get(key: str) -> str | None:
+    """A small shared value (webhook_sources.py's remembered integrations): Redis when the
+    buckets are there, else None (the caller keeps its own per-process copy)."""
+    shared = _redis()
+    if shared is None:
+        return None
+    try:
+        value = shared["client"].get(_prefix() + key)
+    except Exception as exc:  # noqa: BLE001 - as _op
+        _redis_failed(exc)
+        return None
+    return value.decode() if value is not None else None
+
+
+def shared_set(key: str, value: str, *, seconds: int) -> None:
+    shared = _redis()
+    if shared is None:
         return
-    with _lock:
-        bucket = _refilled(key, budget, time.monotonic())
-        bucket.tokens = max(-budget.burst, bucket.tokens - cost)
+    try:
+        shared["client"].set(_prefix() + key, value, ex=seconds)
+    except Exception as exc:  # noqa: BLE001 - as _op
+        _redis_failed(exc)
 
 
 def inbound_limits_reset() -> None:
     """Forget every bucket (tests)."""
     with _lock:
         _buckets.clear()
+    _redis_state["down_until"] = 0.0
 
 
 def _namespace() -> str:
@@ -128,20 +231,24 @@ def failure_take(*, address: str | None) -> float:
     return budget_take(f"{_namespace()}:fail:{client_bucket(address)}", budget)
 
 
-def _scan_budgets(address: str | None) -> list[tuple[str, Budget]]:
+def _scan_budgets(*, address: str | None, provider_key: str, proven: bool) -> list[tuple[str, Budget]]:
     raw = getattr(settings, "WEBHOOK_HINTLESS_SCAN_BUDGET", {}) or {}
     ns = _namespace()
+    pool = "proven" if proven else "unproven"
+    pool_raw = raw.get(pool)
     return [
         (f"{ns}:scan:{client_bucket(address)}", _budget(raw.get("per_source"), Budget(0.02, 0.2))),
-        (f"{ns}:scan:*", _budget(raw.get("per_process"), Budget(0.02, 0.2))),
+        (f"{ns}:scan:{provider_key}:{pool}", _budget(pool_raw, Budget(0.02, 0.2))),
     ]
 
 
-def scan_wait(*, address: str | None) -> float:
-    """0.0 when a hint-less scan may start for this address, else seconds to wait."""
-    return max(budget_wait(key, budget) for key, budget in _scan_budgets(address))
+def scan_wait(*, address: str | None, provider_key: str, proven: bool) -> float:
+    """0.0 when a hint-less scan may start for this address, else seconds to wait. `proven`:
+    the address has sent a delivery that verified (webhook_sources.py remembers which)."""
+    budgets = _scan_budgets(address=address, provider_key=provider_key, proven=proven)
+    return max(budget_wait(key, budget) for key, budget in budgets)
 
 
-def scan_charge(*, address: str | None, seconds: float) -> None:
-    for key, budget in _scan_budgets(address):
+def scan_charge(*, address: str | None, provider_key: str, proven: bool, seconds: float) -> None:
+    for key, budget in _scan_budgets(address=address, provider_key=provider_key, proven=proven):
         budget_charge(key, budget, seconds)

@@ -12,17 +12,22 @@ Failures. Each rejected call whose integration is known writes at most one integ
 per (integration, calling address, window of PARTNER_AUTH_FAILURE_WINDOW_SECONDS); later
 rejections in that window raise the count on that line (`data["count"]`) and announce it again,
 so the audit log's mirror (jobcannon.audit, subscribed through integrations.services.hooks)
-updates its one row too. Both fall under the retention sweep (jobcannon/audit/retention_logs.py)."""
+updates its one row too. Both fall under the retention sweep (jobcannon/audit/retention_logs.py).
+The window's count lives in the cache; with the cache down (no cache table, Redis unreachable)
+each rejection writes its own line (their number is bounded by the caller address's failure
+budget, inbound_limits.py) and the call is still answered 401, never 500."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import ActivityLevel, Integration, IntegrationActivity
@@ -31,6 +36,8 @@ from integrations.services.hooks import activity_announce
 
 HASH_PREFIX = "sha256:"
 FAILURE_KIND = "partner.auth_failed"
+
+logger = logging.getLogger(__name__)
 
 
 def partner_secret_hash(secret: str) -> str:
@@ -57,22 +64,41 @@ def partner_auth_failure_record(*, integration: Integration, reason: str, messag
     # The public id, not the primary key: a key outlives a deleted integration (and, in a shared
     # Redis, a test database whose ids start again at 1).
     key = f"partner-auth-failed:{integration.public_id}:{source}:{int(time.time() // window)}"
-    count = 1
-    if not cache.add(f"{key}:count", 1, timeout=window * 2):
-        try:
-            count = cache.incr(f"{key}:count")
-        except ValueError:  # expired between add() and incr()
-            count = 1
-        line = cache.get(f"{key}:line")
-        if line is None and count > 1:
-            return  # the first rejection of the window is still being written: counted next time
-        if line is not None and _line_update(integration, line, count=count, reason=reason, window=window):
-            return
+    try:
+        with transaction.atomic():  # a savepoint: a missing cache table must not abort the caller's
+            count, line = _window_count(key, window)
+    except Exception as exc:  # noqa: BLE001 - cache down (no table, Redis unreachable): one line each
+        logger.warning("partner_auth.cache_unavailable", extra={"error_class": type(exc).__name__})
+        count, line = 1, None
+        key = ""
+    if count > 1 and line is None:
+        return  # the first rejection of the window is still being written: counted next time
+    if line is not None and _line_update(integration, line, count=count, reason=reason, window=window):
+        return
     data = {"count": count, "source": source, "reason": reason, "first_at": timezone.now().isoformat()}
     activity = activity_log(
         integration=integration, kind=FAILURE_KIND, level=ActivityLevel.ERROR, message=message, data=data
     )
-    cache.set(f"{key}:line", {"pk": activity.pk, "message": message, "data": data}, timeout=window * 2)
+    if not key:
+        return
+    try:
+        with transaction.atomic():
+            cache.set(
+                f"{key}:line", {"pk": activity.pk, "message": message, "data": data}, timeout=window * 2
+            )
+    except Exception as exc:  # noqa: BLE001 - as above: the next failure writes its own line
+        logger.warning("partner_auth.cache_unavailable", extra={"error_class": type(exc).__name__})
+
+
+def _window_count(key: str, window: int) -> tuple[int, dict | None]:
+    """This window's count of failures (this one included) and its line, if written yet."""
+    if cache.add(f"{key}:count", 1, timeout=window * 2):
+        return 1, None
+    try:
+        count = cache.incr(f"{key}:count")
+    except ValueError:  # expired between add() and incr()
+        return 1, None
+    return count, cache.get(f"{key}:line")
 
 
 def _line_update(integration: Integration, line: dict, *, count: int, reason: str, window: int) -> bool:

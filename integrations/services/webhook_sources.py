@@ -11,9 +11,13 @@ real deliveries (benchmarks section 7):
   reason, to use its own URL, instead of being rejected at random as before;
 - remembered first: the integrations a client address's earlier deliveries verified with are
   tried first and for free (a few HMACs), so a real ATS is not slowed by anyone's scan budget;
-- the scan: CPU time per request (WEBHOOK_HINTLESS_SCAN_SECONDS) and per client address and per
-  process (inbound_limits.scan_*): past the budget a scan is not started and the delivery is
-  answered 429 (the ATS retries; its remembered integration is still tried first)."""
+  with Redis the memory is shared by every server (inbound_limits.shared_*);
+- the scan: CPU time per request (WEBHOOK_HINTLESS_SCAN_SECONDS), per client address, and per
+  provider from one of two pools (inbound_limits.scan_*): an address with remembered
+  integrations scans from the "proven" pool, any other from the "unproven" one, so junk from
+  addresses that never verified cannot spend what a verified sender's next new customer needs.
+  Past the budget a scan is not started and the delivery is answered 429 (the ATS retries; its
+  remembered integrations are still tried first)."""
 
 from __future__ import annotations
 
@@ -43,18 +47,36 @@ class Identified:
     retry_after: float = 0.0  # > 0: the scan budget is spent, answer 429
 
 
+REMEMBER_SECONDS = 7 * 86400
+
+
 def _key(provider_key: str, address: str | None) -> tuple[str, str, str]:
     return (str(getattr(settings, "RATE_LIMIT_NAMESPACE", "") or ""), provider_key, client_bucket(address))
 
 
-def _remember(provider_key: str, address: str | None, integration: Integration) -> None:
+def _shared_key(key: tuple[str, str, str]) -> str:
+    return f"{key[0]}:proved:{key[1]}:{key[2]}"
+
+
+def _remembered_list(provider_key: str, address: str | None) -> list[int]:
     key = _key(provider_key, address)
+    shared = inbound_limits.shared_get(_shared_key(key))
+    if shared is not None:
+        return [int(pk) for pk in shared.split(",") if pk.isdigit()]
+    return list(_remembered.get(key, []))
+
+
+def _remember(provider_key: str, address: str | None, integration: Integration, known: list[int]) -> None:
+    if known[:1] == [integration.pk]:
+        return  # already first: nothing to write (the common case, a delivery per request)
+    key = _key(provider_key, address)
+    pks = [integration.pk, *(pk for pk in known if pk != integration.pk)][:REMEMBERED]
     with _lock:
-        pks = [integration.pk, *(pk for pk in _remembered.get(key, []) if pk != integration.pk)]
-        _remembered[key] = pks[:REMEMBERED]
+        _remembered[key] = pks
         _remembered.move_to_end(key)
         if len(_remembered) > 10_000:
             _remembered.popitem(last=False)
+    inbound_limits.shared_set(_shared_key(key), ",".join(map(str, pks)), seconds=REMEMBER_SECONDS)
 
 
 def _candidate_list(provider_key: str) -> tuple[list[Integration], bool]:
@@ -77,7 +99,7 @@ def webhook_integration_identify(
     *, provider: ATSProvider, request: InboundRequest, address: str | None
 ) -> Identified:
     candidates, more = _candidate_list(provider.key)
-    remembered = _remembered.get(_key(provider.key, address), [])
+    remembered = _remembered_list(provider.key, address)
     by_pk = {c.pk: c for c in candidates}
     last: Verification | None = None
     for pk in remembered:
@@ -85,11 +107,14 @@ def webhook_integration_identify(
         if integration is not None:
             last = provider.verify_webhook(integration, request, integration.secrets_for_verification())
             if last.ok:
-                _remember(provider.key, address, integration)
+                _remember(provider.key, address, integration, remembered)
                 return Identified(integration, last)
     rest = [c for c in candidates if c.pk not in set(remembered)]
-    wait = inbound_limits.scan_wait(address=address)
-    if wait and rest:
+    proven = bool(remembered)  # this address has verified before: the proven pool
+    wait = (
+        inbound_limits.scan_wait(address=address, provider_key=provider.key, proven=proven) if rest else 0.0
+    )
+    if wait:
         return Identified(
             None,
             Verification(ok=False, reason="Too many unmatched deliveries from this address."),
@@ -103,12 +128,18 @@ def webhook_integration_identify(
             tried += 1
             last = provider.verify_webhook(integration, request, integration.secrets_for_verification())
             if last.ok:
-                _remember(provider.key, address, integration)
+                _remember(provider.key, address, integration, remembered)
                 return Identified(integration, last)
             if time.thread_time() > deadline and tried < len(rest):
                 break
     finally:
-        inbound_limits.scan_charge(address=address, seconds=time.thread_time() - started)
+        if rest:
+            inbound_limits.scan_charge(
+                address=address,
+                provider_key=provider.key,
+                proven=proven,
+                seconds=time.thread_time() - started,
+            )
     return Identified(None, _unmatched(provider, candidates, more, tried, len(rest), last))
 
 

@@ -379,16 +379,21 @@ RATE_LIMIT_SQLITE_PATH = os.environ.get("RATE_LIMIT_SQLITE_PATH", str(BASE_DIR /
 INBOUND_FAILURE_RATE_LIMITS: dict[str, float] = {"per_second": 1, "burst": 100}
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["integrations.throttles.VerifiedPartnerThrottle"]
 # The seeds' hint-less route /<provider>/webhooks tries integrations' secrets over the body:
-# bounded per request (body size, candidates, CPU seconds), per client address and per process
-# (CPU seconds per second of scanning, and a burst). The per-integration URL has none of this.
+# bounded per request (body size, candidates, CPU seconds), per client address, and per provider
+# in two pools (CPU seconds per second of scanning, and a burst): "unproven" for addresses that
+# never sent a delivery that verified (junk), "proven" for those that did (an ATS's next new
+# customer), so junk cannot spend what a verified sender needs. With Redis (RATE_LIMIT_BACKEND)
+# the pools are shared by every process of every server; otherwise each process has its own.
+# The per-integration URL has none of this.
 WEBHOOK_HINTLESS_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_BODY_BYTES", str(256 * 1024)))
 WEBHOOK_HINTLESS_MAX_CANDIDATES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_CANDIDATES", "50"))
 WEBHOOK_HINTLESS_SCAN_SECONDS = 0.05
-# (2 % of a core per process: benchmarks section 7 measured 0.1 s/s, with every junk request
+# (2 % of a core for junk: benchmarks section 7 measured 0.1 s/s, with every junk request
 # scanned and stored, taking 25 % from signed deliveries on 2 busy cores.)
 WEBHOOK_HINTLESS_SCAN_BUDGET: dict[str, dict[str, float]] = {
     "per_source": {"per_second": 0.02, "burst": 0.2},
-    "per_process": {"per_second": 0.02, "burst": 0.2},
+    "unproven": {"per_second": 0.02, "burst": 0.2},
+    "proven": {"per_second": 0.05, "burst": 0.5},
 }
 # A body that did not verify is stored up to this size, with the SHA-256 and size of the whole.
 WEBHOOK_REJECTED_BODY_BYTES = 16 * 1024

@@ -97,7 +97,7 @@ def test_junk_from_one_address_spends_its_scan_budget_not_the_servers(client, se
     answers 429 at once and stores nothing. Another address is not affected."""
     settings.WEBHOOK_HINTLESS_SCAN_BUDGET = {
         "per_source": {"per_second": 1e-9, "burst": 1e-6},
-        "per_process": {"per_second": 1000, "burst": 1000},
+        "unproven": {"per_second": 1000, "burst": 1000},
     }
     for n in range(5):
         IntegrationFactory(webhook_secrets=[{"secret": f"whsec_{n}"}])
@@ -117,12 +117,37 @@ def test_a_known_sender_is_tried_first_and_not_stopped_by_its_addresses_scan_bud
     assert send(client, body_for(1), secret="whsec_4", address=ATS).status_code == 200  # remembered
     settings.WEBHOOK_HINTLESS_SCAN_BUDGET = {
         "per_source": {"per_second": 1e-9, "burst": 1e-6},
-        "per_process": {"per_second": 1e-9, "burst": 1e-6},
+        "unproven": {"per_second": 1e-9, "burst": 1e-6},
+        "proven": {"per_second": 1e-9, "burst": 1e-6},
     }
     for n in range(3):
         send(client, body_for(n), secret="whsec_misconfigured", address=ATS)
     assert send(client, body_for(2), secret="whsec_4", address=ATS).status_code == 200
     assert send(client, body_for(3), secret="whsec_2", address=ATS).status_code == 429  # not yet proved
+
+
+def test_junk_from_many_addresses_cannot_lock_out_a_sender_that_has_verified(client, settings):
+    """Junk from addresses that never verified (a fresh one per request) empties the provider's
+    unproven pool and is answered 429; an ATS that has verified from its address scans from the
+    proven pool, so its next new customer's delivery still gets through, and so does the
+    customer it sent for before."""
+    settings.WEBHOOK_HINTLESS_SCAN_BUDGET = {
+        "per_source": {"per_second": 1000, "burst": 1000},
+        "unproven": {"per_second": 1e-6, "burst": 0.2},  # the default burst, without the refill
+    }
+    for n in range(20):
+        IntegrationFactory(webhook_secrets=[{"secret": f"whsec_{n}"}])
+    assert send(client, body_for("first"), secret="whsec_19", address=ATS).status_code == 200
+    statuses = []
+    for n in range(300):
+        junk = send(client, body_for(n, pad=200_000), secret="whsec_wrong", address=f"192.0.2.{n % 250 + 1}")
+        statuses.append(junk.status_code)
+        if junk.status_code == 429:
+            break
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {401}, "the junk spent the unproven pool"
+    assert send(client, body_for("new"), secret="whsec_7", address=ATS).status_code == 200
+    assert send(client, body_for("again"), secret="whsec_19", address=ATS).status_code == 200
+    assert send(client, body_for("stranger"), secret="whsec_3", address=ATTACKER).status_code == 429
 
 
 def test_one_request_stops_trying_secrets_at_its_time_limit(client, settings):
@@ -167,3 +192,28 @@ def test_the_guard_refuses_a_large_hintless_body_before_reading_it(client, setti
         },
     )
     assert named.status_code == 200, "a delivery that names its integration keeps the full limit"
+
+
+def test_knit_parses_a_hintless_body_once_however_many_integrations_are_tried(client, monkeypatch):
+    """Knit's fallback signature is over the re-serialised JSON: it is derived from the body once
+    per request, not once per candidate integration (each parse of a 256 KiB body is milliseconds)."""
+    from integrations.providers.knit import webhooks as knit_webhooks
+
+    for n in range(5):
+        IntegrationFactory(provider="knit", credentials={"api_key": f"knit_key_{n}"})
+    parses: list[object] = []
+    real = knit_webhooks.js_stringify
+    monkeypatch.setattr(knit_webhooks, "js_stringify", lambda value: parses.append(value) or real(value))
+    body = b'{"eventType":"record.new", "eventId": "e1", "data": {"n": 1.0}}'
+    response = client.post(
+        "/knit/webhooks", data=body, content_type="application/json", headers={"X-Knit-Signature": "AAAA"}
+    )
+    assert response.status_code == 401
+    assert len(parses) == 1
+    signed = knit_webhooks.sign("knit_key_4", real(json.loads(body)))
+    parses.clear()
+    response = client.post(
+        "/knit/webhooks", data=body, content_type="application/json", headers={"X-Knit-Signature": signed}
+    )
+    assert response.status_code == 200, response.content
+    assert len(parses) == 1

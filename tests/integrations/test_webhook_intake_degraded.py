@@ -71,3 +71,25 @@ def test_migrate_alone_creates_the_database_cache_table(settings):
     call_command("migrate", verbosity=0)  # the release step's first command, and nothing else
     assert "jobcannon_cache" in connection.introspection.table_names()
     assert cache.add("probe", 1) and cache.get("probe") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_redis_down_the_inbound_budgets_fall_back_to_the_process_and_intake_answers(
+    client, settings, enqueued
+):
+    """The budgets are shared in Redis when there is one (integrations/services/inbound_limits.py);
+    Redis unreachable, each process keeps its own meanwhile: deliveries are answered, on both
+    routes, and a failure is still counted against its address."""
+    from integrations.services.inbound_limits import inbound_limits_reset
+
+    settings.RATE_LIMIT_BACKEND = "redis"
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there
+    settings.INBOUND_FAILURE_RATE_LIMITS = {"per_second": 1e-9, "burst": 1}
+    inbound_limits_reset()
+    integration = IntegrationFactory()
+    assert post(client, url_for(integration), headers=signed()).status_code == 200
+    body = b'{"id": "evt_hintless", "type": "candidate.created", "data": {}}'
+    assert post(client, "/fake/webhooks", body=body, headers=signed(body)).status_code == 200
+    assert post(client, url_for(integration), headers={"X-Fake-Signature": "sha256=00"}).status_code == 401
+    assert post(client, url_for(integration), headers={"X-Fake-Signature": "sha256=00"}).status_code == 429
+    inbound_limits_reset()
