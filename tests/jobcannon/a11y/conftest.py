@@ -42,7 +42,10 @@ def run_crawl(_playwright_browser, live_base_url, world, record_property):
         print(report.summary(group))
         record_property("a11y_pages", report.pages)
         record_property("a11y_seconds", round(report.seconds, 1))
-        assert report.pages == len(specs) > 0
+        # Each listed page crawled, once: with test_a11y_coverage.py (the groups' lists span at
+        # least MIN_PAGES distinct URLs) the crawl covers at least that many pages.
+        assert report.pages == len(report.urls) == len(specs) > 0
+        assert report.urls == {spec.url for spec in specs}
         if report.problems:
             pytest.fail(report.summary(group) + ":\n" + "\n".join(report.problems), pytrace=False)
         return report
