@@ -6,7 +6,8 @@ of callables (house style §7: explicit registration, no Django signals as our o
   section (integrations.observability), the request id a webhook task logs under, and the
   services the provider contract's BaseClient calls (token refresh, the shared rate limiter);
 - assessments: run events become write-backs in the outbox; the retention purge keeps a run
-  whose write-back is still in flight."""
+  whose write-back is still in flight;
+- jobcannon.workspaces: the workspace dashboard lists the integrations and their health."""
 
 from __future__ import annotations
 
@@ -22,6 +23,17 @@ def runs_without_writeback_in_flight(runs: QuerySet[Any]) -> QuerySet[Any]:
 
     in_flight = [WritebackStatus.PENDING, WritebackStatus.DELIVERING, WritebackStatus.RETRYING]
     return runs.exclude(writebacks__status__in=in_flight)
+
+
+def workspace_dashboard(*, workspace: Any) -> dict[str, Any]:
+    """The dashboard's rows: each integration of the workspace with its health."""
+    from integrations.selectors import integration_list_for_workspace
+    from integrations.services.health import integration_health_list
+
+    integrations = list(integration_list_for_workspace(workspace=workspace))
+    health = integration_health_list(integrations=integrations)
+    rows = [health[i.pk] for i in integrations]
+    return {"rows": rows, "integrations": integrations, "attention": [h for h in rows if h.needs_attention]}
 
 
 def schedule_modules() -> Iterable[str]:
@@ -43,6 +55,7 @@ def install() -> None:
     from jobcannon.core.jobs import schedule_modules_register
     from jobcannon.core.metrics import state_source_register
     from jobcannon.core.workers import request_id_lookup_register
+    from jobcannon.workspaces.hooks import dashboard_source_register
 
     # Looked up on each call (tests and benchmarks replace the module attributes).
     base.client_services_install(
@@ -61,3 +74,4 @@ def install() -> None:
     )
     run_event_subscribe(writeback_enqueue)
     run_purge_hold_register(runs_without_writeback_in_flight)
+    dashboard_source_register(workspace_dashboard)

@@ -55,3 +55,75 @@ def test_the_simulators_contract_breaks_when_production_code_imports_a_simulator
     assert check.metadata["violations"] == [
         ("app.providers.x.console", "app.providers.x.simulator_state", [7])
     ]
+
+
+def _pyproject_contract(contract_id: str):
+    """The contract of that id as pyproject.toml configures it (for a graph made up below)."""
+    import tomllib
+
+    from importlinter import configuration
+    from importlinter.contracts.acyclic_siblings import AcyclicSiblingsContract
+    from importlinter.contracts.layers import LayersContract
+
+    configuration.configure()  # what lint-imports sets up before it checks (a timer)
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    options = next(c for c in config["contracts"] if c["id"] == contract_id)
+    kind = {"layers": LayersContract, "acyclic_siblings": AcyclicSiblingsContract}[options["type"]]
+    return kind(
+        name=options["name"],
+        session_options={"root_packages": config["root_packages"]},
+        contract_options={k: v for k, v in options.items() if k not in ("id", "name", "type")},
+    )
+
+
+def _app_graph(*imports: tuple[str, str]) -> ImportGraph:
+    """A graph as grimp builds one from files: every package of a module is in it too."""
+    graph = _graph(*imports)
+    names = {m for pair in imports for m in pair} | {
+        "jobcannon.audit",
+        "jobcannon.workspaces",
+        "jobcannon.core",
+        "assessments",
+    }
+    for name in names:
+        parts = name.split(".")
+        for n in range(1, len(parts) + 1):
+            graph.add_module(".".join(parts[:n]))
+    return graph
+
+
+def test_the_apps_contract_keeps_each_app_below_the_ones_that_use_it():
+    allowed = [
+        ("jobcannon.audit.retention", "integrations.models"),
+        ("integrations.subscriptions", "jobcannon.workspaces.hooks"),
+        ("assessments.services.runs", "jobcannon.workspaces.models"),
+        ("jobcannon.workspaces.services", "jobcannon.core.queue"),
+    ]
+    assert _pyproject_contract("apps").check(_app_graph(*allowed), verbose=False).kept
+    for upward in [
+        ("jobcannon.core.metrics", "integrations.observability"),  # the ground imports an app
+        ("jobcannon.core.jobs", "jobcannon.workspaces.models"),
+        ("assessments.services.runs", "integrations.services.writeback"),  # run events go through hooks
+        ("jobcannon.workspaces.views", "integrations.selectors"),  # the dashboard is filled by hooks
+        ("jobcannon.workspaces.services", "jobcannon.audit.services"),  # audited through hooks
+    ]:
+        check = _pyproject_contract("apps").check(_app_graph(*allowed, upward), verbose=False)
+        assert not check.kept, upward
+
+
+def test_the_acyclic_contract_breaks_on_a_cycle_between_sibling_modules():
+    chain = [
+        ("integrations.services.writeback", "integrations.services.status"),
+        ("integrations.services.integrations", "integrations.services.status"),
+        ("integrations.services.integrations", "integrations.services.writeback"),
+        ("integrations.sync.refresh", "integrations.services.activity"),
+        ("integrations.providers.ashby.simulator_sync_data", "integrations.providers.ashby.simulator_store"),
+    ]
+    assert _pyproject_contract("acyclic").check(_app_graph(*chain), verbose=False).kept
+    for closing in [
+        ("integrations.services.writeback", "integrations.services.integrations"),  # inside a package
+        ("integrations.services.webhooks", "integrations.sync.refresh"),  # between two packages
+        ("integrations.providers.ashby.simulator_store", "integrations.providers.ashby.simulator_sync_data"),
+    ]:
+        check = _pyproject_contract("acyclic").check(_app_graph(*chain, closing), verbose=False)
+        assert not check.kept, closing

@@ -1,10 +1,13 @@
 """Announcements integrations makes to the apps above it, without importing them: the audit
-log (jobcannon.audit) subscribes from its AppConfig.ready. A plain list of callables (house
+log (jobcannon.audit) subscribes from its AppConfig.ready, and the data sync (integrations.sync,
+which builds on these services) wraps the webhook drain's batches from its own. A plain list of callables (house
 style §7: explicit registration, not Django signals), called in order inside the caller's
 transaction; errors propagate like any other write."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import Any, Protocol
 
 
@@ -18,6 +21,7 @@ class ReplaySubscriber(Protocol):
 
 _activity_subscribers: list[ActivitySubscriber] = []
 _replay_subscribers: list[ReplaySubscriber] = []
+_webhook_batch_wrappers: list[Callable[[], AbstractContextManager[Any]]] = []
 
 
 def activity_subscribe(subscriber: ActivitySubscriber) -> None:
@@ -40,3 +44,19 @@ def replay_subscribe(subscriber: ReplaySubscriber) -> None:
 def replay_announce(*, target: Any) -> None:
     for subscriber in _replay_subscribers:
         subscriber(target=target)
+
+
+def webhook_batch_register(wrapper: Callable[[], AbstractContextManager[Any]]) -> None:
+    """`wrapper()` is a context manager the webhook drain enters around each batch of events it
+    handles in one transaction (integrations.sync: the records they carry are written once, when
+    the batch ends). Twice is a no-op."""
+    if wrapper not in _webhook_batch_wrappers:
+        _webhook_batch_wrappers.append(wrapper)
+
+
+@contextmanager
+def webhook_batch() -> Iterator[None]:
+    with ExitStack() as stack:
+        for wrapper in _webhook_batch_wrappers:
+            stack.enter_context(wrapper())
+        yield

@@ -10,6 +10,7 @@ from integrations.base import ATSError
 from integrations.models import ActivityLevel, AuthKind, Environment, Integration, IntegrationStatus
 from integrations.registry import get_provider
 from integrations.services.activity import activity_log
+from integrations.services.status import integration_set_status
 from jobcannon.core.exceptions import Conflict, ValidationFailed
 
 
@@ -50,39 +51,6 @@ def integration_create(
             )
     except IntegrityError:
         raise Conflict(f"This workspace already has a {prov.name} {environment} integration.")
-
-
-def integration_set_status(*, integration: Integration, status: str, reason: str = "") -> Integration:
-    if integration.status == status and integration.status_reason == reason:
-        return integration
-    previous = integration.status
-    integration.status = status
-    integration.status_reason = reason
-    integration.status_changed_at = timezone.now()
-    integration.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
-    level = ActivityLevel.ERROR if status == IntegrationStatus.NEEDS_REAUTH else ActivityLevel.INFO
-    activity_log(
-        integration=integration,
-        kind="status.changed",
-        level=level,
-        message=f"Status {previous} → {status}" + (f": {reason}" if reason else ""),
-        data={"from": previous, "to": status},
-    )
-    if previous != status:
-        # Email workspace admins when it needs attention / recovers (console, issue 9).
-        from integrations.services.notifications import integration_status_notify
-
-        pk = integration.pk
-        transaction.on_commit(
-            lambda: integration_status_notify(integration_id=pk, previous=previous, current=status)
-        )
-    return integration
-
-
-def integration_mark_needs_reauth(*, integration: Integration, reason: str) -> Integration:
-    return integration_set_status(
-        integration=integration, status=IntegrationStatus.NEEDS_REAUTH, reason=reason
-    )
 
 
 def integration_credentials_check(*, integration: Integration) -> bool:

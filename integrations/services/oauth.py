@@ -30,7 +30,8 @@ from requests_oauthlib import OAuth2Session
 from integrations.base import ATSAuthError, ATSError, ATSNetworkError, ATSServerError, OAuth2Config
 from integrations.models import ActivityLevel, AuthKind, Integration, OAuthState, Token
 from integrations.services.activity import activity_log
-from integrations.services.integrations import integration_credentials_check, integration_mark_needs_reauth
+from integrations.services.integrations import integration_credentials_check
+from integrations.services.status import integration_mark_needs_reauth
 from jobcannon.core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)

@@ -402,13 +402,13 @@ def webhook_event_process_batch(*, limit: int) -> list[WebhookEvent]:
 
 
 def _process_claimed_batch(ids: list[int], token: str) -> list[WebhookEvent]:
-    from integrations.sync.refresh import sync_records_batch
+    from integrations.services.hooks import webhook_batch
     from jobcannon.core.logging import bind_log_context, log_context, set_log_context
 
     outer = log_context()
     with transaction.atomic():
         events = [event for event in _claimed_events(ids, token) if event is not None]
-        with sync_records_batch():
+        with webhook_batch():  # integrations.sync: sync_records_batch
             for event in events:
                 bind_log_context(request_id=event.request_id)  # its lines carry its intake's id
                 try:
@@ -427,7 +427,7 @@ def _process_claimed_batch(ids: list[int], token: str) -> list[WebhookEvent]:
 
 
 def _record_handler_failure(event: WebhookEvent, exc: Exception, trace: str) -> None:
-    from integrations.services.integrations import integration_mark_needs_reauth
+    from integrations.services.status import integration_mark_needs_reauth
 
     event.error = _describe(exc)
     event.traceback = trace[-20000:]

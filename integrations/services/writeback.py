@@ -50,8 +50,8 @@ from integrations.models import (
     WritebackStatus,
 )
 from integrations.services.activity import activity_log
-from integrations.services.integrations import integration_mark_needs_reauth
 from integrations.services.queue import queue_enqueue, queue_enqueue_with_row, queue_schedule_retry
+from integrations.services.status import integration_mark_needs_reauth
 from jobcannon.core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)

@@ -324,7 +324,7 @@ def _fail(run: SyncRun, exc: Exception, *, page_no: int, carried_cursor: bool = 
         data={"run": run.pk, "resource": run.resource, **{k: v for k, v in entry.items() if k != "message"}},
     )
     if isinstance(exc, ATSAuthError):
-        from integrations.services.integrations import integration_mark_needs_reauth
+        from integrations.services.status import integration_mark_needs_reauth
 
         integration_mark_needs_reauth(integration=run.integration, reason=message)
     logger.warning(

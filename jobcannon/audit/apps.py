@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -23,17 +25,34 @@ class AuditConfig(AppConfig):
         # in through allauth's login page (with MFA), and the admin only checks is_staff.
         admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
-        # The audit app sits above integrations and assessments (README "Layout"): it reads
-        # their models, and they announce what belongs in the audit log through hook registries
+        # The audit app sits above integrations, assessments and workspaces (README "Layout"): it
+        # reads their models, and they announce what belongs in the audit log through hook registries
         # without importing it.
         from integrations.services.hooks import activity_subscribe, replay_subscribe
-        from jobcannon.audit.services import audit_record_from_activity, audit_replayed
+        from jobcannon.audit.services import audit_record, audit_record_from_activity, audit_replayed
         from jobcannon.core.jobs import schedule_modules_register
+        from jobcannon.workspaces import hooks as workspace_hooks
 
         activity_subscribe(audit_record_from_activity)
         replay_subscribe(audit_replayed)
         schedule_modules_register(_schedule_modules)
+        workspace_hooks.audit_subscribe(audit_record)
+        workspace_hooks.retention_shortened_subscribe(_retention_purge_after_commit)
 
 
 def _schedule_modules() -> list[str]:
     return ["jobcannon.audit.tasks"]
+
+
+def _retention_purge_after_commit(*, workspace: Any, actor: Any, previous_days: int) -> None:
+    """A shortened retention window purges what it now covers at once, once the change commits."""
+    from django.db import transaction
+
+    from jobcannon.core.queue import enqueue
+
+    actor_id = getattr(actor, "pk", None)
+    transaction.on_commit(
+        lambda: enqueue(
+            "jobcannon.audit.tasks.retention_purge_workspace_task", workspace.pk, actor_id, previous_days
+        )
+    )

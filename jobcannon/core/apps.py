@@ -9,9 +9,11 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # django-q2's signals are its only hooks: request id into tasks, task metrics, heartbeat.
         from jobcannon.core.jobs import schedule_modules_register
-        from jobcannon.core.workers import connect_task_signals
+        from jobcannon.core.metrics import state_source_register
+        from jobcannon.core.workers import connect_task_signals, worker_state_families
 
         connect_task_signals()
+        state_source_register(worker_state_families)  # queue depth, retries, worker heartbeat
         # `migrate` alone leaves a working database cache (jobcannon/core/cachetable.py).
         from django.db.models.signals import post_migrate
 

@@ -189,9 +189,11 @@ def task_finished(*, func: str, success: bool, duration: float, latency: float |
 # --- Scrape-time gauges -------------------------------------------------------------------------
 
 
-# Gauges about the apps above core (webhooks waiting, write-backs, integrations by status) come
-# from the apps themselves: each registers a callable yielding metric families from its
-# AppConfig.ready (integrations.observability.integration_state_families), so core imports none.
+# The scrape-time gauges come from the modules that know the state: each registers a callable
+# yielding metric families, from its AppConfig.ready: the task queue and worker heartbeat
+# (jobcannon.core.workers.worker_state_families, which uses this module for the task metrics),
+# and the apps above core (webhooks waiting, write-backs, integrations by status:
+# integrations.observability.integration_state_families), so this module imports none of them.
 StateSource = Callable[[], Iterable[Metric]]
 _state_sources: list[StateSource] = []
 
@@ -220,31 +222,6 @@ class StateCollector(Collector):
         yield from families
 
     def _families(self) -> Iterator[Metric]:
-        from jobcannon.core.workers import queue_stats, worker_heartbeat_age
-
-        stats = queue_stats()
-        depth = GaugeMetricFamily("jobcannon_queue_depth", "Tasks waiting in the django-q2 queue.")
-        depth.add_metric([], stats.depth)
-        yield depth
-        oldest = GaugeMetricFamily(
-            "jobcannon_queue_oldest_task_age_seconds", "Age of the oldest waiting task (0 when empty)."
-        )
-        oldest.add_metric([], stats.oldest_age_seconds or 0.0)
-        yield oldest
-        retries = GaugeMetricFamily(
-            "jobcannon_retries_scheduled", "One-off retry schedules (webhooks, write-backs) not yet run."
-        )
-        retries.add_metric([], stats.retries_scheduled)
-        yield retries
-
-        age = worker_heartbeat_age()
-        beat = GaugeMetricFamily(
-            "jobcannon_worker_heartbeat_age_seconds",
-            "Seconds since a worker last recorded a heartbeat (-1: never).",
-        )
-        beat.add_metric([], -1 if age is None else age)
-        yield beat
-
         for source in _state_sources:
             yield from source()
 

@@ -22,7 +22,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 from jobcannon.core.logging import (
     bind_log_context,
@@ -248,3 +249,30 @@ def connect_task_signals() -> None:
     pre_enqueue.connect(on_pre_enqueue, dispatch_uid="jobcannon-pre-enqueue")
     pre_execute.connect(on_pre_execute, dispatch_uid="jobcannon-pre-execute")
     post_execute_in_worker.connect(on_post_execute, dispatch_uid="jobcannon-post-execute")
+
+
+def worker_state_families() -> Iterator[Metric]:
+    """Scrape-time gauges of the task queue and the workers (registered with
+    jobcannon.core.metrics.state_source_register by CoreConfig.ready)."""
+    stats = queue_stats()
+    depth = GaugeMetricFamily("jobcannon_queue_depth", "Tasks waiting in the django-q2 queue.")
+    depth.add_metric([], stats.depth)
+    yield depth
+    oldest = GaugeMetricFamily(
+        "jobcannon_queue_oldest_task_age_seconds", "Age of the oldest waiting task (0 when empty)."
+    )
+    oldest.add_metric([], stats.oldest_age_seconds or 0.0)
+    yield oldest
+    retries = GaugeMetricFamily(
+        "jobcannon_retries_scheduled", "One-off retry schedules (webhooks, write-backs) not yet run."
+    )
+    retries.add_metric([], stats.retries_scheduled)
+    yield retries
+
+    age = worker_heartbeat_age()
+    beat = GaugeMetricFamily(
+        "jobcannon_worker_heartbeat_age_seconds",
+        "Seconds since a worker last recorded a heartbeat (-1: never).",
+    )
+    beat.add_metric([], -1 if age is None else age)
+    yield beat

@@ -8,6 +8,7 @@ from django.utils.text import slugify
 
 from jobcannon.core.exceptions import ApplicationError, Conflict, ValidationFailed
 
+from . import hooks
 from .models import (
     DataRegion,
     Invitation,
@@ -40,7 +41,8 @@ def workspace_create(
 def workspace_settings_update(*, workspace: Workspace, actor, changes: dict) -> Workspace:
     """Save the workspace settings. A change of the retention window is audited with the person
     who made it; a shorter window purges what it now covers at once (a task, itself audited
-    with the workspace and that person: jobcannon.audit.retention.retention_purge_for_workspace)."""
+    with the workspace and that person: jobcannon.audit.retention.retention_purge_for_workspace),
+    both through jobcannon.workspaces.hooks."""
     locked = Workspace.objects.select_for_update().get(pk=workspace.pk)
     previous = locked.retention_days
     for field, value in changes.items():
@@ -49,10 +51,7 @@ def workspace_settings_update(*, workspace: Workspace, actor, changes: dict) -> 
     for field in changes:
         setattr(workspace, field, getattr(locked, field))
     if locked.retention_days != previous:
-        from jobcannon.audit.services import audit_record
-        from jobcannon.core.queue import enqueue
-
-        audit_record(
+        hooks.audit_announce(
             action="workspace.retention_changed",
             message=f"Retention window changed from {previous} to {locked.retention_days} days.",
             workspace=locked,
@@ -61,12 +60,7 @@ def workspace_settings_update(*, workspace: Workspace, actor, changes: dict) -> 
             data={"from_days": previous, "to_days": locked.retention_days},
         )
         if locked.retention_days < previous:
-            actor_id = getattr(actor, "pk", None)
-            transaction.on_commit(
-                lambda: enqueue(
-                    "jobcannon.audit.tasks.retention_purge_workspace_task", locked.pk, actor_id, previous
-                )
-            )
+            hooks.retention_shortened_announce(workspace=locked, actor=actor, previous_days=previous)
     return workspace
 
 
@@ -127,9 +121,7 @@ def invitation_rate_limit_check(*, workspace: Workspace, email: str, invited_by=
 
 
 def _audit(*, action: str, message: str, invitation: Invitation, actor, data: dict | None = None) -> None:
-    from jobcannon.audit.services import audit_record
-
-    audit_record(
+    hooks.audit_announce(
         action=action,
         message=message,
         workspace=invitation.workspace,

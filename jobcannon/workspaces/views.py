@@ -8,6 +8,7 @@ from django.views import View
 
 from jobcannon.core.exceptions import ApplicationError
 from jobcannon.workspaces.emails import invitation_send
+from jobcannon.workspaces.hooks import dashboard_context
 from jobcannon.workspaces.selectors import (
     invitation_get_by_token,
     invitation_list_pending,
@@ -32,17 +33,9 @@ from .services import (
 
 class DashboardView(WorkspaceMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
-        from integrations.selectors import integration_list_for_workspace
-        from integrations.services.health import integration_health_list
-
-        integrations = list(integration_list_for_workspace(workspace=self.workspace))
-        health = integration_health_list(integrations=integrations)
-        rows = [health[i.pk] for i in integrations]
-        return render(
-            request,
-            "workspaces/dashboard.html",
-            {"rows": rows, "integrations": integrations, "attention": [h for h in rows if h.needs_attention]},
-        )
+        # What the dashboard shows comes from the apps above (integrations: its connections'
+        # health), registered in jobcannon.workspaces.hooks.
+        return render(request, "workspaces/dashboard.html", dashboard_context(workspace=self.workspace))
 
 
 class WorkspaceCreateView(LoginRequiredMixin, View):

@@ -78,7 +78,7 @@ def test_the_demo_users_password_satisfies_the_validators():
     from django.contrib.auth import get_user_model
     from django.contrib.auth.password_validation import validate_password
 
-    from jobcannon.workspaces.management.commands.demo_seed import DEMO_EMAIL, DEMO_PASSWORD
+    from integrations.management.commands.demo_seed import DEMO_EMAIL, DEMO_PASSWORD
 
     demo = get_user_model()(username="demo", email=DEMO_EMAIL)
     validate_password(DEMO_PASSWORD, user=demo)  # raises ValidationError if not

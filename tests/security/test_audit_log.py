@@ -29,7 +29,7 @@ def test_secret_rotation_from_the_console_is_audited_with_the_actor_and_no_secre
 def test_connect_disconnect_and_reprocess_are_audited(integration):
     integration.status = "pending"
     integration.save()
-    from integrations.services.integrations import integration_set_status
+    from integrations.services.status import integration_set_status
 
     integration_set_status(integration=integration, status="connected")
     integration_disconnect(integration=integration)

@@ -3,12 +3,10 @@ assessment.update + scorecard write-back. Seed vs real API differences: README.m
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
 from integrations.base import (
     ATSPermissionError,
@@ -26,11 +24,12 @@ from integrations.base import (
     SyncPage,
     Verification,
 )
-from integrations.models import AuthKind, Environment, Integration, Token, WritebackMessage, WritebackStatus
+from integrations.models import AuthKind, Environment, Integration, WritebackMessage, WritebackStatus
 from integrations.plugins import simulator_module  # the simulator is a dev/test plug-in (README "Layout")
 
 from . import constants, guide, mappers, permissions, sync, webhooks
 from .client import AshbyClient
+from .selectors import refresh_token_warning
 
 LATER_EVENTS = {"started": ("completed", "cancelled", "expired")}
 
@@ -316,17 +315,3 @@ class AshbyProvider(ATSProvider):
         return simulator_module(__package__, "simulator_state").demo_register(
             provider=self, integration=integration
         )
-
-
-def refresh_token_warning(integration: Integration) -> str:
-    """Seed 000: a refresh token lasts about 2 years; warn once it is older than 1.5 years."""
-    token = Token.objects.filter(integration=integration).only("refresh_issued_at", "refresh_token").first()
-    if token is None or not token.refresh_issued_at:
-        return ""
-    age = timezone.now() - token.refresh_issued_at
-    if age < dt.timedelta(days=constants.REFRESH_TOKEN_WARN_DAYS):
-        return ""
-    return (
-        f"The Ashby refresh token is {age.days} days old (older than 1.5 years; Ashby refresh tokens last about "
-        "2 years). Re-authorize the integration now to avoid an interruption."
-    )

@@ -10,11 +10,15 @@ workspaces. Before these UUIDs, assessment.list answered the instrument keys the
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from assessments.catalog import INSTRUMENT_KEYS
 from assessments.services.runs import instrument_list
+from integrations.models import Integration, Token
 
 from . import constants
 
@@ -59,3 +63,17 @@ def assessment_type_instrument(*, workspace_id: int, type_id: str) -> str | None
         if uuid.UUID(assessment_type_id(workspace_id=workspace_id, instrument=key)) == wanted:
             return key
     return None
+
+
+def refresh_token_warning(integration: Integration) -> str:
+    """Seed 000: a refresh token lasts about 2 years; warn once it is older than 1.5 years."""
+    token = Token.objects.filter(integration=integration).only("refresh_issued_at", "refresh_token").first()
+    if token is None or not token.refresh_issued_at:
+        return ""
+    age = timezone.now() - token.refresh_issued_at
+    if age < dt.timedelta(days=constants.REFRESH_TOKEN_WARN_DAYS):
+        return ""
+    return (
+        f"The Ashby refresh token is {age.days} days old (older than 1.5 years; Ashby refresh tokens last about "
+        "2 years). Re-authorize the integration now to avoid an interruption."
+    )

@@ -30,6 +30,7 @@ from integrations.services.partner_auth import (
 
 from . import constants
 from .mappers import StartRequest
+from .selectors import refresh_token_warning
 
 PARTNER_KEY_HASH = "partner_api_key_sha256"
 
@@ -249,8 +250,6 @@ def webhooks_record(*, integration: Integration, webhooks: list[dict], key: str 
 
 def refresh_token_age_warn(*, integration: Integration) -> bool:
     """Log, once per refresh token, that it is older than 1.5 years (seed 000). True if logged."""
-    from .provider import refresh_token_warning
-
     message = refresh_token_warning(integration)
     token = getattr(integration, "token", None)
     if not message or token is None or token.refresh_issued_at is None:

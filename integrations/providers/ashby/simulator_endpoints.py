@@ -15,6 +15,7 @@ from integrations.models import SimulatorObject
 
 from . import constants
 from . import simulator_state as state
+from .simulator_support import is_uuid, strip_unsupported
 
 BLOB_TYPES = {
     constants.BLOB_NUMERIC,
@@ -65,15 +66,6 @@ def _api_key_info(caller: Caller, body: dict[str, Any]) -> JsonResponse:
     else:
         title = "OAuth app"
     return ashby_json({"success": True, "results": {"title": title, "createdAt": state.now_iso()}})
-
-
-def is_uuid(value: Any) -> bool:
-    """The spec types ids (assessment_id, candidateId, webhookId) `format: uuid`."""
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return isinstance(value, str)
 
 
 def _webhook_create(caller: Caller, body: dict[str, Any]) -> JsonResponse:
@@ -187,8 +179,6 @@ def _assessment_update(caller: Caller, body: dict[str, Any]) -> JsonResponse:
 
 
 def _candidate_create_note(caller: Caller, body: dict[str, Any]) -> JsonResponse:
-    from .simulator_support import strip_unsupported
-
     if not is_uuid(body.get("candidateId")):
         return failure("invalid_input", "candidateId must be a UUID.")
     candidate = state.get("candidate", str(body.get("candidateId", "")))

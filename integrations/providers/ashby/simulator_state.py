@@ -5,7 +5,11 @@ see one sandbox), plus the two things the simulator sends out over real HTTP: pa
 Dev/test only (ATS_SIMULATORS_ENABLED). Credentials the simulator accepts are stored hashed;
 webhook secret tokens and partner keys are kept as given, because the simulator, like Ashby, must
 use them to sign and to authenticate. (JobCannon itself keeps only a hash of the partner key: the
-simulator receives the key when it is issued for it, never by reading it back from us.)"""
+simulator receives the key when it is issued for it, never by reading it back from us.)
+
+Reading and writing the rows is simulator_store.py (simulator_sync_data.py builds on it too);
+this module re-exports those functions, which the other simulator modules and tests call as
+`state.get(...)` etc."""
 
 from __future__ import annotations
 
@@ -25,9 +29,16 @@ from integrations.base import hmac_sha256_hex
 from integrations.models import SimulatorObject
 
 from . import constants
+from .simulator_store import P as P
+from .simulator_store import account_get as account_get
+from .simulator_store import account_update as account_update
+from .simulator_store import get as get
+from .simulator_store import list_for as list_for
+from .simulator_store import now_iso as now_iso
+from .simulator_store import put as put
+from .simulator_sync_data import records_for_candidate, sync_seed
 
 logger = logging.getLogger(__name__)
-P = "ashby"
 # A key made in the simulator gets every permission JobCannon's calls need (constants.
 # ENDPOINT_PERMISSIONS, from Ashby's OpenAPI); tests make keys without some to see the 403s.
 ALL_PERMISSIONS = [p for p, _ in constants.PERMISSION_PURPOSES]
@@ -38,33 +49,8 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def now_iso() -> str:
-    return timezone.now().isoformat()
-
-
 def now_ms() -> int:
     return int(timezone.now().timestamp() * 1000)
-
-
-def get(kind: str, key: str) -> SimulatorObject | None:
-    return SimulatorObject.objects.filter(provider=P, kind=kind, key=key).first()
-
-
-def put(kind: str, key: str, data: dict[str, Any]) -> SimulatorObject:
-    obj, _ = SimulatorObject.objects.update_or_create(provider=P, kind=kind, key=key, defaults={"data": data})
-    return obj
-
-
-def list_for(kind: str, account: str) -> list[SimulatorObject]:
-    return [
-        o
-        for o in SimulatorObject.objects.filter(provider=P, kind=kind).order_by("created_at", "id")
-        if o.data.get("account") == account
-    ]
-
-
-def account_get(account_id: str) -> SimulatorObject | None:
-    return get("account", account_id)
 
 
 def account_ensure(account_id: str, name: str) -> SimulatorObject:
@@ -81,14 +67,6 @@ def account_ensure(account_id: str, name: str) -> SimulatorObject:
                 "partner": {},
             },
         )
-    return obj
-
-
-def account_update(account_id: str, **changes: Any) -> SimulatorObject:
-    with transaction.atomic():
-        obj = SimulatorObject.objects.select_for_update().get(provider=P, kind="account", key=account_id)
-        obj.data = {**obj.data, **changes}
-        obj.save(update_fields=["data", "updated_at"])
     return obj
 
 
@@ -153,8 +131,6 @@ def demo_register(*, provider: Any, integration: Any) -> dict[str, Any]:
     partner_path = f"/partners/{provider.key}/{integration.public_id}"
     account_update(account, partner={"base_url": partner_path, "api_key": partner_key})
     if not SimulatorObject.objects.filter(provider=P, kind="job", data__account=account).exists():
-        from .simulator_sync_data import sync_seed
-
         sync_seed(account)  # jobs, stages, candidates and applications for the data sync to copy
     return {
         "partner_base_url": settings.JOBCANNON_BASE_URL + partner_path,
@@ -299,8 +275,6 @@ def candidate_create(
             },
         },
     )
-    from .simulator_sync_data import records_for_candidate
-
     records_for_candidate(candidate)  # the job, plan and application candidate.list etc. serve
     # Ashby has no candidate-created webhook type (seed 000's candidate.created): applicationSubmit.
     webhooks_fire(

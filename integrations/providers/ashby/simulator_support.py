@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import uuid
 from html.parser import HTMLParser
 from typing import Any
 
@@ -231,7 +232,7 @@ def assessment_types(account: SimulatorObject) -> tuple[list[dict[str, Any]], st
         return [], f"assessment.list failed ({status or 'no answer'}): {describe(body)}"
     types = [t for t in body.get("results") or [] if isinstance(t, dict)]
     # Ashby's partner OpenAPI: assessment_type_id is `format: uuid`.
-    bad = [t.get("assessment_type_id") for t in types if not _is_uuid(t.get("assessment_type_id"))]
+    bad = [t.get("assessment_type_id") for t in types if not is_uuid(t.get("assessment_type_id"))]
     if bad:
         return [], (
             f"assessment.list answered assessment_type_id {bad[0]!r}, which is not a UUID "
@@ -240,10 +241,13 @@ def assessment_types(account: SimulatorObject) -> tuple[list[dict[str, Any]], st
     return types, ""
 
 
-def _is_uuid(value: Any) -> bool:
-    from .simulator_endpoints import is_uuid
-
-    return is_uuid(value)
+def is_uuid(value: Any) -> bool:
+    """The spec types ids (assessment_id, candidateId, webhookId) `format: uuid`."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
 
 
 def type_name(account: SimulatorObject, type_id: str) -> str:

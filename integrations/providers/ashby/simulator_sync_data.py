@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from integrations.models import SimulatorObject
 
-from . import simulator_state as state
+from . import simulator_store as state
 
 STAGES = (
     ("Application Review", "PreInterviewScreen"),

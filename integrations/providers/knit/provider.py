@@ -156,7 +156,7 @@ class KnitProvider(ATSProvider):
 
     def simulator_urls(self) -> list:
         sync_simulator = simulator_module(__package__, "sync_simulator")
-        urlpatterns = simulator_module(__package__, "simulator").urlpatterns
+        urlpatterns = simulator_module(__package__, "simulator_urls").urlpatterns
 
         return [*sync_simulator.urlpatterns(), *urlpatterns]
 
@@ -208,7 +208,7 @@ class KnitProvider(ATSProvider):
         from django.conf import settings
 
         from integrations.models import IntegrationStatus
-        from integrations.services.integrations import integration_set_status
+        from integrations.services.status import integration_set_status
         from integrations.webhook_urls import webhook_url_for
 
         from .services import knit_demo_credentials_set

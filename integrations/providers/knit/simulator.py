@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -287,24 +287,3 @@ def api_passthrough(request: HttpRequest) -> JsonResponse:
 def api_unknown(request: HttpRequest, operation: str) -> JsonResponse:
     """What Knit answers for an API it does not have (e.g. the undocumented `ats.jobs`)."""
     return _error(404, f"No such API: {operation}.")
-
-
-def _urlpatterns() -> list:
-    from . import simulator_pages as pages
-    from .simulator_ashby import workflow
-
-    return [
-        path("", pages.dashboard, name="dashboard"),
-        path("ashby/", pages.ashby, name="ashby"),
-        path("submissions/", pages.submissions, name="submissions"),
-        path("v1.0/ats.assessment.secrets.create", api_secrets_create, name="api-secrets-create"),
-        path("v1.0/ats.assessment.secrets.revoke", api_secrets_revoke, name="api-secrets-revoke"),
-        path("v1.0/ats.candidate.assessment.update", api_assessment_update, name="api-assessment-update"),
-        path("v1.0/passthrough", api_passthrough, name="api-passthrough"),
-        path("v1.0/<path:operation>", api_unknown, name="api-unknown"),
-        path("workflows/webhook/ashby/", workflow, {"action": ""}, name="workflow-base"),
-        path("workflows/webhook/ashby/<str:action>", workflow, name="workflow"),
-    ]
-
-
-urlpatterns = _urlpatterns()

@@ -203,7 +203,6 @@ def demo_setup(integration) -> dict[str, Any]:
     # credentials now" would store it from POST /webhooks): `demo_seed --json` gives it as the
     # integration's webhook_secret, the key Lever's in-body signature uses.
     from .setup import lever_signature_token_add
-    from .simulator_webhooks import account_signature_token
 
     lever_signature_token_add(
         integration=integration,
@@ -211,3 +210,12 @@ def demo_setup(integration) -> dict[str, Any]:
         source="Lever sandbox account signature token",
     )
     return {"api_key": key, "simulator_url": f"{settings.JOBCANNON_BASE_URL}/sim/lever/"}
+
+
+def account_signature_token() -> str:
+    """One signing token for the account (a Lever admin can generate it in settings; the API also
+    returns it as configuration.signatureToken on each webhook)."""
+    config = get("config", "signature_token")
+    if not config:
+        config = put("config", "signature_token", {"token": secrets.token_hex(24)})
+    return str(config["token"])

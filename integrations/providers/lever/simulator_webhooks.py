@@ -31,20 +31,12 @@ from integrations.base import hmac_sha256_hex
 
 from . import constants
 from . import simulator_state as state
+from .simulator_state import account_signature_token
 
 logger = logging.getLogger(__name__)
 
 # Our guess at "waiting longer and longer": 1 min, 5 min, 30 min, 2 h, 12 h (five retries).
 RETRY_DELAYS_MS = (60_000, 300_000, 1_800_000, 7_200_000, 43_200_000)
-
-
-def account_signature_token() -> str:
-    """One signing token for the account (a Lever admin can generate it in settings; the API also
-    returns it as configuration.signatureToken on each webhook)."""
-    config = state.get("config", "signature_token")
-    if not config:
-        config = state.put("config", "signature_token", {"token": secrets.token_hex(24)})
-    return str(config["token"])
 
 
 def webhooks_api_enabled() -> bool:

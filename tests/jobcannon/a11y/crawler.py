@@ -1,10 +1,15 @@
 """Open pages in Debian Chromium and check each one with axe-core at every width.
 
 axe-core comes from the `axe-playwright-python` dev dependency, which ships axe.min.js
-(https://github.com/dequelabs/axe-core, MPL-2.0; version in its first line). The crawl serves
-that file on the app's own origin (a Playwright route at AXE_PATH, so the pages' CSP
-`script-src 'self'` admits it and nothing is fetched from a CDN) and adds it with
-page.add_script_tag(url=AXE_PATH).
+(https://github.com/dequelabs/axe-core, MPL-2.0; version in its first line). The crawl evaluates
+that file in each page once it has loaded, as axe-playwright-python does (page.evaluate: DevTools,
+which the pages' CSP `script-src 'self'` does not govern; nothing is fetched from a CDN). No
+request is routed: routing would switch off the browser's HTTP cache, and every page would fetch
+every stylesheet and script again.
+
+One browser per test worker (the session fixture), one context and one tab per group: each page
+is a navigation of that tab, its problems those the browser reports between the navigation and the
+end of its axe runs (a request counts for the page that started it).
 
 A page fails on: an axe violation of impact serious or critical among the WCAG 2.0/2.1 A and AA
 rules (https://github.com/dequelabs/axe-core/blob/develop/doc/API.md#axe-core-tags), a console
@@ -27,10 +32,10 @@ from django.test import Client
 
 from tests.jobcannon.a11y.pages import WIDTHS, PageSpec
 
-AXE_PATH = "/__a11y__/axe.min.js"
+AXE_SOURCE = Path(AXE_FILE_PATH).read_text(encoding="utf-8")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = ("serious", "critical")
-AXE_VERSION = re.search(rb"axe v([\d.]+)", Path(AXE_FILE_PATH).read_bytes()[:200])
+AXE_VERSION = re.search(r"axe v([\d.]+)", AXE_SOURCE[:200])
 # preload: false: axe would fetch every stylesheet again to read @import rules, resolving them
 # against the page instead of the stylesheet (a 404 for admin/css/forms.css's widgets.css); only
 # the experimental css-orientation-lock rule, which the WCAG tags do not run, needs them.
@@ -50,11 +55,12 @@ AXE_RUN = """async ([tags, exclude]) => {
 @dataclass
 class CrawlReport:
     pages: int = 0
+    urls: set[str] = field(default_factory=set)  # distinct URLs crawled
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def summary(self, group: str) -> str:
-        version = AXE_VERSION.group(1).decode() if AXE_VERSION else "?"
+        version = AXE_VERSION.group(1) if AXE_VERSION else "?"
         return (
             f"a11y crawl [{group}]: {self.pages} pages x {len(WIDTHS)} widths in {self.seconds:.1f} s "
             f"(axe-core {version}), {len(self.problems)} problem(s)"
@@ -63,12 +69,8 @@ class CrawlReport:
 
 def signed_in_context(browser: Any, base_url: str, user: Any | None) -> Any:
     """A browser context on the live server, signed in as `user` (a session made the way the
-    sign-in page makes it) or anonymous, serving axe.min.js at AXE_PATH."""
+    sign-in page makes it) or anonymous."""
     context = browser.new_context(base_url=base_url, viewport={"width": WIDTHS[0], "height": 900})
-    context.route(
-        f"**{AXE_PATH}",
-        lambda route: route.fulfill(path=str(AXE_FILE_PATH), content_type="application/javascript"),
-    )
     if user is not None:
         client = Client()
         client.force_login(user)
@@ -94,57 +96,83 @@ def _expected_document_error(text: str, location: dict, url: str, spec: PageSpec
     )
 
 
-def check_page(context: Any, spec: PageSpec) -> list[str]:
-    problems: list[str] = []
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    noted: list[str] = []
+class _Tab:
+    """One tab for a group's pages: what the browser reports while a page is being checked is
+    noted for that page. Between two pages the tab goes to about:blank, which ends the previous
+    document (its timers, its requests) before the next one starts, as a fresh tab would."""
 
-    def on_console(msg: Any) -> None:
-        if msg.type == "error" and not _expected_document_error(msg.text, msg.location, page.url, spec):
-            noted.append(f"console error: {msg.text}")
+    def __init__(self, context: Any) -> None:
+        self.page = context.new_page()
+        self.page.set_default_timeout(20000)
+        self.spec: PageSpec | None = None
+        self.noted: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self._note(f"uncaught exception: {exc}"))
+        self.page.on("requestfailed", self._request_failed)
+        self.page.on("response", self._response)
 
-    page.on("console", on_console)
-    page.on("pageerror", lambda exc: noted.append(f"uncaught exception: {exc}"))
-    page.on(
-        "requestfailed",
-        lambda req: noted.append(f"failed load: {req.method} {req.url} ({req.failure})"),
-    )
-    page.on(
-        "response",
-        lambda resp: (
-            noted.append(f"failed load: HTTP {resp.status} {resp.url}")
-            if resp.status >= 400 and resp.request.resource_type != "document"
-            else None
-        ),
-    )
-    try:
-        response = page.goto(spec.url, wait_until="load")
-        status = response.status if response else None
-        if status != spec.status:
-            problems.append(f"HTTP {status}, expected {spec.status} (ended at {page.url})")
-        page.add_script_tag(url=AXE_PATH)
-        for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 900})
-            for v in page.evaluate(AXE_RUN, [AXE_TAGS, list(spec.axe_exclude)]):
-                if v["impact"] in BLOCKING_IMPACTS:
-                    targets = " | ".join(v["targets"])
-                    problems.append(
-                        f"{width}px axe {v['impact']} {v['id']} ({v['count']}x): {v['help']} -> {targets}"
-                    )
-    except Exception as exc:  # noqa: BLE001 - reported with the page, the crawl goes on
-        problems.append(f"crawl error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-    finally:
-        page.close()
-    problems += sorted(set(noted))
-    return [f"{spec.label} {spec.url}: {p}" for p in problems]
+    def _note(self, problem: str) -> None:
+        if self.spec is not None:
+            self.noted.append(problem)
+
+    def _console(self, msg: Any) -> None:
+        if msg.type == "error" and self.spec is not None:
+            if not _expected_document_error(msg.text, msg.location, self.page.url, self.spec):
+                self._note(f"console error: {msg.text}")
+
+    def _request_failed(self, req: Any) -> None:
+        self._note(f"failed load: {req.method} {req.url} ({req.failure})")
+
+    def _response(self, resp: Any) -> None:
+        if resp.status >= 400 and resp.request.resource_type != "document":
+            self._note(f"failed load: HTTP {resp.status} {resp.url}")
+
+    def check(self, spec: PageSpec) -> list[str]:
+        self.spec, self.noted = spec, []
+        page, problems = self.page, []
+        try:
+            page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+            response = page.goto(spec.url, wait_until="load")
+            status = response.status if response else None
+            if status != spec.status:
+                problems.append(f"HTTP {status}, expected {spec.status} (ended at {page.url})")
+            page.evaluate(AXE_SOURCE)
+            for width in WIDTHS:
+                if width != WIDTHS[0]:
+                    page.set_viewport_size({"width": width, "height": 900})
+                for v in page.evaluate(AXE_RUN, [AXE_TAGS, list(spec.axe_exclude)]):
+                    if v["impact"] in BLOCKING_IMPACTS:
+                        targets = " | ".join(v["targets"])
+                        problems.append(
+                            f"{width}px axe {v['impact']} {v['id']} ({v['count']}x): {v['help']} -> {targets}"
+                        )
+        except Exception as exc:  # noqa: BLE001 - reported with the page, the crawl goes on
+            problems.append(f"crawl error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        problems += sorted(set(self.noted))
+        self.spec = None
+        try:
+            page.goto("about:blank")
+        except Exception:  # noqa: BLE001 - a tab that cannot leave the page: a fresh one next time
+            page.close()
+        return [f"{spec.label} {spec.url}: {p}" for p in problems]
+
+    def close(self) -> None:
+        if not self.page.is_closed():
+            self.page.close()
 
 
 def crawl(context: Any, specs: Iterable[PageSpec]) -> CrawlReport:
     report = CrawlReport()
     started = time.monotonic()
-    for spec in specs:
-        report.pages += 1
-        report.problems += check_page(context, spec)
+    tab = _Tab(context)
+    try:
+        for spec in specs:
+            if tab.page.is_closed():
+                tab = _Tab(context)
+            report.pages += 1
+            report.urls.add(spec.url)
+            report.problems += tab.check(spec)
+    finally:
+        tab.close()
     report.seconds = time.monotonic() - started
     return report

@@ -1,0 +1,45 @@
+"""An integration's status (connected, needs re-authorization, ...): the one place it changes,
+logged to its activity and mailed to the workspace's admins when it changes. Its own module so
+the services that notice a status change (write-backs, webhooks, OAuth, the sync) and the
+connect flow that resumes write-backs (services.integrations) do not import each other."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from integrations.models import ActivityLevel, Integration, IntegrationStatus
+from integrations.services.activity import activity_log
+
+
+def integration_set_status(*, integration: Integration, status: str, reason: str = "") -> Integration:
+    if integration.status == status and integration.status_reason == reason:
+        return integration
+    previous = integration.status
+    integration.status = status
+    integration.status_reason = reason
+    integration.status_changed_at = timezone.now()
+    integration.save(update_fields=["status", "status_reason", "status_changed_at", "updated_at"])
+    level = ActivityLevel.ERROR if status == IntegrationStatus.NEEDS_REAUTH else ActivityLevel.INFO
+    activity_log(
+        integration=integration,
+        kind="status.changed",
+        level=level,
+        message=f"Status {previous} → {status}" + (f": {reason}" if reason else ""),
+        data={"from": previous, "to": status},
+    )
+    if previous != status:
+        # Email workspace admins when it needs attention / recovers (console, issue 9).
+        from integrations.services.notifications import integration_status_notify
+
+        pk = integration.pk
+        transaction.on_commit(
+            lambda: integration_status_notify(integration_id=pk, previous=previous, current=status)
+        )
+    return integration
+
+
+def integration_mark_needs_reauth(*, integration: Integration, reason: str) -> Integration:
+    return integration_set_status(
+        integration=integration, status=IntegrationStatus.NEEDS_REAUTH, reason=reason
+    )
