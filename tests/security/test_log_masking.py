@@ -306,22 +306,14 @@ def test_a_real_gunicorn_with_the_repos_config_logs_token_paths_masked(tmp_path)
     referrer, no Basic-auth user) and the app's own lines all masked."""
     import base64
     import os
-    import signal
-    import socket
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
 
     import requests
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    from tests.servers import gunicorn_serving
+
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "jobcannon.settings.test",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
         "GUNICORN_ACCESS_LOG": "-",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
@@ -331,40 +323,15 @@ def test_a_real_gunicorn_with_the_repos_config_logs_token_paths_masked(tmp_path)
     env.pop("REDIS_URL", None)
     log_path = tmp_path / "gunicorn.log"
     partner_key = "jcash_abcdef012345_PARTNERKEYMUSTNOTLEAK"
-    root = Path(__file__).resolve().parents[2]
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()[-3000:]
-                time.sleep(0.1)
-            auth = "Basic " + base64.b64encode(f"{partner_key}:".encode()).decode()
-            headers = {"Referer": f"{base}/invitations/{TOKEN}/", "Authorization": auth}
-            assert (
-                requests.get(
-                    f"{base}/reconnect/{TOKEN}/?state={TOKEN}", headers=headers, timeout=10
-                ).status_code
-                == 410
-            )
-            requests.get(f"{base}/accounts/login/?next=%2Finvitations%2F{TOKEN}%2F", timeout=10)
-            requests.get(f"{base}/a/{TOKEN}/page/2", timeout=10)
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+    with gunicorn_serving(env, log_path) as base:
+        auth = "Basic " + base64.b64encode(f"{partner_key}:".encode()).decode()
+        headers = {"Referer": f"{base}/invitations/{TOKEN}/", "Authorization": auth}
+        assert (
+            requests.get(f"{base}/reconnect/{TOKEN}/?state={TOKEN}", headers=headers, timeout=10).status_code
+            == 410
+        )
+        requests.get(f"{base}/accounts/login/?next=%2Finvitations%2F{TOKEN}%2F", timeout=10)
+        requests.get(f"{base}/a/{TOKEN}/page/2", timeout=10)
     out = log_path.read_text()
     assert '"logger": "gunicorn.access"' in out and "/reconnect/[redacted]/" in out, out[-3000:]
     assert "%2Finvitations%2F[redacted]%2F" in out and "/a/[redacted]/page/2" in out

@@ -8,11 +8,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,8 +19,7 @@ from django.db import connection
 
 from integrations.base import hmac_sha256_hex
 from tests.factories import IntegrationFactory
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.servers import gunicorn_serving
 
 pytestmark = [pytest.mark.smoke, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -41,65 +35,28 @@ def _redis_answers() -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(tmp: Path, name: str) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+def _env(name: str, tmp: Path) -> dict[str, str]:
     db = connection.settings_dict
-    env = {
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "jobcannon.settings.test",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp / f"prometheus-{name}"),
         # The test database (pytest-django's), which this test's rows are committed to.
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "TRUSTED_PROXY_COUNT": "1",  # the client address comes from X-Forwarded-For
     }
-    log = (tmp / f"{name}.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    return proc, f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
 def two_servers(tmp_path) -> Iterator[list[str]]:
     if connection.vendor != "postgresql" or not _redis_answers():
         pytest.skip("needs PostgreSQL (DATABASE_URL) and a Redis that answers (REDIS_URL)")
-    servers = [_start(tmp_path, name) for name in ("a", "b")]
-    try:
-        deadline = time.monotonic() + 60
-        for proc, base in servers:
-            while True:
-                try:
-                    if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    logs = "".join((tmp_path / f"{n}.log").read_text()[-2000:] for n in ("a", "b"))
-                    pytest.fail("gunicorn did not come up:\n" + logs)
-                time.sleep(0.1)
-        yield [base for _, base in servers]
-    finally:
-        for proc, _ in servers:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+    with (
+        gunicorn_serving(_env("a", tmp_path), tmp_path / "a.log", timeout=60) as a,
+        gunicorn_serving(_env("b", tmp_path), tmp_path / "b.log", timeout=60) as b,
+    ):
+        yield [a, b]
 
 
 def test_two_servers_share_an_addresses_failure_budget(two_servers):

@@ -3,36 +3,22 @@ processes, the test settings, on a free local port. No benchmark: it starts, ans
 and /metrics adds up counters across its worker processes (prometheus multiprocess mode)."""
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.servers import gunicorn_serving
+
 TOKEN = "smoke-metrics-token-0123456789"
 
 pytestmark = pytest.mark.smoke
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn_server(tmp_path):
-    port = _free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "jobcannon.settings.test",
-        "PORT": str(port),
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
         "METRICS_BEARER_TOKEN": TOKEN,
@@ -41,38 +27,9 @@ def gunicorn_server(tmp_path):
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    log = (tmp_path / "gunicorn.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                pytest.fail("gunicorn did not come up:\n" + (tmp_path / "gunicorn.log").read_text()[-3000:])
-            time.sleep(0.1)
-        yield base, tmp_path / "gunicorn.log"
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        log.close()
+    log_path = tmp_path / "gunicorn.log"
+    with gunicorn_serving(env, log_path) as base:
+        yield base, log_path
 
 
 def test_gunicorn_serves_healthz_and_metrics_across_workers(gunicorn_server):
