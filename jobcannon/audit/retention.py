@@ -29,7 +29,7 @@ from assessments.models import Answer, AssessmentRun
 from assessments.services.lifecycle import TERMINAL_STATUSES, assessment_runs_purge
 from integrations.models import WebhookEvent, WebhookStatus
 from jobcannon.audit.models import PurgeReason, RetentionSweep, WebhookBodyDigest
-from jobcannon.audit.retention_logs import invitations_purge, log_lines_purge, reconnect_links_purge
+from jobcannon.audit.retention_logs import SPENT_ROWS, log_lines_purge, spent_rows_purge
 from jobcannon.audit.services import audit_record
 from jobcannon.workspaces.models import Workspace
 
@@ -292,15 +292,11 @@ def _purge_steps(
         )
         out_of_time = not finished
 
-    if not out_of_time:
-        counts["reconnect_links"], finished = reconnect_links_purge(
-            now=now, periods=periods, deadline=deadline, workspace=workspace
-        )
-        out_of_time = not finished
-
-    if not out_of_time:
-        counts["invitations"], finished = invitations_purge(
-            now=now, periods=periods, deadline=deadline, workspace=workspace
+    for name, spent_rows in SPENT_ROWS.items():
+        if out_of_time:
+            break
+        counts[name], finished = spent_rows_purge(
+            spent_rows, now=now, periods=periods, deadline=deadline, workspace=workspace
         )
         out_of_time = not finished
     return counts, not out_of_time

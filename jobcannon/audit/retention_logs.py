@@ -18,9 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from integrations.models import IntegrationActivity, ReconnectLink
 from jobcannon.audit.models import AuditEvent
@@ -55,36 +57,62 @@ def log_lines_purge(
     )
     if workspace is not None:
         audit, activity = audit.filter(workspace=workspace), activity.filter(integration__workspace=workspace)
-    counts = [0, 0]
-    for i, qs in enumerate((audit, activity)):
-        while True:
-            if time.monotonic() > deadline:
-                return counts[0], counts[1], False
-            ids = list(qs.values_list("pk", flat=True)[:ROW_CHUNK])
-            if not ids:
-                break
-            counts[i] += qs.model._default_manager.filter(pk__in=ids).delete()[0]
-    return counts[0], counts[1], True
+    audit_deleted, finished = _delete_in_chunks(audit, deadline)
+    activity_deleted = 0
+    if finished:
+        activity_deleted, finished = _delete_in_chunks(activity, deadline)
+    return audit_deleted, activity_deleted, finished
 
 
-def _spent_rows_purge(
-    model: type[ReconnectLink] | type[Invitation],
+def _delete_in_chunks(rows: QuerySet[Any], deadline: float) -> tuple[int, bool]:
+    """Delete `rows` ROW_CHUNK at a time until none is left or the deadline passes: (deleted,
+    finished)."""
+    deleted = 0
+    while time.monotonic() <= deadline:
+        ids = list(rows.values_list("pk", flat=True)[:ROW_CHUNK])
+        if not ids:
+            return deleted, True
+        deleted += rows.model._default_manager.filter(pk__in=ids).delete()[0]
+    return deleted, False
+
+
+@dataclass(frozen=True)
+class SpentRows:
+    """Rows that end (used or accepted, revoked, expired) and are kept for their workspace's
+    window after that moment: `ended` names the three moments, `workspace_path` the lookup from
+    a row to its workspace."""
+
+    model: type[ReconnectLink] | type[Invitation]
+    ended: tuple[str, str, str]
+    workspace_path: str
+
+
+# The sweep's count name -> what it purges, in the sweep's order.
+SPENT_ROWS = {
+    "reconnect_links": SpentRows(
+        ReconnectLink, ("used_at", "revoked_at", "expires_at"), "integration__workspace"
+    ),
+    # Invitations replaced by a resend are revoked.
+    "invitations": SpentRows(Invitation, ("accepted_at", "revoked_at", "expires_at"), "workspace"),
+}
+
+
+def spent_rows_purge(
+    spent_rows: SpentRows,
     *,
-    ended: tuple[str, str, str],
-    workspace_path: str,
     now: dt.datetime,
     periods: Iterable[int],
     deadline: float,
-    workspace: Workspace | None,
+    workspace: Workspace | None = None,
 ) -> tuple[int, bool]:
     """Delete, in chunks, the rows that ended before their workspace's window: (deleted,
-    finished). `ended` names the three moments a row can end at (used or accepted, revoked,
-    expired); a row ends at most once before it expires, so "any of the three before the cutoff"
-    is "ended before"."""
+    finished). A row ends at most once before it expires, so "any of the three moments before
+    the cutoff" is "ended before"."""
+    path, ended = spent_rows.workspace_path, spent_rows.ended
     spent: Q | None = None
     for days in periods:
         cutoff = now - dt.timedelta(days=days)
-        window = Q(**{f"{workspace_path}__retention_days": days}) & (
+        window = Q(**{f"{path}__retention_days": days}) & (
             Q(**{f"{ended[0]}__lt": cutoff})
             | Q(**{f"{ended[1]}__lt": cutoff})
             | Q(**{f"{ended[2]}__lt": cutoff})
@@ -92,44 +120,7 @@ def _spent_rows_purge(
         spent = window if spent is None else spent | window
     if spent is None:  # no workspace, so no row
         return 0, True
-    rows = model._default_manager.filter(spent)
+    rows = spent_rows.model._default_manager.filter(spent)
     if workspace is not None:
-        rows = rows.filter(**{workspace_path: workspace})
-    deleted = 0
-    while time.monotonic() <= deadline:
-        ids = list(rows.values_list("pk", flat=True)[:ROW_CHUNK])
-        if not ids:
-            return deleted, True
-        deleted += model._default_manager.filter(pk__in=ids).delete()[0]
-    return deleted, False
-
-
-def reconnect_links_purge(
-    *, now: dt.datetime, periods: list[int], deadline: float, workspace: Workspace | None = None
-) -> tuple[int, bool]:
-    """Spent reconnect links (used, revoked or expired) past their workspace's window."""
-    return _spent_rows_purge(
-        ReconnectLink,
-        ended=("used_at", "revoked_at", "expires_at"),
-        workspace_path="integration__workspace",
-        now=now,
-        periods=periods,
-        deadline=deadline,
-        workspace=workspace,
-    )
-
-
-def invitations_purge(
-    *, now: dt.datetime, periods: list[int], deadline: float, workspace: Workspace | None = None
-) -> tuple[int, bool]:
-    """Spent invitations (accepted, revoked or replaced by a resend, expired) past their
-    workspace's window."""
-    return _spent_rows_purge(
-        Invitation,
-        ended=("accepted_at", "revoked_at", "expires_at"),
-        workspace_path="workspace",
-        now=now,
-        periods=periods,
-        deadline=deadline,
-        workspace=workspace,
-    )
+        rows = rows.filter(**{path: workspace})
+    return _delete_in_chunks(rows, deadline)
