@@ -109,7 +109,8 @@ def webhook_integration_identify(
             if last.ok:
                 _remember(provider.key, address, integration, remembered)
                 return Identified(integration, last)
-    rest = [c for c in candidates if c.pk not in set(remembered)]
+    tried_first = set(remembered)
+    rest = [c for c in candidates if c.pk not in tried_first]
     proven = bool(remembered)  # this address has verified before: the proven pool
     wait = (
         inbound_limits.scan_wait(address=address, provider_key=provider.key, proven=proven) if rest else 0.0
