@@ -196,3 +196,5 @@ def browser_login(page, user, password="correct-horse-battery"):
     page.fill("input[name=login]", user.email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+    # Signed in once the browser has left the login page (every URL matches "**/").
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
