@@ -31,7 +31,6 @@ on a budget store it cannot reach). Keys carry settings.RATE_LIMIT_NAMESPACE (ea
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -41,6 +40,7 @@ from typing import Any
 from django.conf import settings
 
 from jobcannon.core.clientaddr import client_bucket
+from jobcannon.core.perprocess import per_process
 
 logger = logging.getLogger(__name__)
 
@@ -113,28 +113,30 @@ redis.call('PEXPIRE', KEYS[1], math.floor(math.min(86400, 2 * burst / rate + 1) 
 return string.format('%.17g', wait)
 """
 REDIS_RETRY_SECONDS = 5.0
-_redis_state: dict[str, Any] = {"pid": 0, "url": "", "client": None, "script": None, "down_until": 0.0}
+_redis_down_until = 0.0
 
 
-def _redis() -> Any:
-    """The process's Redis client for the buckets, or None (no Redis configured, or it failed
+def _redis_connect() -> dict[str, Any]:
+    from redis import Redis
+
+    # Short timeouts: the intake never waits long on a budget store it cannot reach.
+    client = Redis.from_url(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return {"client": client, "script": client.register_script(_BUCKET_LUA)}
+
+
+def _redis() -> dict[str, Any] | None:
+    """The process's Redis client and bucket script, or None (no Redis configured, or it failed
     within the last REDIS_RETRY_SECONDS)."""
     if getattr(settings, "RATE_LIMIT_BACKEND", "") != "redis" or not getattr(settings, "REDIS_URL", ""):
         return None
-    state = _redis_state
-    if state["pid"] != os.getpid() or state["url"] != settings.REDIS_URL:
-        from redis import Redis
-
-        client = Redis.from_url(settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5)
-        state.update(pid=os.getpid(), url=settings.REDIS_URL, client=client, down_until=0.0,
-                     script=client.register_script(_BUCKET_LUA))  # fmt: skip
-    if state["down_until"] > time.monotonic():
+    if _redis_down_until > time.monotonic():
         return None
-    return state
+    return per_process(f"inbound-redis:{settings.REDIS_URL}", _redis_connect)
 
 
 def _redis_failed(exc: Exception) -> None:
-    _redis_state["down_until"] = time.monotonic() + REDIS_RETRY_SECONDS
+    global _redis_down_until
+    _redis_down_until = time.monotonic() + REDIS_RETRY_SECONDS
     logger.warning("inbound_limits.redis_unavailable", extra={"error_class": type(exc).__name__})
 
 
@@ -198,9 +200,10 @@ def shared_set(key: str, value: str, *, seconds: int) -> None:
 
 def inbound_limits_reset() -> None:
     """Forget every bucket (tests)."""
+    global _redis_down_until
     with _lock:
         _buckets.clear()
-    _redis_state["down_until"] = 0.0
+    _redis_down_until = 0.0
 
 
 def _namespace() -> str:

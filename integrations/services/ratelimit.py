@@ -40,6 +40,7 @@ from pyrate_limiter import Limiter, Rate
 from pyrate_limiter.buckets.redis_bucket import LuaScript, RedisBucket
 
 from integrations.base import LocalRateLimited, RateLimit
+from jobcannon.core.perprocess import per_process
 
 if TYPE_CHECKING:
     from integrations.base import ATSProvider
@@ -116,26 +117,10 @@ class _SharedRedisBucket(RedisBucket):
         return cls(rates, redis, bucket_key, redis.script_load(_EXACT_PUT_ITEM), algorithm)
 
 
-_clients: dict[tuple[int, str], Any] = {}
-
-
-def _shared(key: str, make: Any) -> Any:
-    """One Redis client / SQLite connection per process (not per bucket): thousands of
-    integrations must not mean thousands of connection pools or file handles."""
-    cache_key = (os.getpid(), key)
-    client = _clients.get(cache_key)
-    if client is None:
-        with _lock:
-            client = _clients.get(cache_key)
-            if client is None:
-                client = _clients[cache_key] = make()
-    return client
-
-
 def _redis_client() -> Any:
     from redis import Redis
 
-    return _shared(f"redis:{settings.REDIS_URL}", lambda: Redis.from_url(settings.REDIS_URL))
+    return per_process(f"redis:{settings.REDIS_URL}", lambda: Redis.from_url(settings.REDIS_URL))
 
 
 class _SQLiteFile:
@@ -195,7 +180,7 @@ def _make_limiter(name: str, rates: list[Rate]) -> _SharedLimiter:
     from pyrate_limiter.buckets.sqlite_bucket import Queries
 
     path = settings.RATE_LIMIT_SQLITE_PATH
-    db: _SQLiteFile = _shared(f"sqlite:{path}", lambda: _SQLiteFile(path))
+    db: _SQLiteFile = per_process(f"sqlite:{path}", lambda: _SQLiteFile(path))
     table = "rl_" + hashlib.sha256(name.encode()).hexdigest()[:24]
     with db.thread_lock, db.file_lock:
         db.conn.execute(Queries.CREATE_BUCKET_TABLE.format(table=table))

@@ -85,12 +85,12 @@ def test_backoff_schedule_has_jitter_and_a_long_tail():
 def test_many_accounts_cost_no_thread_or_connection_each(make_faultsim):
     import threading
 
-    from integrations.services import ratelimit
+    from jobcannon.core import perprocess
 
     integrations = [make_faultsim(environment="production") for _ in range(30)]
     rate_limit_acquire(integration=integrations[0], provider=integrations[0].provider_obj)
-    threads, clients = threading.active_count(), len(ratelimit._clients)
+    threads, clients = threading.active_count(), len(perprocess._objects)
     for integration in integrations[1:]:
         rate_limit_acquire(integration=integration, provider=integration.provider_obj)
     assert threading.active_count() == threads, "no background leaker per bucket"
-    assert len(ratelimit._clients) == clients, "one Redis client / SQLite connection per process"
+    assert len(perprocess._objects) == clients, "one Redis client / SQLite connection per process"
