@@ -16,6 +16,13 @@ def setup_steps(integration: Integration) -> list[Any]:
     """Seed 003's guide as wizard steps. No webhook secret to paste: Knit signs with its API key."""
     from integrations.base import SetupStep
 
+    from .selectors import knit_result_mode
+
+    current = (
+        "Knit's candidate assessment update API"
+        if knit_result_mode(integration=integration) == constants.RESULT_MODE_UPDATE
+        else "Knit passthrough to Ashby's assessment.update"
+    )
     return [
         SetupStep(
             title="Create the customer's Ashby integration in Knit",
@@ -38,6 +45,18 @@ def setup_steps(integration: Integration) -> list[Any]:
             body="After connecting, the Knit setup page shows the secretKey (Ashby's API Key) and baseUrl "
             "(Ashby's Base URL) from Knit's Create ATS Assessment Secrets. Provide both to Ashby through your "
             "partnership channel.",
+            phase="after",
+        ),
+        SetupStep(
+            title="Choose how results reach Ashby",
+            body=f'This integration uses: {current} (change it on the Knit setup page, under "How results '
+            'reach Ashby"). ' + constants.UPDATE_BODY_UNPUBLISHED,
+            items=(
+                "Default: Knit passthrough to Ashby's assessment.update (the status, score, report link and "
+                'metadata Ashby documents; an expired run closes Ashby\'s assessment with the reason "Expired").',
+                "Option: Knit's candidate assessment update API, with the status Knit lists (an expired run "
+                "is EXPIRED). Use it only once Knit confirms the request body.",
+            ),
             phase="after",
         ),
         SetupStep(

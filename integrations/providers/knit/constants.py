@@ -31,8 +31,8 @@ PATH_SECRETS_CREATE = "ats.assessment.secrets.create"
 # [I] Knit documents no revoke call; on 404 we retire the secret locally and tell the customer.
 PATH_SECRETS_REVOKE = "ats.assessment.secrets.revoke"
 # [F] https://developers.getknit.dev/reference/update-candidate-assessment: the path only. Knit's
-# page shows no request schema (its "Body Params" are not published), so the body is our guess:
-# UPDATE_BODY_FIELDS below.
+# page shows no request schema (its "Body Params" are not published), so the body is built from
+# Knit's published Candidate Assessment model, with the rest guessed: UPDATE_BODY_FIELDS below.
 PATH_ASSESSMENT_UPDATE = "ats.candidate.assessment.update"
 # [F] https://getknit.dev/solutions-use-cases/update-applicant-scores-to-ats: POST
 # https://api.getknit.dev/v1.0/passthrough with `path` (+ optional `baseUrl`). Request
@@ -43,9 +43,13 @@ PATH_ASSESSMENT_UPDATE = "ats.candidate.assessment.update"
 PATH_PASSTHROUGH = "passthrough"
 
 # How results reach Ashby (provider_settings["result_mode"]); README.md explains the choice.
-RESULT_MODE_UPDATE = "assessment_update"  # default: Knit's unified assessment update endpoint
-RESULT_MODE_PASSTHROUGH = "passthrough"  # Ashby's assessment.update through Knit's passthrough
+RESULT_MODE_UPDATE = "assessment_update"  # Knit's unified update: request body unpublished (guessed)
+RESULT_MODE_PASSTHROUGH = "passthrough"  # Ashby's published assessment.update through Knit's passthrough
 RESULT_MODES = (RESULT_MODE_UPDATE, RESULT_MODE_PASSTHROUGH)
+# The default is the mode whose body can be checked against a published schema: every Knit
+# integration here is Ashby-backed, and Ashby publishes assessment.update; Knit publishes no body
+# for its own update. An integration that saved a mode keeps it (selectors.knit_result_mode).
+DEFAULT_RESULT_MODE = RESULT_MODE_PASSTHROUGH
 
 # [F] What Ashby is given as the partner base URL (https://developers.getknit.dev/docs/ashby).
 ASHBY_WORKFLOW_BASE_URL = "https://workflows.getknit.dev/webhook/ashby/"
@@ -66,7 +70,8 @@ EVENT_RECORD_MODIFIED = "record.modified"  # sync envelope event; nothing for us
 # (https://developers.getknit.dev/reference/assessments-apis, Candidate Assessment, `status`):
 # "One of: STARTED, IN_PROGRESS, COMPLETED, REJECTED, EXPIRED, PENDING, CANCELLED, NOT_SPECIFIED or
 # specified as in the Native App". Seed 003 shows NOT_SPECIFIED (record.new) and CANCELLED
-# (record.deleted). The simulator accepts exactly these on ats.candidate.assessment.update.
+# (record.deleted). The simulator reads them from its own transcription of that page
+# (tests/fixtures/knit/api/ats_candidate_assessment.model.json), not from here.
 KNIT_ASSESSMENT_STATUSES = (
     "STARTED",
     "IN_PROGRESS",
@@ -92,29 +97,32 @@ EVENT_STATUS = {
 }
 UPDATE_STATUSES = tuple(EVENT_STATUS.values())
 
-# [I] THE GUESS, in one place: the body of POST /v1.0/ats.candidate.assessment.update. Knit publishes
-# the path and the status values above but no request body (searched: Knit's API reference and
-# guides, its SDKs on PyPI/npm, public code calling the API: none shows it). Our field -> Knit's
-# field name; the body is a flat JSON object of these (updates.knit_update_body), values being
-# Knit's assessment id, one of UPDATE_STATUSES, a ms timestamp and Ashby's assessment.update
-# values (AssessmentDataValue objects, shared/reference/ashby-api.md §1.7). When Knit confirms
-# the schema, correct the names here (and the shape in updates.knit_update_body if it nests).
+# Knit's published Candidate Assessment model ([F] ATS Assessments Data Models,
+# https://developers.getknit.dev/reference/assessments-apis, Model ID ats_candidate_assessment):
+# id, assessmentPackage, candidate, applicationId, jobId, status, callbackUrl, originData, metaData.
+# It has no field for a score, a result, a report link or a timestamp.
+#
+# THE GUESS, in one place: the body of POST /v1.0/ats.candidate.assessment.update. Knit publishes
+# the path and the model above but no request body (searched: Knit's API reference and guides, its
+# SDKs on PyPI/npm, public code calling the API: none shows one). So:
+# - [F] the field names are the model's own: `id` (Knit's candidate assessment id), `status` (one
+#   of UPDATE_STATUSES) and `metaData` (the model's free JsonObject);
+# - [I] that the update takes the model's names at all, and that the result travels in `metaData`
+#   as Ashby's own assessment.update fields (timestamp, assessment_status, assessment_result,
+#   assessment_profile_url, cancelled_reason, metadata: shared/reference/ashby-api.md §1.7), the
+#   only published vocabulary for an Ashby result. updates.knit_update_body builds it.
+# When Knit confirms the schema, correct the names here (and the shape in updates.knit_update_body).
 UPDATE_BODY_FIELDS = {
-    "assessment_id": "candidateAssessmentId",
+    "assessment_id": "id",
     "status": "status",
-    "timestamp": "timestamp",
-    "assessment_status": "assessmentStatus",
-    "assessment_result": "assessmentResult",
-    "assessment_profile_url": "assessmentProfileUrl",
-    "cancelled_reason": "cancelledReason",
-    "metadata": "metadata",
+    "result": "metaData",
 }
-# Said on the Knit setup page next to the choice of how results reach Ashby.
+# Said on the Knit setup page and in the connect wizard, next to the choice of how results reach Ashby.
 UPDATE_BODY_UNPUBLISHED = (
-    "Knit publishes the path of its candidate assessment update API and its status values, but not its "
-    "request body: JobCannon's body is a best guess (Knit's assessment id and status next to Ashby's "
-    "assessment.update fields). If Knit refuses the results, choose the passthrough, which sends Ashby's "
-    "own published assessment.update."
+    "Knit publishes the path of its candidate assessment update API, its Candidate Assessment model and "
+    "its status values, but not the update's request body: JobCannon's body for it (the model's id, status "
+    "and metaData, with Ashby's assessment.update fields inside metaData) is a best guess. That is why "
+    "results go through Knit's passthrough by default, which sends Ashby's own published assessment.update."
 )
 
 # Ashby's own assessment.update path, sent through Knit's passthrough (Ashby's base URL is

@@ -49,10 +49,14 @@ class KnitSettingsForm(forms.Form):
         widget=forms.RadioSelect,
         choices=[
             (
-                constants.RESULT_MODE_UPDATE,
-                "Knit's candidate assessment update API (default; Knit has not published its request body)",
+                constants.RESULT_MODE_PASSTHROUGH,
+                "Knit passthrough to Ashby's assessment.update (default; Ashby publishes this request body)",
             ),
-            (constants.RESULT_MODE_PASSTHROUGH, "Knit passthrough to Ashby's assessment.update"),
+            (
+                constants.RESULT_MODE_UPDATE,
+                "Knit's candidate assessment update API (Knit has not published its request body: "
+                "JobCannon's body for it is a best guess)",
+            ),
         ],
     )
 

@@ -31,16 +31,18 @@ class KnitProvider(ATSProvider):
     "Create ATS Assessment Secrets" gives the secretKey/baseUrl pair handed to Ashby.
     In: Knit turns Ashby's assessment.start into `record.new` and assessment.cancel into
     `record.deleted`, signed with X-Knit-Signature keyed by the Knit API key.
-    Out: results go back through Knit, by default to `ats.candidate.assessment.update`.
+    Out: results go back through Knit, by default as Ashby's own assessment.update through Knit's
+    passthrough (the body Ashby publishes); per integration, to Knit's `ats.candidate.assessment.update`
+    instead, whose request body Knit has not published (ours uses its Candidate Assessment model).
 
     Where the two sources differ we support both (README.md in this folder has the details):
     - signature over the raw body (reference) and over JSON.stringify(body) (Knit's Node sample),
       the latter only as a fallback recorded as the event's signature scheme;
     - `record.deleted` for assessments is in seed 003 but was not found by the reference: handled
       as the seed shows it, with every field but the id optional;
-    - results: the unified update endpoint (reference: body not retrievable, ours is designed
-      from Ashby's assessment.update) or, per integration, Knit's passthrough to Ashby's
-      assessment.update (Knit's use-case page says there is no unified scores API)."""
+    - results: Knit's passthrough to Ashby's assessment.update (default; Knit's use-case page says
+      there is no unified scores API) or, per integration, the unified update endpoint (its body
+      is unpublished: ours takes the Candidate Assessment model's names, the rest is a guess)."""
 
     key = "knit"
     name = "Ashby via Knit"
@@ -138,14 +140,17 @@ class KnitProvider(ATSProvider):
                 at=run.cancelled_at,
                 reason=run.cancelled_reason or "Cancelled in JobCannon.",
             )
+        from .selectors import knit_result_mode
+
         client = self.client(integration)
         attempt = max(1, message.attempts)
-        if (integration.provider_settings or {}).get("result_mode") == constants.RESULT_MODE_PASSTHROUGH:
-            client.passthrough(updates.passthrough_body(update), attempt=attempt)
-            note = "Ashby assessment.update through Knit passthrough"
-        else:
+        if knit_result_mode(integration=integration) == constants.RESULT_MODE_UPDATE:
+            # Knit's own update: its request body is unpublished (constants.UPDATE_BODY_FIELDS).
             client.update_candidate_assessment(updates.knit_update_body(update), attempt=attempt)
             note = "Knit ats.candidate.assessment.update"
+        else:
+            client.passthrough(updates.passthrough_body(update), attempt=attempt)
+            note = "Ashby assessment.update through Knit passthrough"
         return DeliveryResult(external_ref=assessment_id, confirmed=False, note=note)
 
     # -- pages --

@@ -8,6 +8,8 @@ from typing import Any
 from assessments.models import AssessmentRun
 from integrations.models import Environment, Integration
 
+from . import constants
+
 
 @dataclass(frozen=True)
 class AssessmentSecret:
@@ -72,3 +74,10 @@ def knit_other_environment_using_key(*, integration: Integration, api_key: str) 
 
 def knit_environment_label(integration: Integration) -> str:
     return "production" if integration.environment == Environment.PRODUCTION else "sandbox"
+
+
+def knit_result_mode(*, integration: Integration) -> str:
+    """How this integration's results reach Ashby: the mode it saved, else the default
+    (constants.DEFAULT_RESULT_MODE, the passthrough: the body Ashby publishes)."""
+    mode = (integration.provider_settings or {}).get("result_mode")
+    return mode if mode in constants.RESULT_MODES else constants.DEFAULT_RESULT_MODE

@@ -5,16 +5,19 @@ Behaves like Knit on the wire as far as Knit publishes it (README.md lists the s
 key + X-Knit-Integration-Id on every call, `{"success": true, "data"}` / `{"success": false,
 "error": {"msg"}}` envelopes, an X-Knit-Execution-Id header on every answer, a Knit-style 404 for
 any API it does not have (e.g. the undocumented `ats.jobs`), the passthrough taking the app's body
-as a JSON string and answering the app's own answer wrapped in data.response, injectable 429/5xx.
+as a JSON string and answering the app's own answer wrapped in data.response, the candidate
+assessment update checked against Knit's published Candidate Assessment model, injectable 429/5xx.
 State is in SimulatorObject rows so the web server and the worker share one sandbox. Dev and tests
 only: it keeps sandbox API keys in plain JSON on purpose (it has to sign with them)."""
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
 import secrets
 import uuid
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -178,7 +181,7 @@ def _record_submission(
             else constants.STATUS_STARTED
         )
     else:
-        status = str(body.get(constants.UPDATE_BODY_FIELDS["status"], ""))
+        status = str(body.get("status", ""))  # the published model's field (validated before)
     sim_put(
         constants.SIM_SUBMISSION,
         submission_id,
@@ -203,6 +206,54 @@ def sim_assessment_for(account: SimulatorObject, assessment_id: str) -> Simulato
     return assessment if assessment and assessment.data.get("integration_id") == account.key else None
 
 
+# Knit's published Candidate Assessment model, as transcribed by hand from Knit's page into the
+# test fixtures (developers.getknit.dev/reference/assessments-apis). The simulator reads that
+# transcription, never constants.UPDATE_BODY_FIELDS: the client's guess is checked against what Knit
+# publishes, so a client body that drifts from the model is refused here and fails the tests.
+# Simulators are dev/test plug-ins (integrations/plugins.py), which run from the source tree.
+PUBLISHED_MODEL_PATH = (
+    Path(settings.BASE_DIR) / "tests" / "fixtures" / "knit" / "api" / "ats_candidate_assessment.model.json"
+)
+# Knit's model types, as JSON: String → string, JsonObject and the nested models → object.
+_JSON_TYPES: dict[str, type] = {
+    "String": str,
+    "JsonObject": dict,
+    "AssessmentPackage": dict,
+    "Candidate": dict,
+}
+
+
+@functools.cache
+def published_candidate_assessment_model() -> dict[str, Any]:
+    """Knit's Candidate Assessment model: {"fields": {name: {"type", "description", ["enum"]}}}."""
+    return json.loads(PUBLISHED_MODEL_PATH.read_text())
+
+
+def candidate_assessment_errors(body: dict[str, Any]) -> list[str]:
+    """Why a body is not a Candidate Assessment update as Knit's published model has it. Knit
+    publishes no body for the update, so the simulator accepts exactly the model: only its fields,
+    with their types, `id` and `status` present (an update names what and how), status one of the
+    listed values. Stricter than Knit may be, on purpose: nothing outside what Knit publishes."""
+    fields = published_candidate_assessment_model()["fields"]
+    errors = []
+    unknown = sorted(set(body) - set(fields))
+    if unknown:
+        errors.append(
+            f"Unknown field(s) {', '.join(unknown)}: Knit's Candidate Assessment model has "
+            f"{', '.join(fields)}."
+        )
+    for name, value in body.items():
+        expected = _JSON_TYPES.get(fields.get(name, {}).get("type", ""))
+        if name in fields and value is not None and expected is not None and not isinstance(value, expected):
+            errors.append(f"{name} must be a {fields[name]['type']}.")
+    if not isinstance(body.get("id"), str) or not body["id"]:
+        errors.append("id (the candidate assessment id) is required.")
+    statuses = fields["status"]["enum"]
+    if body.get("status") not in statuses:
+        errors.append(f"status must be one of {', '.join(statuses)}.")
+    return errors
+
+
 @csrf_exempt
 @require_http_methods(["POST"])
 def api_assessment_update(request: HttpRequest) -> JsonResponse:
@@ -212,18 +263,10 @@ def api_assessment_update(request: HttpRequest) -> JsonResponse:
     body = json_body(request)
     if body is None:
         return _error(400, "The body must be a JSON object.")
-    # Knit publishes the status values (constants.KNIT_ASSESSMENT_STATUSES), not the body: the field
-    # names are our guess (constants.UPDATE_BODY_FIELDS), read from the same constant as the client.
-    id_field, status_field = (
-        constants.UPDATE_BODY_FIELDS["assessment_id"],
-        constants.UPDATE_BODY_FIELDS["status"],
-    )
-    assessment_id = str(body.get(id_field) or "")
-    if not assessment_id or body.get(status_field) not in constants.KNIT_ASSESSMENT_STATUSES:
-        return _error(
-            422,
-            f"{id_field} and {status_field} (one of {', '.join(constants.KNIT_ASSESSMENT_STATUSES)}) are required.",
-        )
+    errors = candidate_assessment_errors(body)
+    if errors:
+        return _error(422, " ".join(errors))
+    assessment_id = body["id"]
     if sim_assessment_for(account, assessment_id) is None:
         return _error(404, f"Unknown candidate assessment {assessment_id}.")
     submission_id = _record_submission(account, constants.RESULT_MODE_UPDATE, assessment_id, body)

@@ -1,12 +1,13 @@
 """Our results → Knit: one Ashby assessment.update per run event, rendered for Knit's unified
 `ats.candidate.assessment.update` or for the passthrough to Ashby. Pure functions.
 
-Knit publishes the update's path and its status values (constants.KNIT_ASSESSMENT_STATUSES) but no
-request body (developers.getknit.dev/reference/update-candidate-assessment shows only the path), so
-the unified body is our guess, named in one constant (constants.UPDATE_BODY_FIELDS): Knit's
-assessment id and status next to Ashby's own assessment.update fields (shared/reference/ashby-api.md
-§1.7). The passthrough sends Ashby's body verbatim, as a JSON string (passthrough.py). README.md
-says why."""
+Knit publishes the update's path and its Candidate Assessment model (id, status, metaData, ...:
+developers.getknit.dev/reference/assessments-apis) but no request body
+(developers.getknit.dev/reference/update-candidate-assessment shows only the path), so the unified
+body uses the model's field names, named in one constant (constants.UPDATE_BODY_FIELDS), and puts
+the result, for which the model has no field, in `metaData` as Ashby's own assessment.update fields
+(shared/reference/ashby-api.md §1.7): that part is our guess. The passthrough, the default, sends
+Ashby's body verbatim, as a JSON string (passthrough.py). README.md says why."""
 
 from __future__ import annotations
 
@@ -116,26 +117,16 @@ def ashby_body(update: AssessmentUpdate) -> dict[str, Any]:
 
 
 def knit_update_body(update: AssessmentUpdate) -> dict[str, Any]:
-    """[I] Body for POST /v1.0/ats.candidate.assessment.update, field names from
-    constants.UPDATE_BODY_FIELDS (Knit publishes none): Knit's id, status and a ms timestamp, then
-    Ashby's assessment.update values that this update carries."""
+    """Body for POST /v1.0/ats.candidate.assessment.update: [F] the field names of Knit's published
+    Candidate Assessment model (constants.UPDATE_BODY_FIELDS: id, status, metaData); [I] the result
+    inside metaData as Ashby's assessment.update fields, without the id already sent as `id`."""
     names = constants.UPDATE_BODY_FIELDS
-    ashby = ashby_body(update)
-    body: dict[str, Any] = {
+    result = {key: value for key, value in ashby_body(update).items() if key != "assessment_id"}
+    return {
         names["assessment_id"]: update.assessment_id,
         names["status"]: update.knit_status,
-        names["timestamp"]: update.timestamp_ms,
+        names["result"]: result,
     }
-    for field in (
-        "assessment_status",
-        "assessment_result",
-        "assessment_profile_url",
-        "cancelled_reason",
-        "metadata",
-    ):
-        if field in ashby:
-            body[names[field]] = ashby[field]
-    return body
 
 
 def passthrough_body(update: AssessmentUpdate) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from jobcannon.workspaces.mixins import WorkspaceMixin
 
 from . import constants
 from .forms import KnitCredentialsForm, KnitSettingsForm, package_map_text
-from .selectors import knit_assessment_secrets
+from .selectors import knit_assessment_secrets, knit_result_mode
 from .services import (
     knit_assessment_secrets_confirm,
     knit_assessment_secrets_create,
@@ -80,7 +80,7 @@ class _KnitIntegrationMixin(WorkspaceMixin):
                 initial={
                     "default_instrument": provider_settings.get("default_instrument") or instruments[0][0],
                     "package_map": package_map_text(provider_settings.get("package_map") or {}),
-                    "result_mode": provider_settings.get("result_mode") or constants.RESULT_MODE_UPDATE,
+                    "result_mode": knit_result_mode(integration=integration),
                 },
                 instruments=instruments,
             ),

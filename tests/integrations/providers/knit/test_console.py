@@ -41,6 +41,21 @@ def test_wizard_asks_for_key_and_integration_id_and_shows_no_webhook_secret(work
     assert shown == {"webhook_url"}
 
 
+@needs_console
+@pytest.mark.django_db
+def test_wizard_says_how_results_reach_ashby_and_that_knits_update_body_is_unpublished(workspace):
+    integration = integration_create(workspace=workspace, provider="knit", auth_kind="api_key")
+    provider = get_provider("knit")
+
+    [step] = [s for s in provider.setup_steps(integration) if "results reach Ashby" in s.title]
+
+    assert "This integration uses: Knit passthrough to Ashby's assessment.update" in step.body
+    assert "not the update's request body" in step.body and "best guess" in step.body
+    integration.provider_settings = {"result_mode": "assessment_update"}
+    [step] = [s for s in provider.setup_steps(integration) if "results reach Ashby" in s.title]
+    assert "This integration uses: Knit's candidate assessment update API" in step.body
+
+
 @pytest.mark.django_db
 def test_test_buttons_send_signed_events_through_the_simulator(connected):
     provider = get_provider("knit")

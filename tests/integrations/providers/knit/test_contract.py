@@ -28,7 +28,8 @@ class TestKnitProviderContract(ProviderContractTests):
         return b'{"eventType": "offer.exploded", "eventId": "evt_unknown_1", "eventData": {}}'
 
     def writeback_endpoint(self, integration):
-        return "POST", re.compile(re.escape(f"{constants.API_BASE}/{constants.PATH_ASSESSMENT_UPDATE}"))
+        # The default result mode: Ashby's assessment.update through Knit's passthrough.
+        return "POST", re.compile(re.escape(f"{constants.API_BASE}/{constants.PATH_PASSTHROUGH}"))
 
     def make_run(self, integration):
         return scored_run(integration)

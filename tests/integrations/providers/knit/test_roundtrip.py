@@ -105,6 +105,7 @@ def test_simulated_events_have_exactly_the_seed_shape(connected):
 def test_ashby_start_complete_and_result_submission_through_knit(
     connected, django_capture_on_commit_callbacks
 ):
+    """By default the result is Ashby's own assessment.update, through Knit's passthrough."""
     integration, account, secret = connected
     assessment_id = start(secret)
     event = process_latest(integration)
@@ -114,11 +115,13 @@ def test_ashby_start_complete_and_result_submission_through_knit(
     messages = deliver_pending(integration)
     assert [(m.event, m.status) for m in messages] == [("started", "delivered"), ("completed", "delivered")]
     submissions = {s.data["status"]: s.data for s in sim_list(constants.SIM_SUBMISSION)}
-    body = submissions["COMPLETED"]["body"]
-    assert body["candidateAssessmentId"] == assessment_id
-    assert body["assessmentResult"]["type"] == "numeric_score"
-    assert body["assessmentProfileUrl"]["value"].startswith("http://testserver/assessments/reports/")
-    assert submissions["STARTED"]["body"]["assessmentStatus"]["value"] == "Started"
+    assert {s["mode"] for s in submissions.values()} == {"passthrough"}
+    completed = json.loads(submissions["COMPLETED"]["body"]["body"])
+    assert completed["assessment_id"] == assessment_id
+    assert completed["assessment_result"]["type"] == "numeric_score"
+    assert completed["assessment_profile_url"]["value"].startswith("http://testserver/assessments/reports/")
+    started = json.loads(submissions["STARTED"]["body"]["body"])
+    assert started["assessment_status"]["value"] == "Started"
     run.refresh_from_db()
     assert run.status == RunStatus.DELIVERED
     # The simulator's page shows it.
@@ -126,29 +129,55 @@ def test_ashby_start_complete_and_result_submission_through_knit(
     assert assessment_id in page and "numeric_score" in page
 
 
+def use_knit_update_api(integration) -> None:
+    integration.provider_settings = {
+        **integration.provider_settings,
+        "result_mode": constants.RESULT_MODE_UPDATE,
+    }
+    integration.save()
+
+
+@pytest.mark.django_db
+def test_knits_update_api_gets_the_published_candidate_assessment_fields(connected):
+    """The simulator checks the body against Knit's published model (a fixture transcribed from
+    Knit's page), not against the client's constant: only id, status and metaData reach it."""
+    integration, account, secret = connected
+    use_knit_update_api(integration)
+    assessment_id = start(secret)
+    process_latest(integration)
+    complete(AssessmentRun.objects.get(integration=integration))
+    messages = deliver_pending(integration)
+    assert [m.status for m in messages] == ["delivered", "delivered"], [m.last_error for m in messages]
+    submissions = {s.data["status"]: s.data for s in sim_list(constants.SIM_SUBMISSION)}
+    assert {s["mode"] for s in submissions.values()} == {constants.RESULT_MODE_UPDATE}
+    body = submissions["COMPLETED"]["body"]
+    assert set(body) == {"id", "status", "metaData"} and body["id"] == assessment_id
+    assert body["metaData"]["assessment_result"]["type"] == "numeric_score"
+    assert submissions["STARTED"]["body"]["metaData"]["assessment_status"]["value"] == "Started"
+
+
+@pytest.mark.django_db
+def test_a_client_body_outside_knits_published_model_is_refused(connected, monkeypatch):
+    """Rename one field of the client's body (the guess of old: candidateAssessmentId) and Knit's
+    simulated update refuses it, naming the published fields: the tests no longer pass whatever
+    the client sends."""
+    integration, account, secret = connected
+    use_knit_update_api(integration)
+    monkeypatch.setitem(constants.UPDATE_BODY_FIELDS, "assessment_id", "candidateAssessmentId")
+    start(secret)
+    process_latest(integration)
+    assessment_run_start(run=AssessmentRun.objects.get(integration=integration))
+    [message] = deliver_pending(integration)
+    assert message.status == WritebackStatus.DEAD
+    assert "Unknown field(s) candidateAssessmentId" in message.last_error
+    assert "id, assessmentPackage, candidate" in message.last_error
+    assert not sim_list(constants.SIM_SUBMISSION)
+
+
 def integration_client_get(url: str) -> str:
     from django.test import Client
 
     return Client().get(url).content.decode()
-
-
-@pytest.mark.django_db
-def test_passthrough_mode_sends_ashbys_assessment_update(connected):
-    integration, account, secret = connected
-    integration.provider_settings = {
-        **integration.provider_settings,
-        "result_mode": constants.RESULT_MODE_PASSTHROUGH,
-    }
-    integration.save()
-    start(secret)
-    process_latest(integration)
-    complete(AssessmentRun.objects.get(integration=integration))
-    deliver_pending(integration)
-    submission = next(s.data for s in sim_list(constants.SIM_SUBMISSION) if s.data["status"] == "COMPLETED")
-    assert submission["mode"] == "passthrough" and submission["body"]["path"] == "/assessment.update"
-    assert json.loads(submission["body"]["body"])["assessment_result"]["type"] == "numeric_score"
-    run = AssessmentRun.objects.get(integration=integration)
-    assert run.status == RunStatus.DELIVERED
 
 
 @pytest.mark.django_db
@@ -199,7 +228,8 @@ def test_cancelling_in_jobcannon_tells_ashby_through_knit(connected):
     [message] = deliver_pending(integration)
     assert message.status == WritebackStatus.DELIVERED
     [submission] = sim_list(constants.SIM_SUBMISSION)
-    assert submission.data["body"]["cancelledReason"]["value"] == "Position filled"
+    assert submission.data["mode"] == "passthrough"
+    assert json.loads(submission.data["body"]["body"])["cancelled_reason"]["value"] == "Position filled"
 
 
 @pytest.mark.django_db
@@ -223,7 +253,9 @@ def test_knit_outage_is_retried_and_an_unknown_assessment_is_a_dead_letter(conne
     SimulatorObject.objects.filter(kind=constants.SIM_ASSESSMENT).delete()
     writeback_deliver(message_id=message.pk)  # the scheduled retry, run by hand
     message.refresh_from_db()
-    assert message.status == WritebackStatus.DEAD and "Unknown candidate assessment" in message.last_error
+    # Ashby's refusal, wrapped in Knit's passthrough answer.
+    assert message.status == WritebackStatus.DEAD and "Ashby refused" in message.last_error
+    assert "not found" in message.last_error
     assert run.writebacks.get() == message
 
 
@@ -286,27 +318,33 @@ def test_simulator_api_checks_bearer_key_and_integration_id(connected, client):
     assert ok.status_code == 200 and ok.json()["success"] is True
 
 
-@pytest.mark.django_db
-def test_a_run_that_expires_reaches_knit_as_expired_not_cancelled(connected):
+def expire(integration, secret) -> str:
     import datetime as dt
 
     from django.utils import timezone
 
     from assessments.services.lifecycle import assessment_run_expire
 
-    integration, account, secret = connected
     assessment_id = start(secret)
     process_latest(integration)
     run = AssessmentRun.objects.get(integration=integration)
     run.due_at = timezone.now() - dt.timedelta(minutes=1)
     run.save(update_fields=["due_at"])
-
     assert assessment_run_expire(run=run)
+    return assessment_id
+
+
+@pytest.mark.django_db
+def test_a_run_that_expires_reaches_knit_as_expired_not_cancelled(connected):
+    integration, account, secret = connected
+    use_knit_update_api(integration)
+    assessment_id = expire(integration, secret)
     [message] = deliver_pending(integration)
 
     assert (message.event, message.status) == ("expired", WritebackStatus.DELIVERED), message.last_error
     [submission] = sim_list(constants.SIM_SUBMISSION)
     assert submission.data["status"] == "EXPIRED" and submission.data["assessment_id"] == assessment_id
+    assert submission.data["body"]["metaData"]["cancelled_reason"]["label"] == "Expired"
     assert (
         SimulatorObject.objects.get(kind=constants.SIM_ASSESSMENT, key=assessment_id).data["status"]
         == "EXPIRED"
@@ -314,7 +352,21 @@ def test_a_run_that_expires_reaches_knit_as_expired_not_cancelled(connected):
 
 
 @pytest.mark.django_db
-def test_the_simulated_update_api_takes_only_the_statuses_knit_lists(connected, client):
+def test_through_the_passthrough_an_expired_run_closes_ashbys_assessment_labelled_expired(connected):
+    """Ashby's assessment.update has no expiry: the default path says "Expired" in cancelled_reason."""
+    integration, account, secret = connected
+    assessment_id = expire(integration, secret)
+    [message] = deliver_pending(integration)
+
+    assert (message.event, message.status) == ("expired", WritebackStatus.DELIVERED), message.last_error
+    [submission] = sim_list(constants.SIM_SUBMISSION)
+    inner = json.loads(submission.data["body"]["body"])
+    assert inner["assessment_id"] == assessment_id and "assessment_status" not in inner
+    assert inner["cancelled_reason"]["label"] == "Expired"
+
+
+@pytest.mark.django_db
+def test_the_simulated_update_api_takes_only_knits_published_model(connected, client):
     integration, account, secret = connected
     assessment_id = start(secret)
     url = reverse("integrations:sim-knit:api-assessment-update")
@@ -323,12 +375,20 @@ def test_the_simulated_update_api_takes_only_the_statuses_knit_lists(connected, 
         "X-Knit-Integration-Id": account["integration_id"],
     }
 
-    def send(status: str):
-        body = {"candidateAssessmentId": assessment_id, "status": status, "timestamp": 1700000000000}
+    def send(body: dict):
         return client.post(url, data=json.dumps(body), content_type="application/json", headers=headers)
 
-    refused = send("SCORED")
+    refused = send({"id": assessment_id, "status": "SCORED"})
     assert refused.status_code == 422 and "EXPIRED" in refused.json()["error"]["msg"]
     assert refused.headers["X-Knit-Execution-Id"].startswith("exe_")
     for status in ("STARTED", "IN_PROGRESS", "PENDING", "REJECTED", "EXPIRED"):
-        assert send(status).status_code == 200, status
+        assert send({"id": assessment_id, "status": status, "metaData": {}}).status_code == 200, status
+    # Names Knit does not publish for a candidate assessment are refused, whatever the client thinks.
+    invented = send({"candidateAssessmentId": assessment_id, "status": "COMPLETED", "timestamp": 1})
+    assert invented.status_code == 422
+    message = invented.json()["error"]["msg"]
+    assert "candidateAssessmentId, timestamp" in message and "id (the candidate assessment id)" in message
+    wrong_type = send({"id": assessment_id, "status": "COMPLETED", "metaData": "score 72"})
+    assert (
+        wrong_type.status_code == 422 and "metaData must be a JsonObject" in wrong_type.json()["error"]["msg"]
+    )

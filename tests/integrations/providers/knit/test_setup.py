@@ -1,5 +1,7 @@
 """The customer's Knit setup page and services, against the built-in Knit simulator."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -90,9 +92,12 @@ def test_a_wrong_integration_id_is_named_in_the_status(client_in_workspace, knit
 @pytest.mark.django_db
 def test_the_setup_page_says_knit_has_not_published_the_update_body(client_in_workspace, knit_sandbox):
     page = client_in_workspace.get(setup_url(knit_sandbox)).content.decode()
-    assert "Not published by Knit:" in page and "not its request body" in page
+    assert "Not published by Knit:" in page and "not the update&#x27;s request body" in page
     assert "expired <code>EXPIRED</code>" in page and "started <code>STARTED</code>" in page
     assert "has not published its request body" in page  # next to the choice itself
+    # The passthrough (Ashby's published body) is what a new integration uses, and the page says so.
+    checked = re.search(r'<input[^>]*name="result_mode"[^>]*checked[^>]*>', page)
+    assert checked and 'value="passthrough"' in checked.group(0)
 
 
 @pytest.mark.django_db

@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+from pathlib import Path
 
 from assessments.services.runs import RunResult, SubScore
 from integrations.providers.knit import constants, updates
@@ -18,22 +19,41 @@ RESULT = RunResult(
 )
 
 
-def test_completed_update_carries_ashby_assessment_update_fields_in_knit_camel_case():
+# Knit's Candidate Assessment model, transcribed by hand from its page (the simulator validates against it).
+PUBLISHED_MODEL = json.loads(
+    (
+        Path(__file__).resolve().parents[3]
+        / "fixtures"
+        / "knit"
+        / "api"
+        / "ats_candidate_assessment.model.json"
+    ).read_text()
+)
+
+
+def test_completed_update_uses_knits_published_candidate_assessment_fields():
     body = updates.knit_update_body(updates.update_completed(assessment_id="ats_ass_1", result=RESULT))
-    assert body["candidateAssessmentId"] == "ats_ass_1" and body["status"] == "COMPLETED"
-    assert body["timestamp"] == int(RESULT.completed_at.timestamp() * 1000)
-    assert body["assessmentResult"] == {
+    # Knit's model: id, status and metaData are its names; nothing we invented at the top level.
+    assert set(body) == {"id", "status", "metaData"} and set(body) <= set(PUBLISHED_MODEL["fields"])
+    assert body["id"] == "ats_ass_1" and body["status"] == "COMPLETED"
+    assert body["status"] in PUBLISHED_MODEL["fields"]["status"]["enum"]
+    assert isinstance(body["metaData"], dict)  # the model's JsonObject
+    # The result, for which Knit's model has no field: Ashby's assessment.update values in metaData.
+    result = body["metaData"]
+    assert result["timestamp"] == int(RESULT.completed_at.timestamp() * 1000)
+    assert result["assessment_result"] == {
         "identifier": "score",
         "label": "Big Five score",
         "type": "numeric_score",
         "value": 72,
     }
-    assert body["assessmentProfileUrl"]["type"] == "url"
-    assert body["assessmentProfileUrl"]["value"] == RESULT.report_url
-    identifiers = {m["identifier"]: m for m in body["metadata"]}
+    assert result["assessment_profile_url"]["type"] == "url"
+    assert result["assessment_profile_url"]["value"] == RESULT.report_url
+    identifiers = {m["identifier"]: m for m in result["metadata"]}
     assert identifiers["score-max"]["value"] == 100
     assert identifiers["duration"]["type"] == "numeric_duration_minutes"
     assert identifiers["sub-O"]["label"] == "Openness"
+    assert "assessment_id" not in result  # sent once, as Knit's `id`
 
 
 def test_passthrough_sends_ashby_assessment_update_as_a_json_string():
@@ -51,7 +71,7 @@ def test_passthrough_sends_ashby_assessment_update_as_a_json_string():
 def test_expired_is_knit_expired_and_closes_the_ashby_assessment_with_a_reason():
     update = updates.update_expired(assessment_id="ats_ass_4", at=RESULT.completed_at)
     body = updates.knit_update_body(update)
-    assert body["status"] == "EXPIRED" and body["cancelledReason"]["value"].startswith("Expired")
+    assert body["status"] == "EXPIRED" and body["metaData"]["cancelled_reason"]["value"].startswith("Expired")
     inner = json.loads(updates.passthrough_body(update)["body"])
     assert inner["cancelled_reason"]["label"] == "Expired" and "assessment_status" not in inner
 
@@ -61,8 +81,8 @@ def test_started_update_tells_ashby_started_with_knit_started():
         updates.update_started(assessment_id="ats_ass_3", started_at=RESULT.completed_at)
     )
     assert body["status"] == "STARTED"
-    assert body["assessmentStatus"]["value"] == "Started"
-    assert "assessmentResult" not in body and "assessmentProfileUrl" not in body
+    assert body["metaData"]["assessment_status"]["value"] == "Started"
+    assert "assessment_result" not in body["metaData"] and "assessment_profile_url" not in body["metaData"]
 
 
 # Knit's ATS Assessments Data Models page (developers.getknit.dev/reference/assessments-apis),
@@ -74,6 +94,7 @@ KNIT_PUBLISHED_STATUSES = (
 
 def test_every_status_we_send_is_one_knit_publishes():
     published = set(KNIT_PUBLISHED_STATUSES.split(", "))
+    assert set(PUBLISHED_MODEL["fields"]["status"]["enum"]) == published
     assert set(constants.KNIT_ASSESSMENT_STATUSES) == published
     sent = {
         updates.update_started(assessment_id="a", started_at=None).knit_status,
@@ -90,6 +111,6 @@ def test_the_unified_body_takes_every_field_name_from_the_one_guessed_constant(m
     renamed = {ours: f"x_{knits}" for ours, knits in constants.UPDATE_BODY_FIELDS.items()}
     monkeypatch.setattr(constants, "UPDATE_BODY_FIELDS", renamed)
     body = updates.knit_update_body(updates.update_completed(assessment_id="ats_ass_5", result=RESULT))
-    assert set(body) <= set(renamed.values())
-    assert body["x_candidateAssessmentId"] == "ats_ass_5" and body["x_status"] == "COMPLETED"
-    assert body["x_assessmentResult"]["value"] == 72
+    assert set(body) == {"x_id", "x_status", "x_metaData"}
+    assert body["x_id"] == "ats_ass_5" and body["x_status"] == "COMPLETED"
+    assert body["x_metaData"]["assessment_result"]["value"] == 72

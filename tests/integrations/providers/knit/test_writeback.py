@@ -15,6 +15,17 @@ from tests.factories import AssessmentRunFactory
 from .helpers import API_KEY, INTEGRATION_ID, knit_integration, scored_run
 
 UPDATE_URL = re.compile(re.escape(f"{constants.API_BASE}/{constants.PATH_ASSESSMENT_UPDATE}"))
+PASSTHROUGH_URL = re.compile(re.escape(f"{constants.API_BASE}/{constants.PATH_PASSTHROUGH}"))
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "knit" / "api"
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def update_api_integration():
+    """An integration that chose Knit's own update API (the default is the passthrough)."""
+    return knit_integration(provider_settings={"result_mode": constants.RESULT_MODE_UPDATE})
 
 
 def deliver(integration, run, event: str = "completed") -> WritebackMessage:
@@ -32,7 +43,7 @@ def deliver(integration, run, event: str = "completed") -> WritebackMessage:
 
 @pytest.mark.django_db
 def test_completed_run_is_submitted_with_both_knit_headers(mocked_responses):
-    integration = knit_integration()
+    integration = update_api_integration()
     run = scored_run(integration)
     call = mocked_responses.post(UPDATE_URL, json={"success": True, "data": {}})
     message = deliver(integration, run)
@@ -41,24 +52,37 @@ def test_completed_run_is_submitted_with_both_knit_headers(mocked_responses):
     assert request.headers["Authorization"] == f"Bearer {API_KEY}"
     assert request.headers["X-Knit-Integration-Id"] == INTEGRATION_ID
     body = json.loads(request.body)
-    assert body["candidateAssessmentId"] == run.external_assessment_id and body["status"] == "COMPLETED"
-    assert body["assessmentResult"]["value"] == 72
+    # Only names of Knit's published Candidate Assessment model (fixture transcribed from Knit's page).
+    assert set(body) <= set(fixture("ats_candidate_assessment.model.json")["fields"])
+    assert body["id"] == run.external_assessment_id and body["status"] == "COMPLETED"
+    assert body["metaData"]["assessment_result"]["value"] == 72
+
+
+@pytest.mark.django_db
+def test_an_integration_that_chose_nothing_sends_ashbys_update_through_the_passthrough(mocked_responses):
+    integration = knit_integration()  # no result_mode saved
+    unified = mocked_responses.post(UPDATE_URL, json={"success": True, "data": {}})
+    call = mocked_responses.post(PASSTHROUGH_URL, json=fixture("passthrough.json"))
+
+    message = deliver(integration, scored_run(integration))
+
+    assert message.status == WritebackStatus.DELIVERED, message.last_error
+    assert json.loads(call.calls[0].request.body)["path"] == "/assessment.update"
+    assert not unified.calls
 
 
 @pytest.mark.django_db
 def test_knit_success_false_on_200_is_a_dead_letter_with_knits_message(mocked_responses):
-    integration = knit_integration()
-    mocked_responses.post(
-        UPDATE_URL, json={"success": False, "error": {"msg": "candidateAssessmentId is invalid"}}
-    )
+    integration = update_api_integration()
+    mocked_responses.post(UPDATE_URL, json={"success": False, "error": {"msg": "id is invalid"}})
     message = deliver(integration, scored_run(integration))
     assert message.status == WritebackStatus.DEAD
-    assert message.last_error == "candidateAssessmentId is invalid"
+    assert message.last_error == "id is invalid"
 
 
 @pytest.mark.django_db
 def test_knit_401_asks_the_customer_to_check_the_knit_key(mocked_responses):
-    integration = knit_integration()
+    integration = update_api_integration()
     mocked_responses.post(
         UPDATE_URL, status=401, json={"success": False, "error": {"msg": "Invalid API key"}}
     )
@@ -75,7 +99,7 @@ def test_knit_401_asks_the_customer_to_check_the_knit_key(mocked_responses):
 def test_expired_run_is_reported_to_knit_as_expired_not_cancelled(mocked_responses):
     from django.utils import timezone
 
-    integration = knit_integration()
+    integration = update_api_integration()
     run = AssessmentRunFactory(
         workspace=integration.workspace,
         integration=integration,
@@ -87,7 +111,7 @@ def test_expired_run_is_reported_to_knit_as_expired_not_cancelled(mocked_respons
     call = mocked_responses.post(UPDATE_URL, json={"success": True})
     deliver(integration, run, event="expired")
     body = json.loads(call.calls[0].request.body)
-    assert body["status"] == "EXPIRED" and body["cancelledReason"]["value"].startswith("Expired")
+    assert body["status"] == "EXPIRED" and body["metaData"]["cancelled_reason"]["value"].startswith("Expired")
 
 
 @pytest.mark.django_db
@@ -105,16 +129,9 @@ def test_runs_not_ordered_through_knit_write_nothing_back():
 
 # --- passthrough: Knit's envelope wraps Ashby's answer ------------------------------------------
 
-PASSTHROUGH_URL = re.compile(re.escape(f"{constants.API_BASE}/{constants.PATH_PASSTHROUGH}"))
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "knit" / "api"
-
 
 def passthrough_integration():
     return knit_integration(provider_settings={"result_mode": constants.RESULT_MODE_PASSTHROUGH})
-
-
-def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text())
 
 
 @pytest.mark.django_db
@@ -181,7 +198,7 @@ def test_knit_success_without_a_wrapped_ashby_answer_is_not_taken_as_delivered(m
 
 @pytest.mark.django_db
 def test_knits_execution_id_is_stored_with_the_unified_update_call(mocked_responses):
-    integration = knit_integration()
+    integration = update_api_integration()
     mocked_responses.post(
         UPDATE_URL, json={"success": True, "data": {}}, headers={"X-Knit-Execution-Id": "exe_u_1"}
     )
