@@ -4,7 +4,7 @@ reference §2.2; "Shows consent form on partner side"). SR shows it in a pop-up 
 redirect (SRD /docs/customer-experience, "Authorization and Authentication").
 
 A JobCannon workspace admin signs in, picks the SmartRecruiters integration this company is, and
-allows it; we then run the handshake SRD /reference/askforconsent lists (setup.partner_register):
+allows it (refused, 409, when that integration is bound to another company); we then run the handshake SRD /reference/askforconsent lists (setup.partner_register):
 create client credentials for SR, take a token with our master credentials, POST them to
 setUpIntegration, keep the company credentials SR answers with.
 
@@ -25,7 +25,7 @@ from django.views import View
 from integrations.models import Integration
 from jobcannon.workspaces.mixins import WorkspaceMixin
 
-from . import constants, setup
+from . import constants, selectors, setup
 
 T = "integrations/providers/smartrecruiters/consent.html"
 
@@ -97,6 +97,11 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
                 ),
                 status=400,
             )
+        mismatch = selectors.company_mismatch_reason(integration, company_id)
+        if mismatch:
+            # The companyId in SR's URL must be the company this integration's OAuth sign-in
+            # verified: a registration for another company would rebind it.
+            return render(request, T, self._context(request, company_id, error=mismatch), status=409)
         ok = setup.partner_register(integration.provider_obj, integration, company_id=company_id, force=True)
         integration.refresh_from_db()
         if ok and self._redirect(request):

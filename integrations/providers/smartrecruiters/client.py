@@ -1,7 +1,8 @@
 """HTTP to SmartRecruiters, one credential per kind of call (SRD /docs/integration-workflow):
 
 - `SmartRecruitersClient`: the customer's OAuth token (authorization code, the customer's app):
-  company, jobs, candidates, candidate properties, webhook subscriptions;
+  company, jobs, candidates, candidate properties, webhook subscriptions; never results (it has
+  no results calls: SR gives them to the company credentials, and refuses the OAuth token);
 - `SmartRecruitersCompanyClient`: the company-level client credentials SR returned from
   setUpIntegration ("for your service to retrieve job and candidate information, and submit
   assessment results"): results and their attachments;
@@ -69,9 +70,19 @@ class _SRErrors(BaseClient):
         return error
 
 
+class CompanyNotRegistered(ATSError):
+    """No company credentials yet (the company has not consented in SR's Apps & Integrations):
+    nothing is sent. Retryable, so the outbox keeps the write (retrying with backoff, the reason
+    on the row) instead of marking the integration for re-authorization; once consent lands,
+    setup.partner_register sends the held writes at once (services.results_resume)."""
+
+    code = "smartrecruiters_company_not_registered"
+    status = 409
+    retryable = True
+
+
 class _AssessmentResults(_SRErrors):
-    """The results calls; made with the company credentials (SRD /docs/integration-workflow), or
-    with the customer's OAuth token for a company registered by hand (seed setup)."""
+    """The results calls; made with the company credentials only (SRD /docs/integration-workflow)."""
 
     def order_results_update(self, *, url: str, body: dict[str, Any]) -> dict[str, Any]:
         """packageResultUpdate: PATCH the order's results URL (SR's resultCallbackURL, SRO
@@ -98,8 +109,8 @@ class _AssessmentResults(_SRErrors):
         return str(answer.get("url") or "") if isinstance(answer, dict) else ""
 
 
-class SmartRecruitersClient(_AssessmentResults):
-    """Customer API with the customer's OAuth token."""
+class SmartRecruitersClient(_SRErrors):
+    """Customer API with the customer's OAuth token (no results calls: see the module docstring)."""
 
     def auth(self) -> requests.auth.AuthBase | None:
         return _Bearer(token_get_access(integration=self.integration))

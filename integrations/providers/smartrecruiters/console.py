@@ -12,7 +12,7 @@ from integrations.models import Integration, IntegrationStatus
 from integrations.plugins import LazySimulatorModule, simulator_module
 from jobcannon.core.exceptions import ValidationFailed
 
-from . import constants, selectors, setup
+from . import constants, selectors, services, setup
 
 # The sandbox is a dev/test plug-in (README "Layout"): loaded on first use, only when simulators
 # are enabled (the "test now" actions below; the checklist and health hooks above never use it).
@@ -110,7 +110,17 @@ def health_warnings(integration: Integration) -> list[HealthWarning]:
                 level="error",
             )
         )
+    if state.get("status") == constants.SUBSCRIPTION_RETRYING:
+        warnings.append(
+            HealthWarning(
+                key="smartrecruiters_subscription",
+                message="The SmartRecruiters webhook subscription is not active yet"
+                + (f" ({state['error']})" if state.get("error") else "")
+                + ": until it is, candidates are refreshed only by the periodic sync.",
+            )
+        )
     if selectors.provider_settings(integration).get("partner_registered") is False:
+        held = services.results_held(integration=integration).count()
         warnings.append(
             HealthWarning(
                 key="smartrecruiters_partner",
@@ -121,7 +131,12 @@ def health_warnings(integration: Integration) -> list[HealthWarning]:
                     else ""
                 )
                 + ": it cannot order assessments until the company connects JobCannon in SmartRecruiters' Apps & "
-                "Integrations (see the checklist).",
+                "Integrations (see the checklist)."
+                + (
+                    f" {held} result write-back(s) wait for it and are sent as soon as consent lands."
+                    if held
+                    else ""
+                ),
             )
         )
     return warnings
@@ -145,26 +160,19 @@ def sandbox_company(integration: Integration) -> dict[str, Any]:
 
 
 def _api_base(company: dict[str, Any]) -> str:
-    # Through the registry, not `from .provider import ...`: provider.py imports this module.
-    from integrations.registry import get_provider
-
-    return f"{get_provider(constants.KEY).simulator_base_url()}/api/{company.get('region', 'us')}"
+    return f"{setup.simulator_base_url()}/api/{company.get('region', 'us')}"
 
 
 def _subscriptions_for(integration: Integration, company: dict[str, Any]) -> list[dict[str, Any]]:
-    """Active subscriptions that deliver to this integration (not to another one of the company),
-    one per destination: the seed setup has one subscription per event, all to the same place."""
-    ours, public_id = setup.callback_url(integration), str(integration.public_id)
-    found: dict[str, dict[str, Any]] = {}
-    for sub in sim.items("subscription", company=company["id"]):
-        if sub.get("status") != "active":
-            continue
-        if sub.get("style") == constants.WEBHOOK_API_SEED:
-            if (sub.get("headers") or {}).get("X-JobCannon-Integration") == public_id:
-                found.setdefault(f"seed:{sub.get('targetUrl')}", sub)
-        elif sub.get("callbackUrl") == ours:
-            found.setdefault(f"vendor:{ours}", sub)
-    return list(found.values())
+    """The active subscription that delivers to this integration (not to another one of the
+    company). The sandbox has Webhooks API subscriptions only (the seed's path is not SR's)."""
+    ours = setup.callback_url(integration)
+    found = [
+        sub
+        for sub in sim.items("subscription", company=company["id"])
+        if sub.get("status") == "active" and sub.get("callbackUrl") == ours
+    ]
+    return found[:1]
 
 
 def _test_candidate(company: dict[str, Any]) -> dict[str, Any]:
@@ -184,8 +192,8 @@ def _test_candidate(company: dict[str, Any]) -> dict[str, Any]:
 
 
 def send_test_webhook(integration: Integration) -> str:
-    """The sandbox updates a test candidate and delivers the signed candidate.updated event to this
-    integration's subscriptions, each signed the way that subscription is (v1 or the seed's HMAC)."""
+    """The sandbox updates a test candidate and delivers the candidate.updated event, signed v1,
+    to this integration's Webhooks API subscription."""
     company = sandbox_company(integration)
     subs = _subscriptions_for(integration, company)
     if not subs:
@@ -198,7 +206,6 @@ def send_test_webhook(integration: Integration) -> str:
         company,
         constants.TEST_EVENT,
         ids={"id": candidate["id"]},  # SRO CandidateWebhookPayload
-        data={"candidateId": candidate["id"], "test": True, "nonce": uuid.uuid4().hex[:8]},
         link=f"{_api_base(company)}/candidates/{candidate['id']}",
         subscriptions=subs,
     )

@@ -39,6 +39,10 @@ SCOPES = (
     SCOPE_CONFIGURATION_READ,
     SCOPE_WEBHOOKS_MANAGE,
 )
+# What the Webhooks API path needs whatever provider_settings["oauth_scopes"] says: the
+# subscription (webhooks_manage) and the reads each callback triggers. SR's own webhooks demo
+# (sr-webhooks-client README) requests exactly these three.
+WEBHOOK_PATH_SCOPES = (SCOPE_WEBHOOKS_MANAGE, SCOPE_JOBS_READ, SCOPE_CANDIDATES_READ)
 # Seed 001 Step 1 spells scopes with colons. They are accepted as aliases in
 # provider_settings["oauth_scopes"] and requested under the real name each stands for.
 SEED_SCOPES = (
@@ -66,11 +70,19 @@ ACCESS_TOKEN_SECONDS = 1800
 REDIRECT_URI_ERROR = "Invalid OAuth redirect URI"
 PERMISSION_403_TITLE = "Assessment delivery failed (403 Forbidden)"
 PERMISSION_403_FIX = (
-    "SmartRecruiters refused the result (403 Forbidden): the credentials used for the results call "
-    "lack the permission (the OAuth scopes don't include assessments:write, or the company "
-    "credentials SmartRecruiters issued were revoked). Re-authorize and approve all required scopes, "
-    "or connect JobCannon again from SmartRecruiters' Apps & Integrations. The failed delivery is "
-    "retried automatically after re-authorization."
+    "SmartRecruiters refused the result (403 Forbidden): results go with the company credentials "
+    "SmartRecruiters issued to JobCannon at the consent step, and it no longer accepts them (JobCannon "
+    "was removed or its consent withdrawn in SmartRecruiters' Apps & Integrations; seed setup: the "
+    "scopes don't include assessments:write). Connect JobCannon again from SmartRecruiters' Apps & "
+    "Integrations, then re-authorize. The failed delivery is retried automatically after re-authorization."
+)
+# No company credentials yet: results are never sent with the customer's OAuth token (SRD
+# /docs/integration-workflow gives results to the company credentials; the sandbox refuses the
+# OAuth token). The write waits, retried with backoff, and is sent at once when consent lands.
+COMPANY_NOT_REGISTERED = (
+    "Company not registered: complete consent in SmartRecruiters (Apps & Integrations → JobCannon → "
+    "Connect → Authorize and Continue). SmartRecruiters then issues the company credentials results "
+    "are written with; JobCannon holds this write-back until then and sends it as soon as consent lands."
 )
 SCOPE_MISSING_WARNING = (
     "SmartRecruiters did not grant {scopes}: {effect} Re-authorize and approve all required scopes."
@@ -120,6 +132,10 @@ SUBSCRIBED_EVENTS = (
 )
 # Versions a published source names, per event [F]; any other event's version is unpublished.
 PUBLISHED_EVENT_VERSIONS = {EVENT_APPLICATION_CREATED: "v201910"}
+# INVENTED [I]: the version the built-in sandbox reports for every other event. No source
+# publishes one; the sandbox reuses application.created's so signatures can be computed. The
+# integration page marks such versions "[I] not published". Correct it here once SR publishes them.
+SANDBOX_UNPUBLISHED_EVENT_VERSION = "v201910"
 # Callback bodies carry ids only (SRO ApplicationWebhookPayload {job_id, candidate_id,
 # application_id}; CandidateWebhookPayload {id}; SRD /docs/receiving-webhook-notifications:
 # "The id of the changed resource is provided in the body").
@@ -181,7 +197,8 @@ KNOWN_EVENTS = frozenset(
         "interview.canceled",
     }
 )
-# Seed 001 Step 2's event (the seed subscription path only; SR's Webhooks API has no such event).
+# Seed 001 Step 2's event: SR's Webhooks API has no such event and the sandbox never sends it; a
+# delivery that still arrives on the seed path is handled (alias only).
 EVENT_ASSESSMENT_COMPLETED = "candidate.assessment.completed"
 SEED_SUBSCRIBED_EVENTS = (EVENT_ASSESSMENT_COMPLETED,)
 EVENT_HANDSHAKE = "webhook.handshake"  # our name for the X-Hook-Secret activation call
@@ -192,6 +209,8 @@ IGNORED_EVENTS = ("candidate.created", "job.created", "job.updated")
 TEST_EVENT = EVENT_CANDIDATE_UPDATED
 
 WEBHOOK_API_VENDOR = "webhooks-api"  # POST /webhooks-api/v201907/subscriptions + handshake + v1 signature
+# Seed 001 Step 2's path: an alias only, never the default, UNVERIFIED (no SR source publishes
+# POST /v1/webhooks/subscriptions; the sandbox answers 404 like any unknown path).
 WEBHOOK_API_SEED = "seed"  # POST /v1/webhooks/subscriptions + X-SmartRecruiters-Signature
 SEED_SUBSCRIPTIONS_PATH = "/v1/webhooks/subscriptions"
 VENDOR_SUBSCRIPTIONS_PATH = "/webhooks-api/v201907/subscriptions"
@@ -209,6 +228,12 @@ SIGNATURE_TOLERANCE = timedelta(minutes=5)
 HANDSHAKE_WINDOW = timedelta(seconds=60)  # SR waits 20 s for the echo; we accept a handshake this long
 SUBSCRIPTION_REFUSED = "refused"  # SR answered 4xx to POST /subscriptions (SRO: 400, 403, 422)
 SUBSCRIPTION_FAILED = "failed"  # created, but activation (SRO: 424 handshake failed) or the secret key failed
+# A temporary failure (5xx, 429, network, a timeout...): tried again with the outbox's backoff
+# (integrations.base.backoff_delay) until OUTBOUND_RETRY_HORIZON_SECONDS, then `failed`.
+SUBSCRIPTION_RETRYING = "retrying"
+# Only these answers are SR refusing the request (SRO webhooks.json); everything else is temporary.
+SUBSCRIPTION_REFUSAL_CODES = (400, 403, 422)
+ACTIVATION_REFUSAL_CODES = (400, 403, 422, 424)
 
 # --- Assessment API (2021) ----------------------------------------------------------------------
 # SR's side (SRO assessment-partner-api.json; OCM; reference §2.2) [F]:

@@ -32,7 +32,8 @@ class WebhookApiForm(forms.Form):
             (constants.WEBHOOK_API_VENDOR, "SmartRecruiters Webhooks API (handshake, generated secret key)"),
             (
                 constants.WEBHOOK_API_SEED,
-                "Setup guide: POST /v1/webhooks/subscriptions, X-SmartRecruiters-Signature",
+                "Setup guide only (unverified: no SmartRecruiters source publishes it): "
+                "POST /v1/webhooks/subscriptions, X-SmartRecruiters-Signature",
             ),
         ],
         widget=forms.RadioSelect,

@@ -369,9 +369,13 @@ STATUS_ENDINGS = {
 }
 
 
-def status_body(event: str) -> dict[str, Any]:
-    """A run that ends without a result, with the reason as its summary."""
+def status_body(event: str, *, reason: str = "") -> dict[str, Any]:
+    """A run that ends without a result, with the reason as its summary (a cancelled run's
+    reason, AssessmentRun.cancelled_reason, follows the fixed sentence)."""
     status, summary = STATUS_ENDINGS.get(event, ("REJECTED", f"The assessment ended ({event})."))
+    reason = (reason or "").strip()
+    if reason:
+        summary = f"{summary.rstrip('.')}: {reason}"
     return {"status": status, "summary": summary}
 
 

@@ -6,10 +6,12 @@ still unverifiable); seed 001's spellings stay accepted aliases:
 - scopes: SR's underscore scopes; the seed's colon scopes are accepted as aliases in
   provider_settings["oauth_scopes"] and requested under their real names;
 - webhooks: the Webhooks API (subscription, X-Hook-Secret handshake, generated secret key,
-  `smartrecruiters-signature` v1) by default; provider_settings["webhook_api"] = "seed" uses the
-  seed's `POST /v1/webhooks/subscriptions`. Both signatures verify;
+  `smartrecruiters-signature` v1), always the default; provider_settings["webhook_api"] = "seed"
+  tries the seed's `POST /v1/webhooks/subscriptions` (an unverified alias: no SR source publishes
+  it). Both signatures verify;
 - credentials: the OAuth token for the Customer API, the partner (master) client credentials
-  for setUpIntegration, the company client credentials SR returns for results;
+  for setUpIntegration, the company client credentials SR returns for results (results wait
+  until SR issued them: never sent with the OAuth token);
 - rate limit: 10 requests/second and 8 concurrent requests per credential (1 for GET /candidates);
 - hosts: one published API host; the region is the company's data residency, never a host.
 """
@@ -44,7 +46,12 @@ from integrations.services.activity import activity_log
 from integrations.services.oauth import redirect_uri_for
 
 from . import console, constants, guide, mappers, selectors, services, setup, webhooks
-from .client import SmartRecruitersClient, SmartRecruitersCompanyClient, SmartRecruitersPartnerClient
+from .client import (
+    CompanyNotRegistered,
+    SmartRecruitersClient,
+    SmartRecruitersCompanyClient,
+    SmartRecruitersPartnerClient,
+)
 
 KIND_RESULT = "assessment.result"
 KIND_STATUS = "assessment.status"
@@ -219,13 +226,17 @@ class SmartRecruitersProvider(ATSProvider):
             return [KIND_STATUS]
         return []
 
-    def results_client(self, integration) -> SmartRecruitersCompanyClient | SmartRecruitersClient:
+    def simulator_base_url(self) -> str:
+        return setup.simulator_base_url()
+
+    def results_client(self, integration) -> SmartRecruitersCompanyClient:
         """Results go with the company credentials SR issued at setUpIntegration (SRD
-        /docs/integration-workflow); a company registered by hand (no company credentials) falls
-        back to the customer's OAuth token, as the seed describes."""
-        if selectors.has_company_credentials(integration):
-            return self.company_client(integration)
-        return self.client(integration)
+        /docs/integration-workflow), never with the customer's OAuth token (SR refuses it, and
+        its 403 would ask for a re-authorization that cannot help). Without them nothing is
+        sent: CompanyNotRegistered keeps the write in the outbox, explained, until consent lands."""
+        if not selectors.has_company_credentials(integration):
+            raise CompanyNotRegistered(constants.COMPANY_NOT_REGISTERED)
+        return self.company_client(integration)
 
     def deliver(self, integration, message) -> DeliveryResult:
         run = message.run
@@ -241,7 +252,8 @@ class SmartRecruitersProvider(ATSProvider):
             f"{constants.ASSESSMENT_API}/orders/{order_id}/results"
         )
         if message.kind == KIND_STATUS:
-            client.order_results_update(url=url, body=mappers.status_body(message.event))
+            reason = run.cancelled_reason if message.event == "cancelled" else ""
+            client.order_results_update(url=url, body=mappers.status_body(message.event, reason=reason))
             return DeliveryResult(external_ref=order_id, confirmed=True)
         if message.kind == KIND_ATTACHMENT:
             pdf = run_report_pdf(run=run)

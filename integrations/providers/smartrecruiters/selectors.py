@@ -48,12 +48,15 @@ def requested_scopes(integration: Integration) -> tuple[str, ...]:
     """The OAuth scopes we ask SR for: constants.SCOPES, or provider_settings["oauth_scopes"].
     Seed 001's colon spellings are accepted there as aliases and requested under SR's real
     names (candidates:read -> candidates_read ...); assessments:read/write have no OAuth
-    equivalent (the Assessment API uses company credentials) and are dropped."""
+    equivalent (the Assessment API uses company credentials) and are dropped. Whatever the
+    override says, the scopes the Webhooks API path needs (constants.WEBHOOK_PATH_SCOPES) are
+    requested too: no seed spelling maps to webhooks_manage or jobs_read, and without them SR
+    refuses the subscription."""
     configured = provider_settings(integration).get("oauth_scopes")
     if not configured:
         return constants.SCOPES
     out: list[str] = []
-    for raw in configured:
+    for raw in [*configured, *constants.WEBHOOK_PATH_SCOPES]:
         name = str(raw).strip()
         if name in constants.SEED_SCOPES:
             name = constants.SEED_SCOPE_ALIASES.get(name, "")
@@ -73,6 +76,26 @@ def scopes_requested_granted(integration: Integration) -> tuple[list[str], list[
 def missing_scopes(integration: Integration) -> list[str]:
     token = Token.objects.filter(integration=integration).first()
     return token.missing_scopes() if token is not None else []
+
+
+def bound_company_id(integration: Integration) -> str:
+    """The SR company this integration is bound to: the one its OAuth sign-in verified (GET
+    /configuration/company, validate_credentials) or, before that, the one SR registered it for.
+    "" while unbound."""
+    current = provider_settings(integration)
+    return str(current.get("company_id") or current.get("registered_company_id") or "")
+
+
+def company_mismatch_reason(integration: Integration, company_id: str) -> str:
+    """Why `company_id` (from SR's consent URL) cannot be connected to this integration, or ""."""
+    bound = bound_company_id(integration)
+    if not company_id or not bound or company_id == bound:
+        return ""
+    return (
+        f"This SmartRecruiters integration is connected to company {bound}, not {company_id}: "
+        f"choose the integration connected to company {company_id}, or create a new SmartRecruiters "
+        "integration and sign in to that company first."
+    )
 
 
 def has_company_credentials(integration: Integration) -> bool:

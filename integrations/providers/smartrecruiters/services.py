@@ -17,9 +17,10 @@ from assessments.services.runs import (
     RunAlreadyActive,
     assessment_run_create,
 )
-from integrations.models import ActivityLevel, Integration
+from integrations.models import ActivityLevel, Integration, WritebackMessage, WritebackStatus
 from integrations.services.activity import activity_log
 from integrations.services.partner_auth import partner_secret_hash
+from integrations.services.writeback import writeback_requeue
 from jobcannon.core.exceptions import Conflict, ValidationFailed
 
 from . import constants, mappers
@@ -100,6 +101,36 @@ def vendor_secret_store(*, integration: Integration, secret: str) -> None:
     locked.webhook_secrets = [entry, *previous_sr, *ours]
     locked.save(update_fields=["webhook_secrets", "updated_at"])
     integration.webhook_secrets = locked.webhook_secrets
+
+
+def results_held(*, integration: Integration):
+    """Write-backs waiting for the company credentials (client.CompanyNotRegistered): retrying
+    with backoff, or dead once the retry horizon passed without consent."""
+    return WritebackMessage.objects.filter(
+        integration=integration,
+        status__in=(WritebackStatus.RETRYING, WritebackStatus.DEAD),
+        last_error_class="CompanyNotRegistered",
+    )
+
+
+def results_resume(*, integration: Integration) -> int:
+    """Consent landed (SR issued company credentials): send the held write-backs now, not at
+    their next backoff step. One that had given up gets a fresh retry window."""
+    held = list(results_held(integration=integration))
+    for message in held:
+        writeback_requeue(
+            message=message,
+            reason="SmartRecruiters issued the company credentials: sending now.",
+            new_window=message.status == WritebackStatus.DEAD,
+        )
+    if held:
+        activity_log(
+            integration=integration,
+            kind="smartrecruiters.results_resumed",
+            message=f"SmartRecruiters issued the company credentials: {len(held)} held write-back(s) queued.",
+            data={"outbox": [m.pk for m in held]},
+        )
+    return len(held)
 
 
 def subscription_set(*, integration: Integration, **state: Any) -> None:

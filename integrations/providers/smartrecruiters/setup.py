@@ -1,27 +1,39 @@
 """What happens once SmartRecruiters credentials work: register our partner endpoints with the
-Assessment API, subscribe to webhooks (the real Webhooks API flow or the seed's), and the demo
-wiring to the built-in simulator (no HTTP)."""
+Assessment API, subscribe to webhooks (the real Webhooks API flow, or the seed's unverified path
+when asked), retry a subscription that failed for a temporary reason, and the demo wiring to the
+built-in simulator (no HTTP)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.base import ATSConflict, ATSError
+from integrations.base import ATSConflict, ATSError, backoff_delay
 from integrations.models import ActivityLevel
 from integrations.plugins import LazySimulatorModule
 from integrations.services.activity import activity_log
 from integrations.services.oauth import redirect_uri_for
+from integrations.services.queue import queue_schedule_retry
 
 from . import constants, mappers, selectors, services
 
 # The simulator is a dev/test plug-in (README "Layout"): only demo_setup uses it, loaded on first
 # use and only when simulators are enabled.
 sim = LazySimulatorModule(__package__, "simulator_state")
+
+
+SUBSCRIPTION_RETRY_TASK = "integrations.providers.smartrecruiters.tasks.subscription_retry_task"
+
+
+def simulator_base_url() -> str:
+    """Where the built-in sandbox is served (its API under /api/<region>, OAuth, pages)."""
+    return f"{settings.JOBCANNON_BASE_URL}/sim/{constants.KEY}"
 
 
 def partner_base_url() -> str:
@@ -63,6 +75,12 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
     the connect. Where SR reaches our partner API is the partner configuration (SRO PUT
     /partner/configuration), set once for JobCannon, not part of this call."""
     current = selectors.provider_settings(integration)
+    bound = selectors.bound_company_id(integration)
+    if company_id and bound and company_id != bound:
+        # The consent page refuses this first (apis_consent.py); never rebind a verified company.
+        return _unregistered(
+            integration, company_id, selectors.company_mismatch_reason(integration, company_id)
+        )
     company_id = company_id or str(current.get("company_id") or "")
     if (
         not force
@@ -94,6 +112,7 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
                 message=f"SmartRecruiters reports JobCannon already integrated for company {company_id}; "
                 "the company credentials it issued earlier stay in use.",
             )
+            services.results_resume(integration=integration)
             return True
         return _unregistered(
             integration,
@@ -122,6 +141,7 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
         message=f"Partner API registered with SmartRecruiters for company {company_id}: {partner_base_url()} "
         f"(client {client_id}); SmartRecruiters issued company credentials {company_credentials[0]}.",
     )
+    services.results_resume(integration=integration)  # results held for the consent go now
     return True
 
 
@@ -160,7 +180,9 @@ def webhooks_subscribe(integration, client) -> None:
 
 
 def _subscribe_seed(integration, client) -> None:
-    """Seed 001 Step 2: one POST per event, our integration id in a custom header."""
+    """Seed 001 Step 2: one POST per event, our integration id in a custom header. An alias only
+    (provider_settings["webhook_api"] = "seed", never the default): no SR source publishes this
+    path, so an error is explained with the way back to the Webhooks API."""
     state, target = selectors.subscription_state(integration), seed_target_url()
     if (
         state.get("api") == constants.WEBHOOK_API_SEED
@@ -169,10 +191,25 @@ def _subscribe_seed(integration, client) -> None:
     ):
         return
     headers = {**constants.SEED_CUSTOM_HEADERS, "X-JobCannon-Integration": str(integration.public_id)}
-    ids = [
-        str(client.seed_subscribe(event=e, target_url=target, headers=headers).get("id", ""))
-        for e in constants.SEED_SUBSCRIBED_EVENTS
-    ]
+    try:
+        ids = [
+            str(client.seed_subscribe(event=e, target_url=target, headers=headers).get("id", ""))
+            for e in constants.SEED_SUBSCRIBED_EVENTS
+        ]
+    except ATSError as exc:
+        _subscription_error(
+            integration,
+            previous=state,
+            api=constants.WEBHOOK_API_SEED,
+            url=target,
+            sub_id="",
+            exc=exc,
+            step=f"the seed setup's POST {constants.SEED_SUBSCRIPTIONS_PATH}",
+            # A 404/405 means SR has no such path (it publishes none): a refusal, not an outage.
+            refusal=(*constants.SUBSCRIPTION_REFUSAL_CODES, 404, 405),
+            failed_status=constants.SUBSCRIPTION_REFUSED,
+        )
+        return
     services.subscription_set(
         integration=integration,
         api=constants.WEBHOOK_API_SEED,
@@ -190,8 +227,13 @@ def _subscribe_seed(integration, client) -> None:
     )
 
 
-def _refusal_fix(exc: ATSError) -> str:
+def _refusal_fix(exc: ATSError, api: str) -> str:
     """What to do about a refusal, by SRO's documented answers of the Webhooks API."""
+    if api == constants.WEBHOOK_API_SEED:
+        return (
+            f"{constants.SEED_SUBSCRIPTIONS_PATH} is the setup guide's path, which no SmartRecruiters source "
+            "publishes: choose “SmartRecruiters Webhooks API” under Webhook setup and save."
+        )
     if exc.vendor_code == "SUBSCRIPTIONS_LIMIT_EXCEEDED":
         return (
             "SmartRecruiters allows 20 subscriptions per OAuth application and user: delete unused ones "
@@ -207,28 +249,93 @@ def _refusal_fix(exc: ATSError) -> str:
     )
 
 
-def _refused(integration, *, status: str, url: str, sub_id: str, exc: ATSError, step: str) -> None:
-    """SR refused the subscription: keep the connect, explain the state on the integration page,
-    the health warnings and the activity log (nothing raised)."""
-    reason = (
-        f"SmartRecruiters refused {step} (HTTP {exc.status_code or '?'}: {exc.message}). " + _refusal_fix(exc)
-    )
-    services.subscription_set(
-        integration=integration,
-        api=constants.WEBHOOK_API_VENDOR,
-        id=sub_id,
-        status=status,
-        url=url,
-        events=selectors.webhook_events(integration),
-        error=reason,
-        at=timezone.now().isoformat(),
-    )
+def _subscription_error(
+    integration,
+    *,
+    previous: dict[str, Any],
+    api: str,
+    url: str,
+    sub_id: str,
+    exc: ATSError,
+    step: str,
+    refusal: tuple[int, ...],
+    failed_status: str,
+) -> None:
+    """SR refused (a status in `refusal`: the request itself is wrong, retrying cannot help; the
+    state becomes `failed_status`) or the call failed for a temporary reason (5xx, 429, network,
+    anything else): keep the connect, explain the state on the integration page, the health
+    warnings and the activity log (nothing raised). A temporary failure is tried again with the
+    outbox's backoff (backoff_delay) until the retry horizon, then it is `failed`."""
+    now = timezone.now()
+    code = f"HTTP {exc.status_code}" if exc.status_code else type(exc).__name__
+    common = {
+        "api": api,
+        "id": sub_id,
+        "url": url,
+        "events": _events_for(integration, api),
+        "at": now.isoformat(),
+    }
+    if exc.status_code in refusal:
+        reason = f"SmartRecruiters refused {step} ({code}: {exc.message}). " + _refusal_fix(exc, api)
+        services.subscription_set(integration=integration, status=failed_status, error=reason, **common)
+        activity_log(
+            integration=integration,
+            kind="smartrecruiters.subscription_refused",
+            level=ActivityLevel.WARNING,
+            message=reason,
+            data={"status_code": exc.status_code, "vendor_code": exc.vendor_code},
+        )
+        return
+    retrying = previous.get("status") == constants.SUBSCRIPTION_RETRYING
+    attempts = int(previous.get("attempts") or 0) + 1 if retrying else 1
+    first = str(previous.get("first_failed_at") or "") if retrying else ""
+    first_at = dt.datetime.fromisoformat(first) if first else now
+    deadline = first_at + timedelta(seconds=settings.OUTBOUND_RETRY_HORIZON_SECONDS)
+    failure = f"{step[:1].upper()}{step[1:]} failed at SmartRecruiters ({code}: {exc.message})"
+    if now >= deadline:
+        reason = (
+            f"{failure}; gave up after {attempts} attempts. Press “Test credentials now” to subscribe again."
+        )
+        services.subscription_set(
+            integration=integration, status=constants.SUBSCRIPTION_FAILED, error=reason, **common
+        )
+        level = ActivityLevel.ERROR
+    else:
+        when = min(now + timedelta(seconds=backoff_delay(attempts, exc.retry_after)), deadline)
+        reason = (
+            f"{failure}: a temporary error, JobCannon tries again at "
+            f"{when.strftime('%Y-%m-%d %H:%M')} UTC (attempt {attempts + 1})."
+        )
+        services.subscription_set(
+            integration=integration,
+            status=constants.SUBSCRIPTION_RETRYING,
+            error=reason,
+            attempts=attempts,
+            first_failed_at=first_at.isoformat(),
+            next_attempt_at=when.isoformat(),
+            **common,
+        )
+        queue_schedule_retry(
+            name=f"smartrecruiters-subscription:{integration.pk}",
+            func=SUBSCRIPTION_RETRY_TASK,
+            arg=integration.pk,
+            when=when,
+        )
+        level = ActivityLevel.WARNING
     activity_log(
         integration=integration,
-        kind="smartrecruiters.subscription_refused",
-        level=ActivityLevel.WARNING,
+        kind="smartrecruiters.subscription_failed",
+        level=level,
         message=reason,
-        data={"status_code": exc.status_code, "vendor_code": exc.vendor_code},
+        data={"status_code": exc.status_code, "vendor_code": exc.vendor_code, "attempts": attempts},
+    )
+
+
+def _events_for(integration, api: str) -> list[str]:
+    return (
+        list(constants.SEED_SUBSCRIBED_EVENTS)
+        if api == constants.WEBHOOK_API_SEED
+        else selectors.webhook_events(integration)
     )
 
 
@@ -254,7 +361,17 @@ def _subscribe_vendor(integration, client) -> None:
             step = "the subscription"
             current = client.subscribe(callback_url=url, events=names)
     except ATSError as exc:
-        _refused(integration, status=constants.SUBSCRIPTION_REFUSED, url=url, sub_id="", exc=exc, step=step)
+        _subscription_error(
+            integration,
+            previous=state,
+            api=constants.WEBHOOK_API_VENDOR,
+            url=url,
+            sub_id="",
+            exc=exc,
+            step=step,
+            refusal=constants.SUBSCRIPTION_REFUSAL_CODES,
+            failed_status=constants.SUBSCRIPTION_REFUSED,
+        )
         return
     sub_id = str(current.get("id") or "")
     services.subscription_activating_start(integration=integration, subscription_id=sub_id)
@@ -265,13 +382,16 @@ def _subscribe_vendor(integration, client) -> None:
         if not key:
             raise ATSError("SmartRecruiters returned no secret key for the subscription.")
     except ATSError as exc:
-        _refused(
+        _subscription_error(
             integration,
-            status=constants.SUBSCRIPTION_FAILED,
+            previous=state,
+            api=constants.WEBHOOK_API_VENDOR,
             url=url,
             sub_id=sub_id,
             exc=exc,
             step="the activation",
+            refusal=constants.ACTIVATION_REFUSAL_CODES,
+            failed_status=constants.SUBSCRIPTION_FAILED,
         )
         return
     services.vendor_secret_store(integration=integration, secret=key)
@@ -295,6 +415,18 @@ def _subscribe_vendor(integration, client) -> None:
     )
 
 
+def subscription_retry(*, integration) -> None:
+    """The scheduled retry of a subscription that failed for a temporary reason (tasks.py). Does
+    nothing once the state moved on (subscribed, refused, or a re-check already retried)."""
+    from integrations.models import IntegrationStatus
+
+    if integration.status != IntegrationStatus.CONNECTED:
+        return  # re-authorization subscribes again (on_connected)
+    if selectors.subscription_state(integration).get("status") != constants.SUBSCRIPTION_RETRYING:
+        return
+    webhooks_subscribe(integration, integration.provider_obj.client(integration))
+
+
 def demo_setup(provider, integration) -> dict[str, Any]:
     """Register an OAuth app for this integration in the simulator and put its client id/secret
     on the integration. No HTTP: "Re-authorize" in the UI then connects through real calls."""
@@ -309,9 +441,6 @@ def demo_setup(provider, integration) -> dict[str, Any]:
         client_secret=integration.credential("client_secret") or existing.get("client_secret"),
     )
     sim.partner_master(base_url=partner_base_url())  # JobCannon's partner record in the sandbox
-    ours = [s["secret"] for s in (integration.webhook_secrets or []) if s.get("source") != "smartrecruiters"]
-    company["webhook_secret"] = ours[0] if ours else ""  # the seed scheme's shared secret
-    sim.put("company", company_id, company)
     services.credentials_update(
         integration=integration,
         changes={"client_id": company["client_id"], "client_secret": company["client_secret"]},

@@ -20,10 +20,9 @@ from django.views.decorators.csrf import csrf_exempt
 from integrations.simulator_faults import sim_faults
 
 from . import constants, simulator_pages
-from . import simulator_calls as calls
 from . import simulator_state as state
 from . import simulator_subscriptions as subs
-from .simulator_http import _json, api, sr_error
+from .simulator_http import CANDIDATE_LISTS, _json, api, sr_error
 
 SUBS = "webhooks-api/v201907/subscriptions"
 
@@ -118,7 +117,7 @@ def jobs_list(request, company):
     return JsonResponse({"content": jobs, "totalFound": len(jobs)})
 
 
-@api(constants.SCOPE_CANDIDATES_READ)
+@api(constants.SCOPE_CANDIDATES_READ, concurrency=CANDIDATE_LISTS)
 def candidates_list(request, company):
     found = state.candidates(company["id"], request.GET.get("jobId") or None)
     content = [
@@ -269,24 +268,9 @@ def order_results(request, company, order_id):
             "credential": request.sr_grant,
         },
     )
+    # No webhook follows: the Webhooks API has no assessment event (seed 001's
+    # candidate.assessment.completed is not one SR sends).
     state.put("order", order_id, order)
-    if body.get("status") == "COMPLETED" and not order.get("inline"):
-        # Seed 001 only: "SmartRecruiters will deliver webhook events ... for all assessment
-        # completions" to seed-style subscriptions. The Webhooks API has no such event.
-        calls.webhook_send(
-            company,
-            constants.EVENT_ASSESSMENT_COMPLETED,
-            ids={},
-            data={
-                "orderId": order_id,
-                "candidateId": order["candidate"]["id"],
-                "jobId": order["job"]["id"],
-                "packageId": order["packageId"],
-                "status": body["status"],
-            },
-            link="",
-            seed_only=True,
-        )
     return JsonResponse(merged)
 
 
@@ -374,7 +358,6 @@ def simulator_urls() -> list:
             order_attachment,
             "api-order-attachment",
         ),
-        ("v1/webhooks/subscriptions", subs.seed_subscriptions, "api-seed-subscriptions"),
         (SUBS, subs.subscriptions, "api-subscriptions"),
         (f"{SUBS}/<str:subscription_id>", subs.subscription_detail, "api-subscription"),
         (

@@ -1,6 +1,6 @@
 """What the SmartRecruiters sandbox sends to JobCannon over real HTTP, as SR does: the
-X-Hook-Secret activation handshake, signed webhooks (the Webhooks API's v1 signature or the
-seed's X-SmartRecruiters-Signature), assessment orders (and in-line orders) to the partner API
+X-Hook-Secret activation handshake, signed webhooks (the Webhooks API's v1 signature; the seed's
+subscription path and its assessment event are not SR's, so the sandbox has neither), assessment orders (and in-line orders) to the partner API
 in SRO's AssessmentPackageOrderRequest shape, and the consent redirect to the partner's
 /integration page.
 
@@ -23,14 +23,13 @@ from . import constants
 from . import simulator_state as state
 
 TIMEOUT = 20  # SR waits 20 s for the handshake echo (SRD /reference/subscriptionsactivate-1)
-# The version the sandbox assigns to an event (SR assigns it; subscribers send names only): the
-# published one where a source names it (application.created v201910), else the same value
-# [I: SR publishes no version for the other events].
-SANDBOX_EVENT_VERSION = "v201910"
 
 
 def event_version(name: str) -> str:
-    return constants.PUBLISHED_EVENT_VERSIONS.get(name, SANDBOX_EVENT_VERSION)
+    """The version the sandbox assigns to an event (SR assigns it; subscribers send names only):
+    the published one where a source names it (application.created v201910), else the INVENTED
+    constants.SANDBOX_UNPUBLISHED_EVENT_VERSION [I: SR publishes no version for the others]."""
+    return constants.PUBLISHED_EVENT_VERSIONS.get(name, constants.SANDBOX_UNPUBLISHED_EVENT_VERSION)
 
 
 def handshake(subscription: dict[str, Any]) -> tuple[bool, str]:
@@ -85,52 +84,37 @@ def webhook_send(
     event: str,
     *,
     ids: dict[str, str],
-    data: dict[str, Any],
     link: str,
     subscriptions: list[dict[str, Any]] | None = None,
-    seed_only: bool = False,
 ) -> list[int]:
     """Deliver one event to every active subscription of the company that asked for it, or to
     the given `subscriptions` whatever their events (a test delivery); returns the HTTP statuses.
-    Webhooks API subscriptions get IDs only, with the version they subscribed at; seed-style
-    subscriptions (seed 001 Step 2) get the seed's body. `seed_only`: the seed's own event."""
+    Webhooks API subscriptions get IDs only, with the version SR assigned the event."""
     statuses = []
     targets = subscriptions
     if targets is None:
         targets = [
             s
             for s in state.items("subscription", company=company["id"])
-            if s.get("status") == "active"
-            and event in s.get("events", [])
-            and (not seed_only or s.get("style") == constants.WEBHOOK_API_SEED)
+            if s.get("status") == "active" and event in s.get("events", [])
         ]
     for sub in targets:
         event_id = str(uuid.uuid4())
-        if sub.get("style") == constants.WEBHOOK_API_SEED:
-            body = json.dumps(
-                {"id": event_id, "event": event, "createdOn": state.now_iso(), "data": data}
-            ).encode()
-            headers = {"Content-Type": "application/json", **(sub.get("headers") or {})}
-            if company.get("webhook_secret"):
-                headers[constants.SEED_SIGNATURE_HEADER] = hmac.new(
-                    company["webhook_secret"].encode(), body, hashlib.sha256
-                ).hexdigest()
-        else:
-            body = json.dumps(ids).encode()  # the Webhooks API sends IDs only; `link` GETs the entity
-            headers = {
-                "Content-Type": "application/json",
-                "event-name": event,
-                "event-id": event_id,
-                "event-version": event_version(event),
-            }
-            if link:  # candidate.deleted and position.deleted carry no Link header (SRO callbacks)
-                headers["link"] = f"<{link}>; rel=self"
-            timestamp = str(int(time.time()))
-            headers["smartrecruiters-timestamp"] = timestamp
-            headers["smartrecruiters-signature"] = ";".join(
-                _v1(k, timestamp, body, headers) for k in live_keys(sub)
-            )
-        url = str(sub.get("callbackUrl") or sub.get("targetUrl") or "")
+        body = json.dumps(ids).encode()  # the Webhooks API sends IDs only; `link` GETs the entity
+        headers = {
+            "Content-Type": "application/json",
+            "event-name": event,
+            "event-id": event_id,
+            "event-version": event_version(event),
+        }
+        if link:  # candidate.deleted and position.deleted carry no Link header (SRO callbacks)
+            headers["link"] = f"<{link}>; rel=self"
+        timestamp = str(int(time.time()))
+        headers["smartrecruiters-timestamp"] = timestamp
+        headers["smartrecruiters-signature"] = ";".join(
+            _v1(k, timestamp, body, headers) for k in live_keys(sub)
+        )
+        url = str(sub.get("callbackUrl") or "")
         try:
             status = requests.post(url, data=body, headers=headers, timeout=TIMEOUT).status_code
         except requests.RequestException as exc:
@@ -234,7 +218,6 @@ def application_event(
             "candidate_id": candidate["id"],
             "application_id": state.application_id(candidate["id"], candidate["jobId"]),
         },
-        data={},
         link=f"{api_base}/candidates/{candidate['id']}/jobs/{candidate['jobId']}",
     )
 

@@ -14,20 +14,32 @@ from . import constants
 from . import simulator_state as state
 
 
-def sr_error(status: int, code: str, message: str, **extra: Any) -> JsonResponse:
+def sr_error(
+    status: int, code: str, message: str, concurrent_limit: int = constants.CONCURRENT_REQUESTS, **extra: Any
+) -> JsonResponse:
     body: dict[str, Any] = {"code": code, "message": message, **extra}
     response = JsonResponse(body, status=status)
     if status == 429:  # SRD /docs/rate-limiting response headers
         response["X-RateLimit-Limit"] = str(extra.get("limit", ""))
         response["X-RateLimit-Remaining"] = "0"
-        response["X-RateLimit-Concurrent-Limit"] = str(constants.CONCURRENT_REQUESTS)
+        response["X-RateLimit-Concurrent-Limit"] = str(concurrent_limit)
     return response
 
 
-def api(scope: str | None = None, grants: tuple[str, ...] = ("oauth", "company")) -> Callable:
+# SRD /docs/rate-limiting: GET /candidates allows 1 concurrent request (per credential).
+CANDIDATE_LISTS = ("candidates.list", constants.CONCURRENT_CANDIDATE_LISTS)
+
+
+def api(
+    scope: str | None = None,
+    grants: tuple[str, ...] = ("oauth", "company"),
+    concurrency: tuple[str, int] | None = None,
+) -> Callable:
     """Bearer token -> company, rate limit (429 with SR's X-RateLimit-* headers), the kind of
     credential the endpoint takes (`grants`: "oauth" = the customer's authorization code token,
-    "company" / "partner" = client credentials), the scope (SR's OAuthPermissionsException).
+    "company" / "partner" = client credentials), the scope (SR's OAuthPermissionsException),
+    and the endpoint's own concurrent-request limit where SR documents one (`concurrency`:
+    (name, limit), e.g. CANDIDATE_LISTS): 429 while that many of its requests are in flight.
 
     SR serves every company from one host; the sandbox mounts its API per data center
     (/api/<region>/) only so that tests can see where data was stored, and accepts any company
@@ -75,7 +87,21 @@ def api(scope: str | None = None, grants: tuple[str, ...] = ("oauth", "company")
                     limit=company.get("rate_limit"),
                 )
             try:
-                return view(request, company, **kwargs)
+                if company is None or concurrency is None:
+                    return view(request, company, **kwargs)
+                name, limit = concurrency
+                if not state.concurrency_enter(company["id"], name, limit):
+                    return sr_error(
+                        429,
+                        "TOO_MANY_REQUESTS",
+                        f"More than {limit} concurrent request(s) to this endpoint.",
+                        concurrent_limit=limit,
+                        limit=company.get("rate_limit"),
+                    )
+                try:
+                    return view(request, company, **kwargs)
+                finally:
+                    state.concurrency_exit(company["id"], name)
             finally:
                 if company is not None:
                     state.concurrency_exit(company["id"])

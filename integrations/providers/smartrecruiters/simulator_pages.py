@@ -128,7 +128,6 @@ def settings_view(request: HttpRequest, company_id: str) -> HttpResponse:
             region=request.POST.get("region")
             if request.POST.get("region") in ("us", "eu")
             else company["region"],
-            webhook_secret=request.POST.get("webhook_secret", "").strip(),
             rate_limit=_int(request.POST.get("rate_limit"), constants.RATE_LIMIT_PER_SECOND),
         )
         state.put("company", company_id, company)

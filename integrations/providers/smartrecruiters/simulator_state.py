@@ -105,7 +105,6 @@ def company_register(
         "client_secret": client_secret or existing.get("client_secret") or secrets.token_urlsafe(24),
         "redirect_uri": redirect_uri,
         "approve_scopes": existing.get("approve_scopes") or list(constants.SCOPES),
-        "webhook_secret": existing.get("webhook_secret", ""),
         "rate_limit": existing.get("rate_limit", constants.RATE_LIMIT_PER_SECOND),
         "partner": existing.get("partner") or {},
         "partner_consent": existing.get("partner_consent", False),
@@ -273,21 +272,24 @@ def rate_limited(company: dict[str, Any]) -> bool:
         return False
 
 
-_in_flight: dict[str, int] = {}
+_in_flight: dict[tuple[str, str], int] = {}
 
 
-def concurrency_enter(company_id: str) -> bool:
-    """SRD /docs/rate-limiting: 8 concurrent requests (per process: enough for a sandbox)."""
+def concurrency_enter(company_id: str, name: str = "all", limit: int = constants.CONCURRENT_REQUESTS) -> bool:
+    """SRD /docs/rate-limiting: 8 concurrent requests, and 1 concurrent GET /candidates
+    (`name` "candidates.list", limit 1). Per process: enough for a sandbox."""
+    key = (company_id, name)
     with _lock:
-        if _in_flight.get(company_id, 0) >= constants.CONCURRENT_REQUESTS:
+        if _in_flight.get(key, 0) >= limit:
             return False
-        _in_flight[company_id] = _in_flight.get(company_id, 0) + 1
+        _in_flight[key] = _in_flight.get(key, 0) + 1
         return True
 
 
-def concurrency_exit(company_id: str) -> None:
+def concurrency_exit(company_id: str, name: str = "all") -> None:
+    key = (company_id, name)
     with _lock:
-        _in_flight[company_id] = max(0, _in_flight.get(company_id, 0) - 1)
+        _in_flight[key] = max(0, _in_flight.get(key, 0) - 1)
 
 
 # --- jobs, candidates, orders ----------------------------------------------------------------------

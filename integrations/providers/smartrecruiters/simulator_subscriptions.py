@@ -1,5 +1,6 @@
-"""The sandbox's webhook subscription endpoints: the seed's `POST /v1/webhooks/subscriptions`
-and the real Webhooks API v201907 as SR's OpenAPI (SRO, constants.py) describes it:
+"""The sandbox's webhook subscription endpoints: the Webhooks API v201907 as SR's OpenAPI (SRO,
+constants.py) describes it (the seed's `POST /v1/webhooks/subscriptions` is not published by SR,
+so the sandbox has no such route and answers 404 like any unknown path):
 webhooks_manage; POST {callbackUrl, events: [event names]} creates an inactive subscription and
 answers its events as [{"name", "version"}] with the version SR assigns (400 for a malformed
 body, 422 for an event name the API does not list); GET answers a JSON array; activation runs
@@ -14,34 +15,12 @@ from typing import Any
 
 from django.http import HttpResponse, JsonResponse
 
+from integrations.simulator_faults import sim_faults
+
 from . import constants
 from . import simulator_calls as calls
 from . import simulator_state as state
 from .simulator_http import _json, api, sr_error
-
-
-@api(grants=("oauth",))
-def seed_subscriptions(request, company):
-    if request.method != "POST":
-        found = [s for s in state.items("subscription", company=company["id"]) if s.get("style") == "seed"]
-        return JsonResponse({"content": found})
-    body = _json(request)
-    if not body.get("event") or not str(body.get("targetUrl", "")).startswith(("http://", "https://")):
-        return sr_error(400, "VALIDATION", "event and an absolute targetUrl are required.")
-    sub = {
-        "id": state.new_id("sub-"),
-        "company": company["id"],
-        "style": constants.WEBHOOK_API_SEED,
-        "events": [body["event"]],
-        "targetUrl": body["targetUrl"],
-        "headers": body.get("headers") or {},
-        "status": "active",
-        "created": state.now_iso(),
-    }
-    state.put("subscription", sub["id"], sub)
-    return JsonResponse(
-        {k: sub[k] for k in ("id", "targetUrl", "headers", "status")} | {"event": body["event"]}, status=201
-    )
 
 
 def _sub_public(sub: dict[str, Any]) -> dict[str, Any]:
@@ -69,13 +48,12 @@ def _events_problem(raw: Any) -> tuple[list[str], int, str]:
     return list(raw), 0, ""
 
 
-@api(constants.SCOPE_WEBHOOKS_MANAGE, grants=("oauth",))
-def subscriptions(request, company):
+def _subscriptions(request, company):
     if request.method != "POST":
         found = [
             _sub_public(s)
             for s in state.items("subscription", company=company["id"])
-            if s.get("style") != constants.WEBHOOK_API_SEED and s.get("status") != "deleted"
+            if s.get("status") != "deleted"
         ]
         return JsonResponse(found, safe=False)  # SRO Subscriptions: an array
     body = _json(request)
@@ -96,6 +74,13 @@ def subscriptions(request, company):
     }
     state.put("subscription", sub["id"], sub)
     return JsonResponse(_sub_public(sub), status=201)
+
+
+# Faults can be queued for it (integrations.simulator_faults): a 5xx or 429 must be retried, not
+# taken for a refusal.
+subscriptions = api(constants.SCOPE_WEBHOOKS_MANAGE, grants=("oauth",))(
+    sim_faults(constants.KEY)(_subscriptions)
+)
 
 
 def _own_subscription(company, subscription_id):

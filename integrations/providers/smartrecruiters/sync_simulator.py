@@ -18,7 +18,7 @@ from integrations.sync import simulator as faults
 
 from . import constants
 from . import simulator_state as state
-from .simulator_http import api, sr_error
+from .simulator_http import CANDIDATE_LISTS, api, sr_error
 
 MAX_LIMIT = 100
 
@@ -91,7 +91,7 @@ def jobs_list(request: HttpRequest, company: dict[str, Any]) -> JsonResponse:
     return _page(request, "jobs.list", [_job(r) for r in rows])
 
 
-@api(constants.SCOPE_CANDIDATES_READ)
+@api(constants.SCOPE_CANDIDATES_READ, concurrency=CANDIDATE_LISTS)
 def candidates_list(request: HttpRequest, company: dict[str, Any]) -> JsonResponse:
     rows = _since(request, _rows("candidate", company["id"]))
     if rows is None:

@@ -133,7 +133,24 @@ def test_seed_colon_scopes_are_accepted_as_aliases_and_requested_under_the_real_
         "candidates_read",
         "candidates_manage",
         "webhooks_manage",
+        "jobs_read",
     )
+
+
+def test_a_seed_scope_list_still_requests_what_the_webhooks_api_needs_and_subscribes(
+    client_in_workspace, sr_sim
+):
+    """Seed 001's colon list maps to neither webhooks_manage nor jobs_read: both are requested
+    anyway, so SR grants them and the Webhooks API subscription is accepted."""
+    integration = sr_sim(provider_settings={"oauth_scopes": list(constants.SEED_SCOPES)})
+    start = client_in_workspace.post(reverse("integrations:action", args=[integration.pk, "reauthorize"]))
+    requested = parse_qs(urlsplit(start["Location"]).query)["scope"][0].split()
+    assert {"webhooks_manage", "jobs_read", "candidates_read"} <= set(requested)
+    connect_via_simulator(client_in_workspace, integration)
+    integration.refresh_from_db()
+    assert not Token.objects.get(integration=integration).missing_scopes()
+    state = integration.provider_settings["subscription"]
+    assert state["status"] == "active", state.get("error")
 
 
 def test_a_colon_scope_sent_as_is_is_refused_by_the_sandbox_like_sr(client_in_workspace, sr_sim):
@@ -175,6 +192,8 @@ def test_subscription_requests_event_names_and_records_the_versions_sr_reports(
     assert sub["events"] == list(constants.SUBSCRIBED_EVENTS) and set(sub["events"]) <= constants.KNOWN_EVENTS
     assert state["versions"]["application.created"] == "v201910"
     assert set(state["versions"]) == set(constants.SUBSCRIBED_EVENTS)
+    # The sandbox's version for an unpublished event is its named, invented guess (one constant).
+    assert state["versions"]["candidate.updated"] == constants.SANDBOX_UNPUBLISHED_EVENT_VERSION
     page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
     table = page[page.index('id="sr-events"') :].split("</table>")[0]
     created = table[table.index("<code>application.created</code>") :].split("</tr>")[0]
@@ -232,19 +251,106 @@ def test_older_event_settings_with_versions_are_read_as_names():
     assert selectors.webhook_events(integration) == ["job.created", "job.updated"]
 
 
-def test_seed_webhook_setup_subscribes_with_target_url_and_custom_headers(client_in_workspace, sr_sim):
+def test_the_seed_subscription_path_is_answered_404_like_sr_and_explained(client_in_workspace, sr_sim):
+    """webhook_api="seed" is an alias only: SR publishes no POST /v1/webhooks/subscriptions, so the
+    sandbox answers 404 as SR would; the subscription is refused with the way back, nothing retries."""
+    from django_q.models import Schedule
+
     integration = sr_sim(provider_settings={"webhook_api": "seed"})
     connect_via_simulator(client_in_workspace, integration)
     integration.refresh_from_db()
-    subs = sim.items("subscription")
-    assert {s["events"][0] for s in subs} == set(constants.SEED_SUBSCRIBED_EVENTS)
-    for sub in subs:
-        assert sub["targetUrl"] == "http://testserver/smartrecruiters/webhooks"
-        assert sub["headers"] == {
-            "X-Custom-Header": "JobCannon",
-            "X-JobCannon-Integration": str(integration.public_id),
-        }
-    assert integration.provider_settings["subscription"]["api"] == "seed"
+    assert integration.status == IntegrationStatus.CONNECTED, integration.status_reason
+    assert not sim.items("subscription"), "the sandbox created nothing for the seed path"
+    state = integration.provider_settings["subscription"]
+    assert state["api"] == "seed" and state["status"] == "refused"
+    assert "HTTP 404" in state["error"] and "SmartRecruiters Webhooks API" in state["error"]
+    assert not Schedule.objects.filter(name__startswith="smartrecruiters-subscription").exists()
+
+
+def test_the_webhooks_api_is_the_default_and_the_seed_path_is_marked_unverified(client_in_workspace, sr_sim):
+    from integrations.providers.smartrecruiters import selectors
+    from integrations.providers.smartrecruiters.forms import WebhookApiForm
+
+    integration = sr_sim()
+    assert selectors.webhook_api(integration) == constants.WEBHOOK_API_VENDOR
+    labels = dict(WebhookApiForm().fields["webhook_api"].choices)
+    assert "unverified" in labels[constants.WEBHOOK_API_SEED]
+
+
+# --- a temporary subscription failure is retried, a refusal is not ---------------------------------
+
+
+def _fail_subscription_with(status):
+    from integrations.simulator_faults import sim_fault_inject
+
+    sim_fault_inject(
+        provider="smartrecruiters",
+        faults=[str(status)],
+        path_prefix="/sim/smartrecruiters/api/us/webhooks-api/v201907/subscriptions",
+    )
+
+
+@pytest.mark.parametrize("status", [503, 429, 500])
+def test_a_temporary_subscription_failure_is_retried_with_backoff_until_it_subscribes(
+    client_in_workspace, sr_sim, status
+):
+    from django_q.models import Schedule
+
+    from integrations.providers.smartrecruiters import tasks
+
+    integration = sr_sim()
+    _fail_subscription_with(status)
+    connect_via_simulator(client_in_workspace, integration)
+    integration.refresh_from_db()
+    state = integration.provider_settings["subscription"]
+    assert state["status"] == "retrying", state
+    assert f"HTTP {status}" in state["error"] and "tries again" in state["error"]
+    assert "callback URL" not in state["error"], "no refusal advice for a temporary error"
+    schedule = Schedule.objects.get(name=f"smartrecruiters-subscription:{integration.pk}")
+    assert schedule.func == "integrations.providers.smartrecruiters.tasks.subscription_retry_task"
+    assert schedule.next_run > timezone.now()
+    assert IntegrationActivity.objects.filter(
+        integration=integration, kind="smartrecruiters.subscription_failed", level="warning"
+    ).exists()
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert "tries again" in page
+
+    tasks.subscription_retry_task(integration.pk)  # what the worker runs at next_run
+    integration.refresh_from_db()
+    state = integration.provider_settings["subscription"]
+    assert state["status"] == "active", state.get("error")
+    assert sim.get("subscription", state["id"])["status"] == "active"
+
+
+@pytest.mark.parametrize("status", [400, 403, 422])
+def test_a_refused_subscription_is_not_retried(client_in_workspace, sr_sim, status):
+    from django_q.models import Schedule
+
+    integration = sr_sim()
+    _fail_subscription_with(status)
+    connect_via_simulator(client_in_workspace, integration)
+    integration.refresh_from_db()
+    state = integration.provider_settings["subscription"]
+    assert state["status"] == "refused" and f"HTTP {status}" in state["error"]
+    assert not Schedule.objects.filter(name=f"smartrecruiters-subscription:{integration.pk}").exists()
+
+
+def test_a_subscription_still_failing_after_the_retry_horizon_is_failed(client_in_workspace, sr_sim):
+    from integrations.providers.smartrecruiters import services, tasks
+
+    integration = sr_sim()
+    _fail_subscription_with(503)
+    connect_via_simulator(client_in_workspace, integration)
+    integration.refresh_from_db()
+    state = integration.provider_settings["subscription"]
+    long_ago = (timezone.now() - timedelta(hours=73)).isoformat()
+    services.subscription_set(integration=integration, **{**state, "first_failed_at": long_ago})
+    _fail_subscription_with(503)
+    tasks.subscription_retry_task(integration.pk)
+    integration.refresh_from_db()
+    state = integration.provider_settings["subscription"]
+    assert state["status"] == "failed" and "gave up after 2 attempts" in state["error"]
+    assert not state.get("next_attempt_at")
 
 
 def test_an_eu_company_connects_and_its_data_stays_in_the_eu_data_center(client_in_workspace, sr_sim):

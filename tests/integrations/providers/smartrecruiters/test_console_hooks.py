@@ -122,11 +122,17 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
     seed_app = integration  # an app set up from seed 001: its colon scopes are aliases
     seed_app.provider_settings = {
         **seed_app.provider_settings,
-        "oauth_scopes": ["candidates:read", "custom_fields:read", "webhooks_manage"],
+        "oauth_scopes": ["candidates:read", "custom_fields:read"],
     }
-    assert PROVIDER.required_scopes(seed_app) == ("candidates_read", "configuration_read", "webhooks_manage")
+    # The Webhooks API path's scopes are requested whatever the list says.
+    assert PROVIDER.required_scopes(seed_app) == (
+        "candidates_read",
+        "configuration_read",
+        "webhooks_manage",
+        "jobs_read",
+    )
     assert (
-        "Scopes: candidates_read, configuration_read, webhooks_manage"
+        "Scopes: candidates_read, configuration_read, webhooks_manage, jobs_read"
         in PROVIDER.setup_steps(seed_app)[0].items
     )
 
@@ -166,12 +172,29 @@ def test_registered_webhooks_show_the_activated_subscription_and_the_checklist_a
     assert items["smartrecruiters_partner"].state == "ok"
 
 
-def test_seed_style_subscriptions_are_one_per_event_at_the_seed_path(connected):
+def test_the_seed_path_registers_nothing_and_the_checklist_and_health_say_so(connected):
     integration = connected(provider_settings={"webhook_api": constants.WEBHOOK_API_SEED})
-    hooks = PROVIDER.registered_webhooks(integration)
-    assert [h.event for h in hooks] == list(constants.SEED_SUBSCRIBED_EVENTS)
-    assert len({h.id for h in hooks}) == 1 and all(h.url.endswith("/smartrecruiters/webhooks") for h in hooks)
-    assert {i.key: i.state for i in integration_checklist(integration=integration).items}["webhooks"] == "ok"
+    assert PROVIDER.registered_webhooks(integration) == []
+    assert {i.key: i.state for i in integration_checklist(integration=integration).items}["webhooks"] != "ok"
+    warning = next(
+        w for w in PROVIDER.health_warnings(integration) if w.key == "smartrecruiters_subscription"
+    )
+    assert "HTTP 404" in warning.message and warning.level == "error"
+
+
+def test_a_subscription_being_retried_warns_without_claiming_a_refusal(connected):
+    integration = connected()
+    state = {
+        **integration.provider_settings["subscription"],
+        "status": constants.SUBSCRIPTION_RETRYING,
+        "error": "The subscription failed at SmartRecruiters (HTTP 503: down): a temporary error, ...",
+    }
+    integration.provider_settings = {**integration.provider_settings, "subscription": state}
+    integration.save()
+    warning = next(
+        w for w in PROVIDER.health_warnings(integration) if w.key == "smartrecruiters_subscription"
+    )
+    assert "HTTP 503" in warning.message and warning.level != "error"
 
 
 def test_a_subscription_that_did_not_activate_fails_the_check_and_warns(connected):
@@ -245,11 +268,11 @@ def test_test_webhook_is_signed_verified_and_reaches_only_this_integration(conne
     assert len([c for c in sim.candidates(company["id"]) if c["lastName"] == "Test"]) == 1
 
 
-def test_test_webhook_on_the_seed_setup_carries_the_seed_signature(connected):
+def test_test_webhook_on_the_seed_setup_sends_nothing_since_sr_has_no_such_subscription(connected):
     integration = connected(provider_settings={"webhook_api": constants.WEBHOOK_API_SEED})
-    PROVIDER.send_test_webhook(integration)
-    event = WebhookEvent.objects.get(integration=integration, event_type="candidate.updated")
-    assert event.verified and event.signature_scheme == "seed-hmac"
+    ok, sentence = checklist_action_run(integration=integration, action="webhook")
+    assert not ok and "press “Test credentials now” to subscribe" in sentence
+    assert not WebhookEvent.objects.filter(integration=integration).exists()
 
 
 def test_test_webhook_without_a_subscription_says_what_to_press(connected):

@@ -164,3 +164,28 @@ def test_the_sandbox_answers_429_to_a_ninth_concurrent_request(client_in_workspa
         for _ in range(8):
             sim.concurrency_exit(company_id)
     assert client.company().id == company_id
+
+
+@pytest.mark.django_db
+def test_the_sandbox_answers_429_to_a_second_concurrent_candidate_list(client_in_workspace, sr_sim):
+    """SRD /docs/rate-limiting: GET /candidates allows 1 concurrent request; other endpoints
+    keep their 8."""
+    from integrations.base import ATSRateLimited
+    from integrations.providers.smartrecruiters import simulator_state as sim
+
+    from .helpers import connect_via_simulator
+
+    integration = sr_sim()
+    connect_via_simulator(client_in_workspace, integration)
+    company_id = integration.demo["company_id"]
+    job_id = sim.jobs(company_id)[0]["id"]
+    client = get_provider("smartrecruiters").client(integration)
+    assert sim.concurrency_enter(company_id, "candidates.list", 1)  # another worker's list is in flight at SR
+    try:
+        with pytest.raises(ATSRateLimited) as refused:
+            client.candidates(job_id=job_id)
+        assert refused.value.status_code == 429 and "1 concurrent" in refused.value.message
+        assert client.jobs(), "the other endpoints still answer"
+    finally:
+        sim.concurrency_exit(company_id, "candidates.list")
+    assert isinstance(client.candidates(job_id=job_id), list)

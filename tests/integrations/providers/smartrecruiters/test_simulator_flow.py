@@ -8,6 +8,7 @@ from assessments.catalog import instrument_get
 from assessments.models import AssessmentRun, RunStatus
 from assessments.services.candidate import answer_save, assessment_run_start, assessment_run_submit
 from integrations.models import WebhookEvent, WebhookStatus, WritebackMessage, WritebackStatus
+from integrations.providers.smartrecruiters import constants
 from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.services.webhooks import webhook_event_process
 from integrations.services.writeback import writeback_deliver
@@ -214,9 +215,14 @@ def test_results_with_the_customer_oauth_token_are_refused(client_in_workspace, 
     candidate_id = new_candidate(client_in_workspace, integration)
     move(client_in_workspace, integration, candidate_id, "assessment")
     order_id = AssessmentRun.objects.get(integration=integration).external_assessment_id
+    oauth = get_provider("smartrecruiters").client(integration)
+    assert not hasattr(oauth, "order_results_update"), "the OAuth client has no results calls"
     with pytest.raises(ATSPermissionError):
-        get_provider("smartrecruiters").client(integration).order_results_update(
-            url=f"/assessment-api/v202010/orders/{order_id}/results", body={"status": "COMPLETED"}
+        oauth.request(
+            "PATCH",
+            f"/assessment-api/v202010/orders/{order_id}/results",
+            operation="assessment.results.update",
+            json={"status": "COMPLETED"},
         )
 
 
@@ -242,15 +248,21 @@ def test_eu_integration_results_are_stored_in_the_eu_region(client_in_workspace,
     assert sim.get("order", run.external_assessment_id)["result_meta"]["region"] == "eu"
 
 
-def test_seed_setup_delivers_the_completion_with_the_seed_signature(client_in_workspace, connected):
-    integration = connected(provider_settings={"webhook_api": "seed"})
+@pytest.mark.parametrize("webhook_setup", [{}, {"webhook_api": "seed"}])
+def test_a_completed_result_triggers_no_invented_assessment_event(
+    client_in_workspace, connected, webhook_setup
+):
+    """SR's Webhooks API has no assessment event: the sandbox sends none (seed 001's
+    candidate.assessment.completed is not SR's), whatever the webhook setup."""
+    integration = connected(provider_settings=webhook_setup)
     candidate_id = new_candidate(client_in_workspace, integration)
     move(client_in_workspace, integration, candidate_id, "assessment")
     run = complete(AssessmentRun.objects.get(integration=integration))
-    deliver_all(run)
-    event = WebhookEvent.objects.get(integration=integration, event_type="candidate.assessment.completed")
-    assert event.verified and event.signature_scheme == "seed-hmac"
-    assert event.path == "/smartrecruiters/webhooks" and event.headers.get("X-Custom-Header") == "JobCannon"
+    assert deliver_all(run)["assessment.result"].status == WritebackStatus.CONFIRMED
+    assert sim.get("order", run.external_assessment_id)["status"] == "COMPLETED"
+    received = set(WebhookEvent.objects.filter(integration=integration).values_list("event_type", flat=True))
+    assert "candidate.assessment.completed" not in received
+    assert received <= {*constants.SUBSCRIBED_EVENTS, constants.EVENT_HANDSHAKE}
 
 
 def test_catalog_page_reads_jobs_and_stages_and_explains_ordering_by_hand(client_in_workspace, connected):
@@ -317,7 +329,10 @@ def test_a_cancelled_run_marks_the_sr_order_rejected_with_the_reason(client_in_w
     assert message.status == WritebackStatus.CONFIRMED, message.last_error
     order = sim.get("order", run.external_assessment_id)
     # SRO's PackageResult.status has no CANCELLED: REJECTED, with the reason as the summary.
-    assert order["result"] == {"status": "REJECTED", "summary": "The assessment was cancelled in JobCannon."}
+    assert order["result"] == {
+        "status": "REJECTED",
+        "summary": "The assessment was cancelled in JobCannon: Withdrew",
+    }
     page = client_in_workspace.get(sim_url("candidate", integration.demo["company_id"], candidate_id))
     assert page.status_code == 200 and b"REJECTED" in page.content
 
@@ -337,3 +352,10 @@ def test_an_expired_run_marks_the_sr_order_expired(client_in_workspace, connecte
         message.last_error
     )
     assert sim.get("order", run.external_assessment_id)["status"] == "EXPIRED"
+
+
+def test_the_sandbox_pages_claim_no_unpublished_sandbox_host(client_in_workspace, connected):
+    integration = connected()
+    page = client_in_workspace.get(sim_url("company", integration.demo["company_id"])).content.decode()
+    assert "built-in simulator" in page and "api.smartrecruiters.com" in page
+    assert "sandbox.smartrecruiters.com" not in page

@@ -1,0 +1,12 @@
+"""SmartRecruiters work run by the queue (django-q2 entry points: load by id, call one service)."""
+
+from integrations.models import Integration
+
+from . import constants, setup
+
+
+def subscription_retry_task(integration_id: int) -> None:
+    """The backoff retry a temporary subscription failure scheduled (setup._subscription_error)."""
+    integration = Integration.objects.filter(pk=integration_id, provider=constants.KEY).first()
+    if integration is not None:
+        setup.subscription_retry(integration=integration)
