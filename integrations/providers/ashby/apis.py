@@ -13,9 +13,16 @@ ashby-openapi.yml @ d26d10dd), which lists, per operation, the only statuses Ash
 - assessment.cancel: 200 only: `{success: true, results: ...}` or Ashby's error envelope with
   `success: false`.
 Error bodies carry Ashby's envelope, `{"success": false, "errors": [code], "errorInfo": {code,
-message, requestId, meta?}}` (`message` beside it on a 409/422). A missing or wrong partner key is
-answered 401 (HTTP Basic, the spec's global `security`), a wrong method 405, a call past the
-integration's inbound budget 429 `rate_limit_exceeded` with Retry-After.
+message, requestId, meta?}}` (`message` beside it on a 409/422). A call past the integration's
+inbound budget is refused the way the operation refuses anything (`PartnerApi.input_error`):
+`rate_limit_exceeded` with "retry in N seconds" and a Retry-After header, as a 422 on
+assessment.start (Ashby shows the message to the recruiter) and a 200 envelope on
+assessment.cancel. The two list operations are not metered (`UnmeteredPartnerApi`).
+
+Two answers the spec does not list, both still in the envelope: 401 for a missing or wrong partner
+key (HTTP Basic, the spec's global `security`; authentication comes before the operation and the
+caller may not be Ashby at all, so it gets HTTP's own answer with WWW-Authenticate, not an
+operation's "success: false"), and 405 for a method other than POST (Ashby only POSTs).
 Auth: `Authorization: Basic base64("<partner key>:")`."""
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from assessments.services.runs import RunAlreadyActive
@@ -103,8 +111,9 @@ class PartnerApi(APIView):
         return self.request.auth
 
     def input_error(self, code: str, message: str, details: Any = None) -> Response:
-        """How this operation answers input it cannot use: Ashby's own API answers HTTP 200 with
-        `success: false` (reference §3.3), and the spec lists only 200 for most partner operations."""
+        """How this operation refuses a call (input it cannot use, a call past the budget): Ashby's
+        own API answers HTTP 200 with `success: false` (reference §3.3), and the spec lists only
+        200 for most partner operations."""
         return ashby_error(200, code, message, details)
 
     def handle_exception(self, exc: Exception) -> Response:
@@ -131,11 +140,14 @@ class PartnerApi(APIView):
         if isinstance(exc, ApplicationError) and exc.status < 500:
             return self.input_error(exc.code, exc.message, exc.details)
         if isinstance(exc, exceptions.Throttled):
-            # Ashby's own code and wording for a rate limit (the spec's report.generate 429), and
-            # the Retry-After DRF's default handler would have sent.
+            # Ashby's own code for a rate limit (rate_limit_exceeded), answered with a status the
+            # operation lists (a 429 is in none of them), plus the Retry-After DRF would send.
             wait = max(1, math.ceil(getattr(exc, "wait", None) or 1))  # set by DRF, not in its stubs
-            response = ashby_error(
-                429, "rate_limit_exceeded", f"Rate limit exceeded: retry in {wait} seconds."
+            response = self.input_error(
+                "rate_limit_exceeded",
+                "Rate limit exceeded: JobCannon is receiving more calls for this integration than "
+                f"it accepts right now. Retry in {wait} seconds.",
+                {"retry_after": wait},
             )
             response["Retry-After"] = str(wait)
             return response
@@ -154,7 +166,17 @@ class PartnerApi(APIView):
         return serializer.validated_data
 
 
-class AssessmentListApi(PartnerApi):
+class UnmeteredPartnerApi(PartnerApi):
+    """assessment.list and assessment.customField.list take no input, write nothing and answer
+    from the workspace's catalogue, and the spec gives them no way to refuse: their 200 is
+    `oneOf` a success (only `success` required) and the error envelope, which any error body
+    matches both of. So they are not metered by the inbound budget (a wrong key still is, by the
+    failure budget); start and cancel, which do work, are."""
+
+    throttle_classes: list[type[BaseThrottle]] = []
+
+
+class AssessmentListApi(UnmeteredPartnerApi):
     class OutputSerializer(serializers.Serializer):
         assessment_type_id = serializers.UUIDField()
         name = serializers.CharField()
@@ -339,7 +361,7 @@ class AssessmentCancelApi(PartnerApi):
         )
 
 
-class CustomFieldListApi(PartnerApi):
+class CustomFieldListApi(UnmeteredPartnerApi):
     @extend_schema(
         tags=TAG,
         summary="assessment.customField.list: due date and invitation email, chosen per start",

@@ -8,7 +8,7 @@ is missing or expired, 403 a wrong/deactivated key or `missing_endpoint_permissi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 
@@ -42,26 +42,39 @@ class _Bearer(requests.auth.AuthBase):
         return r
 
 
-def ashby_errors(body: Any) -> tuple[str, str, str]:
-    """(code, message, request id) of an Ashby error body, whichever shape it has."""
+class AshbyErrors(NamedTuple):
+    code: str
+    message: str
+    request_id: str
+    # `errors[].parameter` values, in order: on a 403 missing_endpoint_permission, the permission
+    # the key lacks (the structured answer; the message is prose and may name other permissions).
+    parameters: tuple[str, ...]
+
+
+def ashby_errors(body: Any) -> AshbyErrors:
+    """Code, message, request id and `errors[].parameter` values of an Ashby error body,
+    whichever shape it has."""
     if not isinstance(body, Mapping):
-        return "", "", ""
+        return AshbyErrors("", "", "", ())
     raw_info = body.get("errorInfo")
     info: Mapping[str, Any] = raw_info if isinstance(raw_info, Mapping) else {}
     codes: list[str] = []
     messages: list[str] = []
+    parameters: list[str] = []
     for item in body.get("errors") or []:
         if isinstance(item, Mapping):
             text = str(item.get("message") or item.get("code") or "")
             codes.append(text)
             param = item.get("parameter")
             messages.append(f"{text} ({param})" if param else text)
+            if isinstance(param, str) and param.strip():
+                parameters.append(param.strip())
         elif item:
             codes.append(str(item))
             messages.append(str(item))
     code = str(info.get("code") or (codes[0] if codes else ""))
     message = str(info.get("message") or "; ".join(m for m in messages if m) or body.get("message") or "")
-    return code, message, str(info.get("requestId") or "")
+    return AshbyErrors(code, message, str(info.get("requestId") or ""), tuple(parameters))
 
 
 class AshbyClient(BaseClient):
@@ -94,7 +107,7 @@ class AshbyClient(BaseClient):
             )
         if not isinstance(body, Mapping) or body.get("success") is not False:
             return None
-        code, message, request_id = ashby_errors(body)
+        code, message, request_id, parameters = ashby_errors(body)
         kw: dict[str, Any] = {
             "status_code": response.status_code,
             "vendor_code": code[:60],
@@ -102,7 +115,10 @@ class AshbyClient(BaseClient):
         }
         text = f"Ashby refused the call: {message or code or 'success: false'}"
         if code == constants.CODE_MISSING_PERMISSION:
-            return ATSPermissionError(self._permission_text(message, response.text), **kw)
+            named = self._named_permission(parameters, message)
+            return ATSPermissionError(
+                self._permission_text(message, named), details={"missing_permission": named}, **kw
+            )
         if code in constants.CODE_RATE_LIMITED:
             return ATSRateLimited(text, **kw)
         if code.endswith("_not_found"):
@@ -129,7 +145,13 @@ class AshbyClient(BaseClient):
                 or constants.CODE_MISSING_PERMISSION in response.text
             ):
                 error.vendor_code = constants.CODE_MISSING_PERMISSION
-                error.message = self._permission_text(error.message, response.text)
+                try:
+                    parameters = ashby_errors(response.json()).parameters
+                except ValueError:
+                    parameters = ()
+                named = self._named_permission(parameters, error.message)
+                error.message = self._permission_text(error.message, named)
+                error.details = {"missing_permission": named}
             elif "1010" in response.text[:2000]:
                 error.message = (
                     "Ashby's firewall refused the request (Cloudflare error 1010: User-Agent rejected)."
@@ -147,15 +169,27 @@ class AshbyClient(BaseClient):
             )
         return error
 
-    def missing_permission(self, detail: str = "", raw: str = "") -> str:
-        """The permission a 403 missing_endpoint_permission is about: the one Ashby names
-        (errors[].parameter or the message), else the one the spec says this endpoint requires."""
-        text = f"{detail} {raw[:2000]}"
-        named = next((p for p in constants.API_KEY_PERMISSIONS if p in text), "")
-        return named or constants.ENDPOINT_PERMISSIONS.get(self.operation, "")
+    def missing_permission(self, error: ATSError | None = None) -> str:
+        """The permission a 403 missing_endpoint_permission is about, as classify() resolved it
+        (`_named_permission`), else the one the spec says this endpoint requires."""
+        details = error.details if error is not None else None
+        named = details.get("missing_permission") if isinstance(details, Mapping) else ""
+        return str(named or "") or constants.ENDPOINT_PERMISSIONS.get(self.operation, "")
 
-    def _permission_text(self, detail: str, raw: str = "") -> str:
-        named = self.missing_permission(detail, raw)
+    def _named_permission(self, parameters: tuple[str, ...], message: str) -> str:
+        """Ashby's `errors[].parameter` first: the structured answer, where the message is prose
+        that may mention other permissions ("has candidatesRead, lacks candidatesWrite"). Then the
+        permission the spec says this endpoint requires. Only for a call the spec table does not
+        know, the permission the message names first."""
+        if parameters:
+            return parameters[0]
+        required = constants.ENDPOINT_PERMISSIONS.get(self.operation, "")
+        if required:
+            return required
+        found = [(message.find(p), p) for p in constants.API_KEY_PERMISSIONS if p in message]
+        return min(found)[1] if found else ""
+
+    def _permission_text(self, detail: str, named: str) -> str:
         endpoint = f" for {self.operation}" if self.operation else ""
         if self.integration.auth_kind == AuthKind.OAUTH2:
             if self.operation in (constants.EP_WEBHOOK_CREATE, constants.EP_WEBHOOK_DELETE):
@@ -177,15 +211,15 @@ class AshbyClient(BaseClient):
             body = response.json()
         except ValueError:
             return "", ""
-        code, message, _ = ashby_errors(body)
-        return message, code
+        errors = ashby_errors(body)
+        return errors.message, errors.code
 
     def vendor_request_id(self, response: requests.Response) -> str:
         header = response.headers.get(constants.REQUEST_ID_HEADER, "")
         if header:
             return header
         try:
-            return ashby_errors(response.json())[2]
+            return ashby_errors(response.json()).request_id
         except ValueError:
             return ""
 

@@ -194,19 +194,30 @@ def dimension_scales(instrument: Instrument) -> dict[str, tuple[int, int]]:
     return {key: (n * instrument.scale.min, n * instrument.scale.max) for key, n in counts.items()}
 
 
-def _sub_score_text(score: SubScore, result: RunResult, scales: Scales) -> str:
-    """ "36 on the 10–50 scale (72 of 100)": the raw score on the instrument's own range, and its
-    position in that range on the result's 0–max scale."""
-    position = f"{score.score} of {result.max_score}"
+def _on_scale(score: SubScore, scales: Scales) -> tuple[float | int, str]:
+    """(value, range) of a sub-score on its instrument's own scale: the raw score and "10–50".
+    A dimension the instrument does not list (never for a run scored with it) falls back to
+    its 0–100 position, labelled as such."""
     if score.key not in scales:
-        return position
+        return score.score, "0–100"
     low, high = scales[score.key]
-    return f"{score.raw:g} on the {low}–{high} scale ({position})"
+    raw = int(score.raw) if float(score.raw).is_integer() else score.raw
+    return raw, f"{low}–{high}"
+
+
+def _sub_score_text(score: SubScore, scales: Scales) -> str:
+    """ "38.8 on the 10–50 scale": the raw score on the instrument's own range."""
+    value, span = _on_scale(score, scales)
+    return f"{value:g} on the {span} scale"
 
 
 def update_completed(
-    *, assessment_id: str, timestamp: int, result: RunResult, scales: Scales | None = None
+    *, assessment_id: str, timestamp: int, result: RunResult, scales: Scales
 ) -> dict[str, Any]:
+    """`scales` from dimension_scales(): each dimension-* blob carries the raw score on its
+    instrument's range, the range in its label and description; only the overall score
+    (`assessment_result`, `score-max`) is on 0–max_score, as the scoring rules define it
+    (assessments/catalog/README.md, "Overall score")."""
     metadata = [
         blob(
             "score-max",
@@ -218,16 +229,17 @@ def update_completed(
         blob("duration", "Time taken", constants.BLOB_DURATION, result.duration_minutes),
         blob("instrument", "Assessment", constants.BLOB_STRING, result.instrument_name),
     ]
-    metadata += [
-        blob(
-            f"dimension-{s.key}",
-            s.label,
-            constants.BLOB_NUMERIC,
-            s.score,
-            _sub_score_text(s, result, scales or {}),
+    for s in result.sub_scores:
+        value, span = _on_scale(s, scales)
+        metadata.append(
+            blob(
+                f"dimension-{s.key}",
+                f"{s.label} ({span})",
+                constants.BLOB_NUMERIC,
+                value,
+                _sub_score_text(s, scales),
+            )
         )
-        for s in result.sub_scores
-    ]
     if result.summary:
         metadata.append(blob("summary", "Summary", constants.BLOB_STRING, result.summary[:1000]))
     return {
@@ -253,20 +265,21 @@ def update_cancelled(*, assessment_id: str, timestamp: int, reason: str) -> dict
 def scorecard_html(*, result: RunResult, scales: Scales) -> str:
     """The candidate scorecard note (seed 000 step 5): overall score, dimensions on their
     instrument's scale, summary, report link. Only the elements candidate.createNote keeps
-    (constants.NOTE_HTML_TAGS: b, i, u, a, ul, ol, li, code, pre; Ashby strips any other, so no
-    <p>); lines are separated by newlines."""
+    (constants.NOTE_HTML_TAGS: b, i, u, a, ul, ol, li, code, pre; Ashby strips any other), so no
+    <p> or <br>, and newlines between elements collapse in HTML: every part is its own <li> of
+    one list, the dimensions a list nested in theirs, so none runs into the next."""
     rows = "".join(
-        f"<li>{html.escape(s.label)}: {html.escape(_sub_score_text(s, result, scales))}</li>"
+        f"<li>{html.escape(s.label)}: {html.escape(_sub_score_text(s, scales))}</li>"
         for s in result.sub_scores
     )
-    lines = [
+    parts = [
         f"<b>JobCannon {html.escape(result.instrument_name)}: "
         f"{result.overall_score} of {result.max_score}</b>",
-        f"<ul>{rows}</ul>" if rows else "",
+        f"Dimensions, each on its instrument's own scale:<ul>{rows}</ul>" if rows else "",
         f"<i>{html.escape(result.summary)}</i>" if result.summary else "",
         f'<a href="{html.escape(result.report_url)}">Full report</a>',
     ]
-    return "\n".join(line for line in lines if line)
+    return "<ul>" + "".join(f"<li>{part}</li>" for part in parts if part) + "</ul>"
 
 
 # --- data sync: list / info results and webhook payloads → typed records -------------------------

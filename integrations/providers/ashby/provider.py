@@ -100,7 +100,7 @@ class AshbyProvider(ATSProvider):
                 raise  # a wrong or deactivated key
             # The key authenticated (a wrong key is a 403 without this code) but may not call
             # apiKey.info, which requires apiKeysRead (Ashby's OpenAPI): say so, carry on.
-            permission = client.missing_permission(exc.message) or constants.PERMISSION_API_KEYS_READ
+            permission = client.missing_permission(exc) or constants.PERMISSION_API_KEYS_READ
             permissions.permission_missing_record(
                 integration=integration,
                 permission=permission,

@@ -149,9 +149,7 @@ def register(*, client: AshbyClient, integration: Integration) -> None:
         blocked = blocked or blocked_sync
     permission_missing_record(
         integration=integration,
-        permission=client.missing_permission(blocked.message)
-        if blocked
-        else constants.PERMISSION_API_KEYS_WRITE,
+        permission=client.missing_permission(blocked) if blocked else constants.PERMISSION_API_KEYS_WRITE,
         endpoint=constants.EP_WEBHOOK_CREATE,
         missing=blocked is not None,
         message=blocked.message if blocked else "",

@@ -113,8 +113,8 @@ WEBHOOKS_MANUAL_FIX = (
     "The connection works; set the webhooks up by hand: a Lever Super Admin opens Settings → "
     "Integrations and API → Webhooks, enters this integration's webhook URL for "
     + ", ".join(label for label, _ in MANUAL_EVENTS)
-    + ", switches them on, and pastes the signature token Lever shows there on JobCannon's Lever "
-    "settings page."
+    + ", switches them on, and pastes the signature token Lever shows for each webhook (one per "
+    "webhook; several at once, separated by spaces) on JobCannon's Lever settings page."
 )
 
 # Replays and retries. LD "Request signing": "cache the token value locally and not honor any

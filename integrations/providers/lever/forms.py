@@ -81,9 +81,9 @@ class LeverSettingsForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.PasswordInput(render_value=False),
-        help_text="From Lever: Settings → Integrations and API → Webhooks (one per webhook, or one for the "
-        "account; separate several with spaces). Needed when JobCannon could not register the webhooks "
-        "itself; stored encrypted.",
+        help_text="From Lever: Settings → Integrations and API → Webhooks, where each webhook shows its own "
+        "token (separate several with spaces). Needed when JobCannon could not register the "
+        "webhooks itself; stored encrypted.",
     )
 
     def __init__(self, *args, users: list[LeverOption], **kwargs):

@@ -194,16 +194,18 @@ class LeverProvider(ATSProvider):
     def checklist_checks(self, integration) -> list[ChecklistCheck]:
         if not setup.webhooks_manual(integration):
             return []
-        stored = setup.lever_signature_token_stored(integration)
+        count = setup.lever_signature_tokens_count(integration)
+        stored = count > 0
         return [
             ChecklistCheck(
                 key="lever_signature_token",
-                title="Lever signature token pasted",
+                title="Lever signature tokens pasted",
                 ok=True if stored else None,
-                detail="Stored (encrypted)."
+                detail=f"{count} stored (encrypted). Lever gives each webhook its own token: a webhook "
+                "whose token is missing is refused (wrong signature) until it is pasted."
                 if stored
-                else "Lever could not register webhooks for JobCannon: paste the signature token from "
-                "Lever's webhooks settings on the Lever settings page.",
+                else "Lever could not register webhooks for JobCannon: paste each webhook's signature "
+                "token from Lever's webhooks settings on the Lever settings page.",
                 fix=() if stored else (constants.WEBHOOKS_MANUAL_FIX,),
             )
         ]

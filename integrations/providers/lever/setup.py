@@ -122,12 +122,18 @@ def webhooks_manual(integration: Integration) -> bool:
     return (integration.provider_settings or {}).get("webhook_setup") == "manual"
 
 
-def lever_signature_token_stored(integration: Integration) -> bool:
-    """A signature token from Lever (pasted, or returned by POST /webhooks) is among the secrets."""
-    return any(
-        str(s.get("source", "")).startswith(("pasted", "Lever webhook", "Lever sandbox"))
+def lever_signature_tokens_count(integration: Integration) -> int:
+    """How many signature tokens from Lever (pasted, or returned by POST /webhooks) are among the
+    secrets. Lever gives each webhook its own (LH "UI Changes"), so by hand that is one per webhook."""
+    return sum(
+        1
         for s in integration.webhook_secrets or []
+        if str(s.get("source", "")).startswith(("pasted", "Lever webhook", "Lever sandbox"))
     )
+
+
+def lever_signature_token_stored(integration: Integration) -> bool:
+    return lever_signature_tokens_count(integration) > 0
 
 
 def lever_signature_token_add(*, integration: Integration, token: str, source: str) -> bool:
@@ -223,7 +229,7 @@ def lever_webhooks_manual(
     *, integration: Integration, kept: list[mappers.LeverWebhook], error: ATSPermissionError
 ) -> list[mappers.LeverWebhook]:
     """`POST /webhooks` answered 403: record why (shown on the integration page and in the
-    activity log) and leave the webhooks to a Lever Super Admin, who pastes the signature token
+    activity log) and leave the webhooks to a Lever Super Admin, who pastes each webhook's signature token
     on the Lever settings page. The connect goes on (credentials and write-back work)."""
     for w in kept:
         if w.signature_token:

@@ -171,7 +171,7 @@ def webhooks(request, body):
         "url": body["url"],
         "createdAt": state.now_ms(),
         "configuration": {
-            "signatureToken": outbound.account_signature_token(),
+            "signatureToken": state.signature_token_new(),  # this webhook's own
             "conditions": (body.get("configuration") or {}).get("conditions") or {},
         },
     }

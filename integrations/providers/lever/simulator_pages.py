@@ -223,15 +223,14 @@ def credentials_page(request: HttpRequest) -> HttpResponse:
             "keys": state.rows("api_key"),
             "scopes": constants.SEED_SCOPES,
             "new_key": new_key,
-            "signature_token": outbound.account_signature_token(),
         },
     )
 
 
 def webhooks_page(request: HttpRequest) -> HttpResponse:
     """Settings → Integrations and API → Webhooks: the plan (with or without the Webhooks
-    Subscription API), webhooks added by hand, the signature token, the delivery history with
-    "Rerun" (LD "Webhooks delivery history")."""
+    Subscription API), webhooks added by hand, each webhook's own signature token (the one a
+    Super Admin copies), the delivery history with "Rerun" (LD "Webhooks delivery history")."""
     state.ensure_seeded()
     error = ""
     if request.method == "POST":
@@ -260,7 +259,6 @@ def webhooks_page(request: HttpRequest) -> HttpResponse:
             "webhooks_api": outbound.webhooks_api_enabled(),
             "webhooks": state.rows("webhook"),
             "events": constants.MANUAL_EVENTS,
-            "signature_token": outbound.account_signature_token(),
             "deliveries": list(reversed(state.rows("delivery")))[:30],
             "error": error,
         },

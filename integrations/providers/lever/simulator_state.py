@@ -199,23 +199,14 @@ def demo_setup(integration) -> dict[str, Any]:
         ]
     integration.provider_settings = current
     integration.save(update_fields=["credentials", "auth_kind", "provider_settings", "updated_at"])
-    # The sandbox account's signature token goes first among the webhook secrets (as "Test
-    # credentials now" would store it from POST /webhooks): `demo_seed --json` gives it as the
-    # integration's webhook_secret, the key Lever's in-body signature uses.
-    from .setup import lever_signature_token_add
-
-    lever_signature_token_add(
-        integration=integration,
-        token=account_signature_token(),
-        source="Lever sandbox account signature token",
-    )
+    # No signature token yet: each sandbox webhook has its own, stored when "Test credentials
+    # now" registers the webhooks (POST /webhooks returns it). Until then `demo_seed --json`
+    # gives the integration's own webhook secret, which verifies Lever's in-body signature too.
     return {"api_key": key, "simulator_url": f"{settings.JOBCANNON_BASE_URL}/sim/lever/"}
 
 
-def account_signature_token() -> str:
-    """One signing token for the account (a Lever admin can generate it in settings; the API also
-    returns it as configuration.signatureToken on each webhook)."""
-    config = get("config", "signature_token")
-    if not config:
-        config = put("config", "signature_token", {"token": secrets.token_hex(24)})
-    return str(config["token"])
+def signature_token_new() -> str:
+    """A webhook's own signature token. Lever's help centre (LH, "UI Changes"): "Before: A single
+    Webhook signature token to all Webhooks. After: A Webhook signature token for each created
+    Webhook"; LD's `POST /webhooks` 201 returns it as configuration.signatureToken."""
+    return secrets.token_hex(24)

@@ -3,6 +3,8 @@
 
 - signed in the body: `signature` = hex HMAC-SHA256(signature token, token + triggeredAt), with a
   fresh random 48-character `token` per event (seed-style dotted webhooks get X-Lever-Signature);
+  the signature token is the webhook's own: every webhook, made through the API or by hand, gets
+  one (LH "UI Changes": "A Webhook signature token for each created Webhook");
 - "Any response code outside the 2xx range, including 3xx codes" is a failure, and "Lever will
   continue trying to send the webhook five times, waiting longer and longer in between tries":
   each retry re-sends the very same request, original `token` and `triggeredAt` included;
@@ -31,7 +33,7 @@ from integrations.base import hmac_sha256_hex
 
 from . import constants
 from . import simulator_state as state
-from .simulator_state import account_signature_token
+from .simulator_state import signature_token_new
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +62,7 @@ def webhook_add(*, url: str, event: str, by_hand: bool = False) -> dict[str, Any
         "event": event,
         "createdAt": state.now_ms(),
         "updatedAt": state.now_ms(),
-        "configuration": {"signatureToken": account_signature_token(), "conditions": {}},
+        "configuration": {"signatureToken": signature_token_new(), "conditions": {}},
         "byHand": by_hand,
     }
     state.put("webhook", hook_id, hook)

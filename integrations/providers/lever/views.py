@@ -212,7 +212,7 @@ class LeverSettingsView(LeverIntegrationMixin, View):
         )
         if data["api_key_created"]:
             setup.lever_api_key_created_set(integration=integration, created=data["api_key_created"])
-        # Lever shows one token per webhook (or one for the account): several may be pasted at once.
+        # Lever gives each webhook its own token (LH "UI Changes"): several may be pasted at once.
         for token in re.split(r"[\s,;]+", data["signature_token"]):
             if token:
                 setup.lever_signature_token_add(integration=integration, token=token, source="pasted")
@@ -289,4 +289,5 @@ def webhooks_manual_context(integration: Integration) -> dict[str, Any]:
         "lever_manual_events": constants.MANUAL_EVENTS,
         "lever_webhook_url": setup.webhook_absolute_url(integration),
         "lever_signature_token_stored": setup.lever_signature_token_stored(integration),
+        "lever_signature_tokens_count": setup.lever_signature_tokens_count(integration),
     }

@@ -134,6 +134,63 @@ def test_a_403_that_names_no_permission_is_explained_with_the_endpoints_own(mock
     assert list(integration.provider_settings["missing_permissions"]) == ["apiKeysRead"]
 
 
+def forbidden_with_prose(parameter: str, message: str) -> dict:
+    """Ashby's published 403 (the shared error schema, `errors[]` as `{message, parameter}`) whose
+    errorInfo.message is prose naming other permissions than the one in `parameter`."""
+    body = forbidden(parameter)
+    body["errorInfo"]["message"] = message
+    return body
+
+
+@pytest.mark.parametrize("status", [403, 200])
+@pytest.mark.django_db
+def test_the_permission_in_errors_parameter_is_recorded_not_one_the_message_mentions(
+    mocked_responses, client_in_workspace, workspace, status
+):
+    """The message mentions candidatesWrite and candidatesRead (which the key has); `parameter`
+    names apiKeysWrite, the one it lacks: that one is recorded, shown and logged. Both transports
+    Ashby uses for a refusal: HTTP 403, and HTTP 200 with `success: false`."""
+    integration = ashby_integration(workspace=workspace, status=IntegrationStatus.PENDING)
+    mocked_responses.post(API + "/apiKey.info", json={"success": True, "results": {"title": "JobCannon"}})
+    mocked_responses.post(
+        API + "/webhook.create",
+        status=status,
+        json=forbidden_with_prose(
+            "apiKeysWrite",
+            "This key has candidatesWrite and candidatesRead; the endpoint needs another permission",
+        ),
+    )
+
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert list(integration.provider_settings["missing_permissions"]) == ["apiKeysWrite"]
+    line = IntegrationActivity.objects.get(integration=integration, kind="ashby.permission_missing")
+    assert line.data["permission"] == "apiKeysWrite"
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert 'id="ashby-missing-apiKeysWrite"' in page and "ashby-missing-candidatesWrite" not in page
+
+
+@pytest.mark.django_db
+def test_errors_parameter_wins_over_the_endpoints_own_permission(mocked_responses):
+    """When Ashby names a permission in `parameter`, that is the one the key lacks, even where the
+    spec table would have guessed another for the endpoint (apiKey.info → apiKeysRead)."""
+    integration = ashby_integration(status=IntegrationStatus.PENDING)
+    mocked_responses.post(
+        API + "/apiKey.info",
+        status=403,
+        json=forbidden_with_prose("organizationRead", "Missing permission: see apiKeysRead docs"),
+    )
+    mocked_responses.post(
+        API + "/webhook.create", json={"success": True, "results": {"id": "wh-1", "enabled": True}}
+    )
+
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert list(integration.provider_settings["missing_permissions"]) == ["organizationRead"]
+    valid = IntegrationActivity.objects.get(integration=integration, kind="credentials.valid")
+    assert "lacks the organizationRead permission" in valid.message
+
+
 @pytest.mark.django_db
 def test_webhook_create_is_only_ever_sent_real_webhook_types(mocked_responses):
     """Ashby's OpenAPI, webhook.create `webhookType` enum: no candidate.created, no

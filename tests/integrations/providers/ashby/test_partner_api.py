@@ -331,15 +331,31 @@ def test_get_is_refused_with_envelope(client, integration, key):
 
 
 @pytest.mark.django_db
-def test_over_its_rate_limit_ashby_gets_429_with_its_own_code_and_retry_after(
+def test_over_its_rate_limit_ashby_gets_a_listed_status_with_its_own_code_and_retry_after(
     client, integration, key, settings
 ):
+    """No partner operation lists a 429: past the integration's inbound budget, assessment.start
+    answers 422 (the message Ashby shows the recruiter says when to retry) and assessment.cancel
+    200 with the error envelope; both carry Ashby's own code, rate_limit_exceeded, and Retry-After."""
     settings.INBOUND_RATE_LIMITS = {"default": {"per_second": 0.001, "burst": 1}}
-    assert partner_post(client, integration, "assessment-list", {}, key).status_code == 200
-    response = partner_post(client, integration, "assessment-list", {}, key)
-    body = assert_error_envelope(response, 429, "rate_limit_exceeded")
-    assert int(response["Retry-After"]) >= 1
-    assert body["errorInfo"]["message"] == f"Rate limit exceeded: retry in {response['Retry-After']} seconds."
+    first = partner_post(client, integration, "assessment-start", start_body(), key)
+    assert first.status_code == 200
+    aid = first.json()["results"]["assessment_id"]
+
+    started = partner_post(client, integration, "assessment-start", start_body(application="app-2"), key)
+    body = assert_error_envelope(started, 422, "rate_limit_exceeded")
+    assert body["message"] == body["errorInfo"]["message"]
+    assert body["message"].endswith(f"Retry in {started['Retry-After']} seconds.")
+    assert body["errorInfo"]["meta"] == {"retry_after": int(started["Retry-After"])}
+    assert AssessmentRun.objects.count() == 1, "nothing more was started"
+
+    cancelled = partner_post(client, integration, "assessment-cancel", {"assessment_id": aid}, key)
+    assert_error_envelope(cancelled, 200, "rate_limit_exceeded")
+    assert int(cancelled["Retry-After"]) >= 1
+    assert AssessmentRun.objects.get().status != "cancelled", "nothing was cancelled"
+
+    # The list operations read nothing and cannot refuse in the spec: they still answer.
+    assert partner_post(client, integration, "assessment-list", {}, key).json()["success"] is True
 
 
 @pytest.mark.django_db

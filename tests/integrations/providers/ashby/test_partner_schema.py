@@ -12,7 +12,9 @@ import json
 import uuid
 from pathlib import Path
 
+import jsonschema
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -20,7 +22,7 @@ from schemathesis import GenerationMode
 from assessments.models import AssessmentRun
 
 from .helpers import ashby_integration, basic, with_partner_key
-from .partner_spec import CHECKS, load_partner_spec, wsgi_app  # noqa: F401 (fixture)
+from .partner_spec import CHECKS, PARTNER_SPEC, load_partner_spec, wsgi_app  # noqa: F401 (fixture)
 
 EXAMPLES = Path(__file__).parents[3] / "fixtures" / "ashby" / "partner"
 EXAMPLE_UUID = "e9ed20fd-d45f-4aad-8a00-a19bfba0083e"  # the spec's example uuid
@@ -186,3 +188,64 @@ def test_every_generated_request_gets_an_answer_the_published_schema_allows(part
         except Exception as exc:  # noqa: BLE001 - collect every operation's failure, then report
             failures.append(f"{operation.label}: {exc}")
     assert not failures, "\n\n".join(failures)
+
+
+# --- past the integration's inbound budget -------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_past_its_budget_every_operation_answers_a_status_the_spec_lists(partner, settings):
+    """No partner operation lists a 429. Past the budget assessment.start answers 422 with the
+    message Ashby shows (when to retry) and assessment.cancel 200 with the error envelope, both
+    rate_limit_exceeded with Retry-After; the list operations, which the spec gives no way to
+    refuse, still answer. Every answer valid against the spec."""
+    settings.INBOUND_RATE_LIMITS = {"default": {"per_second": 0.001, "burst": 1}}
+    start = {**example("assessment.start"), "assessment_type_id": listed_type_id(partner)}
+    assert partner.call("/assessment.start", start).status_code == 200  # the one call the budget allows
+    for path, body, status in (
+        ("/assessment.start", {**start, "application": {"ashby_id": "other"}}, 422),
+        ("/assessment.cancel", example("assessment.cancel"), 200),
+    ):
+        response = partner.call(path, body)  # raises on any violation of the spec
+        assert response.status_code == status, (path, response.content)
+        assert response.json()["errorInfo"]["code"] == "rate_limit_exceeded"
+        assert "Retry in" in response.json()["errorInfo"]["message"]
+        assert int(response.headers["retry-after"][0]) >= 1
+    assert AssessmentRun.objects.count() == 1, "the refused start started nothing"
+    for path in ("/assessment.list", "/assessment.customField.list"):
+        assert partner.call(path, {}).json()["success"] is True
+
+
+# --- the two answers the spec does not list: still Ashby's error envelope ------------------------
+
+
+def spec_error_envelope() -> dict:
+    """The spec's shared error schema, as it appears in assessment.cancel's 200 `oneOf`."""
+    spec = yaml.safe_load(PARTNER_SPEC.read_text())
+    one_of = spec["paths"]["/assessment.cancel"]["post"]["responses"]["200"]["content"]["application/json"][
+        "schema"
+    ]["oneOf"]
+    return next(s for s in one_of if s.get("title") == "Error Response")
+
+
+@pytest.mark.parametrize(
+    "path", ["/assessment.list", "/assessment.start", "/assessment.cancel", "/assessment.customField.list"]
+)
+@pytest.mark.django_db
+def test_a_wrong_key_or_a_get_is_refused_in_the_specs_error_envelope(partner, client, path):
+    """401 (a missing or wrong partner key: HTTP Basic's answer, before any operation runs) and 405
+    (not a POST) are not among the statuses the operations list (README, "Partner statuses and
+    bodies"); their bodies are still the spec's error envelope, formats checked."""
+    validator = jsonschema.Draft202012Validator(
+        spec_error_envelope(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    url = partner.base_url.removeprefix("http://testserver") + path
+    for headers in ({}, basic("jcash_000000000000_wrong")):
+        refused = client.post(url, data="{}", content_type="application/json", headers=headers)
+        assert refused.status_code == 401 and refused["WWW-Authenticate"].startswith("Basic")
+        validator.validate(refused.json())
+        assert refused.json()["errorInfo"]["requestId"] == refused["X-Request-ID"]
+    not_post = client.get(url, headers=basic(partner.key))
+    assert not_post.status_code == 405
+    validator.validate(not_post.json())
+    assert not_post.json()["success"] is False

@@ -3,6 +3,7 @@ strictly increasing timestamps), the scorecard note, and failures explained in A
 
 import json
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.utils import timezone
@@ -72,7 +73,7 @@ def test_completed_update_carries_score_report_and_metadata_blobs(integration, m
         "type": "numeric_duration_minutes",
         "value": 42,
     }
-    assert meta["dimension-O"]["value"] == 81
+    assert meta["dimension-O"]["value"] == 42.4, "the raw score on Big Five's 10–50 range"
     assert all({"identifier", "label", "type", "value"} <= set(m) for m in body["metadata"])
     assert len(meta) == len(body["metadata"]), "identifiers are unique"
     assert WritebackMessage.objects.get().status == WritebackStatus.DELIVERED
@@ -148,45 +149,136 @@ def test_scorecard_is_an_html_note_on_the_candidate(integration, mocked_response
     assert WritebackMessage.objects.get().external_ref == "note-1"
 
 
+class NoteTree(HTMLParser):
+    """The note as a tree: (tag, [children]) elements, text as str; the root's tag is ""."""
+
+    def __init__(self):
+        super().__init__()
+        self.root = ("", [])
+        self.stack = [self.root]
+        self.seen: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.seen.add(tag)
+        element = (tag, [])
+        self.stack[-1][1].append(element)
+        self.stack.append(element)
+
+    def handle_endtag(self, tag):
+        assert self.stack[-1][0] == tag, f"</{tag}> closes <{self.stack[-1][0]}>"
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.stack[-1][1].append(data)
+
+
+def text_of(node) -> str:
+    return node if isinstance(node, str) else "".join(text_of(child) for child in node[1])
+
+
+def note_tree(note: str) -> NoteTree:
+    tree = NoteTree()
+    tree.feed(note)
+    tree.close()
+    assert tree.stack == [tree.root], "every element is closed"
+    return tree
+
+
 @pytest.mark.django_db
 def test_scorecard_note_uses_only_the_tags_candidate_create_note_keeps(integration, mocked_responses):
     """Ashby's OpenAPI, candidate.createNote: text/html supports <b> <i> <u> <a> <ul> <ol> <li>
-    <code> <pre>; "any unsupported elements will be stripped out". No <p>, no <br>."""
-    from html.parser import HTMLParser
-
-    class Tags(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.seen = set()
-
-        def handle_starttag(self, tag, attrs):
-            self.seen.add(tag)
-
+    <code> <pre>; "any unsupported elements will be stripped out". No <p>, no <br>, and a newline
+    between elements is only whitespace in HTML: every part (title, dimensions, summary, report
+    link) is its own <li> of one list, so none runs into the next when Ashby renders it."""
     mocked_responses.post(NOTE, json={"success": True, "results": {"id": "note-1"}})
     run = scored_run(integration)
     writeback_deliver(message_id=message(integration, run, constants.KIND_SCORECARD, "completed").pk)
-    parser = Tags()
-    parser.feed(sent(mocked_responses, NOTE)[0]["note"]["value"])
-    assert parser.seen and parser.seen <= {"b", "i", "u", "a", "ul", "ol", "li", "code", "pre"}, parser.seen
-    assert {"b", "ul", "li", "a"} <= parser.seen
+    tree = note_tree(sent(mocked_responses, NOTE)[0]["note"]["value"])
+    assert tree.seen and tree.seen <= {"b", "i", "u", "a", "ul", "ol", "li", "code", "pre"}, tree.seen
+    [top] = [n for n in tree.root[1] if not (isinstance(n, str) and not n.strip())]
+    assert top[0] == "ul", "nothing outside the one list"
+    blocks = [n for n in top[1] if not (isinstance(n, str) and not n.strip())]
+    assert all(not isinstance(b, str) and b[0] == "li" for b in blocks), blocks
+    texts = [text_of(b) for b in blocks]
+    assert texts[0] == "JobCannon Big Five personality: 72 of 100"
+    assert texts[1].startswith("Dimensions") and "Openness: 38.8 on the 10–50 scale" in texts[1]
+    assert texts[2] == "Curious and flexible.", "the summary is a block of its own"
+    assert texts[3] == "Full report", "the report link is a block of its own"
+    [link] = [n for n in blocks[3][1] if not isinstance(n, str)]
+    assert link[0] == "a"
+    dimensions = [n for n in blocks[1][1] if not isinstance(n, str)]
+    assert [d[0] for d in dimensions] == ["ul"], "the dimensions are a nested list"
+    assert [text_of(li) for li in dimensions[0][1] if not isinstance(li, str)] == [
+        "Openness: 38.8 on the 10–50 scale",
+        "Conscientiousness: 20 on the 10–50 scale",
+    ]
 
 
 @pytest.mark.django_db
 def test_scorecard_sub_scores_are_on_the_instruments_own_scale(integration, mocked_responses):
     """Big Five v1 (assessments/catalog/big5/v1.json): 10 items a dimension on a 1–5 scale, so a
-    dimension's raw score runs 10–50; the note says so instead of a hard-coded "/100"."""
+    dimension's raw score runs 10–50; the note and assessment.update say so, with no 0–100
+    position dressed up as a score "of 100"."""
     mocked_responses.post(NOTE, json={"success": True, "results": {"id": "note-1"}})
     mocked_responses.post(UPDATE, json={"success": True, "results": {}})
     run = scored_run(integration, overall=72)
     writeback_deliver(message_id=message(integration, run, constants.KIND_SCORECARD, "completed").pk)
     writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed").pk)
     note = sent(mocked_responses, NOTE)[0]["note"]["value"]
-    assert "<li>Openness: 38.8 on the 10–50 scale (72 of 100)</li>" in note
-    assert "<li>Conscientiousness: 20 on the 10–50 scale (25 of 100)</li>" in note
-    assert "/100" not in note
+    assert "<li>Openness: 38.8 on the 10–50 scale</li>" in note
+    assert "<li>Conscientiousness: 20 on the 10–50 scale</li>" in note
+    assert "/100" not in note and note.count("of 100") == 1, "only the overall score is out of 100"
     dims = {b["identifier"]: b for b in sent(mocked_responses, UPDATE)[0]["metadata"]}
-    assert dims["dimension-O"]["value"] == 72
-    assert dims["dimension-O"]["description"] == "38.8 on the 10–50 scale (72 of 100)"
+    assert dims["dimension-O"]["value"] == 38.8 and dims["dimension-O"]["label"] == "Openness (10–50)"
+    assert dims["dimension-O"]["description"] == "38.8 on the 10–50 scale"
+    assert dims["dimension-C"]["value"] == 20
+
+
+@pytest.mark.django_db
+def test_a_disc_result_reaches_ashby_on_discs_own_6_to_30_scale(integration, mocked_responses):
+    """DISC v1 (assessments/catalog/disc/v1.json): 6 items a style on a 1–5 scale, so each style
+    runs 6–30. Scored by assessments.scoring from real answers, then written to Ashby: the note
+    and the assessment.update metadata give each style on 6–30, never on Big Five's 10–50 or 0–100."""
+    from assessments.catalog import instrument_get
+    from assessments.models import Result
+    from assessments.scoring import score_answers
+
+    disc = instrument_get("disc", "1")
+    answers = {item.id: 5 if item.dimension == "D" else 2 for item in disc.items}
+    score = score_answers(disc, answers)
+    run = scored_run(integration)
+    run.instrument, run.instrument_version = "disc", "1"
+    run.save()
+    Result.objects.filter(run=run).update(
+        overall_score=score.overall,
+        dimensions=[
+            {
+                "key": d.key,
+                "label": d.label,
+                "raw": d.raw,
+                "raw_min": d.raw_min,
+                "raw_max": d.raw_max,
+                "score": d.score,
+                "answered": d.answered,
+                "items": d.items,
+            }
+            for d in score.dimensions
+        ],
+    )
+    mocked_responses.post(NOTE, json={"success": True, "results": {"id": "note-1"}})
+    mocked_responses.post(UPDATE, json={"success": True, "results": {}})
+    writeback_deliver(message_id=message(integration, run, constants.KIND_SCORECARD, "completed").pk)
+    writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed").pk)
+
+    by_key = {d.key: d for d in score.dimensions}
+    note = sent(mocked_responses, NOTE)[0]["note"]["value"]
+    assert "JobCannon DISC work style" in note
+    for d in score.dimensions:
+        assert f"<li>{d.label}: {d.raw:g} on the 6–30 scale</li>" in note
+    assert "10–50" not in note
+    dims = {b["identifier"]: b for b in sent(mocked_responses, UPDATE)[0]["metadata"]}
+    assert {k: dims[f"dimension-{k}"]["value"] for k in "DISC"} == {k: by_key[k].raw for k in "DISC"}
+    assert {dims[f"dimension-{k}"]["label"] for k in "DISC"} == {f"{by_key[k].label} (6–30)" for k in "DISC"}
 
 
 def test_dimension_scales_come_from_each_instrument():

@@ -39,8 +39,11 @@ def test_valid_key_connects_registers_webhooks_and_creates_the_feedback_template
         "opportunity.created",
     ]
     assert [t["text"] for t in sim.rows("feedback_template")] == [constants.FEEDBACK_TEMPLATE_NAME]
-    # Lever's signature token is now one of the secrets webhooks verify against.
-    assert outbound.account_signature_token() in integration.secrets_for_verification()
+    # Each Lever webhook has its own signature token, and every one is among the secrets
+    # webhooks verify against.
+    tokens = [h["configuration"]["signatureToken"] for h in hooks]
+    assert len(set(tokens)) == len(hooks) and all(tokens)
+    assert set(tokens) <= set(integration.secrets_for_verification())
     assert {tuple(w["events"]) for w in integration.provider_settings["webhooks"]} == {
         ("application.created", "opportunity.created"),
         ("candidateStageChange",),

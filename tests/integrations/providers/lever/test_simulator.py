@@ -12,7 +12,6 @@ from integrations.base import InboundRequest
 from integrations.models import IntegrationActivity, IntegrationStatus, Token
 from integrations.providers.lever import constants, mappers, webhooks
 from integrations.providers.lever import simulator_state as sim
-from integrations.providers.lever import simulator_webhooks as outbound
 from integrations.providers.lever.client import LeverClient
 from integrations.providers.lever.provider import LeverProvider
 from integrations.services.oauth import token_refresh
@@ -120,7 +119,7 @@ def test_stage_change_webhook_is_signed_the_way_lever_documents(client, key, set
             "id": "wh-1",
             "url": "http://127.0.0.1:9/hook",
             "event": "candidateStageChange",
-            "configuration": {"signatureToken": outbound.account_signature_token()},
+            "configuration": {"signatureToken": "wh-1-signature-token"},
         },
     )
     import responses
@@ -141,7 +140,8 @@ def test_stage_change_webhook_is_signed_the_way_lever_documents(client, key, set
     )
     assert len(body["token"]) == 48 and request.headers["User-Agent"] == "Lever-Webhooks"
     inbound = InboundRequest(body=request.body, headers={}, query={})
-    assert webhooks.verify(inbound, [outbound.account_signature_token()]).ok
+    assert webhooks.verify(inbound, ["wh-1-signature-token"]).ok, "signed with its webhook's own token"
+    assert not webhooks.verify(inbound, [sim.signature_token_new()]).ok
 
 
 def test_simulator_pages_show_candidates_and_feedback(client, key):

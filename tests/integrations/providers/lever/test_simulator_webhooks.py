@@ -9,6 +9,7 @@ import responses
 from django.core.management import call_command
 from django.urls import reverse
 
+from integrations.models import Integration
 from integrations.providers.lever import constants
 from integrations.providers.lever import simulator_state as sim
 from integrations.providers.lever import simulator_webhooks as outbound
@@ -103,11 +104,15 @@ def test_adding_a_webhook_by_hand_needs_a_url_and_an_event(client, db):
     assert sim.rows("webhook") == []
 
 
-def test_demo_seed_gives_levers_signature_token_as_the_webhook_secret(capsys):
+def test_demo_seed_gives_a_stable_webhook_secret_the_integration_verifies_with(capsys):
+    """Before "Test credentials now" registers the sandbox's webhooks (each with its own signature
+    token), the integration's own secret is the one `demo_seed --json` gives; the next test signs
+    Lever's scheme with it."""
     call_command("demo_seed", "--json")
     entry = json.loads(capsys.readouterr().out)["integrations"]["lever"]
     assert entry["webhook_url"].startswith("/webhooks/lever/")
-    assert entry["webhook_secret"] == outbound.account_signature_token()
+    integration = Integration.objects.get(pk=entry["id"])
+    assert entry["webhook_secret"] in integration.secrets_for_verification()
     call_command("demo_seed", "--json")
     again = json.loads(capsys.readouterr().out)["integrations"]["lever"]
     assert again["webhook_secret"] == entry["webhook_secret"]

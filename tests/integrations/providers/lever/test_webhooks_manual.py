@@ -80,7 +80,10 @@ def test_manual_webhook_in_lever_delivers_once_the_token_is_pasted_and_levers_re
     assert 'id="lever-settings-manual"' in settings_page
     client_in_workspace.post(
         reverse("integrations:integration-lever:settings", args=[integration.pk]),
-        {"writeback_mode": "feedback", "signature_token": outbound.account_signature_token()},
+        {
+            "writeback_mode": "feedback",
+            "signature_token": sim.rows("webhook")[0]["configuration"]["signatureToken"],
+        },
     )
     [retry] = outbound.deliveries_retry_due(now_ms=delivery["next_attempt_at"])
     assert retry["status"] == 200 and retry["attempts"] == 2
@@ -151,4 +154,68 @@ def test_checklist_page_of_a_manual_setup_says_what_to_do(simulators, client_in_
     checklist = client_in_workspace.get(reverse("integrations:checklist", args=[integration.pk]))
     assert checklist.status_code == 200
     text = checklist.content.decode()
-    assert "Lever signature token pasted" in text and "Paste the webhook URL" in text
+    assert "Lever signature tokens pasted" in text and "Paste the webhook URL" in text
+
+
+def test_each_hand_made_webhook_has_its_own_token_and_pasting_them_together_verifies_every_one(
+    simulators, client_in_workspace, workspace
+):
+    """Lever's help centre ("UI Changes"): "A Webhook signature token for each created Webhook".
+    End to end on the sandbox: a Super Admin adds two webhooks by hand and copies the tokens the
+    sandbox's webhooks page shows for them. With only the stage-change token pasted, that webhook's
+    delivery verifies and the application-created one is refused (wrong signature); once both are
+    pasted in one go on JobCannon's Lever settings page, Lever's retry of the refused delivery gets
+    through and new deliveries of both webhooks verify."""
+    outbound.plan_set(webhooks_api=False)
+    integration = sim_integration(workspace=workspace)
+    assert integration_credentials_check(integration=integration)
+    url = f"http://testserver/webhooks/lever/{integration.public_id}/"
+    events = (constants.EVENT_CANDIDATE_STAGE_CHANGE, constants.EVENT_APPLICATION_CREATED)
+    for event in events:
+        added = client_in_workspace.post(
+            reverse("integrations:sim-lever:webhooks"), {"action": "add", "event": event, "url": url}
+        )
+        assert added.status_code == 302
+    sandbox_page = client_in_workspace.get(reverse("integrations:sim-lever:webhooks")).content.decode()
+    shown = dict(
+        re.findall(r'id="sim-webhook-token-([^"]+)">([0-9a-f]{48})</code>', sandbox_page)
+    )  # webhook id -> the token the page shows for it
+    hooks = {h["event"]: h for h in sim.rows("webhook")}
+    token = {event: shown[hooks[event]["id"]] for event in events}
+    assert token[events[0]] != token[events[1]], "one token per webhook"
+    settings_url = reverse("integrations:integration-lever:settings", args=[integration.pk])
+
+    client_in_workspace.post(
+        settings_url,
+        {"writeback_mode": "feedback", "signature_token": token[constants.EVENT_CANDIDATE_STAGE_CHANGE]},
+    )
+    opp = sim_opportunity()  # "Add Candidate": applicationCreated
+    [created] = sim.rows("delivery", webhook=hooks[constants.EVENT_APPLICATION_CREATED]["id"])
+    assert created["status"] == 401 and created["next_attempt_at"], "its token is not pasted yet"
+    [stage] = outbound.send_event(
+        constants.EVENT_CANDIDATE_STAGE_CHANGE,
+        {"opportunityId": opp["id"], "toStageId": sim.stage_id_by_name("Offer")},
+    )
+    assert stage["status"] == 200
+
+    both = f"{token[constants.EVENT_CANDIDATE_STAGE_CHANGE]} {token[constants.EVENT_APPLICATION_CREATED]}"
+    assert (
+        client_in_workspace.post(
+            settings_url, {"writeback_mode": "feedback", "signature_token": both}
+        ).status_code
+        == 302
+    )
+    [retry] = outbound.deliveries_retry_due(now_ms=created["next_attempt_at"])
+    assert retry["webhook"] == created["webhook"] and retry["status"] == 200 and retry["attempts"] == 2
+    again = sim_opportunity(name="Sam Second", email="sam.second@example.com")
+    [created_again] = [
+        d
+        for d in sim.rows("delivery", webhook=hooks[constants.EVENT_APPLICATION_CREATED]["id"])
+        if d["opportunity"] == again["id"]
+    ]
+    assert created_again["status"] == 200
+    integration.refresh_from_db()
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert 'id="lever-signature-tokens-count">2<' in page
+    verified = WebhookEvent.objects.filter(integration=integration, status=WebhookStatus.VERIFIED)
+    assert verified.count() == 3, "the stage change, the retried and the new application"
