@@ -21,6 +21,7 @@ from assessments.selectors import (
     assessment_run_list_for_workspace,
 )
 from assessments.services.config import assessment_config_update
+from assessments.services.hooks import report_context
 from assessments.services.runs import (
     CandidateInfo,
     RunAlreadyActive,
@@ -130,9 +131,9 @@ class RunReportView(RunMixin, View):
             {
                 "candidate_link": candidate_url(run=run) if run.is_active else "",
                 "share_link": report_url(run=run) if context["report"] else "",
-                "writebacks": run.writebacks.order_by("-created_at")[:20],
             }
         )
+        context.update(report_context(run=run))  # the apps above: integrations' updates sent to the ATS
         return render(request, "assessments/report.html", context)
 
 

@@ -1,14 +1,15 @@
 """System checks for the task queue (run at startup, by `manage.py check` and in CI with
 --deploy --fail-level WARNING). They encode the django-q2 pitfalls of reference §6: `retry` is a
 visibility timeout, so a task that outlives it runs twice; failures re-run at a fixed interval
-unless acknowledged; `catch_up` replays every missed schedule after downtime."""
+unless acknowledged; `catch_up` replays every missed schedule after downtime. (That every
+scheduled task has the overlap guard is checked in jobcannon/core/checks.py, for every app.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Info, Warning, register
+from django.core.checks import CheckMessage, Error, Warning, register
 
 TAG = "queue"
 
@@ -72,34 +73,4 @@ def check_task_queue(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 id="integrations.W006",
             )
         )
-    messages.extend(_unguarded_schedules())
     return messages
-
-
-def _unguarded_schedules() -> list[CheckMessage]:
-    """Periodic tasks without `periodic_job` can overlap with themselves and pile up."""
-    from django.utils.module_loading import import_string
-
-    try:
-        from jobcannon.core.management.commands.setup_schedules import declared_schedules
-
-        schedules = declared_schedules()
-    except Exception as exc:  # noqa: BLE001 - a broken tasks module is reported, not fatal here
-        return [Info(f"Could not list the declared schedules: {exc}", id="integrations.I007")]
-    unguarded = []
-    for func, _minutes in schedules:
-        try:
-            task = import_string(func)
-        except ImportError:
-            continue
-        if not getattr(task, "periodic_job", False):
-            unguarded.append(func)
-    if not unguarded:
-        return []
-    return [
-        Info(
-            "Scheduled without an overlap guard: " + ", ".join(sorted(unguarded)) + ".",
-            hint="Decorate them with jobcannon.core.jobs.periodic_job(every_minutes=...).",
-            id="integrations.I008",
-        )
-    ]

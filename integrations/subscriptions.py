@@ -3,10 +3,11 @@ IntegrationsConfig.ready). Those layers never import integrations; they keep pla
 of callables (house style §7: explicit registration, no Django signals as our own dispatch):
 
 - jobcannon.core: the periodic tasks it schedules, the /metrics gauges and the system status
-  section (integrations.observability), the request id a webhook task logs under, and the
-  services the provider contract's BaseClient calls (token refresh, the shared rate limiter);
+  section (integrations.observability), the request id a webhook task logs under, the services
+  the provider contract's BaseClient calls (token refresh, the shared rate limiter), and the
+  webhook intake's paths, which the WSGI application serves on the machine middleware stack;
 - assessments: run events become write-backs in the outbox; the retention purge keeps a run
-  whose write-back is still in flight;
+  whose write-back is still in flight; a run's report page lists the updates sent to the ATS;
 - jobcannon.workspaces: the workspace dashboard lists the integrations and their health."""
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+# The webhook intake's URL shapes (integrations/urls.py, "webhook" and "webhook-seed"):
+# /webhooks/<provider>/<integration>/ and the seeds' /<provider>/webhooks.
+WEBHOOK_INTAKE_PATHS = (r"/webhooks/[\w-]+/[\w-]+/?", r"/[\w-]+/webhooks/?")
+
 
 def runs_without_writeback_in_flight(runs: QuerySet[Any]) -> QuerySet[Any]:
     """The retention purge keeps a finished run until its write-back to the ATS settles."""
@@ -23,6 +28,13 @@ def runs_without_writeback_in_flight(runs: QuerySet[Any]) -> QuerySet[Any]:
 
     in_flight = [WritebackStatus.PENDING, WritebackStatus.DELIVERING, WritebackStatus.RETRYING]
     return runs.exclude(writebacks__status__in=in_flight)
+
+
+def run_report_writebacks(*, run: Any) -> dict[str, Any]:
+    """The run's report page (templates/assessments/report.html): its latest updates to the ATS."""
+    from integrations.models import WritebackMessage
+
+    return {"writebacks": WritebackMessage.objects.filter(run=run).order_by("-created_at")[:20]}
 
 
 def workspace_dashboard(*, workspace: Any) -> dict[str, Any]:
@@ -47,7 +59,11 @@ def schedule_modules() -> Iterable[str]:
 
 
 def install() -> None:
-    from assessments.services.hooks import run_event_subscribe, run_purge_hold_register
+    from assessments.services.hooks import (
+        report_context_source_register,
+        run_event_subscribe,
+        run_purge_hold_register,
+    )
     from integrations import base, observability
     from integrations.services import concurrency, oauth, ratelimit
     from integrations.services.writeback import writeback_enqueue
@@ -55,6 +71,7 @@ def install() -> None:
     from jobcannon.core.jobs import schedule_modules_register
     from jobcannon.core.metrics import state_source_register
     from jobcannon.core.workers import request_id_lookup_register
+    from jobcannon.core.wsgi import machine_path_register
     from jobcannon.workspaces.hooks import dashboard_source_register
 
     # Looked up on each call (tests and benchmarks replace the module attributes).
@@ -74,4 +91,7 @@ def install() -> None:
     )
     run_event_subscribe(writeback_enqueue)
     run_purge_hold_register(runs_without_writeback_in_flight)
+    report_context_source_register(run_report_writebacks)
     dashboard_source_register(workspace_dashboard)
+    for pattern in WEBHOOK_INTAKE_PATHS:
+        machine_path_register(pattern)

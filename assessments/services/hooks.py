@@ -8,6 +8,8 @@ without assessments importing them:
   the run's transaction rolls back with its write-back.
 - purge holds: the retention purge asks the subscribers which finished runs must be kept a
   while longer (integrations: a write-back still in flight).
+- report context: what the apps above add to a run's report page for the workspace
+  (integrations: the updates sent to the ATS), so the page reads no table of theirs itself.
 - callbacks from integrations into assessments (`run_writeback_delivered`)."""
 
 from __future__ import annotations
@@ -34,10 +36,15 @@ class RunEventSubscriber(Protocol):
     def __call__(self, *, run: AssessmentRun, event: str) -> Any: ...
 
 
+class ReportContextSource(Protocol):
+    def __call__(self, *, run: AssessmentRun) -> dict[str, Any]: ...
+
+
 PurgeHold = Callable[["QuerySet[AssessmentRun]"], "QuerySet[AssessmentRun]"]
 
 _run_event_subscribers: list[RunEventSubscriber] = []
 _purge_holds: list[PurgeHold] = []
+_report_context_sources: list[ReportContextSource] = []
 
 
 def run_event_subscribe(subscriber: RunEventSubscriber) -> None:
@@ -63,6 +70,20 @@ def runs_purgeable(runs: QuerySet[AssessmentRun]) -> QuerySet[AssessmentRun]:
     for hold in _purge_holds:
         runs = hold(runs)
     return runs
+
+
+def report_context_source_register(source: ReportContextSource) -> None:
+    """`source(run=)` returns context for the run's report page as the workspace sees it
+    (templates/assessments/report.html; not the shared report the ATS opens). Twice is a no-op."""
+    if source not in _report_context_sources:
+        _report_context_sources.append(source)
+
+
+def report_context(*, run: AssessmentRun) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for source in _report_context_sources:
+        context.update(source(run=run))
+    return context
 
 
 def run_writeback_delivered(*, run: AssessmentRun, event: str) -> None:

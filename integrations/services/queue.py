@@ -25,7 +25,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from integrations.models import TaskReceipt
-from jobcannon.core.jobs import job_lease, periodic_job  # noqa: F401 - moved to core (used by every app); old path kept
 
 logger = logging.getLogger(__name__)
 

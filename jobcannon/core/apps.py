@@ -7,6 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from jobcannon.core import checks  # noqa: F401 - registers the system checks
+
         # django-q2's signals are its only hooks: request id into tasks, task metrics, heartbeat.
         from jobcannon.core.jobs import schedule_modules_register
         from jobcannon.core.metrics import state_source_register

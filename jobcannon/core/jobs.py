@@ -56,7 +56,8 @@ def job_lease(name: str, *, ttl: timedelta, min_interval: timedelta | None = Non
 def periodic_job(*, every_minutes: float, ttl_minutes: float | None = None) -> Callable[[F_], F_]:
     """Decorate a scheduled task (SCHEDULES entry): never two copies at once, and no second run
     within half its period (copies that piled up in the broker become no-ops). Returns None
-    when skipped. The system check integrations.W003 flags scheduled tasks without it."""
+    when skipped. The system check core.I002 (jobcannon/core/checks.py) flags scheduled tasks
+    without it."""
 
     def decorate(func: F_) -> F_:
         name = f"{func.__module__}.{func.__qualname__}"

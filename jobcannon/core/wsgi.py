@@ -20,13 +20,23 @@ from typing import Any
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 
-# The intake's URL shapes (integrations/urls.py): /webhooks/<provider>/<integration>/ and the
-# seeds' /<provider>/webhooks. Anything else, and any mistake here, takes the full stack.
-MACHINE_PATH = re.compile(r"^/(?:webhooks/[\w-]+/[\w-]+/?|[\w-]+/webhooks/?)$")
+# The URL shapes machines POST to, registered by the apps that serve them from their
+# AppConfig.ready (integrations: its webhook intake), as the metrics' state sources and the
+# schedules are: core knows no app above it. Anything else, and any mistake there, takes the
+# full stack. Read per request; filled once at start-up, before the first request.
+_machine_paths: list[re.Pattern[str]] = []
+
+
+def machine_path_register(pattern: str) -> None:
+    """`pattern` (a regular expression the whole PATH_INFO must match) is served on the machine
+    stack. Registering the same pattern twice is a no-op."""
+    compiled = re.compile(pattern)
+    if compiled not in _machine_paths:
+        _machine_paths.append(compiled)
 
 
 def is_machine_path(path: str) -> bool:
-    return MACHINE_PATH.match(path) is not None
+    return any(pattern.fullmatch(path) for pattern in _machine_paths)
 
 
 @contextmanager

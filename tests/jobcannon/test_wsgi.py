@@ -10,8 +10,11 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.urls import reverse
 
 from integrations.models import WebhookEvent, WebhookStatus
+from integrations.registry import get_providers
+from jobcannon.core import wsgi
 from jobcannon.core.wsgi import JobCannonWSGI, is_machine_path
 from tests.factories import IntegrationFactory
 from tests.integrations.test_webhook_intake import BODY, signed
@@ -66,6 +69,30 @@ def call(app, method, path, body=b"", headers=None, content_type="application/js
 )
 def test_only_the_intake_paths_take_the_machine_stack(path, machine):
     assert is_machine_path(path) is machine
+
+
+def test_every_webhook_url_of_every_provider_takes_the_machine_stack():
+    """The shapes integrations registers at start-up (integrations/subscriptions.py) cover the
+    URLs its URLconf builds for the intake."""
+    public_id = "5b0c2f9e-0000-4000-8000-000000000001"
+    for key in get_providers():
+        for url in (
+            reverse("integrations:webhook", args=[key, public_id]),
+            reverse("integrations:webhook-seed", args=[key]),
+        ):
+            assert is_machine_path(url), url
+
+
+def test_core_serves_on_the_machine_stack_only_the_paths_an_app_registered(app, monkeypatch):
+    monkeypatch.setattr(wsgi, "_machine_paths", [])
+    assert app.handler_for("/webhooks/fake/5b0c2f9e-0000-4000-8000-000000000001/") is app.full
+
+    wsgi.machine_path_register(r"/inbound/[\w-]+/")
+    wsgi.machine_path_register(r"/inbound/[\w-]+/")
+
+    assert len(wsgi._machine_paths) == 1
+    assert app.handler_for("/inbound/abc/") is app.machine
+    assert app.handler_for("/inbound/abc/more/") is app.full
 
 
 def test_a_signed_delivery_is_stored_and_answered_with_the_request_id_and_security_headers(app):

@@ -1,7 +1,7 @@
 """Periodic Ashby work (registered by `manage.py setup_schedules`)."""
 
 from integrations.models import AuthKind, Integration, IntegrationStatus
-from integrations.services.queue import periodic_job
+from jobcannon.core.jobs import periodic_job
 
 from .services import refresh_token_age_warn
 

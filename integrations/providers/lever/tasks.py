@@ -1,7 +1,7 @@
 """Scheduled Lever work (registered by `manage.py setup_schedules`)."""
 
 from integrations.models import Integration, IntegrationStatus
-from integrations.services.queue import periodic_job
+from jobcannon.core.jobs import periodic_job
 
 from .setup import lever_api_key_expiry_check
 

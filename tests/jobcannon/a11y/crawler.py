@@ -13,9 +13,11 @@ end of its axe runs (a request counts for the page that started it).
 
 A page fails on: an axe violation of impact serious or critical among the WCAG 2.0/2.1 A and AA
 rules (https://github.com/dequelabs/axe-core/blob/develop/doc/API.md#axe-core-tags), a console
-error or uncaught exception, a request that failed or answered 4xx/5xx, or a document status
-other than the one the page answers on purpose. Problems are collected, not raised, so one run
-reports every page with its URL, width, rule and target selectors."""
+error or uncaught exception, a request that failed or answered 4xx/5xx (a frame's document
+included), a main document status other than the one the page answers on purpose, or a final
+URL other than the one asked for (a redirect: to the sign-in or re-authentication page, say)
+unless the page lists it as deliberate (PageSpec.redirect_to). Problems are collected, not
+raised, so one run reports every page with its URL, width, rule and target selectors."""
 
 from __future__ import annotations
 
@@ -25,12 +27,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+from allauth.mfa.models import Authenticator
 from axe_playwright_python.base import AXE_FILE_PATH
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
-from tests.jobcannon.a11y.pages import WIDTHS, PageSpec
+from tests.jobcannon.a11y.pages import CRAWL_PASSWORD, WIDTHS, PageSpec
 
 AXE_SOURCE = Path(AXE_FILE_PATH).read_text(encoding="utf-8")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -55,7 +61,7 @@ AXE_RUN = """async ([tags, exclude]) => {
 @dataclass
 class CrawlReport:
     pages: int = 0
-    urls: set[str] = field(default_factory=set)  # distinct URLs crawled
+    urls: set[str] = field(default_factory=set)  # distinct URLs the pages ended at (path and query)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -67,24 +73,51 @@ class CrawlReport:
         )
 
 
-def signed_in_context(browser: Any, base_url: str, user: Any | None) -> Any:
-    """A browser context on the live server, signed in as `user` (a session made the way the
-    sign-in page makes it) or anonymous."""
+def signed_in_context(browser: Any, base_url: str, user: Any | None, *, second_step: bool = False) -> Any:
+    """A browser context on the live server: anonymous, signed in as `user` and freshly
+    re-authenticated, or (`second_step`) half-way through `user`'s sign-in, the password taken
+    by the sign-in page and the two-factor code still to enter."""
     context = browser.new_context(base_url=base_url, viewport={"width": WIDTHS[0], "height": 900})
-    if user is not None:
-        client = Client()
+    if user is None:
+        return context
+    client = Client()
+    if second_step:
+        # The sign-in page's own work: it checks the password and, for a user with an
+        # authenticator, keeps the pending sign-in in the session and sends them to the code.
+        response = client.post(reverse("account_login"), {"login": user.email, "password": CRAWL_PASSWORD})
+        assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate"), (
+            response.status_code,
+            response.get("Location"),
+        )
+    else:
         client.force_login(user)
-        # As allauth records a password sign-in, so pages behind a fresh re-authentication
-        # (two-factor set-up) open as they do right after signing in.
-        session = client.session
-        session["account_authentication_methods"] = [
-            {"method": "password", "at": time.time(), "username": user.get_username()}
+        # allauth's records of how this session authenticated (allauth.account.internal.flows.
+        # login.record_authentication): a password sign-in marked "reauthenticated", as
+        # reauthenticate_by_password writes it, so the pages behind a fresh re-authentication
+        # (two-factor set-up and deactivation, recovery codes: did_recently_reauthenticate)
+        # open instead of redirecting to /accounts/reauthenticate/; and, for a user with an
+        # authenticator, the two-factor step of the sign-in (base.internal.flows.post_authentication).
+        now = time.time()
+        records: list[dict[str, Any]] = [
+            {"method": "password", "at": now, "username": user.get_username(), "reauthenticated": True}
         ]
-        session["account_authentication_methods_user"] = str(user.pk)
+        records += [
+            {"method": "mfa", "at": now, "id": a.pk, "type": a.type}
+            for a in Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP)
+        ]
+        session = client.session
+        session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+        session["account_authentication_methods_user"] = str(user.pk)  # login.py's private key
         session.save()
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
     return context
+
+
+def _path(url: str) -> str:
+    """Path and query of a URL (the fragment is the page's own business)."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _expected_document_error(text: str, location: dict, url: str, spec: PageSpec) -> bool:
@@ -124,18 +157,35 @@ class _Tab:
         self._note(f"failed load: {req.method} {req.url} ({req.failure})")
 
     def _response(self, resp: Any) -> None:
-        if resp.status >= 400 and resp.request.resource_type != "document":
+        # The main frame's document is checked against the status the page answers on purpose
+        # (check()); every other response, an iframe's document included, must not fail.
+        if resp.status >= 400 and not self._main_document(resp):
             self._note(f"failed load: HTTP {resp.status} {resp.url}")
 
-    def check(self, spec: PageSpec) -> list[str]:
+    def _main_document(self, resp: Any) -> bool:
+        request = resp.request
+        if request.resource_type != "document":
+            return False
+        try:
+            return request.frame == self.page.main_frame
+        except Exception:  # noqa: BLE001 - a request without a frame (a worker's) is not the page
+            return False
+
+    def check(self, spec: PageSpec) -> tuple[str, list[str]]:
+        """(the URL the page ended at, its problems)."""
         self.spec, self.noted = spec, []
-        page, problems = self.page, []
+        page, problems, ended_at = self.page, [], spec.url
         try:
             page.set_viewport_size({"width": WIDTHS[0], "height": 900})
             response = page.goto(spec.url, wait_until="load")
+            ended_at = _path(page.url)
             status = response.status if response else None
             if status != spec.status:
                 problems.append(f"HTTP {status}, expected {spec.status} (ended at {page.url})")
+            if ended_at != spec.final_url:
+                problems.append(
+                    f"ended at {ended_at}, expected {spec.final_url} (a redirect the page does not list)"
+                )
             page.evaluate(AXE_SOURCE)
             for width in WIDTHS:
                 if width != WIDTHS[0]:
@@ -154,7 +204,7 @@ class _Tab:
             page.goto("about:blank")
         except Exception:  # noqa: BLE001 - a tab that cannot leave the page: a fresh one next time
             page.close()
-        return [f"{spec.label} {spec.url}: {p}" for p in problems]
+        return ended_at, [f"{spec.label} {spec.url}: {p}" for p in problems]
 
     def close(self) -> None:
         if not self.page.is_closed():
@@ -170,8 +220,9 @@ def crawl(context: Any, specs: Iterable[PageSpec]) -> CrawlReport:
             if tab.page.is_closed():
                 tab = _Tab(context)
             report.pages += 1
-            report.urls.add(spec.url)
-            report.problems += tab.check(spec)
+            ended_at, problems = tab.check(spec)
+            report.urls.add(ended_at)
+            report.problems += problems
     finally:
         tab.close()
     report.seconds = time.monotonic() - started

@@ -2,7 +2,7 @@
 (the demo customer and their sandbox integration of every provider), with a little of
 everything in it (deliveries, calls, a sync run, write-backs, assessment runs in every state
 a candidate can meet, a sent email, an invitation, a reconnect link), one object of every
-admin model, and the list of pages over it, in six groups (GROUPS, each crawled by its own
+admin model, and the list of pages over it, in eight groups (GROUPS, each crawled by its own
 test file as the user named there):
 
 - customer: every page of the product as the demo customer (signed in, owner of the workspace);
@@ -12,7 +12,11 @@ test file as the user named there):
 - admin site: the staff admin's index and app indexes and our staff pages (logs, system
   status, an order's timeline, replay);
 - admin lists, admin add, admin change: every registered model's list, add page (where the
-  admin allows adding) and change page.
+  admin allows adding) and change page;
+- two-factor, two-factor sign-in: the pages of a user who has two-factor on (the staff user,
+  with a TOTP authenticator and recovery codes, as production requires of staff): signed in
+  (re-authenticate with a code, turn TOTP off, recovery codes), and half-way through signing in
+  (the code step after the password).
 
 `test_a11y_coverage.py` checks that every page-like URL pattern of the project is in one of
 them (or skipped there, with the reason), so a new page is crawled without editing this file
@@ -24,8 +28,10 @@ import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -55,6 +61,7 @@ from tests.factories import AssessmentRunFactory, UserFactory
 from tests.jobcannon.admin_objects import admin_objects
 
 WIDTHS = (1280, 375)
+CRAWL_PASSWORD = "correct-horse-battery"  # the staff user's: the two-factor sign-in types it
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,14 @@ class PageSpec:
     status: int = 200  # what the page answers on purpose (a cancelled candidate link: 410)
     # Parts of the page axe skips, each with its reason where the page is listed.
     axe_exclude: tuple[str, ...] = ()
+    # Where the page sends the browser on purpose (path and query), with the reason where the
+    # page is listed; "" = it stays at `url`. The crawl fails a page that ends anywhere else.
+    redirect_to: str = ""
+
+    @property
+    def final_url(self) -> str:
+        """The page the browser shows and axe checks."""
+        return self.redirect_to or self.url
 
 
 @dataclass
@@ -174,7 +189,12 @@ def crawl_world() -> CrawlWorld:
         workspace=workspace, email="latecomer@example.com", role=Role.ADMIN, invited_by=demo_user
     )
     Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - dt.timedelta(days=1))
-    staff_user = UserFactory(username="staff-crawler", is_staff=True, is_superuser=True)
+    staff_user = UserFactory(
+        username="staff-crawler", is_staff=True, is_superuser=True, password=CRAWL_PASSWORD
+    )
+    # Two-factor on, as allauth's set-up page leaves it: a TOTP authenticator and recovery codes.
+    TOTP.activate(staff_user, generate_totp_secret())
+    RecoveryCodes.activate(staff_user)
     world = CrawlWorld(
         demo_user=demo_user,
         staff_user=staff_user,
@@ -381,13 +401,42 @@ def admin_change_pages(w: CrawlWorld) -> list[PageSpec]:
     ]
 
 
-# group -> (its pages, who looks at them: the CrawlWorld attribute, None = signed out). Each
-# group is crawled by its own test file, so pytest-xdist (--dist loadfile) spreads them.
-GROUPS: dict[str, tuple[Callable[[CrawlWorld], list[PageSpec]], str | None]] = {
-    "customer": (customer_pages, "demo_user"),
-    "candidate": (candidate_pages, None),
-    "admin site": (admin_site_pages, "staff_user"),
-    "admin lists": (admin_list_pages, "staff_user"),
-    "admin add": (admin_add_pages, "staff_user"),
-    "admin change": (admin_change_pages, "staff_user"),
+# --- a user with two-factor on (the staff user) ---------------------------------------------------
+
+
+def two_factor_pages(w: CrawlWorld) -> list[PageSpec]:
+    """Signed in with two-factor on (the two-factor overview and the password re-authentication
+    page are crawled in the customer group, as the demo customer)."""
+    return [
+        PageSpec(label, reverse(name))
+        for label, name in (
+            ("reauthenticate with a code", "mfa_reauthenticate"),
+            ("two-factor off", "mfa_deactivate_totp"),
+            ("recovery codes", "mfa_view_recovery_codes"),
+            ("new recovery codes", "mfa_generate_recovery_codes"),
+        )
+    ]
+
+
+def two_factor_sign_in_pages(w: CrawlWorld) -> list[PageSpec]:
+    """The sign-in's second step: the password was right, the code is asked for."""
+    return [PageSpec("sign in, code step", reverse("mfa_authenticate"))]
+
+
+class Group(NamedTuple):
+    pages: Callable[[CrawlWorld], list[PageSpec]]
+    who: str | None  # who looks at them: the CrawlWorld attribute, None = signed out
+    second_step: bool = False  # True: `who` has typed the password, the two-factor code is next
+
+
+# Each group is crawled by its own test file, so pytest-xdist (--dist loadfile) spreads them.
+GROUPS: dict[str, Group] = {
+    "customer": Group(customer_pages, "demo_user"),
+    "candidate": Group(candidate_pages, None),
+    "admin site": Group(admin_site_pages, "staff_user"),
+    "admin lists": Group(admin_list_pages, "staff_user"),
+    "admin add": Group(admin_add_pages, "staff_user"),
+    "admin change": Group(admin_change_pages, "staff_user"),
+    "two-factor": Group(two_factor_pages, "staff_user"),
+    "two-factor sign-in": Group(two_factor_sign_in_pages, "staff_user", second_step=True),
 }
