@@ -28,6 +28,7 @@ BULK_LIMIT = 500
 # permission that matches what it shows or changes (issue 21). A staff member without it gets 403.
 REPROCESS_PERMISSION = "integrations.change_webhookevent"
 REPLAY_PERMISSION = "integrations.change_writebackmessage"
+WRITEBACK_VIEW_PERMISSION = "integrations.view_writebackmessage"
 
 
 # The merged log shows deliveries, outbound calls and activity lines: viewing it needs all three.
@@ -76,12 +77,20 @@ class ProviderLogsView(PermissionRequiredMixin, View):
             cursor=request.GET.get("cursor", ""),
         )
         params = {k: v for k, v in query.items() if k != "cursor" and (v or k == "direction")}
+        # Stuck write-backs name the workspace, the kind and the error: a model of their own, so
+        # only staff who may view write-backs see them (the log permissions do not cover them;
+        # the change permission implies view, as in ModelAdmin.has_view_permission).
+        may_view_writebacks = request.user.has_perm(WRITEBACK_VIEW_PERMISSION) or request.user.has_perm(
+            REPLAY_PERMISSION
+        )
         stuck = (
             WritebackMessage.objects.filter(
                 integration__provider=provider, status__in=[*REPLAYABLE, WritebackStatus.NEEDS_REAUTH]
             )
             .select_related("integration__workspace")
             .order_by("-updated_at")[:50]
+            if may_view_writebacks
+            else WritebackMessage.objects.none()
         )
         context = {
             **admin.site.each_context(request),
@@ -96,6 +105,7 @@ class ProviderLogsView(PermissionRequiredMixin, View):
             "text_search_rows": page.text_search_rows,
             "chart": webhook_chart(provider=provider),
             "stuck": stuck,
+            "may_view_writebacks": may_view_writebacks,
             "event_types": sorted({*prov.event_handlers, *prov.ignored_events}),
         }
         return render(request, "admin/integrations/provider_logs.html", context)

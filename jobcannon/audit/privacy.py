@@ -18,14 +18,15 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, unquote_plus, unquote_to_bytes
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from assessments.models import Answer, AssessmentRun, Result
 from assessments.services.runs import assessment_run_cancel
-from integrations.models import WebhookEvent, WritebackMessage, WritebackStatus
+from integrations.models import Integration, WebhookEvent, WritebackMessage, WritebackStatus
 from jobcannon.audit.models import PurgeReason
 from jobcannon.audit.retention import SETTLED_WEBHOOK_STATUSES, webhook_bodies_purge
 from jobcannon.audit.services import audit_record
@@ -59,46 +60,74 @@ _ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
 
 
 def _strings(value: Any) -> Iterator[str]:
+    """Every string of a JSON document: values and keys (a vendor may key a map by address)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
-        for item in value.values():
+        for key, item in value.items():
+            yield str(key)
             yield from _strings(item)
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
 
 
-def _addresses(text: str) -> Iterator[str]:
-    for match in _ADDRESS.finditer(text):
-        yield match.group().strip(".").lower()
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_FIELD_DELIMITERS = re.compile(r"[?&=]")
+
+
+def _form_fields(text: str, *, form: bool) -> Iterator[str]:
+    """Form-encoded text field by field, decoded: `email=a%40b.co&x=1` holds `a@b.co`, which the
+    raw text spells with neither `@` nor a delimiter before it. A body that is not JSON is read
+    as a form (`+` is a space); a JSON string only when it holds percent-escapes (a query string
+    inside a value: `+` stays a plus)."""
+    if not form and not _ESCAPE.search(text):
+        return
+    decode = unquote_plus if form else unquote
+    for field in _FIELD_DELIMITERS.split(text):
+        yield decode(field)
+
+
+def _addresses(text: str, *, form: bool = False) -> Iterator[str]:
+    for piece in (text, *_form_fields(text, form=form)):
+        for match in _ADDRESS.finditer(piece):
+            yield match.group().strip(".").lower()
 
 
 def body_mentions_address(body: bytes, email: str) -> bool:
     """True when the raw body holds exactly this address (case-insensitive): a JSON body's string
-    values are compared address by address; any other body is searched for whole addresses."""
+    keys and values are compared address by address; any other body is searched for whole
+    addresses; form-encoded text (`email=a%40b.co`) field by field, decoded."""
     needle = email.strip().lower()
     # Cheap: most bodies never contain it at all. A JSON body may write letters beyond ASCII as
     # \u escapes, so an address with such letters (an IDN domain) is looked for by its longest
-    # ASCII run.
-    probe = max(re.split(r"[^\x00-\x7f]+", needle), key=len)
-    if probe and probe.encode() not in body.lower():
+    # ASCII run; a form-encoded one may escape anything, so it is also looked for decoded.
+    probe = max(re.split(r"[^\x00-\x7f]+", needle), key=len).encode()
+    lowered = body.lower()
+    if probe and probe not in lowered and not (b"%" in body and probe in unquote_to_bytes(lowered).lower()):
         return False
     try:
         texts: Iterator[str] = _strings(json.loads(body))
+        form = False
     except ValueError:
-        texts = iter([body.decode("utf-8", "replace")])
-    return any(found == needle for text in texts for found in _addresses(text))
+        texts, form = iter([body.decode("utf-8", "replace")]), True
+    return any(found == needle for text in texts for found in _addresses(text, form=form))
 
 
 def _webhook_events_mentioning(*, workspace: Any, email: str) -> list[WebhookEvent]:
-    """Deliveries of this workspace's integrations whose raw body holds the address (exactly,
-    case insensitive; see body_mentions_address). Scanned in chunks: bodies exist only inside
-    the retention window."""
+    """Deliveries whose raw body holds the address (exactly, case insensitive; see
+    body_mentions_address): those of this workspace's integrations, and those no integration
+    was found for (a seed-route delivery no secret verified: stored with the reason, nobody's)
+    of the ATSs this workspace is connected to, which may be this candidate's too. Scanned in
+    chunks: bodies exist only inside the retention window."""
+    providers = Integration.objects.filter(workspace=workspace).values("provider")
     found: list[WebhookEvent] = []
     qs = (
-        WebhookEvent.objects.filter(integration__workspace=workspace, body_digest__isnull=True)
-        .only("pk", "body", "provider", "received_at", "event_type", "status")
+        WebhookEvent.objects.filter(
+            Q(integration__workspace=workspace) | Q(integration__isnull=True, provider__in=providers),
+            body_digest__isnull=True,
+        )
+        .only("pk", "body", "provider", "integration_id", "received_at", "event_type", "status")
         .order_by("pk")
     )
     for event in qs.iterator(chunk_size=SCAN_CHUNK):
@@ -234,7 +263,12 @@ def candidate_data_export(*, workspace: Any, email: str) -> dict[str, Any]:
                 "received_at": _iso(e.received_at),
                 "event_type": e.event_type,
                 "status": e.status,
-                "body": e.body_text,
+                # False: no integration was found for it (no secret verified), so not known to be
+                # this workspace's; it names the candidate and came to an ATS this workspace uses.
+                # Its body may be another customer's delivery: listed (and deleted with the
+                # request), never shown.
+                "matched_integration": e.integration_id is not None,
+                "body": e.body_text if e.integration_id is not None else None,
             }
             for e in events
         ],

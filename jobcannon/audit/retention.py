@@ -329,6 +329,53 @@ def _purge(*, now: dt.datetime, deadline: float) -> RetentionSweep:
     return sweep
 
 
+WORKSPACE_PURGE_TASK = "jobcannon.audit.tasks.retention_purge_workspace_task"
+# A window change's purge that finds another purge of its workspace running is tried again
+# this much later, at most DEFERRALS_MAX times (the lock expires after the budget + 120 s, so
+# it is free by then unless purges keep following each other); after that the hourly sweep
+# covers what is left, and the audit log says so.
+DEFERRAL_SECONDS = 180
+DEFERRALS_MAX = 5
+
+
+def _purge_deferred(
+    *, workspace: Workspace, requested_by: Any, previous_days: int | None, deferrals: int, now: dt.datetime
+) -> None:
+    """Audit that the purge of this window change waits, with the person who changed the window,
+    and schedule it again (one pending schedule per workspace, person and change)."""
+    from integrations.services.queue import queue_schedule_retry
+
+    user_id = getattr(requested_by, "pk", None)
+    retry = deferrals < DEFERRALS_MAX
+    when = now + dt.timedelta(seconds=DEFERRAL_SECONDS)
+    change = (
+        f" after the window was shortened from {previous_days} to {workspace.retention_days} days"
+        if previous_days is not None
+        else ""
+    )
+    audit_record(
+        action="retention.purge_deferred",
+        message=f"Retention purge{change} waits: another purge of this workspace is running; "
+        + (f"it runs again at {when:%Y-%m-%d %H:%M} UTC." if retry else "the hourly sweep takes it over."),
+        workspace=workspace,
+        target=workspace,
+        actor=requested_by,
+        data={
+            "from_days": previous_days,
+            "to_days": workspace.retention_days,
+            "deferrals": deferrals + 1,
+            "retry_at": when.isoformat() if retry else None,
+        },
+    )
+    if retry:
+        queue_schedule_retry(
+            name=f"retention-purge:{workspace.pk}:{user_id}:{previous_days}",
+            func=WORKSPACE_PURGE_TASK,
+            arg=(workspace.pk, user_id, previous_days, deferrals + 1),
+            when=when,
+        )
+
+
 def retention_purge_for_workspace(
     *,
     workspace: Workspace,
@@ -336,13 +383,23 @@ def retention_purge_for_workspace(
     previous_days: int | None = None,
     now: dt.datetime | None = None,
     time_budget_seconds: float = 30.0,
+    deferrals: int = 0,
 ) -> dict[str, int] | None:
     """The purge a change of the workspace's window causes, run at once for that workspace and
     audited with the workspace and the person who changed it (what the budget leaves is taken
-    by the hourly sweep). None when a purge of this workspace is already running."""
+    by the hourly sweep). When a purge of this workspace is already running: None, the deferral
+    is audited with that person and the purge scheduled again (`_purge_deferred`), so the
+    change's own purge is audited with them when it runs."""
     lock = f"{LOCK_KEY}:workspace:{workspace.pk}"
     token = uuid.uuid4().hex
     if not cache.add(lock, token, timeout=int(time_budget_seconds) + 120):
+        _purge_deferred(
+            workspace=workspace,
+            requested_by=requested_by,
+            previous_days=previous_days,
+            deferrals=deferrals,
+            now=timezone.now(),
+        )
         return None
     try:
         counts, complete = _purge_steps(

@@ -10,8 +10,11 @@ def retention_purge_task() -> int:
     return 0 if sweep is None else sweep.webhook_bodies + sweep.runs + sweep.answers
 
 
-def retention_purge_workspace_task(workspace_id: int, user_id: int | None, previous_days: int) -> int:
-    """The purge a shortened retention window causes (jobcannon.workspaces.services)."""
+def retention_purge_workspace_task(
+    workspace_id: int, user_id: int | None, previous_days: int, deferrals: int = 0
+) -> int:
+    """The purge a shortened retention window causes (jobcannon.workspaces.services); run again
+    by a schedule when it found another purge of the workspace running (`deferrals`)."""
     from django.contrib.auth import get_user_model
 
     from jobcannon.workspaces.models import Workspace
@@ -21,7 +24,7 @@ def retention_purge_workspace_task(workspace_id: int, user_id: int | None, previ
         return 0
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     counts = retention_purge_for_workspace(
-        workspace=workspace, requested_by=user, previous_days=previous_days
+        workspace=workspace, requested_by=user, previous_days=previous_days, deferrals=deferrals
     )
     return sum((counts or {}).values())
 

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import unquote
 
 import structlog
 
@@ -129,18 +130,30 @@ _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # key=value / "key": "value" pairs in JSON, repr()s and exception messages.
     (re.compile(rf"(?i)([\"']?\b(?:{_PARAMS})[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;}}]+"), rf"\1{REDACTED}"),
     # Links whose path segment is the credential: candidate links (/a/<key>/, report links),
-    # reconnect links, workspace invitations, allauth's password-reset and email-confirmation keys.
-    (re.compile(rf"({'|'.join(map(re.escape, TOKEN_PATH_PREFIXES))})[^/\s\"'?#&]+"), rf"\1{REDACTED}"),
+    # reconnect links, workspace invitations, allauth's password-reset and email-confirmation keys;
+    # in any case and with repeated slashes (/RECONNECT//<token>/), as a client may write them.
+    (
+        re.compile(
+            "(?i)("
+            + "|".join(re.escape(p).replace("/", "/+") for p in TOKEN_PATH_PREFIXES)
+            + r")[^/\s\"'?#&]+"
+        ),
+        rf"\1{REDACTED}",
+    ),
     # The same links percent-encoded inside a query string (?next=%2Freconnect%2F<token>%2F).
     (
         re.compile(
             "(?i)("
-            + "|".join(re.escape(p).replace("/", "%2F") for p in TOKEN_PATH_PREFIXES)
+            + "|".join(re.escape(p).replace("/", "(?:%2F)+") for p in TOKEN_PATH_PREFIXES)
             + r")(?:(?!%2F)[^/\s\"'?#&])+"
         ),
         rf"\1{REDACTED}",
     ),
 ]
+# Percent-escapes hide a link from the patterns (/%72econnect/<token>/ is still routed to the
+# reconnect view; ?next=%252Freconnect%252F<token> is one decoding away from the encoded form):
+# scrub_text decodes up to this many times, scrubbing each layer.
+_DECODE_LAYERS = 4
 
 # LogRecord attributes that are not user data (never redacted, never rendered as extras).
 _RECORD_ATTRS = frozenset(logging.LogRecord("n", 0, "p", 0, "m", (), None).__dict__) | {
@@ -158,10 +171,28 @@ def is_secret_key(key: str) -> bool:
     return k in _SECRET_KEYS_EXACT or any(part in k for part in _SECRET_KEY_PARTS)
 
 
-def scrub_text(text: str) -> str:
+def _scrub_layer(text: str) -> str:
     for pattern, replacement in _TEXT_PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+def scrub_text(text: str) -> str:
+    """The text with credentials masked. Percent-escapes are decoded layer by layer (at most
+    _DECODE_LAYERS), each layer scrubbed: when a decoded layer reveals a credential the text as
+    written did not show, that scrubbed, decoded layer is returned; otherwise the text keeps the
+    form it was written in (decoding is only to look)."""
+    result = layer = _scrub_layer(text)
+    for _ in range(_DECODE_LAYERS):
+        if "%" not in layer:
+            break
+        decoded = unquote(layer)
+        if decoded == layer:
+            break
+        layer = _scrub_layer(decoded)
+        if layer != decoded:  # this layer hid a credential: what is logged is this layer, masked
+            result = layer
+    return result
 
 
 def redact(value: Any, key: str = "", depth: int = 0) -> Any:

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import hooks
 from .models import Invitation, InvitationStatus, Membership, Workspace
 
 
@@ -31,6 +32,43 @@ class WorkspaceAdmin(admin.ModelAdmin):
             actor=request.user,
             changes={field: getattr(obj, field) for field in form.changed_data if field in form.cleaned_data},
         )
+
+    def save_formset(self, request, form, formset, change) -> None:
+        """Removing a member through the inline is a deletion Django logs as a CHANGE of the
+        workspace (a LogEntry the audit log's admin-deletion receiver rightly ignores): audit
+        each removed membership here, with the person and the workspace, once it is gone."""
+        # As stored, not as posted: a form ticked for deletion still carries its edited fields.
+        ids = [
+            f.instance.pk
+            for f in formset.deleted_forms
+            if isinstance(f.instance, Membership) and f.instance.pk
+        ]
+        removing = (
+            list(Membership.objects.filter(pk__in=ids).select_related("user", "workspace")) if ids else []
+        )
+        super().save_formset(request, form, formset, change)
+        if not removing:
+            return
+        kept = set(Membership.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        for membership in removing:
+            if membership.pk in kept:
+                continue
+            hooks.audit_announce(
+                action="admin.deleted",
+                message=(
+                    f"Staff removed {membership.user} ({membership.get_role_display()}) from the "
+                    f"workspace {membership.workspace} in the admin."
+                ),
+                workspace=membership.workspace,
+                target=membership.user,
+                actor=request.user,
+                data={
+                    "content_type": "membership",
+                    "object_id": str(membership.pk),
+                    "user_id": membership.user_id,
+                    "role": membership.role,
+                },
+            )
 
 
 @admin.register(Invitation)

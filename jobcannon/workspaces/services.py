@@ -1,8 +1,9 @@
 import datetime as dt
+import hashlib
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -120,6 +121,30 @@ def invitation_rate_limit_check(*, workspace: Workspace, email: str, invited_by=
     )
 
 
+def _advisory_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def _invitation_budgets_lock(*, workspace: Workspace, email: str, invited_by) -> None:
+    """Serialize the invitations that share a budget, so the count invitation_rate_limit_check
+    reads cannot be passed by a concurrent request before this one's row is written (check and
+    insert in one transaction, after this). One transaction-scoped advisory lock per budget
+    (the workspace, the sender, the recipient address, which has no row), taken in that order
+    (no deadlock). Not row locks: a FOR UPDATE on the workspace or the user would also block,
+    and deadlock with, every insert whose foreign key checks those rows (audit events).
+    SQLite needs none: every transaction there begins IMMEDIATE (settings: transaction_mode),
+    which already serializes the writers."""
+    if connection.vendor != "postgresql":
+        return
+    names = [f"jobcannon:invitations:workspace:{workspace.pk}"]
+    if getattr(invited_by, "pk", None):
+        names.append(f"jobcannon:invitations:sender:{invited_by.pk}")
+    names.append(f"jobcannon:invitations:recipient:{email.strip().lower()}")
+    with connection.cursor() as cursor:
+        for name in names:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_advisory_key(name)])
+
+
 def _audit(*, action: str, message: str, invitation: Invitation, actor, data: dict | None = None) -> None:
     hooks.audit_announce(
         action=action,
@@ -156,10 +181,11 @@ def invitation_create(*, workspace: Workspace, email: str, role: str, invited_by
     email = email.strip().lower()
     if Membership.objects.filter(workspace=workspace, user__email__iexact=email).exists():
         raise Conflict(f"{email} is already a member of this workspace.")
-    invitation_rate_limit_check(workspace=workspace, email=email, invited_by=invited_by)
-    now = timezone.now()
     try:
         with transaction.atomic():
+            _invitation_budgets_lock(workspace=workspace, email=email, invited_by=invited_by)
+            invitation_rate_limit_check(workspace=workspace, email=email, invited_by=invited_by)
+            now = timezone.now()
             Invitation.objects.filter(
                 workspace=workspace,
                 email__iexact=email,
@@ -189,9 +215,10 @@ def invitation_resend(*, invitation: Invitation, actor) -> tuple[Invitation, str
     workspace = invitation.workspace
     if Membership.objects.filter(workspace=workspace, user__email__iexact=invitation.email).exists():
         raise Conflict(f"{invitation.email} is already a member of this workspace.")
-    invitation_rate_limit_check(workspace=workspace, email=invitation.email, invited_by=actor)
-    now = timezone.now()
     with transaction.atomic():
+        _invitation_budgets_lock(workspace=workspace, email=invitation.email, invited_by=actor)
+        invitation_rate_limit_check(workspace=workspace, email=invitation.email, invited_by=actor)
+        now = timezone.now()
         replaced = Invitation.objects.filter(
             pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True
         ).update(revoked_at=now, revoked_reason=RevokeReason.RESENT, updated_at=now)

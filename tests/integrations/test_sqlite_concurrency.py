@@ -92,16 +92,55 @@ def _all_at_once(calls: list[Callable[[], int]]) -> list[int | str]:
     return results
 
 
-def test_the_test_database_has_the_local_settings_options():
-    """What the server below runs on is what `dev.py run` runs on."""
-    from jobcannon.settings import base
+# What a connection really runs with, read back from SQLite (not from the settings dict): the
+# journal mode, the busy timeout (the `timeout` option), synchronous, and the BEGIN mode Django
+# opens every transaction with (the `transaction_mode` option).
+def _connection_facts(conn) -> dict:
+    conn.ensure_connection()
+    facts: dict = {}
+    with conn.cursor() as cursor:
+        for pragma in ("journal_mode", "busy_timeout", "synchronous"):
+            cursor.execute("PRAGMA " + pragma)
+            facts[pragma] = cursor.fetchone()[0]
+    facts["transaction_mode"] = conn.transaction_mode
+    return facts
 
-    options = base.DATABASES["default"]["OPTIONS"]
-    assert connection.settings_dict["OPTIONS"] == options
-    assert options["transaction_mode"] == "IMMEDIATE" and options["timeout"] >= 5
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        assert cursor.fetchone()[0] == "wal"
+
+def test_the_test_database_has_the_local_settings_options(tmp_path):
+    """What the server below runs on is what `dev.py run` runs on: the local settings module,
+    loaded in its own process (as manage.py and dev.py load it) on a scratch database file, is
+    asked what its connection really has, and so is the test database's."""
+    import inspect
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "jobcannon.settings.local",
+        "SQLITE_PATH": str(tmp_path / "dev.sqlite3"),
+    }
+    probe = (
+        "import json, django\ndjango.setup()\nfrom django.db import connection\n"
+        + inspect.getsource(_connection_facts)
+        + "print(json.dumps(_connection_facts(connection)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    dev_server = json.loads(done.stdout.strip().splitlines()[-1])
+
+    assert _connection_facts(connection) == dev_server
+    # ...and that is what lets the web server and the worker share the file.
+    assert dev_server["journal_mode"] == "wal" and dev_server["transaction_mode"] == "IMMEDIATE"
+    assert dev_server["busy_timeout"] >= 5000
 
 
 def test_concurrent_assessment_start_retries_and_webhooks_never_answer_5xx(server):

@@ -194,7 +194,7 @@ def test_lone_surrogates_in_a_signed_event_are_stored_not_a_500(client, fake, bo
     assert "\ufffd" in event.external_id + event.event_type
 
 
-def test_lone_surrogates_on_the_seed_path_of_ashby_are_stored_not_a_500(client, db):
+def test_lone_surrogates_on_the_ashby_integration_route_are_stored_not_a_500(client, db):
     from tests.integrations.providers.ashby.helpers import ashby_integration, sign_real
 
     integration = ashby_integration()
@@ -202,3 +202,24 @@ def test_lone_surrogates_on_the_seed_path_of_ashby_are_stored_not_a_500(client, 
     response = post(client, f"/webhooks/ashby/{integration.public_id}/", body=body, headers=sign_real(body))
     assert response.status_code == 200
     assert WebhookEvent.objects.get().external_id == "wa-\ufffd"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"action": "applicationSubmit\\ud800", "webhookActionId": "wa-1", "data": {}}',
+        b'{"action": "applicationSubmit", "webhookActionId": "wa-\\udbff", "data": {}}',
+    ],
+    ids=["in-the-action", "in-the-webhook-action-id"],
+)
+def test_lone_surrogates_on_the_ashby_seed_route_are_stored_not_a_500(client, db, body):
+    """The seeds' own route (/ashby/webhooks: the integration is found by the secret that
+    verifies), not the per-integration one above."""
+    from tests.integrations.providers.ashby.helpers import ashby_integration, sign_seed
+
+    integration = ashby_integration()
+    response = post(client, "/ashby/webhooks", body=body, headers=sign_seed(body))
+    assert response.status_code < 500
+    event = WebhookEvent.objects.get()
+    assert event.integration == integration and event.verified and bytes(event.body) == body
+    assert "\ufffd" in event.external_id + event.event_type

@@ -192,3 +192,84 @@ def test_staff_deleting_one_object_from_its_page_is_audited_with_its_workspace(c
     assert not Invitation.objects.filter(pk=invitation.pk).exists()
     event = AuditEvent.objects.get(action="admin.deleted")
     assert (event.actor, event.workspace, event.data["object_id"]) == (staff, workspace, str(invitation.pk))
+
+
+def test_staff_removing_a_member_through_the_workspace_inline_is_audited_with_person_and_workspace(
+    client, workspace
+):
+    from jobcannon.workspaces.models import Membership
+
+    leaving = MembershipFactory(workspace=workspace, role=Role.ADMIN)
+    staying = MembershipFactory(workspace=workspace, role=Role.MEMBER)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    form = {
+        "name": workspace.name,
+        "slug": workspace.slug,
+        "data_region": workspace.data_region,
+        "retention_days": workspace.retention_days,
+        "memberships-TOTAL_FORMS": "2",
+        "memberships-INITIAL_FORMS": "2",
+    }
+    for n, (membership, delete) in enumerate(((leaving, True), (staying, False))):
+        form |= {
+            f"memberships-{n}-id": membership.pk,
+            f"memberships-{n}-workspace": workspace.pk,
+            f"memberships-{n}-user": membership.user_id,
+            f"memberships-{n}-role": membership.role,
+        }
+        if delete:
+            form[f"memberships-{n}-DELETE"] = "on"
+    response = client.post(f"/admin/workspaces/workspace/{workspace.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    remaining = set(Membership.objects.filter(workspace=workspace))
+    assert leaving not in remaining and staying in remaining
+
+    event = AuditEvent.objects.get(action="admin.deleted")
+    assert (event.actor, event.workspace) == (staff, workspace)
+    assert (event.target_type, event.target_id) == ("auth.User", str(leaving.user_id))
+    assert event.data["object_id"] == str(leaving.pk) and event.data["role"] == Role.ADMIN
+    assert str(leaving.user) in event.message and workspace.name in event.message
+
+
+def test_a_window_change_purge_that_finds_another_purge_running_is_audited_and_runs_later(
+    user, workspace, integration
+):
+    """The task a shortened window enqueues must not vanish when another purge of the workspace
+    holds its lock: the wait is audited with the person, and the purge runs (audited with them)
+    from the schedule it leaves."""
+    import ast
+
+    from django.core.cache import cache
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    from jobcannon.audit.retention import LOCK_KEY
+    from jobcannon.audit.tasks import retention_purge_workspace_task
+
+    event = _old_delivery(integration, days=40)
+    workspace.retention_days = 30
+    workspace.save()
+    lock = f"{LOCK_KEY}:workspace:{workspace.pk}"
+    assert cache.add(lock, "another purge", timeout=300)
+    try:
+        assert retention_purge_workspace_task(workspace.pk, user.pk, 90) == 0
+    finally:
+        cache.delete(lock)
+
+    waiting = AuditEvent.objects.get(action="retention.purge_deferred")
+    assert (waiting.workspace, waiting.actor) == (workspace, user)
+    assert "shortened from 90 to 30 days" in waiting.message and "runs again at" in waiting.message
+    assert not AuditEvent.objects.filter(action="retention.purged").exists()
+    event.refresh_from_db()
+    assert bytes(event.body) != b""  # nothing purged yet
+
+    schedule = Schedule.objects.get(func="jobcannon.audit.tasks.retention_purge_workspace_task")
+    assert schedule.schedule_type == Schedule.ONCE and schedule.next_run > timezone.now()
+    retention_purge_workspace_task(*ast.literal_eval(schedule.args))  # what the scheduler runs
+
+    purged = AuditEvent.objects.get(action="retention.purged")
+    assert (purged.workspace, purged.actor, purged.data["webhook_bodies"]) == (workspace, user, 1)
+    assert "shortened from 90 to 30 days" in purged.message
+    event.refresh_from_db()
+    assert bytes(event.body) == b""

@@ -230,6 +230,39 @@ def test_a_login_redirect_carrying_a_token_link_is_masked_in_the_access_line():
     assert TOKEN not in scrub_text(line) and "%2Finvitations%2F[redacted]%2F" in scrub_text(line)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"GET /%72econnect/{TOKEN}/ HTTP/1.1",  # Django decodes the path: still the reconnect view
+        f"GET /RECONNECT/{TOKEN}/ HTTP/1.1",
+        f"GET /reconnect//{TOKEN}/ HTTP/1.1",
+        f"GET /Invitations/{TOKEN}/ HTTP/1.1",
+        f"GET /accounts/login/?next=%2FReconnect%2F{TOKEN}%2F HTTP/1.1",
+        f"GET /accounts/login/?next=%252Freconnect%252F{TOKEN}%252F HTTP/1.1",  # encoded twice
+        f"GET /accounts/login/?next=%25252Finvitations%25252F{TOKEN} HTTP/1.1",  # three times
+        f"GET /accounts/login/?next=%2F%2561%2F{TOKEN}%2F HTTP/1.1",  # a letter of the prefix encoded
+    ],
+    ids=[
+        "escaped-letter",
+        "upper-case",
+        "double-slash",
+        "mixed-case",
+        "encoded-mixed-case",
+        "encoded-twice",
+        "encoded-thrice",
+        "escaped-letter-in-next",
+    ],
+)
+def test_scrub_masks_token_links_however_they_are_spelled(line):
+    masked = scrub_text(line)
+    assert TOKEN not in masked and "[redacted]" in masked
+
+
+def test_scrub_keeps_text_without_hidden_credentials_as_written():
+    line = 'GET /integrations/?q=Zo%C3%AB%20Lovelace&page=2 HTTP/1.1" 200'
+    assert scrub_text(line) == line
+
+
 def _fails_with_a_link(token: str) -> None:
     raise RuntimeError(f"could not send http://testserver/invitations/{token}/ (SMTP 451)")
 

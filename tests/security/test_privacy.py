@@ -220,3 +220,57 @@ def test_export_includes_the_synced_ats_copy_of_the_candidate_with_their_applica
         }
     ]
     assert AuditEvent.objects.get(action="privacy.exported").data["synced_candidates"] == 1
+
+
+def test_export_and_delete_find_addresses_as_json_keys_and_form_encoded_but_still_whole(
+    client_in_workspace, workspace
+):
+    integration = IntegrationFactory(workspace=workspace)
+    as_key = _delivery(integration, {"answers_by_candidate": {"A@b.co": {"score": 3}}})
+    form = _delivery(integration, b"name=Ann+Smith&email=a%40b.co&consent=yes")
+    form_upper = _delivery(integration, b"email=A%40B.CO")
+    in_a_link = _delivery(integration, {"profile": "https://ats.example/c?email=a%40b.co&ref=1"})
+    longer_key = _delivery(integration, {"by": {"a@b.co.uk": 1, "xa@b.co": 2}})
+    longer_form = _delivery(integration, b"email=a%40b.co.uk&cc=joanna%40b.co")
+    plus_kept = _delivery(integration, {"note": "x=1, contact+a@b.co"})  # a plus in a JSON string is a plus
+
+    data = json.loads(client_in_workspace.post("/workspace/privacy/export/", {"email": "a@b.co"}).content)
+    found = sorted(d["id"] for d in data["webhook_deliveries"])
+    assert found == sorted([as_key.pk, form.pk, form_upper.pk, in_a_link.pk])
+
+    candidate_delete(workspace=workspace, email="a@b.co")
+    for event, purged in (
+        (as_key, True), (form, True), (form_upper, True), (in_a_link, True),
+        (longer_key, False), (longer_form, False), (plus_kept, False),
+    ):  # fmt: skip
+        event.refresh_from_db()
+        assert (bytes(event.body) == b"") is purged, event.body
+
+
+def test_export_and_delete_search_deliveries_no_integration_was_found_for(client_in_workspace, workspace):
+    """A seed-route delivery (no integration in its address) that no secret verified is stored
+    with no integration: it is searched too, among the ATSs the workspace is connected to."""
+    IntegrationFactory(workspace=workspace)  # the fake provider
+    unmatched = WebhookEvent.objects.create(
+        provider="fake", integration=None, status=WebhookStatus.REJECTED,
+        rejection_reason="wrong secret", body=json.dumps({"email": EMAIL}).encode(),
+    )  # fmt: skip
+    other_ats = WebhookEvent.objects.create(
+        provider="lever", integration=None, status=WebhookStatus.REJECTED, body=json.dumps({"email": EMAIL}).encode()
+    )  # fmt: skip
+    someone_else = WebhookEvent.objects.create(
+        provider="fake", integration=None, status=WebhookStatus.REJECTED, body=b'{"email": "x@example.com"}'
+    )  # fmt: skip
+
+    data = json.loads(client_in_workspace.post("/workspace/privacy/export/", {"email": EMAIL}).content)
+    assert [(d["id"], d["matched_integration"]) for d in data["webhook_deliveries"]] == [
+        (unmatched.pk, False)
+    ]
+    # Not known to be this workspace's (it may be another customer's delivery): listed, not shown.
+    assert data["webhook_deliveries"][0]["body"] is None
+
+    outcome = candidate_delete(workspace=workspace, email=EMAIL)
+    assert outcome.webhook_bodies == 1
+    for event, purged in ((unmatched, True), (other_ats, False), (someone_else, False)):
+        event.refresh_from_db()
+        assert (bytes(event.body) == b"") is purged

@@ -143,7 +143,7 @@ def test_logs_page_shows_reprocess_and_replay_only_to_staff_who_may_use_them(
     reprocess_controls = ('value="reprocess"', 'value="reprocess-range"', 'type="checkbox" name="event"')
     replay_controls = ('value="replay"', 'type="checkbox" name="writeback"', 'name="force"')
 
-    viewer = staff_with(client, *LOG_VIEW)
+    viewer = staff_with(client, *LOG_VIEW, "integrations.view_writebackmessage")
     page = viewer.get(url).content.decode()
     assert 'id="webhook-log"' in page and 'id="writeback-attention"' in page  # the rows are shown...
     assert f">{dead_writeback.run_id}<" in page  # (the timeline link needs more permissions)
@@ -162,6 +162,30 @@ def test_logs_page_shows_reprocess_and_replay_only_to_staff_who_may_use_them(
     assert not any(control in page for control in reprocess_controls)
     timeline = reverse("admin:integrations-run-timeline", args=[dead_writeback.run_id])
     assert f'href="{timeline}"' in page
+
+
+def test_stuck_write_backs_on_the_logs_page_need_the_write_back_view_permission(client):
+    integration = IntegrationFactory(workspace__name="Secretive Customer Ltd")
+    run = AssessmentRunFactory(workspace=integration.workspace, integration=integration, provider="fake")
+    WritebackMessage.objects.create(
+        integration=integration, run=run, kind="result-note", event="completed", idempotency_key="k",
+        status=WritebackStatus.DEAD, last_error="ATS said 422: candidate 9f2 archived",
+    )  # fmt: skip
+    url = reverse("admin-integration-logs", args=["fake"])
+    stuck_row = (
+        "Secretive Customer Ltd",
+        "result-note",
+        "candidate 9f2 archived",
+        'id="writeback-attention"',
+    )
+
+    page = staff_with(client, *LOG_VIEW).get(url).content.decode()
+    assert 'id="webhook-log"' in page  # the log itself is shown...
+    assert not any(shown in page for shown in stuck_row)  # ...not the stuck write-backs
+    assert "Write-backs needing attention" not in page
+
+    page = staff_with(client, *LOG_VIEW, "integrations.view_writebackmessage").get(url).content.decode()
+    assert all(shown in page for shown in stuck_row)
 
 
 def test_staff_run_timeline_shows_replay_only_to_staff_who_may_replay(client, dead_writeback):
