@@ -8,14 +8,27 @@ are 256-bit random strings (`secrets.token_urlsafe(32)`), so a fast unsalted has
 dictionary to try, and no key stretching needed (OWASP Password Storage Cheat Sheet, "hashing
 vs. encryption": stretching is for low-entropy passwords). Shown once when issued.
 
-Failures. Each rejected call whose integration is known writes at most one integration log line
-per (integration, calling address, window of PARTNER_AUTH_FAILURE_WINDOW_SECONDS); later
-rejections in that window raise the count on that line (`data["count"]`) and announce it again,
-so the audit log's mirror (jobcannon.audit, subscribed through integrations.services.hooks)
-updates its one row too. Both fall under the retention sweep (jobcannon/audit/retention_logs.py).
-The window's count lives in the cache; with the cache down (no cache table, Redis unreachable)
-each rejection writes its own line (their number is bounded by the caller address's failure
-budget, inbound_limits.py) and the call is still answered 401, never 500."""
+Failures. What bounds the rows a stream of rejected calls writes (issue 21), in order:
+
+1. The caller's failure budget (INBOUND_FAILURE_RATE_LIMITS, per client bucket: the address, or
+   its /64 for IPv6; integrations/services/inbound_limits.py) is taken BEFORE anything is
+   written: a rejected call past it writes nothing and InboundGuardMiddleware answers it 429.
+   The budget is taken once per request, by partner_auth_failure_record, or by the middleware
+   for a 401/403 nobody recorded. A correct key never looks at it, so a failing caller cannot
+   lock out a verified one, even from the same address.
+2. Within the budget, one integration log line per (integration, client bucket, window of
+   PARTNER_AUTH_FAILURE_WINDOW_SECONDS); later rejections in that window raise the count on that
+   line (`data["count"]`) and announce it again, so the audit log's mirror (jobcannon.audit,
+   subscribed through integrations.services.hooks) updates its one row too. That count lives in
+   the cache; with the cache down (no cache table, Redis unreachable) each rejection writes its
+   own line, and the call is still answered 401/400, never 500.
+3. Whatever the cache does, an integration gets at most PARTNER_AUTH_FAILURE_MAX_LINES lines per
+   window, counted in the database: the last one is a summary ("other addresses") whose count
+   grows. So many addresses (or the cache down) cannot write more than that many activity rows,
+   and as many audit rows, per integration and window. A rejected call whose integration is not
+   known writes nothing (only its budget is taken).
+
+All of these rows fall under the retention sweep (jobcannon/audit/retention_logs.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +37,10 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,6 +50,8 @@ from django.utils import timezone
 from integrations.models import ActivityLevel, Integration, IntegrationActivity
 from integrations.services.activity import activity_log
 from integrations.services.hooks import activity_announce
+from integrations.services.inbound_limits import failure_take
+from jobcannon.core.clientaddr import client_bucket
 
 HASH_PREFIX = "sha256:"
 FAILURE_KIND = "partner.auth_failed"
@@ -56,11 +75,76 @@ def _window_seconds() -> int:
     return int(getattr(settings, "PARTNER_AUTH_FAILURE_WINDOW_SECONDS", 900))
 
 
-def partner_auth_failure_record(*, integration: Integration, reason: str, message: str, source: str) -> None:
+def _max_lines() -> int:
+    return max(1, int(getattr(settings, "PARTNER_AUTH_FAILURE_MAX_LINES", 20)))
+
+
+# --- the failure budget of the current request (see the module docstring, 1.) ----------------
+
+
+@dataclass
+class FailureCharge:
+    """One inbound partner request's charge to its caller's failure budget: taken at most once.
+    `armed` once InboundGuardMiddleware knows the request is a partner call (and its address)."""
+
+    address: str | None = None
+    armed: bool = False
+    wait: float | None = None  # None: not taken yet; then 0.0 (allowed) or seconds to wait
+
+    @property
+    def taken(self) -> bool:
+        return self.wait is not None
+
+    def take(self) -> float:
+        if self.wait is None:
+            self.wait = failure_take(address=self.address)
+        return self.wait
+
+
+_failure_charge: ContextVar[FailureCharge | None] = ContextVar("partner_auth_failure_charge", default=None)
+
+
+@contextmanager
+def partner_failure_scope() -> Iterator[FailureCharge]:
+    """Per request (InboundGuardMiddleware): the charge that request's failures take."""
+    charge = FailureCharge()
+    token = _failure_charge.set(charge)
+    try:
+        yield charge
+    finally:
+        _failure_charge.reset(token)
+
+
+def partner_failure_arm(*, address: str | None) -> None:
+    """The current request is a partner call from `address`: its failures are charged."""
+    charge = _failure_charge.get()
+    if charge is not None:
+        charge.address, charge.armed = address, True
+
+
+def partner_auth_failure_charge() -> float:
+    """Charge the current partner request's failure budget (once): 0.0 while it holds, else the
+    seconds to wait, and then the middleware answers 429. Outside a partner request (a shell, a
+    task) nothing is charged."""
+    charge = _failure_charge.get()
+    if charge is None or not charge.armed:
+        return 0.0
+    return charge.take()
+
+
+# --- the rows ------------------------------------------------------------------------------------
+
+
+def partner_auth_failure_record(
+    *, integration: Integration | None, reason: str, message: str, source: str
+) -> None:
     """Record one rejected partner call from `source` (the caller's address; see the module
-    docstring). `message` is the customer's sentence; the count and window are appended."""
+    docstring): charged first, and nothing is written once the caller's budget is spent or when
+    the integration is unknown. `message` is the customer's sentence; the count is appended."""
+    if partner_auth_failure_charge() or integration is None:
+        return
     window = _window_seconds()
-    source = source or "unknown address"
+    source = _source_bucket(source)
     # The public id, not the primary key: a key outlives a deleted integration (and, in a shared
     # Redis, a test database whose ids start again at 1).
     key = f"partner-auth-failed:{integration.public_id}:{source}:{int(time.time() // window)}"
@@ -73,21 +157,111 @@ def partner_auth_failure_record(*, integration: Integration, reason: str, messag
         key = ""
     if count > 1 and line is None:
         return  # the first rejection of the window is still being written: counted next time
+    if line is not None and line.get("summary"):
+        _summary_bump(integration, reason=reason, message=message, window=window)
+        return
     if line is not None and _line_update(integration, line, count=count, reason=reason, window=window):
         return
     data = {"count": count, "source": source, "reason": reason, "first_at": timezone.now().isoformat()}
-    activity = activity_log(
-        integration=integration, kind=FAILURE_KIND, level=ActivityLevel.ERROR, message=message, data=data
-    )
+    written = _line_create(integration, data=data, message=message, window=window)
     if not key:
         return
     try:
         with transaction.atomic():
             cache.set(
-                f"{key}:line", {"pk": activity.pk, "message": message, "data": data}, timeout=window * 2
+                f"{key}:line",
+                {"summary": True}
+                if written is None
+                else {"pk": written.pk, "message": message, "data": written.data},
+                timeout=window * 2,
             )
     except Exception as exc:  # noqa: BLE001 - as above: the next failure writes its own line
         logger.warning("partner_auth.cache_unavailable", extra={"error_class": type(exc).__name__})
+
+
+def _source_bucket(source: str) -> str:
+    """Rows are per client bucket (one address, or an IPv6 /64), as the failure budget is: a
+    caller with a /64 must not get a fresh line per address."""
+    try:
+        return client_bucket(source) if source else "unknown address"
+    except ValueError:  # not an IP address (callers pass client_address(), so only by mistake)
+        return source
+
+
+def _window_start(window: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(time.time() // window) * window, tz=dt.UTC)
+
+
+def _line_create(
+    integration: Integration, *, data: dict, message: str, window: int
+) -> IntegrationActivity | None:
+    """A new line for this client bucket, unless the integration already has its cap of lines
+    this window (counted in the database, under a lock on the integration row, so the cap holds
+    with the cache down and across processes): then the window's summary line counts it, and
+    None is returned."""
+    limit = _max_lines()
+    with transaction.atomic():
+        list(Integration.objects.select_for_update().filter(pk=integration.pk).values_list("pk"))
+        lines = IntegrationActivity.objects.filter(
+            integration=integration, kind=FAILURE_KIND, created_at__gte=_window_start(window)
+        ).count()
+        if lines < limit - 1:
+            return activity_log(
+                integration=integration,
+                kind=FAILURE_KIND,
+                level=ActivityLevel.ERROR,
+                message=message,
+                data=data,
+            )
+        _summary_bump(integration, reason=data["reason"], message=message, window=window, lines=lines)
+    return None
+
+
+def _summary_bump(
+    integration: Integration, *, reason: str, message: str, window: int, lines: int | None = None
+) -> None:
+    """Count one more rejected call on this window's summary line, written by the first call
+    past the cap. The caller holds (or this takes) the lock on the integration row."""
+    with transaction.atomic():
+        if lines is None:
+            list(Integration.objects.select_for_update().filter(pk=integration.pk).values_list("pk"))
+        summary = (
+            IntegrationActivity.objects.filter(
+                integration=integration,
+                kind=FAILURE_KIND,
+                created_at__gte=_window_start(window),
+                data__summary=True,
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if summary is not None:
+            line = {"pk": summary.pk, "message": message, "data": summary.data}
+            _line_update(
+                integration, line, count=int(summary.data.get("count", 1)) + 1, reason=reason, window=window
+            )
+            return
+        if lines is None:  # the summary line was purged meanwhile: start again
+            lines = IntegrationActivity.objects.filter(
+                integration=integration, kind=FAILURE_KIND, created_at__gte=_window_start(window)
+            ).count()
+        if lines >= _max_lines():
+            return  # cannot happen while the lock is honoured; never more lines than the cap
+        data = {
+            "count": 1,
+            "source": "other addresses",
+            "summary": True,
+            "reason": reason,
+            "first_at": timezone.now().isoformat(),
+        }
+        activity_log(
+            integration=integration,
+            kind=FAILURE_KIND,
+            level=ActivityLevel.ERROR,
+            message=f"{message} (From more addresses than the {_max_lines() - 1} logged separately "
+            "this window: counted here.)",
+            data=data,
+        )
 
 
 def _window_count(key: str, window: int) -> tuple[int, dict | None]:
@@ -106,10 +280,18 @@ def _line_update(integration: Integration, line: dict, *, count: int, reason: st
     now = timezone.now()
     data = {**line["data"], "count": count, "reason": reason, "last_at": now.isoformat()}
     elapsed = (now - dt.datetime.fromisoformat(line["data"]["first_at"])).total_seconds()
-    text = (
-        f"{line['message']} ({count} rejected calls from {data['source']} in "
-        f"{max(1, round(elapsed / 60))} min; one line per {max(1, window // 60)} min.)"
-    )
+    minutes, per = max(1, round(elapsed / 60)), max(1, window // 60)
+    if data.get("summary"):
+        text = (
+            f"{line['message']} ({count} rejected calls from more addresses than the "
+            f"{_max_lines() - 1} logged separately, in {minutes} min; at most {_max_lines()} lines "
+            f"per {per} min.)"
+        )
+    else:
+        text = (
+            f"{line['message']} ({count} rejected calls from {data['source']} in {minutes} min; "
+            f"one line per {per} min.)"
+        )
     if not IntegrationActivity.objects.filter(pk=line["pk"]).update(message=text, data=data):
         return False
     activity_announce(

@@ -4,7 +4,8 @@
 - InboundGuardMiddleware: for webhook and partner API endpoints (what an ATS sends), the body
   size limit before the body is read, content types we never accept, JSON depth, each answered
   with the one JSON error shape; partner calls that fail authentication are charged to the
-  client address (the budgets: integrations/services/inbound_limits.py).
+  client address (the budgets: integrations/services/inbound_limits.py), before the failure is
+  written to any log (integrations/services/partner_auth.py), and answered 429 past the budget.
 - MFARequiredMiddleware: staff without a second factor are sent to set one up first.
 - SessionIdleTimeoutMiddleware: a signed-in session ends after SESSION_IDLE_TIMEOUT_SECONDS
   without a request."""
@@ -90,15 +91,19 @@ class InboundGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if getattr(request, "_inbound_kind", None) == "partner" and response.status_code in (401, 403):
-            # A partner call whose key did not authenticate: charged to the client's address
-            # (integrations/services/inbound_limits.py); past that budget it is told to back off.
-            # Webhooks are charged by the intake itself, which knows whether a signature verified.
-            from integrations.services.inbound_limits import failure_take
-            from jobcannon.core.clientaddr import client_address
+        from integrations.services.partner_auth import partner_failure_scope
 
-            wait = failure_take(address=client_address(request))
+        # A partner call that fails authentication is charged to the client's failure budget
+        # (integrations/services/inbound_limits.py, per address or IPv6 /64) once: by the view when
+        # it records the failure (partner_auth_failure_record, which takes the budget BEFORE it
+        # writes a row and writes nothing once it is spent; SmartRecruiters' 400 invalid_client
+        # too), or here for any other 401/403. Past the budget the answer is 429. A call whose key
+        # authenticated is never charged, so a failing caller cannot lock out a verified one.
+        # Webhooks are charged by the intake itself, which knows whether a signature verified.
+        with partner_failure_scope() as charge:
+            response = self.get_response(request)
+        if charge.armed and (charge.taken or response.status_code in (401, 403)):
+            wait = charge.take()
             if wait:
                 return _rate_limited(wait)
         return response
@@ -145,8 +150,14 @@ class InboundGuardMiddleware:
             )
         # Rate limits are keyed on what a caller proves, so they are taken after verification:
         # by the webhook intake and, for partner calls, by VerifiedPartnerThrottle (verified)
-        # and __call__ above (failed). A header a caller invents no longer buys a fresh bucket.
+        # and, once authentication failed, by partner_auth_failure_record or __call__ above. A
+        # header a caller invents no longer buys a fresh bucket.
         request._inbound_kind = kind  # type: ignore[attr-defined]
+        if kind == "partner":
+            from integrations.services.partner_auth import partner_failure_arm
+            from jobcannon.core.clientaddr import client_address
+
+            partner_failure_arm(address=client_address(request))
         return None
 
 

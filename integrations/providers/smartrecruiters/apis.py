@@ -157,6 +157,10 @@ class SmartRecruitersTokenApi(APIView):
             401: OpenApiResponse(
                 description="RFC 6749 error body (invalid_client with Basic authentication)"
             ),
+            429: OpenApiResponse(
+                description="Too many failed token requests from this address: our JSON error shape "
+                "(rate_limited) with Retry-After; the right credentials are still answered 200"
+            ),
         },
     )
     def post(self, request):
@@ -173,13 +177,15 @@ class SmartRecruitersTokenApi(APIView):
         integration = selectors.integration_for_partner_client(client_id)
         stored = integration.credential(services.PARTNER_SECRET_HASH, "") if integration else ""
         if integration is None or not partner_secret_matches(client_secret, stored):
-            if integration is not None:
-                partner_auth_failure_record(
-                    integration=integration,
-                    reason="wrong_secret",
-                    message="SmartRecruiters asked for a token with a wrong partner client secret.",
-                    source=client_address(request) or "",
-                )
+            # Charged to the caller's failure budget even when the client id is unknown (this 400
+            # is a failed login as much as a 401 is); logged only while that budget holds, and
+            # answered 429 by InboundGuardMiddleware once it is spent.
+            partner_auth_failure_record(
+                integration=integration,
+                reason="wrong_secret",
+                message="SmartRecruiters asked for a token with a wrong partner client secret.",
+                source=client_address(request) or "",
+            )
             # RFC 6749 5.2 (SRO lists 400 TokenErrorResponse): 400, or 401 with WWW-Authenticate
             # when the client authenticated with the Authorization header.
             return Response(
