@@ -92,12 +92,12 @@ def table(results: list[dict[str, Any]]) -> str:
         row("6. Intake during the purge", _fmt(100 * (m("purge.intake_share") or 0), ".0f", " % of normal"),
             f"normal {_fmt(m('purge.normal_rps'))} req/s", "≥ 80 %")  # fmt: skip
     if m("hintless.alone.rps") is not None:
-        for kind in ("1MiB", "256KiB"):
+        for kind in ("1MiB", "256KiB", "64KiB"):
             row(f"7. Signed deliveries under {kind} hint-less junk at {_fmt(m(f'hintless.{kind}.junk_rate'))} req/s",
                 f"{_fmt(100 * (m(f'hintless.{kind}.ratio') or 0), '.0f', ' %')} of alone",
                 f"alone {_fmt(m('hintless.alone.rps'))} req/s", "≥ 90 %")  # fmt: skip
     if m("hintless.seed alone.rps") is not None:
-        for kind in ("1MiB", "256KiB"):
+        for kind in ("1MiB", "256KiB", "64KiB"):
             row(f"7. Signed deliveries on the seed route (no hint) under {kind} junk at "
                 f"{_fmt(m(f'hintless.seed {kind}.junk_rate'))} req/s",
                 f"{_fmt(100 * (m(f'hintless.seed {kind}.ratio') or 0), '.0f', ' %')} of alone",

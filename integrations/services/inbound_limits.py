@@ -14,11 +14,18 @@ So there are three kinds of budget, each keyed on something the caller cannot ch
   verified delivery never looks at it, so a failing caller cannot lock out a verified one,
   even from the same address (ATSs send for all their customers from a few addresses).
 - scan: CPU seconds spent trying integrations' secrets for deliveries on the seeds' hint-less
-  route (webhook_sources.py), per client address, and per provider in two pools
-  (WEBHOOK_HINTLESS_SCAN_BUDGET): "proven" for addresses that have sent a delivery which
-  verified (an ATS sending for a customer not yet seen from it), "unproven" for everyone else.
-  Junk from addresses that never verified (however many) only empties the unproven pool, so it
-  cannot lock out a caller that has verified, whichever address that caller sends from.
+  route (webhook_sources.py), per client address, and from one pool of WEBHOOK_HINTLESS_SCAN_BUDGET:
+  "unproven", one per provider, for addresses that never sent a delivery which verified;
+  "proven", one per workspace, for an address that did (an ATS sending for a customer not yet seen
+  from it), keyed on the workspace of the integration that address last verified with. Junk from
+  addresses that never verified (however many) only empties the unproven pool; junk from
+  addresses someone proved with their own (free, sandbox) integration only empties that
+  workspace's pool, so neither can lock out another account's sender. How many new addresses one
+  integration may prove is capped too (WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY, proof_take).
+- storage: rejected (unverified) rows stored per provider, whatever their address
+  (WEBHOOK_REJECTED_STORE_BUDGET): the failure budget is per /64 and a /48 holds 65,536 of them,
+  so it alone does not bound the table. Past it a failing delivery is answered as before (401 with
+  its reason) but not stored (webhook_intake.py).
 
 Where the buckets live. With Redis (RATE_LIMIT_BACKEND "redis", as the outbound limiter) every
 web process of every server takes from the same buckets (one Lua call each, on Redis's clock), so
@@ -163,10 +170,25 @@ def budget_take(key: str, budget: Budget, cost: float = 1.0) -> float:
     return _op(key, budget, cost, "take")
 
 
+# Buckets this process has seen empty, and until when (monotonic): nothing but the refill adds to a
+# bucket, so until then it is empty whoever else takes from it, and asking Redis again is a round
+# trip for nothing. Junk refused on the hint-less route then costs one round trip, not three.
+_empty_until: dict[str, float] = {}
+
+
 def budget_wait(key: str, budget: Budget) -> float:
     """0.0 while the bucket holds anything (a cost not known in advance may then be charged),
     else the seconds until it does."""
-    return _op(key, budget, 0.0, "wait")
+    now = time.monotonic()
+    until = _empty_until.get(key, 0.0)
+    if until > now:
+        return until - now
+    wait = _op(key, budget, 0.0, "wait")
+    if wait > 0:
+        if len(_empty_until) > MAX_BUCKETS:
+            _empty_until.clear()
+        _empty_until[key] = now + wait
+    return wait
 
 
 def budget_charge(key: str, budget: Budget, cost: float) -> None:
@@ -203,6 +225,7 @@ def inbound_limits_reset() -> None:
     global _redis_down_until
     with _lock:
         _buckets.clear()
+        _empty_until.clear()
     _redis_down_until = 0.0
 
 
@@ -218,7 +241,7 @@ def _budget(raw: dict[str, float] | None, default: Budget) -> Budget:
     )
 
 
-# --- the three kinds ----------------------------------------------------------------------------
+# --- the kinds --------------------------------------------------------------------------------
 
 
 def verified_take(*, provider_key: str, public_id: object) -> float:
@@ -234,24 +257,52 @@ def failure_take(*, address: str | None) -> float:
     return budget_take(f"{_namespace()}:fail:{client_bucket(address)}", budget)
 
 
-def _scan_budgets(*, address: str | None, provider_key: str, proven: bool) -> list[tuple[str, Budget]]:
+def _scan_budgets(
+    *, address: str | None, provider_key: str, proven_by: int | None
+) -> list[tuple[str, Budget]]:
     raw = getattr(settings, "WEBHOOK_HINTLESS_SCAN_BUDGET", {}) or {}
     ns = _namespace()
-    pool = "proven" if proven else "unproven"
-    pool_raw = raw.get(pool)
+    if proven_by is None:
+        pool_key, pool_raw = f"{ns}:scan:{provider_key}:unproven", raw.get("unproven")
+    else:
+        pool_key, pool_raw = f"{ns}:scan:{provider_key}:proven:{proven_by}", raw.get("proven")
     return [
         (f"{ns}:scan:{client_bucket(address)}", _budget(raw.get("per_source"), Budget(0.02, 0.2))),
-        (f"{ns}:scan:{provider_key}:{pool}", _budget(pool_raw, Budget(0.02, 0.2))),
+        (pool_key, _budget(pool_raw, Budget(0.02, 0.2))),
     ]
 
 
-def scan_wait(*, address: str | None, provider_key: str, proven: bool) -> float:
-    """0.0 when a hint-less scan may start for this address, else seconds to wait. `proven`:
-    the address has sent a delivery that verified (webhook_sources.py remembers which)."""
-    budgets = _scan_budgets(address=address, provider_key=provider_key, proven=proven)
-    return max(budget_wait(key, budget) for key, budget in budgets)
+def scan_wait(*, address: str | None, provider_key: str, proven_by: int | None) -> float:
+    """0.0 when a hint-less scan may start for this address, else seconds to wait. `proven_by`:
+    the workspace whose integration this address last verified with (webhook_sources.py remembers
+    which), None for an address that never verified."""
+    # The pool first: junk comes from ever new addresses, and an empty pool is known locally.
+    for key, budget in reversed(
+        _scan_budgets(address=address, provider_key=provider_key, proven_by=proven_by)
+    ):
+        wait = budget_wait(key, budget)
+        if wait:
+            return wait
+    return 0.0
 
 
-def scan_charge(*, address: str | None, provider_key: str, proven: bool, seconds: float) -> None:
-    for key, budget in _scan_budgets(address=address, provider_key=provider_key, proven=proven):
+def scan_charge(*, address: str | None, provider_key: str, proven_by: int | None, seconds: float) -> None:
+    for key, budget in _scan_budgets(address=address, provider_key=provider_key, proven_by=proven_by):
         budget_charge(key, budget, seconds)
+
+
+def proof_take(*, provider_key: str, integration_pk: int) -> float:
+    """One more client address proved by this integration (its first verified delivery from that
+    address): at most WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY a day, refilled continuously.
+    0.0 when allowed, else the seconds until it would be."""
+    per_day = float(getattr(settings, "WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY", 32))
+    return budget_take(
+        f"{_namespace()}:prove:{provider_key}:{integration_pk}", Budget(per_day / 86400, per_day)
+    )
+
+
+def rejected_store_take(*, provider_key: str) -> float:
+    """One rejected (unverified) row stored for this provider: 0.0 when allowed, else the seconds
+    until it would be."""
+    budget = _budget(getattr(settings, "WEBHOOK_REJECTED_STORE_BUDGET", None), Budget(1, 1000))
+    return budget_take(f"{_namespace()}:store:{provider_key}", budget)

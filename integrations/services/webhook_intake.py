@@ -7,7 +7,9 @@ the commit.
 Bounded work for whatever arrives: the integration in the URL (or header / query) is looked up
 and verified once; the seeds' hint-less route is bounded by webhook_sources.py; every outcome
 takes from a budget keyed on what the caller proved or on its address (inbound_limits.py);
-unverified bodies are kept only truncated, with the digest of the whole."""
+unverified bodies are kept only truncated, with the digest of the whole, and only while the
+provider's budget for rejected rows lasts (WEBHOOK_REJECTED_STORE_BUDGET): beyond it a delivery
+that did not verify is answered as before, 401 with its reason, but nothing is stored."""
 
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ REDACTED_HEADERS = frozenset({"authorization", "cookie", "x-hook-secret", "proxy
 
 @dataclass(frozen=True)
 class IntakeResult:
-    event: WebhookEvent | None  # None when nothing was stored (refused before: 413, 429)
+    event: WebhookEvent | None  # None when nothing was stored (413, 429, or a 401 past the store budget)
     status_code: int
     body: dict
     # Extra response headers (a handshake echo such as SmartRecruiters' X-Hook-Secret).
@@ -145,14 +147,26 @@ def webhook_event_receive(
     if not verification.ok or parse_error:
         event.status = WebhookStatus.REJECTED
         event.rejection_reason = _text(verification.reason or parse_error)
-        if not verification.ok:
+        # A signed but malformed body took from its integration's verified budget: always kept.
+        stored = verification.ok or not inbound_limits.rejected_store_take(provider_key=provider_key)
+        if not stored:
+            event.rejection_reason += (
+                f" Not kept in the webhook log: too many rejected {provider.name} deliveries right now."
+            )
+        elif not verification.ok:
             _truncate_unverified(event, body)
-        event.save()
+        if stored:
+            event.save()
         metrics.webhook_received(event)
-        logger.warning("webhook.rejected", extra={"provider": provider_key, "reason": event.rejection_reason})
+        logger.warning(
+            "webhook.rejected",
+            extra={"provider": provider_key, "reason": event.rejection_reason, "stored": stored},
+        )
         status = 400 if parse_error else 401
         return IntakeResult(
-            event, status, {"error": {"code": "webhook_rejected", "message": event.rejection_reason}}
+            event if stored else None,
+            status,
+            {"error": {"code": "webhook_rejected", "message": event.rejection_reason}},
         )
 
     assert parsed is not None and integration is not None

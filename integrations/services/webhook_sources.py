@@ -12,12 +12,19 @@ real deliveries (benchmarks section 7):
 - remembered first: the integrations a client address's earlier deliveries verified with are
   tried first and for free (a few HMACs), so a real ATS is not slowed by anyone's scan budget;
   with Redis the memory is shared by every server (inbound_limits.shared_*);
-- the scan: CPU time per request (WEBHOOK_HINTLESS_SCAN_SECONDS), per client address, and per
-  provider from one of two pools (inbound_limits.scan_*): an address with remembered
-  integrations scans from the "proven" pool, any other from the "unproven" one, so junk from
-  addresses that never verified cannot spend what a verified sender's next new customer needs.
-  Past the budget a scan is not started and the delivery is answered 429 (the ATS retries; its
-  remembered integrations are still tried first)."""
+- the scan: CPU time per request (WEBHOOK_HINTLESS_SCAN_SECONDS), charged with a fixed
+  WEBHOOK_HINTLESS_SCAN_OVERHEAD_SECONDS on top (what answering an unmatched one costs besides
+  its HMACs), per client address, and from one pool (inbound_limits.scan_*): an address with
+  remembered integrations scans from the "proven" pool of the workspace of the first of them (the
+  one it last verified with), any other from the provider's "unproven" pool. So junk from
+  addresses that never verified cannot spend what a verified sender's next new customer needs,
+  and neither can junk from addresses an attacker proved with their own free integration: that
+  spends their own workspace's pool. Past the budget a scan is not started and the delivery is
+  answered 429 (the ATS retries; its remembered integrations are still tried first);
+- the proving: one integration proves at most WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY new
+  addresses (inbound_limits.proof_take). Beyond that its deliveries from a new address are still
+  accepted, but the address is not remembered for it (they are found by a scan, as before it
+  verified), so one account cannot turn an unbounded number of addresses into proven ones."""
 
 from __future__ import annotations
 
@@ -69,6 +76,10 @@ def _remembered_list(provider_key: str, address: str | None) -> list[int]:
 def _remember(provider_key: str, address: str | None, integration: Integration, known: list[int]) -> None:
     if known[:1] == [integration.pk]:
         return  # already first: nothing to write (the common case, a delivery per request)
+    if integration.pk not in known and inbound_limits.proof_take(
+        provider_key=provider_key, integration_pk=integration.pk
+    ):
+        return  # this integration has proved its day's share of new addresses
     key = _key(provider_key, address)
     pks = [integration.pk, *(pk for pk in known if pk != integration.pk)][:REMEMBERED]
     with _lock:
@@ -111,9 +122,12 @@ def webhook_integration_identify(
                 return Identified(integration, last)
     tried_first = set(remembered)
     rest = [c for c in candidates if c.pk not in tried_first]
-    proven = bool(remembered)  # this address has verified before: the proven pool
+    # This address has verified before: the proven pool of the workspace it last verified with.
+    proven_by = next((by_pk[pk].workspace_id for pk in remembered if pk in by_pk), None)
     wait = (
-        inbound_limits.scan_wait(address=address, provider_key=provider.key, proven=proven) if rest else 0.0
+        inbound_limits.scan_wait(address=address, provider_key=provider.key, proven_by=proven_by)
+        if rest
+        else 0.0
     )
     if wait:
         return Identified(
@@ -135,11 +149,15 @@ def webhook_integration_identify(
                 break
     finally:
         if rest:
+            # Plus what an unmatched scan costs besides its HMACs (the body read and depth-checked,
+            # the rejected row, the log lines): benchmarks section 7 measured junk just under the
+            # body limit at ~7 ms of CPU a request, so a budget of HMAC time alone let cheap scans
+            # through by the dozen a second.
             inbound_limits.scan_charge(
                 address=address,
                 provider_key=provider.key,
-                proven=proven,
-                seconds=time.thread_time() - started,
+                proven_by=proven_by,
+                seconds=time.thread_time() - started + settings.WEBHOOK_HINTLESS_SCAN_OVERHEAD_SECONDS,
             )
     return Identified(None, _unmatched(provider, candidates, more, tried, len(rest), last))
 

@@ -228,9 +228,11 @@ MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", True)
 # a sustained rate and a burst, taken once the signature or partner key proved the integration
 # (integrations/services/inbound_limits.py). Per provider overrides next to "default".
 INBOUND_RATE_LIMITS: dict[str, dict[str, float]] = {"default": {"per_second": 20, "burst": 200}}
-# Rejected partner API calls: one integration log line and one audit event per calling address and
-# window, carrying a count (integrations/services/partner_auth.py).
+# Rejected partner API calls: one integration log line and one audit event per client bucket
+# (address, IPv6 /64) and window, carrying a count, and at most PARTNER_AUTH_FAILURE_MAX_LINES of
+# them per integration and window, the last a summary (integrations/services/partner_auth.py).
 PARTNER_AUTH_FAILURE_WINDOW_SECONDS = int(os.environ.get("PARTNER_AUTH_FAILURE_WINDOW_SECONDS", "900"))
+PARTNER_AUTH_FAILURE_MAX_LINES = int(os.environ.get("PARTNER_AUTH_FAILURE_MAX_LINES", "20"))
 
 # --- The client's address behind proxies (jobcannon/core/clientaddr.py, docs/deployment.md §3) ---
 # One rule for allauth's login throttle, our inbound rate limits, the webhook and audit logs: how
@@ -380,14 +382,24 @@ INBOUND_FAILURE_RATE_LIMITS: dict[str, float] = {"per_second": 1, "burst": 100}
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["integrations.throttles.VerifiedPartnerThrottle"]
 # The seeds' hint-less route /<provider>/webhooks tries integrations' secrets over the body:
 # bounded per request (body size, candidates, CPU seconds), per client address, and per provider
-# in two pools (CPU seconds per second of scanning, and a burst): "unproven" for addresses that
-# never sent a delivery that verified (junk), "proven" for those that did (an ATS's next new
-# customer), so junk cannot spend what a verified sender needs. With Redis (RATE_LIMIT_BACKEND)
+# in two pools (CPU seconds per second of scanning, and a burst): "unproven", per provider, for
+# addresses that never sent a delivery that verified (junk), "proven", per workspace of the
+# integration the address last verified with (an ATS's next new customer), so junk, even from
+# addresses proved with an attacker's own integration, cannot spend what another account's
+# verified sender needs. One integration proves at most WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY
+# new addresses (0: no cap). With Redis (RATE_LIMIT_BACKEND)
 # the pools are shared by every process of every server; otherwise each process has its own.
 # The per-integration URL has none of this.
-WEBHOOK_HINTLESS_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_BODY_BYTES", str(256 * 1024)))
+# 64 KiB: the vendors' deliveries are ~0.1-2 KiB (Lever and SmartRecruiters send ids, Ashby one
+# application, Knit one order; tests/fixtures/*/webhooks), and every byte of a hint-less body is
+# read, depth-checked and hashed per candidate before it is refused (benchmarks section 7: 256 KiB
+# junk cost ~10 ms of CPU a request). Larger bodies go to the integration's own URL (1 MiB).
+WEBHOOK_HINTLESS_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_BODY_BYTES", str(64 * 1024)))
 WEBHOOK_HINTLESS_MAX_CANDIDATES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_CANDIDATES", "50"))
 WEBHOOK_HINTLESS_SCAN_SECONDS = 0.05
+# Charged to the scan budgets per scan on top of its HMAC time: reading the body, storing the
+# rejected row and logging cost ~5-10 ms of CPU whatever the HMACs cost (benchmarks section 7).
+WEBHOOK_HINTLESS_SCAN_OVERHEAD_SECONDS = 0.01
 # (2 % of a core for junk: benchmarks section 7 measured 0.1 s/s, with every junk request
 # scanned and stored, taking 25 % from signed deliveries on 2 busy cores.)
 WEBHOOK_HINTLESS_SCAN_BUDGET: dict[str, dict[str, float]] = {
@@ -395,8 +407,12 @@ WEBHOOK_HINTLESS_SCAN_BUDGET: dict[str, dict[str, float]] = {
     "unproven": {"per_second": 0.02, "burst": 0.2},
     "proven": {"per_second": 0.05, "burst": 0.5},
 }
-# A body that did not verify is stored up to this size, with the SHA-256 and size of the whole.
+WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY = 32
+# A body that did not verify is stored up to this size, with the SHA-256 and size of the whole,
+# and only while the provider's budget of rejected rows lasts (per second, burst; the failure
+# budget is per /64 and cannot bound the table): past it the 401 is sent but nothing is stored.
 WEBHOOK_REJECTED_BODY_BYTES = 16 * 1024
+WEBHOOK_REJECTED_STORE_BUDGET: dict[str, float] = {"per_second": 1, "burst": 1000}
 
 # --- Operations (docs/deployment.md) -----------------------------------------------------------
 # Logs: one JSON object per line (LOG_FORMAT=json, the production default) or readable lines;
