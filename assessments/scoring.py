@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from assessments.catalog import Instrument
 
@@ -59,6 +59,10 @@ class Score:
     answered: int
     missing: tuple[str, ...]
     summary: str
+
+    def dimension_records(self) -> list[dict[str, object]]:
+        """The dimensions as Result.dimensions stores them (JSON: one dict per dimension)."""
+        return [asdict(d) for d in self.dimensions]
 
 
 def _round_half_up(value: float) -> int:

@@ -130,19 +130,7 @@ def assessment_run_submit(*, run: AssessmentRun) -> AssessmentRun:
             instrument_version=instrument.version,
             overall_score=score.overall,
             primary_dimension=score.primary,
-            dimensions=[
-                {
-                    "key": d.key,
-                    "label": d.label,
-                    "raw": d.raw,
-                    "raw_min": d.raw_min,
-                    "raw_max": d.raw_max,
-                    "score": d.score,
-                    "answered": d.answered,
-                    "items": d.items,
-                }
-                for d in score.dimensions
-            ],
+            dimensions=score.dimension_records(),
             summary=score.summary,
             answered_count=score.answered,
             item_count=len(instrument.items),

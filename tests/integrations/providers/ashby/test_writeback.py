@@ -251,19 +251,7 @@ def test_a_disc_result_reaches_ashby_on_discs_own_6_to_30_scale(integration, moc
     run.save()
     Result.objects.filter(run=run).update(
         overall_score=score.overall,
-        dimensions=[
-            {
-                "key": d.key,
-                "label": d.label,
-                "raw": d.raw,
-                "raw_min": d.raw_min,
-                "raw_max": d.raw_max,
-                "score": d.score,
-                "answered": d.answered,
-                "items": d.items,
-            }
-            for d in score.dimensions
-        ],
+        dimensions=score.dimension_records(),
     )
     mocked_responses.post(NOTE, json={"success": True, "results": {"id": "note-1"}})
     mocked_responses.post(UPDATE, json={"success": True, "results": {}})
