@@ -3,6 +3,8 @@ import pytest
 from integrations.registry import get_provider
 from integrations.services.integrations import integration_create
 
+from .helpers import connect_via_simulator
+
 
 @pytest.fixture
 def sr_sim(simulators, workspace, user):
@@ -44,3 +46,17 @@ def _fresh_client_credentials_tokens():
     client._tokens.clear()
     yield
     client._tokens.clear()
+
+
+@pytest.fixture
+def connected(client_in_workspace, sr_sim):
+    """make(**settings): a sandbox SmartRecruiters integration connected through the simulator's
+    consent pages, as the customer would."""
+
+    def make(**kwargs):
+        integration = sr_sim(**kwargs)
+        connect_via_simulator(client_in_workspace, integration)
+        integration.refresh_from_db()
+        return integration
+
+    return make

@@ -18,22 +18,10 @@ from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.registry import get_provider
 from integrations.services.writeback import writeback_deliver
 
-from .helpers import connect_via_simulator
 from .test_partner_api import BASE, form_post
 from .test_simulator_flow import complete, move, new_candidate
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def connected(client_in_workspace, sr_sim):
-    def make(**kwargs):
-        integration = sr_sim(**kwargs)
-        connect_via_simulator(client_in_workspace, integration)
-        integration.refresh_from_db()
-        return integration
-
-    return make
 
 
 def _company_without_credentials(integration):

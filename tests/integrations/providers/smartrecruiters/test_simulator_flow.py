@@ -13,7 +13,7 @@ from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.services.webhooks import webhook_event_process
 from integrations.services.writeback import writeback_deliver
 
-from .helpers import connect_via_simulator, mailbox_to
+from .helpers import mailbox_to
 
 pytestmark = pytest.mark.django_db
 
@@ -44,17 +44,6 @@ def complete(run, answer=4):
     for item in instrument_get(run.instrument, run.instrument_version).items:
         answer_save(run=run, item_id=item.id, value=answer)
     return assessment_run_submit(run=run)
-
-
-@pytest.fixture
-def connected(client_in_workspace, sr_sim):
-    def make(**kwargs):
-        integration = sr_sim(**kwargs)
-        connect_via_simulator(client_in_workspace, integration)
-        integration.refresh_from_db()
-        return integration
-
-    return make
 
 
 def test_advancing_to_an_auto_trigger_stage_orders_the_assessment_and_emails_the_candidate(
