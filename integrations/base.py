@@ -128,6 +128,18 @@ def backoff_delay(attempt: int, retry_after: float | None = None) -> float:
     return base * random.uniform(0.9, 1.1)
 
 
+def retry_at(
+    *, attempts: int, started_at: dt.datetime, retry_after: float | None, now: dt.datetime
+) -> dt.datetime | None:
+    """When to try again after the `attempts`-th failure of work first tried at `started_at`
+    (backoff_delay, never past the OUTBOUND_RETRY_HORIZON_SECONDS horizon), or None once that
+    horizon has passed: then the caller gives up."""
+    deadline = started_at + dt.timedelta(seconds=settings.OUTBOUND_RETRY_HORIZON_SECONDS)
+    if now >= deadline:
+        return None
+    return min(now + dt.timedelta(seconds=backoff_delay(attempts, retry_after)), deadline)
+
+
 # The idempotency key of the write-back being delivered, for clients whose ATS honours one
 # (`BaseClient.idempotency_header`). Set by the outbox around `provider.deliver()`, so provider
 # code does not have to thread it through.

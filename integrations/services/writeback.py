@@ -40,6 +40,7 @@ from integrations.base import (
     LocalRateLimited,
     backoff_delay,
     idempotency_key_bound,
+    retry_at,
 )
 from integrations.models import (
     ActivityLevel,
@@ -285,10 +286,13 @@ def _record_failure(
             message, token, DeliveryResult(note="conflict: already there"), confirmed=True
         )
     elif retryable:
-        deadline = message.retry_window_started_at + timedelta(
-            seconds=settings.OUTBOUND_RETRY_HORIZON_SECONDS
+        next_at = retry_at(
+            attempts=message.attempts,
+            started_at=message.retry_window_started_at,
+            retry_after=exc.retry_after,
+            now=now,
         )
-        if message.attempts >= settings.OUTBOUND_MAX_ATTEMPTS or now >= deadline:
+        if message.attempts >= settings.OUTBOUND_MAX_ATTEMPTS or next_at is None:
             fields["status"] = WritebackStatus.DEAD
             fields["last_error"] = (
                 f"Gave up after {message.attempts} attempts over "
@@ -296,8 +300,7 @@ def _record_failure(
             )[:2000]
         else:
             fields["status"] = WritebackStatus.RETRYING
-            delay = timedelta(seconds=backoff_delay(message.attempts, exc.retry_after))
-            schedule_at = fields["next_attempt_at"] = min(now + delay, deadline)
+            schedule_at = fields["next_attempt_at"] = next_at
     else:
         fields["status"] = WritebackStatus.DEAD
     if not _owned(message, token).update(**fields):

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.base import ATSConflict, ATSError, backoff_delay
+from integrations.base import ATSConflict, ATSError, retry_at
 from integrations.models import ActivityLevel
 from integrations.plugins import LazySimulatorModule
 from integrations.services.activity import activity_log
@@ -265,7 +264,7 @@ def _subscription_error(
     state becomes `failed_status`) or the call failed for a temporary reason (5xx, 429, network,
     anything else): keep the connect, explain the state on the integration page, the health
     warnings and the activity log (nothing raised). A temporary failure is tried again with the
-    outbox's backoff (backoff_delay) until the retry horizon, then it is `failed`."""
+    outbox's backoff (retry_at) until the retry horizon, then it is `failed`."""
     now = timezone.now()
     code = f"HTTP {exc.status_code}" if exc.status_code else type(exc).__name__
     common = {
@@ -290,9 +289,9 @@ def _subscription_error(
     attempts = int(previous.get("attempts") or 0) + 1 if retrying else 1
     first = str(previous.get("first_failed_at") or "") if retrying else ""
     first_at = dt.datetime.fromisoformat(first) if first else now
-    deadline = first_at + timedelta(seconds=settings.OUTBOUND_RETRY_HORIZON_SECONDS)
+    when = retry_at(attempts=attempts, started_at=first_at, retry_after=exc.retry_after, now=now)
     failure = f"{step[:1].upper()}{step[1:]} failed at SmartRecruiters ({code}: {exc.message})"
-    if now >= deadline:
+    if when is None:
         reason = (
             f"{failure}; gave up after {attempts} attempts. Press “Test credentials now” to subscribe again."
         )
@@ -301,7 +300,6 @@ def _subscription_error(
         )
         level = ActivityLevel.ERROR
     else:
-        when = min(now + timedelta(seconds=backoff_delay(attempts, exc.retry_after)), deadline)
         reason = (
             f"{failure}: a temporary error, JobCannon tries again at "
             f"{when.strftime('%Y-%m-%d %H:%M')} UTC (attempt {attempts + 1})."
