@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from integrations.models import ActivityLevel, Integration, IntegrationActivity
@@ -192,6 +193,18 @@ def _window_start(window: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(time.time() // window) * window, tz=dt.UTC)
 
 
+def _window_lines(integration: Integration, window: int) -> QuerySet[IntegrationActivity]:
+    """This integration's failure lines of the current window."""
+    return IntegrationActivity.objects.filter(
+        integration=integration, kind=FAILURE_KIND, created_at__gte=_window_start(window)
+    )
+
+
+def _lock(integration: Integration) -> None:
+    """Lock the integration row: the cap of lines per window is counted under it."""
+    list(Integration.objects.select_for_update().filter(pk=integration.pk).values_list("pk"))
+
+
 def _line_create(
     integration: Integration, *, data: dict, message: str, window: int
 ) -> IntegrationActivity | None:
@@ -201,10 +214,8 @@ def _line_create(
     None is returned."""
     limit = _max_lines()
     with transaction.atomic():
-        list(Integration.objects.select_for_update().filter(pk=integration.pk).values_list("pk"))
-        lines = IntegrationActivity.objects.filter(
-            integration=integration, kind=FAILURE_KIND, created_at__gte=_window_start(window)
-        ).count()
+        _lock(integration)
+        lines = _window_lines(integration, window).count()
         if lines < limit - 1:
             return activity_log(
                 integration=integration,
@@ -224,17 +235,8 @@ def _summary_bump(
     past the cap. The caller holds (or this takes) the lock on the integration row."""
     with transaction.atomic():
         if lines is None:
-            list(Integration.objects.select_for_update().filter(pk=integration.pk).values_list("pk"))
-        summary = (
-            IntegrationActivity.objects.filter(
-                integration=integration,
-                kind=FAILURE_KIND,
-                created_at__gte=_window_start(window),
-                data__summary=True,
-            )
-            .order_by("-pk")
-            .first()
-        )
+            _lock(integration)
+        summary = _window_lines(integration, window).filter(data__summary=True).order_by("-pk").first()
         if summary is not None:
             line = {"pk": summary.pk, "message": message, "data": summary.data}
             _line_update(
@@ -242,9 +244,7 @@ def _summary_bump(
             )
             return
         if lines is None:  # the summary line was purged meanwhile: start again
-            lines = IntegrationActivity.objects.filter(
-                integration=integration, kind=FAILURE_KIND, created_at__gte=_window_start(window)
-            ).count()
+            lines = _window_lines(integration, window).count()
         if lines >= _max_lines():
             return  # cannot happen while the lock is honoured; never more lines than the cap
         data = {
