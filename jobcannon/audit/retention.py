@@ -329,6 +329,32 @@ def _purge(*, now: dt.datetime, deadline: float) -> RetentionSweep:
     return sweep
 
 
+def _purge_audit(
+    action: str,
+    outcome: str,
+    *,
+    workspace: Workspace,
+    requested_by: Any,
+    previous_days: int | None,
+    data: dict[str, Any],
+) -> None:
+    """The audit event of a window change's purge, with the workspace, the person and the change:
+    "Retention purge[ after the window was shortened from X to Y days]" + `outcome`."""
+    change = (
+        f" after the window was shortened from {previous_days} to {workspace.retention_days} days"
+        if previous_days is not None
+        else ""
+    )
+    audit_record(
+        action=action,
+        message=f"Retention purge{change}{outcome}",
+        workspace=workspace,
+        target=workspace,
+        actor=requested_by,
+        data={**data, "from_days": previous_days, "to_days": workspace.retention_days},
+    )
+
+
 WORKSPACE_PURGE_TASK = "jobcannon.audit.tasks.retention_purge_workspace_task"
 # A window change's purge that finds another purge of its workspace running is tried again
 # this much later, at most DEFERRALS_MAX times (the lock expires after the budget + 120 s, so
@@ -348,24 +374,14 @@ def _purge_deferred(
     user_id = getattr(requested_by, "pk", None)
     retry = deferrals < DEFERRALS_MAX
     when = now + dt.timedelta(seconds=DEFERRAL_SECONDS)
-    change = (
-        f" after the window was shortened from {previous_days} to {workspace.retention_days} days"
-        if previous_days is not None
-        else ""
-    )
-    audit_record(
-        action="retention.purge_deferred",
-        message=f"Retention purge{change} waits: another purge of this workspace is running; "
+    _purge_audit(
+        "retention.purge_deferred",
+        " waits: another purge of this workspace is running; "
         + (f"it runs again at {when:%Y-%m-%d %H:%M} UTC." if retry else "the hourly sweep takes it over."),
         workspace=workspace,
-        target=workspace,
-        actor=requested_by,
-        data={
-            "from_days": previous_days,
-            "to_days": workspace.retention_days,
-            "deferrals": deferrals + 1,
-            "retry_at": when.isoformat() if retry else None,
-        },
+        requested_by=requested_by,
+        previous_days=previous_days,
+        data={"deferrals": deferrals + 1, "retry_at": when.isoformat() if retry else None},
     )
     if retry:
         queue_schedule_retry(
@@ -408,23 +424,13 @@ def retention_purge_for_workspace(
     finally:
         if cache.get(lock) == token:
             cache.delete(lock)
-    change = (
-        f" after the window was shortened from {previous_days} to {workspace.retention_days} days"
-        if previous_days is not None
-        else ""
-    )
-    audit_record(
-        action="retention.purged",
-        message=f"Retention purge{change}: {_purge_message(counts)}"
+    _purge_audit(
+        "retention.purged",
+        f": {_purge_message(counts)}"
         + ("." if complete else "; the rest follows with the next hourly sweep."),
         workspace=workspace,
-        target=workspace,
-        actor=requested_by,
-        data={
-            **counts,
-            "from_days": previous_days,
-            "to_days": workspace.retention_days,
-            "complete": complete,
-        },
+        requested_by=requested_by,
+        previous_days=previous_days,
+        data={**counts, "complete": complete},
     )
     return counts
