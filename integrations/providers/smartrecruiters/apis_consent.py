@@ -54,9 +54,7 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
         on_sr = parts.scheme == "https" and any(
             host == h or host.endswith("." + h) for h in constants.CONSENT_REDIRECT_HOSTS
         )
-        sandbox = settings.ATS_SIMULATORS_ENABLED and url.startswith(
-            settings.JOBCANNON_BASE_URL + f"/sim/{constants.KEY}/"
-        )
+        sandbox = settings.ATS_SIMULATORS_ENABLED and url.startswith(setup.simulator_base_url() + "/")
         return url if (on_sr or sandbox) and "\\" not in url else ""
 
     def get(self, request: HttpRequest) -> HttpResponse:

@@ -226,9 +226,6 @@ class SmartRecruitersProvider(ATSProvider):
             return [KIND_STATUS]
         return []
 
-    def simulator_base_url(self) -> str:
-        return setup.simulator_base_url()
-
     def results_client(self, integration) -> SmartRecruitersCompanyClient:
         """Results go with the company credentials SR issued at setUpIntegration (SRD
         /docs/integration-workflow), never with the customer's OAuth token (SR refuses it, and
