@@ -783,6 +783,14 @@ class ATSProvider:
         (status, JSON body, response headers), e.g. SmartRecruiters' X-Hook-Secret echo."""
         return None
 
+    def webhook_duplicate_response(self, original: WebhookEvent | None) -> tuple[int, dict[str, Any]] | None:
+        """Override to refuse a delivery whose dedupe key is already stored (`original`, the first
+        delivery, or None when it was purged): (status, JSON body). None answers it as an
+        accepted duplicate, the ack status with {"status": "duplicate"}; either way it is
+        recorded as a duplicate and never processed again. Lever refuses a replay of a token it
+        already processed (its docs: "not honor any subsequent request with the same token")."""
+        return None
+
     # -- write-back --
     def deliver(self, integration: Integration, message: Any) -> DeliveryResult:
         """Deliver one outbox message (a run status or result) to the ATS. Raise ATSError."""

@@ -179,6 +179,12 @@ def webhook_event_receive(
     metrics.webhook_received(event)  # accepted, or duplicate when not stored
     if not stored:
         logger.info("webhook.duplicate", extra={"provider": provider_key, "external_id": event.external_id})
+        refused = provider.webhook_duplicate_response(event.duplicate_of)
+        if refused is not None:
+            # Recorded as the duplicate it is (never processed); the log says it was refused.
+            event.rejection_reason = _text(refused[1].get("error", {}).get("message", "")[:1000])
+            WebhookEvent.objects.filter(pk=event.pk).update(rejection_reason=event.rejection_reason)
+            return IntakeResult(event, refused[0], refused[1])
         return IntakeResult(event, ack, {"status": "duplicate"})
     if sync is not None:
         return IntakeResult(event, sync[0], sync[1], headers=sync[2] if len(sync) > 2 else {})

@@ -164,6 +164,9 @@ class LeverProvider(ATSProvider):
         return webhooks.parse(request)
 
     # -- write-back --
+    def webhook_duplicate_response(self, original) -> tuple[int, dict[str, Any]] | None:
+        return webhooks.replay_response(original)
+
     def on_run_event(self, integration, run, event: str) -> list[str]:
         mode = (integration.provider_settings or {}).get("writeback_mode", "feedback")
         if event == "completed":

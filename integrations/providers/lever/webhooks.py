@@ -10,12 +10,12 @@ Two signature schemes, both keyed with this integration's webhook secrets (newes
   re-read the opportunity.
 
 Replays (LD's advice): the dedupe key is the signed `token`, so a token already stored is a
-duplicate (never processed again: the replay is rejected in LD's sense, "not honor[ed]") whatever
-the unsigned `id` or `data` say. It is still answered 2xx: Lever counts any non-2xx as a failed
-delivery and resends it, and the usual sender of a token we hold is Lever itself, retrying
-because our first 2xx did not reach it (README.md, "Retries and replays"). Lever's
-retries keep the original token and triggeredAt, so a token we have not stored yet is accepted
-for as long as Lever may resend it (constants.RETRY_WINDOW, two weeks)."""
+duplicate, never processed again, whatever the unsigned `id` or `data` say. A token we already
+processed is refused outright, 409 (`replay_response`: "not honor any subsequent request with the
+same token"); a token stored but not processed yet is Lever retrying and is acknowledged 2xx
+(README.md, "Retries and replays"). Lever's retries keep the original token and triggeredAt, so a
+token we have not processed is accepted for as long as Lever may resend it
+(constants.RETRY_WINDOW, two weeks)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ from integrations.base import (
     hmac_sha256_hex,
     verify_hmac_hex,
 )
+from integrations.models import WebhookEvent, WebhookStatus
 from integrations.sync.refresh import sync_record_refresh_enqueue
+from jobcannon.core.exceptions import error_body
 
 from . import constants, mappers, services
 
@@ -141,6 +143,24 @@ def parse(request: InboundRequest) -> ParsedWebhook:
     else:
         external_id = "sha256:" + hashlib.sha256(request.body).hexdigest()
     return ParsedWebhook(event_type=str(payload["event"]), external_id=external_id)
+
+
+# A first delivery in one of these states was handled: the same token again is a replay.
+_HANDLED = frozenset({WebhookStatus.PROCESSED, WebhookStatus.IGNORED, WebhookStatus.UNSUPPORTED})
+
+
+def replay_response(original: WebhookEvent | None) -> tuple[int, dict[str, Any]] | None:
+    """A token we already processed is refused, 409 (LD "Request signing": "not honor any
+    subsequent request with the same token"); a token stored but not processed yet (queued, or
+    failed and waiting for our own retry) is a Lever retry, acknowledged 2xx as a duplicate.
+    Either way the delivery is recorded as a duplicate of the first and never processed again."""
+    if original is None or original.status not in _HANDLED:
+        return None
+    message = (
+        f"Replay refused: token already processed (delivery {original.pk}, "
+        f"{original.get_status_display().lower()}); Lever's advice is not to honor a token twice."
+    )
+    return 409, error_body("replayed_token", message, {"original_delivery": original.pk})
 
 
 def _refresh_opportunity(ctx: WebhookContext, opportunity_id: str) -> None:

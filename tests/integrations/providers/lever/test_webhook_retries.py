@@ -84,7 +84,9 @@ def test_retry_of_a_delivery_we_refused_is_accepted_once_the_signature_token_is_
     assert accepted.status == WebhookStatus.PROCESSED, accepted.error
 
 
-def test_replayed_token_already_processed_is_not_processed_again_whatever_its_id_and_data(client, clock):
+def test_replayed_token_already_processed_is_refused_and_not_processed_again_whatever_its_id_and_data(
+    client, clock
+):
     """The body `id` and `data` are not signed: a replay that changes them is still the same token."""
     integration = lever_integration()
     clock(5)
@@ -96,9 +98,12 @@ def test_replayed_token_already_processed_is_not_processed_again_whatever_its_id
         id="evt-changed-by-replayer", data={"opportunityId": "someone-else", "toStageId": "other-stage"}
     )
     response = post(client, integration, replay)
-    assert response.status_code == 200 and response.json() == {"status": "duplicate"}
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "replayed_token"
+    assert response.json()["error"]["details"] == {"original_delivery": first.pk}
     _, again = events(integration)
     assert again.status == WebhookStatus.DUPLICATE and again.duplicate_of_id == first.pk
+    assert again.rejection_reason.startswith(f"Replay refused: token already processed (delivery {first.pk}")
     webhook_event_process(event_id=again.pk)
     assert [e.status for e in events(integration)] == [WebhookStatus.PROCESSED, WebhookStatus.DUPLICATE]
 
