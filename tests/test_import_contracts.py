@@ -127,3 +127,28 @@ def test_the_acyclic_contract_breaks_on_a_cycle_between_sibling_modules():
     ]:
         check = _pyproject_contract("acyclic").check(_app_graph(*chain, closing), verbose=False)
         assert not check.kept, closing
+
+
+def test_inside_integrations_the_models_import_neither_the_provider_contract_nor_the_registry():
+    """services > registry > base > models: the registry hands out provider objects (base), and
+    the models reach the registry through the app config. Type-checking-only imports count."""
+    allowed = [
+        ("integrations.services.webhooks", "integrations.registry"),
+        ("integrations.registry", "integrations.base"),
+        ("integrations.base", "integrations.models"),
+    ]
+    contract = _pyproject_contract("integrations-core")
+    assert contract.check(_app_graph(*allowed), verbose=False).kept
+    for upward in [
+        ("integrations.models", "integrations.registry"),  # the old Integration.provider_obj import
+        ("integrations.models", "integrations.base"),
+        ("integrations.base", "integrations.registry"),
+    ]:
+        assert not contract.check(_app_graph(*allowed, upward), verbose=False).kept, upward
+
+
+def test_type_checking_imports_count_in_every_contract():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    assert config["exclude_type_checking_imports"] is False
