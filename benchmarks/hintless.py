@@ -5,10 +5,13 @@
 process sends junk to /ashby/webhooks at JUNK_RATE requests/s: random bodies with random
 signatures, each from a random client address (the server trusts one proxy, TRUSTED_PROXY_COUNT=1,
 so X-Forwarded-For makes every junk request another client: per-address budgets never bite, only
-the per-request and per-process bounds do). Three kinds of junk: 1 MiB bodies (the reported load)
+the per-request and per-process bounds do). Five kinds of junk: 1 MiB bodies (the reported load)
 and 256 KiB ones (the route's limit until it was cut to 64 KiB), both over the route's size limit
-and refused from Content-Length, and bodies just under that limit (WEBHOOK_HINTLESS_MAX_BODY_BYTES),
-each of which is read and scanned against the candidates until the unproven scan pool is spent.
+and refused from Content-Length; bodies just under that limit (WEBHOOK_HINTLESS_MAX_BODY_BYTES),
+each of which is read and scanned against the candidates until the unproven scan pool is spent,
+as random bytes and as `[]` pairs (the costliest input for a JSON depth scan, which used to run on
+every body); and 1 MiB of `[]` pairs to /webhooks/ashby/<random uuid>/ (a made-up integration
+id used to buy the full 1 MiB limit, read and depth-scanned: now refused from Content-Length).
 Then the same on the seed route itself: signed deliveries to /ashby/webhooks (no integration hint:
 identified by their signature, remembered for the sending address), alone and under the same
 junk. Rounds interleaved (order rotated), each junk round paired with its route's alone round of
@@ -50,23 +53,34 @@ ROUNDS = 4
 JUNK_RATE = 50
 INTEGRATIONS = 50
 TARGET = 0.9
-# "64KiB": just under WEBHOOK_HINTLESS_MAX_BODY_BYTES (jobcannon/settings/base.py): read and scanned.
-JUNK = {"1MiB": 1024 * 1024, "256KiB": 256 * 1024 - 64, "64KiB": 64 * 1024 - 64}
-# kind -> (route of the signed deliveries, junk size or None)
-KINDS: dict[str, tuple[str, int | None]] = {
+SEED_ROUTE = "/ashby/webhooks"
+# name -> (body size, "random" bytes or "brackets" `[]` pairs, URL path; {uuid}: a fresh random
+# integration id per request). "64KiB": just under WEBHOOK_HINTLESS_MAX_BODY_BYTES
+# (jobcannon/settings/base.py): read and scanned.
+JUNK: dict[str, tuple[int, str, str]] = {
+    "1MiB": (1024 * 1024, "random", SEED_ROUTE),
+    "256KiB": (256 * 1024 - 64, "random", SEED_ROUTE),
+    "64KiB": (64 * 1024 - 64, "random", SEED_ROUTE),
+    "64KiB[]": (64 * 1024 - 64, "brackets", SEED_ROUTE),
+    "1MiB[]@uuid": (1024 * 1024, "brackets", "/webhooks/ashby/{uuid}/"),
+}
+# kind -> (route of the signed deliveries, JUNK name or None)
+KINDS: dict[str, tuple[str, str | None]] = {
     "alone": ("own", None),
-    **{k: ("own", size) for k, size in JUNK.items()},
+    **{k: ("own", k) for k in JUNK},
     "seed alone": ("seed", None),
-    **{f"seed {k}": ("seed", size) for k, size in JUNK.items()},
+    **{f"seed {k}": ("seed", k) for k in JUNK},
 }
 
 
-def _junk(size: int, seconds: float) -> subprocess.Popen:
+def _junk(name: str, seconds: float) -> subprocess.Popen:
+    size, fill, path = JUNK[name]
     # Open loop: enough connections that a slow answer does not slow the junk down.
     args = {
-        "url": f"{BASE}/ashby/webhooks",
+        "url": f"{BASE}{path}",
         "rate": JUNK_RATE,
         "bytes": size,
+        "fill": fill,
         "seconds": seconds,
         "threads": 64,
     }
@@ -84,7 +98,7 @@ def _junk_result(proc: subprocess.Popen) -> dict[str, Any]:
 def section(results: dict[str, Any]) -> None:
     log(
         f"\n== 7. Hint-less junk: signed Ashby deliveries (own URL, then the seed route; wrk -c64) alone and "
-        f"under {JUNK_RATE} req/s of junk on /ashby/webhooks ({INTEGRATIONS} integrations), {ROUNDS} "
+        f"under {JUNK_RATE} req/s of junk ({', '.join(JUNK)}; {INTEGRATIONS} integrations), {ROUNDS} "
         f"interleaved rounds of {SECONDS} s =="
     )
     fresh_database()
@@ -95,10 +109,10 @@ def section(results: dict[str, Any]) -> None:
     # lines, took most of a 15-minute run on a busy machine before the measurements).
     files = {
         (kind, n): write_ashby_requests(
-            TMP / f"hintless-{kind.replace(' ', '-')}-{n}.txt",
+            TMP / f"hintless-{kinds.index(kind)}-{n}.txt",
             integration,
             per_round,
-            url="/ashby/webhooks" if KINDS[kind][0] == "seed" else "",
+            url=SEED_ROUTE if KINDS[kind][0] == "seed" else "",
         )
         for kind in kinds
         for n in range(ROUNDS)
@@ -111,8 +125,8 @@ def section(results: dict[str, Any]) -> None:
         for n in range(ROUNDS):
             shift = n % len(kinds)
             for kind in kinds[shift:] + kinds[:shift]:
-                size = KINDS[kind][1]
-                sender = _junk(size, SECONDS + 1) if size else None
+                junk_name = KINDS[kind][1]
+                sender = _junk(junk_name, SECONDS + 1) if junk_name else None
                 if sender is not None:
                     time.sleep(0.5)  # the junk is flowing before the measurement starts
                 runs[kind].append(
@@ -123,13 +137,13 @@ def section(results: dict[str, Any]) -> None:
                 time.sleep(0.5)
     out: dict[str, Any] = {"integrations": INTEGRATIONS, "junk_rate": JUNK_RATE}
     for kind in kinds:
-        route, size = KINDS[kind]
+        route, junk_name = KINDS[kind]
         rps = median(r["rps"] for r in runs[kind])
         entry: dict[str, Any] = {"route": route, "rps": rps, "rounds": [r["rps"] for r in runs[kind]],
                                  "non_2xx": sum(r["non_2xx"] for r in runs[kind])}  # fmt: skip
         out[kind] = entry
         where = "own URL" if route == "own" else "seed route"
-        if not size:
+        if not junk_name:
             log(f"  signed deliveries ({where}) alone  {rps:7.0f} req/s  (rounds {entry['rounds']}, "
                 f"non-2xx {entry['non_2xx']})")  # fmt: skip
             continue
@@ -147,7 +161,7 @@ def section(results: dict[str, Any]) -> None:
         entry.update(ratio=ratio, ratio_of_medians=round(rps / alone, 3) if alone else 0,
                      junk_rate=sent_rate, junk_statuses=statuses)  # fmt: skip
         log(
-            f"  ({where}) with {kind.split()[-1]:>6} junk at {sent_rate:4.0f} req/s  {rps:7.0f} req/s  ratio "
+            f"  ({where}) with {junk_name:>11} junk at {sent_rate:4.0f} req/s  {rps:7.0f} req/s  ratio "
             f"{ratio:.2f} (median of per-round ratios; of medians {entry['ratio_of_medians']:.2f}) "
             f"(target >= {TARGET:.2f}: {verdict(ratio >= TARGET)})  non-2xx {entry['non_2xx']}, junk answered "
             f"{statuses}"

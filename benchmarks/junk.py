@@ -2,10 +2,14 @@
 
     python -m benchmarks.junk '{"url": "http://127.0.0.1:8765/ashby/webhooks", "rate": 50, "bytes": 1048576, "seconds": 8}'
 
-Each request: a random body of the given size, a random `Ashby-Signature`, and a random
+Each request: a body of the given size, a random `Ashby-Signature`, and a random
 `X-Forwarded-For` address (the bench server trusts one proxy: every request looks like another
-client, the worst case for per-address budgets). Threads with keep-alive connections share the
-rate; prints `@@{"sent": …, "statuses": {…}, "rate": …}` at the end."""
+client, the worst case for per-address budgets). The body is random bytes, or with
+`"fill": "brackets"` `[][][]…` pairs: many brackets and never deep, the costliest input for a JSON
+depth scan (random bytes are the cheapest). `{uuid}` in the URL is a fresh random integration id
+per request (a made-up hint: every one misses the server's integration cache). Threads with
+keep-alive connections share the rate; prints `@@{"sent": …, "statuses": {…}, "rate": …}` at the
+end."""
 
 from __future__ import annotations
 
@@ -16,13 +20,17 @@ import random
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from urllib.parse import urlsplit
 
 
-def main(url: str, rate: float, bytes: int, seconds: float, threads: int = 8) -> None:  # noqa: A002
+def main(  # noqa: A002
+    url: str, rate: float, bytes: int, seconds: float, threads: int = 8, fill: str = "random"
+) -> None:
     parts = urlsplit(url)
-    blob = os.urandom(bytes)  # one random body, sent again and again (generating it is not the point)
+    # One body, sent again and again (generating it is not the point).
+    blob = b"[]" * (bytes // 2) if fill == "brackets" else os.urandom(bytes)
     statuses: Counter[str] = Counter()
     lock = threading.Lock()
     stop = time.monotonic() + seconds
@@ -45,7 +53,8 @@ def main(url: str, rate: float, bytes: int, seconds: float, threads: int = 8) ->
             }
             try:
                 conn = conn or http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-                conn.request("POST", parts.path, body=blob, headers=headers)
+                path = parts.path.replace("%7Buuid%7D", "{uuid}").replace("{uuid}", str(uuid.uuid4()))
+                conn.request("POST", path, body=blob, headers=headers)
                 response = conn.getresponse()
                 response.read()
                 status = str(response.status)

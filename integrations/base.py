@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import requests
 from django.conf import settings
@@ -27,6 +27,7 @@ from jobcannon.core import metrics
 from jobcannon.core.exceptions import ApplicationError
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponse
     from django.urls import URLPattern, URLResolver
 
     from integrations.models import Integration, WebhookEvent
@@ -228,7 +229,10 @@ class CredentialCheck:
 
 @dataclasses.dataclass
 class WebhookContext:
-    """What an event handler receives: the stored event, its integration and the parsed JSON."""
+    """What an event handler receives: the stored event, its integration and the parsed JSON.
+    Every string of `payload` is storable as is: NUL and lone surrogates, which no database text
+    column takes, arrive as U+FFFD (services/webhooks.py `_payload`); `event.body` keeps the
+    bytes the vendor signed."""
 
     event: WebhookEvent
     integration: Integration
@@ -762,6 +766,11 @@ class ATSProvider:
     def on_connected(self, integration: Integration) -> None:
         """After credentials are valid: register webhooks etc. Raise ATSError on failure."""
 
+    def on_disconnect(self, integration: Integration) -> None:
+        """Before a disconnect takes effect, while the credentials still work: remove what
+        on_connected registered at the vendor (e.g. SmartRecruiters' webhook subscriptions).
+        Best effort: never raise, explain a failure in the activity log; the disconnect goes on."""
+
     def explain_oauth_error(self, error: str, description: str, integration: Integration) -> str:
         """Turn an OAuth error on the callback into a sentence naming the fix."""
         return description or error
@@ -783,12 +792,21 @@ class ATSProvider:
         (status, JSON body, response headers), e.g. SmartRecruiters' X-Hook-Secret echo."""
         return None
 
-    def webhook_duplicate_response(self, original: WebhookEvent | None) -> tuple[int, dict[str, Any]] | None:
-        """Override to refuse a delivery whose dedupe key is already stored (`original`, the first
-        delivery, or None when it was purged): (status, JSON body). None answers it as an
-        accepted duplicate, the ack status with {"status": "duplicate"}; either way it is
-        recorded as a duplicate and never processed again. Lever refuses a replay of a token it
-        already processed (its docs: "not honor any subsequent request with the same token")."""
+    def webhook_duplicate_response(
+        self, original: WebhookEvent | None
+    ) -> tuple[int, dict[str, Any]] | Literal["reopen"] | None:
+        """Override to answer a delivery whose dedupe key is already stored (`original`, the first
+        delivery, or None when it was purged) other than as an accepted duplicate:
+        - (status, JSON body): refuse it. Lever refuses a replay of a token it already processed
+          (its docs: "not honor any subsequent request with the same token").
+        - "reopen": the vendor is retrying an event we gave up processing (`original` is dead):
+          `services.webhooks.webhook_event_reopen` queues the original again with a fresh budget
+          of attempts and the delivery is acknowledged with the ack status and
+          {"status": "accepted", "id": <original>, "reopened": true}. If there is nothing to reopen
+          (already reopened, body purged) it is answered as a duplicate. Lever does this for a
+          retry of a token that ended dead.
+        - None (default): the ack status with {"status": "duplicate"}.
+        The delivery itself is always recorded as a duplicate of `original` and never processed."""
         return None
 
     # -- write-back --
@@ -828,6 +846,26 @@ class ATSProvider:
     # -- extra URLs: partner APIs the ATS calls, and the built-in simulator --
     def urls(self) -> list[URLPattern | URLResolver]:
         return []
+
+    def partner_refusal(
+        self,
+        request: HttpRequest,
+        *,
+        status: int,
+        code: str,
+        message: str,
+        details: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse | None:
+        """How this ATS's partner API (`urls()`) answers a call that the shared inbound guard
+        (jobcannon/audit/middleware.py) refuses outside any view: a bad Content-Length, a body
+        over WEBHOOK_MAX_BODY_BYTES, a multipart body, JSON nested too deep, or a caller whose
+        failed-authentication budget is spent. The arguments are the generic answer (`status`,
+        e.g. 413 or 429; `code`, e.g. "payload_too_large"; `headers`, e.g. Retry-After). None,
+        the default, sends that generic answer, `{"error": {code, message, details}}`. Override
+        when the vendor publishes the partner API's statuses and error body (Ashby's partner
+        OpenAPI lists 200/409/422 only, with its own envelope)."""
+        return None
 
     def simulator_urls(self) -> list[URLPattern | URLResolver]:
         return []

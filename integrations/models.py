@@ -129,6 +129,12 @@ class OAuthState(TimeStampedModel):
     redirect_uri = models.CharField(max_length=500)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+")
     used_at = models.DateTimeField(null=True, blank=True)
+    # The reconnect link this authorization was started through: the callback claims it before
+    # saving tokens, whatever else the browser started meanwhile. Deleting the link (retention)
+    # deletes the pending authorization, so it cannot fall back to an ordinary one.
+    reconnect_link = models.ForeignKey(
+        "ReconnectLink", null=True, blank=True, on_delete=models.CASCADE, related_name="oauth_states"
+    )
 
 
 class WebhookStatus(models.TextChoices):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from csp.decorators import csp_exempt
 from django import db
@@ -66,7 +65,6 @@ from jobcannon.workspaces.mixins import WorkspaceMixin
 
 NEW_SECRET_KEY = "new_secret_{pk}"
 OAUTH_NEXT_KEY = "integrations_oauth_next"
-RECONNECT_KEY = "integrations_reconnect"
 # A form shown again with its errors is a normal page that says what to fix: it answers 200,
 # because browsers report any 4xx document as a console error.
 FORM_ERROR_STATUS = 200
@@ -112,6 +110,12 @@ class WebhookReceiveView(View):
         response = JsonResponse(result.body, status=result.status_code)
         for name, value in result.headers.items():
             response[name] = value
+        if result.status_code >= 400:
+            # One line per refused delivery: the intake logged why (webhook.rejected, or
+            # webhook.rate_limited, DEBUG for the scan budget's 429) and the access line has the
+            # status. Django's own "Unauthorized: /…" / "Too Many Requests: /…" warning on top was
+            # a third line, by the thousand under a junk flood (benchmarks section 7).
+            response._has_been_logged = True  # type: ignore[attr-defined]  # see log_response
         return response
 
 
@@ -489,29 +493,34 @@ def _reconnect_context(integration: Integration, **extra) -> dict[str, Any]:
     }
 
 
+def _reconnect_refused(request: HttpRequest, exc: ReconnectLinkInvalid) -> HttpResponse:
+    return render(request, "integrations/reconnect_invalid.html", {"message": exc.message}, status=exc.status)
+
+
 class ReconnectLinkView(View):
     """/reconnect/<token>/: no JobCannon account needed; the signed link is the permission."""
 
     def get(self, request: HttpRequest, token: str) -> HttpResponse:
         try:
-            integration, _ = reconnect_link_resolve(token=token)
+            integration = reconnect_link_resolve(token=token).integration
         except ReconnectLinkInvalid as exc:
-            return render(
-                request, "integrations/reconnect_invalid.html", {"message": exc.message}, status=exc.status
-            )
+            return _reconnect_refused(request, exc)
         return render(request, "integrations/reconnect.html", _reconnect_context(integration, token=token))
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
         try:
-            integration, nonce = reconnect_link_resolve(token=token)
+            link = reconnect_link_resolve(token=token)
         except ReconnectLinkInvalid as exc:
-            return render(
-                request, "integrations/reconnect_invalid.html", {"message": exc.message}, status=exc.status
-            )
+            return _reconnect_refused(request, exc)
+        integration = link.integration
         provider = integration.provider_obj
         if integration.auth_kind == AuthKind.OAUTH2:
+            # The link is claimed when the ATS sends the person back (OAuthCallbackView), from the
+            # OAuthState row this start records it on.
             try:
-                url = oauth_start(integration=integration, user=request.user, session=request.session)
+                url = oauth_start(
+                    integration=integration, user=request.user, session=request.session, reconnect_link=link
+                )
             except ApplicationError as exc:
                 return render(
                     request,
@@ -519,10 +528,6 @@ class ReconnectLinkView(View):
                     _reconnect_context(integration, token=token, error=exc.message),
                     status=FORM_ERROR_STATUS,
                 )
-            # The link is claimed when the ATS sends the person back (OAuthCallbackView), for the
-            # authorization this state value belongs to only.
-            state = parse_qs(urlsplit(url).query).get("state", [""])[0]
-            request.session[RECONNECT_KEY] = {"integration": integration.pk, "nonce": nonce, "state": state}
             return redirect(url)
         form = CredentialsForm(request.POST, fields=provider.credential_fields(integration))
         if not form.is_valid():
@@ -534,11 +539,9 @@ class ReconnectLinkView(View):
             )
         values = {k: v.strip() for k, v in form.cleaned_data.items() if v}
         try:
-            reconnect_link_claim(integration_id=integration.pk, nonce=nonce)  # before any save
+            reconnect_link_claim(link_id=link.pk)  # before any save
         except ReconnectLinkInvalid as exc:
-            return render(
-                request, "integrations/reconnect_invalid.html", {"message": exc.message}, status=exc.status
-            )
+            return _reconnect_refused(request, exc)
         ok = False
         try:
             if "api_key" in values:
@@ -553,7 +556,7 @@ class ReconnectLinkView(View):
                 ok = integration_credentials_check(integration=integration)
         finally:
             if not ok:
-                reconnect_link_release(integration_id=integration.pk, nonce=nonce)
+                reconnect_link_release(link_id=link.pk)
         if not ok:
             integration.refresh_from_db()
             form.add_error(None, integration.status_reason or "The credentials did not work.")
@@ -574,33 +577,16 @@ class OAuthCallbackView(View):
 
     def get(self, request: HttpRequest, provider: str) -> HttpResponse:
         get_provider(provider)
-        # The person came back from an authorization a reconnect link started: the link is
-        # claimed before the code is exchanged, so a used, revoked or expired link (another tab
-        # got there first, an admin revoked it) saves no new tokens.
-        pending = request.session.get(RECONNECT_KEY) or {}
-        claimed = bool(pending.get("state")) and pending.get("state") == request.GET.get("state")
-        if claimed:
-            request.session.pop(RECONNECT_KEY, None)
-            try:
-                reconnect_link_claim(
-                    integration_id=int(pending["integration"]), nonce=str(pending.get("nonce", ""))
-                )
-            except ReconnectLinkInvalid as exc:
-                return render(
-                    request,
-                    "integrations/reconnect_invalid.html",
-                    {"message": exc.message},
-                    status=exc.status,
-                )
         try:
-            integration = oauth_callback(
+            # An authorization started through a reconnect link claims the link here (the
+            # service reads it from the state's row): a used, revoked or expired link (another
+            # tab or start got there first, an admin revoked it) saves no new tokens.
+            result = oauth_callback(
                 provider_key=provider, params=request.GET.dict(), session=request.session, user=request.user
             )
+        except ReconnectLinkInvalid as exc:
+            return _reconnect_refused(request, exc)
         except OAuthFlowError as exc:
-            if claimed:
-                reconnect_link_release(
-                    integration_id=int(pending["integration"]), nonce=str(pending.get("nonce", ""))
-                )
             return render(
                 request,
                 "integrations/oauth_error.html",
@@ -612,17 +598,10 @@ class OAuthCallbackView(View):
                 },
                 status=400,
             )
+        integration = result.integration
         integration.refresh_from_db()
         prov = integration.provider_obj
-        if claimed:
-            if integration.status == IntegrationStatus.CONNECTED:
-                reconnect_link_used(integration=integration)
-            else:
-                reconnect_link_release(integration_id=integration.pk, nonce=str(pending.get("nonce", "")))
-            return render(
-                request, "integrations/reconnect_done.html", {"integration": integration, "provider": prov}
-            )
-        if not request.user.is_authenticated:
+        if result.via_reconnect_link or not request.user.is_authenticated:
             return render(
                 request, "integrations/reconnect_done.html", {"integration": integration, "provider": prov}
             )

@@ -3,7 +3,9 @@
 - start: a random state bound to the browser session and stored server-side, PKCE (S256) where
   the provider allows it, redirect to the ATS consent page.
 - callback at /<provider>/oauth-callback (the seeds' path): state checked against the session,
-  code exchanged, requested vs granted scopes compared and explained.
+  code exchanged, requested vs granted scopes compared and explained. An authorization started
+  through a reconnect link carries the link on its OAuthState row: the callback claims the link
+  before exchanging the code (refused once used or revoked) and releases it if the attempt fails.
 - refresh: one service (`token_refresh`), under a row lock, re-reading after the lock so fifty
   concurrent callers cause one call to the token endpoint; a rotated refresh token is stored in
   the same commit as the access token. Tokens are refreshed ahead of expiry (REFRESH_MARGIN);
@@ -16,6 +18,7 @@ import base64
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -28,9 +31,18 @@ from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 
 from integrations.base import ATSAuthError, ATSError, ATSNetworkError, ATSServerError, OAuth2Config
-from integrations.models import ActivityLevel, AuthKind, Integration, OAuthState, Token
+from integrations.models import (
+    ActivityLevel,
+    AuthKind,
+    Integration,
+    IntegrationStatus,
+    OAuthState,
+    ReconnectLink,
+    Token,
+)
 from integrations.services.activity import activity_log
 from integrations.services.integrations import integration_credentials_check
+from integrations.services.reconnect import reconnect_link_claim, reconnect_link_release, reconnect_link_used
 from integrations.services.status import integration_mark_needs_reauth
 from jobcannon.core.exceptions import ApplicationError
 
@@ -82,8 +94,11 @@ def _pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
-def oauth_start(*, integration: Integration, user, session) -> str:
-    """Returns the ATS authorization URL to redirect the admin's browser to."""
+def oauth_start(
+    *, integration: Integration, user, session, reconnect_link: ReconnectLink | None = None
+) -> str:
+    """Returns the ATS authorization URL to redirect the admin's browser to. `reconnect_link`:
+    the (resolved, open) link this authorization runs on, claimed by the callback."""
     config = _config(integration)
     client_id, _ = _client_credentials(integration)
     redirect_uri = redirect_uri_for(integration.provider)
@@ -101,6 +116,7 @@ def oauth_start(*, integration: Integration, user, session) -> str:
         code_verifier=verifier,
         redirect_uri=redirect_uri,
         user=user if getattr(user, "is_authenticated", False) else None,
+        reconnect_link=reconnect_link,
     )
     states = session.get(SESSION_KEY, [])
     session[SESSION_KEY] = [*states[-4:], state]
@@ -166,7 +182,15 @@ def _store_token(
     return obj
 
 
-def oauth_callback(*, provider_key: str, params: dict[str, str], session, user) -> Integration:
+@dataclass(frozen=True)
+class OAuthCallbackResult:
+    integration: Integration
+    via_reconnect_link: bool  # started through a shareable link: the person may have no account
+
+
+def oauth_callback(*, provider_key: str, params: dict[str, str], session, user) -> OAuthCallbackResult:
+    """Finish an authorization. Raises OAuthFlowError, or ReconnectLinkInvalid when it was started
+    through a reconnect link that was used, revoked or expired meanwhile (nothing saved then)."""
     state = params.get("state", "")
     if not state or state not in session.get(SESSION_KEY, []):
         raise OAuthFlowError(
@@ -184,6 +208,31 @@ def oauth_callback(*, provider_key: str, params: dict[str, str], session, user) 
             "This authorization link expired or was already used. Start the connection again."
         )
     OAuthState.objects.filter(pk=pending.pk).update(used_at=timezone.now())
+    integration = pending.integration
+    link_id = pending.reconnect_link_id
+    if link_id is None:
+        return OAuthCallbackResult(_authorize(pending=pending, params=params), via_reconnect_link=False)
+    # The link is the permission this authorization runs on. It is read from the state's own row,
+    # not from the session, which keeps only the browser's latest start: claimed (one atomic
+    # update) before the code is exchanged, so a link used by another start or tab, revoked or
+    # expired saves no tokens; a failed attempt releases it for another try.
+    reconnect_link_claim(link_id=link_id)
+    try:
+        _authorize(pending=pending, params=params)
+    except BaseException:
+        reconnect_link_release(link_id=link_id)
+        raise
+    integration.refresh_from_db()
+    if integration.status == IntegrationStatus.CONNECTED:
+        reconnect_link_used(integration=integration)
+    else:  # tokens saved but the ATS refuses them: the link may be tried again
+        reconnect_link_release(link_id=link_id)
+    return OAuthCallbackResult(integration, via_reconnect_link=True)
+
+
+def _authorize(*, pending: OAuthState, params: dict[str, str]) -> Integration:
+    """Exchange the code of a checked, now used, pending authorization and store the tokens."""
+    state = pending.state
     integration = pending.integration
     provider = integration.provider_obj
     if params.get("error"):

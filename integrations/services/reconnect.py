@@ -7,8 +7,10 @@ the nonce's SHA-256, records whether it was used or revoked. It dies when it exp
 used once successfully, or when a workspace admin or staff revoke the open links of the
 integration. Single use holds under concurrency: an attempt claims the link (one atomic update)
 before it saves any credentials, so a second tab, or whoever else holds the link, is refused
-while it runs; a failed attempt releases the link for another try. A row the retention sweep
-deleted refuses the link like an unknown one."""
+while it runs; a failed attempt releases the link for another try. An OAuth attempt records the
+link on its OAuthState row and the callback claims it from there (services/oauth.py), so one
+browser that starts twice still gets one re-authorization, and none once the link is revoked.
+A row the retention sweep deleted refuses the link like an unknown one."""
 
 from __future__ import annotations
 
@@ -58,8 +60,9 @@ def reconnect_link_create(*, integration: Integration, created_by=None) -> str:
     return settings.JOBCANNON_BASE_URL + reverse("integrations:reconnect", args=[token])
 
 
-def reconnect_link_resolve(*, token: str) -> tuple[Integration, str]:
-    """The integration a link is for, and its nonce. Raises ReconnectLinkInvalid with a sentence."""
+def reconnect_link_resolve(*, token: str) -> ReconnectLink:
+    """The open link a token stands for (its integration loaded). Raises ReconnectLinkInvalid
+    with a sentence."""
     try:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.SignatureExpired:
@@ -81,7 +84,8 @@ def reconnect_link_resolve(*, token: str) -> tuple[Integration, str]:
     link = ReconnectLink.objects.filter(integration=integration, nonce_sha256=_nonce_hash(nonce)).first()
     if link is None or link.revoked_at or link.used_at or link.expires_at <= timezone.now():
         raise ReconnectLinkInvalid(_refusal(link))
-    return integration, nonce
+    link.integration = integration  # with its workspace, already loaded
+    return link
 
 
 def _refusal(link: ReconnectLink | None) -> str:
@@ -99,30 +103,21 @@ def _refusal(link: ReconnectLink | None) -> str:
     return f"This reconnect link {why}. Ask the JobCannon admin of your company for a new one."
 
 
-def reconnect_link_claim(*, integration_id: int, nonce: str) -> None:
+def reconnect_link_claim(*, link_id: int) -> None:
     """Take the link for one re-authorization attempt, before any credentials are saved: one
     atomic update, so of two concurrent attempts exactly one gets it. Raises ReconnectLinkInvalid
     (used, in use, revoked or expired) for the other."""
     now = timezone.now()
     claimed = ReconnectLink.objects.filter(
-        integration_id=integration_id,
-        nonce_sha256=_nonce_hash(nonce),
-        used_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=now,
+        pk=link_id, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
     ).update(used_at=now)
     if not claimed:
-        link = ReconnectLink.objects.filter(
-            integration_id=integration_id, nonce_sha256=_nonce_hash(nonce)
-        ).first()
-        raise ReconnectLinkInvalid(_refusal(link))
+        raise ReconnectLinkInvalid(_refusal(ReconnectLink.objects.filter(pk=link_id).first()))
 
 
-def reconnect_link_release(*, integration_id: int, nonce: str) -> None:
+def reconnect_link_release(*, link_id: int) -> None:
     """The claimed attempt failed (wrong key, consent denied): the link may be tried again."""
-    ReconnectLink.objects.filter(integration_id=integration_id, nonce_sha256=_nonce_hash(nonce)).update(
-        used_at=None
-    )
+    ReconnectLink.objects.filter(pk=link_id).update(used_at=None)
 
 
 def reconnect_link_used(*, integration: Integration) -> None:

@@ -29,9 +29,10 @@ from integrations.base import InboundRequest, ParsedWebhook, Verification
 from integrations.models import Integration, IntegrationStatus, WebhookEvent, WebhookStatus
 from integrations.services import inbound_limits
 from integrations.services.webhook_sources import webhook_integration_identify
-from integrations.services.webhooks import _store_verified
+from integrations.services.webhooks import _store_verified, webhook_event_reopen
 from jobcannon.core import metrics
 from jobcannon.core.exceptions import error_body
+from jobcannon.core.jsondepth import MAX_JSON_DEPTH, json_too_deep
 from jobcannon.core.logging import current_request_id
 
 logger = logging.getLogger("integrations.services.webhooks")  # the intake's lines keep their logger
@@ -127,7 +128,15 @@ def webhook_event_receive(
 
     parsed: ParsedWebhook | None = None
     parse_error = ""
-    if verification.ok:
+    if verification.ok and json_too_deep(body):
+        # The depth check runs here, on a body whose signature verified, just before it is parsed
+        # (json.loads and the handlers recurse per level: a RecursionError, a 500), and not in the
+        # inbound guard on every body: junk never gets this far (benchmarks section 7).
+        parse_error = (
+            f"Body is not a valid {provider.name} event: the JSON is nested more than "
+            f"{MAX_JSON_DEPTH} levels deep."
+        )
+    elif verification.ok:
         try:
             parsed = provider.parse_webhook(request)
         except (ValueError, KeyError, TypeError) as exc:
@@ -179,7 +188,12 @@ def webhook_event_receive(
     metrics.webhook_received(event)  # accepted, or duplicate when not stored
     if not stored:
         logger.info("webhook.duplicate", extra={"provider": provider_key, "external_id": event.external_id})
-        refused = provider.webhook_duplicate_response(event.duplicate_of)
+        original = event.duplicate_of
+        refused = provider.webhook_duplicate_response(original)
+        if isinstance(refused, str):  # "reopen": the vendor resent an event we gave up processing
+            if original is not None and webhook_event_reopen(event=original, duplicate=event):
+                return IntakeResult(event, ack, {"status": "accepted", "id": original.pk, "reopened": True})
+            refused = None  # reopened by a concurrent retry, or nothing left to process: a duplicate
         if refused is not None:
             # Recorded as the duplicate it is (never processed); the log says it was refused.
             event.rejection_reason = _text(refused[1].get("error", {}).get("message", "")[:1000])
@@ -194,7 +208,11 @@ def webhook_event_receive(
 def _rate_limited(wait: float, provider_key: str, budget: str) -> IntakeResult:
     """429 with Retry-After and nothing stored: the ATS retries later (nothing was accepted)."""
     seconds = max(1, math.ceil(wait))
-    logger.warning("webhook.rate_limited", extra={"provider": provider_key, "budget": budget})
+    # The scan budget's 429 is what a flood of junk on the hint-less route gets, by the thousand:
+    # DEBUG (the access line still records each one). The others say that one sender is failing
+    # or that one integration sends more than its limit: worth a warning.
+    level = logging.DEBUG if budget == "scan" else logging.WARNING
+    logger.log(level, "webhook.rate_limited", extra={"provider": provider_key, "budget": budget})
     body = error_body(
         "rate_limited",
         "Too many requests; retry after the Retry-After delay.",
@@ -218,19 +236,41 @@ def _truncate_unverified(event: WebhookEvent, body: bytes) -> None:
 
 
 def webhook_body_limit(*, request: HttpRequest, provider_key: str, public_id: str | None) -> tuple[int, str]:
-    """The largest body a webhook request may send, and what to add to a refusal: the full
-    WEBHOOK_MAX_BODY_BYTES when it names its integration (URL, header or query), the seeds'
-    hint-less route's smaller limit otherwise. The inbound guard checks it against Content-Length
-    before the body is read."""
+    """The largest body this webhook request may send, and what to add to a refusal. The inbound
+    guard checks it against Content-Length before the body is read.
+
+    The full WEBHOOK_MAX_BODY_BYTES only when the request names (URL, header or ?integration=, as
+    webhook_event_receive reads them) an integration that exists and is not disconnected; any
+    other request gets the seeds' hint-less route's smaller limit. A made-up hint used to buy the
+    full megabyte, read and handled before anything was checked (issue 21). The integration is
+    looked up (cached, _integration_for_intake) only for a body over the smaller limit: for the
+    usual small delivery the answer changes nothing, and the intake looks it up anyway."""
     from integrations.registry import get_provider
 
-    header = get_provider(provider_key).integration_header
-    if public_id or request.headers.get(header) or request.GET.get("integration"):
-        return settings.WEBHOOK_MAX_BODY_BYTES, ""
-    limit = min(settings.WEBHOOK_MAX_BODY_BYTES, settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES)
+    full = settings.WEBHOOK_MAX_BODY_BYTES
+    limit = min(full, settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES)
+    hint = (
+        public_id
+        or request.headers.get(get_provider(provider_key).integration_header)
+        or request.GET.get("integration")
+    )
+    if not hint:
+        return limit, (
+            " This shared URL takes less: send it to the integration's own webhook URL (shown on its "
+            f"page), which takes up to {full} bytes."
+        )
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = full + 1  # the guard refuses it anyway; do not let it skip the lookup
+    if length <= limit:
+        return full, ""
+    integration = _integration_for_intake(provider_key, str(hint))
+    if integration is not None and integration.status != IntegrationStatus.DISCONNECTED:
+        return full, ""
     return limit, (
-        " This shared URL takes less: send it to the integration's own webhook URL (shown on its page), "
-        f"which takes up to {settings.WEBHOOK_MAX_BODY_BYTES} bytes."
+        f" No connected integration matches {str(hint)[:64]!r}: a webhook URL of a connected integration "
+        f"takes up to {full} bytes."
     )
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import traceback
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -31,6 +33,13 @@ from integrations.models import WebhookEvent, WebhookStatus
 from integrations.services.group_insert import GroupInsert
 
 logger = logging.getLogger(__name__)
+
+# What no text column can hold: NUL (PostgreSQL refuses it in text and jsonb) and lone UTF-16
+# surrogates, which JSON may spell ("\ud800") and json.loads returns as is, but which no UTF-8
+# encoder accepts. A UTF-8 body can carry them only as \u escapes (raw, they are not valid JSON
+# or UTF-8): the cheap probe finds those, and only then is the payload walked.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _enqueue(event_id: int) -> None:
@@ -283,10 +292,31 @@ def _handle(event: WebhookEvent) -> None:
         return
     # Only verified events (always with an integration) get here.
     assert event.integration is not None
-    payload = json.loads(bytes(event.body))
+    payload = _payload(bytes(event.body))
     handler(WebhookContext(event=event, integration=event.integration, payload=payload))
     event.status = WebhookStatus.PROCESSED
     event.processed_at = timezone.now()
+
+
+def _payload(body: bytes) -> Any:
+    """The parsed body as every handler receives it: characters a database cannot store are
+    replaced by U+FFFD here, once, so no handler (nor the sync writes behind it) fails on them,
+    and such an event is processed instead of retried until dead. The raw body keeps the bytes
+    the vendor signed."""
+    payload = json.loads(body)
+    # json.loads also reads UTF-16/32 bodies, whose escapes the byte probe cannot see: walk those.
+    utf8 = json.detect_encoding(body).startswith("utf-8")
+    return _storable(payload) if not utf8 or _UNSTORABLE_ESCAPE.search(body) else payload
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
 
 
 def _claimed_event(event_id: int, token: str) -> WebhookEvent | None:
@@ -480,6 +510,57 @@ def webhook_event_reprocess(*, event: WebhookEvent) -> bool:
     from integrations.services.hooks import replay_announce  # audit log (issue 11)
 
     replay_announce(target=event)
+    return True
+
+
+def webhook_event_reopen(*, event: WebhookEvent, duplicate: WebhookEvent | None = None) -> bool:
+    """The vendor resent an event we gave up processing (dead): put it back on the queue, with a
+    fresh budget of attempts, instead of answering its retry as a duplicate that is never
+    processed (the vendor would stop retrying and the event would be lost). The provider decides
+    when (`ATSProvider.webhook_duplicate_response` returns "reopen"; Lever: README.md, "Retries
+    and replays"). False when there is nothing to reopen: no longer dead (a concurrent retry
+    reopened it first), or its body was purged by retention (nothing left to process).
+
+    One conditional UPDATE, so concurrent retries reopen it once. The crash count is kept: a
+    poison event (one that kills workers) gets one more try per vendor retry, not a full budget."""
+    from integrations.services.activity import activity_log
+
+    with transaction.atomic():
+        reopened = (
+            WebhookEvent.objects.filter(pk=event.pk, status=WebhookStatus.DEAD, verified=True)
+            .exclude(body=b"")
+            .update(
+                status=WebhookStatus.VERIFIED,
+                attempts=0,
+                next_attempt_at=None,
+                enqueued_at=timezone.now(),
+                claim_token="",
+            )
+        )
+        if not reopened:
+            return False
+        if duplicate is not None and duplicate.pk is not None:
+            duplicate.rejection_reason = (
+                f"Resent by {event.provider} after we gave up processing delivery {event.pk}: that delivery was "
+                "queued again (processed once, as that delivery)."
+            )
+            WebhookEvent.objects.filter(pk=duplicate.pk).update(rejection_reason=duplicate.rejection_reason)
+        if event.integration is not None:
+            activity_log(
+                integration=event.integration,
+                kind="webhook.reopened",
+                message=(
+                    f"{event.event_type or 'A webhook event'} (delivery {event.pk}) had failed for good; "
+                    f"{event.provider} resent it, so it is queued again. Last error: {event.error[:300] or 'none recorded'}"
+                ),
+                data={"event": event.pk, "retry": duplicate.pk if duplicate is not None else None},
+            )
+        logger.info("webhook.reopened", extra={"event": event.pk, "provider": event.provider})
+        event_pk: int = event.pk
+        transaction.on_commit(lambda: _enqueue(event_pk))
+    event.status = WebhookStatus.VERIFIED
+    event.attempts = 0
+    event.next_attempt_at = None
     return True
 
 

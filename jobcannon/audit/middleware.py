@@ -2,18 +2,19 @@
 
 - AuditContextMiddleware: who is acting, for the audit log.
 - InboundGuardMiddleware: for webhook and partner API endpoints (what an ATS sends), the body
-  size limit before the body is read, content types we never accept, JSON depth, each answered
-  with the one JSON error shape; partner calls that fail authentication are charged to the
+  size limit before the body is read, content types we never accept, JSON depth (partner calls
+  only: a webhook's is checked by its intake once its signature verified), each answered with
+  the one JSON error shape; partner calls that fail authentication are charged to the
   client address (the budgets: integrations/services/inbound_limits.py), before the failure is
   written to any log (integrations/services/partner_auth.py), and answered 429 past the budget.
+  A partner call's refusal is the provider's to shape when the vendor publishes the partner
+  API's statuses (ATSProvider.partner_refusal; Ashby's spec lists no 400/413/415/429).
 - MFARequiredMiddleware: staff without a second factor are sent to set one up first.
 - SessionIdleTimeoutMiddleware: a signed-in session ends after SESSION_IDLE_TIMEOUT_SECONDS
   without a request."""
 
 from __future__ import annotations
 
-import array
-import itertools
 import math
 import re
 import time
@@ -27,6 +28,7 @@ from django.urls import reverse
 
 from jobcannon.audit.context import _actor, actor_for_request
 from jobcannon.core.exceptions import error_body
+from jobcannon.core.jsondepth import MAX_JSON_DEPTH, json_too_deep
 
 
 class AuditContextMiddleware:
@@ -57,33 +59,9 @@ def _inbound_kind(view_func: Any, request: HttpRequest) -> tuple[str, str] | Non
 
 # Nobody sends us files: multipart bodies would only cost temp files and parsing.
 REFUSED_CONTENT_TYPES = ("multipart/",)
-# json.loads recurses per nesting level: a body like `[[[[…` one megabyte deep raises
-# RecursionError (not ValueError) in every parser and serializer downstream, a 500. Real vendor
-# payloads nest a dozen levels; anything with fewer opening brackets than this cannot go deep.
-MAX_JSON_DEPTH = 200
-
-
-# Strings (escapes included) cut out in C; what is left is reduced to its brackets, +1 / -1 each.
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_BRACKET_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
-
-
-def json_too_deep(body: bytes) -> bool:
-    """True when `body` is JSON nested deeper than MAX_JSON_DEPTH (cheap for normal bodies: two
-    byte counts, and a scan only when there are that many brackets at all). The scan runs at C
-    speed (a regex, a translate, running sums): junk with many brackets cost ~60 ms per MiB in a
-    Python loop over every byte, a CPU sink anyone could fill (benchmarks section 7)."""
-    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
-        return False
-    steps = array.array("b", _JSON_STRING.sub(b"", body).translate(_BRACKET_STEPS, _NOT_BRACKETS))
-    depth = 0
-    for start in range(0, len(steps), 65536):  # chunks: a deep body is caught early
-        chunk = steps[start : start + 65536]
-        if max(itertools.accumulate(chunk, initial=depth)) > MAX_JSON_DEPTH:
-            return True
-        depth += sum(chunk)
-    return False
+# JSON depth (jobcannon/core/jsondepth.py): checked here for partner calls only. A webhook is
+# depth-checked by its intake once its signature verified, just before it is parsed: scanning
+# every unsigned body here cost ~2 ms per 64 KiB of bracket junk (benchmarks section 7).
 
 
 class InboundGuardMiddleware:
@@ -93,6 +71,9 @@ class InboundGuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from integrations.services.partner_auth import partner_failure_scope
 
+        malformed = _malformed_length_refusal(request)
+        if malformed is not None:
+            return malformed
         # A partner call that fails authentication is charged to the client's failure budget
         # (integrations/services/inbound_limits.py, per address or IPv6 /64) once: by the view when
         # it records the failure (partner_auth_failure_record, which takes the budget BEFORE it
@@ -105,7 +86,7 @@ class InboundGuardMiddleware:
         if charge.armed and (charge.taken or response.status_code in (401, 403)):
             wait = charge.take()
             if wait:
-                return _rate_limited(wait)
+                return _rate_limited(request, wait)
         return response
 
     def process_view(
@@ -115,10 +96,8 @@ class InboundGuardMiddleware:
         if inbound is None:
             return None
         kind = inbound[0]
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return JsonResponse(error_body("bad_request", "Content-Length is not a number."), status=400)
+        request._inbound = inbound  # type: ignore[attr-defined]  # for _refusal after the view
+        length = int(request.META.get("CONTENT_LENGTH") or 0)  # digits: __call__ refused the rest
         limit, note = settings.WEBHOOK_MAX_BODY_BYTES, ""
         if kind == "webhook":  # the seeds' hint-less route takes less (checked before reading it)
             from integrations.services.webhook_intake import webhook_body_limit
@@ -127,26 +106,31 @@ class InboundGuardMiddleware:
                 request=request, provider_key=inbound[1], public_id=view_kwargs.get("public_id")
             )
         if length > limit:
-            return JsonResponse(
-                error_body(
-                    "payload_too_large",
-                    f"The request body is {length} bytes; the limit is {limit} bytes.{note}",
-                    {"limit": limit},
-                ),
-                status=413,
+            return _refusal(
+                request,
+                413,
+                "payload_too_large",
+                f"The request body is {length} bytes; the limit is {limit} bytes.{note}",
+                {"limit": limit},
             )
         content_type = (request.content_type or "").lower()
         if request.method in ("POST", "PUT", "PATCH") and content_type.startswith(REFUSED_CONTENT_TYPES):
-            return JsonResponse(
-                error_body(
-                    "unsupported_media_type", f"Content-Type {content_type} is not accepted; send JSON."
-                ),
-                status=415,
+            return _refusal(
+                request,
+                415,
+                "unsupported_media_type",
+                f"Content-Type {content_type} is not accepted; send JSON.",
             )
-        if request.method in ("POST", "PUT", "PATCH") and json_too_deep(request.body):
-            return JsonResponse(
-                error_body("bad_request", f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep."),
-                status=400,
+        if (
+            kind == "partner"  # webhooks: after verification (webhook_intake.py), never for junk
+            and request.method in ("POST", "PUT", "PATCH")
+            and json_too_deep(request.body)
+        ):
+            return _refusal(
+                request,
+                400,
+                "bad_request",
+                f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.",
             )
         # Rate limits are keyed on what a caller proves, so they are taken after verification:
         # by the webhook intake and, for partner calls, by VerifiedPartnerThrottle (verified)
@@ -161,18 +145,73 @@ class InboundGuardMiddleware:
         return None
 
 
-def _rate_limited(wait: float) -> HttpResponse:
-    seconds = max(1, math.ceil(wait))
-    response = JsonResponse(
-        error_body(
-            "rate_limited",
-            "Too many failed requests from this address; retry after the Retry-After delay.",
-            {"retry_after": seconds},
-        ),
-        status=429,
-    )
-    response["Retry-After"] = str(seconds)
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def _malformed_length_refusal(request: HttpRequest) -> HttpResponse | None:
+    """An inbound call whose Content-Length is not digits (RFC 9110 §8.6: `1*DIGIT`) is refused
+    400 before the rest of the stack runs: django_prometheus' PrometheusAfterMiddleware, later in
+    MIDDLEWARE, int()s the header in process_request and would answer a 500 before process_view
+    ever saw it. (gunicorn answers such a request 400 itself; runserver and tests pass it on.)
+    The URL is resolved here only for such a request, to know whether it is an inbound call;
+    any other page gets a plain 400 (never the 500 the metrics middleware would raise)."""
+    value = request.META.get("CONTENT_LENGTH") or ""
+    if not value or _DIGITS.fullmatch(value):
+        return None
+    from django.http import HttpResponseBadRequest
+    from django.urls import Resolver404, resolve
+
+    try:
+        request.resolver_match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        request.resolver_match = None
+    inbound = request.resolver_match and _inbound_kind(request.resolver_match.func, request)
+    if not inbound:
+        return HttpResponseBadRequest(
+            "Bad request: Content-Length is not a number.", content_type="text/plain"
+        )
+    request._inbound = inbound  # type: ignore[attr-defined]
+    return _refusal(request, 400, "bad_request", "Content-Length is not a number.")
+
+
+def _refusal(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    """The guard's answer: the generic JSON error shape, unless the request is a partner call
+    and its provider answers partner refusals its own way (ATSProvider.partner_refusal: Ashby's
+    partner OpenAPI lists no 400/413/415/429 and has its own error envelope)."""
+    kind, provider_key = getattr(request, "_inbound", ("", ""))
+    if kind == "partner":
+        from integrations.registry import get_providers
+
+        provider = get_providers().get(provider_key)
+        if provider is not None:
+            answer = provider.partner_refusal(
+                request, status=status, code=code, message=message, details=details, headers=headers
+            )
+            if answer is not None:
+                return answer
+    response = JsonResponse(error_body(code, message, details), status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
     return response
+
+
+def _rate_limited(request: HttpRequest, wait: float) -> HttpResponse:
+    seconds = max(1, math.ceil(wait))
+    return _refusal(
+        request,
+        429,
+        "rate_limited",
+        "Too many failed requests from this address; retry after the Retry-After delay.",
+        {"retry_after": seconds},
+        {"Retry-After": str(seconds)},
+    )
 
 
 # Paths a staff member without a second factor may still open: allauth's own pages (login,

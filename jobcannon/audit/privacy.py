@@ -57,6 +57,11 @@ def candidate_runs(*, workspace: Any, email: str) -> QuerySet[AssessmentRun]:
 # `zoë@example.com`), delimited by anything else. Compared whole, so `a@b.co` is not found in
 # `joanna@b.com` (nor in `a@b.co.uk`).
 _ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
+# `/ ? = &` are atext too, but in practice they end a URL path segment or a query/`key=value`
+# field before an address (`/candidates/a@b.co`, `?email=a@b.co`, `contact=a@b.co`), so the run
+# swallows what precedes the address: the part after each of them is compared too. `+`, `-`, `.`
+# and letters are not such ends: `contact+a@b.co` and `xa@b.co` stay other people's addresses.
+_URL_DELIMITER = re.compile(r"[/?=&]")
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -89,15 +94,23 @@ def _form_fields(text: str, *, form: bool) -> Iterator[str]:
 
 
 def _addresses(text: str, *, form: bool = False) -> Iterator[str]:
+    """Every address-shaped run of the text, and each of its tails after a URL delimiter in the
+    local part (a needle holding one of them, `x=a@b.co`, is still compared whole)."""
     for piece in (text, *_form_fields(text, form=form)):
         for match in _ADDRESS.finditer(piece):
-            yield match.group().strip(".").lower()
+            found = match.group()
+            yield found.strip(".").lower()
+            local_end = found.rindex("@")
+            for cut in _URL_DELIMITER.finditer(found, 0, local_end):
+                yield found[cut.end() :].strip(".").lower()
 
 
 def body_mentions_address(body: bytes, email: str) -> bool:
     """True when the raw body holds exactly this address (case-insensitive): a JSON body's string
     keys and values are compared address by address; any other body is searched for whole
-    addresses; form-encoded text (`email=a%40b.co`) field by field, decoded."""
+    addresses; form-encoded text (`email=a%40b.co`) field by field, decoded; an address ending a
+    URL path or a `key=value` field (`/candidates/a@b.co`, `?email=a@b.co`) counts. Export and
+    delete both select deliveries through this one function."""
     needle = email.strip().lower()
     # Cheap: most bodies never contain it at all. A JSON body may write letters beyond ASCII as
     # \u escapes, so an address with such letters (an IDN domain) is looked for by its longest

@@ -16,7 +16,7 @@ README.md next to this file.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal
 
 from django.urls import include, path
 
@@ -164,7 +164,7 @@ class LeverProvider(ATSProvider):
         return webhooks.parse(request)
 
     # -- write-back --
-    def webhook_duplicate_response(self, original) -> tuple[int, dict[str, Any]] | None:
+    def webhook_duplicate_response(self, original) -> tuple[int, dict[str, Any]] | Literal["reopen"] | None:
         return webhooks.replay_response(original)
 
     def on_run_event(self, integration, run, event: str) -> list[str]:

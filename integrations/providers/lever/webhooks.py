@@ -12,18 +12,18 @@ Two signature schemes, both keyed with this integration's webhook secrets (newes
 Replays (LD's advice): the dedupe key is the signed `token`, so a token already stored is a
 duplicate, never processed again, whatever the unsigned `id` or `data` say. A token we already
 processed is refused outright, 409 (`replay_response`: "not honor any subsequent request with the
-same token"); a token stored but not processed yet is Lever retrying and is acknowledged 2xx
-(README.md, "Retries and replays"). Lever's retries keep the original token and triggeredAt, so a
+same token"); a token stored but not processed yet is Lever retrying and is acknowledged 2xx,
+and if we had given up processing it (dead) it is queued again (README.md, "Retries and
+replays"). Lever's retries keep the original token and triggeredAt, so a
 token we have not processed is accepted for as long as Lever may resend it
 (constants.RETRY_WINDOW, two weeks)."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from integrations.base import (
     InboundRequest,
@@ -37,6 +37,7 @@ from integrations.base import (
 from integrations.models import WebhookEvent, WebhookStatus
 from integrations.sync.refresh import sync_record_refresh_enqueue
 from jobcannon.core.exceptions import error_body
+from jobcannon.core.jsondepth import json_loads_bounded
 
 from . import constants, mappers, services
 
@@ -45,8 +46,10 @@ SCHEME_BODY = "lever-body-token"
 
 
 def _body_json(body: bytes) -> Mapping[str, Any] | None:
+    # Read before verification (the in-body scheme carries its signature): bounded
+    # (jobcannon/core/jsondepth.py), so a deeply nested body is a clean 401, not a RecursionError.
     try:
-        payload = json.loads(body)
+        payload = json_loads_bounded(body)
     except ValueError:
         return None
     return payload if isinstance(payload, dict) else None
@@ -75,7 +78,8 @@ def verify(request: InboundRequest, secrets: list[str], *, now: float | None = N
                 "is not modified before validation."
             ),
         )
-    payload = _body_json(request.body)
+    # Parsed once per request: on the seeds' hint-less route every candidate's verify reads it.
+    payload = request.derive("lever.body_json", _body_json)
     if (
         payload is None
         or not payload.get("signature")
@@ -149,12 +153,23 @@ def parse(request: InboundRequest) -> ParsedWebhook:
 _HANDLED = frozenset({WebhookStatus.PROCESSED, WebhookStatus.IGNORED, WebhookStatus.UNSUPPORTED})
 
 
-def replay_response(original: WebhookEvent | None) -> tuple[int, dict[str, Any]] | None:
-    """A token we already processed is refused, 409 (LD "Request signing": "not honor any
-    subsequent request with the same token"); a token stored but not processed yet (queued, or
-    failed and waiting for our own retry) is a Lever retry, acknowledged 2xx as a duplicate.
-    Either way the delivery is recorded as a duplicate of the first and never processed again."""
-    if original is None or original.status not in _HANDLED:
+def replay_response(original: WebhookEvent | None) -> tuple[int, dict[str, Any]] | Literal["reopen"] | None:
+    """What Lever hears when it sends a token we already stored (the delivery is recorded as a
+    duplicate of the first either way):
+    - processed (or ignored, unsupported): a replay, refused 409 (LD "Request signing": "not
+      honor any subsequent request with the same token");
+    - dead (we gave up processing it): Lever retrying an event we have not processed, within its
+      retry window (verify() refuses a triggeredAt older than constants.RETRY_WINDOW). "reopen":
+      the first delivery is queued again with a fresh budget of attempts, and Lever gets a 2xx
+      (services.webhooks.webhook_event_reopen). A duplicate 2xx instead would stop Lever's
+      retries while nothing processes the event: it would be lost;
+    - queued, or failed and waiting for our own retry: Lever retrying, acknowledged 2xx as a
+      duplicate (our retry processes it once)."""
+    if original is None:
+        return None
+    if original.status == WebhookStatus.DEAD:
+        return "reopen"
+    if original.status not in _HANDLED:
         return None
     message = (
         f"Replay refused: token already processed (delivery {original.pk}, "

@@ -168,3 +168,85 @@ def test_levers_example_signature_is_checked_over_token_and_triggered_at(client,
     clock(60)
     assert post(client, integration, fixture(EXAMPLE)).status_code == 401
     assert post(client, integration, lever_example()).status_code == 200
+
+
+@pytest.fixture
+def stage_entered_fails_first(monkeypatch):
+    """Lever's API is down when we first process the delivery: the handler fails, then works."""
+    calls: list[str] = []
+
+    def stage_entered(**kwargs):
+        calls.append(kwargs["opportunity_id"])
+        if len(calls) == 1:
+            raise RuntimeError("Lever answered 503 to GET /opportunities/:id")
+
+    monkeypatch.setattr(webhooks.services, "lever_stage_entered", stage_entered)
+    return calls
+
+
+@pytest.fixture
+def enqueued(monkeypatch):
+    """The event ids queued for processing (the queue is not run in tests)."""
+    ids: list[int] = []
+
+    def enqueue(func, *args, **kwargs):
+        if func == "integrations.tasks.webhook_event_process_task":
+            ids.append(args[0])
+
+    monkeypatch.setattr("jobcannon.core.queue.enqueue", enqueue)
+    return ids
+
+
+def test_retry_of_a_token_we_gave_up_processing_is_accepted_and_processed_once(
+    client, clock, settings, stage_entered_fails_first, enqueued, django_capture_on_commit_callbacks
+):
+    """We gave up on the first delivery (dead: out of attempts while Lever's API was down). Lever
+    resends it hours later, same token and triggeredAt: a 2xx "duplicate" would stop Lever's
+    retries with the event never processed. It is accepted and the first delivery queued again."""
+    settings.WEBHOOK_PROCESS_MAX_ATTEMPTS = 1
+    integration = lever_integration()
+    clock(5)
+    assert post(client, integration, lever_example()).status_code == 200
+    [first] = events(integration)
+    assert webhook_event_process(event_id=first.pk).status == WebhookStatus.DEAD
+    clock(6 * 3600)
+    with django_capture_on_commit_callbacks(execute=True):
+        retry = post(client, integration, lever_example())
+    assert retry.status_code == 200
+    assert retry.json() == {"status": "accepted", "id": first.pk, "reopened": True}
+    assert enqueued == [first.pk]
+    first.refresh_from_db()
+    assert first.status == WebhookStatus.VERIFIED and first.attempts == 0
+    assert webhook_event_process(event_id=first.pk).status == WebhookStatus.PROCESSED
+    _, again = events(integration)
+    assert again.status == WebhookStatus.DUPLICATE and again.duplicate_of_id == first.pk
+    assert f"after we gave up processing delivery {first.pk}" in again.rejection_reason
+    webhook_event_process(event_id=again.pk)
+    assert [e.status for e in events(integration)] == [WebhookStatus.PROCESSED, WebhookStatus.DUPLICATE]
+    assert stage_entered_fails_first == ["3410c8b9-5c31-4bab-b7e9-9f710206d647"] * 2, (
+        "failed, then processed once"
+    )
+    [line] = integration.activity.filter(kind="webhook.reopened")
+    assert f"delivery {first.pk}" in line.message and "Lever answered 503" in line.message
+    # Processed now: a further resend of the token is a replay.
+    clock(7 * 3600)
+    assert post(client, integration, lever_example()).status_code == 409
+
+
+def test_second_retry_of_a_token_already_queued_again_is_a_duplicate_not_a_second_reopen(
+    client, clock, settings, stage_entered_fails_first, enqueued, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_PROCESS_MAX_ATTEMPTS = 1
+    integration = lever_integration()
+    clock(5)
+    post(client, integration, lever_example())
+    [first] = events(integration)
+    webhook_event_process(event_id=first.pk)
+    clock(3600)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, integration, lever_example()).json()["status"] == "accepted"
+        second = post(client, integration, lever_example())
+    assert second.status_code == 200 and second.json() == {"status": "duplicate"}
+    assert enqueued == [first.pk]
+    assert webhook_event_process(event_id=first.pk).status == WebhookStatus.PROCESSED
+    assert len(stage_entered_fails_first) == 2
