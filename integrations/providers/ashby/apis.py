@@ -13,23 +13,27 @@ ashby-openapi.yml @ d26d10dd), which lists, per operation, the only statuses Ash
 - assessment.cancel: 200 only: `{success: true, results: ...}` or Ashby's error envelope with
   `success: false`.
 Error bodies carry Ashby's envelope, `{"success": false, "errors": [code], "errorInfo": {code,
-message, requestId, meta?}}` (`message` beside it on a 409/422). A call past the integration's
-inbound budget is refused the way the operation refuses anything (`PartnerApi.input_error`):
-`rate_limit_exceeded` with "retry in N seconds" and a Retry-After header, as a 422 on
-assessment.start (Ashby shows the message to the recruiter) and a 200 envelope on
-assessment.cancel. The two list operations are not metered (`UnmeteredPartnerApi`).
-
-Two answers the spec does not list, both still in the envelope: 401 for a missing or wrong partner
-key (HTTP Basic, the spec's global `security`; authentication comes before the operation and the
-caller may not be Ashby at all, so it gets HTTP's own answer with WWW-Authenticate, not an
-operation's "success: false"), and 405 for a method other than POST (Ashby only POSTs).
+message, requestId, meta?}}` (`message` beside it on a 409/422). Nothing is answered with a status
+the operation does not list: every refusal is the operation's own (`partner_errors.refusal`: 422
+on assessment.start, a 200 envelope on the others), whoever refuses:
+- a missing or wrong partner key (`unauthenticated`). The spec's global `security` is HTTP Basic
+  but no operation lists a 401, so the refusal is the operation's, with WWW-Authenticate beside it
+  (RFC 9110 §11.6.1 allows it on any status);
+- a method other than POST (`method_not_allowed`, with `Allow: POST`; Ashby only POSTs);
+- a call past the integration's inbound budget (`rate_limit_exceeded`, "Retry in N seconds" and
+  Retry-After; the list operations are not metered, `UnmeteredPartnerApi`);
+- the shared inbound guard's refusals before any view runs (bad Content-Length, body too large,
+  multipart, JSON too deep, the caller's failed-authentication budget spent):
+  `AshbyProvider.partner_refusal` -> `partner_errors.guard_refusal`.
+Responses are JSON whatever the caller's Accept header (the spec has only application/json: no
+406, no browsable HTML, no OPTIONS metadata).
 Auth: `Authorization: Basic base64("<partner key>:")`."""
 
 from __future__ import annotations
 
 import logging
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 from django.urls import path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -42,20 +46,31 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from assessments.services.runs import RunAlreadyActive
+from integrations.services.partner_auth import partner_auth_failure_charge
 from jobcannon.core.clientaddr import client_address
 from jobcannon.core.exceptions import ApplicationError
 
 from . import constants, mappers, selectors, services
-from .partner_errors import ashby_error, flatten_detail, recruiter_message
+from .partner_errors import (
+    CANCEL,
+    CUSTOM_FIELD_LIST,
+    LIST,
+    START,
+    ashby_error,
+    flatten_detail,
+    recruiter_message,
+    refusal,
+)
 from .serializers import (
-    COMMON_ERRORS,
     ApplicationSerializer,
     CandidateSerializer,
     ErrorSerializer,
@@ -77,6 +92,11 @@ class PartnerKeyAuthentication(BaseAuthentication):
             source=client_address(request) or "",
         )
         if result.integration is None:
+            # Charged to the caller's failed-authentication budget here, not by the guard's
+            # "any 401/403" rule: the refusal is a 422/200 (partner_errors.refusal), and the call
+            # may name no integration (then partner_authenticate records nothing, so nothing
+            # else charges it). Past the budget the guard answers through partner_refusal.
+            partner_auth_failure_charge()
             raise exceptions.AuthenticationFailed(result.reason)
         return (None, result.integration)
 
@@ -101,26 +121,47 @@ class HasIntegration(BasePermission):
         return request.auth is not None
 
 
+class JSONOnly(BaseContentNegotiation):
+    """The spec's responses are application/json only: the Accept header is not consulted, so
+    no 406 and no browsable-API HTML. Request bodies are still parsed by their Content-Type."""
+
+    def select_parser(self, request, parsers):
+        return DefaultContentNegotiation().select_parser(request, parsers)
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class PartnerApi(APIView):
+    operation: ClassVar[str]  # the wire name, the last segment of the URL Ashby calls
     authentication_classes = [PartnerKeyAuthentication]
     permission_classes = [HasIntegration]
     parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnly
+    # Ashby only POSTs: anything else (OPTIONS and HEAD included) is refused by the operation.
+    http_method_names = ["post"]
 
     @property
     def integration(self):
         return self.request.auth
 
     def input_error(self, code: str, message: str, details: Any = None) -> Response:
-        """How this operation refuses a call (input it cannot use, a call past the budget): Ashby's
-        own API answers HTTP 200 with `success: false` (reference §3.3), and the spec lists only
-        200 for most partner operations."""
-        return ashby_error(200, code, message, details)
+        """How this operation refuses a call (a wrong key, input it cannot use, a call past the
+        budget): with a status its spec lists (partner_errors.refusal)."""
+        status, body = refusal(self.operation, code, message, details)
+        return Response(body, status=status)
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
-            response = ashby_error(401, "unauthenticated", str(exc.detail))
+            response = self.input_error("unauthenticated", str(exc.detail))
             response["WWW-Authenticate"] = PartnerKeyAuthentication().authenticate_header(self.request)
             return response
+        if isinstance(exc, exceptions.MethodNotAllowed):
+            return self.input_error(
+                "method_not_allowed",
+                f"{self.request.method} is not allowed: Ashby calls every partner operation with POST.",
+            )
         if isinstance(exc, exceptions.ParseError):
             return self.input_error(
                 "invalid_input", "Request payload is malformed: the body is not valid JSON."
@@ -152,7 +193,7 @@ class PartnerApi(APIView):
             response["Retry-After"] = str(wait)
             return response
         if isinstance(exc, exceptions.APIException):
-            return ashby_error(exc.status_code, str(exc.default_code), str(exc.detail))
+            return self.input_error(str(exc.default_code), str(exc.detail))
         if isinstance(exc, ApplicationError):
             return ashby_error(exc.status, exc.code, exc.message, exc.details)
         return super().handle_exception(exc)
@@ -168,15 +209,16 @@ class PartnerApi(APIView):
 
 class UnmeteredPartnerApi(PartnerApi):
     """assessment.list and assessment.customField.list take no input, write nothing and answer
-    from the workspace's catalogue, and the spec gives them no way to refuse: their 200 is
-    `oneOf` a success (only `success` required) and the error envelope, which any error body
-    matches both of. So they are not metered by the inbound budget (a wrong key still is, by the
-    failure budget); start and cancel, which do work, are."""
+    from the workspace's catalogue: they are not metered by the inbound budget (a wrong key still
+    is, by the failure budget); start and cancel, which do work, are. (A recruiter opening
+    Ashby's assessment picker should not be told to retry later.)"""
 
     throttle_classes: list[type[BaseThrottle]] = []
 
 
 class AssessmentListApi(UnmeteredPartnerApi):
+    operation = LIST
+
     class OutputSerializer(serializers.Serializer):
         assessment_type_id = serializers.UUIDField()
         name = serializers.CharField()
@@ -194,7 +236,6 @@ class AssessmentListApi(UnmeteredPartnerApi):
                 "AshbyAssessmentList",
                 {"success": serializers.BooleanField(), "results": OutputSerializer(many=True)},
             ),
-            **COMMON_ERRORS,
         },
     )
     def post(self, request, public_id=None):
@@ -208,6 +249,8 @@ class AssessmentListApi(UnmeteredPartnerApi):
 
 
 class AssessmentStartApi(PartnerApi):
+    operation = START
+
     class InputSerializer(serializers.Serializer):
         assessment_type_id = serializers.CharField(max_length=100)
         candidate = CandidateSerializer()
@@ -225,11 +268,6 @@ class AssessmentStartApi(PartnerApi):
         class Meta:
             ref_name = "AshbyAssessmentStartResults"
 
-    def input_error(self, code: str, message: str, details: Any = None) -> Response:
-        # The spec: assessment.start answers 200, 409 or 422, and a 422's `message` is "shown to
-        # the user in Ashby".
-        return recruiter_message(422, code, message, details)
-
     @extend_schema(
         tags=TAG,
         summary="assessment.start: invite the candidate (idempotent on application + type)",
@@ -241,9 +279,9 @@ class AssessmentStartApi(PartnerApi):
             ),
             409: OpenApiResponse(MessageSerializer, description="The candidate is already being assessed."),
             422: OpenApiResponse(
-                MessageSerializer, description="Shown to the recruiter in Ashby (any input problem)."
+                MessageSerializer,
+                description="Shown to the recruiter in Ashby (any input problem, a wrong partner key).",
             ),
-            **COMMON_ERRORS,
         },
     )
     def post(self, request, public_id=None):
@@ -311,6 +349,8 @@ CANCEL_RESPONSE = PolymorphicProxySerializer(
 
 
 class AssessmentCancelApi(PartnerApi):
+    operation = CANCEL
+
     class InputSerializer(serializers.Serializer):
         assessment_id = serializers.CharField(max_length=255)
 
@@ -322,9 +362,9 @@ class AssessmentCancelApi(PartnerApi):
         summary="assessment.cancel: cancel the run and revoke the candidate link",
         description="Always HTTP 200 (Ashby's spec lists no other status): `success: true` with the "
         "cancelled update, or `success: false` with `errorInfo` (unknown assessment, already "
-        "completed, malformed body).",
+        "completed, malformed body, wrong partner key).",
         request=InputSerializer,
-        responses={200: CANCEL_RESPONSE, 401: ErrorSerializer},
+        responses={200: CANCEL_RESPONSE},
     )
     def post(self, request, public_id=None):
         data = self.input(self.InputSerializer)
@@ -362,6 +402,8 @@ class AssessmentCancelApi(PartnerApi):
 
 
 class CustomFieldListApi(UnmeteredPartnerApi):
+    operation = CUSTOM_FIELD_LIST
+
     @extend_schema(
         tags=TAG,
         summary="assessment.customField.list: due date and invitation email, chosen per start",
@@ -374,7 +416,6 @@ class CustomFieldListApi(UnmeteredPartnerApi):
                     "fields": serializers.ListField(child=serializers.DictField()),
                 },
             ),
-            **COMMON_ERRORS,
         },
     )
     def post(self, request, public_id=None):
@@ -401,17 +442,18 @@ def _for_integration(view: type[PartnerApi]) -> type[PartnerApi]:
     return extend_schema_view(post=extend_schema(operation_id=operation))(type(name, (view,), {}))
 
 
-VIEWS = (
-    ("assessment.list", "assessment-list", AssessmentListApi),
-    ("assessment.start", "assessment-start", AssessmentStartApi),
-    ("assessment.cancel", "assessment-cancel", AssessmentCancelApi),
-    ("assessment.customField.list", "custom-field-list", CustomFieldListApi),
+VIEWS: tuple[tuple[str, type[PartnerApi]], ...] = (
+    ("assessment-list", AssessmentListApi),
+    ("assessment-start", AssessmentStartApi),
+    ("assessment-cancel", AssessmentCancelApi),
+    ("custom-field-list", CustomFieldListApi),
 )
 
+# The operation's wire name is the URL's last segment (partner_errors.guard_refusal relies on it).
 urlpatterns = [
     *(
-        path(f"<uuid:public_id>/{wire}", _for_integration(view).as_view(), name=name)
-        for wire, name, view in VIEWS
+        path(f"<uuid:public_id>/{view.operation}", _for_integration(view).as_view(), name=name)
+        for name, view in VIEWS
     ),
-    *(path(wire, view.as_view(), name=f"{name}-by-key") for wire, name, view in VIEWS),
+    *(path(view.operation, view.as_view(), name=f"{name}-by-key") for name, view in VIEWS),
 ]

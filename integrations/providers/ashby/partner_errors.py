@@ -5,7 +5,10 @@ which Ashby shows to the recruiter.
 
 `errorInfo.requestId` is this request's id: the one in our log lines and in the response's
 `X-Request-ID` header (jobcannon/core/middleware.py), so a requestId an Ashby user reads out to
-support finds the request in our logs."""
+support finds the request in our logs.
+
+Every refusal, by a view or by the shared inbound guard before any view runs, has the status the
+refused operation lists (`refusal`): the spec lists no 400, 401, 405, 406, 413, 415 or 429."""
 
 from __future__ import annotations
 
@@ -13,9 +16,16 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from rest_framework.response import Response
 
 from jobcannon.core.logging import current_request_id
+
+# Operations, as the last segment of the URL Ashby calls (`<partner base URL>/<operation>`).
+START = "assessment.start"
+LIST = "assessment.list"
+CANCEL = "assessment.cancel"
+CUSTOM_FIELD_LIST = "assessment.customField.list"
 
 
 def error_envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -39,6 +49,59 @@ def recruiter_message(status: int, code: str, message: str, details: Any = None)
     """409/422: Ashby shows `message` to the recruiter as is; the envelope beside it names the
     code and the request id (for support)."""
     return Response({"message": message, **error_envelope(code, message, details)}, status=status)
+
+
+def refusal(operation: str, code: str, message: str, details: Any = None) -> tuple[int, dict[str, Any]]:
+    """(status, body) with which `operation` refuses a call, in the status its spec lists:
+    - assessment.start: 422 `{message}` ("shown to the user in Ashby") plus the envelope.
+    - assessment.list: 200, the envelope plus `results: null`. Its 200 is `oneOf` a success
+      that requires only `success` and the error envelope, so a bare envelope matches both
+      branches and is invalid (the spec's own example body too); a `results` that is not a list
+      matches the error branch only. Ashby reads `success: false` first either way.
+    - assessment.cancel, assessment.customField.list: 200, the envelope (their success branch
+      requires `results` / `fields`, so the envelope matches only the error branch)."""
+    body = error_envelope(code, message, details)
+    if operation == START:
+        return 422, {"message": message, **body}
+    if operation == LIST:
+        return 200, {**body, "results": None}
+    return 200, body
+
+
+# The shared inbound guard's generic codes in Ashby's vocabulary: `invalid_input` is Ashby's
+# code for "Request payload is malformed" (the spec's error example), `rate_limit_exceeded` its
+# rate-limit code (shared/reference/ashby-api.md §3.3).
+GUARD_CODES = {
+    "bad_request": "invalid_input",
+    "unsupported_media_type": "invalid_input",
+    "rate_limited": "rate_limit_exceeded",
+}
+
+
+def guard_refusal(
+    request: HttpRequest,
+    *,
+    code: str,
+    message: str,
+    details: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> HttpResponse:
+    """AshbyProvider.partner_refusal: what the inbound guard (jobcannon/audit/middleware.py)
+    answers instead of its generic 400/413/415/429. A plain JsonResponse: the guard answers
+    outside DRF, so a DRF Response would never be rendered."""
+    operation = request.path.rstrip("/").rsplit("/", 1)[-1]
+    if code == "rate_limited":  # the caller's failed-authentication budget (a 422 Ashby shows)
+        wait = (details or {}).get("retry_after", 1)
+        message = (
+            "Too many calls with a missing or wrong JobCannon partner API key came from this address: "
+            "check the key in Ashby's JobCannon settings, then retry in "
+            f"{wait} seconds."
+        )
+    status, body = refusal(operation, GUARD_CODES.get(code, code), message, details)
+    response = JsonResponse(body, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
 
 
 def flatten_detail(detail: Any, prefix: str = "") -> list[str]:

@@ -4,9 +4,11 @@ assessment.update + scorecard write-back. Seed vs real API differences: README.m
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 
 from integrations.base import (
     ATSPermissionError,
@@ -27,7 +29,7 @@ from integrations.base import (
 from integrations.models import AuthKind, Environment, Integration, WritebackMessage, WritebackStatus
 from integrations.plugins import simulator_module  # the simulator is a dev/test plug-in (README "Layout")
 
-from . import constants, guide, mappers, permissions, sync, webhooks
+from . import constants, guide, mappers, partner_errors, permissions, sync, webhooks
 from .client import AshbyClient
 from .selectors import refresh_token_warning
 
@@ -232,6 +234,22 @@ class AshbyProvider(ATSProvider):
         from .apis import urlpatterns
 
         return urlpatterns
+
+    def partner_refusal(
+        self,
+        request: HttpRequest,
+        *,
+        status: int,
+        code: str,
+        message: str,
+        details: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResponse:
+        # Ashby's partner OpenAPI lists 200/409/422 for assessment.start and 200 for the others,
+        # with its error envelope: the guard's 400/413/415/429 become that operation's refusal.
+        return partner_errors.guard_refusal(
+            request, code=code, message=message, details=details, headers=headers
+        )
 
     def integration_urls(self) -> list:
         from .views import urlpatterns

@@ -34,8 +34,6 @@ MessageSerializer = inline_serializer(
         "errorInfo": ErrorInfoSerializer,
     },
 )
-# Besides each operation's own statuses: a missing or wrong partner key (HTTP Basic).
-COMMON_ERRORS = {401: ErrorSerializer}
 
 
 class CandidateSerializer(serializers.Serializer):

@@ -141,7 +141,7 @@ def partner_authenticate(*, authorization: str, public_id: str | None, source: s
             integration=integration,
             source=source,
             reason=reason,
-            message=f"Rejected a call from Ashby to the partner API (401): {reason} If this was Ashby, "
+            message=f"Rejected a call from Ashby to the partner API: {reason} If this was Ashby, "
             "paste the current partner API key into Ashby's JobCannon settings.",
         )
     return PartnerAuth(None, reason)

@@ -70,6 +70,14 @@ def partner_post(
     return client.post(url, data=data, content_type=content_type, headers=basic(key) if key else {})
 
 
+def partner_answer(response) -> str:
+    """What Ashby's partner API answered: "ok", or the refusal's errorInfo.code, e.g.
+    "unauthenticated" (a missing or wrong key) or "rate_limit_exceeded" (a budget spent). Its spec
+    lists no 401 or 429, so a refusal is told by its code, not by its status (partner_errors.refusal)."""
+    body = response.json()
+    return "ok" if body.get("success") is True else body["errorInfo"]["code"]
+
+
 def start_body(
     *,
     email: str = "robin.sample@example.com",

@@ -3,8 +3,10 @@ ashby-partner-assessment-openapi.yml), through the WSGI app, with Basic auth as 
 (partner key as username, blank password) and format checks on.
 
 First the vendor's own example bodies (tests/fixtures/ashby/partner/) for every status the spec
-lists, then schemathesis-generated requests for every operation, valid and invalid: zero
-schema violations (status code, content type, headers, body)."""
+lists, then schemathesis-generated requests for every operation, valid and invalid, with the right
+key or generated (wrong, malformed, missing) Basic credentials, on both partner base URLs: zero
+schema violations (status code, content type, headers, body). What the shared inbound guard and
+DRF refuse before an operation runs: test_partner_refusals.py."""
 
 from __future__ import annotations
 
@@ -12,9 +14,7 @@ import json
 import uuid
 from pathlib import Path
 
-import jsonschema
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -22,7 +22,7 @@ from schemathesis import GenerationMode
 from assessments.models import AssessmentRun
 
 from .helpers import ashby_integration, basic, with_partner_key
-from .partner_spec import CHECKS, PARTNER_SPEC, load_partner_spec, wsgi_app  # noqa: F401 (fixture)
+from .partner_spec import CHECKS, Partner
 
 EXAMPLES = Path(__file__).parents[3] / "fixtures" / "ashby" / "partner"
 EXAMPLE_UUID = "e9ed20fd-d45f-4aad-8a00-a19bfba0083e"  # the spec's example uuid
@@ -30,29 +30,6 @@ EXAMPLE_UUID = "e9ed20fd-d45f-4aad-8a00-a19bfba0083e"  # the spec's example uuid
 
 def example(name: str) -> dict:
     return json.loads((EXAMPLES / f"{name}.json").read_text())
-
-
-class Partner:
-    """Ashby's side: calls `<partner base URL>/<operation>` and validates what comes back."""
-
-    def __init__(self, app, integration, key: str):
-        self.schema = load_partner_spec(app)
-        self.integration, self.key = integration, key
-        self.base_url = f"http://testserver/partners/ashby/{integration.public_id}"
-
-    def call(self, path: str, body, *, raw: bytes | None = None, media_type: str | None = None):
-        case = self.schema[path]["POST"].Case(body=body, media_type=media_type)
-        kwargs = {"data": raw} if raw is not None else {}
-        response = case.call(base_url=self.base_url, headers=basic(self.key), **kwargs)
-        case.validate_response(response, checks=CHECKS)  # raises on any violation of the spec
-        return response
-
-
-@pytest.fixture
-def partner(wsgi_app, settings):  # noqa: F811
-    settings.INBOUND_RATE_LIMITS = {"default": {"per_second": 0}}
-    integration = ashby_integration()
-    return Partner(wsgi_app, integration, with_partner_key(integration))
 
 
 def listed_type_id(partner: Partner, name: str = "Big Five personality") -> str:
@@ -144,32 +121,57 @@ def test_custom_field_list_matches_the_published_schema(partner):
     assert [f["id"] for f in body["fields"]] == ["due_date", "email_template"]
 
 
-# --- schemathesis: generated requests, valid and invalid -------------------------------------------
+# --- schemathesis: generated requests, valid and invalid, right and wrong keys, both base URLs ---
 
 
+def settings_(max_examples: int):
+    """Hypothesis settings (the name `settings` is pytest-django's fixture in the tests)."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+@pytest.mark.parametrize("by_key", [False, True], ids=["integration-url", "shared-url"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @pytest.mark.django_db
-def test_every_generated_request_gets_an_answer_the_published_schema_allows(partner, mode):
-    """Every operation of the spec, requests generated from it (format-aware: uuids, enums), some
-    with a real type id / assessment id / email swapped in so the 200 paths are reached too.
+def test_every_generated_request_gets_an_answer_the_published_schema_allows(
+    wsgi_app,
+    settings,
+    mode,
+    by_key,
+):
+    """Every operation of the spec, requests generated from it (format-aware: uuids, enums) with
+    the spec's security parameters: the Authorization header is generated too (random Basic
+    credentials; in negative mode malformed or missing), or replaced by the real partner key, and
+    some bodies get a real type id / assessment id / email swapped in so the 200 paths are reached.
+    Sent to the integration's base URL and to the shared one (integration found by the key).
     Checked: no 5xx, only the statuses the spec lists, documented content types and headers, and
     bodies valid against the spec with format validation. (negative_data_rejection is not among
     the checks on purpose: the list operations ignore their body, and assessment.start accepts the
-    pre-UUID instrument keys and a job left out; leniency Ashby's retries and old plans need.)"""
+    pre-UUID instrument keys and a job left out; leniency Ashby's retries and old plans need.
+    ignored_auth is not either: the spec lists no 401, so a refused key is a 200 or 422 refusal,
+    which that check cannot tell from success.)"""
+    settings.INBOUND_RATE_LIMITS = {"default": {"per_second": 0}}
+    integration = ashby_integration()
+    partner = Partner(wsgi_app, integration, with_partner_key(integration), by_key=by_key, with_security=True)
     type_ids = [r["assessment_type_id"] for r in partner.call("/assessment.list", {}).json()["results"]]
     failures: list[str] = []
+    codes: set[str] = set()
     for result in partner.schema.get_all_operations():
         operation = result.ok()
 
-        @settings(
-            max_examples=25,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
+        @settings_(max_examples=25)
+        @given(
+            case=operation.as_strategy(generation_mode=mode),
+            real=st.booleans(),
+            right_key=st.booleans(),
+            n=st.integers(0, 10**6),
         )
-        @given(case=operation.as_strategy(generation_mode=mode), real=st.booleans(), n=st.integers(0, 10**6))
-        def check(case, real, n):
+        def check(case, real, right_key, n):
             body = case.body
             if real and isinstance(body, dict):
                 if "assessment_type_id" in body:
@@ -180,14 +182,19 @@ def test_every_generated_request_gets_an_answer_the_published_schema_allows(part
                     run = AssessmentRun.objects.order_by("?").first()
                     if run is not None:
                         body["assessment_id"] = run.external_assessment_id
-            response = case.call(base_url=partner.base_url, headers=basic(partner.key))
+            headers = basic(partner.key) if right_key else None  # else: the generated credentials
+            response = case.call(base_url=partner.base_url, headers=headers)
             case.validate_response(response, checks=CHECKS)
+            info = response.json().get("errorInfo") if response.content else None
+            if info:
+                codes.add(info["code"])
 
         try:
             check()
         except Exception as exc:  # noqa: BLE001 - collect every operation's failure, then report
             failures.append(f"{operation.label}: {exc}")
     assert not failures, "\n\n".join(failures)
+    assert "unauthenticated" in codes, "generated credentials reached the operations and were refused"
 
 
 # --- past the integration's inbound budget -------------------------------------------------------
@@ -216,36 +223,46 @@ def test_past_its_budget_every_operation_answers_a_status_the_spec_lists(partner
         assert partner.call(path, {}).json()["success"] is True
 
 
-# --- the two answers the spec does not list: still Ashby's error envelope ------------------------
+# --- a wrong key: refused by the operation, as its spec lists --------------------------------------
 
 
-def spec_error_envelope() -> dict:
-    """The spec's shared error schema, as it appears in assessment.cancel's 200 `oneOf`."""
-    spec = yaml.safe_load(PARTNER_SPEC.read_text())
-    one_of = spec["paths"]["/assessment.cancel"]["post"]["responses"]["200"]["content"]["application/json"][
-        "schema"
-    ]["oneOf"]
-    return next(s for s in one_of if s.get("title") == "Error Response")
-
-
+@pytest.mark.parametrize("by_key", [False, True], ids=["integration-url", "shared-url"])
 @pytest.mark.parametrize(
-    "path", ["/assessment.list", "/assessment.start", "/assessment.cancel", "/assessment.customField.list"]
+    ("path", "status"),
+    [
+        ("/assessment.list", 200),
+        ("/assessment.start", 422),
+        ("/assessment.cancel", 200),
+        ("/assessment.customField.list", 200),
+    ],
 )
 @pytest.mark.django_db
-def test_a_wrong_key_or_a_get_is_refused_in_the_specs_error_envelope(partner, client, path):
-    """401 (a missing or wrong partner key: HTTP Basic's answer, before any operation runs) and 405
-    (not a POST) are not among the statuses the operations list (README, "Partner statuses and
-    bodies"); their bodies are still the spec's error envelope, formats checked."""
-    validator = jsonschema.Draft202012Validator(
-        spec_error_envelope(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
-    url = partner.base_url.removeprefix("http://testserver") + path
-    for headers in ({}, basic("jcash_000000000000_wrong")):
-        refused = client.post(url, data="{}", content_type="application/json", headers=headers)
-        assert refused.status_code == 401 and refused["WWW-Authenticate"].startswith("Basic")
-        validator.validate(refused.json())
-        assert refused.json()["errorInfo"]["requestId"] == refused["X-Request-ID"]
-    not_post = client.get(url, headers=basic(partner.key))
-    assert not_post.status_code == 405
-    validator.validate(not_post.json())
-    assert not_post.json()["success"] is False
+def test_a_missing_or_wrong_key_is_refused_with_a_status_the_operation_lists(
+    wsgi_app,
+    settings,
+    path,
+    status,
+    by_key,
+):
+    """The spec declares HTTP Basic (`security: [BasicAuth]`) but no 401 on any operation: a
+    missing, malformed or wrong partner key gets the operation's own refusal (422 with the message
+    Ashby shows on assessment.start, a 200 envelope elsewhere), errorInfo.code `unauthenticated`,
+    WWW-Authenticate beside it, and nothing done."""
+    settings.INBOUND_RATE_LIMITS = {"default": {"per_second": 0}}
+    integration = ashby_integration()
+    partner = Partner(wsgi_app, integration, with_partner_key(integration), by_key=by_key)
+    body = {"assessment_id": EXAMPLE_UUID} if path == "/assessment.cancel" else {}
+    for headers in (
+        {"Authorization": ""},
+        {"Authorization": "Bearer nope"},
+        basic("jcash_000000000000_wrong"),
+    ):
+        refused = partner.call(path, body, headers=headers)  # raises on any violation of the spec
+        assert refused.status_code == status, refused.content
+        answer = refused.json()
+        assert answer["success"] is False and answer["errorInfo"]["code"] == "unauthenticated"
+        assert answer["errorInfo"]["requestId"] == refused.headers["x-request-id"][0]
+        assert refused.headers["www-authenticate"][0].startswith("Basic")
+        assert "results" not in answer or answer["results"] is None, "no catalogue for a wrong key"
+        if status == 422:
+            assert answer["message"] == answer["errorInfo"]["message"]
