@@ -88,6 +88,12 @@ def integration_credentials_check(*, integration: Integration) -> bool:
     integration.credentials_checked_at = timezone.now()
     integration.save(update_fields=["credentials_checked_at", "updated_at"])
     activity_log(integration=integration, kind="credentials.valid", message=check.message)
+    if integration.status == IntegrationStatus.DISCONNECTED:
+        # Reconnecting: on_connected may make the vendor call us (SmartRecruiters' X-Hook-Secret
+        # handshake for a new subscription), which intake refuses while disconnected.
+        integration_set_status(
+            integration=integration, status=IntegrationStatus.PENDING, reason="Reconnecting."
+        )
     try:
         provider.on_connected(integration)
     except ATSError as exc:
@@ -140,6 +146,8 @@ def webhook_secret_retire_old(*, integration: Integration) -> None:
 
 
 def integration_disconnect(*, integration: Integration) -> Integration:
+    # While the credentials still work: the provider removes what it registered at the vendor.
+    integration.provider_obj.on_disconnect(integration)
     return integration_set_status(
         integration=integration,
         status=IntegrationStatus.DISCONNECTED,

@@ -142,3 +142,26 @@ def send_test_assessment(integration: Integration) -> str:
         f"Ashby (simulated) started assessment {result['assessment_id']} through Knit; "
         f"JobCannon answered {result['delivery']['status']}."
     )
+
+
+def health_warnings(integration: Integration) -> list[Any]:
+    """Results Ashby refused through Knit's passthrough (401/403): the fix is inside Knit (reconnect
+    Ashby there), not here, so the integration stays connected and this says what is held and why."""
+    from integrations.base import HealthWarning
+    from integrations.models import IntegrationStatus
+
+    from .selectors import knit_results_held_by_ashby
+
+    if integration.status == IntegrationStatus.DISCONNECTED:
+        return []
+    held = list(knit_results_held_by_ashby(integration=integration)[:50])
+    if not held:
+        return []
+    return [
+        HealthWarning(
+            key="knit_ashby_connection_refused",
+            message=f"{len(held)} result write-back(s) are held because Ashby refused Knit's connection to "
+            f"Ashby. {held[0].last_error}",
+            level="error",
+        )
+    ]

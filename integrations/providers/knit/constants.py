@@ -36,16 +36,24 @@ PATH_SECRETS_REVOKE = "ats.assessment.secrets.revoke"
 PATH_ASSESSMENT_UPDATE = "ats.candidate.assessment.update"
 # [F] https://getknit.dev/solutions-use-cases/update-applicant-scores-to-ats: POST
 # https://api.getknit.dev/v1.0/passthrough with `path` (+ optional `baseUrl`). Request
-# {"method", "path", "body": <the app's body as a JSON *string*>}; Knit answers its own envelope
-# with the app's answer wrapped: {"success": true, "data": {"response": {"body": <string>,
-# "headers": {...}}}} ([2nd] Knit passthrough clients found by code search: `"body":
-# json.dumps(body)`, "the upstream response body comes back STRINGIFIED inside data.response.body").
+# {"method", "path", "body": <the app's body as a JSON *string*>} ([2nd] Knit passthrough clients found
+# by code search: `"body": json.dumps(body)`); Knit answers its own envelope with the app's answer
+# wrapped, [F] Knit's passthrough example
+# (https://developers.getknit.dev/docs/passthrough-requests-for-getting-the-job-related-fields):
+# {"success": true, "data": {"response": {"body": "<string>", "headers": {...}}}}, no status of the app's.
 PATH_PASSTHROUGH = "passthrough"
 
 # How results reach Ashby (provider_settings["result_mode"]); README.md explains the choice.
 RESULT_MODE_UPDATE = "assessment_update"  # Knit's unified update: request body unpublished (guessed)
 RESULT_MODE_PASSTHROUGH = "passthrough"  # Ashby's published assessment.update through Knit's passthrough
 RESULT_MODES = (RESULT_MODE_UPDATE, RESULT_MODE_PASSTHROUGH)
+# provider_settings key: when the customer chose the unified update on the setup page (ISO 8601).
+# The old setup form pre-selected that mode, so a saved assessment_update without this date was
+# nobody's choice; integrations/migrations/0010 moved those to the passthrough.
+RESULT_MODE_CONFIRMED_AT = "result_mode_confirmed_at"
+# provider_settings key the migration leaves on what it moved (so it can be reversed); any save of
+# the setup page drops it: from then on the mode is the customer's choice.
+RESULT_MODE_MIGRATED_FROM = "result_mode_migrated_from"
 # The default is the mode whose body can be checked against a published schema: every Knit
 # integration here is Ashby-backed, and Ashby publishes assessment.update; Knit publishes no body
 # for its own update. An integration that saved a mode keeps it (selectors.knit_result_mode).
@@ -71,7 +79,7 @@ EVENT_RECORD_MODIFIED = "record.modified"  # sync envelope event; nothing for us
 # "One of: STARTED, IN_PROGRESS, COMPLETED, REJECTED, EXPIRED, PENDING, CANCELLED, NOT_SPECIFIED or
 # specified as in the Native App". Seed 003 shows NOT_SPECIFIED (record.new) and CANCELLED
 # (record.deleted). The simulator reads them from its own transcription of that page
-# (tests/fixtures/knit/api/ats_candidate_assessment.model.json), not from here.
+# (vendor/ats_candidate_assessment.model.json, read by reference.py), not from here.
 KNIT_ASSESSMENT_STATUSES = (
     "STARTED",
     "IN_PROGRESS",

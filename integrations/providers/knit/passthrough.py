@@ -1,33 +1,61 @@
 """Knit's passthrough to Ashby: the request body Knit expects and how to read its answer. Pure.
 
 Knit wraps the app's own answer inside its envelope, so `{"success": true}` from Knit only means
-Knit delivered the call; whether Ashby applied the assessment.update is in the wrapped response:
-    {"success": true, "data": {"response": {"body": "<Ashby's JSON, as a string>", "headers": {...}}}}
-Sources (constants.PATH_PASSTHROUGH): [F] https://getknit.dev/solutions-use-cases/update-applicant-scores-to-ats
-(`method`, `path`, optional `baseUrl`); [2nd] Knit passthrough clients (the body goes out as a JSON
-string, the app's body comes back as a string in data.response.body). Ashby answers HTTP 200 with
-`{"success": false, "errors": [...], "errorInfo": {"code", "message"}}` when it refuses
-(shared/reference/ashby-api.md §3.3). [I] the wrapped HTTP status: Knit's field name was not
-retrievable, so `statusCode` or `status` is read when present (an int 100-599), else Knit's own HTTP
-status when it is an error (public passthrough clients take Knit's status as the app's), otherwise
-Ashby's own `success` decides."""
+Knit delivered the call; whether Ashby applied the assessment.update is in the wrapped response.
+Knit's published passthrough example (developers.getknit.dev/docs/passthrough-requests-for-getting-the-job-related-fields,
+tests/fixtures/knit/api/passthrough__published_example.json) answers
+    {"success": true, "data": {"response": {"body": "<string>", "headers": {...}}}}
+with no status field of the app's own. Sources (constants.PATH_PASSTHROUGH): [F] that example and
+https://getknit.dev/solutions-use-cases/update-applicant-scores-to-ats (`method`, `path`, optional
+`baseUrl`); [2nd] Knit passthrough clients (the body goes out as a JSON string). Ashby answers HTTP 200
+with `{"success": false, "errors": [...], "errorInfo": {"code", "message"}}` when it refuses
+(shared/reference/ashby-api.md §3.3), so Ashby's own `success` decides. [I] a wrapped HTTP status:
+Knit's example shows none, so `statusCode` or `status` is read only when present (an int 100-599),
+else Knit's own HTTP status when it is an error (public passthrough clients take Knit's status as the
+app's).
+
+A wrapped 401/403 is Ashby refusing *Knit's* connection to Ashby (the key Knit holds was revoked, or
+lacks a permission), not our Knit API key: `AshbyConnectionRefused`, held and retried, never
+needs-reauth (re-entering the Knit key would change nothing)."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from integrations.base import (
     ATSError,
     ATSNotFound,
-    ATSPermissionError,
     ATSRateLimited,
     ATSServerError,
     ATSValidationError,
 )
 
 from . import constants
+
+
+class AshbyConnectionRefused(ATSError):
+    """Ashby answered 401/403 to the assessment.update Knit passed through: Ashby no longer accepts
+    the connection Knit holds for it (its key revoked or deactivated, or without the permission the
+    call needs). Only the customer can fix it, inside Knit (reconnect Ashby there); our Knit API key
+    is fine, so the integration is not marked needs-reauth. Retryable, so the outbox keeps the write
+    (retrying with backoff, this reason on the row and in the health warnings) and "Test credentials
+    now" sends the held writes at once (services.knit_results_resume)."""
+
+    code = "knit_ashby_connection_refused"
+    status = 409
+    retryable = True
+
+
+# What assessment.update needs in Ashby ([F] shared/reference/ashby-api.md §1.7: "Requires the
+# candidatesWrite permission"); named when Ashby's answer does not name one itself.
+ASHBY_UPDATE_PERMISSION = "candidatesWrite"
+# Ashby's code for a key without the module permission (shared/reference/ashby-api.md §3.1).
+ASHBY_MISSING_PERMISSION = "missing_endpoint_permission"
+# Ashby's permission names are <module>Read / <module>Write (candidatesWrite, jobsRead, ...).
+_PERMISSION = re.compile(r"\b[a-z][A-Za-z]*(?:Read|Write)\b")
 
 
 def request_body(ashby_body: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,6 +91,36 @@ def _ashby_message(body: Any) -> tuple[str, str]:
     return str(body.get("message") or ""), ""
 
 
+def _named_permission(body: Any, message: str) -> str:
+    """The permission Ashby says is missing: `errors[].parameter` (Ashby's 403
+    missing_endpoint_permission, shared/reference/ashby-api.md §3.3), else one its message names."""
+    if isinstance(body, Mapping):
+        for item in body.get("errors") or []:
+            parameter = item.get("parameter") if isinstance(item, Mapping) else None
+            if isinstance(parameter, str) and _PERMISSION.fullmatch(parameter.strip()):
+                return parameter.strip()
+    found = _PERMISSION.search(message)
+    return found.group(0) if found else ""
+
+
+def _connection_refused(text: str, body: Any, message: str, kw: dict[str, Any]) -> ATSError:
+    permission = _named_permission(body, message)
+    if permission:
+        fix = f"with an Ashby API key that has the {permission} permission Ashby names"
+    else:
+        fix = (
+            "with a valid Ashby API key (Ashby deactivated or refused the one Knit holds; assessment.update "
+            f"needs the {ASHBY_UPDATE_PERMISSION} permission)"
+        )
+    return AshbyConnectionRefused(
+        f"{text.rstrip('.')}. This is Ashby refusing Knit's connection to Ashby, not your Knit API key (re-entering the "
+        f"Knit key changes nothing): reconnect Ashby inside Knit (Knit dashboard → Integrations → the "
+        f"Ashby integration) {fix}. JobCannon keeps the result and retries it; press “Test credentials "
+        "now” after reconnecting to send it at once.",
+        **kw,
+    )
+
+
 def ashby_outcome(
     data: Mapping[str, Any], *, request_id: str = "", knit_status: int = 200
 ) -> ATSError | None:
@@ -89,11 +147,7 @@ def ashby_outcome(
     if status is not None and status >= 400:
         text = f"Ashby answered {status} through Knit's passthrough" + (f": {message}" if message else ".")
         if status in (401, 403):
-            return ATSPermissionError(
-                text + " Knit's Ashby connection lacks the candidatesWrite permission or its key was "
-                "revoked: reconnect Ashby in Knit.",
-                **kw,
-            )
+            return _connection_refused(text, body, message, kw)
         if status == 404:
             return ATSNotFound(text, **kw)
         if status == 429:
@@ -103,6 +157,11 @@ def ashby_outcome(
         return ATSValidationError(text, **kw)
     if isinstance(body, Mapping) and body.get("success") is True:
         return None
+    if code == ASHBY_MISSING_PERMISSION:
+        # Ashby's 403 body, wrapped without a status of its own (Knit's example shows none).
+        return _connection_refused(
+            f"Ashby refused the assessment.update through Knit's passthrough: {message}", body, message, kw
+        )
     if code == "rate_limit_exceeded":
         return ATSRateLimited(f"Ashby is rate limiting (through Knit's passthrough): {message}", **kw)
     if isinstance(body, Mapping) and body.get("success") is False:

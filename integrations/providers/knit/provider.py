@@ -11,6 +11,7 @@ from integrations.base import (
     ATSProvider,
     CredentialCheck,
     DeliveryResult,
+    HealthWarning,
     InboundRequest,
     ParsedWebhook,
     RateLimit,
@@ -102,11 +103,14 @@ class KnitProvider(ATSProvider):
 
     def on_connected(self, integration: Integration) -> None:
         from .selectors import knit_assessment_secrets
-        from .services import knit_assessment_secrets_create, knit_webhook_keys_sync
+        from .services import knit_assessment_secrets_create, knit_results_resume, knit_webhook_keys_sync
 
         knit_webhook_keys_sync(integration=integration)
         if not knit_assessment_secrets(integration=integration):
             knit_assessment_secrets_create(integration=integration)
+        # "Test credentials now" after reconnecting Ashby inside Knit: results Ashby refused through
+        # the passthrough (401/403, held, not needs-reauth) go now rather than at their next backoff.
+        knit_results_resume(integration=integration)
 
     # -- webhooks in --
     def verify_webhook(
@@ -183,6 +187,11 @@ class KnitProvider(ATSProvider):
             "knit_secrets": knit_assessment_secrets(integration=integration),
             "knit_integration_id": integration.credential("integration_id", ""),
         }
+
+    def health_warnings(self, integration: Integration) -> list[HealthWarning]:
+        from .console import health_warnings
+
+        return health_warnings(integration)
 
     # -- customer console hooks (connect wizard, test buttons); see console.py --
     def setup_steps(self, integration: Integration) -> list[Any]:

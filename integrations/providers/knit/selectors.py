@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
+
 from assessments.models import AssessmentRun
-from integrations.models import Environment, Integration
+from integrations.models import Environment, Integration, WritebackMessage, WritebackStatus
 
 from . import constants
+from .passthrough import AshbyConnectionRefused
 
 
 @dataclass(frozen=True)
@@ -81,3 +84,14 @@ def knit_result_mode(*, integration: Integration) -> str:
     (constants.DEFAULT_RESULT_MODE, the passthrough: the body Ashby publishes)."""
     mode = (integration.provider_settings or {}).get("result_mode")
     return mode if mode in constants.RESULT_MODES else constants.DEFAULT_RESULT_MODE
+
+
+def knit_results_held_by_ashby(*, integration: Integration) -> QuerySet[WritebackMessage]:
+    """Write-backs Ashby refused through Knit's passthrough with a 401/403
+    (passthrough.AshbyConnectionRefused): retrying with backoff, or dead once the retry horizon
+    passed before the customer reconnected Ashby inside Knit."""
+    return WritebackMessage.objects.filter(
+        integration=integration,
+        status__in=(WritebackStatus.RETRYING, WritebackStatus.DEAD),
+        last_error_class=AshbyConnectionRefused.__name__,
+    ).order_by("-updated_at", "-pk")

@@ -11,13 +11,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.base import ATSError, ATSNotFound
-from integrations.models import ActivityLevel, AuthKind, Environment, Integration
+from integrations.models import ActivityLevel, AuthKind, Environment, Integration, WritebackStatus
 from integrations.services.activity import activity_log
 from integrations.services.integrations import integration_credentials_check
+from integrations.services.writeback import writeback_requeue
 from jobcannon.core.exceptions import ValidationFailed
 
 from . import constants
-from .selectors import knit_assessment_secrets, knit_environment_label, knit_other_environment_using_key
+from .selectors import (
+    knit_assessment_secrets,
+    knit_environment_label,
+    knit_other_environment_using_key,
+    knit_results_held_by_ashby,
+)
 
 
 def _save_credentials(integration: Integration, **changes) -> None:
@@ -114,11 +120,27 @@ def knit_settings_update(
 ) -> None:
     if result_mode not in constants.RESULT_MODES:
         raise ValidationFailed(f"Unknown result submission mode {result_mode!r}.")
+    saved = integration.provider_settings or {}
+    # The unified update's body is unpublished (constants.UPDATE_BODY_UNPUBLISHED): remember when the
+    # customer chose it, so a mode nobody chose (the old form pre-selected it) can be told apart
+    # (integrations/migrations/0010_knit_unconfirmed_assessment_update_to_passthrough). Re-saving keeps
+    # the date; a save is the customer's own choice, so the migration's undo mark goes.
+    confirmed_at = None
+    if result_mode == constants.RESULT_MODE_UPDATE:
+        kept = (
+            saved.get(constants.RESULT_MODE_CONFIRMED_AT) if saved.get("result_mode") == result_mode else None
+        )
+        confirmed_at = kept or timezone.now().isoformat()
     integration.provider_settings = {
-        **(integration.provider_settings or {}),
+        **{
+            k: v
+            for k, v in saved.items()
+            if k not in (constants.RESULT_MODE_CONFIRMED_AT, constants.RESULT_MODE_MIGRATED_FROM)
+        },
         "default_instrument": default_instrument,
         "package_map": package_map,
         "result_mode": result_mode,
+        **({constants.RESULT_MODE_CONFIRMED_AT: confirmed_at} if confirmed_at else {}),
     }
     integration.save(update_fields=["provider_settings", "updated_at"])
     activity_log(
@@ -226,3 +248,25 @@ def knit_demo_credentials_set(*, integration: Integration, api_key: str, integra
     integration.auth_kind = AuthKind.API_KEY
     _save_credentials(integration, api_key=api_key, integration_id=integration_id)
     knit_webhook_keys_sync(integration=integration)
+
+
+def knit_results_resume(*, integration: Integration) -> int:
+    """Send now the write-backs Ashby refused through Knit's passthrough (401/403,
+    passthrough.AshbyConnectionRefused), not at their next backoff step: called when the customer
+    presses "Test credentials now" after reconnecting Ashby inside Knit. One that had given up gets a
+    fresh retry window. If Ashby still refuses, it is held again with Ashby's reason."""
+    held = list(knit_results_held_by_ashby(integration=integration))
+    for message in held:
+        writeback_requeue(
+            message=message,
+            reason="Credentials checked after Ashby refused Knit's connection: sending again now.",
+            new_window=message.status == WritebackStatus.DEAD,
+        )
+    if held:
+        activity_log(
+            integration=integration,
+            kind="knit.results_resumed",
+            message=f"{len(held)} result write-back(s) Ashby had refused through Knit queued again.",
+            data={"outbox": [m.pk for m in held]},
+        )
+    return len(held)

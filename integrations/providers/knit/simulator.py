@@ -5,19 +5,19 @@ Behaves like Knit on the wire as far as Knit publishes it (README.md lists the s
 key + X-Knit-Integration-Id on every call, `{"success": true, "data"}` / `{"success": false,
 "error": {"msg"}}` envelopes, an X-Knit-Execution-Id header on every answer, a Knit-style 404 for
 any API it does not have (e.g. the undocumented `ats.jobs`), the passthrough taking the app's body
-as a JSON string and answering the app's own answer wrapped in data.response, the candidate
-assessment update checked against Knit's published Candidate Assessment model, injectable 429/5xx.
+as a JSON string and answering the app's own answer wrapped in data.response exactly as Knit's
+published example shows it (no status field of the app's own), the candidate assessment update checked
+against Knit's published Candidate Assessment model, injectable 429/5xx, and an account whose Ashby key
+lacks a permission (account data `ashby_missing_permission`: Ashby's 403 through the passthrough).
 State is in SimulatorObject rows so the web server and the worker share one sandbox. Dev and tests
 only: it keeps sandbox API keys in plain JSON on purpose (it has to sign with them)."""
 
 from __future__ import annotations
 
-import functools
 import hmac
 import json
 import secrets
 import uuid
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods
 from integrations.models import SimulatorObject
 
 from . import constants
+from .reference import candidate_assessment_model
 
 P = "knit"
 
@@ -206,14 +207,11 @@ def sim_assessment_for(account: SimulatorObject, assessment_id: str) -> Simulato
     return assessment if assessment and assessment.data.get("integration_id") == account.key else None
 
 
-# Knit's published Candidate Assessment model, as transcribed by hand from Knit's page into the
-# test fixtures (developers.getknit.dev/reference/assessments-apis). The simulator reads that
-# transcription, never constants.UPDATE_BODY_FIELDS: the client's guess is checked against what Knit
-# publishes, so a client body that drifts from the model is refused here and fails the tests.
-# Simulators are dev/test plug-ins (integrations/plugins.py), which run from the source tree.
-PUBLISHED_MODEL_PATH = (
-    Path(settings.BASE_DIR) / "tests" / "fixtures" / "knit" / "api" / "ats_candidate_assessment.model.json"
-)
+# Knit's published Candidate Assessment model, as transcribed by hand from Knit's page
+# (developers.getknit.dev/reference/assessments-apis) into vendor/ats_candidate_assessment.model.json,
+# which ships with the package (reference.py). The simulator reads that transcription, never
+# constants.UPDATE_BODY_FIELDS: the client's guess is checked against what Knit publishes, so a client
+# body that drifts from the model is refused here and fails the tests.
 # Knit's model types, as JSON: String → string, JsonObject and the nested models → object.
 _JSON_TYPES: dict[str, type] = {
     "String": str,
@@ -223,10 +221,9 @@ _JSON_TYPES: dict[str, type] = {
 }
 
 
-@functools.cache
 def published_candidate_assessment_model() -> dict[str, Any]:
     """Knit's Candidate Assessment model: {"fields": {name: {"type", "description", ["enum"]}}}."""
-    return json.loads(PUBLISHED_MODEL_PATH.read_text())
+    return candidate_assessment_model()
 
 
 def candidate_assessment_errors(body: dict[str, Any]) -> list[str]:
@@ -274,13 +271,16 @@ def api_assessment_update(request: HttpRequest) -> JsonResponse:
 
 
 def _ashby_answer(status: int, body: dict[str, Any]) -> JsonResponse:
-    """Knit's passthrough answer: Knit's envelope, the app's answer wrapped, its body a string."""
+    """Knit's passthrough answer in the shape of Knit's published example
+    (developers.getknit.dev/docs/passthrough-requests-for-getting-the-job-related-fields):
+    {"success": true, "data": {"response": {"body": "<the app's body as a string>", "headers": {...}}}},
+    with no status field of the app's own. An app error travels as Knit's own HTTP status ([2nd] public
+    passthrough clients read it that way), its body still wrapped."""
     wrapped = {
-        "statusCode": status,
-        "headers": {"content-type": "application/json; charset=utf-8"},
         "body": json.dumps(body),
+        "headers": {"content-type": "application/json; charset=utf-8"},
     }
-    return knit_json({"success": True, "data": {"response": wrapped}})
+    return knit_json({"success": True, "data": {"response": wrapped}}, status=status)
 
 
 def _ashby_refusal(message: str) -> JsonResponse:
@@ -322,6 +322,14 @@ def api_passthrough(request: HttpRequest) -> JsonResponse:
         return _ashby_refusal("assessment_status is required unless cancelled_reason is provided")
     if sim_assessment_for(account, assessment_id) is None:
         return _ashby_refusal(f"Assessment {assessment_id} not found")
+    missing = account.data.get("ashby_missing_permission")
+    if missing:
+        # The customer's Ashby key (held by Knit) lacks a permission: Ashby's 403
+        # missing_endpoint_permission, {message, parameter} form (shared/reference/ashby-api.md §3.1, §3.3).
+        return _ashby_answer(
+            403,
+            {"success": False, "errors": [{"message": "missing_endpoint_permission", "parameter": missing}]},
+        )
     _record_submission(account, constants.RESULT_MODE_PASSTHROUGH, assessment_id, body, inner)
     return _ashby_answer(200, {"success": True})
 

@@ -2,12 +2,13 @@
 KnitProvider.sync_page. The mapping functions are pure.
 
 What Knit publishes (README.md in this folder, "Data sync", lists every source):
-- [F] a job is `{"info": {id, title, status, createdAt, updatedAt, ...}, "departments": [{id, name}],
+- [2nd] a job is `{"info": {id, title, status, createdAt, updatedAt, ...}, "departments": [{id, name}],
   "offices": [{id, name}], "stages": [...], ...}` (Job Data Models,
-  https://developers.getknit.dev/reference/job-data-models);
-- [F] an application is `{"info": {id, status, candidate: {id, firstName, lastName, emails, phones,
+  https://developers.getknit.dev/reference/job-data-models, published for the Sync API: "Use data type
+  ats_jobs in the Sync APIs"; the list answering them is what a live-verified client shows);
+- [2nd] an application is `{"info": {id, status, candidate: {id, firstName, lastName, emails, phones,
   links, location}, appliedAt, updatedAt, jobId, ...}, "currentStage": {...}, ...}` (Application
-  Data Models, https://developers.getknit.dev/reference/application-data-models);
+  Data Models, https://developers.getknit.dev/reference/application-data-models, likewise);
 - [F] every answer is `{"success": true, "data": {...}}` (https://developers.getknit.dev/reference/api-response-structures);
 - [2nd] List Jobs is GET ats.job.list (https://getknit.dev/solutions-use-cases/get-job-posting-details-from-ats),
   List Applications GET ats.application.list, both paged with `pageToken` in and

@@ -24,6 +24,7 @@ from integrations.base import InboundRequest, ParsedWebhook, Verification, Webho
 from integrations.models import ActivityLevel
 from integrations.services.activity import activity_log
 from jobcannon.core.exceptions import ApplicationError
+from jobcannon.core.jsondepth import json_loads_bounded
 
 from . import constants, mappers
 from .selectors import knit_run_for_assessment, knit_verification_keys
@@ -62,8 +63,10 @@ def js_stringify(value: Any) -> bytes:
 
 
 def _reserialised(body: bytes) -> bytes:
+    # Before verification: a bounded parse (jobcannon/core/jsondepth.py), so a deep body is a
+    # clean 401 without a RecursionError in the parse or in js_stringify's walk of it.
     try:
-        return js_stringify(json.loads(body))
+        return js_stringify(json_loads_bounded(body))
     except (ValueError, UnicodeDecodeError, RecursionError):
         return b""
 

@@ -30,7 +30,6 @@ from rest_framework.views import APIView
 from assessments.services.runs import instrument_list
 from integrations.base import constant_time_equals
 from integrations.models import IntegrationStatus
-from integrations.services.activity import activity_log
 from integrations.services.integrations import integration_disconnect
 from integrations.services.partner_auth import (
     HASH_PREFIX,
@@ -297,10 +296,8 @@ class SmartRecruitersIntegrationDeleteApi(_PartnerApi):
         integration = request.auth
         if (integration.provider_settings or {}).get("company_id") != company_id:
             raise NotFound("This token does not belong to that company.")
-        activity_log(
-            integration=integration,
-            kind="smartrecruiters.removed",
-            message="SmartRecruiters reported that the company removed the JobCannon integration.",
-        )
+        # SR dropped the company credentials with the integration: forget ours before
+        # disconnecting, so a later reconnect runs setUpIntegration again (setup.partner_register).
+        services.company_removed(integration=integration, company_id=company_id)
         integration_disconnect(integration=integration)
         return Response(status=204)

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import requests
 
-from integrations.base import ATSAuthError, ATSError, ATSPermissionError, BaseClient
+from integrations.base import ATSAuthError, ATSError, ATSPermissionError, ATSValidationError, BaseClient
 from integrations.services.oauth import token_get_access
 
 from . import constants, mappers
@@ -57,18 +57,6 @@ class _SRErrors(BaseClient):
         code = str(first.get("code") or body.get("code") or body.get("error") or "")
         return message, code
 
-    def classify(self, response: requests.Response) -> ATSError | None:
-        error = super().classify(response)
-        if error is not None and response.status_code == 403 and "/results" in response.request.path_url:
-            # Seed 001 Common Errors: "Assessment delivery failed (403 Forbidden)".
-            return ATSPermissionError(
-                f"{constants.PERMISSION_403_FIX} (SmartRecruiters: {error.message})",
-                status_code=error.status_code,
-                vendor_code=error.vendor_code,
-                request_id=error.request_id,
-            )
-        return error
-
 
 class CompanyNotRegistered(ATSError):
     """No company credentials yet (the company has not consented in SR's Apps & Integrations):
@@ -77,6 +65,30 @@ class CompanyNotRegistered(ATSError):
     setup.partner_register sends the held writes at once (services.results_resume)."""
 
     code = "smartrecruiters_company_not_registered"
+    status = 409
+    retryable = True
+
+
+# The customer's way back when SR refuses the company credentials (SRD /docs/integration-workflow:
+# SR issues them at setUpIntegration, which needs the company's consent in Apps & Integrations).
+COMPANY_CREDENTIALS_REFUSED_FIX = (
+    "SmartRecruiters no longer accepts the company credentials it issued to JobCannon: the company "
+    "removed JobCannon or withdrew its consent in SmartRecruiters. A SmartRecruiters admin re-approves "
+    "JobCannon in Settings → Apps & Integrations → JobCannon → Connect → Authorize and Continue; "
+    "SmartRecruiters then issues new credentials and JobCannon sends the held results at once. "
+    "Re-authorizing the OAuth app does not help: it is not the consent."
+)
+
+
+class CompanyCredentialsRefused(ATSError):
+    """SR refused the company credentials we hold: its token endpoint answered 401 (or 400
+    invalid_client) for them, or the results endpoints answered 401/403 to a fresh token. Like
+    CompanyNotRegistered it is retryable, so the outbox holds the write (retrying, the reason on
+    the row) and the integration stays connected: re-authorizing the customer's OAuth app cannot
+    bring these credentials back, only the company's consent can (provider.deliver forgets them;
+    a new setUpIntegration sends the held writes, services.results_resume)."""
+
+    code = "smartrecruiters_company_credentials_refused"
     status = 409
     retryable = True
 
@@ -157,7 +169,10 @@ class SmartRecruitersClient(_SRErrors):
         """GET /subscriptions: SRO answers a JSON array of Subscription; a {"content": [...]}
         page is read too."""
         body = self.request(
-            "GET", constants.VENDOR_SUBSCRIPTIONS_PATH, operation="webhooks.subscriptions.list"
+            "GET",
+            constants.VENDOR_SUBSCRIPTIONS_PATH,
+            operation="webhooks.subscriptions.list",
+            params={"limit": constants.SUBSCRIPTIONS_PAGE_LIMIT},  # SRO: default 10, max 100
         ).json()
         items = body.get("content") if isinstance(body, dict) else body
         return [s for s in (items or []) if isinstance(s, dict)]
@@ -196,6 +211,9 @@ class SmartRecruitersClient(_SRErrors):
 
 # --- client credentials ------------------------------------------------------------------------
 
+# RFC 6749 5.2 error codes by which a token endpoint refuses the client itself (a 400 body).
+TOKEN_CLIENT_REFUSED_CODES = ("invalid_client", "unauthorized_client")
+
 _tokens: dict[str, tuple[str, float]] = {}
 _tokens_lock = threading.Lock()
 
@@ -211,6 +229,12 @@ class _ClientCredentials(_AssessmentResults):
     refresh_on_auth_error = False
     id_key = ""
     secret_key = ""
+    # Whether the last call's token came from the token endpoint (not the cache).
+    fresh_token = False
+
+    def refused(self, error: ATSError, *, where: str) -> ATSError:
+        """What SR's refusal of these credentials raises (the company client's own error)."""
+        return error
 
     def credentials(self) -> tuple[str, str]:
         return (
@@ -229,14 +253,22 @@ class _ClientCredentials(_AssessmentResults):
         with _tokens_lock:
             cached = _tokens.get(key)
         if cached and cached[1] > time.monotonic():
+            self.fresh_token = False
             return _Bearer(cached[0])
         token_url = self.provider.client_credentials_token_url(self.integration)  # type: ignore[attr-defined]
-        response = _TokenEndpoint(self.integration, self.provider).request(
-            "POST",
-            token_url,
-            operation="identity.token.client_credentials",
-            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
-        )
+        try:
+            response = _TokenEndpoint(self.integration, self.provider).request(
+                "POST",
+                token_url,
+                operation="identity.token.client_credentials",
+                data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+            )
+        except (ATSAuthError, ATSValidationError) as exc:
+            # RFC 6749 5.2: a client SR does not know (any more) is 401, or 400 invalid_client.
+            if isinstance(exc, ATSAuthError) or exc.vendor_code in TOKEN_CLIENT_REFUSED_CODES:
+                raise self.refused(exc, where="its token endpoint") from exc
+            raise
+        self.fresh_token = True
         body = response.json()
         lifetime = max(60, int(body.get("expires_in") or 600)) - 60
         with _tokens_lock:
@@ -283,7 +315,9 @@ class SmartRecruitersPartnerClient(_ClientCredentials):
 
 
 class SmartRecruitersCompanyClient(_ClientCredentials):
-    """Company level: the credentials SR returned from setUpIntegration."""
+    """Company level: the credentials SR returned from setUpIntegration. Every refusal of them
+    is CompanyCredentialsRefused (held, explained), never ATSAuthError / ATSPermissionError,
+    which would mark the integration for a re-authorization that cannot help."""
 
     id_key = "company_client_id"
     secret_key = "company_client_secret"
@@ -291,3 +325,29 @@ class SmartRecruitersCompanyClient(_ClientCredentials):
         "SmartRecruiters has not issued company credentials to JobCannon yet: connect JobCannon from "
         "SmartRecruiters' Apps & Integrations (the consent step), then results can be written."
     )
+
+    def refused(self, error: ATSError, *, where: str) -> ATSError:
+        status = f"HTTP {error.status_code}" if error.status_code else type(error).__name__
+        return CompanyCredentialsRefused(
+            f"{COMPANY_CREDENTIALS_REFUSED_FIX} (SmartRecruiters answered {status} at {where}: "
+            f"{error.message})",
+            status_code=error.status_code,
+            vendor_code=error.vendor_code,
+            request_id=error.request_id,
+        )
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        try:
+            return super().request(method, path, **kwargs)
+        except ATSPermissionError as exc:
+            # SRO results endpoints: 403 for credentials without access to the company's orders.
+            raise self.refused(exc, where="the results endpoint") from exc
+        except ATSAuthError as exc:
+            if self.fresh_token:
+                raise self.refused(exc, where="the results endpoint") from exc
+            # A cached token SR no longer takes (super() dropped it): once more with a fresh one,
+            # so only SR's answer for the credentials themselves forgets them.
+        try:
+            return super().request(method, path, **kwargs)
+        except (ATSAuthError, ATSPermissionError) as exc:
+            raise self.refused(exc, where="the results endpoint") from exc

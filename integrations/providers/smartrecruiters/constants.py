@@ -62,6 +62,13 @@ SEED_SCOPE_ALIASES = {
 SEED_SCOPE_RESULTS_WRITE = "assessments:write"
 # Partner-level token scope SR checks before setUpIntegration (SRD /reference/assessment-partner-integration) [F].
 SCOPE_CLIENT_CREDENTIALS_WRITE = "client_credentials_write"
+# The company credentials' token (client credentials SR issued at setUpIntegration) carries the
+# Assessment API's scopes, not the customer's OAuth scopes: SRO Result_updatePackageResult needs
+# `assessment_result_manage` (security scheme `oauth2`) [F]; that scheme also lists jobs_read and
+# candidates_read, and SRD /docs/integration-workflow gives the company credentials "job and
+# candidate information" [F]. That SR puts exactly these three on the token is [I] (the sandbox does).
+SCOPE_ASSESSMENT_RESULT_MANAGE = "assessment_result_manage"
+COMPANY_TOKEN_SCOPES = (SCOPE_ASSESSMENT_RESULT_MANAGE, SCOPE_JOBS_READ, SCOPE_CANDIDATES_READ)
 REFRESH_TOKEN_DAYS = 730  # seed 001 Step 3: "a refresh token valid for 2 years"
 REFRESH_TOKEN_WARN_DAYS = 548  # the console warns at 1.5 years, six months before it lapses
 ACCESS_TOKEN_SECONDS = 1800
@@ -74,7 +81,8 @@ PERMISSION_403_FIX = (
     "SmartRecruiters issued to JobCannon at the consent step, and it no longer accepts them (JobCannon "
     "was removed or its consent withdrawn in SmartRecruiters' Apps & Integrations; seed setup: the "
     "scopes don't include assessments:write). Connect JobCannon again from SmartRecruiters' Apps & "
-    "Integrations, then re-authorize. The failed delivery is retried automatically after re-authorization."
+    "Integrations (new consent; seed setup: re-authorize with the scope). The held results are sent automatically "
+    "once SmartRecruiters accepts the new credentials."
 )
 # No company credentials yet: results are never sent with the customer's OAuth token (SRD
 # /docs/integration-workflow gives results to the company credentials; the sandbox refuses the
@@ -233,6 +241,16 @@ SUBSCRIPTION_FAILED = "failed"  # created, but activation (SRO: 424 handshake fa
 SUBSCRIPTION_RETRYING = "retrying"
 # Only these answers are SR refusing the request (SRO webhooks.json); everything else is temporary.
 SUBSCRIPTION_REFUSAL_CODES = (400, 403, 422)
+# SRO Subscriptions_subscribeToWebhook: "individual user can register up to 20 subscriptions;
+# OAuth application can register up to 20 subscriptions on behalf of a single user" [F]; past it
+# POST /subscriptions answers 403 SUBSCRIPTIONS_LIMIT_EXCEEDED, and 403 NO_PERMISSION_TO_MANAGE_WEBHOOKS
+# without the permission (SRO ErrorResponse {message, errors: [{code, message}]}) [F].
+SUBSCRIPTIONS_LIMIT = 20
+SUBSCRIPTIONS_LIMIT_EXCEEDED = "SUBSCRIPTIONS_LIMIT_EXCEEDED"
+NO_PERMISSION_TO_MANAGE_WEBHOOKS = "NO_PERMISSION_TO_MANAGE_WEBHOOKS"
+# SRO GET /subscriptions pages with `limit` (default 10, max 100) and `page_id`: ask for the most,
+# so the subscriptions we must find (ours, superseded ones) are on the page.
+SUBSCRIPTIONS_PAGE_LIMIT = 100
 ACTIVATION_REFUSAL_CODES = (400, 403, 422, 424)
 
 # --- Assessment API (2021) ----------------------------------------------------------------------

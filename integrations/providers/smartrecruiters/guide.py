@@ -43,7 +43,8 @@ COMMON_ERRORS: tuple[CommonError, ...] = (
             "If missing, re-authorize and approve all required scopes (listed on the integration page, "
             "requested vs granted).",
             "If the integration was removed in SmartRecruiters' Apps & Integrations, connect JobCannon there again.",
-            "Retry the assessment delivery: JobCannon resends the waiting results after re-authorization.",
+            "Waiting results are held, not lost: JobCannon resends them once JobCannon is connected again in "
+            "Apps & Integrations (new consent), or after re-authorizing with the missing scope (seed setup).",
         ),
         match=(constants.SEED_SCOPE_RESULTS_WRITE, "403 forbidden", "oauthpermissionsexception"),
         checks=("scopes", "writeback"),

@@ -25,6 +25,7 @@ from django.urls import path
 
 from assessments.services.runs import run_report_pdf, run_result
 from integrations.base import (
+    ATSError,
     ATSProvider,
     ATSValidationError,
     ChecklistCheck,
@@ -40,13 +41,14 @@ from integrations.base import (
     SetupStep,
     Verification,
 )
-from integrations.models import ActivityLevel, Environment
+from integrations.models import ActivityLevel, Environment, IntegrationStatus
 from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
 from integrations.services.activity import activity_log
 from integrations.services.oauth import redirect_uri_for
 
 from . import console, constants, guide, mappers, selectors, services, setup, webhooks
 from .client import (
+    CompanyCredentialsRefused,
     CompanyNotRegistered,
     SmartRecruitersClient,
     SmartRecruitersCompanyClient,
@@ -173,6 +175,25 @@ class SmartRecruitersProvider(ATSProvider):
                 data={"missing": selectors.missing_scopes(integration)},
             )
 
+    def on_disconnect(self, integration) -> None:
+        """Delete our webhook subscriptions at SR (setup.webhooks_unsubscribe), best effort: a
+        failure is explained in the activity log and never stops the disconnect."""
+        if integration.status == IntegrationStatus.DISCONNECTED or not selectors.subscription_state(
+            integration
+        ):
+            return
+        try:
+            setup.webhooks_unsubscribe(integration, self.client(integration))
+        except ATSError as exc:  # e.g. no usable token: nothing can be deleted with it
+            activity_log(
+                integration=integration,
+                kind="smartrecruiters.unsubscribe_failed",
+                level=ActivityLevel.WARNING,
+                message=f"JobCannon could not delete its SmartRecruiters webhook subscriptions ({exc.message}). "
+                "They may keep sending events, which JobCannon refuses while disconnected; delete them in "
+                "SmartRecruiters, or connect again (that replaces them).",
+            )
+
     def explain_oauth_error(self, error: str, description: str, integration) -> str:
         uri = redirect_uri_for(self.key)
         text = f"{error} {description}".lower()
@@ -236,6 +257,15 @@ class SmartRecruitersProvider(ATSProvider):
         return self.company_client(integration)
 
     def deliver(self, integration, message) -> DeliveryResult:
+        try:
+            return self._deliver(integration, message)
+        except CompanyCredentialsRefused as exc:
+            # SR no longer takes the company credentials: forget them and explain; the outbox
+            # holds the write (retryable) until consent issues new ones (services.results_resume).
+            services.company_credentials_refused(integration=integration, reason=exc.message)
+            raise
+
+    def _deliver(self, integration, message) -> DeliveryResult:
         run = message.run
         order_id = run.external_assessment_id
         if not order_id:

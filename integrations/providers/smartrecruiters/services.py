@@ -103,13 +103,75 @@ def vendor_secret_store(*, integration: Integration, secret: str) -> None:
     integration.webhook_secrets = locked.webhook_secrets
 
 
+# The errors that hold a write-back until SR issues company credentials (client.py): none issued
+# yet, or SR refused the ones we held. Both retryable: the integration stays connected.
+HELD_FOR_CONSENT = ("CompanyNotRegistered", "CompanyCredentialsRefused")
+COMPANY_CREDENTIALS = ("company_client_id", "company_client_secret")
+
+
 def results_held(*, integration: Integration):
-    """Write-backs waiting for the company credentials (client.CompanyNotRegistered): retrying
-    with backoff, or dead once the retry horizon passed without consent."""
+    """Write-backs waiting for the company credentials (HELD_FOR_CONSENT): retrying with
+    backoff, or dead once the retry horizon passed without consent."""
     return WritebackMessage.objects.filter(
         integration=integration,
         status__in=(WritebackStatus.RETRYING, WritebackStatus.DEAD),
-        last_error_class="CompanyNotRegistered",
+        last_error_class__in=HELD_FOR_CONSENT,
+    )
+
+
+@transaction.atomic
+def _company_credentials_forget(*, integration: Integration, partner_error: str, **changes: Any) -> bool:
+    """Drop the company credentials and mark the partner registration gone (so the next connect
+    or consent runs setUpIntegration again: setup.partner_register). Returns whether any were held."""
+    locked = Integration.objects.select_for_update().get(pk=integration.pk)
+    credentials = dict(locked.credentials or {})
+    held = any(credentials.get(k) for k in COMPANY_CREDENTIALS)
+    locked.credentials = {k: v for k, v in credentials.items() if k not in COMPANY_CREDENTIALS}
+    locked.provider_settings = {
+        **(locked.provider_settings or {}),
+        "partner_registered": False,
+        "partner_error": partner_error,
+        **changes,
+    }
+    locked.save(update_fields=["credentials", "provider_settings", "updated_at"])
+    integration.credentials, integration.provider_settings = locked.credentials, locked.provider_settings
+    return held
+
+
+def company_credentials_refused(*, integration: Integration, reason: str) -> None:
+    """SR refused the company credentials (client.CompanyCredentialsRefused): they are dead, so
+    forget them; the write that met the refusal is held by the outbox, the integration stays
+    connected, and the page explains the way back (re-approve JobCannon in Apps & Integrations)."""
+    held = _company_credentials_forget(
+        integration=integration,
+        partner_error=reason,
+        company_credentials_refused_at=timezone.now().isoformat(),
+    )
+    if held:  # once per refusal, not once per retry
+        activity_log(
+            integration=integration,
+            kind="smartrecruiters.company_credentials_refused",
+            level=ActivityLevel.ERROR,
+            message=reason,
+        )
+
+
+def company_removed(*, integration: Integration, company_id: str) -> None:
+    """SR's DELETE integrations/companies/{companyId}: the company removed JobCannon, and SR
+    dropped the credentials of that integration. Forget ours too, so a later reconnect registers
+    again instead of reusing dead ones (the caller disconnects the integration)."""
+    _company_credentials_forget(
+        integration=integration,
+        partner_error=f"JobCannon was removed in SmartRecruiters (company {company_id}): connect it again "
+        "in SmartRecruiters' Apps & Integrations.",
+        company_credentials_refused_at="",
+    )
+    activity_log(
+        integration=integration,
+        kind="smartrecruiters.removed",
+        message="SmartRecruiters reported that the company removed the JobCannon integration; the "
+        "company credentials it had issued are forgotten.",
+        data={"company_id": company_id},
     )
 
 

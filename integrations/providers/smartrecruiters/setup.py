@@ -83,12 +83,10 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
             integration, company_id, selectors.company_mismatch_reason(integration, company_id)
         )
     company_id = company_id or str(current.get("company_id") or "")
-    if (
-        not force
-        and current.get("partner_registered")
-        and selectors.has_company_credentials(integration)
-        and current.get("registered_company_id") == company_id
-    ):
+    # Without company credentials (never issued, refused by SR, or forgotten when SR reported the
+    # company removed JobCannon) a reconnect must ask SR again, whatever the stored flag says.
+    force = force or not selectors.has_company_credentials(integration)
+    if not force and current.get("partner_registered") and current.get("registered_company_id") == company_id:
         return True  # a re-check: SR would issue new company credentials for nothing
     client_id, secret = services.partner_credentials_new(integration=integration)
     try:
@@ -132,6 +130,7 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
         changes={
             "partner_registered": True,
             "partner_error": "",
+            "company_credentials_refused_at": "",
             "company_id": company_id,
             "registered_company_id": company_id,
         },
@@ -235,10 +234,10 @@ def _refusal_fix(exc: ATSError, api: str) -> str:
             f"{constants.SEED_SUBSCRIPTIONS_PATH} is the setup guide's path, which no SmartRecruiters source "
             "publishes: choose “SmartRecruiters Webhooks API” under Webhook setup and save."
         )
-    if exc.vendor_code == "SUBSCRIPTIONS_LIMIT_EXCEEDED":
+    if exc.vendor_code == constants.SUBSCRIPTIONS_LIMIT_EXCEEDED:
         return (
-            "SmartRecruiters allows 20 subscriptions per OAuth application and user: delete unused ones "
-            "in SmartRecruiters, then press “Test credentials now”."
+            f"SmartRecruiters allows {constants.SUBSCRIPTIONS_LIMIT} subscriptions per OAuth application and "
+            "user: delete unused ones in SmartRecruiters, then press “Test credentials now”."
         )
     if exc.status_code in (401, 403):
         return f"The scope {constants.SCOPE_WEBHOOKS_MANAGE} is needed to manage subscriptions."
@@ -261,6 +260,7 @@ def _subscription_error(
     step: str,
     refusal: tuple[int, ...],
     failed_status: str,
+    superseded: list[str] | None = None,
 ) -> None:
     """SR refused (a status in `refusal`: the request itself is wrong, retrying cannot help; the
     state becomes `failed_status`) or the call failed for a temporary reason (5xx, 429, network,
@@ -275,6 +275,8 @@ def _subscription_error(
         "url": url,
         "events": _events_for(integration, api),
         "at": now.isoformat(),
+        # Subscriptions of ours SR still holds and a later success deletes (_superseded_delete).
+        "superseded": list(superseded or []),
     }
     if exc.status_code in refusal:
         reason = f"SmartRecruiters refused {step} ({code}: {exc.message}). " + _refusal_fix(exc, api)
@@ -339,25 +341,86 @@ def _events_for(integration, api: str) -> list[str]:
     )
 
 
+def _ours(listed: list[dict[str, Any]], state: dict[str, Any], url: str) -> list[str]:
+    """The ids of the subscriptions in SR's list that this integration made: the one the state
+    records, the superseded ones it still remembers, and any that call back to this
+    integration's URL (now, or as recorded). Each integration has its own callback URL
+    (its public id), so a subscription of another integration or of the customer is never ours."""
+    urls = {url}
+    if state.get("api") == constants.WEBHOOK_API_VENDOR and state.get("url"):
+        urls.add(str(state["url"]))  # the seed's target URL is shared: never matched
+    known = {str(i) for i in [state.get("id"), *(state.get("superseded") or [])] if i}
+    return [
+        str(s["id"])
+        for s in listed
+        if s.get("id") and (str(s["id"]) in known or s.get("callbackUrl") in urls)
+    ]
+
+
+def _superseded_delete(integration, client, ids: list[str], *, why: str) -> list[str]:
+    """DELETE /subscriptions/{id} (SRO Subscriptions_deleteWebhookSubscription: 204, 404 when it
+    is gone already) for each id, best effort: an active subscription we no longer use keeps
+    delivering (duplicates, unwanted events) and counts against SR's 20 per OAuth app and user.
+    Returns the ids SR still holds, each explained in the activity log."""
+    left: list[str] = []
+    for sub_id in ids:
+        try:
+            client.subscription_delete(subscription_id=sub_id)
+        except ATSError as exc:
+            if exc.status_code == 404:
+                continue  # SRO SubscriptionNotFound: nothing left to delete
+            left.append(sub_id)
+            code = f"HTTP {exc.status_code}" if exc.status_code else type(exc).__name__
+            activity_log(
+                integration=integration,
+                kind="smartrecruiters.unsubscribe_failed",
+                level=ActivityLevel.WARNING,
+                message=(
+                    f"SmartRecruiters did not delete webhook subscription {sub_id} ({why}; {code}: "
+                    f"{exc.message}). It may still send events to JobCannon and counts against "
+                    f"SmartRecruiters' {constants.SUBSCRIPTIONS_LIMIT} subscriptions per OAuth application "
+                    "and user. JobCannon tries again at the next “Test credentials now”; or delete it "
+                    f"with DELETE {constants.VENDOR_SUBSCRIPTIONS_PATH}/{sub_id}."
+                ),
+                data={"subscription": sub_id, "status_code": exc.status_code, "vendor_code": exc.vendor_code},
+            )
+            continue
+        activity_log(
+            integration=integration,
+            kind="smartrecruiters.unsubscribed",
+            message=f"Webhook subscription {sub_id} deleted in SmartRecruiters ({why}).",
+            data={"subscription": sub_id},
+        )
+    return left
+
+
 def _subscribe_vendor(integration, client) -> None:
     """Webhooks API v201907: create (event names; SR answers with the version of each), activate
     (SR calls us with X-Hook-Secret, we echo it), then generate the secret key SR signs with and
-    store it with our webhook secrets."""
+    store it with our webhook secrets. A subscription this one replaces (other events, another
+    callback URL) is deleted once the new one is active, so exactly one keeps delivering."""
     state, url = selectors.subscription_state(integration), callback_url(integration)
     names = selectors.webhook_events(integration)
     step = "listing subscriptions"
+    stale: list[str] = [str(i) for i in state.get("superseded") or []]
     try:
-        existing = {s.get("id"): s for s in client.subscriptions()}
+        listed = client.subscriptions()
+        existing = {s.get("id"): s for s in listed}
         current = existing.get(state.get("id"))
+        if current is None or current.get("callbackUrl") != url or state.get("events") != names:
+            current = None  # replaced: a new subscription with today's events and URL
+        stale = [i for i in _ours(listed, state, url) if not current or i != str(current.get("id"))]
         if (
             state.get("status") == "active"
             and current
             and current.get("status") == "active"
             and state.get("url") == url
-            and state.get("events") == names
         ):
+            if stale:  # left over from an earlier failed delete: try again
+                left = _superseded_delete(integration, client, stale, why="superseded earlier")
+                services.subscription_set(integration=integration, **{**state, "superseded": left})
             return
-        if current is None or current.get("callbackUrl") != url or state.get("events") != names:
+        if current is None:
             step = "the subscription"
             current = client.subscribe(callback_url=url, events=names)
     except ATSError as exc:
@@ -371,6 +434,7 @@ def _subscribe_vendor(integration, client) -> None:
             step=step,
             refusal=constants.SUBSCRIPTION_REFUSAL_CODES,
             failed_status=constants.SUBSCRIPTION_REFUSED,
+            superseded=stale,
         )
         return
     sub_id = str(current.get("id") or "")
@@ -392,10 +456,13 @@ def _subscribe_vendor(integration, client) -> None:
             step="the activation",
             refusal=constants.ACTIVATION_REFUSAL_CODES,
             failed_status=constants.SUBSCRIPTION_FAILED,
+            superseded=stale,
         )
         return
     services.vendor_secret_store(integration=integration, secret=key)
     versions = selectors.event_versions(current)
+    # Make before break: the replaced subscription goes only now that this one delivers.
+    left = _superseded_delete(integration, client, stale, why=f"replaced by {sub_id}")
     services.subscription_set(
         integration=integration,
         api=constants.WEBHOOK_API_VENDOR,
@@ -404,14 +471,64 @@ def _subscribe_vendor(integration, client) -> None:
         url=url,
         events=names,
         versions=versions,
+        superseded=left,
         at=timezone.now().isoformat(),
     )
-    listed = ", ".join(f"{n} ({versions.get(n) or 'no version reported'})" for n in names)
+    listed_events = ", ".join(f"{n} ({versions.get(n) or 'no version reported'})" for n in names)
     activity_log(
         integration=integration,
         kind="smartrecruiters.subscribed",
         message=f"Webhook subscription {sub_id} activated (X-Hook-Secret handshake answered) for "
-        f"{listed}; SmartRecruiters' secret key stored.",
+        f"{listed_events}; SmartRecruiters' secret key stored.",
+    )
+
+
+def webhooks_unsubscribe(integration, client) -> None:
+    """On disconnect (provider.on_disconnect): delete every Webhooks API subscription of this
+    integration at SR, best effort. A failure is explained in the activity log and on the state
+    (status `deleted` with the ids SR still holds); the disconnect goes on either way. The seed
+    setup's subscriptions are left alone: no SR source publishes a path to delete them."""
+    state = selectors.subscription_state(integration)
+    if state.get("api") == constants.WEBHOOK_API_SEED:
+        if state.get("ids"):
+            activity_log(
+                integration=integration,
+                kind="smartrecruiters.unsubscribe_failed",
+                level=ActivityLevel.WARNING,
+                message="The seed setup's webhook subscriptions were not deleted: no SmartRecruiters source "
+                f"publishes a path for it. Delete {', '.join(map(str, state['ids']))} in SmartRecruiters.",
+            )
+        return
+    url = callback_url(integration)
+    try:
+        ids = _ours(client.subscriptions(), state, url)
+    except ATSError as exc:
+        # Without the list, delete what the state knows (the subscription and superseded ones).
+        ids = [str(i) for i in [state.get("id"), *(state.get("superseded") or [])] if i]
+        activity_log(
+            integration=integration,
+            kind="smartrecruiters.unsubscribe_failed",
+            level=ActivityLevel.WARNING,
+            message=f"Listing the SmartRecruiters webhook subscriptions failed ({exc.message}): "
+            f"deleting the ones JobCannon recorded ({', '.join(ids) or 'none'}).",
+        )
+    if not ids:
+        return
+    left = _superseded_delete(integration, client, ids, why="JobCannon was disconnected")
+    services.subscription_set(
+        integration=integration,
+        api=constants.WEBHOOK_API_VENDOR,
+        id="",
+        status="deleted",
+        url=url,
+        events=list(state.get("events") or []),
+        superseded=left,
+        error=(
+            f"SmartRecruiters still holds subscription(s) {', '.join(left)}: see the activity log."
+            if left
+            else ""
+        ),
+        at=timezone.now().isoformat(),
     )
 
 

@@ -95,7 +95,9 @@ def _client_credentials(client_id: str, client_secret: str) -> JsonResponse:
             {"error": "invalid_client", "error_description": "Unknown client or wrong secret."}, status=401
         )
     return JsonResponse(
-        state.client_token_issue(company_id=company["id"], scopes=list(constants.SCOPES), grant="company")
+        state.client_token_issue(
+            company_id=company["id"], scopes=list(constants.COMPANY_TOKEN_SCOPES), grant="company"
+        )
     )
 
 
@@ -236,7 +238,7 @@ def _result_problem(body: dict[str, Any]) -> str:
     return ""
 
 
-@api(grants=("company",))
+@api(constants.SCOPE_ASSESSMENT_RESULT_MANAGE, grants=("company",))
 def order_results(request, company, order_id):
     """packageResultUpdate (SRO Result_updatePackageResult), with the company credentials only:
     SRD /docs/integration-workflow gives results to the customer-level (company) credentials; the

@@ -237,6 +237,27 @@ def _partner_token(partner: dict[str, Any]) -> str:
     return str(response.json()["access_token"])
 
 
+def partner_company_remove(company: dict[str, Any]) -> int | None:
+    """The company removed JobCannon: DELETE <partner>/integrations/companies/{companyId} (OCM,
+    SRO: 204) with a token from the partner credentials SR saved for the company. Returns the
+    HTTP status (None when JobCannon could not be reached or was never set up)."""
+    partner = company.get("partner") or {}
+    base = partner.get("base_url", "")
+    if not base:
+        return None
+    url = f"{base}integrations/companies/{company['id']}"
+    try:
+        token = _partner_token(partner)
+        status: int | None = requests.delete(
+            url, timeout=TIMEOUT, headers={"Authorization": f"Bearer {token}"}
+        ).status_code
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        state.delivery_log(company["id"], kind="removal", url=url, status=0, error=type(exc).__name__)
+        return None
+    state.delivery_log(company["id"], kind="removal", url=url, status=status, event="company removed")
+    return status
+
+
 def partner_packages(company: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
     """The assessment packages JobCannon offers (GET /packages), or an error sentence."""
     partner = company.get("partner") or {}

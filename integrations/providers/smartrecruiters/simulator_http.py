@@ -1,5 +1,6 @@
 """How the SmartRecruiters sandbox answers API calls: Bearer token -> company, rate limit (429),
-credential kind and scopes (403 OAuthPermissionsException), SR's error body shape."""
+credential kind and scopes (403 with the code SRO documents for the endpoint), SR's error body
+shape (SRO ErrorResponse)."""
 
 from __future__ import annotations
 
@@ -15,15 +16,38 @@ from . import simulator_state as state
 
 
 def sr_error(
-    status: int, code: str, message: str, concurrent_limit: int = constants.CONCURRENT_REQUESTS, **extra: Any
+    status: int,
+    code: str,
+    message: str,
+    concurrent_limit: int = constants.CONCURRENT_REQUESTS,
+    limit: Any = None,
 ) -> JsonResponse:
-    body: dict[str, Any] = {"code": code, "message": message, **extra}
+    """SRO ErrorResponse: {"message", "errors": [{"code", "message"}]} (`errors` required, each
+    with a `code`); the codes are the ones SRO lists for the endpoint where it lists any (e.g.
+    NO_PERMISSION_TO_MANAGE_WEBHOOKS, SUBSCRIPTIONS_LIMIT_EXCEEDED), else the sandbox's own [I]."""
+    body = {"message": message, "errors": [{"code": code, "message": message}]}
     response = JsonResponse(body, status=status)
     if status == 429:  # SRD /docs/rate-limiting response headers
-        response["X-RateLimit-Limit"] = str(extra.get("limit", ""))
+        response["X-RateLimit-Limit"] = "" if limit is None else str(limit)
         response["X-RateLimit-Remaining"] = "0"
         response["X-RateLimit-Concurrent-Limit"] = str(concurrent_limit)
     return response
+
+
+def _missing_scope(scope: str) -> JsonResponse:
+    """403 for a token without the endpoint's scope. The Webhooks API documents its code: SRO
+    POST /subscriptions and POST …/secret-key answer NO_PERMISSION_TO_MANAGE_WEBHOOKS ("when no
+    permission to manage webhook subscriptions"); SRO names no code for its other subscription
+    operations, which answer the same here [I]. Other endpoints: SRO says "Request missed
+    required scopes" without a code; PERMISSION_DENIED is the code SRO uses for the Customer
+    API's permission refusals (users, access groups) [I for these endpoints]."""
+    if scope == constants.SCOPE_WEBHOOKS_MANAGE:
+        return sr_error(
+            403,
+            constants.NO_PERMISSION_TO_MANAGE_WEBHOOKS,
+            f"No permission to manage webhook subscriptions: the access token lacks the {scope} scope.",
+        )
+    return sr_error(403, "PERMISSION_DENIED", f"Request missed required scopes: {scope}.")
 
 
 # SRD /docs/rate-limiting: GET /candidates allows 1 concurrent request (per credential).
@@ -37,7 +61,7 @@ def api(
 ) -> Callable:
     """Bearer token -> company, rate limit (429 with SR's X-RateLimit-* headers), the kind of
     credential the endpoint takes (`grants`: "oauth" = the customer's authorization code token,
-    "company" / "partner" = client credentials), the scope (SR's OAuthPermissionsException),
+    "company" / "partner" = client credentials), the scope (403, _missing_scope),
     and the endpoint's own concurrent-request limit where SR documents one (`concurrency`:
     (name, limit), e.g. CANDIDATE_LISTS): 429 while that many of its requests are in flight.
 
@@ -61,21 +85,14 @@ def api(
                     429, "TOO_MANY_REQUESTS", "Rate limit exceeded.", limit=company.get("rate_limit")
                 )
             if grant not in grants:
+                # A token of the wrong kind has none of the endpoint's scopes (SRO: 403).
+                if scope:
+                    return _missing_scope(scope)
                 return sr_error(
-                    403,
-                    "FORBIDDEN",
-                    f"This endpoint does not accept {grant} credentials.",
-                    errors=[
-                        {"code": "OAuthPermissionsException", "message": f"{grant} credentials not allowed"}
-                    ],
+                    403, "PERMISSION_DENIED", f"This endpoint does not accept {grant} credentials."
                 )
             if scope and scope not in token["scopes"]:
-                return sr_error(
-                    403,
-                    "FORBIDDEN",
-                    f"Access denied: the access token lacks the {scope} scope.",
-                    errors=[{"code": "OAuthPermissionsException", "message": f"Missing scope {scope}"}],
-                )
+                return _missing_scope(scope)
             request.sr_region = (company or {}).get("region", region)  # type: ignore[attr-defined]
             request.sr_scopes = token["scopes"]  # type: ignore[attr-defined]
             request.sr_grant = grant  # type: ignore[attr-defined]

@@ -328,11 +328,10 @@ def consent(request: HttpRequest) -> HttpResponse:
             return redirect(f"{redirect_uri}?{urlencode(query)}")
         granted = [s for s in requested if s in request.POST.getlist("granted")]
         code = state.code_issue(company=company, scopes=granted, redirect_uri=redirect_uri)
-        # The sandbox's consent page is also Apps & Integrations' "Authorize and Continue" for
-        # JobCannon (help.smartrecruiters.com "Assessment Integrations" steps 1-3): the company
-        # has consented, so SR accepts JobCannon's setUpIntegration for it.
-        company["partner_consent"] = True
-        state.put("company", company["id"], company)
+        # Approving the customer's own OAuth app is not the partner consent: SR records that
+        # only in Apps & Integrations → JobCannon → Connect → Authorize and Continue
+        # (apps_connect; help.smartrecruiters.com "Assessment Integrations" steps 1-3, SRD
+        # /reference/askforconsent), so setUpIntegration stays refused (403) until then.
         return redirect(f"{redirect_uri}?{urlencode({'code': code, 'state': state_param})}")
     return render(
         request,
@@ -373,6 +372,32 @@ def apps_connect(request: HttpRequest, company_id: str) -> HttpResponse:
     return redirect(partner["base_url"].rstrip("/") + "/integration?" + query)
 
 
+def apps_remove(request: HttpRequest, company_id: str) -> HttpResponse:
+    """Apps & Integrations → JobCannon → Remove: SR tells the partner (DELETE
+    <partner>/integrations/companies/{companyId}, SRO/OCM, with a token from the partner's
+    credentials), then drops the company credentials it issued and the consent."""
+    company = _company_or_404(request, company_id)
+    if isinstance(company, HttpResponse):
+        return company
+    if request.method != "POST":
+        return _error(request, "Remove JobCannon", "POST only.", status=405)
+    calls.partner_company_remove(company)
+    state.company_partner_revoke(company_id)
+    return redirect(NS + "company", company_id=company_id)
+
+
+def apps_withdraw(request: HttpRequest, company_id: str) -> HttpResponse:
+    """Sandbox-only: SR drops the company credentials and the consent without telling JobCannon
+    (what JobCannon sees when SR's removal call never reached it): its next result is refused."""
+    company = _company_or_404(request, company_id)
+    if isinstance(company, HttpResponse):
+        return company
+    if request.method != "POST":
+        return _error(request, "Withdraw consent", "POST only.", status=405)
+    state.company_partner_revoke(company_id)
+    return redirect(NS + "company", company_id=company_id)
+
+
 def page_urls() -> list:
     return [
         path("", home, name="home"),
@@ -380,6 +405,8 @@ def page_urls() -> list:
         path("company/<str:company_id>/", company_view, name="company"),
         path("company/<str:company_id>/settings/", settings_view, name="settings"),
         path("company/<str:company_id>/apps/jobcannon/connect/", apps_connect, name="apps-connect"),
+        path("company/<str:company_id>/apps/jobcannon/remove/", apps_remove, name="apps-remove"),
+        path("company/<str:company_id>/apps/jobcannon/withdraw/", apps_withdraw, name="apps-withdraw"),
         path("company/<str:company_id>/jobs/<str:job_id>/", job_view, name="job"),
         path("company/<str:company_id>/candidates/<str:candidate_id>/", candidate_view, name="candidate"),
         path("company/<str:company_id>/jobs/<str:job_id>/apply-inline/", inline_apply, name="inline-apply"),

@@ -136,6 +136,23 @@ def company_for_company_client(client_id: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
+def company_partner_revoke(company_id: str) -> dict[str, Any] | None:
+    """The company removed JobCannon (or withdrew its consent): SR forgets the partner
+    credentials it saved for the company and the company credentials it issued (tokens already
+    issued for them stop working), and the consent; setUpIntegration is refused until the
+    company connects JobCannon again."""
+    company = get("company", company_id)
+    if company is None:
+        return None
+    for key in ("company_client_id", "company_client_secret"):
+        company.pop(key, None)
+    company.update(partner={}, partner_consent=False)
+    SimulatorObject.objects.filter(
+        provider=P, kind="token", data__company=company_id, data__grant="company"
+    ).delete()
+    return put("company", company_id, company)
+
+
 PARTNER_KEY = "jobcannon"
 
 

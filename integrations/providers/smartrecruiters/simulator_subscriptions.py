@@ -1,11 +1,13 @@
 """The sandbox's webhook subscription endpoints: the Webhooks API v201907 as SR's OpenAPI (SRO,
 constants.py) describes it (the seed's `POST /v1/webhooks/subscriptions` is not published by SR,
 so the sandbox has no such route and answers 404 like any unknown path):
-webhooks_manage; POST {callbackUrl, events: [event names]} creates an inactive subscription and
-answers its events as [{"name", "version"}] with the version SR assigns (400 for a malformed
-body, 422 for an event name the API does not list); GET answers a JSON array; activation runs
-the X-Hook-Secret handshake (424 when it fails, 409 when already active); secret keys
-(reference §2.4)."""
+webhooks_manage (403 NO_PERMISSION_TO_MANAGE_WEBHOOKS without it); POST {callbackUrl, events:
+[event names]} creates an inactive subscription and answers its events as [{"name", "version"}]
+with the version SR assigns (400 for a malformed body, 422 for an event name the API does not
+list, 403 SUBSCRIPTIONS_LIMIT_EXCEEDED past SR's 20); GET answers a JSON array, `limit` of them
+(default 10, at most 100); DELETE answers 204 and the subscription is gone (404 after);
+activation runs the X-Hook-Secret handshake (424 when it fails, 409 when already active);
+secret keys (reference §2.4)."""
 
 from __future__ import annotations
 
@@ -48,14 +50,33 @@ def _events_problem(raw: Any) -> tuple[list[str], int, str]:
     return list(raw), 0, ""
 
 
+def _live(company) -> list[dict[str, Any]]:
+    return [s for s in state.items("subscription", company=company["id"]) if s.get("status") != "deleted"]
+
+
+def _list(request, company):
+    """SRO GET /subscriptions: a JSON array (Subscriptions), `limit` items (1-100, default 10);
+    the `page_id` paging is not modelled [I: the sandbox answers the first page only]."""
+    try:
+        limit = int(request.GET.get("limit", 10))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 100:
+        return sr_error(400, "VALIDATION", "limit: an integer from 1 to 100.")
+    return JsonResponse([_sub_public(s) for s in _live(company)[:limit]], safe=False)
+
+
 def _subscriptions(request, company):
     if request.method != "POST":
-        found = [
-            _sub_public(s)
-            for s in state.items("subscription", company=company["id"])
-            if s.get("status") != "deleted"
-        ]
-        return JsonResponse(found, safe=False)  # SRO Subscriptions: an array
+        return _list(request, company)
+    # SRO: "OAuth application can register up to 20 subscriptions on behalf of a single user".
+    # A sandbox company has one OAuth app and one user, so its live subscriptions are the count.
+    if len(_live(company)) >= constants.SUBSCRIPTIONS_LIMIT:
+        return sr_error(
+            403,
+            constants.SUBSCRIPTIONS_LIMIT_EXCEEDED,
+            f"Subscription limit for subscriber is exceeded ({constants.SUBSCRIPTIONS_LIMIT}).",
+        )
     body = _json(request)
     if not str(body.get("callbackUrl", "")).startswith(("http://", "https://")):
         return sr_error(422, "INVALID_CALLBACK_URL", "Provided callback URL is invalid.")
@@ -84,19 +105,29 @@ subscriptions = api(constants.SCOPE_WEBHOOKS_MANAGE, grants=("oauth",))(
 
 
 def _own_subscription(company, subscription_id):
+    """The company's subscription, or None (404 SubscriptionNotFound): a deleted one is gone."""
     sub = state.get("subscription", subscription_id)
-    return sub if sub and sub["company"] == company["id"] else None
+    if not sub or sub["company"] != company["id"] or sub.get("status") == "deleted":
+        return None
+    return sub
 
 
-@api(constants.SCOPE_WEBHOOKS_MANAGE, grants=("oauth",))
-def subscription_detail(request, company, subscription_id):
+def _detail(request, company, subscription_id):
+    """SRO GET / DELETE /subscriptions/{id}: the Subscription; 204 once deleted (no more
+    deliveries, no longer counted against the limit); 404 SubscriptionNotFound."""
     sub = _own_subscription(company, subscription_id)
     if sub is None:
         return sr_error(404, "NOT_FOUND", "Subscription not found.")
     if request.method == "DELETE":
-        state.put("subscription", subscription_id, {**sub, "status": "deleted"})
+        state.put("subscription", subscription_id, {**sub, "status": "deleted", "deleted": state.now_iso()})
         return HttpResponse(status=204)
     return JsonResponse(_sub_public(sub))
+
+
+# Faults can be queued for it too: a failed DELETE must be explained, never block a disconnect.
+subscription_detail = api(constants.SCOPE_WEBHOOKS_MANAGE, grants=("oauth",))(
+    sim_faults(constants.KEY)(_detail)
+)
 
 
 @api(constants.SCOPE_WEBHOOKS_MANAGE, grants=("oauth",))

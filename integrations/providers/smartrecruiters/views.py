@@ -179,6 +179,10 @@ def detail_context(provider, integration) -> dict[str, Any]:
             "scope_warning": selectors.scope_warning(integration),
             "scopes": _scope_rows(integration),
             "company_credentials": selectors.has_company_credentials(integration),
+            # SR refused the ones we held (services.company_credentials_refused): when, and how
+            # many result write-backs wait for the company's consent.
+            "credentials_refused_at": provider_settings.get("company_credentials_refused_at", ""),
+            "results_held": services.results_held(integration=integration).count(),
             "partner_error": provider_settings.get("partner_error", ""),
             "consent_url": setup.partner_base_url() + "integration",
             "subscription": selectors.subscription_state(integration),

@@ -144,6 +144,20 @@ def test_each_providers_simulator_drives_the_checklist_to_all_green(
 
     for key in ("credentials", "scopes"):
         until_green(key)
+    if provider.key == "smartrecruiters":
+        # Approving the OAuth app is not SR's consent to JobCannon: the checklist says to connect
+        # JobCannon in SR's Apps & Integrations, which opens our consent page.
+        expect(page.locator("#check-smartrecruiters_partner")).to_contain_text("Apps & Integrations")
+        from integrations.models import Integration
+
+        console = page.url
+        page.goto(f"/integrations/{Integration.objects.get(provider=provider.key).pk}/")
+        page.locator("#sr-simulator-link").click()
+        page.locator("#sim-apps-connect").click()
+        page.locator("#sr-consent-allow").click()
+        expect(page.locator("#sim-apps-remove")).to_be_visible()
+        page.goto(console)
+        until_green("smartrecruiters_partner")
     press("Send a test webhook")
     until_green("webhook_received")
     until_green("webhooks")  # registered through the API, or proven by that verified delivery

@@ -2,11 +2,20 @@
 Ashby answer says whether Ashby applied it (integrations/providers/knit/passthrough.py)."""
 
 import json
+from pathlib import Path
 
 import pytest
+import requests
+from django.urls import reverse
 
 from integrations.base import ATSNotFound, ATSRateLimited, ATSServerError, ATSValidationError
-from integrations.providers.knit.passthrough import ashby_outcome, request_body
+from integrations.providers.knit.passthrough import AshbyConnectionRefused, ashby_outcome, request_body
+
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "knit" / "api"
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_bytes())
 
 
 def wrapped(body, status=200):
@@ -41,3 +50,66 @@ def test_a_wrapped_http_error_is_classified_like_a_direct_call(status, error_cla
 def test_ashbys_rate_limit_inside_a_200_is_retried_not_dead():
     body = {"success": False, "errorInfo": {"code": "rate_limit_exceeded", "message": "Slow down"}}
     assert isinstance(ashby_outcome(wrapped(body)), ATSRateLimited)
+
+
+# --- Knit's published passthrough example (tests/fixtures/knit/README.md names the page) -----------
+
+
+def test_knits_published_example_has_no_status_of_the_apps_own():
+    published = fixture("passthrough__published_example.json")
+    assert published == {"success": True, "data": {"response": {"body": "<string>", "headers": {}}}}
+
+
+def test_knits_published_example_is_judged_on_the_wrapped_body_not_on_knits_success():
+    # Knit said success and wrapped no status; the body ("<string>") is not Ashby's {success: true}.
+    error = ashby_outcome(fixture("passthrough__published_example.json")["data"], request_id="exe_1")
+    assert type(error) is ATSValidationError and error.status_code is None
+    assert "did not carry Ashby's {success: true}" in error.message and "<string>" in error.message
+
+
+def test_the_published_shape_wrapping_ashbys_success_is_a_delivery():
+    data = fixture("passthrough.json")["data"]
+    assert set(data["response"]) == set(fixture("passthrough__published_example.json")["data"]["response"])
+    assert ashby_outcome(data) is None
+
+
+def test_ashbys_missing_permission_in_the_published_shape_names_the_permission():
+    error = ashby_outcome(fixture("passthrough__ashby_forbidden.json")["data"])
+    assert isinstance(error, AshbyConnectionRefused) and error.retryable
+    assert "candidatesWrite permission Ashby names" in error.message
+    assert "reconnect Ashby inside Knit" in error.message
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_wrapped_ashby_401_or_403_is_ashby_refusing_knits_connection_not_a_reauth(status):
+    error = ashby_outcome(wrapped({"success": False, "errors": ["forbidden"]}, status=status))
+    assert type(error) is AshbyConnectionRefused and error.retryable and error.status_code == status
+    # No permission named by Ashby: the one assessment.update needs is.
+    assert "needs the candidatesWrite permission" in error.message
+
+
+@pytest.mark.django_db
+def test_the_simulator_answers_in_knits_published_shape(simulators):
+    """The built-in Knit answers the passthrough exactly in the published example's shape (same keys,
+    no wrapped status), with Ashby's answer as the body string."""
+    from integrations.providers.knit.simulator import sim_account_create, sim_put
+
+    account = sim_account_create("Acme")
+    sim_put("assessment", "ats_ass_sim_1", {"integration_id": account["integration_id"]})
+
+    response = requests.post(
+        "http://testserver" + reverse("integrations:sim-knit:api-passthrough"),
+        json=request_body({"assessment_id": "ats_ass_sim_1", "timestamp": 1, "assessment_status": {}}),
+        headers={
+            "Authorization": f"Bearer {account['api_key']}",
+            "X-Knit-Integration-Id": account["integration_id"],
+        },
+        timeout=5,
+    )
+    answer = response.json()
+
+    published = fixture("passthrough__published_example.json")
+    assert set(answer) == set(published) and set(answer["data"]) == set(published["data"])
+    assert set(answer["data"]["response"]) == set(published["data"]["response"])
+    assert json.loads(answer["data"]["response"]["body"]) == {"success": True}
+    assert ashby_outcome(answer["data"]) is None

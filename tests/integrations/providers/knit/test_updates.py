@@ -1,9 +1,9 @@
 import datetime as dt
 import json
-from pathlib import Path
 
 from assessments.services.runs import RunResult, SubScore
 from integrations.providers.knit import constants, updates
+from integrations.providers.knit.reference import candidate_assessment_model
 
 RESULT = RunResult(
     run_id=7,
@@ -19,16 +19,9 @@ RESULT = RunResult(
 )
 
 
-# Knit's Candidate Assessment model, transcribed by hand from its page (the simulator validates against it).
-PUBLISHED_MODEL = json.loads(
-    (
-        Path(__file__).resolve().parents[3]
-        / "fixtures"
-        / "knit"
-        / "api"
-        / "ats_candidate_assessment.model.json"
-    ).read_text()
-)
+# Knit's Candidate Assessment model, transcribed by hand from its page and shipped with the provider
+# (integrations/providers/knit/vendor/, read as package data; the simulator validates against it too).
+PUBLISHED_MODEL = candidate_assessment_model()
 
 
 def test_completed_update_uses_knits_published_candidate_assessment_fields():

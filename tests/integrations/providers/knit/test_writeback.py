@@ -5,9 +5,11 @@ import re
 from pathlib import Path
 
 import pytest
+import responses
 
 from integrations.models import IntegrationStatus, OutboundCall, WritebackMessage, WritebackStatus
 from integrations.providers.knit import constants
+from integrations.providers.knit.reference import candidate_assessment_model
 from integrations.registry import get_provider
 from integrations.services.writeback import writeback_deliver
 from tests.factories import AssessmentRunFactory
@@ -52,8 +54,9 @@ def test_completed_run_is_submitted_with_both_knit_headers(mocked_responses):
     assert request.headers["Authorization"] == f"Bearer {API_KEY}"
     assert request.headers["X-Knit-Integration-Id"] == INTEGRATION_ID
     body = json.loads(request.body)
-    # Only names of Knit's published Candidate Assessment model (fixture transcribed from Knit's page).
-    assert set(body) <= set(fixture("ats_candidate_assessment.model.json")["fields"])
+    # Only names of Knit's published Candidate Assessment model (transcribed from Knit's page, shipped
+    # with the provider as package data).
+    assert set(body) <= set(candidate_assessment_model()["fields"])
     assert body["id"] == run.external_assessment_id and body["status"] == "COMPLETED"
     assert body["metaData"]["assessment_result"]["value"] == 72
 
@@ -171,18 +174,70 @@ def test_ashby_refusing_inside_knits_success_envelope_is_a_failed_delivery(mocke
 
 
 @pytest.mark.django_db
-def test_ashby_403_wrapped_by_knit_asks_to_reconnect_ashby_in_knit(mocked_responses):
+def test_ashby_403_through_knit_holds_the_result_and_asks_to_reconnect_ashby_inside_knit(mocked_responses):
+    """Ashby's 403 missing_endpoint_permission wrapped in Knit's published passthrough shape (no
+    status of its own): Ashby refuses Knit's Ashby connection, our Knit key is fine. Re-entering the
+    Knit key would do nothing, so the integration stays connected and the result is held, retrying."""
     integration = passthrough_integration()
     mocked_responses.post(PASSTHROUGH_URL, json=fixture("passthrough__ashby_forbidden.json"))
 
     message = deliver(integration, scored_run(integration))
 
     integration.refresh_from_db()
-    assert message.status == WritebackStatus.NEEDS_REAUTH
-    assert (
-        "candidatesWrite" in integration.status_reason
-        and "reconnect Ashby in Knit" in integration.status_reason
+    assert message.status == WritebackStatus.RETRYING and message.next_attempt_at is not None
+    assert message.last_error_class == "AshbyConnectionRefused"
+    assert "reconnect Ashby inside Knit" in message.last_error
+    assert "candidatesWrite permission Ashby names" in message.last_error
+    assert "not your Knit API key" in message.last_error
+    assert integration.status == IntegrationStatus.CONNECTED and integration.status_reason == ""
+    warnings = {w.key: w for w in integration.provider_obj.health_warnings(integration)}
+    assert "reconnect Ashby inside Knit" in warnings["knit_ashby_connection_refused"].message
+    assert warnings["knit_ashby_connection_refused"].message.startswith("1 result write-back(s) are held")
+
+
+@pytest.mark.django_db
+def test_a_wrapped_status_code_403_is_read_when_knit_sends_one(mocked_responses):
+    """Knit's published example has no wrapped status; one that carries `statusCode` is still read."""
+    integration = passthrough_integration()
+    mocked_responses.post(PASSTHROUGH_URL, json=fixture("passthrough__wrapped_status_code.json"))
+
+    message = deliver(integration, scored_run(integration))
+
+    integration.refresh_from_db()
+    assert message.status == WritebackStatus.RETRYING and message.last_error_class == "AshbyConnectionRefused"
+    assert "Ashby answered 403" in message.last_error and "candidatesWrite" in message.last_error
+    assert integration.status == IntegrationStatus.CONNECTED
+
+
+@pytest.mark.django_db
+def test_test_credentials_after_reconnecting_ashby_sends_the_held_result_at_once(mocked_responses):
+    from integrations.services.integrations import integration_credentials_check
+
+    integration = passthrough_integration()
+    integration.credentials = {
+        **integration.credentials,
+        "assessment_secrets": [{"secret_key": "knit_ashby_k", "base_url": "https://x.example.com"}],
+    }
+    integration.save(update_fields=["credentials"])
+    mocked_responses.post(PASSTHROUGH_URL, json=fixture("passthrough__ashby_forbidden.json"))
+    held = deliver(integration, scored_run(integration))
+    assert held.status == WritebackStatus.RETRYING
+
+    # The customer reconnects Ashby inside Knit, then presses "Test credentials now".
+    mocked_responses.replace(responses.POST, PASSTHROUGH_URL, json=fixture("passthrough.json"))
+    mocked_responses.get(
+        re.compile(re.escape(f"{constants.API_BASE}/{constants.PATH_JOB_LIST}")),
+        json=fixture("ats.job.list__last_page.json"),
     )
+    assert integration_credentials_check(integration=integration) is True
+
+    held.refresh_from_db()
+    assert held.status == WritebackStatus.PENDING and held.next_attempt_at is None
+    writeback_deliver(message_id=held.pk)
+    held.refresh_from_db()
+    assert held.status == WritebackStatus.DELIVERED, held.last_error
+    integration.refresh_from_db()
+    assert not [w for w in integration.provider_obj.health_warnings(integration)]
 
 
 @pytest.mark.django_db
@@ -223,10 +278,11 @@ def test_ashbys_answer_is_judged_even_when_knit_passes_ashbys_status_through_as_
     message = deliver(integration, scored_run(integration))
 
     integration.refresh_from_db()
-    assert message.status == WritebackStatus.NEEDS_REAUTH
-    reason = integration.status_reason
-    assert "Ashby answered 401" in reason and "Invalid API key" in reason
-    assert "reconnect Ashby in Knit" in reason
+    assert message.status == WritebackStatus.RETRYING
+    assert "Ashby answered 401" in message.last_error and "Invalid API key" in message.last_error
+    # Ashby named no permission: the message says which one assessment.update needs.
+    assert "reconnect Ashby inside Knit" in message.last_error and "candidatesWrite" in message.last_error
+    assert integration.status == IntegrationStatus.CONNECTED
     assert OutboundCall.objects.get(integration=integration).vendor_request_id == "exe_pt_401"
 
 

@@ -51,7 +51,8 @@ def _fresh_client_credentials_tokens():
 @pytest.fixture
 def connected(client_in_workspace, sr_sim):
     """make(**settings): a sandbox SmartRecruiters integration connected through the simulator's
-    consent pages, as the customer would."""
+    pages, as the customer would: JobCannon approved in SR's Apps & Integrations (the consent
+    setUpIntegration needs), then the OAuth app authorized (which registers the partner API)."""
 
     def make(**kwargs):
         integration = sr_sim(**kwargs)

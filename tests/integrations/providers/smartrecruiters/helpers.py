@@ -8,12 +8,18 @@ def mailbox_to(email: str) -> list[SentEmail]:
     return list(SentEmail.objects.filter(to__icontains=email))
 
 
-def connect_via_simulator(client, integration, *, granted=None):
+def connect_via_simulator(client, integration, *, granted=None, apps_consent=True):
     """Click "Re-authorize", approve on the simulator's consent page (optionally a subset of
-    scopes), follow the redirect back to our callback. Returns the callback response."""
+    scopes), follow the redirect back to our callback. Returns the callback response.
+
+    With `apps_consent` (the default) JobCannon is first approved in SR's Apps & Integrations
+    (apps_connect): approving the OAuth app alone is not the consent SR's setUpIntegration needs."""
     from urllib.parse import parse_qs, urlsplit
 
     from django.urls import reverse
+
+    if apps_consent:
+        apps_connect(client, integration)
 
     start = client.post(reverse("integrations:action", args=[integration.pk, "reauthorize"]))
     assert start.status_code == 302, start.content[:300]
@@ -30,3 +36,16 @@ def connect_via_simulator(client, integration, *, granted=None):
     assert decision.status_code == 302
     back = urlsplit(decision["Location"])
     return client.get(back.path + "?" + back.query)
+
+
+def apps_connect(client, integration):
+    """SR's Apps & Integrations → JobCannon → Connect → Authorize and Continue in the sandbox: SR
+    records the company's consent (the only place it does: approving the OAuth app is not it) and
+    redirects to our consent page, which this does not follow. Returns SR's redirect."""
+    from django.urls import reverse
+
+    # demo_setup names the sandbox company after the integration
+    company_id = getattr(integration, "demo", {}).get("company_id") or "co-" + integration.public_id.hex[:12]
+    response = client.post(reverse("integrations:sim-smartrecruiters:apps-connect", args=[company_id]))
+    assert response.status_code == 302, response.content[:300]
+    return response

@@ -45,10 +45,18 @@ def test_seed_001_test_in_sandbox_steps_1_to_7(page):
     expect(page.locator("#integration-status")).to_have_text("Connected")
     expect(page.locator("#sr-subscription-status")).to_have_text("active")
     expect(page.locator("#sr-api-base")).to_contain_text("/sim/smartrecruiters/api/eu")
+    # Approving the OAuth app is not SR's consent to JobCannon: setUpIntegration was refused.
+    expect(page.locator("#sr-partner-status")).to_have_text("not registered")
+
+    # Apps & Integrations → JobCannon → Connect: SR records the consent and opens our consent
+    # page; "Allow" registers the partner API and sends the admin back to SR.
+    page.locator("#sr-simulator-link").click()
+    page.locator("#sim-apps-connect").click()
+    page.locator("#sr-consent-allow").click()
+    expect(page.locator("#sim-apps-remove")).to_be_visible()
 
     # Step 4: Pipeline → Assessment stage → Add Action → Assessment → JobCannon (packages read
     # from our partner API), auto trigger, 7 days, branded email.
-    page.locator("#sr-simulator-link").click()
     page.get_by_role("link", name="Customer Success Manager").click()
     stage = page.locator("#stage-assessment")
     stage.locator("summary").click()

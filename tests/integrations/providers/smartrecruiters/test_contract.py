@@ -4,10 +4,11 @@ import re
 import time
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from assessments.models import Result
-from integrations.models import IntegrationStatus, Token
+from integrations.models import IntegrationStatus, Token, WritebackStatus
 from integrations.providers.smartrecruiters import constants
 from tests.contract import ProviderContractTests
 
@@ -116,3 +117,23 @@ class TestSmartRecruitersContract(ProviderContractTests):
         mocked_responses.post(subs, json={"id": "sub-1", "status": "inactive", "events": events}, status=201)
         mocked_responses.put(subs + "/sub-1/activation", status=204)
         mocked_responses.post(subs + "/sub-1/secret-key", json={"secretKey": "sr-generated-key"}, status=201)
+
+    # SR's results go with the company credentials SR issued at the consent step, not with the
+    # customer's OAuth token: a 401/403 there means SR no longer takes those credentials, which a
+    # re-authorization cannot restore (only the company's consent in Apps & Integrations can). So
+    # for SR the contract's "right state" is held and explained, the integration connected.
+    @pytest.mark.django_db
+    def test_writeback_401_ends_in_needs_reauth(self, mocked_responses):
+        self._assert_held_for_consent(*self._deliver_with_status(mocked_responses, 401))
+
+    @pytest.mark.django_db
+    def test_writeback_403_ends_in_needs_reauth_with_reason(self, mocked_responses):
+        self._assert_held_for_consent(*self._deliver_with_status(mocked_responses, 403))
+
+    def _assert_held_for_consent(self, message, integration):
+        assert message.status == WritebackStatus.RETRYING and message.next_attempt_at
+        assert message.last_error_class == "CompanyCredentialsRefused"
+        assert "Apps & Integrations → JobCannon → Connect" in message.last_error
+        assert integration.status == IntegrationStatus.CONNECTED
+        assert not integration.credential("company_client_id"), "the refused credentials are forgotten"
+        assert integration.provider_settings["partner_registered"] is False
