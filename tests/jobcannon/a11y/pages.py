@@ -1,8 +1,9 @@
 """What the accessibility crawl visits: a demo workspace as `manage.py demo_seed` makes it
 (the demo customer and their sandbox integration of every provider), with a little of
 everything in it (deliveries, calls, a sync run, write-backs, assessment runs in every state
-a candidate can meet, a sent email, an invitation, a reconnect link), one object of every
-admin model, and the list of pages over it, in eight groups (GROUPS, each crawled by its own
+a candidate can meet, a sent email, an invitation, a reconnect link, SmartRecruiters connected
+through its simulator, a candidate in each sandbox ATS), one object of every admin model, and
+the list of pages over it, in nine groups (GROUPS, each crawled by its own
 test file as the user named there):
 
 - customer: every page of the product as the demo customer (signed in, owner of the workspace);
@@ -13,6 +14,11 @@ test file as the user named there):
   status, an order's timeline, replay);
 - admin lists, admin add, admin change: every registered model's list, add page (where the
   admin allows adding) and change page;
+- simulators: the built-in sandbox ATSs' pages the demo customer clicks through when they try
+  the product (ATS_SIMULATORS_ENABLED; never in production): each simulator's home, the OAuth
+  consent pages of Ashby, Lever and SmartRecruiters (at the URL our "Re-authorize" sends the
+  browser to), a sandbox account, company, job, candidate or opportunity, settings, and Knit's
+  dashboard;
 - two-factor, two-factor sign-in: the pages of a user who has two-factor on (the staff user,
   with a TOTP authenticator and recovery codes, as production requires of staff): signed in
   (re-authenticate with a code, turn TOTP off, recovery codes), and half-way through signing in
@@ -26,16 +32,18 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -53,11 +61,13 @@ from integrations.models import (
     WritebackStatus,
 )
 from integrations.registry import get_providers
+from integrations.services.oauth import oauth_start
 from integrations.services.reconnect import reconnect_link_create
 from jobcannon.core.models import SentEmail
 from jobcannon.workspaces.models import Invitation, Role, Workspace
 from jobcannon.workspaces.services import invitation_create
-from tests.factories import AssessmentRunFactory, UserFactory
+from tests.factories import AssessmentRunFactory, IntegrationFactory, UserFactory
+from tests.integrations.providers.smartrecruiters.helpers import connect_via_simulator
 from tests.jobcannon.admin_objects import admin_objects
 
 WIDTHS = (1280, 375)
@@ -69,8 +79,12 @@ class PageSpec:
     label: str
     url: str
     status: int = 200  # what the page answers on purpose (a cancelled candidate link: 410)
-    # Parts of the page axe skips, each with its reason where the page is listed.
-    axe_exclude: tuple[str, ...] = ()
+    # A page its scripts draw after it has loaded (Swagger UI fetches the schema, then renders):
+    # axe runs once this selector is in the page, and the page fails if it never appears.
+    wait_for: str = ""
+    # Then what a user does on the page before axe looks: (click this, wait for that) in order
+    # (Swagger UI: open an operation, "Try it out", "Execute").
+    steps: tuple[tuple[str, str], ...] = ()
     # Where the page sends the browser on purpose (path and query), with the reason where the
     # page is listed; "" = it stays at `url`. The crawl fails a page that ends anywhere else.
     redirect_to: str = ""
@@ -96,6 +110,7 @@ class CrawlWorld:
     reconnect_url: str
     writeback: WritebackMessage
     admin_objects: dict[type, Any] = field(default_factory=dict)
+    simulator_urls: dict[str, str] = field(default_factory=dict)  # label -> path (and query)
 
 
 def _scored_run(workspace: Workspace, integration: Integration) -> AssessmentRun:
@@ -114,11 +129,116 @@ def _scored_run(workspace: Workspace, integration: Integration) -> AssessmentRun
     return assessment_run_submit(run=run)
 
 
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _consent_url(integration: Integration, user: Any) -> str:
+    """The simulator's consent page, at the URL "Re-authorize" sends the browser to."""
+    return _path(oauth_start(integration=integration, user=user, session={}))
+
+
+def _created(response: Any) -> str:
+    """Where a simulator's form sends the browser after creating something (the new page)."""
+    assert response.status_code == 302, (response.status_code, response.content[:300])
+    return _path(response["Location"])
+
+
+def _simulator_world(demo: dict[str, Any], integrations: dict[str, Integration], user: Any) -> dict[str, str]:
+    """What the demo customer meets in the sandbox ATSs once `demo_seed` has set them up: the
+    simulators' own forms create a candidate or an opportunity (as the customer would, through
+    the test client), and the consent pages are reached with our real authorization request."""
+    from integrations.providers.lever import simulator_state as lever_sim
+    from integrations.providers.smartrecruiters import simulator_state as sr_sim
+
+    client = Client()
+    client.force_login(user)
+    sim = demo["integrations"]  # demo_seed --json: each simulator's URL, SmartRecruiters' company
+    ashby_account = _path(sim["ashby"]["simulator_url"])
+    ashby_candidate = _created(
+        client.post(
+            ashby_account,
+            {"action": "candidate", "first_name": "Sam", "last_name": "Sandbox", "email": "sam@example.com"},
+        )
+    )
+    lever_opportunity = _created(
+        client.post(
+            reverse("integrations:sim-lever:home"),
+            {
+                "name": "Lee Sandbox",
+                "email": "lee@example.com",
+                "posting": lever_sim.rows("posting")[0]["id"],
+            },
+        )
+    )
+    # A customer connecting Lever by OAuth (the demo integration uses an API key).
+    lever_oauth = IntegrationFactory(
+        provider="lever",
+        environment="sandbox",
+        auth_kind="oauth2",
+        credentials={"client_id": "jobcannon-client", "client_secret": "s3cret"},
+        provider_settings={"use_simulator": True},
+    )
+    company_id = sim["smartrecruiters"]["company_id"]
+    company, job = sr_sim.get("company", company_id), sr_sim.jobs(company_id)[0]
+    sr_candidate = _created(
+        client.post(
+            reverse("integrations:sim-smartrecruiters:company", args=[company_id]),
+            {"first_name": "Ria", "last_name": "Sandbox", "email": "ria@example.com", "job": job["id"]},
+        )
+    )
+    inline = sr_sim.inline_order_create(
+        company=company,
+        job=job,
+        package_id="big5",
+        first_name="Ina",
+        last_name="Line",
+        email="ina@example.com",
+    )
+    return {
+        "Ashby sandbox": reverse("integrations:sim-ashby:home"),
+        "Ashby sandbox account": ashby_account,
+        "Ashby sandbox candidate": ashby_candidate,
+        "Ashby consent": _consent_url(integrations["ashby"], user),
+        "Lever sandbox": reverse("integrations:sim-lever:home"),
+        "Lever sandbox opportunity": lever_opportunity,
+        "Lever sandbox API credentials": reverse("integrations:sim-lever:credentials"),
+        "Lever sandbox webhooks": reverse("integrations:sim-lever:webhooks"),
+        "Lever consent": _consent_url(lever_oauth, user),
+        "SmartRecruiters sandbox": reverse("integrations:sim-smartrecruiters:home"),
+        "SmartRecruiters sandbox company": _path(sim["smartrecruiters"]["simulator_url"]),
+        "SmartRecruiters sandbox settings": reverse(
+            "integrations:sim-smartrecruiters:settings", args=[company_id]
+        ),
+        "SmartRecruiters sandbox job": reverse(
+            "integrations:sim-smartrecruiters:job", args=[company_id, job["id"]]
+        ),
+        "SmartRecruiters sandbox candidate": sr_candidate,
+        "SmartRecruiters in-line assessment done": reverse(
+            "integrations:sim-smartrecruiters:inline-done", args=[company_id, inline["id"]]
+        ),
+        "SmartRecruiters consent": _consent_url(integrations["smartrecruiters"], user),
+        "Knit sandbox": reverse("integrations:sim-knit:dashboard"),
+        "Knit sandbox Ashby": reverse("integrations:sim-knit:ashby"),
+        "Knit sandbox submissions": reverse("integrations:sim-knit:submissions"),
+    }
+
+
 def crawl_world() -> CrawlWorld:
-    call_command("demo_seed", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("demo_seed", "--json", stdout=out)
+    demo = json.loads(out.getvalue())
     demo_user = get_user_model().objects.get(email="demo@example.com")
     workspace = Workspace.objects.get(slug="demo")
     integrations = {i.provider: i for i in Integration.objects.filter(workspace=workspace).order_by("pk")}
+    # The demo's SmartRecruiters integration approved at the simulator's consent page, as the
+    # customer does first: its pages that read SmartRecruiters (the scorecard fields) then work.
+    client = Client()
+    client.force_login(demo_user)
+    callback = connect_via_simulator(client, integrations["smartrecruiters"])
+    assert callback.status_code == 302, (callback.status_code, callback.content[:300])
+    integrations["smartrecruiters"].refresh_from_db()
     first = next(iter(integrations.values()))
     runs = {
         state: AssessmentRunFactory(
@@ -211,6 +331,7 @@ def crawl_world() -> CrawlWorld:
     )
     syncing = next(i for key, i in integrations.items() if key in sync_runs)
     world.admin_objects = admin_objects(workspace=workspace, owner=demo_user, integration=syncing)
+    world.simulator_urls = _simulator_world(demo, integrations, demo_user)
     return world
 
 
@@ -240,9 +361,21 @@ def customer_pages(w: CrawlWorld) -> list[PageSpec]:
             ("two-factor set-up", "mfa_activate_totp"),
         )
     ]
-    # Swagger UI (drf-spectacular-sidecar's bundle) draws the operations itself, with nested
-    # buttons and its own colours; our page around it (title, language, loading) is checked.
-    pages.append(PageSpec("API docs", reverse("api-docs"), axe_exclude=("#swagger-ui",)))
+    # Swagger UI, checked whole: templates/drf_spectacular/swagger_ui.html fixes its colours,
+    # SPECTACULAR_SETTINGS its deep links (links nested in the operations' buttons).
+    pages.append(PageSpec("API docs", reverse("api-docs"), wait_for=".opblock-summary-control"))
+    pages.append(
+        PageSpec(
+            "API docs, an operation tried out",
+            reverse("api-docs") + "?tried-out",
+            wait_for=".opblock-summary-control",
+            steps=(
+                (".opblock-get .opblock-summary-control", ".try-out__btn"),
+                (".try-out__btn", ".execute"),
+                (".execute", ".live-responses-table"),
+            ),
+        )
+    )
     pages.append(PageSpec("dev mailbox message", reverse("dev-mailbox-message", args=[w.email.pk])))
     pages.append(PageSpec("invitation", reverse("workspaces:invitation", args=[w.invitation_tokens["open"]])))
     pages.append(PageSpec("dev mailbox", reverse("dev-mailbox")))
@@ -268,9 +401,7 @@ def customer_pages(w: CrawlWorld) -> list[PageSpec]:
         ns = f"integrations:integration-{key}"
         for route in _provider_page_routes(key):
             url = reverse(f"{ns}:{route}", kwargs={"integration_pk": pk})
-            # The demo integration is not authorized at SmartRecruiters yet: the scorecard page
-            # says why it cannot read the custom fields, with 502 (the ATS call failed).
-            pages.append(PageSpec(f"{key} {route}", url, 502 if route == "scorecard" else 200))
+            pages.append(PageSpec(f"{key} {route}", url))
         if key in w.sync_runs:
             pages.append(PageSpec(f"{key} sync runs", reverse("sync:runs", args=[pk])))
             pages.append(PageSpec(f"{key} sync run", reverse("sync:run", args=[pk, w.sync_runs[key].pk])))
@@ -401,6 +532,15 @@ def admin_change_pages(w: CrawlWorld) -> list[PageSpec]:
     ]
 
 
+# --- the built-in sandbox ATSs --------------------------------------------------------------------
+
+
+def simulator_pages(w: CrawlWorld) -> list[PageSpec]:
+    """The simulators' HTML pages (their JSON APIs, token endpoints and POST-only actions are
+    listed in test_a11y_coverage.py's NOT_PAGES)."""
+    return [PageSpec(label, url) for label, url in w.simulator_urls.items()]
+
+
 # --- a user with two-factor on (the staff user) ---------------------------------------------------
 
 
@@ -437,6 +577,7 @@ GROUPS: dict[str, Group] = {
     "admin lists": Group(admin_list_pages, "staff_user"),
     "admin add": Group(admin_add_pages, "staff_user"),
     "admin change": Group(admin_change_pages, "staff_user"),
+    "simulators": Group(simulator_pages, "demo_user"),
     "two-factor": Group(two_factor_pages, "staff_user"),
     "two-factor sign-in": Group(two_factor_sign_in_pages, "staff_user", second_step=True),
 }

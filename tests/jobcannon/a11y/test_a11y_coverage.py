@@ -4,11 +4,13 @@ crawled URLs, or skipped below with its reason; and the crawl spans at least MIN
 
 from __future__ import annotations
 
+from dataclasses import fields
 from urllib.parse import urlsplit
 
 import pytest
 from django.urls import resolve, reverse
 
+from tests.jobcannon.a11y.crawler import AXE_RUN
 from tests.jobcannon.a11y.pages import GROUPS, PageSpec
 from tests.security.urlwalk import Route, iter_routes
 
@@ -16,7 +18,6 @@ MIN_PAGES = 80
 
 # Not pages of ours, by URL namespace or view (dotted path prefix).
 NOT_PAGES = {
-    "integrations:sim-": "the built-in ATS simulators imitate the vendors' screens (never in production)",
     "integrations:partner-": "partner APIs an ATS calls (JSON)",
     "integrations.views.WebhookReceiveView": "the webhook intake (machines POST JSON)",
     "assessments.apis.": "JSON API",
@@ -50,7 +51,32 @@ def _view(callback) -> str:
     return f"{target.__module__}.{getattr(target, '__qualname__', getattr(target, '__name__', '?'))}"
 
 
+# The built-in ATS simulators' pages are crawled (pages.simulator_pages); not their machine side
+# or their POST-only actions, by URL name in an `integrations:sim-<provider>` namespace.
+SIMULATOR_NOT_PAGES = {
+    "api": "a simulated ATS's API (JSON), called by our clients",
+    "oauth-token": "a simulated ATS's OAuth token endpoint (JSON)",
+    "attachment": "a simulated ATS's file download",
+    "workflow": "the Knit simulator's workflow webhook (JSON)",
+    # Apps & Integrations' Connect, Remove, Withdraw (apps-connect, apps-remove, apps-withdraw).
+    "apps": "a simulator's POST action (its button is on the crawled sandbox company page)",
+    "inline-apply": "a simulator's POST action (its form is on the crawled sandbox job page)",
+}
+
+
+def _simulator_skip_reason(route: Route) -> str | None:
+    if not route.namespace.startswith("integrations:sim-"):
+        return None
+    name = route.pattern.name or ""
+    for prefix, reason in SIMULATOR_NOT_PAGES.items():
+        if name == prefix or name.startswith(f"{prefix}-"):
+            return reason
+    return None
+
+
 def _skip_reason(route: Route) -> str | None:
+    if reason := _simulator_skip_reason(route):
+        return reason
     for prefix, reason in NOT_PAGES.items():
         if route.view.startswith(prefix) or f"{route.namespace}:".startswith(prefix):
             return reason
@@ -64,6 +90,14 @@ def crawled_views(specs: list[PageSpec]) -> set[str]:
     """The views whose pages the crawl checks: those of the URLs the pages end at (the crawl
     fails a page that ends anywhere else), not of the URLs asked for."""
     return {_view(resolve(urlsplit(s.final_url).path).func) for s in specs}
+
+
+def test_no_crawled_page_leaves_a_part_of_itself_or_a_rule_out_of_axe():
+    """axe checks each page's whole document with every rule of the tags: a page cannot declare
+    a part axe skips (Swagger UI once was) and the run switches no rule off."""
+    assert [f.name for f in fields(PageSpec) if "exclude" in f.name] == []
+    assert "axe.run(document," in AXE_RUN
+    assert "exclude" not in AXE_RUN and "rules:" not in AXE_RUN
 
 
 def test_a_page_that_redirects_on_purpose_covers_the_page_it_lands_on_not_the_one_asked_for():

@@ -1,14 +1,20 @@
 """The crawl fails a page for what it is meant to catch, and for that page only: pages of our
 own making (served to this one context by a Playwright route) with a missing image, a console
-error and a text field without a label, between clean ones in the same tab; a frame whose page
-fails; a page that ends at another URL than the one asked for. And its signed-in session opens
-the pages allauth keeps behind a fresh re-authentication."""
+error and a text field without a label, between clean ones in the same tab; links too small to
+tap (a WCAG 2.2 rule); a frame whose page fails; a page that ends at another URL than the one
+asked for; a page whose script never draws what it waits for. Its axe-core is the project's
+copy. And its signed-in session opens the pages allauth keeps behind a fresh re-authentication."""
+
+import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from tests.factories import UserFactory
-from tests.jobcannon.a11y.crawler import crawl, signed_in_context
+from tests.jobcannon.a11y import crawler
+from tests.jobcannon.a11y.crawler import AXE_PATH, AXE_SOURCE, crawl, signed_in_context
 from tests.jobcannon.a11y.pages import PageSpec
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -117,3 +123,61 @@ def test_a_signed_in_crawl_opens_the_pages_behind_a_fresh_reauthentication(
         context.close()
 
     assert report.problems == [] and report.urls == {set_up}
+
+
+SMALL_TARGETS = (
+    '<!doctype html><html lang="en"><head><title>Small</title></head><body><main><h1>Small</h1>'
+    '<p style="font-size:10px;line-height:10px"><a href="#a">A</a><br><a href="#b">B</a></p>'
+    "</main></body></html>"
+)
+
+
+def test_the_crawl_runs_the_wcag_2_2_rules(_playwright_browser, live_base_url):
+    """Two 10 px links one above the other: WCAG 2.2's Target Size (Minimum), axe target-size."""
+    context = signed_in_context(_playwright_browser, live_base_url, None)
+    context.route(
+        "**/selftest/small/", lambda route: route.fulfill(body=SMALL_TARGETS, content_type="text/html")
+    )
+    try:
+        report = crawl(context, [PageSpec("small", "/selftest/small/")])
+    finally:
+        context.close()
+
+    text = "\n".join(report.problems)
+    assert "1280px axe serious target-size" in text and "375px axe serious target-size" in text
+
+
+def test_a_page_that_never_draws_what_it_waits_for_fails(_playwright_browser, live_base_url, monkeypatch):
+    """A page drawn by its script (Swagger UI) is checked once drawn; a script that never runs
+    (blocked by the CSP, say) leaves an empty page axe would pass: the crawl fails it instead."""
+    body = CLEAN.replace("<main>", '<main><div id="app"></div>')
+    context = signed_in_context(_playwright_browser, live_base_url, None)
+    context.route("**/selftest/app/", lambda route: route.fulfill(body=body, content_type="text/html"))
+    monkeypatch.setattr(crawler, "WAIT_FOR_MS", 1000)
+    try:
+        report = crawl(context, [PageSpec("app", "/selftest/app/", wait_for="#app .drawn")])
+    finally:
+        context.close()
+
+    assert len(report.problems) == 1 and "crawl error: TimeoutError" in report.problems[0]
+
+
+def test_the_crawl_uses_the_projects_own_copy_of_axe_core(_playwright_browser, live_base_url):
+    """axe-core is served from this repository (vendor/axe-core), with its licence header and
+    the version its README names, and that is the axe the pages run."""
+    assert AXE_PATH.is_relative_to(Path(settings.BASE_DIR) / "tests")
+    header = AXE_SOURCE[:600]
+    assert "Deque Systems" in header and "Mozilla Public" in header and "MPL/2.0" in header
+    version = re.match(r"/\*! axe v([\d.]+)", AXE_SOURCE)[1]
+    readme = (AXE_PATH.parent / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith(f"# axe-core {version} (vendored)")
+
+    context = signed_in_context(_playwright_browser, live_base_url, None)
+    context.route("**/selftest/clean/", lambda route: route.fulfill(body=CLEAN, content_type="text/html"))
+    page = context.new_page()
+    try:
+        page.goto("/selftest/clean/")
+        page.evaluate(AXE_SOURCE)
+        assert page.evaluate("() => axe.version") == version
+    finally:
+        context.close()
