@@ -493,6 +493,10 @@ class BaseClient:
 
     user_agent = "JobCannon-Integrations/1.0 (+https://jobcannon.example.com)"
     request_id_header = ""
+    # The vendor account whose limits this client's calls spend, when it is not the integration's
+    # (ATSProvider.rate_limit_key): e.g. a partner credential JobCannon uses for every customer,
+    # whose rate and concurrency limits all integrations share. None: the provider's key.
+    rate_limit_account: str | None = None
 
     def __init__(
         self, integration: Integration, provider: ATSProvider, *, session: requests.Session | None = None
@@ -613,7 +617,9 @@ class BaseClient:
     ) -> requests.Response:
         from integrations.models import OutboundCall
 
-        client_services().rate_limit_acquire(integration=self.integration, provider=self.provider)
+        client_services().rate_limit_acquire(
+            integration=self.integration, provider=self.provider, account=self.rate_limit_account
+        )
         url = path if path.startswith("http") else f"{self.base_url}/{path.lstrip('/')}"
         send_headers = dict(headers or {})
         key = current_idempotency_key()
@@ -635,7 +641,10 @@ class BaseClient:
                 provider=self.provider, integration=self.integration, method=method.upper(), path=call.path
             )
             with services.concurrency_slots(
-                provider=self.provider, integration=self.integration, limits=limits
+                provider=self.provider,
+                integration=self.integration,
+                limits=limits,
+                account=self.rate_limit_account,
             ):
                 response = self.session.request(
                     method,

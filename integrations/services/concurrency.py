@@ -172,7 +172,11 @@ def concurrency_limits_for(
 
 @contextlib.contextmanager
 def concurrency_slots(
-    *, provider: ATSProvider, integration: Integration, limits: Sequence[tuple[str, int]]
+    *,
+    provider: ATSProvider,
+    integration: Integration,
+    limits: Sequence[tuple[str, int]],
+    account: str | None = None,
 ) -> Iterator[None]:
     """Hold one slot of each limit for the duration of the block (all or none)."""
     if not limits:
@@ -180,7 +184,7 @@ def concurrency_slots(
         return
     from integrations.services.ratelimit import rate_limit_bucket_name
 
-    base = rate_limit_bucket_name(provider=provider, integration=integration)
+    base = rate_limit_bucket_name(provider=provider, integration=integration, account=account)
     backend = _backend()
     token = secrets.token_hex(8)
     held: list[str] = []

@@ -206,17 +206,24 @@ def _limiter_for(name: str, rates: list[Rate]) -> _SharedLimiter:
     return limiter
 
 
-def rate_limit_bucket_name(*, provider: ATSProvider, integration: Integration) -> str:
+def rate_limit_bucket_name(
+    *, provider: ATSProvider, integration: Integration, account: str | None = None
+) -> str:
+    """The bucket of the vendor account a call spends: `account` when the client names one
+    (BaseClient.rate_limit_account, e.g. a partner credential every integration shares), else
+    the provider's rate_limit_key for the integration."""
     # The database name keeps separate deployments (and parallel test databases) apart on one Redis.
     namespace = getattr(settings, "RATE_LIMIT_NAMESPACE", "") or connection.settings_dict["NAME"]
-    return f"{namespace}:{provider.key}:{provider.rate_limit_key(integration)}"
+    return f"{namespace}:{provider.key}:{account or provider.rate_limit_key(integration)}"
 
 
-def rate_limit_acquire(*, integration: Integration, provider: ATSProvider) -> None:
+def rate_limit_acquire(
+    *, integration: Integration, provider: ATSProvider, account: str | None = None
+) -> None:
     """Take one slot of the account's limit, or raise LocalRateLimited (after waiting up to the
     bound `rate_limit_patience`)."""
     limit = rate_limit_for(provider=provider, integration=integration)
-    name = rate_limit_bucket_name(provider=provider, integration=integration)
+    name = rate_limit_bucket_name(provider=provider, integration=integration, account=account)
     limiter = _limiter_for(name, limit.rates())
     patience = _patience.get()
     deadline = time.monotonic() + patience

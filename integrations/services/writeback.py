@@ -371,6 +371,24 @@ def writeback_requeue(*, message: WritebackMessage, reason: str, new_window: boo
     queue_enqueue_with_row(DELIVER_TASK, message.pk, task_name=f"writeback-{message.pk}", group="writeback")
 
 
+def writeback_held_resume(
+    *, integration: Integration, held: list[WritebackMessage], reason: str, kind: str, summary: str
+) -> int:
+    """Send held write-backs now, not at their next backoff step: the cause that held them is gone
+    (SmartRecruiters issued company credentials, Ashby was reconnected inside Knit). One that had
+    given up gets a fresh retry window. One activity line, `summary` with the count, for the lot."""
+    for message in held:
+        writeback_requeue(message=message, reason=reason, new_window=message.status == WritebackStatus.DEAD)
+    if held:
+        activity_log(
+            integration=integration,
+            kind=kind,
+            message=summary.format(count=len(held)),
+            data={"outbox": [m.pk for m in held]},
+        )
+    return len(held)
+
+
 def writeback_resend_is_safe(*, integration: Integration) -> bool:
     """True when the ATS dedupes on our idempotency key, so a second send cannot duplicate."""
     return bool(getattr(integration.provider_obj.client_class, "idempotency_header", ""))

@@ -3,8 +3,8 @@
 What an ATS sends to the webhook intake is a machine POSTing JSON: it has no session, no user,
 no CSRF token, no workspace, no messages, no static files, and its answer is never a page a
 browser renders. Those requests run through MACHINE_MIDDLEWARE (metrics, request id and its log
-line, the security headers, the inbound guard: size, content type, JSON depth, per-integration
-rate limit); everything else through MIDDLEWARE. Same URLconf, same views, same error handlers.
+line, the security headers, the inbound guard: size and content type; JSON depth for partner
+calls, and for webhooks after their signature verified, in the intake); everything else through MIDDLEWARE. Same URLconf, same views, same error handlers.
 
 Why: a delivery's CPU is what bounds intake on a small machine, and the browser-side layers
 (sessions, auth, allauth, MFA, messages, htmx, workspace, CSP, whitenoise, clickjacking) were a

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.base import ATSError, ATSNotFound
-from integrations.models import ActivityLevel, AuthKind, Environment, Integration, WritebackStatus
+from integrations.models import ActivityLevel, AuthKind, Environment, Integration
 from integrations.services.activity import activity_log
 from integrations.services.integrations import integration_credentials_check
-from integrations.services.writeback import writeback_requeue
+from integrations.services.writeback import writeback_held_resume
 from jobcannon.core.exceptions import ValidationFailed
 
 from . import constants
@@ -255,18 +255,10 @@ def knit_results_resume(*, integration: Integration) -> int:
     passthrough.AshbyConnectionRefused), not at their next backoff step: called when the customer
     presses "Test credentials now" after reconnecting Ashby inside Knit. One that had given up gets a
     fresh retry window. If Ashby still refuses, it is held again with Ashby's reason."""
-    held = list(knit_results_held_by_ashby(integration=integration))
-    for message in held:
-        writeback_requeue(
-            message=message,
-            reason="Credentials checked after Ashby refused Knit's connection: sending again now.",
-            new_window=message.status == WritebackStatus.DEAD,
-        )
-    if held:
-        activity_log(
-            integration=integration,
-            kind="knit.results_resumed",
-            message=f"{len(held)} result write-back(s) Ashby had refused through Knit queued again.",
-            data={"outbox": [m.pk for m in held]},
-        )
-    return len(held)
+    return writeback_held_resume(
+        integration=integration,
+        held=list(knit_results_held_by_ashby(integration=integration)),
+        reason="Credentials checked after Ashby refused Knit's connection: sending again now.",
+        kind="knit.results_resumed",
+        summary="{count} result write-back(s) Ashby had refused through Knit queued again.",
+    )

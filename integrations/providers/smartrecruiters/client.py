@@ -298,6 +298,9 @@ class SmartRecruitersPartnerClient(_ClientCredentials):
     def __init__(self, integration, provider, *, master: tuple[str, str]):
         super().__init__(integration, provider)
         self.master = master
+        # SR's limits (10 requests/s, 8 concurrent: SRD "Rate limits") are per credential: every
+        # integration's partner calls spend the one master credential's, so they share its bucket.
+        self.rate_limit_account = f"partner:{master[0]}"
 
     def credentials(self) -> tuple[str, str]:
         return self.master

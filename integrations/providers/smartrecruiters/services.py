@@ -20,7 +20,7 @@ from assessments.services.runs import (
 from integrations.models import ActivityLevel, Integration, WritebackMessage, WritebackStatus
 from integrations.services.activity import activity_log
 from integrations.services.partner_auth import partner_secret_hash
-from integrations.services.writeback import writeback_requeue
+from integrations.services.writeback import writeback_held_resume
 from jobcannon.core.exceptions import Conflict, ValidationFailed
 
 from . import constants, mappers
@@ -178,21 +178,13 @@ def company_removed(*, integration: Integration, company_id: str) -> None:
 def results_resume(*, integration: Integration) -> int:
     """Consent landed (SR issued company credentials): send the held write-backs now, not at
     their next backoff step. One that had given up gets a fresh retry window."""
-    held = list(results_held(integration=integration))
-    for message in held:
-        writeback_requeue(
-            message=message,
-            reason="SmartRecruiters issued the company credentials: sending now.",
-            new_window=message.status == WritebackStatus.DEAD,
-        )
-    if held:
-        activity_log(
-            integration=integration,
-            kind="smartrecruiters.results_resumed",
-            message=f"SmartRecruiters issued the company credentials: {len(held)} held write-back(s) queued.",
-            data={"outbox": [m.pk for m in held]},
-        )
-    return len(held)
+    return writeback_held_resume(
+        integration=integration,
+        held=list(results_held(integration=integration)),
+        reason="SmartRecruiters issued the company credentials: sending now.",
+        kind="smartrecruiters.results_resumed",
+        summary="SmartRecruiters issued the company credentials: {count} held write-back(s) queued.",
+    )
 
 
 def subscription_set(*, integration: Integration, **state: Any) -> None:

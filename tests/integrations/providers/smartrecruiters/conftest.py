@@ -61,3 +61,22 @@ def connected(client_in_workspace, sr_sim):
         return integration
 
     return make
+
+
+@pytest.fixture
+def sr_integration(db):
+    """An OAuth SmartRecruiters integration with a token and the webhook secret the webhook tests
+    sign with (test_webhooks.SECRET)."""
+    from tests.factories import IntegrationFactory
+
+    from .test_contract import give_token
+    from .test_webhooks import SECRET
+
+    integration = IntegrationFactory(
+        provider="smartrecruiters",
+        auth_kind="oauth2",
+        region="us",
+        webhook_secrets=[{"secret": SECRET, "created_at": "2026-01-01T00:00:00+00:00"}],
+    )
+    give_token(integration)
+    return integration

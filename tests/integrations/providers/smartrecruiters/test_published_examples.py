@@ -14,28 +14,20 @@ from integrations.providers.smartrecruiters import constants, selectors, webhook
 from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.registry import get_provider
 from integrations.services.webhooks import webhook_event_process
-from tests.factories import IntegrationFactory
 
-from .test_contract import give_token
-from .test_webhooks import SECRET, VECTOR_HEADERS, VECTOR_KEY, VECTOR_SIGNATURE, post, vendor_headers
+from .test_webhooks import (
+    VECTOR_HEADERS,
+    VECTOR_KEY,
+    VECTOR_SIGNATURE,
+    post,
+    vendor_headers,
+)
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "smartrecruiters"
 
 
 def fixture(folder: str, name: str) -> bytes:
     return (FIXTURES / folder / name).read_bytes()
-
-
-@pytest.fixture
-def sr_integration(db):
-    integration = IntegrationFactory(
-        provider="smartrecruiters",
-        auth_kind="oauth2",
-        region="us",
-        webhook_secrets=[{"secret": SECRET, "created_at": "2026-01-01T00:00:00+00:00"}],
-    )
-    give_token(integration)
-    return integration
 
 
 @pytest.mark.parametrize("folder", ["webhooks", "api"])

@@ -9,6 +9,7 @@ import pytest
 import responses
 
 from integrations.base import LocalRateLimited
+from integrations.providers.smartrecruiters import constants
 from integrations.registry import get_provider
 from integrations.services.concurrency import concurrency_slots
 from integrations.services.ratelimit import rate_limit_for
@@ -189,3 +190,31 @@ def test_the_sandbox_answers_429_to_a_second_concurrent_candidate_list(client_in
     finally:
         sim.concurrency_exit(company_id, "candidates.list")
     assert isinstance(client.candidates(job_id=job_id), list)
+
+
+@pytest.mark.django_db
+def test_every_integrations_partner_calls_share_the_master_credentials_limit(settings, tmp_path):
+    """SRD /docs/rate-limiting counts per credential: the partner (master) credential is one for
+    every customer, so customer B's partner call waits for the calls customer A's made, while
+    B's own customer credential keeps its own 10 per second."""
+    from integrations.services.ratelimit import rate_limit_acquire
+
+    settings.RATE_LIMIT_SQLITE_PATH = str(tmp_path / "ratelimit.sqlite3")
+    settings.RATE_LIMIT_NAMESPACE = f"sr-partner-{tmp_path.name}"
+    settings.SMARTRECRUITERS_PARTNER_CLIENT_ID = "jobcannon-master"
+    settings.SMARTRECRUITERS_PARTNER_CLIENT_SECRET = "master-secret"
+    provider = get_provider("smartrecruiters")
+    a, b = (
+        IntegrationFactory(provider="smartrecruiters", auth_kind="oauth2", status="connected")
+        for _ in range(2)
+    )
+    give_token(b)
+    partner_a, partner_b = provider.partner_client(a), provider.partner_client(b)
+    assert partner_a.rate_limit_account == partner_b.rate_limit_account == "partner:jobcannon-master"
+    for _ in range(constants.RATE_LIMIT_BURST):  # customer A's partner calls spend the whole second
+        rate_limit_acquire(integration=a, provider=provider, account=partner_a.rate_limit_account)
+    with responses.RequestsMock() as rsps:  # nothing registered for the partner: it must not be sent
+        with pytest.raises(LocalRateLimited):
+            partner_b.integration_setup(company_id="co-b", body={})
+        rsps.add("GET", API + "/jobs", json={"content": [], "totalFound": 0})
+        provider.client(b).request("GET", "/jobs", operation="jobs.list")  # B's own bucket is untouched

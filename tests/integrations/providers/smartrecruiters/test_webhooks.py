@@ -18,8 +18,6 @@ from integrations.providers.smartrecruiters import constants, webhooks
 from integrations.services.webhooks import webhook_event_process
 from tests.factories import IntegrationFactory
 
-from .test_contract import give_token
-
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "smartrecruiters"
 SECRET = "sr-secret-key-0001"
 
@@ -34,18 +32,6 @@ VECTOR_HEADERS = {
 }
 VECTOR_BODY = b'{"job_id":"jid","candidate_id":"cid"}'
 VECTOR_SIGNATURE = "v1=2e9291f10d44ca10204a4cd81b05d73b6a316b2b605d4e2e0e0b37b40198ce1f"
-
-
-@pytest.fixture
-def sr_integration(db):
-    integration = IntegrationFactory(
-        provider="smartrecruiters",
-        auth_kind="oauth2",
-        region="us",
-        webhook_secrets=[{"secret": SECRET, "created_at": "2026-01-01T00:00:00+00:00"}],
-    )
-    give_token(integration)
-    return integration
 
 
 def vendor_headers(
