@@ -235,3 +235,29 @@ def test_a_connected_integration_takes_the_full_body_limit(client, hint):
         path = f"/webhooks/fake/{integration.public_id}/"
     assert post(client, path, body, headers).status_code == 200
     assert WebhookEvent.objects.get().integration == integration
+
+
+def test_large_bodies_to_made_up_ids_cost_no_query_once_the_providers_ids_are_read(
+    client, settings, django_assert_num_queries
+):
+    """A flood of large bodies to random integration ids (benchmarks section 7, `1MiB[]@uuid`):
+    the provider's ids are read once per WEBHOOK_INTEGRATION_CACHE_SECONDS, each made-up id is
+    then refused 413 from a set lookup, and a real integration still takes the full limit."""
+    from integrations.services import webhook_intake
+
+    settings.WEBHOOK_INTEGRATION_CACHE_SECONDS = 60
+    webhook_intake._known_ids.clear()
+    webhook_intake._intake_cache.clear()
+    integration = IntegrationFactory()
+    body = b'{"id": "evt_big", "type": "candidate.created", "pad": "' + b"x" * (100 * 1024) + b'"}'
+    assert (
+        post(client, f"/webhooks/fake/{integration.public_id}/", body, fake_signed(body)).status_code == 200
+    )
+    with django_assert_num_queries(0):
+        for _ in range(5):
+            assert (
+                post(client, f"/webhooks/fake/{uuid.uuid4()}/", BIG, {"X-Fake-Signature": "x"}).status_code
+                == 413
+            )
+    webhook_intake._known_ids.clear()
+    webhook_intake._intake_cache.clear()
