@@ -76,6 +76,12 @@ def partner_check(integration: Integration) -> ChecklistCheck:
             detail=f"SmartRecruiters orders assessments from {base} (registered by hand).",
         )
     client_id = constants.PARTNER_CLIENT_PREFIX + integration.public_id.hex
+    sandbox = (
+        ("Built-in sandbox: on this integration's page press “Open the SmartRecruiters sandbox”, then "
+         "“Apps & Integrations: connect JobCannon”, and Allow on JobCannon's consent page.",)
+        if integration.provider_obj.uses_simulator(integration)
+        else ()
+    )  # fmt: skip
     return ChecklistCheck(
         key="smartrecruiters_partner",
         title=title,
@@ -83,6 +89,7 @@ def partner_check(integration: Integration) -> ChecklistCheck:
         detail="SmartRecruiters did not accept the partner registration: assessment orders cannot reach "
         "JobCannon yet.",
         fix=(
+            *sandbox,
             "In SmartRecruiters open Apps & Integrations → JobCannon → Connect → Authorize and Continue: "
             f"SmartRecruiters then opens JobCannon's consent page ({base}integration) where you allow it.",
             f"Or ask SmartRecruiters support to register the JobCannon partner API for your company: base URL "
