@@ -265,8 +265,8 @@ def webhook_body_limit(*, request: HttpRequest, provider_key: str, public_id: st
         length = full + 1  # the guard refuses it anyway; do not let it skip the lookup
     if length <= limit:
         return full, ""
-    public_id = _uuid_or_none(str(hint))
-    if public_id is not None and _known_public_id(provider_key, public_id):
+    hinted = _uuid_or_none(str(hint))
+    if hinted is not None and _known_public_id(provider_key, hinted):
         integration = _integration_for_intake(provider_key, str(hint))
         if integration is not None and integration.status != IntegrationStatus.DISCONNECTED:
             return full, ""
