@@ -147,7 +147,9 @@ def test_each_providers_simulator_drives_the_checklist_to_all_green(
     if provider.key == "smartrecruiters":
         # Approving the OAuth app is not SR's consent to JobCannon: the checklist says to connect
         # JobCannon in SR's Apps & Integrations, which opens our consent page.
-        expect(page.locator("#check-smartrecruiters_partner")).to_contain_text("Open the SmartRecruiters sandbox")
+        expect(page.locator("#check-smartrecruiters_partner")).to_contain_text(
+            "Open the SmartRecruiters sandbox"
+        )
         from integrations.models import Integration
 
         console = page.url
