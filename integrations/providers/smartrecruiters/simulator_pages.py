@@ -376,24 +376,23 @@ def apps_remove(request: HttpRequest, company_id: str) -> HttpResponse:
     """Apps & Integrations → JobCannon → Remove: SR tells the partner (DELETE
     <partner>/integrations/companies/{companyId}, SRO/OCM, with a token from the partner's
     credentials), then drops the company credentials it issued and the consent."""
-    company = _company_or_404(request, company_id)
-    if isinstance(company, HttpResponse):
-        return company
-    if request.method != "POST":
-        return _error(request, "Remove JobCannon", "POST only.", status=405)
-    calls.partner_company_remove(company)
-    state.company_partner_revoke(company_id)
-    return redirect(NS + "company", company_id=company_id)
+    return _apps_revoke(request, company_id, title="Remove JobCannon", tell_partner=True)
 
 
 def apps_withdraw(request: HttpRequest, company_id: str) -> HttpResponse:
     """Sandbox-only: SR drops the company credentials and the consent without telling JobCannon
     (what JobCannon sees when SR's removal call never reached it): its next result is refused."""
+    return _apps_revoke(request, company_id, title="Withdraw consent", tell_partner=False)
+
+
+def _apps_revoke(request: HttpRequest, company_id: str, *, title: str, tell_partner: bool) -> HttpResponse:
     company = _company_or_404(request, company_id)
     if isinstance(company, HttpResponse):
         return company
     if request.method != "POST":
-        return _error(request, "Withdraw consent", "POST only.", status=405)
+        return _error(request, title, "POST only.", status=405)
+    if tell_partner:
+        calls.partner_company_remove(company)
     state.company_partner_revoke(company_id)
     return redirect(NS + "company", company_id=company_id)
 
