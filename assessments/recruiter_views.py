@@ -21,7 +21,7 @@ from assessments.selectors import (
     assessment_run_list_for_workspace,
 )
 from assessments.services.config import assessment_config_update
-from assessments.services.hooks import report_context
+from assessments.services.hooks import report_context, run_source_name
 from assessments.services.runs import (
     CandidateInfo,
     RunAlreadyActive,
@@ -43,6 +43,8 @@ class RunListView(WorkspaceMixin, View):
             workspace=self.workspace, status=status, instrument=instrument
         )
         page = Paginator(runs, 50).get_page(request.GET.get("page"))
+        for run in page.object_list:
+            run.source_name = run_source_name(run)  # the ATS that ordered it, named by integrations
         names = {i.key: i.name for i in instruments_latest()}
         return render(
             request,
@@ -105,7 +107,14 @@ class RunMixin(WorkspaceMixin):
 def _report_context(run: AssessmentRun, *, shared: bool, pdf_url: str) -> dict:
     report = report_build(run=run)
     instrument = instrument_get(run.instrument, run.instrument_version)
-    context = {"run": run, "instrument": instrument, "report": report, "shared": shared, "pdf_url": pdf_url}
+    context = {
+        "run": run,
+        "source_name": run_source_name(run),
+        "instrument": instrument,
+        "report": report,
+        "shared": shared,
+        "pdf_url": pdf_url,
+    }
     if report is not None:
         context["chart"] = report_svg(
             report.rows,

@@ -72,7 +72,7 @@ def assessment_run_get_by_report_key(*, key: str) -> AssessmentRun | None:
 def assessment_run_list_for_workspace(
     *, workspace, status: str = "", instrument: str = ""
 ) -> QuerySet[AssessmentRun]:
-    qs = AssessmentRun.objects.filter(workspace=workspace).select_related("integration", "result")
+    qs = AssessmentRun.objects.filter(workspace=workspace).select_related("result")
     if status in RunStatus.values:
         qs = qs.filter(status=status)
     if instrument in INSTRUMENT_KEYS:
@@ -82,9 +82,7 @@ def assessment_run_list_for_workspace(
 
 def assessment_run_get_for_workspace(*, workspace, pk: int) -> AssessmentRun | None:
     return (
-        AssessmentRun.objects.select_related("workspace", "integration", "result")
-        .filter(workspace=workspace, pk=pk)
-        .first()
+        AssessmentRun.objects.select_related("workspace", "result").filter(workspace=workspace, pk=pk).first()
     )
 
 

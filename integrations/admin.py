@@ -5,6 +5,7 @@ big tables avoid COUNT(*) and date drill-downs that scan them."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
 from django.db import connection
@@ -479,8 +480,14 @@ class OAuthStateAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(SimulatorObject)
 class SimulatorObjectAdmin(admin.ModelAdmin):
+    """The built-in simulators' state: listed only where they run (dev and tests); production
+    (ATS_SIMULATORS_ENABLED off) has no such page."""
+
     list_display = ["provider", "kind", "key", "created_at", "updated_at"]
     list_filter = ["provider", "kind"]
     search_fields = ["key"]
+
+
+if settings.ATS_SIMULATORS_ENABLED:
+    admin.site.register(SimulatorObject, SimulatorObjectAdmin)

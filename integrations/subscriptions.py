@@ -37,6 +37,16 @@ def run_report_writebacks(*, run: Any) -> dict[str, Any]:
     return {"writebacks": WritebackMessage.objects.filter(run=run).order_by("-created_at")[:20]}
 
 
+def run_source_name(run: Any) -> str:
+    """The ATS's name for a run an integration ordered (the run list and report in assessments)."""
+    from integrations.registry import get_providers
+
+    if not run.integration_id:
+        return ""
+    provider = get_providers().get(run.provider)
+    return provider.name if provider is not None else run.provider
+
+
 def workspace_dashboard(*, workspace: Any) -> dict[str, Any]:
     """The dashboard's rows: each integration of the workspace with its health."""
     from integrations.selectors import integration_list_for_workspace
@@ -63,6 +73,7 @@ def install() -> None:
         report_context_source_register,
         run_event_subscribe,
         run_purge_hold_register,
+        run_source_name_register,
     )
     from integrations import base, observability
     from integrations.services import concurrency, oauth, ratelimit
@@ -92,6 +103,7 @@ def install() -> None:
     run_event_subscribe(writeback_enqueue)
     run_purge_hold_register(runs_without_writeback_in_flight)
     report_context_source_register(run_report_writebacks)
-    dashboard_source_register(workspace_dashboard)
+    run_source_name_register(run_source_name)
+    dashboard_source_register(workspace_dashboard, template="integrations/_dashboard.html")
     for pattern in WEBHOOK_INTAKE_PATHS:
         machine_path_register(pattern)

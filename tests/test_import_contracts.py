@@ -152,3 +152,20 @@ def test_type_checking_imports_count_in_every_contract():
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     assert config["exclude_type_checking_imports"] is False
+
+
+def test_the_templates_of_the_lower_apps_name_nothing_of_integrations():
+    """Templates are imports too: the dashboard (workspaces) and the run list and report
+    (assessments) get what integrations shows through hooks, with integrations' own template
+    for its dashboard section; they name no integrations URL, model attribute or registry."""
+    import re
+
+    upward = re.compile(r"integrations:|provider_obj|\.integration\b|integration_id")
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for folder in ("templates/workspaces", "templates/assessments")
+        for path in sorted((ROOT / folder).rglob("*.html"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if upward.search(line)
+    ]
+    assert found == []

@@ -10,6 +10,8 @@ without assessments importing them:
   while longer (integrations: a write-back still in flight).
 - report context: what the apps above add to a run's report page for the workspace
   (integrations: the updates sent to the ATS), so the page reads no table of theirs itself.
+- run sources: the name of what ordered a run (integrations: the ATS's name), for the run list
+  and the report; a run no source claims was ordered by hand ("Manual").
 - callbacks from integrations into assessments (`run_writeback_delivered`)."""
 
 from __future__ import annotations
@@ -40,11 +42,14 @@ class ReportContextSource(Protocol):
     def __call__(self, *, run: AssessmentRun) -> dict[str, Any]: ...
 
 
+RunSourceName = Callable[[AssessmentRun], str]
+
 PurgeHold = Callable[["QuerySet[AssessmentRun]"], "QuerySet[AssessmentRun]"]
 
 _run_event_subscribers: list[RunEventSubscriber] = []
 _purge_holds: list[PurgeHold] = []
 _report_context_sources: list[ReportContextSource] = []
+_run_source_names: list[RunSourceName] = []
 
 
 def run_event_subscribe(subscriber: RunEventSubscriber) -> None:
@@ -84,6 +89,22 @@ def report_context(*, run: AssessmentRun) -> dict[str, Any]:
     for source in _report_context_sources:
         context.update(source(run=run))
     return context
+
+
+def run_source_name_register(source: RunSourceName) -> None:
+    """`source(run)` returns the name of what ordered the run (e.g. "Ashby"), or "" when the run
+    is not its own. Twice is a no-op."""
+    if source not in _run_source_names:
+        _run_source_names.append(source)
+
+
+def run_source_name(run: AssessmentRun) -> str:
+    """The first registered source's name for `run`, or "" (ordered by hand)."""
+    for source in _run_source_names:
+        name = source(run)
+        if name:
+            return name
+    return ""
 
 
 def run_writeback_delivered(*, run: AssessmentRun, event: str) -> None:

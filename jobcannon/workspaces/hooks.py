@@ -23,9 +23,18 @@ class DashboardSource(Protocol):
     def __call__(self, *, workspace: Any) -> dict[str, Any]: ...
 
 
+class DashboardSection:
+    """One block of the workspace dashboard, rendered with the upper app's own template (this
+    app knows neither its URLs nor its models)."""
+
+    def __init__(self, *, template: str, context: dict[str, Any]):
+        self.template = template
+        self.context = context
+
+
 _audit_subscribers: list[AuditSubscriber] = []
 _retention_subscribers: list[RetentionSubscriber] = []
-_dashboard_sources: list[DashboardSource] = []
+_dashboard_sources: list[tuple[DashboardSource, str]] = []
 
 
 def audit_subscribe(subscriber: AuditSubscriber) -> None:
@@ -54,15 +63,18 @@ def retention_shortened_announce(*, workspace: Any, actor: Any, previous_days: i
         subscriber(workspace=workspace, actor=actor, previous_days=previous_days)
 
 
-def dashboard_source_register(source: DashboardSource) -> None:
-    """`source(workspace=)` returns context for the workspace dashboard (templates/workspaces/
-    dashboard.html). Twice is a no-op."""
-    if source not in _dashboard_sources:
-        _dashboard_sources.append(source)
+def dashboard_source_register(source: DashboardSource, *, template: str) -> None:
+    """`source(workspace=)` returns the context of one dashboard section, rendered with
+    `template` (the registering app's own, included by templates/workspaces/dashboard.html in
+    registration order). Twice is a no-op."""
+    if all(registered is not source for registered, _ in _dashboard_sources):
+        _dashboard_sources.append((source, template))
 
 
 def dashboard_context(*, workspace: Any) -> dict[str, Any]:
-    context: dict[str, Any] = {}
-    for source in _dashboard_sources:
-        context.update(source(workspace=workspace))
-    return context
+    return {
+        "sections": [
+            DashboardSection(template=template, context=source(workspace=workspace))
+            for source, template in _dashboard_sources
+        ]
+    }

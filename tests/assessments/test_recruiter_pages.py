@@ -197,3 +197,20 @@ def test_settings_page_is_for_owners_and_admins(client, workspace):
     MembershipFactory(user=member, workspace=workspace, role="member")
     client.force_login(member)
     assert client.get(reverse("assessments:config")).status_code == 403
+
+
+def test_the_run_list_and_report_name_the_ats_that_ordered_a_run(client_in_workspace, workspace, make_run):
+    """The name comes from integrations through assessments.services.hooks (run_source_name):
+    the assessments pages read nothing of integrations themselves."""
+    from tests.factories import IntegrationFactory
+
+    ordered = make_run(workspace, "eq", integration=IntegrationFactory(workspace=workspace, provider="ashby"))
+    by_hand = make_run(workspace, "disc")
+
+    listing = client_in_workspace.get(reverse("assessments:list")).content.decode()
+    report = client_in_workspace.get(reverse("assessments:report", args=[ordered.pk])).content.decode()
+    manual_report = client_in_workspace.get(reverse("assessments:report", args=[by_hand.pk])).content.decode()
+
+    assert listing.count("<td>Ashby</td>") == 1 and listing.count("<td>Manual</td>") == 1
+    assert "<dt>From</dt><dd>Ashby" in report
+    assert "<dt>From</dt>" not in manual_report

@@ -31,6 +31,8 @@ for info in pkgutil.walk_packages(providers.__path__, "integrations.providers.")
         importlib.import_module(info.name)
 loaded = sorted(name for name in sys.modules if name.split(".")[0] == "integrations" and is_simulator(name))
 print("LOADED", loaded)
+from django.contrib import admin
+print("ADMIN", sorted(m._meta.label for m in admin.site._registry))
 """
 
 
@@ -47,6 +49,10 @@ def test_with_simulators_off_no_simulator_module_is_imported():
     )
     assert result.returncode == 0, result.stderr
     assert "LOADED []" in result.stdout, result.stdout
+    # Nor does the staff admin list the simulators' state (SimulatorObject) where none runs.
+    admin_models = next(line for line in result.stdout.splitlines() if line.startswith("ADMIN "))
+    assert "'integrations.Integration'" in admin_models
+    assert "integrations.SimulatorObject" not in admin_models
 
 
 def test_a_simulator_is_loaded_by_dotted_path_only_when_enabled(settings):
