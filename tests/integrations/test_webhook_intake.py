@@ -201,7 +201,8 @@ def test_lone_surrogates_on_the_ashby_integration_route_are_stored_not_a_500(cli
     body = b'{"action": "applicationSubmit\\ud800", "webhookActionId": "wa-\\udbff", "data": {}}'
     response = post(client, f"/webhooks/ashby/{integration.public_id}/", body=body, headers=sign_real(body))
     assert response.status_code == 200
-    assert WebhookEvent.objects.get().external_id == "wa-\ufffd"
+    # The dedupe key is `<webhookActionId>:<action>` (providers/ashby/webhooks.py parse).
+    assert WebhookEvent.objects.get().external_id == "wa-\ufffd:applicationSubmit\ufffd"
 
 
 @pytest.mark.parametrize(

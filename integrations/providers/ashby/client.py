@@ -33,6 +33,20 @@ REAUTHORIZE_HINT = (
 )
 
 
+class PermissionMissing(ATSError):
+    """A write-back Ashby refused with 403 missing_endpoint_permission to an API key (its
+    candidatesWrite permission, as a rule). The key works, and re-entering it cannot grant the
+    permission: only an Ashby admin can, on the key. So the integration is not marked
+    needs-reauth; the permission is recorded (permissions.permission_missing_record: Ashby panel,
+    health warning, checklist) and the outbox holds the write: retryable, so it is retried with
+    backoff, with this reason on the row; a credentials check that finds the permission granted
+    sends the held writes at once (permissions.writebacks_held_resume)."""
+
+    code = "ashby_permission_missing"
+    status = 409
+    retryable = True
+
+
 class _Bearer(requests.auth.AuthBase):
     def __init__(self, token: str):
         self.token = token

@@ -193,6 +193,21 @@ PERMISSION_PURPOSES = tuple(
     (permission, ", ".join(e for e, p in ENDPOINT_PERMISSIONS.items() if p == permission) + ": " + why)
     for permission, why in _PERMISSION_USES
 )
+# apiKey.info's `results.scopes`, the spec: "List of permission scopes that this API key is
+# authorized for", example ["jobs:read", "candidates:read"]. The spec names the permissions
+# `candidatesWrite`, … but gives no table from those to the scope strings: this one is our
+# inference ([I], README "API-key permissions") from the example's `<module>:<read|write>` form.
+# Correct it here, and only here, should Ashby spell a module differently; a scope this table
+# does not know is ignored (never counted as granting anything).
+API_KEY_SCOPE_PERMISSIONS = {
+    "candidates:read": PERMISSION_CANDIDATES_READ,
+    "candidates:write": PERMISSION_CANDIDATES_WRITE,
+    "jobs:read": PERMISSION_JOBS_READ,
+    "interviews:read": PERMISSION_INTERVIEWS_READ,
+    "apiKeys:read": PERMISSION_API_KEYS_READ,
+    "apiKeys:write": PERMISSION_API_KEYS_WRITE,
+}
+PERMISSION_API_KEY_SCOPES = {permission: scope for scope, permission in API_KEY_SCOPE_PERMISSIONS.items()}
 # For naming the missing one in Ashby's 403 (longest first: no name is a prefix of another here).
 API_KEY_PERMISSIONS = (
     *(p for p, _ in PERMISSION_PURPOSES),

@@ -110,6 +110,7 @@ class AshbyProvider(ATSProvider):
                 missing=True,
                 message=exc.message,
             )
+            permissions.writebacks_held_resume(integration=integration)  # cannot tell: try them
             return CredentialCheck(
                 ok=True,
                 message="Ashby accepted the credentials, but "
@@ -124,8 +125,27 @@ class AshbyProvider(ATSProvider):
         )
         title = info.get("title") or info.get("name") or ""
         what = f"API key “{title}”" if title and integration.auth_kind == AuthKind.API_KEY else "OAuth token"
+        # The spec, /apiKey.info: `results.scopes`, "List of permission scopes that this API key is
+        # authorized for". Read when present: a key without candidatesWrite is named now, not at
+        # the first write-back. Absent (older keys, the seed's OAuth token): judged by the calls.
+        scopes = info.get("scopes")
+        lacking = (
+            permissions.permissions_record_from_scopes(integration=integration, scopes=scopes)
+            if isinstance(scopes, list)
+            else []
+        )
+        if constants.PERMISSION_CANDIDATES_WRITE not in lacking:
+            permissions.writebacks_held_resume(integration=integration)
+        message = f"Ashby accepted the {what} (apiKey.info)."
+        if lacking:
+            message += " It lacks " + "; ".join(
+                permissions.fix_text(
+                    integration, p, permissions.permissions_missing(integration)[p]["endpoint"]
+                )
+                for p in lacking
+            )
         return CredentialCheck(
-            ok=True, message=f"Ashby accepted the {what} (apiKey.info).", details={"title": title}
+            ok=True, message=message, details={"title": title, "missing_permissions": lacking}
         )
 
     def on_connected(self, integration: Integration) -> None:
@@ -169,11 +189,35 @@ class AshbyProvider(ATSProvider):
         return []
 
     def deliver(self, integration: Integration, message: Any) -> DeliveryResult:
+        client = self.client(integration)
+        try:
+            result = self._deliver(integration, message, client)
+        except ATSPermissionError as exc:
+            if (
+                exc.vendor_code != constants.CODE_MISSING_PERMISSION
+                or integration.auth_kind == AuthKind.OAUTH2
+            ):
+                raise  # a wrong or deactivated key; for an OAuth grant, re-authorizing is the fix
+            # The key works but lacks the permission (as a rule candidatesWrite), which only an
+            # Ashby admin can grant: recorded for the Ashby panel, the write held (not re-auth).
+            raise permissions.permission_missing_on_write(
+                integration=integration,
+                endpoint=client.operation or constants.EP_ASSESSMENT_UPDATE,
+                permission=client.missing_permission(exc) or constants.PERMISSION_CANDIDATES_WRITE,
+                error=exc,
+            ) from exc
+        granted = constants.ENDPOINT_PERMISSIONS.get(client.operation, "")
+        if granted in permissions.permissions_missing(integration):
+            permissions.permission_missing_record(
+                integration=integration, permission=granted, endpoint=client.operation, missing=False
+            )
+        return result
+
+    def _deliver(self, integration: Integration, message: Any, client: AshbyClient) -> DeliveryResult:
         from assessments.catalog import instrument_get
         from assessments.services.runs import run_result
 
         run = message.run
-        client = self.client(integration)
         invited, started, finished = mappers.update_timestamps(
             created_at=run.created_at,
             invited_at=run.invited_at,

@@ -60,12 +60,26 @@ class Caller:
 
 
 def _api_key_info(caller: Caller, body: dict[str, Any]) -> JsonResponse:
-    if caller.kind == "api_key":
-        key = state.get("api_key", caller.credential)
-        title = key.data.get("title", "") if key else ""
-    else:
-        title = "OAuth app"
-    return ashby_json({"success": True, "results": {"title": title, "createdAt": state.now_iso()}})
+    """The spec, /apiKey.info: `results.{title, createdAt, scopes}`, scopes "List of permission
+    scopes that this API key is authorized for" (example ["jobs:read", "candidates:read"]): the
+    key's permissions in that form (constants.API_KEY_SCOPE_PERMISSIONS, our inference). A key
+    made with `scopes_listed: False` answers without them, as older keys do; an OAuth token
+    has no permission list."""
+    if caller.kind != "api_key":
+        return ashby_json({"success": True, "results": {"title": "OAuth app", "createdAt": state.now_iso()}})
+    key = state.get("api_key", caller.credential)
+    data = key.data if key else {}
+    results: dict[str, Any] = {
+        "title": data.get("title", ""),
+        "createdAt": data.get("created_at") or state.now_iso(),
+    }
+    if data.get("scopes_listed", True):
+        results["scopes"] = [
+            constants.PERMISSION_API_KEY_SCOPES[p]
+            for p in data.get("permissions", [])
+            if p in constants.PERMISSION_API_KEY_SCOPES
+        ]
+    return ashby_json({"success": True, "results": results})
 
 
 def _webhook_create(caller: Caller, body: dict[str, Any]) -> JsonResponse:

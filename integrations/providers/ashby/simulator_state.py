@@ -71,7 +71,12 @@ def account_ensure(account_id: str, name: str) -> SimulatorObject:
 
 
 def api_key_create(
-    account: str, *, title: str = "JobCannon", key: str | None = None, permissions: list[str] | None = None
+    account: str,
+    *,
+    title: str = "JobCannon",
+    key: str | None = None,
+    permissions: list[str] | None = None,
+    scopes_listed: bool = True,
 ) -> str:
     key = key or "ashby_sim_" + secrets.token_urlsafe(24)
     put(
@@ -83,6 +88,8 @@ def api_key_create(
             "active": True,
             "created_at": now_iso(),
             "permissions": list(ALL_PERMISSIONS if permissions is None else permissions),
+            # apiKey.info lists them as `scopes` (False: an older key that does not).
+            "scopes_listed": scopes_listed,
             "hint": key[-4:],
         },
     )

@@ -4,7 +4,10 @@ Real API (https://developers.ashbyhq.com/docs/authenticating-webhooks): `Ashby-S
 sha256=<hex HMAC-SHA256(secretToken, raw body)>`. Seed 000: `X-Ashby-Webhook-Signature`, an
 HMAC-SHA256 of the body, computed with "the Client Secret" — so that header is checked against the
 webhook secret and, failing that, the OAuth client secret. Envelope: `{webhookActionId, action,
-data}`; webhookActionId is stable across retries and is the dedupe key."""
+data}` (https://developers.ashbyhq.com/docs/common-payload-data). The dedupe key is
+`<webhookActionId>:<action>` (`parse`): the id is stable across retries, but one Ashby event also
+fires its related webhooks with the same id (a hire: candidateHire, applicationUpdate and
+candidateStageChange), and each of those is its own delivery to process."""
 
 from __future__ import annotations
 
@@ -103,10 +106,20 @@ def parse(request: InboundRequest) -> ParsedWebhook:
     payload = json.loads(request.body)
     if not isinstance(payload, dict) or not isinstance(payload.get("action"), str) or not payload["action"]:
         raise ValueError("missing the `action` field")
-    action_id = payload.get("webhookActionId")
+    action, action_id = payload["action"], payload.get("webhookActionId")
+    # webhookActionId "will be the same across retries for a single event and across webhook
+    # payloads if you have more than one webhook configured for the same event"
+    # (https://developers.ashbyhq.com/docs/common-payload-data), and an event's related webhooks
+    # carry it too: candidateHire "Also triggers applicationUpdate and candidateStageChange" (the
+    # spec, webhooks.candidateHire), "generated with the same webhookActionId" (Ashby's webhook
+    # docs, README "Webhook dedupe"). So the action is part of the key: a retry, or a second
+    # webhook of the same type, is a duplicate; the related webhooks of one hire are not.
+    # Rows stored before this (key = the bare id) were re-keyed by migration 0011.
     # All Ashby payloads carry webhookActionId; should one not, the body digest still dedupes retries.
-    external_id = str(action_id) if action_id else "sha256:" + hashlib.sha256(request.body).hexdigest()
-    return ParsedWebhook(event_type=payload["action"], external_id=external_id)
+    external_id = (
+        f"{action_id}:{action}" if action_id else "sha256:" + hashlib.sha256(request.body).hexdigest()
+    )
+    return ParsedWebhook(event_type=action, external_id=external_id)
 
 
 def register(*, client: AshbyClient, integration: Integration) -> None:

@@ -1,3 +1,7 @@
+"""Ashby against ProviderContractTests: as the real API speaks (an `applicationSubmit` delivery
+signed `Ashby-Signature: sha256=<hex>`), and again with seed 000's alias (a `candidate.created`
+delivery signed `X-Ashby-Webhook-Signature`), which is still handled when delivered."""
+
 import re
 
 from integrations.base import hmac_sha256_hex
@@ -11,10 +15,12 @@ API = constants.API_BASE
 
 class TestAshbyContract(ProviderContractTests):
     provider_key = "ashby"
-    sample_event = "candidate.created"
+    # A real webhookType (the spec's webhook.create enum and `webhooks:` section), the one the
+    # assessments register; tests/fixtures/ashby/webhooks/README.md says where its body comes from.
+    sample_event = constants.EVENT_APPLICATION_SUBMIT
 
     def sign(self, body: bytes, secret: str) -> dict[str, str]:
-        # The real scheme; the seed's X-Ashby-Webhook-Signature has its own tests.
+        # https://developers.ashbyhq.com/docs/authenticating-webhooks
         return {constants.SIGNATURE_HEADER: "sha256=" + hmac_sha256_hex(secret, body)}
 
     def unknown_event_body(self) -> bytes:
@@ -29,7 +35,11 @@ class TestAshbyContract(ProviderContractTests):
         return "POST", re.compile(re.escape(API) + r"/(assessment\.update|candidate\.createNote)$")
 
     def error_body(self, status: int):
-        code = {401: "unauthenticated", 403: "missing_endpoint_permission", 429: "rate_limit_exceeded"}.get(
+        # 403: Ashby's answer to a wrong or deactivated key (reference §3.1; the code is the
+        # simulator's, Ashby publishes none), which is a credentials failure. Its other 403,
+        # missing_endpoint_permission, is not: the key works and the write is held with the
+        # permission named (test_api_key_scopes.py).
+        code = {401: "unauthenticated", 403: "invalid_api_key", 429: "rate_limit_exceeded"}.get(
             status, "internal_error"
         )
         return {
@@ -43,3 +53,13 @@ class TestAshbyContract(ProviderContractTests):
         mocked_responses.post(
             API + "/webhook.create", json={"success": True, "results": {"id": "wh-1", "enabled": True}}
         )
+
+
+class TestAshbySeedAliasContract(TestAshbyContract):
+    """Seed 000's names: the `candidate.created` event (registered as applicationSubmit, still
+    handled when delivered) and the `X-Ashby-Webhook-Signature` header."""
+
+    sample_event = constants.EVENT_CANDIDATE_CREATED
+
+    def sign(self, body: bytes, secret: str) -> dict[str, str]:
+        return {constants.SEED_SIGNATURE_HEADER: hmac_sha256_hex(secret, body)}

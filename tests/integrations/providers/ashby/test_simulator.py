@@ -53,10 +53,16 @@ def test_missing_key_401_wrong_key_403_and_request_id_header(client, account):
     assert wrong.status_code == 403 and wrong.json()["errorInfo"]["code"] == "invalid_api_key"
     key = sim.api_key_create(account, title="Robin's key")
     ok = call(client, "apiKey.info", key=key)
+    # The spec's apiKey.info results: title, createdAt, and scopes in its `jobs:read` form.
     assert ok.status_code == 200 and ok.json() == {
         "success": True,
-        "results": {"title": "Robin's key", "createdAt": ok.json()["results"]["createdAt"]},
+        "results": {
+            "title": "Robin's key",
+            "createdAt": ok.json()["results"]["createdAt"],
+            "scopes": ok.json()["results"]["scopes"],
+        },
     }
+    assert "apiKeys:read" in ok.json()["results"]["scopes"]
 
 
 @pytest.mark.django_db

@@ -1,5 +1,5 @@
 """Ashby webhook verification (real Ashby-Signature and the seed's X-Ashby-Webhook-Signature),
-dedupe on webhookActionId, ping, unknown actions, and the handlers' effects."""
+dedupe on webhookActionId and action, ping, unknown actions, and the handlers' effects."""
 
 import json
 
@@ -101,6 +101,36 @@ def test_retry_with_same_webhook_action_id_is_a_duplicate(client, integration):
         WebhookStatus.VERIFIED,
         WebhookStatus.DUPLICATE,
     ]
+
+
+@pytest.mark.django_db
+def test_a_hires_related_webhooks_sharing_one_webhook_action_id_are_each_processed(client, integration):
+    """Ashby's webhook docs: "Some actions trigger other, related webhooks … These webhooks are
+    generated with the same webhookActionId to indicate they represent the same underlying
+    event"; the spec, webhooks.candidateHire: "Also triggers applicationUpdate and
+    candidateStageChange". So a hire arrives three times under one id, three different actions:
+    each is processed. A retry of any of them (same id, same action) is still a duplicate."""
+    shared = "6c1f4a2e-0b3d-4e5f-8a9b-7c6d5e4f3a21"
+    bodies = []
+    for action in ("candidateHire", "applicationUpdate", "candidateStageChange"):
+        payload = json.loads(fixture(action))
+        payload["webhookActionId"] = shared
+        bodies.append(json.dumps(payload).encode())
+    for body in bodies:
+        assert post_webhook(client, integration, body, sign_real(body)).status_code == 200
+    assert post_webhook(client, integration, bodies[0], sign_real(bodies[0])).status_code == 200  # retry
+
+    events = list(WebhookEvent.objects.filter(integration=integration).order_by("id"))
+    assert [(e.event_type, e.status) for e in events] == [
+        ("candidateHire", WebhookStatus.VERIFIED),
+        ("applicationUpdate", WebhookStatus.VERIFIED),
+        ("candidateStageChange", WebhookStatus.VERIFIED),
+        ("candidateHire", WebhookStatus.DUPLICATE),
+    ]
+    for event in events[:3]:
+        webhook_event_process(event_id=event.pk)
+        event.refresh_from_db()
+        assert event.status == WebhookStatus.PROCESSED, (event.event_type, event.error)
 
 
 @pytest.mark.django_db

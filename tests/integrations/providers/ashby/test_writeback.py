@@ -295,7 +295,9 @@ def test_success_false_is_a_dead_letter_with_ashbys_message(integration, mocked_
 
 
 @pytest.mark.django_db
-def test_missing_endpoint_permission_needs_reauth_naming_the_permission(integration, mocked_responses):
+def test_missing_endpoint_permission_holds_the_write_naming_the_permission(integration, mocked_responses):
+    """An API key lacking candidatesWrite: connected, the permission named, the write held
+    (test_api_key_scopes.py has the panel and the OAuth case, which still needs re-authorization)."""
     mocked_responses.post(
         UPDATE,
         status=403,
@@ -307,9 +309,11 @@ def test_missing_endpoint_permission_needs_reauth_naming_the_permission(integrat
     run = scored_run(integration)
     writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed").pk)
     integration.refresh_from_db()
-    assert integration.status == IntegrationStatus.NEEDS_REAUTH
-    assert "missing_endpoint_permission" in integration.status_reason
-    assert "candidatesWrite" in integration.status_reason
+    row = WritebackMessage.objects.get()
+    assert integration.status == IntegrationStatus.CONNECTED
+    assert row.status == WritebackStatus.RETRYING and row.last_error_class == "PermissionMissing"
+    assert "missing_endpoint_permission" in row.last_error and "candidatesWrite" in row.last_error
+    assert list(integration.provider_settings["missing_permissions"]) == ["candidatesWrite"]
 
 
 @pytest.mark.django_db
