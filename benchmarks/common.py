@@ -329,6 +329,34 @@ def parse_wrk(out: str) -> dict[str, Any]:
     }
 
 
+_WRK_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def wrk_seconds(out: str) -> float:
+    """The time wrk actually ran, from its summary ("2424 requests in 4.00s, ...")."""
+    m = re.search(r"\d+ requests in ([\d.]+)(us|ms|s|m|h),", out)
+    return float(m.group(1)) * _WRK_UNITS[m.group(2)] if m else float("nan")
+
+
+def wrk_counted(path: str, *, script: Path, args: list[str] | None = None, seconds: float = 8,
+                connections: int = 64, threads: int = 2, timeout: int = 10) -> dict[str, Any]:  # fmt: skip
+    """wrk() counting only what succeeded: parse_wrk's figures plus `seconds` (how long wrk ran),
+    `ok` (2xx and 3xx answers: requests - non_2xx), `ok_rps` (ok / seconds), `statuses` (answers
+    by status, from a script that prints `@@statuses {json}` in its done(), as hintless.lua does)
+    and `started` / `ended` (epoch seconds around the wrk process: its window lies inside)."""
+    cmd = _wrk_cmd(path, script, args, seconds, connections, threads, timeout)
+    started = time.time()
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    ended = time.time()
+    result = parse_wrk(out)
+    ran = wrk_seconds(out)
+    line = next((x for x in out.splitlines() if x.startswith("@@statuses ")), None)
+    ok = result["requests"] - result["non_2xx"]
+    result.update(seconds=ran, ok=ok, ok_rps=round(ok / ran, 1) if ran > 0 else 0.0, started=started,
+                  ended=ended, statuses=json.loads(line.split(" ", 1)[1]) if line else {})  # fmt: skip
+    return result
+
+
 # --- signed Ashby deliveries -------------------------------------------------------------------
 
 # Ashby's applicationSubmit as the vendor sends it (tests/fixtures/ashby/webhooks/), with ids made

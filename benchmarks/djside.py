@@ -56,18 +56,34 @@ def seed_intake() -> dict[str, Any]:
 
 def seed_hintless(n: int = 50) -> dict[str, Any]:
     """n Ashby integrations in n workspaces (the candidates of the seeds' hint-less route), the
-    first one connected to the simulator: its public id and webhook secret."""
+    measured one created last, so it is the last candidate tried (candidates go oldest first,
+    integration_list_for_hintless_webhook), connected to the simulator: its public id, webhook
+    secret and place among the candidates. Plus a connected Knit integration (another workspace),
+    the target of junk to a real integration's own URL: its public id."""
+    from integrations.models import IntegrationStatus
+    from integrations.selectors import integration_list_for_hintless_webhook
     from integrations.services.integrations import integration_create
-
-    user, ws = _workspace("Bench Co", "bench")
-    known = _connected_ashby(ws)
     from jobcannon.workspaces.services import workspace_create
 
+    user, ws = _workspace("Bench Co", "bench")
     for k in range(1, n):
         other = workspace_create(owner=user, name=f"Bench Co {k}")
         integration_create(workspace=other, provider="ashby", environment="sandbox", auth_kind="api_key")
+    known = _connected_ashby(ws)
+    candidates, _ = integration_list_for_hintless_webhook(provider_key="ashby", limit=n)
+    # Knit verifies with its webhook secrets (knit_verification_keys): no simulator account needed.
+    knit = integration_create(
+        workspace=workspace_create(owner=user, name="Bench Knit Co"),
+        provider="knit",
+        environment="sandbox",
+        auth_kind="api_key",
+    )
+    knit.status = IntegrationStatus.CONNECTED
+    knit.save(update_fields=["status"])
     return {"provider": known.provider, "public_id": str(known.public_id), "id": known.pk,
-            "secret": known.secrets_for_verification()[0], "integrations": n}  # fmt: skip
+            "secret": known.secrets_for_verification()[0], "integrations": n,
+            "candidate_position": [c.pk for c in candidates].index(known.pk) + 1 if known in candidates else 0,
+            "candidates": len(candidates), "knit_public_id": str(knit.public_id)}  # fmt: skip
 
 
 def intake_statements(integration: dict[str, Any]) -> dict[str, Any]:

@@ -1,19 +1,37 @@
-"""Junk on the seeds' hint-less webhook route, at a fixed rate, from a separate process (section 7).
+"""Junk on the webhook routes, at a fixed rate, from a separate process (section 7); also the
+section's "fresh senders": signed deliveries, each from a new client address.
 
     python -m benchmarks.junk '{"url": "http://127.0.0.1:8765/ashby/webhooks", "rate": 50, "bytes": 1048576, "seconds": 8}'
 
-Each request: a body of the given size, a random `Ashby-Signature`, and a random
+Junk: each request a body of the given size, a random signature (`Ashby-Signature: sha256=<hex>`,
+or with `"signature": "knit"` a random base64url `X-Knit-Signature`), and a random
 `X-Forwarded-For` address (the bench server trusts one proxy: every request looks like another
-client, the worst case for per-address budgets). The body is random bytes, or with
-`"fill": "brackets"` `[][][]…` pairs: many brackets and never deep, the costliest input for a JSON
-depth scan (random bytes are the cheapest). `{uuid}` in the URL is a fresh random integration id
-per request (a made-up hint: every one misses the server's integration cache). Threads with
-keep-alive connections share the rate; prints `@@{"sent": …, "statuses": {…}, "rate": …}` at the
-end."""
+client, the worst case for per-address budgets; never in 10.0.0.0/8, the fresh senders' range).
+The body (`"fill"`) is random bytes; `"brackets"`, `[][][]…` pairs (many brackets and never deep,
+the costliest input for a JSON depth scan); or `"json"`, valid JSON records (what a JSON parse
+before verification costs most on: Knit re-parses a body that does not verify as sent). `{uuid}`
+in the URL is a fresh random integration id per request (a made-up hint).
+
+Fresh senders (`"fill": "signed"`, with `"secret"`): each request a new Ashby event
+(tests/fixtures/ashby/webhooks/applicationSubmit.json with fresh ids, as benchmarks/common.py
+writes them for wrk), signed with the secret as Ashby signs, from an address no request of the
+run used before (10.x.y.z counted up from `"address_base"`).
+
+Threads with keep-alive connections share the rate. Prints `@@first {"at": <epoch>, "stop_at":
+<epoch>}` when the first answer arrives (the caller starts measuring then), and at the end `@@{"sent": …,
+"statuses": {…}, "rate": …, "first_answer": …, "last_send": …}` (epoch seconds). A status is the
+HTTP status, `cut` when the connection broke while the body was being sent and no answer could be
+read (the server refused from Content-Length and closed), or the name of another error. Stops
+`seconds` after it started, or at `until` (epoch) when given."""
 
 from __future__ import annotations
 
+import base64
+import builtins
+import hashlib
+import hmac
 import http.client
+import itertools
 import json
 import os
 import random
@@ -22,65 +40,152 @@ import threading
 import time
 import uuid
 from collections import Counter
+from typing import Any
 from urllib.parse import urlsplit
 
+from benchmarks.common import _FIXTURE, _unique
 
-def main(  # noqa: A002
-    url: str, rate: float, bytes: int, seconds: float, threads: int = 8, fill: str = "random"
+
+def _json_junk(size: int) -> bytes:
+    """Valid JSON of `size` bytes: a list of small records (floats, nested lists, integer-like
+    keys: what Knit's re-serialisation normalises), padded with spaces."""
+    records, n, total = [], 0, 40
+    while True:
+        record = json.dumps(
+            {"1": n, "id": f"rec_{n:07d}", "name": "Robin Sample", "score": 1.0, "tags": ["a", [n, 2.5]]},
+            separators=(",", ":"),
+        )
+        if total + len(record) + 1 > size:
+            break
+        records.append(record)
+        total += len(record) + 1
+        n += 1
+    body = ('{"eventType":"record.new","eventData":[' + ",".join(records) + "]}").encode()
+    return body + b" " * (size - len(body))
+
+
+def _random_address() -> str:
+    first = random.choice([o for o in range(1, 224) if o != 10])  # noqa: S311 - not a secret
+    return f"{first}.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"  # noqa: S311
+
+
+def main(  # noqa: A002, C901, PLR0913, PLR0915
+    url: str,
+    rate: float,
+    bytes: int = 0,
+    seconds: float = 0,
+    threads: int = 8,
+    fill: str = "random",
+    signature: str = "ashby",
+    secret: str = "",
+    address_base: int = 0,
+    until: float = 0,
 ) -> None:
     parts = urlsplit(url)
-    # One body, sent again and again (generating it is not the point).
-    blob = b"[]" * (bytes // 2) if fill == "brackets" else os.urandom(bytes)
+    # Junk: one body, sent again and again (generating it is not the point).
+    if fill == "brackets":
+        blob = b"[]" * (bytes // 2)
+    elif fill == "json":
+        blob = _json_junk(bytes)
+    elif fill == "random":
+        blob = os.urandom(bytes)
+    else:
+        blob = b""
+    template: dict[str, Any] = json.loads(_FIXTURE.read_text()) if fill == "signed" else {}
+    addresses = itertools.count(address_base)
     statuses: Counter[str] = Counter()
     lock = threading.Lock()
-    stop = time.monotonic() + seconds
+    first = threading.Event()
+    started = time.monotonic()
+    stop = started + (until - time.time() if until else seconds)
     interval = threads / rate
+    marks = {"first_answer": 0.0, "last_send": 0.0}
+
+    def request() -> tuple[builtins.bytes, dict[str, str]]:
+        headers = {"Content-Type": "application/json"}
+        if fill == "signed":
+            with lock:
+                k = next(addresses)
+            body = _unique(template, address_base + 10**6 + k)
+            headers["Ashby-Signature"] = (
+                "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+            )
+            headers["X-Forwarded-For"] = f"10.{k >> 16 & 255}.{k >> 8 & 255}.{k & 255}"
+            return body, headers
+        if signature == "knit":
+            headers["X-Knit-Signature"] = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
+        else:
+            headers["Ashby-Signature"] = "sha256=" + os.urandom(32).hex()
+        headers["X-Forwarded-For"] = _random_address()
+        return blob, headers
 
     def run(k: int) -> None:
         conn: http.client.HTTPConnection | None = None
         next_at = time.monotonic() + k * interval / threads
         while True:
             now = time.monotonic()
-            if now >= stop:
+            if max(now, next_at) >= stop:  # nothing is sent after the stop
                 break
             if next_at > now:
                 time.sleep(next_at - now)
             next_at += interval
-            headers = {
-                "Content-Type": "application/json",
-                "Ashby-Signature": "sha256=" + os.urandom(32).hex(),
-                "X-Forwarded-For": f"{random.randint(1, 223)}.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}",  # noqa: S311
-            }
+            body, headers = request()
+            path = parts.path.replace("%7Buuid%7D", "{uuid}").replace("{uuid}", str(uuid.uuid4()))
+            written = False
             try:
-                conn = conn or http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-                path = parts.path.replace("%7Buuid%7D", "{uuid}").replace("{uuid}", str(uuid.uuid4()))
-                conn.request("POST", path, body=blob, headers=headers)
+                conn = conn or http.client.HTTPConnection(
+                    parts.hostname or "127.0.0.1", parts.port, timeout=30
+                )
+                with lock:
+                    marks["last_send"] = time.time()
+                try:
+                    conn.request("POST", path, body=body, headers=headers)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # refused before the body was read: the answer may still be readable
+                written = True
                 response = conn.getresponse()
                 response.read()
                 status = str(response.status)
                 if response.getheader("Connection", "").lower() == "close":
                     conn.close()
                     conn = None
-            except OSError as exc:
-                status = type(exc).__name__
+            except (OSError, http.client.HTTPException) as exc:
+                # RemoteDisconnected (no answer at all) is a ConnectionResetError.
+                cut = written and isinstance(exc, BrokenPipeError | ConnectionResetError)
+                status = "cut" if cut else type(exc).__name__
                 if conn is not None:
                     conn.close()
                 conn = None
             with lock:
                 statuses[status] += 1
+                if not first.is_set():
+                    marks["first_answer"] = time.time()
+                    first.set()
+                    stop_at = marks["first_answer"] + stop - time.monotonic()
+                    print(
+                        "@@first " + json.dumps({"at": marks["first_answer"], "stop_at": stop_at}), flush=True
+                    )
 
-    started = time.monotonic()
     workers = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
     sent = sum(statuses.values())
+    # The rate it sent at: every request counted was sent inside [started, stop) (its answer may
+    # come later: a slow answer must not read as junk that was not sent).
+    elapsed = stop - started
     print(
         "@@"
         + json.dumps(
-            {"sent": sent, "statuses": dict(statuses), "rate": round(sent / (time.monotonic() - started), 1)}
-        )
+            {
+                "sent": sent,
+                "statuses": dict(statuses),
+                "rate": round(sent / elapsed, 1) if elapsed else 0,
+                **marks,
+            }
+        ),
+        flush=True,
     )
 
 
