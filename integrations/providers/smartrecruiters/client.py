@@ -1,12 +1,13 @@
 """HTTP to SmartRecruiters, one credential per kind of call (SRD /docs/integration-workflow):
 
-- `SmartRecruitersClient`: the customer's OAuth token (authorization code, the customer's app):
-  company, jobs, candidates, candidate properties, webhook subscriptions; never results (it has
-  no results calls: SR gives them to the company credentials, and refuses the OAuth token);
 - `SmartRecruitersCompanyClient`: the company-level client credentials SR returned from
   setUpIntegration ("for your service to retrieve job and candidate information, and submit
-  assessment results"): results and their attachments;
-- `SmartRecruitersPartnerClient`: the partner ("master") client credentials: setUpIntegration.
+  assessment results"): results and their attachments, and the Customer API reads;
+- `SmartRecruitersPartnerClient`: the partner ("master") client credentials: the partner
+  configuration (where SR reaches our endpoints) and setUpIntegration;
+- `SmartRecruitersClient`: the customer's OAuth token (authorization code, the customer's own
+  app), optional: the Webhooks API subscriptions, and the Customer API where the company token
+  lacks the scope; never results (SR gives them to the company credentials, refuses the token).
 
 Client-credentials tokens come from POST https://api.smartrecruiters.com/identity/oauth/token
 (SRD /docs/authentication-oauth-client-credential) and are kept in this process's memory only."""
@@ -121,21 +122,21 @@ class _AssessmentResults(_SRErrors):
         return str(answer.get("url") or "") if isinstance(answer, dict) else ""
 
 
-class SmartRecruitersClient(_SRErrors):
-    """Customer API with the customer's OAuth token (no results calls: see the module docstring)."""
+class _CustomerApi(_SRErrors):
+    """Customer API reads (and the candidate property write), the same calls with either
+    credential: SRD /docs/integration-workflow gives the company (customer-level) credentials
+    "to retrieve job and candidate information", so once SR issued them these go with them
+    (provider.reads_client picks, by the scope each call needs); the customer's OAuth token is
+    the fallback where the company token lacks the scope (constants.COMPANY_TOKEN_SCOPES)."""
 
-    def auth(self) -> requests.auth.AuthBase | None:
-        return _Bearer(token_get_access(integration=self.integration))
-
-    # -- company, jobs, candidates, custom fields --
     def company(self) -> mappers.Company:
         return mappers.company_from(
             self.request("GET", "/configuration/company", operation="company.get").json()
         )
 
-    def jobs(self) -> list[mappers.Job]:
+    def jobs(self, *, limit: int = 100) -> list[mappers.Job]:
         return mappers.jobs_from(
-            self.request("GET", "/jobs", operation="jobs.list", params={"limit": 100}).json()
+            self.request("GET", "/jobs", operation="jobs.list", params={"limit": limit}).json()
         )
 
     def candidates(self, *, job_id: str) -> list[mappers.Candidate]:
@@ -157,6 +158,14 @@ class SmartRecruitersClient(_SRErrors):
             operation="candidate_properties.set",
             json={"value": value},
         )
+
+
+class SmartRecruitersClient(_CustomerApi):
+    """The customer's OAuth token: the Customer API (fallback, see _CustomerApi) and the Webhooks
+    API, which only it can manage (webhooks_manage; no results calls: see the module docstring)."""
+
+    def auth(self) -> requests.auth.AuthBase | None:
+        return _Bearer(token_get_access(integration=self.integration))
 
     # -- webhook subscriptions (Webhooks API v201907, reference §2.4) --
     def seed_subscribe(self, *, event: str, target_url: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -305,6 +314,30 @@ class SmartRecruitersPartnerClient(_ClientCredentials):
     def credentials(self) -> tuple[str, str]:
         return self.master
 
+    def partner_configuration_get(self) -> dict[str, Any]:
+        """getPartnerConfig: GET {ASSESSMENT_API}/partner/configuration (OCM, from SR's
+        assessment-partner-api.json); 404 while none was saved."""
+        response = self.request(
+            "GET", constants.PARTNER_CONFIGURATION_PATH, operation="assessment.partner_configuration.get"
+        )
+        body = response.json() if response.content else {}
+        return body if isinstance(body, dict) else {}
+
+    def partner_configuration_save(self, *, body: dict[str, Any]) -> dict[str, Any]:
+        """savePartnerConfig: PUT {ASSESSMENT_API}/partner/configuration with the master token
+        (OCM: JSON body, bearer). Tells SR where our endpoints are (SRD /docs/integration-workflow:
+        the partner-level credential is "for you to communicate your service endpoint to
+        SmartRecruiters"); setUpIntegration answers 404 "Partner configuration does not exist"
+        until it is saved. The body's field names: constants.PARTNER_CONFIGURATION_FIELDS."""
+        response = self.request(
+            "PUT",
+            constants.PARTNER_CONFIGURATION_PATH,
+            operation="assessment.partner_configuration.save",
+            json=body,
+        )
+        answer = response.json() if response.content else {}
+        return answer if isinstance(answer, dict) else {}
+
     def integration_setup(self, *, company_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """SRD /reference/assessment-partner-integration: needs a partner token with
         client_credentials_write; answers with the credentials SR created for the company."""
@@ -317,7 +350,7 @@ class SmartRecruitersPartnerClient(_ClientCredentials):
         return response.json() if response.content else {}
 
 
-class SmartRecruitersCompanyClient(_ClientCredentials):
+class SmartRecruitersCompanyClient(_ClientCredentials, _CustomerApi):
     """Company level: the credentials SR returned from setUpIntegration. Every refusal of them
     is CompanyCredentialsRefused (held, explained), never ATSAuthError / ATSPermissionError,
     which would mark the integration for a re-authorization that cannot help."""
@@ -340,17 +373,26 @@ class SmartRecruitersCompanyClient(_ClientCredentials):
         )
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        results = str(kwargs.get("operation") or "").startswith("assessment.")
+        where = "the results endpoint" if results else "the Customer API"
+        # A 403 on a Customer API read is a scope the company token lacks, not a refusal of the
+        # credentials: it stays ATSPermissionError (explained by the caller), nothing is forgotten.
+        refused_statuses: tuple[type[ATSError], ...] = (
+            (ATSAuthError, ATSPermissionError) if results else (ATSAuthError,)
+        )
         try:
             return super().request(method, path, **kwargs)
         except ATSPermissionError as exc:
+            if not results:
+                raise
             # SRO results endpoints: 403 for credentials without access to the company's orders.
-            raise self.refused(exc, where="the results endpoint") from exc
+            raise self.refused(exc, where=where) from exc
         except ATSAuthError as exc:
             if self.fresh_token:
-                raise self.refused(exc, where="the results endpoint") from exc
+                raise self.refused(exc, where=where) from exc
             # A cached token SR no longer takes (super() dropped it): once more with a fresh one,
             # so only SR's answer for the credentials themselves forgets them.
         try:
             return super().request(method, path, **kwargs)
-        except (ATSAuthError, ATSPermissionError) as exc:
-            raise self.refused(exc, where="the results endpoint") from exc
+        except refused_statuses as exc:
+            raise self.refused(exc, where=where) from exc

@@ -140,7 +140,7 @@ def health_warnings(integration: Integration) -> list[HealthWarning]:
                 + ": it cannot order assessments until the company connects JobCannon in SmartRecruiters' Apps & "
                 "Integrations (see the checklist)."
                 + (
-                    f" {held} result write-back(s) wait for it and are sent as soon as consent lands."
+                    f" {held} write-back(s) (results, order status) wait for it and are sent as soon as consent lands."
                     if held
                     else ""
                 ),

@@ -69,8 +69,19 @@ SCOPE_CLIENT_CREDENTIALS_WRITE = "client_credentials_write"
 # candidate information" [F]. That SR puts exactly these three on the token is [I] (the sandbox does).
 SCOPE_ASSESSMENT_RESULT_MANAGE = "assessment_result_manage"
 COMPANY_TOKEN_SCOPES = (SCOPE_ASSESSMENT_RESULT_MANAGE, SCOPE_JOBS_READ, SCOPE_CANDIDATES_READ)
-REFRESH_TOKEN_DAYS = 730  # seed 001 Step 3: "a refresh token valid for 2 years"
-REFRESH_TOKEN_WARN_DAYS = 548  # the console warns at 1.5 years, six months before it lapses
+# help.smartrecruiters.com "Most important facts about OAuth in SmartRecruiters" [F]
+# (https://help.smartrecruiters.com/Marketplace_Partners/OAuth_2.0/Most_important_facts_about_OAuth_in_SmartRecruiters):
+# access token 30 minutes; refresh token "28 days. Note that the refresh_token is one-time use
+# only": every refresh returns a new refresh token (services/oauth.py stores it) and the one just
+# used is refused (invalid_grant). Seed 001 Step 3's "a refresh token valid for 2 years" is not SR's.
+REFRESH_TOKEN_DAYS = 28
+# No age warning: a rotated token is never old. What breaks an SR grant is a refresh that keeps
+# failing or never runs (28 days idle): services/tokens.py refreshes idle grants daily and warns
+# after repeated failures; the health page's expiry warning (refresh_expires_at, renewed at each
+# rotation) fires only when no refresh succeeded for REFRESH_TOKEN_DAYS - REFRESH_TOKEN_WARN_BEFORE_DAYS
+# days (read by SmartRecruitersProvider.credential_warn_before_days).
+REFRESH_TOKEN_WARN_DAYS: int | None = None
+REFRESH_TOKEN_WARN_BEFORE_DAYS = 25  # i.e. 3 days without a successful refresh
 ACCESS_TOKEN_SECONDS = 1800
 
 # The fixes for the seed's Common Errors, word for word where the seed has words.
@@ -148,9 +159,12 @@ SANDBOX_UNPUBLISHED_EVENT_VERSION = "v201910"
 # application_id}; CandidateWebhookPayload {id}; SRD /docs/receiving-webhook-notifications:
 # "The id of the changed resource is provided in the body").
 CANDIDATE_EVENTS = (EVENT_CANDIDATE_UPDATED, EVENT_CANDIDATE_DELETED)
-# Every event name the Webhooks API offers: SRO's EventName enum, plus the interview events Knit's
-# map of SR's callbacks lists (developers.getknit.dev/docs/smartrecruiters-ats-real-time-events).
-# The sandbox refuses any other name with 422, as SRO documents ("event name is not found").
+# Every event name the Webhooks API offers: SRO's EventName enum [F], exactly (also in the SDK
+# generated from it, `SmartRecruiters::EventName`). Knit's map of SR's callbacks
+# (developers.getknit.dev/docs/smartrecruiters-ats-real-time-events) also lists
+# interview.created / interview.updated / interview.canceled, which SRO's enum does not: they are
+# not accepted (SR would refuse them the same way). The sandbox refuses any other name with 422, as
+# SRO documents ("event name is not found").
 KNOWN_EVENTS = frozenset(
     {
         "job.created",
@@ -200,9 +214,6 @@ KNOWN_EVENTS = frozenset(
         "onboarding.process.started",
         "onboarding.assignments.high-priority.completed",
         "onboarding.assignments.completed",
-        "interview.created",
-        "interview.updated",
-        "interview.canceled",
     }
 )
 # Seed 001 Step 2's event: SR's Webhooks API has no such event and the sandbox never sends it; a
@@ -263,11 +274,57 @@ ASSESSMENT_API = "/assessment-api/v202010"
 #        (assessment_result_manage), body PackageResult, RFC 7396 partial update
 #   POST {ASSESSMENT_API}/orders/{orderId}/results/attachment  addAttachmentToOrder: multipart, 201
 #        AttachmentResult {url}; "Adding attachment to inline assessment orders is not supported"
+#   GET / PUT {ASSESSMENT_API}/partner/configuration  getPartnerConfig / savePartnerConfig: master
+#        token, JSON body (OCM) [F]; setUpIntegration answers 404 "Partner configuration does not
+#        exist" until it was saved [F SRO]
+PARTNER_CONFIGURATION_PATH = ASSESSMENT_API + "/partner/configuration"
+# The partner configuration's body: where SR reaches each endpoint we host (OCM's
+# assessment-partner-app.json operations). ONE place to correct the wire names:
+# - consentUrl [F]: SRO PartnerConfiguration.consentUrl ("SmartRecruiters will add URL query
+#   parameters: companyId and redirect"); SRD /docs/oauth-20-general-partner-integration lists
+#   consentUrl and consentDisplayMode among what the partner gives SR;
+# - consentDisplayMode [F name, SRD general partner page; values POPUP / REDIRECT as our consent
+#   page handles them [I]];
+# - the other five names are [I]: SR's schema for them was not retrievable (reference §2.2).
+PARTNER_CONFIGURATION_FIELDS = {
+    "consent": "consentUrl",
+    "packages": "packagesUrl",
+    "orders": "ordersUrl",
+    "inline_orders": "inlineOrdersUrl",
+    "token": "tokenUrl",
+    "removal": "integrationRemovalUrl",
+}
+PARTNER_CONSENT_DISPLAY_MODE_FIELD = "consentDisplayMode"
+PARTNER_CONSENT_DISPLAY_MODE = "REDIRECT"
+PARTNER_CONFIGURE_COMMAND = "manage.py smartrecruiters_partner_configure"
+# The customer's own OAuth app is optional (SRD /docs/integration-workflow: the partner and the
+# company credentials are the integration's two levels): only the Webhooks API needs a token of it.
+WEBHOOKS_NEED_OAUTH = (
+    "Connected through SmartRecruiters' consent: orders, results and the data sync use the company "
+    "credentials SmartRecruiters issued. Webhook subscriptions (live candidate updates) need the optional "
+    "OAuth sign-in with the customer's own SmartRecruiters app (scope webhooks_manage); until then "
+    "JobCannon reads changes with the periodic sync."
+)
+OAUTH_OPTIONAL_HELP = (
+    "Optional. Only the Webhooks API (live candidate updates) needs an OAuth app of your own: orders, "
+    "results and the data sync use the credentials SmartRecruiters issues when you connect JobCannon in "
+    "Settings → Apps & Integrations."
+)
+PARTNER_CONFIGURATION_MISSING_FIX = (
+    "SmartRecruiters does not know where JobCannon's partner endpoints are yet (no partner "
+    f"configuration): a JobCannon operator runs `{PARTNER_CONFIGURE_COMMAND}` (it saves the consent, "
+    "packages, orders, token and removal URLs with JobCannon's partner credentials), then the company "
+    "connects JobCannon again in SmartRecruiters' Apps & Integrations."
+)
 # SR sends the results URL with each order (resultCallbackURL); the attachment URL is that URL +
 # "/attachment", as SRO's two paths are.
 RESULTS_ATTACHMENT_SUFFIX = "/attachment"
 # SRO PackageResult.status [F].
 RESULT_STATUSES = ("IN_PROGRESS", "PENDING", "COMPLETED", "REJECTED", "EXPIRED")
+# Sent (PATCH {"status": "IN_PROGRESS"}) when the candidate starts: SR does not move an order's
+# status by itself; the partner reports it through the same results endpoint [F: the value is
+# SRO's; that SR shows it on the candidate profile until the result is [I]].
+RESULT_STATUS_STARTED = "IN_PROGRESS"
 # SRO Attachment.type [F].
 ATTACHMENT_TYPES = ("VIDEO_URL", "PDF_URL", "OTHER_URL")
 # addAttachmentToOrder's multipart part name is not in SRO (its schema is a bare string):

@@ -56,7 +56,11 @@ def setup_steps(*, scopes: tuple[str, ...]) -> list[SetupStep]:
     return [
         SetupStep(
             title="Create an integration in SmartRecruiters",
-            body="Log in to SmartRecruiters as Company Admin: Settings → Integrations → Connected Applications "
+            body="Optional: SmartRecruiters' documented path for an assessment partner needs no app of yours: "
+            "connect JobCannon in Apps & Integrations (the step below) and SmartRecruiters issues the "
+            "company credentials JobCannon reads jobs and candidates and writes results with. This OAuth "
+            "app (the seed's setup) adds the Webhooks API subscriptions and scorecard fields. To create it, "
+            "log in to SmartRecruiters as Company Admin: Settings → Integrations → Connected Applications "
             "→ Create Integration (or Add Custom App).",
             items=(
                 "Name: JobCannon Assessments",
@@ -70,8 +74,10 @@ def setup_steps(*, scopes: tuple[str, ...]) -> list[SetupStep]:
         SetupStep(
             title="Authorize JobCannon",
             body="Enter the Client ID and Client Secret, then approve the scopes on SmartRecruiters' consent "
-            "page as Company Admin. JobCannon receives a refresh token valid for 2 years and warns you to "
-            "re-authorize once it is 1.5 years old. Sandbox and production are separate apps.",
+            "page as Company Admin. SmartRecruiters access tokens last 30 minutes and refresh tokens 28 "
+            "days, each usable once: JobCannon refreshes before they lapse (at least daily), keeps the new "
+            "refresh token SmartRecruiters returns every time, and warns you when refreshing keeps failing "
+            "or has not succeeded for days, before the grant lapses. Sandbox and production are separate apps.",
         ),
         SetupStep(
             title="Webhook subscriptions are created for you",

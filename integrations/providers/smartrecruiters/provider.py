@@ -9,9 +9,12 @@ still unverifiable); seed 001's spellings stay accepted aliases:
   `smartrecruiters-signature` v1), always the default; provider_settings["webhook_api"] = "seed"
   tries the seed's `POST /v1/webhooks/subscriptions` (an unverified alias: no SR source publishes
   it). Both signatures verify;
-- credentials: the OAuth token for the Customer API, the partner (master) client credentials
-  for setUpIntegration, the company client credentials SR returns for results (results wait
-  until SR issued them: never sent with the OAuth token);
+- credentials (SRD /docs/integration-workflow: two levels): the partner (master) client
+  credentials for the partner configuration and setUpIntegration; the company client credentials
+  SR returns at consent for results and the Customer API reads (results wait until SR issued
+  them: never sent with the OAuth token). The customer's own OAuth app is optional: only the
+  Webhooks API subscriptions need it (and the Customer API calls the company token lacks the
+  scope for). A company that consents in SR's Apps & Integrations is connected without it;
 - rate limit: 10 requests/second and 8 concurrent requests per credential (1 for GET /candidates);
 - hosts: one published API host; the region is the company's data residency, never a host.
 """
@@ -41,7 +44,7 @@ from integrations.base import (
     SetupStep,
     Verification,
 )
-from integrations.models import ActivityLevel, Environment, IntegrationStatus
+from integrations.models import ActivityLevel, Environment, IntegrationStatus, WritebackMessage
 from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
 from integrations.services.activity import activity_log
 from integrations.services.oauth import redirect_uri_for
@@ -57,6 +60,9 @@ from .client import (
 
 KIND_RESULT = "assessment.result"
 KIND_STATUS = "assessment.status"
+# The candidate started: PATCH {"status": "IN_PROGRESS"} (SRO PackageResult.status) to the order's
+# results endpoint, its own row so a late one is recognised and never overwrites a result.
+KIND_STARTED = "assessment.started"
 # The report PDF, uploaded to the order after the result (its own outbox row: a failed upload is
 # retried on its own and never holds back or loses the result).
 KIND_ATTACHMENT = "assessment.attachment"
@@ -79,9 +85,12 @@ class SmartRecruitersProvider(ATSProvider):
     webhook_ack_status = 202  # SRD /docs/webhooks-security: acknowledge with 202
     docs_url = "https://developers.smartrecruiters.com/reference"
     detail_template = "integrations/providers/smartrecruiters/_detail.html"
-    # The console: seed 001's Common Errors, a 2-year refresh token, subscriptions made by API.
+    # The console: seed 001's Common Errors, SR's rotating 28-day refresh token, subscriptions made by API.
     common_errors = guide.COMMON_ERRORS
     refresh_token_warn_after_days = constants.REFRESH_TOKEN_WARN_DAYS
+    # SR refresh tokens last 28 days and rotate at every refresh: warn only when none succeeded
+    # for a few days (idle or failing), never merely because a 28-day token is within 30 days.
+    credential_warn_before_days = constants.REFRESH_TOKEN_WARN_BEFORE_DAYS
     webhook_registration = "api"
 
     def client(self, integration) -> SmartRecruitersClient:
@@ -124,6 +133,20 @@ class SmartRecruitersProvider(ATSProvider):
     def company_client(self, integration) -> SmartRecruitersCompanyClient:
         return SmartRecruitersCompanyClient(integration, self)
 
+    def reads_client(
+        self, integration, scope: str = constants.SCOPE_JOBS_READ
+    ) -> SmartRecruitersCompanyClient | SmartRecruitersClient:
+        """The credential a Customer API call goes with (SRD /docs/integration-workflow: the
+        company credentials are for "your service to retrieve job and candidate information"):
+        the company credentials once SR issued them, when their token carries `scope`
+        (constants.COMPANY_TOKEN_SCOPES) or no OAuth token is held; else the customer's OAuth
+        token (optional, e.g. configuration_read for the company's name and candidate fields)."""
+        if selectors.has_company_credentials(integration) and (
+            scope in constants.COMPANY_TOKEN_SCOPES or not selectors.has_oauth_token(integration)
+        ):
+            return self.company_client(integration)
+        return self.client(integration)
+
     def partner_client(self, integration) -> SmartRecruitersPartnerClient:
         return SmartRecruitersPartnerClient(
             integration, self, master=setup.master_credentials(self, integration)
@@ -150,6 +173,17 @@ class SmartRecruitersProvider(ATSProvider):
 
     # -- connect --
     def validate_credentials(self, integration) -> CredentialCheck:
+        if not selectors.has_oauth_token(integration) and selectors.has_company_credentials(integration):
+            # Connected by SR's consent alone: the company is the one SR registered us for; a
+            # cheap read with its credentials proves them.
+            company_id = selectors.bound_company_id(integration)
+            self.company_client(integration).jobs(limit=1)
+            return CredentialCheck(
+                ok=True,
+                message=f"Connected to SmartRecruiters company {company_id} with the company credentials "
+                "SmartRecruiters issued at consent (no OAuth sign-in: only webhook subscriptions need it).",
+                details={"company_id": company_id},
+            )
         company = self.client(integration).company()
         services.settings_update(
             integration=integration, changes={"company_id": company.id, "company_name": company.name}
@@ -161,9 +195,17 @@ class SmartRecruitersProvider(ATSProvider):
         return CredentialCheck(ok=True, message=message, details={"company_id": company.id})
 
     def on_connected(self, integration) -> None:
-        client = self.client(integration)
         setup.partner_register(self, integration)
-        setup.webhooks_subscribe(integration, client)
+        if not selectors.has_oauth_token(integration):
+            # Connected by consent alone: orders, results and the sync work; the Webhooks API
+            # takes only an OAuth token (webhooks_manage), so no subscription until one is added.
+            activity_log(
+                integration=integration,
+                kind="smartrecruiters.webhooks_need_oauth",
+                message=constants.WEBHOOKS_NEED_OAUTH,
+            )
+            return
+        setup.webhooks_subscribe(integration, self.client(integration))
         warning = selectors.scope_warning(integration)
         if warning:
             # Flagged now, before the first call that needs the scope fails with 403.
@@ -238,6 +280,9 @@ class SmartRecruitersProvider(ATSProvider):
 
     # -- write-back --
     def on_run_event(self, integration, run, event: str) -> list[str]:
+        if event == "started":
+            # SRO PackageResult.status lists IN_PROGRESS: SR learns the candidate started from us.
+            return [KIND_STARTED]
         if event == "completed":
             # SRO addAttachmentToOrder: "Adding attachment to inline assessment orders is not
             # supported": an in-line order gets the result (with the report link) only.
@@ -278,6 +323,14 @@ class SmartRecruitersProvider(ATSProvider):
         url = str((run.ats_context or {}).get("assessment_result_url") or "") or (
             f"{constants.ASSESSMENT_API}/orders/{order_id}/results"
         )
+        if message.kind == KIND_STARTED:
+            if WritebackMessage.objects.filter(run=run, kind__in=(KIND_RESULT, KIND_STATUS)).exists():
+                # The run already ended: its result or ending status is (or will be) the order's.
+                return DeliveryResult(
+                    external_ref=order_id, confirmed=True, note="superseded by the run's end"
+                )
+            client.order_results_update(url=url, body={"status": constants.RESULT_STATUS_STARTED})
+            return DeliveryResult(external_ref=order_id, confirmed=True)
         if message.kind == KIND_STATUS:
             reason = run.cancelled_reason if message.event == "cancelled" else ""
             client.order_results_update(url=url, body=mappers.status_body(message.event, reason=reason))
@@ -302,9 +355,14 @@ class SmartRecruitersProvider(ATSProvider):
         filled = mappers.scorecard_values(result, selectors.scorecard_map(integration))
         if not (run.external_candidate_id and run.external_job_id):
             filled = []  # an in-line order names no SR candidate: there is no profile to fill
-        oauth = self.client(integration)
+        skipped = ""
+        if filled and not selectors.can_write_properties(integration):
+            # candidates_manage is not on the company token (constants.COMPANY_TOKEN_SCOPES [I]):
+            # the scorecard fields need the optional OAuth sign-in; the result itself went out.
+            skipped, filled = f", {len(filled)} scorecard field(s) skipped (need the OAuth sign-in)", []
+        writer = self.reads_client(integration, constants.SCOPE_CANDIDATES_MANAGE)
         for property_id, value in filled:  # custom scorecard fields, where mapped (Customer API)
-            oauth.property_set(
+            writer.property_set(
                 candidate_id=run.external_candidate_id,
                 job_id=run.external_job_id,
                 property_id=property_id,
@@ -313,7 +371,7 @@ class SmartRecruitersProvider(ATSProvider):
         return DeliveryResult(
             external_ref=order_id,
             confirmed=True,
-            note=f"result {mappers.score_label(result)}, {len(filled)} scorecard field(s)",
+            note=f"result {mappers.score_label(result)}, {len(filled)} scorecard field(s){skipped}",
         )
 
     # -- URLs --
@@ -350,12 +408,15 @@ class SmartRecruitersProvider(ATSProvider):
     def sync_page(self, integration, resource: str, cursor: str, sync_token: str):
         from .sync import sync_page
 
-        return sync_page(self.client(integration), resource, cursor, sync_token)
+        scope = constants.SCOPE_JOBS_READ if resource == "jobs" else constants.SCOPE_CANDIDATES_READ
+        return sync_page(self.reads_client(integration, scope), resource, cursor, sync_token)
 
     def sync_fetch(self, integration, resource: str, external_id: str):
         from .sync import sync_fetch
 
-        return sync_fetch(self.client(integration), resource, external_id)
+        return sync_fetch(
+            self.reads_client(integration, constants.SCOPE_CANDIDATES_READ), resource, external_id
+        )
 
     def integration_urls(self) -> list:
         from . import views
@@ -372,10 +433,24 @@ class SmartRecruitersProvider(ATSProvider):
         return guide.setup_steps(scopes=self.required_scopes(integration))
 
     def credential_fields(self, integration) -> tuple[CredentialField, ...]:
-        # OAuth only: what the admin copies out of the SR app (Step 1).
+        # Optional: the customer's own OAuth app, only for Webhooks API subscriptions. Orders,
+        # results and the sync need none of it: they use the credentials SR issues when the company
+        # connects JobCannon in its Apps & Integrations (the consent page).
+        help_text = constants.OAUTH_OPTIONAL_HELP
         return (
-            CredentialField(name="client_id", label="SmartRecruiters Client ID", secret=False),
-            CredentialField(name="client_secret", label="SmartRecruiters Client Secret"),
+            CredentialField(
+                name="client_id",
+                label="SmartRecruiters Client ID (optional: webhooks only)",
+                secret=False,
+                required=False,
+                help=help_text,
+            ),
+            CredentialField(
+                name="client_secret",
+                label="SmartRecruiters Client Secret (optional: webhooks only)",
+                required=False,
+                help=help_text,
+            ),
         )
 
     def required_scopes(self, integration) -> tuple[str, ...]:

@@ -104,6 +104,17 @@ def has_company_credentials(integration: Integration) -> bool:
     )
 
 
+def has_oauth_token(integration: Integration) -> bool:
+    """Whether the customer's own OAuth app was authorized (optional: the Webhooks API needs it)."""
+    return Token.objects.filter(integration=integration).exclude(access_token="").exists()
+
+
+def can_write_properties(integration: Integration) -> bool:
+    """Candidate properties (the scorecard fields) need candidates_manage: on the company token
+    only if constants.COMPANY_TOKEN_SCOPES lists it [I], else the optional OAuth sign-in."""
+    return constants.SCOPE_CANDIDATES_MANAGE in constants.COMPANY_TOKEN_SCOPES or has_oauth_token(integration)
+
+
 def run_for_order(*, integration: Integration, order_id: str) -> AssessmentRun | None:
     return AssessmentRun.objects.filter(integration=integration, external_assessment_id=order_id).first()
 

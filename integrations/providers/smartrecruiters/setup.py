@@ -47,9 +47,10 @@ def partner_base_url() -> str:
 def master_credentials(provider, integration) -> tuple[str, str]:
     """The partner-level ("master") client id and secret SR Partner Operations issued to JobCannon
     (SRD /docs/integration-workflow 1.1): from SMARTRECRUITERS_PARTNER_CLIENT_ID / _SECRET
-    (settings, else the environment). The built-in sandbox issues its own."""
+    (settings, else the environment). The built-in sandbox issues its own (its partner record:
+    credentials only; where our endpoints are is what partner_configure saves, as at SR)."""
     if provider.uses_simulator(integration):
-        partner = sim.partner_master(base_url=partner_base_url())
+        partner = sim.partner_master()
         return partner["client_id"], partner["client_secret"]
     return (
         str(
@@ -63,6 +64,42 @@ def master_credentials(provider, integration) -> tuple[str, str]:
     )
 
 
+def partner_configuration_body() -> dict[str, str]:
+    """savePartnerConfig's body: every endpoint SR calls on us (OCM assessment-partner-app.json),
+    under the wire names of constants.PARTNER_CONFIGURATION_FIELDS (consentUrl [F], the rest
+    [I]), and the consent page's display mode. The removal URL is the folder SR appends
+    `/{companyId}` to [I]."""
+    base = partner_base_url()
+    urls = {
+        "consent": base + "integration",
+        "packages": base + "packages",
+        "orders": base + "packages/orders",
+        "inline_orders": base + "packages/inline/orders",
+        "token": base + "oauth/token",
+        "removal": base + "integrations/companies",
+    }
+    body = {constants.PARTNER_CONFIGURATION_FIELDS[k]: url for k, url in urls.items()}
+    body[constants.PARTNER_CONSENT_DISPLAY_MODE_FIELD] = constants.PARTNER_CONSENT_DISPLAY_MODE
+    return body
+
+
+def partner_configure(provider, integration) -> dict[str, Any]:
+    """PUT /partner/configuration with the master credentials: tells SR where JobCannon's partner
+    endpoints are (once for JobCannon, not per customer; `manage.py
+    smartrecruiters_partner_configure` runs it). `integration` only picks the host (SR, or the
+    built-in sandbox for a sandbox integration) and where the call is logged. Returns SR's
+    answer; raises ATSError when SR refuses."""
+    body = partner_configuration_body()
+    answer = provider.partner_client(integration).partner_configuration_save(body=body)
+    activity_log(
+        integration=integration,
+        kind="smartrecruiters.partner_configured",
+        message=f"JobCannon's partner configuration saved at SmartRecruiters: consent page "
+        f"{body[constants.PARTNER_CONFIGURATION_FIELDS['consent']]}, partner API {partner_base_url()}.",
+    )
+    return answer or body
+
+
 def partner_register(provider, integration, *, company_id: str = "", force: bool = False) -> bool:
     """SRD /reference/askforconsent + /reference/assessment-partner-integration, in order:
     1. create the client credentials SR will use to call our partner API,
@@ -73,8 +110,9 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
     SR refuses step 3 until the company consented in its Apps & Integrations (403), and answers
     409 when JobCannon is already integrated for the company: kept credentials stay in use;
     every other refusal ends in an explained state (partner_registered False) instead of failing
-    the connect. Where SR reaches our partner API is the partner configuration (SRO PUT
-    /partner/configuration), set once for JobCannon, not part of this call."""
+    the connect. Where SR reaches our partner API is the partner configuration (partner_configure,
+    PUT /partner/configuration), set once for JobCannon, not part of this call: without it SR
+    answers 404 "Partner configuration does not exist", explained with the command to run."""
     current = selectors.provider_settings(integration)
     bound = selectors.bound_company_id(integration)
     if company_id and bound and company_id != bound:
@@ -120,8 +158,14 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
             "credentials this connection does not hold: remove JobCannon in SmartRecruiters' Apps & "
             "Integrations, then connect it again.",
         )
-    except (ATSError, ValueError) as exc:
-        return _unregistered(integration, company_id, getattr(exc, "message", str(exc)))
+    except ATSError as exc:
+        reason = exc.message
+        if exc.status_code == 404 and "configuration" in reason.lower():
+            # SRO: setUpIntegration answers 404 until the partner saved its configuration.
+            reason = f"{reason} {constants.PARTNER_CONFIGURATION_MISSING_FIX}"
+        return _unregistered(integration, company_id, reason)
+    except ValueError as exc:
+        return _unregistered(integration, company_id, str(exc))
     # SR accepted these partner credentials: from now on only their hash is kept.
     services.partner_credentials_store(integration=integration, client_id=client_id, secret=secret)
     services.company_credentials_store(integration=integration, credentials=company_credentials)
@@ -557,7 +601,11 @@ def demo_setup(provider, integration) -> dict[str, Any]:
         client_id=integration.credential("client_id") or existing.get("client_id"),
         client_secret=integration.credential("client_secret") or existing.get("client_secret"),
     )
-    sim.partner_master(base_url=partner_base_url())  # JobCannon's partner record in the sandbox
+    # JobCannon's partner configuration in the sandbox: the body partner_configure PUTs, handed to
+    # the sandbox's own savePartnerConfig (demo_seed runs without a server to call).
+    problem = sim.partner_configuration_save(partner_configuration_body())
+    if problem:
+        raise ValueError(problem)
     services.credentials_update(
         integration=integration,
         changes={"client_id": company["client_id"], "client_secret": company["client_secret"]},

@@ -157,6 +157,25 @@ def property_set(request, company, candidate_id, job_id, property_id):
 # --- Assessment API ----------------------------------------------------------------------------
 
 
+@api(grants=("partner",))
+def partner_configuration(request, company):
+    """getPartnerConfig / savePartnerConfig (OCM: GET / PUT /partner/configuration, master token):
+    where SR reaches the partner's endpoints. PUT stores it (400 when a URL is missing or not
+    absolute [I]) and answers it; GET answers it, 404 while none was saved. The scope SR checks
+    is not published [I]: the sandbox takes any partner (master) token."""
+    partner = state.get("partner", state.PARTNER_KEY) or {}
+    if request.method == "PUT":
+        problem = state.partner_configuration_save(_json(request))
+        if problem:
+            return sr_error(400, "VALIDATION", f"Invalid partner configuration: {problem}")
+        partner = state.get("partner", state.PARTNER_KEY) or {}
+    elif request.method != "GET":
+        return sr_error(405, "METHOD_NOT_ALLOWED", "GET or PUT only.")
+    if not state.partner_configuration(partner):
+        return sr_error(404, "NOT_FOUND", "Partner configuration does not exist.")
+    return JsonResponse(partner.get("configuration") or {})
+
+
 @api(constants.SCOPE_CLIENT_CREDENTIALS_WRITE, grants=("partner",))
 def integration_setup(request, company, company_id):
     """SRD /reference/assessment-partner-integration (SRO Integration_integrationSetup): 1. a
@@ -167,7 +186,7 @@ def integration_setup(request, company, company_id):
     if request.method != "POST":
         return sr_error(405, "METHOD_NOT_ALLOWED", "POST only.")
     partner = state.get("partner", state.PARTNER_KEY) or {}
-    if not partner.get("base_url"):
+    if not state.partner_configuration(partner):  # the partner never PUT /partner/configuration
         return sr_error(404, "NOT_FOUND", "Partner configuration does not exist.")
     target = state.get("company", company_id)
     if target is None:
@@ -186,7 +205,8 @@ def integration_setup(request, company, company_id):
     target["partner"] = {
         "client_id": body["clientId"],
         "client_secret": body["clientSecret"],
-        "base_url": partner["base_url"],
+        "base_url": partner.get("base_url", ""),
+        "urls": state.partner_configuration(partner),  # where SR reaches the partner for this company
         "registered": state.now_iso(),
     }
     target["company_client_id"] = state.new_id("sr-company-")
@@ -349,6 +369,7 @@ def simulator_urls() -> list:
             property_set,
             "api-property-set",
         ),
+        ("assessment-api/v202010/partner/configuration", partner_configuration, "api-partner-configuration"),
         (
             "assessment-api/v202010/integration/company/<str:company_id>",
             integration_setup,

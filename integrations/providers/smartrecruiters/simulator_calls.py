@@ -163,15 +163,12 @@ def order_request_body(company: dict[str, Any], order: dict[str, Any], api_base:
 
 def order_deliver(company: dict[str, Any], order: dict[str, Any], api_base: str) -> dict[str, Any]:
     """Place the order with JobCannon: POST /packages/orders on its partner API (Assessment API 2021)."""
-    result = _partner_call(
-        company, "packages/orders", order_request_body(company, order, api_base), order["id"]
-    )
+    result = _partner_call(company, "orders", order_request_body(company, order, api_base), order["id"])
     result.pop("json", None)
-    order = {
-        **order,
-        "delivery": {**result, "at": state.now_iso()},
-        "status": "IN_PROGRESS" if result["ok"] else "NEW",
-    }
+    # The order's status is the partner's to set (SRO PackageResult.status, sent to the results
+    # endpoint: IN_PROGRESS when the candidate starts, then COMPLETED, EXPIRED...): the sandbox
+    # does not move it when JobCannon accepts the order; SR publishes no status of its own for that.
+    order = {**order, "delivery": {**result, "at": state.now_iso()}}
     return state.put("order", order["id"], order)
 
 
@@ -194,12 +191,13 @@ def inline_order_deliver(
         "companyId": company["id"],
         "completedAssessmentCallbackUrl": completed_url,
     }
-    result = _partner_call(company, "packages/inline/orders", body, order["id"])
+    result = _partner_call(company, "inline_orders", body, order["id"])
     answer = result.pop("json", None) or {}
     order = {
         **order,
         "delivery": {**result, "at": state.now_iso()},
-        "status": "IN_PROGRESS" if result["ok"] else "REJECTED",
+        # Unchanged on acceptance (the partner sets IN_PROGRESS when the candidate starts).
+        "status": order.get("status", "NEW") if result["ok"] else "REJECTED",
         "inlineUrl": str(answer.get("url") or "") if isinstance(answer, dict) else "",
     }
     return state.put("order", order["id"], order)
@@ -222,9 +220,15 @@ def application_event(
     )
 
 
+def _partner_url(partner: dict[str, Any], endpoint: str) -> str:
+    """Where the partner said SR reaches `endpoint` (its saved partner configuration, copied to
+    the company at setUpIntegration), or "" when it never said."""
+    return state.partner_configuration(partner).get(endpoint, "")
+
+
 def _partner_token(partner: dict[str, Any]) -> str:
     response = requests.post(
-        partner["base_url"] + "oauth/token",
+        _partner_url(partner, "token"),
         timeout=TIMEOUT,
         data={
             "grant_type": "client_credentials",
@@ -242,10 +246,10 @@ def partner_company_remove(company: dict[str, Any]) -> int | None:
     SRO: 204) with a token from the partner credentials SR saved for the company. Returns the
     HTTP status (None when JobCannon could not be reached or was never set up)."""
     partner = company.get("partner") or {}
-    base = partner.get("base_url", "")
+    base = _partner_url(partner, "removal")
     if not base:
         return None
-    url = f"{base}integrations/companies/{company['id']}"
+    url = f"{base.rstrip('/')}/{company['id']}"  # SR appends the company id [I]
     try:
         token = _partner_token(partner)
         status: int | None = requests.delete(
@@ -261,11 +265,11 @@ def partner_company_remove(company: dict[str, Any]) -> int | None:
 def partner_packages(company: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
     """The assessment packages JobCannon offers (GET /packages), or an error sentence."""
     partner = company.get("partner") or {}
-    if not partner.get("base_url"):
+    if not _partner_url(partner, "packages"):
         return [], "JobCannon is not connected to this company yet: no packages to choose from."
     try:
         response = requests.get(
-            partner["base_url"] + "packages",
+            _partner_url(partner, "packages"),
             timeout=TIMEOUT,
             headers={"Authorization": f"Bearer {_partner_token(partner)}"},
         )
@@ -278,10 +282,12 @@ def partner_packages(company: dict[str, Any]) -> tuple[list[dict[str, Any]], str
         return [], f"Could not load JobCannon's packages: {exc}"
 
 
-def _partner_call(company: dict[str, Any], path: str, body: dict[str, Any], order_id: str) -> dict[str, Any]:
+def _partner_call(
+    company: dict[str, Any], endpoint: str, body: dict[str, Any], order_id: str
+) -> dict[str, Any]:
     partner = company.get("partner") or {}
-    base = partner.get("base_url", "")
-    if not base:
+    url = _partner_url(partner, endpoint)
+    if not url:
         return {
             "ok": False,
             "via": "partner API",
@@ -291,7 +297,7 @@ def _partner_call(company: dict[str, Any], path: str, body: dict[str, Any], orde
     try:
         token = _partner_token(partner)
         response = requests.post(
-            base + path, json=body, timeout=TIMEOUT, headers={"Authorization": f"Bearer {token}"}
+            url, json=body, timeout=TIMEOUT, headers={"Authorization": f"Bearer {token}"}
         )
     except (requests.RequestException, ValueError, KeyError) as exc:
         return {
@@ -300,9 +306,7 @@ def _partner_call(company: dict[str, Any], path: str, body: dict[str, Any], orde
             "status": None,
             "message": f"{type(exc).__name__}: {exc}"[:300],
         }
-    state.delivery_log(
-        company["id"], kind="order", url=base + path, status=response.status_code, event=order_id
-    )
+    state.delivery_log(company["id"], kind="order", url=url, status=response.status_code, event=order_id)
     try:
         answer = response.json()
     except ValueError:

@@ -357,19 +357,19 @@ def apps_connect(request: HttpRequest, company_id: str) -> HttpResponse:
     company = _company_or_404(request, company_id)
     if isinstance(company, HttpResponse):
         return company
-    partner = state.get("partner", state.PARTNER_KEY) or {}
-    if request.method != "POST" or not partner.get("base_url"):
+    consent_url = state.partner_configuration().get("consent", "")
+    if request.method != "POST" or not consent_url:
         return _error(
             request,
             "JobCannon is not listed",
-            "The JobCannon partner has not configured its service URL yet.",
+            "The JobCannon partner has not saved its partner configuration (PUT /partner/configuration) yet.",
         )
     company["partner_consent"] = True
     state.put("company", company_id, company)
     # REDIRECT display mode: companyId and redirect (SRO PartnerConfiguration.consentUrl).
     back = request.build_absolute_uri(reverse(NS + "company", args=[company_id]))
     query = urlencode({"companyId": company_id, "redirect": back})
-    return redirect(partner["base_url"].rstrip("/") + "/integration?" + query)
+    return redirect(consent_url + ("&" if "?" in consent_url else "?") + query)
 
 
 def apps_remove(request: HttpRequest, company_id: str) -> HttpResponse:

@@ -156,17 +156,46 @@ def company_partner_revoke(company_id: str) -> dict[str, Any] | None:
 PARTNER_KEY = "jobcannon"
 
 
-def partner_master(*, base_url: str = "") -> dict[str, Any]:
+def partner_master() -> dict[str, Any]:
     """JobCannon's partner record in the sandbox: the master credentials SR Partner Operations
-    would issue, and the partner configuration (our base URL, where SR opens the consent page)."""
+    would issue. Where our endpoints are (the partner configuration) is not set here: only the
+    partner's own PUT /partner/configuration sets it (partner_configuration_save), as at SR."""
     partner = get("partner", PARTNER_KEY) or {
         "client_id": new_id("sr-partner-"),
         "client_secret": secrets.token_urlsafe(24),
-        "base_url": "",
     }
-    if base_url and partner.get("base_url") != base_url:
-        partner["base_url"] = base_url
     return put("partner", PARTNER_KEY, partner)
+
+
+def partner_configuration_save(body: dict[str, Any]) -> str:
+    """savePartnerConfig as the sandbox keeps it: every endpoint URL of
+    constants.PARTNER_CONFIGURATION_FIELDS, absolute http(s). Returns why it is refused, or ""
+    once stored (with `base_url`, the consent URL's folder, shown on the sandbox's pages)."""
+    urls = {key: str(body.get(field) or "") for key, field in constants.PARTNER_CONFIGURATION_FIELDS.items()}
+    bad = [
+        constants.PARTNER_CONFIGURATION_FIELDS[k]
+        for k, url in urls.items()
+        if not url.startswith(("https://", "http://"))
+    ]
+    if bad:
+        return f"{', '.join(bad)}: an absolute http(s) URL is required."
+    partner = partner_master()
+    consent = urls["consent"]
+    partner.update(
+        configuration={k: v for k, v in body.items() if isinstance(v, str)},
+        urls=urls,
+        base_url=consent.rsplit("/", 1)[0] + "/",
+    )
+    put("partner", PARTNER_KEY, partner)
+    return ""
+
+
+def partner_configuration(partner: dict[str, Any] | None = None) -> dict[str, str]:
+    """The endpoint URLs the partner saved ({} while none): JobCannon's record, or the copy SR
+    keeps with a company at setUpIntegration."""
+    record = partner if partner is not None else (get("partner", PARTNER_KEY) or {})
+    urls = record.get("urls")
+    return dict(urls) if isinstance(urls, dict) else {}
 
 
 def application_id(candidate_id: str, job_id: str) -> str:
@@ -238,18 +267,25 @@ def tokens_issue(*, company_id: str, scopes: list[str], refresh_token: str | Non
             "expires": time.time() + constants.ACCESS_TOKEN_SECONDS,
         },
     )
-    if refresh_token is None:  # SR refresh tokens last 2 years and are not rotated (seed 001 Step 3)
-        refresh_token = "sr-rt-" + secrets.token_urlsafe(24)
-        put(
-            "token",
-            _digest(refresh_token),
-            {
-                "company": company_id,
-                "scopes": scopes,
-                "kind": "refresh",
-                "expires": time.time() + constants.REFRESH_TOKEN_DAYS * 86400,
-            },
-        )
+    # SR refresh tokens last 28 days and are "one-time use only" (help.smartrecruiters.com "Most
+    # important facts about OAuth in SmartRecruiters"): a refresh (`refresh_token` given) spends
+    # the one presented, so reusing it is refused (invalid_grant: the token endpoint no longer
+    # finds it), and every answer carries a new one.
+    if refresh_token is not None:
+        SimulatorObject.objects.filter(
+            provider=P, kind="token", key=_digest(refresh_token), data__kind="refresh"
+        ).delete()
+    refresh_token = "sr-rt-" + secrets.token_urlsafe(24)
+    put(
+        "token",
+        _digest(refresh_token),
+        {
+            "company": company_id,
+            "scopes": scopes,
+            "kind": "refresh",
+            "expires": time.time() + constants.REFRESH_TOKEN_DAYS * 86400,
+        },
+    )
     return {
         "access_token": access,
         "token_type": "Bearer",

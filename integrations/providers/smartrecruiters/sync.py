@@ -37,7 +37,10 @@ from integrations.base import (
 )
 
 if TYPE_CHECKING:
-    from .client import SmartRecruitersClient
+    from .client import SmartRecruitersClient, SmartRecruitersCompanyClient
+
+    # The company credentials once SR issued them (provider.reads_client), else the OAuth token.
+    ReadsClient = SmartRecruitersClient | SmartRecruitersCompanyClient
 
 RESOURCES = ("jobs", "candidates")
 PAGE_LIMIT = 100
@@ -123,11 +126,11 @@ def candidate_records(candidate: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
 # --- paging -------------------------------------------------------------------------------------
 
 
-def page_limit(client: SmartRecruitersClient) -> int:
+def page_limit(client: ReadsClient) -> int:
     return sync_page_size(client.integration, PAGE_LIMIT)
 
 
-def sync_page(client: SmartRecruitersClient, resource: str, cursor: str, sync_token: str) -> SyncPage:
+def sync_page(client: ReadsClient, resource: str, cursor: str, sync_token: str) -> SyncPage:
     path, operation = LISTS[resource]
     try:
         position = json.loads(cursor) if cursor else {}
@@ -164,7 +167,7 @@ def sync_page(client: SmartRecruitersClient, resource: str, cursor: str, sync_to
     )
 
 
-def sync_fetch(client: SmartRecruitersClient, resource: str, external_id: str) -> SyncPage:
+def sync_fetch(client: ReadsClient, resource: str, external_id: str) -> SyncPage:
     """One candidate (with its assignments); 404 → ATSNotFound from the client."""
     if resource != "candidates":
         raise ValueError(f"SmartRecruiters records of {resource!r} are not fetched one by one")

@@ -34,7 +34,8 @@ def test_connecting_activates_a_subscription_with_the_handshake_and_stores_the_s
     assert integration.status == IntegrationStatus.CONNECTED, integration.status_reason
     token = Token.objects.get(integration=integration)
     assert not token.missing_scopes() and token.refresh_token
-    assert token.refresh_expires_at - timezone.now() > timedelta(days=729), "2-year refresh tokens"
+    lifetime = token.refresh_expires_at - timezone.now()
+    assert timedelta(days=27) < lifetime <= timedelta(days=28), "SR refresh tokens last 28 days"
     state = integration.provider_settings["subscription"]
     assert state["status"] == "active" and state["api"] == "webhooks-api"
     sr_sub = sim.get("subscription", state["id"])
@@ -221,6 +222,11 @@ def test_the_sandbox_refuses_events_sent_as_objects_or_unknown_names_like_sr(cli
     with pytest.raises(ATSError) as unknown:
         client.subscribe(callback_url=url, events=["candidate.assessment.completed"])
     assert unknown.value.status_code == 422 and "candidate.assessment.completed" in unknown.value.message
+    # Knit's map of SR's callbacks lists interview events; SR's own EventName enum does not.
+    for name in ("interview.created", "interview.updated", "interview.canceled"):
+        with pytest.raises(ATSError) as interview:
+            client.subscribe(callback_url=url, events=[name])
+        assert interview.value.status_code == 422 and name in interview.value.message
     assert isinstance(client.request("GET", constants.VENDOR_SUBSCRIPTIONS_PATH).json(), list)
 
 
@@ -363,9 +369,12 @@ def test_an_eu_company_connects_and_its_data_stays_in_the_eu_data_center(client_
     assert integration.status == IntegrationStatus.CONNECTED, integration.status_reason
 
 
-def test_access_token_is_refreshed_before_it_expires_and_the_refresh_token_is_kept(
+def test_access_token_is_refreshed_before_it_expires_and_the_rotated_refresh_token_is_stored(
     client_in_workspace, sr_sim
 ):
+    """SR refresh tokens are one-time use (help.smartrecruiters.com "Most important facts about
+    OAuth in SmartRecruiters"): each refresh answers a new one, which we must keep, and the one
+    just spent is refused with invalid_grant."""
     integration = sr_sim()
     connect_via_simulator(client_in_workspace, integration)
     token = Token.objects.get(integration=integration)
@@ -373,8 +382,25 @@ def test_access_token_is_refreshed_before_it_expires_and_the_refresh_token_is_ke
     company = get_provider("smartrecruiters").client(Integration.objects.get(pk=integration.pk)).company()
     assert company.id == integration.demo["company_id"]
     refreshed = Token.objects.get(pk=token.pk)
-    assert refreshed.access_token != token.access_token and refreshed.refresh_token == token.refresh_token
+    assert refreshed.access_token != token.access_token
+    assert refreshed.refresh_token and refreshed.refresh_token != token.refresh_token, "rotated"
     assert refreshed.access_expires_at > timezone.now() + timedelta(minutes=20)
+    assert timedelta(days=27) < refreshed.refresh_expires_at - timezone.now() <= timedelta(days=28)
+
+    stored = Integration.objects.get(pk=integration.pk)
+    endpoint = reverse("integrations:sim-smartrecruiters:oauth-token")
+    spend = {"client_id": stored.credential("client_id"), "client_secret": stored.credential("client_secret")}
+    reused = client_in_workspace.post(
+        endpoint, {**spend, "grant_type": "refresh_token", "refresh_token": token.refresh_token}
+    )
+    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant", "one-time use"
+
+    # The stored (rotated) token keeps working, and is itself spent by the next refresh.
+    Token.objects.filter(pk=token.pk).update(access_expires_at=timezone.now() + timedelta(minutes=1))
+    get_provider("smartrecruiters").client(Integration.objects.get(pk=integration.pk)).company()
+    again = Token.objects.get(pk=token.pk)
+    assert again.refresh_token not in (token.refresh_token, refreshed.refresh_token)
+    assert again.refresh_failures == 0
 
 
 def test_simulator_answers_429_above_its_rate_limit(client_in_workspace, sr_sim):

@@ -2,17 +2,13 @@
 and partner registration on the checklist, warnings ahead of breakage, and the sandbox's "test
 now" actions driving the checklist to all-green over HTTP."""
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from assessments.models import AssessmentRun
 from integrations.base import InboundRequest
 from integrations.models import (
     Integration,
     IntegrationStatus,
-    Token,
     WebhookEvent,
     WebhookStatus,
     WritebackMessage,
@@ -24,7 +20,6 @@ from integrations.providers.smartrecruiters.provider import SmartRecruitersProvi
 from integrations.services.checklist import integration_checklist
 from integrations.services.checklist_actions import checklist_action_run
 from integrations.services.fixes import fixes_for
-from integrations.services.health import credential_warnings
 from integrations.services.integrations import integration_credentials_check
 from jobcannon.core.exceptions import ValidationFailed
 from tests.integrations.console.helpers import deliver_writebacks, process_webhooks
@@ -114,6 +109,7 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
     ]
     create = steps[0]
     assert "Settings → Integrations → Connected Applications" in create.body
+    assert create.body.startswith("Optional: SmartRecruiters' documented path for an assessment partner")
     assert create.show == ("redirect_uri",) and create.phase == "before"
     assert "Scopes: " + ", ".join(constants.SCOPES) in create.items
     assert "webhook_url" in steps[2].show and {s.phase for s in steps[2:]} == {"after"}
@@ -135,17 +131,6 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
         "Scopes: candidates_read, configuration_read, webhooks_manage, jobs_read"
         in PROVIDER.setup_steps(seed_app)[0].items
     )
-
-
-def test_refresh_token_older_than_a_year_and_a_half_is_flagged(connected):
-    integration = connected()
-    token = Token.objects.get(integration=integration)
-    token.refresh_issued_at = timezone.now() - dt.timedelta(days=560)
-    token.save()
-    warnings = credential_warnings(integration=integration, token=token, now=timezone.now())
-    assert [w.key for w in warnings] == ["refresh_token_age"]
-    token.refresh_issued_at = timezone.now() - dt.timedelta(days=500)
-    assert credential_warnings(integration=integration, token=token, now=timezone.now()) == []
 
 
 # --- credentials, subscriptions, partner registration ---------------------------------------------
@@ -292,7 +277,7 @@ def test_test_actions_without_a_sandbox_company_say_how_to_get_one(sr_sim):
             action(integration)
 
 
-def test_test_assessment_advances_a_sandbox_candidate_and_the_order_starts_a_run(connected):
+def test_test_assessment_advances_a_sandbox_candidate_and_the_order_waits_for_the_candidate(connected):
     integration = connected()
     sentence = PROVIDER.send_test_assessment(integration)
     assert "Assessment" in sentence and "partner API (HTTP 202)" in sentence
@@ -300,7 +285,7 @@ def test_test_assessment_advances_a_sandbox_candidate_and_the_order_starts_a_run
     candidate = sim.get("candidate", run.external_candidate_id)
     assert candidate["stageId"] == "assessment" and candidate["email"] == run.candidate_email
     order = sim.get("order", run.external_assessment_id)
-    assert order["status"] == "IN_PROGRESS" and order["settings"]["trigger"] == constants.TRIGGER_AUTO
+    assert order["status"] == "NEW" and order["settings"]["trigger"] == constants.TRIGGER_AUTO
     assert run.instrument == "big5"
 
 
