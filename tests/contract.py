@@ -38,11 +38,28 @@ class ProviderContractTests:
     # A fixture (file stem) whose event this provider handles; used by delivery/dedupe tests.
     sample_event: str = ""
     test_secret = "whsec_contract_test_secret_0001"
+    # Body fields the vendor's signature covers; empty = every byte of the body. Lever signs only
+    # `token` + `triggeredAt` (in the body), so "body changed after signing" changes one of those.
+    signed_fields: tuple[str, ...] = ()
+    # What a resend of a delivery we already processed is answered
+    # (ATSProvider.webhook_duplicate_response): None = the provider's ack status with
+    # {"status": "duplicate"}; (status, error code) for a provider that refuses it (Lever: 409).
+    resent_after_processing: tuple[int, str] | None = None
 
     # ---- hooks a provider's test class overrides ----
     def sign(self, body: bytes, secret: str) -> dict[str, str]:
         """Headers that sign `body` the way the vendor does."""
         raise NotImplementedError
+
+    def signed(self, body: bytes, secret: str) -> tuple[bytes, dict[str, str]]:
+        """The request (body, headers) as the vendor sends `body` signed with `secret`. Default: the
+        body unchanged and sign()'s headers. A vendor that signs inside the body (Lever) overrides
+        it; the same input must give a request the provider dedupes as the same delivery."""
+        return body, self.sign(body, secret)
+
+    def unsigned(self, body: bytes) -> bytes:
+        """`body` without any signature of its own (default: unchanged; Lever drops `signature`)."""
+        return body
 
     def make_integration(self, **kwargs: Any):
         defaults: dict[str, Any] = {
@@ -102,8 +119,8 @@ class ProviderContractTests:
     @pytest.mark.django_db
     def test_webhook_with_wrong_secret_is_stored_rejected_with_reason(self, client):
         integration = self.make_integration()
-        body = self.fixture_body(self.sample_event)
-        response = self.post_webhook(client, integration, body, self.sign(body, "not-the-secret"))
+        body, headers = self.signed(self.fixture_body(self.sample_event), "not-the-secret")
+        response = self.post_webhook(client, integration, body, headers)
         assert 400 <= response.status_code < 500
         event = WebhookEvent.objects.get(integration=integration)
         assert event.status == WebhookStatus.REJECTED
@@ -114,7 +131,7 @@ class ProviderContractTests:
     @pytest.mark.django_db
     def test_webhook_without_signature_is_rejected_with_reason(self, client):
         integration = self.make_integration()
-        body = self.fixture_body(self.sample_event)
+        body = self.unsigned(self.fixture_body(self.sample_event))
         response = self.post_webhook(client, integration, body, {})
         assert 400 <= response.status_code < 500
         event = WebhookEvent.objects.get(integration=integration)
@@ -123,24 +140,30 @@ class ProviderContractTests:
     @pytest.mark.django_db
     def test_webhook_body_changed_after_signing_is_rejected(self, client):
         integration = self.make_integration()
-        body = self.fixture_body(self.sample_event)
-        headers = self.sign(body, self.test_secret)
+        body, headers = self.signed(self.fixture_body(self.sample_event), self.test_secret)
         tampered = self.tamper(body)
         response = self.post_webhook(client, integration, tampered, headers)
         assert 400 <= response.status_code < 500
         assert WebhookEvent.objects.get(integration=integration).status == WebhookStatus.REJECTED
 
     def tamper(self, body: bytes) -> bytes:
+        """Change what the signature covers: a new field (whole-body signatures), or the last of
+        `signed_fields` (a number +1, a string one character longer)."""
         payload = json.loads(body)
-        payload["_tampered"] = True
+        if self.signed_fields:
+            field = self.signed_fields[-1]
+            value = payload[field]
+            payload[field] = value + 1 if isinstance(value, int) else f"{value}0"
+        else:
+            payload["_tampered"] = True
         return json.dumps(payload).encode()
 
     @pytest.mark.django_db
     def test_signed_webhook_is_accepted_and_queued(self, client, django_capture_on_commit_callbacks):
         integration = self.make_integration()
-        body = self.fixture_body(self.sample_event)
+        body, headers = self.signed(self.fixture_body(self.sample_event), self.test_secret)
         with django_capture_on_commit_callbacks(execute=False):
-            response = self.post_webhook(client, integration, body, self.sign(body, self.test_secret))
+            response = self.post_webhook(client, integration, body, headers)
         assert 200 <= response.status_code < 300
         event = WebhookEvent.objects.get(integration=integration)
         assert event.verified and event.status == WebhookStatus.VERIFIED
@@ -154,19 +177,17 @@ class ProviderContractTests:
                 {"secret": self.test_secret, "created_at": "2026-01-01T00:00:00+00:00"},
             ]
         )
-        body = self.fixture_body(self.sample_event)
-        response = self.post_webhook(client, integration, body, self.sign(body, self.test_secret))
+        body, headers = self.signed(self.fixture_body(self.sample_event), self.test_secret)
+        response = self.post_webhook(client, integration, body, headers)
         assert 200 <= response.status_code < 300
 
     @pytest.mark.django_db
     def test_duplicate_delivery_is_processed_once(self, client, mocked_responses):
         integration = self.make_integration()
         self.prepare_processing(mocked_responses, integration, self.sample_event)
-        body = self.fixture_body(self.sample_event)
-        statuses = [
-            self.post_webhook(client, integration, body, self.sign(body, self.test_secret)).status_code
-            for _ in range(3)
-        ]
+        body, headers = self.signed(self.fixture_body(self.sample_event), self.test_secret)
+        # A vendor's retry is the same request, sent again before we processed the first.
+        statuses = [self.post_webhook(client, integration, body, headers).status_code for _ in range(3)]
         assert all(200 <= s < 300 for s in statuses)
         events = WebhookEvent.objects.filter(integration=integration).order_by("id")
         assert [e.status for e in events] == [
@@ -181,10 +202,42 @@ class ProviderContractTests:
         )
 
     @pytest.mark.django_db
+    def test_delivery_resent_after_processing_gets_the_providers_duplicate_answer(
+        self, client, mocked_responses
+    ):
+        """A resend of a delivery we already processed is never processed again, and the vendor
+        hears the provider's answer for it (ATSProvider.webhook_duplicate_response): by default
+        the ack status with {"status": "duplicate"}; Lever refuses a processed token, 409."""
+        integration = self.make_integration()
+        self.prepare_processing(mocked_responses, integration, self.sample_event)
+        body, headers = self.signed(self.fixture_body(self.sample_event), self.test_secret)
+        assert 200 <= self.post_webhook(client, integration, body, headers).status_code < 300
+        first = WebhookEvent.objects.get(integration=integration)
+        webhook_event_process(event_id=first.pk)
+        first.refresh_from_db()
+        assert first.status == WebhookStatus.PROCESSED, first.error
+
+        response = self.post_webhook(client, integration, body, headers)
+
+        if self.resent_after_processing is None:
+            assert response.status_code == self.provider().webhook_ack_status
+            assert response.json() == {"status": "duplicate"}
+        else:
+            status, code = self.resent_after_processing
+            assert response.status_code == status, response.content
+            assert response.json()["error"]["code"] == code
+        resent = WebhookEvent.objects.filter(integration=integration).exclude(pk=first.pk).get()
+        assert resent.status == WebhookStatus.DUPLICATE and resent.duplicate_of_id == first.pk
+        webhook_event_process(event_id=resent.pk)
+        assert (
+            WebhookEvent.objects.filter(integration=integration, status=WebhookStatus.PROCESSED).count() == 1
+        )
+
+    @pytest.mark.django_db
     def test_unknown_event_is_answered_and_marked_unsupported(self, client):
         integration = self.make_integration()
-        body = self.unknown_event_body()
-        response = self.post_webhook(client, integration, body, self.sign(body, self.test_secret))
+        body, headers = self.signed(self.unknown_event_body(), self.test_secret)
+        response = self.post_webhook(client, integration, body, headers)
         assert 200 <= response.status_code < 300
         event = WebhookEvent.objects.get(integration=integration)
         webhook_event_process(event_id=event.pk)
@@ -196,8 +249,8 @@ class ProviderContractTests:
         integration = self.make_integration()
         for name in self.handled_fixture_names():
             self.prepare_processing(mocked_responses, integration, name)
-            body = self.fixture_body(name)
-            response = self.post_webhook(client, integration, body, self.sign(body, self.test_secret))
+            body, headers = self.signed(self.fixture_body(name), self.test_secret)
+            response = self.post_webhook(client, integration, body, headers)
             assert 200 <= response.status_code < 300, (name, response.content)
             event = WebhookEvent.objects.filter(integration=integration).order_by("-id").first()
             if event.status == WebhookStatus.DUPLICATE:

@@ -7,7 +7,7 @@ from integrations.models import Integration
 from integrations.plugins import LazySimulatorModule, simulator_module
 from jobcannon.core.exceptions import ValidationFailed
 
-from . import mappers
+from . import constants, mappers
 from .setup import webhook_absolute_url
 
 # The Lever sandbox is a dev/test plug-in (README "Layout"): loaded on first use, only when
@@ -15,8 +15,16 @@ from .setup import webhook_absolute_url
 sim = LazySimulatorModule(__package__, "simulator_state")
 
 
-def _sentence(deliveries: list[dict]) -> str:
+def _sentence(deliveries: list[dict], integration: Integration, event: str) -> str:
     if not deliveries:
+        outbound = simulator_module(__package__, "simulator_webhooks")
+        url = webhook_absolute_url(integration)
+        ours = [h for h in sim.rows("webhook") if h["url"] == url and event in outbound.webhook_events(h)]
+        if ours:  # registered, but its group is off: Lever sends nothing (LD "Create a Webhook")
+            raise ValidationFailed(
+                f"The Lever sandbox sent nothing: the {event} webhook group is switched off. "
+                f"{constants.WEBHOOK_GROUPS_FIX} (sandbox: its Webhooks page)."
+            )
         raise ValidationFailed(
             "No Lever webhook points at this integration yet: press “Test credentials now” first."
         )
@@ -36,7 +44,8 @@ def send_test_webhook(integration: Integration) -> str:
         stage_id=sim.stage_id_by_name(sim.STAGES[0]),
         only_url=webhook_absolute_url(integration),
     )
-    return _sentence(sim.rows("delivery", opportunity=opp["id"]))
+    deliveries = sim.rows("delivery", opportunity=opp["id"])
+    return _sentence(deliveries, integration, constants.EVENT_APPLICATION_CREATED)
 
 
 def send_test_assessment(integration: Integration) -> str:
@@ -62,6 +71,6 @@ def send_test_assessment(integration: Integration) -> str:
     )
     deliveries = opportunity_advance(sim.get("opportunity", opp["id"]) or opp, rule.stage_id, only_url=url)
     return (
-        _sentence(deliveries)
+        _sentence(deliveries, integration, constants.EVENT_CANDIDATE_STAGE_CHANGE)
         + f" Test Candidate moved to “{rule.stage_name}”, which sends {rule.instrument}."
     )

@@ -77,8 +77,12 @@ SIGNATURE_FAILED = "Webhook signature validation failed"
 API_KEY_LIFETIME = timedelta(days=365)
 API_KEY_WARN_BEFORE = timedelta(days=30)
 
-# Webhooks. Seed 004 Step 2 registers dotted triggers in one call; the real API takes one
-# webhook per camelCase event (LD "Webhooks via API").
+# Webhooks. Real Lever takes one webhook per camelCase event: LD "Create a Webhook",
+# https://hire.lever.co/developer/documentation, "Create a Webhook": `POST /webhooks` with
+# {"url", "event", "configuration"?}, `event` "One of the available webhook triggers" below.
+# Seed 004 Step 2's body {"url", "triggers": ["application.created", "opportunity.created"]} is
+# not a Lever request (Lever answers 400): we never send it. The seed's dotted names are kept
+# only as aliases we accept on receipt (webhooks.EVENT_HANDLERS), for senders that use them.
 SIGNATURE_HEADER = "X-Lever-Signature"
 EVENT_APPLICATION_CREATED_SEED = "application.created"
 EVENT_OPPORTUNITY_CREATED_SEED = "opportunity.created"
@@ -87,14 +91,46 @@ EVENT_CANDIDATE_STAGE_CHANGE = "candidateStageChange"
 EVENT_CANDIDATE_HIRED = "candidateHired"
 EVENT_CANDIDATE_ARCHIVE_CHANGE = "candidateArchiveChange"
 EVENT_CANDIDATE_DELETED = "candidateDeleted"
-SEED_TRIGGERS = (EVENT_APPLICATION_CREATED_SEED, EVENT_OPPORTUNITY_CREATED_SEED)
-# Real events we register one by one: the stage change drives auto-send; hired, archive change
-# and deleted keep the synced copy current (a deleted candidate's data goes from ours at once).
-REAL_EVENTS = (
+# LD "Create a Webhook", parameter `event`: every trigger Lever documents.
+LEVER_WEBHOOK_EVENTS = (
+    EVENT_APPLICATION_CREATED,
+    EVENT_CANDIDATE_HIRED,
+    EVENT_CANDIDATE_STAGE_CHANGE,
+    EVENT_CANDIDATE_ARCHIVE_CHANGE,
+    EVENT_CANDIDATE_DELETED,
+    "interviewCreated",
+    "interviewUpdated",
+    "interviewDeleted",
+    "contactCreated",
+    "contactUpdated",
+)
+# LD "Event configuration": conditions (candidate origins) only on these events.
+CONFIGURABLE_EVENTS = (
+    EVENT_APPLICATION_CREATED,
+    EVENT_CANDIDATE_ARCHIVE_CHANGE,
+    EVENT_CANDIDATE_HIRED,
+    EVENT_CANDIDATE_STAGE_CHANGE,
+)
+# The events we register on connect, one webhook each, in this order: new applications and stage
+# changes drive auto-send; hired, archive change and deleted keep the synced copy current (a
+# deleted candidate's data goes from ours at once).
+REGISTERED_EVENTS = (
+    EVENT_APPLICATION_CREATED,
     EVENT_CANDIDATE_STAGE_CHANGE,
     EVENT_CANDIDATE_HIRED,
     EVENT_CANDIDATE_ARCHIVE_CHANGE,
     EVENT_CANDIDATE_DELETED,
+)
+# LD "Create a Webhook": "A Super Admin will need to toggle-on the webhook group (ie: 'Candidate
+# Stage Change') on the webhooks page in their account settings for the data to begin sending."
+# A webhook we register through the API sends nothing until its group is switched on.
+WEBHOOK_GROUPS_TITLE = "Webhook groups switched on in Lever"
+WEBHOOK_GROUPS_FIX = (
+    "Lever sends nothing until a Lever Super Admin switches on each webhook group in Settings → "
+    "Integrations and API → Webhooks (Lever's developer documentation: “A Super Admin will need to "
+    "toggle-on the webhook group (ie: 'Candidate Stage Change') on the webhooks page in their account "
+    "settings for the data to begin sending”): Application created, Candidate stage change, Candidate "
+    "hired, Candidate archive state change and Candidate deleted."
 )
 # Webhooks Subscription API (POST /webhooks) refused with 403: Lever enables it on "select Lever
 # packages" only (https://help.lever.co/hc/en-us/articles/4402565460237); without it a Super Admin

@@ -54,10 +54,10 @@ def _webhooks_step(*, manual: bool) -> SetupStep:
         )
     return SetupStep(
         title="Webhooks are registered for you",
-        body="When the credentials check passes, JobCannon registers application.created, "
-        "opportunity.created and candidateStageChange at the URL below and stores Lever's signature "
-        "token. A Lever Super Admin must switch on the webhook group for deliveries to start. If your "
+        body="When the credentials check passes, JobCannon registers one Lever webhook per event at the "
+        "URL below and stores each webhook's signature token. " + constants.WEBHOOK_GROUPS_FIX + " If your "
         "Lever plan has no Webhooks Subscription API, this page then explains how to add them by hand.",
+        items=tuple(f"{label} ({event}): switch its group on" for label, event in constants.MANUAL_EVENTS),
         show=("webhook_url",),
         phase="after",
     )
@@ -96,7 +96,7 @@ def setup_steps(*, auth_kind: str, manual: bool = False) -> list[SetupStep]:
         ),
         SetupStep(
             title="Test in the sandbox",
-            body="Create a test opportunity, advance it to a stage with a JobCannon assessment, complete the "
+            body="Switch on the webhook groups (the sandbox's Webhooks page), create a test opportunity, advance it to a stage with a JobCannon assessment, complete the "
             "assessment with a test email, check the opportunity for the new feedback form, and review the "
             "webhook deliveries in the logs.",
             phase="after",

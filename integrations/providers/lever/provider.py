@@ -33,6 +33,7 @@ from integrations.base import (
     RegisteredWebhook,
     Verification,
 )
+from integrations.models import WebhookEvent
 from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
 
 from . import constants, guide, setup, webhooks
@@ -195,11 +196,12 @@ class LeverProvider(ATSProvider):
         return None if setup.webhooks_manual(integration) else super().registered_webhooks(integration)
 
     def checklist_checks(self, integration) -> list[ChecklistCheck]:
+        checks = [self._webhook_groups_check(integration)]
         if not setup.webhooks_manual(integration):
-            return []
+            return checks
         count = setup.lever_signature_tokens_count(integration)
         stored = count > 0
-        return [
+        return checks + [
             ChecklistCheck(
                 key="lever_signature_token",
                 title="Lever signature tokens pasted",
@@ -212,6 +214,21 @@ class LeverProvider(ATSProvider):
                 fix=() if stored else (constants.WEBHOOKS_MANUAL_FIX,),
             )
         ]
+
+    @staticmethod
+    def _webhook_groups_check(integration) -> ChecklistCheck:
+        """LD "Create a Webhook": a webhook sends nothing until a Super Admin switches its group on
+        in Lever; we cannot read that switch, so the first verified delivery is the proof."""
+        delivered = WebhookEvent.objects.filter(integration=integration, verified=True).exists()
+        return ChecklistCheck(
+            key="lever_webhook_groups",
+            title=constants.WEBHOOK_GROUPS_TITLE,
+            ok=True if delivered else None,
+            detail="Lever delivers signed webhooks to JobCannon."
+            if delivered
+            else "Waiting for the first verified delivery. " + constants.WEBHOOK_GROUPS_FIX,
+            fix=() if delivered else (constants.WEBHOOK_GROUPS_FIX,),
+        )
 
     def required_scopes(self, integration) -> tuple[str, ...]:
         return constants.OAUTH_SCOPES if integration.auth_kind == "oauth2" else constants.SEED_SCOPES

@@ -196,7 +196,10 @@ def lever_webhooks_register(*, integration: Integration, client: LeverClient) ->
         activity_log(
             integration=integration,
             kind="lever.webhooks_registered",
-            message="Registered Lever webhooks: " + ", ".join(e for w in created for e in w.events) + ".",
+            message="Registered Lever webhooks: "
+            + ", ".join(e for w in created for e in w.events)
+            + ". "
+            + constants.WEBHOOK_GROUPS_FIX,
         )
     return webhooks
 
@@ -204,15 +207,11 @@ def lever_webhooks_register(*, integration: Integration, client: LeverClient) ->
 def _webhooks_create_missing(
     *, client: LeverClient, url: str, covered: set[str], created: list[mappers.LeverWebhook]
 ) -> None:
-    seed_missing = [t for t in constants.SEED_TRIGGERS if t not in covered]
-    if seed_missing and constants.EVENT_APPLICATION_CREATED not in covered:
-        try:  # seed 004 Step 2: one webhook, several dotted triggers
-            data = client.webhook_create({"url": url, "triggers": seed_missing})
-            created.append(mappers.webhook_from_api({"triggers": seed_missing, **data}))
-        except ATSValidationError:  # real Lever: one event per webhook, no opportunity.created
-            data = client.webhook_create({"url": url, "event": constants.EVENT_APPLICATION_CREATED})
-            created.append(mappers.webhook_from_api({"event": constants.EVENT_APPLICATION_CREATED, **data}))
-    for event in constants.REAL_EVENTS:
+    """One webhook per event, as Lever takes them (LD "Create a Webhook",
+    https://hire.lever.co/developer/documentation: {"url", "event"}). Seed 004's
+    {"url", "triggers": [...]} is never sent: it is not a Lever request. A webhook made this way
+    sends nothing until a Super Admin switches its group on (constants.WEBHOOK_GROUPS_FIX)."""
+    for event in constants.REGISTERED_EVENTS:
         if event not in covered:
             data = client.webhook_create({"url": url, "event": event})
             created.append(mappers.webhook_from_api({"event": event, **data}))

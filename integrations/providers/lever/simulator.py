@@ -156,28 +156,34 @@ PLAN_WITHOUT_WEBHOOKS_API = (
 
 @lever_api("webhooks.create")
 def webhooks(request, body):
+    """LD "Webhooks via the API", "Create a Webhook" (https://hire.lever.co/developer/documentation):
+    `POST /webhooks` takes {"url", "event", "configuration"?}, one event per webhook, `event` one
+    of Lever's triggers; the 201 carries the webhook's own configuration.signatureToken. Seed
+    004's {"url", "triggers": [...]} is refused as Lever refuses it. The webhook sends nothing
+    until its group is switched on in the settings (simulator_webhooks.webhook_groups_set)."""
     if not outbound.webhooks_api_enabled():  # the Webhooks Subscription API is not on this plan
         return error(403, "Forbidden", PLAN_WITHOUT_WEBHOOKS_API)
     if request.method == "GET":
         return page(request, state.rows("webhook"))  # LD: "Lists all existing webhooks"
-    events = body.get("triggers") if "triggers" in body else [body.get("event")]
+    triggers = ", ".join(constants.LEVER_WEBHOOK_EVENTS)
+    if "triggers" in body or not body.get("event"):
+        return error(
+            400,
+            "BadRequest",
+            f"event is required: one of the available webhook triggers ({triggers}); one webhook per "
+            "event (`triggers` is not a parameter).",
+        )
+    event = body["event"]
+    if event not in constants.LEVER_WEBHOOK_EVENTS:
+        return error(400, "BadRequest", f"Unknown webhook event {event!r}: one of {triggers}.")
     if not str(body.get("url", "")).startswith(("https://", "http://")):
         return error(400, "BadRequest", "url must be an absolute https URL.")
-    unknown = [e for e in events or [None] if e not in state.SIMULATED_TRIGGERS]
-    if unknown:
-        return error(400, "BadRequest", f"Unknown webhook event(s): {unknown}.")
-    hook = {
-        "id": str(uuid.uuid4()),
-        "url": body["url"],
-        "createdAt": state.now_ms(),
-        "configuration": {
-            "signatureToken": state.signature_token_new(),  # this webhook's own
-            "conditions": (body.get("configuration") or {}).get("conditions") or {},
-        },
-    }
-    hook.update({"triggers": list(events)} if "triggers" in body else {"event": events[0]})
-    state.put("webhook", hook["id"], hook)
-    return JsonResponse({"data": hook}, status=201)
+    configuration = body.get("configuration") or {}
+    conditions = configuration.get("conditions") if isinstance(configuration, dict) else None
+    if conditions and event not in constants.CONFIGURABLE_EVENTS:
+        return error(400, "BadRequest", f"{event} cannot be configured with conditions.")
+    hook = outbound.webhook_add(url=body["url"], event=event, conditions=conditions or {})
+    return JsonResponse({"data": {k: v for k, v in hook.items() if k != "byHand"}}, status=201)
 
 
 @lever_api("feedback_templates.create")

@@ -114,12 +114,7 @@ def opportunity_create(
         "applicationId": application_id,
         "postingId": posting_id,
     }
-    for event in (
-        constants.EVENT_APPLICATION_CREATED_SEED,
-        constants.EVENT_OPPORTUNITY_CREATED_SEED,
-        constants.EVENT_APPLICATION_CREATED,
-    ):
-        outbound.send_event(event, data, opportunity_id=opp_id, only_url=only_url)
+    outbound.send_event(constants.EVENT_APPLICATION_CREATED, data, opportunity_id=opp_id, only_url=only_url)
     return opp
 
 
@@ -229,7 +224,7 @@ def credentials_page(request: HttpRequest) -> HttpResponse:
 
 def webhooks_page(request: HttpRequest) -> HttpResponse:
     """Settings → Integrations and API → Webhooks: the plan (with or without the Webhooks
-    Subscription API), webhooks added by hand, each webhook's own signature token (the one a
+    Subscription API), the webhook groups a Super Admin switches on, webhooks added by hand, each webhook's own signature token (the one a
     Super Admin copies), the delivery history with "Rerun" (LD "Webhooks delivery history")."""
     state.ensure_seeded()
     error = ""
@@ -237,6 +232,8 @@ def webhooks_page(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action")
         if action == "plan":
             outbound.plan_set(webhooks_api=request.POST.get("webhooks_api") == "on")
+        elif action == "groups":  # the Super Admin's "toggle-on the webhook group" (LD)
+            outbound.webhook_groups_set(request.POST.getlist("groups"))
         elif action == "add":
             url, event = request.POST.get("url", "").strip(), request.POST.get("event", "")
             if (
@@ -252,12 +249,14 @@ def webhooks_page(request: HttpRequest) -> HttpResponse:
             outbound.deliveries_retry_due()
         if not error:
             return redirect("integrations:sim-lever:webhooks")
+    groups_on = outbound.webhook_groups_on()
     return render(
         request,
         TEMPLATE.format("webhooks"),
         {
             "webhooks_api": outbound.webhooks_api_enabled(),
-            "webhooks": state.rows("webhook"),
+            "webhooks": [{**w, "sending": outbound.webhook_sending(w)} for w in state.rows("webhook")],
+            "groups": [(label, event, event in groups_on) for label, event in state.WEBHOOK_GROUPS],
             "events": constants.MANUAL_EVENTS,
             "deliveries": list(reversed(state.rows("delivery")))[:30],
             "error": error,

@@ -36,15 +36,22 @@ USERS = (
     ("Sam Admin", "sam.admin@example.com", "super admin"),
     ("Riley Recruiter", "riley@example.com", "team member"),
 )
-SIMULATED_TRIGGERS = {
-    constants.EVENT_APPLICATION_CREATED_SEED,
-    constants.EVENT_OPPORTUNITY_CREATED_SEED,
-    constants.EVENT_APPLICATION_CREATED,
-    constants.EVENT_CANDIDATE_STAGE_CHANGE,
-    constants.EVENT_CANDIDATE_ARCHIVE_CHANGE,
-    constants.EVENT_CANDIDATE_HIRED,
-    constants.EVENT_CANDIDATE_DELETED,
-}
+# The webhook groups of Lever's settings page (LD "Event payloads" names), one per event. A
+# webhook sends only while its group is switched on (LD "Create a Webhook": "A Super Admin will
+# need to toggle-on the webhook group ... for the data to begin sending"); a fresh account has
+# them all off.
+WEBHOOK_GROUPS = (
+    ("Application created", constants.EVENT_APPLICATION_CREATED),
+    ("Candidate hired", constants.EVENT_CANDIDATE_HIRED),
+    ("Candidate stage change", constants.EVENT_CANDIDATE_STAGE_CHANGE),
+    ("Candidate archive state change", constants.EVENT_CANDIDATE_ARCHIVE_CHANGE),
+    ("Candidate deleted", constants.EVENT_CANDIDATE_DELETED),
+    ("Interview created", "interviewCreated"),
+    ("Interview updated", "interviewUpdated"),
+    ("Interview deleted", "interviewDeleted"),
+    ("Contact created", "contactCreated"),
+    ("Contact updated", "contactUpdated"),
+)
 
 
 def now_ms() -> int:

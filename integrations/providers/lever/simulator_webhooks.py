@@ -2,9 +2,14 @@
 (https://hire.lever.co/developer/documentation#webhooks):
 
 - signed in the body: `signature` = hex HMAC-SHA256(signature token, token + triggeredAt), with a
-  fresh random 48-character `token` per event (seed-style dotted webhooks get X-Lever-Signature);
-  the signature token is the webhook's own: every webhook, made through the API or by hand, gets
-  one (LH "UI Changes": "A Webhook signature token for each created Webhook");
+  fresh random 48-character `token` per event; the signature token is the webhook's own: every
+  webhook, made through the API or by hand, gets one (LH "UI Changes": "A Webhook signature token
+  for each created Webhook"). Seed 004's X-Lever-Signature header is never sent: Lever has none;
+- a webhook sends only while its webhook group (its event) is switched on in the settings (LD
+  "Create a Webhook": "A Super Admin will need to toggle-on the webhook group (ie: 'Candidate
+  Stage Change') on the webhooks page in their account settings for the data to begin sending").
+  Groups start off; adding a webhook by hand switches its group on (the Super Admin is on that
+  page), one made through `POST /webhooks` leaves it as it is;
 - "Any response code outside the 2xx range, including 3xx codes" is a failure, and "Lever will
   continue trying to send the webhook five times, waiting longer and longer in between tries":
   each retry re-sends the very same request, original `token` and `triggeredAt` included;
@@ -31,7 +36,6 @@ import requests
 
 from integrations.base import hmac_sha256_hex
 
-from . import constants
 from . import simulator_state as state
 from .simulator_state import signature_token_new
 
@@ -50,11 +54,29 @@ def plan_set(*, webhooks_api: bool) -> None:
 
 
 def webhook_events(hook: dict[str, Any]) -> list[str]:
+    # `triggers`: rows an older sandbox stored for seed 004's body, which it no longer accepts.
     return list(hook.get("triggers") or ([hook["event"]] if hook.get("event") else []))
 
 
-def webhook_add(*, url: str, event: str, by_hand: bool = False) -> dict[str, Any]:
-    """A camelCase webhook (one event), created through the API or by hand in the settings."""
+def webhook_groups_on() -> set[str]:
+    """The events whose webhook group is switched on (a fresh account: none)."""
+    return set((state.get("config", "webhook_groups") or {}).get("on") or [])
+
+
+def webhook_groups_set(on: set[str] | list[str] | tuple[str, ...]) -> None:
+    known = {event for _, event in state.WEBHOOK_GROUPS}
+    state.put("config", "webhook_groups", {"on": sorted(set(on) & known)})
+
+
+def webhook_sending(hook: dict[str, Any]) -> bool:
+    return bool(set(webhook_events(hook)) & webhook_groups_on())
+
+
+def webhook_add(
+    *, url: str, event: str, by_hand: bool = False, conditions: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A webhook (one event), created through the API or by hand in the settings. By hand also
+    switches its group on, as the Super Admin adding it does on the same page."""
     hook_id = str(uuid.uuid4())
     hook: dict[str, Any] = {
         "id": hook_id,
@@ -62,10 +84,12 @@ def webhook_add(*, url: str, event: str, by_hand: bool = False) -> dict[str, Any
         "event": event,
         "createdAt": state.now_ms(),
         "updatedAt": state.now_ms(),
-        "configuration": {"signatureToken": signature_token_new(), "conditions": {}},
+        "configuration": {"signatureToken": signature_token_new(), "conditions": conditions or {}},
         "byHand": by_hand,
     }
     state.put("webhook", hook_id, hook)
+    if by_hand:
+        webhook_groups_set(webhook_groups_on() | {event})
     return hook
 
 
@@ -75,7 +99,9 @@ def send_event(
     """POST the event to every webhook subscribed to it, signed as Lever signs. Called after the
     state change is committed. Returns the deliveries (first attempts)."""
     deliveries_retry_due()
-    results = []
+    results: list[dict[str, Any]] = []
+    if event not in webhook_groups_on():  # its webhook group is switched off: Lever sends nothing
+        return results
     for hook in state.rows("webhook"):
         if event not in webhook_events(hook) or (only_url and hook["url"] != only_url):
             continue
@@ -87,15 +113,11 @@ def send_event(
             "data": data,
         }
         headers = {"Content-Type": "application/json", "User-Agent": "Lever-Webhooks"}
-        if hook.get("event"):
-            body["token"] = secrets.token_hex(24)  # LD: "Randomly generated string with length of 48"
-            body["signature"] = hmac_sha256_hex(
-                signing_token, (body["token"] + str(body["triggeredAt"])).encode()
-            )
-            raw = json.dumps(body)
-        else:
-            raw = json.dumps(body)
-            headers[constants.SIGNATURE_HEADER] = hmac_sha256_hex(signing_token, raw.encode())
+        body["token"] = secrets.token_hex(24)  # LD: "Randomly generated string with length of 48"
+        body["signature"] = hmac_sha256_hex(
+            signing_token, (body["token"] + str(body["triggeredAt"])).encode()
+        )
+        raw = json.dumps(body)
         delivery = {
             "id": body["id"],
             "webhook": hook["id"],

@@ -263,6 +263,7 @@ def detail_context(integration: Integration) -> dict[str, Any]:
         "lever_credential_problem": constants.INVALID_KEY_TITLE in reason,
         "lever_missing_scope": scope.group(1) if scope else "",
         "lever_fix_steps": constants.INVALID_KEY_FIX,
+        "lever_webhook_groups_fix": constants.WEBHOOK_GROUPS_FIX,
         "lever_rules": mappers.stage_rules(ps),
         "lever_template_id": (ps.get("feedback_template") or {}).get("id", ""),
         "lever_perform_as": ps.get("perform_as_name") or ps.get("perform_as") or "automatic",

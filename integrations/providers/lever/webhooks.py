@@ -187,7 +187,16 @@ def _refresh_opportunity(ctx: WebhookContext, opportunity_id: str) -> None:
     )
 
 
+def _test_request(ctx: WebhookContext) -> bool:
+    """Lever's test request, sent from its webhooks settings page: `"data": {}` (LD "How to set up
+    webhooks": {"triggeredAt", "event": "candidateHired", "data": {}, "signature", "token"};
+    fixture candidateHired__lever_docs_test_request). Verified like any delivery; nothing to do."""
+    return not ctx.payload.get("data")
+
+
 def handle_candidate_stage_change(ctx: WebhookContext) -> None:
+    if _test_request(ctx):
+        return
     event = mappers.opportunity_event(ctx.payload)
     _refresh_opportunity(ctx, event.opportunity_id)
     services.lever_stage_entered(
@@ -197,6 +206,8 @@ def handle_candidate_stage_change(ctx: WebhookContext) -> None:
 
 def handle_application_created(ctx: WebhookContext) -> None:
     # A new application may land straight in a stage with an auto-send rule (e.g. "New applicant").
+    if _test_request(ctx):
+        return
     event = mappers.opportunity_event(ctx.payload)
     _refresh_opportunity(ctx, event.opportunity_id)
     services.lever_application_received(
@@ -209,6 +220,8 @@ def handle_opportunity_changed(ctx: WebhookContext) -> None:
     copy changes (status, archived, gone). A deleted opportunity answers 404 to the re-read, which
     soft-deletes the application; the contact stays until a full sync no longer sees it (it may
     have other opportunities)."""
+    if _test_request(ctx):
+        return
     _refresh_opportunity(ctx, mappers.opportunity_event(ctx.payload).opportunity_id)
 
 

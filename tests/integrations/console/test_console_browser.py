@@ -160,6 +160,16 @@ def test_each_providers_simulator_drives_the_checklist_to_all_green(
         expect(page.locator("#sim-apps-remove")).to_be_visible()
         page.goto(console)
         until_green("smartrecruiters_partner")
+    if provider.key == "lever":
+        # Lever sends nothing until a Super Admin switches the webhook groups on (even for the
+        # webhooks JobCannon registered through the API): the sandbox's webhooks page has them.
+        console = page.url
+        page.goto("/sim/lever/settings/webhooks/")
+        for switch in page.locator("#sim-webhook-groups input[type=checkbox]").all():
+            switch.check()
+        page.get_by_role("button", name="Save webhook groups").click()
+        expect(page.locator(".sim-webhook-sending").first).to_contain_text("yes")
+        page.goto(console)
     press("Send a test webhook")
     until_green("webhook_received")
     until_green("webhooks")  # registered through the API, or proven by that verified delivery

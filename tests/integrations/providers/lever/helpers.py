@@ -17,6 +17,7 @@ from integrations.base import hmac_sha256_hex
 from integrations.models import IntegrationStatus
 from integrations.providers.lever import constants
 from integrations.providers.lever import simulator_state as sim
+from integrations.providers.lever.simulator_webhooks import webhook_groups_set
 from tests.factories import AssessmentRunFactory, IntegrationFactory
 
 SECRET = "whsec_lever_test_secret_0001"
@@ -40,10 +41,21 @@ def lever_integration(**kwargs: Any):
 
 
 def sim_integration(
-    *, scopes=constants.SEED_SCOPES, status=IntegrationStatus.PENDING, age_days: int = 0, **kwargs: Any
+    *,
+    scopes=constants.SEED_SCOPES,
+    status=IntegrationStatus.PENDING,
+    age_days: int = 0,
+    webhook_groups_on: bool = True,
+    **kwargs: Any,
 ):
-    """A sandbox integration pointing at the built-in simulator with a fresh API key in it."""
+    """A sandbox integration pointing at the built-in simulator with a fresh API key in it.
+
+    `webhook_groups_on`: the sandbox account's Super Admin has switched on every webhook group, so
+    the webhooks the connect registers send (Lever sends nothing until then; a fresh sandbox has
+    them off, which test_webhook_groups.py covers)."""
     sim.ensure_seeded()
+    if webhook_groups_on:
+        webhook_groups_set([event for _, event in sim.WEBHOOK_GROUPS])
     key = sim.api_key_register(scopes=scopes, created_ms=sim.now_ms() - age_days * 86_400_000)
     settings = {"use_simulator": True, **kwargs.pop("provider_settings", {})}
     return lever_integration(

@@ -55,6 +55,16 @@ def test_seed_004_test_in_sandbox_steps_1_to_6(page):
     expect(page.locator("#integration-status")).to_have_text("Connected")
     expect(page.locator("#lever-webhooks")).to_contain_text("candidateStageChange")
 
+    # Lever sends nothing until a Super Admin switches the webhook groups on (LD "Create a
+    # Webhook"); the sandbox's webhooks settings page has the switches.
+    page.goto("/sim/lever/settings/webhooks/")
+    expect(page.locator(".sim-webhook-sending").first).to_contain_text("switched off")
+    page.get_by_label("Application created").check()
+    page.get_by_label("Candidate stage change").check()
+    page.get_by_role("button", name="Save webhook groups").click()
+    expect(page.get_by_label("Candidate stage change")).to_be_checked()
+    page.goto(f"/integrations/{integration.pk}/")
+
     # Seed 004 Step 4: assign an assessment to a pipeline stage (stages read from Lever).
     page.get_by_role("link", name="Stage assessments").click()
     page.get_by_label("Lever stage").select_option(label="On-site interview")
@@ -101,9 +111,10 @@ def test_seed_004_test_in_sandbox_steps_1_to_6(page):
     # 6. Review logs: the webhook deliveries in JobCannon admin.
     page.goto("/admin/integrations/lever/logs")
     log = page.locator("#webhook-log")
-    # The body-signed delivery is the candidateStageChange webhook (activity lines mention it too).
+    # Every delivery is signed as Lever signs, in the body (activity lines mention events too).
     stage_change_row = log.locator("tr", has_text="candidateStageChange").filter(has_text="lever-body-token")
     expect(stage_change_row).to_contain_text("Processed")
     expect(
-        log.locator("tr", has_text="application.created").filter(has_text="lever-x-signature")
+        log.locator("tr", has_text="applicationCreated").filter(has_text="lever-body-token")
     ).to_have_count(1)
+    expect(log.locator("tr", has_text="lever-x-signature")).to_have_count(0)

@@ -12,7 +12,6 @@ from django.utils import timezone
 from integrations.models import IntegrationActivity, IntegrationStatus
 from integrations.providers.lever import constants
 from integrations.providers.lever import simulator_state as sim
-from integrations.providers.lever import simulator_webhooks as outbound
 from integrations.providers.lever.provider import LeverProvider
 from integrations.providers.lever.setup import lever_api_key_expiry_check
 from integrations.services.integrations import integration_connect_api_key, integration_credentials_check
@@ -30,34 +29,31 @@ def test_valid_key_connects_registers_webhooks_and_creates_the_feedback_template
     hooks = sim.rows("webhook")
     url = f"http://testserver/webhooks/lever/{integration.public_id}/"
     assert all(h["url"] == url for h in hooks)
-    assert sorted(e for h in hooks for e in outbound.webhook_events(h)) == [
-        "application.created",
+    # One webhook per event, Lever's names only (LD "Create a Webhook"): never seed 004's body.
+    assert [h["event"] for h in hooks] == [
+        "applicationCreated",
+        "candidateStageChange",
+        "candidateHired",
         "candidateArchiveChange",
         "candidateDeleted",
-        "candidateHired",
-        "candidateStageChange",
-        "opportunity.created",
     ]
+    assert not any("triggers" in h for h in hooks)
     assert [t["text"] for t in sim.rows("feedback_template")] == [constants.FEEDBACK_TEMPLATE_NAME]
     # Each Lever webhook has its own signature token, and every one is among the secrets
     # webhooks verify against.
     tokens = [h["configuration"]["signatureToken"] for h in hooks]
     assert len(set(tokens)) == len(hooks) and all(tokens)
     assert set(tokens) <= set(integration.secrets_for_verification())
-    assert {tuple(w["events"]) for w in integration.provider_settings["webhooks"]} == {
-        ("application.created", "opportunity.created"),
-        ("candidateStageChange",),
-        ("candidateHired",),
-        ("candidateArchiveChange",),
-        ("candidateDeleted",),
-    }
+    assert [tuple(w["events"]) for w in integration.provider_settings["webhooks"]] == [
+        (e,) for e in constants.REGISTERED_EVENTS
+    ]
 
 
 def test_reconnecting_does_not_register_webhooks_twice(simulators, workspace):
     integration = sim_integration(workspace=workspace)
     integration_credentials_check(integration=integration)
     integration_credentials_check(integration=integration)
-    assert len(sim.rows("webhook")) == 1 + len(constants.REAL_EVENTS)
+    assert len(sim.rows("webhook")) == len(constants.REGISTERED_EVENTS)
     assert len(sim.rows("feedback_template")) == 1
 
 
@@ -90,7 +86,11 @@ def test_seed_bearer_scheme_is_used_when_basic_is_refused(mocked_responses, work
     assert integration.provider_settings["api_key_scheme"] == "bearer"
 
 
-def test_real_lever_one_event_webhook_is_used_when_triggers_body_is_refused(mocked_responses, workspace):
+def test_registration_sends_only_levers_documented_body_one_event_each(mocked_responses, workspace):
+    """LD "Create a Webhook": POST /webhooks {"url", "event"}; a Lever that refuses anything else
+    (seed 004's {"url", "triggers"} gets a 400) is never sent it."""
+    import json
+
     from integrations.providers.lever.setup import lever_webhooks_register
 
     integration = lever_integration(workspace=workspace)
@@ -99,34 +99,58 @@ def test_real_lever_one_event_webhook_is_used_when_triggers_body_is_refused(mock
     bodies = []
 
     def create(request):
-        import json
-
         body = json.loads(request.body)
         bodies.append(body)
-        if "triggers" in body:
+        if "triggers" in body or body.get("event") not in constants.LEVER_WEBHOOK_EVENTS:
             return 400, {}, '{"code": "BadRequest", "message": "event is required"}'
-        return (
-            201,
-            {},
-            json.dumps(
-                {
-                    "data": {
-                        "id": f"wh-{len(bodies)}",
-                        "url": body["url"],
-                        "event": body["event"],
-                        "configuration": {"signatureToken": f"token-{body['event']}"},
-                    }
-                }
-            ),
-        )
+        inner = {
+            "id": f"wh-{len(bodies)}",
+            "url": body["url"],
+            "event": body["event"],
+            "configuration": {"signatureToken": f"token-{body['event']}"},
+        }
+        return 201, {}, json.dumps({"data": inner})
 
     mocked_responses.add_callback("POST", api + "/webhooks", callback=create)
     hooks = lever_webhooks_register(integration=integration, client=LeverProvider().client(integration))
-    assert [h.events for h in hooks] == [("applicationCreated",)] + [(e,) for e in constants.REAL_EVENTS]
+    assert bodies == [{"url": setup_url(integration), "event": e} for e in constants.REGISTERED_EVENTS]
+    assert [h.events for h in hooks] == [(e,) for e in constants.REGISTERED_EVENTS]
     integration.refresh_from_db()
-    assert {"token-applicationCreated", "token-candidateStageChange"} <= set(
-        integration.secrets_for_verification()
-    )
+    assert {f"token-{e}" for e in constants.REGISTERED_EVENTS} <= set(integration.secrets_for_verification())
+
+
+def setup_url(integration) -> str:
+    from integrations.providers.lever.setup import webhook_absolute_url
+
+    return webhook_absolute_url(integration)
+
+
+def test_sandbox_refuses_seed_004s_triggers_body_and_unknown_events_as_lever_does(simulators, client):
+    sim.ensure_seeded()
+    key = sim.api_key_register()
+    url = reverse("integrations:sim-lever:api-webhooks")
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def post(body):
+        import json
+
+        return client.post(url, data=json.dumps(body), content_type="application/json", headers=headers)
+
+    hook = "https://example.com/hook"
+    for refused in (
+        {"url": hook, "triggers": ["application.created", "opportunity.created"]},
+        {"url": hook},
+        {"url": hook, "event": "application.created"},
+        {"url": hook, "event": "candidateDeleted", "configuration": {"conditions": {"origins": ["applied"]}}},
+    ):
+        response = post(refused)
+        assert response.status_code == 400, refused
+        assert response.json()["code"] == "BadRequest"
+    assert sim.rows("webhook") == []
+    created = post({"url": hook, "event": "applicationCreated"})
+    assert created.status_code == 201
+    assert created.json()["data"]["event"] == "applicationCreated"
+    assert len(created.json()["data"]["configuration"]["signatureToken"]) == 48
 
 
 # -- seed 004 Common Errors: "Invalid API key or insufficient scopes" ---------------------------

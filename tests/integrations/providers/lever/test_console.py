@@ -66,14 +66,7 @@ def test_setup_steps_follow_the_seed_for_api_keys_and_oauth():
 
 def test_registered_webhooks_are_read_from_what_on_connected_stored(connected):
     hooks = PROVIDER.registered_webhooks(connected)
-    assert sorted(h.event for h in hooks) == [
-        "application.created",
-        "candidateArchiveChange",
-        "candidateDeleted",
-        "candidateHired",
-        "candidateStageChange",
-        "opportunity.created",
-    ]
+    assert [h.event for h in hooks] == list(constants.REGISTERED_EVENTS)
     assert all(h.url.endswith(f"/webhooks/lever/{connected.public_id}/") and h.id for h in hooks)
 
 
@@ -81,8 +74,8 @@ def test_send_test_webhook_reaches_only_this_integration(connected):
     other = sim_integration(workspace=WorkspaceFactory())
     assert integration_credentials_check(integration=other)
     sentence = PROVIDER.send_test_webhook(connected)
-    assert "application.created → 200" in sentence and "opportunity.created → 200" in sentence
-    assert WebhookEvent.objects.filter(integration=connected, status=WebhookStatus.VERIFIED).count() == 2
+    assert sentence == "The Lever sandbox sent applicationCreated → 200."
+    assert WebhookEvent.objects.filter(integration=connected, status=WebhookStatus.VERIFIED).count() == 1
     assert not WebhookEvent.objects.filter(integration=other).exists()
 
 
@@ -106,6 +99,15 @@ def test_send_test_assessment_moves_a_test_candidate_into_the_auto_send_stage(co
 def test_send_test_assessment_without_an_auto_rule_says_what_to_do(connected):
     with pytest.raises(ValidationFailed, match="auto-send on stage entry"):
         PROVIDER.send_test_assessment(connected)
+
+
+def test_send_test_webhook_with_the_webhook_group_switched_off_says_to_switch_it_on(simulators, workspace):
+    """LD "Create a Webhook": nothing is sent until a Super Admin toggles the group on."""
+    integration = sim_integration(workspace=workspace, webhook_groups_on=False)
+    assert integration_credentials_check(integration=integration)
+    with pytest.raises(ValidationFailed, match="applicationCreated webhook group is switched off"):
+        PROVIDER.send_test_webhook(integration)
+    assert not WebhookEvent.objects.filter(integration=integration).exists()
 
 
 def test_send_test_webhook_before_connecting_says_what_to_do(simulators, workspace):

@@ -1,4 +1,7 @@
+import hashlib
+import json
 import re
+import time
 
 from integrations.base import hmac_sha256_hex
 from integrations.providers.lever import constants, mappers
@@ -15,11 +18,33 @@ TEMPLATE = {
 
 
 class TestLeverContract(ProviderContractTests):
+    """Lever as it really signs (LD "Request signing",
+    https://hire.lever.co/developer/documentation): inside the body, `signature` =
+    hex HMAC-SHA256(signature token, token + triggeredAt); `data` is not covered."""
+
     provider_key = "lever"
-    sample_event = "application.created"
+    sample_event = "candidateStageChange"
+    signed_fields = ("token", "triggeredAt")
+    # LD: "cache the token value locally and not honor any subsequent request with the same token".
+    resent_after_processing = (409, "replayed_token")
+
+    def signed(self, body: bytes, secret: str) -> tuple[bytes, dict[str, str]]:
+        """The fixture as Lever sends it now: its own token (or one derived from the body, so the
+        same fixture is the same delivery), triggeredAt = now, the signature over both."""
+        payload = json.loads(body)
+        payload["token"] = payload.get("token") or hashlib.sha256(body).hexdigest()[:48]
+        payload["triggeredAt"] = int(time.time() * 1000)
+        payload["signature"] = hmac_sha256_hex(secret, f"{payload['token']}{payload['triggeredAt']}".encode())
+        return json.dumps(payload).encode(), {}
+
+    def unsigned(self, body: bytes) -> bytes:
+        payload = json.loads(body)
+        payload.pop("signature", None)
+        return json.dumps(payload).encode()
 
     def sign(self, body: bytes, secret: str) -> dict[str, str]:
-        # Seed 004's scheme covers the raw body; the real in-body scheme has its own tests.
+        """Seed 004's header, the one Lever scheme that signs arbitrary bytes (whole body). The
+        contract signs through signed(); TestLeverSeedSignatureContract runs it with this."""
         return {constants.SIGNATURE_HEADER: hmac_sha256_hex(secret, body)}
 
     def unknown_event_body(self) -> bytes:
@@ -57,3 +82,16 @@ class TestLeverContract(ProviderContractTests):
             status=201,
             json={"data": {"id": "wh-1", "configuration": {"signatureToken": "tok"}}},
         )
+
+
+class TestLeverSeedSignatureContract(TestLeverContract):
+    """Seed 004's scheme, still accepted: X-Lever-Signature = hex HMAC-SHA256 of the raw body."""
+
+    sample_event = "application.created"
+    signed_fields = ()
+
+    def signed(self, body: bytes, secret: str) -> tuple[bytes, dict[str, str]]:
+        return body, self.sign(body, secret)
+
+    def unsigned(self, body: bytes) -> bytes:
+        return body

@@ -14,6 +14,7 @@ from integrations.providers.lever import constants, mappers, webhooks
 from integrations.providers.lever import simulator_state as sim
 from integrations.providers.lever.client import LeverClient
 from integrations.providers.lever.provider import LeverProvider
+from integrations.providers.lever.simulator_webhooks import webhook_groups_set
 from integrations.services.oauth import token_refresh
 
 from .helpers import lever_integration, sim_integration, sim_opportunity
@@ -122,6 +123,7 @@ def test_stage_change_webhook_is_signed_the_way_lever_documents(client, key, set
             "configuration": {"signatureToken": "wh-1-signature-token"},
         },
     )
+    webhook_groups_set(["candidateStageChange"])  # a Super Admin switched its group on
     import responses
 
     with responses.RequestsMock() as rsps:

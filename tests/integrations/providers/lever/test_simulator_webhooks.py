@@ -18,6 +18,13 @@ pytestmark = pytest.mark.django_db
 HOOK = "http://127.0.0.1:9/hook"
 
 
+@pytest.fixture(autouse=True)
+def groups_on(db):
+    """These tests are about deliveries: every webhook group is switched on (test_webhook_groups.py
+    covers a group switched off)."""
+    outbound.webhook_groups_set([event for _, event in sim.WEBHOOK_GROUPS])
+
+
 @pytest.fixture
 def receiver():
     """A webhook endpoint that fails until told otherwise; keeps every request it got."""
