@@ -62,7 +62,20 @@ def js_stringify(value: Any) -> bytes:
     return json.dumps(normalise(value), separators=(",", ":"), ensure_ascii=False).encode()
 
 
+# The fallback below parses a body that did not verify over its raw bytes. Only one that could be
+# a Knit event is parsed: a JSON object (Knit sends one, reference §3) of at most this size (its
+# record.new is ~1-2 KiB, tests/fixtures/knit/webhooks). Anything else is refused after the raw
+# HMACs alone, never parsed: 1 MiB of JSON junk on a real integration's own URL cost ~15 ms of CPU
+# (up to ~80 ms for dense objects) to parse and re-serialise before it was refused (issue 21);
+# 16 KiB of dense JSON costs ~1.2 ms. A body Knit sent as JSON.stringify printed it (the usual
+# case) verifies over its raw bytes whatever its size; only a larger body that Knit spelled
+# differently from what it signed would be refused, with the reason saying so.
+RESERIALISED_MAX_BYTES = 16 * 1024
+
+
 def _reserialised(body: bytes) -> bytes:
+    if len(body) > RESERIALISED_MAX_BYTES or body.lstrip()[:1] != b"{":
+        return b""
     # Before verification: a bounded parse (jobcannon/core/jsondepth.py), so a deep body is a
     # clean 401 without a RecursionError in the parse or in js_stringify's walk of it.
     try:
@@ -101,12 +114,16 @@ def verify(integration: Any, request: InboundRequest, secrets: list[str]) -> Ver
     if compact and compact != request.body and _matches(signature, compact, keys):
         logger.info("knit.signature_reserialised", extra={"integration": getattr(integration, "pk", None)})
         return Verification(ok=True, scheme=constants.SCHEME_RESERIALISED)
-    return Verification(
-        ok=False,
-        scheme="knit-hmac",
-        reason="X-Knit-Signature does not match: signed with another Knit API key "
-        "(sandbox vs production?), or the body changed after signing.",
+    reason = (
+        "X-Knit-Signature does not match: signed with another Knit API key "
+        "(sandbox vs production?), or the body changed after signing."
     )
+    if len(request.body) > RESERIALISED_MAX_BYTES:
+        reason += (
+            f" Only the raw body was checked: a body over {RESERIALISED_MAX_BYTES} bytes is not "
+            "re-serialised to check a JSON.stringify signature."
+        )
+    return Verification(ok=False, scheme="knit-hmac", reason=reason)
 
 
 def parse(request: InboundRequest) -> ParsedWebhook:

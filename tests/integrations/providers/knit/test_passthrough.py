@@ -52,15 +52,16 @@ def test_ashbys_rate_limit_inside_a_200_is_retried_not_dead():
     assert isinstance(ashby_outcome(wrapped(body)), ATSRateLimited)
 
 
-# --- Knit's published passthrough example (tests/fixtures/knit/README.md names the page) -----------
+# --- Knit's passthrough example as the issue-20 audit quoted it: TRANSCRIBED, UNVERIFIED (the page
+# is in none of our sources; tests/fixtures/knit/README.md names it). These tests pin that quote.
 
 
-def test_knits_published_example_has_no_status_of_the_apps_own():
+def test_knits_quoted_example_has_no_status_of_the_apps_own():
     published = fixture("passthrough__published_example.json")
     assert published == {"success": True, "data": {"response": {"body": "<string>", "headers": {}}}}
 
 
-def test_knits_published_example_is_judged_on_the_wrapped_body_not_on_knits_success():
+def test_knits_quoted_example_is_judged_on_the_wrapped_body_not_on_knits_success():
     # Knit said success and wrapped no status; the body ("<string>") is not Ashby's {success: true}.
     error = ashby_outcome(fixture("passthrough__published_example.json")["data"], request_id="exe_1")
     assert type(error) is ATSValidationError and error.status_code is None

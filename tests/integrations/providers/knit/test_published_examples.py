@@ -1,0 +1,76 @@
+"""Knit's own published example of an ATS application's sync eventData (Watch subset of Fields
+In Syncs, https://developers.getknit.dev/docs/sync-watch-fields), kept byte-for-byte in
+tests/fixtures/knit/sync/, read through the same mapping the sync uses: the application nested
+under `info` with its candidate, and the current stage as `{"id", "text"}`."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from integrations.base import SyncedApplication, SyncedCandidate
+from integrations.providers.knit import constants
+from integrations.providers.knit.sync import application_records
+from integrations.sync.models import Application, Candidate, SyncStatus
+from integrations.sync.services import sync_run_start
+
+from .helpers import knit_integration
+
+PUBLISHED = (
+    Path(__file__).resolve().parents[3]
+    / "fixtures"
+    / "knit"
+    / "sync"
+    / "ats_applications.event_data__sync_watch_fields.jsonc"
+)
+APPLICATIONS_URL = re.compile(re.escape(f"{constants.API_BASE}/{constants.PATH_APPLICATION_LIST}"))
+
+
+def published_event_data() -> dict:
+    """The page's block as JSON: its `// data` placeholder lines (elided collections) dropped,
+    which leaves those collections empty."""
+    text = PUBLISHED.read_text()
+    return json.loads(re.sub(r"(?m)^\s*// data\s*$\n?", "", text))
+
+
+def test_the_fixture_is_the_published_block_with_its_placeholders():
+    text = PUBLISHED.read_text()
+    assert text.count("// data") == 5, "interviews, rejection, offers, attachments, questionResponses"
+    assert '"currentStage": {\n    "id": "JLUnI5TFKWbhQ1k",\n    "text": "Technical Test"\n  }' in text
+
+
+def test_the_published_application_maps_to_its_candidate_job_and_current_stage():
+    candidate, application = application_records(published_event_data())
+
+    assert isinstance(candidate, SyncedCandidate) and isinstance(application, SyncedApplication)
+    assert (candidate.external_id, candidate.name, candidate.phone) == (
+        "X73cKg1NAFUJTec",
+        "ABC DEF",
+        "000-000-00",
+    )
+    assert application.external_id == "lRQ03MnbWBSTKHX"
+    assert application.candidate_external_id == "X73cKg1NAFUJTec"
+    assert application.job_external_id == "Ty60CurNfqp5I9r"
+    # [F] the stage is {"id", "text"}: the id scoped to the job, the text as the stage's title.
+    assert application.stage_external_id == "Ty60CurNfqp5I9r:JLUnI5TFKWbhQ1k"
+    assert application.stage_title == "Technical Test"
+    assert application.status == "ACTIVE"
+    assert application.applied_at is not None and application.applied_at.year == 1970
+
+
+@pytest.mark.django_db
+def test_a_list_page_of_the_published_application_is_synced(mocked_responses):
+    integration = knit_integration()
+    page = {"success": True, "data": {"applications": [published_event_data()], "nextPageToken": None}}
+    mocked_responses.get(APPLICATIONS_URL, json=page, headers={"X-Knit-Execution-Id": "exe_published"})
+
+    run = sync_run_start(integration=integration, resource="applications")
+
+    assert run.status == SyncStatus.SUCCEEDED, run.errors
+    application = Application.objects.get(integration=integration, external_id="lRQ03MnbWBSTKHX")
+    assert application.stage_external_id == "Ty60CurNfqp5I9r:JLUnI5TFKWbhQ1k"
+    assert application.stage_title == "Technical Test" and application.status == "ACTIVE"
+    assert Candidate.objects.get(integration=integration, external_id="X73cKg1NAFUJTec").name == "ABC DEF"
