@@ -56,7 +56,11 @@ proxy_allow_ips = forwarded_allow_ips
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 # When it is on: gunicorn's default format minus %(u)s, the Basic-auth user, which for a partner
 # API call is the partner key itself. Paths and referrers are masked by the redacting filter.
+# %(h)s is the client's address as our trusted-proxy settings resolve it (TRUSTED_PROXY_COUNT,
+# TRUSTED_CLIENT_IP_HEADER: docs/deployment.md), not gunicorn's REMOTE_ADDR, which behind a load
+# balancer is the balancer's for every request: GunicornLogger.
 access_log_format = '%(h)s %(l)s - %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"'
+logger_class = "jobcannon.core.logging.GunicornLogger"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 capture_output = False

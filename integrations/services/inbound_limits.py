@@ -15,12 +15,18 @@ So there are three kinds of budget, each keyed on something the caller cannot ch
   even from the same address (ATSs send for all their customers from a few addresses).
 - scan: CPU seconds spent trying integrations' secrets for deliveries on the seeds' hint-less
   route (webhook_sources.py), per client address, and from one pool of WEBHOOK_HINTLESS_SCAN_BUDGET:
-  "unproven", one per provider, for addresses that never sent a delivery which verified;
+  "small", one per provider, for a body of at most WEBHOOK_HINTLESS_SMALL_BODY_BYTES (what vendors
+  send), charged its measured HMAC time only; for a larger body, or a small one once "small" is
+  spent: "unproven", one per provider, for addresses that never sent a delivery which verified;
   "proven", one per workspace, for an address that did (an ATS sending for a customer not yet seen
   from it), keyed on the workspace of the integration that address last verified with. Junk from
   addresses that never verified (however many) only empties the unproven pool; junk from
   addresses someone proved with their own (free, sandbox) integration only empties that
-  workspace's pool, so neither can lock out another account's sender. How many new addresses one
+  workspace's pool, so neither can lock out another account's sender. A small scan is so cheap
+  (~0.5-1.5 ms for 50 integrations) that junk at the rates seen (50 req/s) does not empty the
+  small pool: a correctly signed delivery from an address never seen before (an ATS's first
+  delivery, a new egress address, memory lost) is still found, where one shared unproven pool
+  answered it 429 for as long as the junk lasted (issue 21). How many new addresses one
   integration may prove is capped too (WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY, proof_take).
 - storage: rejected (unverified) rows stored per provider, whatever their address
   (WEBHOOK_REJECTED_STORE_BUDGET): the failure budget is per /64 and a /48 holds 65,536 of them,
@@ -257,37 +263,57 @@ def failure_take(*, address: str | None) -> float:
     return budget_take(f"{_namespace()}:fail:{client_bucket(address)}", budget)
 
 
-def _scan_budgets(
-    *, address: str | None, provider_key: str, proven_by: int | None
-) -> list[tuple[str, Budget]]:
+@dataclass(frozen=True)
+class ScanLane:
+    """Whether a hint-less scan may start, and what it is charged to (scan_lane)."""
+
+    wait: float  # > 0: no scan now, answer 429 with this Retry-After
+    small: bool = False  # the small-body pool: charged the measured time, no fixed overhead
+    buckets: tuple[tuple[str, Budget], ...] = ()
+
+
+def _scan_pool(*, provider_key: str, proven_by: int | None) -> tuple[str, Budget]:
     raw = getattr(settings, "WEBHOOK_HINTLESS_SCAN_BUDGET", {}) or {}
     ns = _namespace()
     if proven_by is None:
-        pool_key, pool_raw = f"{ns}:scan:{provider_key}:unproven", raw.get("unproven")
+        return f"{ns}:scan:{provider_key}:unproven", _budget(raw.get("unproven"), Budget(0.02, 0.2))
+    return f"{ns}:scan:{provider_key}:proven:{proven_by}", _budget(raw.get("proven"), Budget(0.02, 0.2))
+
+
+def scan_lane(*, address: str | None, provider_key: str, proven_by: int | None, body_bytes: int) -> ScanLane:
+    """Whether a hint-less scan may start for this address and body, and from which pool.
+    `proven_by`: the workspace whose integration this address last verified with
+    (webhook_sources.py remembers which), None for an address that never verified.
+
+    A body of at most WEBHOOK_HINTLESS_SMALL_BODY_BYTES scans from the provider's "small" pool while
+    it holds anything, else (and any larger body) from the address's pool, "unproven" or "proven".
+    Every scan also takes from the address's own budget ("per_source"). A setting without a
+    "small" entry has no small lane (small bodies scan like any other, as before issue 21's fix)."""
+    raw = getattr(settings, "WEBHOOK_HINTLESS_SCAN_BUDGET", {}) or {}
+    ns = _namespace()
+    pools = [_scan_pool(provider_key=provider_key, proven_by=proven_by)]
+    # No "small" entry in the setting: no small-body lane, every body scans from the address's pool.
+    small = (f"{ns}:scan:{provider_key}:small", _budget(raw.get("small"), Budget(0.15, 1.5)))
+    if "small" in raw and body_bytes <= int(getattr(settings, "WEBHOOK_HINTLESS_SMALL_BODY_BYTES", 0)):
+        pools.insert(0, small)
+    # The pools first: junk comes from ever new addresses, and an empty pool is known locally.
+    # Asked in turn: the next pool only when the one before is empty (a Redis round trip each).
+    waits: list[float] = []
+    for pool in pools:
+        waits.append(budget_wait(*pool))
+        if not waits[-1]:
+            break
     else:
-        pool_key, pool_raw = f"{ns}:scan:{provider_key}:proven:{proven_by}", raw.get("proven")
-    return [
-        (f"{ns}:scan:{client_bucket(address)}", _budget(raw.get("per_source"), Budget(0.02, 0.2))),
-        (pool_key, _budget(pool_raw, Budget(0.02, 0.2))),
-    ]
+        return ScanLane(wait=min(waits))
+    source = (f"{ns}:scan:{client_bucket(address)}", _budget(raw.get("per_source"), Budget(0.02, 0.2)))
+    wait = budget_wait(*source)
+    if wait:
+        return ScanLane(wait=wait)
+    return ScanLane(wait=0.0, small=pool == small, buckets=(source, pool))
 
 
-def scan_wait(*, address: str | None, provider_key: str, proven_by: int | None) -> float:
-    """0.0 when a hint-less scan may start for this address, else seconds to wait. `proven_by`:
-    the workspace whose integration this address last verified with (webhook_sources.py remembers
-    which), None for an address that never verified."""
-    # The pool first: junk comes from ever new addresses, and an empty pool is known locally.
-    for key, budget in reversed(
-        _scan_budgets(address=address, provider_key=provider_key, proven_by=proven_by)
-    ):
-        wait = budget_wait(key, budget)
-        if wait:
-            return wait
-    return 0.0
-
-
-def scan_charge(*, address: str | None, provider_key: str, proven_by: int | None, seconds: float) -> None:
-    for key, budget in _scan_budgets(address=address, provider_key=provider_key, proven_by=proven_by):
+def scan_charge(*, lane: ScanLane, seconds: float) -> None:
+    for key, budget in lane.buckets:
         budget_charge(key, budget, seconds)
 
 

@@ -148,7 +148,9 @@ def partner_auth_failure_record(
     source = _source_bucket(source)
     # The public id, not the primary key: a key outlives a deleted integration (and, in a shared
     # Redis, a test database whose ids start again at 1).
-    key = f"partner-auth-failed:{integration.public_id}:{source}:{int(time.time() // window)}"
+    key = (
+        f"partner-auth-failed:{integration.public_id}:{source.replace(' ', '-')}:{int(time.time() // window)}"
+    )
     try:
         with transaction.atomic():  # a savepoint: a missing cache table must not abort the caller's
             count, line = _window_count(key, window)

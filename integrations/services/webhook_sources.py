@@ -12,15 +12,21 @@ real deliveries (benchmarks section 7):
 - remembered first: the integrations a client address's earlier deliveries verified with are
   tried first and for free (a few HMACs), so a real ATS is not slowed by anyone's scan budget;
   with Redis the memory is shared by every server (inbound_limits.shared_*);
-- the scan: CPU time per request (WEBHOOK_HINTLESS_SCAN_SECONDS), charged with a fixed
+- the scan: CPU time per request (WEBHOOK_HINTLESS_SCAN_SECONDS), per client address, and from
+  one pool (inbound_limits.scan_lane): a small body (at most WEBHOOK_HINTLESS_SMALL_BODY_BYTES, as
+  vendors send) from the provider's "small" pool, charged its measured time only: ~0.5-1.5 ms for
+  50 integrations, so junk at tens of requests a second does not empty it, and a correctly signed
+  delivery from an address not seen before is still found (a single pool for all addresses that
+  never verified let junk from random addresses answer it 429 for as long as the flood lasted,
+  issue 21). A larger body, or a small one once that pool is spent, is charged a fixed
   WEBHOOK_HINTLESS_SCAN_OVERHEAD_SECONDS on top (what answering an unmatched one costs besides
-  its HMACs), per client address, and from one pool (inbound_limits.scan_*): an address with
-  remembered integrations scans from the "proven" pool of the workspace of the first of them (the
-  one it last verified with), any other from the provider's "unproven" pool. So junk from
-  addresses that never verified cannot spend what a verified sender's next new customer needs,
-  and neither can junk from addresses an attacker proved with their own free integration: that
-  spends their own workspace's pool. Past the budget a scan is not started and the delivery is
-  answered 429 (the ATS retries; its remembered integrations are still tried first);
+  its HMACs): an address with remembered integrations scans from the "proven" pool of the
+  workspace of the first of them (the one it last verified with), any other from the provider's
+  "unproven" pool. So junk from addresses that never verified cannot spend what a verified
+  sender's next new customer needs, and neither can junk from addresses an attacker proved with
+  their own free integration: that spends their own workspace's pool. Past the budget a scan is
+  not started and the delivery is answered 429 (the ATS retries; its remembered integrations are
+  still tried first);
 - the proving: one integration proves at most WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY new
   addresses (inbound_limits.proof_take). Beyond that its deliveries from a new address are still
   accepted, but the address is not remembered for it (they are found by a scan, as before it
@@ -124,16 +130,18 @@ def webhook_integration_identify(
     rest = [c for c in candidates if c.pk not in tried_first]
     # This address has verified before: the proven pool of the workspace it last verified with.
     proven_by = next((by_pk[pk].workspace_id for pk in remembered if pk in by_pk), None)
-    wait = (
-        inbound_limits.scan_wait(address=address, provider_key=provider.key, proven_by=proven_by)
+    lane = (
+        inbound_limits.scan_lane(
+            address=address, provider_key=provider.key, proven_by=proven_by, body_bytes=len(request.body)
+        )
         if rest
-        else 0.0
+        else inbound_limits.ScanLane(wait=0.0)
     )
-    if wait:
+    if lane.wait:
         return Identified(
             None,
             Verification(ok=False, reason="Too many unmatched deliveries from this address."),
-            retry_after=wait,
+            retry_after=lane.wait,
         )
     started = time.thread_time()
     deadline = started + settings.WEBHOOK_HINTLESS_SCAN_SECONDS
@@ -149,16 +157,13 @@ def webhook_integration_identify(
                 break
     finally:
         if rest:
-            # Plus what an unmatched scan costs besides its HMACs (the body read and depth-checked,
-            # the rejected row, the log lines): benchmarks section 7 measured junk just under the
-            # body limit at ~7 ms of CPU a request, so a budget of HMAC time alone let cheap scans
-            # through by the dozen a second.
-            inbound_limits.scan_charge(
-                address=address,
-                provider_key=provider.key,
-                proven_by=proven_by,
-                seconds=time.thread_time() - started + settings.WEBHOOK_HINTLESS_SCAN_OVERHEAD_SECONDS,
-            )
+            # A large body's scan is charged what an unmatched one costs besides its HMACs too (the
+            # body read, the rejected row, the log lines): benchmarks section 7 measured junk just
+            # under the body limit at ~7 ms of CPU a request, so a budget of HMAC time alone let
+            # cheap scans through by the dozen a second. A small body's lane is sized for that
+            # (settings, WEBHOOK_HINTLESS_SMALL_BODY_BYTES): its measured time only.
+            overhead = 0.0 if lane.small else settings.WEBHOOK_HINTLESS_SCAN_OVERHEAD_SECONDS
+            inbound_limits.scan_charge(lane=lane, seconds=time.thread_time() - started + overhead)
     return Identified(None, _unmatched(provider, candidates, more, tried, len(rest), last))
 
 

@@ -3,7 +3,11 @@ seeds say). After it, raw webhook bodies and headers are deleted while the event
 type, ids, reasons) and a SHA-256 + size of the body stay for the logs; finished runs go through
 the assessments app's own purge (answers, result, candidate data); answers of a run still held
 back by an in-flight write-back are deleted on their own; rejected-partner-call log rows, spent
-reconnect links and spent workspace invitations go too (retention_logs.py).
+reconnect links and spent workspace invitations go too (retention_logs.py). Rejected deliveries
+no integration claimed (junk on the seeds' shared route that matched no secret, made-up
+integration ids) are deleted, row and body, after WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS: no
+customer's log shows them, and at the rate rejected rows may be stored
+(WEBHOOK_REJECTED_STORE_BUDGET, 16 KiB each) 90 days of them were ~1.4 GB a day per provider.
 
 It never blocks intake: everything runs in chunks, each its own short transaction touching only
 old rows, under a time budget; what is left is picked up by the next scheduled run."""
@@ -204,6 +208,23 @@ def _webhooks_purge(*, now: dt.datetime, periods: list[int], deadline: float) ->
     return purged, False
 
 
+def _unmatched_rejected_purge(*, now: dt.datetime, deadline: float) -> tuple[int, bool]:
+    """Delete rejected deliveries no integration claimed once older than
+    WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS, ROW_CHUNK at a time: (deleted, finished)."""
+    cutoff = now - dt.timedelta(days=settings.WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS)
+    # The (status, received_at) index finds them; only rows with no integration qualify.
+    old = WebhookEvent.objects.filter(
+        status=WebhookStatus.REJECTED, received_at__lt=cutoff, integration__isnull=True
+    )
+    deleted = 0
+    while time.monotonic() <= deadline:
+        ids = list(old.order_by().values_list("pk", flat=True)[:ROW_CHUNK])
+        if not ids:
+            return deleted, True
+        deleted += WebhookEvent.objects.filter(pk__in=ids).delete()[1].get(WebhookEvent._meta.label, 0)
+    return deleted, False
+
+
 def _answer_candidates(*, now: dt.datetime, days: int, workspace: Workspace | None = None) -> list[int]:
     runs = AssessmentRun.objects.filter(status__in=TERMINAL_STATUSES, workspace__retention_days=days)
     if workspace is not None:
@@ -268,6 +289,7 @@ def _purge_steps(
         "activity_lines": 0,
         "reconnect_links": 0,
         "invitations": 0,
+        "unmatched_webhooks": 0,  # the global sweep only: these rows have no workspace
     }
     out_of_time = not finished
 
@@ -299,6 +321,11 @@ def _purge_steps(
             spent_rows, now=now, periods=periods, deadline=deadline, workspace=workspace
         )
         out_of_time = not finished
+
+    if workspace is None and not out_of_time:
+        # Last: junk, however much of it, never holds up the purge of candidate data above.
+        counts["unmatched_webhooks"], finished = _unmatched_rejected_purge(now=now, deadline=deadline)
+        out_of_time = not finished
     return counts, not out_of_time
 
 
@@ -308,6 +335,12 @@ def _purge_message(counts: dict[str, int]) -> str:
         f"answers, {counts['audit_events'] + counts['activity_lines']} rejected-call log rows, "
         f"{counts['reconnect_links']} spent reconnect links and {counts['invitations']} spent invitations "
         "past the window deleted"
+        + (
+            f", and {counts['unmatched_webhooks']} rejected deliveries no integration claimed past "
+            f"{settings.WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS} days"
+            if counts.get("unmatched_webhooks")
+            else ""
+        )
     )
 
 
@@ -315,7 +348,8 @@ def _purge(*, now: dt.datetime, deadline: float) -> RetentionSweep:
     sweep = RetentionSweep.objects.create(started_at=now)
     counts, sweep.complete = _purge_steps(now=now, deadline=deadline)
     for field, value in counts.items():
-        setattr(sweep, field, value)
+        if field != "unmatched_webhooks":  # no column for it: the audit event and the log line say it
+            setattr(sweep, field, value)
     sweep.finished_at = timezone.now()
     sweep.save()
     if any(counts.values()):

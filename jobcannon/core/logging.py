@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import structlog
+from gunicorn.glogging import Logger as GunicornBaseLogger
 
 REDACTED = "[redacted]"
 
@@ -304,6 +305,25 @@ def plain_formatter() -> logging.Formatter:
             structlog.dev.ConsoleRenderer(colors=False, timestamp_key="ts", pad_event_to=24),
         ],
     )
+
+
+class GunicornLogger(GunicornBaseLogger):
+    """gunicorn's logger (gunicorn.conf.py `logger_class`) with `%(h)s` in the access log format
+    being the client's address as jobcannon/core/clientaddr.py resolves it (TRUSTED_PROXY_COUNT,
+    TRUSTED_CLIENT_IP_HEADER), as in our `http.request` line: behind a load balancer gunicorn's
+    own `%(h)s`, REMOTE_ADDR, is the balancer's address for every request."""
+
+    def atoms(self, resp: Any, req: Any, environ: Mapping[str, Any], request_time: Any) -> dict[str, Any]:
+        atoms = super().atoms(resp, req, environ, request_time)
+        try:
+            # Imported here: this module imports no Django (gunicorn's master loads it first);
+            # access lines are written by workers, where Django is set up.
+            from jobcannon.core.clientaddr import client_address_from_meta
+
+            atoms["h"] = client_address_from_meta(environ) or "-"
+        except Exception:  # noqa: BLE001, S110 - never lose an access line; REMOTE_ADDR stays
+            pass
+        return atoms
 
 
 def logging_config(

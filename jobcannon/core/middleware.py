@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
+from jobcannon.core.clientaddr import client_address
 from jobcannon.core.logging import (
     clean_request_id,
     clear_log_context,
@@ -51,6 +52,9 @@ class RequestIdMiddleware:
             extra={
                 "method": request.method,
                 "path": scrub_text(request.path),
+                # The client, as TRUSTED_PROXY_COUNT / TRUSTED_CLIENT_IP_HEADER resolve it (behind a
+                # load balancer REMOTE_ADDR is the balancer's): who sent a flood, who failed to sign in.
+                "client": client_address(request),
                 "view": match.view_name if match else "",
                 "status": response.status_code,
                 "ms": int((time.monotonic() - started) * 1000),

@@ -403,13 +403,31 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["integrations.throttles.VerifiedPa
 WEBHOOK_HINTLESS_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_BODY_BYTES", str(64 * 1024)))
 WEBHOOK_HINTLESS_MAX_CANDIDATES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_CANDIDATES", "50"))
 WEBHOOK_HINTLESS_SCAN_SECONDS = 0.05
-# Charged to the scan budgets per scan on top of its HMAC time: reading the body, storing the
-# rejected row and logging cost ~5-10 ms of CPU whatever the HMACs cost (benchmarks section 7).
+# Charged to the scan budgets per scan of a body over WEBHOOK_HINTLESS_SMALL_BODY_BYTES on top of
+# its HMAC time: reading the body, storing the rejected row and logging cost ~5-10 ms of CPU
+# whatever the HMACs cost (benchmarks section 7).
 WEBHOOK_HINTLESS_SCAN_OVERHEAD_SECONDS = 0.01
-# (2 % of a core for junk: benchmarks section 7 measured 0.1 s/s, with every junk request
-# scanned and stored, taking 25 % from signed deliveries on 2 busy cores.)
+# The small-body lane (issue 21: "a failing caller must not lock out a verified one"). With one
+# "unproven" pool, junk from random addresses spent it and a correctly signed delivery from an
+# address not remembered yet (an ATS's first delivery, a new egress address, memory lost after
+# REMEMBER_SECONDS or a Redis flush) got 429 for as long as the junk lasted; Ashby retries 10
+# times, Lever 5, then the event is lost. Vendor deliveries are ~0.1-2 KiB, and scanning such a
+# body is cheap. Measured (the scan's thread CPU as charged, median, 50 integrations, random or
+# JSON junk, busy machine at load 12): with one secret each 0.3-0.4 ms for 2 KiB and 0.45-0.6 ms
+# for 8 KiB (Ashby, Lever, SmartRecruiters); with two each (a rotation) 0.45-0.75 ms and
+# 0.8-1.1 ms; Knit, which also tries the JSON body's re-serialised form, up to 1.3 ms (one key)
+# and 2.0 ms (two) for 8 KiB of JSON. So a body of at most this size scans from the provider's
+# own "small" pool, charged its measured time only (no overhead): 50 junk req/s cost it
+# 0.015-0.1 CPU-s/s, under its 0.15 refill, so junk at that rate does not empty it (past it, or
+# for a larger body, the address's own pool below). The failure budget per address and
+# WEBHOOK_REJECTED_STORE_BUDGET still bound what the answered junk stores.
+WEBHOOK_HINTLESS_SMALL_BODY_BYTES = int(os.environ.get("WEBHOOK_HINTLESS_SMALL_BODY_BYTES", str(8 * 1024)))
+# (2 % of a core for large-body junk: benchmarks section 7 measured 0.1 s/s, with every junk
+# request scanned and stored, taking 25 % from signed deliveries on 2 busy cores.) Without a
+# "small" entry there is no small-body lane.
 WEBHOOK_HINTLESS_SCAN_BUDGET: dict[str, dict[str, float]] = {
     "per_source": {"per_second": 0.02, "burst": 0.2},
+    "small": {"per_second": 0.15, "burst": 1.5},
     "unproven": {"per_second": 0.02, "burst": 0.2},
     "proven": {"per_second": 0.05, "burst": 0.5},
 }
@@ -419,6 +437,14 @@ WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY = 32
 # budget is per /64 and cannot bound the table): past it the 401 is sent but nothing is stored.
 WEBHOOK_REJECTED_BODY_BYTES = 16 * 1024
 WEBHOOK_REJECTED_STORE_BUDGET: dict[str, float] = {"per_second": 1, "burst": 1000}
+# Rejected rows no integration claimed (junk on the shared route that matched no secret, made-up
+# integration ids) are deleted, row and body, after this many days by the retention sweep
+# (jobcannon/audit/retention.py): no customer's log shows them, and kept for the default 90 days
+# at the store budget above they were ~1.4 GB a day per provider. Long enough for support to see
+# why a misconfigured sender was refused.
+WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS = int(
+    os.environ.get("WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS", "7")
+)
 
 # --- Operations (docs/deployment.md) -----------------------------------------------------------
 # Logs: one JSON object per line (LOG_FORMAT=json, the production default) or readable lines;

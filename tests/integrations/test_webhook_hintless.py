@@ -147,7 +147,61 @@ def test_junk_from_many_addresses_cannot_lock_out_a_sender_that_has_verified(cli
     assert statuses[-1] == 429 and set(statuses[:-1]) == {401}, "the junk spent the unproven pool"
     assert send(client, body_for("new"), secret="whsec_7", address=ATS).status_code == 200
     assert send(client, body_for("again"), secret="whsec_19", address=ATS).status_code == 200
-    assert send(client, body_for("stranger"), secret="whsec_3", address=ATTACKER).status_code == 429
+
+
+def test_junk_from_many_addresses_cannot_lock_out_a_signed_delivery_from_a_new_address(client):
+    """Issue 21, "a failing caller must not lock out a verified one": with the default budgets,
+    junk from random addresses (large and small bodies) spends the unproven pool, yet a correctly
+    signed delivery from an address never seen before (an ATS's first delivery, a new egress
+    address) is accepted: a small body scans from its own lane. It was answered 429 for as long
+    as the junk lasted, and Ashby gives up after 10 retries, Lever after 5."""
+    for n in range(50):
+        IntegrationFactory(webhook_secrets=[{"secret": f"whsec_{n}"}])
+    large, small, signed = [], [], []
+    for n in range(160):
+        address = f"192.0.{n // 250 + 2}.{n % 250 + 1}"
+        if n % 2:
+            small.append(
+                send(client, body_for(n, pad=2_000), secret="whsec_wrong", address=address).status_code
+            )
+        else:
+            large.append(
+                send(client, body_for(n, pad=60_000), secret="whsec_wrong", address=address).status_code
+            )
+        if n % 20 == 19:
+            fresh = f"198.51.100.{n // 20 + 1}"
+            signed.append(
+                send(client, body_for(f"real{n}"), secret=f"whsec_{n % 50}", address=fresh).status_code
+            )
+    assert 429 in large, "large junk is still bounded by the unproven pool"
+    assert set(small) == {401}
+    assert signed == [200] * 8
+
+
+def test_the_small_body_lane_is_bounded_and_only_for_small_bodies(client, settings):
+    """Small bodies scan from their own pool while it lasts, then from the address's pool like any
+    other body; a large body never scans from the small pool. So junk beyond the small pool's
+    rate is still refused 429 before any secret is tried."""
+    tiny = {"per_second": 1e-9, "burst": 1e-6}
+    settings.WEBHOOK_HINTLESS_SCAN_BUDGET = {
+        "per_source": {"per_second": 1000, "burst": 1000},
+        "small": {"per_second": 1000, "burst": 1000},
+        "unproven": tiny,
+    }
+    for n in range(5):
+        IntegrationFactory(webhook_secrets=[{"secret": f"whsec_{n}"}])
+    large = [
+        send(client, body_for(n, pad=20_000), secret="whsec_wrong", address=f"192.0.2.{n + 1}").status_code
+        for n in range(3)
+    ]
+    assert large == [401, 429, 429]
+    assert send(client, body_for("small"), secret="whsec_wrong", address="192.0.2.9").status_code == 401
+    settings.WEBHOOK_HINTLESS_SCAN_BUDGET = {**settings.WEBHOOK_HINTLESS_SCAN_BUDGET, "small": tiny}
+    small = [
+        send(client, body_for(n), secret="whsec_wrong", address=f"192.0.2.{n + 20}").status_code
+        for n in range(3)
+    ]
+    assert small == [401, 429, 429]
 
 
 def test_one_request_stops_trying_secrets_at_its_time_limit(client, settings):

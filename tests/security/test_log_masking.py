@@ -369,3 +369,60 @@ def test_a_real_gunicorn_with_the_repos_config_logs_token_paths_masked(tmp_path)
     assert '"logger": "gunicorn.access"' in out and "/reconnect/[redacted]/" in out, out[-3000:]
     assert "%2Finvitations%2F[redacted]%2F" in out and "/a/[redacted]/page/2" in out
     assert TOKEN not in out and partner_key not in out
+
+
+# --- The client's address in the access lines (issue 21) ------------------------------------------
+
+BALANCER, CLIENT = "10.0.0.2", "203.0.113.50"
+
+
+def _gunicorn_setting(name: str):
+    """A setting of the repo's gunicorn.conf.py, read without running it (it sets up Prometheus'
+    multiprocess directory in the environment)."""
+    from pathlib import Path
+
+    tree = ast.parse(Path("gunicorn.conf.py").read_text())
+    return next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == name
+    )
+
+
+@pytest.mark.django_db
+def test_our_request_line_names_the_client_behind_the_load_balancer(log_output, client, settings):
+    """Behind a load balancer REMOTE_ADDR is the balancer's for every request: the http.request
+    line carries the client's address as the trusted-proxy settings resolve it."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    client.get("/accounts/login/", REMOTE_ADDR=BALANCER, HTTP_X_FORWARDED_FOR=f"198.51.100.9, {CLIENT}")
+    (line,) = [line for line in log_output.buffer.getvalue().splitlines() if "http.request" in line]
+    assert f"client={CLIENT}" in line, line
+    assert BALANCER not in line and "198.51.100.9" not in line  # the balancer; the client's own claim
+
+
+def test_gunicorn_access_lines_name_the_client_behind_the_load_balancer(log_output, settings, monkeypatch):
+    from gunicorn.config import Config
+    from gunicorn.util import load_class
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "-")
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    cfg.set("access_log_format", _gunicorn_setting("access_log_format"))
+    config = logging_config(fmt="plain", level="INFO")
+    config["handlers"]["console"]["stream"] = log_output.buffer
+    cfg.set("logconfig_dict", config)
+    logger = load_class(_gunicorn_setting("logger_class"))(cfg)
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/healthz",
+        "PATH_INFO": "/healthz",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": BALANCER,
+        "HTTP_X_FORWARDED_FOR": f"198.51.100.9, {CLIENT}",
+    }
+    resp = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    logger.access(resp, SimpleNamespace(headers=[]), environ, dt.timedelta(milliseconds=5))
+    out = log_output.buffer.getvalue()
+    assert f"{CLIENT} - - [" in out, out
+    assert BALANCER not in out and "198.51.100.9" not in out

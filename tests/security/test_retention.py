@@ -77,6 +77,43 @@ def test_events_still_being_processed_keep_their_body():
     assert bytes(pending.body) == BODY
 
 
+def unmatched(*, days_ago: int, provider: str = "fake") -> WebhookEvent:
+    """A rejected delivery no integration claimed: junk on the seeds' shared route, or a made-up id."""
+    e = WebhookEvent.objects.create(
+        provider=provider,
+        integration=None,
+        body=BODY,
+        headers={"X-Fake-Signature": "sha256=abc"},
+        status=WebhookStatus.REJECTED,
+        rejection_reason="No Fake integration matched: unknown integration or wrong secret.",
+    )
+    WebhookEvent.objects.filter(pk=e.pk).update(received_at=timezone.now() - dt.timedelta(days=days_ago))
+    return e
+
+
+def test_rejected_deliveries_no_integration_claimed_are_deleted_after_their_short_window(settings):
+    """Issue 21: junk that matched no integration was kept (up to 16 KiB a row, a row a second per
+    provider at the store budget) for the default 90 days, ~1.4 GB a day per provider. It is
+    deleted, row and body, after WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS; a rejected delivery an
+    integration claimed stays in that customer's log for the workspace's window."""
+    settings.WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS = 7
+    integration = IntegrationFactory()
+    old = [unmatched(days_ago=8), unmatched(days_ago=30, provider="knit")]
+    recent = unmatched(days_ago=6)
+    claimed = event(integration, days_ago=30, status=WebhookStatus.REJECTED)
+
+    sweep = retention_purge()
+
+    assert not WebhookEvent.objects.filter(pk__in=[e.pk for e in old]).exists()
+    recent.refresh_from_db()
+    claimed.refresh_from_db()
+    assert bytes(recent.body) == BODY and bytes(claimed.body) == BODY
+    assert sweep.complete
+    audit = AuditEvent.objects.get(action="retention.purged")
+    assert audit.data["unmatched_webhooks"] == 2
+    assert "2 rejected deliveries no integration claimed past 7 days" in audit.message
+
+
 def test_finished_runs_and_answers_past_the_window_are_deleted_but_a_write_back_in_flight_keeps_the_run():
     integration = IntegrationFactory()
     ws = integration.workspace
