@@ -80,6 +80,7 @@ def install() -> None:
     from integrations.services.writeback import writeback_enqueue
     from jobcannon.core.admin_views import status_section_register
     from jobcannon.core.jobs import schedule_modules_register
+    from jobcannon.core.logging import token_path_prefix_register
     from jobcannon.core.metrics import state_source_register
     from jobcannon.core.workers import request_id_lookup_register
     from jobcannon.core.wsgi import machine_path_register
@@ -107,3 +108,4 @@ def install() -> None:
     dashboard_source_register(workspace_dashboard, template="integrations/_dashboard.html")
     for pattern in WEBHOOK_INTAKE_PATHS:
         machine_path_register(pattern)
+    token_path_prefix_register("/reconnect/")  # a reconnect link lets its holder re-authorize: masked in logs

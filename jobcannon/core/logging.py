@@ -110,15 +110,12 @@ _SECRET_KEYS_EXACT = frozenset(
 # Keys that contain a secret-looking word but hold none (kept readable on purpose).
 _SAFE_KEYS = frozenset({"token_type", "signature_scheme", "refresh_count", "idempotency_key"})
 
-# Path prefixes whose next segment is a bearer credential (whoever holds the link is let in).
-TOKEN_PATH_PREFIXES = (
-    "/a/",
-    "/assessments/reports/",
-    "/reconnect/",
-    "/invitations/",
-    "/accounts/password/reset/key/",
-    "/accounts/confirm-email/",
-)
+# Path prefixes whose next segment is a bearer credential (whoever holds the link is let in):
+# the ground's own, allauth's password-reset and email-confirmation keys (mounted by
+# jobcannon/urls.py); each app adds its links from its AppConfig.ready (token_path_prefix_register:
+# assessments the candidate and report links, workspaces the invitations, integrations the
+# reconnect links), so this module names no path of theirs.
+_token_path_prefixes: list[str] = ["/accounts/password/reset/key/", "/accounts/confirm-email/"]
 _PARAMS = r"access_token|refresh_token|id_token|client_secret|api_key|apikey|password|secret|webhook_secret"
 _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Authorization header values.
@@ -130,27 +127,45 @@ _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     # key=value / "key": "value" pairs in JSON, repr()s and exception messages.
     (re.compile(rf"(?i)([\"']?\b(?:{_PARAMS})[\"']?\s*[=:]\s*[\"']?)[^\s\"'&,;}}]+"), rf"\1{REDACTED}"),
-    # Links whose path segment is the credential: candidate links (/a/<key>/, report links),
-    # reconnect links, workspace invitations, allauth's password-reset and email-confirmation keys;
-    # in any case and with repeated slashes (/RECONNECT//<token>/), as a client may write them.
-    (
-        re.compile(
-            "(?i)("
-            + "|".join(re.escape(p).replace("/", "/+") for p in TOKEN_PATH_PREFIXES)
-            + r")[^/\s\"'?#&]+"
-        ),
-        rf"\1{REDACTED}",
-    ),
-    # The same links percent-encoded inside a query string (?next=%2Freconnect%2F<token>%2F).
-    (
-        re.compile(
-            "(?i)("
-            + "|".join(re.escape(p).replace("/", "(?:%2F)+") for p in TOKEN_PATH_PREFIXES)
-            + r")(?:(?!%2F)[^/\s\"'?#&])+"
-        ),
-        rf"\1{REDACTED}",
-    ),
 ]
+_PATH_PATTERNS: list[tuple[re.Pattern[str], str]] = []
+
+
+def _path_patterns(prefixes: list[str]) -> list[tuple[re.Pattern[str], str]]:
+    return [
+        # Links whose path segment is the credential, in any case and with repeated slashes
+        # (/RECONNECT//<token>/), as a client may write them.
+        (
+            re.compile(
+                "(?i)(" + "|".join(re.escape(p).replace("/", "/+") for p in prefixes) + r")[^/\s\"'?#&]+"
+            ),
+            rf"\1{REDACTED}",
+        ),
+        # The same links percent-encoded inside a query string (?next=%2Freconnect%2F<token>%2F).
+        (
+            re.compile(
+                "(?i)("
+                + "|".join(re.escape(p).replace("/", "(?:%2F)+") for p in prefixes)
+                + r")(?:(?!%2F)[^/\s\"'?#&])+"
+            ),
+            rf"\1{REDACTED}",
+        ),
+    ]
+
+
+def token_path_prefix_register(prefix: str) -> None:
+    """`prefix` (a link path such as "/<app link>/") is followed in a path by a bearer credential: masked in
+    every log line. Twice is a no-op."""
+    if prefix not in _token_path_prefixes:
+        _token_path_prefixes.append(prefix)
+    _PATH_PATTERNS[:] = _path_patterns(_token_path_prefixes)
+
+
+def token_path_prefixes() -> tuple[str, ...]:
+    return tuple(_token_path_prefixes)
+
+
+_PATH_PATTERNS[:] = _path_patterns(_token_path_prefixes)
 # Percent-escapes hide a link from the patterns (/%72econnect/<token>/ is still routed to the
 # reconnect view; ?next=%252Freconnect%252F<token> is one decoding away from the encoded form):
 # scrub_text decodes up to this many times, scrubbing each layer.
@@ -173,7 +188,7 @@ def is_secret_key(key: str) -> bool:
 
 
 def _scrub_layer(text: str) -> str:
-    for pattern, replacement in _TEXT_PATTERNS:
+    for pattern, replacement in (*_TEXT_PATTERNS, *_PATH_PATTERNS):
         text = pattern.sub(replacement, text)
     return text
 

@@ -189,7 +189,7 @@ def test_every_path_parameter_that_can_hold_a_token_is_masked_or_declared_harmle
         r for r, path in routes if not _declared_harmless(r) and TOKEN in scrub_text(f"GET {path} HTTP/1.1")
     ]
     assert not leaks, (
-        f"token-bearing paths not masked (add to TOKEN_PATH_PREFIXES or NOT_CREDENTIALS): {leaks}"
+        f"token-bearing paths not masked (register the prefix with jobcannon.core.logging.token_path_prefix_register or NOT_CREDENTIALS): {leaks}"
     )
     found = {r for r, _ in routes}
     for expected in ("reconnect/<str:token>/", "invitations/<str:token>/", "a/<str:key>/"):
@@ -426,3 +426,16 @@ def test_gunicorn_access_lines_name_the_client_behind_the_load_balancer(log_outp
     out = log_output.buffer.getvalue()
     assert f"{CLIENT} - - [" in out, out
     assert BALANCER not in out and "198.51.100.9" not in out
+
+
+def test_each_app_registers_its_own_token_links_and_the_ground_names_none_of_them():
+    """The ground (jobcannon.core) masks what the apps above register from their AppConfig.ready;
+    it does not name their paths itself (issue 22: core imports and knows nothing above it)."""
+    from pathlib import Path
+
+    from jobcannon.core import logging as core_logging
+
+    registered = set(core_logging.token_path_prefixes())
+    assert {"/a/", "/assessments/reports/", "/invitations/", "/reconnect/"} <= registered
+    source = Path(core_logging.__file__).read_text()
+    assert not [p for p in ("/a/", "/assessments/", "/invitations/", "/reconnect/") if f'"{p}' in source]
