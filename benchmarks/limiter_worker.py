@@ -22,10 +22,11 @@ def main(mode: str, integration_id: int, start_at: float, seconds: float, out: s
     django.setup()
     from integrations.base import ATSError, LocalRateLimited
     from integrations.models import Integration
+    from integrations.registry import provider_for
     from integrations.services.ratelimit import rate_limit_acquire, rate_limit_patience
 
     integration = Integration.objects.get(pk=integration_id)
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     client = provider.client(integration)
     grants: list[float] = []
     refused, remote_429, errors = 0, 0, 0

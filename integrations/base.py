@@ -229,7 +229,9 @@ class CredentialCheck:
 
 @dataclasses.dataclass
 class WebhookContext:
-    """What an event handler receives: the stored event, its integration and the parsed JSON.
+    """What an event handler receives: the stored event, its integration, the parsed JSON and
+    the provider whose handler runs (the registry's object: a handler that needs its client asks
+    `ctx.provider.client(ctx.integration)`, it never looks the provider up again).
     Every string of `payload` is storable as is: NUL and lone surrogates, which no database text
     column takes, arrive as U+FFFD (services/webhooks.py `_payload`); `event.body` keeps the
     bytes the vendor signed."""
@@ -237,6 +239,7 @@ class WebhookContext:
     event: WebhookEvent
     integration: Integration
     payload: Mapping[str, Any]
+    provider: ATSProvider
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,6 +19,7 @@ from django.views import View
 
 from integrations.forms import LogFilterForm
 from integrations.models import WritebackMessage, WritebackStatus
+from integrations.registry import provider_for
 from integrations.selectors import (
     integration_get_for_workspace,
     log_entries_list,
@@ -80,7 +81,7 @@ class IntegrationChecklistView(WorkspaceMixin, View):
         integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
         context = {
             "integration": integration,
-            "provider": integration.provider_obj,
+            "provider": provider_for(integration),
             "checklist": integration_checklist(integration=integration),
             "poll_seconds": poll_seconds(),
         }
@@ -103,7 +104,7 @@ class IntegrationChecklistActionView(WorkspaceMixin, View):
                 "integrations/_checklist.html",
                 {
                     "integration": integration,
-                    "provider": integration.provider_obj,
+                    "provider": provider_for(integration),
                     "checklist": integration_checklist(integration=integration),
                     "poll_seconds": poll_seconds(),
                     "flash": checklist_flash_remember(request, pk=integration.pk, ok=ok, message=message),
@@ -124,7 +125,7 @@ def _query(params: dict[str, Any], **changes: str) -> str:
 class IntegrationLogsView(WorkspaceMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
-        provider = integration.provider_obj
+        provider = provider_for(integration)
         filters = log_filters_from(request.GET)
         form = LogFilterForm(initial={**request.GET.dict(), "range": filters.range})
         page = log_entries_list(
@@ -169,7 +170,7 @@ class WebhookEventDetailView(WorkspaceMixin, View):
     def get(self, request: HttpRequest, pk: int, event_pk: int) -> HttpResponse:
         integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
         event = webhook_event_get_for_integration(integration=integration, pk=event_pk)
-        provider = integration.provider_obj
+        provider = provider_for(integration)
         body, is_json = display_body(bytes(event.body))
         problem = event.rejection_reason or event.error
         check = "webhook_received" if event.rejection_reason else "writeback"
@@ -195,7 +196,7 @@ class IntegrationRunsView(WorkspaceMixin, View):
             "integrations/runs.html",
             {
                 "integration": integration,
-                "provider": integration.provider_obj,
+                "provider": provider_for(integration),
                 "runs": run_list_for_integration(integration=integration, q=q),
                 "q": q,
             },
@@ -209,7 +210,7 @@ class RunTimelineView(WorkspaceMixin, View):
         context = {
             "run": run,
             "integration": run.integration,
-            "provider": run.integration.provider_obj if run.integration else None,
+            "provider": provider_for(run.integration) if run.integration else None,
             "timeline": timeline,
             "poll": any(h.state == "waiting" for h in timeline.hops) or run.is_active,
             "poll_seconds": poll_seconds(),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -74,12 +73,6 @@ class Integration(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.provider} ({self.environment}) for {self.workspace_id}"
-
-    @property
-    def provider_obj(self):
-        # The registry sits above the models (pyproject "integrations-core": services > registry >
-        # base > models), so it is reached through the app config, never imported from here.
-        return apps.get_app_config("integrations").provider(self.provider)  # type: ignore[attr-defined]
 
     def credential(self, name: str, default: Any = None) -> Any:
         return (self.credentials or {}).get(name, default)

@@ -11,6 +11,7 @@ from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
     from integrations.base import ATSProvider
+    from integrations.models import Integration
 
 
 @cache
@@ -31,6 +32,13 @@ def get_provider(key: str) -> ATSProvider:
         return get_providers()[key]
     except KeyError:
         raise Http404(f"Unknown provider {key!r}")
+
+
+def provider_for(integration: Integration) -> ATSProvider:
+    """The provider of one integration. The models sit below the registry (README "Layout"), so
+    an Integration hands out no provider object: code above the registry asks it here. Raises
+    Http404 for a key no longer in ATS_PROVIDERS, as get_provider does."""
+    return get_provider(integration.provider)
 
 
 def provider_choices() -> list[tuple[str, str]]:

@@ -29,7 +29,7 @@ from integrations.forms import (
     simulator_available,
 )
 from integrations.models import AuthKind, Integration, IntegrationStatus, Token
-from integrations.registry import get_provider, get_providers
+from integrations.registry import get_provider, get_providers, provider_for
 from integrations.selectors import (
     LogFilters,
     integration_get_for_workspace,
@@ -243,7 +243,7 @@ class IntegrationWizardView(WorkspaceMixin, View):
 
 
 def _setup_context(request, integration: Integration, **overrides) -> dict[str, Any]:
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     steps = provider.setup_steps(integration)
     has_default = provider_has_default_client(provider.key)
     context: dict[str, Any] = {
@@ -282,7 +282,7 @@ class IntegrationSetupView(WorkspaceMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
-        provider = integration.provider_obj
+        provider = provider_for(integration)
         step = request.POST.get("step", "")
         if step == "simulator":
             return self._simulator_prefill(request, integration, provider)
@@ -385,7 +385,7 @@ class IntegrationSetupView(WorkspaceMixin, View):
 class IntegrationDetailView(WorkspaceMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
-        provider = integration.provider_obj
+        provider = provider_for(integration)
         recent = log_entries_list(integration=integration, filters=LogFilters(range="all"), limit=10)
         health = integration_health(integration=integration)
         context = {
@@ -482,7 +482,7 @@ class IntegrationActionView(WorkspaceMixin, View):
 
 
 def _reconnect_context(integration: Integration, **extra) -> dict[str, Any]:
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     return {
         "integration": integration,
         "provider": provider,
@@ -513,7 +513,7 @@ class ReconnectLinkView(View):
         except ReconnectLinkInvalid as exc:
             return _reconnect_refused(request, exc)
         integration = link.integration
-        provider = integration.provider_obj
+        provider = provider_for(integration)
         if integration.auth_kind == AuthKind.OAUTH2:
             # The link is claimed when the ATS sends the person back (OAuthCallbackView), from the
             # OAuthState row this start records it on.
@@ -600,7 +600,7 @@ class OAuthCallbackView(View):
             )
         integration = result.integration
         integration.refresh_from_db()
-        prov = integration.provider_obj
+        prov = provider_for(integration)
         if result.via_reconnect_link or not request.user.is_authenticated:
             return render(
                 request, "integrations/reconnect_done.html", {"integration": integration, "provider": prov}

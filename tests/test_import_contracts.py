@@ -68,11 +68,22 @@ def _pyproject_contract(contract_id: str):
     configuration.configure()  # what lint-imports sets up before it checks (a timer)
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     options = next(c for c in config["contracts"] if c["id"] == contract_id)
-    kind = {"layers": LayersContract, "acyclic_siblings": AcyclicSiblingsContract}[options["type"]]
+    from importlinter.contracts.forbidden import ForbiddenContract
+
+    kind = {
+        "layers": LayersContract,
+        "acyclic_siblings": AcyclicSiblingsContract,
+        "forbidden": ForbiddenContract,
+    }[options["type"]]
     return kind(
         name=options["name"],
         session_options={"root_packages": config["root_packages"]},
-        contract_options={k: v for k, v in options.items() if k not in ("id", "name", "type")},
+        # lint-imports reads TOML booleans as strings ("True"): so do we
+        contract_options={
+            k: str(v) if isinstance(v, bool) else v
+            for k, v in options.items()
+            if k not in ("id", "name", "type")
+        },
     )
 
 
@@ -130,8 +141,9 @@ def test_the_acyclic_contract_breaks_on_a_cycle_between_sibling_modules():
 
 
 def test_inside_integrations_the_models_import_neither_the_provider_contract_nor_the_registry():
-    """services > registry > base > models: the registry hands out provider objects (base), and
-    the models reach the registry through the app config. Type-checking-only imports count."""
+    """services > registry > base > models: the registry hands out provider objects (base); the
+    models do not reach it at all, not even at runtime (checked from the source further down).
+    Type-checking-only imports count."""
     allowed = [
         ("integrations.services.webhooks", "integrations.registry"),
         ("integrations.registry", "integrations.base"),
@@ -140,11 +152,43 @@ def test_inside_integrations_the_models_import_neither_the_provider_contract_nor
     contract = _pyproject_contract("integrations-core")
     assert contract.check(_app_graph(*allowed), verbose=False).kept
     for upward in [
-        ("integrations.models", "integrations.registry"),  # the old Integration.provider_obj import
+        ("integrations.models", "integrations.registry"),
         ("integrations.models", "integrations.base"),
         ("integrations.base", "integrations.registry"),
     ]:
         assert not contract.check(_app_graph(*allowed, upward), verbose=False).kept, upward
+
+
+def test_inside_a_provider_only_its_queue_entry_points_import_provider_py():
+    """provider.py hands the provider down (arguments, `as_view(provider=self)`); its pages, APIs,
+    console and services never import it back, and no provider module imports the registry."""
+    sr = "integrations.providers.smartrecruiters"
+    allowed = [
+        (f"{sr}.tasks", f"{sr}.provider"),
+        (f"{sr}.provider", f"{sr}.views"),
+        (f"{sr}.provider", f"{sr}.console"),
+        (f"{sr}.console", f"{sr}.setup"),
+        (f"{sr}.views", f"{sr}.setup"),
+        (f"{sr}.setup", f"{sr}.services"),
+        (f"{sr}.apis_consent", "integrations.services.integrations"),
+        ("integrations.services.integrations", "integrations.registry"),
+        *[
+            (f"integrations.providers.{p}.provider", f"integrations.providers.{p}.constants")
+            for p in ("ashby", "knit", "lever")
+        ],
+    ]
+    layers = _pyproject_contract("provider-modules")
+    registry = _pyproject_contract("providers-not-registry")
+    for contract in (layers, registry):
+        assert contract.check(_app_graph(*allowed), verbose=False).kept
+    for upward in [
+        (f"{sr}.views", f"{sr}.provider"),
+        (f"{sr}.console", f"{sr}.provider"),
+        (f"{sr}.setup", f"{sr}.tasks"),
+    ]:
+        assert not layers.check(_app_graph(*allowed, upward), verbose=False).kept, upward
+    direct = (f"{sr}.apis_consent", "integrations.registry")
+    assert not registry.check(_app_graph(*allowed, direct), verbose=False).kept
 
 
 def test_type_checking_imports_count_in_every_contract():
@@ -167,5 +211,115 @@ def test_the_templates_of_the_lower_apps_name_nothing_of_integrations():
         for path in sorted((ROOT / folder).rglob("*.html"))
         for n, line in enumerate(path.read_text().splitlines(), 1)
         if upward.search(line)
+    ]
+    assert found == []
+
+
+# -- the registry at runtime (issue 22: cycles import-linter cannot see) ----------------------
+# grimp sees static imports only: `apps.get_app_config("integrations").provider(key)` or an
+# attribute such as `integration.provider_obj` reaches the registry at runtime without an import,
+# so models -> registry -> base -> models and provider.py -> console -> provider.py ran as cycles
+# that every contract above called kept. These read the source instead.
+
+REGISTRY_NAMES = {"get_provider", "get_providers", "provider_for", "provider_choices"}
+
+
+def _registry_reaches(path: Path) -> list[str]:
+    """Where the module at `path` reaches integrations.registry, by import (at any depth, a
+    function-level one too), dotted-path string (import_string/importlib), a registry function,
+    the app config's provider lookup or the removed `Integration.provider_obj`."""
+    import ast
+    import re
+
+    tree = ast.parse(path.read_text(), str(path))
+    found = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Import) and any(a.name.split(".")[-1] == "registry" for a in node.names):
+            found.append(f"{line}: import {', '.join(a.name for a in node.names)}")
+        elif isinstance(node, ast.ImportFrom) and (
+            (node.module or "").split(".")[-1] == "registry"
+            or any(a.name == "registry" or a.name in REGISTRY_NAMES for a in node.names)
+        ):
+            found.append(f"{line}: from {'.' * node.level}{node.module or ''} import ...")
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and re.fullmatch(r"[\w.]*\bregistry\b[\w.:]*", node.value)
+        ):
+            found.append(f"{line}: dotted path {node.value!r}")
+        elif isinstance(node, ast.Attribute) and node.attr == "provider_obj":
+            found.append(f"{line}: .provider_obj")
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "attr", getattr(node.value.func, "id", "")) == "get_app_config"
+        ):
+            found.append(f"{line}: get_app_config(...).{node.attr}")
+        elif (
+            isinstance(node, ast.Name | ast.Attribute)
+            and (getattr(node, "id", None) or getattr(node, "attr", None)) in REGISTRY_NAMES
+        ):
+            found.append(f"{line}: {getattr(node, 'id', None) or getattr(node, 'attr', None)}")
+    return found
+
+
+def test_registry_reach_check_sees_every_way_in():
+    """The checker itself: each form the audit found (or could find) is reported."""
+    import tempfile
+
+    sample = (
+        "from django.apps import apps\n"
+        "def f(integration):\n"
+        "    from integrations.registry import get_provider\n"
+        "    import importlib\n"
+        "    importlib.import_module('integrations.registry')\n"
+        "    apps.get_app_config('integrations').provider(integration.provider)\n"
+        "    return integration.provider_obj\n"
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(sample)
+    found = _registry_reaches(Path(f.name))
+    assert sorted({entry.split(":")[0] for entry in found}) == ["3", "5", "6", "7"], found
+
+
+def test_the_models_and_the_app_config_never_reach_the_registry():
+    """models < base < registry < services also at runtime: the models hand out no provider
+    object (callers above the registry ask it: `integrations.registry.provider_for`) and the app
+    config offers no provider lookup for them."""
+    found = {
+        name: _registry_reaches(ROOT / "integrations" / name) for name in ("models.py", "apps.py", "base.py")
+    }
+    assert found == {"models.py": [], "apps.py": [], "base.py": []}
+
+
+def test_no_provider_module_reaches_the_registry():
+    """A provider's modules below provider.py get the provider (or its client) passed in by
+    provider.py, or by the view class provider.py builds (`as_view(provider=self)`), so none of
+    them calls back up into provider.py through the registry; provider.py itself is an entry the
+    registry loads, and does not look itself up either."""
+    found = [
+        f"{path.relative_to(ROOT)}:{entry}"
+        for path in sorted((ROOT / "integrations" / "providers").rglob("*.py"))
+        for entry in _registry_reaches(path)
+    ]
+    assert found == []
+
+
+def test_nothing_asks_an_integration_for_its_provider_object():
+    """`Integration.provider_obj` is gone: a template still naming it would render an empty
+    provider name instead of failing, so templates are checked as well as code."""
+    from integrations.apps import IntegrationsConfig
+    from integrations.models import Integration
+
+    assert not hasattr(Integration, "provider_obj")
+    assert not hasattr(IntegrationsConfig, "provider")
+    found = [
+        f"{path.relative_to(ROOT)}:{n}"
+        for folder in ("integrations", "jobcannon", "assessments", "templates", "benchmarks", "tests")
+        for path in sorted((ROOT / folder).rglob("*"))
+        if path.suffix in (".py", ".html", ".txt") and path.name != "test_import_contracts.py"
+        for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
+        if "provider_obj" in line
     ]
     assert found == []

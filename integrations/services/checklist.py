@@ -27,6 +27,7 @@ from integrations.models import (
     WritebackMessage,
     WritebackStatus,
 )
+from integrations.registry import provider_for
 from integrations.services.fixes import Fix, fixes_for
 
 logger = logging.getLogger(__name__)
@@ -69,12 +70,12 @@ def provider_supports(provider: ATSProvider, hook: str) -> bool:
 
 
 def can_send_test_webhook(integration: Integration) -> bool:
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     return provider_supports(provider, "send_test_webhook") and provider.uses_simulator(integration)
 
 
 def can_send_test_assessment(integration: Integration) -> bool:
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     return provider_supports(provider, "send_test_assessment") and provider.uses_simulator(integration)
 
 
@@ -370,7 +371,7 @@ def _check_writeback(integration: Integration, provider: ATSProvider, run) -> Ch
 
 
 def integration_checklist(*, integration: Integration) -> Checklist:
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     last_verified = (
         WebhookEvent.objects.filter(integration=integration, verified=True)
         .only("id", "event_type", "received_at", "signature_scheme")

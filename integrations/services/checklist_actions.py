@@ -11,6 +11,7 @@ from django.db import transaction
 
 from integrations.base import ATSError
 from integrations.models import Environment, Integration, WritebackMessage, WritebackStatus
+from integrations.registry import provider_for
 from integrations.services.checklist import can_send_test_assessment, can_send_test_webhook
 from jobcannon.core.exceptions import ApplicationError, ValidationFailed
 
@@ -22,7 +23,7 @@ def checklist_action_run(*, integration: Integration, action: str) -> tuple[bool
     trouble: the failure is the sentence, and the checklist shows the recorded reason."""
     from integrations.services.integrations import integration_credentials_check
 
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     try:
         if action == "test":
             ok = integration_credentials_check(integration=integration)

@@ -27,6 +27,7 @@ from integrations.models import (
     WritebackMessage,
     WritebackStatus,
 )
+from integrations.registry import provider_for
 
 WINDOW = dt.timedelta(hours=24)
 RATE_LIMIT_WINDOW = dt.timedelta(minutes=15)
@@ -108,7 +109,7 @@ def _failing(problems: int, total: int) -> bool:
 
 def _derive_state(health: Health) -> None:
     integration = health.integration
-    name = integration.provider_obj.name
+    name = provider_for(integration).name
     if integration.status == IntegrationStatus.DISCONNECTED:
         health.state, health.reason = HealthState.DISCONNECTED, integration.status_reason or "Disconnected."
     elif integration.status == IntegrationStatus.NEEDS_REAUTH:
@@ -143,7 +144,7 @@ def credential_warnings(
 ) -> list[HealthWarning]:
     """Generic predictive checks (refresh-token age and expiry, API-key lifetime) plus the
     provider's own `health_warnings`."""
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     warnings: list[HealthWarning] = []
     warn_before = dt.timedelta(days=provider.credential_warn_before_days)
     if integration.auth_kind == AuthKind.OAUTH2 and token is not None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from integrations.base import ATSError
 from integrations.models import ActivityLevel, AuthKind, Environment, Integration, IntegrationStatus
-from integrations.registry import get_provider
+from integrations.registry import get_provider, provider_for
 from integrations.services.activity import activity_log
 from integrations.services.status import integration_set_status
 from jobcannon.core.exceptions import Conflict, ValidationFailed
@@ -56,7 +56,7 @@ def integration_create(
 def integration_credentials_check(*, integration: Integration) -> bool:
     """Live call to the ATS. On success the integration is connected and provider setup
     (webhook registration...) runs; on failure the reason is recorded and shown."""
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     try:
         check = provider.validate_credentials(integration)
     except ATSError as exc:
@@ -147,7 +147,7 @@ def webhook_secret_retire_old(*, integration: Integration) -> None:
 
 def integration_disconnect(*, integration: Integration) -> Integration:
     # While the credentials still work: the provider removes what it registered at the vendor.
-    integration.provider_obj.on_disconnect(integration)
+    provider_for(integration).on_disconnect(integration)
     return integration_set_status(
         integration=integration,
         status=IntegrationStatus.DISCONNECTED,

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from integrations.models import Integration, IntegrationStatus
+from integrations.registry import provider_for
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def integration_status_notify(*, integration_id: int, previous: str, current: st
     )
     if not recipients:
         return 0
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     context = {
         "integration": integration,
         "provider": provider,

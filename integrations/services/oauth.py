@@ -40,6 +40,7 @@ from integrations.models import (
     ReconnectLink,
     Token,
 )
+from integrations.registry import provider_for
 from integrations.services.activity import activity_log
 from integrations.services.integrations import integration_credentials_check
 from integrations.services.reconnect import reconnect_link_claim, reconnect_link_release, reconnect_link_used
@@ -82,9 +83,9 @@ def _client_credentials(integration: Integration) -> tuple[str, str]:
 
 
 def _config(integration: Integration) -> OAuth2Config:
-    config = integration.provider_obj.oauth_config(integration)
+    config = provider_for(integration).oauth_config(integration)
     if config is None:
-        raise OAuthFlowError(f"{integration.provider_obj.name} does not use OAuth.")
+        raise OAuthFlowError(f"{provider_for(integration).name} does not use OAuth.")
     return config
 
 
@@ -234,7 +235,7 @@ def _authorize(*, pending: OAuthState, params: dict[str, str]) -> Integration:
     """Exchange the code of a checked, now used, pending authorization and store the tokens."""
     state = pending.state
     integration = pending.integration
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     if params.get("error"):
         message = provider.explain_oauth_error(
             params["error"], params.get("error_description", ""), integration
@@ -419,7 +420,7 @@ def token_get_access(*, integration: Integration) -> str:
     token = Token.objects.filter(integration=integration).first()
     if token is None or not token.access_token:
         raise ATSAuthError("This integration is not authorized yet.")
-    config = integration.provider_obj.oauth_config(integration)
+    config = provider_for(integration).oauth_config(integration)
     if config is not None and token_needs_refresh(token=token, config=config):
         try:
             token = token_refresh(integration_id=integration.pk)

@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from integrations.models import ActivityLevel, IntegrationStatus, WritebackMessage, WritebackStatus
+from integrations.registry import provider_for
 from integrations.services.activity import activity_log
 from integrations.services.writeback import (
     RunEvent,
@@ -103,7 +104,7 @@ def _resolve_halted(report: ReconcileReport, *, now, limit: int, settle: timedel
                     kind="writeback.halted",
                     level=ActivityLevel.ERROR,
                     message=f"The outcome of write-back {message.kind} for run {message.run_id} is unknown and "
-                    f"{message.integration.provider_obj.name} cannot be read back. Check the ATS, then replay it "
+                    f"{provider_for(message.integration).name} cannot be read back. Check the ATS, then replay it "
                     "(or mark it done) from the dead letters.",
                     data={"run": message.run_id, "outbox": message.pk},
                 )
@@ -138,7 +139,7 @@ def _recheck_delivered(report: ReconcileReport, *, now, limit: int) -> None:
                 integration=message.integration,
                 kind="writeback.drift",
                 level=ActivityLevel.WARNING,
-                message=f"{message.integration.provider_obj.name} does not show {message.kind} for run "
+                message=f"{provider_for(message.integration).name} does not show {message.kind} for run "
                 f"{message.run_id} although it accepted it: sent again.",
                 data={"run": message.run_id, "outbox": message.pk},
             )
@@ -170,7 +171,7 @@ def _repair_runs(report: ReconcileReport, *, now, limit: int) -> None:
                 kind="writeback.drift",
                 level=ActivityLevel.WARNING,
                 message=f"Run {run.pk} was scored but its result was never queued for "
-                f"{run.integration.provider_obj.name}: queued now.",
+                f"{provider_for(run.integration).name}: queued now.",
                 data={"run": run.pk},
             )
     # Delivered and confirmed, but the run did not hear about it (the hook failed).

@@ -23,6 +23,7 @@ from integrations.models import (
     WritebackMessage,
     WritebackStatus,
 )
+from integrations.registry import provider_for
 
 MAX_ROWS = 100
 MIN_REF_LENGTH = 4  # shorter ids would match unrelated paths
@@ -252,7 +253,7 @@ def _writeback_hops(messages: list[WritebackMessage], provider_name: str, integr
 
 def run_timeline(*, run) -> Timeline:
     integration = run.integration
-    provider_name = integration.provider_obj.name if integration is not None else "JobCannon"
+    provider_name = provider_for(integration).name if integration is not None else "JobCannon"
     messages = (
         list(WritebackMessage.objects.filter(run=run).order_by("created_at", "id"))
         if integration is not None

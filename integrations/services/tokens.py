@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from integrations.base import ATSError
 from integrations.models import ActivityLevel, IntegrationActivity, IntegrationStatus, Token
+from integrations.registry import provider_for
 from integrations.services.activity import activity_log
 from integrations.services.oauth import REFRESH_MARGIN, token_expires_at, token_refresh
 
@@ -48,7 +49,7 @@ def token_refresh_expiring(*, within: timedelta = SWEEP_LOOKAHEAD) -> int:
     now = timezone.now()
     refreshed = 0
     for token in _connected_oauth_tokens().exclude(refresh_token=""):
-        config = token.integration.provider_obj.oauth_config(token.integration)
+        config = provider_for(token.integration).oauth_config(token.integration)
         expires = token_expires_at(token=token, config=config) if config else None
         if expires is None or expires > now + within:
             continue
@@ -85,9 +86,9 @@ def token_warnings(*, token: Token, now=None) -> list[tuple[str, str]]:
     """What will break and when, said before it does: (activity kind, sentence) pairs."""
     now = now or timezone.now()
     integration = token.integration
-    name = integration.provider_obj.name
+    name = provider_for(integration).name
     warnings: list[tuple[str, str]] = []
-    config = integration.provider_obj.oauth_config(integration)
+    config = provider_for(integration).oauth_config(integration)
     expires = token_expires_at(token=token, config=config) if config else token.access_expires_at
     if token.refresh_failures >= WARN_AFTER_FAILURES:
         until = (

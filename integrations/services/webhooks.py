@@ -293,7 +293,7 @@ def _handle(event: WebhookEvent) -> None:
     # Only verified events (always with an integration) get here.
     assert event.integration is not None
     payload = _payload(bytes(event.body))
-    handler(WebhookContext(event=event, integration=event.integration, payload=payload))
+    handler(WebhookContext(event=event, integration=event.integration, payload=payload, provider=provider))
     event.status = WebhookStatus.PROCESSED
     event.processed_at = timezone.now()
 

@@ -50,6 +50,7 @@ from integrations.models import (
     WritebackMessage,
     WritebackStatus,
 )
+from integrations.registry import provider_for
 from integrations.services.activity import activity_log
 from integrations.services.queue import queue_enqueue, queue_enqueue_with_row, queue_schedule_retry
 from integrations.services.status import integration_mark_needs_reauth
@@ -75,7 +76,7 @@ def writeback_enqueue(*, run, event: str) -> list[WritebackMessage]:
     integration = run.integration
     if integration is None or integration.status == IntegrationStatus.DISCONNECTED:
         return []
-    kinds = integration.provider_obj.on_run_event(integration, run, event)
+    kinds = provider_for(integration).on_run_event(integration, run, event)
     created = []
     for kind in kinds:
         key = f"{integration.pk}:{run.pk}:{kind}:{event}"
@@ -125,7 +126,7 @@ def writeback_deliver(*, message_id: int) -> WritebackMessage | None:
         return _settle(
             message, token, status=WritebackStatus.NEEDS_REAUTH, error=integration.status_reason, refund=True
         )
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     try:
         with idempotency_key_bound(message.idempotency_key):
             result = provider.deliver(integration, message)
@@ -144,7 +145,7 @@ def writeback_read_back(*, message: WritebackMessage) -> bool | None:
     """provider.confirm, where a failure of the read itself means "cannot tell now" (None)."""
     integration = message.integration
     try:
-        verdict = integration.provider_obj.confirm(integration, message)
+        verdict = provider_for(integration).confirm(integration, message)
     except ATSError as exc:
         logger.info(
             "writeback.read_back_failed", extra={"outbox_id": message.pk, "error_class": type(exc).__name__}
@@ -204,7 +205,7 @@ def _record_delivered(
     if not updated:
         return _lost_claim(message)
     message.refresh_from_db()
-    provider = message.integration.provider_obj
+    provider = provider_for(message.integration)
     activity_log(
         integration=message.integration,
         kind="writeback.delivered",
@@ -347,7 +348,7 @@ def writeback_mark_confirmed(*, message: WritebackMessage, note: str = "") -> Wr
     activity_log(
         integration=message.integration,
         kind="writeback.confirmed",
-        message=f"{message.integration.provider_obj.name} shows {message.kind} for run {message.run_id}"
+        message=f"{provider_for(message.integration).name} shows {message.kind} for run {message.run_id}"
         + (f" ({note})." if note else "."),
         data={"run": message.run_id, "kind": message.kind},
     )
@@ -391,7 +392,7 @@ def writeback_held_resume(
 
 def writeback_resend_is_safe(*, integration: Integration) -> bool:
     """True when the ATS dedupes on our idempotency key, so a second send cannot duplicate."""
-    return bool(getattr(integration.provider_obj.client_class, "idempotency_header", ""))
+    return bool(getattr(provider_for(integration).client_class, "idempotency_header", ""))
 
 
 def writeback_replay(*, message: WritebackMessage, force: bool = False) -> WritebackMessage:
@@ -410,7 +411,7 @@ def writeback_replay(*, message: WritebackMessage, force: bool = False) -> Write
             return writeback_mark_confirmed(message=message, note="found on replay")
         if verdict is None and not writeback_resend_is_safe(integration=message.integration):
             raise WritebackNotReplayable(
-                f"The outcome of the last send is unknown and {message.integration.provider_obj.name} cannot be "
+                f"The outcome of the last send is unknown and {provider_for(message.integration).name} cannot be "
                 "read back: check the ATS, then use “send anyway” if the result is not there."
             )
     writeback_requeue(message=message, reason=f"Replayed (was {message.status}).", new_window=True)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from integrations.base import ATSNotFound, SyncedDeletion, SyncRecord
 from integrations.models import Integration
+from integrations.registry import provider_for
 from integrations.services.activity import activity_log
 from jobcannon.core.exceptions import ValidationFailed
 
@@ -49,7 +50,7 @@ def sync_enabled(integration: Integration) -> bool:
     """Sync runs for an integration whose ATS supports it, unless the customer turned it off
     (provider_settings["sync_enabled"] = false: no copy of their candidates is kept)."""
     return (
-        bool(integration.provider_obj.sync_resources)
+        bool(provider_for(integration).sync_resources)
         and (integration.provider_settings or {}).get("sync_enabled", True) is not False
     )
 
@@ -167,7 +168,7 @@ def sync_record_refresh(*, integration: Integration, resource: str, external_id:
     if not sync_enabled(integration):
         return Applied()
     try:
-        page = integration.provider_obj.sync_fetch(integration, resource, external_id)
+        page = provider_for(integration).sync_fetch(integration, resource, external_id)
     except ATSNotFound:
         model = MODEL_OF_RESOURCE[resource]
         deleted = record_delete(
@@ -256,7 +257,7 @@ def sync_full_resync_request(
 ) -> list[str]:
     """Staff: sync these resources from scratch in the background (ignoring the checkpoint; an
     unfinished incremental run is abandoned). Returns the resources queued."""
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     resources = [resource] if resource else list(provider.sync_resources)
     unknown = [r for r in resources if r not in provider.sync_resources]
     if unknown or not resources:

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from integrations.models import Integration, IntegrationStatus, OutboundCall
-from integrations.registry import get_providers
+from integrations.registry import get_providers, provider_for
 
 from .models import Application, Candidate, InterviewStage, Job, SyncCheckpoint, SyncRun, SyncStatus
 from .records import RESOURCE_MODELS
@@ -86,7 +86,7 @@ def sync_overview(*, integration: Integration) -> list[ResourceSummary]:
         c.resource: c for c in SyncCheckpoint.objects.filter(integration=integration).select_related("run")
     }
     out = []
-    for resource in integration.provider_obj.sync_resources:
+    for resource in provider_for(integration).sync_resources:
         models = RESOURCE_MODELS.get(resource, ())
         records = sum(
             m.objects.filter(integration=integration, deleted_at__isnull=True).count() for m in models

@@ -33,6 +33,7 @@ from integrations.base import (
     SyncTokenExpired,
 )
 from integrations.models import ActivityLevel, Integration
+from integrations.registry import provider_for
 from integrations.services.activity import activity_log
 from jobcannon.core.exceptions import ValidationFailed
 
@@ -69,7 +70,7 @@ def sync_run_start(
     the time budget runs out (then it is paused and the next call continues it). Raises
     SyncAlreadyRunning while another worker runs it. `full` asks for a full resync: the stored
     checkpoint is ignored (an unfinished full run is continued, not restarted)."""
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     if resource not in provider.sync_resources:
         raise ValidationFailed(
             f"{provider.name} has no {resource!r} to sync.", details={"resource": resource}
@@ -94,7 +95,7 @@ def sync_integration(
     deadline = time.monotonic() + (
         TIME_BUDGET_SECONDS if time_budget_seconds is None else time_budget_seconds
     )
-    for resource in integration.provider_obj.sync_resources:
+    for resource in provider_for(integration).sync_resources:
         left = max(0.0, deadline - time.monotonic())
         try:
             runs.append(
@@ -115,7 +116,7 @@ def sync_integration(
 
 
 def _drive(*, run: SyncRun, integration: Integration, deadline: float) -> SyncRun:
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     carried_cursor = bool(run.cursor) and run.attempts > 1
     fetched = 0
     while True:

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
+from integrations.registry import provider_for
 from integrations.selectors import integration_get_for_workspace
 from jobcannon.core.exceptions import ApplicationError
 from jobcannon.workspaces.mixins import WorkspaceMixin
@@ -52,7 +53,7 @@ def _decorate(run: SyncRun | None) -> SyncRun | None:
 class SyncBaseView(WorkspaceMixin, View):
     def base_context(self, integration_pk: int) -> dict[str, Any]:
         self.integration = integration_get_for_workspace(workspace=self.workspace, pk=integration_pk)
-        provider = self.integration.provider_obj
+        provider = provider_for(self.integration)
         return {
             "integration": self.integration,
             "provider": provider,

@@ -11,9 +11,19 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from integrations.models import Integration
+from integrations.registry import provider_for
 from integrations.selectors import OUTCOMES, Chart
 
 register = template.Library()
+
+
+@register.filter
+def provider_name(integration: Integration) -> str:
+    """`{{ integration|provider_name }}`: the ATS's display name, from the registry (an
+    Integration sits below the registry and hands out no provider object)."""
+    return provider_for(integration).name
+
 
 BAR_WIDTH = 5
 PLOT_HEIGHT = 120

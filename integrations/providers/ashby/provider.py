@@ -296,9 +296,9 @@ class AshbyProvider(ATSProvider):
         )
 
     def integration_urls(self) -> list:
-        from .views import urlpatterns
+        from .views import integration_urlpatterns
 
-        return urlpatterns
+        return integration_urlpatterns(self)
 
     def simulator_urls(self) -> list:
         return simulator_module(__package__, "simulator").urlpatterns

@@ -3,11 +3,14 @@ us (issued by JobCannon, shown once, rotatable) and the partner base URL to past
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views import View
 
+from integrations.base import ATSProvider
 from integrations.selectors import integration_get_for_workspace
 from jobcannon.workspaces.mixins import WorkspaceMixin
 
@@ -16,6 +19,9 @@ from . import services
 
 class PartnerKeyView(WorkspaceMixin, View):
     template_name = "integrations/providers/ashby/partner_key.html"
+    # The AshbyProvider, set by provider.py when it builds this page's URL (`as_view(provider=self)`):
+    # this module sits below provider.py and never looks it up.
+    provider: ATSProvider = None  # type: ignore[assignment]
 
     def _integration(self, pk: int):
         integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
@@ -28,7 +34,7 @@ class PartnerKeyView(WorkspaceMixin, View):
     def _render(
         self, request: HttpRequest, integration, new_key: str = "", status: int = 200
     ) -> HttpResponse:
-        provider = integration.provider_obj
+        provider: Any = self.provider  # AshbyProvider: partner_base_url is Ashby's
         response = render(
             request,
             self.template_name,
@@ -61,4 +67,5 @@ class PartnerKeyView(WorkspaceMixin, View):
         return self._render(request, integration, new_key=key)
 
 
-urlpatterns = [path("partner-key/", PartnerKeyView.as_view(), name="partner-key")]
+def integration_urlpatterns(provider: ATSProvider) -> list:
+    return [path("partner-key/", PartnerKeyView.as_view(provider=provider), name="partner-key")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from integrations.base import ATSProvider
 from integrations.models import Integration
 from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
 
@@ -85,13 +86,13 @@ def credential_fields(integration: Integration) -> tuple[Any, ...]:
     )
 
 
-def _simulated_account(integration: Integration) -> tuple[Any, str]:
+def _simulated_account(provider: ATSProvider, integration: Integration) -> tuple[Any, str]:
     from .selectors import knit_assessment_secrets
 
     simulator = simulator_module(__package__, "simulator")
     sim_account_update, sim_get = simulator.sim_account_update, simulator.sim_get
 
-    if not integration.provider_obj.uses_simulator(integration):
+    if not provider.uses_simulator(integration):
         raise NotImplementedError("Only the built-in Knit simulator can do this on demand.")
     account = sim_get(constants.SIM_ACCOUNT, integration.credential("integration_id", ""))
     active = [s for s in knit_assessment_secrets(integration=integration) if s.state == "active"]
@@ -105,12 +106,12 @@ def _simulated_account(integration: Integration) -> tuple[Any, str]:
     return account, active[0].secret_key
 
 
-def send_test_webhook(integration: Integration) -> str:
+def send_test_webhook(provider: ATSProvider, integration: Integration) -> str:
     """A signed Knit event that changes nothing (record.modified, ignored by design)."""
     simulator_ashby = simulator_module(__package__, "simulator_ashby")
     deliver_webhook, record_new_payload = simulator_ashby.deliver_webhook, simulator_ashby.record_new_payload
 
-    account, _ = _simulated_account(integration)
+    account, _ = _simulated_account(provider, integration)
     payload = record_new_payload("ats_ass_test_webhook", {"assessment_type_id": "big5"}, {})
     payload["eventType"] = constants.EVENT_RECORD_MODIFIED
     delivery = deliver_webhook(account, payload)
@@ -119,13 +120,13 @@ def send_test_webhook(integration: Integration) -> str:
     )
 
 
-def send_test_assessment(integration: Integration) -> str:
+def send_test_assessment(provider: ATSProvider, integration: Integration) -> str:
     """What Ashby does through Knit: assessment.start with the active secretKey → record.new."""
     import secrets
 
     ashby_assessment_start = simulator_module(__package__, "simulator_ashby").ashby_assessment_start
 
-    _, secret_key = _simulated_account(integration)
+    _, secret_key = _simulated_account(provider, integration)
     start = {
         "application": {"ashby_id": f"app_test_{secrets.token_hex(4)}", "status": "Active"},
         "assessment_type_id": "big5",

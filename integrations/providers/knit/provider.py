@@ -107,7 +107,7 @@ class KnitProvider(ATSProvider):
 
         knit_webhook_keys_sync(integration=integration)
         if not knit_assessment_secrets(integration=integration):
-            knit_assessment_secrets_create(integration=integration)
+            knit_assessment_secrets_create(integration=integration, provider=self)
         # "Test credentials now" after reconnecting Ashby inside Knit: results Ashby refused through
         # the passthrough (401/403, held, not needs-reauth) go now rather than at their next backoff.
         knit_results_resume(integration=integration)
@@ -159,9 +159,9 @@ class KnitProvider(ATSProvider):
 
     # -- pages --
     def integration_urls(self) -> list:
-        from .views import urlpatterns
+        from .views import integration_urlpatterns
 
-        return urlpatterns
+        return integration_urlpatterns(self)
 
     def simulator_urls(self) -> list:
         sync_simulator = simulator_module(__package__, "sync_simulator")
@@ -207,12 +207,12 @@ class KnitProvider(ATSProvider):
     def send_test_webhook(self, integration: Integration) -> str:
         from .console import send_test_webhook
 
-        return send_test_webhook(integration)
+        return send_test_webhook(self, integration)
 
     def send_test_assessment(self, integration: Integration) -> str:
         from .console import send_test_assessment
 
-        return send_test_assessment(integration)
+        return send_test_assessment(self, integration)
 
     # -- demo --
     def demo_setup(self, integration: Integration) -> dict[str, Any]:

@@ -6,11 +6,13 @@ customer changes keys, [new, previous] until they retire the previous one."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from integrations.base import ATSError, ATSNotFound
+from integrations.base import ATSError, ATSNotFound, ATSProvider
 from integrations.models import ActivityLevel, AuthKind, Environment, Integration
 from integrations.services.activity import activity_log
 from integrations.services.integrations import integration_credentials_check
@@ -155,19 +157,27 @@ def knit_settings_update(
     )
 
 
+def _client(provider: ATSProvider, integration: Integration) -> Any:
+    """The KnitClient of the provider the caller hands in (provider.py, or the view it built):
+    this module sits below provider.py and never looks it up."""
+    return provider.client(integration)
+
+
 def _store_secrets(integration: Integration, secrets: list[dict]) -> None:
     _save_credentials(integration, assessment_secrets=secrets)
 
 
-def knit_assessment_secrets_create(*, integration: Integration) -> str:
+def knit_assessment_secrets_create(*, integration: Integration, provider: ATSProvider) -> str:
     """Call Knit's Create ATS Assessment Secrets. The first pair becomes active at once; a later
     one is "pending" next to the active pair, which keeps working until the customer confirms
     that Ashby has the new one. Returns "active" or "pending". Raises ATSError."""
-    fresh = integration.provider_obj.client(integration).create_assessment_secrets()
+    fresh = _client(provider, integration).create_assessment_secrets()
     existing = [s for s in integration.credential("assessment_secrets", []) or [] if s.get("secret_key")]
     active = [s for s in existing if s.get("state", "active") == "active"]
     for stale in (s for s in existing if s.get("state") == "pending"):
-        _revoke_at_knit(integration, stale["secret_key"])  # re-created twice: the unconfirmed one goes
+        _revoke_at_knit(
+            provider, integration, stale["secret_key"]
+        )  # re-created twice: the unconfirmed one goes
     state = "pending" if active else "active"
     entry = {
         "secret_key": fresh.secret_key,
@@ -186,14 +196,16 @@ def knit_assessment_secrets_create(*, integration: Integration) -> str:
     return state
 
 
-def knit_assessment_secrets_confirm(*, integration: Integration) -> None:
+def knit_assessment_secrets_confirm(*, integration: Integration, provider: ATSProvider) -> None:
     """The customer confirms Ashby uses the pending pair: it becomes active, the old one is revoked."""
     secrets = knit_assessment_secrets(integration=integration)
     pending = next((s for s in secrets if s.state == "pending"), None)
     if pending is None:
         raise ValidationFailed("There is no new secret waiting for confirmation.")
     notes = [
-        note for s in secrets if s.state == "active" and (note := _revoke_at_knit(integration, s.secret_key))
+        note
+        for s in secrets
+        if s.state == "active" and (note := _revoke_at_knit(provider, integration, s.secret_key))
     ]
     _store_secrets(
         integration,
@@ -215,11 +227,11 @@ def knit_assessment_secrets_confirm(*, integration: Integration) -> None:
     )
 
 
-def knit_assessment_secrets_discard_pending(*, integration: Integration) -> None:
+def knit_assessment_secrets_discard_pending(*, integration: Integration, provider: ATSProvider) -> None:
     secrets = [s for s in integration.credential("assessment_secrets", []) or [] if s.get("secret_key")]
     for s in secrets:
         if s.get("state") == "pending":
-            _revoke_at_knit(integration, s["secret_key"])
+            _revoke_at_knit(provider, integration, s["secret_key"])
     _store_secrets(integration, [s for s in secrets if s.get("state") != "pending"])
     activity_log(
         integration=integration,
@@ -228,10 +240,10 @@ def knit_assessment_secrets_discard_pending(*, integration: Integration) -> None
     )
 
 
-def _revoke_at_knit(integration: Integration, secret_key: str) -> str:
+def _revoke_at_knit(provider: ATSProvider, integration: Integration, secret_key: str) -> str:
     """Best effort: Knit documents no revoke call ([I] README.md). Returns a note for the log."""
     try:
-        integration.provider_obj.client(integration).revoke_assessment_secret(secret_key)
+        _client(provider, integration).revoke_assessment_secret(secret_key)
     except ATSNotFound:
         return (
             " Knit offers no revoke call for this account: ask Knit support to revoke the key ending "

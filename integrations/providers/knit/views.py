@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views import View
 
-from integrations.base import ATSError
+from integrations.base import ATSError, ATSProvider
 from integrations.models import Environment, Integration
 from integrations.selectors import integration_get_for_workspace
 from integrations.webhook_urls import webhook_url_for
@@ -43,6 +43,10 @@ def _instruments(workspace) -> list[tuple[str, str]]:
 
 
 class _KnitIntegrationMixin(WorkspaceMixin):
+    # The KnitProvider, set by provider.py when it builds these pages' URLs
+    # (`as_view(provider=self)`): this module sits below provider.py and never looks it up.
+    provider: ATSProvider = None  # type: ignore[assignment]
+
     def get_integration(self, integration_pk: int) -> Integration:
         integration = integration_get_for_workspace(workspace=self.workspace, pk=integration_pk)
         if integration.provider != "knit":
@@ -65,7 +69,7 @@ class _KnitIntegrationMixin(WorkspaceMixin):
         instruments = _instruments(self.workspace)
         context: dict[str, Any] = {
             "integration": integration,
-            "provider": integration.provider_obj,
+            "provider": self.provider,
             "credentials_form": credentials_form
             or KnitCredentialsForm(
                 initial={
@@ -88,7 +92,7 @@ class _KnitIntegrationMixin(WorkspaceMixin):
             "has_previous_key": bool(integration.credential("previous_api_key")),
             "secrets": knit_assessment_secrets(integration=integration),
             "webhook_url": request.build_absolute_uri(webhook_url_for(integration)),
-            "uses_simulator": integration.provider_obj.uses_simulator(integration),
+            "uses_simulator": self.provider.uses_simulator(integration),
             "ashby_base_url": constants.ASHBY_WORKFLOW_BASE_URL,
             "update_body_unpublished": constants.UPDATE_BODY_UNPUBLISHED,
             "event_statuses": list(constants.EVENT_STATUS.items()),
@@ -147,7 +151,7 @@ class KnitSetupActionView(_KnitIntegrationMixin, View):
                 knit_settings_update(integration=integration, **form.cleaned_data)
                 messages.success(request, "Assessment settings saved.")
             elif action == "secrets-create":
-                state = knit_assessment_secrets_create(integration=integration)
+                state = knit_assessment_secrets_create(integration=integration, provider=self.provider)
                 messages.success(
                     request,
                     "New secrets created. Give the new API key to Ashby, then confirm below; "
@@ -156,12 +160,12 @@ class KnitSetupActionView(_KnitIntegrationMixin, View):
                     else "Secrets created: hand them to Ashby.",
                 )
             elif action == "secrets-confirm":
-                knit_assessment_secrets_confirm(integration=integration)
+                knit_assessment_secrets_confirm(integration=integration, provider=self.provider)
                 messages.success(
                     request, "Confirmed: Ashby uses the new API key and the previous one was revoked."
                 )
             elif action == "secrets-discard":
-                knit_assessment_secrets_discard_pending(integration=integration)
+                knit_assessment_secrets_discard_pending(integration=integration, provider=self.provider)
                 messages.success(request, "The unconfirmed secret was discarded.")
             elif action == "retire-previous-key":
                 knit_previous_api_key_retire(integration=integration)
@@ -175,7 +179,8 @@ class KnitSetupActionView(_KnitIntegrationMixin, View):
         return redirect("integrations:integration-knit:setup", integration_pk=integration.pk)
 
 
-urlpatterns = [
-    path("setup/", KnitSetupView.as_view(), name="setup"),
-    path("setup/<slug:action>/", KnitSetupActionView.as_view(), name="action"),
-]
+def integration_urlpatterns(provider: ATSProvider) -> list:
+    return [
+        path("setup/", KnitSetupView.as_view(provider=provider), name="setup"),
+        path("setup/<slug:action>/", KnitSetupActionView.as_view(provider=provider), name="action"),
+    ]

@@ -179,12 +179,16 @@ class LeverProvider(ATSProvider):
     def deliver(self, integration, message) -> DeliveryResult:
         from .writeback import lever_writeback_deliver
 
-        return lever_writeback_deliver(integration=integration, message=message)
+        return lever_writeback_deliver(
+            integration=integration, client=self.client(integration), message=message
+        )
 
     def confirm(self, integration, message) -> bool | None:
         from .writeback import lever_writeback_confirm
 
-        return lever_writeback_confirm(integration=integration, message=message)
+        return lever_writeback_confirm(
+            integration=integration, client=self.client(integration), message=message
+        )
 
     # -- the customer console --
     def setup_steps(self, integration) -> list:
@@ -252,7 +256,7 @@ class LeverProvider(ATSProvider):
     def integration_urls(self) -> list:
         from . import views
 
-        return views.integration_urlpatterns()
+        return views.integration_urlpatterns(self)
 
     def simulator_urls(self) -> list:
         simulator = simulator_module(__package__, "simulator")
@@ -276,7 +280,7 @@ class LeverProvider(ATSProvider):
     def detail_context(self, integration) -> dict[str, Any]:
         from .views import detail_context
 
-        return detail_context(integration)
+        return detail_context(self, integration)
 
     # -- demo --
     def demo_setup(self, integration) -> dict[str, Any]:

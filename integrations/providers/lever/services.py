@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -27,10 +27,13 @@ from .setup import lever_settings_update
 
 if TYPE_CHECKING:
     from assessments.models import AssessmentRun
+    from integrations.base import ATSProvider
 
 
-def _client(integration: Integration):
-    return integration.provider_obj.client(integration)
+def _client(provider: ATSProvider, integration: Integration) -> Any:
+    # The provider comes from the caller (the webhook context, or the view provider.py built):
+    # this module sits below provider.py and never looks it up.
+    return provider.client(integration)
 
 
 # -- stage rules ---------------------------------------------------------------------------
@@ -183,7 +186,7 @@ def _start_for_stage(
 
 
 def lever_stage_entered(
-    *, integration: Integration, opportunity_id: str, stage_id: str
+    *, integration: Integration, provider: ATSProvider, opportunity_id: str, stage_id: str
 ) -> list[AssessmentRun]:
     """candidateStageChange: auto-send every rule of the new stage. The real signature does not
     cover `data`, so the opportunity is re-read and must really be in that stage."""
@@ -194,7 +197,7 @@ def lever_stage_entered(
     ]
     if not rules:
         return []
-    opportunity = mappers.opportunity_from_api(_client(integration).opportunity(opportunity_id))
+    opportunity = mappers.opportunity_from_api(_client(provider, integration).opportunity(opportunity_id))
     if opportunity.stage_id and opportunity.stage_id != stage_id:
         activity_log(
             integration=integration,
@@ -208,20 +211,20 @@ def lever_stage_entered(
 
 
 def lever_application_received(
-    *, integration: Integration, opportunity_id: str, event_type: str
+    *, integration: Integration, provider: ATSProvider, opportunity_id: str, event_type: str
 ) -> list[AssessmentRun]:
     """applicationCreated / seed application.created, opportunity.created."""
     rules = [r for r in mappers.stage_rules(integration.provider_settings or {}) if r.mode == "auto"]
     if not rules:
         return []
-    opportunity = mappers.opportunity_from_api(_client(integration).opportunity(opportunity_id))
+    opportunity = mappers.opportunity_from_api(_client(provider, integration).opportunity(opportunity_id))
     if opportunity.archived or not opportunity.stage_id:
         return []
     return _start_for_stage(integration, opportunity, opportunity.stage_id, f"auto-send on {event_type}")
 
 
 def lever_assessment_send(
-    *, integration: Integration, opportunity_id: str, rule_id: str
+    *, integration: Integration, provider: ATSProvider, opportunity_id: str, rule_id: str
 ) -> tuple[AssessmentRun | None, bool]:
     """The manual trigger: a recruiter sends a rule's assessment to one opportunity now."""
     rule = next(
@@ -232,7 +235,7 @@ def lever_assessment_send(
     opportunity_id = opportunity_id.strip()
     if not opportunity_id:
         raise ValidationFailed("Enter the Lever opportunity id.")
-    opportunity = mappers.opportunity_from_api(_client(integration).opportunity(opportunity_id))
+    opportunity = mappers.opportunity_from_api(_client(provider, integration).opportunity(opportunity_id))
     if opportunity.archived:
         raise ValidationFailed(
             f"{opportunity.name or opportunity_id} is archived in Lever: unarchive it first."

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views import View
 
 from assessments.services.runs import instrument_list
-from integrations.base import ATSError
+from integrations.base import ATSError, ATSProvider
 from integrations.models import Integration, WritebackMessage, WritebackStatus
 from integrations.selectors import integration_get_for_workspace
 from jobcannon.core.exceptions import ApplicationError
@@ -28,6 +28,10 @@ TEMPLATES = "integrations/providers/lever/{}.html"
 
 
 class LeverIntegrationMixin(WorkspaceMixin):
+    # The LeverProvider these pages belong to, set by provider.py when it builds their URLs
+    # (`as_view(provider=self)`): this module sits below provider.py and never looks it up.
+    provider: ATSProvider = None  # type: ignore[assignment]
+
     def load(self, integration_pk: int) -> Integration:
         integration = integration_get_for_workspace(workspace=self.workspace, pk=integration_pk)
         if integration.provider != "lever":
@@ -41,14 +45,10 @@ class LeverIntegrationMixin(WorkspaceMixin):
             raise PermissionDenied("Only workspace owners and admins can change the Lever setup.")
 
 
-def _client(integration: Integration):
-    return integration.provider_obj.client(integration)
-
-
 class LeverStageRulesView(LeverIntegrationMixin, View):
     def _lists(self, integration: Integration) -> tuple[list, list, str]:
         try:
-            client = _client(integration)
+            client: Any = self.provider.client(integration)  # LeverClient
             return mappers.options_from_api(client.stages()), mappers.options_from_api(client.postings()), ""
         except ATSError as exc:
             return [], [], exc.message
@@ -136,6 +136,7 @@ class LeverSendView(LeverIntegrationMixin, View):
         try:
             run, created = services.lever_assessment_send(
                 integration=integration,
+                provider=self.provider,
                 rule_id=form.cleaned_data["rule"],
                 opportunity_id=form.cleaned_data["opportunity"],
             )
@@ -159,7 +160,8 @@ class LeverSendView(LeverIntegrationMixin, View):
 class LeverSettingsView(LeverIntegrationMixin, View):
     def _users(self, integration: Integration) -> tuple[list[mappers.LeverOption], str]:
         try:
-            return mappers.options_from_api(_client(integration).users()), ""
+            client: Any = self.provider.client(integration)  # LeverClient
+            return mappers.options_from_api(client.users()), ""
         except ATSError as exc:
             return [], exc.message
 
@@ -235,25 +237,28 @@ class LeverDeepLinkView(WorkspaceMixin, View):
         return redirect(f"{url}?opportunity={opportunity}" if opportunity else url)
 
 
-def integration_urlpatterns() -> list:
+def integration_urlpatterns(provider: ATSProvider) -> list:
     return [
-        path("stages/", LeverStageRulesView.as_view(), name="stages"),
-        path("stages/<str:rule_id>/delete/", LeverStageRuleDeleteView.as_view(), name="stage-delete"),
-        path("send/", LeverSendView.as_view(), name="send"),
-        path("settings/", LeverSettingsView.as_view(), name="settings"),
+        path("stages/", LeverStageRulesView.as_view(provider=provider), name="stages"),
+        path(
+            "stages/<str:rule_id>/delete/",
+            LeverStageRuleDeleteView.as_view(provider=provider),
+            name="stage-delete",
+        ),
+        path("send/", LeverSendView.as_view(provider=provider), name="send"),
+        path("settings/", LeverSettingsView.as_view(provider=provider), name="settings"),
     ]
 
 
 MISSING_SCOPE = re.compile(r"needs the `([a-z_:]+)` scope")
 
 
-def detail_context(integration: Integration) -> dict[str, Any]:
+def detail_context(provider: ATSProvider, integration: Integration) -> dict[str, Any]:
     ps = integration.provider_settings or {}
     expires = setup.api_key_expires_at(integration)
     left = (expires - timezone.now()) if expires else None
     reason = integration.status_reason or ""
     scope = MISSING_SCOPE.search(reason)
-    provider = integration.provider_obj
     return {
         "lever_webhooks": ps.get("webhooks", []),
         "lever_api_key_expires": expires,

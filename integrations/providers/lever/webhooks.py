@@ -200,7 +200,10 @@ def handle_candidate_stage_change(ctx: WebhookContext) -> None:
     event = mappers.opportunity_event(ctx.payload)
     _refresh_opportunity(ctx, event.opportunity_id)
     services.lever_stage_entered(
-        integration=ctx.integration, opportunity_id=event.opportunity_id, stage_id=event.to_stage_id
+        integration=ctx.integration,
+        provider=ctx.provider,
+        opportunity_id=event.opportunity_id,
+        stage_id=event.to_stage_id,
     )
 
 
@@ -211,7 +214,10 @@ def handle_application_created(ctx: WebhookContext) -> None:
     event = mappers.opportunity_event(ctx.payload)
     _refresh_opportunity(ctx, event.opportunity_id)
     services.lever_application_received(
-        integration=ctx.integration, opportunity_id=event.opportunity_id, event_type=ctx.event.event_type
+        integration=ctx.integration,
+        provider=ctx.provider,
+        opportunity_id=event.opportunity_id,
+        event_type=ctx.event.event_type,
     )
 
 

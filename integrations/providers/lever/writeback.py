@@ -23,17 +23,15 @@ if TYPE_CHECKING:
     from integrations.models import WritebackMessage
 
 
-def _client(integration: Integration) -> Any:
-    return integration.provider_obj.client(integration)
-
-
 def opportunity_id_for(run: AssessmentRun) -> str:
     return str((run.ats_context or {}).get("opportunity_id") or run.external_candidate_id)
 
 
-def lever_writeback_deliver(*, integration: Integration, message: WritebackMessage) -> DeliveryResult:
+def lever_writeback_deliver(
+    *, integration: Integration, client: Any, message: WritebackMessage
+) -> DeliveryResult:
+    """`client`: the LeverClient provider.py hands in (this module sits below provider.py)."""
     run = message.run
-    client = _client(integration)
     opportunity_id = opportunity_id_for(run)
     if message.event != "completed":
         body = {
@@ -122,7 +120,9 @@ def _note_instead(
     return DeliveryResult(external_ref=f"note:{data.get('noteId', '')}", note=why)
 
 
-def lever_writeback_confirm(*, integration: Integration, message: WritebackMessage) -> bool | None:
+def lever_writeback_confirm(
+    *, integration: Integration, client: Any, message: WritebackMessage
+) -> bool | None:
     """Read-after-write for the reconciler: is our feedback form (found by its JobCannon reference
     field) on the opportunity? Notes cannot be matched reliably: None."""
     if message.kind != "feedback" or message.event != "completed":
@@ -131,5 +131,5 @@ def lever_writeback_confirm(*, integration: Integration, message: WritebackMessa
     if not cached.get("id"):
         return False  # no template yet, so no feedback form was ever written with it
     template = mappers.TemplateRef(id=cached["id"], field_ids=tuple(cached["fields"].items()))
-    feedback = _client(integration).feedback_list(opportunity_id_for(message.run))
+    feedback = client.feedback_list(opportunity_id_for(message.run))
     return any(mappers.feedback_is_ours(f, template, message.run_id) for f in feedback)

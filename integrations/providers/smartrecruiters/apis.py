@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assessments.services.runs import instrument_list
-from integrations.base import constant_time_equals
+from integrations.base import ATSProvider, constant_time_equals
 from integrations.models import IntegrationStatus
 from integrations.services.integrations import integration_disconnect
 from integrations.services.partner_auth import (
@@ -122,6 +122,9 @@ _PACKAGE = inline_serializer(
 class _PartnerApi(APIView):
     authentication_classes = [PartnerBearerAuthentication]
     permission_classes = [AllowAny]
+    # The SmartRecruitersProvider, set by provider.py when it builds the partner API's URLs
+    # (`as_view(provider=self)`): this module sits below provider.py and never looks it up.
+    provider: ATSProvider = None  # type: ignore[assignment]
 
 
 class SmartRecruitersTokenApi(APIView):
@@ -276,7 +279,12 @@ class SmartRecruitersOrderCreateApi(_PartnerApi):
             order = mappers.order_from(request.data)
         except ValueError as exc:
             raise ValidationFailed(f"The order is not valid: {exc}")
-        _, created = services.order_accept(integration=request.auth, order=order, via="partner API")
+        _, created = services.order_accept(
+            integration=request.auth,
+            api_base=self.provider.api_base_url(request.auth),
+            order=order,
+            via="partner API",
+        )
         body = {
             "id": order.id,
             "status": "ACCEPTED",

@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
+from integrations.base import ATSProvider
 from integrations.models import Environment, Integration, IntegrationStatus
 from integrations.services.integrations import integration_create, integration_credentials_check
 from jobcannon.core.exceptions import ApplicationError
@@ -41,6 +42,10 @@ T = "integrations/providers/smartrecruiters/consent.html"
 
 
 class SmartRecruitersConsentView(WorkspaceMixin, View):
+    # The SmartRecruitersProvider, set by provider.py when it builds this page's URL
+    # (`as_view(provider=self)`): this module sits below provider.py and never looks it up.
+    provider: ATSProvider = None  # type: ignore[assignment]
+
     def _context(self, request: HttpRequest, company_id: str, **extra) -> dict:
         integrations = Integration.objects.filter(workspace=self.workspace, provider=constants.KEY).order_by(
             "environment", "pk"
@@ -147,7 +152,7 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
         return self._register(request, integration, company_id)
 
     def _register(self, request: HttpRequest, integration: Integration, company_id: str) -> HttpResponse:
-        ok = setup.partner_register(integration.provider_obj, integration, company_id=company_id, force=True)
+        ok = setup.partner_register(self.provider, integration, company_id=company_id, force=True)
         integration.refresh_from_db()
         if (
             ok

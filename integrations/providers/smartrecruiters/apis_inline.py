@@ -62,7 +62,9 @@ class SmartRecruitersInlineOrderCreateApi(_PartnerApi):
         try:
             order = mappers.inline_order_from(payload)
             _package(request.auth, order.package_id)
-            run, _ = services.inline_order_accept(integration=request.auth, order=order)
+            run, _ = services.inline_order_accept(
+                integration=request.auth, api_base=self.provider.api_base_url(request.auth), order=order
+            )
         except mappers.UnknownPackage as exc:
             return _rejected(404, "not_found", f"There is no package which was ordered: {exc}.")
         except ValueError as exc:

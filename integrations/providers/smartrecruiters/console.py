@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from integrations.base import ChecklistCheck, HealthWarning, RegisteredWebhook
+from integrations.base import ATSProvider, ChecklistCheck, HealthWarning, RegisteredWebhook
 from integrations.models import Integration, IntegrationStatus
 from integrations.plugins import LazySimulatorModule, simulator_module
 from jobcannon.core.exceptions import ValidationFailed
@@ -48,8 +48,9 @@ def registered_webhooks(integration: Integration) -> list[RegisteredWebhook]:
     return [RegisteredWebhook(event=e, url=url, id=str(state["id"]), active=active) for e in events]
 
 
-def partner_check(integration: Integration) -> ChecklistCheck:
-    """SR orders assessments from our partner API only once it knows it (setup.partner_register)."""
+def partner_check(provider: ATSProvider, integration: Integration) -> ChecklistCheck:
+    """SR orders assessments from our partner API only once it knows it (setup.partner_register).
+    `provider`: the SmartRecruitersProvider calling (this module sits below provider.py)."""
     title = "Partner API registered with SmartRecruiters"
     registered = selectors.provider_settings(integration).get("partner_registered")
     base = setup.partner_base_url()
@@ -79,7 +80,7 @@ def partner_check(integration: Integration) -> ChecklistCheck:
     sandbox = (
         ("Built-in sandbox: on this integration's page press “Open the SmartRecruiters sandbox”, then "
          "“Apps & Integrations: connect JobCannon”, and Allow on JobCannon's consent page.",)
-        if integration.provider_obj.uses_simulator(integration)
+        if provider.uses_simulator(integration)
         else ()
     )  # fmt: skip
     return ChecklistCheck(

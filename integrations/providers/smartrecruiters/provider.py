@@ -380,18 +380,24 @@ class SmartRecruitersProvider(ATSProvider):
 
         return [
             path("oauth/token", apis.SmartRecruitersTokenApi.as_view(), name="oauth-token"),
-            path("packages", apis.SmartRecruitersPackageListApi.as_view(), name="packages"),
-            path("integration", apis_consent.SmartRecruitersConsentView.as_view(), name="consent"),
-            path("packages/orders", apis.SmartRecruitersOrderCreateApi.as_view(), name="orders"),
+            path("packages", apis.SmartRecruitersPackageListApi.as_view(provider=self), name="packages"),
+            path(
+                "integration", apis_consent.SmartRecruitersConsentView.as_view(provider=self), name="consent"
+            ),
+            path("packages/orders", apis.SmartRecruitersOrderCreateApi.as_view(provider=self), name="orders"),
             path(
                 "packages/inline/orders",
-                apis_inline.SmartRecruitersInlineOrderCreateApi.as_view(),
+                apis_inline.SmartRecruitersInlineOrderCreateApi.as_view(provider=self),
                 name="inline-orders",
             ),
-            path("packages/<str:package_id>", apis.SmartRecruitersPackageDetailApi.as_view(), name="package"),
+            path(
+                "packages/<str:package_id>",
+                apis.SmartRecruitersPackageDetailApi.as_view(provider=self),
+                name="package",
+            ),
             path(
                 "integrations/companies/<str:company_id>",
-                apis.SmartRecruitersIntegrationDeleteApi.as_view(),
+                apis.SmartRecruitersIntegrationDeleteApi.as_view(provider=self),
                 name="integration-delete",
             ),
         ]
@@ -421,7 +427,7 @@ class SmartRecruitersProvider(ATSProvider):
     def integration_urls(self) -> list:
         from . import views
 
-        return list(views.urlpatterns)
+        return views.integration_urlpatterns(self)
 
     def detail_context(self, integration) -> dict[str, Any]:
         from .views import detail_context
@@ -460,7 +466,7 @@ class SmartRecruitersProvider(ATSProvider):
         return console.registered_webhooks(integration)
 
     def checklist_checks(self, integration) -> list[ChecklistCheck]:
-        return [console.partner_check(integration)]
+        return [console.partner_check(self, integration)]
 
     def health_warnings(self, integration) -> list[HealthWarning]:
         return console.health_warnings(integration)

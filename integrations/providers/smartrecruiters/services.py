@@ -213,16 +213,19 @@ def scorecard_map_save(*, integration: Integration, field_map: dict[str, str]) -
     )
 
 
-def order_check(*, integration: Integration, result_url: str, company_id: str, order_id: str) -> None:
+def order_check(
+    *, integration: Integration, api_base: str, result_url: str, company_id: str, order_id: str
+) -> None:
     """Refuse an order this integration must not act on: one for another SR company, or one whose
-    results URL is not on SR's API host (the company credentials are sent there)."""
+    results URL is not on SR's API host (the company credentials are sent there). `api_base`: that
+    host for this integration (provider.api_base_url, handed in by the partner API view that
+    provider.py built: this module sits below provider.py and never looks it up)."""
     known = str((integration.provider_settings or {}).get("company_id") or "")
     if company_id and known and company_id != known:
         raise ValidationFailed(
             f"Order {order_id} is for SmartRecruiters company {company_id}; this connection is company {known}.",
             details={"companyId": company_id},
         )
-    api_base = integration.provider_obj.api_base_url(integration)
     if not mappers.same_origin(result_url, api_base):
         raise ValidationFailed(
             f"Order {order_id}: resultCallbackURL must be on SmartRecruiters' API host ({api_base}).",
@@ -230,11 +233,15 @@ def order_check(*, integration: Integration, result_url: str, company_id: str, o
         )
 
 
-def order_accept(*, integration: Integration, order: mappers.Order, via: str):
+def order_accept(*, integration: Integration, api_base: str, order: mappers.Order, via: str):
     """Start (or, for a repeated order, return) the run an SR order asks for. Returns
     (run, created). Raises ValidationFailed (bad order) or OrderConflict (active run)."""
     order_check(
-        integration=integration, result_url=order.result_url, company_id=order.company_id, order_id=order.id
+        integration=integration,
+        api_base=api_base,
+        result_url=order.result_url,
+        company_id=order.company_id,
+        order_id=order.id,
     )
     refs = ATSRefs(
         candidate_id=order.candidate_id,
@@ -300,7 +307,7 @@ def order_accept(*, integration: Integration, order: mappers.Order, via: str):
     return run, created
 
 
-def inline_order_accept(*, integration: Integration, order: mappers.InlineOrder):
+def inline_order_accept(*, integration: Integration, api_base: str, order: mappers.InlineOrder):
     """SR's in-line assessment (SRD /docs/in-line-assessment-ordering-process; SRO
     InlineAssessmentPackageOrderRequest): the candidate is applying right now and SR redirects
     them to the URL we answer with, so no invitation email; once they finish, the candidate pages
@@ -308,6 +315,7 @@ def inline_order_accept(*, integration: Integration, order: mappers.InlineOrder)
     its resultCallbackURL. Idempotent on the order. Returns (run, created)."""
     order_check(
         integration=integration,
+        api_base=api_base,
         result_url=order.result_url,
         company_id=order.company_id,
         order_id=order.operation_id,

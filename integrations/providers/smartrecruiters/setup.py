@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.base import ATSConflict, ATSError, retry_at
+from integrations.base import ATSConflict, ATSError, ATSProvider, retry_at
 from integrations.models import ActivityLevel
 from integrations.plugins import LazySimulatorModule
 from integrations.services.activity import activity_log
@@ -576,16 +576,17 @@ def webhooks_unsubscribe(integration, client) -> None:
     )
 
 
-def subscription_retry(*, integration) -> None:
+def subscription_retry(*, integration, provider: ATSProvider) -> None:
     """The scheduled retry of a subscription that failed for a temporary reason (tasks.py). Does
-    nothing once the state moved on (subscribed, refused, or a re-check already retried)."""
+    nothing once the state moved on (subscribed, refused, or a re-check already retried).
+    `provider`: the SmartRecruitersProvider, handed in by the task (this module sits below it)."""
     from integrations.models import IntegrationStatus
 
     if integration.status != IntegrationStatus.CONNECTED:
         return  # re-authorization subscribes again (on_connected)
     if selectors.subscription_state(integration).get("status") != constants.SUBSCRIPTION_RETRYING:
         return
-    webhooks_subscribe(integration, integration.provider_obj.client(integration))
+    webhooks_subscribe(integration, provider.client(integration))
 
 
 def demo_setup(provider, integration) -> dict[str, Any]:

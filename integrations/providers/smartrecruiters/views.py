@@ -15,7 +15,7 @@ from django.views import View
 
 from assessments.models import AssessmentRun
 from assessments.services.runs import instrument_list
-from integrations.base import ATSError
+from integrations.base import ATSError, ATSProvider
 from integrations.selectors import integration_get_for_workspace
 from jobcannon.workspaces.mixins import WorkspaceMixin
 
@@ -27,6 +27,10 @@ NS = "integrations:integration-smartrecruiters:"
 
 
 class _IntegrationPage(WorkspaceMixin, View):
+    # The SmartRecruitersProvider, set by provider.py when it builds these pages' URLs
+    # (`as_view(provider=self)`): this module sits below provider.py and never looks it up.
+    provider: ATSProvider = None  # type: ignore[assignment]
+
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
         self.integration_pk = kwargs["integration_pk"]
@@ -43,7 +47,7 @@ class _IntegrationPage(WorkspaceMixin, View):
 class SmartRecruitersCatalogView(_IntegrationPage):
     def get(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
         integration = self.integration()
-        provider = integration.provider_obj
+        provider = self.provider
         packages = [mappers.package_body(i) for i in instrument_list(workspace=self.workspace)]
         runs = {
             (r.external_candidate_id, r.external_job_id): r
@@ -54,7 +58,7 @@ class SmartRecruitersCatalogView(_IntegrationPage):
         jobs: list[dict[str, Any]] = []
         error = ""
         try:
-            client = provider.client(integration)
+            client: Any = provider.client(integration)  # SmartRecruitersClient
             for job in client.jobs():
                 with_action = [s for s in job.stages if s.action]
                 candidates = client.candidates(job_id=job.id) if with_action else []
@@ -90,7 +94,7 @@ class SmartRecruitersCatalogView(_IntegrationPage):
 
 class SmartRecruitersScorecardView(_IntegrationPage):
     def _form(self, integration, data=None):
-        fields = integration.provider_obj.client(integration).custom_fields()
+        fields = self.provider.client(integration).custom_fields()
         return ScorecardMapForm(data, custom_fields=fields, current=selectors.scorecard_map(integration))
 
     def get(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
@@ -139,7 +143,7 @@ class SmartRecruitersWebhookSetupView(_IntegrationPage):
             integration=integration, changes={"webhook_api": form.cleaned_data["webhook_api"]}
         )
         try:
-            setup.webhooks_subscribe(integration, integration.provider_obj.client(integration))
+            setup.webhooks_subscribe(integration, self.provider.client(integration))
         except ATSError as exc:
             messages.error(request, f"Saved, but subscribing failed: {exc.message}")
         else:
@@ -164,7 +168,7 @@ def _scope_rows(integration) -> list[dict[str, Any]]:
     ]
 
 
-def detail_context(provider, integration) -> dict[str, Any]:
+def detail_context(provider: ATSProvider, integration) -> dict[str, Any]:
     provider_settings = selectors.provider_settings(integration)
     simulated = provider.uses_simulator(integration)
     company_id = provider_settings.get("company_id") or ("co-" + integration.public_id.hex[:12])
@@ -200,8 +204,9 @@ def detail_context(provider, integration) -> dict[str, Any]:
     }
 
 
-urlpatterns = [
-    path("catalog/", SmartRecruitersCatalogView.as_view(), name="catalog"),
-    path("scorecard/", SmartRecruitersScorecardView.as_view(), name="scorecard"),
-    path("webhooks/", SmartRecruitersWebhookSetupView.as_view(), name="webhook-setup"),
-]
+def integration_urlpatterns(provider: ATSProvider) -> list:
+    return [
+        path("catalog/", SmartRecruitersCatalogView.as_view(provider=provider), name="catalog"),
+        path("scorecard/", SmartRecruitersScorecardView.as_view(provider=provider), name="scorecard"),
+        path("webhooks/", SmartRecruitersWebhookSetupView.as_view(provider=provider), name="webhook-setup"),
+    ]

@@ -154,3 +154,16 @@ def test_dashboard_and_list_show_a_banner_with_reconnect_for_needs_reauth(
         assert f'id="banner-{integration.pk}"' in page
         assert "needs re-authorization" in page and "Token revoked." in page
         assert reverse("integrations:detail", args=[integration.pk]) + "#reconnect" in page
+
+
+def test_dashboard_and_list_name_the_ats_in_the_banner_and_the_rows(client_in_workspace, workspace):
+    """The ATS's name comes from the registry (the `provider_name` filter): an integration hands
+    out no provider object, and a template asking one for it would print nothing."""
+    integration = IntegrationFactory(
+        workspace=workspace, status=IntegrationStatus.NEEDS_REAUTH, status_reason="Token revoked."
+    )
+    detail = reverse("integrations:detail", args=[integration.pk])
+    for name in ("workspaces:dashboard", "integrations:list"):
+        page = client_in_workspace.get(reverse(name)).content.decode()
+        assert "<strong>Fake ATS (sandbox) needs re-authorization.</strong>" in page, name
+        assert f'<a href="{detail}">Fake ATS</a>' in page, name

@@ -42,10 +42,11 @@ def _setup() -> None:
 def hammer(integration_id: int, seconds: float) -> None:
     from integrations.base import LocalRateLimited
     from integrations.models import Integration
+    from integrations.registry import provider_for
     from integrations.services.ratelimit import rate_limit_patience
 
     integration = Integration.objects.get(pk=integration_id)
-    client = integration.provider_obj.client(integration)
+    client = provider_for(integration).client(integration)
     client.ping()  # warm up: connections, limiter bucket (counted by the ATS like any call)
     sent, refused = 1, 0
     print("ready", flush=True)

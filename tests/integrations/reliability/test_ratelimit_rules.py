@@ -4,7 +4,7 @@ the backoff schedule the tasks use when refused or failing."""
 import pytest
 
 from integrations.base import LocalRateLimited, RateLimit, backoff_delay
-from integrations.registry import get_provider
+from integrations.registry import get_provider, provider_for
 from integrations.services.ratelimit import rate_limit_acquire, rate_limit_for, rate_limit_patience
 from tests.factories import IntegrationFactory
 from tests.integrations.reliability import faultsim
@@ -39,7 +39,7 @@ def test_burst_then_refusal_and_accounts_do_not_share_a_bucket(make_faultsim):
     two = make_faultsim(
         environment="production", provider_settings={"rate_limit": {"per_second": 3, "burst": 3}}
     )
-    provider = one.provider_obj
+    provider = provider_for(one)
     for _ in range(3):
         rate_limit_acquire(integration=one, provider=provider)
     with pytest.raises(LocalRateLimited) as refused:
@@ -52,17 +52,17 @@ def test_integrations_of_one_vendor_account_share_a_bucket(make_faultsim, monkey
     monkeypatch.setattr(faultsim.FaultSimProvider, "rate_limit_key", lambda self, integration: "partner-key")
     monkeypatch.setattr(faultsim.FaultSimProvider, "rate_limit", RateLimit(per_second=2, burst=2))
     a, b = make_faultsim(), make_faultsim(environment="production")
-    rate_limit_acquire(integration=a, provider=a.provider_obj)
-    rate_limit_acquire(integration=b, provider=b.provider_obj)
+    rate_limit_acquire(integration=a, provider=provider_for(a))
+    rate_limit_acquire(integration=b, provider=provider_for(b))
     with pytest.raises(LocalRateLimited):
-        rate_limit_acquire(integration=a, provider=a.provider_obj)
+        rate_limit_acquire(integration=a, provider=provider_for(a))
 
 
 def test_patience_waits_for_the_next_slot_instead_of_refusing(make_faultsim):
     import time
 
     integration = make_faultsim(provider_settings={"rate_limit": {"per_second": 10, "burst": 2}})
-    provider = integration.provider_obj
+    provider = provider_for(integration)
     rate_limit_acquire(integration=integration, provider=provider)
     rate_limit_acquire(integration=integration, provider=provider)
     started = time.monotonic()
@@ -88,9 +88,9 @@ def test_many_accounts_cost_no_thread_or_connection_each(make_faultsim):
     from jobcannon.core import perprocess
 
     integrations = [make_faultsim(environment="production") for _ in range(30)]
-    rate_limit_acquire(integration=integrations[0], provider=integrations[0].provider_obj)
+    rate_limit_acquire(integration=integrations[0], provider=provider_for(integrations[0]))
     threads, clients = threading.active_count(), len(perprocess._objects)
     for integration in integrations[1:]:
-        rate_limit_acquire(integration=integration, provider=integration.provider_obj)
+        rate_limit_acquire(integration=integration, provider=provider_for(integration))
     assert threading.active_count() == threads, "no background leaker per bucket"
     assert len(perprocess._objects) == clients, "one Redis client / SQLite connection per process"

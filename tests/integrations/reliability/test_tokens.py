@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.models import IntegrationActivity, IntegrationStatus, Token
+from integrations.registry import provider_for
 from integrations.services.oauth import token_get_access, token_refresh
 from integrations.services.tokens import token_keepalive, token_refresh_expiring, token_warnings
 from tests.integrations.reliability.conftest import run_in_threads
@@ -48,7 +49,7 @@ def test_fifty_concurrent_api_calls_on_an_expired_token_cause_one_refresh(oauth,
     fake_ats.token_delay = 0.2  # the token endpoint is slow: every caller is waiting on the lock
 
     def call(i):
-        return integration.provider_obj.client(integration).ping()["ok"]
+        return provider_for(integration).client(integration).ping()["ok"]
 
     results, errors = run_in_threads(50, call)
     assert not errors, errors[:3]
@@ -64,7 +65,7 @@ def test_twenty_calls_refused_with_401_at_once_cause_one_refresh(oauth, fake_ats
     integration = oauth()  # not expired, but the ATS revoked it (at-0 is not a valid token there)
 
     def call(i):
-        return integration.provider_obj.client(integration).ping()["ok"]
+        return provider_for(integration).client(integration).ping()["ok"]
 
     results, errors = run_in_threads(20, call)
     assert not errors, errors[:3]

@@ -8,6 +8,7 @@ import pytest
 
 from integrations.models import IntegrationStatus, OutboundCall
 from integrations.providers.lever import simulator_state as sim
+from integrations.registry import provider_for
 from integrations.sync import simulator as faults
 from integrations.sync.models import (
     Application,
@@ -157,7 +158,7 @@ def test_stage_change_webhook_from_the_sandbox_refreshes_the_opportunity(
     from integrations.providers.lever.simulator_pages import opportunity_advance
 
     sync_run_start(integration=lever, resource="applications")
-    lever_webhooks_register(integration=lever, client=lever.provider_obj.client(lever))
+    lever_webhooks_register(integration=lever, client=provider_for(lever).client(lever))
     opp = sim.get("opportunity", lever.opportunities[1]["id"])
 
     deliveries = opportunity_advance(opp, sim.stage_id_by_name("Phone interview"))  # signed, over HTTP

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from integrations.models import IntegrationActivity
+from integrations.registry import provider_for
 from integrations.sync import simulator as faults
 from integrations.sync.models import SyncMode, SyncRun, SyncStatus
 from integrations.sync.services import sync_integration, sync_run_start
@@ -152,7 +153,7 @@ def test_members_cannot_change_sync_settings(client_in_workspace, ashby, members
 def test_ashby_integration_page_links_to_the_sync_and_lists_its_webhooks(client_in_workspace, ashby):
     from integrations.providers.ashby.webhooks import register
 
-    register(client=ashby.provider_obj.client(ashby), integration=ashby)
+    register(client=provider_for(ashby).client(ashby), integration=ashby)
 
     html = client_in_workspace.get(reverse("integrations:detail", args=[ashby.pk])).content.decode()
 

@@ -10,6 +10,7 @@ from django_q.tasks import async_task
 
 from integrations.base import hmac_sha256_hex
 from integrations.models import WebhookEvent, WebhookStatus
+from integrations.registry import provider_for
 from jobcannon.core.logging import current_request_id, request_context
 from tests.factories import IntegrationFactory
 
@@ -174,7 +175,7 @@ def test_outbound_call_lines_carry_the_request_id(json_logs, mocked_responses, m
     integration = IntegrationFactory()
     mocked_responses.get(f"{constants.API_BASE}/me", json={"name": "Fake Co"})
     with request_context("req-out-5e6f7a8b"):
-        integration.provider_obj.client(integration).me()
+        provider_for(integration).client(integration).me()
     (line,) = json_logs.lines("ats.call")
     assert line["request_id"] == "req-out-5e6f7a8b" and line["status"] == 200
     assert "test-api-key-0001" not in json_logs.text

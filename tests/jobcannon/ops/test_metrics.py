@@ -7,6 +7,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from integrations.base import hmac_sha256_hex
 from integrations.models import WritebackMessage, WritebackStatus
+from integrations.registry import provider_for
 from jobcannon.core.metrics import rejection_category
 from tests.factories import AssessmentRunFactory, IntegrationFactory
 
@@ -114,7 +115,7 @@ def test_outbound_calls_are_counted_by_status_class(client, token, mocked_respon
 
     monkeypatch.setattr("integrations.services.ratelimit.rate_limit_acquire", lambda **kw: None)
     integration = IntegrationFactory()
-    api = integration.provider_obj.client(integration)
+    api = provider_for(integration).client(integration)
     mocked_responses.get(f"{constants.API_BASE}/me", json={"name": "Fake Co"})
     before = scrape(client)
     api.me()

@@ -8,6 +8,7 @@ import pytest
 from assessments.models import AssessmentRun
 from integrations.models import IntegrationStatus, WritebackMessage, WritebackStatus
 from integrations.providers.knit.simulator import sim_account_update
+from integrations.registry import provider_for
 from integrations.services.integrations import integration_credentials_check
 from integrations.services.writeback import writeback_deliver
 
@@ -31,7 +32,7 @@ def test_ashby_refusing_knits_key_holds_results_until_ashby_is_reconnected_in_kn
     assert "reconnect Ashby inside Knit" in messages[0].last_error
     assert "candidatesWrite permission Ashby names" in messages[0].last_error
     assert integration.status == IntegrationStatus.CONNECTED
-    (warning,) = [w for w in integration.provider_obj.health_warnings(integration)]
+    (warning,) = [w for w in provider_for(integration).health_warnings(integration)]
     assert warning.level == "error" and "2 result write-back(s) are held" in warning.message
 
     # Reconnected inside Knit; the customer presses "Test credentials now".
@@ -42,4 +43,4 @@ def test_ashby_refusing_knits_key_holds_results_until_ashby_is_reconnected_in_kn
 
     statuses = list(WritebackMessage.objects.filter(integration=integration).values_list("status", flat=True))
     assert statuses == [WritebackStatus.DELIVERED, WritebackStatus.DELIVERED]
-    assert integration.provider_obj.health_warnings(integration) == []
+    assert provider_for(integration).health_warnings(integration) == []

@@ -10,7 +10,7 @@ import responses
 from integrations.models import IntegrationStatus, OutboundCall, WritebackMessage, WritebackStatus
 from integrations.providers.knit import constants
 from integrations.providers.knit.reference import candidate_assessment_model
-from integrations.registry import get_provider
+from integrations.registry import get_provider, provider_for
 from integrations.services.writeback import writeback_deliver
 from tests.factories import AssessmentRunFactory
 
@@ -190,7 +190,7 @@ def test_ashby_403_through_knit_holds_the_result_and_asks_to_reconnect_ashby_ins
     assert "candidatesWrite permission Ashby names" in message.last_error
     assert "not your Knit API key" in message.last_error
     assert integration.status == IntegrationStatus.CONNECTED and integration.status_reason == ""
-    warnings = {w.key: w for w in integration.provider_obj.health_warnings(integration)}
+    warnings = {w.key: w for w in provider_for(integration).health_warnings(integration)}
     assert "reconnect Ashby inside Knit" in warnings["knit_ashby_connection_refused"].message
     assert warnings["knit_ashby_connection_refused"].message.startswith("1 result write-back(s) are held")
 
@@ -237,7 +237,7 @@ def test_test_credentials_after_reconnecting_ashby_sends_the_held_result_at_once
     held.refresh_from_db()
     assert held.status == WritebackStatus.DELIVERED, held.last_error
     integration.refresh_from_db()
-    assert not [w for w in integration.provider_obj.health_warnings(integration)]
+    assert not [w for w in provider_for(integration).health_warnings(integration)]
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from integrations.models import IntegrationStatus, OutboundCall
 from integrations.providers.smartrecruiters import constants, setup
 from integrations.providers.smartrecruiters import simulator_state as sim
+from integrations.registry import provider_for
 
 from .test_partner_api import BASE, form_post
 
@@ -80,10 +81,10 @@ def test_the_sandbox_answers_partner_configuration_only_to_the_master_token(clie
     import requests
 
     integration = sr_sim()
-    api = f"{integration.provider_obj.api_base_url(integration)}{constants.PARTNER_CONFIGURATION_PATH}"
+    api = f"{provider_for(integration).api_base_url(integration)}{constants.PARTNER_CONFIGURATION_PATH}"
     master = sim.partner_master()
     token = requests.post(
-        integration.provider_obj.client_credentials_token_url(integration),
+        provider_for(integration).client_credentials_token_url(integration),
         data={
             "grant_type": "client_credentials",
             "client_id": master["client_id"],
