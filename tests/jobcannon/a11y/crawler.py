@@ -8,16 +8,23 @@ does not govern; nothing is fetched from a CDN). No request is routed: routing w
 the browser's HTTP cache, and every page would fetch every stylesheet and script again. axe checks
 the whole document of every page: no part of a page is excluded, no rule switched off.
 
-One browser per test worker (the session fixture), one context and one tab per group: each page
-is a navigation of that tab, its problems those the browser reports between the navigation and the
-end of its axe runs (a request counts for the page that started it).
+One browser per test worker (the session fixture), one context per group and in it one tab per width,
+each sized to its width before its first page: every page is loaded afresh at every width (a
+phone loads the page at 375 px; it does not shrink a page drawn at 1280), so what the browser
+reports while the page loads (console errors, failed loads, the document's status, where it ends)
+is seen at each width, and axe runs on the page as that width drew it. A page's problems at a
+width are those the browser reports between the navigation and the end of its axe run (a request
+counts for the page that started it); one seen at every width is reported once, one seen at
+some widths only with those widths ("375px console error: ...").
 
 A page fails on: an axe violation of impact serious or critical among the WCAG 2.0, 2.1 and 2.2
 A and AA rules (https://github.com/dequelabs/axe-core/blob/develop/doc/API.md#axe-core-tags), a console
 error or uncaught exception, a request that failed or answered 4xx/5xx (a frame's document
 included), a main document status other than the one the page answers on purpose, or a final
 URL other than the one asked for (a redirect: to the sign-in or re-authentication page, say)
-unless the page lists it as deliberate (PageSpec.redirect_to). Problems are collected, not
+unless the page lists it as deliberate (PageSpec.redirect_to). A page with a form to send
+(PageSpec.submit: a form's error state) is opened, filled in and sent as a user would, and the
+answer is the page checked (its status, URL, console and loads). Problems are collected, not
 raised, so one run reports every page with its URL, width, rule and target selectors."""
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.jobcannon.a11y.pages import CRAWL_PASSWORD, WIDTHS, PageSpec
+from tests.jobcannon.a11y.pages import CRAWL_PASSWORD, WIDTHS, FormSubmit, PageSpec
 
 AXE_PATH = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
 AXE_SOURCE = AXE_PATH.read_text(encoding="utf-8")
@@ -49,7 +56,7 @@ WAIT_FOR_MS = 15000  # how long a page's script has to draw what PageSpec.wait_f
 # against the page instead of the stylesheet (a 404 for admin/css/forms.css's widgets.css); only
 # the experimental css-orientation-lock rule, which the WCAG tags do not run, needs them.
 AXE_RUN = """async (tags) => {
-  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));  // resized, scripts ran
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));  // drawn, scripts ran
   const results = await axe.run(document, {
     runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'], preload: false,
   });
@@ -132,12 +139,15 @@ def _expected_document_error(text: str, location: dict, url: str, spec: PageSpec
 
 
 class _Tab:
-    """One tab for a group's pages: what the browser reports while a page is being checked is
-    noted for that page. Between two pages the tab goes to about:blank, which ends the previous
+    """One tab at one width for a group's pages: what the browser reports while a page is being
+    checked is noted for that page. The tab has its width before its first page, so each page
+    loads at that width. Between two pages the tab goes to about:blank, which ends the previous
     document (its timers, its requests) before the next one starts, as a fresh tab would."""
 
-    def __init__(self, context: Any) -> None:
+    def __init__(self, context: Any, width: int) -> None:
+        self.width = width
         self.page = context.new_page()
+        self.page.set_viewport_size({"width": width, "height": 900})
         self.page.set_default_timeout(20000)
         self.spec: PageSpec | None = None
         self.noted: list[str] = []
@@ -161,11 +171,10 @@ class _Tab:
     def _response(self, resp: Any) -> None:
         # The main frame's document is checked against the status the page answers on purpose
         # (check()); every other response, an iframe's document included, must not fail.
-        if resp.status >= 400 and not self._main_document(resp):
+        if resp.status >= 400 and not self._main_document(resp.request):
             self._note(f"failed load: HTTP {resp.status} {resp.url}")
 
-    def _main_document(self, resp: Any) -> bool:
-        request = resp.request
+    def _main_document(self, request: Any) -> bool:
         if request.resource_type != "document":
             return False
         try:
@@ -173,13 +182,37 @@ class _Tab:
         except Exception:  # noqa: BLE001 - a request without a frame (a worker's) is not the page
             return False
 
-    def check(self, spec: PageSpec) -> tuple[str, list[str]]:
-        """(the URL the page ended at, its problems)."""
+    def _send(self, form: FormSubmit) -> Any:
+        """Fill in the page's form and send it as a user would; the answer to it."""
+        page = self.page
+        for selector, value in form.fields:
+            field = page.locator(selector).first
+            if value is True:
+                field.check()
+            else:
+                field.fill(str(value))
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and self._main_document(r.request)
+        ) as answer:
+            page.locator(form.button).first.click()
+        # The answer's document shows what the form says went wrong: then it has replaced the
+        # form's page, and its load is the one waited for.
+        page.wait_for_selector(form.shows, timeout=WAIT_FOR_MS)
+        page.wait_for_load_state("load")
+        return answer.value
+
+    def check(self, spec: PageSpec) -> tuple[str, list[str], list[str]]:
+        """(the URL the page ended at, its problems at this width, its axe violations at this
+        width, each starting with the width)."""
         self.spec, self.noted = spec, []
-        page, problems, ended_at = self.page, [], spec.url
+        page, problems, violations, ended_at = self.page, [], [], spec.url
         try:
-            page.set_viewport_size({"width": WIDTHS[0], "height": 900})
             response = page.goto(spec.url, wait_until="load")
+            if spec.submit is not None:
+                status = response.status if response else None
+                if status != 200:
+                    problems.append(f"HTTP {status} for the form, expected 200 (ended at {page.url})")
+                response = self._send(spec.submit)
             ended_at = _path(page.url)
             status = response.status if response else None
             if status != spec.status:
@@ -194,15 +227,12 @@ class _Tab:
                 page.locator(click).first.click()
                 page.wait_for_selector(then, timeout=WAIT_FOR_MS)
             page.evaluate(AXE_SOURCE)
-            for width in WIDTHS:
-                if width != WIDTHS[0]:
-                    page.set_viewport_size({"width": width, "height": 900})
-                for v in page.evaluate(AXE_RUN, AXE_TAGS):
-                    if v["impact"] in BLOCKING_IMPACTS:
-                        targets = " | ".join(v["targets"])
-                        problems.append(
-                            f"{width}px axe {v['impact']} {v['id']} ({v['count']}x): {v['help']} -> {targets}"
-                        )
+            for v in page.evaluate(AXE_RUN, AXE_TAGS):
+                if v["impact"] in BLOCKING_IMPACTS:
+                    targets = " | ".join(v["targets"])
+                    violations.append(
+                        f"{self.width}px axe {v['impact']} {v['id']} ({v['count']}x): {v['help']} -> {targets}"
+                    )
         except Exception as exc:  # noqa: BLE001 - reported with the page, the crawl goes on
             problems.append(f"crawl error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
         problems += sorted(set(self.noted))
@@ -211,26 +241,44 @@ class _Tab:
             page.goto("about:blank")
         except Exception:  # noqa: BLE001 - a tab that cannot leave the page: a fresh one next time
             page.close()
-        return ended_at, [f"{spec.label} {spec.url}: {p}" for p in problems]
+        return ended_at, problems, violations
 
     def close(self) -> None:
         if not self.page.is_closed():
             self.page.close()
 
 
+def _merge(spec: PageSpec, at: dict[int, list[str]], violations: list[str]) -> list[str]:
+    """A page's problems over every width: one seen at every width once, as it is; one seen at
+    some widths only, once per width with the width in front (axe's already name theirs)."""
+    merged: list[str] = []
+    for width, problems in at.items():
+        for problem in problems:
+            everywhere = all(problem in others for others in at.values())
+            line = problem if everywhere else f"{width}px {problem}"
+            if line not in merged:
+                merged.append(line)
+    return [f"{spec.label} {spec.url}: {p}" for p in merged + violations]
+
+
 def crawl(context: Any, specs: Iterable[PageSpec]) -> CrawlReport:
     report = CrawlReport()
     started = time.monotonic()
-    tab = _Tab(context)
+    tabs = {width: _Tab(context, width) for width in WIDTHS}
     try:
         for spec in specs:
-            if tab.page.is_closed():
-                tab = _Tab(context)
             report.pages += 1
-            ended_at, problems = tab.check(spec)
-            report.urls.add(ended_at)
-            report.problems += problems
+            at: dict[int, list[str]] = {}
+            violations: list[str] = []
+            for width in WIDTHS:
+                if tabs[width].page.is_closed():
+                    tabs[width] = _Tab(context, width)
+                ended_at, at[width], found = tabs[width].check(spec)
+                report.urls.add(ended_at)
+                violations += found
+            report.problems += _merge(spec, at, violations)
     finally:
-        tab.close()
+        for tab in tabs.values():
+            tab.close()
     report.seconds = time.monotonic() - started
     return report

@@ -3,17 +3,24 @@
 everything in it (deliveries, calls, a sync run, write-backs, assessment runs in every state
 a candidate can meet, a sent email, an invitation, a reconnect link, SmartRecruiters connected
 through its simulator, a candidate in each sandbox ATS), one object of every admin model, and
-the list of pages over it, in nine groups (GROUPS, each crawled by its own
+the list of pages over it, in twelve groups (GROUPS, each crawled by its own
 test file as the user named there):
 
-- customer: every page of the product as the demo customer (signed in, owner of the workspace);
+- customer: every page of the product as the demo customer (signed in, owner of the workspace),
+  and its forms' error states (a new workspace without a name, a connect wizard answered
+  wrongly);
 - candidate: the pages a candidate meets (welcome, instructions, a question page, review, done,
-  expired, cancelled, invalid link), the shared report and the other pages reached without an
-  account (sign-in, sign-up, password reset, reconnect and invitation links);
+  expired, cancelled, invalid link, a question page sent unanswered), the shared report and the
+  other pages reached without an account (sign-in, with a wrong password too, sign-up, password
+  reset, reconnect and invitation links);
 - admin site: the staff admin's index and app indexes and our staff pages (logs, system
   status, an order's timeline, replay);
-- admin lists, admin add, admin change: every registered model's list, add page (where the
-  admin allows adding) and change page;
+- admin lists, admin add, admin change, admin history, admin delete: every registered model's
+  list, add page (where the admin allows adding), change page, an object's history and its
+  delete confirmation (where staff may delete it; test_a11y_admin_delete.py checks that the
+  admin refuses the others with 403);
+- admin as support staff: the admin's index, app indexes, lists and change pages as a staff
+  user who is not a superuser sees them (SUPPORT_STAFF_PERMISSIONS, a typical staff role);
 - simulators: the built-in sandbox ATSs' pages the demo customer clicks through when they try
   the product (ATS_SIMULATORS_ENABLED; never in production): each simulator's home, the OAuth
   consent pages of Ashby, Lever and SmartRecruiters (at the URL our "Re-authorize" sends the
@@ -42,6 +49,8 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group as AuthGroup
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -75,10 +84,23 @@ CRAWL_PASSWORD = "correct-horse-battery"  # the staff user's: the two-factor sig
 
 
 @dataclass(frozen=True)
+class FormSubmit:
+    """A form's error state, reached as a user reaches it: what they type into the page's form
+    (selector and text; True ticks a box or chooses a radio button), the button they press, and
+    what the answer shows when it is the page expected (its error message)."""
+
+    fields: tuple[tuple[str, str | bool], ...]
+    button: str
+    shows: str
+
+
+@dataclass(frozen=True)
 class PageSpec:
     label: str
     url: str
-    status: int = 200  # what the page answers on purpose (a cancelled candidate link: 410)
+    # What the page answers on purpose (a cancelled candidate link: 410); with `submit`, what the
+    # answer to the sent form is (its form page must answer 200).
+    status: int = 200
     # A page its scripts draw after it has loaded (Swagger UI fetches the schema, then renders):
     # axe runs once this selector is in the page, and the page fails if it never appears.
     wait_for: str = ""
@@ -88,6 +110,8 @@ class PageSpec:
     # Where the page sends the browser on purpose (path and query), with the reason where the
     # page is listed; "" = it stays at `url`. The crawl fails a page that ends anywhere else.
     redirect_to: str = ""
+    # The page's form, filled in and sent before axe looks: the page checked is the answer.
+    submit: FormSubmit | None = None
 
     @property
     def final_url(self) -> str:
@@ -110,6 +134,7 @@ class CrawlWorld:
     reconnect_url: str
     writeback: WritebackMessage
     admin_objects: dict[type, Any] = field(default_factory=dict)
+    support_user: Any = None  # staff, not superuser: SUPPORT_STAFF_PERMISSIONS through a group
     simulator_urls: dict[str, str] = field(default_factory=dict)  # label -> path (and query)
 
 
@@ -331,6 +356,7 @@ def crawl_world() -> CrawlWorld:
     )
     syncing = next(i for key, i in integrations.items() if key in sync_runs)
     world.admin_objects = admin_objects(workspace=workspace, owner=demo_user, integration=syncing)
+    world.support_user = _support_user()
     world.simulator_urls = _simulator_world(demo, integrations, demo_user)
     return world
 
@@ -413,6 +439,31 @@ def customer_pages(w: CrawlWorld) -> list[PageSpec]:
             400,
         )
     )
+    pages += [
+        # The forms' error states, sent as the demo customer sends them.
+        PageSpec(
+            "new workspace, no name",
+            reverse("workspaces:create"),
+            400,
+            submit=FormSubmit(
+                fields=(("input[name=name]", "   "),),  # only spaces: passes the browser's `required`
+                button="form:has(input[name=name]) button[type=submit]",
+                shows=".errorlist",
+            ),
+        ),
+        PageSpec(
+            "connect lever, simulator in production",
+            reverse("integrations:wizard", args=["lever"]),
+            submit=FormSubmit(
+                fields=(
+                    ("input[name=environment][value=production]", True),
+                    ("input[name=use_simulator]", True),
+                ),
+                button="form:has(input[name=environment]) button[type=submit]",
+                shows=".checkbox .error[role=alert]",  # "The simulator can only stand in for a sandbox."
+            ),
+        ),
+    ]
     done = w.runs["done"]
     pages += [
         PageSpec("order timeline", reverse("integrations:run-timeline", args=[done.pk])),
@@ -446,6 +497,12 @@ def candidate_pages(w: CrawlWorld) -> list[PageSpec]:
         PageSpec("welcome", reverse("assessments:take", args=[candidate_key_for(runs["welcome"])])),
         PageSpec("instructions", reverse("assessments:instructions", args=[started])),
         PageSpec("question page", reverse("assessments:page", args=[started, first_page])),
+        PageSpec(
+            "question page, sent unanswered",
+            reverse("assessments:page", args=[started, first_page]),
+            400,
+            submit=FormSubmit(fields=(), button="button[name=nav][value=next]", shows="#page-error"),
+        ),
         PageSpec("review", reverse("assessments:review", args=[started])),
         PageSpec("done", reverse("assessments:take", args=[candidate_key_for(runs["done"])])),
         PageSpec("expired", reverse("assessments:take", args=[candidate_key_for(runs["expired"])]), 410),
@@ -453,6 +510,18 @@ def candidate_pages(w: CrawlWorld) -> list[PageSpec]:
         PageSpec("invalid link", reverse("assessments:take", args=[tampered]), 404),
         PageSpec("shared report", reverse("assessments:report-shared", args=[report_key_for(runs["done"])])),
         PageSpec("sign in", reverse("account_login")),
+        PageSpec(
+            "sign in, wrong password",
+            reverse("account_login"),
+            submit=FormSubmit(
+                fields=(
+                    ("input[name=login]", w.demo_user.email),
+                    ("input[name=password]", "not-the-password"),
+                ),
+                button="form:has(input[name=password]) button[type=submit]",
+                shows=".errorlist",
+            ),
+        ),
         PageSpec("sign up", reverse("account_signup")),
         PageSpec("password reset", reverse("account_reset_password")),
         PageSpec("password reset sent", reverse("account_reset_password_done")),
@@ -479,10 +548,54 @@ def candidate_pages(w: CrawlWorld) -> list[PageSpec]:
 # --- staff admin --------------------------------------------------------------------------------
 
 
-def _staff_request(w: CrawlWorld) -> Any:
+def _staff_request(w: CrawlWorld, user: Any = None) -> Any:
     request = RequestFactory().get("/admin/")
-    request.user = w.staff_user
+    request.user = user or w.staff_user
     return request
+
+
+# A typical staff role: support engineers who look after customers' integrations, with the
+# permissions docs/deployment.md ("Being staff only lets a person into the admin ...") gives
+# through a group for that work: read the integrations, their logs, write-backs, runs, sync
+# state and background tasks; reprocess deliveries, replay write-backs, make reconnect links;
+# the system status page and the mail log. No users, groups, two-factor devices, tokens or
+# schedules; no candidates' answers. (app label, codename), as Permission rows spell them.
+SUPPORT_STAFF_PERMISSIONS = (
+    ("core", "view_system_status"),
+    ("core", "view_sentemail"),
+    ("workspaces", "view_workspace"),
+    ("workspaces", "view_invitation"),
+    ("integrations", "view_integration"),
+    ("integrations", "change_integration"),
+    ("integrations", "view_webhookevent"),
+    ("integrations", "change_webhookevent"),
+    ("integrations", "view_outboundcall"),
+    ("integrations", "view_integrationactivity"),
+    ("integrations", "view_writebackmessage"),
+    ("integrations", "change_writebackmessage"),
+    ("integrations", "view_writebackdeadletter"),
+    ("sync", "view_syncrun"),
+    ("sync", "view_synccheckpoint"),
+    ("sync", "view_syncedintegration"),
+    ("assessments", "view_assessment"),
+    ("assessments", "view_assessmentrun"),
+    ("assessments", "view_assessmentconfig"),
+    ("audit", "view_auditevent"),
+    ("django_q", "view_success"),
+    ("django_q", "view_failure"),
+    ("django_q", "view_ormq"),
+)
+
+
+def _support_user() -> Any:
+    """A support engineer: staff, not a superuser, in the support group, with two-factor on."""
+    group = AuthGroup.objects.create(name="Support engineers")
+    for app_label, codename in SUPPORT_STAFF_PERMISSIONS:
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    user = UserFactory(username="support-crawler", is_staff=True, is_superuser=False, password=CRAWL_PASSWORD)
+    user.groups.add(group)
+    TOTP.activate(user, generate_totp_secret())
+    return user
 
 
 def admin_site_pages(w: CrawlWorld) -> list[PageSpec]:
@@ -532,6 +645,54 @@ def admin_change_pages(w: CrawlWorld) -> list[PageSpec]:
     ]
 
 
+def admin_history_pages(w: CrawlWorld) -> list[PageSpec]:
+    """The history page of every registered model's object."""
+    return [
+        PageSpec(f"{m._meta.label} history", _admin_url(m, "history", w.admin_objects[m].pk))
+        for m in admin.site._registry
+    ]
+
+
+def admin_delete_urls(w: CrawlWorld) -> tuple[list[PageSpec], list[str]]:
+    """The delete confirmation page of every registered model's object: (the pages of those the
+    staff user may delete, the URLs of the others, which the admin refuses with 403)."""
+    request = _staff_request(w)
+    pages, refused = [], []
+    for model, model_admin in admin.site._registry.items():
+        obj = w.admin_objects[model]
+        url = _admin_url(model, "delete", obj.pk)
+        if model_admin.has_delete_permission(request, obj):
+            pages.append(PageSpec(f"{model._meta.label} delete", url))
+        else:
+            refused.append(url)
+    return pages, refused
+
+
+def admin_delete_pages(w: CrawlWorld) -> list[PageSpec]:
+    return admin_delete_urls(w)[0]
+
+
+def support_staff_admin_pages(w: CrawlWorld) -> list[PageSpec]:
+    """The admin as a support engineer sees it (SUPPORT_STAFF_PERMISSIONS, not a superuser): its
+    index, the app indexes, and the list and change page (read-only where the role may only
+    view) of every model the role may see."""
+    request = _staff_request(w, w.support_user)
+    visible = {
+        model: model_admin
+        for model, model_admin in admin.site._registry.items()
+        if model_admin.has_view_or_change_permission(request)
+    }
+    pages = [PageSpec("admin index", reverse("admin:index"))]
+    for app_label in sorted({m._meta.app_label for m in visible}):
+        pages.append(PageSpec(f"{app_label} app", reverse("admin:app_list", args=[app_label])))
+    for model, model_admin in visible.items():
+        pages.append(PageSpec(f"{model._meta.label} list", _admin_url(model, "changelist")))
+        obj = w.admin_objects[model]
+        if model_admin.has_view_or_change_permission(request, obj):
+            pages.append(PageSpec(f"{model._meta.label} change", _admin_url(model, "change", obj.pk)))
+    return pages
+
+
 # --- the built-in sandbox ATSs --------------------------------------------------------------------
 
 
@@ -577,6 +738,9 @@ GROUPS: dict[str, Group] = {
     "admin lists": Group(admin_list_pages, "staff_user"),
     "admin add": Group(admin_add_pages, "staff_user"),
     "admin change": Group(admin_change_pages, "staff_user"),
+    "admin history": Group(admin_history_pages, "staff_user"),
+    "admin delete": Group(admin_delete_pages, "staff_user"),
+    "admin as support staff": Group(support_staff_admin_pages, "support_user"),
     "simulators": Group(simulator_pages, "demo_user"),
     "two-factor": Group(two_factor_pages, "staff_user"),
     "two-factor sign-in": Group(two_factor_sign_in_pages, "staff_user", second_step=True),

@@ -8,10 +8,11 @@ from dataclasses import fields
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib import admin
 from django.urls import resolve, reverse
 
 from tests.jobcannon.a11y.crawler import AXE_RUN
-from tests.jobcannon.a11y.pages import GROUPS, PageSpec
+from tests.jobcannon.a11y.pages import GROUPS, PageSpec, admin_delete_urls
 from tests.security.urlwalk import Route, iter_routes
 
 MIN_PAGES = 80
@@ -36,8 +37,6 @@ NOT_PAGES = {
     "django.contrib.contenttypes.views.shortcut": "redirects to an object's page",
     "django.views.generic.base.RedirectView": "redirects",
     "integrations.admin_views.ProviderLogsRedirectView": "redirects to the staff logs",
-    "django.contrib.admin.options.ModelAdmin.history_view": "out of scope: lists, add and change pages",
-    "django.contrib.admin.options.ModelAdmin.delete_view": "out of scope: lists, add and change pages",
     "allauth.account.views.PasswordSetView": "the demo customer has a password: redirects to password change",
     "allauth.account.views.ConfirmLoginCodeView": "only inside a sign-in by emailed code (not enabled)",
     "allauth.mfa.recovery_codes.views.DownloadRecoveryCodesView": "a text file (the recovery codes)",
@@ -111,7 +110,10 @@ def test_the_crawl_covers_every_page_of_the_project(world):
     specs = [spec for group in GROUPS.values() for spec in group.pages(world)]
     print(f"a11y crawl: {len(specs)} pages in {len(GROUPS)} groups, each at 2 widths")
     assert len(specs) >= MIN_PAGES, f"the crawl spans {len(specs)} pages, fewer than {MIN_PAGES}"
-    assert len({s.url for s in specs}) == len(specs), "a page is listed twice"
+    # A page is its URL, who looks at it (the admin as staff and as support staff), what is
+    # clicked on it and what is sent from it (a form's error state is at the form's URL).
+    seen = {(group.who, s.url, s.steps, s.submit) for group in GROUPS.values() for s in group.pages(world)}
+    assert len(seen) == len(specs), "a page is listed twice"
     # A view is covered when a page the crawl ends at is one of its URLs (the admin's views
     # serve every model; the model pages themselves come from admin.site._registry in pages.py).
     crawled = crawled_views(specs)
@@ -123,3 +125,30 @@ def test_the_crawl_covers_every_page_of_the_project(world):
     assert not missing, "pages the crawl does not visit (add them to pages.py or NOT_PAGES):\n" + "\n".join(
         missing
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_admin_models_history_and_delete_page_is_crawled_or_refused(world):
+    """Every registered model: its object's history page is crawled, and its delete
+    confirmation page too, unless the admin refuses it (test_a11y_admin_delete.py checks the 403)."""
+    history = {s.url for s in GROUPS["admin history"].pages(world)}
+    deletable, refused = admin_delete_urls(world)
+    delete = {s.url for s in GROUPS["admin delete"].pages(world)}
+    assert delete == {s.url for s in deletable} and not delete & set(refused)
+    for model in admin.site._registry:
+        pk = world.admin_objects[model].pk
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        assert reverse(f"{prefix}_history", args=[pk]) in history, model
+        assert reverse(f"{prefix}_delete", args=[pk]) in delete | set(refused), model
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_crawl_sends_the_forms_whose_error_states_it_checks(world):
+    specs = [spec for group in GROUPS.values() for spec in group.pages(world)]
+    sent = sorted(s.label for s in specs if s.submit is not None)
+    assert sent == [
+        "connect lever, simulator in production",
+        "new workspace, no name",
+        "question page, sent unanswered",
+        "sign in, wrong password",
+    ]

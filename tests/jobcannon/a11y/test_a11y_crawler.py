@@ -2,8 +2,11 @@
 own making (served to this one context by a Playwright route) with a missing image, a console
 error and a text field without a label, between clean ones in the same tab; links too small to
 tap (a WCAG 2.2 rule); a frame whose page fails; a page that ends at another URL than the one
-asked for; a page whose script never draws what it waits for. Its axe-core is the project's
-copy. And its signed-in session opens the pages allauth keeps behind a fresh re-authentication."""
+asked for; a page whose script never draws what it waits for; what goes wrong only on a page
+loaded at 375 px (a table wider than a phone, a script that fails there), reported for 375 px
+only; a form's error state, reached by filling in and sending the form. Its axe-core is the
+project's copy. And its signed-in session opens the pages allauth keeps behind a fresh
+re-authentication."""
 
 import re
 from pathlib import Path
@@ -15,7 +18,7 @@ from django.urls import reverse
 from tests.factories import UserFactory
 from tests.jobcannon.a11y import crawler
 from tests.jobcannon.a11y.crawler import AXE_PATH, AXE_SOURCE, crawl, signed_in_context
-from tests.jobcannon.a11y.pages import PageSpec
+from tests.jobcannon.a11y.pages import FormSubmit, PageSpec
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -181,3 +184,110 @@ def test_the_crawl_uses_the_projects_own_copy_of_axe_core(_playwright_browser, l
         assert page.evaluate("() => axe.version") == version
     finally:
         context.close()
+
+
+# A table of fixed-width columns in a box that scrolls sideways when the table is wider than it:
+# at 1280 px it fits, at 375 px the box scrolls, and nothing in it can take the focus, so a
+# keyboard user cannot scroll it (axe scrollable-region-focusable, serious, WCAG 2.1.1).
+NARROW_TABLE = (
+    '<!doctype html><html lang="en"><head><title>Wide table</title></head><body><main><h1>Wide table</h1>'
+    '<div style="overflow-x:auto"><table><tr><th style="min-width:300px">Candidate</th>'
+    '<th style="min-width:300px">Score</th></tr></table></div>'
+    "</main></body></html>"
+)
+
+
+def _crawl_served(browser, base_url, bodies: dict[str, str], specs: list[PageSpec]):
+    def serve(route):
+        route.fulfill(body=bodies[route.request.url.removeprefix(base_url)], content_type="text/html")
+
+    context = signed_in_context(browser, base_url, None)
+    context.route("**/selftest/**", serve)
+    try:
+        return crawl(context, specs)
+    finally:
+        context.close()
+
+
+def test_a_rule_that_fails_only_at_375_px_is_reported_for_375_px_only(_playwright_browser, live_base_url):
+    url = "/selftest/wide-table/"
+    report = _crawl_served(_playwright_browser, live_base_url, {url: NARROW_TABLE}, [PageSpec("wide", url)])
+
+    assert len(report.problems) == 1, report.problems
+    assert report.problems[0].startswith(f"wide {url}: 375px axe serious scrollable-region-focusable (1x)")
+
+
+# A page whose script, on a phone-sized screen only, logs an error and loads a missing image:
+# seen only when the page is loaded at 375 px, not when a page loaded at 1280 px is narrowed.
+NARROW_SCRIPT = (
+    '<!doctype html><html lang="en"><head><title>Narrow</title></head><body><main><h1>Narrow</h1>'
+    "<script>if (window.innerWidth < 600) {"
+    "  console.error('selftest: broken on phones');"
+    "  const img = new Image(); img.alt = ''; img.src = '/static/a11y-selftest-narrow.png';"
+    "  document.querySelector('main').append(img);"
+    "}</script></main></body></html>"
+)
+
+
+def test_console_errors_and_failed_loads_of_a_page_loaded_at_375_px_are_reported_for_375_px(
+    _playwright_browser, live_base_url
+):
+    pages = {"/selftest/narrow/": NARROW_SCRIPT, "/selftest/clean/": CLEAN}
+    report = _crawl_served(
+        _playwright_browser, live_base_url, pages, [PageSpec(path, path) for path in pages]
+    )
+
+    narrow = "/selftest/narrow/ /selftest/narrow/: 375px"
+    assert sorted(report.problems) == [
+        f"{narrow} console error: Failed to load resource: the server responded with a status of 404 (Not Found)",
+        f"{narrow} console error: selftest: broken on phones",
+        f"{narrow} failed load: HTTP 404 {live_base_url}/static/a11y-selftest-narrow.png",
+    ]
+
+
+SIGN_UP = (
+    '<!doctype html><html lang="en"><head><title>Join</title></head><body><main><h1>Join</h1>'
+    '<form method="post" action="/selftest/join/"><p><label for="name">Name</label> '
+    '<input id="name" name="name"></p><p><label><input type="checkbox" name="terms"> I agree</label></p>'
+    '<p><button type="submit">Join</button></p></form></main></body></html>'
+)
+SIGN_UP_ERROR = SIGN_UP.replace(
+    "<form", '<p class="error" role="alert">Name: only letters.</p><p><input name="oops"></p><form'
+)
+
+
+def test_a_forms_error_state_is_reached_by_sending_the_form_and_the_answer_is_checked(
+    _playwright_browser, live_base_url
+):
+    """The form is filled in and sent at each width; the answer (status, URL, axe) is the page."""
+    posted: list[str] = []
+
+    def serve(route):
+        request = route.request
+        if request.method == "POST":
+            posted.append(request.post_data or "")
+            route.fulfill(status=400, body=SIGN_UP_ERROR, content_type="text/html")
+        else:
+            route.fulfill(body=SIGN_UP, content_type="text/html")
+
+    spec = PageSpec(
+        "join, a bad name",
+        "/selftest/join/",
+        status=400,
+        submit=FormSubmit(
+            fields=(("#name", "R2-D2"), ("input[name=terms]", True)), button="button", shows=".error"
+        ),
+    )
+    context = signed_in_context(_playwright_browser, live_base_url, None)
+    context.route("**/selftest/**", serve)
+    try:
+        report = crawl(context, [spec])
+    finally:
+        context.close()
+
+    assert posted == ["name=R2-D2&terms=on"] * 2, "sent once at each width, as typed"
+    text = "\n".join(report.problems)
+    # Only the answer has the unlabelled field; its deliberate 400 is no console error.
+    assert "1280px axe critical label" in text and "375px axe critical label" in text
+    assert len(report.problems) == 2, report.problems
+    assert report.urls == {"/selftest/join/"}
