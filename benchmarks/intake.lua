@@ -2,7 +2,7 @@
 -- ("<path>\t<header name>\t<signature>\t<body>"). Thread k of n sends lines k, k+n, k+2n, ... so
 -- no two requests carry the same event (make the file longer than a run can send). A third
 -- argument OFFSET starts at that line, so successive runs over one file send new events.
-local threads = {}
+threads = {}  -- global: hintless.lua (which loads this file) reads it in done()
 local counter = 0
 
 function setup(thread)
