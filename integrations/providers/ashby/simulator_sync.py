@@ -43,6 +43,8 @@ def job_json(obj: SimulatorObject, expand: list[str]) -> dict[str, Any]:
         "id": obj.key,
         "title": d["title"],
         "status": d.get("status", "Open"),
+        "confidential": d.get("confidential", False),
+        "employmentType": d.get("employmentType", "FullTime"),
         "locationId": d["location"]["id"],
         "departmentId": d.get("departmentId"),
         "defaultInterviewPlanId": d.get("defaultInterviewPlanId"),

@@ -5,7 +5,6 @@ record so the next incremental sync returns it). Dev/test only."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from typing import Any
 
@@ -87,7 +86,11 @@ def job_create(
             "status": "Open",
             "location": {"id": str(uuid.uuid4()), "name": location},
             "departmentId": str(uuid.uuid4()),
-            "customRequisitionId": f"R-{secrets.randbelow(900) + 100}",
+            # The spec's job schema (webhooks.jobCreate): customRequisitionId is a uuid, and
+            # confidential and employmentType are required.
+            "customRequisitionId": str(uuid.uuid4()),
+            "confidential": False,
+            "employmentType": "FullTime",
             "defaultInterviewPlanId": plan.key,
             "createdAt": state.now_iso(),
         },

@@ -65,3 +65,22 @@ def test_each_fixture_is_a_body_ashby_publishes_a_schema_for(name):
         return
     assert body["action"] in SPEC["webhooks"], "an action Ashby sends, carried by extract.py"
     assert schema_errors(body) == []
+
+
+@pytest.mark.django_db
+def test_the_simulators_jobs_have_the_shape_of_the_specs_job():
+    """The sandbox's job.list answers jobs as the spec draws a job (webhooks.jobCreate `data.job`:
+    required confidential and employmentType, a uuid customRequisitionId), so a sync tested on the
+    simulator reads what Ashby sends."""
+    from integrations.models import SimulatorObject
+    from integrations.providers.ashby import simulator_sync, simulator_sync_data
+
+    job = simulator_sync_data.job_create("acct-1", title="Data engineer")
+    answered = simulator_sync.job_json(SimulatorObject.objects.get(pk=job.pk), expand=[])
+    schema = SPEC["webhooks"]["jobCreate"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    job_schema = schema["properties"]["data"]["properties"]["job"]
+    errors = [
+        e.message
+        for e in Draft202012Validator(job_schema, format_checker=FormatChecker()).iter_errors(answered)
+    ]
+    assert errors == []
