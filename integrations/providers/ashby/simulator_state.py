@@ -179,9 +179,14 @@ def partner_call(account: SimulatorObject, endpoint: str, body: dict[str, Any]) 
         return response.status_code, response.text[:500]
 
 
-def webhook_send(webhook: SimulatorObject, action: str, data: dict[str, Any]) -> int:
-    """Deliver one signed webhook; the outcome is kept on the webhook for the simulator page."""
-    body = json.dumps({"webhookActionId": str(uuid.uuid4()), "action": action, "data": data}).encode()
+def webhook_send(
+    webhook: SimulatorObject, action: str, data: dict[str, Any], *, action_id: str | None = None
+) -> int:
+    """Deliver one signed webhook; the outcome is kept on the webhook for the simulator page.
+    `action_id`: the webhookActionId of the event it belongs to (a new one by default)."""
+    body = json.dumps(
+        {"webhookActionId": action_id or str(uuid.uuid4()), "action": action, "data": data}
+    ).encode()
     account = account_get(webhook.data["account"])
     header = (account.data if account else {}).get("signature_header", constants.SIGNATURE_HEADER)
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
@@ -206,10 +211,17 @@ def webhook_send(webhook: SimulatorObject, action: str, data: dict[str, Any]) ->
     return status
 
 
-def webhooks_fire(account_id: str, action: str, data: dict[str, Any]) -> None:
+def webhooks_fire(
+    account_id: str, action: str, data: dict[str, Any], *, action_id: str | None = None
+) -> None:
+    """Send `action` to every enabled webhook of that type, all with one webhookActionId ("the
+    same across webhook payloads if you have more than one webhook configured for the same
+    event", https://developers.ashbyhq.com/docs/common-payload-data); `action_id` shares it with
+    an event's related webhooks."""
+    action_id = action_id or str(uuid.uuid4())
     for webhook in list_for("webhook", account_id):
         if webhook.data.get("webhookType") == action and webhook.data.get("enabled"):
-            webhook_send(webhook, action, data)
+            webhook_send(webhook, action, data, action_id=action_id)
 
 
 def candidate_payload(candidate: SimulatorObject) -> dict[str, Any]:

@@ -15,6 +15,7 @@ State: SimulatorObject kinds job, interview_plan, candidate, application (provid
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -264,7 +265,18 @@ def application_move(account_id: str, application_id: str, stage_title: str) -> 
         stage_id=stage["id"],
         status="Hired" if stage["type"] == "Hired" else "Active",
     )
+    payload = {"application": application_json(app)}
+    if stage["type"] != "Hired":
+        state.webhooks_fire(account_id, constants.EVENT_CANDIDATE_STAGE_CHANGE, payload)
+        return app
+    # A hire "Also triggers applicationUpdate and candidateStageChange" (the spec,
+    # webhooks.candidateHire), all three with the same webhookActionId (README "Webhook dedupe").
+    action_id = str(uuid.uuid4())
+    offer = {"id": str(uuid.uuid4()), "applicationId": app.key, "acceptanceStatus": "Accepted",
+             "offerStatus": "CandidateAccepted"}  # fmt: skip
     state.webhooks_fire(
-        account_id, constants.EVENT_CANDIDATE_STAGE_CHANGE, {"application": application_json(app)}
+        account_id, constants.EVENT_CANDIDATE_HIRE, {**payload, "offer": offer}, action_id=action_id
     )
+    state.webhooks_fire(account_id, constants.EVENT_APPLICATION_UPDATE, payload, action_id=action_id)
+    state.webhooks_fire(account_id, constants.EVENT_CANDIDATE_STAGE_CHANGE, payload, action_id=action_id)
     return app

@@ -309,3 +309,36 @@ def test_a_candidate_stored_from_a_webhook_is_completed_by_the_next_scheduled_sy
     assert stored.profile_url == f"https://app.ashbyhq.com/candidates/{candidate_id}"
     application = Application.objects.get(integration=ashby, external_id=moving.key)
     assert application.stage_title == "Onsite" and application.candidate == stored
+
+
+@pytest.mark.django_db
+def test_a_simulated_hire_sends_its_three_related_webhooks_under_one_id_and_each_is_processed(
+    ashby, enqueued, django_capture_on_commit_callbacks
+):
+    """The spec, webhooks.candidateHire: "Also triggers applicationUpdate and candidateStageChange",
+    with the same webhookActionId (providers/ashby/README.md "Webhook dedupe"): the sandbox sends
+    them so, and none is taken for a duplicate of another."""
+    for action in ("candidateHire", "applicationUpdate", "candidateStageChange"):
+        sim.put(
+            "webhook",
+            f"wh-{action}",
+            {
+                "account": ashby.account,
+                "webhookType": action,
+                "requestUrl": f"http://testserver/webhooks/ashby/{ashby.public_id}/",
+                "secretToken": "whsec_sync_test_0001",
+                "enabled": True,
+            },
+        )
+    hired = sim.list_for("application", ashby.account)[0]
+
+    sim_sync.application_move(ashby.account, hired.key, "Hired")
+    with django_capture_on_commit_callbacks(execute=True):
+        for event in WebhookEvent.objects.filter(integration=ashby).order_by("pk"):
+            webhook_event_process(event_id=event.pk)
+
+    events = list(WebhookEvent.objects.filter(integration=ashby).order_by("pk"))
+    assert [e.event_type for e in events] == ["candidateHire", "applicationUpdate", "candidateStageChange"]
+    assert len({json.loads(bytes(e.body))["webhookActionId"] for e in events}) == 1
+    assert {e.status for e in events} == {WebhookStatus.PROCESSED}
+    assert Application.objects.get(integration=ashby, external_id=hired.key).stage_title == "Hired"
