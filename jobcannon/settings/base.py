@@ -334,7 +334,12 @@ ATS_PROVIDERS: list[str] = [
 ]
 # The built-in ATS simulators (sandbox ATSs on this server): on in local and test, off in production.
 ATS_SIMULATORS_ENABLED = env_bool("ATS_SIMULATORS_ENABLED", False)
-WEBHOOK_MAX_BODY_BYTES = 1024 * 1024
+# The largest webhook or partner-API body an integration's own URL takes (413 from Content-Length
+# beyond). The vendors' deliveries are ~0.1-2 KiB (tests/fixtures/*/webhooks): 256 KiB leaves
+# them two orders of magnitude. Every byte under it is read and hashed before a body with a bad
+# signature is refused, so it bounds what junk to a known URL costs: 1 MiB of junk took 15-22 %
+# of the signed deliveries' rate at 50 req/s (benchmarks section 7), refused unread it costs none.
+WEBHOOK_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_MAX_BODY_BYTES", str(256 * 1024)))
 # Per-process cache of the integration a webhook URL names (saves a query per delivery).
 WEBHOOK_INTEGRATION_CACHE_SECONDS = float(os.environ.get("WEBHOOK_INTEGRATION_CACHE_SECONDS", "5"))
 OUTBOUND_TIMEOUT_SECONDS = (5, 20)
@@ -399,7 +404,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["integrations.throttles.VerifiedPa
 # 64 KiB: the vendors' deliveries are ~0.1-2 KiB (Lever and SmartRecruiters send ids, Ashby one
 # application, Knit one order; tests/fixtures/*/webhooks), and every byte of a hint-less body is
 # read, depth-checked and hashed per candidate before it is refused (benchmarks section 7: 256 KiB
-# junk cost ~10 ms of CPU a request). Larger bodies go to the integration's own URL (1 MiB).
+# junk cost ~10 ms of CPU a request). Larger bodies go to the integration's own URL (WEBHOOK_MAX_BODY_BYTES, 256 KiB).
 WEBHOOK_HINTLESS_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_BODY_BYTES", str(64 * 1024)))
 WEBHOOK_HINTLESS_MAX_CANDIDATES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_CANDIDATES", "50"))
 WEBHOOK_HINTLESS_SCAN_SECONDS = 0.05
