@@ -24,6 +24,20 @@ API_KEY = "ashby-test-key-0001"
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "ashby" / "webhooks"
 
 
+def forbidden(permission: str) -> dict:
+    """Ashby's 403 for a key without the endpoint's module permission (reference §3.1/§3.3: the
+    shared error schema, `errors[]` as `{message, parameter}` objects)."""
+    return {
+        "success": False,
+        "errors": [{"message": "missing_endpoint_permission", "parameter": permission}],
+        "errorInfo": {
+            "code": "missing_endpoint_permission",
+            "message": "The API key is missing the required permission",
+            "requestId": "01JSJ8FDK5ZN4XQBZP7DBKK7ZC",
+        },
+    }
+
+
 def fixture(name: str) -> bytes:
     return (FIXTURES / f"{name}.json").read_bytes()
 

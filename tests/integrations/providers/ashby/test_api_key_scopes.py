@@ -30,7 +30,7 @@ from integrations.registry import get_provider
 from integrations.services.integrations import integration_credentials_check
 from integrations.services.writeback import writeback_deliver
 
-from .helpers import ashby_integration, scored_run, sim_integration
+from .helpers import ashby_integration, forbidden, scored_run, sim_integration
 
 API = constants.API_BASE
 UPDATE = API + "/assessment.update"
@@ -44,19 +44,6 @@ def published_scopes_example() -> list[str]:
     schema = spec["paths"]["/apiKey.info"]["post"]["responses"]["200"]["content"]["application/json"]
     success = schema["schema"]["oneOf"][0]["allOf"][1]
     return success["properties"]["results"]["properties"]["scopes"]["example"]
-
-
-def forbidden(permission: str) -> dict:
-    """Ashby's 403 for a key without the endpoint's module permission (reference §3.1/§3.3)."""
-    return {
-        "success": False,
-        "errors": [{"message": "missing_endpoint_permission", "parameter": permission}],
-        "errorInfo": {
-            "code": "missing_endpoint_permission",
-            "message": "The API key is missing the required permission",
-            "requestId": "01JSJ8FDK5ZN4XQBZP7DBKK7ZC",
-        },
-    }
 
 
 def ashby_check(integration):

@@ -17,25 +17,11 @@ from integrations.providers.ashby.guide import setup_steps
 from integrations.registry import get_provider
 from integrations.services.integrations import integration_credentials_check
 
-from .helpers import ashby_integration, sim_integration
+from .helpers import ashby_integration, forbidden, sim_integration
 
 API = constants.API_BASE
 # A key made as the old setup guide said: "Candidates read and write" only.
 CANDIDATE_ONLY = ["candidatesRead", "candidatesWrite", "jobsRead", "interviewsRead"]
-
-
-def forbidden(permission: str) -> dict:
-    """Ashby's 403 for a key without the endpoint's module permission (reference §3.1/§3.3: the
-    shared error schema, `errors[]` as `{message, parameter}` objects)."""
-    return {
-        "success": False,
-        "errors": [{"message": "missing_endpoint_permission", "parameter": permission}],
-        "errorInfo": {
-            "code": "missing_endpoint_permission",
-            "message": "The API key is missing the required permission",
-            "requestId": "01JSJ8FDK5ZN4XQBZP7DBKK7ZC",
-        },
-    }
 
 
 @pytest.mark.django_db
