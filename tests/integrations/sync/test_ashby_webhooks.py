@@ -34,6 +34,22 @@ def deliver(client, integration, body: bytes, capture) -> WebhookEvent:
     return event
 
 
+def subscribe(ashby, *actions: str) -> None:
+    """Webhooks of these types in the sandbox account, to this integration's URL, signed with its secret."""
+    for action in actions:
+        sim.put(
+            "webhook",
+            f"wh-{action}",
+            {
+                "account": ashby.account,
+                "webhookType": action,
+                "requestUrl": f"http://testserver/webhooks/ashby/{ashby.public_id}/",
+                "secretToken": "whsec_sync_test_0001",
+                "enabled": True,
+            },
+        )
+
+
 def refreshes(enqueued) -> list[tuple]:
     return [call[2:] for call in enqueued if call[0] == REFRESH]
 
@@ -247,19 +263,7 @@ def test_simulated_ashby_sends_delete_and_stage_change_webhooks_that_update_the_
     ashby, enqueued, django_capture_on_commit_callbacks
 ):
     sync_integration(integration=ashby)
-    url = f"http://testserver/webhooks/ashby/{ashby.public_id}/"
-    for action in ("candidateDelete", "candidateStageChange"):
-        sim.put(
-            "webhook",
-            f"wh-{action}",
-            {
-                "account": ashby.account,
-                "webhookType": action,
-                "requestUrl": url,
-                "secretToken": "whsec_sync_test_0001",
-                "enabled": True,
-            },
-        )
+    subscribe(ashby, "candidateDelete", "candidateStageChange")
     target = ashby.candidates[0]
     moving = next(
         a for a in sim.list_for("application", ashby.account) if a.data["candidate_id"] != target.key
@@ -282,17 +286,7 @@ def test_simulated_ashby_sends_delete_and_stage_change_webhooks_that_update_the_
 def test_a_candidate_stored_from_a_webhook_is_completed_by_the_next_scheduled_sync(
     ashby, enqueued, django_capture_on_commit_callbacks
 ):
-    sim.put(
-        "webhook",
-        "wh-candidateStageChange",
-        {
-            "account": ashby.account,
-            "webhookType": "candidateStageChange",
-            "requestUrl": f"http://testserver/webhooks/ashby/{ashby.public_id}/",
-            "secretToken": "whsec_sync_test_0001",
-            "enabled": True,
-        },
-    )
+    subscribe(ashby, "candidateStageChange")
     moving = sim.list_for("application", ashby.account)[0]
     sim_sync.application_move(ashby.account, moving.key, "Onsite")
     with django_capture_on_commit_callbacks(execute=True):
@@ -318,18 +312,7 @@ def test_a_simulated_hire_sends_its_three_related_webhooks_under_one_id_and_each
     """The spec, webhooks.candidateHire: "Also triggers applicationUpdate and candidateStageChange",
     with the same webhookActionId (providers/ashby/README.md "Webhook dedupe"): the sandbox sends
     them so, and none is taken for a duplicate of another."""
-    for action in ("candidateHire", "applicationUpdate", "candidateStageChange"):
-        sim.put(
-            "webhook",
-            f"wh-{action}",
-            {
-                "account": ashby.account,
-                "webhookType": action,
-                "requestUrl": f"http://testserver/webhooks/ashby/{ashby.public_id}/",
-                "secretToken": "whsec_sync_test_0001",
-                "enabled": True,
-            },
-        )
+    subscribe(ashby, "candidateHire", "applicationUpdate", "candidateStageChange")
     hired = sim.list_for("application", ashby.account)[0]
 
     sim_sync.application_move(ashby.account, hired.key, "Hired")
