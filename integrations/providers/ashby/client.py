@@ -1,8 +1,10 @@
 """HTTP to Ashby: Basic (API key) or Bearer (OAuth), and Ashby's error shapes.
 
-Ashby answers many failures with HTTP 200 and `success: false`; `errors[]` holds strings (old
-shape) or `{message, parameter}` objects (the form a missing module permission arrives in), and
-`errorInfo` carries `code`, `message` and `requestId` (reference §3.3). 401 means the credential
+Ashby answers many failures with HTTP 200 and `success: false`; `errors[]` holds strings (the
+spec's shared error schema: `errors.items: {type: string}`, deprecated) or, as a third-party
+client reports for a missing module permission, `{message, parameter}` objects ([3P]
+simstudioai/sim utils.ts; not the spec's schema). Both are parsed (ashby_errors); `errorInfo`
+carries `code`, `message` and `requestId` (reference §3.3). 401 means the credential
 is missing or expired, 403 a wrong/deactivated key or `missing_endpoint_permission` (§3.1)."""
 
 from __future__ import annotations

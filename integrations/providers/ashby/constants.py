@@ -198,7 +198,8 @@ PERMISSION_PURPOSES = tuple(
 # `candidatesWrite`, … but gives no table from those to the scope strings: this one is our
 # inference ([I], README "API-key permissions") from the example's `<module>:<read|write>` form.
 # Correct it here, and only here, should Ashby spell a module differently; a scope this table
-# does not know is ignored (never counted as granting anything).
+# does not know grants nothing, and while the list holds one, no permission is named missing
+# from it (permissions.scopes_read: the calls decide instead).
 API_KEY_SCOPE_PERMISSIONS = {
     "candidates:read": PERMISSION_CANDIDATES_READ,
     "candidates:write": PERMISSION_CANDIDATES_WRITE,
@@ -208,6 +209,32 @@ API_KEY_SCOPE_PERMISSIONS = {
     "apiKeys:write": PERMISSION_API_KEYS_WRITE,
 }
 PERMISSION_API_KEY_SCOPES = {permission: scope for scope, permission in API_KEY_SCOPE_PERMISSIONS.items()}
+# Every permission Ashby's OpenAPI names ("Requires the `<permission>` permission" on its
+# endpoints; api-evangelist/ashby-hq openapi/_original/ashby-openapi.yml @ d26d10dd, read at
+# 2e9efb92), ours and those we never need (its two `candidateWrite` are a typo of
+# candidatesWrite, left out). A scope `<module>:<read|write>` whose `<module><Access>`
+# is one of these is understood (it grants that permission, maybe one we do not use) rather than
+# unrecognised, by the same [I] reading as API_KEY_SCOPE_PERMISSIONS.
+PUBLISHED_PERMISSIONS = (
+    "apiKeysRead",
+    "apiKeysWrite",
+    "approvalsRead",
+    "approvalsWrite",
+    "candidatesRead",
+    "candidatesWrite",
+    "hiringProcessMetadataRead",
+    "hiringProcessMetadataWrite",
+    "interviewsRead",
+    "interviewsWrite",
+    "jobsRead",
+    "jobsWrite",
+    "notetakerRead",
+    "offersRead",
+    "offersWrite",
+    "organizationRead",
+    "organizationWrite",
+    "reportsRead",
+)
 # For naming the missing one in Ashby's 403 (longest first: no name is a prefix of another here).
 API_KEY_PERMISSIONS = (
     *(p for p, _ in PERMISSION_PURPOSES),

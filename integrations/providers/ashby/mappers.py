@@ -12,8 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assessments.catalog import Instrument
-from assessments.services.runs import ATSRefs, CandidateInfo, RunResult, SubScore
+# Sub-scores on each dimension's own range, shared with the other ATS mappers (assessments.scales).
+# dimension_scales is re-exported: provider.py builds the scales with it.
+from assessments.scales import Scales, sub_score_on_scale, sub_score_text
+from assessments.scales import dimension_scales as dimension_scales
+from assessments.services.runs import ATSRefs, CandidateInfo, RunResult
 from integrations.base import (
     SyncedApplication,
     SyncedCandidate,
@@ -182,35 +185,6 @@ def update_started(*, assessment_id: str, timestamp: int) -> dict[str, Any]:
     }
 
 
-Scales = Mapping[str, tuple[int, int]]
-
-
-def dimension_scales(instrument: Instrument) -> dict[str, tuple[int, int]]:
-    """{dimension key: (lowest, highest) raw score} from the instrument's item scale and item
-    count (assessments/catalog/<key>/v<n>.json): Big Five 10–50, DISC 6–30, EQ 5–25 in v1."""
-    counts: dict[str, int] = {}
-    for item in instrument.items:
-        counts[item.dimension] = counts.get(item.dimension, 0) + 1
-    return {key: (n * instrument.scale.min, n * instrument.scale.max) for key, n in counts.items()}
-
-
-def _on_scale(score: SubScore, scales: Scales) -> tuple[float | int, str]:
-    """(value, range) of a sub-score on its instrument's own scale: the raw score and "10–50".
-    A dimension the instrument does not list (never for a run scored with it) falls back to
-    its 0–100 position, labelled as such."""
-    if score.key not in scales:
-        return score.score, "0–100"
-    low, high = scales[score.key]
-    raw = int(score.raw) if float(score.raw).is_integer() else score.raw
-    return raw, f"{low}–{high}"
-
-
-def _sub_score_text(score: SubScore, scales: Scales) -> str:
-    """ "38.8 on the 10–50 scale": the raw score on the instrument's own range."""
-    value, span = _on_scale(score, scales)
-    return f"{value:g} on the {span} scale"
-
-
 def update_completed(
     *, assessment_id: str, timestamp: int, result: RunResult, scales: Scales
 ) -> dict[str, Any]:
@@ -230,14 +204,14 @@ def update_completed(
         blob("instrument", "Assessment", constants.BLOB_STRING, result.instrument_name),
     ]
     for s in result.sub_scores:
-        value, span = _on_scale(s, scales)
+        value, span = sub_score_on_scale(s, scales)
         metadata.append(
             blob(
                 f"dimension-{s.key}",
                 f"{s.label} ({span})",
                 constants.BLOB_NUMERIC,
                 value,
-                _sub_score_text(s, scales),
+                sub_score_text(s, scales),
             )
         )
     if result.summary:
@@ -269,7 +243,7 @@ def scorecard_html(*, result: RunResult, scales: Scales) -> str:
     <p> or <br>, and newlines between elements collapse in HTML: every part is its own <li> of
     one list, the dimensions a list nested in theirs, so none runs into the next."""
     rows = "".join(
-        f"<li>{html.escape(s.label)}: {html.escape(_sub_score_text(s, scales))}</li>"
+        f"<li>{html.escape(s.label)}: {html.escape(sub_score_text(s, scales))}</li>"
         for s in result.sub_scores
     )
     parts = [

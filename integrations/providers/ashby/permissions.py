@@ -14,7 +14,8 @@ Three ways a missing permission is found:
   (constants.ENDPOINT_PERMISSIONS) that the list lacks is recorded at connect, before any call
   fails (`permissions_record_from_scopes`). The scope → permission table is our inference
   (constants.API_KEY_SCOPE_PERMISSIONS). A key without `scopes` (older keys) is judged by its
-  calls alone, as before;
+  calls alone, as before, and so is a key whose list holds a scope we cannot read (scopes.py:
+  nothing is named missing from such a list; the unread scopes are logged and noted on the page);
 - a 403 missing_endpoint_permission at connect (apiKey.info, webhook.create);
 - a 403 missing_endpoint_permission on a write-back (provider.deliver): the integration stays
   connected (re-entering or re-authorizing an API key cannot grant a permission), the write is
@@ -23,6 +24,7 @@ Three ways a missing permission is found:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -36,8 +38,16 @@ from integrations.services.writeback import writeback_held_resume
 
 from . import constants
 from .client import PermissionMissing
+from .scopes import scopes_read
+
+logger = logging.getLogger(__name__)
 
 KEY = "missing_permissions"
+# apiKey.info scopes we could not read, as last listed (a neutral note on the checklist item).
+UNRECOGNISED_KEY = "scopes_unrecognised"
+# Where a recorded permission came from: the key's scope list (undone when that list can no longer
+# be read), or a call Ashby refused (kept until a call or a readable list says otherwise).
+SOURCE_SCOPES = "scopes"
 
 
 def permissions_missing(integration: Integration) -> dict[str, dict[str, Any]]:
@@ -47,9 +57,16 @@ def permissions_missing(integration: Integration) -> dict[str, dict[str, Any]]:
 
 @transaction.atomic
 def permission_missing_record(
-    *, integration: Integration, permission: str, endpoint: str, missing: bool, message: str = ""
+    *,
+    integration: Integration,
+    permission: str,
+    endpoint: str,
+    missing: bool,
+    message: str = "",
+    source: str = "",
 ) -> None:
-    """Remember (missing=True) or forget (missing=False) that the credentials lack `permission`."""
+    """Remember (missing=True) or forget (missing=False) that the credentials lack `permission`.
+    `message`: Ashby's words when remembering; when forgetting, the activity line if given."""
     locked = Integration.objects.select_for_update().get(pk=integration.pk)
     current = permissions_missing(locked)
     if (permission in current) == missing and (not missing or current[permission]["endpoint"] == endpoint):
@@ -60,6 +77,7 @@ def permission_missing_record(
             "endpoint": endpoint,
             "message": message[:500],
             "at": timezone.now().isoformat(),
+            **({"source": source} if source else {}),
         }
     else:
         current.pop(permission, None)
@@ -73,7 +91,7 @@ def permission_missing_record(
         message=(
             f"Ashby refused {endpoint} (403 missing_endpoint_permission): {fix_text(integration, permission, endpoint)}"
             if missing
-            else f"Ashby now allows {endpoint}: the {permission} permission is granted."
+            else message or f"Ashby now allows {endpoint}: the {permission} permission is granted."
         ),
         data={"permission": permission, "endpoint": endpoint},
     )
@@ -108,6 +126,18 @@ def health_warnings(integration: Integration) -> list[HealthWarning]:
     ]
 
 
+def scopes_unrecognised_note(integration: Integration) -> str:
+    """A neutral sentence when apiKey.info listed scopes we could not read, else ""."""
+    unread = (integration.provider_settings or {}).get(UNRECOGNISED_KEY) or []
+    if not unread:
+        return ""
+    return (
+        f"apiKey.info lists scopes JobCannon does not recognise ({', '.join(map(str, unread))}), so "
+        "no permission is reported missing from that list: each is judged by Ashby's answer to the "
+        "call that needs it."
+    )
+
+
 def checklist_check(integration: Integration) -> ChecklistCheck:
     missing = permissions_missing(integration)
     checked = bool(integration.credentials_checked_at)
@@ -115,7 +145,7 @@ def checklist_check(integration: Integration) -> ChecklistCheck:
         key="ashby_permissions",
         title="Ashby allows every call JobCannon makes",
         ok=(not missing) if checked or missing else None,
-        detail=""
+        detail=scopes_unrecognised_note(integration)
         if not missing
         else "Missing: "
         + ", ".join(f"{p} (needed by {seen['endpoint']})" for p, seen in sorted(missing.items())),
@@ -123,40 +153,38 @@ def checklist_check(integration: Integration) -> ChecklistCheck:
     )
 
 
-def _scope_key(scope: str) -> str:
-    # "apiKeys:read", "api_keys:read" and "APIKEYS:READ" name the same scope.
-    return scope.strip().lower().replace("_", "").replace("-", "")
-
-
-_SCOPES = {_scope_key(scope): permission for scope, permission in constants.API_KEY_SCOPE_PERMISSIONS.items()}
-
-
 def permissions_from_scopes(scopes: Iterable[Any]) -> set[str]:
-    """Our permission names for apiKey.info's `scopes` (constants.API_KEY_SCOPE_PERMISSIONS).
-    A scope spelled as the permission itself (`candidatesWrite`) counts too; unknown ones do not."""
-    names = {p.lower(): p for p in constants.ENDPOINT_PERMISSIONS.values()}
-    granted = set()
-    for scope in scopes:
-        if isinstance(scope, str):
-            permission = _SCOPES.get(_scope_key(scope)) or names.get(scope.strip().lower())
-            if permission:
-                granted.add(permission)
-    return granted
+    """Our permission names for apiKey.info's `scopes` (scopes.scopes_read); unknown ones grant nothing."""
+    return set(scopes_read(scopes).granted)
 
 
 # Judged by the connect's own calls, never by `scopes`: apiKey.info answering at all proves
 # apiKeysRead (the spec's own example lists neither apiKeys scope, on a key that just called it),
 # and webhook.create, which on_connected calls next, decides apiKeysWrite (webhooks.register).
 _PROVEN_BY_CONNECT = (constants.PERMISSION_API_KEYS_READ, constants.PERMISSION_API_KEYS_WRITE)
+_FROM_SCOPES_PREFIX = "apiKey.info lists this key's scopes"
+
+
+def _from_scopes(entry: dict[str, Any]) -> bool:
+    # Records made before `source` existed are told by their message.
+    return entry.get("source") == SOURCE_SCOPES or str(entry.get("message", "")).startswith(
+        _FROM_SCOPES_PREFIX
+    )
 
 
 def permissions_record_from_scopes(*, integration: Integration, scopes: Iterable[Any]) -> list[str]:
     """Record every permission our calls need (constants.ENDPOINT_PERMISSIONS, but for those the
     connect's calls prove) that the key's `scopes` lack, and forget those it now has; returns the
     missing ones. The endpoint named is the first that needs the permission (or the one already
-    recorded, so a repeated check does not log it again)."""
+    recorded, so a repeated check does not log it again).
+
+    A list with a scope we cannot read (scopes.scopes_read) names nothing missing: the permissions it
+    grants are forgotten, a permission recorded earlier only because a list lacked it is
+    forgotten too (that list is no longer evidence), one a call was refused stays; the unread
+    scopes are logged (`ashby.scopes_unrecognised`) and noted on the checklist item."""
     scopes = list(scopes)
-    granted = permissions_from_scopes(scopes)
+    reading = scopes_read(scopes)
+    _scopes_unrecognised_record(integration=integration, scopes=scopes, unrecognised=reading.unrecognised)
     listed = ", ".join(str(s) for s in scopes) or "none"
     missing = []
     known = permissions_missing(integration)
@@ -166,20 +194,66 @@ def permissions_record_from_scopes(*, integration: Integration, scopes: Iterable
         endpoint = (known.get(permission) or {}).get("endpoint") or next(
             e for e, p in constants.ENDPOINT_PERMISSIONS.items() if p == permission
         )
-        lacking = permission not in granted
-        if lacking:
+        if permission in reading.granted:
+            permission_missing_record(
+                integration=integration, permission=permission, endpoint=endpoint, missing=False
+            )
+        elif not reading.complete:
+            if permission in known and _from_scopes(known[permission]):
+                permission_missing_record(
+                    integration=integration,
+                    permission=permission,
+                    endpoint=endpoint,
+                    missing=False,
+                    message=f"No longer counted missing: apiKey.info lists scopes JobCannon does not "
+                    f"recognise ({', '.join(reading.unrecognised)}), so {permission} is judged by "
+                    f"Ashby's answer to {endpoint}.",
+                )
+        else:
             missing.append(permission)
-        permission_missing_record(
-            integration=integration,
-            permission=permission,
-            endpoint=endpoint,
-            missing=lacking,
-            message=f"apiKey.info lists this key's scopes ({listed}); "
-            f"{constants.PERMISSION_API_KEY_SCOPES.get(permission, permission)} is not among them."
-            if lacking
-            else "",
-        )
+            permission_missing_record(
+                integration=integration,
+                permission=permission,
+                endpoint=endpoint,
+                missing=True,
+                message=f"{_FROM_SCOPES_PREFIX} ({listed}); "
+                f"{constants.PERMISSION_API_KEY_SCOPES.get(permission, permission)} is not among them.",
+                source=SOURCE_SCOPES,
+            )
     return missing
+
+
+@transaction.atomic
+def _scopes_unrecognised_record(
+    *, integration: Integration, scopes: list[Any], unrecognised: tuple[str, ...]
+) -> None:
+    """Log the unread scopes (with the raw list: scope names, no secret) and keep them for the
+    checklist note; an activity line only when they change, not at every check."""
+    if unrecognised:
+        logger.warning(
+            "ashby.scopes_unrecognised",
+            extra={
+                "integration_id": integration.pk,
+                "scopes": [str(s)[:100] for s in scopes[:50]],
+                "unrecognised": list(unrecognised),
+            },
+        )
+    locked = Integration.objects.select_for_update().get(pk=integration.pk)
+    before = (locked.provider_settings or {}).get(UNRECOGNISED_KEY) or []
+    if list(unrecognised) == list(before):
+        integration.provider_settings = locked.provider_settings
+        return
+    locked.provider_settings = {**(locked.provider_settings or {}), UNRECOGNISED_KEY: list(unrecognised)}
+    locked.save(update_fields=["provider_settings", "updated_at"])
+    integration.provider_settings = locked.provider_settings
+    if unrecognised:
+        activity_log(
+            integration=integration,
+            kind="ashby.scopes_unrecognised",
+            level=ActivityLevel.INFO,
+            message=scopes_unrecognised_note(integration),
+            data={"scopes": [str(s)[:100] for s in scopes[:50]], "unrecognised": list(unrecognised)},
+        )
 
 
 def permission_missing_on_write(

@@ -2,7 +2,8 @@
 OAuth consent, sandbox candidates (seed 000 "Settings → Sandbox Candidates"), "trigger a
 JobCannon assessment" from a candidate profile (our partner API over real HTTP, as Ashby calls
 it), and what the partner wrote back: status timeline and scorecard. Wire endpoints are in
-simulator_api.py, state and outbound HTTP in simulator_state.py."""
+simulator_api.py, state and partner calls in simulator_state.py, webhooks out (with Ashby's
+retries, and the page's "Send due retries now") in simulator_webhooks.py."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from integrations.models import SimulatorObject
 from . import constants, simulator_api, simulator_oauth
 from . import simulator_state as state
 from . import simulator_support as sim_html
+from . import simulator_webhooks as outbound
 
 T = "integrations/providers/ashby/simulator/"
 
@@ -45,6 +47,7 @@ class HomeView(View):
 class AccountView(View):
     def get(self, request: HttpRequest, account_id: str) -> HttpResponse:
         account = _account(account_id)
+        outbound.webhook_retries_due(account=account_id)  # Ashby retries in the background
         assessments = {a.data.get("candidate_id") for a in state.list_for("assessment", account_id)}
         candidates = state.list_for("candidate", account_id)
         return render(
@@ -55,6 +58,8 @@ class AccountView(View):
                 "candidates": candidates,
                 "with_assessment": assessments,
                 "webhooks": state.list_for("webhook", account_id),
+                "retried": outbound.deliveries_for(account_id),
+                "max_attempts": outbound.MAX_ATTEMPTS,
                 "api_keys": state.list_for("api_key", account_id),
                 "oauth_clients": state.list_for("oauth_client", account_id),
                 "new_secret": request.session.pop("ashby_sim_new_secret", None),
@@ -115,6 +120,9 @@ class AccountView(View):
             request.session["ashby_sim_new_secret"] = {
                 "API key": state.api_key_create(account_id, title="Created in simulator", permissions=chosen)
             }
+        elif action == "retry-due":
+            sent = outbound.webhook_retries_due(account=account_id)
+            messages.success(request, f"{len(sent)} due webhook retr{'y' if len(sent) == 1 else 'ies'} sent.")
         elif action == "oauth-app":
             client_id, client_secret = state.oauth_client_create(account_id)
             request.session["ashby_sim_new_secret"] = {"Client ID": client_id, "Client Secret": client_secret}

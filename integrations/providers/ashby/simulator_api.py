@@ -2,8 +2,13 @@
 simulator_endpoints.py.
 
 - Basic auth with an API key (username, blank password): missing → 401, unknown or deactivated →
-  403, key without the module permission → 403 `missing_endpoint_permission` as an `{message,
-  parameter}` object (reference §3.1, §3.3).
+  403, key without the module permission → 403 `missing_endpoint_permission` (reference §3.1). Its
+  `errors` is the spec's shape by default: the shared error schema types `errors.items` as string,
+  so `errors: ["missing_endpoint_permission"]` (tests/fixtures/ashby/openapi/, §3.3 [SPEC-new]);
+  the permission is named only in `errorInfo.message`. An account whose data has
+  `"permission_error_items": "objects"` sends instead `errors: [{message, parameter}]`: a [3P]
+  shape (simstudioai/sim utils.ts, reference §3.3), not the spec's schema, which has string items;
+  kept so the tests cover both shapes our client parses (client.ashby_errors).
 - Bearer OAuth token: unknown/expired → 401; a token without the scope → 401 as seed 000 describes
   ("401 Unauthorized when updating candidate scorecard … insufficient scopes").
 - Errors other than auth come back as HTTP 200 with `success: false`, as Ashby does.
@@ -57,10 +62,25 @@ def _authenticate(request: HttpRequest, scope: str, permission: str) -> Caller |
                 constants.CODE_MISSING_PERMISSION,
                 f"The API key lacks the {permission} permission.",
                 403,
-                errors=[{"message": constants.CODE_MISSING_PERMISSION, "parameter": permission}],
+                errors=_permission_error_items(stored.data["account"], permission),
             )
         return Caller(stored.data["account"], "api_key", stored.data.get("permissions", []), stored.key)
     return failure("unauthenticated", "Missing credentials.", 401)
+
+
+# The `errors` of a 403 missing_endpoint_permission, by the account's "permission_error_items":
+# "strings" (default) is the spec's shared error schema (`errors.items: {type: string}`, marked
+# deprecated); "objects" is the [3P] shape `{message, parameter}` (simstudioai/sim utils.ts,
+# reference §3.3), which is not in the spec's schema (that one has string items).
+PERMISSION_ERROR_ITEMS = ("strings", "objects")
+
+
+def _permission_error_items(account_id: str, permission: str) -> list[str] | list[dict[str, str]]:
+    account = state.account_get(account_id)
+    shape = (account.data if account else {}).get("permission_error_items", "strings")
+    if shape == "objects":
+        return [{"message": constants.CODE_MISSING_PERMISSION, "parameter": permission}]
+    return [constants.CODE_MISSING_PERMISSION]
 
 
 def _rate_limited(caller: Caller) -> bool:

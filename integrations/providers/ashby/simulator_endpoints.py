@@ -100,8 +100,9 @@ def _webhook_create(caller: Caller, body: dict[str, Any]) -> JsonResponse:
             "enabled": True,
         },
     )
-    # Ashby pings a new webhook; an error answer (>400) creates it disabled.
-    status = state.webhook_send(webhook, constants.EVENT_PING, {"webhookActionType": "ping"})
+    # Ashby pings a new webhook; an error answer (>400) creates it disabled. That ping is the
+    # creation's check, so it is not retried (simulator_webhooks.py).
+    status = state.webhook_send(webhook, constants.EVENT_PING, {"webhookActionType": "ping"}, retry=False)
     webhook.refresh_from_db()
     webhook.data = {**webhook.data, "enabled": 200 <= status < 400}
     webhook.save(update_fields=["data", "updated_at"])

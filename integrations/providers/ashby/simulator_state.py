@@ -8,13 +8,13 @@ use them to sign and to authenticate. (JobCannon itself keeps only a hash of the
 simulator receives the key when it is issued for it, never by reading it back from us.)
 
 Reading and writing the rows is simulator_store.py (simulator_sync_data.py builds on it too);
-this module re-exports those functions, which the other simulator modules and tests call as
-`state.get(...)` etc."""
+webhooks out, with Ashby's retries, are simulator_webhooks.py. This module re-exports those
+functions, which the other simulator modules and tests call as `state.get(...)`,
+`state.webhook_send(...)` etc."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import secrets
 import uuid
@@ -22,13 +22,12 @@ from typing import Any
 
 import requests
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from integrations.base import hmac_sha256_hex
 from integrations.models import SimulatorObject
 
 from . import constants
+from .simulator_store import USER_AGENT
 from .simulator_store import P as P
 from .simulator_store import account_get as account_get
 from .simulator_store import account_update as account_update
@@ -37,12 +36,14 @@ from .simulator_store import list_for as list_for
 from .simulator_store import now_iso as now_iso
 from .simulator_store import put as put
 from .simulator_sync_data import records_for_candidate, sync_seed
+from .simulator_webhooks import webhook_retries_due as webhook_retries_due
+from .simulator_webhooks import webhook_send as webhook_send
+from .simulator_webhooks import webhooks_fire as webhooks_fire
 
 logger = logging.getLogger(__name__)
 # A key made in the simulator gets every permission JobCannon's calls need (constants.
 # ENDPOINT_PERMISSIONS, from Ashby's OpenAPI); tests make keys without some to see the 403s.
 ALL_PERMISSIONS = [p for p, _ in constants.PERMISSION_PURPOSES]
-USER_AGENT = "Ashby-Simulator/1.0 (JobCannon built-in sandbox)"
 
 
 def digest(value: str) -> str:
@@ -147,7 +148,7 @@ def demo_register(*, provider: Any, integration: Any) -> dict[str, Any]:
     }
 
 
-# --- outbound HTTP: partner calls and webhooks ----------------------------------------------
+# --- outbound HTTP: partner calls (webhooks: simulator_webhooks.py) ----------------------------------------------
 
 
 def partner_url(account: SimulatorObject, endpoint: str) -> str:
@@ -177,51 +178,6 @@ def partner_call(account: SimulatorObject, endpoint: str, body: dict[str, Any]) 
         return response.status_code, response.json()
     except ValueError:
         return response.status_code, response.text[:500]
-
-
-def webhook_send(
-    webhook: SimulatorObject, action: str, data: dict[str, Any], *, action_id: str | None = None
-) -> int:
-    """Deliver one signed webhook; the outcome is kept on the webhook for the simulator page.
-    `action_id`: the webhookActionId of the event it belongs to (a new one by default)."""
-    body = json.dumps(
-        {"webhookActionId": action_id or str(uuid.uuid4()), "action": action, "data": data}
-    ).encode()
-    account = account_get(webhook.data["account"])
-    header = (account.data if account else {}).get("signature_header", constants.SIGNATURE_HEADER)
-    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT}
-    secret = webhook.data.get("secretToken") or ""
-    if secret:
-        # https://developers.ashbyhq.com/docs/authenticating-webhooks: sha256=<hex> over the raw body.
-        signature = hmac_sha256_hex(secret, body)
-        headers[header] = f"sha256={signature}" if header == constants.SIGNATURE_HEADER else signature
-    try:
-        response = requests.post(webhook.data["requestUrl"], data=body, headers=headers, timeout=(3, 10))
-        status, error = response.status_code, ""
-    except requests.RequestException as exc:
-        status, error = 0, type(exc).__name__
-    with transaction.atomic():
-        locked = SimulatorObject.objects.select_for_update().get(pk=webhook.pk)
-        deliveries = [
-            {"at": now_iso(), "action": action, "status": status, "error": error},
-            *locked.data.get("deliveries", []),
-        ][:20]
-        locked.data = {**locked.data, "deliveries": deliveries}
-        locked.save(update_fields=["data", "updated_at"])
-    return status
-
-
-def webhooks_fire(
-    account_id: str, action: str, data: dict[str, Any], *, action_id: str | None = None
-) -> None:
-    """Send `action` to every enabled webhook of that type, all with one webhookActionId ("the
-    same across webhook payloads if you have more than one webhook configured for the same
-    event", https://developers.ashbyhq.com/docs/common-payload-data); `action_id` shares it with
-    an event's related webhooks."""
-    action_id = action_id or str(uuid.uuid4())
-    for webhook in list_for("webhook", account_id):
-        if webhook.data.get("webhookType") == action and webhook.data.get("enabled"):
-            webhook_send(webhook, action, data, action_id=action_id)
 
 
 def candidate_payload(candidate: SimulatorObject) -> dict[str, Any]:

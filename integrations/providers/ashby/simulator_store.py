@@ -12,6 +12,8 @@ from django.utils import timezone
 from integrations.models import SimulatorObject
 
 P = "ashby"
+# Sent on every request the simulated Ashby makes (partner calls, webhooks).
+USER_AGENT = "Ashby-Simulator/1.0 (JobCannon built-in sandbox)"
 
 
 def now_iso() -> str:

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from assessments.scales import Scales, instrument_scales, sub_score_text
+
 from . import constants
 
 
@@ -228,16 +230,22 @@ def reference_for(run_id: int) -> str:
     return f"jobcannon-run-{run_id}"
 
 
-def _scores_text(result: Any) -> str:
-    return "\n".join(f"{s.label}: {s.score}/100" for s in result.sub_scores)
+def _scores_text(result: Any, scales: Scales | None) -> str:
+    """One line a dimension, "Dominance: 23.3 on the 6–30 scale": the raw score on the range of
+    the instrument the run was scored with (assessments.scales, as Ashby's note), never "/100".
+    `scales` (assessments.scales.dimension_scales of the run's instrument version) defaults to the
+    catalog's latest version of `result.instrument`; every instrument has one version (v1) today."""
+    if scales is None:
+        scales = instrument_scales(result.instrument)
+    return "\n".join(f"{s.label}: {sub_score_text(s, scales)}" for s in result.sub_scores)
 
 
-def feedback_body(result: Any, template: TemplateRef) -> dict[str, Any]:
+def feedback_body(result: Any, template: TemplateRef, scales: Scales | None = None) -> dict[str, Any]:
     values = {
         "rating": rating_for(result.overall_score),
         "instrument": result.instrument_name,
         "score": f"{result.overall_score}/{result.max_score}",
-        "scores": _scores_text(result),
+        "scores": _scores_text(result, scales),
         "summary": result.summary,
         "report": result.report_url,
         "reference": reference_for(result.run_id),
@@ -259,12 +267,12 @@ def feedback_is_ours(data: Mapping[str, Any], template: TemplateRef, run_id: int
     return values.get(reference_id) == reference_for(run_id)
 
 
-def note_body(result: Any) -> dict[str, Any]:
+def note_body(result: Any, scales: Scales | None = None) -> dict[str, Any]:
     # LD Notes: score is 1-4 (1 Strong No ... 4 Strong Yes); the report link carries the detail.
     score = 4 - constants.SCORE_OPTIONS.index(rating_for(result.overall_score))
     text = (
         f"JobCannon {result.instrument_name}: {result.overall_score}/{result.max_score}\n"
-        f"{_scores_text(result)}\n\n{result.summary}\n\nFull report: {result.report_url}\n"
+        f"{_scores_text(result, scales)}\n\n{result.summary}\n\nFull report: {result.report_url}\n"
         f"({reference_for(result.run_id)})"
     )
     return {"value": text, "secret": False, "score": score, "notifyFollowers": False}

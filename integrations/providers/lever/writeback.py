@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from assessments.scales import Scales, instrument_scales
 from assessments.services.runs import run_result
 from integrations.base import ATSError, ATSValidationError, DeliveryResult
 from integrations.models import ActivityLevel, Integration
@@ -42,9 +43,11 @@ def lever_writeback_deliver(
         data = client.note_create(opportunity_id, body=body, perform_as="", attempt=message.attempts)
         return DeliveryResult(external_ref=str(data.get("noteId", "")))
     result = run_result(run=run)
+    # Sub-scores on the ranges of the instrument version the run was scored with (assessments.scales).
+    scales = instrument_scales(run.instrument, run.instrument_version)
     if message.kind == "note":
         data = client.note_create(
-            opportunity_id, body=mappers.note_body(result), perform_as="", attempt=message.attempts
+            opportunity_id, body=mappers.note_body(result, scales), perform_as="", attempt=message.attempts
         )
         return DeliveryResult(external_ref=str(data.get("noteId", "")))
     template = lever_feedback_template_ensure(integration=integration, client=client)
@@ -64,14 +67,14 @@ def lever_writeback_deliver(
     perform_as = lever_perform_as_resolve(integration=integration, client=client)
     if not perform_as:
         return _note_instead(
-            client, opportunity_id, result, message, "no active Lever user to write feedback as"
+            client, opportunity_id, result, scales, message, "no active Lever user to write feedback as"
         )
     try:
         data = client.feedback_create(
             opportunity_id,
             perform_as=perform_as,
             attempt=message.attempts,
-            body=mappers.feedback_body(result, template),
+            body=mappers.feedback_body(result, template, scales),
         )
     except ATSValidationError:
         # Someone edited or deleted our template in Lever: find or recreate it, try once more.
@@ -81,11 +84,16 @@ def lever_writeback_deliver(
                 opportunity_id,
                 perform_as=perform_as,
                 attempt=message.attempts,
-                body=mappers.feedback_body(result, template),
+                body=mappers.feedback_body(result, template, scales),
             )
         except ATSValidationError as exc:
             return _note_instead(
-                client, opportunity_id, result, message, f"Lever refused the feedback form: {exc.message}"
+                client,
+                opportunity_id,
+                result,
+                scales,
+                message,
+                f"Lever refused the feedback form: {exc.message}",
             )
     feedback_id = str(data.get("id", ""))
     return DeliveryResult(
@@ -106,10 +114,10 @@ def _confirmed(
 
 
 def _note_instead(
-    client: Any, opportunity_id: str, result: Any, message: WritebackMessage, why: str
+    client: Any, opportunity_id: str, result: Any, scales: Scales, message: WritebackMessage, why: str
 ) -> DeliveryResult:
     data = client.note_create(
-        opportunity_id, body=mappers.note_body(result), perform_as="", attempt=message.attempts
+        opportunity_id, body=mappers.note_body(result, scales), perform_as="", attempt=message.attempts
     )
     activity_log(
         integration=message.integration,

@@ -25,8 +25,10 @@ FIXTURES = Path(__file__).parents[3] / "fixtures" / "ashby" / "webhooks"
 
 
 def forbidden(permission: str) -> dict:
-    """Ashby's 403 for a key without the endpoint's module permission (reference §3.1/§3.3: the
-    shared error schema, `errors[]` as `{message, parameter}` objects)."""
+    """Ashby's 403 for a key without the endpoint's module permission, in the [3P] shape; the
+    spec's schema has string items. `errors[]` as `{message, parameter}` objects is what a
+    third-party client reports (simstudioai/sim utils.ts, reference §3.3 [3P]); Ashby's published
+    shared error schema types `errors.items` as string (forbidden_as_published)."""
     return {
         "success": False,
         "errors": [{"message": "missing_endpoint_permission", "parameter": permission}],
@@ -36,6 +38,37 @@ def forbidden(permission: str) -> dict:
             "requestId": "01JSJ8FDK5ZN4XQBZP7DBKK7ZC",
         },
     }
+
+
+def forbidden_as_published(permission: str) -> dict:
+    """The same 403 in the shape of Ashby's published shared error schema
+    (tests/fixtures/ashby/openapi/ashby-api-used-openapi.yml: `errors.items: {type: string}`,
+    "A list of error codes"; `errorInfo.{code, message, requestId}`). No field names the
+    permission: the client takes the one the spec says the endpoint requires. `permission` is
+    unused, kept so both builders are called alike (FORBIDDEN_SHAPES)."""
+    return {
+        "success": False,
+        "errors": ["missing_endpoint_permission"],
+        "errorInfo": {
+            "code": "missing_endpoint_permission",
+            "message": "The API key is missing the required permission",
+            "requestId": "01JSJ8FDK5ZN4XQBZP7DBKK7ZC",
+        },
+    }
+
+
+# Both 403 shapes, for tests parametrized over them: "spec" (the published schema, string items,
+# what the simulator sends by default) and "3p" (`{message, parameter}` objects).
+FORBIDDEN_SHAPES = {"spec": forbidden_as_published, "3p": forbidden}
+# The simulator's account setting for each (simulator_api.PERMISSION_ERROR_ITEMS).
+SIM_ERROR_ITEMS = {"spec": "strings", "3p": "objects"}
+
+
+def sim_permission_errors(account: str, shape: str) -> None:
+    """Make the simulated Ashby account answer a missing permission in `shape` (FORBIDDEN_SHAPES)."""
+    obj = sim.account_get(account)
+    obj.data = {**obj.data, "permission_error_items": SIM_ERROR_ITEMS[shape]}
+    obj.save()
 
 
 def fixture(name: str) -> bytes:

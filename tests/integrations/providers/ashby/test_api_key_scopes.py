@@ -8,6 +8,7 @@ permission named, the write held until the permission is granted (re-authorizing
 cannot grant it). An OAuth grant keeps the re-authorization path."""
 
 import json
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,12 +26,12 @@ from integrations.models import (
 )
 from integrations.providers.ashby import constants
 from integrations.providers.ashby import simulator_state as sim
-from integrations.providers.ashby.permissions import permissions_from_scopes
+from integrations.providers.ashby.permissions import permission_missing_record, permissions_from_scopes
 from integrations.registry import get_provider
 from integrations.services.integrations import integration_credentials_check
 from integrations.services.writeback import writeback_deliver
 
-from .helpers import ashby_integration, forbidden, scored_run, sim_integration
+from .helpers import FORBIDDEN_SHAPES, ashby_integration, scored_run, sim_integration
 
 API = constants.API_BASE
 UPDATE = API + "/assessment.update"
@@ -136,6 +137,115 @@ def test_a_key_whose_api_key_info_lists_no_scopes_is_judged_by_its_calls(mocked_
     assert ashby_check(integration).ok is True
 
 
+# -- scopes in spellings we do not know: the table is our inference [I], so never a false red ----
+
+
+def connect_with_scopes(mocked_responses, integration, scopes):
+    """apiKey.info listing `scopes` (the spec's 200 shape), webhook.create accepting."""
+    info = {"title": "JobCannon", "createdAt": "2022-08-12T20:29:56.964Z", "scopes": scopes}
+    if any(c.request.url.endswith("/apiKey.info") for c in mocked_responses.calls):
+        mocked_responses.replace("POST", API + "/apiKey.info", json={"success": True, "results": info})
+    else:
+        mocked_responses.post(API + "/apiKey.info", json={"success": True, "results": info})
+        mocked_responses.post(
+            API + "/webhook.create", json={"success": True, "results": {"id": "wh-1", "enabled": True}}
+        )
+    assert integration_credentials_check(integration=integration), integration.status_reason
+    integration.refresh_from_db()
+
+
+# Every permission a working key needs, in a spelling our table does not know.
+UNKNOWN_SPELLINGS = ["candidates.read", "candidates.write", "jobs.read", "interview_plans.read"]
+
+
+@pytest.mark.django_db
+def test_a_key_whose_scopes_we_cannot_read_connects_green_and_says_so_neutrally(
+    mocked_responses, client_in_workspace, workspace, caplog
+):
+    integration = ashby_integration(workspace=workspace, status=IntegrationStatus.PENDING)
+    with caplog.at_level(logging.WARNING, logger="integrations.providers.ashby.permissions"):
+        connect_with_scopes(mocked_responses, integration, UNKNOWN_SPELLINGS)
+
+    assert integration.status == IntegrationStatus.CONNECTED
+    assert not integration.provider_settings.get("missing_permissions"), "no false red warning"
+    check = ashby_check(integration)
+    assert check.ok is True
+    assert "does not recognise (candidates.read, candidates.write, jobs.read, interview_plans.read)" in (
+        check.detail
+    )
+    html = page(client_in_workspace, integration)
+    assert "ashby-missing-" not in html and "does not recognise" in html
+    valid = IntegrationActivity.objects.get(integration=integration, kind="credentials.valid")
+    assert "lacks" not in valid.message
+    noted = IntegrationActivity.objects.get(integration=integration, kind="ashby.scopes_unrecognised")
+    assert noted.level == "info" and noted.data["scopes"] == UNKNOWN_SPELLINGS
+    [record] = [r for r in caplog.records if r.getMessage() == "ashby.scopes_unrecognised"]
+    assert record.scopes == UNKNOWN_SPELLINGS and record.unrecognised == UNKNOWN_SPELLINGS
+    assert "ashby-test-key" not in repr(record.__dict__), "scope names only, never the key"
+
+    connect_with_scopes(mocked_responses, integration, UNKNOWN_SPELLINGS)
+    assert IntegrationActivity.objects.filter(kind="ashby.scopes_unrecognised").count() == 1, (
+        "noted once, not at every check"
+    )
+
+
+@pytest.mark.django_db
+def test_a_partly_known_list_names_nothing_missing_that_an_unknown_scope_could_be(mocked_responses):
+    """`candidates.write` is not our spelling of candidatesWrite, but may well be Ashby's: neither
+    candidatesWrite nor interviewsRead (absent from what we could read) is called missing; the
+    known scopes still count as granted."""
+    integration = ashby_integration(status=IntegrationStatus.PENDING)
+    connect_with_scopes(mocked_responses, integration, ["jobs:read", "candidates:read", "candidates.write"])
+
+    assert integration.status == IntegrationStatus.CONNECTED
+    assert not integration.provider_settings.get("missing_permissions")
+    assert integration.provider_settings["scopes_unrecognised"] == ["candidates.write"]
+    assert permissions_from_scopes(["jobs:read", "candidates:read", "candidates.write"]) == {
+        "jobsRead",
+        "candidatesRead",
+    }
+
+
+@pytest.mark.django_db
+def test_a_scope_of_a_permission_we_never_use_does_not_hide_a_missing_one(mocked_responses):
+    """`offers:read` is Ashby's offersRead (a published permission we do not need): read, not
+    unknown, so the key's missing candidatesWrite and interviewsRead are still named at connect."""
+    integration = ashby_integration(status=IntegrationStatus.PENDING)
+    connect_with_scopes(mocked_responses, integration, [*published_scopes_example(), "offers:read"])
+
+    assert sorted(integration.provider_settings["missing_permissions"]) == [
+        "candidatesWrite",
+        "interviewsRead",
+    ]
+    assert not integration.provider_settings.get("scopes_unrecognised")
+
+
+@pytest.mark.django_db
+def test_red_warnings_from_an_earlier_list_go_once_the_list_cannot_be_read_but_refusals_stay(
+    mocked_responses,
+):
+    integration = ashby_integration(status=IntegrationStatus.PENDING)
+    connect_with_scopes(mocked_responses, integration, published_scopes_example())
+    assert sorted(integration.provider_settings["missing_permissions"]) == [
+        "candidatesWrite",
+        "interviewsRead",
+    ]
+    # Later, a sync call is refused: that is Ashby's own word, not a reading of the list.
+    permission_missing_record(
+        integration=integration,
+        permission="jobsRead",
+        endpoint="job.list",
+        missing=True,
+        message="The API key lacks the jobsRead permission.",
+    )
+
+    connect_with_scopes(mocked_responses, integration, UNKNOWN_SPELLINGS)
+    assert list(integration.provider_settings["missing_permissions"]) == ["jobsRead"]
+    cleared = IntegrationActivity.objects.filter(integration=integration, kind="ashby.permission_granted")
+    assert sorted(line.data["permission"] for line in cleared) == ["candidatesWrite", "interviewsRead"]
+    assert all("does not recognise" in line.message for line in cleared)
+
+
 def writeback(integration):
     run = scored_run(integration)
     return WritebackMessage.objects.create(
@@ -147,12 +257,13 @@ def writeback(integration):
     )
 
 
+@pytest.mark.parametrize("shape", list(FORBIDDEN_SHAPES))
 @pytest.mark.django_db
 def test_a_write_back_refused_for_candidates_write_is_shown_on_the_ashby_panel_not_reauth(
-    mocked_responses, client_in_workspace, workspace
+    mocked_responses, client_in_workspace, workspace, shape
 ):
     integration = ashby_integration(workspace=workspace)
-    mocked_responses.post(UPDATE, status=403, json=forbidden("candidatesWrite"))
+    mocked_responses.post(UPDATE, status=403, json=FORBIDDEN_SHAPES[shape]("candidatesWrite"))
     message = writeback(integration)
 
     writeback_deliver(message_id=message.pk)
@@ -174,7 +285,7 @@ def test_a_write_back_refused_for_candidates_write_is_shown_on_the_ashby_panel_n
 @pytest.mark.django_db
 def test_the_held_write_back_is_sent_once_the_permission_is_granted(mocked_responses):
     integration = ashby_integration()
-    mocked_responses.post(UPDATE, status=403, json=forbidden("candidatesWrite"))
+    mocked_responses.post(UPDATE, status=403, json=FORBIDDEN_SHAPES["3p"]("candidatesWrite"))
     message = writeback(integration)
     writeback_deliver(message_id=message.pk)
 
@@ -212,7 +323,7 @@ def test_a_write_back_refused_to_an_oauth_grant_still_asks_for_re_authorization(
         refresh_token="rt",
         access_expires_at=timezone.now() + timedelta(hours=1),
     )
-    mocked_responses.post(UPDATE, status=403, json=forbidden("candidatesWrite"))
+    mocked_responses.post(UPDATE, status=403, json=FORBIDDEN_SHAPES["3p"]("candidatesWrite"))
     message = writeback(integration)
 
     writeback_deliver(message_id=message.pk)

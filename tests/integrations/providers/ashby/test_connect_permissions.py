@@ -5,10 +5,14 @@ permission is named on the integration (state, page, checklist, log), and granti
 Also: webhook.create is only ever sent Ashby's own webhook types, and the guide and the connect
 page say what the real API needs."""
 
+import base64
 import json
+from pathlib import Path
 
 import pytest
+import yaml
 from django.urls import reverse
+from jsonschema import Draft202012Validator
 
 from integrations.models import IntegrationActivity, IntegrationStatus
 from integrations.providers.ashby import constants
@@ -17,18 +21,23 @@ from integrations.providers.ashby.guide import setup_steps
 from integrations.registry import get_provider
 from integrations.services.integrations import integration_credentials_check
 
-from .helpers import ashby_integration, forbidden, sim_integration
+from .helpers import FORBIDDEN_SHAPES, ashby_integration, forbidden, sim_integration, sim_permission_errors
 
 API = constants.API_BASE
+SPEC_USED = Path(__file__).parents[3] / "fixtures" / "ashby" / "openapi" / "ashby-api-used-openapi.yml"
 # A key made as the old setup guide said: "Candidates read and write" only.
 CANDIDATE_ONLY = ["candidatesRead", "candidatesWrite", "jobsRead", "interviewsRead"]
 
 
+@pytest.mark.parametrize("shape", list(FORBIDDEN_SHAPES))
 @pytest.mark.django_db
 def test_a_key_with_only_candidate_permissions_connects_and_names_both_missing_ones(
-    simulators, client_in_workspace, workspace
+    simulators, client_in_workspace, workspace, shape
 ):
+    """Both 403 bodies: the spec's (`errors` of strings, what the simulator sends by default) and
+    the [3P] `{message, parameter}` objects."""
     integration, account = sim_integration(workspace=workspace, permissions=CANDIDATE_ONLY)
+    sim_permission_errors(account, shape)
 
     assert integration_credentials_check(integration=integration), integration.status_reason
     integration.refresh_from_db()
@@ -72,6 +81,47 @@ def test_a_key_with_only_candidate_permissions_connects_and_names_both_missing_o
     assert "ashby-missing-" not in page
 
 
+def published_error_schema(endpoint: str) -> dict:
+    """The error branch of the endpoint's response in Ashby's OpenAPI: the shared error schema,
+    `errors: {type: array, items: {type: string}}`, `errorInfo: {code, message, requestId}`."""
+    spec = yaml.safe_load(SPEC_USED.read_text())
+    content = spec["paths"][f"/{endpoint}"]["post"]["responses"]["200"]["content"]["application/json"]
+    return next(b for b in content["schema"]["oneOf"] if b.get("title") != "Success response")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body"),
+    [
+        ("apiKey.info", {}),
+        (
+            "webhook.create",
+            {
+                "webhookType": "applicationSubmit",
+                "requestUrl": "https://example.com/webhook",
+                "secretToken": "0c2f9463f87641919f8106a2c49d7a57",
+            },
+        ),
+    ],
+)
+@pytest.mark.django_db
+def test_the_simulators_permission_403_is_the_published_error_schema(client, endpoint, body):
+    """The simulator imitates Ashby as published: by default its 403 missing_endpoint_permission
+    has `errors` of strings, as the spec's shared error schema types them (not the [3P] objects)."""
+    sim.account_ensure("acct-shape", "Test workspace")
+    key = sim.api_key_create("acct-shape", permissions=CANDIDATE_ONLY)
+    response = client.post(
+        f"/sim/ashby/{endpoint}",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()},
+    )
+    assert response.status_code == 403
+    answer = response.json()
+    assert list(Draft202012Validator(published_error_schema(endpoint)).iter_errors(answer)) == []
+    assert answer["errors"] == ["missing_endpoint_permission"]
+    assert answer["errorInfo"]["code"] == "missing_endpoint_permission"
+
+
 @pytest.mark.django_db
 def test_a_wrong_key_still_fails_the_connect(simulators):
     integration, _ = sim_integration()
@@ -83,11 +133,12 @@ def test_a_wrong_key_still_fails_the_connect(simulators):
     assert "wrong or deactivated" in integration.status_reason
 
 
+@pytest.mark.parametrize("shape", list(FORBIDDEN_SHAPES))
 @pytest.mark.django_db
-def test_ashbys_403_on_webhook_create_is_named_and_the_connect_finishes(mocked_responses):
+def test_ashbys_403_on_webhook_create_is_named_and_the_connect_finishes(mocked_responses, shape):
     integration = ashby_integration(status=IntegrationStatus.PENDING)
     mocked_responses.post(API + "/apiKey.info", json={"success": True, "results": {"title": "JobCannon"}})
-    mocked_responses.post(API + "/webhook.create", status=403, json=forbidden("apiKeysWrite"))
+    mocked_responses.post(API + "/webhook.create", status=403, json=FORBIDDEN_SHAPES[shape]("apiKeysWrite"))
 
     assert integration_credentials_check(integration=integration)
     integration.refresh_from_db()
@@ -121,8 +172,9 @@ def test_a_403_that_names_no_permission_is_explained_with_the_endpoints_own(mock
 
 
 def forbidden_with_prose(parameter: str, message: str) -> dict:
-    """Ashby's published 403 (the shared error schema, `errors[]` as `{message, parameter}`) whose
-    errorInfo.message is prose naming other permissions than the one in `parameter`."""
+    """The [3P] 403 shape (`errors[]` as `{message, parameter}`; the spec's schema has string
+    items, helpers.forbidden) whose errorInfo.message is prose naming other permissions than the
+    one in `parameter`."""
     body = forbidden(parameter)
     body["errorInfo"]["message"] = message
     return body

@@ -19,7 +19,7 @@ from integrations.providers.ashby.services import partner_key_matches
 from integrations.registry import get_provider
 from integrations.services.integrations import integration_create
 
-from .helpers import sim_assessment
+from .helpers import sim_assessment, sim_permission_errors
 
 SPEC_USED = Path(__file__).parents[3] / "fixtures" / "ashby" / "openapi" / "ashby-api-used-openapi.yml"
 
@@ -66,7 +66,21 @@ def test_missing_key_401_wrong_key_403_and_request_id_header(client, account):
 
 
 @pytest.mark.django_db
-def test_key_without_module_permission_gets_403_with_object_errors(client, account):
+def test_key_without_module_permission_gets_the_published_403(client, account):
+    """The spec's shared error schema: `errors` items are strings (what the sandbox sends)."""
+    key = sim.api_key_create(account, permissions=["candidatesRead"])
+    response = call(
+        client, "assessment.update", {"assessment_id": str(uuid.uuid4()), "timestamp": 1}, key=key
+    )
+    assert response.status_code == 403
+    assert response.json()["errors"] == ["missing_endpoint_permission"]
+    assert "candidatesWrite" in response.json()["errorInfo"]["message"]
+
+
+@pytest.mark.django_db
+def test_an_account_set_to_object_errors_gets_the_3p_shape(client, account):
+    """[3P] (simstudioai/sim): `{message, parameter}` objects, sent when the account asks for them."""
+    sim_permission_errors(account, "3p")
     key = sim.api_key_create(account, permissions=["candidatesRead"])
     response = call(
         client, "assessment.update", {"assessment_id": str(uuid.uuid4()), "timestamp": 1}, key=key
@@ -105,7 +119,8 @@ def test_api_key_and_webhook_endpoints_need_the_api_keys_permissions(
     response = call(client, endpoint, body, key=key)
     assert response.status_code == 403
     assert response.json()["errorInfo"]["code"] == "missing_endpoint_permission"
-    assert response.json()["errors"] == [{"message": "missing_endpoint_permission", "parameter": permission}]
+    assert response.json()["errors"] == ["missing_endpoint_permission"]
+    assert permission in response.json()["errorInfo"]["message"]
 
 
 @pytest.mark.parametrize("webhook_type", ["candidate.created", "assessment.completed", "ping", "jobCreate"])

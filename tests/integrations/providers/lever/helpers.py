@@ -18,7 +18,7 @@ from integrations.models import IntegrationStatus
 from integrations.providers.lever import constants
 from integrations.providers.lever import simulator_state as sim
 from integrations.providers.lever.simulator_webhooks import webhook_groups_set
-from tests.factories import AssessmentRunFactory, IntegrationFactory
+from tests.factories import AssessmentFactory, AssessmentRunFactory, IntegrationFactory
 
 SECRET = "whsec_lever_test_secret_0001"
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "lever" / "webhooks"
@@ -88,27 +88,20 @@ def post(client, integration, body: bytes, headers: dict[str, str] | None = None
 
 
 def add_result(run, *, overall: int = 72) -> Result:
+    """A DISC result as assessments.scoring makes it: 6 items a dimension on the 1–5 scale, raw
+    6–30, score = the raw score's position in that range on 0–100."""
     dims = [
         {
-            "key": "D",
-            "label": "Dominance",
-            "raw": 3.5,
-            "raw_min": 1,
-            "raw_max": 5,
-            "score": overall,
+            "key": key,
+            "label": label,
+            "raw": 6 + score * 24 / 100,
+            "raw_min": 6,
+            "raw_max": 30,
+            "score": score,
             "answered": 6,
             "items": 6,
-        },
-        {
-            "key": "I",
-            "label": "Influence",
-            "raw": 2.0,
-            "raw_min": 1,
-            "raw_max": 5,
-            "score": 25,
-            "answered": 6,
-            "items": 6,
-        },
+        }
+        for key, label, score in (("D", "Dominance", overall), ("I", "Influence", 25))
     ]
     return Result.objects.create(
         run=run,
@@ -125,6 +118,9 @@ def add_result(run, *, overall: int = 72) -> Result:
 def scored_run(integration, *, opportunity_id: str = "opp-1", overall: int = 72):
     run = AssessmentRunFactory(
         workspace=integration.workspace,
+        assessment=AssessmentFactory(
+            workspace=integration.workspace, instrument="disc", name="DISC work style"
+        ),
         integration=integration,
         provider="lever",
         external_candidate_id="contact-1",

@@ -2,12 +2,16 @@
 Common Errors "Feedback form creation failed (404)" and "Invalid API key or insufficient scopes"
 on the write path; 429 backoff."""
 
+import json
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.services.runs import RunResult, SubScore
 from integrations.models import IntegrationActivity, IntegrationStatus, WritebackStatus
-from integrations.providers.lever import constants
+from integrations.providers.lever import constants, mappers
 from integrations.providers.lever import simulator_state as sim
 from integrations.services.integrations import integration_credentials_check
 from integrations.services.writeback import writeback_deliver, writeback_enqueue
@@ -15,6 +19,7 @@ from integrations.services.writeback import writeback_deliver, writeback_enqueue
 from .helpers import scored_run, sim_integration, sim_opportunity
 
 pytestmark = pytest.mark.django_db
+CATALOG = Path(__file__).parents[4] / "assessments" / "catalog"
 
 
 @pytest.fixture
@@ -48,7 +53,9 @@ def test_completed_run_becomes_a_confirmed_feedback_form_on_the_opportunity(conn
     [values] = feedback_values(opp["id"])
     assert values["Overall rating"] == "3 - Hire"
     assert values["Overall score (0-100)"] == "72/100"
-    assert values["Scores by dimension"] == "Dominance: 72/100\nInfluence: 25/100"
+    assert values["Scores by dimension"] == (
+        "Dominance: 23.28 on the 6–30 scale\nInfluence: 12 on the 6–30 scale"
+    )
     assert values["Summary"] == "Direct and decisive."
     assert values["Full report"].startswith("http://testserver/")
     assert values["JobCannon reference"] == f"jobcannon-run-{run.pk}"
@@ -69,8 +76,53 @@ def test_feedback_and_note_mode_writes_both(connected):
     assert [m.kind for m in messages] == ["note", "feedback"]
     assert all(m.status in (WritebackStatus.DELIVERED, WritebackStatus.CONFIRMED) for m in messages)
     [note] = sim.rows("note", opportunity=opp["id"])
-    assert note["score"] == 4 and "90/100" in note["value"]
+    assert note["score"] == 4 and "JobCannon DISC work style: 90/100" in note["value"]
+    assert "Dominance: 27.6 on the 6–30 scale" in note["value"]
     assert len(sim.rows("feedback", opportunity=opp["id"])) == 1
+
+
+def dimension_range(instrument_key: str, dimension: str) -> str:
+    """A dimension's raw range read straight off the catalog file: items × the answer scale."""
+    data = json.loads((CATALOG / instrument_key / "v1.json").read_text())
+    n = sum(1 for item in data["items"] if item["dimension"] == dimension)
+    return f"{n * data['scale']['min']}–{n * data['scale']['max']}"
+
+
+@pytest.mark.parametrize("mode", ["feedback", "feedback+note"])
+def test_sub_scores_are_written_on_the_instruments_own_range_not_out_of_100(connected, mode):
+    """DISC dimensions run 6–30 (6 items on 1–5), not 0–100: the feedback form and the note say
+    so, as Ashby's scorecard does (assessments.scales)."""
+    connected.provider_settings = {**connected.provider_settings, "writeback_mode": mode}
+    connected.save()
+    opp = sim_opportunity()
+    deliver(scored_run(connected, opportunity_id=opp["id"], overall=72))
+    span = dimension_range("disc", "D")
+    assert span == "6–30"
+    [values] = feedback_values(opp["id"])
+    written = [values["Scores by dimension"]] + [n["value"] for n in sim.rows("note", opportunity=opp["id"])]
+    for text in written:
+        assert f"Dominance: 23.28 on the {span} scale" in text
+        assert f"Influence: 12 on the {dimension_range('disc', 'I')} scale" in text
+        assert "Dominance: 72/100" not in text and "Influence: 25/100" not in text
+
+
+def test_an_eq_note_prints_the_eq_range():
+    """EQ dimensions have 5 items (5–25): the scale printed is the instrument's, whichever it is."""
+    result = RunResult(
+        run_id=1,
+        instrument="eq",
+        instrument_name="Emotional intelligence (EQ)",
+        overall_score=60,
+        max_score=100,
+        sub_scores=(SubScore(key="SA", label="Self-awareness", score=75, raw=20.0),),
+        summary="",
+        report_url="http://testserver/r/1",
+        completed_at=timezone.now(),
+        duration_minutes=8,
+    )
+    text = mappers.note_body(result)["value"]
+    assert f"Self-awareness: 20 on the {dimension_range('eq', 'SA')} scale" in text
+    assert "75/100" not in text
 
 
 def test_expired_run_leaves_a_note(connected):
