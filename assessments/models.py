@@ -5,6 +5,7 @@ Instrument content (items, keying, scoring rules) lives in versioned data files 
 
 import secrets
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
@@ -58,9 +59,15 @@ class AssessmentRun(TimeStampedModel):
     candidate_first_name = models.CharField(max_length=120, blank=True, default="")
     candidate_last_name = models.CharField(max_length=120, blank=True, default="")
     candidate_email = models.EmailField()
-    # ATS references
+    # ATS references. What ordered the run is the project's ASSESSMENTS_RUN_SOURCE_MODEL (an ATS
+    # connection: jobcannon/settings/base.py), as a user is AUTH_USER_MODEL: this app names no app
+    # above it, in code or in migrations. Empty for a run a recruiter sent by hand.
     integration = models.ForeignKey(
-        "integrations.Integration", null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
+        settings.ASSESSMENTS_RUN_SOURCE_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
     )
     provider = models.CharField(max_length=40, blank=True, default="")
     external_candidate_id = models.CharField(max_length=255, blank=True, default="")

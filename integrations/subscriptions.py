@@ -64,8 +64,10 @@ def schedule_modules() -> Iterable[str]:
 
     yield "integrations.tasks"
     yield "integrations.sync.tasks"
-    for key in get_providers():
-        yield f"integrations.providers.{key}.tasks"
+    # Beside the class ATS_PROVIDERS names, wherever that lives (the test settings' fake ATS is
+    # in tests/fakes/ats_provider), not at a path built from the key.
+    for provider in get_providers().values():
+        yield f"{type(provider).__module__.rpartition('.')[0]}.tasks"
 
 
 def install() -> None:
@@ -97,7 +99,9 @@ def install() -> None:
     )
     schedule_modules_register(schedule_modules)
     state_source_register(observability.integration_state_families)
-    status_section_register("problems", observability.integration_problems)
+    status_section_register(
+        "problems", observability.integration_problems, template="integrations/_system_status.html"
+    )
     request_id_lookup_register(
         "integrations.tasks.webhook_event_process_task", observability.webhook_event_request_id
     )

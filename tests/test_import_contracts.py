@@ -198,21 +198,121 @@ def test_type_checking_imports_count_in_every_contract():
     assert config["exclude_type_checking_imports"] is False
 
 
-def test_the_templates_of_the_lower_apps_name_nothing_of_integrations():
-    """Templates are imports too: the dashboard (workspaces) and the run list and report
-    (assessments) get what integrations shows through hooks, with integrations' own template
-    for its dashboard section; they name no integrations URL, model attribute or registry."""
+# templates/base.html is the site's layout, the project's like jobcannon/urls.py: its main menu
+# links every app (the dashboard, integrations, assessments, the audit log), so it sits above them.
+PROJECT_LAYOUT = {"base.html"}
+
+
+def _core_templates() -> list[Path]:
+    """Every template jobcannon.core's views render (any "*.html" named in its code: the system
+    status page, the error page, the dev mailbox), what those extend or include, everything under
+    templates/core/ and our overrides of the admin's own templates (not templates/admin/<app>/)."""
     import re
 
-    upward = re.compile(r"integrations:|provider_obj|\.integration\b|integration_id")
-    found = [
-        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
-        for folder in ("templates/workspaces", "templates/assessments")
-        for path in sorted((ROOT / folder).rglob("*.html"))
-        for n, line in enumerate(path.read_text().splitlines(), 1)
-        if upward.search(line)
+    named = re.compile(r"""["']([\w/.-]+\.html)["']""")
+    parents = re.compile(r"""\{%\s*(?:extends|include)\s+["']([\w/.-]+\.html)["']""")
+    todo = [
+        name for path in (ROOT / "jobcannon/core").rglob("*.py") for name in named.findall(path.read_text())
     ]
-    assert found == []
+    todo += [str(p.relative_to(ROOT / "templates")) for p in (ROOT / "templates/core").rglob("*.html")]
+    todo += [str(p.relative_to(ROOT / "templates")) for p in (ROOT / "templates/admin").glob("*.html")]
+    todo += [
+        str(p.relative_to(ROOT / "templates")) for p in (ROOT / "templates/admin/widgets").rglob("*.html")
+    ]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        path = ROOT / "templates" / name
+        if name in seen or name in PROJECT_LAYOUT or not path.exists():  # not ours: Django's own
+            continue
+        seen.add(name)
+        todo += parents.findall(path.read_text())
+    return [ROOT / "templates" / name for name in sorted(seen)]
+
+
+def test_the_core_templates_found_include_every_page_core_renders():
+    found = {str(p.relative_to(ROOT / "templates")) for p in _core_templates()}
+    assert {
+        "admin/system_status.html",
+        "error.html",
+        "core/mailbox.html",
+        "core/mailbox_message.html",
+    } <= found
+    assert not any(name.startswith(("integrations/", "admin/integrations/")) for name in found)
+
+
+# Names of integrations in a template: its URL names and paths ("integrations:detail",
+# "admin:integrations_integration_change", ".../integrations/<provider>/logs"), its permissions
+# (perms.integrations.*), its model attributes and lookups.
+UPWARD = r"integrations[:_./]|provider_obj|\.integration\b|integration_id|integration__"
+# Core is the ground: what its templates compute ({{ ... }} and {% ... %}) names no app above it.
+# (Prose may: "Retries scheduled (webhooks, write-backs)" describes django-q2's one-off schedules.)
+ABOVE_CORE = r"integration|provider|webhook|writeback|reauth|assessment|candidate|workspace|audit"
+
+
+def _template_lines(paths: list[Path], pattern: str, *, code_only: bool = False) -> list[str]:
+    return [
+        found
+        for path in paths
+        for found in _matching_lines(
+            str(path.relative_to(ROOT)), path.read_text(), pattern, code_only=code_only
+        )
+    ]
+
+
+def _matching_lines(name: str, text: str, pattern: str, *, code_only: bool = False) -> list[str]:
+    import re
+
+    found = []
+    for n, line in enumerate(text.splitlines(), 1):
+        parts = re.findall(r"\{\{.*?\}\}|\{%.*?%\}", line) if code_only else [line]
+        if any(re.search(pattern, part, re.IGNORECASE) for part in parts):
+            found.append(f"{name}:{n}: {line.strip()}")
+    return found
+
+
+def test_the_templates_of_the_lower_apps_name_nothing_of_integrations():
+    """Templates are imports too: the dashboard (workspaces), the run list and report
+    (assessments) and core's pages (the staff system status page, the error page, the dev
+    mailbox) get what integrations shows through hooks, with integrations' own template for its
+    section (templates/integrations/_dashboard.html, _system_status.html); they name no
+    integrations URL, permission, model attribute or registry."""
+    lower = [
+        *(
+            path
+            for folder in ("templates/workspaces", "templates/assessments")
+            for path in sorted((ROOT / folder).rglob("*.html"))
+        ),
+        *_core_templates(),
+    ]
+    assert _template_lines(lower, UPWARD) == []
+    assert _template_lines(_core_templates(), ABOVE_CORE, code_only=True) == []
+
+
+# The integrations block of templates/admin/system_status.html (core's) until issue 22, less
+# the table markup: what the template checks above must catch.
+STATUS_PAGE_BEFORE = """{% if problems_error %}<p class="errornote">{{ problems_error }}</p>{% else %}
+<h3>Webhooks rejected / failed in the last 24 h</h3>
+{% for row in problems.webhooks %}<td>{% if perms.integrations.view_webhookevent %}<a href="{% url 'admin:index' %}integrations/{{ row.provider|urlencode }}/logs?status={{ row.status }}">{{ row.provider }}</a>{% endif %}</td>{% endfor %}
+<h3>Write-backs not delivered</h3>
+{% for row in problems.writebacks %}<td>{{ row.integration__provider }}</td>{% endfor %}
+<h3>Integrations waiting for re-authorization</h3>
+{% for i in problems.needs_reauth %}<a href="{% url 'admin:integrations_integration_change' i.pk %}">{{ i.provider }} ({{ i.environment }})</a>{% endfor %}
+{% endif %}"""
+
+
+def test_the_template_checks_catch_what_core_named_before_its_sections_had_templates():
+    upward = _matching_lines("before", STATUS_PAGE_BEFORE, UPWARD)
+    assert [line.split(":")[1] for line in upward] == ["3", "5", "7"]
+    above_core = _matching_lines("before", STATUS_PAGE_BEFORE, ABOVE_CORE, code_only=True)
+    assert [line.split(":")[1] for line in above_core] == ["3", "5", "7"]
+    # Prose about what core's own queue holds is not a reference to an app above it.
+    assert (
+        _matching_lines(
+            "prose", "<th>Retries scheduled (webhooks, write-backs)</th>", ABOVE_CORE, code_only=True
+        )
+        == []
+    )
 
 
 # -- the registry at runtime (issue 22: cycles import-linter cannot see) ----------------------

@@ -112,14 +112,32 @@ def failure_rows(limit: int = 20) -> list[FailureRow]:
 
 
 # Sections about the apps above core (integrations: failing webhooks and write-backs, integrations
-# waiting for re-authorization) are registered by those apps from their AppConfig.ready: the
-# context gets `<name>` and `<name>_error` like the built-in sections.
-StatusSection = Callable[[], Any]
-STATUS_SECTIONS: dict[str, StatusSection] = {}
+# waiting for re-authorization) are registered by those apps from their AppConfig.ready, each with
+# its own template, the way jobcannon.workspaces.hooks.dashboard_source_register fills the
+# workspace dashboard: core knows neither their models, their URLs nor their permissions.
+StatusSource = Callable[[], Any]
 
 
-def status_section_register(name: str, section: StatusSection) -> None:
-    STATUS_SECTIONS[name] = section
+@dataclass(frozen=True)
+class StatusSection:
+    """One registered section as the page renders it: `template` (the registering app's own) is
+    included with `section.context` (what its source returned) and `section.error` (a message
+    when the source failed; the context is then None)."""
+
+    name: str
+    template: str
+    context: Any
+    error: str
+
+
+_status_sources: dict[str, tuple[StatusSource, str]] = {}
+
+
+def status_section_register(name: str, source: StatusSource, *, template: str) -> None:
+    """`source()` returns the context of one section of the system status page, rendered with
+    `template` inside its "Recent failures" block, before core's own failed tasks, in registration
+    order. Registering a name again replaces that section."""
+    _status_sources[name] = (source, template)
 
 
 def _section(name: str, fn: Any) -> tuple[Any, str]:
@@ -166,7 +184,10 @@ class SystemStatusView(PermissionRequiredMixin, View):
             "failures": failures,
             "failures_error": failures_error,
         }
-        for name, section in STATUS_SECTIONS.items():
-            context[name], context[f"{name}_error"] = _section(name, section)
+        sections = []
+        for name, (source, template) in _status_sources.items():
+            data, error = _section(name, source)
+            sections.append(StatusSection(name=name, template=template, context=data, error=error))
+        context["sections"] = sections
         context["render_ms"] = int((time.monotonic() - started) * 1000)
         return render(request, "admin/system_status.html", context)

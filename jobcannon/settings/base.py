@@ -59,6 +59,13 @@ INSTALLED_APPS = [
     "django.forms",  # the widget templates, for FORM_RENDERER below
 ]
 
+# What orders an assessment run (AssessmentRun.integration), named here, as AUTH_USER_MODEL names
+# the user model: assessments' code and migrations name no app above them. The model needs a
+# `workspace` foreign key and a `provider` string (assessments/services/runs.py reads both); the
+# database keeps the reference valid (SET_NULL) and a start request idempotent per source
+# (uniq_run_external_request). README "Layout".
+ASSESSMENTS_RUN_SOURCE_MODEL = "integrations.Integration"
+
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "jobcannon.core.middleware.RequestIdMiddleware",

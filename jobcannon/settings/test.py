@@ -8,7 +8,8 @@ from .base import ATS_PROVIDERS, BASE_DIR, DATABASES
 
 DEBUG = False
 ATS_SIMULATORS_ENABLED = True
-ATS_PROVIDERS = [*ATS_PROVIDERS, "integrations.providers.fake.provider.FakeProvider"]
+# The fake ATS is a test double: it lives in tests/fakes/ats_provider, outside the shipped packages.
+ATS_PROVIDERS = [*ATS_PROVIDERS, "tests.fakes.ats_provider.provider.FakeProvider"]
 EMAIL_BACKEND = "jobcannon.core.mail.DatabaseEmailBackend"
 DEV_MAILBOX_ENABLED = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

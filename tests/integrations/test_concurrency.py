@@ -13,10 +13,10 @@ from django.urls import reverse
 
 from integrations.base import hmac_sha256_hex
 from integrations.models import Token, WebhookEvent, WebhookStatus
-from integrations.providers.fake import constants
 from integrations.services.oauth import token_refresh
 from integrations.services.webhooks import webhook_event_process
 from tests.factories import IntegrationFactory
+from tests.fakes.ats_provider import constants
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

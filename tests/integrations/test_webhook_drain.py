@@ -97,7 +97,7 @@ def test_a_batch_costs_a_fixed_number_of_statements_plus_the_handlers_own(client
 
 
 def test_an_event_whose_handler_fails_does_not_cost_its_batch(client, fake, nudges, monkeypatch):
-    from integrations.providers.fake import webhooks
+    from tests.fakes.ats_provider import webhooks
 
     real = webhooks.EVENT_HANDLERS["candidate.created"]
 

@@ -104,7 +104,7 @@ def test_processing_runs_the_handler_and_marks_processed(client, fake):
 
 
 def test_failing_handler_keeps_error_and_schedules_a_retry(client, fake, monkeypatch):
-    from integrations.providers.fake import webhooks
+    from tests.fakes.ats_provider import webhooks
 
     def explode(ctx):
         raise RuntimeError("database of candidates on fire")
@@ -123,7 +123,7 @@ def test_failing_handler_keeps_error_and_schedules_a_retry(client, fake, monkeyp
 
 
 def test_failing_handler_gives_up_after_max_attempts(client, fake, monkeypatch, settings):
-    from integrations.providers.fake import webhooks
+    from tests.fakes.ats_provider import webhooks
 
     settings.WEBHOOK_PROCESS_MAX_ATTEMPTS = 2
     monkeypatch.setitem(webhooks.EVENT_HANDLERS, "candidate.created", lambda ctx: 1 / 0)
@@ -135,7 +135,7 @@ def test_failing_handler_gives_up_after_max_attempts(client, fake, monkeypatch, 
 
 
 def test_staff_can_reprocess_a_dead_event(client, fake, monkeypatch, django_capture_on_commit_callbacks):
-    from integrations.providers.fake import webhooks
+    from tests.fakes.ats_provider import webhooks
 
     monkeypatch.setitem(webhooks.EVENT_HANDLERS, "candidate.created", lambda ctx: 1 / 0)
     post(client, url_for(fake), headers=signed())

@@ -147,10 +147,16 @@ bodies = st.one_of(
 )
 
 
+def provider_package(provider_key: str) -> str:
+    """The package of a registered provider: the one holding the class ATS_PROVIDERS names
+    (integrations.providers.<key>, or tests.fakes.ats_provider for the test settings' fake ATS)."""
+    return type(get_providers()[provider_key]).__module__.rpartition(".")[0]
+
+
 def header_names(provider_key: str) -> list[str]:
     """The provider's own header names (signatures, timestamps, ids) from its constants, so
     the fuzzing reaches the verifier's parsing, not only its 'missing header' branch."""
-    module = importlib.import_module(f"integrations.providers.{provider_key}.constants")
+    module = importlib.import_module(f"{provider_package(provider_key)}.constants")
     names = [v for k, v in vars(module).items() if k.endswith("HEADER") and isinstance(v, str)]
     return [*names, "Content-Type", "X-JobCannon-Integration", "User-Agent"]
 
@@ -173,7 +179,7 @@ def mapper_functions() -> list[tuple[str, Any]]:
     found = []
     for key in sorted(get_providers()):
         try:
-            module = importlib.import_module(f"integrations.providers.{key}.mappers")
+            module = importlib.import_module(f"{provider_package(key)}.mappers")
         except ModuleNotFoundError:
             continue
         for name, func in inspect.getmembers(module, inspect.isfunction):

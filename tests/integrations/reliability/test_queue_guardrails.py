@@ -184,7 +184,7 @@ def test_lost_tasks_are_found_by_the_sweeps(monkeypatch):
 @pytest.mark.django_db
 def test_an_event_that_keeps_killing_its_worker_is_dead_lettered_as_poison(monkeypatch, settings, client):
     from integrations.base import hmac_sha256_hex
-    from integrations.providers.fake import webhooks as fake_webhooks
+    from tests.fakes.ats_provider import webhooks as fake_webhooks
 
     settings.WORKER_LEASE_SECONDS = 0
     integration = IntegrationFactory()

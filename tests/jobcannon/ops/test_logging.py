@@ -128,8 +128,8 @@ def test_a_processed_webhook_logs_with_the_request_id_of_its_intake(client, json
     event = WebhookEvent.objects.get()
     assert event.request_id == "intake-4f1c2b9e"
     # A drain processing it in a batch binds each event's own id while its handler runs...
-    from integrations.providers.fake import webhooks as fake_webhooks
     from integrations.services.webhooks import webhook_event_process_batch
+    from tests.fakes.ats_provider import webhooks as fake_webhooks
 
     seen: list[str] = []
     handler = fake_webhooks.EVENT_HANDLERS["candidate.created"]
@@ -169,7 +169,7 @@ def test_tasks_enqueued_during_a_request_run_under_its_request_id(json_logs, db)
 
 
 def test_outbound_call_lines_carry_the_request_id(json_logs, mocked_responses, monkeypatch, db):
-    from integrations.providers.fake import constants
+    from tests.fakes.ats_provider import constants
 
     monkeypatch.setattr("integrations.services.ratelimit.rate_limit_acquire", lambda **kw: None)
     integration = IntegrationFactory()

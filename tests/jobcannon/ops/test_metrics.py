@@ -111,7 +111,7 @@ def test_processing_latency_and_outcome_are_recorded(client, token):
 
 def test_outbound_calls_are_counted_by_status_class(client, token, mocked_responses, monkeypatch):
     from integrations.base import ATSError
-    from integrations.providers.fake import constants
+    from tests.fakes.ats_provider import constants
 
     monkeypatch.setattr("integrations.services.ratelimit.rate_limit_acquire", lambda **kw: None)
     integration = IntegrationFactory()

@@ -95,3 +95,68 @@ def test_status_page_survives_a_broken_section(staff_client, monkeypatch):
     response = staff_client.get(URL)
     assert response.status_code == 200
     assert "Could not read this section (ConnectionError)" in response.content.decode()
+
+
+SECTION_TEMPLATE = (
+    '<h3 id="queue-lag">Our lag</h3>{% if section.error %}<p class="errornote">{{ section.error }}</p>'
+    "{% else %}{{ section.context.behind }} behind{% endif %}"
+)
+
+
+@pytest.fixture
+def own_sections(monkeypatch, settings):
+    """Only the sections a test registers, with a template of its own (an app above core would
+    ship it in templates/<app>/)."""
+    from jobcannon.core import admin_views
+
+    monkeypatch.setattr(admin_views, "_status_sources", {})
+    engine = {**settings.TEMPLATES[0], "APP_DIRS": False}
+    engine["OPTIONS"] = {
+        **engine["OPTIONS"],
+        "loaders": [
+            ("django.template.loaders.locmem.Loader", {"lag/_status.html": SECTION_TEMPLATE}),
+            "django.template.loaders.filesystem.Loader",
+            "django.template.loaders.app_directories.Loader",
+        ],
+    }
+    settings.TEMPLATES = [engine]
+    return admin_views.status_section_register
+
+
+def test_status_page_shows_a_registered_section_with_the_registering_apps_template(
+    staff_client, own_sections
+):
+    own_sections("lag", lambda: {"behind": 42}, template="lag/_status.html")
+    html = staff_client.get(URL).content.decode()
+    failures = html[html.index('<div id="failures">') :]
+    assert '<h3 id="queue-lag">Our lag</h3>42 behind' in failures
+    assert failures.index("Our lag") < failures.index("Failed tasks")
+    # Core's own template brings nothing of the apps above it.
+    assert "Webhooks rejected" not in html and "re-authorization" not in html
+
+
+def test_status_page_shows_a_failing_registered_section_as_a_message_in_its_place(staff_client, own_sections):
+    def down():
+        raise ConnectionError("replica down")
+
+    own_sections("lag", down, template="lag/_status.html")
+    response = staff_client.get(URL)
+    assert response.status_code == 200
+    assert (
+        'Our lag</h3><p class="errornote">Could not read this section (ConnectionError).</p>'
+        in response.content.decode()
+    )
+
+
+def test_status_page_shows_integrations_problems_failing_in_their_own_section(staff_client, monkeypatch):
+    class Down:
+        class objects:  # noqa: N801  (stands in for a model's manager)
+            @staticmethod
+            def filter(**kwargs):
+                raise ConnectionError("database gone")
+
+    monkeypatch.setattr("integrations.observability.WebhookEvent", Down)
+    html = staff_client.get(URL).content.decode()
+    failures = html[html.index('<div id="failures">') : html.index("<h3>Failed tasks</h3>")]
+    assert "Could not read this section (ConnectionError)." in failures
+    assert "Webhooks rejected" not in failures

@@ -16,7 +16,7 @@ from .client import FakeClient
 
 
 class FakeProvider(ATSProvider):
-    """Registered only in test settings."""
+    """Registered only in test settings (jobcannon/settings/test.py)."""
 
     key = "fake"
     name = "Fake ATS"

@@ -1,8 +1,8 @@
 import re
 
 from integrations.base import hmac_sha256_hex
-from integrations.providers.fake import constants
 from tests.contract import ProviderContractTests
+from tests.fakes.ats_provider import constants
 
 
 class TestFakeProviderContract(ProviderContractTests):

@@ -1,4 +1,4 @@
-"""The fake ATS: a minimal, fully specified vendor used to prove the provider contract."""
+"""The fake ATS (tests/fakes/ats_provider): a minimal, fully specified vendor used to prove the provider contract."""
 
 API_BASE = "https://fake-ats.example.com/api"
 AUTHORIZE_URL = "https://fake-ats.example.com/oauth/authorize"
