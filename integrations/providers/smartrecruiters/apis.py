@@ -1,28 +1,30 @@
-"""The partner endpoints SmartRecruiters calls (Assessment API 2021, reference §2.2), mounted at
-/partners/smartrecruiters/:
+"""The partner endpoints SmartRecruiters calls with our Bearer token (Assessment API 2021,
+reference §2.2), mounted at /partners/smartrecruiters/, and that token's issue and check:
 
-    POST oauth/token                        SR gets a token with the client credentials we issued
     GET  packages, packages/<id>            our instruments as assessment packages
     POST packages/orders                    SR orders a package for a candidate -> run + invitation
     DELETE integrations/companies/<id>      the company removed JobCannon in SmartRecruiters
 
-Bodies and status codes are those of SR's OpenAPI for these operations (SRO, constants.py):
-TokenInput / AccessToken / RFC 6749 errors, AssessmentPackage (a JSON array for the list, 204
-when empty), AssessmentPackageOrderRequest answered 202 (404 for an unknown package).
+SR gets the token at `POST oauth/token` (apis_token.py); in-line orders are apis_inline.py, the
+consent page apis_consent.py. Bodies and status codes are those of SR's OpenAPI for these
+operations (SRO, constants.py): AssessmentPackage (a JSON array for the list, 204 when empty),
+AssessmentPackageOrderRequest answered 202 (404 for an unknown package).
 
-Bearer tokens are signed and expire after an hour; they carry the integration and a fingerprint
-of the partner secret, so issuing a new secret revokes every token."""
+Bearer tokens are signed and expire after an hour; they carry the integration, a fingerprint
+of the partner secret (issuing a new secret revokes every token) and their scopes: SRO's
+`security` for these operations (vendor/assessment_api_2021.openapi.json) is oauth2 `packages_view`
+on GET packages and packages/{id}, `orders_modify` on POST packages/orders and
+packages/inline/orders; a token without the endpoint's scope is answered 403 `insufficient_scope`
+(RFC 6750 3.1, with its WWW-Authenticate)."""
 
 from __future__ import annotations
-
-import base64
 
 from django.core import signing
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,12 +33,7 @@ from assessments.services.runs import instrument_list
 from integrations.base import ATSProvider, constant_time_equals
 from integrations.models import IntegrationStatus
 from integrations.services.integrations import integration_disconnect
-from integrations.services.partner_auth import (
-    HASH_PREFIX,
-    partner_auth_failure_record,
-    partner_secret_matches,
-)
-from jobcannon.core.clientaddr import client_address
+from integrations.services.partner_auth import HASH_PREFIX
 from jobcannon.core.exceptions import NotFound, ValidationFailed
 
 from . import constants, mappers, selectors, services
@@ -50,8 +47,25 @@ def _fingerprint(integration) -> str:
     return stored.removeprefix(HASH_PREFIX)[:16]
 
 
-def partner_token_issue(integration) -> str:
-    return signing.dumps({"i": integration.public_id.hex, "f": _fingerprint(integration)}, salt=TOKEN_SALT)
+def partner_token_issue(integration, scopes: tuple[str, ...] = constants.PARTNER_API_SCOPES) -> str:
+    return signing.dumps(
+        {"i": integration.public_id.hex, "f": _fingerprint(integration), "s": list(scopes)}, salt=TOKEN_SALT
+    )
+
+
+class InsufficientScope(PermissionDenied):
+    """RFC 6750 3.1: 403 `insufficient_scope`, naming the scope in WWW-Authenticate (DRF's handler
+    sends `auth_header`)."""
+
+    default_code = "insufficient_scope"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(
+            f"The access token lacks the {scope} scope this endpoint requires (SmartRecruiters' "
+            f"Assessment API declares it): request a new token from POST /partners/smartrecruiters/oauth/token.",
+            code="insufficient_scope",
+        )
+        self.auth_header = f'Bearer realm="jobcannon", error="insufficient_scope", scope="{scope}"'
 
 
 class PartnerBearerAuthentication(BaseAuthentication):
@@ -81,6 +95,10 @@ class PartnerBearerAuthentication(BaseAuthentication):
             raise AuthenticationFailed("The access token was revoked: request a new one.")
         if integration.status == IntegrationStatus.DISCONNECTED:
             raise AuthenticationFailed("This JobCannon integration is disconnected.")
+        # A token signed before tokens carried scopes (no "s") had every permission, and lives at
+        # most PARTNER_TOKEN_SECONDS: it keeps them until it expires.
+        scopes = claims.get("s", list(constants.PARTNER_API_SCOPES))
+        request.partner_scopes = frozenset(map(str, scopes)) if isinstance(scopes, list) else frozenset()
         return (None, integration)
 
     def authenticate_header(self, request) -> str:
@@ -125,103 +143,25 @@ class _PartnerApi(APIView):
     # The SmartRecruitersProvider, set by provider.py when it builds the partner API's URLs
     # (`as_view(provider=self)`): this module sits below provider.py and never looks it up.
     provider: ATSProvider = None  # type: ignore[assignment]
+    # The scope SRO's `security` declares for the operation ("" where it declares none).
+    required_scope = ""
 
-
-class SmartRecruitersTokenApi(APIView):
-    """RFC 6749 client credentials. Errors use the RFC's {"error", "error_description"} shape
-    (not our usual one) because SR's OAuth client parses exactly that."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        operation_id="smartrecruiters_partner_token",
-        request=inline_serializer(
-            "SmartRecruitersTokenRequest",
-            {
-                "grant_type": serializers.ChoiceField(choices=["client_credentials"]),
-                "client_id": serializers.CharField(required=False),
-                "client_secret": serializers.CharField(required=False),
-            },
-        ),
-        responses={
-            200: inline_serializer(
-                "SmartRecruitersToken",
-                {
-                    "access_token": serializers.CharField(),
-                    "token_type": serializers.CharField(),
-                    "expires_in": serializers.IntegerField(),
-                },
-            ),
-            400: OpenApiResponse(
-                description="RFC 6749 error body (invalid_client for credentials in the body)"
-            ),
-            401: OpenApiResponse(
-                description="RFC 6749 error body (invalid_client with Basic authentication)"
-            ),
-            429: OpenApiResponse(
-                description="Too many failed token requests from this address: our JSON error shape "
-                "(rate_limited) with Retry-After; the right credentials are still answered 200"
-            ),
-        },
-    )
-    def post(self, request):
-        client_id, client_secret = _client_credentials(request)
-        basic = request.headers.get("Authorization", "").startswith("Basic ")
-        if request.data.get("grant_type") != "client_credentials":
-            return Response(
-                {
-                    "error": "unsupported_grant_type",
-                    "error_description": "Only grant_type=client_credentials is supported.",
-                },
-                status=400,
-            )
-        integration = selectors.integration_for_partner_client(client_id)
-        stored = integration.credential(services.PARTNER_SECRET_HASH, "") if integration else ""
-        if integration is None or not partner_secret_matches(client_secret, stored):
-            # Charged to the caller's failure budget even when the client id is unknown (this 400
-            # is a failed login as much as a 401 is); logged only while that budget holds, and
-            # answered 429 by InboundGuardMiddleware once it is spent.
-            partner_auth_failure_record(
-                integration=integration,
-                reason="wrong_secret",
-                message="SmartRecruiters asked for a token with a wrong partner client secret.",
-                source=client_address(request) or "",
-            )
-            # RFC 6749 5.2 (SRO lists 400 TokenErrorResponse): 400, or 401 with WWW-Authenticate
-            # when the client authenticated with the Authorization header.
-            return Response(
-                {"error": "invalid_client", "error_description": "Unknown client or wrong secret."},
-                status=401 if basic else 400,
-                headers={"WWW-Authenticate": 'Basic realm="jobcannon"'} if basic else None,
-            )
-        return Response(
-            {
-                "access_token": partner_token_issue(integration),
-                "token_type": "Bearer",
-                "expires_in": constants.PARTNER_TOKEN_SECONDS,
-            }
-        )
-
-
-def _client_credentials(request) -> tuple[str, str]:
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Basic "):
-        try:
-            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-            return user, password
-        except (ValueError, UnicodeDecodeError):
-            return "", ""
-    return str(request.data.get("client_id", "")), str(request.data.get("client_secret", ""))
+    def check_permissions(self, request) -> None:
+        super().check_permissions(request)
+        if self.required_scope and self.required_scope not in getattr(request, "partner_scopes", ()):
+            raise InsufficientScope(self.required_scope)
 
 
 class SmartRecruitersPackageListApi(_PartnerApi):
+    required_scope = constants.SCOPE_PACKAGES_VIEW  # SRO Packages_getList
+
     @extend_schema(
         operation_id="smartrecruiters_packages_list",
         responses={
             200: _PACKAGE.__class__(many=True),
             204: OpenApiResponse(description="No packages to present"),
             401: _ERROR,
+            403: _ERROR,
         },
     )
     def get(self, request):
@@ -230,8 +170,11 @@ class SmartRecruitersPackageListApi(_PartnerApi):
 
 
 class SmartRecruitersPackageDetailApi(_PartnerApi):
+    required_scope = constants.SCOPE_PACKAGES_VIEW  # SRO Packages_getById
+
     @extend_schema(
-        operation_id="smartrecruiters_package_detail", responses={200: _PACKAGE, 401: _ERROR, 404: _ERROR}
+        operation_id="smartrecruiters_package_detail",
+        responses={200: _PACKAGE, 401: _ERROR, 403: _ERROR, 404: _ERROR},
     )
     def get(self, request, package_id: str):
         return Response(mappers.package_body(_package(request.auth, package_id)))
@@ -246,6 +189,8 @@ def _package(integration, package_id: str):
 
 
 class SmartRecruitersOrderCreateApi(_PartnerApi):
+    required_scope = constants.SCOPE_ORDERS_MODIFY  # SRO Orders_assessPackageForCandidate
+
     @extend_schema_serializer(component_name="SmartRecruitersOrderInput")
     class InputSerializer(serializers.Serializer):
         """The fields of SRO's AssessmentPackageOrderRequest JobCannon needs."""
@@ -270,7 +215,7 @@ class SmartRecruitersOrderCreateApi(_PartnerApi):
     @extend_schema(
         operation_id="smartrecruiters_order_create",
         request=InputSerializer,
-        responses={202: OutputSerializer, 400: _ERROR, 401: _ERROR, 404: _ERROR, 409: _ERROR},
+        responses={202: OutputSerializer, 400: _ERROR, 401: _ERROR, 403: _ERROR, 404: _ERROR, 409: _ERROR},
     )
     def post(self, request):
         self.InputSerializer(data=request.data).is_valid(raise_exception=True)
@@ -295,6 +240,7 @@ class SmartRecruitersOrderCreateApi(_PartnerApi):
 
 
 class SmartRecruitersIntegrationDeleteApi(_PartnerApi):
+    # SRO Integration_removeIntegrationOnPartnerSide declares no security: any valid token of ours.
     @extend_schema(
         operation_id="smartrecruiters_integration_delete",
         request=None,

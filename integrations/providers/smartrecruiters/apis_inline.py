@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from assessments.services.runs import RunAlreadyActive, candidate_url
 from jobcannon.core.exceptions import ApplicationError
 
-from . import mappers, services
+from . import constants, mappers, services
 from .apis import _package, _PartnerApi
 
 
@@ -30,6 +30,8 @@ _REJECTION = OpenApiResponse(description='{"rejectionReason", "error": {code, me
 
 
 class SmartRecruitersInlineOrderCreateApi(_PartnerApi):
+    required_scope = constants.SCOPE_ORDERS_MODIFY  # SRO security of POST /packages/inline/orders
+
     @extend_schema(
         operation_id="smartrecruiters_inline_order_create",
         request=inline_serializer(
@@ -53,6 +55,7 @@ class SmartRecruitersInlineOrderCreateApi(_PartnerApi):
                 },
             ),
             400: _REJECTION,
+            403: OpenApiResponse(description="insufficient_scope: the token lacks orders_modify"),
             404: _REJECTION,
             409: _REJECTION,
         },

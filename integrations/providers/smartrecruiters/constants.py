@@ -278,24 +278,47 @@ ASSESSMENT_API = "/assessment-api/v202010"
 #        token, JSON body (OCM) [F]; setUpIntegration answers 404 "Partner configuration does not
 #        exist" until it was saved [F SRO]
 PARTNER_CONFIGURATION_PATH = ASSESSMENT_API + "/partner/configuration"
-# The partner configuration's body: where SR reaches each endpoint we host (OCM's
-# assessment-partner-app.json operations). ONE place to correct the wire names:
-# - consentUrl [F]: SRO PartnerConfiguration.consentUrl ("SmartRecruiters will add URL query
-#   parameters: companyId and redirect"); SRD /docs/oauth-20-general-partner-integration lists
-#   consentUrl and consentDisplayMode among what the partner gives SR;
-# - consentDisplayMode [F name, SRD general partner page; values POPUP / REDIRECT as our consent
-#   page handles them [I]];
-# - the other five names are [I]: SR's schema for them was not retrievable (reference §2.2).
+# savePartnerConfig's body, SRO components.schemas.PartnerConfigurationRequest [F] (konfig-sdks/
+# openapi-examples:smartrecruiters/openapi.yaml @2d2b1f35; transcribed in
+# vendor/assessment_api_2021.openapi.json, which the sandbox validates the PUT against). Required:
+# consentUrl, consentDisplayMode, assessmentPackageListUrl, singleAssessmentPackageUrl,
+# oauthTokenUrl, supportedAssessmentTypes; optional: packageOrderUrl,
+# inlineAssessmentPackageOrderUrl, integrationDisableUrl, fields. Each URL property's description
+# names the partner operation it "Refers to"; keys here are the sandbox's names for them.
 PARTNER_CONFIGURATION_FIELDS = {
-    "consent": "consentUrl",
-    "packages": "packagesUrl",
-    "orders": "ordersUrl",
-    "inline_orders": "inlineOrdersUrl",
-    "token": "tokenUrl",
-    "removal": "integrationRemovalUrl",
+    "consent": "consentUrl",  # GET /integration (SR adds companyId, and redirect in REDIRECT mode)
+    "packages": "assessmentPackageListUrl",  # GET /packages
+    "package": "singleAssessmentPackageUrl",  # GET /packages/{assessmentPackageId}
+    "orders": "packageOrderUrl",  # POST /packages/orders
+    "inline_orders": "inlineAssessmentPackageOrderUrl",  # POST /packages/inline/orders
+    "token": "oauthTokenUrl",  # our client-credentials token endpoint
+    "removal": "integrationDisableUrl",  # DELETE /integrations/companies/{companyId}
 }
+# singleAssessmentPackageUrl and integrationDisableUrl are `format: uri` in SRO, and RFC 3986
+# forbids "{" "}" in a URI, so neither can carry the `{assessmentPackageId}` / `{companyId}` of the
+# path their description names: we send the folder and SR appends "/<id>" [I: SRO does not say
+# how SR builds the call; one place to correct: setup.partner_configuration_body].
 PARTNER_CONSENT_DISPLAY_MODE_FIELD = "consentDisplayMode"
+# SRO PartnerConfigurationRequest.consentDisplayMode enum: REDIRECT | POPUP [F]. REDIRECT: "End
+# users will leave SmartRecruiters and be redirected to the url configured in consentUrl".
+PARTNER_CONSENT_DISPLAY_MODES = ("REDIRECT", "POPUP")
 PARTNER_CONSENT_DISPLAY_MODE = "REDIRECT"
+# SRO PartnerConfigurationRequest.supportedAssessmentTypes: 1-6 items of AssessmentType [F]. We
+# declare the type of every package we list (PACKAGE_TYPE, below). That in-line ordering needs no
+# INLINE_ASSESSMENT here is [I] (SRO ties inlineAssessmentPackageOrderUrl to no type).
+PARTNER_SUPPORTED_ASSESSMENT_TYPES_FIELD = "supportedAssessmentTypes"
+# Master-token scope for GET/PUT /partner/configuration (SRO security oauth2_master) [F].
+SCOPE_PARTNER_CONFIGURATION_MANAGE = "partner_configuration_manage"
+# Scopes on the tokens OUR token endpoint issues to SR, as SRO's `security` declares them for the
+# partner endpoints [F]: GET /packages and /packages/{assessmentPackageId} need packages_view,
+# POST /packages/orders and /packages/inline/orders need orders_modify. SRO's `oauth2` scheme lists
+# the same permission as `orders_manage` ("Allows creating orders"): the operations' name is the one
+# checked; `orders_manage` is accepted as a requested alias (apis.py). DELETE
+# /integrations/companies/{companyId} and GET /integration declare no security.
+SCOPE_PACKAGES_VIEW = "packages_view"
+SCOPE_ORDERS_MODIFY = "orders_modify"
+PARTNER_API_SCOPES = (SCOPE_PACKAGES_VIEW, SCOPE_ORDERS_MODIFY)
+PARTNER_API_SCOPE_ALIASES = {"orders_manage": SCOPE_ORDERS_MODIFY}
 PARTNER_CONFIGURE_COMMAND = "manage.py smartrecruiters_partner_configure"
 # The customer's own OAuth app is optional (SRD /docs/integration-workflow: the partner and the
 # company credentials are the integration's two levels): only the Webhooks API needs a token of it.
@@ -325,6 +348,8 @@ RESULT_STATUSES = ("IN_PROGRESS", "PENDING", "COMPLETED", "REJECTED", "EXPIRED")
 # status by itself; the partner reports it through the same results endpoint [F: the value is
 # SRO's; that SR shows it on the candidate profile until the result is [I]].
 RESULT_STATUS_STARTED = "IN_PROGRESS"
+# A scored run, and each of its dimensions (AssessmentResult.status: the same enum [F]).
+RESULT_STATUS_COMPLETED = "COMPLETED"
 # SRO Attachment.type [F].
 ATTACHMENT_TYPES = ("VIDEO_URL", "PDF_URL", "OTHER_URL")
 # addAttachmentToOrder's multipart part name is not in SRO (its schema is a bare string):
@@ -334,6 +359,7 @@ PACKAGE_PREFIX = "jobcannon-"  # package id = PACKAGE_PREFIX + instrument key
 # SRO AssessmentType: VIDEO_INTERVIEW | BEHAVIORAL_ASSESSMENT | BACKGROUND_CHECK | REFERENCE_CHECK |
 # SKILL_TEST | INLINE_ASSESSMENT [F]; JobCannon's personality instruments are behavioural.
 PACKAGE_TYPE = "BEHAVIORAL_ASSESSMENT"
+PARTNER_SUPPORTED_ASSESSMENT_TYPES = (PACKAGE_TYPE,)
 # Hosts the consent page sends the admin back to (SR's `redirect` parameter) [I: SR's own domain;
 # SRO does not name the host of the redirect URL].
 CONSENT_REDIRECT_HOSTS = ("smartrecruiters.com",)

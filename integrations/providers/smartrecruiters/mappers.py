@@ -4,8 +4,8 @@ The Assessment API (2021) bodies are those of SR's own OpenAPI definitions (SRO,
 AssessmentPackage for our packages, AssessmentPackageOrderRequest and
 InlineAssessmentPackageOrderRequest for the orders SR places with us, ClientCredentials for
 setUpIntegration, PackageResult for the results we PATCH (status from its enum IN_PROGRESS |
-PENDING | COMPLETED | REJECTED | EXPIRED, score as {raw, min, max}; no `passed`, which the
-schema does not have). What SRO leaves open is marked [I] where it is read or written."""
+PENDING | COMPLETED | REJECTED | EXPIRED, score as {raw, min, max}, the dimensions as
+assessmentResults (AssessmentResult); no `passed`, which the schema does not have). What SRO leaves open is marked [I] where it is read or written."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlsplit
+
+from assessments.scales import Scales, instrument_scales, sub_score_on_scale, sub_score_text
 
 from . import constants
 
@@ -343,21 +346,71 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def result_body(result: Any, *, sent_at: dt.datetime | None = None) -> dict[str, Any]:
+def score_integer(value: Any) -> int:
+    """SRO Score's raw, min and max are `type: integer, format: int64` [F] (vendor/
+    assessment_api_2021.openapi.json; example {raw:28, min:20, max:80}): a fractional score is
+    rounded half up to the nearest integer, never truncated (72.6 -> 73, where int() sent 72)."""
+    return int(Decimal(str(value)).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+# A dimension the instrument's scales do not list is placed on 0-100 by sub_score_on_scale (its
+# value is then the 0-100 sub-score); these are that range's bounds for the Score object.
+_POSITION_RANGE = (0, 100)
+
+
+def assessment_results(result: Any, scales: Scales) -> list[dict[str, Any]]:
+    """SRO AssessmentResult, one per dimension of the run (PackageResult.assessmentResults [F]):
+    assessmentId (the one required property) `<instrument>:<dimension key>`, the dimension's
+    label as name and assessmentName, status COMPLETED (SRO's enum), score {raw, min, max} on the
+    instrument's own range for that dimension (assessments.scales: e.g. Big Five 10-50), integers
+    as SRO Score requires (raw rounded half up by score_integer), scoreLabel the exact raw score on
+    that range ("38.8 on the 10–50 scale", as the Ashby and Lever write-backs say it), and
+    submissionDate. [I]: SRO does not say what assessmentId must name (our packages list one
+    assessment, the instrument: package_body) nor which of name / assessmentName SR shows."""
+    items = []
+    for sub in result.sub_scores:
+        value, _ = sub_score_on_scale(sub, scales)
+        low, high = scales.get(sub.key, _POSITION_RANGE)
+        item = {
+            "assessmentId": f"{result.instrument}:{sub.key}",
+            "name": sub.label,
+            "assessmentName": sub.label,
+            "status": constants.RESULT_STATUS_COMPLETED,
+            "score": {"raw": score_integer(value), "min": low, "max": high},
+            "scoreLabel": sub_score_text(sub, scales),
+            "submissionDate": _iso(result.completed_at),
+        }
+        items.append({k: v for k, v in item.items() if v not in (None, "")})
+    return items
+
+
+def result_body(
+    result: Any, *, sent_at: dt.datetime | None = None, scales: Scales | None = None
+) -> dict[str, Any]:
     """SRO PackageResult for a RunResult: status, name, summary ("displayed next to the score and
-    label in the candidate profile"), score {raw, min, max}, scoreLabel, the dates, and the report
+    label in the candidate profile"), score {raw, min, max}, scoreLabel, the dates, the report
     link as an attachment of type OTHER_URL (SRO Attachment.type: VIDEO_URL | PDF_URL | OTHER_URL)
-    [I: that a URL attachment needs no other field]. Keys without a value are left out (the
-    PATCH follows RFC 7396: a null would erase)."""
+    [I: that a URL attachment needs no other field], and the dimensions as assessmentResults
+    (assessment_results; `scales` from assessments.scales.dimension_scales of the run's instrument
+    version, by default its latest version's). The score's values are SRO's integers
+    (score_integer). Keys without a value are left out (the PATCH follows RFC 7396: a null would
+    erase)."""
+    if scales is None:
+        scales = instrument_scales(result.instrument)
     body = {
-        "status": "COMPLETED",
+        "status": constants.RESULT_STATUS_COMPLETED,
         "name": result.instrument_name,
         "summary": result.summary,
-        "score": {"raw": int(result.overall_score), "min": 0, "max": int(result.max_score)},
+        "score": {
+            "raw": score_integer(result.overall_score),
+            "min": 0,
+            "max": score_integer(result.max_score),
+        },
         "scoreLabel": score_label(result),
         "assessmentPackageDate": _iso(sent_at),
         "submissionDate": _iso(result.completed_at),
         "attachments": [{"type": "OTHER_URL", "url": result.report_url}] if result.report_url else None,
+        "assessmentResults": assessment_results(result, scales) or None,
     }
     return {k: v for k, v in body.items() if v not in (None, "")}
 

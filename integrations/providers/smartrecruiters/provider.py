@@ -26,6 +26,7 @@ from typing import Any
 
 from django.urls import path
 
+from assessments.scales import instrument_scales
 from assessments.services.runs import run_report_pdf, run_result
 from integrations.base import (
     ATSError,
@@ -349,8 +350,11 @@ class SmartRecruitersProvider(ATSProvider):
                 note=f"report PDF attached ({len(pdf)} bytes)",
             )
         result = run_result(run=run)
+        # Each dimension on the range of the instrument version the run was scored with.
+        scales = instrument_scales(run.instrument, run.instrument_version)
         client.order_results_update(
-            url=url, body=mappers.result_body(result, sent_at=run.invited_at or run.created_at)
+            url=url,
+            body=mappers.result_body(result, sent_at=run.invited_at or run.created_at, scales=scales),
         )
         filled = mappers.scorecard_values(result, selectors.scorecard_map(integration))
         if not (run.external_candidate_id and run.external_job_id):
@@ -376,10 +380,10 @@ class SmartRecruitersProvider(ATSProvider):
 
     # -- URLs --
     def urls(self) -> list:
-        from . import apis, apis_consent, apis_inline
+        from . import apis, apis_consent, apis_inline, apis_token
 
         return [
-            path("oauth/token", apis.SmartRecruitersTokenApi.as_view(), name="oauth-token"),
+            path("oauth/token", apis_token.SmartRecruitersTokenApi.as_view(), name="oauth-token"),
             path("packages", apis.SmartRecruitersPackageListApi.as_view(provider=self), name="packages"),
             path(
                 "integration", apis_consent.SmartRecruitersConsentView.as_view(provider=self), name="consent"

@@ -64,22 +64,28 @@ def master_credentials(provider, integration) -> tuple[str, str]:
     )
 
 
-def partner_configuration_body() -> dict[str, str]:
-    """savePartnerConfig's body: every endpoint SR calls on us (OCM assessment-partner-app.json),
-    under the wire names of constants.PARTNER_CONFIGURATION_FIELDS (consentUrl [F], the rest
-    [I]), and the consent page's display mode. The removal URL is the folder SR appends
-    `/{companyId}` to [I]."""
+def partner_configuration_body() -> dict[str, Any]:
+    """savePartnerConfig's body, SRO PartnerConfigurationRequest [F] (vendor/
+    assessment_api_2021.openapi.json): every endpoint SR calls on us under the published property
+    names (constants.PARTNER_CONFIGURATION_FIELDS), the consent page's display mode (REDIRECT, of
+    REDIRECT | POPUP) and the assessment types we serve. `fields` (optional partner fields SR lets
+    the customer bind to job fields) is not sent. The single-package and removal URLs are the
+    folders SR appends "/<id>" to [I] (constants: a `format: uri` cannot hold a `{...}` template)."""
     base = partner_base_url()
     urls = {
         "consent": base + "integration",
         "packages": base + "packages",
+        "package": base + "packages",
         "orders": base + "packages/orders",
         "inline_orders": base + "packages/inline/orders",
         "token": base + "oauth/token",
         "removal": base + "integrations/companies",
     }
-    body = {constants.PARTNER_CONFIGURATION_FIELDS[k]: url for k, url in urls.items()}
+    body: dict[str, Any] = {constants.PARTNER_CONFIGURATION_FIELDS[k]: url for k, url in urls.items()}
     body[constants.PARTNER_CONSENT_DISPLAY_MODE_FIELD] = constants.PARTNER_CONSENT_DISPLAY_MODE
+    body[constants.PARTNER_SUPPORTED_ASSESSMENT_TYPES_FIELD] = list(
+        constants.PARTNER_SUPPORTED_ASSESSMENT_TYPES
+    )
     return body
 
 

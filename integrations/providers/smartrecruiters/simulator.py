@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-import secrets
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,10 +18,11 @@ from django.views.decorators.csrf import csrf_exempt
 
 from integrations.simulator_faults import sim_faults
 
-from . import constants, simulator_pages
+from . import constants, simulator_pages, simulator_schema
 from . import simulator_state as state
 from . import simulator_subscriptions as subs
 from .simulator_http import CANDIDATE_LISTS, _json, api, sr_error
+from .simulator_partner import integration_setup, partner_configuration
 
 SUBS = "webhooks-api/v201907/subscriptions"
 
@@ -76,7 +76,8 @@ def oauth_token(request: HttpRequest) -> HttpResponse:
 
 def _client_credentials(client_id: str, client_secret: str) -> JsonResponse:
     """SRD /docs/authentication-oauth-client-credential: the partner's master credentials get a
-    token with client_credentials_write (setUpIntegration); a company's credentials (issued by
+    token with partner_configuration_manage (SRO oauth2_master: savePartnerConfig) and
+    client_credentials_write (setUpIntegration's description); a company's credentials (issued by
     setUpIntegration) get a token for that company's results and orders."""
     partner = state.get("partner", state.PARTNER_KEY) or {}
     if partner and client_id == partner.get("client_id"):
@@ -84,7 +85,12 @@ def _client_credentials(client_id: str, client_secret: str) -> JsonResponse:
             return JsonResponse({"error": "invalid_client", "error_description": "Wrong secret."}, status=401)
         return JsonResponse(
             state.client_token_issue(
-                company_id="", scopes=[constants.SCOPE_CLIENT_CREDENTIALS_WRITE], grant="partner"
+                company_id="",
+                scopes=[
+                    constants.SCOPE_CLIENT_CREDENTIALS_WRITE,
+                    constants.SCOPE_PARTNER_CONFIGURATION_MANAGE,
+                ],
+                grant="partner",
             )
         )
     company = state.company_for_company_client(client_id) if client_id else None
@@ -157,66 +163,6 @@ def property_set(request, company, candidate_id, job_id, property_id):
 # --- Assessment API ----------------------------------------------------------------------------
 
 
-@api(grants=("partner",))
-def partner_configuration(request, company):
-    """getPartnerConfig / savePartnerConfig (OCM: GET / PUT /partner/configuration, master token):
-    where SR reaches the partner's endpoints. PUT stores it (400 when a URL is missing or not
-    absolute [I]) and answers it; GET answers it, 404 while none was saved. The scope SR checks
-    is not published [I]: the sandbox takes any partner (master) token."""
-    partner = state.get("partner", state.PARTNER_KEY) or {}
-    if request.method == "PUT":
-        problem = state.partner_configuration_save(_json(request))
-        if problem:
-            return sr_error(400, "VALIDATION", f"Invalid partner configuration: {problem}")
-        partner = state.get("partner", state.PARTNER_KEY) or {}
-    elif request.method != "GET":
-        return sr_error(405, "METHOD_NOT_ALLOWED", "GET or PUT only.")
-    if not state.partner_configuration(partner):
-        return sr_error(404, "NOT_FOUND", "Partner configuration does not exist.")
-    return JsonResponse(partner.get("configuration") or {})
-
-
-@api(constants.SCOPE_CLIENT_CREDENTIALS_WRITE, grants=("partner",))
-def integration_setup(request, company, company_id):
-    """SRD /reference/assessment-partner-integration (SRO Integration_integrationSetup): 1. a
-    partner token with client_credentials_write (the decorator), 2. the company gave consent
-    (403), 3. save the partner's credentials, 4. create credentials for the company, 5. send them
-    back: 200 ClientCredentials. 409 when the partner is already integrated for the company; 404
-    without a partner configuration. Where the partner's API is comes from that configuration."""
-    if request.method != "POST":
-        return sr_error(405, "METHOD_NOT_ALLOWED", "POST only.")
-    partner = state.get("partner", state.PARTNER_KEY) or {}
-    if not state.partner_configuration(partner):  # the partner never PUT /partner/configuration
-        return sr_error(404, "NOT_FOUND", "Partner configuration does not exist.")
-    target = state.get("company", company_id)
-    if target is None:
-        return sr_error(404, "NOT_FOUND", f"Company {company_id} not found.")
-    if not target.get("partner_consent"):
-        return sr_error(
-            403,
-            "CONSENT_REQUIRED",
-            f"Company {company_id} has not given consent to the integration with this partner.",
-        )
-    if target.get("company_client_id") and (target.get("partner") or {}).get("client_id"):
-        return sr_error(409, "ALREADY_INTEGRATED", "Partner already integrated for company.")
-    body = _json(request)
-    if not body.get("clientId") or not body.get("clientSecret"):
-        return sr_error(400, "VALIDATION", "clientId and clientSecret are required.")
-    target["partner"] = {
-        "client_id": body["clientId"],
-        "client_secret": body["clientSecret"],
-        "base_url": partner.get("base_url", ""),
-        "urls": state.partner_configuration(partner),  # where SR reaches the partner for this company
-        "registered": state.now_iso(),
-    }
-    target["company_client_id"] = state.new_id("sr-company-")
-    target["company_client_secret"] = secrets.token_urlsafe(24)
-    state.put("company", company_id, target)
-    return JsonResponse(
-        {"clientId": target["company_client_id"], "clientSecret": target["company_client_secret"]}
-    )
-
-
 # SRO PackageResult: its properties, and what each must be.
 RESULT_FIELDS = {
     "summary",
@@ -232,10 +178,6 @@ RESULT_FIELDS = {
 }
 
 
-def _int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _result_problem(body: dict[str, Any]) -> str:
     """Why SR would refuse this PackageResult partial update, or "". Unknown properties are
     refused [I: SRO does not say how SR treats them; the sandbox is strict so ours show]."""
@@ -244,18 +186,17 @@ def _result_problem(body: dict[str, Any]) -> str:
         return f"Unrecognized field(s): {', '.join(unknown)}."
     if "status" in body and body["status"] not in constants.RESULT_STATUSES:
         return f"status must be one of {', '.join(constants.RESULT_STATUSES)}."
-    score = body.get("score")
-    if score is not None:
-        if not isinstance(score, dict) or not all(_int(score.get(k)) for k in ("raw", "min", "max")):
-            return "score must be {raw, min, max} with integer values."
-        if not score["min"] <= score["raw"] <= score["max"]:
-            return "score.raw must lie between score.min and score.max."
-    for attachment in body.get("attachments") or []:
-        if not isinstance(attachment, dict) or attachment.get("type") not in constants.ATTACHMENT_TYPES:
-            return f"attachments[].type must be one of {', '.join(constants.ATTACHMENT_TYPES)}."
-        if not str(attachment.get("url", "")).startswith(("https://", "http://")):
-            return "attachments[].url must be an absolute URL."
-    return ""
+    # SRO Score and AssessmentResult (vendor file) through simulator_schema; attachments as we send them.
+    wrong: list[str] = []
+    if body.get("score") is not None:
+        wrong += [f"score: {p}" for p in simulator_schema.score_problems(body["score"])]
+    if body.get("attachments") is not None:
+        wrong += simulator_schema.attachment_problems(body["attachments"], constants.ATTACHMENT_TYPES)
+    if body.get("assessmentResults") is not None:
+        wrong += simulator_schema.assessment_results_problems(
+            body["assessmentResults"], constants.ATTACHMENT_TYPES
+        )
+    return " ".join(wrong)
 
 
 @api(constants.SCOPE_ASSESSMENT_RESULT_MANAGE, grants=("company",))

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from integrations.models import SimulatorObject
 
-from . import constants
+from . import constants, simulator_schema
 
 P = constants.KEY
 CODE_SECONDS = 300
@@ -168,23 +168,21 @@ def partner_master() -> dict[str, Any]:
 
 
 def partner_configuration_save(body: dict[str, Any]) -> str:
-    """savePartnerConfig as the sandbox keeps it: every endpoint URL of
-    constants.PARTNER_CONFIGURATION_FIELDS, absolute http(s). Returns why it is refused, or ""
-    once stored (with `base_url`, the consent URL's folder, shown on the sandbox's pages)."""
+    """savePartnerConfig as the sandbox keeps it. The body is checked against SRO's
+    PartnerConfigurationRequest as shipped in vendor/assessment_api_2021.openapi.json (required
+    properties, the consentDisplayMode and AssessmentType enums, 1-6 supportedAssessmentTypes,
+    at most 5 fields; simulator_schema.problems): returns why SR would answer 400, or "" once
+    stored. The sandbox keeps the URLs under its own keys (constants.PARTNER_CONFIGURATION_FIELDS,
+    an optional one absent = ""), and `base_url`, the consent URL's folder, shown on its pages."""
+    problems = simulator_schema.problems("PartnerConfigurationRequest", body)
+    if problems:
+        return " ".join(problems)
     urls = {key: str(body.get(field) or "") for key, field in constants.PARTNER_CONFIGURATION_FIELDS.items()}
-    bad = [
-        constants.PARTNER_CONFIGURATION_FIELDS[k]
-        for k, url in urls.items()
-        if not url.startswith(("https://", "http://"))
-    ]
-    if bad:
-        return f"{', '.join(bad)}: an absolute http(s) URL is required."
     partner = partner_master()
-    consent = urls["consent"]
     partner.update(
-        configuration={k: v for k, v in body.items() if isinstance(v, str)},
+        configuration=dict(body),
         urls=urls,
-        base_url=consent.rsplit("/", 1)[0] + "/",
+        base_url=urls["consent"].rsplit("/", 1)[0] + "/",
     )
     put("partner", PARTNER_KEY, partner)
     return ""

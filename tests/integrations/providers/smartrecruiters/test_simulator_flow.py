@@ -119,6 +119,7 @@ def test_completed_run_is_written_with_the_company_credentials_in_the_documented
         "assessmentPackageDate",
         "submissionDate",
         "attachments",
+        "assessmentResults",  # one AssessmentResult a dimension (test_assessment_results.py)
     }
     assert body["score"] == {"raw": result.overall_score, "min": 0, "max": 100}
     assert body["scoreLabel"] == f"{result.overall_score}/100"

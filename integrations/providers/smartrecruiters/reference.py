@@ -1,0 +1,50 @@
+"""SmartRecruiters' published Assessment API (2021) definitions that ship with this package
+(vendor/), read as package data.
+
+`vendor/assessment_api_2021.openapi.json` is transcribed by hand from SR's own OpenAPI
+(konfig-sdks/openapi-examples:smartrecruiters/openapi.yaml, commit 2d2b1f35): the operations'
+`security` (the scope each one requires) and the schemas JobCannon's calls must fit
+(PartnerConfigurationRequest, PackageResult, AssessmentResult, Score, AssessmentType, ...). The
+built-in sandbox validates our PUT /partner/configuration body, result scores and the per-dimension
+assessmentResults against it, and the tests hold the wire names
+and scopes in constants.py against it, so what we send is measured against what SR publishes,
+not against itself.
+
+Read through importlib.resources, never through a path under the source tree (an installed
+build ships only the packages and their declared package data: pyproject.toml
+[tool.setuptools.package-data])."""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+PACKAGE = "integrations.providers.smartrecruiters"
+ASSESSMENT_API = "assessment_api_2021.openapi.json"
+
+
+@functools.cache
+def assessment_api() -> dict[str, Any]:
+    """The vendor file: {"_source", "paths": {path: {method: {"security", ...}}},
+    "components": {"schemas", "securitySchemes"}}."""
+    vendor = resources.files(PACKAGE).joinpath("vendor")
+    return json.loads(vendor.joinpath(ASSESSMENT_API).read_text("utf-8"))
+
+
+def schema(name: str) -> dict[str, Any]:
+    """One of SRO's components.schemas (its `$ref`s point into the same file)."""
+    return assessment_api()["components"]["schemas"][name]
+
+
+def operation_scopes(path: str, method: str) -> tuple[str, ...]:
+    """The OAuth scopes SRO's `security` requires for an operation (path as SRO writes it,
+    e.g. "/packages/{assessmentPackageId}"); () when the operation declares none."""
+    operation = assessment_api()["paths"][path][method.lower()]
+    return tuple(
+        scope
+        for requirement in operation.get("security", [])
+        for scopes in requirement.values()
+        for scope in scopes
+    )

@@ -1,0 +1,86 @@
+"""How the SmartRecruiters sandbox checks a body against SR's published schema
+(vendor/assessment_api_2021.openapi.json, reference.py): what SR would answer 400 to.
+
+JSON Schema draft 4 is the dialect nearest OpenAPI 3.0's schema objects (required, enum,
+min/maxItems, integer types). Two checks are the sandbox's own, stricter than the schema says,
+so that a guessed name or a relative URL shows in our tests instead of at a live tenant [I:
+SRO does not say how SR treats them]: properties the schema does not name are refused, and a
+`format: uri` property must be an absolute http(s) URL."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from jsonschema import Draft4Validator
+
+from . import reference
+
+
+def problems(name: str, body: Any) -> list[str]:
+    """Why SR would refuse `body` as components.schemas[name] ([] when it fits), one sentence
+    each, naming the property."""
+    document = reference.assessment_api()
+    validator = Draft4Validator(
+        {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+    )
+    found = [
+        f"{'.'.join(str(p) for p in error.absolute_path) or name}: {error.message}"
+        for error in sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])
+    ]
+    if not isinstance(body, dict):
+        return found
+    properties = reference.schema(name).get("properties", {})
+    unknown = sorted(set(body) - set(properties))
+    if unknown:
+        found.append(f"Unrecognized field(s): {', '.join(unknown)} (not in SR's {name}).")
+    for prop, spec in properties.items():
+        value = body.get(prop)
+        if spec.get("format") == "uri" and isinstance(value, str):
+            parts = urlsplit(value)
+            if parts.scheme not in ("https", "http") or not parts.netloc:
+                found.append(f"{prop}: an absolute http(s) URL is required.")
+    return found
+
+
+def score_problems(score: Any) -> list[str]:
+    """SRO Score: {raw, min, max} all required, each `integer` (int64), "raw value in a range from
+    min to max - including min and max" (its example: {raw:28, min:20, max:80})."""
+    found = problems("Score", score)
+    if not found and not score["min"] <= score["raw"] <= score["max"]:
+        found.append("raw must lie between min and max (both included).")
+    return found
+
+
+def attachment_problems(attachments: Any, allowed_types: tuple[str, ...]) -> list[str]:
+    """A URL attachment as we send it: a type of SRO Attachment.type's enum and an absolute URL.
+    Not checked against the vendor file's `Attachment`: that is the merged YAML's one schema of the
+    name, the Application API's (its required id and actions are SR's own answer fields) [I]."""
+    if not isinstance(attachments, list):
+        return ["attachments must be an array."]
+    for attachment in attachments:
+        if not isinstance(attachment, dict) or attachment.get("type") not in allowed_types:
+            return [f"attachments[].type must be one of {', '.join(allowed_types)}."]
+        parts = urlsplit(str(attachment.get("url", "")))
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            return ["attachments[].url must be an absolute URL."]
+    return []
+
+
+def assessment_results_problems(items: Any, allowed_types: tuple[str, ...]) -> list[str]:
+    """PackageResult.assessmentResults: an array of SRO AssessmentResult (assessmentId required,
+    status from its enum, score a Score, no property the schema does not name)."""
+    if not isinstance(items, list):
+        return ["assessmentResults must be an array of AssessmentResult."]
+    for index, item in enumerate(items):
+        where = f"assessmentResults[{index}]"
+        if not isinstance(item, dict):
+            return [f"{where}: must be an object (AssessmentResult)."]
+        found = problems("AssessmentResult", {k: v for k, v in item.items() if k != "attachments"})
+        if not found and "score" in item:
+            found = [f"score: {p}" for p in score_problems(item["score"])]
+        if not found and "attachments" in item:
+            found = attachment_problems(item["attachments"], allowed_types)
+        if found:
+            return [f"{where}: {' '.join(found)}"]
+    return []
