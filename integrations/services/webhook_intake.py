@@ -167,7 +167,11 @@ def webhook_event_receive(
         if stored:
             event.save()
         metrics.webhook_received(event)
-        logger.warning(
+        # A warning for each row the log keeps. Past the store budget (a flood of junk) the refusals
+        # are DEBUG, as the scan budget's 429s: the access line and the metric still count each one,
+        # and a warning per junk request was itself a flood (and ~0.1 ms of CPU each).
+        logger.log(
+            logging.WARNING if stored else logging.DEBUG,
             "webhook.rejected",
             extra={"provider": provider_key, "reason": event.rejection_reason, "stored": stored},
         )

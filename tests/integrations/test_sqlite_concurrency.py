@@ -163,3 +163,32 @@ def test_concurrent_assessment_start_retries_and_webhooks_never_answer_5xx(serve
     assert all(isinstance(s, int) and (200 <= s < 300 or s == 409) for s in statuses), statuses
     assert AssessmentRun.objects.filter(integration=integration).count() == 1
     assert WebhookEvent.objects.filter(integration=integration, dedupe_key__isnull=False).count() == 4
+
+
+def test_without_the_busy_timeout_the_same_load_is_refused_5xx(server):
+    """The control: the same calls on connections without SQLite's busy timeout (the `timeout`
+    option: 0 waits for no lock) are answered 5xx ("database is locked"), as the issue saw on a
+    database without these options. So the test above passes because of the options, not by luck."""
+    options = connections.settings["default"].setdefault("OPTIONS", {})
+    saved = dict(options)
+    options["timeout"] = 0
+    try:
+        integration = ashby_integration()
+        key = with_partner_key(integration)
+        auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
+        start = json.dumps(start_body()).encode()
+        start_path = f"/partners/ashby/{integration.public_id}/assessment.start"
+        hook_path = f"/webhooks/ashby/{integration.public_id}/"
+        calls: list[Callable[[], int]] = [
+            lambda: _post(server, start_path, start, auth) for _ in range(THREADS)
+        ]
+        for i in range(THREADS):
+            body = json.dumps({"action": "ping", "webhookActionId": f"ctl-{i}", "data": {"n": i}}).encode()
+            headers = {"Ashby-Signature": "sha256=" + hmac_sha256_hex(SECRET, body)}
+            calls.append(lambda body=body, headers=headers: _post(server, hook_path, body, headers))
+        statuses = _all_at_once(calls)
+    finally:
+        options.clear()
+        options.update(saved)
+        connections.close_all()
+    assert any(isinstance(s, int) and s >= 500 for s in statuses), statuses

@@ -194,6 +194,21 @@ def test_a_rejected_delivery_is_logged_once_by_the_intake(client, caplog):
     assert _lines(caplog) == ["webhook.rejected", "http.request"]
 
 
+def test_past_the_store_budget_a_rejected_delivery_writes_only_the_access_line(client, settings, caplog):
+    settings.WEBHOOK_REJECTED_STORE_BUDGET = {"per_second": 1e-9, "burst": 1}
+    integration = IntegrationFactory()
+    url = f"/webhooks/fake/{integration.public_id}/"
+    assert post(client, url, b"{}", {"X-Fake-Signature": "x"}).status_code == 401  # stored: the budget's one
+    caplog.set_level(logging.DEBUG)
+    caplog.clear()
+    response = post(client, url, b"{}", {"X-Fake-Signature": "y"})
+    assert response.status_code == 401
+    assert "Not kept in the webhook log" in response.json()["error"]["message"]
+    assert _lines(caplog) == ["http.request"]
+    rejected = [r for r in caplog.records if r.getMessage() == "webhook.rejected"]
+    assert [(r.levelno, r.stored) for r in rejected] == [(logging.DEBUG, False)]
+
+
 # --- the full body limit only for a connected integration ----------------------------------------
 
 BIG = b'{"pad": "' + b"x" * (100 * 1024) + b'"}'  # over the hint-less limit (64 KiB), under 1 MiB
