@@ -343,7 +343,8 @@ def wrk_counted(path: str, *, script: Path, args: list[str] | None = None, secon
     """wrk() counting only what succeeded: parse_wrk's figures plus `seconds` (how long wrk ran),
     `ok` (2xx and 3xx answers: requests - non_2xx), `ok_rps` (ok / seconds), `statuses` (answers
     by status, from a script that prints `@@statuses {json}` in its done(), as hintless.lua does)
-    and `started` / `ended` (epoch seconds around the wrk process: its window lies inside)."""
+    , `started` / `ended` (epoch seconds around the wrk process: its window lies inside) and
+    `ok_by_second` ({epoch second: 2xx answers}, from a script that prints `@@seconds {json}`)."""
     cmd = _wrk_cmd(path, script, args, seconds, connections, threads, timeout)
     started = time.time()
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -351,9 +352,12 @@ def wrk_counted(path: str, *, script: Path, args: list[str] | None = None, secon
     result = parse_wrk(out)
     ran = wrk_seconds(out)
     line = next((x for x in out.splitlines() if x.startswith("@@statuses ")), None)
+    per_second = next((x for x in out.splitlines() if x.startswith("@@seconds ")), None)
     ok = result["requests"] - result["non_2xx"]
     result.update(seconds=ran, ok=ok, ok_rps=round(ok / ran, 1) if ran > 0 else 0.0, started=started,
-                  ended=ended, statuses=json.loads(line.split(" ", 1)[1]) if line else {})  # fmt: skip
+                  ended=ended, statuses=json.loads(line.split(" ", 1)[1]) if line else {},
+                  ok_by_second={int(k): v for k, v in json.loads(per_second.split(" ", 1)[1]).items()}
+                  if per_second else {})  # fmt: skip
     return result
 
 

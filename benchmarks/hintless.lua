@@ -1,6 +1,8 @@
 -- wrk script of section 7 (benchmarks/hintless.py): intake.lua's pre-signed requests (loaded
 -- below), plus a count of the answers by status, printed at the end as
--- `@@statuses {"200": n, ...}`: the section counts only 2xx as deliveries and fails on any 5xx.
+-- `@@statuses {"200": n, ...}`: the section counts only 2xx as deliveries and fails on any 5xx;
+-- and the 2xx answers per wall-clock second, `@@seconds {"<epoch second>": n, ...}`: the section
+-- compares the seconds with junk flowing with the seconds between them.
 -- (Not in intake.lua itself: a response() function makes wrk hand every answer to Lua, a cost
 -- intake.lua's sections must not pay.)
 local here = debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./"
@@ -9,6 +11,11 @@ dofile(here .. "intake.lua")
 function response(status, headers, body)
   statuses = statuses or {}
   statuses[status] = (statuses[status] or 0) + 1
+  if status >= 200 and status < 300 then
+    ok_by_second = ok_by_second or {}
+    local second = os.time()
+    ok_by_second[second] = (ok_by_second[second] or 0) + 1
+  end
 end
 
 function done(summary, latency, requests)
@@ -23,4 +30,15 @@ function done(summary, latency, requests)
     parts[#parts + 1] = string.format('"%d": %d', status, n)
   end
   io.write("@@statuses {" .. table.concat(parts, ", ") .. "}\n")
+  local seconds = {}
+  for _, thread in ipairs(threads) do
+    for second, n in pairs(thread:get("ok_by_second") or {}) do
+      seconds[second] = (seconds[second] or 0) + n
+    end
+  end
+  parts = {}
+  for second, n in pairs(seconds) do
+    parts[#parts + 1] = string.format('"%d": %d', second, n)
+  end
+  io.write("@@seconds {" .. table.concat(parts, ", ") .. "}\n")
 end

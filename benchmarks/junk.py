@@ -17,6 +17,11 @@ Fresh senders (`"fill": "signed"`, with `"secret"`): each request a new Ashby ev
 writes them for wrk), signed with the secret as Ashby signs, from an address no request of the
 run used before (10.x.y.z counted up from `"address_base"`).
 
+With `"windows": [[start, end], ...]` (epoch seconds) it sends only inside those windows, at the
+rate, and stops after the last one; section 7 turns the junk on and off that way while the signed
+deliveries flow. The result counts the answers per second too (`by_second`, keyed on the whole
+epoch second the request was sent in).
+
 Threads with keep-alive connections share the rate. Prints `@@first {"at": <epoch>, "stop_at":
 <epoch>}` when the first answer arrives (the caller starts measuring then), and at the end `@@{"sent": …,
 "statuses": {…}, "rate": …, "first_answer": …, "last_send": …}` (epoch seconds). A status is the
@@ -64,6 +69,9 @@ def _json_junk(size: int) -> bytes:
     return body + b" " * (size - len(body))
 
 
+IDLE_SECONDS = 2.0  # a keep-alive connection idle longer than this is not reused
+
+
 def _random_address() -> str:
     first = random.choice([o for o in range(1, 224) if o != 10])  # noqa: S311 - not a secret
     return f"{first}.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"  # noqa: S311
@@ -80,6 +88,7 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
     secret: str = "",
     address_base: int = 0,
     until: float = 0,
+    windows: list[list[float]] | None = None,
 ) -> None:
     parts = urlsplit(url)
     # Junk: one body, sent again and again (generating it is not the point).
@@ -94,9 +103,15 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
     template: dict[str, Any] = json.loads(_FIXTURE.read_text()) if fill == "signed" else {}
     addresses = itertools.count(address_base)
     statuses: Counter[str] = Counter()
+    by_second: dict[int, Counter[str]] = {}
     lock = threading.Lock()
     first = threading.Event()
     started = time.monotonic()
+    if windows:  # monotonic times for the epoch windows
+        offset = started - time.time()
+        windows = [[a + offset, b + offset] for a, b in windows]
+        until = 0
+        seconds = windows[-1][1] - started
     stop = started + (until - time.time() if until else seconds)
     interval = threads / rate
     marks = {"first_answer": 0.0, "last_send": 0.0}
@@ -119,16 +134,34 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
         headers["X-Forwarded-For"] = _random_address()
         return blob, headers
 
+    def schedule(k: int):
+        """Thread k's send times: every `interval` from its offset, inside the windows (or until
+        the stop). A time already past is sent at once."""
+        spans = windows or [[time.monotonic(), stop]]
+        for a, b in spans:
+            at = a + k * interval / threads
+            while at < min(b, stop):
+                yield at, min(b, stop)
+                at += interval
+
     def run(k: int) -> None:
         conn: http.client.HTTPConnection | None = None
-        next_at = time.monotonic() + k * interval / threads
-        while True:
+        last_used = 0.0
+        for next_at, window_end in schedule(k):
             now = time.monotonic()
-            if max(now, next_at) >= stop:  # nothing is sent after the stop
+            if now >= stop:  # nothing is sent after the stop
                 break
+            if now >= window_end:  # late (a slow answer): nothing is sent outside a window
+                continue
             if next_at > now:
                 time.sleep(next_at - now)
-            next_at += interval
+            if conn is not None and time.monotonic() - last_used > IDLE_SECONDS:
+                # Between windows the connection idled: gunicorn may be closing it (keepalive 5 s),
+                # and a request written into that close reads as "cut". A client opens a new one.
+                conn.close()
+                conn = None
+            last_used = time.monotonic()
+            sent_second = int(time.time())
             body, headers = request()
             path = parts.path.replace("%7Buuid%7D", "{uuid}").replace("{uuid}", str(uuid.uuid4()))
             written = False
@@ -158,6 +191,7 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
                 conn = None
             with lock:
                 statuses[status] += 1
+                by_second.setdefault(sent_second, Counter())[status] += 1
                 if not first.is_set():
                     marks["first_answer"] = time.time()
                     first.set()
@@ -174,7 +208,7 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
     sent = sum(statuses.values())
     # The rate it sent at: every request counted was sent inside [started, stop) (its answer may
     # come later: a slow answer must not read as junk that was not sent).
-    elapsed = stop - started
+    elapsed = sum(b - a for a, b in windows) if windows else stop - started
     print(
         "@@"
         + json.dumps(
@@ -182,6 +216,7 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
                 "sent": sent,
                 "statuses": dict(statuses),
                 "rate": round(sent / elapsed, 1) if elapsed else 0,
+                "by_second": {str(t): dict(c) for t, c in sorted(by_second.items())},
                 **marks,
             }
         ),
