@@ -139,14 +139,6 @@ class _Sender:
             text=True,
         )
 
-    def first(self) -> dict[str, float]:
-        """Blocks until the sender's first answer (its `@@first` line)."""
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            if line.startswith("@@first "):
-                return json.loads(line.split(" ", 1)[1])
-        raise RuntimeError("benchmarks.junk exited before its first answer")
-
     def result(self) -> dict[str, Any]:
         out, _ = self.proc.communicate(timeout=60)
         lines = [line for line in out.splitlines() if line.startswith("@@{")]
@@ -249,12 +241,13 @@ def section(results: dict[str, Any]) -> None:  # noqa: C901, PLR0915
                 sender.stop()
         _add(wrk_statuses[route], measured["statuses"])
         ok = measured["ok_by_second"]
-        # Each phase's first second is left out (the junk's first and last requests still in flight).
-        rates = [_mean([ok.get(t, 0) for t in range(edges[i] + 1, edges[i + 1])]) for i in range(phases)]
-        for i in range(phases):
-            (on_secs if i % 2 else off_secs)[key].extend(
-                ok.get(t, 0) for t in range(edges[i] + 1, edges[i + 1])
-            )
+        # The seconds measured per phase: each phase's first is left out (the other phase's
+        # requests still in flight).
+        measured_secs = [range(edges[i] + 1, edges[i + 1]) for i in range(phases)]
+        counts = [[ok.get(t, 0) for t in secs] for secs in measured_secs]
+        rates = [_mean(c) for c in counts]
+        for i, c in enumerate(counts):
+            (on_secs if i % 2 else off_secs)[key].extend(c)
         for i in range(1, phases, 2):
             around = (rates[i - 1] + rates[i + 1]) / 2
             if around:
@@ -275,10 +268,10 @@ def section(results: dict[str, Any]) -> None:  # noqa: C901, PLR0915
         if j["rate"] < TARGET * JUNK_RATE:
             problems.append(f"{label}: junk sent at {j['rate']:.1f} req/s, under {TARGET * JUNK_RATE:g}")
         sent = {int(t): sum(c.values()) for t, c in j["by_second"].items()}
-        thin = [t for a, b in on for t in range(a + 1, b) if sent.get(t, 0) < JUNK_RATE / 2]
-        # Off-phase seconds that are measured (each phase's first second is not: a request timed
-        # for an on-phase's last instant may leave in the next second).
-        measured_off = {t for i in range(0, phases, 2) for t in range(edges[i] + 1, edges[i + 1])}
+        thin = [t for secs in measured_secs[1::2] for t in secs if sent.get(t, 0) < JUNK_RATE / 2]
+        # Measured off-phase seconds only: a request timed for an on-phase's last instant may
+        # leave in the next second, which is not measured.
+        measured_off = {t for secs in measured_secs[::2] for t in secs}
         stray = sorted(t for t in sent if t in measured_off)
         if thin or stray:
             problems.append(f"{label}: junk not flowing in on-phase seconds {thin} or sent off-phase {stray}")

@@ -22,9 +22,8 @@ rate, and stops after the last one; section 7 turns the junk on and off that way
 deliveries flow. The result counts the answers per second too (`by_second`, keyed on the whole
 epoch second the request was sent in).
 
-Threads with keep-alive connections share the rate. Prints `@@first {"at": <epoch>, "stop_at":
-<epoch>}` when the first answer arrives (the caller starts measuring then), and at the end `@@{"sent": …,
-"statuses": {…}, "rate": …, "first_answer": …, "last_send": …}` (epoch seconds). A status is the
+Threads with keep-alive connections share the rate. Prints at the end `@@{"sent": …, "statuses":
+{…}, "rate": …, "by_second": {…}}`. A status is the
 HTTP status, `cut` when the connection broke while the body was being sent and no answer could be
 read (the server refused from Content-Length and closed), or the name of another error. Stops
 `seconds` after it started, or at `until` (epoch) when given."""
@@ -105,7 +104,6 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
     statuses: Counter[str] = Counter()
     by_second: dict[int, Counter[str]] = {}
     lock = threading.Lock()
-    first = threading.Event()
     started = time.monotonic()
     if windows:  # monotonic times for the epoch windows
         offset = started - time.time()
@@ -114,7 +112,6 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
         seconds = windows[-1][1] - started
     stop = started + (until - time.time() if until else seconds)
     interval = threads / rate
-    marks = {"first_answer": 0.0, "last_send": 0.0}
 
     def request() -> tuple[builtins.bytes, dict[str, str]]:
         headers = {"Content-Type": "application/json"}
@@ -169,8 +166,6 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
                 conn = conn or http.client.HTTPConnection(
                     parts.hostname or "127.0.0.1", parts.port, timeout=30
                 )
-                with lock:
-                    marks["last_send"] = time.time()
                 try:
                     conn.request("POST", path, body=body, headers=headers)
                 except (BrokenPipeError, ConnectionResetError):
@@ -192,13 +187,6 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
             with lock:
                 statuses[status] += 1
                 by_second.setdefault(sent_second, Counter())[status] += 1
-                if not first.is_set():
-                    marks["first_answer"] = time.time()
-                    first.set()
-                    stop_at = marks["first_answer"] + stop - time.monotonic()
-                    print(
-                        "@@first " + json.dumps({"at": marks["first_answer"], "stop_at": stop_at}), flush=True
-                    )
 
     workers = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
     for w in workers:
@@ -217,7 +205,6 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
                 "statuses": dict(statuses),
                 "rate": round(sent / elapsed, 1) if elapsed else 0,
                 "by_second": {str(t): dict(c) for t, c in sorted(by_second.items())},
-                **marks,
             }
         ),
         flush=True,

@@ -84,16 +84,7 @@ def test_the_sandbox_answers_partner_configuration_only_to_the_master_token(clie
 
     integration = sr_sim()
     api = f"{provider_for(integration).api_base_url(integration)}{constants.PARTNER_CONFIGURATION_PATH}"
-    master = sim.partner_master()
-    token = requests.post(
-        provider_for(integration).client_credentials_token_url(integration),
-        data={
-            "grant_type": "client_credentials",
-            "client_id": master["client_id"],
-            "client_secret": master["client_secret"],
-        },
-        timeout=5,
-    ).json()["access_token"]
+    token = _master_token(integration)
     got = requests.get(api, headers={"Authorization": f"Bearer {token}"}, timeout=5)
     assert got.status_code == 200 and got.json()["assessmentPackageListUrl"].endswith(BASE + "packages")
 
