@@ -23,7 +23,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from jobcannon.core import metrics
+from integrations import observability
 from jobcannon.core.exceptions import ApplicationError
 
 if TYPE_CHECKING:
@@ -694,7 +694,7 @@ class BaseClient:
             if error.request_id and not call.vendor_request_id:
                 call.vendor_request_id = error.request_id[:120]
         call.save()
-        metrics.outbound_call(call)
+        observability.outbound_call(call)
         logger.info(
             "ats.call",
             extra={
@@ -870,7 +870,7 @@ class ATSProvider:
         headers: Mapping[str, str] | None = None,
     ) -> HttpResponse | None:
         """How this ATS's partner API (`urls()`) answers a call that the shared inbound guard
-        (jobcannon/audit/middleware.py) refuses outside any view: a bad Content-Length, a body
+        (integrations/middleware.py) refuses outside any view: a bad Content-Length, a body
         over WEBHOOK_MAX_BODY_BYTES, a multipart body, JSON nested too deep, or a caller whose
         failed-authentication budget is spent. The arguments are the generic answer (`status`,
         e.g. 413 or 429; `code`, e.g. "payload_too_large"; `headers`, e.g. Retry-After). None,

@@ -4,9 +4,9 @@ Tasks are safe to run twice (every service claims its row first) and never raise
 failures (services record them and schedule their own retry). Periodic ones run under a lease
 (`periodic_job`): no overlap, and no pile-up of copies after downtime."""
 
+from integrations.observability import webhook_processed
 from integrations.services.ratelimit import rate_limit_patience
 from integrations.services.webhooks import webhook_event_drain, webhook_event_process, webhook_event_sweep
-from jobcannon.core import metrics
 from jobcannon.core.jobs import periodic_job
 
 # In a worker, a delivery refused by our own limiter waits this long for a slot before
@@ -16,7 +16,7 @@ WORKER_RATE_LIMIT_PATIENCE = 5.0
 
 def webhook_event_process_task(event_id: int) -> None:
     with rate_limit_patience(WORKER_RATE_LIMIT_PATIENCE):
-        metrics.webhook_processed(webhook_event_process(event_id=event_id))
+        webhook_processed(webhook_event_process(event_id=event_id))
 
 
 def webhook_event_drain_task(slot: int) -> int:
@@ -24,7 +24,7 @@ def webhook_event_drain_task(slot: int) -> int:
     with rate_limit_patience(WORKER_RATE_LIMIT_PATIENCE):
         events = webhook_event_drain(slot=slot)
     for event in events:
-        metrics.webhook_processed(event)
+        webhook_processed(event)
     return len(events)
 
 

@@ -1,7 +1,7 @@
 """DRF throttle for the partner APIs ATSs call: the verified budget of the integration the
 caller's partner key (or token) proved, taken after authentication (integrations/services/
 inbound_limits.py). Failed authentication never gets here: the inbound guard charges those to
-the client address (jobcannon/audit/middleware.py)."""
+the client address (integrations/middleware.py)."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 ([tool.importlinter]); dev.py test runs `lint-imports` after mypy, and this test runs it too, so
 the suite fails when a change breaks a layer."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -189,6 +190,38 @@ def test_inside_a_provider_only_its_queue_entry_points_import_provider_py():
         assert not layers.check(_app_graph(*allowed, upward), verbose=False).kept, upward
     direct = (f"{sr}.apis_consent", "integrations.registry")
     assert not registry.check(_app_graph(*allowed, direct), verbose=False).kept
+
+
+def test_the_audit_app_reaches_no_web_module_of_integrations():
+    """Audit sits above integrations to purge and export its rows (models, services); the
+    request guard for what an ATS sends is integrations' own (integrations.middleware), so
+    audit never needs its views, URLs or middleware."""
+    allowed = [
+        ("jobcannon.audit.retention", "integrations.models"),
+        ("jobcannon.audit.apps", "integrations.services.hooks"),
+        ("integrations.middleware", "integrations.views"),
+    ]
+    contract = _pyproject_contract("audit-not-integrations-web")
+    web = [
+        "integrations.views",
+        "integrations.console_views",
+        "integrations.admin_views",
+        "integrations.urls",
+    ]
+
+    def graph(*imports: tuple[str, str]) -> ImportGraph:
+        built = _app_graph(*allowed, *imports)
+        for module in web:  # forbidden modules must exist in the graph
+            built.add_module(module)
+        return built
+
+    assert contract.check(graph(), verbose=False).kept
+    for upward in [
+        ("jobcannon.audit.middleware", "integrations.views"),  # the guard's view check, before issue 22
+        ("jobcannon.audit.middleware", "integrations.middleware"),
+        ("jobcannon.audit.views", "integrations.urls"),
+    ]:
+        assert not contract.check(graph(upward), verbose=False).kept, upward
 
 
 def test_type_checking_imports_count_in_every_contract():
@@ -421,5 +454,123 @@ def test_nothing_asks_an_integration_for_its_provider_object():
         if path.suffix in (".py", ".html", ".txt") and path.name != "test_import_contracts.py"
         for n, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
         if "provider_obj" in line
+    ]
+    assert found == []
+
+
+# -- core's strings name nothing above it (issue 22) -------------------------------------------
+# import-linter sees imports only: a dotted path (import_string), a URL prefix tested in a view,
+# a provider key or an exception's class name compared as a string reaches the apps above core
+# just the same. Docstrings (and comments, which the AST drops) may describe them.
+
+UPPER_PACKAGES = ("integrations", "assessments", "jobcannon.audit", "jobcannon.workspaces")
+# The first path segments integrations' URLconf serves (jobcannon/urls.py).
+UPPER_URL_SEGMENTS = ("webhooks", "partners", "integrations", "reconnect", "sim")
+# Vocabulary of the upper apps, caught inside snake_case names (metric names, labels, keys):
+# prose such as "retry schedules (webhooks, write-backs)" has no underscore and is let through.
+UPPER_WORDS = ("webhook", "writeback", "integration", "assessment", "partner", "candidate")
+# What core may still name, with why. Its log redaction hides these keys wherever a log line
+# carries them (jobcannon/core/logging.py); a register filled by the apps would be better.
+CORE_STRING_EXCEPTIONS = {
+    ("jobcannon/core/logging.py", "candidate_answers"),
+    ("jobcannon/core/logging.py", "webhook_secret"),
+}
+
+
+def _class_names(folders: list[Path]) -> set[str]:
+    import ast
+
+    return {
+        node.name
+        for folder in folders
+        for path in folder.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(), str(path)))
+        if isinstance(node, ast.ClassDef)
+    }
+
+
+def _above_core_pattern() -> re.Pattern[str]:
+    """Dotted paths, app labels and URL namespaces of the upper apps, their URL prefixes, the
+    provider keys (one folder each), the CamelCase class names they define (models, statuses,
+    errors) less those core defines too (Meta, Migration, Command), and their vocabulary."""
+    providers = [p.name for p in (ROOT / "integrations/providers").iterdir() if (p / "provider.py").exists()]
+    classes = sorted(
+        name
+        for name in _class_names([ROOT / "integrations", ROOT / "assessments"])
+        - _class_names([ROOT / "jobcannon/core"])
+        if sum(c.isupper() for c in name) >= 2
+    )
+    packages = "|".join(re.escape(p) for p in UPPER_PACKAGES)
+    return re.compile(
+        rf"(?<![\w.])(?:{packages})(?=[.:]\w)[\w.:]*"
+        rf"|^(?:{packages}|audit|workspaces)$"
+        rf"|/(?:{'|'.join(UPPER_URL_SEGMENTS)})\b"
+        rf"|(?i:\b(?:{'|'.join(providers)})\b)"
+        rf"|\b(?:{'|'.join(classes)})\b"
+        rf"|(?<!\w)(?=\w*_)\w*(?:{'|'.join(UPPER_WORDS)})\w*"
+    )
+
+
+def _strings_above_core(path: Path, pattern: re.Pattern[str]) -> list[str]:
+    """`file:line: match in 'constant'` for each string constant in the module at `path` that
+    names something above core, docstrings skipped."""
+    import ast
+
+    tree = ast.parse(path.read_text(), str(path))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    name = str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+    return [
+        f"{name}:{node.lineno}: {match.group()} in {node.value!r}"
+        for node in sorted(
+            (n for n in ast.walk(tree) if isinstance(n, ast.Constant)), key=lambda n: (n.lineno, n.col_offset)
+        )
+        if isinstance(node.value, str) and id(node) not in docstrings
+        for match in pattern.finditer(node.value)
+        if (name, match.group()) not in CORE_STRING_EXCEPTIONS
+    ]
+
+
+def test_the_core_string_check_sees_each_way_of_naming_an_upper_app(tmp_path):
+    """The checker itself: each form is reported once, docstrings, comments and prose are not."""
+    sample = (
+        '"""Core module: integrations register their /webhooks/ paths here."""\n'
+        "# a comment about WebhookEvent and /partners/ is fine\n"
+        "TASK = 'integrations.tasks.webhook_event_process_task'\n"
+        "LABEL = 'assessments'\n"
+        "def f(request, error):\n"
+        '    """Reads WebhookEvent.status (described, not named)."""\n'
+        "    if request.path.startswith(('/partners/', '/api/')):\n"
+        "        return 'ATSAmbiguousError' == error\n"
+        "    HELP = 'Retry schedules (webhooks, write-backs) not yet run.'\n"
+        "    return {'provider': 'SmartRecruiters', 'name': 'jobcannon_writeback_outcomes'}\n"
+    )
+    module = tmp_path / "sample.py"
+    module.write_text(sample)
+    found = _strings_above_core(module, _above_core_pattern())
+    assert [line.split(":", 1)[1].split(" in ")[0] for line in found] == [
+        "3: integrations.tasks.webhook_event_process_task",
+        "4: assessments",
+        "7: /partners",
+        "8: ATSAmbiguousError",
+        "10: SmartRecruiters",
+        "10: jobcannon_writeback_outcomes",
+    ], found
+
+
+def test_core_strings_name_no_app_above_core():
+    """jobcannon.core holds no dotted path, URL prefix, provider key, class name or vocabulary
+    of integrations, assessments, audit or workspaces: those apps register what core needs."""
+    pattern = _above_core_pattern()
+    found = [
+        entry
+        for path in sorted((ROOT / "jobcannon/core").rglob("*.py"))
+        for entry in _strings_above_core(path, pattern)
     ]
     assert found == []

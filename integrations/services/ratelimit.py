@@ -39,6 +39,7 @@ from django.db import connection
 from pyrate_limiter import Limiter, Rate
 from pyrate_limiter.buckets.redis_bucket import LuaScript, RedisBucket
 
+from integrations import observability
 from integrations.base import LocalRateLimited, RateLimit
 from jobcannon.core.perprocess import per_process
 
@@ -236,17 +237,9 @@ def rate_limit_acquire(
         if remaining <= 0:
             break
         time.sleep(min(step, remaining))
-    _record_wait(provider.key)
+    observability.limiter_wait(provider=provider.key)
     raise LocalRateLimited(
         f"Holding back: {provider.name} allows {limit.per_second:g} requests/second "
         f"(bursts of {limit.burst}).",
         retry_after=max(1.0, 1.0 / limit.per_second),
     )
-
-
-def _record_wait(provider_key: str) -> None:
-    try:
-        from jobcannon.core import metrics
-    except ImportError:  # metrics are optional
-        return
-    metrics.limiter_wait(provider=provider_key)

@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.http import HttpRequest
 
+from integrations import observability
 from integrations.base import InboundRequest, ParsedWebhook, Verification
 from integrations.models import Integration, IntegrationStatus, WebhookEvent, WebhookStatus
 from integrations.services import inbound_limits
 from integrations.services.webhook_sources import webhook_integration_identify
 from integrations.services.webhooks import _store_verified, webhook_event_reopen
-from jobcannon.core import metrics
 from jobcannon.core.exceptions import error_body
 from jobcannon.core.jsondepth import MAX_JSON_DEPTH, json_too_deep
 from jobcannon.core.logging import current_request_id
@@ -166,7 +166,7 @@ def webhook_event_receive(
             _truncate_unverified(event, body)
         if stored:
             event.save()
-        metrics.webhook_received(event)
+        observability.webhook_received(event)
         # A warning for each row the log keeps. Past the store budget (a flood of junk) the refusals
         # are DEBUG, as the scan budget's 429s: the access line and the metric still count each one,
         # and a warning per junk request was itself a flood (and ~0.1 ms of CPU each).
@@ -189,7 +189,7 @@ def webhook_event_receive(
     ack = provider.webhook_ack_status
 
     stored = _store_verified(event)
-    metrics.webhook_received(event)  # accepted, or duplicate when not stored
+    observability.webhook_received(event)  # accepted, or duplicate when not stored
     if not stored:
         logger.info("webhook.duplicate", extra={"provider": provider_key, "external_id": event.external_id})
         original = event.duplicate_of

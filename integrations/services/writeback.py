@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assessments.services.hooks import RunEvent  # noqa: F401 - the run event vocabulary; old import path kept
+from integrations import observability
 from integrations.base import (
     ATSAmbiguousError,
     ATSAuthError,
@@ -221,15 +222,7 @@ def _after_delivery(message: WritebackMessage) -> None:
     from assessments.services.hooks import run_writeback_delivered
 
     run_writeback_delivered(run=message.run, event=message.event)
-    _metric(message)
-
-
-def _metric(message: WritebackMessage) -> None:
-    try:
-        from jobcannon.core import metrics
-    except ImportError:  # metrics are optional
-        return
-    metrics.writeback_outcome(message)
+    observability.writeback_outcome(message)
 
 
 def _reschedule_rate_limited(
@@ -321,7 +314,7 @@ def _record_failure(
         f"{message.last_error}",
         data={"run": message.run_id, "status": message.status, "error_class": message.last_error_class},
     )
-    _metric(message)
+    observability.writeback_outcome(message)
     return message
 
 

@@ -1,22 +1,12 @@
 """Request-level protections:
 
 - AuditContextMiddleware: who is acting, for the audit log.
-- InboundGuardMiddleware: for webhook and partner API endpoints (what an ATS sends), the body
-  size limit before the body is read, content types we never accept, JSON depth (partner calls
-  only: a webhook's is checked by its intake once its signature verified), each answered with
-  the one JSON error shape; partner calls that fail authentication are charged to the
-  client address (the budgets: integrations/services/inbound_limits.py), before the failure is
-  written to any log (integrations/services/partner_auth.py), and answered 429 past the budget.
-  A partner call's refusal is the provider's to shape when the vendor publishes the partner
-  API's statuses (ATSProvider.partner_refusal; Ashby's spec lists no 400/413/415/429).
 - MFARequiredMiddleware: staff without a second factor are sent to set one up first.
 - SessionIdleTimeoutMiddleware: a signed-in session ends after SESSION_IDLE_TIMEOUT_SECONDS
   without a request."""
 
 from __future__ import annotations
 
-import math
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,7 +18,6 @@ from django.urls import reverse
 
 from jobcannon.audit.context import _actor, actor_for_request
 from jobcannon.core.exceptions import error_body
-from jobcannon.core.jsondepth import MAX_JSON_DEPTH, json_too_deep
 
 
 class AuditContextMiddleware:
@@ -41,177 +30,6 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             _actor.reset(token)
-
-
-def _inbound_kind(view_func: Any, request: HttpRequest) -> tuple[str, str] | None:
-    """("webhook" | "partner", provider key) when the request is one an ATS sends us."""
-    from integrations.views import WebhookReceiveView
-
-    if getattr(view_func, "view_class", None) is WebhookReceiveView:
-        match = request.resolver_match
-        return ("webhook", str(match.kwargs.get("provider", ""))) if match else None
-    match = request.resolver_match
-    for namespace in match.namespaces if match else []:
-        if namespace.startswith("partner-"):
-            return "partner", namespace.removeprefix("partner-")
-    return None
-
-
-# Nobody sends us files: multipart bodies would only cost temp files and parsing.
-REFUSED_CONTENT_TYPES = ("multipart/",)
-# JSON depth (jobcannon/core/jsondepth.py): checked here for partner calls only. A webhook is
-# depth-checked by its intake once its signature verified, just before it is parsed: scanning
-# every unsigned body here cost ~2 ms per 64 KiB of bracket junk (benchmarks section 7).
-
-
-class InboundGuardMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        from integrations.services.partner_auth import partner_failure_scope
-
-        malformed = _malformed_length_refusal(request)
-        if malformed is not None:
-            return malformed
-        # A partner call that fails authentication is charged to the client's failure budget
-        # (integrations/services/inbound_limits.py, per address or IPv6 /64) once: by the view when
-        # it records the failure (partner_auth_failure_record, which takes the budget BEFORE it
-        # writes a row and writes nothing once it is spent; SmartRecruiters' 400 invalid_client
-        # too), or here for any other 401/403. Past the budget the answer is 429. A call whose key
-        # authenticated is never charged, so a failing caller cannot lock out a verified one.
-        # Webhooks are charged by the intake itself, which knows whether a signature verified.
-        with partner_failure_scope() as charge:
-            response = self.get_response(request)
-        if charge.armed and (charge.taken or response.status_code in (401, 403)):
-            wait = charge.take()
-            if wait:
-                return _rate_limited(request, wait)
-        return response
-
-    def process_view(
-        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: dict[str, Any]
-    ) -> HttpResponse | None:
-        inbound = _inbound_kind(view_func, request)
-        if inbound is None:
-            return None
-        kind = inbound[0]
-        request._inbound = inbound  # type: ignore[attr-defined]  # for _refusal after the view
-        length = int(request.META.get("CONTENT_LENGTH") or 0)  # digits: __call__ refused the rest
-        limit, note = settings.WEBHOOK_MAX_BODY_BYTES, ""
-        if kind == "webhook":  # the seeds' hint-less route takes less (checked before reading it)
-            from integrations.services.webhook_intake import webhook_body_limit
-
-            limit, note = webhook_body_limit(
-                request=request, provider_key=inbound[1], public_id=view_kwargs.get("public_id")
-            )
-        if length > limit:
-            return _refusal(
-                request,
-                413,
-                "payload_too_large",
-                f"The request body is {length} bytes; the limit is {limit} bytes.{note}",
-                {"limit": limit},
-            )
-        content_type = (request.content_type or "").lower()
-        if request.method in ("POST", "PUT", "PATCH") and content_type.startswith(REFUSED_CONTENT_TYPES):
-            return _refusal(
-                request,
-                415,
-                "unsupported_media_type",
-                f"Content-Type {content_type} is not accepted; send JSON.",
-            )
-        if (
-            kind == "partner"  # webhooks: after verification (webhook_intake.py), never for junk
-            and request.method in ("POST", "PUT", "PATCH")
-            and json_too_deep(request.body)
-        ):
-            return _refusal(
-                request,
-                400,
-                "bad_request",
-                f"The JSON body is nested more than {MAX_JSON_DEPTH} levels deep.",
-            )
-        # Rate limits are keyed on what a caller proves, so they are taken after verification:
-        # by the webhook intake and, for partner calls, by VerifiedPartnerThrottle (verified)
-        # and, once authentication failed, by partner_auth_failure_record or __call__ above. A
-        # header a caller invents no longer buys a fresh bucket.
-        request._inbound_kind = kind  # type: ignore[attr-defined]
-        if kind == "partner":
-            from integrations.services.partner_auth import partner_failure_arm
-            from jobcannon.core.clientaddr import client_address
-
-            partner_failure_arm(address=client_address(request))
-        return None
-
-
-_DIGITS = re.compile(r"[0-9]+")
-
-
-def _malformed_length_refusal(request: HttpRequest) -> HttpResponse | None:
-    """An inbound call whose Content-Length is not digits (RFC 9110 §8.6: `1*DIGIT`) is refused
-    400 before the rest of the stack runs: django_prometheus' PrometheusAfterMiddleware, later in
-    MIDDLEWARE, int()s the header in process_request and would answer a 500 before process_view
-    ever saw it. (gunicorn answers such a request 400 itself; runserver and tests pass it on.)
-    The URL is resolved here only for such a request, to know whether it is an inbound call;
-    any other page gets a plain 400 (never the 500 the metrics middleware would raise)."""
-    value = request.META.get("CONTENT_LENGTH") or ""
-    if not value or _DIGITS.fullmatch(value):
-        return None
-    from django.http import HttpResponseBadRequest
-    from django.urls import Resolver404, resolve
-
-    try:
-        request.resolver_match = resolve(request.path_info, getattr(request, "urlconf", None))
-    except Resolver404:
-        request.resolver_match = None
-    inbound = request.resolver_match and _inbound_kind(request.resolver_match.func, request)
-    if not inbound:
-        return HttpResponseBadRequest(
-            "Bad request: Content-Length is not a number.", content_type="text/plain"
-        )
-    request._inbound = inbound  # type: ignore[attr-defined]
-    return _refusal(request, 400, "bad_request", "Content-Length is not a number.")
-
-
-def _refusal(
-    request: HttpRequest,
-    status: int,
-    code: str,
-    message: str,
-    details: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
-) -> HttpResponse:
-    """The guard's answer: the generic JSON error shape, unless the request is a partner call
-    and its provider answers partner refusals its own way (ATSProvider.partner_refusal: Ashby's
-    partner OpenAPI lists no 400/413/415/429 and has its own error envelope)."""
-    kind, provider_key = getattr(request, "_inbound", ("", ""))
-    if kind == "partner":
-        from integrations.registry import get_providers
-
-        provider = get_providers().get(provider_key)
-        if provider is not None:
-            answer = provider.partner_refusal(
-                request, status=status, code=code, message=message, details=details, headers=headers
-            )
-            if answer is not None:
-                return answer
-    response = JsonResponse(error_body(code, message, details), status=status)
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
-
-
-def _rate_limited(request: HttpRequest, wait: float) -> HttpResponse:
-    seconds = max(1, math.ceil(wait))
-    return _refusal(
-        request,
-        429,
-        "rate_limited",
-        "Too many failed requests from this address; retry after the Retry-After delay.",
-        {"retry_after": seconds},
-        {"Retry-After": str(seconds)},
-    )
 
 
 # Paths a staff member without a second factor may still open: allauth's own pages (login,

@@ -2,7 +2,7 @@
 
 json.loads recurses per nesting level: a body like `[[[[…` one megabyte deep raises RecursionError
 (not ValueError) in every parser and serializer downstream, a 500. Real vendor payloads nest a
-dozen levels. Used by the inbound guard (jobcannon/audit/middleware.py) for partner API calls, by
+dozen levels. Used by the inbound guard (integrations/middleware.py) for partner API calls, by
 the webhook intake once a delivery's signature verified (integrations/services/webhook_intake.py),
 and by the providers that must read the JSON body to verify it (json_loads_bounded). In core, the
 ground layer, so that all of them can import it."""

@@ -2,16 +2,18 @@
 
 Two kinds, chosen so that every number is right with many processes on many machines:
 
-- Counters and histograms incremented in code (webhooks received, processing latency,
-  outbound calls, limiter waits, write-back outcomes, tasks). With several gunicorn workers and
+- Counters and histograms incremented in code: the tasks' here; each app defines its own
+  beside the code it instruments (integrations: webhooks received and processed, outbound
+  calls, limiter waits, write-back outcomes, in integrations/observability.py), in the same
+  prometheus_client registry, so /metrics shows them all. With several gunicorn workers and
   django-q2 worker processes these use prometheus_client's multiprocess mode: each process
   writes to files under `PROMETHEUS_MULTIPROC_DIR` and a scrape adds them up. gunicorn.conf.py
   sets and empties the directory for the web server; on a worker machine `manage.py
   metrics_serve` serves the directory the qcluster processes write to (docs/deployment.md).
   Without the variable (tests, runserver) they live in the process's default registry.
-- Gauges about shared state (queue depth and oldest task age, webhooks waiting, write-backs
-  pending / dead-lettered, integrations by status, worker heartbeat age) are computed from the
-  database, broker and cache at scrape time by `StateCollector`. They are cluster-wide: every
+- Gauges about shared state (queue depth and oldest task age, worker heartbeat age, and what
+  each app registers: webhooks waiting, write-backs pending / dead-lettered, integrations by
+  status) are computed from the database, broker and cache at scrape time by `StateCollector`. They are cluster-wide: every
   web instance reports the same value, so aggregate them with max() not sum().
 
 `/metrics` needs `Authorization: Bearer $METRICS_BEARER_TOKEN`; without a configured token it
@@ -37,43 +39,6 @@ logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., None])
 
-WEBHOOKS_RECEIVED = Counter(
-    "jobcannon_webhooks_received",
-    "Webhook deliveries received, by outcome (accepted, rejected with a reason category, duplicate).",
-    ["provider", "outcome", "reason"],
-)
-WEBHOOKS_PROCESSED = Counter(
-    "jobcannon_webhooks_processed",
-    "Webhook processing attempts, by resulting status (processed, failed, dead, ignored, unsupported).",
-    ["provider", "status"],
-)
-WEBHOOK_LATENCY = Histogram(
-    "jobcannon_webhook_processing_latency_seconds",
-    "From receipt of a webhook to the end of its successful processing.",
-    ["provider"],
-    buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600),
-)
-OUTBOUND_CALLS = Counter(
-    "jobcannon_outbound_calls",
-    "HTTP calls to an ATS, by status class (2xx, 3xx, 4xx, 429, 5xx, timeout, network_error).",
-    ["provider", "status_class"],
-)
-OUTBOUND_DURATION = Histogram(
-    "jobcannon_outbound_call_duration_seconds",
-    "Duration of HTTP calls to an ATS.",
-    ["provider"],
-    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30),
-)
-LIMITER_WAITS = Counter(
-    "jobcannon_rate_limiter_waits",
-    "Outbound calls held back by our own per-account rate limiter (the task retries later).",
-    ["provider"],
-)
-WRITEBACK_OUTCOMES = Counter(
-    "jobcannon_writeback_outcomes",
-    "Write-back delivery attempts, by resulting status (delivered, confirmed, retrying, dead, needs_reauth, halted).",
-    ["provider", "status"],
-)
 TASKS = Counter("jobcannon_tasks", "django-q2 tasks finished, by function and outcome.", ["func", "outcome"])
 TASK_DURATION = Histogram(
     "jobcannon_task_duration_seconds",
@@ -89,7 +54,9 @@ TASK_LATENCY = Histogram(
 )
 
 
-def _safe(fn: F) -> F:
+def safe_recorder(fn: F) -> F:
+    """For every recording helper, the apps' too: a metric must never break a webhook or a task."""
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         try:
@@ -102,83 +69,8 @@ def _safe(fn: F) -> F:
 
 # --- Recording helpers (one call each at the instrumented spot) ---------------------------------
 
-# Rejection reasons are human-readable sentences from each provider; the label is a bounded
-# category derived from them (first match wins; order matters).
-_REASON_CATEGORIES: list[tuple[str, tuple[str, ...]]] = [
-    ("unknown_integration", ("unknown integration", "no integration")),
-    ("integration_disconnected", ("disconnected",)),
-    ("malformed_body", ("not a valid", "malformed body", "invalid json")),
-    ("no_secret_configured", ("no webhook secret", "no secret", "api key is saved")),
-    ("missing_header", ("missing", "no signature")),
-    ("stale_timestamp", ("timestamp", "stale", "too old", "tolerance", "expired")),
-    ("bad_signature", ("signature", "does not match", "wrong secret", "hmac")),
-]
 
-
-def rejection_category(reason: str) -> str:
-    text = (reason or "").lower()
-    for category, needles in _REASON_CATEGORIES:
-        if any(n in text for n in needles):
-            return category
-    return "other"
-
-
-@_safe
-def webhook_received(event: Any) -> None:
-    """After intake: `event` is the stored WebhookEvent (rejected, duplicate or verified)."""
-    status = str(event.status)
-    if status == "rejected":
-        outcome, reason = "rejected", rejection_category(event.rejection_reason)
-    elif status == "duplicate":
-        outcome, reason = "duplicate", ""
-    else:
-        outcome, reason = "accepted", ""
-    WEBHOOKS_RECEIVED.labels(provider=event.provider, outcome=outcome, reason=reason).inc()
-
-
-@_safe
-def webhook_processed(event: Any) -> None:
-    """After a processing attempt: `event` is the WebhookEvent (or None if it was gone)."""
-    if event is None:
-        return
-    WEBHOOKS_PROCESSED.labels(provider=event.provider, status=str(event.status)).inc()
-    if str(event.status) == "processed" and event.processed_at and event.received_at:
-        WEBHOOK_LATENCY.labels(provider=event.provider).observe(
-            max(0.0, (event.processed_at - event.received_at).total_seconds())
-        )
-
-
-def status_class(status_code: int | None, error_class: str = "") -> str:
-    if status_code == 429:
-        return "429"  # the ATS is rate limiting us: its own class, it is what the runbook watches
-    if status_code:
-        return f"{status_code // 100}xx"
-    if error_class == "ATSAmbiguousError":
-        return "timeout"
-    return "network_error" if error_class else "unknown"
-
-
-@_safe
-def outbound_call(call: Any) -> None:
-    """After an HTTP call to an ATS: `call` is the saved OutboundCall."""
-    OUTBOUND_CALLS.labels(
-        provider=call.provider, status_class=status_class(call.status_code, call.error_class)
-    ).inc()
-    OUTBOUND_DURATION.labels(provider=call.provider).observe(call.duration_ms / 1000)
-
-
-@_safe
-def limiter_wait(*, provider: str) -> None:
-    LIMITER_WAITS.labels(provider=provider).inc()
-
-
-@_safe
-def writeback_outcome(message: Any) -> None:
-    """After a delivery attempt: `message` is the saved WritebackMessage."""
-    WRITEBACK_OUTCOMES.labels(provider=message.integration.provider, status=str(message.status)).inc()
-
-
-@_safe
+@safe_recorder
 def task_finished(*, func: str, success: bool, duration: float, latency: float | None) -> None:
     TASKS.labels(func=func, outcome="success" if success else "failure").inc()
     TASK_DURATION.labels(func=func).observe(max(0.0, duration))

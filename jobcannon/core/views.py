@@ -1,4 +1,5 @@
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
@@ -15,12 +16,26 @@ from jobcannon.core.models import SentEmail
 logger = logging.getLogger(__name__)
 
 
+# Paths whose errors are answered in the JSON error shape whatever the Accept header: what
+# machines call. Core's own API, plus what the apps above register from their AppConfig.ready
+# (integrations: its webhook intake and partner APIs), as for the WSGI machine stack
+# (jobcannon/core/wsgi.py), whose paths are only the subset a machine POSTs to: core knows no
+# app above it. Filled once at start-up, before the first request.
+_json_paths: list[re.Pattern[str]] = [re.compile(r"/api/.*")]
+
+
+def json_path_register(pattern: str) -> None:
+    """Errors on a path `pattern` (a regular expression the whole path must match) are JSON.
+    Registering the same pattern twice is a no-op."""
+    compiled = re.compile(pattern)
+    if compiled not in _json_paths:
+        _json_paths.append(compiled)
+
+
 def _wants_json(request: HttpRequest) -> bool:
-    return (
-        request.path.startswith(("/api/", "/partners/", "/webhooks/"))
-        or request.path.endswith(("/webhooks", "/webhooks/"))  # the seeds' /<provider>/webhooks
-        or "application/json" in request.headers.get("Accept", "")
-    )
+    if "application/json" in request.headers.get("Accept", ""):
+        return True
+    return any(pattern.fullmatch(request.path) for pattern in _json_paths)
 
 
 def _error(request: HttpRequest, status: int, code: str, title: str, message: str) -> HttpResponse:

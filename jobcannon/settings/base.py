@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "jobcannon.audit.middleware.InboundGuardMiddleware",
+    "integrations.middleware.InboundGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "jobcannon.audit.middleware.SessionIdleTimeoutMiddleware",
@@ -95,7 +95,7 @@ MACHINE_MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "jobcannon.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "jobcannon.audit.middleware.InboundGuardMiddleware",
+    "integrations.middleware.InboundGuardMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -212,7 +212,8 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # Invitation emails (issue 21): at most this many per (count, seconds), per workspace, per
 # person sending them (across the workspaces they can create) and per recipient address across
-# all workspaces.
+# all workspaces. Also bounds candidate invitations people send from the recruiter pages
+# (assessments/services/invitations.py); ATS-ordered runs are not counted.
 INVITATION_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "workspace": (20, 3600),
     "sender": (30, 3600),

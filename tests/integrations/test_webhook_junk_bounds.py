@@ -52,7 +52,7 @@ def depth_calls():
         return real(body)
 
     with (
-        mock.patch("jobcannon.audit.middleware.json_too_deep", counting),
+        mock.patch("integrations.middleware.json_too_deep", counting),
         mock.patch("integrations.services.webhook_intake.json_too_deep", counting, create=True),
     ):
         yield calls

@@ -39,7 +39,7 @@ def parses():
     with (
         mock.patch.object(json, "loads", loads),
         mock.patch.object(jsondepth, "json_too_deep", deep),
-        mock.patch("jobcannon.audit.middleware.json_too_deep", deep),
+        mock.patch("integrations.middleware.json_too_deep", deep),
         mock.patch("integrations.services.webhook_intake.json_too_deep", deep),
     ):
         yield seen

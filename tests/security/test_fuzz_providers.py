@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from integrations.base import InboundRequest, ParsedWebhook, Verification
 from integrations.registry import get_provider, get_providers
-from jobcannon.audit.middleware import json_too_deep
+from jobcannon.core.jsondepth import json_too_deep
 from tests.factories import IntegrationFactory
 from tests.security.fuzz import (
     FUZZ,

@@ -86,7 +86,7 @@ def guard_refusal(
     details: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> HttpResponse:
-    """AshbyProvider.partner_refusal: what the inbound guard (jobcannon/audit/middleware.py)
+    """AshbyProvider.partner_refusal: what the inbound guard (integrations/middleware.py)
     answers instead of its generic 400/413/415/429. A plain JsonResponse: the guard answers
     outside DRF, so a DRF Response would never be rendered."""
     operation = request.path.rstrip("/").rsplit("/", 1)[-1]

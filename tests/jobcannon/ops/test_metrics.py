@@ -7,8 +7,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from integrations.base import hmac_sha256_hex
 from integrations.models import WritebackMessage, WritebackStatus
+from integrations.observability import rejection_category
 from integrations.registry import provider_for
-from jobcannon.core.metrics import rejection_category
 from tests.factories import AssessmentRunFactory, IntegrationFactory
 
 pytestmark = pytest.mark.django_db

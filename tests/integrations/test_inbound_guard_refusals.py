@@ -1,4 +1,4 @@
-"""InboundGuardMiddleware's refusals (jobcannon/audit/middleware.py), through the production WSGI
+"""InboundGuardMiddleware's refusals (integrations/middleware.py), through the production WSGI
 application as gunicorn calls it: a partner call is refused the way its provider's partner API
 refuses (ATSProvider.partner_refusal; Ashby's own envelope and statuses are checked against its
 spec in tests/integrations/providers/ashby/test_partner_refusals.py), everything else keeps the
