@@ -54,6 +54,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from assessments.models import RunStatus
 from assessments.services.runs import RunAlreadyActive
 from integrations.services.partner_auth import partner_auth_failure_charge
 from jobcannon.core.clientaddr import client_address
@@ -361,8 +362,9 @@ class AssessmentCancelApi(PartnerApi):
         tags=TAG,
         summary="assessment.cancel: cancel the run and revoke the candidate link",
         description="Always HTTP 200 (Ashby's spec lists no other status): `success: true` with the "
-        "cancelled update, or `success: false` with `errorInfo` (unknown assessment, already "
-        "completed, malformed body, wrong partner key).",
+        "cancelled update (for a run that had expired, the expiry update: it stays expired), or "
+        "`success: false` with `errorInfo` (unknown assessment, already completed, malformed body, "
+        "wrong partner key).",
         request=InputSerializer,
         responses={200: CANCEL_RESPONSE},
     )
@@ -381,18 +383,31 @@ class AssessmentCancelApi(PartnerApi):
                 "assessment_completed",
                 "The candidate has already completed this assessment; it can no longer be cancelled.",
             )
-        run = services.partner_assessment_cancel(integration=self.integration, run=run)
+        if run.status != RunStatus.EXPIRED:
+            run = services.partner_assessment_cancel(integration=self.integration, run=run)
+        # A run that expired (before this call, or while it ran: the cancel is then a no-op) stays
+        # expired. The spec's cancel 200 is `oneOf` success `{results: {assessment_id,
+        # update_request}}` or the error envelope; we answer success with the expiry update itself,
+        # the one the expiry write-back sends (AshbyProvider._deliver, same reason and timestamp):
+        # the assessment is indeed no longer running, and Ashby, which keeps the latest update by
+        # `timestamp`, ends with the expiry whether or not that write-back has reached it yet (held
+        # for a permission, say). An error code (`assessment_expired`) is no code Ashby documents
+        # and would show the recruiter a failed cancel of an assessment that is closed.
+        expired = run.status == RunStatus.EXPIRED
         _, _, finished = mappers.update_timestamps(
             created_at=run.created_at,
             invited_at=run.invited_at,
             started_at=run.started_at,
-            finished_at=run.cancelled_at,
+            finished_at=run.expired_at if expired else run.cancelled_at,
         )
-        update = mappers.update_cancelled(
-            assessment_id=run.external_assessment_id,
-            timestamp=finished,
-            reason=run.cancelled_reason or "Cancelled in Ashby",
-        )
+        if expired:
+            update = mappers.update_expired(assessment_id=run.external_assessment_id, timestamp=finished)
+        else:
+            update = mappers.update_cancelled(
+                assessment_id=run.external_assessment_id,
+                timestamp=finished,
+                reason=run.cancelled_reason or "Cancelled in Ashby",
+            )
         return Response(
             {
                 "success": True,

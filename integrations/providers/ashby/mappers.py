@@ -236,6 +236,15 @@ def update_cancelled(*, assessment_id: str, timestamp: int, reason: str) -> dict
     }
 
 
+def update_expired(*, assessment_id: str, timestamp: int) -> dict[str, Any]:
+    """The expiry update: the write-back sends it, and a cancel of an expired run answers it."""
+    return update_cancelled(
+        assessment_id=assessment_id,
+        timestamp=timestamp,
+        reason="Expired: the candidate did not finish before the due date",
+    )
+
+
 def scorecard_html(*, result: RunResult, scales: Scales) -> str:
     """The candidate scorecard note (seed 000 step 5): overall score, dimensions on their
     instrument's scale, summary, report link. Only the elements candidate.createNote keeps

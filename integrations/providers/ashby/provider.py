@@ -246,11 +246,7 @@ class AshbyProvider(ATSProvider):
                 assessment_id=aid, timestamp=finished, reason=run.cancelled_reason or "Cancelled in JobCannon"
             )
         else:
-            body = mappers.update_cancelled(
-                assessment_id=aid,
-                timestamp=finished,
-                reason="Expired: the candidate did not finish before the due date",
-            )
+            body = mappers.update_expired(assessment_id=aid, timestamp=finished)
         client.assessment_update(body)
         return DeliveryResult(external_ref=aid)
 

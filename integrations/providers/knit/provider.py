@@ -5,6 +5,7 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
+from assessments.scales import instrument_scales
 from integrations.base import (
     ATSAuthError,
     ATSNotFound,
@@ -133,7 +134,10 @@ class KnitProvider(ATSProvider):
 
         run, assessment_id = message.run, message.run.external_assessment_id
         if message.event == "completed":
-            update = updates.update_completed(assessment_id=assessment_id, result=run_result(run=run))
+            scales = instrument_scales(run.instrument, run.instrument_version)
+            update = updates.update_completed(
+                assessment_id=assessment_id, result=run_result(run=run), scales=scales
+            )
         elif message.event == "started":
             update = updates.update_started(assessment_id=assessment_id, started_at=run.started_at)
         elif message.event == "expired":

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from assessments.scales import Scales, instrument_scales, sub_score_on_scale, sub_score_text
+
 from . import constants
 
 
@@ -54,12 +56,27 @@ def update_started(*, assessment_id: str, started_at: dt.datetime | None) -> Ass
     )
 
 
-def update_completed(*, assessment_id: str, result: Any) -> AssessmentUpdate:
-    """`result` is assessments.services.runs.RunResult."""
+def _sub_score(score: Any, scales: Scales) -> dict[str, Any]:
+    # As Ashby's direct write-back (ashby/mappers.update_completed): the raw score on the
+    # instrument's own range, the range in the label ("Dominance (6–30)"), the sentence beside it.
+    value, span = sub_score_on_scale(score, scales)
+    return _blob(
+        f"sub-{score.key}", f"{score.label} ({span})", "numeric_score", value, sub_score_text(score, scales)
+    )
+
+
+def update_completed(*, assessment_id: str, result: Any, scales: Scales | None = None) -> AssessmentUpdate:
+    """`result` is assessments.services.runs.RunResult. Each sub-score goes on its instrument's own
+    range (assessments.scales): only the overall score is on 0–100, so "Max Score" 100 is about it
+    alone. `scales` (assessments.scales.dimension_scales of the run's instrument version) defaults
+    to the catalog's latest version of `result.instrument`, as Lever's note does; every
+    instrument has one version (v1) today."""
+    if scales is None:
+        scales = instrument_scales(result.instrument)
     metadata = [
         _blob("score-max", "Max Score", "numeric_score", result.max_score, "The maximum possible score"),
         _blob("duration", "Time taken", "numeric_duration_minutes", result.duration_minutes),
-        *(_blob(f"sub-{s.key}", s.label, "numeric_score", s.score) for s in result.sub_scores),
+        *(_sub_score(s, scales) for s in result.sub_scores),
     ]
     if result.summary:
         metadata.append(_blob("summary", "Summary", "string", result.summary[:2000]))

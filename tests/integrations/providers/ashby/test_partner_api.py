@@ -3,13 +3,18 @@ start, 409/422, and no 500 whatever the body. (The vendor's own examples and the
 schema: test_partner_spec.py and test_partner_schema.py.)"""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import AssessmentRun
+from assessments.services.lifecycle import assessment_run_expire
 from integrations.models import IntegrationActivity, IntegrationStatus
+from integrations.providers.ashby import constants
 from integrations.providers.ashby.selectors import assessment_type_id
+from integrations.services.writeback import writeback_deliver
 from jobcannon.core.models import SentEmail
 
 from .helpers import ashby_integration, basic, partner_post, start_body, with_partner_key
@@ -476,3 +481,37 @@ def test_sending_again_after_a_cancel_is_a_new_order_and_still_idempotent(client
         ("app-1:big5", "cancelled"),
         ("app-1:big5#2", "invited"),
     ]
+
+
+@pytest.mark.django_db
+def test_cancel_of_an_expired_assessment_answers_the_expiry_ashby_was_sent(
+    client, integration, key, mocked_responses
+):
+    """Ashby cancels an assessment that had expired: the run stays expired, and the 200 success
+    answer's update_request is the expiry update the write-back sent (same reason, same
+    timestamp), not a "Cancelled in Ashby" dated before it (Ashby keeps the latest by timestamp)."""
+    due = (timezone.now() + timedelta(days=3)).date().isoformat()
+    started = partner_post(
+        client, integration, "assessment-start", start_body(additional_fields={"due_date": due}), key
+    ).json()
+    aid = started["results"]["assessment_id"]
+    run = AssessmentRun.objects.get(external_assessment_id=aid)
+    assert assessment_run_expire(run=run, now=run.due_at + timedelta(minutes=1))
+    mocked_responses.post(constants.API_BASE + "/assessment.update", json={"success": True})
+    writeback_deliver(message_id=run.writebacks.get(event="expired").pk)
+    expiry_sent = json.loads(mocked_responses.calls[0].request.body)
+
+    response = partner_post(client, integration, "assessment-cancel", {"assessment_id": aid}, key)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["success"] is True and body["results"]["assessment_id"] == aid
+    update = body["results"]["update_request"]
+    assert update == expiry_sent, "the expiry, exactly as the write-back told Ashby"
+    assert update["cancelled_reason"]["value"].startswith("Expired")
+    run.refresh_from_db()
+    assert update["timestamp"] == int(run.expired_at.timestamp() * 1000)
+    assert update["timestamp"] > started["results"]["update_request"]["timestamp"]
+    assert run.status == "expired" and run.cancelled_at is None
+    assert list(run.writebacks.values_list("event", flat=True)) == ["expired"], "nothing new to send"
+    assert not IntegrationActivity.objects.filter(kind="partner.assessment_cancelled").exists()

@@ -11,7 +11,8 @@ RESULT = RunResult(
     instrument_name="Big Five",
     overall_score=72,
     max_score=100,
-    sub_scores=(SubScore(key="O", label="Openness", score=70, raw=3.8),),
+    # Big Five v1: 10 items a dimension on 1–5, raw 10–50; 38 is 70 % of the way.
+    sub_scores=(SubScore(key="O", label="Openness", score=70, raw=38.0),),
     summary="Curious.",
     report_url="https://jobcannon.example.com/assessments/reports/abc/",
     completed_at=dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC),
@@ -45,7 +46,8 @@ def test_completed_update_uses_knits_published_candidate_assessment_fields():
     identifiers = {m["identifier"]: m for m in result["metadata"]}
     assert identifiers["score-max"]["value"] == 100
     assert identifiers["duration"]["type"] == "numeric_duration_minutes"
-    assert identifiers["sub-O"]["label"] == "Openness"
+    # The sub-score on Big Five's own range, not its 0–100 position (test_updates_scales.py: DISC).
+    assert identifiers["sub-O"]["label"] == "Openness (10–50)" and identifiers["sub-O"]["value"] == 38
     assert "assessment_id" not in result  # sent once, as Knit's `id`
 
 
