@@ -3,7 +3,8 @@
 X-Knit-Integration-Id name, answering Knit's published shapes (sync.py lists the sources):
 `{"success": true, "data": {"jobs" | "applications": [...], "nextPageToken": token | null}}`, each
 item nested under `info` (a job with departments / offices / stages, an application with its
-candidate inside info and its currentStage), empty collections as null, the next page asked for
+candidate inside info, its location a string, and its currentStage; the keys of Knit's published
+application example, questionResponses included), empty collections as null, the next page asked for
 with `pageToken`, X-Knit-Execution-Id on every answer.
 
 Knit, not the caller, picks the page size (PAGE_SIZE here; tests lower it). Page tokens expire
@@ -39,6 +40,8 @@ STAGES = (
     ("stg_assessment", "Assessment", "Active"),
     ("stg_offer", "Offer", "Offer"),
 )
+# Knit's published application example gives the candidate's location as one string ("Delhi, India").
+LOCATIONS = ("Berlin, Germany", "Austin, TX", "Remote")
 KIND_JOB, KIND_CANDIDATE, KIND_APPLICATION = "ats_job", "ats_candidate", "ats_application"
 KIND = {"jobs": KIND_JOB, "applications": KIND_APPLICATION}
 OPERATION = {"jobs": constants.PATH_JOB_LIST, "applications": constants.PATH_APPLICATION_LIST}
@@ -65,6 +68,7 @@ def sync_seed(integration_id: str, *, jobs: int = 2, candidates: int = 5) -> lis
             "firstName": f"Sam{n}",
             "lastName": "Example",
             "email": f"sam{n}@example.com",
+            "location": LOCATIONS[n % len(LOCATIONS)],
         }
         SimulatorObject.objects.create(provider=P, kind=KIND_CANDIDATE, key=person["id"], data=person)
         application = {
@@ -102,7 +106,7 @@ def _candidate(key: str) -> dict[str, Any] | None:
         "phones": None,
         "emails": [{"type": "PERSONAL", "email": d["email"]}] if d.get("email") else None,
         "links": None,
-        "location": None,
+        "location": d.get("location"),
     }
 
 
@@ -147,6 +151,9 @@ def _application(row: SimulatorObject) -> dict[str, Any]:
         "rejection": None,
         "offers": None,
         "attachments": None,
+        # In Knit's published example (sync-watch-fields); the sandbox records no screening
+        # answers, and null is Knit's empty list.
+        "questionResponses": None,
     }
 
 

@@ -167,8 +167,8 @@ def sandbox_company(integration: Integration) -> dict[str, Any]:
     return company
 
 
-def _api_base(company: dict[str, Any]) -> str:
-    return f"{setup.simulator_base_url()}/api/{company.get('region', 'us')}"
+def _api_base() -> str:
+    return f"{setup.simulator_base_url()}/api"  # one API path, as SR has one API host
 
 
 def _subscriptions_for(integration: Integration, company: dict[str, Any]) -> list[dict[str, Any]]:
@@ -214,7 +214,7 @@ def send_test_webhook(integration: Integration) -> str:
         company,
         constants.TEST_EVENT,
         ids={"id": candidate["id"]},  # SRO CandidateWebhookPayload
-        link=f"{_api_base(company)}/candidates/{candidate['id']}",
+        link=f"{_api_base()}/candidates/{candidate['id']}",
         subscriptions=subs,
     )
     answers = ", ".join(str(s) if s else "no answer" for s in statuses)
@@ -252,7 +252,7 @@ def send_test_assessment(integration: Integration) -> str:
         last_name="Candidate",
         email=f"test.candidate+{n}@example.com",
     )
-    api_base = _api_base(company)
+    api_base = _api_base()
     if stage["action"].get("trigger") == constants.TRIGGER_AUTO:
         order = candidate_move(company, candidate, job, stage, api_base)
         how = f"advanced Test Candidate to “{stage['name']}” on {job['title']}, which ordered"

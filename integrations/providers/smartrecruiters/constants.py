@@ -16,10 +16,14 @@ KEY = "smartrecruiters"
 # environment therefore never selects a host of its own: provider_settings["api_base_url"] /
 # ["oauth_base_url"] override them for an account SR told otherwise.
 API_BASE = "https://api.smartrecruiters.com"  # [F] SRD /reference (every operation's base)
-# Authorization code flow: passport-smartrecruiters lib/strategy.js [F].
+# Authorization code flow, SRO securitySchemes.oauth.flows.authorizationCode [F]: the user allows
+# the app on www (authorizationUrl https://www.smartrecruiters.com/identity/oauth/allow, also
+# passport-smartrecruiters lib/strategy.js); the code is exchanged, and the token refreshed, on
+# the API host (tokenUrl https://api.smartrecruiters.com/identity/oauth/token).
 OAUTH_HOST = "https://www.smartrecruiters.com"
 AUTHORIZE_PATH = "/identity/oauth/allow"
 TOKEN_PATH = "/identity/oauth/token"
+AUTHORIZATION_CODE_TOKEN_URL = API_BASE + TOKEN_PATH
 # Client credentials (partner "master" and company credentials): SRD
 # /docs/authentication-oauth-client-credential, POST https://api.smartrecruiters.com/identity/oauth/token [F].
 CLIENT_CREDENTIALS_TOKEN_URL = API_BASE + TOKEN_PATH

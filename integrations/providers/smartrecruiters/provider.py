@@ -113,10 +113,8 @@ class SmartRecruitersProvider(ATSProvider):
         if override:
             return str(override).rstrip("/")
         if self.uses_simulator(integration):
-            # The sandbox keeps each company's data in its region's data center (the path names
-            # it); SR itself publishes one API host for every company.
-            region = integration.region if integration.region in self.regions else "us"
-            return f"{self.simulator_base_url()}/api/{region}"
+            # One API for every company, as SR publishes one API host: the region is a label.
+            return f"{self.simulator_base_url()}/api"
         return constants.API_BASE
 
     def client_credentials_token_url(self, integration) -> str:
@@ -160,12 +158,20 @@ class SmartRecruitersProvider(ATSProvider):
                 # The simulator is served by this server over plain http in dev and tests; oauthlib
                 # refuses http unless told (never reached in production: simulators are off there).
                 os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+            token_url = host.rstrip("/") + constants.TOKEN_PATH
         else:
-            host = str(selectors.provider_settings(integration).get("oauth_base_url") or constants.OAUTH_HOST)
+            override = selectors.provider_settings(integration).get("oauth_base_url")
+            host = str(override or constants.OAUTH_HOST)
+            # SRO's authorizationCode flow: allow on www, code exchange and refresh on the API host.
+            token_url = (
+                host.rstrip("/") + constants.TOKEN_PATH
+                if override
+                else constants.AUTHORIZATION_CODE_TOKEN_URL
+            )
         # passport-smartrecruiters sends no PKCE; SR documents none.
         return OAuth2Config(
             authorize_url=host.rstrip("/") + constants.AUTHORIZE_PATH,
-            token_url=host.rstrip("/") + constants.TOKEN_PATH,
+            token_url=token_url,
             scopes=selectors.requested_scopes(integration),
             use_pkce=False,
             access_token_lifetime_default=constants.ACCESS_TOKEN_SECONDS,

@@ -31,7 +31,7 @@ SUBSCRIPTION_RETRY_TASK = "integrations.providers.smartrecruiters.tasks.subscrip
 
 
 def simulator_base_url() -> str:
-    """Where the built-in sandbox is served (its API under /api/<region>, OAuth, pages): the
+    """Where the built-in sandbox is served (its API under /api, OAuth, pages): the
     provider contract's ATSProvider.simulator_base_url, here for the modules below the provider
     (console, consent page), which must not import it."""
     return f"{settings.JOBCANNON_BASE_URL}/sim/{constants.KEY}"

@@ -226,7 +226,8 @@ def order_results(request, company, order_id):
         status=merged.get("status", order["status"]),
         result=merged,
         result_meta={
-            "region": request.sr_region,
+            "region": request.sr_region,  # the company's label; SR has one API host
+            "path": request.path,
             "received": state.now_iso(),
             "credential": request.sr_grant,
         },
@@ -339,5 +340,5 @@ def simulator_urls() -> list:
         *simulator_pages.page_urls(),
         path("identity/oauth/token", oauth_token, name="oauth-token"),
         path("attachments/<str:attachment_id>", attachment_file, name="attachment"),
-        *[path(f"api/<str:region>/{route}", view, name=name) for route, view, name in api_routes],
+        *[path(f"api/{route}", view, name=name) for route, view, name in api_routes],
     ]

@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from . import constants
+from . import constants, simulator_schema
 from . import simulator_state as state
 
 TIMEOUT = 20  # SR waits 20 s for the handshake echo (SRD /reference/subscriptionsactivate-1)
@@ -142,9 +142,21 @@ def order_request_body(company: dict[str, Any], order: dict[str, Any], api_base:
     """SRO AssessmentPackageOrderRequest for a sandbox order. The stage's due date and email
     template travel as partner fields (SRO `fields`, ids of the partner's choosing [I])."""
     settings = order.get("settings") or {}
+    candidate = order["candidate"]
+    candidate_url = f"{api_base}/candidates/{candidate.get('id', '')}"
     return {
         "resultCallbackURL": result_callback_url(api_base, order["id"]),
-        "candidate": order["candidate"],
+        # The order's `candidate` is the merged YAML's Candidate (the Customer API's), whose
+        # required internal / createdOn / actions the sandbox fills as that API would [I: merge].
+        "candidate": {
+            **candidate,
+            "internal": False,
+            "createdOn": candidate.get("createdOn") or order["createdOn"],
+            "actions": {
+                "details": {"url": candidate_url, "method": "GET"},
+                "properties": {"url": f"{candidate_url}/properties", "method": "GET"},
+            },
+        },
         "job": {"id": order["job"]["id"], "title": order["job"]["name"]},
         "requester": {"userId": "sandbox-recruiter", "email": "recruiter@example.com"},
         "assessmentPackageId": order["packageId"],
@@ -163,7 +175,8 @@ def order_request_body(company: dict[str, Any], order: dict[str, Any], api_base:
 
 def order_deliver(company: dict[str, Any], order: dict[str, Any], api_base: str) -> dict[str, Any]:
     """Place the order with JobCannon: POST /packages/orders on its partner API (Assessment API 2021)."""
-    result = _partner_call(company, "orders", order_request_body(company, order, api_base), order["id"])
+    body = order_request_body(company, order, api_base)
+    result = _partner_call(company, "orders", body, order["id"], "AssessmentPackageOrderRequest")
     result.pop("json", None)
     # The order's status is the partner's to set (SRO PackageResult.status, sent to the results
     # endpoint: IN_PROGRESS when the candidate starts, then COMPLETED, EXPIRED...): the sandbox
@@ -172,12 +185,11 @@ def order_deliver(company: dict[str, Any], order: dict[str, Any], api_base: str)
     return state.put("order", order["id"], order)
 
 
-def inline_order_deliver(
+def inline_order_request_body(
     company: dict[str, Any], order: dict[str, Any], api_base: str, completed_url: str
 ) -> dict[str, Any]:
-    """An in-line order while the candidate applies: SRO InlineAssessmentPackageOrderRequest to
-    POST /packages/inline/orders; JobCannon answers with the URL SR sends the candidate to."""
-    body = {
+    """SRO InlineAssessmentPackageOrderRequest for a sandbox in-line order."""
+    return {
         "resultCallbackURL": result_callback_url(api_base, order["id"]),
         "candidate": {
             "email": order["candidate"]["email"],
@@ -191,8 +203,23 @@ def inline_order_deliver(
         "companyId": company["id"],
         "completedAssessmentCallbackUrl": completed_url,
     }
-    result = _partner_call(company, "inline_orders", body, order["id"])
+
+
+def inline_order_deliver(
+    company: dict[str, Any], order: dict[str, Any], api_base: str, completed_url: str
+) -> dict[str, Any]:
+    """An in-line order while the candidate applies: POST /packages/inline/orders; JobCannon
+    answers with the URL SR sends the candidate to (SRO InlineAssessmentPackageResponse)."""
+    body = inline_order_request_body(company, order, api_base, completed_url)
+    result = _partner_call(company, "inline_orders", body, order["id"], "InlineAssessmentPackageOrderRequest")
     answer = result.pop("json", None) or {}
+    wrong = (
+        simulator_schema.schema_problems("InlineAssessmentPackageResponse", answer) if result["ok"] else []
+    )
+    if wrong:  # SR could not send the candidate anywhere
+        result.update(
+            ok=False, message="The answer is not SR's InlineAssessmentPackageResponse: " + " ".join(wrong)
+        )
     order = {
         **order,
         "delivery": {**result, "at": state.now_iso()},
@@ -277,23 +304,29 @@ def partner_packages(company: dict[str, Any]) -> tuple[list[dict[str, Any]], str
         if response.status_code == 204:  # SRO: no packages to present
             return [], ""
         listed = response.json()  # SRO: a JSON array of AssessmentPackage
-        return [p for p in (listed if isinstance(listed, list) else []) if isinstance(p, dict)], ""
     except (requests.RequestException, ValueError, KeyError) as exc:
         return [], f"Could not load JobCannon's packages: {exc}"
+    wrong = simulator_schema.schema_problems("PackagesGetListResponse", listed)
+    if wrong:  # SR lists no package it cannot read
+        return [], "JobCannon's packages are not SR's AssessmentPackage list: " + " ".join(wrong)
+    return listed, ""
 
 
 def _partner_call(
-    company: dict[str, Any], endpoint: str, body: dict[str, Any], order_id: str
+    company: dict[str, Any], endpoint: str, body: dict[str, Any], order_id: str, schema: str
 ) -> dict[str, Any]:
+    """POST an order body to the partner. The body is held against SRO's `schema` first: the
+    sandbox never sends an order SR's own definition would not produce (nothing is sent then)."""
     partner = company.get("partner") or {}
     url = _partner_url(partner, endpoint)
-    if not url:
-        return {
-            "ok": False,
-            "via": "partner API",
-            "status": None,
-            "message": "JobCannon is not set up for this company yet (no partner registration).",
-        }
+    wrong = simulator_schema.problems(schema, body)
+    if wrong or not url:
+        message = (
+            f"Not sent: the order is not SR's {schema}: " + " ".join(wrong)
+            if wrong
+            else "JobCannon is not set up for this company yet (no partner registration)."
+        )
+        return {"ok": False, "via": "partner API", "status": None, "message": message}
     try:
         token = _partner_token(partner)
         response = requests.post(

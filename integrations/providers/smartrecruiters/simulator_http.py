@@ -65,21 +65,18 @@ def api(
     and the endpoint's own concurrent-request limit where SR documents one (`concurrency`:
     (name, limit), e.g. CANDIDATE_LISTS): 429 while that many of its requests are in flight.
 
-    SR serves every company from one host; the sandbox mounts its API per data center
-    (/api/<region>/) only so that tests can see where data was stored, and accepts any company
-    on either."""
+    SR publishes one API host for every company, and the sandbox serves its API at one path
+    (/api/): a company's region is a label of its settings, never a route."""
 
     def decorate(view: Callable) -> Callable:
         @csrf_exempt
-        def wrapper(request: HttpRequest, region: str, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             header = request.headers.get("Authorization", "")
             token = state.token_lookup(header[7:]) if header.startswith("Bearer ") else None
             company = state.get("company", token["company"]) if token and token.get("company") else None
             grant = (token or {}).get("grant", "oauth")
             if token is None or (company is None and grant != "partner"):
                 return sr_error(401, "UNAUTHORIZED", "Invalid or expired access token.")
-            if region not in ("us", "eu"):
-                return sr_error(404, "NOT_FOUND", "No such API.")
             if company is not None and state.rate_limited(company):
                 return sr_error(
                     429, "TOO_MANY_REQUESTS", "Rate limit exceeded.", limit=company.get("rate_limit")
@@ -93,7 +90,7 @@ def api(
                 )
             if scope and scope not in token["scopes"]:
                 return _missing_scope(scope)
-            request.sr_region = (company or {}).get("region", region)  # type: ignore[attr-defined]
+            request.sr_region = (company or {}).get("region", "")  # type: ignore[attr-defined]
             request.sr_scopes = token["scopes"]  # type: ignore[attr-defined]
             request.sr_grant = grant  # type: ignore[attr-defined]
             if company is not None and not state.concurrency_enter(company["id"]):
@@ -137,4 +134,4 @@ def _json(request: HttpRequest) -> dict[str, Any]:
 
 
 def _api_base(request: HttpRequest) -> str:
-    return request.build_absolute_uri(f"/sim/{constants.KEY}/api/{request.sr_region}")  # type: ignore[attr-defined]
+    return request.build_absolute_uri(f"/sim/{constants.KEY}/api")

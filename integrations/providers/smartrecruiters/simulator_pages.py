@@ -36,8 +36,8 @@ KNOWN_SCOPES = (
 )
 
 
-def _api_base(request: HttpRequest, company: dict[str, Any]) -> str:
-    return request.build_absolute_uri(f"/sim/{constants.KEY}/api/{company.get('region', 'us')}")
+def _api_base(request: HttpRequest) -> str:
+    return request.build_absolute_uri(f"/sim/{constants.KEY}/api")  # one API path, whatever the region label
 
 
 def _int(value: Any, default: int) -> int:
@@ -92,7 +92,7 @@ def company_view(request: HttpRequest, company_id: str) -> HttpResponse:
                 company_id=company_id, job_id=job["id"], first_name=first, last_name=last, email=email
             )
             calls.application_event(
-                company, candidate, constants.EVENT_APPLICATION_CREATED, _api_base(request, company)
+                company, candidate, constants.EVENT_APPLICATION_CREATED, _api_base(request)
             )
             return redirect(NS + "candidate", company_id=company_id, candidate_id=candidate["id"])
     jobs = state.jobs(company_id)
@@ -111,7 +111,7 @@ def company_view(request: HttpRequest, company_id: str) -> HttpResponse:
             "error": error,
             "subscriptions": state.items("subscription", company=company_id),
             "deliveries": state.deliveries(company_id),
-            "api_base": _api_base(request, company),
+            "api_base": _api_base(request),
         },
         status=400 if error else 200,
     )
@@ -187,7 +187,7 @@ def inline_apply(request: HttpRequest, company_id: str, job_id: str) -> HttpResp
         email=email,
     )
     done = request.build_absolute_uri(reverse(NS + "inline-done", args=[company_id, order["id"]]))
-    order = calls.inline_order_deliver(company, order, _api_base(request, company), done)
+    order = calls.inline_order_deliver(company, order, _api_base(request), done)
     if not order.get("inlineUrl"):
         delivery = order.get("delivery") or {}
         return _error(
@@ -223,9 +223,9 @@ def candidate_view(request: HttpRequest, company_id: str, candidate_id: str) -> 
                 return _error(
                     request, "No assessment here", f"The {stage['name']} stage has no assessment action."
                 )
-            order_place(company, candidate, job, stage, constants.TRIGGER_MANUAL, _api_base(request, company))
+            order_place(company, candidate, job, stage, constants.TRIGGER_MANUAL, _api_base(request))
         elif stage["id"] != candidate["stageId"]:  # advance (Step 5.2); auto trigger on stage entry
-            candidate_move(company, candidate, job, stage, _api_base(request, company))
+            candidate_move(company, candidate, job, stage, _api_base(request))
         return redirect(NS + "candidate", company_id=company_id, candidate_id=candidate_id)
     candidate = state.get("candidate", candidate_id) or candidate
     stage = state.stage_get(job, candidate["stageId"]) or {

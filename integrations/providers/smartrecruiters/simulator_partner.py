@@ -10,7 +10,7 @@ import secrets
 
 from django.http import JsonResponse
 
-from . import constants, reference
+from . import reference, simulator_schema
 from . import simulator_state as state
 from .simulator_http import _json, api, sr_error
 
@@ -48,10 +48,17 @@ def partner_configuration(request, company):
     return JsonResponse(partner.get("configuration") or {})
 
 
-@api(constants.SCOPE_CLIENT_CREDENTIALS_WRITE, grants=("partner",))
+# SRO security of POST /integration/company/{companyId}: oauth2_master partner_configuration_manage.
+# Its description's step 1 names client_credentials_write instead; the declared `security` is the
+# machine-readable requirement, so that is the one the sandbox enforces (a master token carrying
+# only partner_configuration_manage registers) [I: which one SR checks].
+INTEGRATION_SETUP_SCOPE = reference.operation_scopes("/integration/company/{companyId}", "post")[0]
+
+
+@api(INTEGRATION_SETUP_SCOPE, grants=("partner",))
 def integration_setup(request, company, company_id):
     """SRD /reference/assessment-partner-integration (SRO Integration_integrationSetup): 1. a
-    partner token with client_credentials_write (the decorator), 2. the company gave consent
+    partner token with the operation's scope (the decorator), 2. the company gave consent
     (403), 3. save the partner's credentials, 4. create credentials for the company, 5. send them
     back: 200 ClientCredentials. 409 when the partner is already integrated for the company; 404
     without a partner configuration. Where the partner's API is comes from that configuration."""
@@ -72,8 +79,13 @@ def integration_setup(request, company, company_id):
     if target.get("company_client_id") and (target.get("partner") or {}).get("client_id"):
         return sr_error(409, "ALREADY_INTEGRATED", "Partner already integrated for company.")
     body = _json(request)
-    if not body.get("clientId") or not body.get("clientSecret"):
-        return sr_error(400, "VALIDATION", "clientId and clientSecret are required.")
+    wrong = simulator_schema.problems("ClientCredentials", body)  # SRO: the partner's credentials
+    if wrong or not body.get("clientId") or not body.get("clientSecret"):
+        return sr_error(
+            400,
+            "VALIDATION",
+            "Invalid client credentials: " + (" ".join(wrong) or "empty clientId/clientSecret."),
+        )
     target["partner"] = {
         "client_id": body["clientId"],
         "client_secret": body["clientSecret"],

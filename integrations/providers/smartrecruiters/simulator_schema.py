@@ -17,17 +17,25 @@ from jsonschema import Draft4Validator
 from . import reference
 
 
-def problems(name: str, body: Any) -> list[str]:
-    """Why SR would refuse `body` as components.schemas[name] ([] when it fits), one sentence
-    each, naming the property."""
+def schema_problems(name: str, body: Any) -> list[str]:
+    """Where `body` departs from components.schemas[name] as published, and nothing stricter:
+    how the sandbox reads what JobCannon answers SR (package list and detail, the in-line order
+    answer), where a property SRO does not name is no error (InlineAssessmentPackageResponse
+    itself requires `assessmentPackageURL` without naming it among its properties)."""
     document = reference.assessment_api()
     validator = Draft4Validator(
         {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
     )
-    found = [
+    return [
         f"{'.'.join(str(p) for p in error.absolute_path) or name}: {error.message}"
         for error in sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])
     ]
+
+
+def problems(name: str, body: Any) -> list[str]:
+    """Why SR would refuse `body` as components.schemas[name] ([] when it fits), one sentence
+    each, naming the property; with the sandbox's two stricter checks (module docstring)."""
+    found = schema_problems(name, body)
     if not isinstance(body, dict):
         return found
     properties = reference.schema(name).get("properties", {})

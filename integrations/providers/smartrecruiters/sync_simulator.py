@@ -111,7 +111,7 @@ def candidate_get(request: HttpRequest, company: dict[str, Any], candidate_id: s
 
 def urlpatterns() -> list:
     return [
-        path("api/<str:region>/jobs", jobs_list, name="api-jobs-sync"),
-        path("api/<str:region>/candidates", candidates_list, name="api-candidates-sync"),
-        path("api/<str:region>/candidates/<str:candidate_id>", candidate_get, name="api-candidate-sync"),
+        path("api/jobs", jobs_list, name="api-jobs-sync"),
+        path("api/candidates", candidates_list, name="api-candidates-sync"),
+        path("api/candidates/<str:candidate_id>", candidate_get, name="api-candidate-sync"),
     ]

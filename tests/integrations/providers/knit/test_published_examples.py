@@ -74,3 +74,43 @@ def test_a_list_page_of_the_published_application_is_synced(mocked_responses):
     assert application.stage_external_id == "Ty60CurNfqp5I9r:JLUnI5TFKWbhQ1k"
     assert application.stage_title == "Technical Test" and application.status == "ACTIVE"
     assert Candidate.objects.get(integration=integration, external_id="X73cKg1NAFUJTec").name == "ABC DEF"
+
+
+def _keys(item: dict) -> tuple[set, set, set]:
+    return set(item), set(item["info"]), set(item["info"]["candidate"])
+
+
+@pytest.mark.django_db
+def test_the_sandbox_answers_applications_with_the_published_example_fields():
+    """The built-in Knit's application carries every key of Knit's published example, the
+    candidate's location (a string there: "Delhi, India") and questionResponses included."""
+    from integrations.models import SimulatorObject
+    from integrations.providers.knit import sync_simulator
+
+    sync_simulator.sync_seed("int_published", jobs=1, candidates=2)
+    rows = SimulatorObject.objects.filter(provider="knit", kind=sync_simulator.KIND_APPLICATION).order_by(
+        "id"
+    )
+    items = [sync_simulator._application(row) for row in rows]
+
+    assert all(_keys(item) == _keys(published_event_data()) for item in items)
+    locations = [item["info"]["candidate"]["location"] for item in items]
+    assert all(isinstance(location, str) and location for location in locations)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [(None, None), ("Delhi, India", [{"question": "Notice period?", "answer": "1 month"}]), "absent"],
+    ids=["null", "published-values", "absent"],
+)
+def test_the_mapping_reads_an_application_with_or_without_location_and_question_responses(values):
+    item = published_event_data()
+    if values == "absent":
+        del item["info"]["candidate"]["location"], item["questionResponses"]
+    else:
+        item["info"]["candidate"]["location"], item["questionResponses"] = values
+
+    candidate, application = application_records(item)
+
+    assert (candidate.external_id, candidate.name) == ("X73cKg1NAFUJTec", "ABC DEF")
+    assert application.stage_title == "Technical Test" and application.status == "ACTIVE"

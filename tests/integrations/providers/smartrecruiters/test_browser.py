@@ -44,7 +44,7 @@ def test_seed_001_test_in_sandbox_steps_1_to_7(page):
     page.locator("#sim-allow").click()
     expect(page.locator("#integration-status")).to_have_text("Connected")
     expect(page.locator("#sr-subscription-status")).to_have_text("active")
-    expect(page.locator("#sr-api-base")).to_contain_text("/sim/smartrecruiters/api/eu")
+    expect(page.locator("#sr-api-base")).to_contain_text("/sim/smartrecruiters/api")
     # Approving the OAuth app is not SR's consent to JobCannon: setUpIntegration was refused.
     expect(page.locator("#sr-partner-status")).to_have_text("not registered")
 
@@ -88,7 +88,7 @@ def test_seed_001_test_in_sandbox_steps_1_to_7(page):
     # 5. Complete the assessment in the browser.
     complete_assessment(page, link)
 
-    # The worker's part: deliver the result (to the EU data center, with the company credentials
+    # The worker's part: deliver the result (to SR's one API host, with the company credentials
     # SR issued at setUpIntegration), process SR's webhooks (the real application events).
     # The result first, then the report PDF (its own outbox row).
     for message in WritebackMessage.objects.filter(integration=integration).order_by("pk"):
@@ -115,7 +115,7 @@ def test_seed_001_test_in_sandbox_steps_1_to_7(page):
     page.get_by_role("link", name="Casey Sandbox").click()
     scorecard = page.locator("#sim-scorecard")
     expect(scorecard).to_contain_text(f"{run.result.overall_score}/100")
-    expect(scorecard).to_contain_text("Stored in the EU data center")
+    expect(scorecard).to_contain_text("Received at /sim/smartrecruiters/api/assessment-api/")
     expect(scorecard.locator(".sim-attachment")).to_contain_text(f"report-{run.pk}.pdf")
     expect(page.locator("#sim-fields")).to_contain_text("JobCannon score")
     expect(page.locator("#sim-orders")).to_contain_text("COMPLETED")

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from integrations.base import ATSRateLimited
 from integrations.models import Integration, IntegrationActivity, IntegrationStatus, Token
-from integrations.providers.smartrecruiters import constants
+from integrations.providers.smartrecruiters import constants, reference
 from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.registry import get_provider
 from integrations.services.integrations import integration_credentials_check
@@ -292,7 +292,7 @@ def _fail_subscription_with(status):
     sim_fault_inject(
         provider="smartrecruiters",
         faults=[str(status)],
-        path_prefix="/sim/smartrecruiters/api/us/webhooks-api/v201907/subscriptions",
+        path_prefix="/sim/smartrecruiters/api/webhooks-api/v201907/subscriptions",
     )
 
 
@@ -359,14 +359,24 @@ def test_a_subscription_still_failing_after_the_retry_horizon_is_failed(client_i
     assert not state.get("next_attempt_at")
 
 
-def test_an_eu_company_connects_and_its_data_stays_in_the_eu_data_center(client_in_workspace, sr_sim):
+def test_an_eu_company_connects_through_the_one_published_api_host(client_in_workspace, sr_sim):
+    """SR publishes one API host (SRD; SRO's servers): the sandbox serves one API path for every
+    company, the region is only a label of the company, and no per-region path exists."""
     integration = sr_sim(region="eu")
     provider = get_provider("smartrecruiters")
-    assert provider.api_base_url(integration) == "http://testserver/sim/smartrecruiters/api/eu"
-    assert sim.get("company", integration.demo["company_id"])["region"] == "eu"
+    assert provider.api_base_url(integration) == "http://testserver/sim/smartrecruiters/api"
+    assert sim.get("company", integration.demo["company_id"])["region"] == "eu", "kept as a label"
     connect_via_simulator(client_in_workspace, integration)
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.CONNECTED, integration.status_reason
+    token = Token.objects.get(integration=integration).access_token
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client_in_workspace.get("/sim/smartrecruiters/api/jobs", headers=auth).status_code == 200
+    for invented in ("eu", "us"):
+        assert (
+            client_in_workspace.get(f"/sim/smartrecruiters/api/{invented}/jobs", headers=auth).status_code
+            == 404
+        )
 
 
 def test_access_token_is_refreshed_before_it_expires_and_the_rotated_refresh_token_is_stored(
@@ -419,6 +429,9 @@ def test_every_environment_and_region_uses_the_published_hosts():
     """SR publishes one API host and one OAuth host (SRD; passport-smartrecruiters): no EU or
     sandbox host, so neither setting may point anywhere else."""
     provider = get_provider("smartrecruiters")
+    published = reference.assessment_api()["components"]["securitySchemes"]["oauth"]["flows"][
+        "authorizationCode"
+    ]
     for environment in ("production", "sandbox"):
         for region in ("us", "eu", ""):
             integration = IntegrationFactory.build(
@@ -427,7 +440,13 @@ def test_every_environment_and_region_uses_the_published_hosts():
             assert provider.api_base_url(integration) == "https://api.smartrecruiters.com"
             config = provider.oauth_config(integration)
             assert config.authorize_url == "https://www.smartrecruiters.com/identity/oauth/allow"
-            assert config.token_url == "https://www.smartrecruiters.com/identity/oauth/token"
+            # SRO securitySchemes.oauth.flows.authorizationCode: code exchange and refresh on the
+            # API host, only the allow page on www.
+            assert config.token_url == "https://api.smartrecruiters.com/identity/oauth/token"
+            assert (config.authorize_url, config.token_url) == (
+                published["authorizationUrl"],
+                published["tokenUrl"],
+            )
             assert provider.client_credentials_token_url(integration) == (
                 "https://api.smartrecruiters.com/identity/oauth/token"
             )

@@ -13,7 +13,7 @@ from integrations.providers.smartrecruiters import constants
 from tests.contract import ProviderContractTests
 
 API = constants.API_BASE
-TOKEN_URL = constants.OAUTH_HOST + constants.TOKEN_PATH
+TOKEN_URL = constants.AUTHORIZATION_CODE_TOKEN_URL
 CLIENT_TOKEN_URL = constants.CLIENT_CREDENTIALS_TOKEN_URL
 COMPANY_CREDENTIALS = {"company_client_id": "sr-company-1", "company_client_secret": "sr-company-secret-1"}
 

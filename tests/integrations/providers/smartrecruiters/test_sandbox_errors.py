@@ -15,7 +15,7 @@ from .helpers import connect_via_simulator
 
 pytestmark = pytest.mark.django_db
 
-API = "/sim/smartrecruiters/api/us"
+API = "/sim/smartrecruiters/api"
 
 
 def bearer(token: str) -> dict[str, str]:

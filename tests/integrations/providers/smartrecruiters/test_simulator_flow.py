@@ -163,7 +163,7 @@ def test_a_refused_attachment_is_retried_on_its_own_and_never_holds_back_the_res
     candidate_id = new_candidate(client_in_workspace, integration)
     move(client_in_workspace, integration, candidate_id, "assessment")
     run = complete(AssessmentRun.objects.get(integration=integration))
-    path = f"/sim/smartrecruiters/api/us/assessment-api/v202010/orders/{run.external_assessment_id}/results/attachment"
+    path = f"/sim/smartrecruiters/api/assessment-api/v202010/orders/{run.external_assessment_id}/results/attachment"
     sim_fault_inject(provider="smartrecruiters", faults=["503"], path_prefix=path)
     messages = deliver_all(run)
     assert messages["assessment.result"].status == WritebackStatus.CONFIRMED
@@ -233,13 +233,18 @@ def test_moving_a_candidate_sends_the_real_application_event_signed_v1(client_in
     assert event.status == WebhookStatus.PROCESSED, event.error
 
 
-def test_eu_integration_results_are_stored_in_the_eu_region(client_in_workspace, connected):
+def test_eu_integration_results_reach_the_one_published_results_path(client_in_workspace, connected):
+    """SR publishes one API host for every company (no EU host): an EU-labelled company's result
+    is PATCHed to the same Assessment API results path as any other's, with its company credentials."""
     integration = connected(region="eu")
     candidate_id = new_candidate(client_in_workspace, integration)
     move(client_in_workspace, integration, candidate_id, "assessment")
     run = complete(AssessmentRun.objects.get(integration=integration))
     deliver_all(run)
-    assert sim.get("order", run.external_assessment_id)["result_meta"]["region"] == "eu"
+    meta = sim.get("order", run.external_assessment_id)["result_meta"]
+    order_id = run.external_assessment_id
+    assert meta["path"] == f"/sim/smartrecruiters/api/assessment-api/v202010/orders/{order_id}/results"
+    assert meta["credential"] == "company"
 
 
 @pytest.mark.parametrize("webhook_setup", [{}, {"webhook_api": "seed"}])

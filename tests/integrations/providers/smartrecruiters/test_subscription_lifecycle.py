@@ -18,7 +18,7 @@ from .helpers import connect_via_simulator
 
 pytestmark = pytest.mark.django_db
 
-SUBS_PATH = "/sim/smartrecruiters/api/us" + constants.VENDOR_SUBSCRIPTIONS_PATH
+SUBS_PATH = "/sim/smartrecruiters/api" + constants.VENDOR_SUBSCRIPTIONS_PATH
 
 
 def live_subscriptions(integration) -> list[dict]:
