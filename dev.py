@@ -87,7 +87,8 @@ def run() -> None:
     manage("demo_seed", env=env)
     procs = [
         subprocess.Popen(
-            [str(PY), "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            # runserver with a listen backlog of 1024, not 10 (jobcannon/core/management/commands/serve.py)
+            [str(PY), "manage.py", "serve", f"127.0.0.1:{port}", "--noreload"],
             cwd=ROOT,
             env=env,
             start_new_session=True,

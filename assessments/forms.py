@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from django import forms
 from django.utils import timezone
@@ -26,6 +27,20 @@ class RunCreateForm(forms.Form):
         field = self.fields["instrument"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(k, instrument_get(k).name) for k in offered]
+
+    # The names go into the invitation email from our domain ("Hello <first name>,"): one line
+    # of plain text, so a sender cannot lay out paragraphs of their own or reverse the text.
+    def _one_line(self, field: str) -> str:
+        value = self.cleaned_data.get(field) or ""
+        if any(unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp") for c in value):
+            raise forms.ValidationError("Enter the name as one line of plain text.")
+        return value
+
+    def clean_first_name(self) -> str:
+        return self._one_line("first_name")
+
+    def clean_last_name(self) -> str:
+        return self._one_line("last_name")
 
     def clean_due_date(self) -> dt.datetime | None:
         day = self.cleaned_data.get("due_date")

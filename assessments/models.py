@@ -89,6 +89,11 @@ class AssessmentRun(TimeStampedModel):
     token = models.CharField(max_length=64, unique=True, default=_candidate_token)
     due_at = models.DateTimeField(null=True, blank=True)
     invited_at = models.DateTimeField(null=True, blank=True)
+    # The person who sent the latest invitation from the recruiter pages (None for runs an ATS
+    # ordered): their own budget counts these (assessments/services/invitations.py).
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)

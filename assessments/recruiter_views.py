@@ -22,12 +22,11 @@ from assessments.selectors import (
 )
 from assessments.services.config import assessment_config_update
 from assessments.services.hooks import report_context, run_source_name
+from assessments.services.invitations import assessment_run_resend, assessment_run_send
 from assessments.services.runs import (
     CandidateInfo,
     RunAlreadyActive,
     assessment_run_cancel,
-    assessment_run_create,
-    assessment_run_invite,
     candidate_url,
     report_url,
 )
@@ -77,8 +76,9 @@ class RunCreateView(WorkspaceMixin, View):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                run, _ = assessment_run_create(
+                run = assessment_run_send(
                     workspace=self.workspace,
+                    sender=request.user,
                     instrument=data["instrument"],
                     due_at=data["due_date"],
                     candidate=CandidateInfo(
@@ -166,7 +166,7 @@ class RunResendView(RunMixin, View):
     def post(self, request, pk):
         run = self.get_run(pk)
         try:
-            run = assessment_run_invite(run=run)
+            run = assessment_run_resend(run=run, sender=request.user)
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:

@@ -77,12 +77,24 @@ def sh(*cmd: Any, env_: dict[str, str] | None = None, capture: bool = False, che
     return result.stdout if capture else ""
 
 
-def django_call(func: str, *, env_: dict[str, str] | None = None, **kwargs: Any) -> Any:
-    """Run benchmarks.djside.<func>(**kwargs) in a fresh Django process; returns its JSON result."""
+# What `python -m benchmarks.djside` does, for a function of any benchmarks module (a section's
+# own seeding lives beside the section).
+_DJANGO_CALL = (
+    "import importlib, json, sys, django; django.setup(); "
+    "f = getattr(importlib.import_module(sys.argv[1]), sys.argv[2]); "
+    "print('@@' + json.dumps(f(**json.loads(sys.argv[3])), default=str), flush=True)"
+)
+
+
+def django_call(
+    func: str, *, env_: dict[str, str] | None = None, module: str = "benchmarks.djside", **kwargs: Any
+) -> Any:
+    """Run <module>.<func>(**kwargs) (benchmarks.djside by default) in a fresh Django process;
+    returns its JSON result."""
     e = {**(env_ or env()), "LOG_LEVEL": "WARNING"}
     with (TMP / "django.log").open("a") as err:
         out = subprocess.run(
-            [str(PY), "-m", "benchmarks.djside", func, json.dumps(kwargs)],
+            [str(PY), "-c", _DJANGO_CALL, module, func, json.dumps(kwargs)],
             cwd=ROOT, env=e, check=False, stdout=subprocess.PIPE, stderr=err, text=True,
         )  # fmt: skip
     lines = [line for line in out.stdout.splitlines() if line.startswith("@@")]

@@ -84,6 +84,9 @@ JUNK_NICE = int(_number("BENCH_HINTLESS_JUNK_NICE", 10))
 INTEGRATIONS = int(_number("BENCH_HINTLESS_INTEGRATIONS", 50))
 TARGET = 0.9
 SEED_ROUTE = "/ashby/webhooks"
+# Knit's seeds' route, with INTEGRATIONS Knit integrations as its candidates: the case issue 21
+# measured (~7 s of CPU per 1 MiB Knit request, the JSON parsed once per integration tried).
+KNIT_SEED_ROUTE = "/knit/webhooks"
 
 
 @dataclass(frozen=True)
@@ -97,8 +100,9 @@ class Junk:
     @property
     def issue_target(self) -> bool:
         """Hint-less junk at the seeds' route: the load issue 21's target is about ("a load of
-        hint-less junk at the seed route ... leaves signed deliveries ... at >= 90 %"). The other
-        kinds (a made-up integration id, a real integration's own URL) are measured against the
+        hint-less junk at the seed route ... leaves signed deliveries ... at >= 90 %"), as this
+        section has measured it since 168cd02 (Ashby's seed route). The other kinds (a made-up
+        integration id, a real integration's own URL, Knit's seed route) are measured against the
         same 0.90 and reported, but a miss there does not fail the section."""
         return self.path == SEED_ROUTE
 
@@ -109,15 +113,18 @@ class Junk:
 
 
 # "64KiB": just under WEBHOOK_HINTLESS_MAX_BODY_BYTES (jobcannon/settings/base.py): read and
-# scanned. The last two go to a real integration's own URL, just under what it takes
-# (WEBHOOK_MAX_BODY_BYTES, 256 KiB; 1 MiB until 2026-12-04, when 1 MiB of junk there took 15-22 %
-# of the deliveries' rate): read and verified, and refused (Knit parses only small bodies to try
-# the form its Node example signs).
+# scanned. "64KiBjson@knit-seed": valid JSON just under that limit at Knit's seed route, scanned
+# against INTEGRATIONS Knit integrations (the issue's case: JSON a hint-less Knit scan parses). The
+# last two go to a real integration's own URL, just under what it takes (WEBHOOK_MAX_BODY_BYTES,
+# 256 KiB; 1 MiB until 2026-12-04, when 1 MiB of junk there took 15-22 % of the deliveries'
+# rate): read and verified, and refused (Knit parses only small bodies to try the form its Node
+# example signs).
 JUNK: dict[str, Junk] = {
     "1MiB": Junk(1024 * 1024, "random", SEED_ROUTE, unread=True),
     "256KiB": Junk(256 * 1024 - 64, "random", SEED_ROUTE, unread=True),
     "64KiB": Junk(64 * 1024 - 64, "random", SEED_ROUTE, unread=False),
     "64KiB[]": Junk(64 * 1024 - 64, "brackets", SEED_ROUTE, unread=False),
+    "64KiBjson@knit-seed": Junk(64 * 1024 - 64, "json", KNIT_SEED_ROUTE, unread=False, signature="knit"),
     "1MiB[]@uuid": Junk(1024 * 1024, "brackets", "/webhooks/ashby/{uuid}/", unread=True),
     "256KiB@ashby": Junk(256 * 1024 - 64, "random", "/webhooks/ashby/{ashby}/", unread=False),
     "256KiBjson@knit": Junk(
@@ -152,6 +159,30 @@ class _Sender:
             self.proc.wait(10)
 
 
+def seed_knit_candidates(n: int) -> dict[str, Any]:
+    """Knit integrations up to n (seed_hintless made one), each in its own workspace, connected:
+    the candidates of Knit's seed route. Runs in a Django process (django_call(module=...))."""
+    from django.contrib.auth import get_user_model
+
+    from integrations.models import Integration, IntegrationStatus
+    from integrations.selectors import integration_list_for_hintless_webhook
+    from integrations.services.integrations import integration_create
+    from jobcannon.workspaces.services import workspace_create
+
+    owner = get_user_model().objects.get(username="bench")
+    for k in range(Integration.objects.filter(provider="knit").count(), n):
+        integration = integration_create(
+            workspace=workspace_create(owner=owner, name=f"Bench Knit Co {k}"),
+            provider="knit",
+            environment="sandbox",
+            auth_kind="api_key",
+        )
+        integration.status = IntegrationStatus.CONNECTED
+        integration.save(update_fields=["status"])
+    candidates, more = integration_list_for_hintless_webhook(provider_key="knit", limit=n)
+    return {"candidates": len(candidates), "more": more}
+
+
 def _share_2xx(statuses: dict[str, int]) -> tuple[int, int]:
     return sum(n for s, n in statuses.items() if s.startswith("2")), sum(statuses.values())
 
@@ -180,6 +211,9 @@ def section(results: dict[str, Any]) -> None:  # noqa: C901, PLR0915
             f"the measured integration is candidate {seeded['candidate_position']} of {seeded['candidates']}, "
             f"not the last ({INTEGRATIONS})"
         )
+    knit = django_call("seed_knit_candidates", module="benchmarks.hintless", n=INTEGRATIONS)
+    if knit["candidates"] != INTEGRATIONS:
+        problems.append(f"Knit's seed route has {knit['candidates']} candidates, not {INTEGRATIONS}")
     ids = {"ashby": seeded["public_id"], "knit": seeded["knit_public_id"]}
     counter = iter(range(10**6))
     keys = [(r, k) for r in ROUTES for k in KINDS]
@@ -291,12 +325,14 @@ def section(results: dict[str, Any]) -> None:  # noqa: C901, PLR0915
 
     out: dict[str, Any] = {"integrations": INTEGRATIONS, "junk_rate": JUNK_RATE, "fresh_rate": FRESH_RATE,
                            "rounds": ROUNDS, "phase_seconds": PHASE, "phases": PHASES, "junk_nice": JUNK_NICE,
-                           "candidate_position": seeded["candidate_position"], "cases": {},
+                           "candidate_position": seeded["candidate_position"],
+                           "knit_candidates": knit["candidates"], "cases": {},
                            "wrk_statuses": wrk_statuses}  # fmt: skip
     missed: list[str] = []
     beyond: list[str] = []  # under 0.90 with junk outside the issue's target (Junk.issue_target)
     log(
-        f"  measured integration: candidate {seeded['candidate_position']} of {seeded['candidates']} (oldest first)"
+        f"  measured integration: candidate {seeded['candidate_position']} of {seeded['candidates']} (oldest first); "
+        f"{knit['candidates']} Knit integrations on Knit's seed route"
     )
     log(f"  {'case':<30} {'ratio':>5} {'(min-max)':>11} {'2xx/s on':>8} {'off':>5} {'junk/s':>6} "
         f"{'fresh 2xx on':>14} {'off':>11}  junk answered")  # fmt: skip
@@ -335,7 +371,7 @@ def section(results: dict[str, Any]) -> None:  # noqa: C901, PLR0915
     log(f"  signed deliveries (wrk) answered: {wrk_statuses}")
     log(f"  targets (ratio >= {TARGET:.2f} with hint-less junk at the seed route, fresh senders >= {TARGET:.0%} "
         "2xx in every case with junk and alone): " + (f"MISSED {len(missed)}: " + "; ".join(missed) if missed else "all met"))  # fmt: skip
-    log("  under 0.90 with junk beyond the issue's target (made-up ids, real integrations' own URLs): "
+    log("  under 0.90 with junk beyond the issue's target (made-up ids, real integrations' own URLs, Knit's seed route): "
         + ("; ".join(beyond) if beyond else "none"))  # fmt: skip
     log("  checks (junk rate, junk in every on-second and never off, junk answers, wrk covered the phases, "
         "no 5xx, last candidate): "

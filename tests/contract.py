@@ -263,6 +263,30 @@ class ProviderContractTests:
                 event.error,
             )
 
+    @pytest.mark.django_db
+    def test_signed_delivery_with_lone_surrogates_is_stored_and_processed(self, client, mocked_responses):
+        """A lone surrogate (`\\ud800`) is valid JSON on the wire but no UTF-8 string: the
+        database cannot store it as text. A signed fixture carrying one in every string the
+        signature does not need (the event name and id included) is answered without a 5xx, its
+        row is stored, and processing it ends in a state, not an exception."""
+        integration = self.make_integration()
+        self.prepare_processing(mocked_responses, integration, self.sample_event)
+        payload = _with_lone_surrogates(json.loads(self.fixture_body(self.sample_event)), self.signed_fields)
+        # ensure_ascii: the surrogate travels as the six characters \ud800, as a vendor's
+        # JSON encoder writes it; the raw body stays valid UTF-8.
+        wire = json.dumps(payload).encode()
+        assert b"\\ud800" in wire
+        body, headers = self.signed(wire, self.test_secret)
+
+        response = self.post_webhook(client, integration, body, headers)
+
+        assert response.status_code < 500, response.content
+        event = WebhookEvent.objects.get(integration=integration)
+        assert bytes(event.body) == body, "the raw body is kept byte for byte"
+        webhook_event_process(event_id=event.pk)
+        event.refresh_from_db()
+        assert event.status != WebhookStatus.VERIFIED, "processing must settle the row"
+
     # ---- OAuth ----
     def oauth_supported(self) -> bool:
         return "oauth2" in self.provider().auth_kinds
@@ -415,3 +439,15 @@ class ProviderContractTests:
         wait = (message.next_attempt_at - timezone.now()).total_seconds()
         assert 3 < wait <= 6, "first retry after about 5 seconds"
         assert integration.status == IntegrationStatus.CONNECTED
+
+
+def _with_lone_surrogates(value: Any, keep: tuple[str, ...], key: str = "") -> Any:
+    """`value` with a lone surrogate appended to every string, except the top-level `keep`
+    fields (what a body-signing vendor signs: the test must still sign them as UTF-8)."""
+    if isinstance(value, dict):
+        return {k: v if k in keep else _with_lone_surrogates(v, (), k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_lone_surrogates(v, ()) for v in value]
+    if isinstance(value, str):
+        return value + "\ud800"
+    return value

@@ -114,10 +114,16 @@ def body_mentions_address(body: bytes, email: str) -> bool:
     needle = email.strip().lower()
     # Cheap: most bodies never contain it at all. A JSON body may write letters beyond ASCII as
     # \u escapes, so an address with such letters (an IDN domain) is looked for by its longest
-    # ASCII run; a form-encoded one may escape anything, so it is also looked for decoded.
+    # ASCII run; a form-encoded one may escape anything, so it is also looked for decoded. A JSON
+    # encoder may \u-escape ASCII too ("a\u0040b.co"): a body holding any \u escape is parsed.
     probe = max(re.split(r"[^\x00-\x7f]+", needle), key=len).encode()
     lowered = body.lower()
-    if probe and probe not in lowered and not (b"%" in body and probe in unquote_to_bytes(lowered).lower()):
+    if (
+        probe
+        and probe not in lowered
+        and b"\\u" not in lowered
+        and not (b"%" in body and probe in unquote_to_bytes(lowered).lower())
+    ):
         return False
     try:
         texts: Iterator[str] = _strings(json.loads(body))

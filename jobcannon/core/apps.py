@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -24,8 +26,23 @@ class CoreConfig(AppConfig):
         post_migrate.connect(
             create_cache_tables_after_migrate, sender=self, dispatch_uid="jobcannon-cache-tables"
         )
+        # ... and the periodic schedules (the webhook sweep among them): a release step that
+        # stops after `migrate` must not leave a queue that nothing sweeps.
+        post_migrate.connect(_schedules_after_migrate, sender=self, dispatch_uid="jobcannon-schedules")
         schedule_modules_register(_schedule_modules)
 
 
 def _schedule_modules() -> list[str]:
     return ["jobcannon.core.tasks"]
+
+
+def _schedules_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """`setup_schedules`' own code, idempotent. Skipped when django-q2's tables are not there
+    yet (a `migrate` to an earlier state of some app)."""
+    from django.db import connections
+    from django_q.models import Schedule
+
+    from jobcannon.core.management.commands.setup_schedules import schedules_sync
+
+    if Schedule._meta.db_table in connections[using].introspection.table_names():
+        schedules_sync(using=using)

@@ -1,10 +1,11 @@
 import logging
 import smtplib
-import unicodedata
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
+
+from jobcannon.core.mailtext import subject_excerpt
 
 from .models import Invitation
 
@@ -27,21 +28,9 @@ def invitation_send(*, invitation: Invitation, token: str) -> bool:
     return True
 
 
-# The workspace name is whatever its owner typed (120 characters): in the subject, where mail
-# clients give it the most weight, only a short, single-line excerpt of it, quoted, inside our own
-# sentence; the body names it in full.
-SUBJECT_NAME_CHARS = 40
-
-
 def invitation_subject(invitation: Invitation) -> str:
-    name = " ".join(
-        "".join(
-            " " if unicodedata.category(c).startswith(("C", "Z")) else c for c in invitation.workspace.name
-        ).split()
-    )
-    if len(name) > SUBJECT_NAME_CHARS:
-        name = name[: SUBJECT_NAME_CHARS - 1].rstrip() + "…"
-    return f"You are invited to the workspace “{name}” on JobCannon"
+    # The workspace name is whatever its owner typed: only an excerpt of it, inside our sentence.
+    return f"You are invited to the workspace “{subject_excerpt(invitation.workspace.name)}” on JobCannon"
 
 
 def _send(invitation: Invitation, link: str) -> None:

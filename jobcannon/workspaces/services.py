@@ -1,12 +1,12 @@
 import datetime as dt
-import hashlib
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from jobcannon.core.budgets import RateLimited, budget_check, budgets_lock
 from jobcannon.core.exceptions import ApplicationError, Conflict, ValidationFailed
 
 from . import hooks
@@ -65,33 +65,26 @@ def workspace_settings_update(*, workspace: Workspace, actor, changes: dict) -> 
     return workspace
 
 
-class InvitationRateLimited(ApplicationError):
-    code = "rate_limited"
-    status = 429
-
-
-def _wait_text(seconds: float) -> str:
-    minutes = max(1, int(seconds // 60) + 1)
-    return f"{minutes} minute{'s' if minutes > 1 else ''}" if minutes < 120 else f"{minutes // 60} hours"
+class InvitationRateLimited(RateLimited):
+    pass
 
 
 def _budget_check(kind: str, *, now: dt.datetime, message: str, **match) -> None:
-    """Refuse when the invitations matching `match` in INVITATION_RATE_LIMITS[kind]'s window have
-    reached its limit; `message` gets {limit} and {wait} (until the oldest one leaves the window)."""
-    limit, seconds = settings.INVITATION_RATE_LIMITS[kind]
-    window = dt.timedelta(seconds=seconds)
-    recent = Invitation.objects.filter(created_at__gte=now - window, **match)
-    if recent.count() >= limit:
-        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first() or now
-        wait = _wait_text((oldest + window - now).total_seconds())
-        raise InvitationRateLimited(message.format(limit=limit, wait=wait))
+    budget_check(
+        rows=Invitation.objects.filter(**match),
+        at="created_at",
+        limit=settings.INVITATION_RATE_LIMITS[kind],
+        now=now,
+        message=message,
+        error=InvitationRateLimited,
+    )
 
 
 def invitation_rate_limit_check(*, workspace: Workspace, email: str, invited_by=None) -> None:
     """Every invitation is an email from our domain carrying the workspace's own words (its
     name): bounded per workspace, per sender (a new workspace is free to create, so the
     workspace's budget alone would not bound one person) and per recipient (across workspaces),
-    counted from the invitation rows themselves so every web process agrees. Raises
+    counted from the invitation rows themselves (jobcannon.core.budgets). Raises
     InvitationRateLimited."""
     now = timezone.now()
     _budget_check(
@@ -121,28 +114,16 @@ def invitation_rate_limit_check(*, workspace: Workspace, email: str, invited_by=
     )
 
 
-def _advisory_key(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-
-
 def _invitation_budgets_lock(*, workspace: Workspace, email: str, invited_by) -> None:
-    """Serialize the invitations that share a budget, so the count invitation_rate_limit_check
-    reads cannot be passed by a concurrent request before this one's row is written (check and
-    insert in one transaction, after this). One transaction-scoped advisory lock per budget
-    (the workspace, the sender, the recipient address, which has no row), taken in that order
-    (no deadlock). Not row locks: a FOR UPDATE on the workspace or the user would also block,
-    and deadlock with, every insert whose foreign key checks those rows (audit events).
-    SQLite needs none: every transaction there begins IMMEDIATE (settings: transaction_mode),
-    which already serializes the writers."""
-    if connection.vendor != "postgresql":
-        return
+    """Serialize the invitations that share a budget (the workspace, the sender, the recipient
+    address, in that order), so the count invitation_rate_limit_check reads cannot be passed by
+    a concurrent request before this one's row is written (check and insert in one transaction,
+    after this)."""
     names = [f"jobcannon:invitations:workspace:{workspace.pk}"]
     if getattr(invited_by, "pk", None):
         names.append(f"jobcannon:invitations:sender:{invited_by.pk}")
     names.append(f"jobcannon:invitations:recipient:{email.strip().lower()}")
-    with connection.cursor() as cursor:
-        for name in names:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_advisory_key(name)])
+    budgets_lock(names)
 
 
 def _audit(*, action: str, message: str, invitation: Invitation, actor, data: dict | None = None) -> None:

@@ -1,26 +1,34 @@
-"""The embedded default under concurrency: a real threaded WSGI server (the production
-application, jobcannon/core/wsgi.py) on the file SQLite database with the OPTIONS of the local
-settings, and many threads calling it at once, as Ashby does when it retries assessment.start
-concurrently. Every answer must be 2xx or 409, never a 5xx ("database is locked")."""
+"""The embedded default under concurrency: the server `dev.py run` serves with (`manage.py serve`,
+jobcannon/core/management/commands/serve.py) on the file SQLite database with the OPTIONS of the
+local settings, and many threads calling it at once, as Ashby does when it retries
+assessment.start concurrently. Every answer must be 2xx or 409, never a 5xx ("database is locked")
+nor a connection reset (a full listen backlog)."""
 
 from __future__ import annotations
 
 import base64
 import http.client
+import importlib.util
 import json
+import os
+import select
+import signal
+import socket
+import socketserver
+import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
-from wsgiref.simple_server import WSGIRequestHandler
 
 import pytest
 from django.conf import settings
-from django.core.servers.basehttp import ThreadedWSGIServer
+from django.core.servers.basehttp import WSGIRequestHandler
 from django.db import connection, connections
 
 from assessments.models import AssessmentRun
 from integrations.base import hmac_sha256_hex
 from integrations.models import WebhookEvent
-from jobcannon.core.wsgi import JobCannonWSGI
+from jobcannon.core.management.commands.serve import Command as ServeCommand
 from tests.integrations.providers.ashby.helpers import SECRET, ashby_integration, start_body, with_partner_key
 
 pytestmark = [
@@ -38,20 +46,17 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-class _Server(ThreadedWSGIServer):
-    # This test is about the database, not the listen backlog: Django's server keeps
-    # 10 pending connections, and on a loaded CI machine 24 connects at once overflowed it
-    # (ConnectionResetError before any request was read). gunicorn's default backlog is 2048.
-    request_queue_size = 128
-
-
 @pytest.fixture
 def server() -> Iterator[tuple[str, int]]:
-    """The production WSGI application behind a threaded server (a thread per request, each its
-    own database connection), like `manage.py runserver` and gunicorn's gthread workers."""
-    httpd = _Server(("127.0.0.1", 0), _QuietHandler, allow_reuse_address=True)
+    """`manage.py serve` as `dev.py run` starts it, in this process so it shares the test database:
+    the command's server class, threaded as runserver threads it (basehttp.run: ThreadingMixIn
+    over server_cls, daemon threads; a thread per request, each its own database connection),
+    serving the application the command serves (its get_handler)."""
+    command = ServeCommand()
+    httpd_cls = type("WSGIServer", (socketserver.ThreadingMixIn, command.server_cls), {})
+    httpd = httpd_cls(("127.0.0.1", 0), _QuietHandler)
     httpd.daemon_threads = True
-    httpd.set_app(JobCannonWSGI())
+    httpd.set_app(command.get_handler())
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -192,3 +197,94 @@ def test_without_the_busy_timeout_the_same_load_is_refused_5xx(server):
         options.update(saved)
         connections.close_all()
     assert any(isinstance(s, int) and s >= 500 for s in statuses), statuses
+
+
+def _dev_py_run_web_server(monkeypatch: pytest.MonkeyPatch, port: int) -> tuple[list[str], dict[str, str]]:
+    """The web server's command line and environment exactly as `dev.py run` starts it (its
+    install, migrate and seed steps skipped, the processes recorded instead of started)."""
+    spec = importlib.util.spec_from_file_location("jobcannon_dev_py", settings.BASE_DIR / "dev.py")
+    assert spec and spec.loader
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+    started: list[tuple[list[str], dict[str, str]]] = []
+
+    class _Recorded:
+        pid = 0
+
+        def __init__(self, args: list[str], **kwargs: object) -> None:
+            started.append((args, kwargs["env"]))  # type: ignore[arg-type]
+
+        def poll(self) -> int:
+            return 0
+
+        def wait(self, timeout: float | None = None) -> int:
+            return 0
+
+    with monkeypatch.context() as patch:
+        patch.setattr(dev, "install", lambda dev: None)
+        patch.setattr(dev, "manage", lambda *args, env: None)
+        patch.setattr(dev.subprocess, "Popen", _Recorded)
+        patch.delenv("DJANGO_SETTINGS_MODULE")  # dev.py's default then: the local settings
+        patch.setenv("PORT", str(port))
+        dev.run()
+    (web,) = [(args, env) for args, env in started if f"127.0.0.1:{port}" in args]
+    return web
+
+
+def test_dev_py_run_serves_with_a_listen_backlog_of_at_least_128(monkeypatch, tmp_path):
+    """The real `dev.py run` web server, stopped for a moment (as a busy server does not accept),
+    still queues 128 connections that arrive at once: none is refused or left unanswered by the
+    kernel. Django's runserver queues 10 (an auditor's 70 concurrent calls got 173 resets of 270)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args, env = _dev_py_run_web_server(monkeypatch, port)
+    env = {k: v for k, v in env.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env |= {
+        "SQLITE_PATH": str(tmp_path / "dev.sqlite3"),
+        "RATE_LIMIT_SQLITE_PATH": str(tmp_path / "rl.sqlite3"),
+    }
+    log = tmp_path / "server.log"
+    web = subprocess.Popen(
+        args, cwd=settings.BASE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
+    callers: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not _accepts(port):
+            assert web.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.2)
+        os.kill(web.pid, signal.SIGSTOP)
+        for _ in range(128):
+            caller = socket.socket()
+            caller.setblocking(False)
+            caller.connect_ex(("127.0.0.1", port))
+            callers.append(caller)
+        # A connection the backlog has no room for gets no SYN-ACK (Linux drops the SYN), so it
+        # never turns writable while the server is stopped.
+        pending, deadline = list(callers), time.monotonic() + 3
+        while pending and time.monotonic() < deadline:
+            _, writable, _ = select.select([], pending, [], 0.1)
+            pending = [c for c in pending if c not in writable]
+        queued = [
+            c for c in callers if c not in pending and not c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        ]
+        assert len(queued) == 128, f"{len(queued)} of 128 connections queued"
+    finally:
+        os.kill(web.pid, signal.SIGCONT)
+        for caller in callers:
+            caller.close()
+        web.send_signal(signal.SIGINT)
+        try:
+            web.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            web.kill()
+            web.wait()
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False

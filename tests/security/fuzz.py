@@ -38,7 +38,8 @@ UNICODE_EDGES = [
     "\x00",
     "\u202e",  # right-to-left override
     "\ufeff",  # byte order mark
-    "\ud800"[:0] + "\U0001f600",
+    "\ud800",  # a lone surrogate: valid in JSON ("\\ud800"), no UTF-8 string can hold it
+    "\U0001f600",
     "e\u0301",  # combining accent
     "𝕏" * 50,
     "a" * 5000,
@@ -164,7 +165,9 @@ def header_names(provider_key: str) -> list[str]:
 def headers_for(provider_key: str) -> st.SearchStrategy[dict[str, str]]:
     values = st.one_of(
         st.text(max_size=80).filter(lambda s: "\n" not in s and "\r" not in s),
-        st.sampled_from(UNICODE_EDGES),
+        # Not the lone surrogate: a server decodes header bytes as latin-1, so no request can
+        # carry one in a header (the test client would pass it through as no server could).
+        st.sampled_from([e for e in UNICODE_EDGES if e != "\ud800"]),
         st.sampled_from(
             ["sha256=", "sha256=" + "0" * 64, "v1=" + "a" * 64, "t=1,v1=zz", "v1=;v1=", "0" * 64]
         ),

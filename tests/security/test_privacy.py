@@ -274,3 +274,21 @@ def test_export_and_delete_search_deliveries_no_integration_was_found_for(client
     for event, purged in ((unmatched, True), (other_ats, False), (someone_else, False)):
         event.refresh_from_db()
         assert (bytes(event.body) == b"") is purged
+
+
+def test_export_and_delete_find_an_address_the_sender_json_escaped(client_in_workspace, workspace):
+    """A JSON encoder may escape any character, ASCII included ("a\\u0040b.co" is a@b.co):
+    the delivery is found and purged; a near miss written the same way is not."""
+    integration = IntegrationFactory(workspace=workspace)
+    escaped = _delivery(integration, b'{"candidate": {"email": "a\\u0040b.co"}}')
+    all_escaped = _delivery(integration, b'{"to": "\\u0041\\u0040\\u0042\\u002e\\u0063\\u006f"}')
+    near_miss = _delivery(integration, b'{"candidate": {"email": "xa\\u0040b.co"}}')
+    longer = _delivery(integration, b'{"candidate": {"email": "a\\u0040b.co.uk"}}')
+
+    data = json.loads(client_in_workspace.post("/workspace/privacy/export/", {"email": "a@b.co"}).content)
+    assert sorted(d["id"] for d in data["webhook_deliveries"]) == sorted([escaped.pk, all_escaped.pk])
+
+    candidate_delete(workspace=workspace, email="a@b.co")
+    for event, purged in ((escaped, True), (all_escaped, True), (near_miss, False), (longer, False)):
+        event.refresh_from_db()
+        assert (bytes(event.body) == b"") is purged, event.body
