@@ -218,36 +218,44 @@ def knit_assessment_secrets_confirm(*, integration: Integration, provider: ATSPr
             }
         ],
     )
+    # Not "revoked" unless Knit said so: without a revoke call the old key is only retired here.
+    outcome = (
+        "JobCannon retired the previous secret key." if notes else "Knit revoked the previous secret key."
+    )
     activity_log(
         integration=integration,
         kind="knit.secrets_rotated",
         level=ActivityLevel.WARNING if notes else ActivityLevel.INFO,
-        message="New Ashby API key confirmed; the previous secret key was revoked." + "".join(notes),
+        message=f"New Ashby API key confirmed; {outcome}" + "".join(notes),
         data={"key_suffix": pending.secret_key[-4:]},
     )
 
 
 def knit_assessment_secrets_discard_pending(*, integration: Integration, provider: ATSProvider) -> None:
     secrets = [s for s in integration.credential("assessment_secrets", []) or [] if s.get("secret_key")]
-    for s in secrets:
-        if s.get("state") == "pending":
-            _revoke_at_knit(provider, integration, s["secret_key"])
+    notes = [
+        note
+        for s in secrets
+        if s.get("state") == "pending" and (note := _revoke_at_knit(provider, integration, s["secret_key"]))
+    ]
     _store_secrets(integration, [s for s in secrets if s.get("state") != "pending"])
     activity_log(
         integration=integration,
         kind="knit.secrets_discarded",
-        message="The new, unconfirmed Ashby secret was discarded; the current one stays.",
+        level=ActivityLevel.WARNING if notes else ActivityLevel.INFO,
+        message="The new, unconfirmed Ashby secret was discarded; the current one stays." + "".join(notes),
     )
 
 
 def _revoke_at_knit(provider: ATSProvider, integration: Integration, secret_key: str) -> str:
-    """Best effort: Knit documents no revoke call ([I] README.md). Returns a note for the log."""
+    """Best effort: Knit documents no revoke call ([I] README.md), and answers 404 for an API it
+    does not have. Returns a note for the log ("" when Knit confirmed the revocation)."""
     try:
         _client(provider, integration).revoke_assessment_secret(secret_key)
     except ATSNotFound:
         return (
-            " Knit offers no revoke call for this account: ask Knit support to revoke the key ending "
-            f"{secret_key[-4:]}."
+            " Knit documents no call to revoke it: ask Knit support to revoke the secret key ending "
+            f"{secret_key[-4:]} (until then Knit still accepts it from Ashby)."
         )
     except ATSError as exc:
         return f" Knit did not confirm revoking the key ending {secret_key[-4:]}: {exc.message}"

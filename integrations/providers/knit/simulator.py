@@ -4,8 +4,9 @@ assessment.cancel into signed `record.new` / `record.deleted` webhooks, is in si
 Behaves like Knit on the wire as far as Knit publishes it (README.md lists the sources): Bearer API
 key + X-Knit-Integration-Id on every call, `{"success": true, "data"}` / `{"success": false,
 "error": {"msg"}}` envelopes, an X-Knit-Execution-Id header on every answer, a Knit-style 404 for
-any API it does not have (e.g. the undocumented `ats.jobs`), the passthrough taking the app's body
-as a JSON string and answering the app's own answer wrapped in data.response exactly as Knit's
+any API it does not have (e.g. the undocumented `ats.jobs`, or `ats.assessment.secrets.revoke`:
+Knit documents no revoke call, so a secret stays valid at Knit until Knit support revokes it), the
+passthrough taking the app's body as a JSON string and answering the app's own answer wrapped in data.response exactly as Knit's
 published example shows it (no status field of the app's own), the candidate assessment update checked
 against Knit's published Candidate Assessment model, injectable 429/5xx, and an account whose Ashby key
 lacks a permission (account data `ashby_missing_permission`: Ashby's 403 through the passthrough).
@@ -144,25 +145,10 @@ def api_secrets_create(request: HttpRequest) -> JsonResponse:
     sim_put(
         constants.SIM_SECRET,
         secret_key,
-        {"integration_id": account.key, "revoked": False, "created_at": timezone.now().isoformat()},
+        {"integration_id": account.key, "created_at": timezone.now().isoformat()},
     )
     base_url = settings.JOBCANNON_BASE_URL + reverse("integrations:sim-knit:workflow-base")
     return knit_json({"success": True, "data": {"secretKey": secret_key, "baseUrl": base_url}})
-
-
-@csrf_exempt
-@require_http_methods(["POST"])
-def api_secrets_revoke(request: HttpRequest) -> JsonResponse:
-    account = _authenticate(request)
-    if isinstance(account, JsonResponse):
-        return account
-    body = json_body(request) or {}
-    secret = sim_get(constants.SIM_SECRET, str(body.get("secretKey", "")))
-    if secret is None or secret.data.get("integration_id") != account.key:
-        return _error(404, "Unknown secretKey.")
-    secret.data = {**secret.data, "revoked": True}
-    secret.save(update_fields=["data", "updated_at"])
-    return knit_json({"success": True, "data": {}})
 
 
 def _record_submission(
@@ -336,5 +322,6 @@ def api_passthrough(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt
 def api_unknown(request: HttpRequest, operation: str) -> JsonResponse:
-    """What Knit answers for an API it does not have (e.g. the undocumented `ats.jobs`)."""
+    """What Knit answers for an API it does not have (e.g. the undocumented `ats.jobs` or
+    `ats.assessment.secrets.revoke`)."""
     return _error(404, f"No such API: {operation}.")

@@ -32,10 +32,12 @@ class WorkflowError(Exception):
 
 
 def account_for_secret(secret_key: str) -> SimulatorObject:
-    """Knit checks the API key Ashby presents: one of its assessment secrets, not revoked."""
+    """Knit checks the API key Ashby presents: one of its assessment secrets. Knit documents no
+    revoke call (README.md), so the sandbox has none either: a secret JobCannon retired stays
+    valid here, as it would at Knit until Knit support revokes it."""
     secret = sim_get(constants.SIM_SECRET, secret_key.strip()) if secret_key else None
-    if secret is None or secret.data.get("revoked"):
-        raise WorkflowError(401, "Knit rejected Ashby's API key (unknown or revoked secretKey).")
+    if secret is None:
+        raise WorkflowError(401, "Knit rejected Ashby's API key (unknown secretKey).")
     account = sim_get(constants.SIM_ACCOUNT, secret.data["integration_id"])
     if account is None:
         raise WorkflowError(401, "The Knit account of this secretKey no longer exists.")

@@ -1,6 +1,8 @@
 """The built-in Knit simulator's URLs (dev/test plug-in, loaded by the provider only when
 ATS_SIMULATORS_ENABLED): the pages (simulator_pages.py), Knit's API (simulator.py) and the Ashby
-workflow Knit runs (simulator_ashby.py), which build on simulator.py's helpers."""
+workflow Knit runs (simulator_ashby.py), which build on simulator.py's helpers. Only calls Knit
+documents have a route; any other `v1.0/<operation>` (e.g. `ats.assessment.secrets.revoke`, which
+Knit does not document) gets Knit's 404 from api_unknown."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from .simulator import (
     api_assessment_update,
     api_passthrough,
     api_secrets_create,
-    api_secrets_revoke,
     api_unknown,
 )
 from .simulator_ashby import workflow
@@ -21,7 +22,6 @@ urlpatterns = [
     path("ashby/", pages.ashby, name="ashby"),
     path("submissions/", pages.submissions, name="submissions"),
     path("v1.0/ats.assessment.secrets.create", api_secrets_create, name="api-secrets-create"),
-    path("v1.0/ats.assessment.secrets.revoke", api_secrets_revoke, name="api-secrets-revoke"),
     path("v1.0/ats.candidate.assessment.update", api_assessment_update, name="api-assessment-update"),
     path("v1.0/passthrough", api_passthrough, name="api-passthrough"),
     path("v1.0/<path:operation>", api_unknown, name="api-unknown"),

@@ -162,7 +162,9 @@ class KnitSetupActionView(_KnitIntegrationMixin, View):
             elif action == "secrets-confirm":
                 knit_assessment_secrets_confirm(integration=integration, provider=self.provider)
                 messages.success(
-                    request, "Confirmed: Ashby uses the new API key and the previous one was revoked."
+                    request,
+                    "Confirmed: Ashby uses the new API key; JobCannon retired the previous one "
+                    "(see Recent activity if Knit support must revoke it).",
                 )
             elif action == "secrets-discard":
                 knit_assessment_secrets_discard_pending(integration=integration, provider=self.provider)

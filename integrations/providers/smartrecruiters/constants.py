@@ -29,7 +29,9 @@ AUTHORIZATION_CODE_TOKEN_URL = API_BASE + TOKEN_PATH
 CLIENT_CREDENTIALS_TOKEN_URL = API_BASE + TOKEN_PATH
 
 # --- OAuth scopes -------------------------------------------------------------------------------
-# SRD /docs/authentication-access-scopes [F] (names); which call needs which scope is from each
+# SRD /docs/authentication-access-scopes and SRO securitySchemes.oauth [F] (names; both transcribed
+# into vendor/, reference.customer_oauth_scopes, which the sandbox's consent page and a test hold
+# these against); which call needs which scope is from each
 # operation's reference page where shown, else [I]:
 SCOPE_CANDIDATES_READ = "candidates_read"  # GET /candidates, /candidates/{id}
 SCOPE_CANDIDATES_MANAGE = "candidates_manage"  # PUT /candidates/{id}/jobs/{jobId}/properties/{id} [I]
@@ -167,8 +169,10 @@ CANDIDATE_EVENTS = (EVENT_CANDIDATE_UPDATED, EVENT_CANDIDATE_DELETED)
 # generated from it, `SmartRecruiters::EventName`). Knit's map of SR's callbacks
 # (developers.getknit.dev/docs/smartrecruiters-ats-real-time-events) also lists
 # interview.created / interview.updated / interview.canceled, which SRO's enum does not: they are
-# not accepted (SR would refuse them the same way). The sandbox refuses any other name with 422, as
-# SRO documents ("event name is not found").
+# not accepted (SR would refuse them the same way). The enum itself is transcribed into
+# vendor/assessment_api_2021.openapi.json (reference.webhook_event_names): a test holds this set equal
+# to it, and the sandbox refuses any name outside the vendor enum (not this set) with 422, as SRO
+# documents ("event name is not found").
 KNOWN_EVENTS = frozenset(
     {
         "job.created",
@@ -346,7 +350,7 @@ PARTNER_CONFIGURATION_MISSING_FIX = (
 # SR sends the results URL with each order (resultCallbackURL); the attachment URL is that URL +
 # "/attachment", as SRO's two paths are.
 RESULTS_ATTACHMENT_SUFFIX = "/attachment"
-# SRO PackageResult.status [F].
+# SRO PackageResult.status [F] (a test holds it equal to the vendor file's enum).
 RESULT_STATUSES = ("IN_PROGRESS", "PENDING", "COMPLETED", "REJECTED", "EXPIRED")
 # Sent (PATCH {"status": "IN_PROGRESS"}) when the candidate starts: SR does not move an order's
 # status by itself; the partner reports it through the same results endpoint [F: the value is

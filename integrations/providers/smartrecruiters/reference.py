@@ -4,11 +4,12 @@
 `vendor/assessment_api_2021.openapi.json` is transcribed by hand from SR's own OpenAPI
 (konfig-sdks/openapi-examples:smartrecruiters/openapi.yaml, commit 2d2b1f35): the operations'
 `security` (the scope each one requires) and the schemas JobCannon's calls must fit
-(PartnerConfigurationRequest, PackageResult, AssessmentResult, Score, AssessmentType, ...). The
-built-in sandbox validates our PUT /partner/configuration body, result scores and the per-dimension
-assessmentResults against it, and the tests hold the wire names
-and scopes in constants.py against it, so what we send is measured against what SR publishes,
-not against itself.
+(PartnerConfigurationRequest, PackageResult, AssessmentResult, Score, AssessmentType, ...), the
+Customer API's OAuth scopes (securitySchemes.oauth, plus the names SRD's access-scopes page lists)
+and the Webhooks API's EventName enum. The built-in sandbox validates our PUT /partner/configuration
+body and every posted PackageResult against it, refuses OAuth scopes and subscription event names
+it does not list, and the tests hold the wire names and scopes in constants.py against it, so what
+we send is measured against what SR publishes, not against itself.
 
 Read through importlib.resources, never through a path under the source tree (an installed
 build ships only the packages and their declared package data: pyproject.toml
@@ -48,3 +49,17 @@ def operation_scopes(path: str, method: str) -> tuple[str, ...]:
         for scopes in requirement.values()
         for scope in scopes
     )
+
+
+def customer_oauth_scopes() -> frozenset[str]:
+    """Every Customer API OAuth scope SR publishes: SRO securitySchemes.oauth (authorization code)
+    and the names SRD /docs/authentication-access-scopes lists (one spelling differs, see
+    `_srd_access_scopes._note` in the vendor file)."""
+    document = assessment_api()
+    flow = document["components"]["securitySchemes"]["oauth"]["flows"]["authorizationCode"]
+    return frozenset(flow["scopes"]) | frozenset(document["_srd_access_scopes"]["scopes"])
+
+
+def webhook_event_names() -> frozenset[str]:
+    """SRO's EventName enum: every event name POST /subscriptions accepts."""
+    return frozenset(schema("EventName")["enum"])

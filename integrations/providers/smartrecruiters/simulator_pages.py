@@ -15,25 +15,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
-from . import constants
+from . import constants, reference
 from . import simulator_calls as calls
 from . import simulator_state as state
 
 T = "integrations/providers/smartrecruiters/sim_{}.html"
 NS = "integrations:sim-smartrecruiters:"
-# SRD /docs/authentication-access-scopes [F]: the sandbox refuses any other scope (invalid_scope).
-KNOWN_SCOPES = (
-    *constants.SCOPES,
-    "approvals_create",
-    "approvals_read",
-    "audit_events_read",
-    "candidates_create",
-    "candidates_offers_read",
-    "candidates_status_read",
-    "company_read",
-    "configuration_manage",
-    "user_me_read",
-)
+
+
+def known_scopes() -> list[str]:
+    """SR's published OAuth scopes, read from the vendor file (reference.customer_oauth_scopes:
+    SRO securitySchemes.oauth and SRD /docs/authentication-access-scopes), never from
+    constants.SCOPES: the consent page refuses any other scope (invalid_scope), so a scope name we
+    invent fails our tests instead of a live consent."""
+    return sorted(reference.customer_oauth_scopes())
 
 
 def _api_base(request: HttpRequest) -> str:
@@ -124,7 +119,9 @@ def settings_view(request: HttpRequest, company_id: str) -> HttpResponse:
     if request.method == "POST":
         company.update(
             redirect_uri=request.POST.get("redirect_uri", company["redirect_uri"]).strip(),
-            approve_scopes=[s for s in request.POST.getlist("approve_scopes") if s in KNOWN_SCOPES],
+            approve_scopes=[
+                s for s in request.POST.getlist("approve_scopes") if s in reference.customer_oauth_scopes()
+            ],
             region=request.POST.get("region")
             if request.POST.get("region") in ("us", "eu")
             else company["region"],
@@ -132,7 +129,7 @@ def settings_view(request: HttpRequest, company_id: str) -> HttpResponse:
         )
         state.put("company", company_id, company)
         return redirect(NS + "company", company_id=company_id)
-    return render(request, T.format("settings"), {"company": company, "scopes": KNOWN_SCOPES})
+    return render(request, T.format("settings"), {"company": company, "scopes": known_scopes()})
 
 
 def job_view(request: HttpRequest, company_id: str, job_id: str) -> HttpResponse:
@@ -310,7 +307,8 @@ def consent(request: HttpRequest) -> HttpResponse:
         )
     requested = [s for s in params.get("scope", "").split() if s]
     state_param = params.get("state", "")
-    unknown = [s for s in requested if s not in KNOWN_SCOPES]
+    published = reference.customer_oauth_scopes()
+    unknown = [s for s in requested if s not in published]
     if unknown:  # RFC 6749 4.1.2.1, back to the (registered) redirect URI
         query = {
             "error": "invalid_scope",

@@ -60,12 +60,18 @@ def score_problems(score: Any) -> list[str]:
     return found
 
 
-def attachment_problems(attachments: Any, allowed_types: tuple[str, ...]) -> list[str]:
+def _attachment_types() -> tuple[str, ...]:
+    """SRO Attachment.type's enum, from the vendor file (never constants.ATTACHMENT_TYPES)."""
+    return tuple(reference.schema("Attachment")["properties"]["type"]["enum"])
+
+
+def attachment_problems(attachments: Any) -> list[str]:
     """A URL attachment as we send it: a type of SRO Attachment.type's enum and an absolute URL.
-    Not checked against the vendor file's `Attachment`: that is the merged YAML's one schema of the
-    name, the Application API's (its required id and actions are SR's own answer fields) [I]."""
+    Not checked against the vendor file's whole `Attachment`: that is the merged YAML's one schema of
+    the name, the Application API's (its required id and actions are SR's own answer fields) [I]."""
     if not isinstance(attachments, list):
         return ["attachments must be an array."]
+    allowed_types = _attachment_types()
     for attachment in attachments:
         if not isinstance(attachment, dict) or attachment.get("type") not in allowed_types:
             return [f"attachments[].type must be one of {', '.join(allowed_types)}."]
@@ -75,7 +81,7 @@ def attachment_problems(attachments: Any, allowed_types: tuple[str, ...]) -> lis
     return []
 
 
-def assessment_results_problems(items: Any, allowed_types: tuple[str, ...]) -> list[str]:
+def assessment_results_problems(items: Any) -> list[str]:
     """PackageResult.assessmentResults: an array of SRO AssessmentResult (assessmentId required,
     status from its enum, score a Score, no property the schema does not name)."""
     if not isinstance(items, list):
@@ -88,7 +94,29 @@ def assessment_results_problems(items: Any, allowed_types: tuple[str, ...]) -> l
         if not found and "score" in item:
             found = [f"score: {p}" for p in score_problems(item["score"])]
         if not found and "attachments" in item:
-            found = attachment_problems(item["attachments"], allowed_types)
+            found = attachment_problems(item["attachments"])
         if found:
             return [f"{where}: {' '.join(found)}"]
     return []
+
+
+def package_result_problems(body: dict[str, Any]) -> list[str]:
+    """Why SR would refuse a PATCH /orders/{orderId}/results body ([] when it fits): SRO
+    Result_updatePackageResult takes a PackageResult and "Follows RFC 7396 rules", so a null member
+    removes that member and is not itself validated. Every member must be one PackageResult names,
+    null or not (the sandbox's stricter rule, module docstring: `passed: null` is refused, not
+    ignored); the rest is checked as published (types, status enum, Score), attachments by
+    attachment_problems (see there) and each assessmentResults item as an AssessmentResult."""
+    unknown = sorted(set(body) - set(reference.schema("PackageResult")["properties"]))
+    if unknown:
+        return [f"Unrecognized field(s): {', '.join(unknown)} (not in SR's PackageResult)."]
+    present = {k: v for k, v in body.items() if v is not None}
+    nested = ("attachments", "assessmentResults")
+    found = schema_problems("PackageResult", {k: v for k, v in present.items() if k not in nested})
+    if not found and "score" in present:
+        found = [f"score: {p}" for p in score_problems(present["score"])]
+    if "attachments" in present:
+        found += attachment_problems(present["attachments"])
+    if "assessmentResults" in present:
+        found += assessment_results_problems(present["assessmentResults"])
+    return found

@@ -19,7 +19,7 @@ from django.http import HttpResponse, JsonResponse
 
 from integrations.simulator_faults import sim_faults
 
-from . import constants
+from . import constants, reference
 from . import simulator_calls as calls
 from . import simulator_state as state
 from .simulator_http import _json, api, sr_error
@@ -36,15 +36,17 @@ def _sub_public(sub: dict[str, Any]) -> dict[str, Any]:
 
 def _events_problem(raw: Any) -> tuple[list[str], int, str]:
     """The requested event names, or SR's refusal (status, reason): SubscriptionRequest.events is
-    a non-empty array of unique EventName strings (400 otherwise); a name the API does not list
-    is 422 ("event name is not found")."""
+    a non-empty array of unique EventName strings (400 otherwise); a name outside SRO's EventName
+    enum, read from the vendor file (never our constants.KNOWN_EVENTS), is 422 ("event name is not
+    found")."""
     if not isinstance(raw, list) or not raw:
         return [], 400, "events: at least one event name is required."
     if not all(isinstance(e, str) for e in raw):
         return [], 400, 'events: each event is an event name (a string), e.g. "application.created".'
     if len(set(raw)) != len(raw):
         return [], 400, "events: event names must be unique."
-    unknown = [e for e in raw if e not in constants.KNOWN_EVENTS]
+    published = reference.webhook_event_names()
+    unknown = [e for e in raw if e not in published]
     if unknown:
         return [], 422, f"Event name not found: {', '.join(unknown)}."
     return list(raw), 0, ""

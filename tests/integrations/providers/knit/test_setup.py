@@ -5,10 +5,16 @@ import re
 import pytest
 from django.urls import reverse
 
-from integrations.models import Integration, IntegrationActivity, IntegrationStatus, OutboundCall
+from integrations.models import (
+    ActivityLevel,
+    Integration,
+    IntegrationActivity,
+    IntegrationStatus,
+    OutboundCall,
+)
 from integrations.providers.knit.selectors import knit_assessment_secrets
 from integrations.providers.knit.simulator import sim_account_create
-from integrations.providers.knit.simulator_ashby import WorkflowError, account_for_secret
+from integrations.providers.knit.simulator_ashby import account_for_secret
 from integrations.registry import get_provider
 from integrations.services.integrations import integration_create
 from tests.factories import MembershipFactory, WorkspaceFactory
@@ -137,15 +143,65 @@ def test_rotating_secrets_keeps_the_old_key_working_until_the_customer_confirms(
     account_for_secret(old.secret_key)  # both work during the change
     account_for_secret(new.secret_key)
     page = client_in_workspace.get(setup_url(knit_sandbox)).content.decode()
-    assert "Ashby has the new key: revoke the old one" in page
+    assert "Ashby has the new key: retire the old one" in page
 
     client_in_workspace.post(action_url(knit_sandbox, "secrets-confirm"))
     knit_sandbox.refresh_from_db()
     [current] = knit_assessment_secrets(integration=knit_sandbox)
     assert current.secret_key == new.secret_key and current.state == "active"
-    with pytest.raises(WorkflowError):
-        account_for_secret(old.secret_key)
+    assert old.secret_key not in client_in_workspace.get(setup_url(knit_sandbox)).content.decode()
     assert IntegrationActivity.objects.filter(integration=knit_sandbox, kind="knit.secrets_rotated").exists()
+
+
+def _revoke_calls(integration) -> list[int | None]:
+    return list(
+        OutboundCall.objects.filter(
+            integration=integration, path="/sim/knit/v1.0/ats.assessment.secrets.revoke"
+        ).values_list("status_code", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_confirming_a_rotation_retires_the_old_key_here_and_says_to_ask_knit_support_to_revoke_it(
+    client_in_workspace, knit_sandbox, account
+):
+    """Knit documents no revoke call: the sandbox answers it 404 like any API Knit does not have,
+    JobCannon retires the old key on its side and the activity log tells the customer to ask Knit
+    support, because Knit still accepts the old key from Ashby until then."""
+    connect(client_in_workspace, knit_sandbox, account)
+    knit_sandbox.refresh_from_db()
+    [old] = knit_assessment_secrets(integration=knit_sandbox)
+    client_in_workspace.post(action_url(knit_sandbox, "secrets-create"))
+    client_in_workspace.post(action_url(knit_sandbox, "secrets-confirm"))
+
+    knit_sandbox.refresh_from_db()
+    [current] = knit_assessment_secrets(integration=knit_sandbox)
+    assert current.state == "active" and current.secret_key != old.secret_key
+    assert _revoke_calls(knit_sandbox) == [404]
+    entry = IntegrationActivity.objects.get(integration=knit_sandbox, kind="knit.secrets_rotated")
+    assert entry.level == ActivityLevel.WARNING
+    assert "was revoked" not in entry.message and "Knit revoked" not in entry.message
+    ask = f"ask Knit support to revoke the secret key ending {old.secret_key[-4:]}"
+    assert ask in entry.message
+    detail = client_in_workspace.get(reverse("integrations:detail", args=[knit_sandbox.pk])).content.decode()
+    assert ask in detail
+    # Nothing revoked it at Knit: Ashby's old key still works there until Knit support acts.
+    assert account_for_secret(old.secret_key).key == account["integration_id"]
+
+
+@pytest.mark.django_db
+def test_discarding_a_new_secret_says_to_ask_knit_support_to_revoke_it(
+    client_in_workspace, knit_sandbox, account
+):
+    connect(client_in_workspace, knit_sandbox, account)
+    client_in_workspace.post(action_url(knit_sandbox, "secrets-create"))
+    knit_sandbox.refresh_from_db()
+    pending, _ = knit_assessment_secrets(integration=knit_sandbox)
+    client_in_workspace.post(action_url(knit_sandbox, "secrets-discard"))
+
+    assert _revoke_calls(knit_sandbox) == [404]
+    entry = IntegrationActivity.objects.get(integration=knit_sandbox, kind="knit.secrets_discarded")
+    assert f"ask Knit support to revoke the secret key ending {pending.secret_key[-4:]}" in entry.message
 
 
 @pytest.mark.django_db
@@ -293,6 +349,22 @@ def test_a_404_from_knits_list_jobs_is_explained_in_the_status(mocked_responses,
     assert "exe_404_check" in reason and "ATS category" in reason
     assert not knit_assessment_secrets(integration=integration)
     assert OutboundCall.objects.get(integration=integration).vendor_request_id == "exe_404_check"
+
+
+@pytest.mark.django_db
+def test_the_simulator_has_no_undocumented_revoke_call(client, account):
+    headers = {
+        "Authorization": f"Bearer {account['api_key']}",
+        "X-Knit-Integration-Id": account["integration_id"],
+    }
+    response = client.post(
+        "/sim/knit/v1.0/ats.assessment.secrets.revoke",
+        data={"secretKey": "knit_ashby_any"},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 404 and response.json()["success"] is False
+    assert response.headers["X-Knit-Execution-Id"].startswith("exe_")
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ from assessments.models import AssessmentRun
 from assessments.scales import dimension_scales
 from assessments.services.runs import run_result
 from integrations.base import ATSValidationError
-from integrations.providers.smartrecruiters import mappers, reference, simulator_schema
+from integrations.providers.smartrecruiters import constants, mappers, reference, simulator_schema
 from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.registry import get_provider
 
@@ -157,3 +157,47 @@ def test_a_completed_runs_sub_scores_arrive_in_the_sandbox_as_assessment_results
         assert item["status"] == "COMPLETED" and item["name"] == sub.label
         assert item["score"] == {"raw": mappers.score_integer(sub.raw), "min": low, "max": high}
         assert low <= item["score"]["raw"] <= high
+
+
+# --- The whole PackageResult, against the vendor file (never our constants) ------------------
+
+
+def test_our_result_statuses_and_attachment_types_are_srs_published_enums():
+    assert constants.RESULT_STATUSES == tuple(
+        reference.schema("PackageResult")["properties"]["status"]["enum"]
+    )
+    assert constants.ATTACHMENT_TYPES == tuple(reference.schema("Attachment")["properties"]["type"]["enum"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "COMPLETED", "passed": None},  # not a PackageResult property, null or not
+        {"status": "CANCELLED"},  # not in PackageResult.status's enum
+        {"status": "COMPLETED", "scoreLabel": 72},  # scoreLabel is a string
+        {"status": "COMPLETED", "submissionDate": 1714564800},  # a date-time string, not a number
+        {"status": "COMPLETED", "attachments": [{"type": "REPORT_URL", "url": "https://example.com/r"}]},
+    ],
+)
+def test_the_sandbox_answers_400_to_a_package_result_outside_srs_schema_whatever_our_constants_say(
+    client_in_workspace, connected, monkeypatch, body
+):
+    """The sandbox reads SR's PackageResult from the vendor file: a status or type added to our own
+    constants (as CANCELLED and REPORT_URL are here) is still refused, as SR would refuse it."""
+    monkeypatch.setattr(constants, "RESULT_STATUSES", (*constants.RESULT_STATUSES, "CANCELLED"))
+    monkeypatch.setattr(constants, "ATTACHMENT_TYPES", (*constants.ATTACHMENT_TYPES, "REPORT_URL"))
+    _, run, client, url = _order(client_in_workspace, connected)
+    with pytest.raises(ATSValidationError) as refused:
+        client.order_results_update(url=url, body=body)
+    assert refused.value.status_code == 400
+    assert not sim.get("order", run.external_assessment_id).get("result"), "a refused update changes nothing"
+
+
+@pytest.mark.django_db
+def test_a_null_member_of_the_result_patch_removes_it_as_rfc_7396_says(client_in_workspace, connected):
+    _, run, client, url = _order(client_in_workspace, connected)
+    client.order_results_update(url=url, body={"status": "COMPLETED", "summary": "Curious."})
+    answer = client.order_results_update(url=url, body={"summary": None})
+    assert answer == {"status": "COMPLETED"}
+    assert sim.get("order", run.external_assessment_id)["result"] == {"status": "COMPLETED"}
