@@ -3,10 +3,16 @@ about one candidate, or delete it. Deletion cascades: active runs are cancelled 
 `assessment_run_cancel` (candidate link revoked, the ATS told), answers and results are deleted,
 the run keeps only its ATS references and status (so the ATS-side records and our logs still
 line up) with the candidate's name and address replaced, every candidate or report link is
-revoked by a new token, raw webhook bodies that mention the candidate are purged to their
-digest, and the synced copy of the ATS's candidate record is erased. The export holds the same
-things: runs with answers and results, the deliveries that mention the address, the synced ATS
-records with their applications."""
+revoked by a new token, raw webhook bodies of the workspace's integrations that mention the
+candidate are purged to their digest, and the synced copy of the ATS's candidate record is
+erased. The export holds the same things: runs with answers and results, the deliveries that
+mention the address, the synced ATS records with their applications.
+
+Deliveries no integration claimed (a seed-route body no secret verified) may be another
+customer's: the export lists them without their body, and a deletion leaves them (one workspace's
+request does not erase rows no one can tell are its own); they are deleted, row and body, once
+WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS have passed (jobcannon.audit.retention), and the
+deletion's report and audit record say how many are left to that."""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, unquote_plus, unquote_to_bytes
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -284,8 +291,9 @@ def candidate_data_export(*, workspace: Any, email: str) -> dict[str, Any]:
                 "status": e.status,
                 # False: no integration was found for it (no secret verified), so not known to be
                 # this workspace's; it names the candidate and came to an ATS this workspace uses.
-                # Its body may be another customer's delivery: listed (and deleted with the
-                # request), never shown.
+                # Its body may be another customer's delivery: listed, never shown, and not
+                # deleted on this workspace's request (candidate_delete): it expires with the
+                # rejected rows no integration claimed.
                 "matched_integration": e.integration_id is not None,
                 "body": e.body_text if e.integration_id is not None else None,
             }
@@ -304,6 +312,10 @@ class CandidateDeletion:
     results: int
     webhook_bodies: int
     webhook_bodies_pending: int  # still being processed: purged by a later request or retention
+    # Deliveries no integration claimed that mention the address: maybe another customer's, so
+    # left to expire after WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS (the module docstring).
+    webhook_bodies_unclaimed: int
+    unclaimed_retention_days: int
 
 
 def candidate_delete(*, workspace: Any, email: str) -> CandidateDeletion:
@@ -334,7 +346,8 @@ def candidate_delete(*, workspace: Any, email: str) -> CandidateDeletion:
                 token=secrets.token_urlsafe(32),
                 updated_at=timezone.now(),
             )
-    events = _webhook_events_mentioning(workspace=workspace, email=email)
+    found = _webhook_events_mentioning(workspace=workspace, email=email)
+    events = [e for e in found if e.integration_id is not None]
     settled = [e.pk for e in events if e.status in SETTLED_WEBHOOK_STATUSES]
     purged = webhook_bodies_purge(event_ids=settled, reason=PurgeReason.PRIVACY)
     # The synced copy of the ATS's candidate (jobs/candidates sync) loses the person too.
@@ -349,12 +362,21 @@ def candidate_delete(*, workspace: Any, email: str) -> CandidateDeletion:
         results=results,
         webhook_bodies=purged,
         webhook_bodies_pending=len(events) - len(settled),
+        webhook_bodies_unclaimed=len(found) - len(events),
+        unclaimed_retention_days=settings.WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS,
+    )
+    unclaimed = (
+        f" {outcome.webhook_bodies_unclaimed} delivery(ies) no integration claimed, possibly another "
+        f"customer's, left to expire within {outcome.unclaimed_retention_days} days."
+        if outcome.webhook_bodies_unclaimed
+        else ""
     )
     audit_record(
         action="privacy.candidate_deleted",
         message=(
             f"Candidate data deleted: {outcome.runs} run(s) ({outcome.cancelled} cancelled), "
             f"{outcome.answers} answer(s), {outcome.results} result(s), {outcome.webhook_bodies} webhook body(ies)."
+            + unclaimed
         ),
         workspace=workspace,
         target_label=reference,
@@ -365,6 +387,7 @@ def candidate_delete(*, workspace: Any, email: str) -> CandidateDeletion:
             "results": outcome.results,
             "webhook_bodies": outcome.webhook_bodies,
             "webhook_bodies_pending": outcome.webhook_bodies_pending,
+            "webhook_bodies_unclaimed": outcome.webhook_bodies_unclaimed,
         },
     )
     return outcome

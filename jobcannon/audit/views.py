@@ -99,4 +99,11 @@ class CandidateDeleteView(WorkspaceMixin, View):
                 f"{outcome.webhook_bodies_pending} webhook delivery(ies) mentioning the candidate are still being "
                 "processed; run the deletion again once they settle.",
             )
+        if outcome.webhook_bodies_unclaimed:
+            messages.info(
+                request,
+                f"{outcome.webhook_bodies_unclaimed} rejected webhook delivery(ies) that no integration claimed "
+                "mention the address; they may be another customer's, so this request does not delete them: "
+                f"they expire within {outcome.unclaimed_retention_days} days.",
+            )
         return redirect("audit:security")

@@ -154,6 +154,30 @@ def test_a_resend_counts_against_the_workspace_budget(member_client, limits):
     assert refused.status_code == 400 and "This workspace has sent 3" in refused.content.decode()
 
 
+def test_a_person_resending_a_run_an_ats_ordered_counts_against_the_budgets(member_client, workspace, limits):
+    """The ATS's own email is not counted; sending it again from our pages is a person's send."""
+    from assessments.models import RunStatus
+    from tests.factories import AssessmentRunFactory, IntegrationFactory
+
+    long_ago = timezone.now() - dt.timedelta(hours=25)
+    ordered = AssessmentRunFactory(
+        workspace=workspace,
+        integration=IntegrationFactory(workspace=workspace),
+        provider="fake",
+        candidate_email="ats.candidate@example.com",
+        status=RunStatus.INVITED,
+        invited_at=long_ago,
+    )
+    assert "Invitation sent again" in resend(member_client, ordered).content.decode()
+    for n in range(2):
+        assert send(member_client, f"candidate{n}@example.com").status_code == 302
+
+    refused = send(member_client, "one.too.many@example.com")
+
+    assert refused.status_code == 400 and "This workspace has sent 3" in refused.content.decode()
+    assert emails_to("one.too.many@example.com") == 0
+
+
 def test_a_failed_email_does_not_block_sending_it_again(member_client, limits, monkeypatch):
     from assessments.services import runs
 

@@ -1,8 +1,9 @@
 """The embedded default under concurrency: the server `dev.py run` serves with (`manage.py serve`,
 jobcannon/core/management/commands/serve.py) on the file SQLite database with the OPTIONS of the
 local settings, and many threads calling it at once, as Ashby does when it retries
-assessment.start concurrently. Every answer must be 2xx or 409, never a 5xx ("database is locked")
-nor a connection reset (a full listen backlog)."""
+assessment.start concurrently, while the worker `dev.py run` starts beside it (manage.py
+qcluster) takes the queued deliveries and processes them on the same file. Every answer must be
+2xx or 409, never a 5xx ("database is locked") nor a connection reset (a full listen backlog)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import http.client
 import importlib.util
 import json
 import os
+import pydoc
 import select
 import signal
 import socket
@@ -24,11 +26,14 @@ import pytest
 from django.conf import settings
 from django.core.servers.basehttp import WSGIRequestHandler
 from django.db import connection, connections
+from django_q.signing import SignedPackage
 
 from assessments.models import AssessmentRun
 from integrations.base import hmac_sha256_hex
-from integrations.models import WebhookEvent
+from integrations.models import WebhookEvent, WebhookStatus
+from integrations.services.webhooks import webhook_event_process_batch
 from jobcannon.core.management.commands.serve import Command as ServeCommand
+from jobcannon.core.queue import broker
 from tests.integrations.providers.ashby.helpers import SECRET, ashby_integration, start_body, with_partner_key
 
 pytestmark = [
@@ -65,6 +70,61 @@ def server() -> Iterator[tuple[str, int]]:
         httpd.shutdown()
         httpd.server_close()
         connections.close_all()
+
+
+# The tasks a webhook intake enqueues (integrations/services/webhooks.py: the drain nudge, the
+# one-event path). Anything else (a write-back would call Ashby: no network here) is left queued.
+_WEBHOOK_TASKS = {
+    "integrations.tasks.webhook_event_drain_task",
+    "integrations.tasks.webhook_event_process_task",
+}
+
+
+class _Worker:
+    """The worker `dev.py run` starts beside the web server (manage.py qcluster, Q_WORKERS of
+    them; threads here, each its own connection to the same database file). Each takes what the
+    intakes enqueued off the broker (the ORM broker: an UPDATE locking the task, a DELETE
+    acknowledging it) and runs the webhook tasks as the cluster's workers do
+    (webhook_event_drain_task: verified events claimed, processed and recorded, the drain slot's
+    row deleted from the database cache); between tasks it looks for verified events as a
+    lingering drain does (webhook_event_process_batch: one IMMEDIATE transaction a look). So the
+    worker's writes compete with the web server's, as they do under `dev.py run`. A task that
+    raises ("database is locked") is kept in `errors` and ends that worker."""
+
+    def __init__(self, workers: int) -> None:
+        self.stop = threading.Event()
+        self.errors: list[str] = []
+        self.threads = [threading.Thread(target=self._run, daemon=True) for _ in range(workers)]
+
+    def _run(self) -> None:
+        queue = broker()
+        try:
+            while not self.stop.is_set():
+                # queue_size first: the ORM broker's dequeue sleeps Q_CLUSTER's poll when empty.
+                for ack_id, payload in (queue.dequeue() if queue.queue_size() else None) or []:
+                    task = SignedPackage.loads(payload)
+                    if task["func"] in _WEBHOOK_TASKS:
+                        pydoc.locate(task["func"])(*task["args"], **task["kwargs"])
+                        queue.acknowledge(ack_id)
+                webhook_event_process_batch(limit=settings.WEBHOOK_DRAIN_BATCH)
+                time.sleep(settings.WEBHOOK_DRAIN_LINGER_SECONDS)
+        except Exception as exc:  # noqa: BLE001 - reported in the assertion
+            self.errors.append(repr(exc))
+        finally:
+            connection.close()
+
+
+@pytest.fixture
+def worker() -> Iterator[_Worker]:
+    running = _Worker(settings.Q_CLUSTER["workers"])
+    for thread in running.threads:
+        thread.start()
+    try:
+        yield running
+    finally:
+        running.stop.set()
+        for thread in running.threads:
+            thread.join(60)
 
 
 def _post(address: tuple[str, int], path: str, body: bytes, headers: dict[str, str]) -> int:
@@ -148,7 +208,7 @@ def test_the_test_database_has_the_local_settings_options(tmp_path):
     assert dev_server["busy_timeout"] >= 5000
 
 
-def test_concurrent_assessment_start_retries_and_webhooks_never_answer_5xx(server):
+def test_concurrent_assessment_start_retries_and_webhooks_never_answer_5xx(server, worker):
     integration = ashby_integration()
     key = with_partner_key(integration)
     auth = {"Authorization": "Basic " + base64.b64encode(f"{key}:".encode()).decode()}
@@ -164,10 +224,19 @@ def test_concurrent_assessment_start_retries_and_webhooks_never_answer_5xx(serve
     calls: list[Callable[[], int]] = [lambda: _post(server, start_path, start, auth) for _ in range(THREADS)]
     calls += [webhook(i) for i in range(THREADS)]
     statuses = _all_at_once(calls)
+    # The worker goes on until it has processed what the burst stored (or fails).
+    waiting = WebhookEvent.objects.filter(
+        integration=integration, status__in=[WebhookStatus.VERIFIED, WebhookStatus.PROCESSING]
+    )
+    deadline = time.monotonic() + 60
+    while waiting.exists() and not worker.errors and time.monotonic() < deadline:
+        time.sleep(0.1)
 
     assert all(isinstance(s, int) and (200 <= s < 300 or s == 409) for s in statuses), statuses
     assert AssessmentRun.objects.filter(integration=integration).count() == 1
     assert WebhookEvent.objects.filter(integration=integration, dedupe_key__isnull=False).count() == 4
+    assert worker.errors == [] and all(t.is_alive() for t in worker.threads), worker.errors
+    assert not waiting.exists(), list(waiting.values_list("pk", "status"))
 
 
 def test_without_the_busy_timeout_the_same_load_is_refused_5xx(server):

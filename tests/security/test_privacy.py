@@ -247,7 +247,9 @@ def test_export_and_delete_find_addresses_as_json_keys_and_form_encoded_but_stil
         assert (bytes(event.body) == b"") is purged, event.body
 
 
-def test_export_and_delete_search_deliveries_no_integration_was_found_for(client_in_workspace, workspace):
+def test_export_lists_deliveries_no_integration_was_found_for_without_their_body(
+    client_in_workspace, workspace
+):
     """A seed-route delivery (no integration in its address) that no secret verified is stored
     with no integration: it is searched too, among the ATSs the workspace is connected to."""
     IntegrationFactory(workspace=workspace)  # the fake provider
@@ -255,10 +257,10 @@ def test_export_and_delete_search_deliveries_no_integration_was_found_for(client
         provider="fake", integration=None, status=WebhookStatus.REJECTED,
         rejection_reason="wrong secret", body=json.dumps({"email": EMAIL}).encode(),
     )  # fmt: skip
-    other_ats = WebhookEvent.objects.create(
+    WebhookEvent.objects.create(
         provider="lever", integration=None, status=WebhookStatus.REJECTED, body=json.dumps({"email": EMAIL}).encode()
     )  # fmt: skip
-    someone_else = WebhookEvent.objects.create(
+    WebhookEvent.objects.create(
         provider="fake", integration=None, status=WebhookStatus.REJECTED, body=b'{"email": "x@example.com"}'
     )  # fmt: skip
 
@@ -269,11 +271,52 @@ def test_export_and_delete_search_deliveries_no_integration_was_found_for(client
     # Not known to be this workspace's (it may be another customer's delivery): listed, not shown.
     assert data["webhook_deliveries"][0]["body"] is None
 
+
+def test_a_deletion_request_leaves_another_tenants_unclaimed_delivery_to_expire(workspace, settings):
+    """Deletion matches the export: a delivery no integration claimed may be another customer's
+    (here it is: another tenant on the same ATS, its secret mistyped), so one workspace's request
+    does not erase it; it expires with the rejected rows no integration claimed, and the deletion
+    says so. The workspace's own delivery is purged by the same request."""
+    settings.WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS = 7
+    ours = IntegrationFactory(workspace=workspace)  # the fake provider
+    IntegrationFactory(provider="fake")  # another tenant, connected to the same ATS
+    own = _delivery(ours, {"email": EMAIL})
+    theirs = WebhookEvent.objects.create(
+        provider="fake", integration=None, status=WebhookStatus.REJECTED,
+        rejection_reason="wrong secret", body=json.dumps({"candidate": {"email": EMAIL}}).encode(),
+    )  # fmt: skip
+
     outcome = candidate_delete(workspace=workspace, email=EMAIL)
-    assert outcome.webhook_bodies == 1
-    for event, purged in ((unmatched, True), (other_ats, False), (someone_else, False)):
-        event.refresh_from_db()
-        assert (bytes(event.body) == b"") is purged
+
+    theirs.refresh_from_db()
+    own.refresh_from_db()
+    assert json.loads(bytes(theirs.body)) == {"candidate": {"email": EMAIL}}
+    assert bytes(own.body) == b""
+    assert (outcome.webhook_bodies, outcome.webhook_bodies_unclaimed) == (1, 1)
+    audit = AuditEvent.objects.get(action="privacy.candidate_deleted", workspace=workspace)
+    assert (
+        "1 delivery(ies) no integration claimed, possibly another customer's, left to expire within 7 days"
+        in (audit.message)
+    )
+    assert audit.data["webhook_bodies_unclaimed"] == 1
+
+
+def test_the_deletion_page_tells_the_admin_about_unclaimed_deliveries_left_to_expire(
+    client_in_workspace, workspace, settings
+):
+    settings.WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS = 7
+    IntegrationFactory(workspace=workspace)
+    WebhookEvent.objects.create(
+        provider="fake", integration=None, status=WebhookStatus.REJECTED,
+        rejection_reason="wrong secret", body=json.dumps({"candidate": {"email": EMAIL}}).encode(),
+    )  # fmt: skip
+
+    page = client_in_workspace.post(
+        "/workspace/privacy/delete/", {"email": EMAIL, "confirm": "on"}, follow=True
+    ).content.decode()
+
+    assert "1 rejected webhook delivery(ies) that no integration claimed mention the address" in page
+    assert "they expire within 7 days" in page
 
 
 def test_export_and_delete_find_an_address_the_sender_json_escaped(client_in_workspace, workspace):

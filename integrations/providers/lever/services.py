@@ -2,7 +2,9 @@
 
 Lever has no assessment-order API (LU: "ordering is driven by tags and stage changes"): a stage
 rule says which instrument a candidate gets on entering a stage, either automatically on the
-`candidateStageChange` webhook or when a recruiter presses "Send" (manual)."""
+`candidateStageChange` webhook or when a recruiter presses "Send" (manual). The manual send is a
+person's email to a candidate, so it takes the people budgets of the recruiter pages
+(assessments.services.invitations); the webhook's auto-send is Lever's order and never refused."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from assessments.services.invitations import candidate_invitation_send
 from assessments.services.runs import (
     ATSRefs,
     CandidateInfo,
@@ -102,8 +105,14 @@ def request_key(*, opportunity_id: str, stage_id: str, instrument: str) -> str:
 
 
 def _start(
-    integration: Integration, opportunity: mappers.LeverOpportunity, rule: mappers.StageRule, trigger: str
+    integration: Integration,
+    opportunity: mappers.LeverOpportunity,
+    rule: mappers.StageRule,
+    trigger: str,
+    sender: Any = None,
 ) -> tuple[AssessmentRun | None, bool]:
+    """Create the rule's run for the opportunity and invite the candidate. `sender`: the person who
+    pressed "Send" (their send is budgeted and may raise RateLimited), None for a webhook's order."""
     who = opportunity.name or opportunity.id
     if not opportunity.email:
         raise ValidationFailed(
@@ -127,8 +136,9 @@ def _start(
             "lever_url": opportunity.show_url,
         },
     )
-    try:
-        run, created = assessment_run_create(
+
+    def create(send_invitation: bool) -> tuple[AssessmentRun, bool]:
+        return assessment_run_create(
             workspace=integration.workspace,
             instrument=rule.instrument,
             integration=integration,
@@ -137,7 +147,19 @@ def _start(
                 email=opportunity.email, first_name=opportunity.first_name, last_name=opportunity.last_name
             ),
             due_at=timezone.now() + dt.timedelta(days=rule.due_days),
+            send_invitation=send_invitation,
         )
+
+    try:
+        if sender is None:
+            run, created = create(True)
+        else:
+            run, created = candidate_invitation_send(
+                workspace=integration.workspace,
+                sender=sender,
+                email=opportunity.email,
+                create=lambda: create(False),
+            )
     except RunAlreadyActive:
         activity_log(
             integration=integration,
@@ -224,9 +246,10 @@ def lever_application_received(
 
 
 def lever_assessment_send(
-    *, integration: Integration, provider: ATSProvider, opportunity_id: str, rule_id: str
+    *, integration: Integration, provider: ATSProvider, opportunity_id: str, rule_id: str, sender: Any
 ) -> tuple[AssessmentRun | None, bool]:
-    """The manual trigger: a recruiter sends a rule's assessment to one opportunity now."""
+    """The manual trigger: a recruiter (`sender`) sends a rule's assessment to one opportunity now.
+    Raises RateLimited (no run, no email) when one of the sender's budgets is spent."""
     rule = next(
         (r for r in mappers.stage_rules(integration.provider_settings or {}) if r.id == rule_id), None
     )
@@ -240,4 +263,4 @@ def lever_assessment_send(
         raise ValidationFailed(
             f"{opportunity.name or opportunity_id} is archived in Lever: unarchive it first."
         )
-    return _start(integration, opportunity, rule, "manual trigger")
+    return _start(integration, opportunity, rule, "manual trigger", sender=sender)

@@ -139,11 +139,12 @@ class LeverSendView(LeverIntegrationMixin, View):
                 provider=self.provider,
                 rule_id=form.cleaned_data["rule"],
                 opportunity_id=form.cleaned_data["opportunity"],
+                sender=request.user,
             )
         except ATSError as exc:
             form.add_error("opportunity", f"Lever: {exc.message}")
             return self._render(request, integration, form, status=400)
-        except ApplicationError as exc:
+        except ApplicationError as exc:  # RateLimited too (a spent invitation budget), as the recruiter pages
             form.add_error(None, exc.message)
             return self._render(request, integration, form, status=400)
         if run is None:
