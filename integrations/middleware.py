@@ -22,7 +22,7 @@ from django.urls import Resolver404, resolve
 
 from integrations.registry import get_providers
 from integrations.services.partner_auth import partner_failure_arm, partner_failure_scope
-from integrations.services.webhook_intake import webhook_body_limit
+from integrations.services.webhook_intake import webhook_body_limit, webhook_refusal_before_read
 from integrations.views import WebhookReceiveView
 from jobcannon.core.clientaddr import client_address
 from jobcannon.core.exceptions import error_body
@@ -116,6 +116,17 @@ class InboundGuardMiddleware:
         # by the webhook intake and, for partner calls, by VerifiedPartnerThrottle (verified)
         # and, once authentication failed, by partner_auth_failure_record or __call__ above. A
         # header a caller invents no longer buys a fresh bucket.
+        if kind == "webhook":
+            refused = webhook_refusal_before_read(
+                request=request,
+                provider_key=inbound[1],
+                public_id=view_kwargs.get("public_id"),
+                address=client_address(request),
+            )
+            if refused is not None:
+                response = JsonResponse(refused.body, status=refused.status_code, headers=refused.headers)
+                response._has_been_logged = True  # type: ignore[attr-defined]  # the intake logged it (DEBUG)
+                return response
         request._inbound_kind = kind  # type: ignore[attr-defined]
         if kind == "partner":
             partner_failure_arm(address=client_address(request))

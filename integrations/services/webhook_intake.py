@@ -29,7 +29,7 @@ from integrations import observability
 from integrations.base import InboundRequest, ParsedWebhook, Verification
 from integrations.models import Integration, IntegrationStatus, WebhookEvent, WebhookStatus
 from integrations.services import inbound_limits
-from integrations.services.webhook_sources import webhook_integration_identify
+from integrations.services.webhook_sources import webhook_hintless_scan_wait, webhook_integration_identify
 from integrations.services.webhooks import _store_verified, webhook_event_reopen
 from jobcannon.core.exceptions import error_body
 from jobcannon.core.jsondepth import MAX_JSON_DEPTH, json_too_deep
@@ -249,15 +249,9 @@ def webhook_body_limit(*, request: HttpRequest, provider_key: str, public_id: st
     full megabyte, read and handled before anything was checked (issue 21). The integration is
     looked up (cached, _integration_for_intake) only for a body over the smaller limit: for the
     usual small delivery the answer changes nothing, and the intake looks it up anyway."""
-    from integrations.registry import get_provider
-
     full = settings.WEBHOOK_MAX_BODY_BYTES
     limit = min(full, settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES)
-    hint = (
-        public_id
-        or request.headers.get(get_provider(provider_key).integration_header)
-        or request.GET.get("integration")
-    )
+    hint = _request_hint(request=request, provider_key=provider_key, public_id=public_id)
     if not hint:
         return limit, (
             " This shared URL takes less: send it to the integration's own webhook URL (shown on its "
@@ -278,6 +272,36 @@ def webhook_body_limit(*, request: HttpRequest, provider_key: str, public_id: st
         f" No connected integration matches {str(hint)[:64]!r}: a webhook URL of a connected integration "
         f"takes up to {full} bytes."
     )
+
+
+def _request_hint(*, request: HttpRequest, provider_key: str, public_id: str | None) -> str | None:
+    """The integration a webhook request names (URL, header or ?integration=), as
+    webhook_event_receive reads them; None on the seeds' hint-less route without one."""
+    from integrations.registry import get_provider
+
+    return (
+        public_id
+        or request.headers.get(get_provider(provider_key).integration_header)
+        or request.GET.get("integration")
+    )
+
+
+def webhook_refusal_before_read(
+    *, request: HttpRequest, provider_key: str, public_id: str | None, address: str | None
+) -> IntakeResult | None:
+    """The scan budget's 429 for a hint-less delivery, decided by the inbound guard from the
+    request line and headers before the body is read: the intake would give the same answer
+    (webhook_sources.webhook_hintless_scan_wait: nothing is charged), after reading and copying a
+    body up to WEBHOOK_HINTLESS_MAX_BODY_BYTES for nothing. Under a flood of junk on the route
+    that answer is most of what the junk costs (benchmarks section 7). None: let the intake read
+    it (a request naming its integration, an address with remembered integrations, a budget not
+    spent)."""
+    if _request_hint(request=request, provider_key=provider_key, public_id=public_id):
+        return None
+    wait = webhook_hintless_scan_wait(
+        provider_key=provider_key, address=address, body_bytes=int(request.META.get("CONTENT_LENGTH") or 0)
+    )
+    return _rate_limited(wait, provider_key, "scan") if wait else None
 
 
 _intake_cache: dict[tuple[str, str], tuple[float, Integration | None]] = {}

@@ -167,6 +167,18 @@ def webhook_integration_identify(
     return Identified(None, _unmatched(provider, candidates, more, tried, len(rest), last))
 
 
+def webhook_hintless_scan_wait(*, provider_key: str, address: str | None, body_bytes: int) -> float:
+    """The seconds webhook_integration_identify would answer this address's delivery to wait
+    (its scan budget spent), known before the body is read: 0.0 when the address has remembered
+    integrations (tried first, for free, whatever the budget) or there is nothing to scan.
+    Charges nothing (scan_lane only looks)."""
+    if _remembered_list(provider_key, address) or not _candidate_list(provider_key)[0]:
+        return 0.0
+    return inbound_limits.scan_lane(
+        address=address, provider_key=provider_key, proven_by=None, body_bytes=body_bytes
+    ).wait
+
+
 def _unmatched(
     provider: ATSProvider,
     candidates: list[Integration],

@@ -109,6 +109,48 @@ def test_junk_from_one_address_spends_its_scan_budget_not_the_servers(client, se
     assert send(client, body_for(9), secret="whsec_3", address=ATS).status_code == 200
 
 
+def test_past_the_scan_budget_junk_is_refused_before_its_body_is_read(client, settings, monkeypatch):
+    """The 429 is decided from the address and headers in the inbound guard, before any view reads
+    the body (junk just under the route's limit was read and copied for nothing: benchmarks
+    section 7); an address that has verified, and a delivery naming its integration, still get in."""
+    from integrations.views import WebhookReceiveView
+
+    integrations = [IntegrationFactory(webhook_secrets=[{"secret": f"whsec_{n}"}]) for n in range(3)]
+    assert send(client, body_for(1), secret="whsec_2", address=ATS).status_code == 200  # remembered
+    settings.WEBHOOK_HINTLESS_SCAN_BUDGET = {
+        "per_source": {"per_second": 1e-9, "burst": 1e-6},
+        "unproven": {"per_second": 1e-9, "burst": 1e-6},
+    }
+    assert send(client, body_for(2), secret="whsec_wrong", address=ATTACKER).status_code == 401  # scanned
+    real_post = WebhookReceiveView.post
+    reached: list[str] = []
+
+    def post(self, request, *args, **kwargs):
+        reached.append(request.path)
+        return real_post(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(WebhookReceiveView, "post", post)
+
+    refused = send(client, body_for(3, pad=2000), secret="whsec_wrong", address=ATTACKER)
+
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert reached == [], "the view (which reads the body) never ran"
+    assert send(client, body_for(4), secret="whsec_2", address=ATS).status_code == 200
+    named = client.post(
+        "/fake/webhooks",
+        data=(body := body_for(5)),
+        content_type="application/json",
+        headers={
+            "X-Fake-Signature": "sha256=" + hmac_sha256_hex("whsec_0", body),
+            "X-JobCannon-Integration": str(integrations[0].public_id),
+        },
+        REMOTE_ADDR=ATTACKER,
+    )
+    assert named.status_code == 200
+    assert len(reached) == 2
+
+
 def test_a_known_sender_is_tried_first_and_not_stopped_by_its_addresses_scan_budget(client, settings):
     """An ATS sends for many customers from a few addresses: one customer's wrong secret spends
     the address's scan budget, the integrations that address already proved still get through."""
