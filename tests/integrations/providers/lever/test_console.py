@@ -20,14 +20,6 @@ pytestmark = pytest.mark.django_db
 PROVIDER = LeverProvider()
 
 
-@pytest.fixture
-def connected(simulators, workspace):
-    integration = sim_integration(workspace=workspace)
-    assert integration_credentials_check(integration=integration)
-    integration.refresh_from_db()
-    return integration
-
-
 def test_common_errors_are_the_three_of_seed_004():
     titles = [e.title for e in PROVIDER.common_errors]
     assert titles == [

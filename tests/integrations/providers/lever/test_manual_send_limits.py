@@ -11,11 +11,10 @@ from assessments.models import AssessmentRun
 from integrations.models import WebhookEvent, WebhookStatus
 from integrations.providers.lever import simulator_state as sim
 from integrations.providers.lever.services import lever_stage_rule_add
-from integrations.services.integrations import integration_credentials_check
 from integrations.services.webhooks import webhook_event_process
 from jobcannon.core.models import SentEmail
 
-from .helpers import sim_integration, sim_opportunity
+from .helpers import sim_opportunity
 
 pytestmark = pytest.mark.django_db
 PHONE = sim.stage_id_by_name("Phone interview")
@@ -29,14 +28,6 @@ def limits(settings):
         "sender": (10, 3600),
         "recipient": (5, 24 * 3600),
     }
-
-
-@pytest.fixture
-def connected(simulators, workspace):
-    integration = sim_integration(workspace=workspace)
-    assert integration_credentials_check(integration=integration)
-    integration.refresh_from_db()
-    return integration
 
 
 def rule(integration, *, mode: str, stage_id: str = ONSITE):

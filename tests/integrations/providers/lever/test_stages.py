@@ -8,7 +8,6 @@ from assessments.models import AssessmentRun
 from integrations.models import IntegrationActivity, WebhookEvent, WebhookStatus
 from integrations.providers.lever import simulator_state as sim
 from integrations.providers.lever.services import lever_stage_rule_add
-from integrations.services.integrations import integration_credentials_check
 from integrations.services.webhooks import webhook_event_process
 from jobcannon.core.models import SentEmail
 from tests.factories import IntegrationFactory, MembershipFactory, UserFactory
@@ -18,14 +17,6 @@ from .helpers import sim_integration, sim_opportunity
 pytestmark = pytest.mark.django_db
 PHONE = sim.stage_id_by_name("Phone interview")
 ONSITE = sim.stage_id_by_name("On-site interview")
-
-
-@pytest.fixture
-def connected(simulators, workspace):
-    integration = sim_integration(workspace=workspace)
-    assert integration_credentials_check(integration=integration)
-    integration.refresh_from_db()
-    return integration
 
 
 def process_all(integration) -> list[WebhookEvent]:
