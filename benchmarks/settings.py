@@ -21,6 +21,8 @@ from jobcannon.settings.production import *  # noqa: E402, F403
 
 ROOT_URLCONF = "benchmarks.urls"
 ATS_SIMULATORS_ENABLED = os.environ.get("ATS_SIMULATORS_ENABLED", "false").lower() == "true"
+if ATS_SIMULATORS_ENABLED:  # the simulators are a plug-in app (integrations/plugins.py)
+    INSTALLED_APPS = [*INSTALLED_APPS, "integrations.simulator_plugins"]  # noqa: F405
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 INBOUND_RATE_LIMITS = {"default": {"per_second": 1_000_000, "burst": 1_000_000}}

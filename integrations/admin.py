@@ -5,8 +5,9 @@ big tables avoid COUNT(*) and date drill-downs that scan them."""
 
 from __future__ import annotations
 
-from django.conf import settings
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.urls import path, reverse
@@ -22,12 +23,12 @@ from integrations.models import (
     IntegrationStatus,
     OAuthState,
     OutboundCall,
-    SimulatorObject,
     Token,
     WebhookEvent,
     WritebackMessage,
     WritebackStatus,
 )
+from integrations.registry import get_providers
 
 
 class LargeTablePaginator(Paginator):
@@ -75,8 +76,29 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
         return bool(request.user.is_superuser)
 
 
+class IntegrationAdminForm(forms.ModelForm):
+    """Staff edit provider_settings as raw JSON: the provider's own checks hold here too
+    (ATSProvider.settings_problems; SmartRecruiters: only scope and event names SR publishes), as
+    they do where customers save settings, so staff cannot store what JobCannon would never send."""
+
+    class Meta:
+        model = Integration
+        # The admin picks the fields (IntegrationAdmin.exclude keeps the secrets out); this form only
+        # adds a check. Naming fields here would make the admin show only those.
+        fields = "__all__"  # noqa: DJ007
+
+    def clean_provider_settings(self):
+        value = self.cleaned_data.get("provider_settings")
+        provider = get_providers().get(self.cleaned_data.get("provider") or self.instance.provider)
+        problems = provider.settings_problems(value) if provider is not None else []
+        if problems:
+            raise ValidationError(problems)
+        return value
+
+
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
+    form = IntegrationAdminForm
     list_display = [
         "id",
         "workspace",
@@ -478,16 +500,3 @@ class OAuthStateAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-
-class SimulatorObjectAdmin(admin.ModelAdmin):
-    """The built-in simulators' state: listed only where they run (dev and tests); production
-    (ATS_SIMULATORS_ENABLED off) has no such page."""
-
-    list_display = ["provider", "kind", "key", "created_at", "updated_at"]
-    list_filter = ["provider", "kind"]
-    search_fields = ["key"]
-
-
-if settings.ATS_SIMULATORS_ENABLED:
-    admin.site.register(SimulatorObject, SimulatorObjectAdmin)

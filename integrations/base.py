@@ -24,6 +24,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations import observability
+from integrations.plugins import simulator_plugin_get
 from jobcannon.core.exceptions import ApplicationError
 
 if TYPE_CHECKING:
@@ -880,7 +881,10 @@ class ATSProvider:
         return None
 
     def simulator_urls(self) -> list[URLPattern | URLResolver]:
-        return []
+        """The built-in simulator's pages and APIs (/sim/<key>/): its plug-in's, where simulators
+        are enabled and the provider has one (integrations/plugins.py); else none."""
+        plugin = simulator_plugin_get(self.key)
+        return plugin.urlpatterns() if plugin else []
 
     def integration_urls(self) -> list[URLPattern | URLResolver]:
         """Customer pages specific to this provider (stage rules, secrets setup...), mounted at
@@ -894,7 +898,9 @@ class ATSProvider:
         """Extra context for `detail_template` (registered webhooks, partner base URL...)."""
         return {}
 
-    # -- simulator wiring --
+    # -- simulator wiring: what only the simulator can do goes through its plug-in --
+    # (integrations/plugins.py: `plugin_for(self.key)` in the provider's overrides of
+    # send_test_webhook, send_test_assessment and demo_setup). This module names no simulator.
     def uses_simulator(self, integration: Integration) -> bool:
         """A sandbox integration may point at the built-in simulator (provider_settings["use_simulator"])."""
         from django.conf import settings
@@ -1014,6 +1020,12 @@ class ATSProvider:
     def health_warnings(self, integration: Integration) -> list[HealthWarning]:
         """Provider-specific warnings ahead of breakage (generic token/key age checks are added
         by the health service)."""
+        return []
+
+    def settings_problems(self, provider_settings: Any) -> list[str]:
+        """Why a provider_settings value cannot be used, one sentence each ([] when it can): the
+        check a provider's own settings form makes, also run where staff edit the raw JSON (the
+        Django admin's Integration form), so nothing reaches the ATS that the customer could not save."""
         return []
 
     def send_test_webhook(self, integration: Integration) -> str:

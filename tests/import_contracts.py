@@ -5,8 +5,9 @@ The built-in ATS simulators are dev/test plug-ins spread over the provider folde
 (`simulator.py`, `simulator_state.py`, `sync_simulator.py`, ...). A `forbidden` contract would
 have to list each of them (and every new one), and it skips sources that contain a forbidden
 module, so it cannot say "no module outside the plug-ins imports one". This contract can:
-a module whose last name matches one of `plugin_names` (fnmatch patterns) is a plug-in;
-plug-ins may import each other and anything else, and no other module may import a plug-in.
+a module whose name, or the name of a package it is in, matches one of `plugin_names` (fnmatch
+patterns) is a plug-in (so every module of the plug-in app `integrations.simulator_plugins` is
+one); plug-ins may import each other and anything else, and no other module may import a plug-in.
 Checking direct imports is enough: an indirect chain starts with a direct import of a plug-in
 by a non-plug-in, or goes through a plug-in that something outside imported directly."""
 
@@ -28,8 +29,11 @@ class PluginContract(Contract):
     broken_contract_guidance = fields.TextField(required=False)
 
     def _is_plugin(self, module: str) -> bool:
-        last = module.rpartition(".")[2]
-        return any(fnmatch.fnmatchcase(last, pattern) for pattern in self.plugin_names)  # type: ignore[attr-defined]
+        return any(
+            fnmatch.fnmatchcase(name, pattern)
+            for name in module.split(".")
+            for pattern in self.plugin_names  # type: ignore[attr-defined]
+        )
 
     def check(self, graph: ImportGraph, verbose: bool) -> ContractCheck:
         removal = contract_utils.remove_ignored_imports_and_report(

@@ -39,10 +39,16 @@ def _simulators_contract() -> PluginContract:
 
 
 def test_the_simulators_contract_breaks_when_production_code_imports_a_simulator():
+    """Imports only: that production code names no simulator at all (a dotted path handed to
+    importlib, the loaders providers used before issue 22) is checked from the source by
+    tests/integrations/test_plugins.py::test_production_code_names_no_simulator."""
     graph = _graph(
         ("app.providers.x.provider", "app.providers.x.client"),
         ("app.providers.x.simulator", "app.providers.x.simulator_state"),  # plug-ins among themselves
         ("app.providers.x.sync_simulator", "app.providers.x.client"),
+        # a plug-in package's modules are plug-ins too (the plug-in app registering them)
+        ("app.simulator_plugins.apps", "app.providers.x.simulator_plugin"),
+        ("app.providers.x.simulator_plugin", "app.plugins"),  # the hook registry they fill
     )
     assert _simulators_contract().check(graph, verbose=False).kept
     graph.add_import(
@@ -51,10 +57,14 @@ def test_the_simulators_contract_breaks_when_production_code_imports_a_simulator
         line_number=7,
         line_contents="",
     )
+    graph.add_import(
+        importer="app.plugins", imported="app.simulator_plugins.apps", line_number=3, line_contents=""
+    )
     check = _simulators_contract().check(graph, verbose=False)
     assert not check.kept
     assert check.metadata["violations"] == [
-        ("app.providers.x.console", "app.providers.x.simulator_state", [7])
+        ("app.plugins", "app.simulator_plugins.apps", [3]),
+        ("app.providers.x.console", "app.providers.x.simulator_state", [7]),
     ]
 
 

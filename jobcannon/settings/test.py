@@ -8,6 +8,9 @@ from .base import ATS_PROVIDERS, BASE_DIR, DATABASES
 
 DEBUG = False
 ATS_SIMULATORS_ENABLED = True
+# The simulators are a dev/test plug-in app: installed, it registers each provider's
+# simulator_plugin with integrations.plugins (production.py never installs it).
+INSTALLED_APPS = [*INSTALLED_APPS, "integrations.simulator_plugins"]  # noqa: F405
 # The fake ATS is a test double: it lives in tests/fakes/ats_provider, outside the shipped packages.
 ATS_PROVIDERS = [*ATS_PROVIDERS, "tests.fakes.ats_provider.provider.FakeProvider"]
 EMAIL_BACKEND = "jobcannon.core.mail.DatabaseEmailBackend"

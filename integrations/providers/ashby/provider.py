@@ -27,7 +27,7 @@ from integrations.base import (
     Verification,
 )
 from integrations.models import AuthKind, Environment, Integration, WritebackMessage, WritebackStatus
-from integrations.plugins import simulator_module  # the simulator is a dev/test plug-in (README "Layout")
+from integrations.plugins import plugin_for  # the sandbox is a dev/test plug-in (README "Layout")
 
 from . import constants, guide, mappers, partner_errors, permissions, sync, webhooks
 from .client import AshbyClient
@@ -296,9 +296,6 @@ class AshbyProvider(ATSProvider):
 
         return integration_urlpatterns(self)
 
-    def simulator_urls(self) -> list:
-        return simulator_module(__package__, "simulator").urlpatterns
-
     def partner_base_url(self, integration: Integration) -> str:
         return f"{settings.JOBCANNON_BASE_URL}/partners/{self.key}/{integration.public_id}"
 
@@ -364,12 +361,10 @@ class AshbyProvider(ATSProvider):
         ]
 
     def send_test_webhook(self, integration: Integration) -> str:
-        return simulator_module(__package__, "simulator_support").send_test_webhook(integration)
+        return plugin_for(self.key).send_test_webhook(self, integration)
 
     def send_test_assessment(self, integration: Integration) -> str:
-        return simulator_module(__package__, "simulator_support").send_test_assessment(integration)
+        return plugin_for(self.key).send_test_assessment(self, integration)
 
     def demo_setup(self, integration: Integration) -> dict[str, Any]:
-        return simulator_module(__package__, "simulator_state").demo_register(
-            provider=self, integration=integration
-        )
+        return plugin_for(self.key).demo_setup(self, integration)

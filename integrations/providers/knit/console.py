@@ -1,4 +1,5 @@
-"""Knit's answers to the customer console's optional provider hooks (connect wizard, test buttons).
+"""Knit's answers to the customer console's optional provider hooks (connect wizard, health). The
+"test now" buttons are the simulator's (simulator_console.py, part of its dev/test plug-in).
 
 Imported lazily by KnitProvider, so this module may use console types that generic code adds."""
 
@@ -6,9 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.base import ATSProvider
 from integrations.models import Integration
-from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
 
 from . import constants
 
@@ -20,7 +19,7 @@ def setup_steps(integration: Integration) -> list[Any]:
     from .selectors import knit_result_mode
 
     current = (
-        "Knit's candidate assessment update API"
+        "Knit's candidate assessment update API (unverified request body)"
         if knit_result_mode(integration=integration) == constants.RESULT_MODE_UPDATE
         else "Knit passthrough to Ashby's assessment.update"
     )
@@ -55,7 +54,8 @@ def setup_steps(integration: Integration) -> list[Any]:
             items=(
                 "Default: Knit passthrough to Ashby's assessment.update (the status, score, report link and "
                 'metadata Ashby documents; an expired run closes Ashby\'s assessment with the reason "Expired").',
-                "Option: Knit's candidate assessment update API, with the status Knit lists (an expired run "
+                "Option: Knit's candidate assessment update API, unverified (choosing it on the setup page needs "
+                "a confirmation), with the status Knit lists (an expired run "
                 "is EXPIRED). Use it only once Knit confirms the request body.",
             ),
             phase="after",
@@ -83,65 +83,6 @@ def credential_fields(integration: Integration) -> tuple[Any, ...]:
             secret=False,
             help="The id of the customer's Ashby integration in Knit (X-Knit-Integration-Id).",
         ),
-    )
-
-
-def _simulated_account(provider: ATSProvider, integration: Integration) -> tuple[Any, str]:
-    from .selectors import knit_assessment_secrets
-
-    simulator = simulator_module(__package__, "simulator")
-    sim_account_update, sim_get = simulator.sim_account_update, simulator.sim_get
-
-    if not provider.uses_simulator(integration):
-        raise NotImplementedError("Only the built-in Knit simulator can do this on demand.")
-    account = sim_get(constants.SIM_ACCOUNT, integration.credential("integration_id", ""))
-    active = [s for s in knit_assessment_secrets(integration=integration) if s.state == "active"]
-    if account is None or not active:
-        raise NotImplementedError("Connect the Knit simulator account first (Knit setup page).")
-    if not account.data.get("webhook_url"):
-        from integrations.webhook_urls import webhook_url_for
-
-        sim_account_update(account.key, webhook_url=webhook_url_for(integration))
-        account.refresh_from_db()
-    return account, active[0].secret_key
-
-
-def send_test_webhook(provider: ATSProvider, integration: Integration) -> str:
-    """A signed Knit event that changes nothing (record.modified, ignored by design)."""
-    simulator_ashby = simulator_module(__package__, "simulator_ashby")
-    deliver_webhook, record_new_payload = simulator_ashby.deliver_webhook, simulator_ashby.record_new_payload
-
-    account, _ = _simulated_account(provider, integration)
-    payload = record_new_payload("ats_ass_test_webhook", {"assessment_type_id": "big5"}, {})
-    payload["eventType"] = constants.EVENT_RECORD_MODIFIED
-    delivery = deliver_webhook(account, payload)
-    return (
-        f"The Knit simulator sent a signed record.modified webhook; JobCannon answered {delivery['status']}."
-    )
-
-
-def send_test_assessment(provider: ATSProvider, integration: Integration) -> str:
-    """What Ashby does through Knit: assessment.start with the active secretKey → record.new."""
-    import secrets
-
-    ashby_assessment_start = simulator_module(__package__, "simulator_ashby").ashby_assessment_start
-
-    _, secret_key = _simulated_account(provider, integration)
-    start = {
-        "application": {"ashby_id": f"app_test_{secrets.token_hex(4)}", "status": "Active"},
-        "assessment_type_id": "big5",
-        "candidate": {
-            "ashby_id": "cand_test",
-            "email": "test.candidate@example.com",
-            "first_name": "Test",
-            "last_name": "Candidate",
-        },
-        "job": {"ashby_id": "job_test", "name": "Test job"},
-    }
-    result = ashby_assessment_start(secret_key, start, {"name": "Big Five personality", "type": "BEHAVIORAL"})
-    return (
-        f"Ashby (simulated) started assessment {result['assessment_id']} through Knit; "
-        f"JobCannon answered {result['delivery']['status']}."
     )
 
 

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from assessments.scales import instrument_scales
 from integrations.base import (
@@ -20,7 +19,7 @@ from integrations.base import (
     Verification,
 )
 from integrations.models import Integration
-from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
+from integrations.plugins import plugin_for  # the simulator is a dev/test plug-in (README "Layout")
 
 from . import constants, updates, webhooks
 from .client import KnitClient
@@ -167,12 +166,6 @@ class KnitProvider(ATSProvider):
 
         return integration_urlpatterns(self)
 
-    def simulator_urls(self) -> list:
-        sync_simulator = simulator_module(__package__, "sync_simulator")
-        urlpatterns = simulator_module(__package__, "simulator_urls").urlpatterns
-
-        return [*sync_simulator.urlpatterns(), *urlpatterns]
-
     # -- data sync (integrations/sync): paging and mapping in sync.py --
     # Knit's unified lists of the customer's Ashby account: stages come with their job, candidates
     # with their application (Knit documents no candidate list for us to page).
@@ -208,56 +201,13 @@ class KnitProvider(ATSProvider):
 
         return credential_fields(integration)
 
+    # The "test now" buttons are the simulator's (simulator_console.py, part of its plug-in).
     def send_test_webhook(self, integration: Integration) -> str:
-        from .console import send_test_webhook
-
-        return send_test_webhook(self, integration)
+        return plugin_for(self.key).send_test_webhook(self, integration)
 
     def send_test_assessment(self, integration: Integration) -> str:
-        from .console import send_test_assessment
-
-        return send_test_assessment(self, integration)
+        return plugin_for(self.key).send_test_assessment(self, integration)
 
     # -- demo --
     def demo_setup(self, integration: Integration) -> dict[str, Any]:
-        """No HTTP: register a Knit account in the simulator and save its API key and integration id.
-        "Test credentials now" then checks them through real calls to the simulator and creates
-        Ashby's secrets. Knit signs webhooks with the Knit API key, so that is the webhook_secret."""
-        from django.conf import settings
-
-        from integrations.models import IntegrationStatus
-        from integrations.services.status import integration_set_status
-        from integrations.webhook_urls import webhook_url_for
-
-        from .services import knit_demo_credentials_set
-
-        simulator = simulator_module(__package__, "simulator")
-        sim_account_register, sim_get = simulator.sim_account_register, simulator.sim_get
-        sync_seed = simulator_module(__package__, "sync_simulator").sync_seed
-
-        api_key = integration.credential("api_key") or f"knit_sandbox_{secrets.token_urlsafe(24)}"
-        integration_id = integration.credential("integration_id") or f"int_demo_{secrets.token_hex(8)}"
-        sim_account_register(
-            api_key=api_key,
-            integration_id=integration_id,
-            webhook_url=webhook_url_for(
-                integration
-            ),  # a path: resolved against JOBCANNON_BASE_URL when sending
-            label="Demo Company (Ashby)",
-        )
-        if sim_get("ats_job", f"job_{integration_id}_0") is None:  # something for the data sync to read
-            sync_seed(integration_id)
-        knit_demo_credentials_set(integration=integration, api_key=api_key, integration_id=integration_id)
-        if integration.status == IntegrationStatus.PENDING:
-            integration_set_status(
-                integration=integration,
-                status=IntegrationStatus.PENDING,
-                reason='Click "Test credentials now": JobCannon checks the Knit simulator account and creates '
-                "the secrets to hand to Ashby.",
-            )
-        extra = {"webhook_secret": api_key, "knit_api_key": api_key, "knit_integration_id": integration_id}
-        try:
-            extra["simulator_url"] = settings.JOBCANNON_BASE_URL + reverse("integrations:sim-knit:dashboard")
-        except NoReverseMatch:  # simulators switched off
-            pass
-        return extra
+        return plugin_for(self.key).demo_setup(self, integration)

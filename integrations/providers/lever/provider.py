@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from typing import Any, Literal
 
-from django.urls import include, path
+from django.urls import path
 
 from integrations.base import (
     ATSAuthError,
@@ -34,7 +34,7 @@ from integrations.base import (
     Verification,
 )
 from integrations.models import WebhookEvent
-from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
+from integrations.plugins import plugin_for  # the sandbox is a dev/test plug-in (README "Layout")
 
 from . import constants, guide, setup, webhooks
 from .client import LeverClient
@@ -237,15 +237,12 @@ class LeverProvider(ATSProvider):
     def required_scopes(self, integration) -> tuple[str, ...]:
         return constants.OAUTH_SCOPES if integration.auth_kind == "oauth2" else constants.SEED_SCOPES
 
+    # The "test now" actions are the sandbox's (simulator_console.py, part of its plug-in).
     def send_test_webhook(self, integration) -> str:
-        from .console import send_test_webhook
-
-        return send_test_webhook(integration)
+        return plugin_for(self.key).send_test_webhook(self, integration)
 
     def send_test_assessment(self, integration) -> str:
-        from .console import send_test_assessment
-
-        return send_test_assessment(integration)
+        return plugin_for(self.key).send_test_assessment(self, integration)
 
     # -- pages --
     def urls(self) -> list:
@@ -257,12 +254,6 @@ class LeverProvider(ATSProvider):
         from . import views
 
         return views.integration_urlpatterns(self)
-
-    def simulator_urls(self) -> list:
-        simulator = simulator_module(__package__, "simulator")
-        sync_simulator = simulator_module(__package__, "sync_simulator")
-
-        return [*sync_simulator.urlpatterns(), path("", include(simulator.urlpatterns))]
 
     # -- data sync (integrations/sync): paging and mapping in sync.py --
     sync_resources = ("jobs", "stages", "applications")
@@ -284,4 +275,4 @@ class LeverProvider(ATSProvider):
 
     # -- demo --
     def demo_setup(self, integration) -> dict[str, Any]:
-        return simulator_module(__package__, "simulator_state").demo_setup(integration)
+        return plugin_for(self.key).demo_setup(self, integration)

@@ -46,7 +46,7 @@ from integrations.base import (
     Verification,
 )
 from integrations.models import ActivityLevel, Environment, IntegrationStatus, WritebackMessage
-from integrations.plugins import simulator_module  # simulators are dev/test plug-ins (README "Layout")
+from integrations.plugins import plugin_for  # the sandbox is a dev/test plug-in (README "Layout")
 from integrations.services.activity import activity_log
 from integrations.services.oauth import redirect_uri_for
 
@@ -412,12 +412,6 @@ class SmartRecruitersProvider(ATSProvider):
             ),
         ]
 
-    def simulator_urls(self) -> list:
-        sync_simulator = simulator_module(__package__, "sync_simulator")
-        simulator_urls = simulator_module(__package__, "simulator").simulator_urls
-
-        return [*sync_simulator.urlpatterns(), *simulator_urls()]
-
     # -- data sync (integrations/sync): paging and mapping in sync.py --
     sync_resources = ("jobs", "candidates")
 
@@ -481,18 +475,25 @@ class SmartRecruitersProvider(ATSProvider):
     def health_warnings(self, integration) -> list[HealthWarning]:
         return console.health_warnings(integration)
 
+    def settings_problems(self, provider_settings: Any) -> list[str]:
+        # oauth_scopes / webhook_events names SR does not publish (vendor/), as services.settings_update
+        # refuses them for customers; the admin's JSON field is checked the same way.
+        return selectors.settings_problems(provider_settings)
+
+    # The "test now" actions and the demo wiring are the sandbox's (simulator_console.py, part of
+    # its plug-in).
     def send_test_webhook(self, integration) -> str:
-        return console.send_test_webhook(integration)
+        return plugin_for(self.key).send_test_webhook(self, integration)
 
     def send_test_assessment(self, integration) -> str:
-        return console.send_test_assessment(integration)
+        return plugin_for(self.key).send_test_assessment(self, integration)
 
     def simulator_credentials(self, integration) -> dict[str, str]:
         """Register the SR app for this integration in the sandbox (no HTTP) and hand back what
         an admin copies out of SmartRecruiters: the Client ID and Client Secret."""
-        setup.demo_setup(self, integration)
+        self.demo_setup(integration)
         integration.refresh_from_db()
         return {k: str(integration.credential(k)) for k in ("client_id", "client_secret")}
 
     def demo_setup(self, integration) -> dict[str, Any]:
-        return setup.demo_setup(self, integration)
+        return plugin_for(self.key).demo_setup(self, integration)

@@ -1,7 +1,7 @@
 """What happens once SmartRecruiters credentials work: register our partner endpoints with the
 Assessment API, subscribe to webhooks (the real Webhooks API flow, or the seed's unverified path
-when asked), retry a subscription that failed for a temporary reason, and the demo wiring to the
-built-in simulator (no HTTP)."""
+when asked) and retry a subscription that failed for a temporary reason. The demo wiring to the
+built-in sandbox is the sandbox's own (simulator_console.py, part of its dev/test plug-in)."""
 
 from __future__ import annotations
 
@@ -15,17 +15,11 @@ from django.utils import timezone
 
 from integrations.base import ATSConflict, ATSError, ATSProvider, retry_at
 from integrations.models import ActivityLevel
-from integrations.plugins import LazySimulatorModule
+from integrations.plugins import plugin_for  # the sandbox is a dev/test plug-in
 from integrations.services.activity import activity_log
-from integrations.services.oauth import redirect_uri_for
 from integrations.services.queue import queue_schedule_retry
 
 from . import constants, mappers, selectors, services
-
-# The simulator is a dev/test plug-in (README "Layout"): only demo_setup uses it, loaded on first
-# use and only when simulators are enabled.
-sim = LazySimulatorModule(__package__, "simulator_state")
-
 
 SUBSCRIPTION_RETRY_TASK = "integrations.providers.smartrecruiters.tasks.subscription_retry_task"
 
@@ -50,8 +44,7 @@ def master_credentials(provider, integration) -> tuple[str, str]:
     (settings, else the environment). The built-in sandbox issues its own (its partner record:
     credentials only; where our endpoints are is what partner_configure saves, as at SR)."""
     if provider.uses_simulator(integration):
-        partner = sim.partner_master()
-        return partner["client_id"], partner["client_secret"]
+        return plugin_for(constants.KEY).partner_master_credentials()
     return (
         str(
             getattr(settings, "SMARTRECRUITERS_PARTNER_CLIENT_ID", "")
@@ -593,46 +586,3 @@ def subscription_retry(*, integration, provider: ATSProvider) -> None:
     if selectors.subscription_state(integration).get("status") != constants.SUBSCRIPTION_RETRYING:
         return
     webhooks_subscribe(integration, provider.client(integration))
-
-
-def demo_setup(provider, integration) -> dict[str, Any]:
-    """Register an OAuth app for this integration in the simulator and put its client id/secret
-    on the integration. No HTTP: "Re-authorize" in the UI then connects through real calls."""
-    company_id = "co-" + integration.public_id.hex[:12]
-    existing = sim.get("company", company_id) or {}
-    company = sim.company_register(
-        name=f"{integration.workspace.name} (sandbox)",
-        redirect_uri=redirect_uri_for(constants.KEY),
-        region=integration.region or "us",
-        company_id=company_id,
-        client_id=integration.credential("client_id") or existing.get("client_id"),
-        client_secret=integration.credential("client_secret") or existing.get("client_secret"),
-    )
-    # JobCannon's partner configuration in the sandbox: the body partner_configure PUTs, handed to
-    # the sandbox's own savePartnerConfig (demo_seed runs without a server to call).
-    problem = sim.partner_configuration_save(partner_configuration_body())
-    if problem:
-        raise ValueError(problem)
-    services.credentials_update(
-        integration=integration,
-        changes={"client_id": company["client_id"], "client_secret": company["client_secret"]},
-    )
-    if not selectors.scorecard_map(integration):
-        services.settings_update(
-            integration=integration,
-            changes={
-                "scorecard_fields": {
-                    "jc_score": "overall_score",
-                    "jc_report": "report_url",
-                    "jc_summary": "summary",
-                }
-            },
-        )
-    return {
-        "simulator_url": settings.JOBCANNON_BASE_URL
-        + reverse("integrations:sim-smartrecruiters:company", args=[company_id]),
-        "oauth_client_id": company["client_id"],
-        "company_id": company_id,
-        "partner_base_url": partner_base_url(),
-        "region": company["region"],
-    }

@@ -21,7 +21,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def world(transactional_db, live_base_url) -> CrawlWorld:
+def world(transactional_db, live_base_url, settings) -> CrawlWorld:
+    # The project's URLs plus the crawl's own deliberate 400 and 500 (urls.py beside this file).
+    settings.ROOT_URLCONF = "tests.jobcannon.a11y.urls"
     return crawl_world()
 
 
@@ -44,6 +46,7 @@ def run_crawl(_playwright_browser, live_base_url, world, record_property):
         print(report.summary(group))
         record_property("a11y_pages", report.pages)
         record_property("a11y_seconds", round(report.seconds, 1))
+        record_property("a11y_contrast_unknown", sum(report.contrast_unknown.values()))
         if report.problems:
             pytest.fail(report.summary(group) + ":\n" + "\n".join(report.problems), pytrace=False)
         # Each listed page crawled, once, and shown where the list says (its own URL or the

@@ -25,7 +25,14 @@ URL other than the one asked for (a redirect: to the sign-in or re-authenticatio
 unless the page lists it as deliberate (PageSpec.redirect_to). A page with a form to send
 (PageSpec.submit: a form's error state) is opened, filled in and sent as a user would, and the
 answer is the page checked (its status, URL, console and loads). Problems are collected, not
-raised, so one run reports every page with its URL, width, rule and target selectors."""
+raised, so one run reports every page with its URL, width, rule and target selectors.
+
+What axe could not decide is counted, not failed: the elements whose colour contrast it could
+not judge (the color-contrast rule's "incomplete" results: text over a gradient or an image,
+partly covered, in a pseudo-element; https://github.com/dequelabs/axe-core/blob/develop/doc/API.md#results-object)
+are in the crawl's summary line with the pages that have most of them, for a person to check by
+eye. Failing on them would fail on where the page happens to be scrolled and what overlaps at a
+width, which a person must judge anyway."""
 
 from __future__ import annotations
 
@@ -58,13 +65,18 @@ WAIT_FOR_MS = 15000  # how long a page's script has to draw what PageSpec.wait_f
 AXE_RUN = """async (tags) => {
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));  // drawn, scripts ran
   const results = await axe.run(document, {
-    runOnly: {type: 'tag', values: tags}, resultTypes: ['violations'], preload: false,
+    runOnly: {type: 'tag', values: tags}, resultTypes: ['violations', 'incomplete'], preload: false,
   });
-  return results.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help,
-    targets: v.nodes.map(n => n.target.join(' ')).slice(0, 6), count: v.nodes.length,
-  }));
+  const contrast = results.incomplete.find(r => r.id === 'color-contrast');
+  return {
+    violations: results.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help,
+      targets: v.nodes.map(n => n.target.join(' ')).slice(0, 6), count: v.nodes.length,
+    })),
+    contrastUnknown: contrast ? contrast.nodes.length : 0,
+  };
 }"""
+CONTRAST_PAGES_SHOWN = 5  # pages named in the summary line, those with most unjudged elements first
 
 
 @dataclass
@@ -73,12 +85,27 @@ class CrawlReport:
     urls: set[str] = field(default_factory=set)  # distinct URLs the pages ended at (path and query)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # "<label> <url> <width>px" -> how many elements axe could not judge for colour contrast there.
+    contrast_unknown: dict[str, int] = field(default_factory=dict)
 
     def summary(self, group: str) -> str:
         version = AXE_VERSION.group(1) if AXE_VERSION else "?"
-        return (
+        line = (
             f"a11y crawl [{group}]: {self.pages} pages x {len(WIDTHS)} widths in {self.seconds:.1f} s "
             f"(axe-core {version}), {len(self.problems)} problem(s)"
+        )
+        return f"{line}; {self.contrast_summary()}"
+
+    def contrast_summary(self) -> str:
+        if not self.contrast_unknown:
+            return "colour contrast judged for every element"
+        worst = sorted(self.contrast_unknown.items(), key=lambda item: (-item[1], item[0]))
+        named = ", ".join(f"{where} ({n})" for where, n in worst[:CONTRAST_PAGES_SHOWN])
+        more = len(worst) - CONTRAST_PAGES_SHOWN
+        return (
+            f"colour contrast not judged by axe (incomplete, check by eye): "
+            f"{sum(self.contrast_unknown.values())} element(s) at {len(worst)} page width(s): {named}"
+            + (f" and {more} more" if more > 0 else "")
         )
 
 
@@ -201,11 +228,12 @@ class _Tab:
         page.wait_for_load_state("load")
         return answer.value
 
-    def check(self, spec: PageSpec) -> tuple[str, list[str], list[str]]:
+    def check(self, spec: PageSpec) -> tuple[str, list[str], list[str], int]:
         """(the URL the page ended at, its problems at this width, its axe violations at this
-        width, each starting with the width)."""
+        width, each starting with the width, how many elements axe could not judge for colour
+        contrast at this width)."""
         self.spec, self.noted = spec, []
-        page, problems, violations, ended_at = self.page, [], [], spec.url
+        page, problems, violations, ended_at, contrast_unknown = self.page, [], [], spec.url, 0
         try:
             response = page.goto(spec.url, wait_until="load")
             if spec.submit is not None:
@@ -227,7 +255,9 @@ class _Tab:
                 page.locator(click).first.click()
                 page.wait_for_selector(then, timeout=WAIT_FOR_MS)
             page.evaluate(AXE_SOURCE)
-            for v in page.evaluate(AXE_RUN, AXE_TAGS):
+            results = page.evaluate(AXE_RUN, AXE_TAGS)
+            contrast_unknown = results["contrastUnknown"]
+            for v in results["violations"]:
                 if v["impact"] in BLOCKING_IMPACTS:
                     targets = " | ".join(v["targets"])
                     violations.append(
@@ -241,7 +271,7 @@ class _Tab:
             page.goto("about:blank")
         except Exception:  # noqa: BLE001 - a tab that cannot leave the page: a fresh one next time
             page.close()
-        return ended_at, problems, violations
+        return ended_at, problems, violations, contrast_unknown
 
     def close(self) -> None:
         if not self.page.is_closed():
@@ -273,9 +303,11 @@ def crawl(context: Any, specs: Iterable[PageSpec]) -> CrawlReport:
             for width in WIDTHS:
                 if tabs[width].page.is_closed():
                     tabs[width] = _Tab(context, width)
-                ended_at, at[width], found = tabs[width].check(spec)
+                ended_at, at[width], found, contrast_unknown = tabs[width].check(spec)
                 report.urls.add(ended_at)
                 violations += found
+                if contrast_unknown:
+                    report.contrast_unknown[f"{spec.label} {spec.url} {width}px"] = contrast_unknown
             report.problems += _merge(spec, at, violations)
     finally:
         for tab in tabs.values():

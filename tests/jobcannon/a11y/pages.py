@@ -2,17 +2,21 @@
 (the demo customer and their sandbox integration of every provider), with a little of
 everything in it (deliveries, calls, a sync run, write-backs, assessment runs in every state
 a candidate can meet, a sent email, an invitation, a reconnect link, SmartRecruiters connected
-through its simulator, a candidate in each sandbox ATS), one object of every admin model, and
-the list of pages over it, in twelve groups (GROUPS, each crawled by its own
-test file as the user named there):
+through its simulator, a candidate in each sandbox ATS, production integrations that need
+re-authorization, are disconnected or not connected yet, a member beside the owner), one object
+of every admin model, and the list of pages over it, in thirteen groups (GROUPS, each crawled by
+its own test file as the user named there):
 
 - customer: every page of the product as the demo customer (signed in, owner of the workspace),
-  and its forms' error states (a new workspace without a name, a connect wizard answered
-  wrongly);
+  with the attention banner of the integrations that need it and their detail pages, its forms'
+  error states (a new workspace without a name, a connect wizard answered wrongly) and the
+  site-wide error page (an unknown address, a bad request, a server error: error_pages);
+- customer (member): the pages whose content depends on the role, as a member sees them, and
+  an owner's page refused (the 403 page);
 - candidate: the pages a candidate meets (welcome, instructions, a question page, review, done,
   expired, cancelled, invalid link, a question page sent unanswered), the shared report and the
   other pages reached without an account (sign-in, with a wrong password too, sign-up, password
-  reset, reconnect and invitation links);
+  reset, reconnect and invitation links, an unknown address);
 - admin site: the staff admin's index and app indexes and our staff pages (logs, system
   status, an order's timeline, replay);
 - admin lists, admin add, admin change, admin history, admin delete: every registered model's
@@ -63,6 +67,7 @@ from assessments.services.candidate import answers_save, assessment_run_start, a
 from integrations.models import (
     Integration,
     IntegrationActivity,
+    IntegrationStatus,
     OutboundCall,
     WebhookEvent,
     WebhookStatus,
@@ -72,8 +77,9 @@ from integrations.models import (
 from integrations.registry import get_providers
 from integrations.services.oauth import oauth_start
 from integrations.services.reconnect import reconnect_link_create
+from integrations.services.status import integration_mark_needs_reauth, integration_set_status
 from jobcannon.core.models import SentEmail
-from jobcannon.workspaces.models import Invitation, Role, Workspace
+from jobcannon.workspaces.models import Invitation, Membership, Role, Workspace
 from jobcannon.workspaces.services import invitation_create
 from tests.factories import AssessmentRunFactory, IntegrationFactory, UserFactory
 from tests.integrations.providers.smartrecruiters.helpers import connect_via_simulator
@@ -135,6 +141,10 @@ class CrawlWorld:
     writeback: WritebackMessage
     admin_objects: dict[type, Any] = field(default_factory=dict)
     support_user: Any = None  # staff, not superuser: SUPPORT_STAFF_PERMISSIONS through a group
+    member_user: Any = None  # a member of the demo workspace: not an owner or admin
+    # Integrations of the demo workspace in the states that need the customer's attention, by
+    # status (needs_reauth, disconnected, pending): the banner and the detail page's sections.
+    attention: dict[str, Integration] = field(default_factory=dict)
     simulator_urls: dict[str, str] = field(default_factory=dict)  # label -> path (and query)
 
 
@@ -250,6 +260,44 @@ def _simulator_world(demo: dict[str, Any], integrations: dict[str, Integration],
     }
 
 
+def _attention_integrations(workspace: Workspace, user: Any) -> dict[str, Integration]:
+    """One production integration in each state that is not "connected", reached through the
+    status service as the product reaches it (its activity line, the admins' email): Lever by
+    OAuth refused at its token refresh, Ashby disconnected by an admin, Knit half-way through the
+    connect wizard. Production, beside the demo's sandbox ones (one integration per provider and
+    environment); nothing on their pages calls the ATS."""
+    lever = IntegrationFactory(
+        workspace=workspace,
+        provider="lever",
+        environment="production",
+        auth_kind="oauth2",
+        credentials={"client_id": "jobcannon-client", "client_secret": "s3cret"},
+        created_by=user,
+    )
+    integration_mark_needs_reauth(
+        integration=lever, reason="Lever refused the refresh token (invalid_grant): re-authorize to resume."
+    )
+    ashby = IntegrationFactory(
+        workspace=workspace, provider="ashby", environment="production", created_by=user
+    )
+    integration_set_status(
+        integration=ashby, status=IntegrationStatus.DISCONNECTED, reason="Disconnected by a workspace admin."
+    )
+    knit = IntegrationFactory(
+        workspace=workspace,
+        provider="knit",
+        environment="production",
+        status=IntegrationStatus.PENDING,
+        credentials={},
+        created_by=user,
+    )
+    return {
+        IntegrationStatus.NEEDS_REAUTH: lever,
+        IntegrationStatus.DISCONNECTED: ashby,
+        IntegrationStatus.PENDING: knit,
+    }
+
+
 def crawl_world() -> CrawlWorld:
     out = io.StringIO()
     call_command("demo_seed", "--json", stdout=out)
@@ -357,6 +405,9 @@ def crawl_world() -> CrawlWorld:
     syncing = next(i for key, i in integrations.items() if key in sync_runs)
     world.admin_objects = admin_objects(workspace=workspace, owner=demo_user, integration=syncing)
     world.support_user = _support_user()
+    world.member_user = UserFactory(username="member-crawler", password=CRAWL_PASSWORD)
+    Membership.objects.create(user=world.member_user, workspace=workspace, role=Role.MEMBER)
+    world.attention = _attention_integrations(workspace, demo_user)
     world.simulator_urls = _simulator_world(demo, integrations, demo_user)
     return world
 
@@ -464,6 +515,13 @@ def customer_pages(w: CrawlWorld) -> list[PageSpec]:
             ),
         ),
     ]
+    # The integrations that need attention: their detail pages (the banner, the health reason, the
+    # Re-authorize section as an owner sees it); the list and dashboard above show their banners.
+    for status, integration in w.attention.items():
+        pages.append(
+            PageSpec(f"{status} integration detail", reverse("integrations:detail", args=[integration.pk]))
+        )
+    pages += error_pages()
     done = w.runs["done"]
     pages += [
         PageSpec("order timeline", reverse("integrations:run-timeline", args=[done.pk])),
@@ -482,6 +540,44 @@ def _provider_page_routes(key: str) -> list[str]:
         if pattern.name and view is not None and hasattr(view, "get") and not pattern.pattern.converters:
             names.append(pattern.name)
     return names
+
+
+UNKNOWN_URL = "/no-such-page/"  # resolves to no view: the 404 handler's page
+
+
+def error_pages() -> list[PageSpec]:
+    """The site-wide error page (jobcannon/urls.py handler400/404/500, templates/error.html) as a
+    signed-in customer meets it: a mistyped address, and the crawl's own deliberate bad request
+    and server error (tests/jobcannon/a11y/urls.py). The 403 is a member's visit to an owner's
+    page (member_pages). The integration actions' "Unknown action" answer renders the same
+    template from a POST no page's form sends, so it is not crawled on its own."""
+    return [
+        PageSpec("unknown page", UNKNOWN_URL, 404),
+        PageSpec("bad request", reverse("a11y-crawl-bad-request"), 400),
+        PageSpec("server error", reverse("a11y-crawl-server-error"), 500),
+    ]
+
+
+# --- a member of the workspace (not an owner or admin) ------------------------------------------
+
+
+def member_pages(w: CrawlWorld) -> list[PageSpec]:
+    """The pages whose content depends on the role, as a member sees them: without the owners'
+    buttons and forms (the team's invitations, the integrations' Connect and Re-authorize), and
+    an owner's page refused (the 403 handler's page: workspaces.mixins.WorkspaceMixin)."""
+    key, connected = next(iter(w.integrations.items()))
+    pages = [
+        PageSpec("dashboard", reverse("workspaces:dashboard")),
+        PageSpec("team", reverse("workspaces:team")),
+        PageSpec("workspace settings, refused", reverse("workspaces:settings"), 403),
+        PageSpec("integrations", reverse("integrations:list")),
+        PageSpec(f"{key} detail", reverse("integrations:detail", args=[connected.pk])),
+    ]
+    for status, integration in w.attention.items():
+        pages.append(
+            PageSpec(f"{status} integration detail", reverse("integrations:detail", args=[integration.pk]))
+        )
+    return pages
 
 
 # --- candidate and other pages without an account -----------------------------------------------
@@ -508,6 +604,7 @@ def candidate_pages(w: CrawlWorld) -> list[PageSpec]:
         PageSpec("expired", reverse("assessments:take", args=[candidate_key_for(runs["expired"])]), 410),
         PageSpec("cancelled", reverse("assessments:take", args=[candidate_key_for(runs["cancelled"])]), 410),
         PageSpec("invalid link", reverse("assessments:take", args=[tampered]), 404),
+        PageSpec("unknown page", UNKNOWN_URL, 404),
         PageSpec("shared report", reverse("assessments:report-shared", args=[report_key_for(runs["done"])])),
         PageSpec("sign in", reverse("account_login")),
         PageSpec(
@@ -733,6 +830,7 @@ class Group(NamedTuple):
 # Each group is crawled by its own test file, so pytest-xdist (--dist loadfile) spreads them.
 GROUPS: dict[str, Group] = {
     "customer": Group(customer_pages, "demo_user"),
+    "customer (member)": Group(member_pages, "member_user"),
     "candidate": Group(candidate_pages, None),
     "admin site": Group(admin_site_pages, "staff_user"),
     "admin lists": Group(admin_list_pages, "staff_user"),

@@ -9,8 +9,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib import admin
-from django.urls import resolve, reverse
+from django.test import Client
+from django.urls import Resolver404, resolve, reverse
 
+from integrations.models import IntegrationStatus
 from tests.jobcannon.a11y.crawler import AXE_RUN
 from tests.jobcannon.a11y.pages import GROUPS, PageSpec, admin_delete_urls
 from tests.security.urlwalk import Route, iter_routes
@@ -87,8 +89,15 @@ def _skip_reason(route: Route) -> str | None:
 
 def crawled_views(specs: list[PageSpec]) -> set[str]:
     """The views whose pages the crawl checks: those of the URLs the pages end at (the crawl
-    fails a page that ends anywhere else), not of the URLs asked for."""
-    return {_view(resolve(urlsplit(s.final_url).path).func) for s in specs}
+    fails a page that ends anywhere else), not of the URLs asked for. A URL no view serves (the
+    404 handler's page) covers none."""
+    views = set()
+    for spec in specs:
+        try:
+            views.add(_view(resolve(urlsplit(spec.final_url).path).func))
+        except Resolver404:
+            continue
+    return views
 
 
 def test_no_crawled_page_leaves_a_part_of_itself_or_a_rule_out_of_axe():
@@ -152,3 +161,71 @@ def test_the_crawl_sends_the_forms_whose_error_states_it_checks(world):
         "question page, sent unanswered",
         "sign in, wrong password",
     ]
+
+
+# The site-wide error page (jobcannon/urls.py handler400/403/404/500 -> templates/error.html):
+# its heading for each status, as jobcannon/core/views.py titles it.
+ERROR_PAGE_TITLES = {400: "Bad request", 403: "Not allowed", 404: "Not found", 500: "Something went wrong"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_crawl_checks_the_site_wide_error_page_for_every_status_it_is_shown_with(world):
+    """A crawled page ends at the handlers' error page with each status: what a signed-in or
+    signed-out visitor of a mistyped address (404), a member at an owner's page (403), a request
+    the server cannot understand (400) and a failure (500) see, opened here as the crawl's user
+    of that page opens it (the 500 as a browser gets it, not raised into the test)."""
+    shown: dict[int, list[str]] = {status: [] for status in ERROR_PAGE_TITLES}
+    for name, group in GROUPS.items():
+        if group.second_step:
+            continue  # half-way through a sign-in: a page of its own, not an error page
+        client = Client(raise_request_exception=False)
+        if group.who:
+            client.force_login(getattr(world, group.who))
+        for spec in group.pages(world):
+            if spec.status not in ERROR_PAGE_TITLES or spec.submit is not None or spec.redirect_to:
+                continue
+            response = client.get(spec.url)
+            title = f"<h1>{ERROR_PAGE_TITLES[spec.status]}</h1>"
+            if (
+                response.status_code == spec.status
+                and "error.html" in [t.name for t in response.templates]
+                and title in response.content.decode()
+            ):
+                shown[spec.status].append(f"{name}: {spec.label}")
+    assert all(shown.values()), (
+        f"error pages the crawl does not check: {[s for s, p in shown.items() if not p]}"
+    )
+    # The 404 signed in and signed out (the navigation differs); the 403 as a member.
+    assert any(p.startswith("customer: ") for p in shown[404]) and any(
+        p.startswith("candidate: ") for p in shown[404]
+    )
+    assert any(p.startswith("customer (member): ") for p in shown[403])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_crawl_sees_the_integrations_that_need_attention_as_an_owner_and_as_a_member(world):
+    """The crawled list page carries the attention banner of the integration that needs
+    re-authorization and of the disconnected one, each saying what is wrong; their crawled
+    detail pages show an owner the Re-authorize section and a member only the health."""
+    reauth, gone = (
+        world.attention[s] for s in (IntegrationStatus.NEEDS_REAUTH, IntegrationStatus.DISCONNECTED)
+    )
+    crawled = {(name, s.url) for name, group in GROUPS.items() for s in group.pages(world)}
+    for who, group in (("demo_user", "customer"), ("member_user", "customer (member)")):
+        client = Client()
+        client.force_login(getattr(world, who))
+        page = client.get(reverse("integrations:list")).content.decode()
+        assert (group, reverse("integrations:list")) in crawled
+        assert "needs re-authorization." in _banner(page, reauth)
+        assert "is disconnected." in _banner(page, gone)
+        for integration in world.attention.values():
+            url = reverse("integrations:detail", args=[integration.pk])
+            assert (group, url) in crawled
+            detail = client.get(url).content.decode()
+            assert ('id="reconnect"' in detail) == (who == "demo_user"), (who, integration.status)
+
+
+def _banner(page: str, integration) -> str:
+    """The text of `integration`'s attention banner on `page` ("" without one)."""
+    start = page.find(f'id="banner-{integration.pk}"')
+    return "" if start < 0 else " ".join(page[start : page.find("</div>", start)].split())

@@ -1,25 +1,24 @@
 """The console's "test now" actions for a sandbox integration on the built-in Lever sandbox: the
-sandbox does what a recruiter would do in Lever, and Lever's webhooks reach only this integration."""
+sandbox does what a recruiter would do in Lever, and Lever's webhooks reach only this integration.
+Part of the dev/test plug-in (simulator_plugin.py); LeverProvider reaches it through
+integrations.plugins, never by import."""
 
 from __future__ import annotations
 
 from integrations.models import Integration
-from integrations.plugins import LazySimulatorModule, simulator_module
 from jobcannon.core.exceptions import ValidationFailed
 
 from . import constants, mappers
+from . import simulator_state as sim
 from .setup import webhook_absolute_url
-
-# The Lever sandbox is a dev/test plug-in (README "Layout"): loaded on first use, only when
-# simulators are enabled.
-sim = LazySimulatorModule(__package__, "simulator_state")
+from .simulator_pages import opportunity_advance, opportunity_create
+from .simulator_webhooks import webhook_events
 
 
 def _sentence(deliveries: list[dict], integration: Integration, event: str) -> str:
     if not deliveries:
-        outbound = simulator_module(__package__, "simulator_webhooks")
         url = webhook_absolute_url(integration)
-        ours = [h for h in sim.rows("webhook") if h["url"] == url and event in outbound.webhook_events(h)]
+        ours = [h for h in sim.rows("webhook") if h["url"] == url and event in webhook_events(h)]
         if ours:  # registered, but its group is off: Lever sends nothing (LD "Create a Webhook")
             raise ValidationFailed(
                 f"The Lever sandbox sent nothing: the {event} webhook group is switched off. "
@@ -34,8 +33,6 @@ def _sentence(deliveries: list[dict], integration: Integration, event: str) -> s
 
 def send_test_webhook(integration: Integration) -> str:
     """Add a test candidate in the first stage ("New lead"): Lever sends the new-application events."""
-    opportunity_create = simulator_module(__package__, "simulator_pages").opportunity_create
-
     sim.ensure_seeded()
     opp = opportunity_create(
         name="Webhook Test",
@@ -50,9 +47,6 @@ def send_test_webhook(integration: Integration) -> str:
 
 def send_test_assessment(integration: Integration) -> str:
     """Add a test candidate and advance them into the first auto-send stage, as a recruiter would."""
-    pages = simulator_module(__package__, "simulator_pages")
-    opportunity_advance, opportunity_create = pages.opportunity_advance, pages.opportunity_create
-
     rules = [r for r in mappers.stage_rules(integration.provider_settings or {}) if r.mode == "auto"]
     if not rules:
         raise ValidationFailed(
