@@ -45,7 +45,7 @@ def _dev_mailbox_email(settings):
 def _own_rate_limit_buckets(settings):
     """Each test its own outbound rate-limit buckets. The test database's primary keys start
     again at 1 in every test, so integration 1's bucket would otherwise carry the calls of every
-    earlier test in this worker: a file of simulator tests exhausts Lever's burst of 100 and a
+    earlier test in this worker: a file of simulator tests exhausts Lever's burst (20) and a
     later credentials check is refused (it was, one run in three)."""
     settings.RATE_LIMIT_NAMESPACE = f"t-{uuid.uuid4().hex[:12]}"
 

@@ -3,9 +3,25 @@
 pyrate-limiter sliding-window logs, one bucket per vendor account (`provider.rate_limit_key`,
 by default the integration): on Redis when RATE_LIMIT_BACKEND is "redis" (every machine shares
 it), in a SQLite file otherwise (every process of the embedded default shares it, serialised by
-a file lock). "N per second with bursts up to B" is two windows: at most B calls in any second
-and at most 60·N in any minute (seeds: Ashby 100/s burst 1000, Lever 10/s burst 100,
-SmartRecruiters 10/s).
+a file lock).
+
+RateLimit(per_second=r, burst=B) is read as the vendor's token bucket (Lever documents one: LD
+"Rate Limits", 10/s with bursts up to 20): at most B + r·T calls in any T seconds, at most B in
+any one second, and (as before) at most 60·r in any minute. Sliding windows cannot follow a
+bucket exactly, so EffectiveRateLimit.rates() builds a staircase under it (issue 19: the old
+pair, B a second and 60·r a minute, sent Lever 20/s for half a minute, twice its refill).
+
+Windows (N_j calls, W_j seconds) with N_1 = B, N_j+1 <= B + r·W_j and a last window no faster
+than r (W_L >= N_L / r) keep any n + 1 consecutive calls at least (n + 1 - B) / r apart, which
+is the bucket's condition: for N_j <= n < N_j+1, window j spaces them more than
+W_j >= (N_j+1 - B) / r; for n >= N_L, split off runs of N_L calls, each longer than N_L / r.
+Windows double from one second while the step stays under the refill time B / r, so the
+staircase stays close to the bucket. Extra windows (the minute) only admit less.
+tests/integrations/reliability/test_ratelimit_token_bucket.py checks the bound over a grid of
+limits and runs each provider's limit against the Lever sandbox's bucket. Today: Lever 10/s
+burst 20 -> 20 per 1 s, 30 per 2 s, 40 per 4 s; Knit 5/s burst 10 -> 10, 15, 20 over 1, 2, 4 s;
+SmartRecruiters 10/s burst 10 -> 10 per 1 s; Ashby 100/s burst 1000 -> 1000 per 1 s ... 2600
+per 26 s and 5986 per minute (the Ashby sandbox counts 6000).
 
 Two corrections to the library's Redis bucket make the limit hold across processes (proved by
 tests/integrations/reliability/test_ratelimit_processes.py):
@@ -16,7 +32,7 @@ tests/integrations/reliability/test_ratelimit_processes.py):
   cannot stretch or shrink a window.
 
 Windows are RATE_LIMIT_MARGIN_MS (100 ms) longer than nominal: the ATS counts arrivals, which trail our
-sends by a jittery network delay.
+sends by a jittery network delay (up to the margin, every span above still holds on arrival).
 
 By default acquisition does not wait: a refused call raises LocalRateLimited and the calling
 task reschedules itself. Workers bind a short patience (`rate_limit_patience`) so a burst of
@@ -26,7 +42,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
+import math
 import os
 import threading
 import time
@@ -68,14 +86,53 @@ class EffectiveRateLimit:
     burst: int
 
     def rates(self) -> list[Rate]:
-        margin = int(getattr(settings, "RATE_LIMIT_MARGIN_MS", 100))
-        second = Rate(self.burst, 1000 + margin)
-        minute = Rate(max(1, int(self.per_second * 60)), 60_000 + margin)
-        # The minute window only matters when bursts exceed the sustained rate (Ashby, Lever);
-        # otherwise the one-second window is already the stricter one.
-        if minute.limit > second.limit and minute.limit / minute.interval < second.limit / second.interval:
-            return [second, minute]
-        return [second]
+        """The staircase of windows under the token bucket (module docstring)."""
+        return list(
+            _staircase(self.per_second, self.burst, int(getattr(settings, "RATE_LIMIT_MARGIN_MS", 100)))
+        )
+
+
+@functools.lru_cache(maxsize=256)  # every acquisition asks; the answer only depends on these
+def _staircase(rate: float, burst: int, margin: int) -> tuple[Rate, ...]:
+    windows = [(burst, 1.0)]  # (calls, seconds): never more than the burst in one second
+    if burst > rate:
+        refill = burst / rate  # seconds for an empty bucket to fill again
+        seconds = 1.0
+        while seconds < refill:  # each step's gap (`seconds`) stays under the refill time
+            windows.append((math.floor(burst + rate * seconds), 2 * seconds))
+            seconds *= 2
+        windows.append((math.floor(burst + rate * seconds), seconds + refill))  # exactly r
+    # And never more than 60·r in a minute, the old rule, whatever the burst: a vendor that
+    # counts per minute as well (the Ashby sandbox, from the seed: 1000 a second, 6000 a minute)
+    # would otherwise see B + 60·r. Only ever stricter than the bucket.
+    windows.append((max(1, math.floor(rate * 60)), 60.0))
+    return tuple(_pyrate_order([Rate(calls, math.ceil(secs * 1000) + margin) for calls, secs in windows]))
+
+
+def _implies(window: Rate, other: Rate) -> bool:
+    """`window` alone admits no more than `other` does in any span of other's length: a window
+    counts [now - interval, now] in milliseconds, so other's span is covered by this many of ours."""
+    return window.limit * math.ceil((other.interval + 1) / (window.interval + 1)) <= other.limit
+
+
+def _pyrate_order(windows: list[Rate]) -> list[Rate]:
+    """Drop windows another one implies, then, if pyrate-limiter's order (intervals and limits
+    increasing, calls per millisecond not increasing) still fails, tighten (never loosen) the
+    longer window. Every change admits fewer calls, so the bound above still holds."""
+    kept = sorted(windows, key=lambda w: (w.interval, w.limit))
+    for window in list(kept):
+        if any(other is not window and _implies(other, window) for other in kept):
+            kept.remove(window)
+    ordered: list[Rate] = []
+    for window in kept:
+        limit = window.limit
+        if ordered:
+            previous = ordered[-1]
+            limit = min(limit, math.floor(previous.limit * window.interval / previous.interval))
+        while ordered and limit <= ordered[-1].limit:  # this window now implies the shorter one
+            ordered.pop()
+        ordered.append(Rate(limit, window.interval))
+    return ordered
 
 
 def rate_limit_for(*, provider: ATSProvider, integration: Integration) -> EffectiveRateLimit:

@@ -133,6 +133,21 @@ UPDATE_BODY_UNPUBLISHED = (
     "results go through Knit's passthrough by default, which sends Ashby's own published assessment.update."
 )
 
+# Wherever a customer chooses the unified update it is marked unverified, and choosing it takes an
+# explicit confirmation (forms.KnitSettingsForm): nothing Knit publishes can check the body we send.
+RESULT_MODE_UPDATE_LABEL = (
+    "Knit's candidate assessment update API (unverified: Knit has not published its request body, "
+    "JobCannon's body for it is a best guess)"
+)
+RESULT_MODE_UPDATE_CONFIRM_LABEL = (
+    "I understand that results sent with Knit's candidate assessment update API use an unverified "
+    "request body and may not reach Ashby"
+)
+RESULT_MODE_UPDATE_CONFIRM_REQUIRED = (
+    "Knit's candidate assessment update API is unverified (Knit has not published its request body). "
+    "Tick the confirmation to use it, or keep the passthrough, which sends Ashby's published assessment.update."
+)
+
 # Ashby's own assessment.update path, sent through Knit's passthrough (Ashby's base URL is
 # https://api.ashbyhq.com, shared/reference/ashby-api.md §1.7).
 ASHBY_UPDATE_PATH = "/assessment.update"

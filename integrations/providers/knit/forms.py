@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from . import constants
@@ -52,12 +54,14 @@ class KnitSettingsForm(forms.Form):
                 constants.RESULT_MODE_PASSTHROUGH,
                 "Knit passthrough to Ashby's assessment.update (default; Ashby publishes this request body)",
             ),
-            (
-                constants.RESULT_MODE_UPDATE,
-                "Knit's candidate assessment update API (Knit has not published its request body: "
-                "JobCannon's body for it is a best guess)",
-            ),
+            (constants.RESULT_MODE_UPDATE, constants.RESULT_MODE_UPDATE_LABEL),
         ],
+    )
+    # Only a guard on choosing the unverified mode, not a setting: clean() takes it out again.
+    confirm_unverified_update = forms.BooleanField(
+        required=False,
+        label=constants.RESULT_MODE_UPDATE_CONFIRM_LABEL,
+        help_text="Needed only for Knit's candidate assessment update API.",
     )
 
     def __init__(self, *args, instruments: list[tuple[str, str]], **kwargs):
@@ -66,6 +70,13 @@ class KnitSettingsForm(forms.Form):
         assert isinstance(field, forms.ChoiceField)
         field.choices = instruments
         self.instrument_keys = {key for key, _ in instruments}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        confirmed = cleaned.pop("confirm_unverified_update", False)
+        if cleaned.get("result_mode") == constants.RESULT_MODE_UPDATE and not confirmed:
+            self.add_error("confirm_unverified_update", constants.RESULT_MODE_UPDATE_CONFIRM_REQUIRED)
+        return cleaned
 
     def clean_package_map(self) -> dict[str, str]:
         mapping: dict[str, str] = {}

@@ -30,6 +30,11 @@ API_KEY_LIFETIME_MS = int(constants.API_KEY_LIFETIME.total_seconds() * 1000)
 
 
 def error(status: int, code: str, message: str) -> JsonResponse:
+    # LD "Responses and Errors" [F] shows one error body, {"code": "ResourceNotFound", "message": ...},
+    # and per status only a sentence (403: "Your Lever account settings don't authorize you to
+    # perform the requested operation. Talk to a Super Admin on your Lever account to update your
+    # API settings."). The other `code` values here ("Forbidden", "TooManyRequests", ...) are ours [I];
+    # our client classifies an error by its status and shows the message, never by these codes.
     return JsonResponse({"code": code, "message": message}, status=status)
 
 

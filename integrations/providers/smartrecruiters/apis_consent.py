@@ -4,17 +4,22 @@ reference §2.2; "Shows consent form on partner side"). SR shows it in a pop-up 
 redirect (SRD /docs/customer-experience, "Authorization and Authentication").
 
 A JobCannon workspace admin signs in, picks the SmartRecruiters integration this company is, and
-allows it (refused, 409, when that integration is bound to another company); we then run the handshake SRD /reference/askforconsent lists (setup.partner_register):
+allows it; we then run the handshake SRD /reference/askforconsent lists (setup.partner_register):
 create client credentials for SR, take a token with our master credentials, POST them to
 setUpIntegration, keep the company credentials SR answers with.
 
-A workspace with no SmartRecruiters integration yet (a tenant starting from SR's Apps &
-Integrations) gets one here: the admin confirms, a pending integration is created bound to SR's
-companyId (sandbox when SR is the built-in sandbox, else production), registered as above and
-connected with the company credentials alone: SRD /docs/integration-workflow gives those
-credentials the job and candidate reads and the results; the customer's own OAuth app is
-optional (webhook subscriptions only). companyId and redirect survive the confirmation; a member
-who is not an admin sees who can allow it.
+The companyId comes from the URL, which anyone can type, and SR signs nothing in it (SRO
+consentUrl: "SmartRecruiters will add URL query parameters: companyId and redirect"). So the
+company credentials (jobs, candidates' personal data, results) are stored only for a workspace
+that has shown the company is its own [I: our rule, SR publishes none for partners]:
+- the chosen integration's OAuth sign-in belongs to that company (GET /configuration/company with
+  its token names it, asked at the Allow: a sign-in to another company is refused, 409), or
+- SR accepted a registration of that company for this integration before (re-consent after SR
+  revoked or the company removed JobCannon);
+and no other workspace's live integration holds a registration of it (409). Without a sign-in the
+page says how to sign in first (403). A workspace with no SmartRecruiters integration can no longer
+be created from here: nothing could show the company is its own (the earlier consent-only create
+let any workspace admin who knew a companyId bind it first).
 
 In REDIRECT display mode SR adds `redirect` to the query (SRO PartnerConfiguration.consentUrl:
 "SmartRecruiters will add URL query parameters: companyId and redirect"): once allowed, the admin
@@ -30,13 +35,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
-from integrations.base import ATSProvider
-from integrations.models import Environment, Integration, IntegrationStatus
-from integrations.services.integrations import integration_create, integration_credentials_check
-from jobcannon.core.exceptions import ApplicationError
+from integrations.base import ATSError, ATSProvider
+from integrations.models import Integration, IntegrationStatus
+from integrations.services.integrations import integration_credentials_check
 from jobcannon.workspaces.mixins import WorkspaceMixin
 
 from . import constants, selectors, setup
+from .client import SmartRecruitersClient
 
 T = "integrations/providers/smartrecruiters/consent.html"
 
@@ -55,36 +60,8 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
             "redirect": self._redirect(request),
             "integrations": integrations,
             "can_manage": self.membership.can_manage,
-            "new_environment": self._environment(request),
-            "webhooks_need_oauth": constants.WEBHOOKS_NEED_OAUTH,
             **extra,
         }
-
-    def _environment(self, request: HttpRequest) -> str:
-        """A new integration's environment: the built-in sandbox when SR's `redirect` points at
-        it (the sandbox's Apps & Integrations opened this page), else production."""
-        redirect_url = self._redirect(request)
-        sandbox = settings.ATS_SIMULATORS_ENABLED and redirect_url.startswith(
-            setup.simulator_base_url() + "/"
-        )
-        return Environment.SANDBOX if sandbox else Environment.PRODUCTION
-
-    def _create(self, request: HttpRequest, company_id: str) -> Integration:
-        """A pending SmartRecruiters integration bound to SR's companyId (no OAuth app)."""
-        environment = self._environment(request)
-        provider_settings: dict = {"company_id": company_id}
-        if environment == Environment.SANDBOX:
-            provider_settings["use_simulator"] = True
-        return integration_create(
-            workspace=self.workspace,
-            provider=constants.KEY,
-            environment=environment,
-            # AuthKind has no "partner consent" kind: the OAuth sign-in stays optional on it.
-            auth_kind="oauth2",
-            region="us",  # [I] SR serves every company from one host; residency is shown later
-            created_by=request.user,
-            provider_settings=provider_settings,
-        )
 
     def _company_id(self, request: HttpRequest) -> str:
         return (request.POST.get("companyId") or request.GET.get("companyId") or "").strip()[:200]
@@ -123,11 +100,16 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
                 status=403,
             )
         if request.POST.get("create") and company_id and not self._context(request, "")["integrations"]:
-            try:
-                created = self._create(request, company_id)
-            except ApplicationError as exc:
-                return render(request, T, self._context(request, company_id, error=exc.message), status=409)
-            return self._register(request, created, company_id)
+            # The consent-only create of earlier versions: nothing here shows the company is this
+            # workspace's, so it is refused with the way to show it (module docstring).
+            return render(
+                request,
+                T,
+                self._context(
+                    request, company_id, error=constants.CONSENT_SIGN_IN_FIRST.format(company_id=company_id)
+                ),
+                status=403,
+            )
         integration = (
             Integration.objects.filter(
                 workspace=self.workspace, provider=constants.KEY, pk=request.POST.get("integration") or 0
@@ -149,7 +131,39 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
             # The companyId in SR's URL must be the company this integration's OAuth sign-in
             # verified: a registration for another company would rebind it.
             return render(request, T, self._context(request, company_id, error=mismatch), status=409)
+        problem, status = self._company_proof_problem(integration, company_id)
+        if not problem and selectors.company_registered_elsewhere(
+            integration=integration, company_id=company_id
+        ):
+            # Checked after the proof, so a workspace that cannot show the company learns nothing
+            # about who else uses JobCannon with it.
+            problem, status = constants.CONSENT_COMPANY_ELSEWHERE.format(company_id=company_id), 409
+        if problem:
+            return render(request, T, self._context(request, company_id, error=problem), status=status)
         return self._register(request, integration, company_id)
+
+    def _company_proof_problem(self, integration: Integration, company_id: str) -> tuple[str, int]:
+        """("", 0) when this workspace has shown `company_id` is its own, else the page's
+        explanation and status (module docstring)."""
+        if selectors.provider_settings(integration).get("registered_company_id") == company_id:
+            return "", 0  # SR accepted this company for this integration before: a re-consent
+        if not selectors.has_oauth_token(integration):
+            return constants.CONSENT_INTEGRATION_SIGN_IN_FIRST.format(company_id=company_id), 403
+        try:
+            # Asked now, not read from settings: the token is the proof, whatever was stored.
+            company = SmartRecruitersClient(integration, self.provider).company()
+        except ATSError as exc:
+            return constants.CONSENT_COMPANY_UNCONFIRMED.format(
+                reason=exc.message, company_id=company_id
+            ), 502
+        if company.id != company_id:
+            return (
+                f"This SmartRecruiters integration is signed in to company {company.id}, not {company_id}: "
+                f"sign in with SmartRecruiters as a user of company {company_id} (Re-authorize), or choose "
+                "the integration signed in to it.",
+                409,
+            )
+        return "", 0
 
     def _register(self, request: HttpRequest, integration: Integration, company_id: str) -> HttpResponse:
         ok = setup.partner_register(self.provider, integration, company_id=company_id, force=True)

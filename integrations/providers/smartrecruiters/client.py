@@ -238,6 +238,9 @@ class _ClientCredentials(_AssessmentResults):
     refresh_on_auth_error = False
     id_key = ""
     secret_key = ""
+    # The `scope` asked for with the token (RFC 6749 4.4.2; SRD's client-credentials page names
+    # none, so () sends no scope and SR grants what the credential was approved for).
+    token_scopes: tuple[str, ...] = ()
     # Whether the last call's token came from the token endpoint (not the cache).
     fresh_token = False
 
@@ -270,7 +273,12 @@ class _ClientCredentials(_AssessmentResults):
                 "POST",
                 token_url,
                 operation="identity.token.client_credentials",
-                data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": client_id,
+                    "client_secret": secret,
+                    **({"scope": " ".join(self.token_scopes)} if self.token_scopes else {}),
+                },
             )
         except (ATSAuthError, ATSValidationError) as exc:
             # RFC 6749 5.2: a client SR does not know (any more) is 401, or 400 invalid_client.
@@ -303,6 +311,13 @@ class SmartRecruitersPartnerClient(_ClientCredentials):
         "JobCannon has no SmartRecruiters partner (master) credentials: set SMARTRECRUITERS_PARTNER_CLIENT_ID "
         "and SMARTRECRUITERS_PARTNER_CLIENT_SECRET."
     )
+
+    # SRD /reference/assessment-partner-integration, setUpIntegration step 1: "Validates if token
+    # has client_credentials_write scope (created using master credentials)" [F]; SRO's `security`
+    # for it and for savePartnerConfig: partner_configuration_manage [F]. Both asked for by name,
+    # so a master token never lacks them [I: SR's token endpoint may ignore `scope` and grant what
+    # Partner Operations approved].
+    token_scopes = (constants.SCOPE_CLIENT_CREDENTIALS_WRITE, constants.SCOPE_PARTNER_CONFIGURATION_MANAGE)
 
     def __init__(self, integration, provider, *, master: tuple[str, str]):
         super().__init__(integration, provider)

@@ -32,19 +32,39 @@ CLIENT_CREDENTIALS_TOKEN_URL = API_BASE + TOKEN_PATH
 # SRD /docs/authentication-access-scopes and SRO securitySchemes.oauth [F] (names; both transcribed
 # into vendor/, reference.customer_oauth_scopes, which the sandbox's consent page and a test hold
 # these against); which call needs which scope is from each
-# operation's reference page where shown, else [I]:
+# operation's `security` in SRO where transcribed (vendor/ `customer_api`, CUSTOMER_API_CALL_SCOPES
+# below), else its reference page, else [I]:
 SCOPE_CANDIDATES_READ = "candidates_read"  # GET /candidates, /candidates/{id}
-SCOPE_CANDIDATES_MANAGE = "candidates_manage"  # PUT /candidates/{id}/jobs/{jobId}/properties/{id} [I]
+SCOPE_CANDIDATES_MANAGE = "candidates_manage"  # PUT /candidates/{id}/jobs/{jobId}/properties/{id} [F SRO]
 SCOPE_JOBS_READ = "jobs_read"  # GET /jobs (sr-webhooks-client requests it for the same reads)
-SCOPE_CONFIGURATION_READ = "configuration_read"  # GET /configuration/company, /candidate-properties [I]
+SCOPE_CONFIGURATION_READ = "configuration_read"  # GET /configuration/company, /candidate-properties [F SRO]
+SCOPE_COMPANY_READ = "company_read"  # GET /configuration/company, with configuration_read [F SRO]
 SCOPE_WEBHOOKS_MANAGE = "webhooks_manage"  # /webhooks-api/v201907/subscriptions (sr-webhooks-client README)
 SCOPES = (
     SCOPE_CANDIDATES_READ,
     SCOPE_CANDIDATES_MANAGE,
     SCOPE_JOBS_READ,
     SCOPE_CONFIGURATION_READ,
+    SCOPE_COMPANY_READ,
     SCOPE_WEBHOOKS_MANAGE,
 )
+# The Customer API calls we make with the customer's OAuth token outside the Webhooks API, and the
+# scopes SRO's `security` declares for each (konfig YAML @2d2b1f35, transcribed in vendor/
+# `customer_api`; a test holds this dict equal to it) [F]: Configuration_getCompanyInformation
+# `oauth: [company_read, configuration_read]` (OpenAPI 3.0 reads a scheme's list as all required,
+# so both are requested; whether SR's server takes either one alone is [I]);
+# Configuration_getCandidateProperties `oauth: [configuration_read]`; Candidates_updatePropertyValue
+# `oauth: [candidates_manage]` (deprecated in SRO in favour of the batch PUT …/properties).
+CUSTOMER_API_CALL_SCOPES = {
+    ("GET", "/configuration/company"): (SCOPE_COMPANY_READ, SCOPE_CONFIGURATION_READ),
+    ("GET", "/configuration/candidate-properties"): (SCOPE_CONFIGURATION_READ,),
+    ("PUT", "/candidates/{id}/jobs/{jobId}/properties/{propertyId}"): (SCOPE_CANDIDATES_MANAGE,),
+}
+# What the connection check (provider.validate_credentials: GET /configuration/company with the
+# OAuth token) needs: requested whatever provider_settings["oauth_scopes"] says, as
+# WEBHOOK_PATH_SCOPES are, or a seed scope list (custom_fields:read = configuration_read only)
+# would fail the connect with 403.
+CONNECTION_CHECK_SCOPES = CUSTOMER_API_CALL_SCOPES[("GET", "/configuration/company")]
 # What the Webhooks API path needs whatever provider_settings["oauth_scopes"] says: the
 # subscription (webhooks_manage) and the reads each callback triggers. SR's own webhooks demo
 # (sr-webhooks-client README) requests exactly these three.
@@ -117,6 +137,8 @@ SCOPE_EFFECTS = {
     SCOPE_CANDIDATES_READ: "JobCannon cannot read candidates.",
     SCOPE_JOBS_READ: "JobCannon cannot read jobs and their hiring process.",
     SCOPE_CONFIGURATION_READ: "JobCannon cannot read the company or its candidate fields.",
+    SCOPE_COMPANY_READ: "JobCannon cannot read the company (its id and name: the connection check and the "
+    "consent page's proof that the company is yours).",
     SCOPE_CANDIDATES_MANAGE: "JobCannon cannot fill the scorecard fields.",
     SEED_SCOPE_RESULTS_WRITE: "results cannot be written back.",
 }
@@ -155,12 +177,14 @@ SUBSCRIBED_EVENTS = (
     EVENT_CANDIDATE_UPDATED,
     EVENT_CANDIDATE_DELETED,
 )
-# Versions a published source names, per event [F]; any other event's version is unpublished.
-PUBLISHED_EVENT_VERSIONS = {EVENT_APPLICATION_CREATED: "v201910"}
-# INVENTED [I]: the version the built-in sandbox reports for every other event. No source
-# publishes one; the sandbox reuses application.created's so signatures can be computed. The
-# integration page marks such versions "[I] not published". Correct it here once SR publishes them.
-SANDBOX_UNPUBLISHED_EVENT_VERSION = "v201910"
+# Versions a published source names, per event [F]: application.created v201910 (SRD's signature
+# example), job.created 1.0.0 (help page's POST /subscriptions answer, tests/fixtures/smartrecruiters/
+# api/subscription.json). Any other event's version is unpublished: the built-in sandbox reports
+# none for it (no `version` in the subscription's events, no event-version header on a delivery,
+# signed as ""), and the integration page marks it "[I] not published". Nothing but the recorded
+# subscription state, that page and the signature's header list reads a version (tests:
+# test_event_versions.py). Add a version here once SR publishes it.
+PUBLISHED_EVENT_VERSIONS = {EVENT_APPLICATION_CREATED: "v201910", "job.created": "1.0.0"}
 # Callback bodies carry ids only (SRO ApplicationWebhookPayload {job_id, candidate_id,
 # application_id}; CandidateWebhookPayload {id}; SRD /docs/receiving-webhook-notifications:
 # "The id of the changed resource is provided in the body").
@@ -335,6 +359,33 @@ WEBHOOKS_NEED_OAUTH = (
     "credentials SmartRecruiters issued. Webhook subscriptions (live candidate updates) need the optional "
     "OAuth sign-in with the customer's own SmartRecruiters app (scope webhooks_manage); until then "
     "JobCannon reads changes with the periodic sync."
+)
+# The consent page (apis_consent.py) binds a company only with proof that the signed-in workspace
+# belongs to it. SR's consent request carries nothing to check (SRO consentUrl: SR adds companyId
+# and redirect, no signature; SRD /reference/askforconsent), so the proof is the workspace's own
+# OAuth sign-in: GET /configuration/company with its token must name the companyId [I: our rule].
+CONSENT_SIGN_IN_FIRST = (
+    "JobCannon connects a SmartRecruiters company only to a workspace that has shown it belongs to "
+    "that company, and this workspace has not signed in to SmartRecruiters company {company_id}. "
+    "In JobCannon open Integrations → Connect → SmartRecruiters and sign in with SmartRecruiters as a "
+    "user of company {company_id}; then open this page again from SmartRecruiters (Settings → Apps & "
+    "Integrations → JobCannon → Connect) and allow it."
+)
+CONSENT_INTEGRATION_SIGN_IN_FIRST = (
+    "This SmartRecruiters integration has not signed in to SmartRecruiters, so nothing shows that "
+    "company {company_id} is yours. Open it in JobCannon (Integrations → SmartRecruiters → "
+    "Re-authorize) and sign in with SmartRecruiters as a user of company {company_id}; then open this "
+    "page again from SmartRecruiters (Settings → Apps & Integrations → JobCannon → Connect) and allow it."
+)
+CONSENT_COMPANY_UNCONFIRMED = (
+    "JobCannon could not ask SmartRecruiters which company this integration's sign-in belongs to "
+    "({reason}), so company {company_id} was not connected. Try again in a moment; if it keeps "
+    "failing, re-authorize the integration in JobCannon first."
+)
+CONSENT_COMPANY_ELSEWHERE = (
+    "SmartRecruiters company {company_id} is connected to another JobCannon workspace. A company "
+    "connects to one workspace: use that workspace, or ask its admins to disconnect SmartRecruiters "
+    "there first."
 )
 OAUTH_OPTIONAL_HELP = (
     "Optional. Only the Webhooks API (live candidate updates) needs an OAuth app of your own: orders, "

@@ -5,11 +5,14 @@
 (konfig-sdks/openapi-examples:smartrecruiters/openapi.yaml, commit 2d2b1f35): the operations'
 `security` (the scope each one requires) and the schemas JobCannon's calls must fit
 (PartnerConfigurationRequest, PackageResult, AssessmentResult, Score, AssessmentType, ...), the
-Customer API's OAuth scopes (securitySchemes.oauth, plus the names SRD's access-scopes page lists)
-and the Webhooks API's EventName enum. The built-in sandbox validates our PUT /partner/configuration
-body and every posted PackageResult against it, refuses OAuth scopes and subscription event names
-it does not list, and the tests hold the wire names and scopes in constants.py against it, so what
-we send is measured against what SR publishes, not against itself.
+Customer API's OAuth scopes (securitySchemes.oauth, plus the names SRD's access-scopes page lists),
+the `security` of the Customer API operations we call with the customer's OAuth token
+(`customer_api`: GET /configuration/company, GET /configuration/candidate-properties, PUT
+/candidates/{id}/jobs/{jobId}/properties/{propertyId}) and the Webhooks API's EventName enum.
+The built-in sandbox validates our PUT /partner/configuration body and every posted PackageResult
+against it, refuses OAuth scopes and subscription event names it does not list, requires the
+scopes `customer_api` declares, and the tests hold the wire names and scopes in constants.py
+against it, so what we send is measured against what SR publishes, not against itself.
 
 Read through importlib.resources, never through a path under the source tree (an installed
 build ships only the packages and their declared package data: pyproject.toml
@@ -48,6 +51,24 @@ def operation_scopes(path: str, method: str) -> tuple[str, ...]:
         for requirement in operation.get("security", [])
         for scopes in requirement.values()
         for scope in scopes
+    )
+
+
+def customer_api_operation(path: str, method: str) -> dict[str, Any]:
+    """One Customer API operation JobCannon calls with the customer's OAuth token, as SRO
+    publishes it (the vendor file's `customer_api.paths`; path as SRO writes it, e.g.
+    "/configuration/company")."""
+    return assessment_api()["customer_api"]["paths"][path][method.lower()]
+
+
+def customer_api_oauth_scopes(path: str, method: str) -> tuple[str, ...]:
+    """The scopes an OAuth token needs for a Customer API operation: its `security`'s `oauth`
+    alternative (the other, `key`, is SR's API key, which JobCannon does not use). OpenAPI 3.0
+    reads every name in that list as required."""
+    return tuple(
+        scope
+        for requirement in customer_api_operation(path, method).get("security", [])
+        for scope in requirement.get("oauth", [])
     )
 
 

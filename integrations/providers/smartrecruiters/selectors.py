@@ -8,9 +8,9 @@ from typing import Any
 from django.utils import timezone
 
 from assessments.models import AssessmentRun
-from integrations.models import Integration, Token
+from integrations.models import Integration, IntegrationStatus, Token
 
-from . import constants
+from . import constants, reference
 
 
 def provider_settings(integration: Integration) -> dict[str, Any]:
@@ -44,20 +44,78 @@ def scorecard_map(integration: Integration) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items() if v} if isinstance(raw, dict) else {}
 
 
+def _names(raw: Any) -> list[str]:
+    """Names from a provider_settings list: strings, or {"name": ...} objects as older settings
+    held (a version there is dropped: SR assigns it, SRO's Event.version is read-only)."""
+    if not isinstance(raw, list):
+        return []
+    names = [str((e.get("name") if isinstance(e, dict) else e) or "").strip() for e in raw]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def unknown_oauth_scopes(names: list[str]) -> list[str]:
+    """The names neither SR publishes (reference.customer_oauth_scopes: SRO securitySchemes.oauth
+    and SRD's access-scopes page) nor seed 001 spells (aliases)."""
+    published = reference.customer_oauth_scopes()
+    return [n for n in names if n not in published and n not in constants.SEED_SCOPES]
+
+
+def unknown_webhook_events(names: list[str]) -> list[str]:
+    """The names outside SRO's EventName enum (reference.webhook_event_names)."""
+    published = reference.webhook_event_names()
+    return [n for n in names if n not in published]
+
+
+def settings_problems(settings: Any) -> list[str]:
+    """Why provider_settings["oauth_scopes"] / ["webhook_events"] cannot be used, one sentence
+    each ([] when both are fine or absent). Checked when they are saved (services.settings_update)
+    and, for what was saved before or by hand, read by requested_scopes / webhook_events, which
+    never send a name SR does not publish."""
+    current = settings if isinstance(settings, dict) else {}
+    problems: list[str] = []
+    for key, what, unknown, published in (
+        (
+            "oauth_scopes",
+            "OAuth scopes",
+            unknown_oauth_scopes,
+            "its published scopes (SRO securitySchemes.oauth)",
+        ),
+        ("webhook_events", "webhook events", unknown_webhook_events, "its Webhooks API EventName list"),
+    ):
+        raw = current.get(key)
+        if raw in (None, "", []):
+            continue
+        if not isinstance(raw, list):
+            problems.append(f'provider_settings["{key}"] must be a list of names, not {type(raw).__name__}.')
+            continue
+        bad = unknown(_names(raw))
+        if bad:
+            problems.append(
+                f'provider_settings["{key}"] names {what} SmartRecruiters does not publish: {", ".join(bad)}. '
+                f"Use names from {published}; JobCannon does not send these."
+            )
+    return problems
+
+
 def requested_scopes(integration: Integration) -> tuple[str, ...]:
     """The OAuth scopes we ask SR for: constants.SCOPES, or provider_settings["oauth_scopes"].
     Seed 001's colon spellings are accepted there as aliases and requested under SR's real
     names (candidates:read -> candidates_read ...); assessments:read/write have no OAuth
-    equivalent (the Assessment API uses company credentials) and are dropped. Whatever the
-    override says, the scopes the Webhooks API path needs (constants.WEBHOOK_PATH_SCOPES) are
-    requested too: no seed spelling maps to webhooks_manage or jobs_read, and without them SR
-    refuses the subscription."""
+    equivalent (the Assessment API uses company credentials) and are dropped. A name SR does not
+    publish is never requested (settings_problems says which): SR would refuse the whole
+    authorization with invalid_scope. Whatever the override says, the scopes the Webhooks API path
+    needs (constants.WEBHOOK_PATH_SCOPES) are requested too: no seed spelling maps to
+    webhooks_manage or jobs_read, and without them SR refuses the subscription. So are those of
+    the connection check (constants.CONNECTION_CHECK_SCOPES: GET /configuration/company needs
+    company_read and configuration_read, SRO), which no seed list names in full."""
     configured = provider_settings(integration).get("oauth_scopes")
-    if not configured:
+    if not configured or not isinstance(configured, list):
         return constants.SCOPES
+    unknown = set(unknown_oauth_scopes(_names(configured)))
     out: list[str] = []
-    for raw in [*configured, *constants.WEBHOOK_PATH_SCOPES]:
-        name = str(raw).strip()
+    for name in [*_names(configured), *constants.WEBHOOK_PATH_SCOPES, *constants.CONNECTION_CHECK_SCOPES]:
+        if name in unknown:
+            continue
         if name in constants.SEED_SCOPES:
             name = constants.SEED_SCOPE_ALIASES.get(name, "")
         if name and name not in out:
@@ -95,6 +153,20 @@ def company_mismatch_reason(integration: Integration, company_id: str) -> str:
         f"This SmartRecruiters integration is connected to company {bound}, not {company_id}: "
         f"choose the integration connected to company {company_id}, or create a new SmartRecruiters "
         "integration and sign in to that company first."
+    )
+
+
+def company_registered_elsewhere(*, integration: Integration, company_id: str) -> bool:
+    """Whether SR accepted a registration of `company_id` for a live SmartRecruiters integration of
+    another workspace (one company connects to one workspace). Only registrations count, not an
+    OAuth sign-in alone: any user of that company could sign in from their own workspace."""
+    return (
+        Integration.objects.filter(
+            provider=constants.KEY, provider_settings__registered_company_id=company_id
+        )
+        .exclude(workspace_id=integration.workspace_id)
+        .exclude(status=IntegrationStatus.DISCONNECTED)
+        .exists()
     )
 
 
@@ -150,13 +222,13 @@ def scope_warning(integration: Integration) -> str:
 
 def webhook_events(integration: Integration) -> list[str]:
     """The event names the Webhooks API subscription asks for (constants.SUBSCRIBED_EVENTS), or
-    provider_settings["webhook_events"]: names, or {"name": ...} objects as older settings held
-    (a version there is dropped: SR assigns the version, SRO's Event.version is read-only)."""
-    custom = provider_settings(integration).get("webhook_events")
-    if isinstance(custom, list) and custom:
-        names = [str(e.get("name") if isinstance(e, dict) else e or "").strip() for e in custom]
-        return list(dict.fromkeys(n for n in names if n))
-    return list(constants.SUBSCRIBED_EVENTS)
+    provider_settings["webhook_events"] (names, or {"name": ...} objects: _names). A name outside
+    SR's EventName list is never subscribed (SR answers 422 for the whole subscription;
+    settings_problems says which); when none of the override's names is SR's, the defaults."""
+    custom = _names(provider_settings(integration).get("webhook_events"))
+    unknown = set(unknown_webhook_events(custom))
+    known = [n for n in custom if n not in unknown]
+    return known or list(constants.SUBSCRIBED_EVENTS)
 
 
 def event_versions(subscription: Any) -> dict[str, str]:

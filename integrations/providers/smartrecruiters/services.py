@@ -23,7 +23,7 @@ from integrations.services.partner_auth import partner_secret_hash
 from integrations.services.writeback import writeback_held_resume
 from jobcannon.core.exceptions import Conflict, ValidationFailed
 
-from . import constants, mappers
+from . import constants, mappers, selectors
 
 # Our partner client secret is stored as its hash only (issue 21); older rows held it encrypted
 # (migration 0007 converts them).
@@ -37,6 +37,13 @@ class OrderConflict(Conflict):
 
 @transaction.atomic
 def settings_update(*, integration: Integration, changes: dict[str, Any]) -> Integration:
+    """Merge `changes` into provider_settings. OAuth scopes or webhook events SR does not publish
+    are refused here (ValidationFailed, naming them), not discovered at SR's consent or subscription."""
+    problems = selectors.settings_problems(
+        {k: v for k, v in changes.items() if k in ("oauth_scopes", "webhook_events")}
+    )
+    if problems:
+        raise ValidationFailed(" ".join(problems))
     locked = Integration.objects.select_for_update().get(pk=integration.pk)
     locked.provider_settings = {**(locked.provider_settings or {}), **changes}
     locked.save(update_fields=["provider_settings", "updated_at"])

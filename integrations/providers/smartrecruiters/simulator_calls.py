@@ -27,9 +27,9 @@ TIMEOUT = 20  # SR waits 20 s for the handshake echo (SRD /reference/subscriptio
 
 def event_version(name: str) -> str:
     """The version the sandbox assigns to an event (SR assigns it; subscribers send names only):
-    the published one where a source names it (application.created v201910), else the INVENTED
-    constants.SANDBOX_UNPUBLISHED_EVENT_VERSION [I: SR publishes no version for the others]."""
-    return constants.PUBLISHED_EVENT_VERSIONS.get(name, constants.SANDBOX_UNPUBLISHED_EVENT_VERSION)
+    the published one where a source names it (constants.PUBLISHED_EVENT_VERSIONS), else "": none
+    reported, rather than a guess [I: SR publishes no version for the others]."""
+    return constants.PUBLISHED_EVENT_VERSIONS.get(name, "")
 
 
 def handshake(subscription: dict[str, Any]) -> tuple[bool, str]:
@@ -72,7 +72,7 @@ def _v1(key: str, timestamp: str, body: bytes, headers: dict[str, str]) -> str:
             body,
             headers["event-id"].encode(),
             headers["event-name"].encode(),
-            headers["event-version"].encode(),
+            headers.get("event-version", "").encode(),  # none for an unpublished version
             headers.get("link", "").encode(),  # an empty string for a missing header (SRD)
         ]
     )
@@ -101,12 +101,9 @@ def webhook_send(
     for sub in targets:
         event_id = str(uuid.uuid4())
         body = json.dumps(ids).encode()  # the Webhooks API sends IDs only; `link` GETs the entity
-        headers = {
-            "Content-Type": "application/json",
-            "event-name": event,
-            "event-id": event_id,
-            "event-version": event_version(event),
-        }
+        headers = {"Content-Type": "application/json", "event-name": event, "event-id": event_id}
+        if event_version(event):  # no header rather than an invented version (event_version)
+            headers["event-version"] = event_version(event)
         if link:  # candidate.deleted and position.deleted carry no Link header (SRO callbacks)
             headers["link"] = f"<{link}>; rel=self"
         timestamp = str(int(time.time()))

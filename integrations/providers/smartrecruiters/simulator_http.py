@@ -55,18 +55,21 @@ CANDIDATE_LISTS = ("candidates.list", constants.CONCURRENT_CANDIDATE_LISTS)
 
 
 def api(
-    scope: str | None = None,
+    scope: str | tuple[str, ...] | None = None,
     grants: tuple[str, ...] = ("oauth", "company"),
     concurrency: tuple[str, int] | None = None,
 ) -> Callable:
     """Bearer token -> company, rate limit (429 with SR's X-RateLimit-* headers), the kind of
     credential the endpoint takes (`grants`: "oauth" = the customer's authorization code token,
-    "company" / "partner" = client credentials), the scope (403, _missing_scope),
+    "company" / "partner" = client credentials), the scope, or every one of a tuple of scopes (as an
+    SRO `security` list requires them all, e.g. reference.customer_api_oauth_scopes) (403, _missing_scope),
     and the endpoint's own concurrent-request limit where SR documents one (`concurrency`:
     (name, limit), e.g. CANDIDATE_LISTS): 429 while that many of its requests are in flight.
 
     SR publishes one API host for every company, and the sandbox serves its API at one path
     (/api/): a company's region is a label of its settings, never a route."""
+
+    required = (scope,) if isinstance(scope, str) else tuple(scope or ())
 
     def decorate(view: Callable) -> Callable:
         @csrf_exempt
@@ -83,13 +86,14 @@ def api(
                 )
             if grant not in grants:
                 # A token of the wrong kind has none of the endpoint's scopes (SRO: 403).
-                if scope:
-                    return _missing_scope(scope)
+                if required:
+                    return _missing_scope(" ".join(required))
                 return sr_error(
                     403, "PERMISSION_DENIED", f"This endpoint does not accept {grant} credentials."
                 )
-            if scope and scope not in token["scopes"]:
-                return _missing_scope(scope)
+            missing = [s for s in required if s not in token["scopes"]]
+            if missing:
+                return _missing_scope(" ".join(missing))
             request.sr_region = (company or {}).get("region", "")  # type: ignore[attr-defined]
             request.sr_scopes = token["scopes"]  # type: ignore[attr-defined]
             request.sr_grant = grant  # type: ignore[attr-defined]

@@ -10,9 +10,9 @@ import secrets
 
 from django.http import JsonResponse
 
-from . import reference, simulator_schema
+from . import constants, reference, simulator_schema
 from . import simulator_state as state
-from .simulator_http import _json, api, sr_error
+from .simulator_http import _json, _missing_scope, api, sr_error
 
 # SRO security of GET/PUT /partner/configuration (oauth2_master), read from the vendor file.
 PARTNER_CONFIGURATION_SCOPE = reference.operation_scopes("/partner/configuration", "put")[0]
@@ -48,11 +48,12 @@ def partner_configuration(request, company):
     return JsonResponse(partner.get("configuration") or {})
 
 
-# SRO security of POST /integration/company/{companyId}: oauth2_master partner_configuration_manage.
-# Its description's step 1 names client_credentials_write instead; the declared `security` is the
-# machine-readable requirement, so that is the one the sandbox enforces (a master token carrying
-# only partner_configuration_manage registers) [I: which one SR checks].
+# SRO security of POST /integration/company/{companyId}: oauth2_master partner_configuration_manage
+# [F]. SRD /reference/assessment-partner-integration, step 1: "Validates if token has
+# client_credentials_write scope (created using master credentials)" [F]. The sandbox requires
+# both (403 without either) [I: which one SR checks; holding both, ours passes either check].
 INTEGRATION_SETUP_SCOPE = reference.operation_scopes("/integration/company/{companyId}", "post")[0]
+INTEGRATION_SETUP_PAGE_SCOPE = constants.SCOPE_CLIENT_CREDENTIALS_WRITE
 
 
 @api(INTEGRATION_SETUP_SCOPE, grants=("partner",))
@@ -64,6 +65,8 @@ def integration_setup(request, company, company_id):
     without a partner configuration. Where the partner's API is comes from that configuration."""
     if request.method != "POST":
         return sr_error(405, "METHOD_NOT_ALLOWED", "POST only.")
+    if INTEGRATION_SETUP_PAGE_SCOPE not in request.sr_scopes:  # step 1 of the reference page
+        return _missing_scope(INTEGRATION_SETUP_PAGE_SCOPE)
     partner = state.get("partner", state.PARTNER_KEY) or {}
     if not state.partner_configuration(partner):  # the partner never PUT /partner/configuration
         return sr_error(404, "NOT_FOUND", "Partner configuration does not exist.")

@@ -30,7 +30,11 @@ def _sub_public(sub: dict[str, Any]) -> dict[str, Any]:
         "id": sub["id"],
         "callbackUrl": sub.get("callbackUrl"),
         "status": sub["status"],
-        "events": [{"name": e, "version": calls.event_version(e)} for e in sub.get("events", [])],
+        # SRO Event {name, version}; no version where none is published (calls.event_version).
+        "events": [
+            {"name": e, **({"version": calls.event_version(e)} if calls.event_version(e) else {})}
+            for e in sub.get("events", [])
+        ],
     }
 
 

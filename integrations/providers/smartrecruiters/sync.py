@@ -13,7 +13,12 @@ SmartRecruiters Customer API (https://developers.smartrecruiters.com/reference):
 - a candidate's applications are its job assignments (`primaryAssignment`, then
   `secondaryAssignments`): application id = "<candidate id>:<job id>";
 - jobs carry their hiring process (stages); stage ids are per job, so ours are
-  "<job id>:<stage id>" with the job as the stage's plan. Jobs are read in full each run."""
+  "<job id>:<stage id>" with the job as the stage's plan. Jobs are read in full each run.
+
+An answer we cannot read is a failed run with the reason, never a silent zero (the rule Knit's
+sync follows, knit/sync.py page_read): no `content` list, or a page whose items none has an `id`,
+raises ATSValidationError; items without an `id` on an otherwise readable page are skipped with
+a warning on the run."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from urllib.parse import quote
 from django.utils import timezone
 
 from integrations.base import (
+    ATSValidationError,
     SyncedApplication,
     SyncedCandidate,
     SyncedJob,
@@ -69,7 +75,8 @@ def job_records(job: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
         )
     ]
     stages = ((job.get("hiringProcess") or {}).get("stages")) or []
-    for order, stage in enumerate((s for s in stages if isinstance(s, Mapping)), start=1):
+    # A stage without an id cannot be a stage record ("<job id>:<stage id>"): left out.
+    for order, stage in enumerate((s for s in stages if isinstance(s, Mapping) and s.get("id")), start=1):
         out.append(
             SyncedStage(
                 external_id=f"{job_id}:{stage['id']}",
@@ -145,26 +152,74 @@ def sync_page(client: ReadsClient, resource: str, cursor: str, sync_token: str) 
         params["offset"] = position["offset"]
     if resource == "candidates" and sync_token:
         params["updatedAfter"] = sync_token
+    page_no = int(position.get("page") or 0) + 1
     response = client.request("GET", path, operation=operation, params=params)
-    body = response.json()
-    items = [i for i in body.get("content") or [] if isinstance(i, Mapping)]
-    records: list[SyncRecord] = []
-    for item in items:
-        records.extend(job_records(item) if resource == "jobs" else candidate_records(item))
-    offset = int(position.get("offset") or 0) + len(items)
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    request_id = client.vendor_request_id(response)
+    records, count, warnings = page_read(resource, body, page_no=page_no, request_id=request_id)
+    offset = int(position.get("offset") or 0) + count
     if body.get("nextPageId"):
         following: dict[str, Any] | None = {"pageId": body["nextPageId"]}
-    elif items and offset < int(body.get("totalFound") or 0):
+    elif count and offset < _int(body.get("totalFound")):
         following = {"offset": offset}
     else:
         following = None
     return SyncPage(
-        records=tuple(records),
-        next_cursor=json.dumps({**following, "mark": mark, "offset": offset}) if following else "",
+        records=records,
+        next_cursor=json.dumps({**following, "mark": mark, "offset": offset, "page": page_no})
+        if following
+        else "",
         more=following is not None,
         sync_token=mark if resource == "candidates" and following is None else "",
-        request_id=client.vendor_request_id(response),
+        warnings=warnings,
+        request_id=request_id,
     )
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def page_read(
+    resource: str, body: Any, *, page_no: int, request_id: str = ""
+) -> tuple[tuple[SyncRecord, ...], int, tuple[str, ...]]:
+    """(records, items read, warnings) of one SR list answer. Raises ATSValidationError when the
+    answer has no `content` list, or none of its items has an id (module docstring)."""
+    path, _ = LISTS[resource]
+    raw = body.get("content") if isinstance(body, Mapping) else None
+    if not isinstance(raw, list):
+        shape = (
+            "no content list"
+            if not isinstance(body, Mapping) or "content" not in body
+            else f"content as {type(raw).__name__}, not a list"
+        )
+        raise ATSValidationError(
+            f"SmartRecruiters' answer to GET {path} (page {page_no}) has {shape}: nothing could be synced. "
+            "SmartRecruiters may have changed its API.",
+            request_id=request_id,
+        )
+    readable = [i for i in raw if isinstance(i, Mapping) and i.get("id")]
+    skipped = len(raw) - len(readable)
+    if raw and not readable:
+        raise ATSValidationError(
+            f"SmartRecruiters returned {len(raw)} {resource} on page {page_no} of GET {path}, none with an id, "
+            "so none could be synced. SmartRecruiters' data model may have changed.",
+            request_id=request_id,
+        )
+    warnings = (
+        (f"{skipped} of {len(raw)} {resource} on this page had no id and were skipped.",) if skipped else ()
+    )
+    records: list[SyncRecord] = []
+    for item in readable:
+        records.extend(job_records(item) if resource == "jobs" else candidate_records(item))
+    # Paging counts what SR sent, readable or not: the offset must move past skipped items too.
+    return tuple(records), len(raw), warnings
 
 
 def sync_fetch(client: ReadsClient, resource: str, external_id: str) -> SyncPage:
@@ -172,7 +227,17 @@ def sync_fetch(client: ReadsClient, resource: str, external_id: str) -> SyncPage
     if resource != "candidates":
         raise ValueError(f"SmartRecruiters records of {resource!r} are not fetched one by one")
     candidate_id = external_id.split(":")[0]
-    body = client.request(
+    response = client.request(
         "GET", f"/candidates/{quote(candidate_id, safe='')}", operation="candidates.get"
-    ).json()
+    )
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, Mapping):
+        raise ATSValidationError(
+            f"SmartRecruiters' answer to GET /candidates/{candidate_id} is not a candidate object: nothing "
+            "could be refreshed. SmartRecruiters may have changed its API.",
+            request_id=client.vendor_request_id(response),
+        )
     return SyncPage(records=candidate_records(body if body.get("id") else {**body, "id": candidate_id}))

@@ -20,10 +20,17 @@ from .helpers import lever_integration, sim_integration, sim_opportunity
 
 pytestmark = pytest.mark.django_db
 API = constants.API_BASE_SANDBOX
-# LD "Responses and Errors": 403 Forbidden, with Lever's {"code", "message"} error body.
+# LD "Responses and Errors" (https://hire.lever.co/developer/documentation) [F]: "403 Forbidden: Your
+# Lever account settings don't authorize you to perform the requested operation. Talk to a Super
+# Admin on your Lever account to update your API settings." The section prints no 403 body; its one
+# "Example error response" is {"code": "ResourceNotFound", "message": ...}, so the shape is Lever's
+# but the `code` value "Forbidden" is our assumption [I], as is the sandbox's "TooManyRequests".
 LEVER_403 = {
     "code": "Forbidden",
-    "message": "Your Lever account settings don't authorize you to perform the requested operation.",
+    "message": (
+        "Your Lever account settings don't authorize you to perform the requested operation. "
+        "Talk to a Super Admin on your Lever account to update your API settings."
+    ),
 }
 
 

@@ -99,6 +99,7 @@ def test_sr_scopes_are_requested_and_the_page_shows_requested_vs_granted(client_
         "candidates_manage",
         "jobs_read",
         "configuration_read",
+        "company_read",  # SRO Configuration_getCompanyInformation: oauth [company_read, configuration_read]
         "webhooks_manage",
     ]
     granted = [s for s in constants.SCOPES if s != "webhooks_manage"]
@@ -135,14 +136,18 @@ def test_seed_colon_scopes_are_accepted_as_aliases_and_requested_under_the_real_
         "candidates_manage",
         "webhooks_manage",
         "jobs_read",
+        "company_read",  # the connection check's GET /configuration/company (SRO: with configuration_read)
+        "configuration_read",
     )
 
 
 def test_a_seed_scope_list_still_requests_what_the_webhooks_api_needs_and_subscribes(
     client_in_workspace, sr_sim
 ):
-    """Seed 001's colon list maps to neither webhooks_manage nor jobs_read: both are requested
-    anyway, so SR grants them and the Webhooks API subscription is accepted."""
+    """Seed 001's colon list maps to neither webhooks_manage nor jobs_read, nor company_read (the
+    connection check's GET /configuration/company needs it with configuration_read, SRO): all are
+    requested anyway, so SR grants them, the connection check passes and the Webhooks API
+    subscription is accepted."""
     integration = sr_sim(provider_settings={"oauth_scopes": list(constants.SEED_SCOPES)})
     start = client_in_workspace.post(reverse("integrations:action", args=[integration.pk, "reauthorize"]))
     requested = parse_qs(urlsplit(start["Location"]).query)["scope"][0].split()
@@ -193,8 +198,8 @@ def test_subscription_requests_event_names_and_records_the_versions_sr_reports(
     assert sub["events"] == list(constants.SUBSCRIBED_EVENTS) and set(sub["events"]) <= constants.KNOWN_EVENTS
     assert state["versions"]["application.created"] == "v201910"
     assert set(state["versions"]) == set(constants.SUBSCRIBED_EVENTS)
-    # The sandbox's version for an unpublished event is its named, invented guess (one constant).
-    assert state["versions"]["candidate.updated"] == constants.SANDBOX_UNPUBLISHED_EVENT_VERSION
+    # The sandbox reports no version for an event no source publishes one for (not a guess).
+    assert state["versions"]["candidate.updated"] == ""
     page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
     table = page[page.index('id="sr-events"') :].split("</table>")[0]
     created = table[table.index("<code>application.created</code>") :].split("</tr>")[0]
@@ -231,14 +236,17 @@ def test_the_sandbox_refuses_events_sent_as_objects_or_unknown_names_like_sr(cli
 
 
 def test_a_refused_subscription_is_explained_and_the_connect_goes_on(client_in_workspace, sr_sim):
-    # An event the Webhooks API does not list (the seed's invented name) is refused with 422.
-    integration = sr_sim(provider_settings={"webhook_events": ["candidate.assessment.completed"]})
+    # SR refuses the subscription with 422 (SRO: bad callback URL or unknown event). Our own
+    # event names never cause it any more (selectors.webhook_events sends only SR's), so SR's
+    # answer is queued in the sandbox.
+    integration = sr_sim()
+    _fail_subscription_with(422)
     connect_via_simulator(client_in_workspace, integration)
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.CONNECTED, integration.status_reason
     state = integration.provider_settings["subscription"]
     assert state["status"] == "refused"
-    assert "HTTP 422" in state["error"] and "candidate.assessment.completed" in state["error"]
+    assert "HTTP 422" in state["error"]
     assert integration.provider_settings["partner_registered"] is True, "the rest of the connect happened"
     page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
     assert 'id="sr-subscription-error"' in page and "every event name is one the Webhooks API lists" in page

@@ -120,15 +120,16 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
         **seed_app.provider_settings,
         "oauth_scopes": ["candidates:read", "custom_fields:read"],
     }
-    # The Webhooks API path's scopes are requested whatever the list says.
+    # The Webhooks API path's and the connection check's scopes are requested whatever the list says.
     assert PROVIDER.required_scopes(seed_app) == (
         "candidates_read",
         "configuration_read",
         "webhooks_manage",
         "jobs_read",
+        "company_read",
     )
     assert (
-        "Scopes: candidates_read, configuration_read, webhooks_manage, jobs_read"
+        "Scopes: candidates_read, configuration_read, webhooks_manage, jobs_read, company_read"
         in PROVIDER.setup_steps(seed_app)[0].items
     )
 

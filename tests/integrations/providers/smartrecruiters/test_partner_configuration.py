@@ -17,6 +17,7 @@ from integrations.providers.smartrecruiters import constants, reference, setup, 
 from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.registry import provider_for
 
+from .helpers import connect_via_simulator
 from .test_partner_api import BASE, form_post
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,8 @@ def test_without_partner_configuration_setup_is_404_explained_and_the_command_fi
 ):
     integration = sr_sim()
     company_id = integration.demo["company_id"]
+    # Signed in with SmartRecruiters (the consent page's proof of the company) before consenting.
+    connect_via_simulator(client_in_workspace, integration, apps_consent=False)
     _forget_partner_configuration()
     # The company consented in SR's Apps & Integrations (SR would not even list JobCannon without
     # a configuration; the consent page is opened directly here).

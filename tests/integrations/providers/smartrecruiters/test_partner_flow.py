@@ -19,7 +19,7 @@ from integrations.services.partner_auth import partner_secret_hash
 from integrations.services.writeback import writeback_deliver
 from tests.factories import IntegrationFactory
 
-from .helpers import mailbox_to
+from .helpers import connect_via_simulator, mailbox_to
 from .test_contract import COMPANY_CREDENTIALS, give_result, give_token
 from .test_partner_api import BASE, form_post, token_for
 from .test_simulator_flow import complete
@@ -53,6 +53,8 @@ def test_registration_uses_the_master_token_and_keeps_the_company_credentials(ma
         "grant_type": "client_credentials",
         "client_id": "jobcannon-master",
         "client_secret": "master-secret",
+        # setUpIntegration's reference page (client_credentials_write) and SRO's security.
+        "scope": "client_credentials_write partner_configuration_manage",
     }
     assert setup_call.request.headers["Authorization"] == "Bearer partner-at"
     sent = json.loads(setup_call.request.body)
@@ -166,7 +168,10 @@ def test_results_go_with_the_company_token_not_the_oauth_token(mocked_responses)
 def test_connecting_in_apps_and_integrations_opens_our_consent_page_and_allow_registers(
     client_in_workspace, sr_sim
 ):
-    integration = sr_sim()  # the app exists; nothing is connected yet
+    integration = sr_sim()
+    # The admin signed in with SmartRecruiters first (the consent page's proof of the company); SR
+    # refused the registration then: the company had not consented yet.
+    connect_via_simulator(client_in_workspace, integration, apps_consent=False)
     company_id = integration.demo["company_id"]
     opened = client_in_workspace.post(
         reverse("integrations:sim-smartrecruiters:apps-connect", args=[company_id])
@@ -194,6 +199,7 @@ def test_connecting_in_apps_and_integrations_opens_our_consent_page_and_allow_re
 
 def test_the_consent_page_never_redirects_outside_smartrecruiters(client_in_workspace, sr_sim):
     integration = sr_sim()
+    connect_via_simulator(client_in_workspace, integration, apps_consent=False)
     company_id = integration.demo["company_id"]
     client_in_workspace.post(reverse("integrations:sim-smartrecruiters:apps-connect", args=[company_id]))
     done = form_post(
@@ -228,6 +234,7 @@ def test_only_a_smartrecruiters_redirect_is_carried_through_the_consent_form(
 
 def test_the_sandbox_refuses_registration_before_the_company_consented(client_in_workspace, sr_sim):
     integration = sr_sim()
+    connect_via_simulator(client_in_workspace, integration, apps_consent=False)
     company_id = integration.demo["company_id"]
     done = form_post(
         client_in_workspace, BASE + "integration", {"companyId": company_id, "integration": integration.pk}
@@ -378,8 +385,6 @@ def test_an_inline_result_goes_to_the_orders_results_url_and_no_attachment_is_se
 
 def test_a_credentials_recheck_keeps_the_company_credentials_sr_issued(client_in_workspace, sr_sim):
     from integrations.services.integrations import integration_credentials_check
-
-    from .helpers import connect_via_simulator
 
     integration = sr_sim()
     connect_via_simulator(client_in_workspace, integration)

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from assessments.models import AssessmentRun
-from integrations.providers.smartrecruiters import reference
+from integrations.providers.smartrecruiters import constants, reference
 from integrations.providers.smartrecruiters import simulator_calls as calls
 from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.registry import provider_for
@@ -103,13 +103,19 @@ def _setup_integration(integration, token, body):
     return requests.post(url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=5)
 
 
-def test_a_master_token_with_only_the_published_scope_registers_a_company(sr_sim):
-    """SRO security of setUpIntegration: oauth2_master [partner_configuration_manage] (its
-    description's client_credentials_write is not what the operation declares)."""
+def test_a_master_token_needs_the_declared_scope_and_the_reference_pages_to_register_a_company(sr_sim):
+    """SRO security of setUpIntegration: oauth2_master [partner_configuration_manage]; SRD
+    /reference/assessment-partner-integration step 1: client_credentials_write. The sandbox
+    requires both (test_partner_master_scope.py: our client asks for both)."""
     integration = sr_sim()
     (scope,) = reference.operation_scopes("/integration/company/{companyId}", "post")
-    token = sim.client_token_issue(company_id="", scopes=[scope], grant="partner")["access_token"]
-    answer = _setup_integration(integration, token, {"clientId": "jc-partner-1", "clientSecret": "s3cret"})
+    body = {"clientId": "jc-partner-1", "clientSecret": "s3cret"}
+    declared_only = sim.client_token_issue(company_id="", scopes=[scope], grant="partner")["access_token"]
+    assert _setup_integration(integration, declared_only, body).status_code == 403
+    token = sim.client_token_issue(
+        company_id="", scopes=[scope, constants.SCOPE_CLIENT_CREDENTIALS_WRITE], grant="partner"
+    )["access_token"]
+    answer = _setup_integration(integration, token, body)
     assert answer.status_code == 200, answer.text
     validate(answer.json(), "ClientCredentials")
 
@@ -117,7 +123,9 @@ def test_a_master_token_with_only_the_published_scope_registers_a_company(sr_sim
 def test_setup_integration_refuses_credentials_outside_the_published_schema(sr_sim):
     integration = sr_sim()
     (scope,) = reference.operation_scopes("/integration/company/{companyId}", "post")
-    token = sim.client_token_issue(company_id="", scopes=[scope], grant="partner")["access_token"]
+    token = sim.client_token_issue(
+        company_id="", scopes=[scope, constants.SCOPE_CLIENT_CREDENTIALS_WRITE], grant="partner"
+    )["access_token"]
     answer = _setup_integration(integration, token, {"clientId": 12345, "clientSecret": "s3cret"})
     assert answer.status_code == 400
     assert "clientId" in answer.json()["message"]

@@ -12,6 +12,7 @@ from django.urls import reverse
 from integrations.base import ATSError
 from integrations.models import Integration
 from integrations.providers.smartrecruiters import constants, reference
+from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.registry import get_provider
 
 from .helpers import connect_via_simulator
@@ -87,3 +88,58 @@ def test_the_sandbox_refuses_an_event_name_sr_does_not_publish_even_when_our_con
     with pytest.raises(ATSError) as refused:
         client.subscribe(callback_url="https://example.com/hook", events=["application.created", invented])
     assert refused.value.status_code == 422 and invented in refused.value.message
+
+
+# --- the Customer API calls we make with the OAuth token: their scopes as SRO declares them ------
+
+CUSTOMER_API_CALLS = [
+    (method.upper(), path)
+    for path, operations in reference.assessment_api()["customer_api"]["paths"].items()
+    for method in operations
+]
+
+
+def test_the_vendor_file_transcribes_the_security_of_each_customer_api_call_we_make():
+    """The three operations as the konfig YAML @2d2b1f35 publishes them (its `security` lists an
+    API-key alternative and an `oauth` one): read back here literally, so the vendor file cannot
+    be edited to fit constants.py without this test noticing."""
+    assert KONFIG in reference.assessment_api()["customer_api"]["_source"]
+    assert sorted(CUSTOMER_API_CALLS) == [
+        ("GET", "/configuration/candidate-properties"),
+        ("GET", "/configuration/company"),
+        ("PUT", "/candidates/{id}/jobs/{jobId}/properties/{propertyId}"),
+    ]
+    company = reference.customer_api_operation("/configuration/company", "get")
+    assert company["operationId"] == "Configuration_getCompanyInformation"
+    assert company["security"] == [{"key": []}, {"oauth": ["company_read", "configuration_read"]}]
+    properties = reference.customer_api_operation("/configuration/candidate-properties", "get")
+    assert properties["operationId"] == "Configuration_getCandidateProperties"
+    assert properties["security"] == [{"key": []}, {"oauth": ["configuration_read"]}]
+    write = reference.customer_api_operation("/candidates/{id}/jobs/{jobId}/properties/{propertyId}", "put")
+    assert write["operationId"] == "Candidates_updatePropertyValue" and write["deprecated"] is True
+    assert write["security"] == [{"key": []}, {"oauth": ["candidates_manage"]}]
+    assert '{ "value": "Example text" }' in write["description"]  # the body we send: {"value": ...}
+
+
+@pytest.mark.parametrize(("method", "path"), CUSTOMER_API_CALLS)
+def test_our_scopes_for_each_customer_api_call_are_the_published_ones_and_requested(method, path):
+    published = reference.customer_api_oauth_scopes(path, method)
+    assert published
+    assert constants.CUSTOMER_API_CALL_SCOPES[(method, path)] == published
+    # Requested by default, so a customer who approves what we ask can make the call.
+    assert set(published) <= set(constants.SCOPES)
+    # And a refusal of any of them is explained on the integration page.
+    assert set(published) <= set(constants.SCOPE_EFFECTS)
+
+
+@pytest.mark.django_db
+def test_the_sandbox_requires_every_scope_sro_declares_for_the_company_call(client, sr_sim):
+    integration = sr_sim()
+    company_id = integration.demo["company_id"]
+    api = "/sim/smartrecruiters/api/configuration/company"
+    without = sim.tokens_issue(company_id=company_id, scopes=["configuration_read"])["access_token"]
+    refused = client.get(api, headers={"Authorization": f"Bearer {without}"})
+    assert refused.status_code == 403 and "company_read" in refused.json()["message"]
+    both = sim.tokens_issue(company_id=company_id, scopes=["company_read", "configuration_read"])
+    answer = client.get(api, headers={"Authorization": f"Bearer {both['access_token']}"})
+    assert answer.status_code == 200 and answer.json()["identifier"] == company_id

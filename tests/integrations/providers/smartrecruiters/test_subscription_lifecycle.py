@@ -86,17 +86,32 @@ def test_a_refused_delete_of_the_replaced_subscription_is_explained_and_retried_
 
 
 def test_a_superseded_subscription_is_found_by_our_callback_url_after_a_refused_resubscribe(connected):
-    """A refused POST (here an event the API does not list) records no id; the old subscription is
-    still ours by its callback URL and goes once a subscription succeeds."""
+    """A refused POST (here SR's limit of 20 subscriptions: ours plus 19 of the customer's) records
+    no id; the old subscription is still ours by its callback URL and goes once a subscription
+    succeeds. (An event the API does not list no longer causes a refusal: we never send one.)"""
     integration = connected()
     old_id = integration.provider_settings["subscription"]["id"]
-    integration = change_events(integration, ["candidate.assessment.completed"])
+    for n in range(constants.SUBSCRIPTIONS_LIMIT - 1):
+        sim.put(
+            "subscription",
+            f"sub-other-{n}",
+            {
+                "id": f"sub-other-{n}",
+                "company": integration.demo["company_id"],
+                "callbackUrl": f"https://example.com/hook-{n}",
+                "events": ["job.created"],
+                "status": "active",
+                "keys": [],
+            },
+        )
+    integration = change_events(integration, ["application.created"])
     assert integration.provider_settings["subscription"]["status"] == constants.SUBSCRIPTION_REFUSED
+    sim.put("subscription", "sub-other-0", {**sim.get("subscription", "sub-other-0"), "status": "deleted"})
 
     integration = change_events(integration, ["candidate.updated"])
 
-    live = live_subscriptions(integration)
-    assert [s["events"] for s in live] == [["candidate.updated"]]
+    ours = [s for s in live_subscriptions(integration) if not s["id"].startswith("sub-other-")]
+    assert [s["events"] for s in ours] == [["candidate.updated"]]
     assert sim.get("subscription", old_id)["status"] == "deleted"
 
 

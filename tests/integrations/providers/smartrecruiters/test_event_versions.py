@@ -1,0 +1,46 @@
+"""Event versions: SR assigns them (SRO Event.version is read-only) and publishes only two
+(constants.PUBLISHED_EVENT_VERSIONS). The sandbox reports none for the others instead of a guess,
+and nothing in the provider but the recorded subscription state, the integration page and the
+signature's header list reads a version, so an unpublished one cannot change what we do."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from integrations.models import Integration
+from integrations.providers.smartrecruiters import constants
+from integrations.registry import get_provider
+
+PROVIDER = Path(constants.__file__).resolve().parent
+
+
+@pytest.mark.django_db
+def test_the_sandbox_reports_no_version_for_an_event_no_source_publishes(connected):
+    integration = connected()
+    client = get_provider("smartrecruiters").client(Integration.objects.get(pk=integration.pk))
+    ours = next(
+        s for s in client.subscriptions() if s["id"] == integration.provider_settings["subscription"]["id"]
+    )
+    events = {e["name"]: e for e in ours["events"]}
+    assert events["application.created"] == {"name": "application.created", "version": "v201910"}
+    for name in ("application.status.updated", "candidate.updated", "candidate.deleted"):
+        assert events[name] == {"name": name}, "no invented version"
+    assert integration.provider_settings["subscription"]["versions"]["candidate.deleted"] == ""
+
+
+def _readers(pattern: str) -> set[str]:
+    """Provider modules (the sandbox's aside) whose code names `pattern`."""
+    return {
+        path.name
+        for path in PROVIDER.glob("*.py")
+        if not path.name.startswith("simulator") and re.search(pattern, path.read_text())
+    }
+
+
+def test_only_recording_display_and_the_signature_read_an_event_version():
+    assert _readers(r"EVENT_VERSION_HEADER") == {"constants.py", "webhooks.py"}  # webhooks.v1_message
+    assert _readers(r"\bevent_versions\(") == {"selectors.py", "setup.py"}  # recorded with the state
+    assert _readers(r"PUBLISHED_EVENT_VERSIONS") == {"constants.py", "selectors.py"}  # the page's rows
