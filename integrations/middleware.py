@@ -3,7 +3,10 @@ any view runs. The body size limit before the body is read, content types we nev
 depth (partner calls only: a webhook's is checked by its intake once its signature verified),
 each answered with the one JSON error shape; partner calls that fail authentication are charged
 to the client address (the budgets: integrations/services/inbound_limits.py), before the failure
-is written to any log (integrations/services/partner_auth.py), and answered 429 past the budget.
+is written to any log (integrations/services/partner_auth.py), and answered 429 past the budget;
+webhook deliveries whose 429 their request line and headers decide (a spent scan budget on the
+seeds' hint-less route, a large body from an unknown address to an integration flooded with junk)
+are answered before the body is read (webhook_intake.webhook_refusal_before_read).
 A partner call's refusal is the provider's to shape when the vendor publishes the partner API's
 statuses (ATSProvider.partner_refusal; Ashby's spec lists no 400/413/415/429).
 
@@ -115,7 +118,11 @@ class InboundGuardMiddleware:
         # Rate limits are keyed on what a caller proves, so they are taken after verification:
         # by the webhook intake and, for partner calls, by VerifiedPartnerThrottle (verified)
         # and, once authentication failed, by partner_auth_failure_record or __call__ above. A
-        # header a caller invents no longer buys a fresh bucket.
+        # header a caller invents no longer buys a fresh bucket. Two webhook refusals are known
+        # before the body is read, and are answered here without reading it: the hint-less
+        # route's scan budget, and an integration's budget of unverified deliveries, past which
+        # a large body from an address that never verified for it is refused (junk at a known
+        # URL: webhook_intake.webhook_refusal_before_read).
         if kind == "webhook":
             refused = webhook_refusal_before_read(
                 request=request,

@@ -14,27 +14,38 @@ So there are three kinds of budget, each keyed on something the caller cannot ch
   verified delivery never looks at it, so a failing caller cannot lock out a verified one,
   even from the same address (ATSs send for all their customers from a few addresses).
 - scan: CPU seconds spent trying integrations' secrets for deliveries on the seeds' hint-less
-  route (webhook_sources.py), per client address, and from one pool of WEBHOOK_HINTLESS_SCAN_BUDGET:
-  "small", one per provider, for a body of at most WEBHOOK_HINTLESS_SMALL_BODY_BYTES (what vendors
-  send), charged its measured HMAC time only; for a larger body, or a small one once "small" is
-  spent: "unproven", one per provider, for addresses that never sent a delivery which verified;
-  "proven", one per workspace, for an address that did (an ATS sending for a customer not yet seen
-  from it), keyed on the workspace of the integration that address last verified with. Junk from
-  addresses that never verified (however many) only empties the unproven pool; junk from
-  addresses someone proved with their own (free, sandbox) integration only empties that
-  workspace's pool, so neither can lock out another account's sender. A small scan is so cheap
-  (~0.5-1.5 ms for 50 integrations) that junk at the rates seen (50 req/s) does not empty the
-  small pool: a correctly signed delivery from an address never seen before (an ATS's first
-  delivery, a new egress address, memory lost) is still found, where one shared unproven pool
-  answered it 429 for as long as the junk lasted (issue 21). How many new addresses one
-  integration may prove is capped too (WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY, proof_take).
+  route (webhook_sources.py), per client address, and from one lane of WEBHOOK_HINTLESS_SCAN_BUDGET:
+  the small-body lane, for a body of at most WEBHOOK_HINTLESS_SMALL_BODY_BYTES (what vendors send):
+  "small_network", one per provider and source network (/24 IPv4, /48 IPv6: what one sender can
+  cycle addresses in), and "small", one per provider, the last resort that bounds the lane's CPU
+  whatever the number of networks; both must hold something and both are charged the measured
+  HMAC time plus WEBHOOK_HINTLESS_SMALL_OVERHEAD_SECONDS. For a larger body, or a small one once
+  its network's share or the lane is spent: "unproven", one per provider, for addresses that never
+  sent a delivery which verified; "proven", one per workspace, for an address that did (an ATS
+  sending for a customer not yet seen from it), keyed on the workspace of the integration that
+  address last verified with. Junk from addresses that never verified (however many) only empties
+  the unproven pool; junk from addresses someone proved with their own (free, sandbox) integration
+  only empties that workspace's pool, so neither can lock out another account's sender. Junk
+  from one network (a machine, a /24 or /48 of addresses) spends its network's share of the small
+  lane, then the unproven pool, and is answered 429; a correctly signed delivery from an address
+  never seen before (an ATS's first delivery, a new egress address, memory lost) in another
+  network is still found. With one provider-wide small pool charged HMAC time only (~0.5 ms a
+  scan), small junk above ~310 req/s from any addresses (8 suffice past their per-address budget;
+  a /24 holds 256) emptied it and signed deliveries from new addresses got 429 (the audit of issue
+  21: 11 of the last 13, after ~6000 requests at ~900 req/s). Only junk
+  from more networks than the lane's refill over one network's covers (15 at the defaults),
+  sending at full rate together, still empties the provider's "small" pool: that bound is what
+  keeps such a flood from taking the server's CPU, and its 429s are retried by the ATS. How many
+  new addresses one integration may prove is capped too (WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY,
+  proof_take).
 - storage: rejected (unverified) rows stored per provider, whatever their address
   (WEBHOOK_REJECTED_STORE_BUDGET): the failure budget is per /64 and a /48 holds 65,536 of them,
   so it alone does not bound the table. Past it a failing delivery is answered as before (401 with
   its reason) but not stored (webhook_intake.py).
 
 Where the buckets live. With Redis (RATE_LIMIT_BACKEND "redis", as the outbound limiter) every
-web process of every server takes from the same buckets (one Lua call each, on Redis's clock), so
+web process of every server takes from the same buckets (one Lua call, on Redis's clock, for
+all the buckets one step of a request asks: _ops), so
 a budget means what it says however many servers run; the addresses' remembered integrations
 (webhook_sources.py) are kept there too. Otherwise (the embedded default: one machine) they live
 in process memory and each process has the configured budget. Redis unreachable: the process
@@ -43,6 +54,7 @@ on a budget store it cannot reach). Keys carry settings.RATE_LIMIT_NAMESPACE (ea
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import threading
 import time
@@ -89,9 +101,14 @@ def _refilled(key: str, budget: Budget, now: float) -> _Bucket:
     return bucket
 
 
+def _clock() -> float:
+    """The in-memory buckets' clock (tests hold it still: nothing refills)."""
+    return time.monotonic()
+
+
 def _memory(key: str, budget: Budget, cost: float, mode: str) -> float:
     with _lock:
-        bucket = _refilled(key, budget, time.monotonic())
+        bucket = _refilled(key, budget, _clock())
         if mode == "take":
             if bucket.tokens >= cost:
                 bucket.tokens -= cost
@@ -103,27 +120,34 @@ def _memory(key: str, budget: Budget, cost: float, mode: str) -> float:
         return 0.0
 
 
-# The same three operations as _memory, atomically on Redis's clock. The result is a string: Redis
-# turns a Lua number into an integer, and waits are fractions of a second.
+# The same three operations as _memory, atomically on Redis's clock, on one bucket or several in
+# one call (_ops: a request's budgets in one round trip; KEYS[i] with ARGV[4i-3..4i]). Each result
+# is a string: Redis turns a Lua number into an integer, and waits are fractions of a second.
+# (Several keys in one script assume one Redis, not a Redis Cluster, whose slots would split them.)
 _BUCKET_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local rate, burst, cost, mode = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-local v = redis.call('HMGET', KEYS[1], 'tokens', 'updated')
-local tokens, updated = tonumber(v[1]), tonumber(v[2])
-if tokens == nil or updated == nil then tokens, updated = burst, now end
-tokens = math.min(burst, tokens + math.max(0, now - updated) * rate)
-local wait = 0
-if mode == 'take' then
-  if tokens >= cost then tokens = tokens - cost else wait = (cost - tokens) / rate end
-elseif mode == 'wait' then
-  if tokens <= 0 then wait = (0.001 - tokens) / rate end
-else
-  tokens = math.max(-burst, tokens - cost)
+local out = {}
+for i, key in ipairs(KEYS) do
+  local j = (i - 1) * 4
+  local rate, burst, cost, mode = tonumber(ARGV[j + 1]), tonumber(ARGV[j + 2]), tonumber(ARGV[j + 3]), ARGV[j + 4]
+  local v = redis.call('HMGET', key, 'tokens', 'updated')
+  local tokens, updated = tonumber(v[1]), tonumber(v[2])
+  if tokens == nil or updated == nil then tokens, updated = burst, now end
+  tokens = math.min(burst, tokens + math.max(0, now - updated) * rate)
+  local wait = 0
+  if mode == 'take' then
+    if tokens >= cost then tokens = tokens - cost else wait = (cost - tokens) / rate end
+  elseif mode == 'wait' then
+    if tokens <= 0 then wait = (0.001 - tokens) / rate end
+  else
+    tokens = math.max(-burst, tokens - cost)
+  end
+  redis.call('HSET', key, 'tokens', string.format('%.17g', tokens), 'updated', string.format('%.17g', now))
+  redis.call('PEXPIRE', key, math.floor(math.min(86400, 2 * burst / rate + 1) * 1000))
+  out[i] = string.format('%.17g', wait)
 end
-redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'updated', string.format('%.17g', now))
-redis.call('PEXPIRE', KEYS[1], math.floor(math.min(86400, 2 * burst / rate + 1) * 1000))
-return string.format('%.17g', wait)
+return out
 """
 REDIS_RETRY_SECONDS = 5.0
 _redis_down_until = 0.0
@@ -164,11 +188,37 @@ def _op(key: str, budget: Budget, cost: float, mode: str) -> float:
     if shared is not None:
         try:
             return float(
-                shared["script"](keys=[_prefix() + key], args=[budget.per_second, budget.burst, cost, mode])
+                shared["script"](keys=[_prefix() + key], args=[budget.per_second, budget.burst, cost, mode])[
+                    0
+                ]
             )
         except Exception as exc:  # noqa: BLE001 - any Redis failure: this process's memory meanwhile
             _redis_failed(exc)
     return _memory(key, budget, cost, mode)
+
+
+Op = tuple[str, Budget, float, str]  # key, budget, cost, mode ("take", "wait" or "charge")
+
+
+def _ops(ops: list[Op]) -> list[float]:
+    """Several bucket operations, in order, as _op does each: with Redis in one script call (one
+    round trip instead of one per bucket: a hint-less scan's lane, its charge and the request's
+    failure budget were 11 round trips per junk request, benchmarks section 7); otherwise one
+    _op after another."""
+    live = [op for op in ops if op[1].per_second > 0]
+    shared = _redis() if live else None
+    if shared is not None:
+        try:
+            answers = iter(
+                shared["script"](
+                    keys=[_prefix() + key for key, *_ in live],
+                    args=[a for _, b, cost, mode in live for a in (b.per_second, b.burst, cost, mode)],
+                )
+            )
+            return [float(next(answers)) if op[1].per_second > 0 else 0.0 for op in ops]
+        except Exception as exc:  # noqa: BLE001 - as _op
+            _redis_failed(exc)
+    return [_op(*op) for op in ops]
 
 
 def budget_take(key: str, budget: Budget, cost: float = 1.0) -> float:
@@ -185,16 +235,22 @@ _empty_until: dict[str, float] = {}
 def budget_wait(key: str, budget: Budget) -> float:
     """0.0 while the bucket holds anything (a cost not known in advance may then be charged),
     else the seconds until it does."""
-    now = time.monotonic()
-    until = _empty_until.get(key, 0.0)
-    if until > now:
-        return until - now
-    wait = _op(key, budget, 0.0, "wait")
-    if wait > 0:
-        if len(_empty_until) > MAX_BUCKETS:
-            _empty_until.clear()
-        _empty_until[key] = now + wait
-    return wait
+    return budget_waits([(key, budget)])[key]
+
+
+def budget_waits(buckets: list[tuple[str, Budget]]) -> dict[str, float]:
+    """budget_wait for several buckets: those this process has seen empty from memory, the
+    others asked together (_ops: one round trip)."""
+    now = _clock()
+    waits = {key: until - now for key, _ in buckets if (until := _empty_until.get(key, 0.0)) > now}
+    ask = [(key, budget, 0.0, "wait") for key, budget in dict(buckets).items() if key not in waits]
+    for (key, *_), wait in zip(ask, _ops(ask), strict=True):
+        waits[key] = wait
+        if wait > 0:
+            if len(_empty_until) > MAX_BUCKETS:
+                _empty_until.clear()
+            _empty_until[key] = now + wait
+    return waits
 
 
 def budget_charge(key: str, budget: Budget, cost: float) -> None:
@@ -250,17 +306,18 @@ def _budget(raw: dict[str, float] | None, default: Budget) -> Budget:
 # --- the kinds --------------------------------------------------------------------------------
 
 
-def verified_take(*, provider_key: str, public_id: object) -> float:
-    """One verified delivery / authenticated partner call of this integration."""
+def verified_take(*, provider_key: str, public_id: object, charges: tuple[Op, ...] = ()) -> float:
+    """One verified delivery / authenticated partner call of this integration. `charges`: a
+    hint-less scan's (ScanLane.charges), made first, in the same round trip."""
     limits = settings.INBOUND_RATE_LIMITS
     budget = _budget({**limits.get("default", {}), **limits.get(provider_key, {})}, Budget(20, 200))
-    return budget_take(f"{_namespace()}:ok:{provider_key}:{public_id}", budget)
+    return _ops([*charges, (f"{_namespace()}:ok:{provider_key}:{public_id}", budget, 1.0, "take")])[-1]
 
 
-def failure_take(*, address: str | None) -> float:
-    """One failed request from this client address."""
+def failure_take(*, address: str | None, charges: tuple[Op, ...] = ()) -> float:
+    """One failed request from this client address. `charges`: as verified_take."""
     budget = _budget(getattr(settings, "INBOUND_FAILURE_RATE_LIMITS", None), Budget(1, 100))
-    return budget_take(f"{_namespace()}:fail:{client_bucket(address)}", budget)
+    return _ops([*charges, (f"{_namespace()}:fail:{client_bucket(address)}", budget, 1.0, "take")])[-1]
 
 
 @dataclass(frozen=True)
@@ -268,8 +325,24 @@ class ScanLane:
     """Whether a hint-less scan may start, and what it is charged to (scan_lane)."""
 
     wait: float  # > 0: no scan now, answer 429 with this Retry-After
-    small: bool = False  # the small-body pool: charged the measured time, no fixed overhead
+    # Charged on top of the scan's measured time: WEBHOOK_HINTLESS_SMALL_OVERHEAD_SECONDS in the
+    # small-body lane, WEBHOOK_HINTLESS_SCAN_OVERHEAD_SECONDS from the address's pool.
+    overhead: float = 0.0
     buckets: tuple[tuple[str, Budget], ...] = ()
+
+
+def source_network(address: str | None) -> str:
+    """The network a client address belongs to for the small-body lane: its /24 (IPv4) or /48
+    (IPv6). One sender cycles addresses within such a block for free (a /24 is a small cloud
+    allocation, a /48 a site's usual IPv6 assignment); the per-address budgets (client_bucket: the
+    address, or its /64) cannot see that."""
+    if not address:
+        return "unknown"
+    parsed = ipaddress.ip_address(address)
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped:
+        parsed = parsed.ipv4_mapped
+    prefix = 24 if parsed.version == 4 else 48
+    return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False))
 
 
 def _scan_pool(*, provider_key: str, proven_by: int | None) -> tuple[str, Budget]:
@@ -280,41 +353,75 @@ def _scan_pool(*, provider_key: str, proven_by: int | None) -> tuple[str, Budget
     return f"{ns}:scan:{provider_key}:proven:{proven_by}", _budget(raw.get("proven"), Budget(0.02, 0.2))
 
 
+def _known_wait(lane: tuple[tuple[str, Budget], ...]) -> float | None:
+    """A lane's wait when this process knows it without asking: its first bucket (the one its
+    answer was asked from first) seen empty; else None."""
+    until = _empty_until.get(lane[0][0], 0.0) - _clock()
+    return until if until > 0 else None
+
+
 def scan_lane(*, address: str | None, provider_key: str, proven_by: int | None, body_bytes: int) -> ScanLane:
     """Whether a hint-less scan may start for this address and body, and from which pool.
     `proven_by`: the workspace whose integration this address last verified with
     (webhook_sources.py remembers which), None for an address that never verified.
 
-    A body of at most WEBHOOK_HINTLESS_SMALL_BODY_BYTES scans from the provider's "small" pool while
-    it holds anything, else (and any larger body) from the address's pool, "unproven" or "proven".
-    Every scan also takes from the address's own budget ("per_source"). A setting without a
-    "small" entry has no small lane (small bodies scan like any other, as before issue 21's fix)."""
+    A body of at most WEBHOOK_HINTLESS_SMALL_BODY_BYTES scans from the small-body lane while both
+    its network's "small_network" bucket and the provider's "small" pool hold anything; else (and
+    any larger body) from the address's pool, "unproven" or "proven". Every scan also takes from
+    the address's own budget ("per_source"). A setting without a "small" entry has no small lane
+    (small bodies scan like any other, as before issue 21's fix); one without "small_network" has
+    the provider-wide pool alone (as before the audit of that fix).
+
+    The buckets are asked together (budget_waits: one round trip; asking one that the answer
+    does not depend on changes nothing in it), except when every lane has a bucket this process
+    has seen empty: then the answer is known without asking (junk from ever new addresses once
+    the pools are spent)."""
     raw = getattr(settings, "WEBHOOK_HINTLESS_SCAN_BUDGET", {}) or {}
     ns = _namespace()
-    pools = [_scan_pool(provider_key=provider_key, proven_by=proven_by)]
-    # No "small" entry in the setting: no small-body lane, every body scans from the address's pool.
-    small = (f"{ns}:scan:{provider_key}:small", _budget(raw.get("small"), Budget(0.15, 1.5)))
-    if "small" in raw and body_bytes <= int(getattr(settings, "WEBHOOK_HINTLESS_SMALL_BODY_BYTES", 0)):
-        pools.insert(0, small)
-    # The pools first: junk comes from ever new addresses, and an empty pool is known locally.
-    # Asked in turn: the next pool only when the one before is empty (a Redis round trip each).
-    waits: list[float] = []
-    for pool in pools:
-        waits.append(budget_wait(*pool))
-        if not waits[-1]:
-            break
-    else:
-        return ScanLane(wait=min(waits))
+    pool = _scan_pool(provider_key=provider_key, proven_by=proven_by)
+    lanes: list[tuple[tuple[str, Budget], ...]] = [(pool,)]
+    small = "small" in raw and body_bytes <= int(getattr(settings, "WEBHOOK_HINTLESS_SMALL_BODY_BYTES", 0))
+    if small:
+        # The network's share first: a flooding network's is the one seen empty, known locally
+        # until its refill, so its junk does not even ask the provider's pool.
+        lane: tuple[tuple[str, Budget], ...] = (
+            (f"{ns}:scan:{provider_key}:small", _budget(raw.get("small"), Budget(0.15, 1.5))),
+        )
+        if "small_network" in raw:
+            network = f"{ns}:scan:{provider_key}:small:{source_network(address)}"
+            lane = ((network, _budget(raw.get("small_network"), Budget(0.01, 0.1))), *lane)
+        lanes.insert(0, lane)
+    known = [_known_wait(lane) for lane in lanes]
+    if all(known):
+        return ScanLane(wait=min(w for w in known if w))
     source = (f"{ns}:scan:{client_bucket(address)}", _budget(raw.get("per_source"), Budget(0.02, 0.2)))
-    wait = budget_wait(*source)
-    if wait:
-        return ScanLane(wait=wait)
-    return ScanLane(wait=0.0, small=pool == small, buckets=(source, pool))
+    waits = budget_waits([bucket for lane in lanes for bucket in lane] + [source])
+    # The first lane whose buckets all hold something; the pools first: junk comes from ever new
+    # addresses, and an empty pool is known locally.
+    chosen = next((lane for lane in lanes if not any(waits[key] for key, _ in lane)), None)
+    if chosen is None:
+        return ScanLane(wait=min(next(waits[key] for key, _ in lane if waits[key]) for lane in lanes))
+    if waits[source[0]]:
+        return ScanLane(wait=waits[source[0]])
+    in_small_lane = small and chosen is lanes[0]
+    overhead = float(
+        getattr(settings, "WEBHOOK_HINTLESS_SMALL_OVERHEAD_SECONDS", 0.0)
+        if in_small_lane
+        else getattr(settings, "WEBHOOK_HINTLESS_SCAN_OVERHEAD_SECONDS", 0.0)
+    )
+    return ScanLane(wait=0.0, overhead=overhead, buckets=(source, *chosen))
+
+
+def scan_charges(*, lane: ScanLane, seconds: float) -> tuple[Op, ...]:
+    """A scan's measured CPU time, plus its lane's overhead, for every bucket it took from: for
+    scan_charge, or made in the same round trip as the request's next budget (failure_take,
+    verified_take)."""
+    return tuple((key, budget, seconds + lane.overhead, "charge") for key, budget in lane.buckets)
 
 
 def scan_charge(*, lane: ScanLane, seconds: float) -> None:
-    for key, budget in lane.buckets:
-        budget_charge(key, budget, seconds)
+    """Charge a scan's measured CPU time, plus its lane's overhead, to every bucket it took from."""
+    _ops(list(scan_charges(lane=lane, seconds=seconds)))
 
 
 def proof_take(*, provider_key: str, integration_pk: int) -> float:

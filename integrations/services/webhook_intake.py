@@ -7,9 +7,19 @@ the commit.
 Bounded work for whatever arrives: the integration in the URL (or header / query) is looked up
 and verified once; the seeds' hint-less route is bounded by webhook_sources.py; every outcome
 takes from a budget keyed on what the caller proved or on its address (inbound_limits.py);
-unverified bodies are kept only truncated, with the digest of the whole, and only while the
-provider's budget for rejected rows lasts (WEBHOOK_REJECTED_STORE_BUDGET): beyond it a delivery
-that did not verify is answered as before, 401 with its reason, but nothing is stored."""
+unverified bodies are kept only truncated, with the digest of the whole, and only while a budget
+for rejected rows lasts: beyond it a delivery that did not verify is answered as before, 401 with
+its reason, but nothing is stored.
+
+An integration's own URL is no secret (the ATS's settings, a customer's screenshot), so what junk
+sent to it may store is bounded per integration (issue 21): the rejected rows it stores take from
+that integration's budget (WEBHOOK_REJECTED_STORE_BUDGET_PER_INTEGRATION, then a provider-wide cap
+of their own), never from what another customer's rejected deliveries are kept with, nor the pool
+of rows no integration claimed (WEBHOOK_REJECTED_STORE_BUDGET); they expire after
+WEBHOOK_REJECTED_RETENTION_DAYS (jobcannon/audit/retention.py). A refusal of large junk at an
+integration's URL before it is read (once its unverified deliveries pass a budget) was tried and
+measured worse, 0.59-0.61 of the signed deliveries' rate against 0.84-0.88 reading it
+(benchmarks section 7, 2026-12-05): not kept."""
 
 from __future__ import annotations
 
@@ -86,6 +96,7 @@ def webhook_event_receive(
     lower_headers = {k.lower(): v for k, v in headers.items()}
     request = InboundRequest(body=body, headers=lower_headers, query=dict(query))
     integration: Integration | None = None
+    charges: tuple[inbound_limits.Op, ...] = ()  # a hint-less scan's, made with the next budget
     hint = (
         integration_public_id
         or lower_headers.get(provider.integration_header.lower())
@@ -114,15 +125,17 @@ def webhook_event_receive(
         found = webhook_integration_identify(provider=provider, request=request, address=remote_addr)
         if found.retry_after:
             return _rate_limited(found.retry_after, provider_key, "scan")
-        integration, verification = found.integration, found.verification
+        integration, verification, charges = found.integration, found.verification, found.charges
 
     if verification.ok:
         assert integration is not None
-        wait = inbound_limits.verified_take(provider_key=provider_key, public_id=integration.public_id)
+        wait = inbound_limits.verified_take(
+            provider_key=provider_key, public_id=integration.public_id, charges=charges
+        )
         if wait:
             return _rate_limited(wait, provider_key, "verified")
     else:
-        wait = inbound_limits.failure_take(address=remote_addr)
+        wait = inbound_limits.failure_take(address=remote_addr, charges=charges)
         if wait:
             return _rate_limited(wait, provider_key, "failure")
 
@@ -157,10 +170,11 @@ def webhook_event_receive(
         event.status = WebhookStatus.REJECTED
         event.rejection_reason = _text(verification.reason or parse_error)
         # A signed but malformed body took from its integration's verified budget: always kept.
-        stored = verification.ok or not inbound_limits.rejected_store_take(provider_key=provider_key)
+        stored = verification.ok or _rejected_store_take(provider_key=provider_key, integration=integration)
         if not stored:
+            whose = "to this integration" if integration is not None else f"for {provider.name}"
             event.rejection_reason += (
-                f" Not kept in the webhook log: too many rejected {provider.name} deliveries right now."
+                f" Not kept in the webhook log: too many rejected deliveries {whose} right now."
             )
         elif not verification.ok:
             _truncate_unverified(event, body)
@@ -302,6 +316,35 @@ def webhook_refusal_before_read(
         provider_key=provider_key, address=address, body_bytes=int(request.META.get("CONTENT_LENGTH") or 0)
     )
     return _rate_limited(wait, provider_key, "scan") if wait else None
+
+
+def _budget_setting(name: str, default: inbound_limits.Budget) -> inbound_limits.Budget:
+    raw = getattr(settings, name, None) or {}
+    return inbound_limits.Budget(
+        per_second=float(raw.get("per_second", default.per_second)),
+        burst=float(raw.get("burst", default.burst)),
+    )
+
+
+def _namespace() -> str:
+    return str(getattr(settings, "RATE_LIMIT_NAMESPACE", "") or "")
+
+
+def _rejected_store_take(*, provider_key: str, integration: Integration | None) -> bool:
+    """Whether one more rejected (unverified) row may be stored (settings,
+    WEBHOOK_REJECTED_STORE_BUDGET*). A row no integration claimed: the provider's pool for them.
+    A row an integration claimed: the integration's own budget first, then the provider's cap on
+    claimed rows, a pool of its own (the cap of rows no integration claimed is spent by anyone,
+    without knowing a URL, and would again hide every customer's rejected deliveries)."""
+    if integration is None:
+        return not inbound_limits.rejected_store_take(provider_key=provider_key)
+    default = inbound_limits.Budget(0.02, 200)
+    own = _budget_setting("WEBHOOK_REJECTED_STORE_BUDGET_PER_INTEGRATION", default)
+    ns = _namespace()
+    if inbound_limits.budget_take(f"{ns}:store:{provider_key}:integration:{integration.public_id}", own):
+        return False
+    cap = _budget_setting("WEBHOOK_REJECTED_STORE_BUDGET", inbound_limits.Budget(1, 1000))
+    return not inbound_limits.budget_take(f"{ns}:store:{provider_key}:claimed", cap)
 
 
 _intake_cache: dict[tuple[str, str], tuple[float, Integration | None]] = {}

@@ -8,6 +8,12 @@ no integration claimed (junk on the seeds' shared route that matched no secret, 
 integration ids) are deleted, row and body, after WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS: no
 customer's log shows them, and at the rate rejected rows may be stored
 (WEBHOOK_REJECTED_STORE_BUDGET, 16 KiB each) 90 days of them were ~1.4 GB a day per provider.
+Rejected deliveries an integration claimed but that did not verify (a wrong or stale secret, or
+anyone's junk sent to the integration's own URL, which is no secret) are deleted, row and body,
+after WEBHOOK_REJECTED_RETENTION_DAYS: they kept their body for the workspace's window and the row
+for ever, so whoever knew one URL could keep writing into that customer's log (issue 21). Until
+then the row says why it was rejected; a shorter workspace window takes the body first, as for any
+settled row. Verified deliveries, signed but malformed ones included, follow the workspace window.
 
 It never blocks intake: everything runs in chunks, each its own short transaction touching only
 old rows, under a time budget; what is left is picked up by the next scheduled run."""
@@ -213,9 +219,29 @@ def _unmatched_rejected_purge(*, now: dt.datetime, deadline: float) -> tuple[int
     WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS, ROW_CHUNK at a time: (deleted, finished)."""
     cutoff = now - dt.timedelta(days=settings.WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS)
     # The (status, received_at) index finds them; only rows with no integration qualify.
-    old = WebhookEvent.objects.filter(
-        status=WebhookStatus.REJECTED, received_at__lt=cutoff, integration__isnull=True
+    return _rejected_rows_delete(
+        WebhookEvent.objects.filter(
+            status=WebhookStatus.REJECTED, received_at__lt=cutoff, integration__isnull=True
+        ),
+        deadline=deadline,
     )
+
+
+def _unverified_rejected_purge(*, now: dt.datetime, deadline: float) -> tuple[int, bool]:
+    """Delete rejected deliveries an integration claimed that did not verify once older than
+    WEBHOOK_REJECTED_RETENTION_DAYS: (deleted, finished). A signed but malformed delivery
+    (verified, rejected by the parser) is the ATS's own and keeps the workspace's window."""
+    cutoff = now - dt.timedelta(days=settings.WEBHOOK_REJECTED_RETENTION_DAYS)
+    return _rejected_rows_delete(
+        WebhookEvent.objects.filter(
+            status=WebhookStatus.REJECTED, received_at__lt=cutoff, integration__isnull=False, verified=False
+        ),
+        deadline=deadline,
+    )
+
+
+def _rejected_rows_delete(old: QuerySet[WebhookEvent], *, deadline: float) -> tuple[int, bool]:
+    """Delete these rows (and so their bodies and any digest), ROW_CHUNK at a time."""
     deleted = 0
     while time.monotonic() <= deadline:
         ids = list(old.order_by().values_list("pk", flat=True)[:ROW_CHUNK])
@@ -290,6 +316,7 @@ def _purge_steps(
         "reconnect_links": 0,
         "invitations": 0,
         "unmatched_webhooks": 0,  # the global sweep only: these rows have no workspace
+        "rejected_webhooks": 0,  # the global sweep only, as the unmatched ones
     }
     out_of_time = not finished
 
@@ -326,6 +353,9 @@ def _purge_steps(
         # Last: junk, however much of it, never holds up the purge of candidate data above.
         counts["unmatched_webhooks"], finished = _unmatched_rejected_purge(now=now, deadline=deadline)
         out_of_time = not finished
+    if workspace is None and not out_of_time:
+        counts["rejected_webhooks"], finished = _unverified_rejected_purge(now=now, deadline=deadline)
+        out_of_time = not finished
     return counts, not out_of_time
 
 
@@ -341,14 +371,24 @@ def _purge_message(counts: dict[str, int]) -> str:
             if counts.get("unmatched_webhooks")
             else ""
         )
+        + (
+            f", and {counts['rejected_webhooks']} rejected deliveries that did not verify past "
+            f"{settings.WEBHOOK_REJECTED_RETENTION_DAYS} days"
+            if counts.get("rejected_webhooks")
+            else ""
+        )
     )
+
+
+# Counts with no RetentionSweep column: the audit event and the log line say them.
+_NO_COLUMN = frozenset({"unmatched_webhooks", "rejected_webhooks"})
 
 
 def _purge(*, now: dt.datetime, deadline: float) -> RetentionSweep:
     sweep = RetentionSweep.objects.create(started_at=now)
     counts, sweep.complete = _purge_steps(now=now, deadline=deadline)
     for field, value in counts.items():
-        if field != "unmatched_webhooks":  # no column for it: the audit event and the log line say it
+        if field not in _NO_COLUMN:
             setattr(sweep, field, value)
     sweep.finished_at = timezone.now()
     sweep.save()

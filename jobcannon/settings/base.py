@@ -5,6 +5,7 @@ shape that several app servers and workers share."""
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE
@@ -124,20 +125,27 @@ TEMPLATES = [
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------
+# SQLite for a web server: WAL + a busy timeout let the web server and the django-q2 worker share
+# the file, and IMMEDIATE transactions take the write lock at BEGIN, so concurrent writers wait
+# (busy timeout) instead of failing with "database is locked" (Django 5.1+, transaction_mode). Applied
+# to a sqlite:// DATABASE_URL too: dj_database_url sets no options, and such a database answered
+# concurrent assessment.start retries 500 (tests/security/FINDINGS.md row 13).
+SQLITE_OPTIONS: dict[str, Any] = {
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+}
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            # WAL + a busy timeout let the web server and the django-q2 worker share the file.
-            "OPTIONS": {
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -368,7 +376,7 @@ QUEUE_MAX_DEPTH = int(os.environ.get("QUEUE_MAX_DEPTH", "5000"))
 # Where the shared outbound rate limiter keeps its buckets: "redis" (every machine) when
 # REDIS_URL is set, else "sqlite" (a file every process on this machine shares).
 RATE_LIMIT_BACKEND = os.environ.get("RATE_LIMIT_BACKEND", "redis" if REDIS_URL else "sqlite")
-# Per-provider overrides of a provider's RateLimit: {"lever": {"per_second": 10, "burst": 100}}.
+# Per-provider overrides of a provider's RateLimit: {"lever": {"per_second": 10, "burst": 20}}.
 # An integration's provider_settings["rate_limit"] overrides both.
 ATS_RATE_LIMITS: dict[str, dict[str, float]] = {}
 WEBHOOK_PROCESS_MAX_ATTEMPTS = 6
@@ -400,20 +408,26 @@ RATE_LIMIT_SQLITE_PATH = os.environ.get("RATE_LIMIT_SQLITE_PATH", str(BASE_DIR /
 INBOUND_FAILURE_RATE_LIMITS: dict[str, float] = {"per_second": 1, "burst": 100}
 REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = ["integrations.throttles.VerifiedPartnerThrottle"]
 # The seeds' hint-less route /<provider>/webhooks tries integrations' secrets over the body:
-# bounded per request (body size, candidates, CPU seconds), per client address, and per provider
-# in two pools (CPU seconds per second of scanning, and a burst): "unproven", per provider, for
-# addresses that never sent a delivery that verified (junk), "proven", per workspace of the
-# integration the address last verified with (an ATS's next new customer), so junk, even from
-# addresses proved with an attacker's own integration, cannot spend what another account's
-# verified sender needs. One integration proves at most WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY
-# new addresses (0: no cap). With Redis (RATE_LIMIT_BACKEND)
-# the pools are shared by every process of every server; otherwise each process has its own.
-# The per-integration URL has none of this.
-# 64 KiB: the vendors' deliveries are ~0.1-2 KiB (Lever and SmartRecruiters send ids, Ashby one
-# application, Knit one order; tests/fixtures/*/webhooks), and every byte of a hint-less body is
-# read, depth-checked and hashed per candidate before it is refused (benchmarks section 7: 256 KiB
-# junk cost ~10 ms of CPU a request). Larger bodies go to the integration's own URL (WEBHOOK_MAX_BODY_BYTES, 256 KiB).
-WEBHOOK_HINTLESS_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_BODY_BYTES", str(64 * 1024)))
+# bounded per request (body size, candidates, CPU seconds), per client address, and in pools
+# (CPU seconds per second of scanning, and a burst): a small body scans from its source network's
+# share of the small-body lane and the provider's "small" pool (below); any other from
+# "unproven", per provider, for addresses that never sent a delivery that verified (junk), or
+# "proven", per workspace of the integration the address last verified with (an ATS's next new
+# customer), so junk, even from addresses proved with an attacker's own integration, cannot spend
+# what another account's verified sender needs. One integration proves at most
+# WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY new addresses (0: no cap). With Redis
+# (RATE_LIMIT_BACKEND) the pools are shared by every process of every server; otherwise each
+# process has its own. The per-integration URL has none of this.
+# 16 KiB: the vendors' deliveries are ~0.1-2 KiB (tests/fixtures/*/webhooks: the largest is Knit's
+# record.new, 1,562 bytes; Ashby's candidateHire 1,126; Lever and SmartRecruiters send ids), so
+# 16 KiB is ten times the largest, and the size Knit's re-serialised fallback already stops at
+# (integrations/providers/knit/webhooks.py, RESERIALISED_MAX_BYTES). A larger body is refused 413
+# from its Content-Length by the inbound guard before it is read, and the answer names the
+# integration's own URL (WEBHOOK_MAX_BODY_BYTES, 256 KiB). At 64 KiB, junk just under the limit was
+# read, scanned and answered (or 429) at 50 req/s and kept signed deliveries at only 0.87-0.97 of
+# their rate (benchmarks section 7, 2026-12-05: both full runs exited 1 on it), where the same
+# junk refused unread measured 0.91-1.10.
+WEBHOOK_HINTLESS_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_BODY_BYTES", str(16 * 1024)))
 WEBHOOK_HINTLESS_MAX_CANDIDATES = int(os.environ.get("WEBHOOK_HINTLESS_MAX_CANDIDATES", "50"))
 WEBHOOK_HINTLESS_SCAN_SECONDS = 0.05
 # Charged to the scan budgets per scan of a body over WEBHOOK_HINTLESS_SMALL_BODY_BYTES on top of
@@ -429,27 +443,51 @@ WEBHOOK_HINTLESS_SCAN_OVERHEAD_SECONDS = 0.01
 # JSON junk, busy machine at load 12): with one secret each 0.3-0.4 ms for 2 KiB and 0.45-0.6 ms
 # for 8 KiB (Ashby, Lever, SmartRecruiters); with two each (a rotation) 0.45-0.75 ms and
 # 0.8-1.1 ms; Knit, which also tries the JSON body's re-serialised form, up to 1.3 ms (one key)
-# and 2.0 ms (two) for 8 KiB of JSON. So a body of at most this size scans from the provider's
-# own "small" pool, charged its measured time only (no overhead): 50 junk req/s cost it
-# 0.015-0.1 CPU-s/s, under its 0.15 refill, so junk at that rate does not empty it (past it, or
-# for a larger body, the address's own pool below). The failure budget per address and
-# WEBHOOK_REJECTED_STORE_BUDGET still bound what the answered junk stores.
+# and 2.0 ms (two) for 8 KiB of JSON. So a body of at most this size scans from the small-body
+# lane, charged its measured time plus WEBHOOK_HINTLESS_SMALL_OVERHEAD_SECONDS, from two buckets
+# that must both hold something (past either, the address's own pool below):
+# - "small_network", per provider and source network (/24 IPv4, /48 IPv6): one sender cycles
+#   addresses within such a block, so per-address budgets alone let one machine empty a shared
+#   pool (the audit: 8 KiB junk above ~310 req/s emptied the provider's pool, and signed
+#   deliveries from new addresses got 429, 11 of the last 13). 0.01 CPU-s/s is ~5-10 scans a
+#   second (a new customer's first deliveries from an ATS's address: once one verifies the
+#   address is remembered and tried first, for free), a burst of 0.1 s ~50-100;
+# - "small", per provider: the last resort, bounding what the lane spends however many networks
+#   send. 50 junk req/s of 8 KiB from everywhere cost it ~0.05 CPU-s/s with the overhead for
+#   Ashby (0.6 ms a scan) and up to ~0.15 for Knit (2.6 ms with two keys per integration, both
+#   forms of the body tried; measured in-process 2026-12-05), at or under its 0.15 refill, so junk
+#   at the issue's rate does not empty it; 15 networks each at their full share do.
+# The failure budget per address and WEBHOOK_REJECTED_STORE_BUDGET still bound what the answered
+# junk stores.
 WEBHOOK_HINTLESS_SMALL_BODY_BYTES = int(os.environ.get("WEBHOOK_HINTLESS_SMALL_BODY_BYTES", str(8 * 1024)))
+# Charged per small-body scan on top of its HMAC time: a scan of few candidates (or of a body
+# that fails the first check) still costs its request a few tenths of a millisecond, and a budget
+# of HMAC time alone counted it as nearly free.
+WEBHOOK_HINTLESS_SMALL_OVERHEAD_SECONDS = 0.0005
 # (2 % of a core for large-body junk: benchmarks section 7 measured 0.1 s/s, with every junk
 # request scanned and stored, taking 25 % from signed deliveries on 2 busy cores.) Without a
-# "small" entry there is no small-body lane.
+# "small" entry there is no small-body lane; without "small_network", the provider's pool alone.
 WEBHOOK_HINTLESS_SCAN_BUDGET: dict[str, dict[str, float]] = {
     "per_source": {"per_second": 0.02, "burst": 0.2},
+    "small_network": {"per_second": 0.01, "burst": 0.1},
     "small": {"per_second": 0.15, "burst": 1.5},
     "unproven": {"per_second": 0.02, "burst": 0.2},
     "proven": {"per_second": 0.05, "burst": 0.5},
 }
 WEBHOOK_HINTLESS_PROVEN_ADDRESSES_PER_DAY = 32
 # A body that did not verify is stored up to this size, with the SHA-256 and size of the whole,
-# and only while the provider's budget of rejected rows lasts (per second, burst; the failure
-# budget is per /64 and cannot bound the table): past it the 401 is sent but nothing is stored.
+# and only while a budget of rejected rows lasts (per second, burst; the failure budget is per /64
+# and cannot bound the table): past it the 401 is sent but nothing is stored. Rows no integration
+# claimed take from the provider's WEBHOOK_REJECTED_STORE_BUDGET. Rows an integration claimed (its
+# URL is no secret: anyone can send it junk) take from that integration's own budget, then from a
+# provider-wide pool of the same size as a cap, a pool of their own: junk sent to one customer's
+# URL, or matching no integration, cannot use up what is kept of another customer's rejected
+# deliveries (a stale secret they need to see). At 0.02/s one URL under attack adds at most ~28 MB
+# a day (1,728 rows of 16 KiB), kept WEBHOOK_REJECTED_RETENTION_DAYS; draining the cap takes the
+# URLs of 50 integrations (5 for its burst).
 WEBHOOK_REJECTED_BODY_BYTES = 16 * 1024
 WEBHOOK_REJECTED_STORE_BUDGET: dict[str, float] = {"per_second": 1, "burst": 1000}
+WEBHOOK_REJECTED_STORE_BUDGET_PER_INTEGRATION: dict[str, float] = {"per_second": 0.02, "burst": 200}
 # Rejected rows no integration claimed (junk on the shared route that matched no secret, made-up
 # integration ids) are deleted, row and body, after this many days by the retention sweep
 # (jobcannon/audit/retention.py): no customer's log shows them, and kept for the default 90 days
@@ -458,6 +496,11 @@ WEBHOOK_REJECTED_STORE_BUDGET: dict[str, float] = {"per_second": 1, "burst": 100
 WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS = int(
     os.environ.get("WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS", "7")
 )
+# Rejected rows an integration claimed that did not verify (a wrong or stale secret, or junk sent
+# to its URL) are deleted, row and body, after this many days, whatever the workspace's window
+# (a shorter window purges the body first): the customer's log shows them, with the reason, for two
+# weeks, long enough to notice and fix a secret; verified rows keep the workspace's window.
+WEBHOOK_REJECTED_RETENTION_DAYS = int(os.environ.get("WEBHOOK_REJECTED_RETENTION_DAYS", "14"))
 
 # --- Operations (docs/deployment.md) -----------------------------------------------------------
 # Logs: one JSON object per line (LOG_FORMAT=json, the production default) or readable lines;

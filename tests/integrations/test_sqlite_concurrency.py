@@ -171,10 +171,10 @@ def _connection_facts(conn) -> dict:
     return facts
 
 
-def test_the_test_database_has_the_local_settings_options(tmp_path):
-    """What the server below runs on is what `dev.py run` runs on: the local settings module,
-    loaded in its own process (as manage.py and dev.py load it) on a scratch database file, is
-    asked what its connection really has, and so is the test database's."""
+def _local_settings_connection_facts(**environ: str) -> dict:
+    """_connection_facts of the local settings module (as manage.py and dev.py load it), asked in
+    a process of its own with these environment variables (no DATABASE_URL/REDIS_URL/SQLITE_PATH
+    of the test run's)."""
     import inspect
     import json
     import os
@@ -182,10 +182,7 @@ def test_the_test_database_has_the_local_settings_options(tmp_path):
     import sys
 
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SQLITE_PATH")}
-    env |= {
-        "DJANGO_SETTINGS_MODULE": "jobcannon.settings.local",
-        "SQLITE_PATH": str(tmp_path / "dev.sqlite3"),
-    }
+    env |= {"DJANGO_SETTINGS_MODULE": "jobcannon.settings.local", **environ}
     probe = (
         "import json, django\ndjango.setup()\nfrom django.db import connection\n"
         + inspect.getsource(_connection_facts)
@@ -200,12 +197,28 @@ def test_the_test_database_has_the_local_settings_options(tmp_path):
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    dev_server = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_test_database_has_the_local_settings_options(tmp_path):
+    """What the server below runs on is what `dev.py run` runs on: the local settings module,
+    loaded in its own process on a scratch database file, is asked what its connection really
+    has, and so is the test database's."""
+    dev_server = _local_settings_connection_facts(SQLITE_PATH=str(tmp_path / "dev.sqlite3"))
 
     assert _connection_facts(connection) == dev_server
     # ...and that is what lets the web server and the worker share the file.
     assert dev_server["journal_mode"] == "wal" and dev_server["transaction_mode"] == "IMMEDIATE"
     assert dev_server["busy_timeout"] >= 5000
+
+
+def test_a_sqlite_database_url_gets_the_same_server_options(tmp_path):
+    """DATABASE_URL=sqlite:///... (dj_database_url sets no options) is configured for a web server
+    like the default file: without it, the concurrent retries below answered 500 "database is
+    locked" (tests/security/FINDINGS.md row 13)."""
+    facts = _local_settings_connection_facts(DATABASE_URL=f"sqlite:///{tmp_path / 'url.sqlite3'}")
+    assert facts["journal_mode"] == "wal" and facts["transaction_mode"] == "IMMEDIATE"
+    assert facts["busy_timeout"] >= 5000
 
 
 def test_concurrent_assessment_start_retries_and_webhooks_never_answer_5xx(server, worker):

@@ -29,8 +29,8 @@ from tests.integrations.providers.lever import test_contract as lever_contract
 pytestmark = pytest.mark.django_db
 
 SECRET = "whsec_test_secret"  # the fake provider's factory secret
-DEEP = b"[" * 30_000 + b"]" * 30_000  # deeper than Python's recursion limit, under 64 KiB
-BRACKETS = b"[]" * 30_000  # the benchmark's bracket junk: many brackets, never deep
+DEEP = b"[" * 7_000 + b"]" * 7_000  # deeper than Python's recursion limit, under the hint-less 16 KiB
+BRACKETS = b"[]" * 7_000  # the benchmark's bracket junk: many brackets, never deep
 
 
 def post(client, path: str, body: bytes, headers: dict[str, str] | None = None, **extra):
@@ -211,7 +211,7 @@ def test_past_the_store_budget_a_rejected_delivery_writes_only_the_access_line(c
 
 # --- the full body limit only for a connected integration ----------------------------------------
 
-BIG = b'{"pad": "' + b"x" * (100 * 1024) + b'"}'  # over the hint-less limit (64 KiB), under 1 MiB
+BIG = b'{"pad": "' + b"x" * (100 * 1024) + b'"}'  # over the hint-less limit (16 KiB), under 1 MiB
 
 
 @pytest.mark.parametrize("hint", ["query", "header", "url"])
@@ -227,7 +227,7 @@ def test_a_hint_naming_no_integration_gets_the_hintless_body_limit(client, hint)
         path = f"/webhooks/fake/{random_id}/"
     response = post(client, path, BIG, headers)
     assert response.status_code == 413
-    assert response.json()["error"]["details"]["limit"] == 64 * 1024
+    assert response.json()["error"]["details"]["limit"] == 16 * 1024
     assert not WebhookEvent.objects.exists()
 
 

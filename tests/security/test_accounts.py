@@ -181,3 +181,22 @@ def test_staff_setting_a_users_password_in_the_admin_is_held_to_twelve_character
     )
     assert response.status_code == 200 and TOO_SHORT in response.content.decode()
     assert _password_unchanged(user)
+
+
+def test_a_second_page_view_within_a_minute_writes_no_session(client):
+    """The idle timeout's last-activity mark is rewritten at most once a minute: a page view
+    within that minute writes nothing to the session table (37d1225; before it, every page view
+    did: tests/security/FINDINGS.md row 12)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(MembershipFactory(role=Role.ADMIN).user)
+    assert client.get("/workspace/security/").status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get("/workspace/security/").status_code == 200
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if "django_session" in q["sql"] and not q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    assert not writes

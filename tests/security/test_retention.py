@@ -95,12 +95,14 @@ def test_rejected_deliveries_no_integration_claimed_are_deleted_after_their_shor
     """Issue 21: junk that matched no integration was kept (up to 16 KiB a row, a row a second per
     provider at the store budget) for the default 90 days, ~1.4 GB a day per provider. It is
     deleted, row and body, after WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS; a rejected delivery an
-    integration claimed stays in that customer's log for the workspace's window."""
+    integration claimed stays in that customer's log for WEBHOOK_REJECTED_RETENTION_DAYS
+    (tests/jobcannon/audit/test_rejected_retention.py)."""
     settings.WEBHOOK_REJECTED_UNMATCHED_RETENTION_DAYS = 7
+    settings.WEBHOOK_REJECTED_RETENTION_DAYS = 14
     integration = IntegrationFactory()
     old = [unmatched(days_ago=8), unmatched(days_ago=30, provider="knit")]
     recent = unmatched(days_ago=6)
-    claimed = event(integration, days_ago=30, status=WebhookStatus.REJECTED)
+    claimed = event(integration, days_ago=10, status=WebhookStatus.REJECTED)
 
     sweep = retention_purge()
 
