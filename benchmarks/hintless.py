@@ -113,7 +113,7 @@ class Junk:
         WEBHOOK_HINTLESS_SMALL_BODY_BYTES): by design every such body is scanned against all 50
         candidates, so that a correctly signed delivery from an address never seen before is found
         rather than refused (the fresh senders' check, which does fail the section); what that
-        costs is reported beside the target (0.73-0.80 on 2026-12-05), not hidden in it."""
+        costs is reported beside the target (0.78-0.97 on 2026-12-05), not hidden in it."""
         return self.path in (SEED_ROUTE, KNIT_SEED_ROUTE) and self.size > SMALL_BODY_BYTES
 
     def expected(self) -> set[str]:
