@@ -404,6 +404,15 @@ def sync_page_size(integration: Integration, limit: int) -> int:
     return max(1, min(limit, size))
 
 
+def response_json_or_none(response: requests.Response) -> Any:
+    """The answer's JSON body, or None when it has none (empty, HTML, cut off): the caller judges
+    what it got and says what it expected."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
 def sync_cursor_load(value: str) -> dict[str, Any]:
     """A provider's own paging position, stored as a JSON object in SyncPage.next_cursor; anything
     else (empty, corrupted) is the first page."""

@@ -9,7 +9,13 @@ from urllib.parse import urlsplit
 
 import requests
 
-from integrations.base import ATSError, ATSValidationError, BaseClient, _parse_retry_after
+from integrations.base import (
+    ATSError,
+    ATSValidationError,
+    BaseClient,
+    _parse_retry_after,
+    response_json_or_none,
+)
 
 from . import constants
 
@@ -66,7 +72,7 @@ class KnitClient(BaseClient):
         error = super().classify(response)
         if error is not None:
             return error
-        body = _json_or_none(response)
+        body = response_json_or_none(response)
         if isinstance(body, dict) and body.get("success") is False:
             message, code = self.error_message(response)
             return ATSValidationError(
@@ -83,7 +89,7 @@ class KnitClient(BaseClient):
         return None
 
     def error_message(self, response: requests.Response) -> tuple[str, str]:
-        body = _json_or_none(response)
+        body = response_json_or_none(response)
         if isinstance(body, dict):
             error = body.get("error")
             if isinstance(error, dict):
@@ -166,16 +172,9 @@ def _retry_after(response: requests.Response, wrapped: Mapping[str, Any]) -> flo
     return _parse_retry_after(response.headers.get("Retry-After") or str(app.get("retry-after") or ""))
 
 
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 def _data(response: requests.Response) -> Mapping[str, Any]:
     """The `data` member of Knit's envelope (or the whole body when there is no envelope)."""
-    body = _json_or_none(response)
+    body = response_json_or_none(response)
     if not isinstance(body, dict):
         return {}
     data = body.get("data", body)

@@ -39,6 +39,7 @@ from integrations.base import (
     SyncedStage,
     SyncPage,
     SyncRecord,
+    response_json_or_none,
     sync_cursor_load,
     sync_iso_datetime,
 )
@@ -219,10 +220,7 @@ def sync_page(client: KnitClient, resource: str, cursor: str, sync_token: str) -
         params[constants.PAGE_TOKEN_PARAM] = position["token"]
     page_no = int(position.get("page") or 0) + 1
     response = client.request("GET", path, operation=path, params=params or None)
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = response_json_or_none(response)
     request_id = client.vendor_request_id(response)
     records, following, warnings = page_read(resource, body, page_no=page_no, request_id=request_id)
     return SyncPage(

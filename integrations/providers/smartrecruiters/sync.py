@@ -38,6 +38,8 @@ from integrations.base import (
     SyncedStage,
     SyncPage,
     SyncRecord,
+    response_json_or_none,
+    sync_cursor_load,
     sync_iso_datetime,
     sync_page_size,
 )
@@ -139,10 +141,7 @@ def page_limit(client: ReadsClient) -> int:
 
 def sync_page(client: ReadsClient, resource: str, cursor: str, sync_token: str) -> SyncPage:
     path, operation = LISTS[resource]
-    try:
-        position = json.loads(cursor) if cursor else {}
-    except ValueError:
-        position = {}
+    position = sync_cursor_load(cursor)
     mark = str(position.get("mark") or (timezone.now() - OVERLAP).isoformat())
     limit = page_limit(client)
     params: dict[str, Any] = {"limit": limit}
@@ -154,10 +153,7 @@ def sync_page(client: ReadsClient, resource: str, cursor: str, sync_token: str) 
         params["updatedAfter"] = sync_token
     page_no = int(position.get("page") or 0) + 1
     response = client.request("GET", path, operation=operation, params=params)
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = response_json_or_none(response)
     request_id = client.vendor_request_id(response)
     records, count, warnings = page_read(resource, body, page_no=page_no, request_id=request_id)
     offset = int(position.get("offset") or 0) + count
@@ -230,10 +226,7 @@ def sync_fetch(client: ReadsClient, resource: str, external_id: str) -> SyncPage
     response = client.request(
         "GET", f"/candidates/{quote(candidate_id, safe='')}", operation="candidates.get"
     )
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = response_json_or_none(response)
     if not isinstance(body, Mapping):
         raise ATSValidationError(
             f"SmartRecruiters' answer to GET /candidates/{candidate_id} is not a candidate object: nothing "
