@@ -788,6 +788,11 @@ class ATSProvider:
     def on_connected(self, integration: Integration) -> None:
         """After credentials are valid: register webhooks etc. Raise ATSError on failure."""
 
+    def connected_reason(self, integration: Integration) -> str:
+        """status_reason kept when a credentials check ends connected: one line naming what the
+        customer must still fix (e.g. a vendor permission the key lacks); "" when nothing."""
+        return ""
+
     def on_disconnect(self, integration: Integration) -> None:
         """Before a disconnect takes effect, while the credentials still work: remove what
         on_connected registered at the vendor (e.g. SmartRecruiters' webhook subscriptions).

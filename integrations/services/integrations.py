@@ -106,7 +106,11 @@ def integration_credentials_check(*, integration: Integration) -> bool:
             integration=integration, kind="setup.failed", level=ActivityLevel.ERROR, message=exc.message
         )
         return False
-    integration_set_status(integration=integration, status=IntegrationStatus.CONNECTED)
+    integration_set_status(
+        integration=integration,
+        status=IntegrationStatus.CONNECTED,
+        reason=provider.connected_reason(integration),
+    )
     from integrations.services.writeback import writeback_resume_after_reauth
 
     writeback_resume_after_reauth(integration=integration)

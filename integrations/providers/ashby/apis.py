@@ -76,6 +76,7 @@ from .serializers import (
     CandidateSerializer,
     ErrorSerializer,
     JobSerializer,
+    JSONStringField,
     MessageSerializer,
     UpdateRequestSerializer,
 )
@@ -173,7 +174,9 @@ class PartnerApi(APIView):
                 "Request payload is malformed: send a JSON body (Content-Type: application/json).",
             )
         if isinstance(exc, exceptions.ValidationError):
-            lines = flatten_detail(exc.detail)
+            # DRF's sentences end with a full stop ("This field is required."): one sentence,
+            # one full stop, not "required..", in the message Ashby shows the recruiter.
+            lines = [line.rstrip(".") for line in flatten_detail(exc.detail)]
             return self.input_error(
                 "invalid_input",
                 "The request does not match Ashby's partner schema: " + "; ".join(lines[:5]) + ".",
@@ -253,7 +256,9 @@ class AssessmentStartApi(PartnerApi):
     operation = START
 
     class InputSerializer(serializers.Serializer):
-        assessment_type_id = serializers.CharField(max_length=100)
+        # The spec: `{type: string, format: uuid}`. A string only (5 is malformed, not an unknown
+        # type); not checked as a uuid: the pre-UUID instrument keys ("big5") are still accepted.
+        assessment_type_id = JSONStringField(max_length=100)
         candidate = CandidateSerializer()
         application = ApplicationSerializer()
         job = JobSerializer(required=False)
@@ -353,7 +358,10 @@ class AssessmentCancelApi(PartnerApi):
     operation = CANCEL
 
     class InputSerializer(serializers.Serializer):
-        assessment_id = serializers.CharField(max_length=255)
+        # The spec: `{type: string, format: uuid}`. A string only (5, true, {} are malformed:
+        # invalid_input); any string is looked up, uuid or not: runs from before the UUID ids
+        # keep the ids they were given.
+        assessment_id = JSONStringField(max_length=255)
 
         class Meta:
             ref_name = "AshbyAssessmentCancelRequest"

@@ -32,7 +32,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.base import ATSError, ChecklistCheck, HealthWarning
-from integrations.models import ActivityLevel, AuthKind, Integration, WritebackMessage, WritebackStatus
+from integrations.models import (
+    ActivityLevel,
+    AuthKind,
+    Integration,
+    IntegrationStatus,
+    WritebackMessage,
+    WritebackStatus,
+)
 from integrations.services.activity import activity_log
 from integrations.services.writeback import writeback_held_resume
 
@@ -82,7 +89,15 @@ def permission_missing_record(
     else:
         current.pop(permission, None)
     locked.provider_settings = {**(locked.provider_settings or {}), KEY: current}
-    locked.save(update_fields=["provider_settings", "updated_at"])
+    fields = ["provider_settings", "updated_at"]
+    if locked.status == IntegrationStatus.CONNECTED:
+        # Connected, the state names what is missing (status_line) from the moment it is found
+        # (a write-back refused, a check) until it is granted. While connecting, the connect
+        # flow sets status_reason when it marks the integration connected (connected_reason).
+        locked.status_reason = status_line(locked)
+        fields.append("status_reason")
+        integration.status_reason = locked.status_reason
+    locked.save(update_fields=fields)
     integration.provider_settings = locked.provider_settings
     activity_log(
         integration=integration,
@@ -97,20 +112,43 @@ def permission_missing_record(
     )
 
 
+def _oauth_scope(permission: str) -> str:
+    """The seed's OAuth scope that carries an Ashby permission."""
+    if permission == constants.PERMISSION_API_KEYS_WRITE:
+        return constants.SCOPE_WEBHOOK_WRITE
+    return constants.SCOPE_CANDIDATE_READ if permission.endswith("Read") else constants.SCOPE_CANDIDATE_WRITE
+
+
 def fix_text(integration: Integration, permission: str, endpoint: str) -> str:
     if integration.auth_kind == AuthKind.OAUTH2:
-        scope = (
-            constants.SCOPE_WEBHOOK_WRITE
-            if permission == constants.PERMISSION_API_KEYS_WRITE
-            else constants.SCOPE_CANDIDATE_READ
-            if permission.endswith("Read")
-            else constants.SCOPE_CANDIDATE_WRITE
-        )
+        scope = _oauth_scope(permission)
         return f"the OAuth grant lacks {permission} ({endpoint} needs it): re-authorize and approve {scope}."
     return (
         f"the API key lacks the {permission} permission ({endpoint} needs it). In Ashby Admin → "
         f"Integrations → API keys, give the JobCannon key the {permission} permission, then click "
         "Test credentials now."
+    )
+
+
+def status_line(integration: Integration) -> str:
+    """The integration's status_reason while it is connected with Ashby permissions missing: one
+    line naming each by Ashby's own name (apiKeysWrite, as its 403 missing_endpoint_permission
+    and its OpenAPI's "Requires the `apiKeysWrite` permission" do) with the call that needs it,
+    and where to grant it; "" when none is missing. (AshbyProvider.connected_reason)"""
+    missing = sorted(permissions_missing(integration).items())
+    if not missing:
+        return ""
+    names = ", ".join(f"{permission} (needed by {seen['endpoint']})" for permission, seen in missing)
+    plural = len(missing) > 1
+    head = f"Missing Ashby permission{'s' if plural else ''} {names}: "
+    if integration.auth_kind == AuthKind.OAUTH2:
+        scopes = ", ".join(sorted({_oauth_scope(permission) for permission, _ in missing}))
+        return head + f"re-authorize JobCannon in Ashby and approve {scopes}."
+    return (
+        head
+        + "in Ashby Admin → Integrations → API keys, give the JobCannon key "
+        + ("these permissions" if plural else "this permission")
+        + ", then click Test credentials now."
     )
 
 

@@ -153,6 +153,13 @@ class AshbyProvider(ATSProvider):
         candidate.created is applicationSubmit; its assessment.completed does not exist)."""
         webhooks.register(client=self.client(integration), integration=integration)
 
+    def connected_reason(self, integration: Integration) -> str:
+        """status_reason when the connect ends connected: the Ashby permissions still missing
+        (a 403 missing_endpoint_permission on apiKey.info or webhook.create, or absent from the
+        key's scopes), by name, in one line; "" when none. Kept in step afterwards by
+        permissions.permission_missing_record."""
+        return permissions.status_line(integration)
+
     def explain_oauth_error(self, error: str, description: str, integration: Integration) -> str:
         if error == "invalid_scope" or "scope" in description.lower():
             named = [s for s in constants.SCOPES if s in description] or list(constants.SCOPES)

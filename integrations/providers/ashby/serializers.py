@@ -36,6 +36,16 @@ MessageSerializer = inline_serializer(
 )
 
 
+class JSONStringField(serializers.CharField):
+    """A JSON string and nothing else: DRF's CharField also takes a number (5 -> "5"), where
+    Ashby's partner spec declares `type: string` (a number there is a malformed request)."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CandidateSerializer(serializers.Serializer):
     ashby_id = serializers.CharField(max_length=255)
     first_name = serializers.CharField(max_length=120, required=False, allow_blank=True, allow_null=True)

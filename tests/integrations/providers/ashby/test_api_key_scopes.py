@@ -278,6 +278,10 @@ def test_a_write_back_refused_for_candidates_write_is_shown_on_the_ashby_panel_n
     assert 'id="ashby-missing-candidatesWrite"' in html
     assert "give the JobCannon key the candidatesWrite permission" in html
     assert "Re-authorize" not in integration.status_reason
+    # Still connected, and the state says which permission, in one line.
+    assert integration.status_reason.startswith(
+        "Missing Ashby permission candidatesWrite (needed by assessment.update): in Ashby Admin"
+    ), integration.status_reason
     check = ashby_check(integration)
     assert check.ok is False and "candidatesWrite" in check.detail
 
@@ -310,6 +314,7 @@ def test_the_held_write_back_is_sent_once_the_permission_is_granted(mocked_respo
     integration.refresh_from_db()
     assert message.status in (WritebackStatus.DELIVERED, WritebackStatus.CONFIRMED)
     assert integration.provider_settings["missing_permissions"] == {}
+    assert integration.status == IntegrationStatus.CONNECTED and integration.status_reason == ""
     sent = [json.loads(c.request.body) for c in mocked_responses.calls if c.request.url == UPDATE]
     assert len(sent) == 2
 

@@ -21,7 +21,14 @@ from integrations.providers.ashby.guide import setup_steps
 from integrations.registry import get_provider
 from integrations.services.integrations import integration_credentials_check
 
-from .helpers import FORBIDDEN_SHAPES, ashby_integration, forbidden, sim_integration, sim_permission_errors
+from .helpers import (
+    FORBIDDEN_SHAPES,
+    ashby_integration,
+    forbidden,
+    forbidden_as_published,
+    sim_integration,
+    sim_permission_errors,
+)
 
 API = constants.API_BASE
 SPEC_USED = Path(__file__).parents[3] / "fixtures" / "ashby" / "openapi" / "ashby-api-used-openapi.yml"
@@ -42,6 +49,8 @@ def test_a_key_with_only_candidate_permissions_connects_and_names_both_missing_o
     assert integration_credentials_check(integration=integration), integration.status_reason
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.CONNECTED
+    # The state itself names what is missing, in one line, by Ashby's permission names.
+    assert_reason_names(integration, ["apiKeysRead", "apiKeysWrite"])
     assert "candidatesWrite" not in integration.status_reason
     missing = integration.provider_settings["missing_permissions"]
     assert {p: m["endpoint"] for p, m in missing.items()} == {
@@ -71,6 +80,7 @@ def test_a_key_with_only_candidate_permissions_connects_and_names_both_missing_o
     assert integration_credentials_check(integration=integration)
     integration.refresh_from_db()
     assert integration.provider_settings["missing_permissions"] == {}
+    assert integration.status == IntegrationStatus.CONNECTED and integration.status_reason == ""
     assert {w["status"] for w in integration.provider_settings["webhooks"]} == {"enabled"}
     assert sim.list_for("webhook", account)
     assert (
@@ -79,6 +89,18 @@ def test_a_key_with_only_candidate_permissions_connects_and_names_both_missing_o
     )
     page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
     assert "ashby-missing-" not in page
+
+
+def assert_reason_names(integration, permissions: list[str]) -> None:
+    """status_reason: one line naming exactly the missing permissions (and no other Ashby
+    permission), each with the endpoint that needs it."""
+    reason = integration.status_reason
+    assert reason and "\n" not in reason, reason
+    named = {p for p in set(constants.ENDPOINT_PERMISSIONS.values()) | {"organizationRead"} if p in reason}
+    assert named == set(permissions), reason
+    for permission in permissions:
+        endpoint = integration.provider_settings["missing_permissions"][permission]["endpoint"]
+        assert f"{permission} (needed by {endpoint})" in reason, reason
 
 
 def published_error_schema(endpoint: str) -> dict:
@@ -149,6 +171,38 @@ def test_ashbys_403_on_webhook_create_is_named_and_the_connect_finishes(mocked_r
     assert "apiKeysWrite" in hooks[0]["note"]
     creates = [c for c in mocked_responses.calls if c.request.url.endswith("/webhook.create")]
     assert len(creates) == 1, "one refusal is enough: the others would be refused too"
+    assert_reason_names(integration, ["apiKeysWrite"])
+
+    # Granted in Ashby, then Test credentials now: the line goes, the integration stays connected.
+    mocked_responses.replace(
+        "POST", API + "/webhook.create", json={"success": True, "results": {"id": "wh-1", "enabled": True}}
+    )
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert integration.provider_settings["missing_permissions"] == {}
+    assert integration.status == IntegrationStatus.CONNECTED and integration.status_reason == ""
+
+
+@pytest.mark.django_db
+def test_a_connected_integration_whose_key_loses_api_keys_write_names_it_until_granted(mocked_responses):
+    """Checked again while connected (Test credentials now): the 403 puts the permission in
+    status_reason, still connected; granted, the next check clears it."""
+    integration = ashby_integration(status=IntegrationStatus.CONNECTED)
+    mocked_responses.post(API + "/apiKey.info", json={"success": True, "results": {"title": "JobCannon"}})
+    mocked_responses.post(API + "/webhook.create", status=403, json=forbidden_as_published("apiKeysWrite"))
+
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.CONNECTED
+    assert_reason_names(integration, ["apiKeysWrite"])
+    assert "Ashby Admin" in integration.status_reason, "says where to grant it"
+
+    mocked_responses.replace(
+        "POST", API + "/webhook.create", json={"success": True, "results": {"id": "wh-1", "enabled": True}}
+    )
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.CONNECTED and integration.status_reason == ""
 
 
 @pytest.mark.django_db
@@ -169,6 +223,8 @@ def test_a_403_that_names_no_permission_is_explained_with_the_endpoints_own(mock
     assert integration_credentials_check(integration=integration)
     integration.refresh_from_db()
     assert list(integration.provider_settings["missing_permissions"]) == ["apiKeysRead"]
+    assert integration.status == IntegrationStatus.CONNECTED
+    assert_reason_names(integration, ["apiKeysRead"])
 
 
 def forbidden_with_prose(parameter: str, message: str) -> dict:

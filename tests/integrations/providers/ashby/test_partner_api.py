@@ -312,16 +312,38 @@ def test_start_errors_a_recruiter_must_see_are_422_with_message(client, integrat
         b'{"assessment_type_id": "big5", "candidate": {"ashby_id": "c", "email": "a@example.com"}, "application": {"ashby_id": "a"}, "job": {"hiringTeam": "x"}}',
         b'{"assessment_type_id": "\\u0000"}',
         b"\xff\xfe garbage",
+        # DRF's own sentences end with a full stop; joined into ours they must not end in "..".
+        json.dumps({**start_body(), "candidate": {"ashby_id": "c" * 5000}}).encode(),
     ],
 )
 @pytest.mark.django_db
 def test_start_with_malformed_body_is_a_422_the_recruiter_can_read(client, integration, key, raw):
     """Ashby's spec lists 200, 409 and 422 for assessment.start: a body we cannot use is a 422
-    whose `message` Ashby shows (it was a 400 Ashby does not expect)."""
+    whose `message` Ashby shows (it was a 400 Ashby does not expect), written as one sentence."""
     response = partner_post(client, integration, "assessment-start", None, key, raw=raw)
     assert response.status_code == 422, (raw, response.status_code, response.content)
     body = response.json()
     assert body["message"] and body["errorInfo"]["code"]
+    assert ".." not in body["message"] and ".." not in body["errorInfo"]["message"], body["message"]
+
+
+@pytest.mark.parametrize("assessment_type_id", [5, 5.5, True, None, {}, ["big5"]])
+@pytest.mark.django_db
+def test_start_with_a_type_id_that_is_not_a_string_is_invalid_input(
+    client, integration, key, assessment_type_id
+):
+    """The spec: `assessment_type_id: {type: string, format: uuid}`. A number is not a type id
+    Ashby could have taken from assessment.list: the request is malformed (invalid_input, naming
+    the field), not an unknown assessment type."""
+    body = {**start_body(), "assessment_type_id": assessment_type_id}
+    answer = assert_error_envelope(
+        partner_post(client, integration, "assessment-start", body, key), 422, "invalid_input"
+    )
+    assert answer["message"].startswith(
+        "The request does not match Ashby's partner schema: assessment_type_id"
+    )
+    assert ".." not in answer["message"]
+    assert AssessmentRun.objects.count() == 0
 
 
 @pytest.mark.django_db
@@ -436,6 +458,57 @@ def test_cancel_without_assessment_id_is_a_200_invalid_input_envelope(client, in
         partner_post(client, integration, "assessment-cancel", {}, key), 200, "invalid_input"
     )
     assert "assessment_id" in body["errorInfo"]["message"]
+    assert ".." not in body["errorInfo"]["message"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[]",
+        b"null",
+        b'{"assessment_id": ""}',
+        json.dumps({"assessment_id": "a" * 5000}).encode(),
+        b'{"assessment_id": 5}',
+        b'{"assessment_id": 5.5}',
+        b'{"assessment_id": true}',
+        b'{"assessment_id": null}',
+        b'{"assessment_id": {}}',
+        b'{"assessment_id": ["x"]}',
+    ],
+)
+@pytest.mark.django_db
+def test_cancel_with_a_malformed_body_or_an_assessment_id_that_is_not_a_string_is_invalid_input(
+    client, integration, key, raw
+):
+    """The spec: `assessment_id: {type: string, format: uuid}`. Anything but a string is a
+    malformed request (200 envelope, invalid_input, naming the field), never "no assessment 5"."""
+    started = partner_post(client, integration, "assessment-start", start_body(), key).json()
+    body = assert_error_envelope(
+        partner_post(client, integration, "assessment-cancel", None, key, raw=raw), 200, "invalid_input"
+    )
+    message = body["errorInfo"]["message"]
+    assert message.startswith("The request does not match Ashby's partner schema: "), message
+    assert ".." not in message and message.endswith("."), message
+    if raw.startswith(b"{"):
+        assert "assessment_id" in message
+    run = AssessmentRun.objects.get(external_assessment_id=started["results"]["assessment_id"])
+    assert run.status == "invited", "nothing cancelled"
+
+
+@pytest.mark.django_db
+def test_cancel_with_a_string_that_is_not_a_uuid_is_still_looked_up_as_a_legacy_id(client, integration, key):
+    """Runs started before the UUID type ids may carry ids that are no UUID: a string is looked
+    up whatever its format (found: cancelled; not found: assessment_not_found)."""
+    aid = partner_post(client, integration, "assessment-start", start_body(), key).json()["results"][
+        "assessment_id"
+    ]
+    AssessmentRun.objects.filter(external_assessment_id=aid).update(external_assessment_id="legacy-run-7")
+    cancelled = partner_post(client, integration, "assessment-cancel", {"assessment_id": "legacy-run-7"}, key)
+    assert cancelled.status_code == 200 and cancelled.json()["success"] is True, cancelled.content
+    assert AssessmentRun.objects.get().status == "cancelled"
+    unknown = partner_post(client, integration, "assessment-cancel", {"assessment_id": "not-a-uuid"}, key)
+    body = assert_error_envelope(unknown, 200, "assessment_not_found")
+    assert "'not-a-uuid'" in body["errorInfo"]["message"]
 
 
 @pytest.mark.django_db

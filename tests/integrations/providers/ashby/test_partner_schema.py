@@ -10,13 +10,14 @@ DRF refuse before an operation runs: test_partner_refusals.py."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from assessments.models import AssessmentRun
@@ -26,6 +27,7 @@ from .partner_spec import CHECKS, Partner
 
 EXAMPLES = Path(__file__).parents[3] / "fixtures" / "ashby" / "partner"
 EXAMPLE_UUID = "e9ed20fd-d45f-4aad-8a00-a19bfba0083e"  # the spec's example uuid
+OPERATIONS = ("assessment.list", "assessment.start", "assessment.cancel", "assessment.customField.list")
 
 
 def example(name: str) -> dict:
@@ -135,6 +137,25 @@ def settings_(max_examples: int):
     )
 
 
+# The operation's own refusal of input it cannot use (AssessmentStartApi / AssessmentCancelApi,
+# PartnerApi.handle_exception), told from the shared inbound guard's invalid_input by its sentence.
+OPERATION_INPUT_REFUSALS = (
+    "The request does not match Ashby's partner schema",
+    "Request payload is malformed",
+)
+
+
+def outcome(response) -> str:
+    """What Ashby would read from an answer: "200 success", or "<status> <errorInfo.code>", with
+    an invalid_input the operation itself gave marked "(operation)"."""
+    body = response.json()
+    if body.get("success") is True:
+        return f"{response.status_code} success"
+    info = body["errorInfo"]
+    own = info["code"] == "invalid_input" and info["message"].startswith(OPERATION_INPUT_REFUSALS)
+    return f"{response.status_code} {info['code']}" + (" (operation)" if own else "")
+
+
 @pytest.mark.parametrize("by_key", [False, True], ids=["integration-url", "shared-url"])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 @pytest.mark.django_db
@@ -154,27 +175,53 @@ def test_every_generated_request_gets_an_answer_the_published_schema_allows(
     the checks on purpose: the list operations ignore their body, and assessment.start accepts the
     pre-UUID instrument keys and a job left out; leniency Ashby's retries and old plans need.
     ignored_auth is not either: the spec lists no 401, so a refused key is a 200 or 422 refusal,
-    which that check cannot tell from success.)"""
+    which that check cannot tell from success.)
+
+    Then what was answered, per operation, so a run that only ever reached a refusal fails: the
+    right key is never refused; in positive mode every operation succeeds at least once and
+    assessment.start answers a 200; in negative mode start and cancel refuse malformed input
+    themselves (invalid_input), not only the guard in front of them. Both inbound budgets are
+    off, so the answers do not depend on what ran before."""
     settings.INBOUND_RATE_LIMITS = {"default": {"per_second": 0}}
+    # The failed-key budget (the guard's rate_limit_exceeded) is per client address and lasts
+    # across cases and tests: off, or the later cases would be refused before any operation ran.
+    settings.INBOUND_FAILURE_RATE_LIMITS = {"per_second": 0}
     integration = ashby_integration()
     partner = Partner(wsgi_app, integration, with_partner_key(integration), by_key=by_key, with_security=True)
     type_ids = [r["assessment_type_id"] for r in partner.call("/assessment.list", {}).json()["results"]]
+    # One run to cancel from the start, so assessment.cancel's success path does not hang on
+    # what the generated starts reached.
+    started = {**example("assessment.start"), "assessment_type_id": type_ids[0]}
+    assert partner.call("/assessment.start", started).status_code == 200
     failures: list[str] = []
-    codes: set[str] = set()
+    answers: dict[str, Counter[str]] = defaultdict(Counter)
+    refused_right_key: list[str] = []
     for result in partner.schema.get_all_operations():
         operation = result.ok()
 
+        calls = itertools.count()
+
         @settings_(max_examples=25)
-        @given(
-            case=operation.as_strategy(generation_mode=mode),
-            real=st.booleans(),
-            right_key=st.booleans(),
-            n=st.integers(0, 10**6),
-        )
-        def check(case, real, right_key, n):
+        @given(case=operation.as_strategy(generation_mode=mode))
+        def check(case):
+            # In turn, not drawn (so every mix is reached whatever hypothesis draws): three calls
+            # in four with the real partner key, the others with the generated credentials; and
+            # what is swapped into the generated body: the vendor example's required fields over
+            # the generated ones (positive mode; generated extras kept), so assessment.start's 200
+            # is reached; real ids only (type id, assessment id, candidate email); or nothing.
+            n = next(calls)
+            right_key = n % 4 != 3
+            real = ("example", "ids", "generated")[n % 3]
             body = case.body
-            if real and isinstance(body, dict):
-                if "assessment_type_id" in body:
+            if real != "generated" and isinstance(body, dict):
+                if "assessment_type_id" in body or (
+                    real == "example" and operation.path == "/assessment.start"
+                ):
+                    if real == "example" and mode == GenerationMode.POSITIVE:
+                        for part in ("candidate", "application"):
+                            generated = body.get(part) if isinstance(body.get(part), dict) else {}
+                            body[part] = {**generated, **started[part], "ashby_id": f"{part}-{n}"}
+                        body.pop("additional_fields", None)  # a generated due date is not a date
                     body["assessment_type_id"] = type_ids[n % len(type_ids)]
                     if isinstance(body.get("candidate"), dict):
                         body["candidate"]["email"] = f"candidate.{n}@example.com"
@@ -182,19 +229,44 @@ def test_every_generated_request_gets_an_answer_the_published_schema_allows(
                     run = AssessmentRun.objects.order_by("?").first()
                     if run is not None:
                         body["assessment_id"] = run.external_assessment_id
-            headers = basic(partner.key) if right_key else None  # else: the generated credentials
-            response = case.call(base_url=partner.base_url, headers=headers)
+            if right_key:
+                # Ours replaces whatever was generated, in any case ("authorization"), on a case
+                # built from the generated one: on the generated case itself schemathesis drops
+                # Authorization again, whoever set it, when its mutation was "Authorization
+                # missing" (transport.prepare.get_exclude_headers).
+                headers = {k: v for k, v in case.headers.items() if k.lower() != "authorization"}
+                case = operation.Case(
+                    body=case.body, media_type=case.media_type, headers={**headers, **basic(partner.key)}
+                )
+            response = case.call(base_url=partner.base_url)
             case.validate_response(response, checks=CHECKS)
-            info = response.json().get("errorInfo") if response.content else None
-            if info:
-                codes.add(info["code"])
+            answer = outcome(response)
+            answers[operation.label].update([answer])
+            if right_key and answer.endswith(("unauthenticated", "rate_limit_exceeded")):
+                refused_right_key.append(
+                    f"{operation.label}: {answer}: {response.json()['errorInfo']['message']}"
+                )
 
         try:
             check()
         except Exception as exc:  # noqa: BLE001 - collect every operation's failure, then report
             failures.append(f"{operation.label}: {exc}")
     assert not failures, "\n\n".join(failures)
-    assert "unauthenticated" in codes, "generated credentials reached the operations and were refused"
+    tally = {label: dict(counts) for label, counts in answers.items()}
+    assert not refused_right_key, refused_right_key
+    assert all(
+        answers[f"POST /{op}"]["200 unauthenticated"] + answers[f"POST /{op}"]["422 unauthenticated"]
+        for op in OPERATIONS
+    ), f"generated credentials reached every operation and were refused: {tally}"
+    if mode == GenerationMode.POSITIVE:
+        for op in OPERATIONS:
+            assert answers[f"POST /{op}"]["200 success"], f"{op} never succeeded: {tally}"
+    else:
+        for op in ("assessment.start", "assessment.cancel"):
+            refusals = answers[f"POST /{op}"]
+            assert any(a.endswith("invalid_input (operation)") for a in refusals), (
+                f"{op} never refused malformed input itself: {tally}"
+            )
 
 
 # --- past the integration's inbound budget -------------------------------------------------------
