@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path, reverse
@@ -21,7 +20,7 @@ from integrations.simulator_faults import sim_faults
 from . import constants, reference, simulator_pages, simulator_schema
 from . import simulator_state as state
 from . import simulator_subscriptions as subs
-from .simulator_http import CANDIDATE_LISTS, _json, api, sr_error
+from .simulator_http import _json, api, sr_error
 from .simulator_partner import integration_setup, partner_configuration
 
 SUBS = "webhooks-api/v201907/subscriptions"
@@ -117,30 +116,8 @@ def company_get(request, company):
     return JsonResponse({"identifier": company["id"], "name": company["name"]})
 
 
-def _job_public(job: dict[str, Any]) -> dict[str, Any]:
-    return {"id": job["id"], "title": job["title"], "hiringProcess": {"stages": job["stages"]}}
-
-
-@api(constants.SCOPE_JOBS_READ)
-def jobs_list(request, company):
-    jobs = [_job_public(j) for j in state.jobs(company["id"])]
-    return JsonResponse({"content": jobs, "totalFound": len(jobs)})
-
-
-@api(constants.SCOPE_CANDIDATES_READ, concurrency=CANDIDATE_LISTS)
-def candidates_list(request, company):
-    found = state.candidates(company["id"], request.GET.get("jobId") or None)
-    content = [
-        {
-            "id": c["id"],
-            "firstName": c["firstName"],
-            "lastName": c["lastName"],
-            "email": c["email"],
-            "primaryAssignment": {"job": {"id": c["jobId"]}, "status": {"stageId": c["stageId"]}},
-        }
-        for c in found
-    ]
-    return JsonResponse({"content": content, "totalFound": len(content)})
+# GET /jobs and GET /candidates (with SR's documented paging) are served by sync_simulator.py,
+# mounted ahead of these routes: one implementation of each list.
 
 
 @api(reference.customer_api_oauth_scopes("/configuration/candidate-properties", "get"))
@@ -271,8 +248,6 @@ def attachment_file(request, attachment_id):
 def simulator_urls() -> list:
     api_routes = [
         ("configuration/company", company_get, "api-company"),
-        ("jobs", jobs_list, "api-jobs"),
-        ("candidates", candidates_list, "api-candidates"),
         ("configuration/candidate-properties", properties_list, "api-properties"),
         (
             "candidates/<str:candidate_id>/jobs/<str:job_id>/properties/<str:property_id>",

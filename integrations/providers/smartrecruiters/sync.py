@@ -2,11 +2,25 @@
 SmartRecruitersProvider.sync_page / sync_fetch. Kept apart from client.py/mappers.py while the
 provider is still being finished; the mapping functions below are pure, like mappers.py's.
 
-SmartRecruiters Customer API (https://developers.smartrecruiters.com/reference):
-- lists answer `{"totalFound", "offset", "limit", "content": [...]}` with `limit` ≤ 100; newer
-  list endpoints hand out `nextPageId` to pass back as `pageId`. We follow `nextPageId` when
-  present, else `offset` + `limit` until `totalFound` [I: which endpoints page which way could
-  not be confirmed from the sources we had];
+SmartRecruiters Customer API, paging as SR's own parameter text says (SRO `paths./jobs.get`
+Jobs_searchJobsByParams and `paths./candidates.get` Candidates_searchResults in
+konfig-sdks/openapi-examples:smartrecruiters/openapi.yaml @03ba507a; the same text in OCM
+`src/Tools/SmartRecruitersJobsJobsAll.php` / `SmartRecruitersCandidatesCandidatesAll.php`
+@c985435e, generated from SR's `jobs-api.json` / `candidates-api.json`) [F]:
+- both lists take `limit` (1-100) and `pageId`; the next `pageId` is the answer's `nextPageId`
+  or, for both, the `next` link of the `Link` header (RFC 5988; SRO's example
+  `</candidates?limit=10&pageId=...>; rel="next"`). We follow `nextPageId`, else the link, and
+  stop when there is neither;
+- GET /jobs: "You must set `job_id` value for `sort` parameter if you use `pageId`"; the default
+  sort "Can't be used with pageId parameter (request might not return all results)". We send
+  `sort=job_id` on every jobs page, the first too, so the `nextPageId` we follow belongs to that
+  order. `offset` is "very slow and is deprecated, please use `pageId` instead": never sent;
+- GET /candidates has no `offset` at all: never sent. (A cursor stored by an older version, with
+  `offset` and no `pageId`, restarts the list from its first page: records are upserted, never
+  duplicated.)
+- An answer without a next page whose `totalFound` says more than the run has read ends the run
+  with a warning naming both numbers (partial, not a silent success) [I: SR does not say whether
+  `totalFound` can exceed what `pageId` paging hands out];
 - `GET /candidates` filters by `updatedAfter` (ISO 8601): our incremental sync. The checkpoint is
   the time of the run's first page less an overlap for clock skew, carried in the cursor and
   stored by the service only when the run succeeds;
@@ -26,7 +40,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from django.utils import timezone
 
@@ -45,6 +59,8 @@ from integrations.base import (
 )
 
 if TYPE_CHECKING:
+    import requests
+
     from .client import SmartRecruitersClient, SmartRecruitersCompanyClient
 
     # The company credentials once SR issued them (provider.reads_client), else the OAuth token.
@@ -52,6 +68,7 @@ if TYPE_CHECKING:
 
 RESOURCES = ("jobs", "candidates")
 PAGE_LIMIT = 100
+JOBS_SORT = "job_id"  # GET /jobs `sort`: "The only supported sorting order when using pageId"
 OVERLAP = dt.timedelta(minutes=5)
 LISTS = {"jobs": ("/jobs", "jobs.list"), "candidates": ("/candidates", "candidates.list")}
 
@@ -143,12 +160,11 @@ def sync_page(client: ReadsClient, resource: str, cursor: str, sync_token: str) 
     path, operation = LISTS[resource]
     position = sync_cursor_load(cursor)
     mark = str(position.get("mark") or (timezone.now() - OVERLAP).isoformat())
-    limit = page_limit(client)
-    params: dict[str, Any] = {"limit": limit}
+    params: dict[str, Any] = {"limit": page_limit(client)}
+    if resource == "jobs":
+        params["sort"] = JOBS_SORT  # SRO GET /jobs: the only order `pageId` paging supports
     if position.get("pageId"):
         params["pageId"] = position["pageId"]
-    elif position.get("offset"):
-        params["offset"] = position["offset"]
     if resource == "candidates" and sync_token:
         params["updatedAfter"] = sync_token
     page_no = int(position.get("page") or 0) + 1
@@ -156,23 +172,36 @@ def sync_page(client: ReadsClient, resource: str, cursor: str, sync_token: str) 
     body = response_json_or_none(response)
     request_id = client.vendor_request_id(response)
     records, count, warnings = page_read(resource, body, page_no=page_no, request_id=request_id)
-    offset = int(position.get("offset") or 0) + count
-    if body.get("nextPageId"):
-        following: dict[str, Any] | None = {"pageId": body["nextPageId"]}
-    elif count and offset < _int(body.get("totalFound")):
-        following = {"offset": offset}
-    else:
-        following = None
+    # Items read so far in this run (cursors stored before the rename call it "offset").
+    read = int(position.get("read", position.get("offset")) or 0) + count
+    page_id = next_page_id(response, body)
+    total = _int(body.get("totalFound"))
+    if page_id is None and read < total:
+        warnings = (
+            *warnings,
+            f"SmartRecruiters reported totalFound {total} for GET {path} but handed no next page "
+            f"(no nextPageId, no Link rel=next) after {read}: {read} of {total} {resource} were read.",
+        )
     return SyncPage(
         records=records,
-        next_cursor=json.dumps({**following, "mark": mark, "offset": offset, "page": page_no})
-        if following
+        next_cursor=json.dumps({"pageId": page_id, "mark": mark, "read": read, "page": page_no})
+        if page_id
         else "",
-        more=following is not None,
-        sync_token=mark if resource == "candidates" and following is None else "",
+        more=page_id is not None,
+        sync_token=mark if resource == "candidates" and page_id is None else "",
         warnings=warnings,
         request_id=request_id,
     )
+
+
+def next_page_id(response: requests.Response, body: Mapping[str, Any]) -> str | None:
+    """The `pageId` of the next page: the body's `nextPageId`, else the `pageId` query parameter of
+    the `Link` header's rel="next" URL (SRO, both lists), else None: the last page."""
+    if body.get("nextPageId"):
+        return str(body["nextPageId"])
+    url = (response.links.get("next") or {}).get("url") or ""
+    found = parse_qs(urlsplit(url).query).get("pageId")
+    return found[0] if found and found[0] else None
 
 
 def _int(value: Any) -> int:
@@ -214,7 +243,7 @@ def page_read(
     records: list[SyncRecord] = []
     for item in readable:
         records.extend(job_records(item) if resource == "jobs" else candidate_records(item))
-    # Paging counts what SR sent, readable or not: the offset must move past skipped items too.
+    # Counts what SR sent, readable or not (set against `totalFound`).
     return tuple(records), len(raw), warnings
 
 

@@ -1,13 +1,29 @@
 """The built-in SmartRecruiters sandbox's job and candidate lists, as the data sync uses them (dev
-and tests only): the simulator's own answers (same content items, `jobId` filter) plus paging
-(`limit`, `offset`, `pageId` → `nextPageId`, `totalFound`), `updatedAfter`, `updatedOn` on each
-item, `GET /candidates/{id}`, and a test lever: a failure injected on page N
-(`integrations.sync.simulator.fault_set("smartrecruiters", "candidates.list", page=N)`).
-Mounted ahead of simulator.py's routes by SmartRecruitersProvider.simulator_urls."""
+and tests only): the simulator's own answers (same content items, `jobId` filter) plus paging,
+`updatedAfter`, `updatedOn` on each item, `GET /candidates/{id}`, and a test lever: a failure
+injected on page N (`integrations.sync.simulator.fault_set("smartrecruiters", "candidates.list", page=N)`).
+Mounted by simulator_plugin.SmartRecruitersSimulatorPlugin.urlpatterns; simulator.py serves no list.
+
+Paging as SR documents it (SRO `paths./jobs.get` / `paths./candidates.get`,
+konfig-sdks/openapi-examples:smartrecruiters/openapi.yaml @03ba507a; OCM
+SmartRecruitersJobsJobsAll.php / SmartRecruitersCandidatesCandidatesAll.php) [F]: `limit` (1-100),
+`pageId` from the previous answer's `nextPageId`, also handed out as a `Link: <…>; rel="next"`
+header; `totalFound`. Refused, 400 in SRO's ErrorResponse shape (`sr_error`):
+- GET /jobs with `pageId` but without `sort=job_id` ("You must set `job_id` value for `sort`
+  parameter if you use `pageId`"), code INVALID_PAGE_ID, the one code SRO lists for GET /jobs'
+  400 ("provided page id is invalid"). [I] SR's own text says the default order with `pageId`
+  "might not return all results", not that SR refuses it: the sandbox is stricter, so that our
+  mistake shows as a failed run instead of a silent partial one;
+- GET /candidates with `offset`, a parameter SRO does not list for it, code VALIDATION [I: SR
+  publishes neither how it treats an unknown parameter (if ignored, every "page" would be the
+  first) nor a code for it; the sandbox refuses it so that ours shows].
+GET /jobs still takes the deprecated `offset` (SRO lists it, `deprecated: true`); `sort=job_id`
+orders the jobs by id."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
@@ -62,7 +78,9 @@ def _page(request: HttpRequest, operation: str, items: list[dict[str, Any]]) -> 
         page_id = request.GET.get("pageId")
         offset = int(faults.unopaque(page_id).get("o", 0)) if page_id else int(request.GET.get("offset", 0))  # type: ignore[union-attr]
     except (ValueError, TypeError, AttributeError):
-        return sr_error(400, "VALIDATION", "limit (1-100), offset or pageId is invalid.")
+        if request.GET.get("pageId"):
+            return sr_error(400, "INVALID_PAGE_ID", "The provided page id is invalid.")
+        return sr_error(400, "VALIDATION", "limit (1-100) or offset is invalid.")
     status = faults.fault_take(state.P, operation, offset // limit + 1)
     if status:
         return sr_error(
@@ -70,9 +88,15 @@ def _page(request: HttpRequest, operation: str, items: list[dict[str, Any]]) -> 
         )
     chunk = items[offset : offset + limit]
     body: dict[str, Any] = {"totalFound": len(items), "offset": offset, "limit": limit, "content": chunk}
-    if offset + limit < len(items):
-        body["nextPageId"] = faults.opaque({"o": offset + limit})
-    return JsonResponse(body)
+    next_id = faults.opaque({"o": offset + limit}) if offset + limit < len(items) else ""
+    if next_id:
+        body["nextPageId"] = next_id
+    response = JsonResponse(body)
+    if next_id:
+        # SRO: the next page is also "the HTTP header `Link` value of relation type `next`".
+        query = {k: v for k, v in request.GET.items() if k not in ("pageId", "offset")}
+        response["Link"] = f'<{request.path}?{urlencode({**query, "pageId": next_id})}>; rel="next"'
+    return response
 
 
 def _since(request: HttpRequest, rows: list[SimulatorObject]) -> list[SimulatorObject] | None:
@@ -85,14 +109,34 @@ def _since(request: HttpRequest, rows: list[SimulatorObject]) -> list[SimulatorO
 
 @api(constants.SCOPE_JOBS_READ)
 def jobs_list(request: HttpRequest, company: dict[str, Any]) -> JsonResponse:
+    sort = request.GET.get("sort", "default")
+    if sort not in ("default", "job_id"):
+        return sr_error(400, "VALIDATION", "sort must be one of: default, job_id.")
+    if request.GET.get("pageId") and sort != "job_id":
+        return sr_error(
+            400,
+            "INVALID_PAGE_ID",
+            "pageId can only be used with sort=job_id: you must set job_id value for sort parameter "
+            "if you use pageId.",
+        )
     rows = _since(request, _rows("job", company["id"]))
     if rows is None:
         return sr_error(400, "VALIDATION", "updatedAfter must be an ISO 8601 date-time.")
-    return _page(request, "jobs.list", [_job(r) for r in rows])
+    jobs = [_job(r) for r in rows]
+    if sort == "job_id":
+        jobs.sort(key=lambda job: job["id"])
+    return _page(request, "jobs.list", jobs)
 
 
 @api(constants.SCOPE_CANDIDATES_READ, concurrency=CANDIDATE_LISTS)
 def candidates_list(request: HttpRequest, company: dict[str, Any]) -> JsonResponse:
+    if "offset" in request.GET:
+        return sr_error(
+            400,
+            "VALIDATION",
+            "GET /candidates takes no offset parameter: page with pageId (the previous page's "
+            "nextPageId, or its Link rel=next).",
+        )
     rows = _since(request, _rows("candidate", company["id"]))
     if rows is None:
         return sr_error(400, "VALIDATION", "updatedAfter must be an ISO 8601 date-time.")

@@ -12,7 +12,8 @@ def sr_sim(simulators, workspace, user):
 
     SR allows 10 requests/second (our limiter and the sandbox both hold to it by default); these
     tests drive whole flows in a fraction of a second, so both get a roomier limit unless a test
-    asks for SR's (real_rate_limit=True). test_connect.py and tests of the limiter check the limit."""
+    asks for SR's (real_rate_limit=True), as test_rate_limits.py's
+    test_25_calls_at_srs_real_limit_reach_the_sandbox_at_most_10_a_second_and_none_gets_429 does."""
 
     def make(*, region="us", provider_settings=None, real_rate_limit=False):
         roomy = {} if real_rate_limit else {"rate_limit": {"per_second": 200, "burst": 200}}

@@ -233,3 +233,32 @@ def test_the_partner_secret_is_kept_only_as_a_hash_and_wrong_ones_are_logged_onc
     lines = IntegrationActivity.objects.filter(integration=integration, kind="partner.auth_failed")
     assert lines.count() == 1 and lines.get().data["count"] == 5
     assert token_for(client, client_id, secret)  # the right secret still gets a token
+
+
+def test_the_data_migration_turns_a_stored_partner_secret_into_its_hash(client, partner):
+    """Migration 0007: a secret stored (encrypted) before hashing still gets a token afterwards,
+    and only its SHA-256 is left in the credentials."""
+    import importlib
+
+    from django.apps import apps
+
+    from integrations.models import Integration
+
+    integration, client_id, _ = partner
+    legacy = "jcsr_LEGACY_secret_stored_before_0007"
+    credentials = {k: v for k, v in integration.credentials.items() if k != "partner_client_secret_sha256"}
+    Integration.objects.filter(pk=integration.pk).update(
+        credentials={**credentials, "partner_client_secret": legacy}
+    )
+    migration = importlib.import_module("integrations.migrations.0007_smartrecruiters_partner_secret_hashes")
+    migration.hash_partner_secrets(apps, None)
+    integration.refresh_from_db()
+    assert "partner_client_secret" not in integration.credentials
+    assert legacy not in json.dumps(integration.credentials)
+    assert token_for(client, client_id, legacy)
+    refused = form_post(
+        client,
+        BASE + "oauth/token",
+        {"grant_type": "client_credentials", "client_id": client_id, "client_secret": legacy + "x"},
+    )
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_client"

@@ -218,3 +218,48 @@ def test_every_integrations_partner_calls_share_the_master_credentials_limit(set
             partner_b.integration_setup(company_id="co-b", body={})
         rsps.add("GET", API + "/jobs", json={"content": [], "totalFound": 0})
         provider.client(b).request("GET", "/jobs", operation="jobs.list")  # B's own bucket is untouched
+
+
+@pytest.mark.django_db
+def test_25_calls_at_srs_real_limit_reach_the_sandbox_at_most_10_a_second_and_none_gets_429(
+    client_in_workspace, sr_sim, monkeypatch
+):
+    """SRD /docs/rate-limiting: 10 requests/second. The sandbox counts arrivals in a sliding
+    second and answers 429 above SR's 10 (simulator_state.rate_limited); our client, at SR's real
+    limit (the conftest's roomy limit off), must keep every second of arrivals at 10 or fewer.
+    With a worker's patience (rate_limit_patience) a refused acquisition waits for a slot instead
+    of raising LocalRateLimited, so all 25 calls go out: in about 2.2 s, on the real clock (the
+    sliding-window limiter has no fake clock)."""
+    from integrations.models import Integration
+    from integrations.providers.smartrecruiters import simulator_state as sim
+    from integrations.services.ratelimit import rate_limit_patience
+
+    from .helpers import connect_via_simulator
+
+    arrivals: list[tuple[float, bool]] = []  # (when, answered 429) of every call the sandbox counted
+    counted = sim.rate_limited
+
+    def counting(company):
+        refused = counted(company)
+        arrivals.append((time.monotonic(), refused))
+        return refused
+
+    monkeypatch.setattr(sim, "rate_limited", counting)
+    integration = sr_sim(real_rate_limit=True)
+    company_id = integration.demo["company_id"]
+    assert sim.get("company", company_id)["rate_limit"] == constants.RATE_LIMIT_PER_SECOND == 10
+    connect_via_simulator(client_in_workspace, integration)  # its calls count in the same seconds
+    client = get_provider("smartrecruiters").client(Integration.objects.get(pk=integration.pk))
+    before = len(arrivals)
+
+    with rate_limit_patience(5.0):
+        answers = [client.company() for _ in range(25)]
+
+    assert [a.id for a in answers] == [company_id] * 25
+    assert len(arrivals) - before == 25, "each call reached the sandbox once (no retried 429)"
+    assert not [when for when, refused in arrivals if refused], "the sandbox answered 429"
+    times = [when for when, _ in arrivals]
+    busiest = max(sum(1 for other in times if start <= other < start + 1.0) for start in times)
+    assert busiest <= 10, f"{busiest} calls reached SR within one second (SR allows 10)"
+    ours = times[before:]
+    assert 2.0 <= ours[-1] - ours[0] < 4.0, "25 calls at 10 a second take just over 2 s"
