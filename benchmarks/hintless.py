@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -70,10 +71,10 @@ def _number(name: str, default: float) -> float:
 
 
 SCRIPT = ROOT / "benchmarks" / "hintless.lua"
-# Overridable for a smoke run; the published figures use the defaults (~14 minutes on 2 cores:
-# 2 routes x 10 kinds, ~43 s a case).
+# Overridable for a smoke run; the published figures use the defaults (~18 minutes on 2 cores:
+# 2 routes x 10 kinds, ~55 s a case).
 PHASE = int(_number("BENCH_HINTLESS_PHASE", 3))  # seconds the junk is on, or off (whole seconds)
-PHASES = int(_number("BENCH_HINTLESS_PHASES", 6))  # on-phases per case and round, each between two off
+PHASES = int(_number("BENCH_HINTLESS_PHASES", 8))  # on-phases per case and round, each between two off
 ROUNDS = int(_number("BENCH_HINTLESS_ROUNDS", 1))
 LEAD = 3  # seconds from starting the senders to the first phase: their Python start-up
 JUNK_RATE = _number("BENCH_HINTLESS_JUNK_RATE", 50)
@@ -216,6 +217,17 @@ def _add(total: dict[str, int], statuses: dict[str, int]) -> None:
         total[status] = total.get(status, 0) + n
 
 
+def _interval(pairs: list[float]) -> tuple[float, float]:
+    """The mean of a case's per-phase ratios (each on-phase over the two off-phases around it)
+    +- 1.96 standard errors: how far this machine's noise lets the case's figure be trusted. A
+    figure whose interval straddles 0.90 is within the noise of the target; printed, not judged."""
+    if len(pairs) < 2:
+        return (round(pairs[0], 3), round(pairs[0], 3)) if pairs else (0.0, 0.0)
+    half = 1.96 * statistics.stdev(pairs) / math.sqrt(len(pairs))
+    mean = statistics.fmean(pairs)
+    return round(mean - half, 3), round(mean + half, 3)
+
+
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
@@ -250,6 +262,7 @@ def section(results: dict[str, Any]) -> None:  # noqa: C901, PLR0915
     off_secs: dict[tuple[str, str], list[int]] = {key: [] for key in keys}
     pairs: dict[tuple[str, str], list[float]] = {key: [] for key in keys}
     junk_rates: dict[tuple[str, str], list[float]] = {key: [] for key in keys}
+    junk_cpu: dict[tuple[str, str], list[float]] = {key: [] for key in keys}  # ms per junk request
     junk_statuses: dict[tuple[str, str], dict[str, int]] = {key: {} for key in keys}
     fresh_on: dict[tuple[str, str], dict[str, int]] = {key: {} for key in keys}
     fresh_off: dict[tuple[str, str], dict[str, int]] = {key: {} for key in keys}
@@ -314,6 +327,8 @@ def section(results: dict[str, Any]) -> None:  # noqa: C901, PLR0915
         for second, statuses in f["by_second"].items():
             _add(fresh_on[key] if int(second) in on_seconds else fresh_off[key], statuses)
         junk_rates[key].append(j["rate"])
+        if j.get("sent"):
+            junk_cpu[key].append(1000 * j.get("cpu_seconds", 0) / j["sent"])
         _add(junk_statuses[key], j["statuses"])
         if not measured["ok_by_second"] and measured["requests"]:
             problems.append(f"{label}: wrk's answers were not counted per second (hintless.lua)")
@@ -358,8 +373,8 @@ def section(results: dict[str, Any]) -> None:  # noqa: C901, PLR0915
         f"  measured integration: candidate {seeded['candidate_position']} of {seeded['candidates']} (oldest first); "
         f"{knit['candidates']} Knit integrations on Knit's seed route"
     )
-    log(f"  {'case':<30} {'ratio':>5} {'(min-max)':>11} {'2xx/s on':>8} {'off':>5} {'junk/s':>6} "
-        f"{'fresh 2xx on':>14} {'off':>11}  junk answered")  # fmt: skip
+    log(f"  {'case':<30} {'ratio':>5} {'(min-max)':>11} {'pairs 95%':>11} {'2xx/s on':>8} {'off':>5} {'junk/s':>6} "
+        f"{'ms/junk':>7} {'fresh 2xx on':>14} {'off':>11}  junk answered")  # fmt: skip
     for route, where in ROUTES.items():
         for kind in KINDS:
             key = (route, kind)
@@ -370,11 +385,14 @@ def section(results: dict[str, Any]) -> None:  # noqa: C901, PLR0915
             share_on = ok_on / sent_on if sent_on else 0.0
             share_off = ok_off / sent_off if sent_off else 0.0
             rate = min(junk_rates[key], default=0.0)
+            spread = _interval(pairs[key])
+            cpu = _mean(junk_cpu[key])
             name = f"{route} {kind}"
             out["cases"][name] = {
                 "route": route, "junk": kind, "ratio": ratio, "ok_rps_junk": round(with_junk, 1),
                 "ok_rps_alone": round(without, 1), "pairs": [round(x, 3) for x in pairs[key]],
                 "pair_min": round(min(pairs[key], default=0), 3), "pair_max": round(max(pairs[key], default=0), 3),
+                "pair_mean_95": spread, "junk_cpu_ms_per_request": round(cpu, 2),
                 "junk_rate_min": rate, "junk_statuses": junk_statuses[key],
                 "fresh_share_junk": round(share_on, 3), "fresh_share_alone": round(share_off, 3),
                 "fresh_statuses_junk": fresh_on[key], "fresh_statuses_alone": fresh_off[key],
@@ -386,7 +404,8 @@ def section(results: dict[str, Any]) -> None:  # noqa: C901, PLR0915
                     missed.append(f"{name}: fresh senders {share:.0%} 2xx {when}")
             c = out["cases"][name]
             log(f"  {where + ' + ' + kind:<30} {ratio:5.2f} ({c['pair_min']:.2f}-{c['pair_max']:.2f}) "
-                f"{with_junk:8.0f} {without:5.0f} {rate:6.1f} {ok_on:>5}/{sent_on:<5} {share_on:4.0%} "
+                f"({spread[0]:.2f}-{spread[1]:.2f}) {with_junk:8.0f} {without:5.0f} {rate:6.1f} {cpu:7.2f} "
+                f"{ok_on:>5}/{sent_on:<5} {share_on:4.0%} "
                 f"{share_off:4.0%} {sent_off:>5}  {junk_statuses[key]}")  # fmt: skip
     counts = status_counts(since)
     out["rows_by_status"] = counts

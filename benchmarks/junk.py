@@ -23,7 +23,7 @@ deliveries flow. The result counts the answers per second too (`by_second`, keye
 epoch second the request was sent in).
 
 Threads with keep-alive connections share the rate. Prints at the end `@@{"sent": …, "statuses":
-{…}, "rate": …, "by_second": {…}}`. A status is the
+{…}, "rate": …, "by_second": {…}, "cpu_seconds": …}`. A status is the
 HTTP status, `cut` when the connection broke while the body was being sent and no answer could be
 read (the server refused from Content-Length and closed), or the name of another error. Stops
 `seconds` after it started, or at `until` (epoch) when given."""
@@ -39,6 +39,7 @@ import itertools
 import json
 import os
 import random
+import resource
 import sys
 import threading
 import time
@@ -197,6 +198,7 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
     # The rate it sent at: every request counted was sent inside [started, stop) (its answer may
     # come later: a slow answer must not read as junk that was not sent).
     elapsed = sum(b - a for a, b in windows) if windows else stop - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(
         "@@"
         + json.dumps(
@@ -205,6 +207,9 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
                 "statuses": dict(statuses),
                 "rate": round(sent / elapsed, 1) if elapsed else 0,
                 "by_second": {str(t): dict(c) for t, c in sorted(by_second.items())},
+                # What making and sending it cost on these cores (Python's start-up included):
+                # section 7 prints it, since real junk is made on other machines.
+                "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
             }
         ),
         flush=True,

@@ -30,6 +30,7 @@ from integrations.views import WebhookReceiveView
 from jobcannon.core.clientaddr import client_address
 from jobcannon.core.exceptions import error_body
 from jobcannon.core.jsondepth import MAX_JSON_DEPTH, json_too_deep
+from jobcannon.core.wsgi import close_after_response
 
 
 def _inbound_kind(view_func: Any, request: HttpRequest) -> tuple[str, str] | None:
@@ -89,6 +90,7 @@ class InboundGuardMiddleware:
                 request=request, provider_key=inbound[1], public_id=view_kwargs.get("public_id")
             )
         if length > limit:
+            close_after_response(request)  # the body is never read: no keep-alive drain of it
             return _refusal(
                 request,
                 413,

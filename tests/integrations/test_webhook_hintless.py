@@ -346,3 +346,27 @@ def test_a_small_body_flood_from_one_network_cannot_empty_the_small_lane_for_eve
     signed = send(client, body_for("real", pad=1_000), secret="whsec_49", address="198.51.100.77")
     assert signed.status_code == 200
     assert WebhookEvent.objects.filter(status=WebhookStatus.VERIFIED).count() == 1
+
+
+def test_a_hintless_body_over_the_limit_is_refused_without_reading_a_byte_of_it(
+    client, settings, monkeypatch
+):
+    """Its Content-Length decides: 413 before the body is read (or scanned for depth). An earlier
+    guard answered 413 too, but only after reading all of it (5453025's before-fix check)."""
+    from django.test import client as test_client
+
+    settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES = 4096
+    IntegrationFactory()
+    read: list[int] = []
+    real_read = test_client.FakePayload.read
+
+    def counting_read(self, *args, **kwargs):
+        chunk = real_read(self, *args, **kwargs)
+        read.append(len(chunk))
+        return chunk
+
+    monkeypatch.setattr(test_client.FakePayload, "read", counting_read)
+    refused = send(client, body_for(pad=8000))
+    assert refused.status_code == 413
+    assert refused.json()["error"]["code"] == "payload_too_large"
+    assert sum(read) == 0, f"{sum(read)} bytes of the body were read"

@@ -100,3 +100,34 @@ def test_ipv6_clients_share_a_bucket_per_64():
     )
     assert client_bucket("::ffff:198.51.100.7") == VICTIM
     assert client_bucket(None) == "unknown"
+
+
+@pytest.mark.django_db
+def test_rejected_partner_calls_record_the_client_not_the_balancer(client, behind_one_proxy):
+    """A wrong Ashby partner key or SmartRecruiters token secret behind one proxy: the activity line
+    and the audit event name the client, not the balancer (3dc35d1's before-fix check)."""
+    from integrations.models import IntegrationActivity
+    from integrations.providers.smartrecruiters import services as sr_services
+    from tests.integrations.providers.ashby.helpers import ashby_integration, partner_post, with_partner_key
+
+    balancer = "10.0.0.2"
+    integration = ashby_integration()
+    with_partner_key(integration)
+    client.defaults.update(REMOTE_ADDR=balancer, HTTP_X_FORWARDED_FOR=VICTIM)
+    refused = partner_post(client, integration, "assessment-list", {}, "jcash_000000000000_wrong")
+    assert refused.json()["errorInfo"]["code"] == "unauthenticated"
+    line = IntegrationActivity.objects.get(integration=integration, kind="partner.auth_failed")
+    audit = AuditEvent.objects.get(action="partner.auth_failed")
+    assert (line.data["source"], audit.data["source"]) == (VICTIM, VICTIM)
+
+    sr = IntegrationFactory(provider="smartrecruiters", auth_kind="oauth2")
+    client_id, _ = sr_services.partner_credentials_issue(integration=sr)
+    refused = client.post(  # SRO: 400 invalid_client for credentials in the body
+        "/partners/smartrecruiters/oauth/token",
+        f"grant_type=client_credentials&client_id={client_id}&client_secret=wrong",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_client"
+    assert (
+        IntegrationActivity.objects.get(integration=sr, kind="partner.auth_failed").data["source"] == VICTIM
+    )
