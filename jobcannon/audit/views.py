@@ -16,6 +16,12 @@ from jobcannon.audit.privacy import candidate_data_export, candidate_delete, can
 from jobcannon.audit.selectors import audit_event_list_for_workspace, retention_sweep_last
 from jobcannon.workspaces.mixins import WorkspaceMixin
 
+# Both privacy forms ask for the candidate's email address on the one security page: each has its
+# own prefix, so each field has its own id ("id_export-email", "id_delete-email") and each form's
+# label names its own field (two "id_email" would point the delete form's label at the export's).
+EXPORT_PREFIX = "export"
+DELETE_PREFIX = "delete"
+
 
 def _security_context(request: HttpRequest, workspace, **extra) -> dict:
     from allauth.mfa.utils import is_mfa_enabled
@@ -25,8 +31,8 @@ def _security_context(request: HttpRequest, workspace, **extra) -> dict:
         "mfa_enabled": is_mfa_enabled(request.user),
         "last_sweep": retention_sweep_last(),
         "recent": audit_event_list_for_workspace(workspace=workspace)[:5],
-        "export_form": CandidateRequestForm(),
-        "delete_form": CandidateDeleteForm(),
+        "export_form": CandidateRequestForm(prefix=EXPORT_PREFIX),
+        "delete_form": CandidateDeleteForm(prefix=DELETE_PREFIX),
         **extra,
     }
 
@@ -53,7 +59,7 @@ class CandidateExportView(WorkspaceMixin, View):
     manage_required = True
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = CandidateRequestForm(request.POST)
+        form = CandidateRequestForm(request.POST, prefix=EXPORT_PREFIX)
         if not form.is_valid():
             return render(
                 request,
@@ -75,7 +81,7 @@ class CandidateDeleteView(WorkspaceMixin, View):
     manage_required = True
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = CandidateDeleteForm(request.POST)
+        form = CandidateDeleteForm(request.POST, prefix=DELETE_PREFIX)
         if not form.is_valid():
             return render(
                 request,

@@ -4,7 +4,10 @@
      named after its parameter, "format (query)".
    - A code block wider or taller than its box scrolls, and must be reachable by keyboard
      (WCAG 2.1.1; axe scrollable-region-focusable): while it overflows it is a named, focusable
-     region, as static/js/scroll-regions.js does for our tables. */
+     region, as static/js/scroll-regions.js does for our tables.
+   - Each "copy to clipboard" control is a <div aria-label="Copy ..."> around a <button> that has
+     the same aria-label: a plain div may not carry aria-label (axe aria-prohibited-attr, serious),
+     and the button inside already gives the control its name, so the div's is removed. */
 (function () {
   "use strict";
 
@@ -34,6 +37,13 @@
     });
   }
 
+  function unnameWrappers(root) {
+    root.querySelectorAll("div.copy-to-clipboard[aria-label]:not([role])").forEach(function (box) {
+      var button = box.querySelector("button[aria-label]");
+      if (button) box.removeAttribute("aria-label");
+    });
+  }
+
   var root = document.getElementById("swagger-ui");
   var pending = false;
   function schedule() {
@@ -43,6 +53,7 @@
       pending = false;
       nameParameters(root);
       focusableScrolling(root);
+      unnameWrappers(root);
     });
   }
 

@@ -2,6 +2,7 @@
 through assessment_run_cancel, answers and results purged, webhook bodies purged)."""
 
 import json
+import re
 
 import pytest
 from django.utils import timezone
@@ -54,7 +55,7 @@ def candidate(workspace):
 def test_export_downloads_every_run_answer_result_and_delivery_of_the_candidate(
     client_in_workspace, candidate
 ):
-    response = client_in_workspace.post("/workspace/privacy/export/", {"email": EMAIL})
+    response = client_in_workspace.post("/workspace/privacy/export/", {"export-email": EMAIL})
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
     data = json.loads(response.content)
@@ -71,7 +72,7 @@ def test_delete_cancels_revokes_purges_and_keeps_only_what_the_ats_records_need(
 ):
     link = candidate_url(run=candidate["active"]).removeprefix("http://testserver")
     response = client_in_workspace.post(
-        "/workspace/privacy/delete/", {"email": EMAIL, "confirm": "on"}, follow=True
+        "/workspace/privacy/delete/", {"delete-email": EMAIL, "delete-confirm": "on"}, follow=True
     )
     assert response.status_code == 200
     assert "Deleted: 2 assessment run(s)" in response.content.decode()
@@ -93,9 +94,42 @@ def test_delete_cancels_revokes_purges_and_keeps_only_what_the_ats_records_need(
 
 
 def test_delete_needs_the_confirmation(client_in_workspace, candidate):
-    response = client_in_workspace.post("/workspace/privacy/delete/", {"email": EMAIL})
+    response = client_in_workspace.post("/workspace/privacy/delete/", {"delete-email": EMAIL})
     assert response.status_code == 400
     assert AssessmentRun.objects.get(pk=candidate["active"].pk).status == RunStatus.INVITED
+    # The form comes back with the address as typed and the confirmation asked for, under it.
+    assert _forms_fields(response.content.decode())["/workspace/privacy/delete/"] == {
+        "id_delete-email": EMAIL,
+        "id_delete-confirm": "",
+    }
+
+
+def _forms_fields(html: str) -> dict[str, dict[str, str]]:
+    """Each form's action -> {input id: value} of the inputs its labels name; fails if a label
+    names an id that is not an input of its own form, or if an id is on the page twice."""
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert sorted({i for i in ids if ids.count(i) > 1}) == [], "an id on the page twice"
+    forms = {}
+    for action, body in re.findall(r'<form method="post" action="([^"]+)">(.*?)</form>', html, re.S):
+        inputs = {
+            m.group(2): (re.search(r'value="([^"]*)"', m.group(0)) or re.match("()", "")).group(1)
+            for m in re.finditer(r'<input(?=[^>]*type="(?!hidden)([^"]+)")[^>]*\bid="([^"]+)"[^>]*>', body)
+        }
+        named = re.findall(r'<label for="([^"]+)"', body)
+        assert named and sorted(named) == sorted(inputs), (action, named, inputs)
+        forms[action] = inputs
+    return forms
+
+
+def test_each_privacy_forms_label_names_its_own_forms_field(client_in_workspace):
+    """Export and delete both ask for the email address: each form's label must name its own
+    field, or a screen reader user typing into "Delete a candidate" fills in the export's."""
+    html = client_in_workspace.get("/workspace/security/").content.decode()
+
+    assert _forms_fields(html) == {
+        "/workspace/privacy/export/": {"id_export-email": ""},
+        "/workspace/privacy/delete/": {"id_delete-email": "", "id_delete-confirm": ""},
+    }
 
 
 def test_deleting_twice_finds_nothing_the_second_time(workspace, candidate):
@@ -107,8 +141,11 @@ def test_deleting_twice_finds_nothing_the_second_time(workspace, candidate):
 def test_plain_members_cannot_use_privacy_actions(client, workspace, candidate):
     member = MembershipFactory(workspace=workspace, role=Role.MEMBER).user
     client.force_login(member)
-    assert client.post("/workspace/privacy/export/", {"email": EMAIL}).status_code == 403
-    assert client.post("/workspace/privacy/delete/", {"email": EMAIL, "confirm": "on"}).status_code == 403
+    assert client.post("/workspace/privacy/export/", {"export-email": EMAIL}).status_code == 403
+    assert (
+        client.post("/workspace/privacy/delete/", {"delete-email": EMAIL, "delete-confirm": "on"}).status_code
+        == 403
+    )
     assert AssessmentRun.objects.get(pk=candidate["active"].pk).status == RunStatus.INVITED
 
 
@@ -151,7 +188,9 @@ def test_export_and_delete_match_the_whole_address_not_a_substring(client_in_wor
     longer = _delivery(integration, {"candidate": {"email": "a@b.co.uk"}})
     form_body = _delivery(integration, b"email=joanna%40b.com&other=xa@b.col")
 
-    data = json.loads(client_in_workspace.post("/workspace/privacy/export/", {"email": "a@b.co"}).content)
+    data = json.loads(
+        client_in_workspace.post("/workspace/privacy/export/", {"export-email": "a@b.co"}).content
+    )
     assert sorted(d["id"] for d in data["webhook_deliveries"]) == sorted([mine.pk, in_text.pk])
 
     candidate_delete(workspace=workspace, email="a@b.co")
@@ -175,7 +214,7 @@ def test_an_address_with_an_international_domain_is_found_as_sent_and_as_json_es
     )  # where ASCII-only matching stopped
 
     data = json.loads(
-        client_in_workspace.post("/workspace/privacy/export/", {"email": "zoe@exämple.de"}).content
+        client_in_workspace.post("/workspace/privacy/export/", {"export-email": "zoe@exämple.de"}).content
     )
     assert sorted(d["id"] for d in data["webhook_deliveries"]) == sorted([utf8.pk, escaped.pk])
     candidate_delete(workspace=workspace, email="zoe@exämple.de")
@@ -204,7 +243,9 @@ def test_export_includes_the_synced_ats_copy_of_the_candidate_with_their_applica
     )
 
     data = json.loads(
-        client_in_workspace.post("/workspace/privacy/export/", {"email": "export.me@example.com"}).content
+        client_in_workspace.post(
+            "/workspace/privacy/export/", {"export-email": "export.me@example.com"}
+        ).content
     )
 
     assert [r["external_id"] for r in data["ats_records"]] == ["c-1"]  # this workspace's, this person's
@@ -234,7 +275,9 @@ def test_export_and_delete_find_addresses_as_json_keys_and_form_encoded_but_stil
     longer_form = _delivery(integration, b"email=a%40b.co.uk&cc=joanna%40b.co")
     plus_kept = _delivery(integration, {"note": "x=1, contact+a@b.co"})  # a plus in a JSON string is a plus
 
-    data = json.loads(client_in_workspace.post("/workspace/privacy/export/", {"email": "a@b.co"}).content)
+    data = json.loads(
+        client_in_workspace.post("/workspace/privacy/export/", {"export-email": "a@b.co"}).content
+    )
     found = sorted(d["id"] for d in data["webhook_deliveries"])
     assert found == sorted([as_key.pk, form.pk, form_upper.pk, in_a_link.pk])
 
@@ -264,7 +307,7 @@ def test_export_lists_deliveries_no_integration_was_found_for_without_their_body
         provider="fake", integration=None, status=WebhookStatus.REJECTED, body=b'{"email": "x@example.com"}'
     )  # fmt: skip
 
-    data = json.loads(client_in_workspace.post("/workspace/privacy/export/", {"email": EMAIL}).content)
+    data = json.loads(client_in_workspace.post("/workspace/privacy/export/", {"export-email": EMAIL}).content)
     assert [(d["id"], d["matched_integration"]) for d in data["webhook_deliveries"]] == [
         (unmatched.pk, False)
     ]
@@ -312,7 +355,7 @@ def test_the_deletion_page_tells_the_admin_about_unclaimed_deliveries_left_to_ex
     )  # fmt: skip
 
     page = client_in_workspace.post(
-        "/workspace/privacy/delete/", {"email": EMAIL, "confirm": "on"}, follow=True
+        "/workspace/privacy/delete/", {"delete-email": EMAIL, "delete-confirm": "on"}, follow=True
     ).content.decode()
 
     assert "1 rejected webhook delivery(ies) that no integration claimed mention the address" in page
@@ -328,7 +371,9 @@ def test_export_and_delete_find_an_address_the_sender_json_escaped(client_in_wor
     near_miss = _delivery(integration, b'{"candidate": {"email": "xa\\u0040b.co"}}')
     longer = _delivery(integration, b'{"candidate": {"email": "a\\u0040b.co.uk"}}')
 
-    data = json.loads(client_in_workspace.post("/workspace/privacy/export/", {"email": "a@b.co"}).content)
+    data = json.loads(
+        client_in_workspace.post("/workspace/privacy/export/", {"export-email": "a@b.co"}).content
+    )
     assert sorted(d["id"] for d in data["webhook_deliveries"]) == sorted([escaped.pk, all_escaped.pk])
 
     candidate_delete(workspace=workspace, email="a@b.co")

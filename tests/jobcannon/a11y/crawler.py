@@ -27,12 +27,13 @@ unless the page lists it as deliberate (PageSpec.redirect_to). A page with a for
 answer is the page checked (its status, URL, console and loads). Problems are collected, not
 raised, so one run reports every page with its URL, width, rule and target selectors.
 
-What axe could not decide is counted, not failed: the elements whose colour contrast it could
-not judge (the color-contrast rule's "incomplete" results: text over a gradient or an image,
-partly covered, in a pseudo-element; https://github.com/dequelabs/axe-core/blob/develop/doc/API.md#results-object)
-are in the crawl's summary line with the pages that have most of them, for a person to check by
-eye. Failing on them would fail on where the page happens to be scrolled and what overlaps at a
-width, which a person must judge anyway."""
+What axe could not decide (its "incomplete" results: an ARIA reference to an id that is not
+on the page, an id used twice, text over an image or a gradient; https://github.com/dequelabs/axe-core/blob/develop/doc/API.md#results-object)
+fails a page like a violation when its impact is serious or critical, element by element, unless
+allowlist.py beside this file allows that rule on that page for that element, with a written
+reason (README.md beside this file: the policy). The elements whose colour contrast axe could not
+judge are also counted in the crawl's summary line with the pages that have most of them,
+allowed or not, so a person sees how much was judged by eye."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from tests.jobcannon.a11y.allowlist import ALLOWED, Allowed
 from tests.jobcannon.a11y.pages import CRAWL_PASSWORD, WIDTHS, FormSubmit, PageSpec
 
 AXE_PATH = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
@@ -62,16 +64,31 @@ WAIT_FOR_MS = 15000  # how long a page's script has to draw what PageSpec.wait_f
 # preload: false: axe would fetch every stylesheet again to read @import rules, resolving them
 # against the page instead of the stylesheet (a 404 for admin/css/forms.css's widgets.css); only
 # the experimental css-orientation-lock rule, which the WCAG tags do not run, needs them.
+#
+# The color-contrast check judges more than axe's defaults: text of symbols only (an icon glyph,
+# "✓") and text of one or two characters (a chart's axis labels) are judged like any text,
+# instead of being left "incomplete" (ignoreUnicode, ignoreLength: axe-core's
+# lib/checks/color/color-contrast.json). Every other option stays axe's (copied from the check).
 AXE_RUN = """async (tags) => {
   await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));  // drawn, scripts ran
+  const contrastCheck = axe._audit.checks['color-contrast'];
+  axe.configure({checks: [{
+    id: 'color-contrast', options: {...contrastCheck.options, ignoreUnicode: false, ignoreLength: true},
+  }]});
   const results = await axe.run(document, {
     runOnly: {type: 'tag', values: tags}, resultTypes: ['violations', 'incomplete'], preload: false,
   });
+  // Why axe could not decide, in its own words (the first message of the node's checks).
+  const why = n => ([...n.any, ...n.all, ...n.none].map(c => c.message).find(Boolean) || '');
   const contrast = results.incomplete.find(r => r.id === 'color-contrast');
   return {
     violations: results.violations.map(v => ({
       id: v.id, impact: v.impact, help: v.help,
       targets: v.nodes.map(n => n.target.join(' ')).slice(0, 6), count: v.nodes.length,
+    })),
+    incomplete: results.incomplete.map(r => ({
+      id: r.id, help: r.help,
+      nodes: r.nodes.map(n => ({impact: n.impact, target: n.target.join(' '), why: why(n)})),
     })),
     contrastUnknown: contrast ? contrast.nodes.length : 0,
   };
@@ -87,6 +104,8 @@ class CrawlReport:
     seconds: float = 0.0
     # "<label> <url> <width>px" -> how many elements axe could not judge for colour contrast there.
     contrast_unknown: dict[str, int] = field(default_factory=dict)
+    # allowlist entry -> how many undecided elements (page widths x elements) it allowed.
+    allowed: dict[Allowed, int] = field(default_factory=dict)
 
     def summary(self, group: str) -> str:
         version = AXE_VERSION.group(1) if AXE_VERSION else "?"
@@ -94,7 +113,12 @@ class CrawlReport:
             f"a11y crawl [{group}]: {self.pages} pages x {len(WIDTHS)} widths in {self.seconds:.1f} s "
             f"(axe-core {version}), {len(self.problems)} problem(s)"
         )
-        return f"{line}; {self.contrast_summary()}"
+        allowed = sum(self.allowed.values())
+        return f"{line}; {self.contrast_summary()}" + (
+            f"; {allowed} undecided element(s) allowed by {len(self.allowed)} allowlist.py entr(y/ies)"
+            if allowed
+            else ""
+        )
 
     def contrast_summary(self) -> str:
         if not self.contrast_unknown:
@@ -103,7 +127,7 @@ class CrawlReport:
         named = ", ".join(f"{where} ({n})" for where, n in worst[:CONTRAST_PAGES_SHOWN])
         more = len(worst) - CONTRAST_PAGES_SHOWN
         return (
-            f"colour contrast not judged by axe (incomplete, check by eye): "
+            f"colour contrast not judged by axe (incomplete: fails unless allowlist.py gives a reason): "
             f"{sum(self.contrast_unknown.values())} element(s) at {len(worst)} page width(s): {named}"
             + (f" and {more} more" if more > 0 else "")
         )
@@ -171,13 +195,14 @@ class _Tab:
     loads at that width. Between two pages the tab goes to about:blank, which ends the previous
     document (its timers, its requests) before the next one starts, as a fresh tab would."""
 
-    def __init__(self, context: Any, width: int) -> None:
+    def __init__(self, context: Any, width: int, allowed: dict[Allowed, int]) -> None:
         self.width = width
         self.page = context.new_page()
         self.page.set_viewport_size({"width": width, "height": 900})
         self.page.set_default_timeout(20000)
         self.spec: PageSpec | None = None
         self.noted: list[str] = []
+        self.allowed = allowed  # the crawl's count of the undecided elements allowlist.py allowed
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda exc: self._note(f"uncaught exception: {exc}"))
         self.page.on("requestfailed", self._request_failed)
@@ -257,6 +282,7 @@ class _Tab:
             page.evaluate(AXE_SOURCE)
             results = page.evaluate(AXE_RUN, AXE_TAGS)
             contrast_unknown = results["contrastUnknown"]
+            violations += self._undecided(ended_at, results["incomplete"])
             for v in results["violations"]:
                 if v["impact"] in BLOCKING_IMPACTS:
                     targets = " | ".join(v["targets"])
@@ -273,9 +299,44 @@ class _Tab:
             page.close()
         return ended_at, problems, violations, contrast_unknown
 
+    def _undecided(self, url: str, incomplete: list[dict[str, Any]]) -> list[str]:
+        """axe's serious and critical "incomplete" results on the page that ended at `url`, as
+        problems, less the elements allowlist.py allows for that rule on that page (counted in
+        self.allowed)."""
+        problems = []
+        for result in incomplete:
+            nodes = []
+            for node in result["nodes"]:
+                if node["impact"] not in BLOCKING_IMPACTS:
+                    continue
+                entry = allowed_by(result["id"], url, node["target"])
+                if entry is None:
+                    nodes.append(node)
+                else:
+                    self.allowed[entry] = self.allowed.get(entry, 0) + 1
+            if not nodes:
+                continue
+            impact = "critical" if any(n["impact"] == "critical" for n in nodes) else "serious"
+            targets = " | ".join(n["target"] for n in nodes[:6])
+            why = "; ".join(dict.fromkeys(n["why"] for n in nodes if n["why"]))
+            problems.append(
+                f"{self.width}px axe {impact} {result['id']}, undecided by axe ({len(nodes)}x): "
+                f"{result['help']} -> {targets} ({why})"
+            )
+        return problems
+
     def close(self) -> None:
         if not self.page.is_closed():
             self.page.close()
+
+
+def allowed_by(rule: str, url: str, target: str) -> Allowed | None:
+    """The allowlist entry (ALLOWED, allowlist.py) that allows axe's undecided `rule` on the page
+    at `url` (path and query) for the element axe names `target`, if any."""
+    for entry in ALLOWED:
+        if entry.rule == rule and re.search(entry.url, url) and re.fullmatch(entry.selector, target):
+            return entry
+    return None
 
 
 def _merge(spec: PageSpec, at: dict[int, list[str]], violations: list[str]) -> list[str]:
@@ -294,7 +355,7 @@ def _merge(spec: PageSpec, at: dict[int, list[str]], violations: list[str]) -> l
 def crawl(context: Any, specs: Iterable[PageSpec]) -> CrawlReport:
     report = CrawlReport()
     started = time.monotonic()
-    tabs = {width: _Tab(context, width) for width in WIDTHS}
+    tabs = {width: _Tab(context, width, report.allowed) for width in WIDTHS}
     try:
         for spec in specs:
             report.pages += 1
@@ -302,7 +363,7 @@ def crawl(context: Any, specs: Iterable[PageSpec]) -> CrawlReport:
             violations: list[str] = []
             for width in WIDTHS:
                 if tabs[width].page.is_closed():
-                    tabs[width] = _Tab(context, width)
+                    tabs[width] = _Tab(context, width, report.allowed)
                 ended_at, at[width], found, contrast_unknown = tabs[width].check(spec)
                 report.urls.add(ended_at)
                 violations += found

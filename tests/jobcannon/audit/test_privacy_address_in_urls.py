@@ -61,7 +61,7 @@ def test_export_lists_and_delete_purges_exactly_those_deliveries(client_in_works
         for name, value in {**MENTIONS, **OTHER_PEOPLE}.items()
     }
 
-    export = client_in_workspace.post("/workspace/privacy/export/", {"email": EMAIL})
+    export = client_in_workspace.post("/workspace/privacy/export/", {"export-email": EMAIL})
     listed = {d["id"] for d in json.loads(export.content)["webhook_deliveries"]}
     assert listed == {events[name].pk for name in MENTIONS}
 
