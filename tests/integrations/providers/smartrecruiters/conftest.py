@@ -81,3 +81,18 @@ def sr_integration(db):
     )
     give_token(integration)
     return integration
+
+
+@pytest.fixture
+def sr(db):
+    """An OAuth SmartRecruiters integration with a token and no other credentials (the sync tests,
+    on mocked HTTP)."""
+    from tests.factories import IntegrationFactory
+
+    from .test_contract import give_token
+
+    integration = IntegrationFactory(
+        provider="smartrecruiters", auth_kind="oauth2", region="us", credentials={}
+    )
+    give_token(integration)
+    return integration

@@ -14,22 +14,10 @@ from integrations.models import IntegrationActivity
 from integrations.providers.smartrecruiters import constants
 from integrations.sync.models import Candidate, Job, SyncStatus
 from integrations.sync.services import sync_run_start
-from tests.factories import IntegrationFactory
-
-from .test_contract import give_token
 
 pytestmark = pytest.mark.django_db
 JOBS = re.compile(re.escape(constants.API_BASE + "/jobs"))
 CANDIDATES = re.compile(re.escape(constants.API_BASE + "/candidates"))
-
-
-@pytest.fixture
-def sr():
-    integration = IntegrationFactory(
-        provider="smartrecruiters", auth_kind="oauth2", region="us", credentials={}
-    )
-    give_token(integration)
-    return integration
 
 
 def _job(job_id, title="Data Analyst"):

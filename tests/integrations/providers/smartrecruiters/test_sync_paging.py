@@ -25,9 +25,6 @@ from integrations.providers.smartrecruiters import constants
 from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.sync.models import Application, Candidate, Job, SyncStatus
 from integrations.sync.services import sync_integration, sync_run_start
-from tests.factories import IntegrationFactory
-
-from .test_contract import give_token
 
 pytestmark = pytest.mark.django_db
 CANDIDATES = re.compile(re.escape(constants.API_BASE + "/candidates"))
@@ -171,15 +168,6 @@ def test_the_sandbox_pages_candidates_by_next_page_id_and_the_link_header(client
 
 
 # --- our paging rules, on SR's documented answers (mocked HTTP) -------------------------------------
-
-
-@pytest.fixture
-def sr():
-    integration = IntegrationFactory(
-        provider="smartrecruiters", auth_kind="oauth2", region="us", credentials={}
-    )
-    give_token(integration)
-    return integration
 
 
 def _candidate(n: int) -> dict:
