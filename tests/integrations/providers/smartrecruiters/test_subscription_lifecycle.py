@@ -36,6 +36,24 @@ def fresh(integration):
     return again
 
 
+def other_subscriptions(integration, count: int) -> None:
+    """`count` active subscriptions of other apps (callbacks not ours) in the sandbox company,
+    ids sub-other-0, sub-other-1, ...: toward SR's limit per OAuth application."""
+    for n in range(count):
+        sim.put(
+            "subscription",
+            f"sub-other-{n}",
+            {
+                "id": f"sub-other-{n}",
+                "company": integration.demo["company_id"],
+                "callbackUrl": f"https://example.com/hook-{n}",
+                "events": ["job.created"],
+                "status": "active",
+                "keys": [],
+            },
+        )
+
+
 def change_events(integration, events: list[str]):
     services.settings_update(integration=integration, changes={"webhook_events": events})
     assert integration_credentials_check(integration=fresh(integration))  # "Test credentials now"
@@ -91,19 +109,7 @@ def test_a_superseded_subscription_is_found_by_our_callback_url_after_a_refused_
     succeeds. (An event the API does not list no longer causes a refusal: we never send one.)"""
     integration = connected()
     old_id = integration.provider_settings["subscription"]["id"]
-    for n in range(constants.SUBSCRIPTIONS_LIMIT - 1):
-        sim.put(
-            "subscription",
-            f"sub-other-{n}",
-            {
-                "id": f"sub-other-{n}",
-                "company": integration.demo["company_id"],
-                "callbackUrl": f"https://example.com/hook-{n}",
-                "events": ["job.created"],
-                "status": "active",
-                "keys": [],
-            },
-        )
+    other_subscriptions(integration, constants.SUBSCRIPTIONS_LIMIT - 1)
     integration = change_events(integration, ["application.created"])
     assert integration.provider_settings["subscription"]["status"] == constants.SUBSCRIPTION_REFUSED
     sim.put("subscription", "sub-other-0", {**sim.get("subscription", "sub-other-0"), "status": "deleted"})
@@ -136,19 +142,7 @@ def test_a_subscription_of_someone_else_is_never_deleted(connected):
 
 def test_the_21st_subscription_is_refused_with_sr_code_and_the_fix(client_in_workspace, sr_sim):
     integration = sr_sim()
-    for n in range(constants.SUBSCRIPTIONS_LIMIT):
-        sim.put(
-            "subscription",
-            f"sub-other-{n}",
-            {
-                "id": f"sub-other-{n}",
-                "company": integration.demo["company_id"],
-                "callbackUrl": f"https://example.com/hook-{n}",
-                "events": ["job.created"],
-                "status": "active",
-                "keys": [],
-            },
-        )
+    other_subscriptions(integration, constants.SUBSCRIPTIONS_LIMIT)
 
     connect_via_simulator(client_in_workspace, integration)
 
