@@ -7,16 +7,21 @@ No database, no Django. Rules (documented in catalog/README.md):
 - missing answers: up to `max_missing_per_dimension` (20 %) of a dimension's items may be missing;
   the raw score is then prorated (mean of the answered items x number of items). More missing
   raises IncompleteAnswers: we never invent a score from too little data;
-- overall: "mean" of the dimension scores, or "max" (the primary style's score, DISC).
+- overall: "mean" of the dimension scores, or "max" (the primary style's score, DISC);
+- the summary gives each dimension as its raw score on its own range ("26 on the 6–30 scale",
+  assessments.scales), the figure every ATS write-back puts beside it (issue 19: no "/100" and no
+  0–100 position that would contradict it); the 0–100 score only picks the band and the primary.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from assessments.catalog import Instrument
+from assessments.scales import Scales, sub_score_on_scale, sub_score_text
 
 
 class ScoringError(ValueError):
@@ -154,17 +159,37 @@ def band(score: int) -> str:
     return "moderate"
 
 
+def _on_their_scales(dimensions: tuple[DimensionScore, ...], scales: Scales) -> str:
+    """ "Influence 14, Steadiness 14 and Conscientiousness 14, each on the 6–30 scale": the raw
+    scores, each range said once for the dimensions that share it."""
+    groups = []
+    for span, group in itertools.groupby(dimensions, key=lambda d: sub_score_on_scale(d, scales)[1]):
+        named = [f"{d.label} {sub_score_on_scale(d, scales)[0]:g}" for d in group]
+        if len(named) == 1:
+            groups.append(f"{named[0]} on the {span} scale")
+        else:
+            groups.append(f"{', '.join(named[:-1])} and {named[-1]}, each on the {span} scale")
+    return "; ".join(groups)
+
+
 def summarize(instrument: Instrument, dimensions: tuple[DimensionScore, ...], primary: str) -> str:
+    """The run's summary, read in the ATS next to its dimensions (Ashby's note and assessment.update,
+    Lever's feedback and note, Knit, SmartRecruiters) and on the report: every figure in it is a
+    raw score on its dimension's own range, written as assessments.scales writes it there."""
     by_key = {d.key: d for d in instrument.dimensions}
+    scales = {d.key: (d.raw_min, d.raw_max) for d in dimensions}
     if instrument.key == "disc":
         top = by_key[primary]
+        main = next(d for d in dimensions if d.key == primary)
+        others = tuple(d for d in dimensions if d.key != primary)
         return (
-            f"Primary style: {top.label} ({next(d.score for d in dimensions if d.key == primary)}/100), "
-            f"{top.high[0].lower() + top.high[1:]}. " + " ".join(f"{d.label} {d.score}." for d in dimensions)
+            f"Primary style: {top.label} ({sub_score_text(main, scales)}), "
+            f"{top.high[0].lower() + top.high[1:]}."
+            + (f" {_on_their_scales(others, scales)}." if others else "")
         )
     parts = []
     for d in dimensions:
         level = band(d.score)
         hint = by_key[d.key].high if level == "high" else by_key[d.key].low if level == "low" else "balanced"
-        parts.append(f"{d.label}: {level} ({d.score}) — {hint[0].lower() + hint[1:]}.")
+        parts.append(f"{d.label}: {level} ({sub_score_text(d, scales)}) — {hint[0].lower() + hint[1:]}.")
     return " ".join(parts)

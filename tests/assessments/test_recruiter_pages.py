@@ -27,6 +27,9 @@ def test_report_page_shows_scores_and_chart_for_a_member(client_in_workspace, sc
     assert "data-overall>52<" in page  # all-5 Big Five: 50, 60, 60, 20, 70
     assert "<svg" in page and 'data-key="ES" data-score="20"' in page
     assert "Download PDF" in page
+    # The summary's figures are the Raw column's (18 of 10–50), not the Score column's 20.
+    assert '<td>18 <span class="muted">(10–50)</span></td>' in page
+    assert "Emotional stability: low (18 on the 10–50 scale)" in page
 
 
 def test_report_of_another_workspace_is_404(client_in_workspace, make_run):
@@ -88,7 +91,7 @@ def test_run_result_payload_for_providers(scored_run):
         ("O", 70, 38.0),
     ]
     assert result.report_url.startswith("http://testserver/assessments/reports/")
-    assert result.summary.startswith("Extraversion: moderate (50)")
+    assert result.summary.startswith("Extraversion: moderate (30 on the 10–50 scale)")
 
 
 def test_list_page_shows_runs_of_this_workspace_only_without_n_plus_1(

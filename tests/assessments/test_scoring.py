@@ -11,6 +11,8 @@ from assessments.scoring import (
     validate_answer,
 )
 
+from .scale_checks import contradicting_figures
+
 BIG5 = instrument_get("big5", "1")
 DISC = instrument_get("disc", "1")
 EQ = instrument_get("eq", "1")
@@ -85,7 +87,53 @@ def test_disc_overall_is_the_primary_styles_score_and_ties_go_to_catalog_order()
     result = score_answers(DISC, answers)
     assert result.primary == "S"
     assert result.overall == 100
-    assert result.summary.startswith("Primary style: Steadiness (100/100)")
+    assert result.summary.startswith("Primary style: Steadiness (30 on the 6–30 scale)")
+
+
+def test_a_disc_summary_gives_each_style_as_its_raw_score_on_6_to_30():
+    """Issue 19: the summary reaches every ATS beside the dimensions on their instrument's own
+    range, so it says the same figures, not the 0–100 positions ("Dominance (83/100)")."""
+    answers = {item.id: 5 if item.dimension == "D" else 2 for item in DISC.items}
+    result = score_answers(DISC, answers)
+    assert raws(result) == {"D": 26, "I": 14, "S": 14, "C": 14}
+    assert result.summary == (
+        "Primary style: Dominance (26 on the 6–30 scale), direct, decisive, results-driven. "
+        "Influence 14, Steadiness 14 and Conscientiousness 14, each on the 6–30 scale."
+    )
+
+
+def test_a_big_five_summary_gives_each_band_with_its_raw_score_on_10_to_50():
+    """All 5s (the known vector: E 50, A 60, C 60, ES 20, O 70 on 0–100): the bands come from
+    the 0–100 position, the figures are the raw scores on 10–50."""
+    result = score_answers(BIG5, all_answers(BIG5, 5))
+    assert result.summary == (
+        "Extraversion: moderate (30 on the 10–50 scale) — balanced. "
+        "Agreeableness: moderate (34 on the 10–50 scale) — balanced. "
+        "Conscientiousness: moderate (34 on the 10–50 scale) — balanced. "
+        "Emotional stability: low (18 on the 10–50 scale) — reacts strongly to stress, moody. "
+        "Intellect / imagination: high (38 on the 10–50 scale) — curious, imaginative, enjoys ideas."
+    )
+
+
+@pytest.mark.parametrize("key", INSTRUMENT_KEYS)
+@pytest.mark.parametrize("value", [1, 2, 4, 5])
+def test_no_figure_in_a_summary_contradicts_a_dimensions_raw_score_or_range(key, value):
+    instrument = instrument_get(key, "1")
+    first = instrument.dimensions[0].key
+    answers = {i.id: value if i.dimension == first else 3 for i in instrument.items}
+    del answers[next(i.id for i in instrument.items if i.dimension == first)]  # prorated
+    result = score_answers(instrument, answers)
+    assert contradicting_figures(result.summary, result.dimensions) == []
+    for d in result.dimensions:
+        assert f"{d.label} {d.raw:g}" in result.summary or f"({d.raw:g} on the" in result.summary
+
+
+def test_a_prorated_raw_score_is_written_in_the_summary_as_it_is_stored():
+    answers = {i.id: 4 if i.dimension == "SA" else 3 for i in EQ.items}
+    del answers[next(i.id for i in EQ.items if i.dimension == "SA")]
+    result = score_answers(EQ, answers)
+    assert raws(result)["SA"] == 17.5
+    assert result.summary.startswith("Self-awareness: moderate (17.5 on the 5–25 scale) — balanced. ")
 
 
 def test_eq_midpoint_answers_score_50_everywhere():

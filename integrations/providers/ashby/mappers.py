@@ -247,17 +247,20 @@ def update_expired(*, assessment_id: str, timestamp: int) -> dict[str, Any]:
 
 def scorecard_html(*, result: RunResult, scales: Scales) -> str:
     """The candidate scorecard note (seed 000 step 5): overall score, dimensions on their
-    instrument's scale, summary, report link. Only the elements candidate.createNote keeps
-    (constants.NOTE_HTML_TAGS: b, i, u, a, ul, ol, li, code, pre; Ashby strips any other), so no
-    <p> or <br>, and newlines between elements collapse in HTML: every part is its own <li> of
-    one list, the dimensions a list nested in theirs, so none runs into the next."""
+    instrument's scale, summary, report link. Only the overall score is out of 100, and says it is
+    the overall one; every figure of a dimension, the summary's included (assessments.scoring
+    writes it so), is its raw score on its instrument's range. Only the elements
+    candidate.createNote keeps (constants.NOTE_HTML_TAGS: b, i, u, a, ul, ol, li, code, pre; Ashby
+    strips any other), so no <p> or <br>, and newlines between elements collapse in HTML: every
+    part is its own <li> of one list, the dimensions a list nested in theirs, so none runs into
+    the next."""
     rows = "".join(
         f"<li>{html.escape(s.label)}: {html.escape(sub_score_text(s, scales))}</li>"
         for s in result.sub_scores
     )
     parts = [
         f"<b>JobCannon {html.escape(result.instrument_name)}: "
-        f"{result.overall_score} of {result.max_score}</b>",
+        f"overall {result.overall_score} of {result.max_score}</b>",
         f"Dimensions, each on its instrument's own scale:<ul>{rows}</ul>" if rows else "",
         f"<i>{html.escape(result.summary)}</i>" if result.summary else "",
         f'<a href="{html.escape(result.report_url)}">Full report</a>',

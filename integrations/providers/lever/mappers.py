@@ -269,9 +269,11 @@ def feedback_is_ours(data: Mapping[str, Any], template: TemplateRef, run_id: int
 
 def note_body(result: Any, scales: Scales | None = None) -> dict[str, Any]:
     # LD Notes: score is 1-4 (1 Strong No ... 4 Strong Yes); the report link carries the detail.
+    # Only the overall score is out of 100, and says so; the dimensions, and the summary's figures
+    # (assessments.scoring writes them so), are raw scores on the instrument's own range.
     score = 4 - constants.SCORE_OPTIONS.index(rating_for(result.overall_score))
     text = (
-        f"JobCannon {result.instrument_name}: {result.overall_score}/{result.max_score}\n"
+        f"JobCannon {result.instrument_name}: overall {result.overall_score} of {result.max_score}\n"
         f"{_scores_text(result, scales)}\n\n{result.summary}\n\nFull report: {result.report_url}\n"
         f"({reference_for(result.run_id)})"
     )

@@ -12,6 +12,7 @@ from integrations.models import IntegrationStatus, WritebackMessage, WritebackSt
 from integrations.providers.ashby import constants
 from integrations.registry import get_provider
 from integrations.services.writeback import writeback_deliver
+from tests.assessments.scale_checks import contradicting_figures
 
 from .helpers import ashby_integration, scored_run
 
@@ -200,7 +201,7 @@ def test_scorecard_note_uses_only_the_tags_candidate_create_note_keeps(integrati
     blocks = [n for n in top[1] if not (isinstance(n, str) and not n.strip())]
     assert all(not isinstance(b, str) and b[0] == "li" for b in blocks), blocks
     texts = [text_of(b) for b in blocks]
-    assert texts[0] == "JobCannon Big Five personality: 72 of 100"
+    assert texts[0] == "JobCannon Big Five personality: overall 72 of 100"
     assert texts[1].startswith("Dimensions") and "Openness: 38.8 on the 10–50 scale" in texts[1]
     assert texts[2] == "Curious and flexible.", "the summary is a block of its own"
     assert texts[3] == "Full report", "the report link is a block of its own"
@@ -234,39 +235,75 @@ def test_scorecard_sub_scores_are_on_the_instruments_own_scale(integration, mock
     assert dims["dimension-C"]["value"] == 20
 
 
-@pytest.mark.django_db
-def test_a_disc_result_reaches_ashby_on_discs_own_6_to_30_scale(integration, mocked_responses):
-    """DISC v1 (assessments/catalog/disc/v1.json): 6 items a style on a 1–5 scale, so each style
-    runs 6–30. Scored by assessments.scoring from real answers, then written to Ashby: the note
-    and the assessment.update metadata give each style on 6–30, never on Big Five's 10–50 or 0–100."""
+def scored_from_answers(integration, key: str, answers_for):
+    """A run of instrument `key` v1 scored by assessments.scoring from real answers
+    (`answers_for(instrument)`), stored as a submitted run stores it: score, dimensions and the
+    scorer's own summary (not a fixture's sentence)."""
     from assessments.catalog import instrument_get
     from assessments.models import Result
     from assessments.scoring import score_answers
 
-    disc = instrument_get("disc", "1")
-    answers = {item.id: 5 if item.dimension == "D" else 2 for item in disc.items}
-    score = score_answers(disc, answers)
+    instrument = instrument_get(key, "1")
+    score = score_answers(instrument, answers_for(instrument))
     run = scored_run(integration)
-    run.instrument, run.instrument_version = "disc", "1"
+    run.instrument, run.instrument_version = key, "1"
     run.save()
     Result.objects.filter(run=run).update(
-        overall_score=score.overall,
-        dimensions=score.dimension_records(),
+        overall_score=score.overall, dimensions=score.dimension_records(), summary=score.summary
     )
+    return run, score
+
+
+def what_ashby_reads(mocked_responses, integration, run) -> tuple[str, list[dict]]:
+    """The scorecard note's HTML and the assessment.update metadata Ashby gets for a completed run."""
     mocked_responses.post(NOTE, json={"success": True, "results": {"id": "note-1"}})
     mocked_responses.post(UPDATE, json={"success": True, "results": {}})
     writeback_deliver(message_id=message(integration, run, constants.KIND_SCORECARD, "completed").pk)
     writeback_deliver(message_id=message(integration, run, constants.KIND_ASSESSMENT_UPDATE, "completed").pk)
+    return sent(mocked_responses, NOTE)[0]["note"]["value"], sent(mocked_responses, UPDATE)[0]["metadata"]
+
+
+def blobs_text(metadata: list[dict]) -> str:
+    return "\n".join(f"{b['label']}: {b['value']} {b.get('description', '')}" for b in metadata)
+
+
+@pytest.mark.django_db
+def test_a_disc_result_reaches_ashby_on_discs_own_6_to_30_scale(integration, mocked_responses):
+    """DISC v1 (assessments/catalog/disc/v1.json): 6 items a style on a 1–5 scale, so each style
+    runs 6–30. Scored by assessments.scoring from real answers, then written to Ashby: the note,
+    its summary and the assessment.update metadata (summary blob included) give each style on
+    6–30 only, never on Big Five's 10–50 or as a 0–100 position ("Dominance (83/100)")."""
+    run, score = scored_from_answers(
+        integration, "disc", lambda disc: {i.id: 5 if i.dimension == "D" else 2 for i in disc.items}
+    )
+    note, metadata = what_ashby_reads(mocked_responses, integration, run)
 
     by_key = {d.key: d for d in score.dimensions}
-    note = sent(mocked_responses, NOTE)[0]["note"]["value"]
-    assert "JobCannon DISC work style" in note
+    assert f"<b>JobCannon DISC work style: overall {score.overall} of 100</b>" in note
     for d in score.dimensions:
         assert f"<li>{d.label}: {d.raw:g} on the 6–30 scale</li>" in note
     assert "10–50" not in note
-    dims = {b["identifier"]: b for b in sent(mocked_responses, UPDATE)[0]["metadata"]}
+    assert "<i>Primary style: Dominance (26 on the 6–30 scale)" in note, "the scorer's summary, in the note"
+    assert contradicting_figures(note, score.dimensions) == []
+    dims = {b["identifier"]: b for b in metadata}
     assert {k: dims[f"dimension-{k}"]["value"] for k in "DISC"} == {k: by_key[k].raw for k in "DISC"}
     assert {dims[f"dimension-{k}"]["label"] for k in "DISC"} == {f"{by_key[k].label} (6–30)" for k in "DISC"}
+    assert dims["summary"]["value"] == score.summary
+    assert contradicting_figures(blobs_text(metadata), score.dimensions) == []
+
+
+@pytest.mark.django_db
+def test_a_big_five_result_and_its_summary_reach_ashby_on_10_to_50(integration, mocked_responses):
+    """Big Five v1, every answer 4: the scorer's summary names each domain's band with its raw
+    score on 10–50, the figure the note's dimension list and the dimension-* blobs give."""
+    run, score = scored_from_answers(integration, "big5", lambda big5: {i.id: 4 for i in big5.items})
+    note, metadata = what_ashby_reads(mocked_responses, integration, run)
+
+    assert "<li>Extraversion: 30 on the 10–50 scale</li>" in note
+    assert "Extraversion: moderate (30 on the 10–50 scale)" in note, "the summary agrees with the list"
+    assert contradicting_figures(note, score.dimensions) == []
+    assert contradicting_figures(blobs_text(metadata), score.dimensions) == []
+    assert note.count("of 100") == 1, "only the overall score is out of 100"
 
 
 def test_dimension_scales_come_from_each_instrument():

@@ -12,8 +12,9 @@ from assessments.catalog import instrument_get
 from assessments.models import Result
 from assessments.scoring import score_answers
 from integrations.models import WritebackMessage, WritebackStatus
-from integrations.providers.knit import constants
+from integrations.providers.knit import constants, updates
 from integrations.services.writeback import writeback_deliver
+from tests.assessments.scale_checks import contradicting_figures, run_result_of
 
 from .helpers import knit_integration, scored_run
 
@@ -27,12 +28,14 @@ PASSTHROUGH_ANSWER = json.loads(
 
 def disc_run(integration):
     """A DISC v1 run scored by assessments.scoring from real answers (6 items a style on a 1–5
-    scale: each style runs 6–30)."""
+    scale: each style runs 6–30), stored with the scorer's own summary."""
     disc = instrument_get("disc", "1")
     answers = {item.id: 5 if item.dimension == "D" else 2 for item in disc.items}
     score = score_answers(disc, answers)
     run = scored_run(integration, instrument="disc", instrument_version="1")
-    Result.objects.filter(run=run).update(overall_score=score.overall, dimensions=score.dimension_records())
+    Result.objects.filter(run=run).update(
+        overall_score=score.overall, dimensions=score.dimension_records(), summary=score.summary
+    )
     return run, score
 
 
@@ -74,3 +77,25 @@ def test_a_disc_result_through_knit_reaches_ashby_on_discs_own_6_to_30_scale(moc
     # Only the overall score is on 0–100: "Max Score" 100 is its maximum, no sub-score's.
     assert blobs["score-max"]["value"] == 100
     assert all(b["value"] <= 30 for key, b in blobs.items() if key.startswith("sub-"))
+    # The summary says the same figures: "Dominance (26 on the 6–30 scale)", not "(83/100)".
+    assert blobs["summary"]["value"] == score.summary
+    assert blobs["summary"]["value"].startswith("Primary style: Dominance (26 on the 6–30 scale)")
+    assert contradicting_figures(blobs["summary"]["value"], score.dimensions) == []
+
+
+@pytest.mark.parametrize("key", ["big5", "eq"])
+def test_every_figure_knit_passes_to_ashby_for_a_dimension_is_on_its_instruments_range(key):
+    """Big Five (10–50) and EQ (5–25), every answer 4, through both renderings of the update: the
+    summary blob agrees with the sub-* blobs, each dimension's raw score on its own range."""
+    instrument = instrument_get(key, "1")
+    score = score_answers(instrument, {i.id: 4 for i in instrument.items})
+    update = updates.update_completed(assessment_id="ats_ass_1", result=run_result_of(score))
+    for ashby in (
+        json.loads(updates.passthrough_body(update)["body"]),
+        updates.knit_update_body(update)["metaData"],
+    ):
+        blobs = {b["identifier"]: b for b in ashby["metadata"]}
+        assert blobs["summary"]["value"] == score.summary
+        assert contradicting_figures(blobs["summary"]["value"], score.dimensions) == []
+        for d in score.dimensions:
+            assert blobs[f"sub-{d.key}"]["value"] == d.raw

@@ -9,12 +9,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.catalog import instrument_get
+from assessments.scoring import score_answers
 from assessments.services.runs import RunResult, SubScore
 from integrations.models import IntegrationActivity, IntegrationStatus, WritebackStatus
 from integrations.providers.lever import constants, mappers
 from integrations.providers.lever import simulator_state as sim
 from integrations.services.integrations import integration_credentials_check
 from integrations.services.writeback import writeback_deliver, writeback_enqueue
+from tests.assessments.scale_checks import contradicting_figures, run_result_of
 
 from .helpers import scored_run, sim_integration, sim_opportunity
 
@@ -76,7 +79,7 @@ def test_feedback_and_note_mode_writes_both(connected):
     assert [m.kind for m in messages] == ["note", "feedback"]
     assert all(m.status in (WritebackStatus.DELIVERED, WritebackStatus.CONFIRMED) for m in messages)
     [note] = sim.rows("note", opportunity=opp["id"])
-    assert note["score"] == 4 and "JobCannon DISC work style: 90/100" in note["value"]
+    assert note["score"] == 4 and "JobCannon DISC work style: overall 90 of 100" in note["value"]
     assert "Dominance: 27.6 on the 6–30 scale" in note["value"]
     assert len(sim.rows("feedback", opportunity=opp["id"])) == 1
 
@@ -104,6 +107,51 @@ def test_sub_scores_are_written_on_the_instruments_own_range_not_out_of_100(conn
         assert f"Dominance: 23.28 on the {span} scale" in text
         assert f"Influence: 12 on the {dimension_range('disc', 'I')} scale" in text
         assert "Dominance: 72/100" not in text and "Influence: 25/100" not in text
+
+
+def test_a_disc_result_scored_from_answers_reaches_lever_with_one_figure_a_style(connected):
+    """Scored by assessments.scoring from real DISC answers, the scorer's own summary stored: the
+    feedback form's "Summary" and the note say each style's raw score on 6–30, as "Scores by
+    dimension" does, never its 0–100 position ("Dominance (83/100) … Dominance 83")."""
+    from assessments.models import Result
+
+    connected.provider_settings = {**connected.provider_settings, "writeback_mode": "feedback+note"}
+    connected.save()
+    opp = sim_opportunity()
+    run = scored_run(connected, opportunity_id=opp["id"])
+    disc = instrument_get("disc", "1")
+    score = score_answers(disc, {i.id: 5 if i.dimension == "D" else 2 for i in disc.items})
+    Result.objects.filter(run=run).update(
+        overall_score=score.overall, dimensions=score.dimension_records(), summary=score.summary
+    )
+    deliver(run)
+    [values] = feedback_values(opp["id"])
+    [note] = sim.rows("note", opportunity=opp["id"])
+    assert values["Summary"] == score.summary and score.summary in note["value"]
+    assert values["Summary"].startswith("Primary style: Dominance (26 on the 6–30 scale)")
+    for text in (values["Summary"], values["Scores by dimension"], note["value"]):
+        assert contradicting_figures(text, score.dimensions) == [], text
+    assert values["Overall score (0-100)"] == f"{score.overall}/100", "the overall score, labelled 0–100"
+    assert f"DISC work style: overall {score.overall} of 100\n" in note["value"]
+
+
+@pytest.mark.parametrize("key", ["big5", "eq"])
+def test_every_figure_lever_gets_for_a_dimension_is_on_its_instruments_range(key):
+    """Big Five (10–50) and EQ (5–25), every answer 4: the summary field and the note agree with
+    the scores field, each dimension's raw score on its own range."""
+    instrument = instrument_get(key, "1")
+    score = score_answers(instrument, {i.id: 4 for i in instrument.items})
+    result = run_result_of(score)
+    template = mappers.TemplateRef(
+        id="tpl-1", field_ids=tuple((k, f"field-{k}") for k, _kind, _text in mappers.TEMPLATE_FIELDS)
+    )
+    fields = {f["id"]: f["value"] for f in mappers.feedback_body(result, template)["fieldValues"]}
+    note = mappers.note_body(result)["value"]
+    assert fields["field-summary"] == score.summary
+    for text in (fields["field-summary"], fields["field-scores"], note):
+        assert contradicting_figures(text, score.dimensions) == [], text
+    first = score.dimensions[0]
+    assert f"{first.label}: " in fields["field-summary"] and f"({first.raw:g} on the {first.raw_min}–" in note
 
 
 def test_an_eq_note_prints_the_eq_range():
