@@ -364,18 +364,36 @@ WEBHOOKS_NEED_OAUTH = (
 # belongs to it. SR's consent request carries nothing to check (SRO consentUrl: SR adds companyId
 # and redirect, no signature; SRD /reference/askforconsent), so the proof is the workspace's own
 # OAuth sign-in: GET /configuration/company with its token must name the companyId [I: our rule].
+# Why the consent page needs the OAuth sign-in (apis_consent.py): SR's consent URL carries a bare
+# companyId that SR signs nothing in (SRO consentUrl), so without the sign-in any workspace admin
+# could bind another company and receive its orders, candidates and results.
+CONSENT_PROOF_WHY = (
+    "SmartRecruiters' Connect link carries only the company id, signed by nothing, so anyone could "
+    "open it with another company's id: a sign-in with SmartRecruiters as a user of the company is "
+    "the only proof JobCannon has that it is yours."
+)
+# [2nd] SR no longer onboards new partners on the Authorization Code flow (README, "Who owns the
+# OAuth client"): a company that cannot create or authorize the app has no other proof yet.
+CONSENT_NO_APP_CONTACT = (
+    "If SmartRecruiters does not let your company create or authorize an OAuth app, contact "
+    "JobCannon support: there is no other way to show the company is yours yet."
+)
 CONSENT_SIGN_IN_FIRST = (
-    "JobCannon connects a SmartRecruiters company only to a workspace that has shown it belongs to "
-    "that company, and this workspace has not signed in to SmartRecruiters company {company_id}. "
-    "In JobCannon open Integrations → Connect → SmartRecruiters and sign in with SmartRecruiters as a "
+    "JobCannon connects a SmartRecruiters company only to a workspace that has signed in to it, and "
+    "this workspace has not signed in to SmartRecruiters company {company_id}. "
+    + CONSENT_PROOF_WHY
+    + " In JobCannon open Integrations → Connect → SmartRecruiters and sign in with SmartRecruiters as a "
     "user of company {company_id}; then open this page again from SmartRecruiters (Settings → Apps & "
-    "Integrations → JobCannon → Connect) and allow it."
+    "Integrations → JobCannon → Connect) and allow it. " + CONSENT_NO_APP_CONTACT
 )
 CONSENT_INTEGRATION_SIGN_IN_FIRST = (
     "This SmartRecruiters integration has not signed in to SmartRecruiters, so nothing shows that "
-    "company {company_id} is yours. Open it in JobCannon (Integrations → SmartRecruiters → "
-    "Re-authorize) and sign in with SmartRecruiters as a user of company {company_id}; then open this "
-    "page again from SmartRecruiters (Settings → Apps & Integrations → JobCannon → Connect) and allow it."
+    "company {company_id} is yours. "
+    + CONSENT_PROOF_WHY
+    + " Open the integration in JobCannon (Integrations → SmartRecruiters → Re-authorize) and sign in "
+    "with SmartRecruiters as a user of company {company_id}; then open this page again from "
+    "SmartRecruiters (Settings → Apps & Integrations → JobCannon → Connect) and allow it. "
+    + CONSENT_NO_APP_CONTACT
 )
 CONSENT_COMPANY_UNCONFIRMED = (
     "JobCannon could not ask SmartRecruiters which company this integration's sign-in belongs to "
@@ -387,10 +405,12 @@ CONSENT_COMPANY_ELSEWHERE = (
     "connects to one workspace: use that workspace, or ask its admins to disconnect SmartRecruiters "
     "there first."
 )
-OAUTH_OPTIONAL_HELP = (
-    "Optional. Only the Webhooks API (live candidate updates) needs an OAuth app of your own: orders, "
-    "results and the data sync use the credentials SmartRecruiters issues when you connect JobCannon in "
-    "Settings → Apps & Integrations."
+OAUTH_SIGN_IN_HELP = (
+    "Required to connect a company: JobCannon connects a SmartRecruiters company only after a sign-in "
+    "with this app as a user of that company (SmartRecruiters' Connect link carries only the company "
+    "id, signed by nothing). The app also creates the Webhooks API subscriptions (live candidate "
+    "updates). Orders, results and the data sync then use the credentials SmartRecruiters issues when "
+    "you connect JobCannon in Settings → Apps & Integrations."
 )
 PARTNER_CONFIGURATION_MISSING_FIX = (
     "SmartRecruiters does not know where JobCannon's partner endpoints are yet (no partner "
@@ -398,6 +418,37 @@ PARTNER_CONFIGURATION_MISSING_FIX = (
     "packages, orders, token and removal URLs with JobCannon's partner credentials), then the company "
     "connects JobCannon again in SmartRecruiters' Apps & Integrations."
 )
+# A candidate's place in a job's pipeline, as SR publishes it: the assignment's `status`, SRO
+# components.schemas.CandidateStatusEnum [F] (vendor; test_published_list_shapes.py holds this equal
+# to it, order kept), plus a free-text `subStatus` (the company's own steps, e.g. "Assessment").
+# SR publishes no per-job stages: SRO's Job has no hiring process, and GET
+# /configuration/hiring-processes (Configuration API, OCM; SR's python client's HiringProcess
+# {id, name, active, subStatuses: {IN_REVIEW, INTERVIEW, OFFERED: [names]}}) lists the company's
+# processes without saying which job follows which. So every job's stages are these statuses
+# (sync.job_records) and the sub-status goes into the application's stage title.
+CANDIDATE_STATUSES = (
+    "LEAD",
+    "NEW",
+    "IN_REVIEW",
+    "INTERVIEW",
+    "OFFERED",
+    "HIRED",
+    "REJECTED",
+    "WITHDRAWN",
+    "TRANSFERRED",
+)
+# How we show them [I: our wording; SRO gives the enum values only].
+CANDIDATE_STATUS_LABELS = {
+    "LEAD": "Lead",
+    "NEW": "New",
+    "IN_REVIEW": "In review",
+    "INTERVIEW": "Interview",
+    "OFFERED": "Offered",
+    "HIRED": "Hired",
+    "REJECTED": "Rejected",
+    "WITHDRAWN": "Withdrawn",
+    "TRANSFERRED": "Transferred",
+}
 # SR sends the results URL with each order (resultCallbackURL); the attachment URL is that URL +
 # "/attachment", as SRO's two paths are.
 RESULTS_ATTACHMENT_SUFFIX = "/attachment"

@@ -56,12 +56,15 @@ def setup_steps(*, scopes: tuple[str, ...]) -> list[SetupStep]:
     return [
         SetupStep(
             title="Create an integration in SmartRecruiters",
-            body="Optional: SmartRecruiters' documented path for an assessment partner needs no app of yours: "
-            "connect JobCannon in Apps & Integrations (the step below) and SmartRecruiters issues the "
-            "company credentials JobCannon reads jobs and candidates and writes results with. This OAuth "
-            "app (the seed's setup) adds the Webhooks API subscriptions and scorecard fields. To create it, "
-            "log in to SmartRecruiters as Company Admin: Settings → Integrations → Connected Applications "
-            "→ Create Integration (or Add Custom App).",
+            body="Required to connect a company: SmartRecruiters' Connect link in Apps & Integrations (the "
+            "step below) carries only your company id, signed by nothing, so a sign-in with this app as a "
+            "user of the company is the only proof JobCannon has that the company is yours; JobCannon "
+            "connects it only after that sign-in. Once connected, SmartRecruiters issues the company "
+            "credentials JobCannon reads jobs and candidates and writes results with; this app also "
+            "creates the Webhooks API subscriptions and fills the scorecard fields. To create it, log in "
+            "to SmartRecruiters as Company Admin: Settings → Integrations → Connected Applications → "
+            "Create Integration (or Add Custom App). If SmartRecruiters does not let your company create "
+            "or authorize one, contact JobCannon support.",
             items=(
                 "Name: JobCannon Assessments",
                 "Description: JobCannon assessment delivery and scoring platform",

@@ -30,36 +30,30 @@ class Company:
 
 
 @dataclass(frozen=True)
-class StageAction:
-    package_id: str
-    required: bool
-    trigger: str
-    due_days: int
-    email_template: str
-
-
-@dataclass(frozen=True)
-class Stage:
-    id: str
-    name: str
-    action: StageAction | None
-
-
-@dataclass(frozen=True)
 class Job:
+    """SRO components.schemas.Job: no hiring process and no stages (SR publishes none per job)."""
+
     id: str
     title: str
-    stages: tuple[Stage, ...]
+    status: str
 
 
 @dataclass(frozen=True)
 class Candidate:
+    """SRO components.schemas.Candidate with its primaryAssignment: the job, `status` (one of
+    constants.CANDIDATE_STATUSES) and the free-text `subStatus`."""
+
     id: str
     first_name: str
     last_name: str
     email: str
     job_id: str
-    stage_id: str
+    status: str
+    sub_status: str
+
+    @property
+    def stage_title(self) -> str:
+        return stage_title(self.status, self.sub_status)
 
 
 @dataclass(frozen=True)
@@ -134,38 +128,41 @@ def company_from(payload: Mapping[str, Any]) -> Company:
     return Company(id=ident, name=_str(payload.get("name")) or ident)
 
 
-def _action_from(raw: Mapping[str, Any]) -> StageAction | None:
-    if not raw or not _str(raw.get("packageId")):
-        return None
-    try:
-        due_days = int(raw.get("dueInDays") or constants.DEFAULT_DUE_DAYS)
-    except (TypeError, ValueError):
-        due_days = constants.DEFAULT_DUE_DAYS
-    return StageAction(
-        package_id=_str(raw["packageId"]),
-        required=bool(raw.get("required", True)),
-        trigger=_str(raw.get("trigger")) or constants.TRIGGER_AUTO,
-        due_days=due_days,
-        email_template=_str(raw.get("emailTemplate")) or "default",
+def status_label(status: str) -> str:
+    """SR's candidate status as we show it ("IN_REVIEW" -> "In review"); a status SR adds later
+    is shown as sent."""
+    return constants.CANDIDATE_STATUS_LABELS.get(status, status)
+
+
+def stage_title(status: str, sub_status: str = "") -> str:
+    """Where the candidate is: the status, and the company's sub-status when SR sends one
+    ("In review: Assessment")."""
+    label = status_label(status)
+    return f"{label}: {sub_status}" if label and sub_status else label or sub_status
+
+
+def pipeline_position(assignment: Mapping[str, Any]) -> tuple[str, str]:
+    """(status, subStatus) of one assignment as SRO publishes it: `status` is the
+    CandidateStatusEnum string, `subStatus` a free string. Anything else gives ("", "")."""
+    status, sub_status = assignment.get("status"), assignment.get("subStatus")
+    return (
+        _str(status) if isinstance(status, str) else "",
+        _str(sub_status) if isinstance(sub_status, str) else "",
     )
 
 
 def jobs_from(payload: Mapping[str, Any]) -> list[Job]:
-    jobs = []
-    for raw in payload.get("content") or []:
-        raw = _obj(raw)
-        stages = tuple(
-            Stage(id=_str(s.get("id")), name=_str(s.get("name")), action=_action_from(_obj(s.get("action"))))
-            for s in map(_obj, _obj(raw.get("hiringProcess")).get("stages") or [])
-        )
-        jobs.append(Job(id=_str(raw.get("id")), title=_str(raw.get("title")), stages=stages))
-    return jobs
+    return [
+        Job(id=_str(raw.get("id")), title=_str(raw.get("title")), status=_str(raw.get("status")))
+        for raw in map(_obj, payload.get("content") or [])
+    ]
 
 
 def candidates_from(payload: Mapping[str, Any]) -> list[Candidate]:
     out = []
     for raw in map(_obj, payload.get("content") or []):
         assignment = _obj(raw.get("primaryAssignment"))
+        status, sub_status = pipeline_position(assignment)
         out.append(
             Candidate(
                 id=_str(raw.get("id")),
@@ -173,7 +170,8 @@ def candidates_from(payload: Mapping[str, Any]) -> list[Candidate]:
                 last_name=_str(raw.get("lastName")),
                 email=_str(raw.get("email")),
                 job_id=_str(_obj(assignment.get("job")).get("id")),
-                stage_id=_str(_obj(assignment.get("status")).get("stageId")),
+                status=status,
+                sub_status=sub_status,
             )
         )
     return out
@@ -432,8 +430,14 @@ def status_body(event: str, *, reason: str = "") -> dict[str, Any]:
     return {"status": status, "summary": summary}
 
 
-def scorecard_values(result: Any, field_map: Mapping[str, str]) -> list[tuple[str, str]]:
-    """(SR candidate property id, value) for every mapped field."""
+def scorecard_values(
+    result: Any, field_map: Mapping[str, str], scales: Scales | None = None
+) -> list[tuple[str, str]]:
+    """(SR candidate property id, value) for every mapped field. A dimension's value is its raw
+    score on the instrument's own range ("26 on the 6–30 scale", as every write-back says it);
+    `scales` as result_body's."""
+    if scales is None:
+        scales = instrument_scales(result.instrument)
     values = {
         "overall_score": str(result.overall_score),
         "score_label": score_label(result),
@@ -442,5 +446,5 @@ def scorecard_values(result: Any, field_map: Mapping[str, str]) -> list[tuple[st
         "instrument": result.instrument_name,
     }
     for sub in result.sub_scores:
-        values[f"subscore:{sub.key}"] = str(sub.score)
+        values[f"subscore:{sub.key}"] = sub_score_text(sub, scales)
     return [(prop, values[source]) for prop, source in field_map.items() if source in values]

@@ -362,7 +362,7 @@ class SmartRecruitersProvider(ATSProvider):
             url=url,
             body=mappers.result_body(result, sent_at=run.invited_at or run.created_at, scales=scales),
         )
-        filled = mappers.scorecard_values(result, selectors.scorecard_map(integration))
+        filled = mappers.scorecard_values(result, selectors.scorecard_map(integration), scales)
         if not (run.external_candidate_id and run.external_job_id):
             filled = []  # an in-line order names no SR candidate: there is no profile to fill
         skipped = ""
@@ -443,21 +443,23 @@ class SmartRecruitersProvider(ATSProvider):
         return guide.setup_steps(scopes=self.required_scopes(integration))
 
     def credential_fields(self, integration) -> tuple[CredentialField, ...]:
-        # Optional: the customer's own OAuth app, only for Webhooks API subscriptions. Orders,
-        # results and the sync need none of it: they use the credentials SR issues when the company
-        # connects JobCannon in its Apps & Integrations (the consent page).
-        help_text = constants.OAUTH_OPTIONAL_HELP
+        # The customer's own OAuth app. Its sign-in is the consent page's proof of the company
+        # (apis_consent.py: SR signs nothing in the consent URL), so a new company cannot be
+        # connected without it; it also creates the Webhooks API subscriptions. Orders, results
+        # and the sync use the credentials SR issues at consent. Not `required` in the form:
+        # integrations SR registered earlier keep working and re-consent without it.
+        help_text = constants.OAUTH_SIGN_IN_HELP
         return (
             CredentialField(
                 name="client_id",
-                label="SmartRecruiters Client ID (optional: webhooks only)",
+                label="SmartRecruiters Client ID (needed to connect a company)",
                 secret=False,
                 required=False,
                 help=help_text,
             ),
             CredentialField(
                 name="client_secret",
-                label="SmartRecruiters Client Secret (optional: webhooks only)",
+                label="SmartRecruiters Client Secret (needed to connect a company)",
                 required=False,
                 help=help_text,
             ),

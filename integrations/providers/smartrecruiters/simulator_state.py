@@ -23,12 +23,20 @@ from . import constants, simulator_schema
 P = constants.KEY
 CODE_SECONDS = 300
 
+# The sandbox's pipeline for its own pages (moving a candidate, ordering from a step). Each step is
+# one of SR's published candidate statuses (`status`, SRO CandidateStatusEnum) with an optional
+# `subStatus` (the company's own step name, as SR's hiring processes name them); that pair is all
+# its API answers show of it (sync_simulator._candidate). The `action` (which package a step orders,
+# how) stands for the assessment set-up SR keeps on its own side: the sandbox's pages use it to
+# place orders, and no API answer carries it (SR publishes no way to read it).
 DEMO_STAGES: list[dict[str, Any]] = [
-    {"id": "new", "name": "New", "action": None},
-    {"id": "screening", "name": "Screening", "action": None},
+    {"id": "new", "name": "New", "status": "NEW", "action": None},
+    {"id": "screening", "name": "Screening", "status": "IN_REVIEW", "subStatus": "Screening", "action": None},
     {
         "id": "assessment",
         "name": "Assessment",
+        "status": "IN_REVIEW",
+        "subStatus": "Assessment",
         "action": {
             "packageId": "jobcannon-big5",
             "required": True,
@@ -40,6 +48,7 @@ DEMO_STAGES: list[dict[str, Any]] = [
     {
         "id": "interview",
         "name": "Interview",
+        "status": "INTERVIEW",
         "action": {
             "packageId": "jobcannon-disc",
             "required": False,
@@ -48,8 +57,8 @@ DEMO_STAGES: list[dict[str, Any]] = [
             "emailTemplate": "default",
         },
     },
-    {"id": "offer", "name": "Offer", "action": None},
-    {"id": "hired", "name": "Hired", "action": None},
+    {"id": "offer", "name": "Offer", "status": "OFFERED", "action": None},
+    {"id": "hired", "name": "Hired", "status": "HIRED", "action": None},
 ]
 DEMO_FIELDS: list[dict[str, Any]] = [
     {"id": "jc_score", "label": "JobCannon score", "type": "NUMBER"},
@@ -362,6 +371,18 @@ def job_get(job_id: str) -> dict[str, Any] | None:
 
 def stage_get(job: dict[str, Any], stage_id: str) -> dict[str, Any] | None:
     return next((s for s in job.get("stages", []) if s["id"] == stage_id), None)
+
+
+def stage_status(job: dict[str, Any] | None, stage_id: str) -> tuple[str, str]:
+    """(status, subStatus) of a sandbox step as SR publishes a candidate's place: the step's
+    own pair, else the demo step of that id (jobs stored before steps carried one), else
+    IN_REVIEW with the step's name as sub-status."""
+    stage = stage_get(job or {}, stage_id) or {}
+    demo = next((s for s in DEMO_STAGES if s["id"] == stage_id), {})
+    status = stage.get("status") or demo.get("status")
+    if status:
+        return str(status), str(stage.get("subStatus", demo.get("subStatus")) or "")
+    return "IN_REVIEW", str(stage.get("name") or stage_id)
 
 
 def candidate_create(

@@ -25,9 +25,13 @@ konfig-sdks/openapi-examples:smartrecruiters/openapi.yaml @03ba507a; the same te
   the time of the run's first page less an overlap for clock skew, carried in the cursor and
   stored by the service only when the run succeeds;
 - a candidate's applications are its job assignments (`primaryAssignment`, then
-  `secondaryAssignments`): application id = "<candidate id>:<job id>";
-- jobs carry their hiring process (stages); stage ids are per job, so ours are
-  "<job id>:<stage id>" with the job as the stage's plan. Jobs are read in full each run.
+  `secondaryAssignments`): application id = "<candidate id>:<job id>"; its place in the pipeline
+  is the assignment's `status` (SRO CandidateStatusEnum) and `subStatus` (free text);
+- SR publishes no per-job stages (SRO's Job has no hiring process; constants.CANDIDATE_STATUSES
+  says why the Configuration API's hiring processes do not help): every job's stages are SR's
+  candidate statuses, "<job id>:<status>" with the job as the stage's plan, and an application's
+  stage is "<job id>:<its status>", titled with the sub-status ("In review: Assessment"). Jobs are
+  read in full each run.
 
 An answer we cannot read is a failed run with the reason, never a silent zero (the rule Knit's
 sync follows, knit/sync.py page_read): no `content` list, or a page whose items none has an `id`,
@@ -58,6 +62,8 @@ from integrations.base import (
     sync_page_size,
 )
 
+from . import constants, mappers
+
 if TYPE_CHECKING:
     import requests
 
@@ -79,30 +85,31 @@ LISTS = {"jobs": ("/jobs", "jobs.list"), "candidates": ("/candidates", "candidat
 def job_records(job: Mapping[str, Any]) -> tuple[SyncRecord, ...]:
     job_id = str(job["id"])
     location = job.get("location") or {}
-    department = job.get("department") or {}
+    department = job.get("department")
     status = job.get("status")
     out: list[SyncRecord] = [
         SyncedJob(
             external_id=job_id,
             title=str(job.get("title") or job.get("name") or "")[:300],
             status=str(status.get("id") if isinstance(status, Mapping) else status or "")[:40],
-            department=str(department.get("label") if isinstance(department, Mapping) else "")[:200],
+            # SRO Job.department is optional; without one the job has none (never the text "None").
+            department=str((department.get("label") if isinstance(department, Mapping) else "") or "")[:200],
             location=", ".join(str(location[k]) for k in ("city", "country") if location.get(k))[:200],
             requisition_id=str(job.get("refNumber") or "")[:120],
             plan_external_id=job_id,
             updated_at=sync_iso_datetime(job.get("updatedOn") or job.get("lastActivityOn")),
         )
     ]
-    stages = ((job.get("hiringProcess") or {}).get("stages")) or []
-    # A stage without an id cannot be a stage record ("<job id>:<stage id>"): left out.
-    for order, stage in enumerate((s for s in stages if isinstance(s, Mapping) and s.get("id")), start=1):
+    # SR publishes no per-job stages (constants.CANDIDATE_STATUSES): a job's pipeline is SR's
+    # candidate statuses, in SRO's enum order, one stage record each per job.
+    for order, candidate_status in enumerate(constants.CANDIDATE_STATUSES, start=1):
         out.append(
             SyncedStage(
-                external_id=f"{job_id}:{stage['id']}",
-                title=str(stage.get("name") or stage.get("label") or stage["id"])[:200],
+                external_id=f"{job_id}:{candidate_status}",
+                title=mappers.status_label(candidate_status)[:200],
                 plan_external_id=job_id,
                 order=order,
-                kind=str(stage.get("type") or "")[:60],
+                kind=candidate_status,
             )
         )
     return tuple(out)
@@ -113,14 +120,15 @@ def _assignment(
 ) -> SyncedApplication:
     job = assignment.get("job") or {}
     job_id = str(job.get("id") or "")
-    status = assignment.get("status")
-    stage_id = str(status.get("stageId") or "") if isinstance(status, Mapping) else ""
+    status, sub_status = mappers.pipeline_position(assignment)
     return SyncedApplication(
         external_id=f"{candidate_id}:{job_id}",
         candidate_external_id=candidate_id,
         job_external_id=job_id,
-        stage_external_id=f"{job_id}:{stage_id}" if stage_id else "",
-        status=str(status.get("status") or stage_id if isinstance(status, Mapping) else status or "")[:40],
+        # A status SR adds later has no stage record (job_records): kept as the status only.
+        stage_external_id=f"{job_id}:{status}" if status in constants.CANDIDATE_STATUSES else "",
+        stage_title=mappers.stage_title(status, sub_status)[:200],
+        status=status[:40],
         applied_at=sync_iso_datetime(assignment.get("appliedOn") or assignment.get("createdOn")),
         updated_at=updated,
     )

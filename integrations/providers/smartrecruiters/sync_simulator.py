@@ -1,5 +1,6 @@
 """The built-in SmartRecruiters sandbox's job and candidate lists, as the data sync uses them (dev
-and tests only): the simulator's own answers (same content items, `jobId` filter) plus paging,
+and tests only): jobs and candidates in SRO's published `Job` / `Candidate` shapes (held against the
+vendor file by test_published_list_shapes.py), `jobId` filter, paging,
 `updatedAfter`, `updatedOn` on each item, `GET /candidates/{id}`, and a test lever: a failure
 injected on page N (`integrations.sync.simulator.fault_set("smartrecruiters", "candidates.list", page=N)`).
 Mounted by simulator_plugin.SmartRecruitersSimulatorPlugin.urlpatterns; simulator.py serves no list.
@@ -47,28 +48,59 @@ def _rows(kind: str, company_id: str) -> list[SimulatorObject]:
     )
 
 
+def _action(request: HttpRequest, path: str) -> dict[str, str]:
+    """SRO Action {url, method}: where the full record is, on this sandbox's API path (SR's
+    point at its API host)."""
+    root = request.path[: request.path.index("/api/") + len("/api")]
+    return {"url": request.build_absolute_uri(root + path), "method": "GET"}
+
+
 def _job(row: SimulatorObject) -> dict[str, Any]:
+    """SRO components.schemas.Job: no hiring process (SR publishes no per-job stages)."""
     d = row.data
     return {
         "id": row.key,
         "title": d["title"],
         "refNumber": d.get("refNumber", f"REF-{row.pk}"),
-        "status": d.get("status", "SOURCING"),
-        "location": {"city": "Berlin", "country": "de"},
-        "hiringProcess": {"stages": d["stages"]},
+        "createdOn": row.created_at.isoformat(),
         "updatedOn": row.updated_at.isoformat(),
+        "status": d.get("status", "SOURCING"),
+        "postingStatus": d.get("postingStatus", "PUBLIC"),
+        "location": {"city": "Berlin", "country": "Germany", "countryCode": "de"},
     }
 
 
-def _candidate(row: SimulatorObject) -> dict[str, Any]:
+def _candidate(
+    request: HttpRequest, row: SimulatorObject, jobs: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """SRO components.schemas.Candidate: the primary assignment's `status` is SR's enum string and
+    `subStatus` the company's step (simulator_state.stage_status), never a stage id."""
     d = row.data
+    job = (jobs or {}).get(d["jobId"]) or state.job_get(d["jobId"])
+    status, sub_status = state.stage_status(job, d.get("stageId", "new"))
+    assignment: dict[str, Any] = {
+        "job": {
+            "id": d["jobId"],
+            "title": (job or {}).get("title", ""),
+            "actions": {"details": _action(request, f"/jobs/{d['jobId']}")},
+        },
+        "status": status,
+    }
+    if sub_status:
+        assignment["subStatus"] = sub_status
     return {
         "id": row.key,
+        "internal": False,
         "firstName": d["firstName"],
         "lastName": d["lastName"],
         "email": d["email"],
-        "primaryAssignment": {"job": {"id": d["jobId"]}, "status": {"stageId": d["stageId"]}},
+        "createdOn": d.get("created") or row.created_at.isoformat(),
         "updatedOn": row.updated_at.isoformat(),
+        "primaryAssignment": assignment,
+        "actions": {
+            "details": _action(request, f"/candidates/{row.key}"),
+            "properties": _action(request, f"/candidates/{row.key}/properties"),
+        },
     }
 
 
@@ -142,7 +174,8 @@ def candidates_list(request: HttpRequest, company: dict[str, Any]) -> JsonRespon
         return sr_error(400, "VALIDATION", "updatedAfter must be an ISO 8601 date-time.")
     if request.GET.get("jobId"):
         rows = [r for r in rows if r.data.get("jobId") == request.GET["jobId"]]
-    return _page(request, "candidates.list", [_candidate(r) for r in rows])
+    jobs = {r.key: {**r.data, "id": r.key} for r in _rows("job", company["id"])}
+    return _page(request, "candidates.list", [_candidate(request, r, jobs) for r in rows])
 
 
 @api(constants.SCOPE_CANDIDATES_READ)
@@ -150,7 +183,7 @@ def candidate_get(request: HttpRequest, company: dict[str, Any], candidate_id: s
     row = SimulatorObject.objects.filter(provider=state.P, kind="candidate", key=candidate_id).first()
     if row is None or row.data.get("company") != company["id"]:
         return sr_error(404, "NOT_FOUND", f"Candidate {candidate_id} not found.")
-    return JsonResponse(_candidate(row))
+    return JsonResponse(_candidate(request, row))
 
 
 def urlpatterns() -> list:

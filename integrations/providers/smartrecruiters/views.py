@@ -1,5 +1,5 @@
 """SmartRecruiters pages in the customer console, at /integrations/<pk>/smartrecruiters/:
-the assessment catalog (jobs and pipeline stages read from SR, the JobCannon action on each),
+the assessment catalog (our packages; jobs and their candidates by SR status, read from SR),
 the scorecard field mapping, and the webhook setup choice."""
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ class _IntegrationPage(WorkspaceMixin, View):
 class SmartRecruitersCatalogView(_IntegrationPage):
     def get(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
         integration = self.integration()
-        provider = self.provider
+        # SmartRecruitersProvider (its reads_client): typed ATSProvider on the base class, which
+        # this module keeps so as not to import provider.py.
+        provider: Any = self.provider
         packages = [mappers.package_body(i) for i in instrument_list(workspace=self.workspace)]
         runs = {
             (r.external_candidate_id, r.external_job_id): r
@@ -58,23 +60,28 @@ class SmartRecruitersCatalogView(_IntegrationPage):
         jobs: list[dict[str, Any]] = []
         error = ""
         try:
-            client: Any = provider.client(integration)  # SmartRecruitersClient
+            # The company credentials once SR issued them, else the OAuth token (README calls
+            # table): an integration connected by consent alone has no OAuth token.
+            client: Any = provider.reads_client(integration)
+            candidates_client: Any = provider.reads_client(integration, constants.SCOPE_CANDIDATES_READ)
             for job in client.jobs():
-                with_action = [s for s in job.stages if s.action]
-                candidates = client.candidates(job_id=job.id) if with_action else []
+                candidates = candidates_client.candidates(job_id=job.id)
+                # SR publishes no per-job stages: the candidates are shown by SR's status, the
+                # company's sub-status beside each (constants.CANDIDATE_STATUSES).
                 jobs.append(
                     {
                         "job": job,
-                        "stages": [
+                        "statuses": [
                             {
-                                "stage": s,
+                                "status": status,
+                                "label": mappers.status_label(status),
                                 "candidates": [
                                     {"c": c, "run": runs.get((c.id, job.id))}
                                     for c in candidates
-                                    if c.stage_id == s.id
+                                    if c.status == status
                                 ],
                             }
-                            for s in job.stages
+                            for status in constants.CANDIDATE_STATUSES
                         ],
                     }
                 )

@@ -1,4 +1,4 @@
-"""The SmartRecruiters sync against the built-in sandbox: jobs with their hiring-process stages,
+"""The SmartRecruiters sync against the built-in sandbox: jobs with SR's candidate statuses as stages,
 candidates with their job assignments as applications, pageId/nextPageId paging, the
 updatedAfter checkpoint, and a run broken on page N resumed without loss or duplicates."""
 
@@ -76,11 +76,13 @@ def test_jobs_with_stages_and_candidates_with_applications_are_synced(sr):
     assert [r.resource for r in runs] == ["jobs", "candidates"]
     assert all(r.status == SyncStatus.SUCCEEDED for r in runs)
     job = Job.objects.get(integration=sr, external_id=sr.job["id"])
-    assert [s.title for s in stage_list_for_job(job=job)] == [s["name"] for s in sim.DEMO_STAGES]
+    assert [s.external_id for s in stage_list_for_job(job=job)] == [
+        f"{job.external_id}:{status}" for status in constants.CANDIDATE_STATUSES
+    ]
     assert Candidate.objects.filter(integration=sr).count() == 5 and runs[1].pages == 3
     for application in Application.objects.filter(integration=sr):
         assert application.job == job and application.candidate and application.stage.title == "New"
-    assert InterviewStage.objects.filter(integration=sr).count() == len(sim.DEMO_STAGES)
+    assert InterviewStage.objects.filter(integration=sr).count() == len(constants.CANDIDATE_STATUSES)
 
 
 @pytest.mark.django_db
@@ -122,7 +124,7 @@ def test_targeted_refresh_reads_one_candidate(sr):
     sync_record_refresh_task(sr.pk, "candidates", person["id"])
 
     application = Application.objects.get(integration=sr, external_id=f"{person['id']}:{sr.job['id']}")
-    assert application.stage.title == "Assessment"
+    assert (application.stage.title, application.stage_title) == ("In review", "In review: Assessment")
 
 
 # -- webhooks trigger a targeted refresh of the candidate they name ------------------------------
@@ -177,7 +179,7 @@ def test_assessment_completed_webhook_refreshes_the_candidate_it_names(
     assert queued == [(sr.pk, "candidates", person["id"])]
     sync_record_refresh_task(*queued[0])
     application = Application.objects.get(integration=sr, external_id=f"{person['id']}:{sr.job['id']}")
-    assert application.stage.title == "Assessment" and application.last_seen_via == "webhook"
+    assert application.stage_title == "In review: Assessment" and application.last_seen_via == "webhook"
 
 
 @pytest.mark.django_db

@@ -109,7 +109,12 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
     ]
     create = steps[0]
     assert "Settings → Integrations → Connected Applications" in create.body
-    assert create.body.startswith("Optional: SmartRecruiters' documented path for an assessment partner")
+    # The sign-in is the consent page's proof of the company (apis_consent.py): never "optional".
+    assert create.body.startswith("Required to connect a company: ")
+    assert "the only proof JobCannon has that the company is yours" in create.body
+    fields = PROVIDER.credential_fields(integration)
+    assert all("optional" not in f.label.lower() and "optional" not in f.help.lower() for f in fields)
+    assert all(f.help.startswith("Required to connect a company") for f in fields)
     assert create.show == ("redirect_uri",) and create.phase == "before"
     assert "Scopes: " + ", ".join(constants.SCOPES) in create.items
     assert "webhook_url" in steps[2].show and {s.phase for s in steps[2:]} == {"after"}

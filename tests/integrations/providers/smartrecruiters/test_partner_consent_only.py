@@ -89,6 +89,9 @@ def test_a_workspace_that_never_signed_in_to_the_company_cannot_bind_it_and_the_
     assert 'id="sr-consent-error"' in html
     assert f"sign in with SmartRecruiters as a user of company {company_id}" in html
     assert "Integrations → Connect → SmartRecruiters" in html
+    # ... and why it is required, and whom to ask when SR lets the company create no OAuth app.
+    assert "signed by nothing" in html and "the only proof" in html
+    assert "contact JobCannon support" in html
     assert not Integration.objects.filter(workspace=other_workspace, provider="smartrecruiters").exists()
     assert not sim.get("company", company_id).get("company_client_id"), "setUpIntegration was not called"
 
@@ -97,6 +100,7 @@ def test_a_workspace_that_never_signed_in_to_the_company_cannot_bind_it_and_the_
     refused = form_post(other_admin, path, {**query, "integration": unbound.pk})
     assert refused.status_code == 403
     assert "This SmartRecruiters integration has not signed in to SmartRecruiters" in refused.content.decode()
+    assert "the only proof" in refused.content.decode()
     unbound.refresh_from_db()
     assert not unbound.credential("company_client_id") and _setups(unbound) == 0
     assert "company_id" not in unbound.provider_settings

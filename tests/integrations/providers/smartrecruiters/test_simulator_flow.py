@@ -266,18 +266,54 @@ def test_a_completed_result_triggers_no_invented_assessment_event(
     assert received <= {*constants.SUBSCRIBED_EVENTS, constants.EVENT_HANDSHAKE}
 
 
-def test_catalog_page_reads_jobs_and_stages_and_explains_ordering_by_hand(client_in_workspace, connected):
+def _catalog_rows(html):
+    """{status label: text of its row} of the catalog page's pipeline table."""
+    import re
+
+    return {
+        m.group(1): m.group(2)
+        for m in re.finditer(r'<tr data-status="[A-Z_]+"><td>([^<]+)</td>(.*?)</tr>', html, re.S)
+    }
+
+
+def test_catalog_page_reads_jobs_and_candidates_by_sr_status_and_explains_ordering_by_hand(
+    client_in_workspace, connected
+):
     integration = connected()
     candidate_id = new_candidate(client_in_workspace, integration)
-    move(client_in_workspace, integration, candidate_id, "interview")
+    move(client_in_workspace, integration, candidate_id, "assessment")
     url = reverse("integrations:integration-smartrecruiters:catalog", args=[integration.pk])
     page = client_in_workspace.get(url)
     text = page.content.decode()
-    assert page.status_code == 200
-    assert "Customer Success Manager" in text and "jobcannon-disc" in text and "manual trigger" in text
-    assert candidate_id in text
+    assert page.status_code == 200 and "Could not read jobs" not in text
+    assert "Customer Success Manager" in text
+    # SR publishes no per-job stages: candidates are listed under SR's status, with the sub-status.
+    rows = _catalog_rows(text)
+    assert candidate_id in rows["In review"] and "Assessment" in rows["In review"]
+    assert candidate_id not in rows["New"]
+    # Which stage orders an assessment is set up in SR and not readable: no invented action column.
+    assert "JobCannon action" not in text and "manual trigger" not in text
     assert "Order assessments" in text, "orders are placed in SmartRecruiters, never by the partner"
-    assert not AssessmentRun.objects.exists()
+
+
+def test_catalog_page_works_for_an_integration_connected_by_consent_alone(client_in_workspace, connected):
+    """No OAuth token, only the company credentials SR issued at consent: the page reads jobs and
+    candidates with those (provider.reads_client), as the README's calls table says."""
+    from integrations.models import Token
+
+    integration = connected()
+    candidate_id = new_candidate(client_in_workspace, integration)
+    Token.objects.filter(integration=integration).delete()
+    assert integration.credential("company_client_id")
+
+    page = client_in_workspace.get(
+        reverse("integrations:integration-smartrecruiters:catalog", args=[integration.pk])
+    )
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Could not read jobs" not in text, text[text.find("Could not") :][:300]
+    assert "Customer Success Manager" in text and candidate_id in _catalog_rows(text)["New"]
 
 
 def test_scorecard_page_maps_sr_custom_fields(client_in_workspace, connected):

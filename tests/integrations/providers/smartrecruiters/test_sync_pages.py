@@ -20,13 +20,9 @@ JOBS = re.compile(re.escape(constants.API_BASE + "/jobs"))
 CANDIDATES = re.compile(re.escape(constants.API_BASE + "/candidates"))
 
 
-def _job(job_id, title="Data Analyst"):
-    return {
-        "id": job_id,
-        "title": title,
-        "status": "SOURCING",
-        "hiringProcess": {"stages": [{"id": "st-1", "name": "Assessment"}, {"name": "no id"}]},
-    }
+def _job(job_id, title="Data Analyst", **extra):
+    # SRO components.schemas.Job: no hiring process; `department` is optional.
+    return {"id": job_id, "title": title, "status": "SOURCING", **extra}
 
 
 def test_a_readable_page_is_synced_and_items_without_an_id_are_skipped_with_a_warning(sr, mocked_responses):
@@ -87,3 +83,17 @@ def test_an_empty_content_list_is_an_empty_company_not_an_error(sr, mocked_respo
     run = sync_run_start(integration=sr, resource="jobs")
 
     assert run.status == SyncStatus.SUCCEEDED and not run.warnings
+
+
+def test_a_job_without_a_department_is_synced_with_none_not_the_text_none(sr, mocked_responses):
+    # Before: str(None) stored the department "None" for every job SR sent without one.
+    mocked_responses.get(
+        JOBS,
+        json={"content": [_job("j-1"), _job("j-2", department={"id": "d-1", "label": "Sales"})]},
+    )
+
+    run = sync_run_start(integration=sr, resource="jobs")
+
+    assert run.status == SyncStatus.SUCCEEDED, run.last_error
+    departments = dict(Job.objects.filter(integration=sr).values_list("external_id", "department"))
+    assert departments == {"j-1": "", "j-2": "Sales"}
