@@ -56,17 +56,40 @@ def integration_webhook_url(*, integration: Integration) -> str:
     return settings.JOBCANNON_BASE_URL + path
 
 
+def _hintless_candidates(provider_key: str) -> QuerySet[Integration]:
+    """Every integration the seeds' hint-less route may try, before the limit.
+
+    Only a disconnected one is left out (intake refuses its deliveries anyway). Every other
+    status can still verify a delivery, so leaving it out would lose real deliveries:
+    - "pending" or "needs re-authorization" only says whether our calls to the ATS work;
+    - a sandbox integration receives the vendor sandbox's deliveries.
+    Whether an integration holds a secret its ATS signs with cannot be asked in SQL: the secrets
+    and credentials are encrypted. A stored flag would leave out almost nothing.
+    integration_create gives every integration a webhook secret, and no path empties the list.
+    Ashby and SmartRecruiters (seed header) sign with that secret, and so does Lever as seed 004
+    sets it up (X-Lever-Signature with "the webhook secret"). The exception is a Knit integration
+    whose API key was never saved: Knit signs with that key, so it can verify nothing yet."""
+    return Integration.objects.filter(provider=provider_key).exclude(status=IntegrationStatus.DISCONNECTED)
+
+
 def integration_list_for_hintless_webhook(*, provider_key: str, limit: int) -> tuple[list[Integration], bool]:
     """The integrations a delivery on the seeds' hint-less route may be from, in a fixed order
     (oldest first: an integration keeps its place when others are added), and whether there are
     more than `limit` of them."""
-    found = list(
-        Integration.objects.filter(provider=provider_key)
-        .exclude(status=IntegrationStatus.DISCONNECTED)
-        .select_related("workspace")
-        .order_by("pk")[: limit + 1]
-    )
+    found = list(_hintless_candidates(provider_key).select_related("workspace").order_by("pk")[: limit + 1])
     return found[:limit], len(found) > limit
+
+
+def integration_is_hintless_candidate(*, integration: Integration, limit: int) -> bool:
+    """Whether a delivery on the hint-less route can be matched to this integration. It must be
+    one of the first `limit` of integration_list_for_hintless_webhook. A later one has every
+    delivery there rejected, and the reason lands on a row with no integration, which its
+    customer never sees. So its page tells it to use its own URL instead. Counts at most `limit`
+    older rows."""
+    if integration.status == IntegrationStatus.DISCONNECTED:
+        return False
+    older = _hintless_candidates(integration.provider).filter(pk__lt=integration.pk).order_by()[:limit]
+    return older.count() < limit
 
 
 def webhook_event_list_for_integration(

@@ -33,6 +33,7 @@ from integrations.registry import get_provider, get_providers, provider_for
 from integrations.selectors import (
     LogFilters,
     integration_get_for_workspace,
+    integration_is_hintless_candidate,
     integration_list_for_workspace,
     integration_webhook_url,
     log_entries_list,
@@ -388,6 +389,13 @@ class IntegrationDetailView(WorkspaceMixin, View):
         provider = provider_for(integration)
         recent = log_entries_list(integration=integration, filters=LogFilters(range="all"), limit=10)
         health = integration_health(integration=integration)
+        # Beyond the shared route's candidates its deliveries there are rejected on a row this
+        # customer cannot see: say so here (a disconnected one has its own banner).
+        shared_url_unmatched = integration.status != IntegrationStatus.DISCONNECTED and not (
+            integration_is_hintless_candidate(
+                integration=integration, limit=settings.WEBHOOK_HINTLESS_MAX_CANDIDATES
+            )
+        )
         context = {
             "integration": integration,
             "provider": provider,
@@ -397,6 +405,11 @@ class IntegrationDetailView(WorkspaceMixin, View):
             "redirect_uri": redirect_uri_for(integration.provider),
             "webhook_url": webhook_url_for(integration),
             "webhook_url_absolute": integration_webhook_url(integration=integration),
+            "shared_webhook_url": settings.JOBCANNON_BASE_URL
+            + reverse("integrations:webhook-seed", args=[integration.provider])
+            if shared_url_unmatched
+            else "",
+            "shared_webhook_candidates": settings.WEBHOOK_HINTLESS_MAX_CANDIDATES,
             "recent": recent.entries,
             "token": Token.objects.filter(integration=integration).first()
             if integration.auth_kind == AuthKind.OAUTH2

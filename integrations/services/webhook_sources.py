@@ -9,7 +9,8 @@ real deliveries (benchmarks section 7):
   is read (webhook_intake.webhook_body_limit), pointing at the integration's own URL;
 - the candidates: at most WEBHOOK_HINTLESS_MAX_CANDIDATES, always the same ones (oldest first,
   integration_list_for_hintless_webhook): an integration beyond them is told, in the rejection
-  reason, to use its own URL, instead of being rejected at random as before;
+  reason and on its page (selectors.integration_is_hintless_candidate), to use its own URL,
+  instead of being rejected at random as before;
 - remembered first: the integrations a client address's earlier deliveries verified with are
   tried first and for free (a few HMACs), so a real ATS is not slowed by anyone's scan budget;
   with Redis the memory is shared by every server (inbound_limits.shared_*);

@@ -11,7 +11,8 @@ import uuid
 import pytest
 
 from integrations.base import hmac_sha256_hex
-from integrations.models import WebhookEvent, WebhookStatus
+from integrations.models import IntegrationStatus, WebhookEvent, WebhookStatus
+from integrations.selectors import integration_is_hintless_candidate
 from tests.factories import IntegrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +66,29 @@ def test_the_same_integrations_are_candidates_every_time_oldest_first(client, se
     assert rejected.status_code == 401
     assert "must use their own webhook URL" in rejected.json()["error"]["message"]
     assert not newest.webhook_events.exists()
+
+
+def test_the_candidate_selector_says_which_integrations_the_shared_route_can_match(client, settings):
+    """integration_is_hintless_candidate (what the integration's page asks) agrees with the route:
+    a signed delivery on the shared URL is accepted exactly for the integrations it names, and a
+    disconnected older integration gives its place to the next one."""
+    settings.WEBHOOK_HINTLESS_MAX_CANDIDATES = 2
+    first, second, third = (IntegrationFactory(webhook_secrets=[{"secret": f"whsec_{n}"}]) for n in range(3))
+
+    def matched() -> list[bool]:
+        return [
+            send(client, body_for(f"{n}-{uuid.uuid4().hex}"), secret=f"whsec_{n}").status_code == 200
+            for n in range(3)
+        ]
+
+    def candidates() -> list[bool]:
+        return [integration_is_hintless_candidate(integration=i, limit=2) for i in (first, second, third)]
+
+    assert candidates() == matched() == [True, True, False]
+    second.status = IntegrationStatus.DISCONNECTED
+    second.save()
+    assert candidates() == [True, False, True]
+    assert matched() == [True, False, True]
 
 
 def test_unverified_bodies_are_stored_truncated_with_the_digest_of_the_whole(client, settings):
