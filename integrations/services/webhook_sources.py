@@ -11,6 +11,8 @@ real deliveries (benchmarks section 7):
   integration_list_for_hintless_webhook): an integration beyond them is told, in the rejection
   reason and on its page (selectors.integration_is_hintless_candidate), to use its own URL,
   instead of being rejected at random as before;
+- the shape: a body no vendor could send (not one JSON object: every vendor's delivery is one)
+  is refused before any secret is tried (_not_a_delivery), so random bytes cost no HMAC;
 - remembered first: the integrations a client address's earlier deliveries verified with are
   tried first and for free (a few HMACs), so a real ATS is not slowed by anyone's scan budget;
   with Redis the memory is shared by every server (inbound_limits.shared_*);
@@ -51,6 +53,7 @@ from integrations.models import Integration
 from integrations.selectors import integration_list_for_hintless_webhook
 from integrations.services import inbound_limits
 from jobcannon.core.clientaddr import client_bucket
+from jobcannon.core.jsondepth import json_loads_bounded
 
 REMEMBERED = 8  # integrations remembered per client address (an ATS sends for many customers)
 _remembered: OrderedDict[tuple[str, str, str], list[int]] = OrderedDict()
@@ -146,9 +149,32 @@ def _candidate_list(provider_key: str) -> tuple[list[Integration], bool]:
     return found, more
 
 
+def _not_a_delivery(request: InboundRequest) -> str:
+    """Why this body cannot be any vendor's delivery, before a secret is tried ("" when it may be
+    one): every vendor we take webhooks from sends one JSON object (Ashby, Lever, SmartRecruiters,
+    Knit: their references and tests/fixtures/*/webhooks). Random bytes fail at the first byte; a
+    JSON body is parsed once, bounded (jobcannon/core/jsondepth.py), and the parse kept for a
+    verifier that reads it. So junk that is not JSON costs no HMAC at all; junk shaped like a
+    delivery is still scanned, as a real ATS's first delivery from a new address must be."""
+    if request.body.lstrip()[:1] != b"{":
+        return "The body is not a JSON object: no integration's secret was tried."
+    try:
+        parsed = request.derive("json", json_loads_bounded)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return "The body is not valid JSON: no integration's secret was tried."
+    if not isinstance(parsed, dict):
+        return "The body is not a JSON object: no integration's secret was tried."
+    return ""
+
+
 def webhook_integration_identify(
     *, provider: ATSProvider, request: InboundRequest, address: str | None
 ) -> Identified:
+    refused = _not_a_delivery(request)
+    if refused:
+        return Identified(
+            None, Verification(ok=False, reason=f"No {provider.name} integration matched. {refused}")
+        )
     candidates, more = _candidate_list(provider.key)
     looked = _looked_take(provider.key, address, len(request.body))
     remembered = looked.remembered if looked is not None else _remembered_list(provider.key, address)

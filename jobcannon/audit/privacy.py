@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import html
 import json
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -59,16 +61,63 @@ def candidate_runs(*, workspace: Any, email: str) -> QuerySet[AssessmentRun]:
     return AssessmentRun.objects.filter(workspace=workspace, candidate_email__iexact=_clean_email(email))
 
 
-# An address inside a longer text ("Ada <ada@example.com>", a note): the run of characters an
-# address can hold (RFC 5322 atext, dots, the domain; letters beyond ASCII too, RFC 6531:
-# `zoë@example.com`), delimited by anything else. Compared whole, so `a@b.co` is not found in
-# `joanna@b.com` (nor in `a@b.co.uk`).
-_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
-# `/ ? = &` are atext too, but in practice they end a URL path segment or a query/`key=value`
-# field before an address (`/candidates/a@b.co`, `?email=a@b.co`, `contact=a@b.co`), so the run
-# swallows what precedes the address: the part after each of them is compared too. `+`, `-`, `.`
-# and letters are not such ends: `contact+a@b.co` and `xa@b.co` stay other people's addresses.
-_URL_DELIMITER = re.compile(r"[/?=&]")
+# An address inside a longer text ("Ada <ada@example.com>", a note, a URL) is found where the
+# text holds it (case-insensitive) and neither neighbour makes it part of a longer address: so
+# `a@b.co` is not found in `joanna@b.com`, `xa@b.co` or `a@b.co.uk`, and is found however a note
+# quotes or marks it up.
+#
+# On the left, a person's local part is letters and digits (beyond ASCII too, RFC 6531:
+# `zoë@example.com`) with `_ - + '` and dots between them: those continue an address leftward
+# (`x_a@b.co`, `x-a@b.co`, `contact+a@b.co`, `o'a@b.co`, `x.a@b.co` are other people's), but
+# only from a letter or digit (`_a@b.co_` is italics, `'a@b.co'` a quote, `+a@b.co` a diff's
+# line) and only while the dots make a dot-atom (`Contact...a@b.co` holds no longer address).
+# RFC 5322 allows more symbols in a local part (atext: `! # $ % & * / = ? ^ ` { | } ~`), but no
+# mailbox people are given holds them, and around an address in text they are markup and URL
+# punctuation (**a@b.co**, `a@b.co`, {a@b.co}, #a@b.co, |Ada|a@b.co|, /candidates/a@b.co,
+# ?email=a@b.co, contact=a@b.co): they end it.
+_LOCAL_PART_SYMBOLS = frozenset("_-+'")
+
+
+def _letter_or_digit(char: str) -> bool:
+    """A letter or digit of any script, or a combining mark on one (a decomposed `ë`)."""
+    return char.isalnum() or unicodedata.category(char).startswith("M")
+
+
+def _longer_address_to_the_left(text: str, start: int) -> bool:
+    """True when the characters before text[start] (where the address found begins) continue its
+    local part into a longer address. Walks left only over `_ - + '` and dots, so a body of any
+    length costs a few steps per occurrence."""
+    following = text[start]
+    for index in range(start - 1, -1, -1):
+        char = text[index]
+        if _letter_or_digit(char):
+            return True
+        if not (char in _LOCAL_PART_SYMBOLS or (char == "." != following)):
+            return False
+        following = char
+    return False
+
+
+def _longer_domain_to_the_right(text: str, end: int) -> bool:
+    """True when the domain found, ending before text[end], goes on: with a letter or digit
+    (beyond ASCII too, RFC 6531: an IDN), or a `.` or `-`s before one (`a@b.co.uk`,
+    `a@b.co-op.example`). Anything else ends it: `a@b.co.` ends a sentence, and `_` is no host
+    name character (RFC 5321 4.1.2), so `_a@b.co_` is italics."""
+    if text.startswith(".", end):
+        index = end + 1
+    else:
+        index = end
+        while text.startswith("-", index):
+            index += 1
+    return index < len(text) and _letter_or_digit(text[index])
+
+
+def _mentions(text: str, needle: re.Pattern[str]) -> bool:
+    return any(
+        not _longer_domain_to_the_right(text, found.end())
+        and not _longer_address_to_the_left(text, found.start())
+        for found in needle.finditer(text)
+    )
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -84,60 +133,81 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
-_FIELD_DELIMITERS = re.compile(r"[?&=]")
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_JSON_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|(["\\/bfnrt]))')
+_JSON_ESCAPED = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_HTML_REFERENCE = re.compile(r"&(?:#|[A-Za-z][A-Za-z0-9]*;)")
+_HTML_REFERENCE_BYTES = re.compile(_HTML_REFERENCE.pattern.encode())
+# A form-encoded body (`name=Ann+Smith&email=a%40b.co`): fields, and no white space.
+_FORM = re.compile(r"[^\s=&]+=\S*")
 
 
-def _form_fields(text: str, *, form: bool) -> Iterator[str]:
-    """Form-encoded text field by field, decoded: `email=a%40b.co&x=1` holds `a@b.co`, which the
-    raw text spells with neither `@` nor a delimiter before it. A body that is not JSON is read
-    as a form (`+` is a space); a JSON string only when it holds percent-escapes (a query string
-    inside a value: `+` stays a plus)."""
-    if not form and not _ESCAPE.search(text):
-        return
-    decode = unquote_plus if form else unquote
-    for field in _FIELD_DELIMITERS.split(text):
-        yield decode(field)
+def _json_unescape(text: str) -> str:
+    return _JSON_ESCAPE.sub(
+        lambda m: chr(int(m.group(1), 16)) if m.group(1) else _JSON_ESCAPED.get(m.group(2), m.group(2)), text
+    )
 
 
-def _addresses(text: str, *, form: bool = False) -> Iterator[str]:
-    """Every address-shaped run of the text, and each of its tails after a URL delimiter in the
-    local part (a needle holding one of them, `x=a@b.co`, is still compared whole)."""
-    for piece in (text, *_form_fields(text, form=form)):
-        for match in _ADDRESS.finditer(piece):
-            found = match.group()
-            yield found.strip(".").lower()
-            local_end = found.rindex("@")
-            for cut in _URL_DELIMITER.finditer(found, 0, local_end):
-                yield found[cut.end() :].strip(".").lower()
+def _nfc(text: str) -> str:
+    """The address and the text are compared in one Unicode form: `ë` may arrive as `e` and a mark."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def _readings(text: str, *, form: bool) -> list[str]:
+    """The text as written and as its reader sees it, each encoding it may carry decoded in turn:
+    percent-escapes (`email=a%40b.co`, which the raw text spells with no `@`; in a form `+` is a
+    space, elsewhere a plus), JSON escapes (a JSON document inside a string, or a body cut short
+    so it no longer parses: `\\u0027a@b.co\\u0027`, `Hi\\na@b.co`), HTML character references (a
+    note's `&#39;a@b.co&#39;`, `a&#64;b.co`). The address is mentioned if any reading holds it: a
+    reading that decodes what was meant literally adds a match, it never hides one."""
+    readings = [text]
+    if form or "%" in text:
+        readings += [
+            unquote_plus(t) if form else unquote(t) for t in readings if form or _PERCENT_ESCAPE.search(t)
+        ]
+    if "\\" in text:
+        readings += [_json_unescape(t) for t in readings]
+    readings += [html.unescape(t) for t in readings if _HTML_REFERENCE.search(t)]
+    return list(dict.fromkeys(_nfc(t) for t in readings))
 
 
 def body_mentions_address(body: bytes, email: str) -> bool:
-    """True when the raw body holds exactly this address (case-insensitive): a JSON body's string
-    keys and values are compared address by address; any other body is searched for whole
-    addresses; form-encoded text (`email=a%40b.co`) field by field, decoded; an address ending a
-    URL path or a `key=value` field (`/candidates/a@b.co`, `?email=a@b.co`) counts. Export and
-    delete both select deliveries through this one function."""
-    needle = email.strip().lower()
+    """True when the raw body holds exactly this address (case-insensitive), delimited as a reader
+    would see it: not inside a longer address, however quoted or marked up ('a@b.co', **a@b.co**,
+    <p>&#39;a@b.co&#39;</p>), and also where it ends a URL path or a `key=value` field
+    (`/candidates/a@b.co`, `?email=a@b.co`). A JSON body's string keys and values are searched one
+    by one; any other body as text (a form-encoded one decoded too: `email=a%40b.co`).
+    Export and delete both select deliveries through this one function."""
+    email = email.strip()
     # Cheap: most bodies never contain it at all. A JSON body may write letters beyond ASCII as
     # \u escapes, so an address with such letters (an IDN domain) is looked for by its longest
-    # ASCII run; a form-encoded one may escape anything, so it is also looked for decoded. A JSON
-    # encoder may \u-escape ASCII too ("a\u0040b.co"): a body holding any \u escape is parsed.
-    probe = max(re.split(r"[^\x00-\x7f]+", needle), key=len).encode()
+    # ASCII run; a form-encoded one may escape anything, so it is also looked for decoded, and so
+    # is HTML (`a&#64;b.co`). A JSON encoder may \u-escape ASCII too ("a\u0040b.co"): a body
+    # holding any \u escape is parsed.
+    probe = max(re.split(r"[^\x00-\x7f]+", email.lower()), key=len).encode()
     lowered = body.lower()
     if (
         probe
         and probe not in lowered
         and b"\\u" not in lowered
         and not (b"%" in body and probe in unquote_to_bytes(lowered).lower())
+        and not (
+            _HTML_REFERENCE_BYTES.search(lowered)
+            and probe in html.unescape(lowered.decode("utf-8", "replace")).lower().encode()
+        )
     ):
         return False
+    # A letter or digit right beside it makes a longer address: left out by the pattern itself,
+    # so a body full of near misses (`xa@b.co`) costs no Python per occurrence; _mentions decides
+    # the rest.
+    needle = re.compile(rf"(?<![^\W_]){re.escape(_nfc(email))}(?!\.?[^\W_]|-+[^\W_])", re.IGNORECASE)
     try:
         texts: Iterator[str] = _strings(json.loads(body))
         form = False
     except ValueError:
-        texts, form = iter([body.decode("utf-8", "replace")]), True
-    return any(found == needle for text in texts for found in _addresses(text, form=form))
+        text = body.decode("utf-8", "replace")
+        texts, form = iter([text]), bool(_FORM.fullmatch(text))
+    return any(_mentions(reading, needle) for text in texts for reading in _readings(text, form=form))
 
 
 def _webhook_events_mentioning(*, workspace: Any, email: str) -> list[WebhookEvent]:

@@ -394,3 +394,34 @@ def test_a_hintless_body_over_the_limit_is_refused_without_reading_a_byte_of_it(
     assert refused.status_code == 413
     assert refused.json()["error"]["code"] == "payload_too_large"
     assert sum(read) == 0, f"{sum(read)} bytes of the body were read"
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"\x8f\x02junk" * 100, "not a JSON object"),
+        (b'["a", "list"]', "not a JSON object"),
+        (b'{"action": "applicationSubmit", "data": ', "not valid JSON"),
+        (b"  " + b"[" * 5000 + b"]" * 5000, "not a JSON object"),
+    ],
+)
+def test_a_body_no_vendor_could_send_is_refused_before_any_secret_is_tried(client, monkeypatch, body, reason):
+    """Issue 21's "cheap pre-check": every vendor delivers one JSON object, so random bytes, a JSON
+    list or broken JSON on the shared route cost no HMAC at all (and say why); a JSON object is
+    still tried against every candidate, and a signed one found."""
+    from tests.fakes.ats_provider.provider import FakeProvider
+
+    for n in range(3):
+        IntegrationFactory(webhook_secrets=[{"secret": f"whsec_{n}"}])
+    tried: list[int] = []
+    real = FakeProvider.verify_webhook
+    monkeypatch.setattr(
+        FakeProvider, "verify_webhook", lambda self, i, r, s: tried.append(i.pk) or real(self, i, r, s)
+    )
+    response = send(client, body, address=ATTACKER)
+    assert response.status_code == 401
+    assert reason in response.json()["error"]["message"]
+    assert tried == []
+    assert WebhookEvent.objects.get(status=WebhookStatus.REJECTED).body[:8] == body[:8]
+    assert send(client, body_for(1), secret="whsec_2").status_code == 200
+    assert len(tried) == 3

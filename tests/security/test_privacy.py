@@ -380,3 +380,37 @@ def test_export_and_delete_find_an_address_the_sender_json_escaped(client_in_wor
     for event, purged in ((escaped, True), (all_escaped, True), (near_miss, False), (longer, False)):
         event.refresh_from_db()
         assert (bytes(event.body) == b"") is purged, event.body
+
+
+def test_export_and_delete_find_the_address_quoted_or_marked_up_in_a_note(client_in_workspace, workspace):
+    """RFC 5322 allows quotes, `*`, backticks, braces and `#` in a local part, but in an ATS note
+    around an address they are quotes and Markdown: the address is still the candidate's, so the
+    delivery is exported and purged; another person's quoted or bold address is not."""
+    integration = IntegrationFactory(workspace=workspace)
+    quoted = _delivery(integration, {"note": "Candidate asked us to use 'a@b.co' from now on."})
+    bold = _delivery(integration, {"feedback": "**Email:** **a@b.co**"})
+    html = _delivery(integration, b"<p>Email: 'a@b.co'</p>")
+    code = _delivery(integration, {"note": "`a@b.co` or {a@b.co} or #a@b.co"})
+    others = [
+        _delivery(integration, {"note": "Use 'xa@b.co' instead."}),
+        _delivery(integration, {"feedback": "**o'a@b.co** and **a@b.co.uk**"}),
+    ]
+
+    data = json.loads(
+        client_in_workspace.post("/workspace/privacy/export/", {"export-email": "a@b.co"}).content
+    )
+    assert sorted(d["id"] for d in data["webhook_deliveries"]) == sorted(
+        e.pk for e in (quoted, bold, html, code)
+    )
+
+    outcome = candidate_delete(workspace=workspace, email="a@b.co")
+    assert outcome.webhook_bodies == 4
+    for event, purged in (
+        (quoted, True),
+        (bold, True),
+        (html, True),
+        (code, True),
+        *((o, False) for o in others),
+    ):
+        event.refresh_from_db()
+        assert (bytes(event.body) == b"") is purged, event.body

@@ -73,13 +73,16 @@ def js_stringify(value: Any) -> bytes:
 RESERIALISED_MAX_BYTES = 16 * 1024
 
 
-def _reserialised(body: bytes) -> bytes:
+def _reserialised(request: InboundRequest) -> bytes:
+    body = request.body
     if len(body) > RESERIALISED_MAX_BYTES or body.lstrip()[:1] != b"{":
         return b""
     # Before verification: a bounded parse (jobcannon/core/jsondepth.py), so a deep body is a
-    # clean 401 without a RecursionError in the parse or in js_stringify's walk of it.
+    # clean 401 without a RecursionError in the parse or in js_stringify's walk of it. The parse
+    # is the request's ("json"): on the seeds' shared route the pre-check made it already
+    # (webhook_sources._not_a_delivery).
     try:
-        return js_stringify(json_loads_bounded(body))
+        return js_stringify(request.derive("json", json_loads_bounded))
     except (ValueError, UnicodeDecodeError, RecursionError):
         return b""
 
@@ -110,7 +113,7 @@ def verify(integration: Any, request: InboundRequest, secrets: list[str]) -> Ver
     # Knit's own Node example signs JSON.stringify(req.body), i.e. the parsed and re-serialised
     # body. Accept that form only as a fallback; the scheme on the stored event records it.
     # Computed once per request: on the seeds' hint-less route every candidate's keys are tried.
-    compact = request.derive("knit.reserialised", _reserialised)
+    compact = request.derive("knit.reserialised", lambda _body: _reserialised(request))
     if compact and compact != request.body and _matches(signature, compact, keys):
         logger.info("knit.signature_reserialised", extra={"integration": getattr(integration, "pk", None)})
         return Verification(ok=True, scheme=constants.SCHEME_RESERIALISED)
