@@ -13,7 +13,7 @@ from django.views import View
 from assessments.catalog import INSTRUMENT_KEYS, instrument_get, instruments_latest
 from assessments.forms import AssessmentConfigForm, RunCreateForm
 from assessments.models import AssessmentRun, RunStatus
-from assessments.reports import report_build, report_pdf, report_svg
+from assessments.reports import report_build, report_chart, report_pdf
 from assessments.selectors import (
     assessment_config_get,
     assessment_run_get_by_report_key,
@@ -116,7 +116,7 @@ def _report_context(run: AssessmentRun, *, shared: bool, pdf_url: str) -> dict:
         "pdf_url": pdf_url,
     }
     if report is not None:
-        context["chart"] = report_svg(
+        context["chart"] = report_chart(
             report.rows,
             title=f"{instrument.name} scores for {run.candidate_name or run.candidate_email}, 0 to 100",
         )

@@ -4,9 +4,13 @@ page where the admin allows adding). No 500, no error page."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib import admin
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -90,3 +94,36 @@ def test_filter_on_a_blank_value_has_link_text(client, staff):
     assert response.status_code == 200
     assert b'<a href="?signature_scheme=">(blank)</a>' in response.content
     assert b'<a href="?signature_scheme="></a>' not in response.content
+
+
+def test_the_group_list_shows_each_groups_members_beside_its_name(client, staff):
+    """The auth Group list has a second column (jobcannon/core/admin.py GroupAdmin): with the name
+    alone its "Name" header stood over row headers only (axe th-has-data-cells). The counts come
+    with the list's own query: more groups, no more queries."""
+    from django.contrib.auth.models import Group
+
+    url = reverse("admin:auth_group_changelist")
+
+    def list_page() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return response.content.decode(), len(queries)
+
+    support = Group.objects.create(name="Support staff")
+    Group.objects.create(name="Auditors")
+    for i in range(3):
+        UserFactory(username=f"support-{i}", is_staff=True).groups.add(support)
+    list_page()  # the session and the content types, read once
+    html, queries = list_page()
+
+    assert re.search(r'<th scope="col" class="[^"]*column-members">', html)
+    rows = re.findall(
+        r'<th class="field-name"><a [^>]*>([^<]+)</a></th><td class="field-members">(\d+)</td>', html
+    )
+    assert sorted(rows) == [("Auditors", "0"), ("Support staff", "3")], rows
+    for i in range(3):
+        UserFactory(username=f"engineer-{i}", is_staff=True).groups.add(
+            Group.objects.create(name=f"Team {i}")
+        )
+    assert list_page()[1] == queries

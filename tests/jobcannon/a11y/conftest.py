@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.jobcannon.a11y.crawler import CrawlReport, crawl, signed_in_context
+from tests.jobcannon.a11y.crawler import CrawlReport, crawl, signed_in_context, unused_entries
 from tests.jobcannon.a11y.pages import GROUPS, CrawlWorld, crawl_world
 
 HERE = Path(__file__).resolve().parent
@@ -49,6 +49,13 @@ def run_crawl(_playwright_browser, live_base_url, world, record_property):
         record_property("a11y_contrast_unknown", sum(report.contrast_unknown.values()))
         if report.problems:
             pytest.fail(report.summary(group) + ":\n" + "\n".join(report.problems), pytrace=False)
+        if stale := unused_entries(group, report):
+            pytest.fail(
+                f"allowlist.py entries for the {group!r} group that allowed nothing in its crawl "
+                "(the page was fixed: remove the entry, or take the group out of its groups):\n"
+                + "\n".join(f"{e.rule} {e.url} {e.selector}" for e in stale),
+                pytrace=False,
+            )
         # Each listed page crawled, once, and shown where the list says (its own URL or the
         # redirect it lists): with test_a11y_coverage.py, which counts the views of those final
         # URLs, the crawl covers at least MIN_PAGES pages.

@@ -31,9 +31,11 @@ What axe could not decide (its "incomplete" results: an ARIA reference to an id 
 on the page, an id used twice, text over an image or a gradient; https://github.com/dequelabs/axe-core/blob/develop/doc/API.md#results-object)
 fails a page like a violation when its impact is serious or critical, element by element, unless
 allowlist.py beside this file allows that rule on that page for that element, with a written
-reason (README.md beside this file: the policy). The elements whose colour contrast axe could not
-judge are also counted in the crawl's summary line with the pages that have most of them,
-allowed or not, so a person sees how much was judged by eye."""
+reason (README.md beside this file: the policy). An element axe left undecided for colour contrast
+is first judged again with the window as tall as the page (_Tab._judge_contrast_again), so text
+that only meets the window's bottom edge is judged like any other. The elements whose colour
+contrast axe still could not judge are also counted in the crawl's summary line with the pages
+that have most of them, allowed or not, so a person sees how much was judged by eye."""
 
 from __future__ import annotations
 
@@ -60,6 +62,7 @@ AXE_VERSION = re.search(r"axe v([\d.]+)", AXE_SOURCE[:200])
 # WCAG 2 A and AA, each version's new criteria under its own tag: 2.2 adds target-size (2.5.8).
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 BLOCKING_IMPACTS = ("serious", "critical")
+WINDOW_HEIGHT = 900  # the crawl's window: a laptop's, and a phone's held upright
 WAIT_FOR_MS = 15000  # how long a page's script has to draw what PageSpec.wait_for names
 # preload: false: axe would fetch every stylesheet again to read @import rules, resolving them
 # against the page instead of the stylesheet (a 404 for admin/css/forms.css's widgets.css); only
@@ -88,11 +91,29 @@ AXE_RUN = """async (tags) => {
     })),
     incomplete: results.incomplete.map(r => ({
       id: r.id, help: r.help,
-      nodes: r.nodes.map(n => ({impact: n.impact, target: n.target.join(' '), why: why(n)})),
+      nodes: r.nodes.map(n => ({impact: n.impact, target: n.target.join(' '), at: n.target, why: why(n)})),
     })),
     contrastUnknown: contrast ? contrast.nodes.length : 0,
   };
 }"""
+# The elements AXE_RUN left undecided for colour contrast, judged again with the window as tall as
+# the page (_Tab._judge_contrast_again): axe runs the color-contrast rule on them alone (`include`
+# names them; the rest of the page was judged by AXE_RUN) and says of each whether it passed,
+# failed or is still undecided.
+AXE_CONTRAST_AGAIN = """async (targets) => {
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));  // drawn at the new size
+  const results = await axe.run({include: targets}, {
+    runOnly: {type: 'rule', values: ['color-contrast']}, resultTypes: ['violations', 'incomplete'], preload: false,
+  });
+  const verdict = {};
+  for (const [kind, found] of [['violation', results.violations], ['incomplete', results.incomplete]]) {
+    for (const r of found) for (const n of r.nodes) verdict[JSON.stringify(n.target)] = kind;
+  }
+  return targets.map(t => verdict[JSON.stringify(t)] || 'passed');
+}"""
+# The tallest window the second look opens (Chromium draws larger ones, slowly); text further down
+# a longer page that axe left undecided stays undecided.
+TALLEST_WINDOW = 16000
 CONTRAST_PAGES_SHOWN = 5  # pages named in the summary line, those with most unjudged elements first
 
 
@@ -137,7 +158,7 @@ def signed_in_context(browser: Any, base_url: str, user: Any | None, *, second_s
     """A browser context on the live server: anonymous, signed in as `user` and freshly
     re-authenticated, or (`second_step`) half-way through `user`'s sign-in, the password taken
     by the sign-in page and the two-factor code still to enter."""
-    context = browser.new_context(base_url=base_url, viewport={"width": WIDTHS[0], "height": 900})
+    context = browser.new_context(base_url=base_url, viewport={"width": WIDTHS[0], "height": WINDOW_HEIGHT})
     if user is None:
         return context
     client = Client()
@@ -198,7 +219,7 @@ class _Tab:
     def __init__(self, context: Any, width: int, allowed: dict[Allowed, int]) -> None:
         self.width = width
         self.page = context.new_page()
-        self.page.set_viewport_size({"width": width, "height": 900})
+        self.page.set_viewport_size({"width": width, "height": WINDOW_HEIGHT})
         self.page.set_default_timeout(20000)
         self.spec: PageSpec | None = None
         self.noted: list[str] = []
@@ -280,7 +301,7 @@ class _Tab:
                 page.locator(click).first.click()
                 page.wait_for_selector(then, timeout=WAIT_FOR_MS)
             page.evaluate(AXE_SOURCE)
-            results = page.evaluate(AXE_RUN, AXE_TAGS)
+            results = self._judge_contrast_again(page.evaluate(AXE_RUN, AXE_TAGS))
             contrast_unknown = results["contrastUnknown"]
             violations += self._undecided(ended_at, results["incomplete"])
             for v in results["violations"]:
@@ -298,6 +319,46 @@ class _Tab:
         except Exception:  # noqa: BLE001 - a tab that cannot leave the page: a fresh one next time
             page.close()
         return ended_at, problems, violations, contrast_unknown
+
+    def _judge_contrast_again(self, results: dict[str, Any]) -> dict[str, Any]:
+        """AXE_RUN's results, with the elements it left undecided for colour contrast judged again
+        in a window as tall as the page: those it now passes or fails leave the undecided (a
+        failure joins the violations); the rest stay.
+
+        axe judges text against the boxes drawn behind it. Django's admin makes html and body as
+        tall as the window (base.css `html, body { height: 100% }`) and paints its white on the
+        body, so the page runs on below the body's box; text across the window's bottom edge is
+        then partly over the white body and partly past it, and axe will not name its background
+        ("partially obscured by another element"). Where the window ends is the crawl's choice, not
+        the page's: with the whole page in the window, the body holds the whole page. The first
+        run keeps the window a person has (the layout, the other rules); only the undecided
+        elements are judged again, and the window is put back before the next page."""
+        contrast = next((r for r in results["incomplete"] if r["id"] == "color-contrast"), None)
+        if contrast is None:
+            return results
+        page = self.page
+        height = min(page.evaluate("document.documentElement.scrollHeight"), TALLEST_WINDOW)
+        if height <= WINDOW_HEIGHT:
+            return results  # the page fits the window: nothing is at its edge
+        page.set_viewport_size({"width": self.width, "height": height})
+        try:
+            verdicts = page.evaluate(AXE_CONTRAST_AGAIN, [n["at"] for n in contrast["nodes"]])
+        finally:
+            page.set_viewport_size({"width": self.width, "height": WINDOW_HEIGHT})
+        failed = [n for n, v in zip(contrast["nodes"], verdicts, strict=True) if v == "violation"]
+        contrast["nodes"] = [n for n, v in zip(contrast["nodes"], verdicts, strict=True) if v == "incomplete"]
+        results["contrastUnknown"] = len(contrast["nodes"])
+        if failed:
+            results["violations"].append(
+                {
+                    "id": "color-contrast",
+                    "impact": "critical" if any(n["impact"] == "critical" for n in failed) else "serious",
+                    "help": contrast["help"],
+                    "targets": [n["target"] for n in failed][:6],
+                    "count": len(failed),
+                }
+            )
+        return results
 
     def _undecided(self, url: str, incomplete: list[dict[str, Any]]) -> list[str]:
         """axe's serious and critical "incomplete" results on the page that ended at `url`, as
@@ -337,6 +398,13 @@ def allowed_by(rule: str, url: str, target: str) -> Allowed | None:
         if entry.rule == rule and re.search(entry.url, url) and re.fullmatch(entry.selector, target):
             return entry
     return None
+
+
+def unused_entries(group: str, report: CrawlReport) -> list[Allowed]:
+    """The allowlist entries for `group` (Allowed.groups) that allowed nothing in its crawl
+    `report`: stale, their page fixed or gone. Checked per group, in the group's own test, so it
+    holds however pytest-xdist spreads the groups over its workers."""
+    return [entry for entry in ALLOWED if group in entry.groups and not report.allowed.get(entry)]
 
 
 def _merge(spec: PageSpec, at: dict[int, list[str]], violations: list[str]) -> list[str]:
