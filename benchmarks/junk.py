@@ -6,7 +6,10 @@ section's "fresh senders": signed deliveries, each from a new client address.
 Junk: each request a body of the given size, a random signature (`Ashby-Signature: sha256=<hex>`,
 or with `"signature": "knit"` a random base64url `X-Knit-Signature`), and a random
 `X-Forwarded-For` address (the bench server trusts one proxy: every request looks like another
-client, the worst case for per-address budgets; never in 10.0.0.0/8, the fresh senders' range).
+client, the worst case for per-address budgets; never in 10.0.0.0/8, the fresh senders' range);
+or, with `"address"`, every request from that one address with a random `Authorization` header
+too: one machine rotating its headers, the attacker issue 21 reproduced ("600 requests with random
+headers got no 429").
 The body (`"fill"`) is random bytes; `"brackets"`, `[][][]…` pairs (many brackets and never deep,
 the costliest input for a JSON depth scan); or `"json"`, valid JSON records (what a JSON parse
 before verification costs most on: Knit re-parses a body that does not verify as sent). `{uuid}`
@@ -89,6 +92,7 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
     address_base: int = 0,
     until: float = 0,
     windows: list[list[float]] | None = None,
+    address: str = "",
 ) -> None:
     parts = urlsplit(url)
     # Junk: one body, sent again and again (generating it is not the point).
@@ -129,7 +133,11 @@ def main(  # noqa: A002, C901, PLR0913, PLR0915
             headers["X-Knit-Signature"] = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
         else:
             headers["Ashby-Signature"] = "sha256=" + os.urandom(32).hex()
-        headers["X-Forwarded-For"] = _random_address()
+        if address:  # one sender rotating its headers (issue 21's "random headers")
+            headers["Authorization"] = "Bearer " + os.urandom(16).hex()
+            headers["X-Forwarded-For"] = address
+        else:
+            headers["X-Forwarded-For"] = _random_address()
         return blob, headers
 
     def schedule(k: int):
