@@ -170,17 +170,14 @@ def _not_a_delivery(request: InboundRequest) -> str:
 def webhook_integration_identify(
     *, provider: ATSProvider, request: InboundRequest, address: str | None
 ) -> Identified:
+    checked_from = time.thread_time()
     refused = _not_a_delivery(request)
-    if refused:
-        return Identified(
-            None, Verification(ok=False, reason=f"No {provider.name} integration matched. {refused}")
-        )
     candidates, more = _candidate_list(provider.key)
     looked = _looked_take(provider.key, address, len(request.body))
     remembered = looked.remembered if looked is not None else _remembered_list(provider.key, address)
     by_pk = {c.pk: c for c in candidates}
     last: Verification | None = None
-    for pk in remembered:
+    for pk in [] if refused else remembered:
         integration = by_pk.get(pk)
         if integration is not None:
             last = provider.verify_webhook(integration, request, integration.secrets_for_verification())
@@ -205,6 +202,15 @@ def webhook_integration_identify(
             Verification(ok=False, reason="Too many unmatched deliveries from this address."),
             retry_after=lane.wait,
         )
+    if refused:
+        # Charged as a scan that tried nothing: its check's time plus the lane's overhead (what
+        # answering and storing it costs), so that a flood of such bodies spends the budgets and
+        # is answered 429 before its body is read, as scanned junk is (benchmarks section 7).
+        charges = (
+            inbound_limits.scan_charges(lane=lane, seconds=time.thread_time() - checked_from) if rest else ()
+        )
+        reason = f"No {provider.name} integration matched. {refused}"
+        return Identified(None, Verification(ok=False, reason=reason), charges=charges)
     started = time.thread_time()
     deadline = started + settings.WEBHOOK_HINTLESS_SCAN_SECONDS
     tried = 0
