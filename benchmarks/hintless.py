@@ -71,8 +71,8 @@ def _number(name: str, default: float) -> float:
 
 
 SCRIPT = ROOT / "benchmarks" / "hintless.lua"
-# Overridable for a smoke run; the published figures use the defaults (~18 minutes on 2 cores:
-# 2 routes x 10 kinds, ~55 s a case).
+# Overridable for a smoke run; the published figures use the defaults (~23 minutes on 2 cores:
+# 2 routes x 12 kinds, ~57 s a case).
 PHASE = int(_number("BENCH_HINTLESS_PHASE", 3))  # seconds the junk is on, or off (whole seconds)
 PHASES = int(_number("BENCH_HINTLESS_PHASES", 8))  # on-phases per case and round, each between two off
 ROUNDS = int(_number("BENCH_HINTLESS_ROUNDS", 1))
@@ -118,12 +118,12 @@ class Junk:
         lane (WEBHOOK_HINTLESS_SMALL_BODY_BYTES). The other kinds are measured against the same
         0.90 and reported, but a miss there does not fail the section: junk to a made-up
         integration id or a real integration's own URL, and small bodies from a distributed flood.
-        Those are scanned against all 50 candidates by design, so that a correctly signed
-        delivery from an address never seen before is found rather than refused (the fresh
-        senders' check, which does fail the section); nothing in a request tells such junk from an
-        ATS's first delivery from a new address until the scan is done, and what answering them
-        costs (about what any request to the app costs) is reported beside the target, not hidden
-        in it. A distributed flood is bounded in front of the app (docs/deployment.md, "Abuse of
+        Those are read by design (a JSON one scanned against all 50 candidates), so that a
+        correctly signed delivery from an address never seen before is found rather than refused
+        (the fresh senders' check, which does fail the section); nothing in a JSON body tells such
+        junk from an ATS's first delivery from a new address until the scan is done, and what
+        answering them costs (about what any request to the app costs) is reported beside the
+        target, not hidden in it. A distributed flood is bounded in front of the app (docs/deployment.md, "Abuse of
         the webhook routes")."""
         seed = self.path in (SEED_ROUTE, KNIT_SEED_ROUTE)
         return seed and (self.source == "one" or self.size > SMALL_BODY_BYTES)
@@ -140,15 +140,17 @@ class Junk:
 # X-Knit-Signature): refused 413 from Content-Length, unread. "64KiB": what was junk just under the
 # route's limit until it was cut to 16 KiB (WEBHOOK_HINTLESS_MAX_BODY_BYTES), now refused unread
 # the same way. "16KiB" and "16KiBjson@knit-seed": just under the limit, over the small-body
-# lane's WEBHOOK_HINTLESS_SMALL_BODY_BYTES: read and scanned from the unproven pool (charged
-# WEBHOOK_HINTLESS_SCAN_OVERHEAD_SECONDS on top) until it is spent, then refused 429 before the body
-# is read; Knit's also re-serialised once (its fallback parses JSON up to 16 KiB). "8KiB@one" and
+# lane's WEBHOOK_HINTLESS_SMALL_BODY_BYTES: read and charged to the unproven pool (plus
+# WEBHOOK_HINTLESS_SCAN_OVERHEAD_SECONDS) until it is spent, then refused 429 before the body is
+# read; the random bytes refused by the pre-check (not one JSON object: no secret tried), the
+# JSON scanned, Knit's also re-serialised once (its fallback parses JSON up to 16 KiB). "8KiB@one" and
 # "8KiBjson@knit-seed@one": the largest small body from one sender rotating its headers: its
 # network's share of the small-body lane and then its address's pool are spent within a second,
 # then refused 429 before the body is read. Beyond the target: "8KiB" and "8KiBjson@knit-seed", the
-# same bodies from a distributed flood (every request another address), scanned from the
-# small-body lane, which such junk at 50 req/s does not empty: every request is read, scanned
-# against all 50 candidates and answered 401 (the case the fresh senders' lane must survive);
+# same bodies from a distributed flood (every request another address), from the small-body lane,
+# which such junk at 50 req/s does not empty: every request is read and answered 401, the random
+# bytes refused by the pre-check, the JSON scanned against all 50 candidates (the case the fresh
+# senders' lane must survive);
 # "1MiB[]@uuid", a made-up integration id (the hint-less limit, 413 unread), and junk to a real
 # integration's own URL just under what it takes (WEBHOOK_MAX_BODY_BYTES, 256 KiB; 1 MiB until
 # 2026-12-04, when 1 MiB of junk there took 15-22 % of the deliveries' rate): read and verified,
