@@ -26,6 +26,7 @@ from django.utils import timezone
 from integrations import observability
 from integrations.plugins import simulator_plugin_get
 from jobcannon.core.exceptions import ApplicationError
+from jobcannon.core.jsondepth import json_loads_bounded
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
@@ -206,6 +207,21 @@ class InboundRequest:
         if name not in self.derived:
             self.derived[name] = make(self.body)
         return self.derived[name]
+
+    def json_object(self) -> dict[str, Any] | None:
+        """The body parsed as one JSON object, None when it is not one (not JSON, or JSON of
+        another kind). Read before verification, so bounded (jobcannon/core/jsondepth.py: a deep
+        body is None, not a RecursionError), and parsed once per request however many readers
+        ask: the hint-less route's pre-check, Knit's re-serialised form, Lever's in-body token."""
+        return self.derive("json_object", _json_object)
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        parsed = json_loads_bounded(body)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    return parsed if isinstance(parsed, dict) else None
 
 
 @dataclasses.dataclass(frozen=True)

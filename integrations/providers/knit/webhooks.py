@@ -24,7 +24,6 @@ from integrations.base import InboundRequest, ParsedWebhook, Verification, Webho
 from integrations.models import ActivityLevel
 from integrations.services.activity import activity_log
 from jobcannon.core.exceptions import ApplicationError
-from jobcannon.core.jsondepth import json_loads_bounded
 
 from . import constants, mappers
 from .selectors import knit_run_for_assessment, knit_verification_keys
@@ -77,13 +76,15 @@ def _reserialised(request: InboundRequest) -> bytes:
     body = request.body
     if len(body) > RESERIALISED_MAX_BYTES or body.lstrip()[:1] != b"{":
         return b""
-    # Before verification: a bounded parse (jobcannon/core/jsondepth.py), so a deep body is a
-    # clean 401 without a RecursionError in the parse or in js_stringify's walk of it. The parse
-    # is the request's ("json"): on the seeds' shared route the pre-check made it already
-    # (webhook_sources._not_a_delivery).
+    # Before verification: the request's bounded parse (InboundRequest.json_object), so a deep
+    # body is a clean 401 without a RecursionError in the parse or in js_stringify's walk of it;
+    # on the seeds' shared route the pre-check made it already (webhook_sources._not_a_delivery).
+    parsed = request.json_object()
+    if parsed is None:
+        return b""
     try:
-        return js_stringify(request.derive("json", json_loads_bounded))
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        return js_stringify(parsed)
+    except (ValueError, RecursionError):
         return b""
 
 

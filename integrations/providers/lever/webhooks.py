@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping
 from typing import Any, Literal
 
 from integrations.base import (
@@ -37,22 +36,11 @@ from integrations.base import (
 from integrations.models import WebhookEvent, WebhookStatus
 from integrations.sync.refresh import sync_record_refresh_enqueue
 from jobcannon.core.exceptions import error_body
-from jobcannon.core.jsondepth import json_loads_bounded
 
 from . import constants, mappers, services
 
 SCHEME_SEED = "lever-x-signature"
 SCHEME_BODY = "lever-body-token"
-
-
-def _body_json(body: bytes) -> Mapping[str, Any] | None:
-    # Read before verification (the in-body scheme carries its signature): bounded
-    # (jobcannon/core/jsondepth.py), so a deeply nested body is a clean 401, not a RecursionError.
-    try:
-        payload = json_loads_bounded(body)
-    except ValueError:
-        return None
-    return payload if isinstance(payload, dict) else None
 
 
 def now_seconds() -> float:
@@ -78,8 +66,9 @@ def verify(request: InboundRequest, secrets: list[str], *, now: float | None = N
                 "is not modified before validation."
             ),
         )
-    # Parsed once per request: on the seeds' hint-less route every candidate's verify reads it.
-    payload = request.derive("lever.body_json", _body_json)
+    # Read before verification (the in-body scheme carries its signature): the request's bounded
+    # parse, once per request (on the seeds' hint-less route every candidate's verify reads it).
+    payload = request.json_object()
     if (
         payload is None
         or not payload.get("signature")
@@ -132,7 +121,7 @@ def verify(request: InboundRequest, secrets: list[str], *, now: float | None = N
 
 
 def parse(request: InboundRequest) -> ParsedWebhook:
-    payload = _body_json(request.body)
+    payload = request.json_object()
     if payload is None or not payload.get("event"):
         raise ValueError("no 'event' field")
     # Dedupe on what the signature covers. LD: "cache the token value locally and not honor any
