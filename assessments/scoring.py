@@ -163,8 +163,9 @@ def _on_their_scales(dimensions: tuple[DimensionScore, ...], scales: Scales) -> 
     """ "Influence 14, Steadiness 14 and Conscientiousness 14, each on the 6–30 scale": the raw
     scores, each range said once for the dimensions that share it."""
     groups = []
-    for span, group in itertools.groupby(dimensions, key=lambda d: sub_score_on_scale(d, scales)[1]):
-        named = [f"{d.label} {sub_score_on_scale(d, scales)[0]:g}" for d in group]
+    placed = [(d.label, *sub_score_on_scale(d, scales)) for d in dimensions]
+    for span, group in itertools.groupby(placed, key=lambda p: p[2]):
+        named = [f"{label} {value:g}" for label, value, _span in group]
         if len(named) == 1:
             groups.append(f"{named[0]} on the {span} scale")
         else:

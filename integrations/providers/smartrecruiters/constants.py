@@ -426,18 +426,7 @@ PARTNER_CONFIGURATION_MISSING_FIX = (
 # {id, name, active, subStatuses: {IN_REVIEW, INTERVIEW, OFFERED: [names]}}) lists the company's
 # processes without saying which job follows which. So every job's stages are these statuses
 # (sync.job_records) and the sub-status goes into the application's stage title.
-CANDIDATE_STATUSES = (
-    "LEAD",
-    "NEW",
-    "IN_REVIEW",
-    "INTERVIEW",
-    "OFFERED",
-    "HIRED",
-    "REJECTED",
-    "WITHDRAWN",
-    "TRANSFERRED",
-)
-# How we show them [I: our wording; SRO gives the enum values only].
+# Each with how we show it [I: our wording; SRO gives the enum values only].
 CANDIDATE_STATUS_LABELS = {
     "LEAD": "Lead",
     "NEW": "New",
@@ -449,6 +438,7 @@ CANDIDATE_STATUS_LABELS = {
     "WITHDRAWN": "Withdrawn",
     "TRANSFERRED": "Transferred",
 }
+CANDIDATE_STATUSES = tuple(CANDIDATE_STATUS_LABELS)
 # SR sends the results URL with each order (resultCallbackURL); the attachment URL is that URL +
 # "/attachment", as SRO's two paths are.
 RESULTS_ATTACHMENT_SUFFIX = "/attachment"

@@ -51,10 +51,6 @@ class Candidate:
     status: str
     sub_status: str
 
-    @property
-    def stage_title(self) -> str:
-        return stage_title(self.status, self.sub_status)
-
 
 @dataclass(frozen=True)
 class CustomField:
