@@ -68,6 +68,23 @@ def test_the_same_integrations_are_candidates_every_time_oldest_first(client, se
     assert not newest.webhook_events.exists()
 
 
+def test_candidates_are_the_oldest_by_id_whatever_order_the_database_stores_them_in(client, settings):
+    """The issue's defect: `[:50]` with no ORDER BY took whatever rows the database returned
+    first. Rows inserted newest id first sit in that order in PostgreSQL's heap (SQLite stores by
+    rowid, the id), so an unordered query there picks the newest: the ids decide, not the storage."""
+    settings.WEBHOOK_HINTLESS_MAX_CANDIDATES = 2
+    base = 7_300_000  # explicit ids far above any sequence's, inserted in descending order
+    for n in (3, 2, 1):
+        IntegrationFactory(pk=base + n, webhook_secrets=[{"secret": f"whsec_{n}"}])
+    assert send(client, body_for(1), secret="whsec_1").status_code == 200
+    assert send(client, body_for(2), secret="whsec_2").status_code == 200
+    rejected = send(client, body_for(3), secret="whsec_3")
+    assert rejected.status_code == 401
+    assert "must use their own webhook URL" in rejected.json()["error"]["message"]
+    verified = WebhookEvent.objects.filter(status=WebhookStatus.VERIFIED)
+    assert sorted(verified.values_list("integration_id", flat=True)) == [base + 1, base + 2]
+
+
 def test_the_candidate_selector_says_which_integrations_the_shared_route_can_match(client, settings):
     """integration_is_hintless_candidate (what the integration's page asks) agrees with the route:
     a signed delivery on the shared URL is accepted exactly for the integrations it names, and a
