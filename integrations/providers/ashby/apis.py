@@ -1,9 +1,11 @@
 """The partner API Ashby calls (reference §1.3–1.6), mounted at /partners/ashby/ and at
 /partners/ashby/<integration public id>/.
 
-Built to Ashby's published partner OpenAPI (tests/fixtures/ashby/openapi/
+Built to Ashby's partner OpenAPI as a third-party mirror carries it (tests/fixtures/ashby/openapi/
 ashby-partner-assessment-openapi.yml, from api-evangelist/ashby-hq openapi/_original/
-ashby-openapi.yml @ d26d10dd), which lists, per operation, the only statuses Ashby expects:
+ashby-openapi.yml @ d26d10dd: "This is not our API", says that repository; Ashby's own
+pages agree where they show the same facts, tests/fixtures/ashby/openapi/README.md), which
+lists, per operation, the only statuses Ashby expects:
 
 - assessment.list, assessment.customField.list: 200 only. They take no input (`{}`), so the body
   is not read and they always succeed.
@@ -35,6 +37,7 @@ import logging
 import math
 from typing import Any, ClassVar
 
+from django.db import InterfaceError, OperationalError
 from django.urls import path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import (
@@ -52,7 +55,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
-from rest_framework.views import APIView
+from rest_framework.views import APIView, set_rollback
 
 from assessments.models import RunStatus
 from assessments.services.runs import RunAlreadyActive
@@ -70,6 +73,7 @@ from .partner_errors import (
     flatten_detail,
     recruiter_message,
     refusal,
+    server_failure,
 )
 from .serializers import (
     ApplicationSerializer,
@@ -200,7 +204,29 @@ class PartnerApi(APIView):
             return self.input_error(str(exc.default_code), str(exc.detail))
         if isinstance(exc, ApplicationError):
             return ashby_error(exc.status, exc.code, exc.message, exc.details)
-        return super().handle_exception(exc)
+        return self.server_failure(exc)
+
+    def server_failure(self, exc: Exception) -> Response:
+        """Anything else is our failure (a bug, the database down): before, it fell through to
+        the site-wide handler500, a 500 `{"error": ...}` with no envelope and no request id. Now
+        the traceback is logged under this request's id (bound by RequestIdMiddleware; the log
+        handlers scrub credentials from messages and tracebacks) and Ashby gets its envelope with
+        that id, never the exception's text. Status: partner_errors.server_failure (why a 5xx)."""
+        unavailable = isinstance(exc, OperationalError | InterfaceError)
+        # The URL's integration id only: `self.integration` would run authentication again.
+        public_id = self.kwargs.get("public_id")
+        logger.error(
+            "ashby.partner_failed",
+            exc_info=exc,
+            extra={
+                "operation": self.operation,
+                "integration_public_id": str(public_id) if public_id else "",
+                "database_unavailable": unavailable,
+            },
+        )
+        set_rollback()  # as DRF's exception handler does, for ATOMIC_REQUESTS
+        status, body = server_failure(self.operation, unavailable=unavailable)
+        return Response(body, status=status)
 
     def input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
         data = self.request.data

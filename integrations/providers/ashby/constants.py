@@ -3,8 +3,9 @@
 Sources: seed 000 (customer setup guide), seed 002 (API guide) and ../shared/reference/ashby-api.md
 (the real API: https://developers.ashbyhq.com/reference). Where they disagree both are supported;
 README.md in this folder lists every difference and which side each piece of code follows.
-"The spec" below is Ashby's published OpenAPI (api-evangelist/ashby-hq, openapi/_original/
-ashby-openapi.yml @ d26d10dd; extracts in tests/fixtures/ashby/openapi/)."""
+"The spec" below is Ashby's OpenAPI as a third-party mirror carries it (api-evangelist/ashby-hq,
+"This is not our API"; openapi/_original/ashby-openapi.yml @ d26d10dd; extracts and what was
+cross-checked against Ashby's own pages in tests/fixtures/ashby/openapi/README.md)."""
 
 import uuid
 

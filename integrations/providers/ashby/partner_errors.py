@@ -1,4 +1,5 @@
-"""Error answers of the partner API, in the shape Ashby's published partner OpenAPI gives them
+"""Error answers of the partner API, in the shape Ashby's partner OpenAPI gives them (as its
+third-party mirror carries it, tests/fixtures/ashby/openapi/README.md)
 (its shared error schema: `success: false`, `errors` (deprecated, a list of codes) and
 `errorInfo {code, message, requestId, meta}`), plus `message` on the 409/422 of assessment.start,
 which Ashby shows to the recruiter.
@@ -8,7 +9,9 @@ which Ashby shows to the recruiter.
 support finds the request in our logs.
 
 Every refusal, by a view or by the shared inbound guard before any view runs, has the status the
-refused operation lists (`refusal`): the spec lists no 400, 401, 405, 406, 413, 415 or 429."""
+refused operation lists (`refusal`): the spec lists no 400, 401, 405, 406, 413, 415 or 429. The one
+answer with a status the spec does not list is our own failure (`server_failure`: 500, or 503 with
+the database down), still in the envelope with its request id."""
 
 from __future__ import annotations
 
@@ -66,6 +69,35 @@ def refusal(operation: str, code: str, message: str, details: Any = None) -> tup
     if operation == LIST:
         return 200, {**body, "results": None}
     return 200, body
+
+
+def server_failure(operation: str, *, unavailable: bool) -> tuple[int, dict[str, Any]]:
+    """(status, body) when `operation` failed on our side (a bug, the database down): Ashby's
+    envelope with the request id, and a 5xx, one status no operation lists.
+
+    Why a 5xx and not the operation's refusal (422 / 200 envelope): the spec's statuses describe
+    the caller's request (200 done or refused, 409 already assessed, 422 "shown to the user in
+    Ashby" so the recruiter fixes something). An internal failure is none of those: a 422 would
+    tell the recruiter to fix input that is fine, and a 200 `success: false` is a final answer
+    no client retries. A 5xx says "the server failed, the request may be sent again" (RFC 9110
+    §15.6); whether Ashby retries a partner call is not documented (its /docs/retries page is
+    about webhooks), so this is the honest answer, not a promise of a retry. Sending it again is
+    safe: assessment.start is idempotent on application + type, assessment.cancel on the run.
+    503 when the database is unreachable (transient), 500 otherwise. The exception's text is
+    never in the body (only in our log line, scrubbed, under the same request id)."""
+    status = 503 if unavailable else 500
+    code = "service_unavailable" if unavailable else "internal_error"
+    what = "is briefly unavailable" if unavailable else "hit an internal error"
+    body = error_envelope(code, "")
+    message = (
+        f"JobCannon {what} and could not complete {operation}; nothing is wrong with the request. "
+        "Please try again in a few minutes. If it keeps failing, contact JobCannon support with "
+        f"request id {body['errorInfo']['requestId']}."
+    )
+    body["errorInfo"]["message"] = message
+    if operation == START:  # what Ashby shows the recruiter, as on its 409/422
+        return status, {"message": message, **body}
+    return status, body
 
 
 # The shared inbound guard's generic codes in Ashby's vocabulary: `invalid_input` is Ashby's

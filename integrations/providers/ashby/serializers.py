@@ -1,6 +1,11 @@
 """Request/response shapes of the partner API (reference §1.3–1.6). Field names are Ashby's
-(camelCase inside hiringTeam). Lenient where Ashby's own schema marks fields optional; the
-fields JobCannon cannot work without are required (a missing email is a 422 the recruiter sees)."""
+(camelCase inside hiringTeam). Every string the spec types `type: string` must be a JSON string
+(JSONStringField: a number, boolean, object or list is `invalid_input`, where DRF's CharField
+turned 5 into "5"). The fields JobCannon cannot work without are required (a missing email is a
+422 the recruiter sees). Deliberately lenient, where the spec is stricter (README, "Partner input
+the spec forbids"): display fields we have a fallback for may be missing or null (names, URLs,
+`application.status`, the whole `job` and its fields, `hiringTeam` members), `application.status`
+is not held to the spec's enum, and `hiringTeam[].userId` (unused) is not checked as a uuid."""
 
 from __future__ import annotations
 
@@ -47,42 +52,40 @@ class JSONStringField(serializers.CharField):
 
 
 class CandidateSerializer(serializers.Serializer):
-    ashby_id = serializers.CharField(max_length=255)
-    first_name = serializers.CharField(max_length=120, required=False, allow_blank=True, allow_null=True)
-    last_name = serializers.CharField(max_length=120, required=False, allow_blank=True, allow_null=True)
-    email = serializers.CharField(max_length=254, required=False, allow_blank=True, allow_null=True)
-    ashby_profile_url = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, allow_null=True
-    )
+    ashby_id = JSONStringField(max_length=255)
+    first_name = JSONStringField(max_length=120, required=False, allow_blank=True, allow_null=True)
+    last_name = JSONStringField(max_length=120, required=False, allow_blank=True, allow_null=True)
+    email = JSONStringField(max_length=254, required=False, allow_blank=True, allow_null=True)
+    ashby_profile_url = JSONStringField(max_length=2000, required=False, allow_blank=True, allow_null=True)
 
     class Meta:
         ref_name = "AshbyCandidate"
 
 
 class ApplicationSerializer(serializers.Serializer):
-    ashby_id = serializers.CharField(max_length=200)
-    status = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
+    ashby_id = JSONStringField(max_length=200)
+    status = JSONStringField(max_length=40, required=False, allow_blank=True, allow_null=True)
 
     class Meta:
         ref_name = "AshbyApplication"
 
 
 class HiringTeamMemberSerializer(serializers.Serializer):
-    userId = serializers.CharField(required=False, allow_blank=True)
-    firstName = serializers.CharField(required=False, allow_blank=True)
-    lastName = serializers.CharField(required=False, allow_blank=True)
-    email = serializers.CharField(required=False, allow_blank=True)
-    role = serializers.CharField(required=False, allow_blank=True)
+    userId = JSONStringField(required=False, allow_blank=True)
+    firstName = JSONStringField(required=False, allow_blank=True)
+    lastName = JSONStringField(required=False, allow_blank=True)
+    email = JSONStringField(required=False, allow_blank=True)
+    role = JSONStringField(required=False, allow_blank=True)
 
     class Meta:
         ref_name = "AshbyHiringTeamMember"
 
 
 class JobSerializer(serializers.Serializer):
-    ashby_id = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    name = serializers.CharField(max_length=500, required=False, allow_blank=True, allow_null=True)
-    ashby_job_url = serializers.CharField(max_length=2000, required=False, allow_blank=True, allow_null=True)
-    req_id = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
+    ashby_id = JSONStringField(max_length=255, required=False, allow_blank=True)
+    name = JSONStringField(max_length=500, required=False, allow_blank=True, allow_null=True)
+    ashby_job_url = JSONStringField(max_length=2000, required=False, allow_blank=True, allow_null=True)
+    req_id = JSONStringField(max_length=255, required=False, allow_blank=True, allow_null=True)
     hiringTeam = HiringTeamMemberSerializer(many=True, required=False)
 
     class Meta:

@@ -27,8 +27,9 @@ FIXTURES = Path(__file__).parents[3] / "fixtures" / "ashby" / "webhooks"
 def forbidden(permission: str) -> dict:
     """Ashby's 403 for a key without the endpoint's module permission, in the [3P] shape; the
     spec's schema has string items. `errors[]` as `{message, parameter}` objects is what a
-    third-party client reports (simstudioai/sim utils.ts, reference §3.3 [3P]); Ashby's published
-    shared error schema types `errors.items` as string (forbidden_as_published)."""
+    third-party client reports (simstudioai/sim utils.ts, reference §3.3 [3P]); Ashby's
+    shared error schema (in the third-party mirror of its spec) types `errors.items` as string
+    (forbidden_as_published)."""
     return {
         "success": False,
         "errors": [{"message": "missing_endpoint_permission", "parameter": permission}],
@@ -41,7 +42,7 @@ def forbidden(permission: str) -> dict:
 
 
 def forbidden_as_published(permission: str) -> dict:
-    """The same 403 in the shape of Ashby's published shared error schema
+    """The same 403 in the shape of Ashby's shared error schema (third-party mirror of its spec)
     (tests/fixtures/ashby/openapi/ashby-api-used-openapi.yml: `errors.items: {type: string}`,
     "A list of error codes"; `errorInfo.{code, message, requestId}`). No field names the
     permission: the client takes the one the spec says the endpoint requires. `permission` is

@@ -1,4 +1,4 @@
-"""Ashby's published partner OpenAPI (tests/fixtures/ashby/openapi/, source and commit in its
+"""Ashby's partner OpenAPI, from a third-party mirror (tests/fixtures/ashby/openapi/, source and commit in its
 README) loaded into schemathesis, pointed at our WSGI app: the base URL is the integration's
 partner base URL, exactly what a customer pastes into Ashby."""
 

@@ -1,4 +1,4 @@
-"""What we send to Ashby, checked against the request schemas of Ashby's published OpenAPI
+"""What we send to Ashby, checked against the request schemas of Ashby's OpenAPI (third-party mirror)
 (tests/fixtures/ashby/openapi/ashby-api-used-openapi.yml), format validation on: webhook.create
 (the webhookType enum), webhook.delete, assessment.update (uuid ids, blobs) and
 candidate.createNote."""

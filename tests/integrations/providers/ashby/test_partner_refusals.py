@@ -1,5 +1,5 @@
-"""What is refused before an Ashby partner operation runs, checked against Ashby's published
-partner OpenAPI (tests/fixtures/ashby/openapi/ashby-partner-assessment-openapi.yml) like every
+"""What is refused before an Ashby partner operation runs, checked against Ashby's
+partner OpenAPI (third-party mirror) (tests/fixtures/ashby/openapi/ashby-partner-assessment-openapi.yml) like every
 other answer: the shared inbound guard (integrations/middleware.py: a bad Content-Length, a
 body over WEBHOOK_MAX_BODY_BYTES, multipart, JSON nested too deep, the caller's failed-key budget
 spent) and DRF (Accept, methods other than POST).

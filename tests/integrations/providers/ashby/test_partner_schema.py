@@ -1,5 +1,5 @@
-"""Our partner endpoints against Ashby's published partner OpenAPI (tests/fixtures/ashby/openapi/
-ashby-partner-assessment-openapi.yml), through the WSGI app, with Basic auth as Ashby sends it
+"""Our partner endpoints against Ashby's partner OpenAPI (a third-party mirror:
+tests/fixtures/ashby/openapi/ashby-partner-assessment-openapi.yml), through the WSGI app, with Basic auth as Ashby sends it
 (partner key as username, blank password) and format checks on.
 
 First the vendor's own example bodies (tests/fixtures/ashby/partner/) for every status the spec
@@ -173,9 +173,10 @@ def test_every_generated_request_gets_an_answer_the_published_schema_allows(
     Checked: no 5xx, only the statuses the spec lists, documented content types and headers, and
     bodies valid against the spec with format validation. (negative_data_rejection is not among
     the checks on purpose: the list operations ignore their body, and assessment.start accepts the
-    pre-UUID instrument keys and a job left out; leniency Ashby's retries and old plans need.
-    ignored_auth is not either: the spec lists no 401, so a refused key is a 200 or 422 refusal,
-    which that check cannot tell from success.)
+    pre-UUID instrument keys and a job left out; leniency Ashby's retries and old plans need. That
+    check, each deliberate difference named and everything else refused, is
+    test_partner_invalid_input.py. ignored_auth is not either: the spec lists no 401, so a refused
+    key is a 200 or 422 refusal, which that check cannot tell from success.)
 
     Then what was answered, per operation, so a run that only ever reached a refusal fails: the
     right key is never refused; in positive mode every operation succeeds at least once and
