@@ -78,7 +78,7 @@ def install() -> None:
         run_source_name_register,
     )
     from integrations import base, observability
-    from integrations.services import concurrency, oauth, ratelimit
+    from integrations.services import concurrency, oauth, ratelimit, webhooks
     from integrations.services.writeback import writeback_enqueue
     from jobcannon.core.admin_views import status_section_register
     from jobcannon.core.jobs import schedule_modules_register
@@ -102,9 +102,9 @@ def install() -> None:
     status_section_register(
         "problems", observability.integration_problems, template="integrations/_system_status.html"
     )
-    request_id_lookup_register(
-        "integrations.tasks.webhook_event_process_task", observability.webhook_event_request_id
-    )
+    # The processing task's name, and its name before issue 22 (tasks queued before the move).
+    for name in (webhooks.PROCESS_TASK, "integrations.tasks.webhook_event_process_task"):
+        request_id_lookup_register(name, observability.webhook_event_request_id)
     run_event_subscribe(writeback_enqueue)
     run_purge_hold_register(runs_without_writeback_in_flight)
     report_context_source_register(run_report_writebacks)

@@ -46,7 +46,7 @@ def _enqueue(event_id: int) -> None:
     from jobcannon.core.queue import enqueue
 
     enqueue(
-        "integrations.tasks.webhook_event_process_task",
+        PROCESS_TASK,
         event_id,
         task_name=f"webhook-{event_id}",
         group="webhooks",
@@ -213,7 +213,9 @@ class WebhookHandlerError(Exception):
 
 
 PROCESSABLE = (WebhookStatus.VERIFIED, WebhookStatus.FAILED)
-PROCESS_TASK = "integrations.tasks.webhook_event_process_task"
+# The queue's entry points are defined in this module (end of file), so the names it enqueues
+# point at itself, not up at integrations.tasks (which re-exports them under their old names).
+PROCESS_TASK = f"{__name__}.webhook_event_process_task"
 
 
 class _HandlerFailed(Exception):
@@ -352,7 +354,7 @@ def _claimed_events(event_ids: list[int], token: str) -> list[WebhookEvent | Non
 # either the nudge finds the slot free and starts a drain, or the drain holding it sees the
 # event. A lost drain task (broker restart) is covered by the nudge's expiry and the sweep.
 
-DRAIN_TASK = "integrations.tasks.webhook_event_drain_task"
+DRAIN_TASK = f"{__name__}.webhook_event_drain_task"
 
 
 def _drain_key(slot: int) -> str:
@@ -622,3 +624,34 @@ def _recover_stale_processing(*, now) -> int:
     if recovered:
         logger.warning("webhook.recovered_stale", extra={"count": recovered})
     return recovered
+
+
+# --- Queue entry points ----------------------------------------------------------------------------
+# django-q2 runs these by the dotted names above (PROCESS_TASK, DRAIN_TASK). Until issue 22 they
+# lived in integrations.tasks, which a service cannot import (it sits above the services): tasks
+# already in a broker and retry Schedule rows written before carry those old names, so
+# integrations.tasks re-exports both and they still resolve.
+
+# In a worker, a handler's ATS call refused by our own limiter waits this long for a slot before
+# the event is retried later: a burst drains at the vendor's rate.
+WORKER_RATE_LIMIT_PATIENCE = 5.0
+
+
+def webhook_event_process_task(event_id: int) -> None:
+    from integrations.observability import webhook_processed
+    from integrations.services.ratelimit import rate_limit_patience
+
+    with rate_limit_patience(WORKER_RATE_LIMIT_PATIENCE):
+        webhook_processed(webhook_event_process(event_id=event_id))
+
+
+def webhook_event_drain_task(slot: int) -> int:
+    """Fresh deliveries, in batches (nudged by the intake: at most one waiting or running per slot)."""
+    from integrations.observability import webhook_processed
+    from integrations.services.ratelimit import rate_limit_patience
+
+    with rate_limit_patience(WORKER_RATE_LIMIT_PATIENCE):
+        events = webhook_event_drain(slot=slot)
+    for event in events:
+        webhook_processed(event)
+    return len(events)

@@ -59,7 +59,9 @@ from jobcannon.core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
 
-DELIVER_TASK = "integrations.tasks.writeback_deliver_task"
+# The queue's entry point is defined in this module (end of file), so the name it enqueues points
+# at itself, not up at integrations.tasks (which re-exports it under its old name).
+DELIVER_TASK = f"{__name__}.writeback_deliver_task"
 CLAIMABLE = (WritebackStatus.PENDING, WritebackStatus.RETRYING)
 
 
@@ -472,3 +474,17 @@ def writeback_sweep(*, room: int, pending_grace: timedelta = timedelta(minutes=2
     for pk in ids:
         queue_enqueue(DELIVER_TASK, pk, task_name=f"writeback-{pk}", group="writeback")
     return len(ids)
+
+
+# --- Queue entry point -----------------------------------------------------------------------------
+# django-q2 runs it by DELIVER_TASK. Until issue 22 it lived in integrations.tasks, which a
+# service cannot import (it sits above the services): tasks already in a broker and retry Schedule
+# rows written before carry the old name, so integrations.tasks re-exports it and it still resolves.
+
+
+def writeback_deliver_task(message_id: int) -> None:
+    from integrations.services.ratelimit import rate_limit_patience
+    from integrations.services.webhooks import WORKER_RATE_LIMIT_PATIENCE
+
+    with rate_limit_patience(WORKER_RATE_LIMIT_PATIENCE):
+        writeback_deliver(message_id=message_id)

@@ -24,7 +24,8 @@ from integrations.registry import provider_for
 from integrations.services.activity import activity_log
 from jobcannon.core.exceptions import ValidationFailed
 
-from .models import DeletionReason, SeenVia, SyncTrigger
+from .claims import SyncAlreadyRunning
+from .models import DeletionReason, SeenVia, SyncStatus, SyncTrigger
 from .records import (
     FIELDS,
     MODEL_BY_NAME,
@@ -34,7 +35,7 @@ from .records import (
     records_apply,
     records_forget,
 )
-from .services import resource_label
+from .services import resource_label, sync_run_start
 
 logger = logging.getLogger(__name__)
 
@@ -197,6 +198,12 @@ def sync_record_refresh_pending_clear(*, integration: Integration, resource: str
     cache.delete(_refresh_pending_key(integration, resource, external_id))
 
 
+# The queue's entry points this module enqueues are defined in it (end of file), so the names
+# point at itself, not up at integrations.sync.tasks (which re-exports them under their old names).
+RECORD_REFRESH_TASK = f"{__name__}.sync_record_refresh_task"
+RESOURCE_TASK = f"{__name__}.sync_resource_task"
+
+
 def sync_record_refresh_enqueue(
     *, integration: Integration, resource: str, external_id: str, only_if_missing: bool = False
 ) -> None:
@@ -225,9 +232,7 @@ def sync_record_refresh_enqueue(
             logger.warning("sync.refresh_coalesce_unavailable", extra={"resource": resource})
             first = True
         if first:
-            enqueue(
-                "integrations.sync.tasks.sync_record_refresh_task", pk, resource, external_id, group="sync"
-            )
+            enqueue(RECORD_REFRESH_TASK, pk, resource, external_id, group="sync")
 
     transaction.on_commit(send)
 
@@ -268,7 +273,7 @@ def sync_full_resync_request(
 
     for name in resources:
         enqueue(
-            "integrations.sync.tasks.sync_resource_task",
+            RESOURCE_TASK,
             integration.pk,
             name,
             True,
@@ -323,3 +328,35 @@ def sync_settings_update(
         data={"enabled": enabled, "interval_minutes": interval_minutes, "removed": removed},
     )
     return locked
+
+
+# --- Queue entry points ----------------------------------------------------------------------------
+# django-q2 runs these by RECORD_REFRESH_TASK and RESOURCE_TASK. Until issue 22 they lived in
+# integrations.sync.tasks, which imports this module: tasks already in a broker written before
+# carry those old names, so integrations.sync.tasks re-exports both and they still resolve.
+
+
+def sync_resource_task(
+    integration_id: int, resource: str, full: bool = False, trigger: str = SyncTrigger.MANUAL
+) -> int:
+    integration = Integration.objects.filter(pk=integration_id).first()
+    if integration is None or not sync_enabled(integration):
+        return 0
+    try:
+        run = sync_run_start(integration=integration, resource=resource, full=full, trigger=trigger)
+    except SyncAlreadyRunning:
+        return 0
+    if run.status == SyncStatus.PAUSED:
+        from jobcannon.core.queue import enqueue
+
+        enqueue(RESOURCE_TASK, integration_id, resource, full, trigger, group="sync")
+    return run.records_upserted
+
+
+def sync_record_refresh_task(integration_id: int, resource: str, external_id: str) -> int:
+    integration = Integration.objects.filter(pk=integration_id).first()
+    if integration is None:
+        return 0
+    sync_record_refresh_pending_clear(integration=integration, resource=resource, external_id=external_id)
+    applied = sync_record_refresh(integration=integration, resource=resource, external_id=external_id)
+    return applied.written + applied.deleted

@@ -429,7 +429,9 @@ def _purge_audit(
     )
 
 
-WORKSPACE_PURGE_TASK = "jobcannon.audit.tasks.retention_purge_workspace_task"
+# The queue's entry point is defined in this module (end of file), so the name it schedules points
+# at itself, not up at jobcannon.audit.tasks (which imports this module and re-exports it).
+WORKSPACE_PURGE_TASK = f"{__name__}.retention_purge_workspace_task"
 # A window change's purge that finds another purge of its workspace running is tried again
 # this much later, at most DEFERRALS_MAX times (the lock expires after the budget + 120 s, so
 # it is free by then unless purges keep following each other); after that the hourly sweep
@@ -508,3 +510,26 @@ def retention_purge_for_workspace(
         data={**counts, "complete": complete},
     )
     return counts
+
+
+# --- Queue entry point -----------------------------------------------------------------------------
+# django-q2 runs it by WORKSPACE_PURGE_TASK. Until issue 22 it lived in jobcannon.audit.tasks,
+# which imports this module: tasks already in a broker and deferral Schedule rows written before
+# carry the old name, so jobcannon.audit.tasks re-exports it and it still resolves.
+
+
+def retention_purge_workspace_task(
+    workspace_id: int, user_id: int | None, previous_days: int, deferrals: int = 0
+) -> int:
+    """The purge a shortened retention window causes (jobcannon.workspaces.services); run again
+    by a schedule when it found another purge of the workspace running (`deferrals`)."""
+    from django.contrib.auth import get_user_model
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return 0
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    counts = retention_purge_for_workspace(
+        workspace=workspace, requested_by=user, previous_days=previous_days, deferrals=deferrals
+    )
+    return sum((counts or {}).values())

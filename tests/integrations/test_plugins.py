@@ -219,3 +219,80 @@ def test_production_code_names_no_simulator():
         for entry in _simulator_reaches(path, patterns, module_names)
     ]
     assert found == []
+    # Nor a simulator's URL: its pages are the plug-in's to link (SimulatorPlugin), so a page of
+    # production code reversing "integrations:sim-<key>:..." names the simulator all the same.
+    assert _simulator_url_names([*_production_modules(patterns), *_production_templates(patterns)]) == []
+
+
+# A simulator's URL names: integrations/urls.py mounts each plug-in's urlpatterns under the
+# namespace "sim-<key>" ("integrations:sim-smartrecruiters:company").
+SIMULATOR_URL_NAME = re.compile(r"\bsim-[\w-]+:")
+# The simulators' own templates: a folder named like a plug-in module (ashby/simulator/) or a
+# name starting sim_ or _sim_ (lever/sim_home.html, smartrecruiters/_sim_banner.html).
+SIMULATOR_TEMPLATE_NAMES = ["sim_*", "_sim_*"]
+
+
+def _production_templates(patterns: list[str]) -> list[Path]:
+    return [
+        path
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        if not any(fnmatch.fnmatchcase(part, p) for part in path.parent.parts for p in patterns)
+        and not any(fnmatch.fnmatchcase(path.stem, p) for p in [*patterns, *SIMULATOR_TEMPLATE_NAMES])
+    ]
+
+
+def _simulator_url_names(paths: list[Path]) -> list[str]:
+    return [
+        f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name}:{n}: {match.group()}"
+        for path in paths
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        for match in SIMULATOR_URL_NAME.finditer(line)
+    ]
+
+
+def test_the_simulator_url_check_sees_a_simulator_url_name_in_code_and_in_a_template(tmp_path):
+    view = tmp_path / "views.py"
+    view.write_text(
+        'url = reverse("integrations:sim-smartrecruiters:company", args=[company_id])\n'
+        'key = "sim-" + provider.key  # building the namespace is not naming one of its URLs\n'
+    )
+    page = tmp_path / "detail.html"
+    page.write_text("<a href=\"{% url 'integrations:sim-lever:home' %}\">Sandbox</a>\n")
+    assert _simulator_url_names([view, page]) == [
+        "views.py:1: sim-smartrecruiters:",
+        "detail.html:1: sim-lever:",
+    ]
+    production = {str(p.relative_to(ROOT)) for p in _production_templates(_plugin_names())}
+    assert "templates/integrations/providers/smartrecruiters/_detail.html" in production
+    assert (
+        not {
+            "templates/integrations/providers/smartrecruiters/_sim_banner.html",
+            "templates/integrations/providers/lever/sim_home.html",
+            "templates/integrations/providers/ashby/simulator/home.html",
+        }
+        & production
+    )
+
+
+@pytest.mark.django_db
+def test_the_smartrecruiters_integration_page_links_its_sandbox_company_only_where_simulators_are_on(
+    settings, client_in_workspace, workspace
+):
+    """The link comes from the SmartRecruiters simulator plug-in; with simulators off (as in
+    production) the page renders without it instead of failing."""
+    from django.urls import reverse
+
+    integration = IntegrationFactory(
+        workspace=workspace,
+        provider="smartrecruiters",
+        environment="sandbox",
+        provider_settings={"use_simulator": True, "company_id": "co-sandbox1"},
+    )
+    page = reverse("integrations:detail", args=[integration.pk])
+    on = client_in_workspace.get(page)
+    assert on.status_code == 200
+    assert 'href="/sim/smartrecruiters/company/co-sandbox1/" id="sr-simulator-link"' in on.content.decode()
+    settings.ATS_SIMULATORS_ENABLED = False
+    off = client_in_workspace.get(page)
+    assert off.status_code == 200
+    assert "sr-simulator-link" not in off.content.decode()

@@ -22,7 +22,7 @@ from tests.factories import IntegrationFactory
 from tests.integrations.providers.ashby.helpers import ashby_integration, fixture, post_webhook, sign_real
 
 SECRET = "whsec_test_secret"
-DRAIN = "integrations.tasks.webhook_event_drain_task"
+DRAIN = "integrations.services.webhooks.webhook_event_drain_task"
 
 
 def deliver(client, integration, n: int) -> None:

@@ -115,7 +115,7 @@ def test_failing_handler_keeps_error_and_schedules_a_retry(client, fake, monkeyp
     assert event.status == WebhookStatus.FAILED
     assert "on fire" in event.error and "RuntimeError" in event.traceback
     assert Schedule.objects.filter(
-        func="integrations.tasks.webhook_event_process_task", args=repr(event.pk)
+        func="integrations.services.webhooks.webhook_event_process_task", args=repr(event.pk)
     ).exists()
     assert not fake.activity.filter(kind="candidate.created").exists(), (
         "the failed handler's writes were rolled back"

@@ -14,7 +14,7 @@ from integrations.services.webhooks import webhook_event_sweep
 from tests.factories import IntegrationFactory
 from tests.integrations.test_webhook_intake import post, signed, url_for
 
-PROCESS = "integrations.tasks.webhook_event_process_task"
+PROCESS = "integrations.services.webhooks.webhook_event_process_task"
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Every page of the staff admin renders: the index, each app's index, and the list, add and
-change page of every registered model (a change page for an object of that model; the add
-page where the admin allows adding). No 500, no error page."""
+change page of every registered model (a change page for an object of that model). No 500, no
+error page. The add page of a model the admin does not let anyone add (audit rows, sync state,
+django-q2's results) answers 403 with the site's error page, not a 500."""
 
 from __future__ import annotations
 
@@ -26,26 +27,28 @@ def staff(client):
     return user
 
 
-def _pages(staff) -> list[tuple[str, str]]:
-    """(what, url) of every admin page, with the objects to show."""
+def _pages(staff) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(what, url) of every admin page, with the objects to show; and of every add page the
+    admin refuses (the model allows no adding)."""
     objects = admin_objects()
     request = RequestFactory().get("/admin/")
     request.user = staff
     pages = [("index", reverse("admin:index"))]
+    refused = []
     for app_label in sorted({m._meta.app_label for m in admin.site._registry}):
         pages.append((f"{app_label} app index", reverse("admin:app_list", args=[app_label])))
     for model, model_admin in admin.site._registry.items():
         info = model._meta.app_label, model._meta.model_name
         pages.append((f"{model._meta.label} list", reverse("admin:{}_{}_changelist".format(*info))))
-        if model_admin.has_add_permission(request):
-            pages.append((f"{model._meta.label} add", reverse("admin:{}_{}_add".format(*info))))
+        add = (f"{model._meta.label} add", reverse("admin:{}_{}_add".format(*info)))
+        (pages if model_admin.has_add_permission(request) else refused).append(add)
         pk = objects[model].pk
         pages.append((f"{model._meta.label} change", reverse("admin:{}_{}_change".format(*info), args=[pk])))
-    return pages
+    return pages, refused
 
 
 def test_every_admin_list_add_and_change_page_renders(client, staff):
-    pages = _pages(staff)
+    pages, refused = _pages(staff)
     failures = []
     client.raise_request_exception = False  # report every broken page, not the first one
     for what, url in pages:
@@ -54,9 +57,18 @@ def test_every_admin_list_add_and_change_page_renders(client, staff):
             failures.append(f"{what} {url}: HTTP {response.status_code}")
         elif b'id="content"' not in response.content:  # Django's admin layout, not an error page
             failures.append(f"{what} {url}: not an admin page")
+    for what, url in refused:
+        response = client.get(url)
+        if response.status_code != 403:
+            failures.append(f"{what} {url}: HTTP {response.status_code}, expected 403")
+        elif "<h1>Not allowed</h1>" not in response.content.decode():  # templates/error.html
+            failures.append(f"{what} {url}: 403 without the site's error page")
     assert not failures, "\n".join(failures)
-    # Every registered model contributed its pages (guards the loop above against going empty).
+    # Every registered model contributed its pages (guards the loop above against going empty),
+    # an add page opened for each, and some are refused (audit rows, sync state, queue results).
     assert len([p for p in pages if p[0].endswith(" change")]) == len(admin.site._registry)
+    assert len([p for p in pages + refused if p[0].endswith(" add")]) == len(admin.site._registry)
+    assert refused
     assert any(what == "integrations.Integration add" for what, _ in pages)
 
 

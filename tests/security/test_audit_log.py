@@ -264,7 +264,7 @@ def test_a_window_change_purge_that_finds_another_purge_running_is_audited_and_r
     event.refresh_from_db()
     assert bytes(event.body) != b""  # nothing purged yet
 
-    schedule = Schedule.objects.get(func="jobcannon.audit.tasks.retention_purge_workspace_task")
+    schedule = Schedule.objects.get(func="jobcannon.audit.retention.retention_purge_workspace_task")
     assert schedule.schedule_type == Schedule.ONCE and schedule.next_run > timezone.now()
     retention_purge_workspace_task(*ast.literal_eval(schedule.args))  # what the scheduler runs
 

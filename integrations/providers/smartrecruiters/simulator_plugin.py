@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
 from integrations.models import Integration
 from integrations.plugins import SimulatorPlugin
 
@@ -23,6 +25,11 @@ class SmartRecruitersSimulatorPlugin(SimulatorPlugin):
 
     def send_test_assessment(self, provider: Any, integration: Integration) -> str:
         return simulator_console.send_test_assessment(integration)
+
+    def company_page_url(self, company_id: str) -> str:
+        """The sandbox's page of one company (its apps, jobs and candidates), linked from the
+        integration page: production code names no simulator URL (views.detail_context)."""
+        return reverse("integrations:sim-smartrecruiters:company", args=[company_id])
 
     def partner_master_credentials(self) -> tuple[str, str]:
         partner = simulator_state.partner_master()

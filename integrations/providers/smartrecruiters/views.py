@@ -4,9 +4,8 @@ the scorecard field mapping, and the webhook setup choice."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from django.views import View
 from assessments.models import AssessmentRun
 from assessments.services.runs import instrument_list
 from integrations.base import ATSError, ATSProvider
+from integrations.plugins import SimulatorsDisabled, plugin_for  # the sandbox is a dev/test plug-in
 from integrations.selectors import integration_get_for_workspace
 from jobcannon.workspaces.mixins import WorkspaceMixin
 
@@ -175,6 +175,21 @@ def _scope_rows(integration) -> list[dict[str, Any]]:
     ]
 
 
+class _SandboxPages(Protocol):
+    def company_page_url(self, company_id: str) -> str: ...
+
+
+def _sandbox_company_url(provider: ATSProvider, company_id: str) -> str:
+    """The built-in sandbox's page of this company, as its plug-in serves it (production code
+    names no simulator, not even its URLs: README "Layout"); "" where simulators are off."""
+    try:
+        plugin = plugin_for(provider.key)
+    except SimulatorsDisabled:
+        return ""
+    # SmartRecruiters' own plug-in (simulator_plugin.py) offers the company page.
+    return cast(_SandboxPages, plugin).company_page_url(company_id)
+
+
 def detail_context(provider: ATSProvider, integration) -> dict[str, Any]:
     provider_settings = selectors.provider_settings(integration)
     simulated = provider.uses_simulator(integration)
@@ -183,9 +198,7 @@ def detail_context(provider: ATSProvider, integration) -> dict[str, Any]:
         "sr": {
             "api_base": provider.api_base_url(integration),
             "simulated": simulated,
-            "simulator_url": reverse("integrations:sim-smartrecruiters:company", args=[company_id])
-            if simulated and settings.ATS_SIMULATORS_ENABLED
-            else "",
+            "simulator_url": _sandbox_company_url(provider, company_id) if simulated else "",
             "company": provider_settings.get("company_name", ""),
             "scope_warning": selectors.scope_warning(integration),
             "scopes": _scope_rows(integration),

@@ -15,13 +15,13 @@ from integrations.providers.ashby import simulator_sync_data as sim_data
 from integrations.services.webhooks import webhook_event_process
 from integrations.sync.models import Application, Candidate, DeletionReason, Job, SeenVia
 from integrations.sync.records import Applied
+from integrations.sync.refresh import sync_record_refresh_task
 from integrations.sync.services import sync_integration
-from integrations.sync.tasks import sync_record_refresh_task
 from tests.integrations.providers.ashby.helpers import ashby_integration, fixture, post_webhook, sign_real
 
 APP_ID = "c4d5e6f7-0a1b-4c2d-8e3f-4a5b6c7d8e9f"
 CANDIDATE_ID = "8f1e2d3c-4b5a-4968-8776-5a4b3c2d1e0f"
-REFRESH = "integrations.sync.tasks.sync_record_refresh_task"
+REFRESH = "integrations.sync.refresh.sync_record_refresh_task"
 
 
 def deliver(client, integration, body: bytes, capture) -> WebhookEvent:
@@ -155,7 +155,7 @@ def test_a_burst_of_webhooks_for_one_record_queues_one_refresh_until_it_runs(
 
     # The refresh starts: a webhook after that may carry a change its read missed, so it queues
     # a refresh of its own.
-    monkeypatch.setattr("integrations.sync.tasks.sync_record_refresh", lambda **kw: Applied(written=1))
+    monkeypatch.setattr("integrations.sync.refresh.sync_record_refresh", lambda **kw: Applied(written=1))
     assert sync_record_refresh_task(integration.pk, "applications", APP_ID) == 1
     deliver(
         client,

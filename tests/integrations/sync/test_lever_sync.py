@@ -124,7 +124,7 @@ def test_runs_page_counts_the_candidates_lever_opportunities_carry(lever, client
 
 # -- webhooks trigger a targeted refresh of the opportunity they name ------------------------------
 
-REFRESH = "integrations.sync.tasks.sync_record_refresh_task"
+REFRESH = "integrations.sync.refresh.sync_record_refresh_task"
 
 
 def _process_latest(integration, capture):

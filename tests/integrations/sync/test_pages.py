@@ -79,7 +79,9 @@ def test_staff_full_resync_action_queues_a_full_run_that_ignores_the_checkpoint(
     )
 
     assert response.status_code == 200 and "Full resync queued" in response.content.decode()
-    assert enqueued == [("integrations.sync.tasks.sync_resource_task", ashby.pk, "candidates", True, "staff")]
+    assert enqueued == [
+        ("integrations.sync.refresh.sync_resource_task", ashby.pk, "candidates", True, "staff")
+    ]
     assert IntegrationActivity.objects.filter(integration=ashby, kind="sync.full_resync_requested").exists()
     sync_resource_task(*enqueued[0][1:])
     run = SyncRun.objects.filter(integration=ashby, resource="candidates").order_by("-pk").first()
@@ -181,4 +183,4 @@ def test_staff_full_resync_needs_the_checkpoint_change_permission(client, ashby,
     )
     client.force_login(staff)
     client.post(reverse("admin:sync_syncrun_changelist"), post)
-    assert [call[0] for call in enqueued] == ["integrations.sync.tasks.sync_resource_task"]
+    assert [call[0] for call in enqueued] == ["integrations.sync.refresh.sync_resource_task"]

@@ -129,7 +129,7 @@ def test_targeted_refresh_reads_one_candidate(sr):
 
 # -- webhooks trigger a targeted refresh of the candidate they name ------------------------------
 
-REFRESH = "integrations.sync.tasks.sync_record_refresh_task"
+REFRESH = "integrations.sync.refresh.sync_record_refresh_task"
 
 
 def _deliver(client, integration, event: str, data: dict, capture):

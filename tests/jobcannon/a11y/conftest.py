@@ -1,4 +1,5 @@
 import os
+import warnings
 from pathlib import Path
 
 import pytest
@@ -9,15 +10,36 @@ from tests.jobcannon.a11y.pages import GROUPS, CrawlWorld, crawl_world
 HERE = Path(__file__).resolve().parent
 
 
+class A11yCrawlNote(UserWarning):
+    """What the crawl reports besides failures: the pages each group checked, a deselected
+    crawl. A warning, because pytest-xdist carries warnings from its workers to the terminal's
+    warnings summary, where a print (captured) or a terminal hook of this conftest (which the
+    controlling process never loads) would not show."""
+
+
 def pytest_collection_modifyitems(config, items):
-    """JOBCANNON_A11Y_CRAWL=0 leaves the crawl out (deselected): `dev.py test` sets it for its
-    PostgreSQL pass, the pages' HTML being the same on either database."""
-    if os.environ.get("JOBCANNON_A11Y_CRAWL", "1") != "0":
+    """JOBCANNON_A11Y_CRAWL=0 leaves the crawl out (deselected), in the PostgreSQL pass only:
+    `dev.py test` sets it there, with DATABASE_URL, the pages' HTML being the same on either
+    database. Set anywhere else it is a usage error, so that no run passes with no page crawled;
+    and a deselected crawl says so in the test report."""
+    value = os.environ.get("JOBCANNON_A11Y_CRAWL", "1")
+    if value == "1":
         return
     crawl = [item for item in items if HERE in item.path.parents]
-    if crawl:
-        config.hook.pytest_deselected(items=crawl)
-        items[:] = [item for item in items if item not in crawl]
+    if not crawl:
+        return
+    if value != "0" or not os.environ.get("DATABASE_URL"):
+        raise pytest.UsageError(
+            f"JOBCANNON_A11Y_CRAWL={value!r}: only `dev.py test`'s PostgreSQL pass (DATABASE_URL set) "
+            "may leave the accessibility crawl out (JOBCANNON_A11Y_CRAWL=0); unset it to run the crawl."
+        )
+    config.hook.pytest_deselected(items=crawl)
+    items[:] = [item for item in items if item not in crawl]
+    note = (
+        f"a11y crawl deselected: {len(crawl)} test(s) left out by JOBCANNON_A11Y_CRAWL=0 in the "
+        "PostgreSQL pass (the SQLite pass crawls)"
+    )
+    warnings.warn(A11yCrawlNote(note), stacklevel=1)
 
 
 @pytest.fixture
@@ -43,7 +65,9 @@ def run_crawl(_playwright_browser, live_base_url, world, record_property):
             report = crawl(context, specs)
         finally:
             context.close()
-        print(report.summary(group))
+        # Shown in the warnings summary of every run, with -n too (A11yCrawlNote).
+        warnings.warn(A11yCrawlNote(report.summary(group)), stacklevel=1)
+        record_property("a11y_summary", report.summary(group))
         record_property("a11y_pages", report.pages)
         record_property("a11y_seconds", round(report.seconds, 1))
         record_property("a11y_contrast_unknown", sum(report.contrast_unknown.values()))

@@ -187,6 +187,21 @@ def test_the_crawl_uses_the_projects_own_copy_of_axe_core(_playwright_browser, l
         context.close()
 
 
+def test_the_vendored_axe_core_is_the_published_build():
+    """vendor/axe-core/axe.min.js is the file its README says (the axe-playwright-python 0.1.8
+    wheel's copy), and that is axe-core's own npm build plus one trailing newline: the checksums
+    recorded there, so "unmodified" can be checked."""
+    import hashlib
+
+    readme = (AXE_PATH.parent / "README.md").read_text(encoding="utf-8")
+    recorded = re.findall(r"\| `([^`]+)`[^|]*\| `([0-9a-f]{64})` \|", readme)
+    ours = dict(recorded)["axe.min.js"]
+    npm = next(digest for name, digest in recorded if name == "package/axe.min.js")
+    raw = AXE_PATH.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == ours
+    assert raw.endswith(b"\n") and hashlib.sha256(raw[:-1]).hexdigest() == npm
+
+
 # A table of fixed-width columns in a box that scrolls sideways when the table is wider than it:
 # at 1280 px it fits, at 375 px the box scrolls, and nothing in it can take the focus, so a
 # keyboard user cannot scroll it (axe scrollable-region-focusable, serious, WCAG 2.1.1).
@@ -488,3 +503,37 @@ def test_an_allowlist_entry_that_allowed_nothing_in_its_groups_crawl_is_reported
     assert crawler.unused_entries("admin site", report) == [stale]
     assert crawler.unused_entries("customer", report) == [stale]
     assert crawler.unused_entries("candidate", report) == []
+
+
+def _collect_crawl(**env: str):
+    import os
+    import subprocess
+    import sys
+
+    base = {k: v for k, v in os.environ.items() if k not in ("JOBCANNON_A11Y_CRAWL", "DATABASE_URL")}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only", __file__],
+        cwd=settings.BASE_DIR,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_turning_the_crawl_off_outside_the_postgresql_pass_is_a_usage_error_not_a_pass():
+    """JOBCANNON_A11Y_CRAWL=0 without DATABASE_URL (any run but `dev.py test`'s PostgreSQL pass)
+    stops the run with exit status 4 instead of passing with no page crawled."""
+    refused = _collect_crawl(JOBCANNON_A11Y_CRAWL="0")
+    assert refused.returncode == 4, refused.stdout + refused.stderr
+    assert "only `dev.py test`'s PostgreSQL pass" in refused.stderr
+    assert _collect_crawl(JOBCANNON_A11Y_CRAWL="no").returncode == 4
+
+
+def test_in_the_postgresql_pass_the_crawl_is_left_out_and_the_report_says_so():
+    left_out = _collect_crawl(
+        JOBCANNON_A11Y_CRAWL="0", DATABASE_URL="postgres://postgres@127.0.0.1:5432/jobcannon"
+    )
+    assert left_out.returncode == 5, left_out.stdout + left_out.stderr  # nothing collected
+    assert "deselected" in left_out.stdout
+    assert "A11yCrawlNote: a11y crawl deselected" in left_out.stdout

@@ -190,7 +190,7 @@ def enqueued(monkeypatch):
     ids: list[int] = []
 
     def enqueue(func, *args, **kwargs):
-        if func == "integrations.tasks.webhook_event_process_task":
+        if func == "integrations.services.webhooks.webhook_event_process_task":
             ids.append(args[0])
 
     monkeypatch.setattr("jobcannon.core.queue.enqueue", enqueue)

@@ -94,7 +94,7 @@ def test_results_wait_for_consent_instead_of_going_with_the_oauth_token_then_go_
     for message in messages.values():
         message.refresh_from_db()
         assert message.status == WritebackStatus.PENDING
-        assert ("integrations.tasks.writeback_deliver_task", message.pk) in queued, (
+        assert ("integrations.services.writeback.writeback_deliver_task", message.pk) in queued, (
             "sent at once, not at backoff"
         )
 

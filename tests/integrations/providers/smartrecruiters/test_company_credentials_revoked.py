@@ -107,7 +107,7 @@ def test_withdrawn_consent_holds_the_result_keeps_the_integration_connected_and_
     assert integration.provider_settings["partner_registered"] is True
     message.refresh_from_db()
     assert message.status == WritebackStatus.PENDING
-    assert ("integrations.tasks.writeback_deliver_task", message.pk) in queued
+    assert ("integrations.services.writeback.writeback_deliver_task", message.pk) in queued
     tasks.writeback_deliver_task(message.pk)
     message.refresh_from_db()
     assert message.status == WritebackStatus.CONFIRMED, message.last_error

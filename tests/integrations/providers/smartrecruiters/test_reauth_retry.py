@@ -49,7 +49,7 @@ def test_403_without_candidates_manage_then_reauthorization_delivers_the_result(
     assert not Token.objects.get(integration=integration).missing_scopes()
     message.refresh_from_db()
     assert message.status == WritebackStatus.PENDING
-    assert ("integrations.tasks.writeback_deliver_task", message.pk) in queued, (
+    assert ("integrations.services.writeback.writeback_deliver_task", message.pk) in queued, (
         "re-authorization queued the retry"
     )
 
