@@ -20,6 +20,12 @@ class IntegrationsConfig(AppConfig):
         from jobcannon.core.views import json_path_register
 
         subscriptions.install()  # hooks into core and assessments, which never import integrations
+        # The guard's refusals that the request line and headers decide, answered before Django on
+        # the intake's machine paths (integrations/services/prewsgi.py).
+        from integrations.services.prewsgi import webhook_refusal_before_django
+        from jobcannon.core.wsgi import pre_django_check_register
+
+        pre_django_check_register(webhook_refusal_before_django)
         for pattern in JSON_ERROR_PATHS:
             json_path_register(pattern)
         # The outbox admin builds on integrations.admin and replaces two of its registrations;

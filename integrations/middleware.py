@@ -5,8 +5,15 @@ each answered with the one JSON error shape; partner calls that fail authenticat
 to the client address (the budgets: integrations/services/inbound_limits.py), before the failure
 is written to any log (integrations/services/partner_auth.py), and answered 429 past the budget;
 webhook deliveries whose 429 their request line and headers decide (a spent scan budget on the
-seeds' hint-less route, a large body from an unknown address to an integration flooded with junk)
-are answered before the body is read (webhook_intake.webhook_refusal_before_read).
+seeds' hint-less route) are answered before the body is read
+(webhook_intake.webhook_refusal_before_read); a body sent with Transfer-Encoding (chunked, no
+Content-Length: Django would read it as empty) is refused 411, unread. A refusal of a body nobody reads closes its connection (close_after_response).
+
+Most of these refusals on the webhook intake's paths never get here: the production WSGI entry
+answers them before Django from the same rules and with the same bodies (integrations/services/
+prewsgi.py, jobcannon/core/wsgi.py: the 411, the hint-less route's 413, and its 429 once this
+process knows the scan budget is spent). What reaches the guard (other servers, the test client,
+anything the early check left to Django) is answered here exactly as before.
 A partner call's refusal is the provider's to shape when the vendor publishes the partner API's
 statuses (ATSProvider.partner_refusal; Ashby's spec lists no 400/413/415/429).
 
@@ -25,7 +32,12 @@ from django.urls import Resolver404, resolve
 
 from integrations.registry import get_providers
 from integrations.services.partner_auth import partner_failure_arm, partner_failure_scope
-from integrations.services.webhook_intake import webhook_body_limit, webhook_refusal_before_read
+from integrations.services.prewsgi import LENGTH_REQUIRED_MESSAGE, SCAN_LOOKED
+from integrations.services.webhook_intake import (
+    inbound_body_too_large,
+    webhook_body_limit,
+    webhook_refusal_before_read,
+)
 from integrations.views import WebhookReceiveView
 from jobcannon.core.clientaddr import client_address
 from jobcannon.core.exceptions import error_body
@@ -83,6 +95,14 @@ class InboundGuardMiddleware:
             return None
         kind = inbound[0]
         request._inbound = inbound  # type: ignore[attr-defined]  # for _refusal after the view
+        if "HTTP_TRANSFER_ENCODING" in request.META:
+            # Django reads a body without Content-Length as empty: a chunked delivery would be
+            # rejected as an empty body, however well signed, and its bytes drained unread. Pages
+            # are not refused (this guard sees inbound calls only): no browser streams a request
+            # body over HTTP/1.1, and a form read as empty fails its CSRF check or validation in
+            # plain sight, where a webhook's rejection is only seen in the logs.
+            close_after_response(request)
+            return _refusal(request, 411, "length_required", LENGTH_REQUIRED_MESSAGE)
         length = int(request.META.get("CONTENT_LENGTH") or 0)  # digits: __call__ refused the rest
         limit, note = settings.WEBHOOK_MAX_BODY_BYTES, ""
         if kind == "webhook":  # the seeds' hint-less route takes less (checked before reading it)
@@ -91,13 +111,8 @@ class InboundGuardMiddleware:
             )
         if length > limit:
             close_after_response(request)  # the body is never read: no keep-alive drain of it
-            return _refusal(
-                request,
-                413,
-                "payload_too_large",
-                f"The request body is {length} bytes; the limit is {limit} bytes.{note}",
-                {"limit": limit},
-            )
+            too_large = inbound_body_too_large(length=length, limit=limit, note=note)["error"]
+            return _refusal(request, 413, too_large["code"], too_large["message"], too_large["details"])
         content_type = (request.content_type or "").lower()
         if request.method in ("POST", "PUT", "PATCH") and content_type.startswith(REFUSED_CONTENT_TYPES):
             return _refusal(
@@ -120,12 +135,11 @@ class InboundGuardMiddleware:
         # Rate limits are keyed on what a caller proves, so they are taken after verification:
         # by the webhook intake and, for partner calls, by VerifiedPartnerThrottle (verified)
         # and, once authentication failed, by partner_auth_failure_record or __call__ above. A
-        # header a caller invents no longer buys a fresh bucket. Two webhook refusals are known
-        # before the body is read, and are answered here without reading it: the hint-less
-        # route's scan budget, and an integration's budget of unverified deliveries, past which
-        # a large body from an address that never verified for it is refused (junk at a known
-        # URL: webhook_intake.webhook_refusal_before_read).
-        if kind == "webhook":
+        # header a caller invents no longer buys a fresh bucket. One webhook refusal is known
+        # before the body is read, and is answered here without reading it: the hint-less route's
+        # spent scan budget (webhook_intake.webhook_refusal_before_read; the production WSGI entry
+        # often answers it before Django, prewsgi.py, and then says so with SCAN_LOOKED).
+        if kind == "webhook" and not request.META.get(SCAN_LOOKED):  # prewsgi asked it already
             refused = webhook_refusal_before_read(
                 request=request,
                 provider_key=inbound[1],

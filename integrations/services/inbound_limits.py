@@ -360,6 +360,39 @@ def _known_wait(lane: tuple[tuple[str, Budget], ...]) -> float | None:
     return until if until > 0 else None
 
 
+def _scan_lanes(
+    *, address: str | None, provider_key: str, proven_by: int | None, body_bytes: int
+) -> tuple[list[tuple[tuple[str, Budget], ...]], bool]:
+    """The lanes a scan may take from, in the order scan_lane tries them, and whether the first is
+    the small-body lane."""
+    raw = getattr(settings, "WEBHOOK_HINTLESS_SCAN_BUDGET", {}) or {}
+    ns = _namespace()
+    pool = _scan_pool(provider_key=provider_key, proven_by=proven_by)
+    lanes: list[tuple[tuple[str, Budget], ...]] = [(pool,)]
+    small = "small" in raw and body_bytes <= int(getattr(settings, "WEBHOOK_HINTLESS_SMALL_BODY_BYTES", 0))
+    if small:
+        # The network's share first: a flooding network's is the one seen empty, known locally
+        # until its refill, so its junk does not even ask the provider's pool.
+        lane: tuple[tuple[str, Budget], ...] = (
+            (f"{ns}:scan:{provider_key}:small", _budget(raw.get("small"), Budget(0.15, 1.5))),
+        )
+        if "small_network" in raw:
+            network = f"{ns}:scan:{provider_key}:small:{source_network(address)}"
+            lane = ((network, _budget(raw.get("small_network"), Budget(0.01, 0.1))), *lane)
+        lanes.insert(0, lane)
+    return lanes, small
+
+
+def scan_lane_known_wait(*, address: str | None, provider_key: str, body_bytes: int) -> float | None:
+    """The wait scan_lane would answer an address that never verified (proven_by None), when this
+    process knows it without asking anyone (every lane has a bucket it has seen empty: a flood of
+    junk once the pools are spent); else None. No I/O: for the check that runs before Django
+    (integrations/services/prewsgi.py)."""
+    lanes, _ = _scan_lanes(address=address, provider_key=provider_key, proven_by=None, body_bytes=body_bytes)
+    known = [_known_wait(lane) for lane in lanes]
+    return min(w for w in known if w) if all(known) else None
+
+
 def scan_lane(*, address: str | None, provider_key: str, proven_by: int | None, body_bytes: int) -> ScanLane:
     """Whether a hint-less scan may start for this address and body, and from which pool.
     `proven_by`: the workspace whose integration this address last verified with
@@ -378,19 +411,9 @@ def scan_lane(*, address: str | None, provider_key: str, proven_by: int | None, 
     the pools are spent)."""
     raw = getattr(settings, "WEBHOOK_HINTLESS_SCAN_BUDGET", {}) or {}
     ns = _namespace()
-    pool = _scan_pool(provider_key=provider_key, proven_by=proven_by)
-    lanes: list[tuple[tuple[str, Budget], ...]] = [(pool,)]
-    small = "small" in raw and body_bytes <= int(getattr(settings, "WEBHOOK_HINTLESS_SMALL_BODY_BYTES", 0))
-    if small:
-        # The network's share first: a flooding network's is the one seen empty, known locally
-        # until its refill, so its junk does not even ask the provider's pool.
-        lane: tuple[tuple[str, Budget], ...] = (
-            (f"{ns}:scan:{provider_key}:small", _budget(raw.get("small"), Budget(0.15, 1.5))),
-        )
-        if "small_network" in raw:
-            network = f"{ns}:scan:{provider_key}:small:{source_network(address)}"
-            lane = ((network, _budget(raw.get("small_network"), Budget(0.01, 0.1))), *lane)
-        lanes.insert(0, lane)
+    lanes, small = _scan_lanes(
+        address=address, provider_key=provider_key, proven_by=proven_by, body_bytes=body_bytes
+    )
     known = [_known_wait(lane) for lane in lanes]
     if all(known):
         return ScanLane(wait=min(w for w in known if w))

@@ -264,13 +264,10 @@ def webhook_body_limit(*, request: HttpRequest, provider_key: str, public_id: st
     looked up (cached, _integration_for_intake) only for a body over the smaller limit: for the
     usual small delivery the answer changes nothing, and the intake looks it up anyway."""
     full = settings.WEBHOOK_MAX_BODY_BYTES
-    limit = min(full, settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES)
+    limit, hintless_note = webhook_hintless_body_limit()
     hint = _request_hint(request=request, provider_key=provider_key, public_id=public_id)
     if not hint:
-        return limit, (
-            " This shared URL takes less: send it to the integration's own webhook URL (shown on its "
-            f"page), which takes up to {full} bytes."
-        )
+        return limit, hintless_note
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -285,6 +282,26 @@ def webhook_body_limit(*, request: HttpRequest, provider_key: str, public_id: st
     return limit, (
         f" No connected integration matches {str(hint)[:64]!r}: a webhook URL of a connected integration "
         f"takes up to {full} bytes."
+    )
+
+
+def webhook_hintless_body_limit() -> tuple[int, str]:
+    """The seeds' hint-less route's body limit and what its refusal adds (webhook_body_limit; the
+    check before Django, integrations/services/prewsgi.py, refuses with the same words)."""
+    full = settings.WEBHOOK_MAX_BODY_BYTES
+    return min(full, settings.WEBHOOK_HINTLESS_MAX_BODY_BYTES), (
+        " This shared URL takes less: send it to the integration's own webhook URL (shown on its "
+        f"page), which takes up to {full} bytes."
+    )
+
+
+def inbound_body_too_large(*, length: int, limit: int, note: str) -> dict:
+    """The inbound guard's 413 body (integrations/middleware.py; the same refusal before Django:
+    prewsgi.py)."""
+    return error_body(
+        "payload_too_large",
+        f"The request body is {length} bytes; the limit is {limit} bytes.{note}",
+        {"limit": limit},
     )
 
 
@@ -316,6 +333,33 @@ def webhook_refusal_before_read(
         provider_key=provider_key, address=address, body_bytes=int(request.META.get("CONTENT_LENGTH") or 0)
     )
     return _rate_limited(wait, provider_key, "scan") if wait else None
+
+
+def webhook_scan_refusal_early(
+    *, provider_key: str, address: str | None, body_bytes: int
+) -> IntakeResult | None | bool:
+    """webhook_refusal_before_read for a hint-less delivery, asked before Django
+    (integrations/services/prewsgi.py) where that costs nothing the guard would not spend:
+    only once this process has seen every lane of an unproven address's scan empty (a flood of
+    junk once the pools are spent: inbound_limits.scan_lane_known_wait, memory only) and holds a
+    fresh candidate list (webhook_sources' per-process cache: no database before Django). Then
+    the answer needs at most the address's remembered integrations, one Redis GET (memory without
+    Redis), the one the guard would make for this request anyway.
+
+    The 429 when the budget is spent; True when it looked and the answer is "read it" (an address
+    with remembered integrations: what it found is kept for this request's intake, and the guard
+    must not ask again, prewsgi.SCAN_LOOKED); None when it did not look (Django decides)."""
+    from integrations.services import webhook_sources
+
+    if (
+        inbound_limits.scan_lane_known_wait(address=address, provider_key=provider_key, body_bytes=body_bytes)
+        is None
+    ):
+        return None
+    if not webhook_sources.candidates_cached(provider_key):  # no query before Django
+        return None
+    wait = webhook_hintless_scan_wait(provider_key=provider_key, address=address, body_bytes=body_bytes)
+    return _rate_limited(wait, provider_key, "scan") if wait else True
 
 
 def _budget_setting(name: str, default: inbound_limits.Budget) -> inbound_limits.Budget:

@@ -132,6 +132,18 @@ def _remember(provider_key: str, address: str | None, integration: Integration, 
     inbound_limits.shared_set(_shared_key(key), ",".join(map(str, pks)), seconds=REMEMBER_SECONDS)
 
 
+def candidates_cached(provider_key: str) -> bool:
+    """Whether this process holds a fresh, non-empty candidate list for the hint-less route (so a
+    decision about it needs no database: the refusals made before Django, prewsgi.py)."""
+    cached = _candidates.get(provider_key)
+    return bool(
+        settings.WEBHOOK_INTEGRATION_CACHE_SECONDS > 0
+        and cached
+        and cached[0] > time.monotonic()
+        and cached[1]
+    )
+
+
 def _candidate_list(provider_key: str) -> tuple[list[Integration], bool]:
     """The candidates, cached per process like the hinted lookup (WEBHOOK_INTEGRATION_CACHE_SECONDS):
     a rotated secret keeps the previous one valid meanwhile, a disconnect applies within the TTL."""

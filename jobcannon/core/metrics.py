@@ -53,6 +53,14 @@ TASK_LATENCY = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900),
 )
 
+# Requests a pre-Django check refused (jobcannon/core/wsgi.py: a 411, 413 or 429 decided from the
+# request line and headers): they never reach Django, so django_http_* does not count them.
+REFUSED_BEFORE_DJANGO = Counter(
+    "jobcannon_refused_before_django",
+    "Requests answered before Django from their request line and headers, by status.",
+    ["status"],
+)
+
 
 def safe_recorder(fn: F) -> F:
     """For every recording helper, the apps' too: a metric must never break a webhook or a task."""
@@ -76,6 +84,11 @@ def task_finished(*, func: str, success: bool, duration: float, latency: float |
     TASK_DURATION.labels(func=func).observe(max(0.0, duration))
     if latency is not None:
         TASK_LATENCY.labels(func=func).observe(max(0.0, latency))
+
+
+@safe_recorder
+def refused_before_django(*, status: int) -> None:
+    REFUSED_BEFORE_DJANGO.labels(status=str(status)).inc()
 
 
 # --- Scrape-time gauges -------------------------------------------------------------------------
