@@ -20,9 +20,12 @@ BEGIN, END = "<!-- benchmarks:begin -->", "<!-- benchmarks:end -->"
 def _get(result: dict[str, Any], path: str) -> Any:
     value: Any = result
     for key in path.split("."):
-        if not isinstance(value, dict) or key not in value:
+        if isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]  # "ratio_95.0": a bound of an interval
+        elif isinstance(value, dict) and key in value:
+            value = value[key]
+        else:
             return None
-        value = value[key]
     return value
 
 
@@ -94,8 +97,10 @@ def table(results: list[dict[str, Any]]) -> str:
     cases = {name: c for r in results for name, c in (_get(r, "hintless.cases") or {}).items()}
     for kind in dict.fromkeys(c["junk"] for c in cases.values()):
         own, seed = f"hintless.cases.own {kind}", f"hintless.cases.seed {kind}"
-        row(f"7. Signed deliveries (2xx/s) with {kind} junk on / off (50 req/s, {_fmt(m('hintless.phase_seconds'))} s phases): own URL / seed route",
-            f"{_fmt(m(f'{own}.ratio'), '.2f')} / {_fmt(m(f'{seed}.ratio'), '.2f')} (lowest on-phase "
+        row(f"7. Signed deliveries (2xx/s) with {kind} junk on / off (50 req/s, {_fmt(m(f'{own}.phase_seconds'))} s phases): own URL / seed route",
+            f"{_fmt(m(f'{own}.ratio'), '.2f')} / {_fmt(m(f'{seed}.ratio'), '.2f')} (95 % interval "
+            f"{_fmt(m(f'{own}.ratio_95.0'), '.2f')}-{_fmt(m(f'{own}.ratio_95.1'), '.2f')} / "
+            f"{_fmt(m(f'{seed}.ratio_95.0'), '.2f')}-{_fmt(m(f'{seed}.ratio_95.1'), '.2f')}; lowest on-phase "
             f"{_fmt(m(f'{own}.pair_min'), '.2f')} / {_fmt(m(f'{seed}.pair_min'), '.2f')})",
             f"off {_fmt(m(f'{own}.ok_rps_alone'))} / {_fmt(m(f'{seed}.ok_rps_alone'))} 2xx/s", "≥ 0.90")  # fmt: skip
     if cases:
