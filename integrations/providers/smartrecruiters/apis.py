@@ -4,6 +4,7 @@ reference §2.2), mounted at /partners/smartrecruiters/, and that token's issue 
     GET  packages, packages/<id>            our instruments as assessment packages
     POST packages/orders                    SR orders a package for a candidate -> run + invitation
     DELETE integrations/companies/<id>      the company removed JobCannon in SmartRecruiters
+                                            (Bearer, or HTTP Basic with the partner credentials)
 
 SR gets the token at `POST oauth/token` (apis_token.py); in-line orders are apis_inline.py, the
 consent page apis_consent.py. Bodies and status codes are those of SR's OpenAPI for these
@@ -19,6 +20,8 @@ packages/inline/orders; a token without the endpoint's scope is answered 403 `in
 
 from __future__ import annotations
 
+import base64
+
 from django.core import signing
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, inline_serializer
@@ -33,7 +36,12 @@ from assessments.services.runs import instrument_list
 from integrations.base import ATSProvider, constant_time_equals
 from integrations.models import IntegrationStatus
 from integrations.services.integrations import integration_disconnect
-from integrations.services.partner_auth import HASH_PREFIX
+from integrations.services.partner_auth import (
+    HASH_PREFIX,
+    partner_auth_failure_record,
+    partner_secret_matches,
+)
+from jobcannon.core.clientaddr import client_address
 from jobcannon.core.exceptions import NotFound, ValidationFailed
 
 from . import constants, mappers, selectors, services
@@ -105,6 +113,40 @@ class PartnerBearerAuthentication(BaseAuthentication):
         return 'Bearer realm="jobcannon"'
 
 
+class PartnerBasicOrBearerAuthentication(PartnerBearerAuthentication):
+    """The company-removal call: SRO declares no `security` for removeIntegrationOnPartnerSide,
+    and the OCM reference client (SmartRecruitersAssessmentPartnerAppDeleteIntegration.php) sends
+    it with AUTH_MODE "either", so SR may authenticate it with our Bearer token or with HTTP Basic
+    and the partner client id/secret we issued (as our oauth/token endpoint accepts them). Never
+    unauthenticated: anyone could then disconnect a company."""
+
+    def authenticate(self, request):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return super().authenticate(request)
+        try:
+            client_id, _, secret = base64.b64decode(header[6:].strip()).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            client_id, secret = "", ""
+        integration = selectors.integration_for_partner_client(client_id)
+        stored = integration.credential(services.PARTNER_SECRET_HASH, "") if integration else ""
+        if integration is None or not partner_secret_matches(secret, stored):
+            partner_auth_failure_record(
+                integration=integration,
+                reason="wrong_secret",
+                message="SmartRecruiters' company removal came with a wrong partner client secret.",
+                source=client_address(request) or "",
+            )
+            raise AuthenticationFailed("Unknown partner client or wrong secret.")
+        if integration.status == IntegrationStatus.DISCONNECTED:
+            raise AuthenticationFailed("This JobCannon integration is disconnected.")
+        request.partner_scopes = frozenset()  # Basic carries no scopes; the removal needs none
+        return (None, integration)
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="jobcannon", Basic realm="jobcannon"'
+
+
 class PartnerBearerScheme(OpenApiAuthenticationExtension):
     """Describes PartnerBearerAuthentication in the OpenAPI document."""
 
@@ -113,6 +155,22 @@ class PartnerBearerScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "description": "Token from POST oauth/token."}
+
+
+class PartnerBasicOrBearerScheme(OpenApiAuthenticationExtension):
+    """Describes PartnerBasicOrBearerAuthentication: either scheme (OR)."""
+
+    target_class = "integrations.providers.smartrecruiters.apis.PartnerBasicOrBearerAuthentication"
+    name = ["smartrecruitersRemovalBearer", "smartrecruitersRemovalBasic"]
+
+    def get_security_requirement(self, auto_schema):
+        return [{"smartrecruitersRemovalBearer": []}, {"smartrecruitersRemovalBasic": []}]
+
+    def get_security_definition(self, auto_schema):
+        return [
+            {"type": "http", "scheme": "bearer", "description": "Token from POST oauth/token."},
+            {"type": "http", "scheme": "basic", "description": "The partner client id and secret."},
+        ]
 
 
 _ERROR = OpenApiResponse(description='The standard error envelope {"error": {code, message, details}}.')
@@ -240,7 +298,10 @@ class SmartRecruitersOrderCreateApi(_PartnerApi):
 
 
 class SmartRecruitersIntegrationDeleteApi(_PartnerApi):
-    # SRO Integration_removeIntegrationOnPartnerSide declares no security: any valid token of ours.
+    # SRO Integration_removeIntegrationOnPartnerSide declares no security: any valid token of
+    # ours, or HTTP Basic with the partner credentials (PartnerBasicOrBearerAuthentication).
+    authentication_classes = [PartnerBasicOrBearerAuthentication]
+
     @extend_schema(
         operation_id="smartrecruiters_integration_delete",
         request=None,

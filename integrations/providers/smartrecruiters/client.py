@@ -268,8 +268,14 @@ class _ClientCredentials(_AssessmentResults):
             self.fresh_token = False
             return _Bearer(cached[0])
         token_url = self.provider.client_credentials_token_url(self.integration)  # type: ignore[attr-defined]
+        endpoint = _TokenEndpoint(self.integration, self.provider)
+        # SRD /docs/rate-limiting counts per credential: the token request spends the same
+        # credential's 10/s and 8 concurrent as the call it is for (the master credential's
+        # shared partner:<id> account for the partner client), and holds one of its slots while
+        # in flight (BaseClient._send takes the token before the outer call's slot).
+        endpoint.rate_limit_account = self.rate_limit_account
         try:
-            response = _TokenEndpoint(self.integration, self.provider).request(
+            response = endpoint.request(
                 "POST",
                 token_url,
                 operation="identity.token.client_credentials",
@@ -411,3 +417,40 @@ class SmartRecruitersCompanyClient(_ClientCredentials, _CustomerApi):
             return super().request(method, path, **kwargs)
         except refused_statuses as exc:
             raise self.refused(exc, where=where) from exc
+
+
+class CustomerCredentialsRefused(ATSError):
+    """SR's token endpoint (or the company call) refused the customer's self-serve client
+    credentials: the page says what to check; nothing is stored."""
+
+    code = "smartrecruiters_customer_credentials_refused"
+    status = 400
+
+
+class SmartRecruitersCustomerClient(SmartRecruitersCompanyClient):
+    """The company's self-serve client credentials (SR Credential Manager → "OAuth client ID";
+    SRD /docs/authentication-oauth-client-credential): a client-credentials token from
+    provider.client_credentials_token_url (SR's documented POST /identity/oauth/token, never a
+    per-integration host) and the Customer API call that names the company. Only the HTTP of
+    client.py is used; `credentials` may be handed in (pasted on the consent page, not stored
+    until SR named the company with them)."""
+
+    id_key = constants.CUSTOMER_CLIENT_ID
+    secret_key = constants.CUSTOMER_CLIENT_SECRET
+    missing_message = constants.CONSENT_CUSTOMER_CREDENTIALS_MISSING
+
+    def __init__(self, integration, provider, *, credentials: tuple[str, str] | None = None):
+        super().__init__(integration, provider)
+        self.given = credentials
+
+    def credentials(self) -> tuple[str, str]:
+        return self.given or super().credentials()
+
+    def refused(self, error: ATSError, *, where: str) -> ATSError:
+        status = f"HTTP {error.status_code}" if error.status_code else type(error).__name__
+        return CustomerCredentialsRefused(
+            f"SmartRecruiters answered {status} at {where}: {error.message}".rstrip(": "),
+            status_code=error.status_code,
+            vendor_code=error.vendor_code,
+            request_id=error.request_id,
+        )

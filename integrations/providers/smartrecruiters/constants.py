@@ -179,12 +179,19 @@ SUBSCRIBED_EVENTS = (
 )
 # Versions a published source names, per event [F]: application.created v201910 (SRD's signature
 # example), job.created 1.0.0 (help page's POST /subscriptions answer, tests/fixtures/smartrecruiters/
-# api/subscription.json). Any other event's version is unpublished: the built-in sandbox reports
-# none for it (no `version` in the subscription's events, no event-version header on a delivery,
-# signed as ""), and the integration page marks it "[I] not published". Nothing but the recorded
-# subscription state, that page and the signature's header list reads a version (tests:
-# test_event_versions.py). Add a version here once SR publishes it.
+# api/subscription.json). Any other event's version is unpublished, and the integration page marks
+# it "[I] not published". Nothing but the recorded subscription state, that page and the
+# signature's header list reads a version (tests: test_event_versions.py). Add a version here once
+# SR publishes it.
 PUBLISHED_EVENT_VERSIONS = {EVENT_APPLICATION_CREATED: "v201910", "job.created": "1.0.0"}
+# SR sends an event-version header on every callback: SR's own demo receiver reads it on each one
+# (smartrecruiters/sr-webhooks-client lib/api/router/webhooks.js, internalEvent: `version:
+# req.headers['event-version']`) and SRO's Event.version is part of every subscribed event. So the
+# built-in sandbox reports and sends a version for every event, and signs over it: the published
+# one where there is one, else this placeholder [I: SR publishes no version for
+# application.status.updated, candidate.updated or candidate.deleted; v201910 is the only style SR
+# published for the events we use]. It is the sandbox's alone: never a published version.
+SANDBOX_UNPUBLISHED_EVENT_VERSION = "v201910"
 # Callback bodies carry ids only (SRO ApplicationWebhookPayload {job_id, candidate_id,
 # application_id}; CandidateWebhookPayload {id}; SRD /docs/receiving-webhook-notifications:
 # "The id of the changed resource is provided in the body").
@@ -336,8 +343,8 @@ PARTNER_CONSENT_DISPLAY_MODE_FIELD = "consentDisplayMode"
 PARTNER_CONSENT_DISPLAY_MODES = ("REDIRECT", "POPUP")
 PARTNER_CONSENT_DISPLAY_MODE = "REDIRECT"
 # SRO PartnerConfigurationRequest.supportedAssessmentTypes: 1-6 items of AssessmentType [F]. We
-# declare the type of every package we list (PACKAGE_TYPE, below). That in-line ordering needs no
-# INLINE_ASSESSMENT here is [I] (SRO ties inlineAssessmentPackageOrderUrl to no type).
+# declare the type of every package we list (PACKAGE_TYPE) and, because we send
+# inlineAssessmentPackageOrderUrl, INLINE_ASSESSMENT (PARTNER_SUPPORTED_ASSESSMENT_TYPES, below).
 PARTNER_SUPPORTED_ASSESSMENT_TYPES_FIELD = "supportedAssessmentTypes"
 # Master-token scope for GET/PUT /partner/configuration (SRO security oauth2_master) [F].
 SCOPE_PARTNER_CONFIGURATION_MANAGE = "partner_configuration_manage"
@@ -362,43 +369,54 @@ WEBHOOKS_NEED_OAUTH = (
 )
 # The consent page (apis_consent.py) binds a company only with proof that the signed-in workspace
 # belongs to it. SR's consent request carries nothing to check (SRO consentUrl: SR adds companyId
-# and redirect, no signature; SRD /reference/askforconsent), so the proof is the workspace's own
-# OAuth sign-in: GET /configuration/company with its token must name the companyId [I: our rule].
-# Why the consent page needs the OAuth sign-in (apis_consent.py): SR's consent URL carries a bare
-# companyId that SR signs nothing in (SRO consentUrl), so without the sign-in any workspace admin
-# could bind another company and receive its orders, candidates and results.
+# and redirect, no signature; SRD /reference/askforconsent), so the proof is a SmartRecruiters
+# credential of the company that GET /configuration/company names the companyId with [I: our rule]:
+# - the company's self-serve OAuth client credentials ("OAuth client ID" in SR's Credential Manager,
+#   SRD /docs/authentication-oauth-client-credential [F]: any company admin creates them; the
+#   token is POST https://api.smartrecruiters.com/identity/oauth/token, grant client_credentials);
+# - or the OAuth sign-in of integrations that hold one (kept: existing integrations). SR registers
+#   authorization-code apps for partners only, not for customers (help.smartrecruiters.com "Most
+#   important facts about OAuth in SmartRecruiters"; README "Who owns the OAuth client").
 CONSENT_PROOF_WHY = (
     "SmartRecruiters' Connect link carries only the company id, signed by nothing, so anyone could "
-    "open it with another company's id: a sign-in with SmartRecruiters as a user of the company is "
-    "the only proof JobCannon has that it is yours."
+    "open it with another company's id: a SmartRecruiters credential of the company (checked with "
+    "SmartRecruiters' GET /configuration/company) is how JobCannon knows it is yours."
 )
-# [2nd] SR no longer onboards new partners on the Authorization Code flow (README, "Who owns the
-# OAuth client"): a company that cannot create or authorize the app has no other proof yet.
+# Credential Manager, as SR's help and SRD describe it [F] (SRD /docs/authentication-oauth-client-
+# credential: "In SmartRecruiters Credential Manager, click the button New Credential and choose the
+# option OAuth client ID"; the path to it: Settings → Administration: Apps & Integrations →
+# Credentials, 1Password's and learningbank's SmartRecruiters guides, pages corpus). The scopes are
+# SRO's `security` for GET /configuration/company (company_read AND configuration_read) [F]; "a
+# System role is required" (SRD, same page) [F].
+CUSTOMER_CREDENTIALS_WHERE = (
+    "In SmartRecruiters (as an administrator): Settings → Apps & Integrations → Credentials → New "
+    "Credential → OAuth client ID; give it the scopes company_read and configuration_read and a "
+    "System role, click Generate and copy the Client ID and Client secret (SmartRecruiters shows "
+    "them once)."
+)
 CONSENT_NO_APP_CONTACT = (
-    "If SmartRecruiters does not let your company create or authorize an OAuth app, contact "
-    "JobCannon support: there is no other way to show the company is yours yet."
+    "No SmartRecruiters OAuth app is needed: any SmartRecruiters administrator of the company can "
+    "create the client credentials. " + CUSTOMER_CREDENTIALS_WHERE
 )
 CONSENT_SIGN_IN_FIRST = (
-    "JobCannon connects a SmartRecruiters company only to a workspace that has signed in to it, and "
-    "this workspace has not signed in to SmartRecruiters company {company_id}. "
+    "JobCannon connects a SmartRecruiters company only to a workspace that shows a SmartRecruiters "
+    "credential of it, and this workspace has none for company {company_id} yet. "
     + CONSENT_PROOF_WHY
-    + " In JobCannon open Integrations → Connect → SmartRecruiters and sign in with SmartRecruiters as a "
-    "user of company {company_id}; then open this page again from SmartRecruiters (Settings → Apps & "
-    "Integrations → JobCannon → Connect) and allow it. " + CONSENT_NO_APP_CONTACT
+    + " Paste the Client ID and Client secret of company {company_id}'s client credentials below and "
+    "allow it: JobCannon creates the integration once SmartRecruiters confirms they belong to company "
+    "{company_id}. " + CONSENT_NO_APP_CONTACT
 )
 CONSENT_INTEGRATION_SIGN_IN_FIRST = (
-    "This SmartRecruiters integration has not signed in to SmartRecruiters, so nothing shows that "
-    "company {company_id} is yours. "
+    "This SmartRecruiters integration holds no SmartRecruiters credential of company {company_id} "
+    "(no client credentials, no OAuth sign-in), so nothing shows that the company is yours. "
     + CONSENT_PROOF_WHY
-    + " Open the integration in JobCannon (Integrations → SmartRecruiters → Re-authorize) and sign in "
-    "with SmartRecruiters as a user of company {company_id}; then open this page again from "
-    "SmartRecruiters (Settings → Apps & Integrations → JobCannon → Connect) and allow it. "
+    + " Paste the company's SmartRecruiters Client ID and Client secret below and allow it. "
     + CONSENT_NO_APP_CONTACT
 )
 CONSENT_COMPANY_UNCONFIRMED = (
-    "JobCannon could not ask SmartRecruiters which company this integration's sign-in belongs to "
+    "JobCannon could not ask SmartRecruiters which company this integration's credentials belong to "
     "({reason}), so company {company_id} was not connected. Try again in a moment; if it keeps "
-    "failing, re-authorize the integration in JobCannon first."
+    "failing, check the client credentials (or re-authorize the integration) first."
 )
 CONSENT_COMPANY_ELSEWHERE = (
     "SmartRecruiters company {company_id} is connected to another JobCannon workspace. A company "
@@ -406,11 +424,10 @@ CONSENT_COMPANY_ELSEWHERE = (
     "there first."
 )
 OAUTH_SIGN_IN_HELP = (
-    "Required to connect a company: JobCannon connects a SmartRecruiters company only after a sign-in "
-    "with this app as a user of that company (SmartRecruiters' Connect link carries only the company "
-    "id, signed by nothing). The app also creates the Webhooks API subscriptions (live candidate "
-    "updates). Orders, results and the data sync then use the credentials SmartRecruiters issues when "
-    "you connect JobCannon in Settings → Apps & Integrations."
+    "Optional. Only for the Webhooks API subscriptions (live candidate updates) and integrations that "
+    "already sign in this way: SmartRecruiters registers OAuth sign-in apps for partners, not for "
+    "customers. Orders, results and the data sync use the credentials SmartRecruiters issues when you "
+    "connect JobCannon in Settings → Apps & Integrations."
 )
 PARTNER_CONFIGURATION_MISSING_FIX = (
     "SmartRecruiters does not know where JobCannon's partner endpoints are yet (no partner "
@@ -459,7 +476,14 @@ PACKAGE_PREFIX = "jobcannon-"  # package id = PACKAGE_PREFIX + instrument key
 # SRO AssessmentType: VIDEO_INTERVIEW | BEHAVIORAL_ASSESSMENT | BACKGROUND_CHECK | REFERENCE_CHECK |
 # SKILL_TEST | INLINE_ASSESSMENT [F]; JobCannon's personality instruments are behavioural.
 PACKAGE_TYPE = "BEHAVIORAL_ASSESSMENT"
-PARTNER_SUPPORTED_ASSESSMENT_TYPES = (PACKAGE_TYPE,)
+# SRO AssessmentType's INLINE_ASSESSMENT [F] (vendor/assessment_api_2021.openapi.json
+# components.schemas.AssessmentType). SRO ties inlineAssessmentPackageOrderUrl to no type, so
+# whether SR would route in-line orders to a partner that does not declare it is unpublished:
+# declaring it costs one item of the 1-6 allowed, and the built-in sandbox sends in-line orders
+# only to a partner that declares it (simulator_calls.inline_order_deliver).
+INLINE_ASSESSMENT_TYPE = "INLINE_ASSESSMENT"
+# Declared whenever setup.partner_configuration_body sends inlineAssessmentPackageOrderUrl.
+PARTNER_SUPPORTED_ASSESSMENT_TYPES = (PACKAGE_TYPE, INLINE_ASSESSMENT_TYPE)
 # Hosts the consent page sends the admin back to (SR's `redirect` parameter) [I: SR's own domain;
 # SRO does not name the host of the redirect URL].
 CONSENT_REDIRECT_HOSTS = ("smartrecruiters.com",)
@@ -477,3 +501,44 @@ SCORECARD_SOURCES = {
     "report_url": "Report link",
     "instrument": "Assessment name",
 }
+
+# --- The customer's self-serve client credentials (the consent page's proof of the company) ------
+# SRD /docs/authentication-oauth-client-credential [F]: a company admin generates "OAuth client ID"
+# credentials in SR's Credential Manager (Client ID + Client secret, shown once, a System role
+# required) and exchanges them at POST https://api.smartrecruiters.com/identity/oauth/token with
+# grant_type=client_credentials (CLIENT_CREDENTIALS_TOKEN_URL). unified.to's SmartRecruiters skill
+# (docs corpus) [2nd]: "customer-generated OAuth Client Credentials (self-serve, Administrator-only,
+# per-company)". SR's API key (X-SmartToken, SRD /docs/authentication-api-key) is self-serve too
+# but "provide[s] full access to the organization's resources": not asked for.
+CUSTOMER_CLIENT_ID = "customer_client_id"
+CUSTOMER_CLIENT_SECRET = "customer_client_secret"
+# What the proof call needs: SRO Configuration_getCompanyInformation `security` oauth scopes [F].
+CUSTOMER_CREDENTIAL_SCOPES = (SCOPE_COMPANY_READ, SCOPE_CONFIGURATION_READ)
+# SRO components.schemas.CompanyConfiguration [F]: `identifier` ("Identifier of a company."), `name`.
+# That it equals the companyId SR puts in the consent URL is [I] (the sandbox makes them equal).
+CUSTOMER_CREDENTIALS_HELP = (
+    "The company's own SmartRecruiters client credentials: JobCannon uses them only to ask "
+    "SmartRecruiters which company they belong to (GET /configuration/company), the proof the "
+    "consent page needs. " + CUSTOMER_CREDENTIALS_WHERE
+)
+CONSENT_CUSTOMER_CREDENTIALS_MISSING = (
+    "Enter both the Client ID and the Client secret of the company's SmartRecruiters client "
+    "credentials. " + CUSTOMER_CREDENTIALS_WHERE
+)
+CONSENT_CUSTOMER_CREDENTIALS_REFUSED = (
+    "SmartRecruiters did not accept this Client ID and Client secret ({reason}). Check that you "
+    "copied both from the same credential (Settings → Apps & Integrations → Credentials; the secret "
+    "is shown only once: generate a new credential if it was lost), that the credential was not "
+    "revoked, and that it belongs to company {company_id}."
+)
+CONSENT_CUSTOMER_CREDENTIALS_SCOPE = (
+    "SmartRecruiters accepted the client credentials but refused GET /configuration/company "
+    "({reason}): the credential needs the scopes company_read and configuration_read and a System "
+    "role that may read the company settings. Edit it in Settings → Apps & Integrations → "
+    "Credentials (or generate a new one), then allow again."
+)
+CONSENT_CUSTOMER_CREDENTIALS_OTHER_COMPANY = (
+    "These SmartRecruiters client credentials belong to company {found}, not {company_id}: create "
+    "the credentials while signed in to SmartRecruiters company {company_id}, or open the Connect "
+    "link of company {found}."
+)

@@ -55,32 +55,44 @@ COMMON_ERRORS: tuple[CommonError, ...] = (
 def setup_steps(*, scopes: tuple[str, ...]) -> list[SetupStep]:
     return [
         SetupStep(
-            title="Create an integration in SmartRecruiters",
-            body="Required to connect a company: SmartRecruiters' Connect link in Apps & Integrations (the "
-            "step below) carries only your company id, signed by nothing, so a sign-in with this app as a "
-            "user of the company is the only proof JobCannon has that the company is yours; JobCannon "
-            "connects it only after that sign-in. Once connected, SmartRecruiters issues the company "
-            "credentials JobCannon reads jobs and candidates and writes results with; this app also "
-            "creates the Webhooks API subscriptions and fills the scorecard fields. To create it, log in "
-            "to SmartRecruiters as Company Admin: Settings → Integrations → Connected Applications → "
-            "Create Integration (or Add Custom App). If SmartRecruiters does not let your company create "
-            "or authorize one, contact JobCannon support.",
+            title="Create client credentials in SmartRecruiters",
+            # SRD /docs/authentication-oauth-client-credential [F]: Credential Manager → New
+            # Credential → OAuth client ID; name, description, scopes, a System role; Client ID
+            # and secret shown once. The path to the Credential Manager: 1Password's and
+            # learningbank's SmartRecruiters guides (pages corpus) [2nd].
+            body="Required to connect a company, and self-serve: any SmartRecruiters administrator of the "
+            "company creates them, no OAuth app is needed. SmartRecruiters' Connect link in Apps & "
+            "Integrations carries only your company id, signed by nothing, so JobCannon asks SmartRecruiters "
+            "which company these credentials belong to (GET /configuration/company) before it connects the "
+            "company. " + constants.CUSTOMER_CREDENTIALS_WHERE,
             items=(
-                "Name: JobCannon Assessments",
-                "Description: JobCannon assessment delivery and scoring platform",
+                "Settings → Apps & Integrations → Credentials → New Credential → OAuth client ID",
+                "Name: JobCannon Assessments; Description: proves the company to JobCannon",
+                "Scopes: " + ", ".join(constants.CUSTOMER_CREDENTIAL_SCOPES),
+                "System role: one that may read the company settings (SmartRecruiters requires a role)",
+                "Click Generate and copy the Client ID and Client secret (shown only once).",
+            ),
+        ),
+        SetupStep(
+            title="Optional: an OAuth sign-in for live webhooks",
+            body="Only for the Webhooks API subscriptions (live candidate updates) and the scorecard fields, "
+            "and for integrations that already connect this way. SmartRecruiters registers OAuth sign-in "
+            "apps for partners, not for customers (its Authorization Code flow takes no new partners since "
+            "January 30, 2026): skip this step unless you already have such an app. Orders, results and the "
+            "data sync work without it.",
+            items=(
                 "Redirect URI: exactly the value below (no trailing slash)",
                 "Scopes: " + ", ".join(scopes),
-                "Click Create and copy the Client ID and Client Secret SmartRecruiters generates.",
             ),
             show=("redirect_uri",),
         ),
         SetupStep(
             title="Authorize JobCannon",
-            body="Enter the Client ID and Client Secret, then approve the scopes on SmartRecruiters' consent "
-            "page as Company Admin. SmartRecruiters access tokens last 30 minutes and refresh tokens 28 "
-            "days, each usable once: JobCannon refreshes before they lapse (at least daily), keeps the new "
-            "refresh token SmartRecruiters returns every time, and warns you when refreshing keeps failing "
-            "or has not succeeded for days, before the grant lapses. Sandbox and production are separate apps.",
+            body="Optional, with the app above only: enter its Client ID and Client Secret, then approve the "
+            "scopes on SmartRecruiters' consent page as Company Admin. SmartRecruiters access tokens last 30 "
+            "minutes and refresh tokens 28 days, each usable once: JobCannon refreshes before they lapse (at "
+            "least daily), keeps the new refresh token SmartRecruiters returns every time, and warns you when "
+            "refreshing keeps failing or has not succeeded for days, before the grant lapses.",
         ),
         SetupStep(
             title="Webhook subscriptions are created for you",
@@ -96,8 +108,9 @@ def setup_steps(*, scopes: tuple[str, ...]) -> list[SetupStep]:
         SetupStep(
             title="Connect JobCannon in SmartRecruiters' Apps & Integrations",
             body="As SmartRecruiters admin: Apps & Integrations → JobCannon → Connect → Authorize and Continue. "
-            "SmartRecruiters opens JobCannon's consent page; allow it there for this integration. SmartRecruiters "
-            "then issues the company credentials JobCannon writes results with.",
+            "SmartRecruiters opens JobCannon's consent page: paste the client credentials you created (step "
+            "one) and allow it (a workspace without a SmartRecruiters integration gets one there). "
+            "SmartRecruiters then issues the company credentials JobCannon reads jobs and writes results with.",
             phase="after",
         ),
         SetupStep(

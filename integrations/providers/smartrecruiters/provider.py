@@ -118,16 +118,14 @@ class SmartRecruitersProvider(ATSProvider):
         return constants.API_BASE
 
     def client_credentials_token_url(self, integration) -> str:
-        """Where partner and company client credentials get a token (SRD
-        /docs/authentication-oauth-client-credential)."""
+        """Where partner, company and the customer's self-serve client credentials get a token:
+        SR's documented POST https://api.smartrecruiters.com/identity/oauth/token (SRD
+        /docs/authentication-oauth-client-credential), or the built-in sandbox's. Never derived
+        from provider_settings["api_base_url"]: one integration's setting must not decide where
+        the master (partner) secret, shared by every integration, is sent."""
         if self.uses_simulator(integration):
             return self.simulator_base_url() + constants.TOKEN_PATH
-        override = selectors.provider_settings(integration).get("api_base_url")
-        return (
-            str(override).rstrip("/") + constants.TOKEN_PATH
-            if override
-            else constants.CLIENT_CREDENTIALS_TOKEN_URL
-        )
+        return constants.CLIENT_CREDENTIALS_TOKEN_URL
 
     def company_client(self, integration) -> SmartRecruitersCompanyClient:
         return SmartRecruitersCompanyClient(integration, self)
@@ -147,9 +145,15 @@ class SmartRecruitersProvider(ATSProvider):
         return self.client(integration)
 
     def partner_client(self, integration) -> SmartRecruitersPartnerClient:
-        return SmartRecruitersPartnerClient(
+        client = SmartRecruitersPartnerClient(
             integration, self, master=setup.master_credentials(self, integration)
         )
+        # The master token goes to SR's published API host (or the sandbox) only, whatever an
+        # integration's api_base_url override says (SRO servers: api.smartrecruiters.com).
+        client.base_url = (
+            f"{self.simulator_base_url()}/api" if self.uses_simulator(integration) else constants.API_BASE
+        )
+        return client
 
     def oauth_config(self, integration) -> OAuth2Config:
         if self.uses_simulator(integration):
@@ -443,25 +447,39 @@ class SmartRecruitersProvider(ATSProvider):
         return guide.setup_steps(scopes=self.required_scopes(integration))
 
     def credential_fields(self, integration) -> tuple[CredentialField, ...]:
-        # The customer's own OAuth app. Its sign-in is the consent page's proof of the company
-        # (apis_consent.py: SR signs nothing in the consent URL), so a new company cannot be
-        # connected without it; it also creates the Webhooks API subscriptions. Orders, results
-        # and the sync use the credentials SR issues at consent. Not `required` in the form:
-        # integrations SR registered earlier keep working and re-consent without it.
-        help_text = constants.OAUTH_SIGN_IN_HELP
+        # First the company's self-serve client credentials (SR Credential Manager → OAuth client
+        # ID, SRD /docs/authentication-oauth-client-credential): any SR administrator creates
+        # them, and they are the consent page's proof of the company (apis_consent.py). Then the
+        # optional OAuth app (existing integrations, webhook subscriptions): SR registers those
+        # for partners, not customers. Neither `required` in the form: an integration SR
+        # registered earlier keeps working and re-consents without them.
+        oauth_help = constants.OAUTH_SIGN_IN_HELP
         return (
             CredentialField(
-                name="client_id",
-                label="SmartRecruiters Client ID (needed to connect a company)",
+                name=constants.CUSTOMER_CLIENT_ID,
+                label="SmartRecruiters Client ID (client credentials: needed to connect a company)",
                 secret=False,
                 required=False,
-                help=help_text,
+                help=constants.CUSTOMER_CREDENTIALS_HELP,
+            ),
+            CredentialField(
+                name=constants.CUSTOMER_CLIENT_SECRET,
+                label="SmartRecruiters Client secret (client credentials)",
+                required=False,
+                help=constants.CUSTOMER_CREDENTIALS_HELP,
+            ),
+            CredentialField(
+                name="client_id",
+                label="OAuth app Client ID (optional: live webhooks)",
+                secret=False,
+                required=False,
+                help=oauth_help,
             ),
             CredentialField(
                 name="client_secret",
-                label="SmartRecruiters Client Secret (needed to connect a company)",
+                label="OAuth app Client Secret (optional: live webhooks)",
                 required=False,
-                help=help_text,
+                help=oauth_help,
             ),
         )
 
@@ -491,11 +509,21 @@ class SmartRecruitersProvider(ATSProvider):
         return plugin_for(self.key).send_test_assessment(self, integration)
 
     def simulator_credentials(self, integration) -> dict[str, str]:
-        """Register the SR app for this integration in the sandbox (no HTTP) and hand back what
-        an admin copies out of SmartRecruiters: the Client ID and Client Secret."""
-        self.demo_setup(integration)
+        """What a sandbox company's administrator copies out of SmartRecruiters, as SR publishes
+        it: self-serve client credentials from the Credential Manager (New Credential → OAuth
+        client ID, SRD /docs/authentication-oauth-client-credential), not an authorization-code
+        app (SR registers those for partners). The sandbox creates them (demo_setup, no HTTP);
+        the consent page takes them as the proof of the company. The sandbox's OAuth app
+        (client_id / client_secret, demo_setup) stands in for the partner-registered app of the
+        optional sign-in, so the setup page's Authorize button still has one [I: a sandbox
+        convenience, no company creates it]."""
+        extra = self.demo_setup(integration)
         integration.refresh_from_db()
-        return {k: str(integration.credential(k)) for k in ("client_id", "client_secret")}
+        return {
+            constants.CUSTOMER_CLIENT_ID: str(extra[constants.CUSTOMER_CLIENT_ID]),
+            constants.CUSTOMER_CLIENT_SECRET: str(extra[constants.CUSTOMER_CLIENT_SECRET]),
+            **{k: str(integration.credential(k)) for k in ("client_id", "client_secret")},
+        }
 
     def demo_setup(self, integration) -> dict[str, Any]:
         return plugin_for(self.key).demo_setup(self, integration)

@@ -152,7 +152,7 @@ def company_mismatch_reason(integration: Integration, company_id: str) -> str:
     return (
         f"This SmartRecruiters integration is connected to company {bound}, not {company_id}: "
         f"choose the integration connected to company {company_id}, or create a new SmartRecruiters "
-        "integration and sign in to that company first."
+        "integration and paste that company's client credentials here."
     )
 
 
@@ -173,6 +173,14 @@ def company_registered_elsewhere(*, integration: Integration, company_id: str) -
 def has_company_credentials(integration: Integration) -> bool:
     return bool(
         integration.credential("company_client_id") and integration.credential("company_client_secret")
+    )
+
+
+def has_customer_credentials(integration: Integration) -> bool:
+    """Whether the company's self-serve client credentials (the consent page's proof) are held."""
+    return bool(
+        integration.credential(constants.CUSTOMER_CLIENT_ID)
+        and integration.credential(constants.CUSTOMER_CLIENT_SECRET)
     )
 
 

@@ -61,9 +61,10 @@ def partner_configuration_body() -> dict[str, Any]:
     """savePartnerConfig's body, SRO PartnerConfigurationRequest [F] (vendor/
     assessment_api_2021.openapi.json): every endpoint SR calls on us under the published property
     names (constants.PARTNER_CONFIGURATION_FIELDS), the consent page's display mode (REDIRECT, of
-    REDIRECT | POPUP) and the assessment types we serve. `fields` (optional partner fields SR lets
-    the customer bind to job fields) is not sent. The single-package and removal URLs are the
-    folders SR appends "/<id>" to [I] (constants: a `format: uri` cannot hold a `{...}` template)."""
+    REDIRECT | POPUP) and the assessment types we serve (INLINE_ASSESSMENT with the in-line order
+    URL). `fields` (optional partner fields SR lets the customer bind to job fields) is not sent.
+    The single-package and removal URLs are the folders SR appends "/<id>" to [I] (constants: a
+    `format: uri` cannot hold a `{...}` template)."""
     base = partner_base_url()
     urls = {
         "consent": base + "integration",
@@ -76,9 +77,15 @@ def partner_configuration_body() -> dict[str, Any]:
     }
     body: dict[str, Any] = {constants.PARTNER_CONFIGURATION_FIELDS[k]: url for k, url in urls.items()}
     body[constants.PARTNER_CONSENT_DISPLAY_MODE_FIELD] = constants.PARTNER_CONSENT_DISPLAY_MODE
-    body[constants.PARTNER_SUPPORTED_ASSESSMENT_TYPES_FIELD] = list(
-        constants.PARTNER_SUPPORTED_ASSESSMENT_TYPES
-    )
+    # INLINE_ASSESSMENT (SRO AssessmentType) goes with the in-line order URL: whether SR offers
+    # in-line ordering to a partner that does not declare it is unpublished [I]; the built-in
+    # sandbox does not (simulator_calls.inline_order_deliver).
+    inline = bool(body.get(constants.PARTNER_CONFIGURATION_FIELDS["inline_orders"]))
+    body[constants.PARTNER_SUPPORTED_ASSESSMENT_TYPES_FIELD] = [
+        kind
+        for kind in constants.PARTNER_SUPPORTED_ASSESSMENT_TYPES
+        if inline or kind != constants.INLINE_ASSESSMENT_TYPE
+    ]
     return body
 
 

@@ -92,6 +92,17 @@ def _client_credentials(client_id: str, client_secret: str, *, requested: list[s
                 status=400,
             )
         return JsonResponse(state.client_token_issue(company_id="", scopes=scopes, grant="partner"))
+    credential = state.customer_credential(client_id)
+    if credential is not None:
+        # The company's self-serve client credentials (Credential Manager → OAuth client ID): a
+        # token with the scopes its administrator gave the credential.
+        if not hmac.compare_digest(str(credential["client_secret"]), client_secret):
+            return JsonResponse({"error": "invalid_client", "error_description": "Wrong secret."}, status=401)
+        return JsonResponse(
+            state.client_token_issue(
+                company_id=credential["company"], scopes=list(credential["scopes"]), grant="customer"
+            )
+        )
     company = state.company_for_company_client(client_id) if client_id else None
     if company is None or not hmac.compare_digest(
         str(company.get("company_client_secret", "")), client_secret
@@ -111,7 +122,12 @@ def _client_credentials(client_id: str, client_secret: str, *, requested: list[s
 
 # The Customer API calls JobCannon makes with the OAuth token require the scopes SRO's `security`
 # declares for them (vendor/ `customer_api`), never what constants.py says they need.
-@api(reference.customer_api_oauth_scopes("/configuration/company", "get"))
+# Also with the company's self-serve client credentials ("customer" grant), whose scopes are what
+# the administrator ticked: the consent page's proof of the company.
+@api(
+    reference.customer_api_oauth_scopes("/configuration/company", "get"),
+    grants=("oauth", "company", "customer"),
+)
 def company_get(request, company):
     return JsonResponse({"identifier": company["id"], "name": company["name"]})
 

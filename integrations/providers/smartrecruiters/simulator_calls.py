@@ -9,6 +9,7 @@ a bug in our verifier invisible to the simulator tests."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -26,10 +27,11 @@ TIMEOUT = 20  # SR waits 20 s for the handshake echo (SRD /reference/subscriptio
 
 
 def event_version(name: str) -> str:
-    """The version the sandbox assigns to an event (SR assigns it; subscribers send names only):
-    the published one where a source names it (constants.PUBLISHED_EVENT_VERSIONS), else "": none
-    reported, rather than a guess [I: SR publishes no version for the others]."""
-    return constants.PUBLISHED_EVENT_VERSIONS.get(name, "")
+    """The version the sandbox assigns to an event (SR assigns it; subscribers send names only)
+    and sends in every callback's event-version header, as SR does: the published one where a
+    source names it (constants.PUBLISHED_EVENT_VERSIONS), else the sandbox's placeholder
+    (constants.SANDBOX_UNPUBLISHED_EVENT_VERSION) [I: SR publishes no version for the others]."""
+    return constants.PUBLISHED_EVENT_VERSIONS.get(name) or constants.SANDBOX_UNPUBLISHED_EVENT_VERSION
 
 
 def handshake(subscription: dict[str, Any]) -> tuple[bool, str]:
@@ -72,7 +74,7 @@ def _v1(key: str, timestamp: str, body: bytes, headers: dict[str, str]) -> str:
             body,
             headers["event-id"].encode(),
             headers["event-name"].encode(),
-            headers.get("event-version", "").encode(),  # none for an unpublished version
+            headers.get("event-version", "").encode(),
             headers.get("link", "").encode(),  # an empty string for a missing header (SRD)
         ]
     )
@@ -101,9 +103,12 @@ def webhook_send(
     for sub in targets:
         event_id = str(uuid.uuid4())
         body = json.dumps(ids).encode()  # the Webhooks API sends IDs only; `link` GETs the entity
-        headers = {"Content-Type": "application/json", "event-name": event, "event-id": event_id}
-        if event_version(event):  # no header rather than an invented version (event_version)
-            headers["event-version"] = event_version(event)
+        headers = {
+            "Content-Type": "application/json",
+            "event-name": event,
+            "event-id": event_id,
+            "event-version": event_version(event),  # on every callback, as SR sends it
+        }
         if link:  # candidate.deleted and position.deleted carry no Link header (SRO callbacks)
             headers["link"] = f"<{link}>; rel=self"
         timestamp = str(int(time.time()))
@@ -208,7 +213,21 @@ def inline_order_deliver(
     """An in-line order while the candidate applies: POST /packages/inline/orders; JobCannon
     answers with the URL SR sends the candidate to (SRO InlineAssessmentPackageResponse)."""
     body = inline_order_request_body(company, order, api_base, completed_url)
-    result = _partner_call(company, "inline_orders", body, order["id"], "InlineAssessmentPackageOrderRequest")
+    declared = (state.get("partner", state.PARTNER_KEY) or {}).get("configuration") or {}
+    if constants.INLINE_ASSESSMENT_TYPE not in (declared.get("supportedAssessmentTypes") or []):
+        # The partner's saved configuration does not declare SRO AssessmentType INLINE_ASSESSMENT:
+        # the sandbox sends it no in-line order [I: SR publishes no rule; constants].
+        result: dict[str, Any] = {
+            "ok": False,
+            "via": "partner API",
+            "status": None,
+            "message": "Not sent: JobCannon's partner configuration does not declare INLINE_ASSESSMENT "
+            "in supportedAssessmentTypes, so SmartRecruiters offers it no in-line orders.",
+        }
+    else:
+        result = _partner_call(
+            company, "inline_orders", body, order["id"], "InlineAssessmentPackageOrderRequest"
+        )
     answer = result.pop("json", None) or {}
     wrong = (
         simulator_schema.schema_problems("InlineAssessmentPackageResponse", answer) if result["ok"] else []
@@ -265,19 +284,34 @@ def _partner_token(partner: dict[str, Any]) -> str:
     return str(response.json()["access_token"])
 
 
+# How the sandbox authenticates its removal call (the company record's "removal_auth"): SRO
+# declares no `security` for removeIntegrationOnPartnerSide and the OCM reference client
+# (SmartRecruitersAssessmentPartnerAppDeleteIntegration.php) has AUTH_MODE "either", so SR may send
+# a Bearer token from our token endpoint or HTTP Basic with the partner credentials [I: which].
+REMOVAL_AUTH_MODES = ("bearer", "basic")
+
+
+def _removal_authorization(company: dict[str, Any], partner: dict[str, Any]) -> str:
+    if company.get("removal_auth") == "basic":
+        pair = f"{partner.get('client_id', '')}:{partner.get('client_secret', '')}".encode()
+        return "Basic " + base64.b64encode(pair).decode()
+    return f"Bearer {_partner_token(partner)}"
+
+
 def partner_company_remove(company: dict[str, Any]) -> int | None:
     """The company removed JobCannon: DELETE <partner>/integrations/companies/{companyId} (OCM,
-    SRO: 204) with a token from the partner credentials SR saved for the company. Returns the
-    HTTP status (None when JobCannon could not be reached or was never set up)."""
+    SRO: 204) with a token from the partner credentials SR saved for the company, or those
+    credentials as HTTP Basic (REMOVAL_AUTH_MODES). Returns the HTTP status (None when JobCannon
+    could not be reached or was never set up)."""
     partner = company.get("partner") or {}
     base = _partner_url(partner, "removal")
     if not base:
         return None
     url = f"{base.rstrip('/')}/{company['id']}"  # SR appends the company id [I]
     try:
-        token = _partner_token(partner)
+        authorization = _removal_authorization(company, partner)
         status: int | None = requests.delete(
-            url, timeout=TIMEOUT, headers={"Authorization": f"Bearer {token}"}
+            url, timeout=TIMEOUT, headers={"Authorization": authorization}
         ).status_code
     except (requests.RequestException, ValueError, KeyError) as exc:
         state.delivery_log(company["id"], kind="removal", url=url, status=0, error=type(exc).__name__)

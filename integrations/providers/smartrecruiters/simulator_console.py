@@ -56,7 +56,14 @@ def demo_setup(integration: Integration) -> dict[str, Any]:
                 }
             },
         )
+    # What a company administrator creates self-serve (Settings → Apps & Integrations → Credentials
+    # → New Credential → OAuth client ID): the consent page's proof of the company. Not stored on
+    # the integration: the admin pastes it on the consent page, which stores it once SR named the
+    # company with it.
+    credential = sim.customer_credential_create(company_id, scopes=list(constants.CUSTOMER_CREDENTIAL_SCOPES))
     return {
+        constants.CUSTOMER_CLIENT_ID: credential["client_id"],
+        constants.CUSTOMER_CLIENT_SECRET: credential["client_secret"],
         "simulator_url": settings.JOBCANNON_BASE_URL
         + reverse("integrations:sim-smartrecruiters:company", args=[company_id]),
         "oauth_client_id": company["client_id"],

@@ -103,15 +103,22 @@ def company_register(
     company_id: str | None = None,
     client_id: str | None = None,
     client_secret: str | None = None,
+    oauth_app: bool = True,
 ) -> dict[str, Any]:
+    """A sandbox company. `oauth_app=False` is a company as SR publishes one: no authorization-code
+    app of its own (SR registers those for partners); its administrator creates self-serve client
+    credentials instead (customer_credential_create)."""
     company_id = company_id or new_id("co-")
     existing = get("company", company_id) or {}
+    app = oauth_app or bool(existing.get("client_id"))
     company = {
         "id": company_id,
         "name": name,
         "region": region if region in ("us", "eu") else "us",
-        "client_id": client_id or existing.get("client_id") or new_id("sr-client-"),
-        "client_secret": client_secret or existing.get("client_secret") or secrets.token_urlsafe(24),
+        "client_id": (client_id or existing.get("client_id") or new_id("sr-client-")) if app else "",
+        "client_secret": (client_secret or existing.get("client_secret") or secrets.token_urlsafe(24))
+        if app
+        else "",
         "redirect_uri": redirect_uri,
         "approve_scopes": existing.get("approve_scopes") or list(constants.SCOPES),
         "rate_limit": existing.get("rate_limit", constants.RATE_LIMIT_PER_SECOND),
@@ -134,7 +141,31 @@ def company_register(
     return company
 
 
+def customer_credential_create(
+    company_id: str, *, scopes: list[str], name: str = "JobCannon"
+) -> dict[str, Any]:
+    """Settings → Apps & Integrations → Credentials → New Credential → OAuth client ID, as SRD
+    /docs/authentication-oauth-client-credential describes it: a Client ID and Client secret for
+    the company, with the scopes the administrator ticked (shown once). Kind "credential"."""
+    client_id = new_id("sr-cred-")
+    record = {
+        "company": company_id,
+        "client_id": client_id,
+        "client_secret": secrets.token_urlsafe(24),
+        "scopes": [s for s in scopes if s],
+        "name": name,
+        "created": now_iso(),
+    }
+    return put("credential", client_id, record)
+
+
+def customer_credential(client_id: str) -> dict[str, Any] | None:
+    return get("credential", client_id) if client_id else None
+
+
 def company_for_client(client_id: str) -> dict[str, Any] | None:
+    if not client_id:
+        return None  # a company without an OAuth app has client_id ""
     found = items("company", client_id=client_id)
     return found[0] if found else None
 

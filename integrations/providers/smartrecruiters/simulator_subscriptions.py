@@ -30,11 +30,9 @@ def _sub_public(sub: dict[str, Any]) -> dict[str, Any]:
         "id": sub["id"],
         "callbackUrl": sub.get("callbackUrl"),
         "status": sub["status"],
-        # SRO Event {name, version}; no version where none is published (calls.event_version).
-        "events": [
-            {"name": e, **({"version": calls.event_version(e)} if calls.event_version(e) else {})}
-            for e in sub.get("events", [])
-        ],
+        # SRO Event {name, version}: SR reports a version for every event; the sandbox's is the
+        # published one, else its [I] placeholder (calls.event_version), the one its callbacks send.
+        "events": [{"name": e, "version": calls.event_version(e)} for e in sub.get("events", [])],
     }
 
 

@@ -198,8 +198,9 @@ def test_subscription_requests_event_names_and_records_the_versions_sr_reports(
     assert sub["events"] == list(constants.SUBSCRIBED_EVENTS) and set(sub["events"]) <= constants.KNOWN_EVENTS
     assert state["versions"]["application.created"] == "v201910"
     assert set(state["versions"]) == set(constants.SUBSCRIBED_EVENTS)
-    # The sandbox reports no version for an event no source publishes one for (not a guess).
-    assert state["versions"]["candidate.updated"] == ""
+    # For an event no source publishes a version for, the sandbox reports its placeholder [I] (SR
+    # reports one for every event); the page still marks it "[I] not published".
+    assert state["versions"]["candidate.updated"] == constants.SANDBOX_UNPUBLISHED_EVENT_VERSION
     page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
     table = page[page.index('id="sr-events"') :].split("</table>")[0]
     created = table[table.index("<code>application.created</code>") :].split("</tr>")[0]

@@ -100,7 +100,8 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
     integration = sr_sim()
     steps = PROVIDER.setup_steps(integration)
     assert [s.title for s in steps] == [
-        "Create an integration in SmartRecruiters",
+        "Create client credentials in SmartRecruiters",
+        "Optional: an OAuth sign-in for live webhooks",
         "Authorize JobCannon",
         "Webhook subscriptions are created for you",
         "Connect JobCannon in SmartRecruiters' Apps & Integrations",
@@ -108,16 +109,19 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
         "Test in Sandbox",
     ]
     create = steps[0]
-    assert "Settings → Integrations → Connected Applications" in create.body
-    # The sign-in is the consent page's proof of the company (apis_consent.py): never "optional".
-    assert create.body.startswith("Required to connect a company: ")
-    assert "the only proof JobCannon has that the company is yours" in create.body
+    # The company's self-serve client credentials are the consent page's proof of the company
+    # (apis_consent.py; SRD /docs/authentication-oauth-client-credential): required, no OAuth app.
+    assert create.body.startswith("Required to connect a company, and self-serve")
+    assert "Settings → Apps & Integrations → Credentials → New Credential → OAuth client ID" in create.items
+    assert "Scopes: company_read, configuration_read" in create.items
+    assert "contact JobCannon support" not in " ".join(s.body for s in steps)
     fields = PROVIDER.credential_fields(integration)
-    assert all("optional" not in f.label.lower() and "optional" not in f.help.lower() for f in fields)
-    assert all(f.help.startswith("Required to connect a company") for f in fields)
-    assert create.show == ("redirect_uri",) and create.phase == "before"
-    assert "Scopes: " + ", ".join(constants.SCOPES) in create.items
-    assert "webhook_url" in steps[2].show and {s.phase for s in steps[2:]} == {"after"}
+    assert [f.name for f in fields[:2]] == ["customer_client_id", "customer_client_secret"]
+    assert all("optional" in f.label.lower() and f.help.startswith("Optional.") for f in fields[2:])
+    app = steps[1]
+    assert app.show == ("redirect_uri",) and app.phase == "before"
+    assert "Scopes: " + ", ".join(constants.SCOPES) in app.items
+    assert "webhook_url" in steps[3].show and {s.phase for s in steps[3:]} == {"after"}
     assert "Check SmartRecruiters: the scorecard shows the result." in steps[-1].items
 
     seed_app = integration  # an app set up from seed 001: its colon scopes are aliases
@@ -135,18 +139,25 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
     )
     assert (
         "Scopes: candidates_read, configuration_read, webhooks_manage, jobs_read, company_read"
-        in PROVIDER.setup_steps(seed_app)[0].items
+        in PROVIDER.setup_steps(seed_app)[1].items
     )
 
 
 # --- credentials, subscriptions, partner registration ---------------------------------------------
 
 
-def test_simulator_credentials_are_the_client_id_and_secret_the_sandbox_app_accepts(sr_sim):
+def test_simulator_credentials_are_the_self_serve_credentials_and_the_sandbox_app(sr_sim):
     integration = sr_sim()
     values = PROVIDER.simulator_credentials(integration)
-    assert set(values) == {"client_id", "client_secret"}
-    assert [f.name for f in PROVIDER.credential_fields(integration)] == ["client_id", "client_secret"]
+    assert set(values) == {"customer_client_id", "customer_client_secret", "client_id", "client_secret"}
+    assert [f.name for f in PROVIDER.credential_fields(integration)] == [
+        "customer_client_id",
+        "customer_client_secret",
+        "client_id",
+        "client_secret",
+    ]
+    credential = sim.customer_credential(values["customer_client_id"])
+    assert credential is not None and credential["client_secret"] == values["customer_client_secret"]
     company = sim.company_for_client(values["client_id"])
     assert company is not None and company["client_secret"] == values["client_secret"]
 

@@ -1,7 +1,8 @@
 """Event versions: SR assigns them (SRO Event.version is read-only) and publishes only two
-(constants.PUBLISHED_EVENT_VERSIONS). The sandbox reports none for the others instead of a guess,
-and nothing in the provider but the recorded subscription state, the integration page and the
-signature's header list reads a version, so an unpublished one cannot change what we do."""
+(constants.PUBLISHED_EVENT_VERSIONS). The sandbox reports (and sends, test_event_version_header.py)
+its placeholder for the others, marked [I], never taken for a published version; nothing in the
+provider but the recorded subscription state, the integration page and the signature's header list
+reads a version, so an unpublished one cannot change what we do."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ PROVIDER = Path(constants.__file__).resolve().parent
 
 
 @pytest.mark.django_db
-def test_the_sandbox_reports_no_version_for_an_event_no_source_publishes(connected):
+def test_the_sandbox_reports_its_placeholder_for_an_event_no_source_publishes(connected):
     integration = connected()
     client = get_provider("smartrecruiters").client(Integration.objects.get(pk=integration.pk))
     ours = next(
@@ -26,9 +27,11 @@ def test_the_sandbox_reports_no_version_for_an_event_no_source_publishes(connect
     )
     events = {e["name"]: e for e in ours["events"]}
     assert events["application.created"] == {"name": "application.created", "version": "v201910"}
+    placeholder = constants.SANDBOX_UNPUBLISHED_EVENT_VERSION
     for name in ("application.status.updated", "candidate.updated", "candidate.deleted"):
-        assert events[name] == {"name": name}, "no invented version"
-    assert integration.provider_settings["subscription"]["versions"]["candidate.deleted"] == ""
+        assert events[name] == {"name": name, "version": placeholder}, "SR reports a version for each"
+        assert name not in constants.PUBLISHED_EVENT_VERSIONS, "still marked [I] not published"
+    assert integration.provider_settings["subscription"]["versions"]["candidate.deleted"] == placeholder
 
 
 def _readers(pattern: str) -> set[str]:

@@ -148,7 +148,8 @@ def test_the_body_we_put_is_srs_published_partner_configuration_request():
         "inlineAssessmentPackageOrderUrl": HOST + BASE + "packages/inline/orders",
         "oauthTokenUrl": HOST + BASE + "oauth/token",
         "integrationDisableUrl": HOST + BASE + "integrations/companies",
-        "supportedAssessmentTypes": ["BEHAVIORAL_ASSESSMENT"],
+        # INLINE_ASSESSMENT with inlineAssessmentPackageOrderUrl (test_inline_assessment_type.py).
+        "supportedAssessmentTypes": ["BEHAVIORAL_ASSESSMENT", "INLINE_ASSESSMENT"],
     }
 
 

@@ -2,9 +2,10 @@
 is its own. SR's consent URL carries a bare companyId (SRO consentUrl: SR adds companyId and
 redirect, nothing signed), so a JobCannon workspace admin who knows another company's id could
 otherwise bind it first (its jobs, candidates and results) and leave the real admin with SR's 409.
-The proof is the workspace's own OAuth sign-in to that company (GET /configuration/company), and
-one company connects to one workspace. Earlier versions created an integration here for a
-workspace that had none ("consent only"): that create is refused now, with the way to sign in."""
+The proof is a credential of that company (the company's self-serve client credentials:
+test_consent_self_serve.py; or the workspace's own OAuth sign-in to it) that GET
+/configuration/company names it with, and one company connects to one workspace. A create
+without credentials is refused, with the self-serve way to show the company."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -87,11 +88,11 @@ def test_a_workspace_that_never_signed_in_to_the_company_cannot_bind_it_and_the_
     assert refused.status_code == 403 and refused.get("Location") is None
     html = refused.content.decode()
     assert 'id="sr-consent-error"' in html
-    assert f"sign in with SmartRecruiters as a user of company {company_id}" in html
-    assert "Integrations → Connect → SmartRecruiters" in html
-    # ... and why it is required, and whom to ask when SR lets the company create no OAuth app.
-    assert "signed by nothing" in html and "the only proof" in html
-    assert "contact JobCannon support" in html
+    assert f"Paste the Client ID and Client secret of company {company_id}" in html
+    # ... and why it is required, and the self-serve way (no OAuth app, no support ticket).
+    assert "signed by nothing" in html and "No SmartRecruiters OAuth app is needed" in html
+    assert "Settings → Apps &amp; Integrations → Credentials → New Credential → OAuth client ID" in html
+    assert "contact JobCannon support" not in html
     assert not Integration.objects.filter(workspace=other_workspace, provider="smartrecruiters").exists()
     assert not sim.get("company", company_id).get("company_client_id"), "setUpIntegration was not called"
 
@@ -99,8 +100,8 @@ def test_a_workspace_that_never_signed_in_to_the_company_cannot_bind_it_and_the_
     unbound = _sr_integration(other_workspace, other_admin.user)
     refused = form_post(other_admin, path, {**query, "integration": unbound.pk})
     assert refused.status_code == 403
-    assert "This SmartRecruiters integration has not signed in to SmartRecruiters" in refused.content.decode()
-    assert "the only proof" in refused.content.decode()
+    assert "This SmartRecruiters integration holds no SmartRecruiters credential" in refused.content.decode()
+    assert "No SmartRecruiters OAuth app is needed" in refused.content.decode()
     unbound.refresh_from_db()
     assert not unbound.credential("company_client_id") and _setups(unbound) == 0
     assert "company_id" not in unbound.provider_settings

@@ -226,9 +226,9 @@ def test_moving_a_candidate_sends_the_real_application_event_signed_v1(client_in
     move(client_in_workspace, integration, candidate_id, "screening")
     event = WebhookEvent.objects.get(integration=integration, event_type="application.status.updated")
     assert event.verified and event.signature_scheme == "smartrecruiters-v1"
-    # No source publishes application.status.updated's version: the sandbox sends none (signed as
-    # ""), and the delivery still verifies and is processed: nothing but the signature reads it.
-    assert not {k.lower() for k in event.headers} & {"event-version"}
+    # No source publishes application.status.updated's version: the sandbox sends its placeholder
+    # [I] (SR sends one on every callback), signed over; nothing but the signature reads it.
+    assert {k.lower(): v for k, v in event.headers.items()}["event-version"] == "v201910"
     assert WebhookEvent.objects.filter(integration=integration, event_type="application.created").exists()
     webhook_event_process(event_id=event.pk)
     event.refresh_from_db()
