@@ -353,6 +353,12 @@ def _scan_pool(*, provider_key: str, proven_by: int | None) -> tuple[str, Budget
     return f"{ns}:scan:{provider_key}:proven:{proven_by}", _budget(raw.get("proven"), Budget(0.02, 0.2))
 
 
+def _scan_source(address: str | None) -> tuple[str, Budget]:
+    """The address's own scan budget ("per_source"), taken by every scan whatever its lane."""
+    raw = getattr(settings, "WEBHOOK_HINTLESS_SCAN_BUDGET", {}) or {}
+    return f"{_namespace()}:scan:{client_bucket(address)}", _budget(raw.get("per_source"), Budget(0.02, 0.2))
+
+
 def _known_wait(lane: tuple[tuple[str, Budget], ...]) -> float | None:
     """A lane's wait when this process knows it without asking: its first bucket (the one its
     answer was asked from first) seen empty; else None."""
@@ -390,7 +396,11 @@ def scan_lane_known_wait(*, address: str | None, provider_key: str, body_bytes: 
     (integrations/services/prewsgi.py)."""
     lanes, _ = _scan_lanes(address=address, provider_key=provider_key, proven_by=None, body_bytes=body_bytes)
     known = [_known_wait(lane) for lane in lanes]
-    return min(w for w in known if w) if all(known) else None
+    if all(known):
+        return min(w for w in known if w)
+    # The address's own budget seen empty: scan_lane refuses it whatever the lanes hold (one
+    # sender rotating its headers, once its budget is spent, the issue's attacker).
+    return _known_wait((_scan_source(address),))
 
 
 def scan_lane(*, address: str | None, provider_key: str, proven_by: int | None, body_bytes: int) -> ScanLane:
@@ -407,17 +417,19 @@ def scan_lane(*, address: str | None, provider_key: str, proven_by: int | None, 
 
     The buckets are asked together (budget_waits: one round trip; asking one that the answer
     does not depend on changes nothing in it), except when every lane has a bucket this process
-    has seen empty: then the answer is known without asking (junk from ever new addresses once
-    the pools are spent)."""
-    raw = getattr(settings, "WEBHOOK_HINTLESS_SCAN_BUDGET", {}) or {}
-    ns = _namespace()
+    has seen empty, or the address's own budget was seen empty: then the answer is a wait known
+    without asking (junk from ever new addresses once the pools are spent; one sender once its
+    budget is spent. Its Retry-After is then the address's wait, where asking might have found
+    every lane empty too and answered the shortest lane's)."""
     lanes, small = _scan_lanes(
         address=address, provider_key=provider_key, proven_by=proven_by, body_bytes=body_bytes
     )
     known = [_known_wait(lane) for lane in lanes]
     if all(known):
         return ScanLane(wait=min(w for w in known if w))
-    source = (f"{ns}:scan:{client_bucket(address)}", _budget(raw.get("per_source"), Budget(0.02, 0.2)))
+    source = _scan_source(address)
+    if source_wait := _known_wait((source,)):
+        return ScanLane(wait=source_wait)
     waits = budget_waits([bucket for lane in lanes for bucket in lane] + [source])
     # The first lane whose buckets all hold something; the pools first: junk comes from ever new
     # addresses, and an empty pool is known locally.

@@ -289,6 +289,39 @@ def test_a_spent_scan_budget_known_in_memory_is_refused_before_django(
     assert not early[4], "the body is not read"
 
 
+def test_one_sender_whose_own_budget_is_spent_is_refused_before_django_while_the_pools_have_room(
+    app,  # noqa: F811
+    client,
+    middleware_runs,
+    monkeypatch,
+    settings,
+    still_clock,
+):
+    """The issue's attacker: one machine rotating its headers. Once its address's scan budget is
+    spent (the pools still full for everyone else), its junk is refused 429 here, with the
+    guard's answer; another address still reaches Django and is read."""
+    IntegrationFactory(webhook_secrets=[{"secret": "whsec_1"}])
+    settings.WEBHOOK_HINTLESS_SCAN_BUDGET = {
+        "per_source": {"per_second": 1e-3, "burst": 1e-6},
+        "unproven": {"per_second": 100.0, "burst": 1000.0},
+    }
+    answers = [
+        send(client, body_for(n), secret="whsec_wrong", address=ATTACKER).status_code for n in range(3)
+    ]
+    assert answers[-1] == 429 and set(answers) <= {401, 429}, answers
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    early = raw_call(app, "/fake/webhooks", length="300", headers={"Authorization": "Bearer rotated"})
+    assert middleware_runs == [], "refused before Django"
+    guard = through_django(app, monkeypatch, "/fake/webhooks", length="300")
+    assert early[0] == guard[0] == 429
+    assert early[2] == guard[2] and json.loads(early[2])["error"]["code"] == "rate_limited"
+    assert int(early[1]["Retry-After"]) >= 1 and not early[4], "the body is not read"
+    before = len(middleware_runs)
+    assert raw_call(app, "/fake/webhooks", length="300", address="192.0.2.45")[0] != 429
+    assert len(middleware_runs) == before + 1, "another address is left to Django"
+
+
 def test_a_remembered_sender_during_a_flood_is_looked_up_once_and_accepted(
     app,  # noqa: F811
     client,
