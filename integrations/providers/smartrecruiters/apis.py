@@ -21,6 +21,7 @@ packages/inline/orders; a token without the endpoint's scope is answered 403 `in
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from django.core import signing
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -34,7 +35,7 @@ from rest_framework.views import APIView
 
 from assessments.services.runs import instrument_list
 from integrations.base import ATSProvider, constant_time_equals
-from integrations.models import IntegrationStatus
+from integrations.models import Integration, IntegrationStatus
 from integrations.services.integrations import integration_disconnect
 from integrations.services.partner_auth import (
     HASH_PREFIX,
@@ -113,6 +114,33 @@ class PartnerBearerAuthentication(BaseAuthentication):
         return 'Bearer realm="jobcannon"'
 
 
+def basic_credentials(request: Any) -> tuple[str, str] | None:
+    """(client id, secret) from an HTTP Basic Authorization header (RFC 7617); None without one,
+    ("", "") when it does not decode."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Basic "):
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(header[6:].strip()).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return "", ""
+    return client_id, secret
+
+
+def partner_client_verified(request: Any, client_id: str, secret: str, *, message: str) -> Integration | None:
+    """The integration whose partner client (the credentials we issued SR at consent) this is,
+    when the secret matches its stored hash; else None, with the failure recorded and charged to
+    the caller's failure budget (partner_auth_failure_record), an unknown client id included."""
+    integration = selectors.integration_for_partner_client(client_id)
+    stored = integration.credential(services.PARTNER_SECRET_HASH, "") if integration else ""
+    if integration is not None and partner_secret_matches(secret, stored):
+        return integration
+    partner_auth_failure_record(
+        integration=integration, reason="wrong_secret", message=message, source=client_address(request) or ""
+    )
+    return None
+
+
 class PartnerBasicOrBearerAuthentication(PartnerBearerAuthentication):
     """The company-removal call: SRO declares no `security` for removeIntegrationOnPartnerSide,
     and the OCM reference client (SmartRecruitersAssessmentPartnerAppDeleteIntegration.php) sends
@@ -121,22 +149,15 @@ class PartnerBasicOrBearerAuthentication(PartnerBearerAuthentication):
     unauthenticated: anyone could then disconnect a company."""
 
     def authenticate(self, request):
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Basic "):
+        basic = basic_credentials(request)
+        if basic is None:
             return super().authenticate(request)
-        try:
-            client_id, _, secret = base64.b64decode(header[6:].strip()).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            client_id, secret = "", ""
-        integration = selectors.integration_for_partner_client(client_id)
-        stored = integration.credential(services.PARTNER_SECRET_HASH, "") if integration else ""
-        if integration is None or not partner_secret_matches(secret, stored):
-            partner_auth_failure_record(
-                integration=integration,
-                reason="wrong_secret",
-                message="SmartRecruiters' company removal came with a wrong partner client secret.",
-                source=client_address(request) or "",
-            )
+        integration = partner_client_verified(
+            request,
+            *basic,
+            message="SmartRecruiters' company removal came with a wrong partner client secret.",
+        )
+        if integration is None:
             raise AuthenticationFailed("Unknown partner client or wrong secret.")
         if integration.status == IntegrationStatus.DISCONNECTED:
             raise AuthenticationFailed("This JobCannon integration is disconnected.")

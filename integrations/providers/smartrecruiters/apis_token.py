@@ -11,19 +11,14 @@ secret) is issued and checked in apis.py (partner_token_issue, PartnerBearerAuth
 
 from __future__ import annotations
 
-import base64
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from integrations.services.partner_auth import partner_auth_failure_record, partner_secret_matches
-from jobcannon.core.clientaddr import client_address
-
-from . import constants, selectors, services
-from .apis import partner_token_issue
+from . import constants
+from .apis import basic_credentials, partner_client_verified, partner_token_issue
 
 
 def _scopes_granted(requested: str) -> tuple[str, ...] | None:
@@ -89,18 +84,16 @@ class SmartRecruitersTokenApi(APIView):
                 },
                 status=400,
             )
-        integration = selectors.integration_for_partner_client(client_id)
-        stored = integration.credential(services.PARTNER_SECRET_HASH, "") if integration else ""
-        if integration is None or not partner_secret_matches(client_secret, stored):
-            # Charged to the caller's failure budget even when the client id is unknown (this 400
-            # is a failed login as much as a 401 is); logged only while that budget holds, and
-            # answered 429 by InboundGuardMiddleware once it is spent.
-            partner_auth_failure_record(
-                integration=integration,
-                reason="wrong_secret",
-                message="SmartRecruiters asked for a token with a wrong partner client secret.",
-                source=client_address(request) or "",
-            )
+        # A failure is charged to the caller's failure budget even when the client id is unknown
+        # (this 400 is a failed login as much as a 401 is); logged only while that budget holds,
+        # and answered 429 by InboundGuardMiddleware once it is spent.
+        integration = partner_client_verified(
+            request,
+            client_id,
+            client_secret,
+            message="SmartRecruiters asked for a token with a wrong partner client secret.",
+        )
+        if integration is None:
             # RFC 6749 5.2 (SRO lists 400 TokenErrorResponse): 400, or 401 with WWW-Authenticate
             # when the client authenticated with the Authorization header.
             return Response(
@@ -130,11 +123,7 @@ class SmartRecruitersTokenApi(APIView):
 
 
 def _client_credentials(request) -> tuple[str, str]:
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Basic "):
-        try:
-            user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-            return user, password
-        except (ValueError, UnicodeDecodeError):
-            return "", ""
-    return str(request.data.get("client_id", "")), str(request.data.get("client_secret", ""))
+    return basic_credentials(request) or (
+        str(request.data.get("client_id", "")),
+        str(request.data.get("client_secret", "")),
+    )
