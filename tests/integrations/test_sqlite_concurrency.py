@@ -252,13 +252,19 @@ def test_concurrent_assessment_start_retries_and_webhooks_never_answer_5xx(serve
     assert not waiting.exists(), list(waiting.values_list("pk", "status"))
 
 
+CONTROL_ROUNDS = 5
+
+
 def test_without_the_busy_timeout_the_same_load_is_refused_5xx(server):
     """The control: the same calls on connections without SQLite's busy timeout (the `timeout`
     option: 0 waits for no lock) are answered 5xx ("database is locked"), as the issue saw on a
-    database without these options. So the test above passes because of the options, not by luck."""
+    database without these options. So the test above passes because of the options, not by luck.
+    Locks collide only when calls overlap, which one round on a busy machine may not give (CI saw
+    a round of 20 answered 200 once): up to CONTROL_ROUNDS rounds, until one answers a 5xx."""
     options = connections.settings["default"].setdefault("OPTIONS", {})
     saved = dict(options)
     options["timeout"] = 0
+    statuses: list[int | str] = []
     try:
         integration = ashby_integration()
         key = with_partner_key(integration)
@@ -266,14 +272,19 @@ def test_without_the_busy_timeout_the_same_load_is_refused_5xx(server):
         start = json.dumps(start_body()).encode()
         start_path = f"/partners/ashby/{integration.public_id}/assessment.start"
         hook_path = f"/webhooks/ashby/{integration.public_id}/"
-        calls: list[Callable[[], int]] = [
-            lambda: _post(server, start_path, start, auth) for _ in range(THREADS)
-        ]
-        for i in range(THREADS):
-            body = json.dumps({"action": "ping", "webhookActionId": f"ctl-{i}", "data": {"n": i}}).encode()
-            headers = {"Ashby-Signature": "sha256=" + hmac_sha256_hex(SECRET, body)}
-            calls.append(lambda body=body, headers=headers: _post(server, hook_path, body, headers))
-        statuses = _all_at_once(calls)
+        for round_ in range(CONTROL_ROUNDS):
+            calls: list[Callable[[], int]] = [
+                lambda: _post(server, start_path, start, auth) for _ in range(THREADS)
+            ]
+            for i in range(THREADS):
+                body = json.dumps(
+                    {"action": "ping", "webhookActionId": f"ctl-{round_}-{i}", "data": {"n": i}}
+                ).encode()
+                headers = {"Ashby-Signature": "sha256=" + hmac_sha256_hex(SECRET, body)}
+                calls.append(lambda body=body, headers=headers: _post(server, hook_path, body, headers))
+            statuses = _all_at_once(calls)
+            if any(isinstance(s, int) and s >= 500 for s in statuses):
+                break
     finally:
         options.clear()
         options.update(saved)
