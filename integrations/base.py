@@ -786,6 +786,12 @@ class ATSProvider:
     # The status code the ATS expects as acknowledgement (SmartRecruiters wants 202).
     webhook_ack_status: ClassVar[int] = 200
 
+    # -- queued retries of the provider's own steps (services.queue.provider_step_schedule_retry) --
+    def retry_step(self, step: str, integration: Integration) -> None:
+        """Run a step a temporary failure scheduled again. Providers that schedule one override
+        this; a step they do not know is a programming error, not a silent no-op."""
+        raise ValueError(f"{self.key} has no retry step {step!r}")
+
     # -- configuration --
     def api_base_url(self, integration: Integration) -> str:
         raise NotImplementedError

@@ -601,13 +601,9 @@ ROOT_PACKAGES = ("jobcannon", "integrations", "assessments")
 # layers, as jobcannon/urls.py does, and its strings are not a module's dependencies.
 CONFIGURATION = "jobcannon.settings"
 # A string edge still to remove, with why; the test fails when one no longer exists.
-STRING_EDGE_EXCEPTIONS = {
-    # The subscription retry needs the SmartRecruitersProvider (a client), which the queue
-    # cannot hand in and setup (below provider.py) may not import or look up: its entry point
-    # must sit above provider.py. Removing this needs a generic entry point above the registry
-    # that hands a provider its integration (services: provider_for), which setup may name.
-    ("integrations.providers.smartrecruiters.setup", "integrations.providers.smartrecruiters.tasks"),
-}
+# Dotted-path strings allowed to point upwards (none today: SmartRecruiters' subscription retry,
+# once the one exception, is scheduled through the generic services.queue.provider_step_retry_task).
+STRING_EDGE_EXCEPTIONS: set[tuple[str, str]] = set()
 
 
 def _module_of(path: Path, root: Path) -> str:
@@ -726,11 +722,3 @@ def test_every_contract_is_kept_with_dotted_path_strings_counted_as_imports():
     entry points: with every dotted-path string of production code an import, every contract of
     pyproject.toml is still kept."""
     assert _contracts_kept_with_string_edges(ROOT) == {}
-
-
-def test_every_string_edge_exception_still_exists():
-    import grimp
-
-    modules = set(grimp.build_graph(*ROOT_PACKAGES, cache_dir=None).modules)
-    found = {(importer, imported) for importer, imported, _, _ in _string_edges(ROOT, modules)}
-    assert STRING_EDGE_EXCEPTIONS <= found

@@ -69,6 +69,28 @@ def queue_schedule_retry(*, name: str, func: str, arg: Any, when: datetime) -> N
     )
 
 
+PROVIDER_STEP_RETRY_TASK = "integrations.services.queue.provider_step_retry_task"
+
+
+def provider_step_schedule_retry(*, integration, step: str, name: str, when: datetime) -> None:
+    """Run a provider's own step again at `when` (a temporary failure of e.g. SmartRecruiters'
+    webhook subscription). The queue names this generic entry point, which sits above the
+    registry and hands the step its provider: a provider module below its provider.py can
+    schedule its own retry without naming a module above it (README "Layout")."""
+    queue_schedule_retry(name=name, func=PROVIDER_STEP_RETRY_TASK, arg=(integration.pk, step), when=when)
+
+
+def provider_step_retry_task(integration_id: int, step: str) -> None:
+    """The worker's side of provider_step_schedule_retry: load the integration, ask the registry
+    for its provider, run the step (ATSProvider.retry_step). A deleted integration: nothing."""
+    from integrations.models import Integration
+    from integrations.registry import provider_for
+
+    integration = Integration.objects.filter(pk=integration_id).first()
+    if integration is not None:
+        provider_for(integration).retry_step(step, integration)
+
+
 def queue_depth() -> int:
     """Tasks waiting in the broker (ORM: queued rows; Redis: list length)."""
     from jobcannon.core.queue import broker

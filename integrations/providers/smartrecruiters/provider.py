@@ -228,6 +228,12 @@ class SmartRecruitersProvider(ATSProvider):
                 data={"missing": selectors.missing_scopes(integration)},
             )
 
+    def retry_step(self, step: str, integration) -> None:
+        """The subscription retry a temporary failure scheduled (setup._subscription_error)."""
+        if step != setup.SUBSCRIPTION_RETRY_STEP:
+            super().retry_step(step, integration)
+        setup.subscription_retry(integration=integration, provider=self)
+
     def on_disconnect(self, integration) -> None:
         """Delete our webhook subscriptions at SR (setup.webhooks_unsubscribe), best effort: a
         failure is explained in the activity log and never stops the disconnect."""

@@ -17,11 +17,11 @@ from integrations.base import ATSConflict, ATSError, ATSProvider, retry_at
 from integrations.models import ActivityLevel
 from integrations.plugins import plugin_for  # the sandbox is a dev/test plug-in
 from integrations.services.activity import activity_log
-from integrations.services.queue import queue_schedule_retry
+from integrations.services.queue import provider_step_schedule_retry
 
 from . import constants, mappers, selectors, services
 
-SUBSCRIPTION_RETRY_TASK = "integrations.providers.smartrecruiters.tasks.subscription_retry_task"
+SUBSCRIPTION_RETRY_STEP = "subscription_retry"  # SmartRecruitersProvider.retry_step
 
 
 def simulator_base_url() -> str:
@@ -367,10 +367,10 @@ def _subscription_error(
             next_attempt_at=when.isoformat(),
             **common,
         )
-        queue_schedule_retry(
+        provider_step_schedule_retry(
+            integration=integration,
+            step=SUBSCRIPTION_RETRY_STEP,
             name=f"smartrecruiters-subscription:{integration.pk}",
-            func=SUBSCRIPTION_RETRY_TASK,
-            arg=integration.pk,
             when=when,
         )
         level = ActivityLevel.WARNING
@@ -583,9 +583,10 @@ def webhooks_unsubscribe(integration, client) -> None:
 
 
 def subscription_retry(*, integration, provider: ATSProvider) -> None:
-    """The scheduled retry of a subscription that failed for a temporary reason (tasks.py). Does
-    nothing once the state moved on (subscribed, refused, or a re-check already retried).
-    `provider`: the SmartRecruitersProvider, handed in by the task (this module sits below it)."""
+    """The scheduled retry of a subscription that failed for a temporary reason (the queue's
+    provider_step_retry_task → SmartRecruitersProvider.retry_step). Does nothing once the state
+    moved on (subscribed, refused, or a re-check already retried). `provider`: the
+    SmartRecruitersProvider, handed in (this module sits below it)."""
     from integrations.models import IntegrationStatus
 
     if integration.status != IntegrationStatus.CONNECTED:

@@ -215,3 +215,25 @@ def test_an_event_that_keeps_killing_its_worker_is_dead_lettered_as_poison(monke
     assert statuses == [WebhookStatus.FAILED, WebhookStatus.FAILED, WebhookStatus.DEAD]
     assert event.crash_count == 3 and "poison" in event.error
     assert not integration.activity.filter(kind="candidate.created").exists()
+
+
+# --- a provider's own step, retried through the generic entry point --------------------------------
+
+
+@pytest.mark.django_db
+def test_a_provider_step_retry_names_the_generic_task_and_refuses_an_unknown_step():
+    """The schedule names services.queue's task (never a provider module above the scheduler);
+    the task hands the step to the integration's provider, and a step no provider knows is an
+    error in the worker's log, not a silent success."""
+    from django_q.models import Schedule
+
+    integration = IntegrationFactory(provider="smartrecruiters")
+    when = timezone.now() + timedelta(seconds=5)
+    queue.provider_step_schedule_retry(integration=integration, step="no_such_step", name="t:1", when=when)
+    schedule = Schedule.objects.get(name="t:1")
+    assert schedule.func == queue.PROVIDER_STEP_RETRY_TASK
+    assert schedule.args == repr((integration.pk, "no_such_step"))
+    with pytest.raises(ValueError, match="no retry step 'no_such_step'"):
+        queue.provider_step_retry_task(integration.pk, "no_such_step")
+    integration.delete()
+    queue.provider_step_retry_task(integration.pk, "no_such_step")  # gone: nothing to retry
