@@ -58,12 +58,24 @@ ASHBY_MISSING_PERMISSION = "missing_endpoint_permission"
 _PERMISSION = re.compile(r"\b[a-z][A-Za-z]*(?:Read|Write)\b")
 
 
+# How the string body is to be sent on to the app, and the app's answer asked for: [2nd] a public
+# Knit passthrough client (code search "make_passthrough_call": `"contentType": content_type or
+# "application/json"`, `"headers": headers or {"Accept": "application/json"}`). Ashby's API takes
+# only JSON (shared/reference/ashby-api.md §1: every endpoint is a JSON POST), so the body must not
+# be forwarded as text/plain or a form.
+PASSTHROUGH_CONTENT_TYPE = "application/json"
+PASSTHROUGH_HEADERS = {"Accept": "application/json"}
+
+
 def request_body(ashby_body: Mapping[str, Any]) -> dict[str, Any]:
-    """Knit's passthrough request: Ashby's assessment.update body serialised as a JSON string."""
+    """Knit's passthrough request: Ashby's assessment.update body serialised as a JSON string,
+    with the content type Knit forwards it under and the app's answer asked for as JSON."""
     return {
         "method": "POST",
         "path": constants.ASHBY_UPDATE_PATH,
         "body": json.dumps(dict(ashby_body), separators=(",", ":"), ensure_ascii=False),
+        "contentType": PASSTHROUGH_CONTENT_TYPE,
+        "headers": dict(PASSTHROUGH_HEADERS),
     }
 
 

@@ -295,6 +295,13 @@ def api_passthrough(request: HttpRequest) -> JsonResponse:
     raw = body.get("body")
     if not isinstance(raw, str):
         return _error(400, "body must be a string: the app's request body serialised as JSON.")
+    content_type = body.get("contentType")
+    if content_type is not None and str(content_type).split(";")[0].strip().lower() != "application/json":
+        # Forwarded under another content type, Ashby (JSON-only) cannot read the body: its own
+        # malformed-payload refusal, wrapped [I: how Knit forwards contentType is second-hand].
+        return _ashby_refusal(f"Request payload is not JSON (Content-Type {content_type})")
+    if body.get("headers") is not None and not isinstance(body.get("headers"), dict):
+        return _error(400, "headers must be an object of header names to values.")
     try:
         inner = json.loads(raw)
     except ValueError:

@@ -184,6 +184,11 @@ SUBSCRIBED_EVENTS = (
 # signature's header list reads a version (tests: test_event_versions.py). Add a version here once
 # SR publishes it.
 PUBLISHED_EVENT_VERSIONS = {EVENT_APPLICATION_CREATED: "v201910", "job.created": "1.0.0"}
+# Where each published version comes from, as the integration page names it beside the version.
+PUBLISHED_EVENT_VERSION_SOURCES = {
+    EVENT_APPLICATION_CREATED: "SmartRecruiters' signature example",
+    "job.created": "SmartRecruiters' help page, subscription answer",
+}
 # SR sends an event-version header on every callback: SR's own demo receiver reads it on each one
 # (smartrecruiters/sr-webhooks-client lib/api/router/webhooks.js, internalEvent: `version:
 # req.headers['event-version']`) and SRO's Event.version is part of every subscribed event. So the

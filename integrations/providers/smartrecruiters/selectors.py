@@ -250,8 +250,8 @@ def event_versions(subscription: Any) -> dict[str, str]:
 
 
 def webhook_event_rows(integration: Integration) -> list[dict[str, str]]:
-    """Per subscribed event: the version SR reported and the version a published source names
-    ("" = unpublished, marked [I] on the integration page)."""
+    """Per subscribed event: the version SR reported, the version a published source names
+    ("" = unpublished, marked [I] on the integration page) and which source that is."""
     state = subscription_state(integration)
     reported = state.get("versions") or {}
     return [
@@ -259,6 +259,7 @@ def webhook_event_rows(integration: Integration) -> list[dict[str, str]]:
             "name": name,
             "reported": str(reported.get(name) or ""),
             "published": constants.PUBLISHED_EVENT_VERSIONS.get(name, ""),
+            "published_source": constants.PUBLISHED_EVENT_VERSION_SOURCES.get(name, ""),
         }
         for name in state.get("events") or webhook_events(integration)
     ]

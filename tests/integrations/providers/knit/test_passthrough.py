@@ -28,6 +28,8 @@ def test_the_request_carries_ashbys_body_as_a_compact_json_string():
         "method": "POST",
         "path": "/assessment.update",
         "body": '{"assessment_id":"ats_ass_1","timestamp":1}',
+        "contentType": "application/json",
+        "headers": {"Accept": "application/json"},
     }
 
 
@@ -114,3 +116,26 @@ def test_the_simulator_answers_in_knits_published_shape(simulators):
     assert set(answer["data"]["response"]) == set(published["data"]["response"])
     assert json.loads(answer["data"]["response"]["body"]) == {"success": True}
     assert ashby_outcome(answer["data"]) is None
+
+
+@pytest.mark.django_db
+def test_the_simulator_refuses_a_body_forwarded_as_anything_but_json(simulators):
+    """Ashby reads only JSON: a passthrough body forwarded under another content type comes back as
+    Ashby's refusal (wrapped), which ashby_outcome reads as a validation error, not a delivery."""
+    from integrations.providers.knit.simulator import sim_account_create, sim_put
+
+    account = sim_account_create("Acme")
+    sim_put("assessment", "ats_ass_sim_2", {"integration_id": account["integration_id"]})
+    sent = request_body({"assessment_id": "ats_ass_sim_2", "timestamp": 1, "assessment_status": {}})
+    url = "http://testserver" + reverse("integrations:sim-knit:api-passthrough")
+    headers = {
+        "Authorization": f"Bearer {account['api_key']}",
+        "X-Knit-Integration-Id": account["integration_id"],
+    }
+    refused = requests.post(
+        url, json={**sent, "contentType": "text/plain"}, headers=headers, timeout=5
+    ).json()
+    assert isinstance(ashby_outcome(refused["data"]), ATSValidationError)
+    assert "not JSON" in refused["data"]["response"]["body"]
+    accepted = requests.post(url, json=sent, headers=headers, timeout=5).json()
+    assert ashby_outcome(accepted["data"]) is None

@@ -47,3 +47,21 @@ def test_only_recording_display_and_the_signature_read_an_event_version():
     assert _readers(r"EVENT_VERSION_HEADER") == {"constants.py", "webhooks.py"}  # webhooks.v1_message
     assert _readers(r"\bevent_versions\(") == {"selectors.py", "setup.py"}  # recorded with the state
     assert _readers(r"PUBLISHED_EVENT_VERSIONS") == {"constants.py", "selectors.py"}  # the page's rows
+
+
+@pytest.mark.django_db
+def test_the_page_names_each_published_version_s_own_source(client_in_workspace, connected):
+    """application.created's version comes from SR's signature example, job.created's from the help
+    page's subscription answer: the page names the right one beside each, [I] for the rest."""
+    from django.urls import reverse
+
+    integration = connected(provider_settings={"webhook_events": ["application.created", "job.created"]})
+    assert integration.provider_settings["subscription"]["events"] == ["application.created", "job.created"]
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    rows = dict(re.findall(r"<tr><td><code>([a-z.]+)</code></td>(.*?)</tr>", page))
+    assert "<code>v201910</code>" in rows["application.created"]
+    assert "(SmartRecruiters&#x27; signature example)" in rows["application.created"]
+    assert "<code>1.0.0</code>" in rows["job.created"]
+    assert "help page, subscription answer" in rows["job.created"]
+    assert "signature example" not in rows["job.created"]
+    assert set(constants.PUBLISHED_EVENT_VERSION_SOURCES) == set(constants.PUBLISHED_EVENT_VERSIONS)
