@@ -104,9 +104,10 @@ _SECRET_KEY_PARTS = (
     "sessionid",
     "csrf",
 )
-_SECRET_KEYS_EXACT = frozenset(
-    {"signature", "code_verifier", "key", "answers", "answer", "candidate_answers", "responses"}
-)
+_SECRET_KEYS_EXACT = frozenset({"signature", "code_verifier", "key", "answers", "answer", "responses"})
+# ...and any key ending in one of these (`<what>_answers`, `<what>_responses`): the ground names
+# no app's field, each app's own prefix is covered by the rule.
+_SECRET_KEY_SUFFIXES = ("_answers", "_answer", "_responses")
 # Keys that contain a secret-looking word but hold none (kept readable on purpose).
 _SAFE_KEYS = frozenset({"token_type", "signature_scheme", "refresh_count", "idempotency_key"})
 
@@ -116,7 +117,8 @@ _SAFE_KEYS = frozenset({"token_type", "signature_scheme", "refresh_count", "idem
 # assessments the candidate and report links, workspaces the invitations, integrations the
 # reconnect links), so this module names no path of theirs.
 _token_path_prefixes: list[str] = ["/accounts/password/reset/key/", "/accounts/confirm-email/"]
-_PARAMS = r"access_token|refresh_token|id_token|client_secret|api_key|apikey|password|secret|webhook_secret"
+# `\w*secret`: any parameter named like a secret (client_secret, or an app's `<what>_secret`).
+_PARAMS = r"access_token|refresh_token|id_token|\w*secret|api_key|apikey|password"
 _TEXT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Authorization header values.
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"), rf"\1 {REDACTED}"),
@@ -184,7 +186,11 @@ def is_secret_key(key: str) -> bool:
     k = key.lower()
     if k in _SAFE_KEYS:
         return False
-    return k in _SECRET_KEYS_EXACT or any(part in k for part in _SECRET_KEY_PARTS)
+    return (
+        k in _SECRET_KEYS_EXACT
+        or k.endswith(_SECRET_KEY_SUFFIXES)
+        or any(part in k for part in _SECRET_KEY_PARTS)
+    )
 
 
 def _scrub_layer(text: str) -> str:

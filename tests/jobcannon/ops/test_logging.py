@@ -67,6 +67,18 @@ def test_secrets_in_messages_and_arguments_are_scrubbed(json_logs):
     assert "invalid_grant" in text and "/a/[redacted]/page/2" in text
 
 
+def test_any_apps_answers_and_secrets_are_redacted_by_the_shape_of_their_name(json_logs):
+    """The ground names no app's fields: `<what>_answers` extras and `<what>_secret` parameters in
+    text are redacted by shape (candidate_answers, webhook_secret, and a future app's own)."""
+    log.info("run.saved", extra={"candidate_answers": {"E1": 5}, "survey_responses": ["yes"], "runs": 2})
+    log.warning("rotated: webhook_secret=whsec_abc123 partner_secret: 'ps_def456' is_ok=1")
+    (line,) = json_logs.lines("run.saved")
+    assert line["candidate_answers"] == "[redacted]" and line["survey_responses"] == "[redacted]"
+    assert line["runs"] == 2
+    assert "whsec_abc123" not in json_logs.text and "ps_def456" not in json_logs.text
+    assert "is_ok=1" in json_logs.text
+
+
 def test_tracebacks_are_scrubbed(json_logs):
     try:
         raise RuntimeError("token endpoint rejected refresh_token=rt_abcdef123456")
