@@ -5,6 +5,30 @@ from integrations.services.integrations import integration_create
 
 from .helpers import connect_via_simulator
 
+MASTER_ID = "jobcannon-master"
+
+
+@pytest.fixture
+def partner(settings, tmp_path):
+    """(provider, a, b): two connected SmartRecruiters integrations sharing the partner (master)
+    credential MASTER_ID, with limiter state of their own (b holds an OAuth token)."""
+    from tests.factories import IntegrationFactory
+
+    from .test_contract import give_token
+
+    settings.RATE_LIMIT_SQLITE_PATH = str(tmp_path / "ratelimit.sqlite3")
+    settings.RATE_LIMIT_NAMESPACE = f"sr-partner-{tmp_path.name}"
+    settings.CONCURRENCY_WAIT_SECONDS = 0.05
+    settings.SMARTRECRUITERS_PARTNER_CLIENT_ID = MASTER_ID
+    settings.SMARTRECRUITERS_PARTNER_CLIENT_SECRET = "master-secret"
+    provider = get_provider("smartrecruiters")
+    a, b = (
+        IntegrationFactory(provider="smartrecruiters", auth_kind="oauth2", status="connected")
+        for _ in range(2)
+    )
+    give_token(b)
+    return provider, a, b
+
 
 @pytest.fixture
 def sr_sim(simulators, workspace, user):

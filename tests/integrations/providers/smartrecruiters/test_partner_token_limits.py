@@ -11,31 +11,13 @@ import responses
 
 from integrations.base import LocalRateLimited
 from integrations.providers.smartrecruiters import constants
-from integrations.registry import get_provider
 from integrations.services.concurrency import concurrency_slots
 from integrations.services.ratelimit import rate_limit_acquire
-from tests.factories import IntegrationFactory
 
-from .test_contract import API, CLIENT_TOKEN_URL, give_token
+from .conftest import MASTER_ID
+from .test_contract import API, CLIENT_TOKEN_URL
 
-MASTER_ID = "jobcannon-master"
 SETUP_URL = f"{API}{constants.ASSESSMENT_API}/integration/company/co-b"
-
-
-@pytest.fixture
-def partner(settings, tmp_path):
-    settings.RATE_LIMIT_SQLITE_PATH = str(tmp_path / "ratelimit.sqlite3")
-    settings.RATE_LIMIT_NAMESPACE = f"sr-partner-token-{tmp_path.name}"
-    settings.CONCURRENCY_WAIT_SECONDS = 0.05
-    settings.SMARTRECRUITERS_PARTNER_CLIENT_ID = MASTER_ID
-    settings.SMARTRECRUITERS_PARTNER_CLIENT_SECRET = "master-secret"
-    provider = get_provider("smartrecruiters")
-    a, b = (
-        IntegrationFactory(provider="smartrecruiters", auth_kind="oauth2", status="connected")
-        for _ in range(2)
-    )
-    give_token(b)
-    return provider, a, b
 
 
 def _sr_answers(rsps: responses.RequestsMock) -> None:

@@ -193,22 +193,13 @@ def test_the_sandbox_answers_429_to_a_second_concurrent_candidate_list(client_in
 
 
 @pytest.mark.django_db
-def test_every_integrations_partner_calls_share_the_master_credentials_limit(settings, tmp_path):
+def test_every_integrations_partner_calls_share_the_master_credentials_limit(partner):
     """SRD /docs/rate-limiting counts per credential: the partner (master) credential is one for
     every customer, so customer B's partner call waits for the calls customer A's made, while
     B's own customer credential keeps its own 10 per second."""
     from integrations.services.ratelimit import rate_limit_acquire
 
-    settings.RATE_LIMIT_SQLITE_PATH = str(tmp_path / "ratelimit.sqlite3")
-    settings.RATE_LIMIT_NAMESPACE = f"sr-partner-{tmp_path.name}"
-    settings.SMARTRECRUITERS_PARTNER_CLIENT_ID = "jobcannon-master"
-    settings.SMARTRECRUITERS_PARTNER_CLIENT_SECRET = "master-secret"
-    provider = get_provider("smartrecruiters")
-    a, b = (
-        IntegrationFactory(provider="smartrecruiters", auth_kind="oauth2", status="connected")
-        for _ in range(2)
-    )
-    give_token(b)
+    provider, a, b = partner
     partner_a, partner_b = provider.partner_client(a), provider.partner_client(b)
     assert partner_a.rate_limit_account == partner_b.rate_limit_account == "partner:jobcannon-master"
     for _ in range(constants.RATE_LIMIT_BURST):  # customer A's partner calls spend the whole second
