@@ -88,6 +88,17 @@ def test_exit_target_kinds_get_more_and_longer_phases_and_a_smoke_run_shortens_a
     assert module.phase_plan("256KiB@ashby") == (2, 3)
 
 
+def test_the_floor_is_the_small_junk_at_a_route_that_does_not_exist_and_is_not_judged():
+    """The floor kind sends what the distributed small kinds send (size, fill, every request from
+    another address) to a route no view answers: it must be answered 404 and only that, and it is
+    reported beside them, not in the exit status."""
+    floor, small = hintless.JUNK["8KiB@404"], hintless.JUNK["8KiB"]
+    assert (floor.size, floor.fill, floor.source) == (small.size, small.fill, small.source)
+    assert floor.expected() == {"404"} and small.expected() == {"401", "429"}
+    assert not floor.issue_target and not small.issue_target
+    assert hintless.JUNK["8KiB@one"].issue_target
+
+
 def burn(seconds: float) -> subprocess.Popen:
     """A child that spends `seconds` of CPU, says so on its stdout, then waits for its stdin to
     close."""
