@@ -131,3 +131,39 @@ def test_rejected_partner_calls_record_the_client_not_the_balancer(client, behin
     assert (
         IntegrationActivity.objects.get(integration=sr, kind="partner.auth_failed").data["source"] == VICTIM
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"TRUSTED_PROXY_COUNT": "2"}, "2 None 2 None"),
+        ({"TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"}, "0 X-Real-IP 0 X-Real-IP"),
+    ],
+)
+def test_the_deployment_guides_proxy_settings_are_the_environment_the_app_reads(env, expected):
+    """docs/deployment.md tells operators to set these environment variables: each must name what
+    the production settings read, and reach allauth's own throttle too (a renamed variable would
+    leave a documented deployment with every client sharing the balancer's address)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "deployment.md").read_text()
+    for name in env:
+        assert f"`{name}=" in guide, f"the deployment guide documents {name}"
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.TRUSTED_PROXY_COUNT, s.TRUSTED_CLIENT_IP_HEADER, "
+        "s.ALLAUTH_TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER)"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTED_")}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "jobcannon.settings.test", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    ).stdout.split("\n")[-2]
+    assert out == expected
