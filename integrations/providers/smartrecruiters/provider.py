@@ -230,9 +230,10 @@ class SmartRecruitersProvider(ATSProvider):
 
     def retry_step(self, step: str, integration) -> None:
         """The subscription retry a temporary failure scheduled (setup._subscription_error)."""
-        if step != setup.SUBSCRIPTION_RETRY_STEP:
+        if step == setup.SUBSCRIPTION_RETRY_STEP:
+            setup.subscription_retry(integration=integration, provider=self)
+        else:
             super().retry_step(step, integration)
-        setup.subscription_retry(integration=integration, provider=self)
 
     def on_disconnect(self, integration) -> None:
         """Delete our webhook subscriptions at SR (setup.webhooks_unsubscribe), best effort: a
