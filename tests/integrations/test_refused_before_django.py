@@ -273,6 +273,20 @@ def spend_the_unproven_pool(client, settings, *, pools_keep_room: bool = False) 
     request_finished.disconnect(close_old_connections)
 
 
+def refused_429_before_django_as_the_guard_would(app, monkeypatch, middleware_runs, **request):  # noqa: F811
+    """A hint-less delivery (`request`: raw_call's headers/address) is answered 429 before any
+    middleware runs, with the inbound guard's own status, headers and body, and is never read."""
+    early = raw_call(app, "/fake/webhooks", length="300", **request)
+    assert middleware_runs == [], "refused before Django"
+    guard = through_django(
+        app, monkeypatch, "/fake/webhooks", length="300", address=request.get("address", ATTACKER)
+    )
+    assert early[0] == guard[0] == 429
+    assert early[1] == guard[1] and int(early[1]["Retry-After"]) >= 1
+    assert early[2] == guard[2] and json.loads(early[2])["error"]["code"] == "rate_limited"
+    assert not early[4], "the body is not read"
+
+
 def test_a_spent_scan_budget_known_in_memory_is_refused_before_django(
     app,  # noqa: F811
     client,
@@ -284,13 +298,7 @@ def test_a_spent_scan_budget_known_in_memory_is_refused_before_django(
     IntegrationFactory(webhook_secrets=[{"secret": "whsec_1"}])
     spend_the_unproven_pool(client, settings)
     other = "192.0.2.44"  # another address that never verified: the unproven pool is spent for it too
-    early = raw_call(app, "/fake/webhooks", length="300", address=other)
-    assert middleware_runs == []
-    guard = through_django(app, monkeypatch, "/fake/webhooks", length="300", address=other)
-    assert early[0] == guard[0] == 429
-    assert early[1] == guard[1] and int(early[1]["Retry-After"]) >= 1
-    assert early[2] == guard[2] and json.loads(early[2])["error"]["code"] == "rate_limited"
-    assert not early[4], "the body is not read"
+    refused_429_before_django_as_the_guard_would(app, monkeypatch, middleware_runs, address=other)
 
 
 def test_one_sender_whose_own_budget_is_spent_is_refused_before_django_while_the_pools_have_room(
@@ -306,12 +314,9 @@ def test_one_sender_whose_own_budget_is_spent_is_refused_before_django_while_the
     guard's answer; another address still reaches Django and is read."""
     IntegrationFactory(webhook_secrets=[{"secret": "whsec_1"}])
     spend_the_unproven_pool(client, settings, pools_keep_room=True)
-    early = raw_call(app, "/fake/webhooks", length="300", headers={"Authorization": "Bearer rotated"})
-    assert middleware_runs == [], "refused before Django"
-    guard = through_django(app, monkeypatch, "/fake/webhooks", length="300")
-    assert early[0] == guard[0] == 429
-    assert early[2] == guard[2] and json.loads(early[2])["error"]["code"] == "rate_limited"
-    assert int(early[1]["Retry-After"]) >= 1 and not early[4], "the body is not read"
+    refused_429_before_django_as_the_guard_would(
+        app, monkeypatch, middleware_runs, headers={"Authorization": "Bearer rotated"}
+    )
     before = len(middleware_runs)
     assert raw_call(app, "/fake/webhooks", length="300", address="192.0.2.45")[0] != 429
     assert len(middleware_runs) == before + 1, "another address is left to Django"
