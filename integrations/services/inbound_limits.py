@@ -389,18 +389,23 @@ def _scan_lanes(
     return lanes, small
 
 
-def scan_lane_known_wait(*, address: str | None, provider_key: str, body_bytes: int) -> float | None:
-    """The wait scan_lane would answer an address that never verified (proven_by None), when this
-    process knows it without asking anyone (every lane has a bucket it has seen empty: a flood of
-    junk once the pools are spent); else None. No I/O: for the check that runs before Django
-    (integrations/services/prewsgi.py)."""
-    lanes, _ = _scan_lanes(address=address, provider_key=provider_key, proven_by=None, body_bytes=body_bytes)
+def _scan_known_wait(lanes: list[tuple[tuple[str, Budget], ...]], source: tuple[str, Budget]) -> float | None:
+    """The wait this process knows without asking anyone: every lane has a bucket it has seen
+    empty (a flood of junk once the pools are spent), or else the address's own budget was seen
+    empty (scan_lane refuses it whatever the lanes hold: one sender rotating its headers, once its
+    budget is spent, the issue's attacker); None when it must ask."""
     known = [_known_wait(lane) for lane in lanes]
     if all(known):
         return min(w for w in known if w)
-    # The address's own budget seen empty: scan_lane refuses it whatever the lanes hold (one
-    # sender rotating its headers, once its budget is spent, the issue's attacker).
-    return _known_wait((_scan_source(address),))
+    return _known_wait((source,))
+
+
+def scan_lane_known_wait(*, address: str | None, provider_key: str, body_bytes: int) -> float | None:
+    """The wait scan_lane would answer an address that never verified (proven_by None), when this
+    process knows it without asking anyone (_scan_known_wait); else None. No I/O: for the check
+    that runs before Django (integrations/services/prewsgi.py)."""
+    lanes, _ = _scan_lanes(address=address, provider_key=provider_key, proven_by=None, body_bytes=body_bytes)
+    return _scan_known_wait(lanes, _scan_source(address))
 
 
 def scan_lane(*, address: str | None, provider_key: str, proven_by: int | None, body_bytes: int) -> ScanLane:
@@ -424,12 +429,9 @@ def scan_lane(*, address: str | None, provider_key: str, proven_by: int | None, 
     lanes, small = _scan_lanes(
         address=address, provider_key=provider_key, proven_by=proven_by, body_bytes=body_bytes
     )
-    known = [_known_wait(lane) for lane in lanes]
-    if all(known):
-        return ScanLane(wait=min(w for w in known if w))
     source = _scan_source(address)
-    if source_wait := _known_wait((source,)):
-        return ScanLane(wait=source_wait)
+    if known_wait := _scan_known_wait(lanes, source):
+        return ScanLane(wait=known_wait)
     waits = budget_waits([bucket for lane in lanes for bucket in lane] + [source])
     # The first lane whose buckets all hold something; the pools first: junk comes from ever new
     # addresses, and an empty pool is known locally.

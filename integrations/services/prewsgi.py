@@ -75,20 +75,21 @@ def webhook_refusal_before_django(environ: dict[str, Any]) -> Refusal | None:
     match = hintless or _HINTED.fullmatch(path)
     if match is None or match.group(1) not in get_providers():
         return None
-    length = environ.get("CONTENT_LENGTH") or ""
-    if length and not _DIGITS.fullmatch(length):
+    length = environ.get("CONTENT_LENGTH") or "0"
+    if not _DIGITS.fullmatch(length):
         return None  # the guard's 400 comes first
     if "HTTP_TRANSFER_ENCODING" in environ:
         return Refusal(411, _LENGTH_REQUIRED)
     if hintless is None or _names_an_integration(environ, match.group(1)):
         return None
+    size = int(length)
     limit, note = webhook_hintless_body_limit()
-    if int(length or 0) > limit:
-        return Refusal(413, _json(inbound_body_too_large(length=int(length), limit=limit, note=note)))
+    if size > limit:
+        return Refusal(413, _json(inbound_body_too_large(length=size, limit=limit, note=note)))
     if "multipart" in (environ.get("CONTENT_TYPE") or "").lower():
         return None  # the guard's 415 comes before its 429
     refused = webhook_scan_refusal_early(
-        provider_key=match.group(1), address=client_address_from_meta(environ), body_bytes=int(length or 0)
+        provider_key=match.group(1), address=client_address_from_meta(environ), body_bytes=size
     )
     if refused is True:
         environ[SCAN_LOOKED] = True
