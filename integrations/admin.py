@@ -209,7 +209,7 @@ class IntegrationAdmin(admin.ModelAdmin):
 
         n = 0
         for integration in queryset.exclude(status=IntegrationStatus.DISCONNECTED):
-            integration_disconnect(integration=integration)
+            integration_disconnect(integration=integration, reason="Disconnected by JobCannon staff.")
             n += 1
         self.message_user(request, f"{n} integration(s) disconnected.", messages.SUCCESS)
 

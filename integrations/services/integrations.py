@@ -149,11 +149,13 @@ def webhook_secret_retire_old(*, integration: Integration) -> None:
     )
 
 
-def integration_disconnect(*, integration: Integration) -> Integration:
+def integration_disconnect(
+    *, integration: Integration, reason: str = "Disconnected by a workspace admin."
+) -> Integration:
+    """Disconnect; `reason` is what the integration's page says about who did it (a workspace
+    admin by default, JobCannon staff from the admin, the ATS itself when it removed us)."""
     # While the credentials still work: the provider removes what it registered at the vendor.
     provider_for(integration).on_disconnect(integration)
     return integration_set_status(
-        integration=integration,
-        status=IntegrationStatus.DISCONNECTED,
-        reason="Disconnected by a workspace admin.",
+        integration=integration, status=IntegrationStatus.DISCONNECTED, reason=reason
     )

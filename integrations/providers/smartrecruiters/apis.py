@@ -335,5 +335,5 @@ class SmartRecruitersIntegrationDeleteApi(_PartnerApi):
         # SR dropped the company credentials with the integration: forget ours before
         # disconnecting, so a later reconnect runs setUpIntegration again (setup.partner_register).
         services.company_removed(integration=integration, company_id=company_id)
-        integration_disconnect(integration=integration)
+        integration_disconnect(integration=integration, reason=integration.provider_settings["partner_error"])
         return Response(status=204)

@@ -178,3 +178,4 @@ def test_admin_actions_disconnect_and_create_a_reconnect_link(staff_client):
     staff_client.post(url, {"action": "disconnect", "_selected_action": [integration.pk]})
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.DISCONNECTED
+    assert integration.status_reason == "Disconnected by JobCannon staff."  # not "by a workspace admin"

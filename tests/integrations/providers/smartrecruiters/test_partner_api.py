@@ -14,7 +14,8 @@ from django.urls import reverse
 from assessments.models import AssessmentRun
 from integrations.models import IntegrationStatus
 from integrations.providers.smartrecruiters import apis, services
-from tests.factories import IntegrationFactory
+from jobcannon.workspaces.models import Role
+from tests.factories import IntegrationFactory, MembershipFactory
 
 from .helpers import mailbox_to
 
@@ -214,6 +215,12 @@ def test_company_removing_the_integration_disconnects_it(client, partner):
     assert client.delete(BASE + "integrations/companies/AcmeCorp", headers=auth).status_code == 204
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.DISCONNECTED
+    # The customer's page says who disconnected it: the company, in SmartRecruiters, not one of us.
+    assert integration.status_reason.startswith("JobCannon was removed in SmartRecruiters (company AcmeCorp)")
+    client.force_login(MembershipFactory(workspace=integration.workspace, role=Role.ADMIN).user)
+    page = client.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert "JobCannon was removed in SmartRecruiters (company AcmeCorp)" in page
+    assert "Disconnected by a workspace admin" not in page
     assert reverse("integrations:partner-smartrecruiters:packages") == BASE + "packages"
 
 
