@@ -21,13 +21,18 @@ so the applications pass writes both, as Lever's opportunities do. Knit's `updat
 so every run reads everything: no checkpoint; upserts make re-reads harmless, and each complete pass
 lets the engine retire what Knit no longer lists.
 
-Items are never dropped silently: an item without an id (`info.id`) is unreadable; a page of only
-unreadable items fails the run with the reason, a page with some is kept and the run ends "partial"
-with a warning naming how many were skipped."""
+Items are never dropped silently: an item without an id (`info.id`) is unreadable, and so is an
+application without its job (`info.jobId`) or its candidate's id (`info.candidate.id`): we keep an
+application as a candidate in a job's pipeline, read through its candidate (the sync selectors,
+privacy export and erasure) with its stage scoped to the job; Knit's published example has both, and
+its record.deleted event names an application by applicationId, candidateId and jobId. A page of only unreadable
+items fails the run with the reasons, a page with some is kept and the run ends "partial" with a
+warning naming how many were skipped and why."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +76,23 @@ def _info(item: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def item_id(item: Mapping[str, Any]) -> str:
     return _str(_info(item).get("id"))
+
+
+def _candidate_id(info: Mapping[str, Any]) -> str:
+    return _str(_obj(info.get("candidate")).get("id")) or _str(info.get("candidateId"))
+
+
+def unusable_because(resource: str, item: Any) -> str:
+    """What the item lacks that we need (module docstring), or "" when we can use it."""
+    if not isinstance(item, Mapping) or not item_id(item):
+        return "no id (info.id)"
+    if resource == "applications":
+        info = _info(item)
+        if not _str(info.get("jobId")):
+            return "no job (info.jobId)"
+        if not _candidate_id(info):
+            return "no candidate id (info.candidate.id)"
+    return ""
 
 
 def _first_name(value: Any) -> str:
@@ -140,7 +162,7 @@ def application_records(application: Mapping[str, Any]) -> tuple[SyncRecord, ...
     """The application and the candidate it carries (info.candidate)."""
     info = _info(application)
     candidate = _obj(info.get("candidate"))
-    candidate_id = _str(candidate.get("id")) or _str(info.get("candidateId"))
+    candidate_id = _candidate_id(info)
     job_id = _str(info.get("jobId"))
     stage = _obj(application.get("currentStage"))
     stage_id = _str(stage.get("id"))
@@ -191,19 +213,17 @@ def page_read(
             request_id=request_id,
         )
     items = raw or []
-    readable = [i for i in items if isinstance(i, Mapping) and item_id(i)]
+    reasons = [unusable_because(resource, i) for i in items]
+    readable = [i for i, reason in zip(items, reasons, strict=True) if not reason]
     skipped = len(items) - len(readable)
+    why = ", ".join(f"{n} had {reason}" for reason, n in Counter(r for r in reasons if r).items())
     if items and not readable:
         raise ATSValidationError(
-            f"Knit returned {len(items)} {resource} on page {page_no} of GET /v1.0/{path}, none with an id "
-            "(info.id), so none could be synced. Knit's data model may have changed.",
+            f"Knit returned {len(items)} {resource} on page {page_no} of GET /v1.0/{path} and none could be "
+            f"synced: {why}. Knit's data model may have changed.",
             request_id=request_id,
         )
-    warnings = (
-        (f"{skipped} of {len(items)} {resource} on this page had no id (info.id) and were skipped.",)
-        if skipped
-        else ()
-    )
+    warnings = (f"{skipped} of {len(items)} {resource} on this page were skipped: {why}.",) if skipped else ()
     records: list[SyncRecord] = []
     for item in readable:
         records.extend(records_from(resource, item))

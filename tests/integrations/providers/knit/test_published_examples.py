@@ -114,3 +114,69 @@ def test_the_mapping_reads_an_application_with_or_without_location_and_question_
 
     assert (candidate.external_id, candidate.name) == ("X73cKg1NAFUJTec", "ABC DEF")
     assert application.stage_title == "Technical Test" and application.status == "ACTIVE"
+
+
+# --- what an application needs to be usable ---------------------------------------------------
+# We keep an application as "a candidate in a job's pipeline": it is read through its candidate
+# (sync selectors, privacy export and erasure key on the candidate) and its stage is scoped to its
+# job. Knit's published example has both (info.jobId, info.candidate.id); the same example with
+# one of them removed is an application we cannot use, so it is counted and reported, never stored.
+
+WITHOUT = {
+    "jobId": (lambda item: item["info"].pop("jobId"), "no job (info.jobId)"),
+    "candidate": (lambda item: item["info"].pop("candidate"), "no candidate id (info.candidate.id)"),
+    "candidate.id": (lambda item: item["info"]["candidate"].pop("id"), "no candidate id (info.candidate.id)"),
+}
+
+
+def _published_without(field: str, application_id: str = "lRQ03MnbWBSTKHX") -> dict:
+    item = published_event_data()
+    item["info"]["id"] = application_id
+    WITHOUT[field][0](item)
+    return item
+
+
+def _page(*items: dict) -> dict:
+    return {"success": True, "data": {"applications": list(items), "nextPageToken": None}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", list(WITHOUT))
+def test_a_page_of_published_applications_missing_what_we_need_fails_the_run(mocked_responses, field):
+    from integrations.models import IntegrationActivity
+
+    integration = knit_integration()
+    page = _page(_published_without(field, "app_a"), _published_without(field, "app_b"))
+    mocked_responses.get(APPLICATIONS_URL, json=page, headers={"X-Knit-Execution-Id": "exe_unusable"})
+
+    run = sync_run_start(integration=integration, resource="applications")
+
+    assert run.status == SyncStatus.FAILED, "not a silent zero, nor orphan applications"
+    reason = WITHOUT[field][1]
+    assert f"2 had {reason}" in run.last_error["message"]
+    assert run.last_error["request_id"] == "exe_unusable"
+    assert not Application.objects.filter(integration=integration).exists()
+    failed = IntegrationActivity.objects.get(integration=integration, kind="sync.failed")
+    assert "2 applications" in failed.message and reason in failed.message
+
+
+@pytest.mark.django_db
+def test_published_applications_missing_what_we_need_are_skipped_and_counted_by_reason(mocked_responses):
+    integration = knit_integration()
+    page = _page(
+        published_event_data(),
+        _published_without("jobId", "app_no_job"),
+        _published_without("candidate", "app_no_candidate"),
+    )
+    mocked_responses.get(APPLICATIONS_URL, json=page)
+
+    run = sync_run_start(integration=integration, resource="applications")
+
+    assert run.status == SyncStatus.PARTIAL
+    [warning] = [w["message"] for w in run.warnings]
+    assert "2 of 3 applications" in warning
+    assert "1 had no job (info.jobId)" in warning
+    assert "1 had no candidate id (info.candidate.id)" in warning
+    assert list(
+        Application.objects.filter(integration=integration).values_list("external_id", flat=True)
+    ) == ["lRQ03MnbWBSTKHX"]

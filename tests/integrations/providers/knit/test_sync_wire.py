@@ -109,7 +109,10 @@ def test_a_page_of_items_without_an_id_fails_the_run_with_the_reason(mocked_resp
     run = sync_run_start(integration=integration, resource="jobs")
 
     assert run.status == SyncStatus.FAILED
-    assert "none with an id" in run.last_error["message"] and run.last_error["request_id"] == "exe_bad_page"
+    assert (
+        "none could be synced: 2 had no id (info.id)" in run.last_error["message"]
+        and run.last_error["request_id"] == "exe_bad_page"
+    )
     assert not Job.objects.filter(integration=integration).exists()
     failed = IntegrationActivity.objects.get(integration=integration, kind="sync.failed")
     assert "2 jobs" in failed.message and "exe_bad_page" in failed.message
