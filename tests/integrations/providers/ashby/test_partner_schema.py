@@ -2,10 +2,11 @@
 tests/fixtures/ashby/openapi/ashby-partner-assessment-openapi.yml), through the WSGI app, with Basic auth as Ashby sends it
 (partner key as username, blank password) and format checks on.
 
-First the vendor's own example bodies (tests/fixtures/ashby/partner/) for every status the spec
-lists, then schemathesis-generated requests for every operation, valid and invalid, with the right
-key or generated (wrong, malformed, missing) Basic credentials, on both partner base URLs: zero
-schema violations (status code, content type, headers, body). What the shared inbound guard and
+First request bodies we assembled from the spec's per-field examples (tests/fixtures/ashby/partner/;
+Ashby publishes no whole request example, see its README) for every status the spec lists, then
+schemathesis-generated requests for every operation, valid and invalid, with the right key or
+generated (wrong, malformed, missing) Basic credentials, on both partner base URLs: zero schema
+violations (status code, content type, headers, body). What the shared inbound guard and
 DRF refuse before an operation runs: test_partner_refusals.py."""
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def listed_type_id(partner: Partner, name: str = "Big Five personality") -> str:
     return next(r["assessment_type_id"] for r in results if r["name"] == name)
 
 
-# --- the vendor's examples, one per status the spec lists ------------------------------------------
+# --- bodies assembled from the spec's per-field examples, one per status the spec lists ---------------
 
 
 @pytest.mark.django_db
@@ -207,7 +208,7 @@ def test_every_generated_request_gets_an_answer_the_published_schema_allows(
         def check(case):
             # In turn, not drawn (so every mix is reached whatever hypothesis draws): three calls
             # in four with the real partner key, the others with the generated credentials; and
-            # what is swapped into the generated body: the vendor example's required fields over
+            # what is swapped into the generated body: our assembled body's required fields over
             # the generated ones (positive mode; generated extras kept), so assessment.start's 200
             # is reached; real ids only (type id, assessment id, candidate email); or nothing.
             n = next(calls)
