@@ -161,10 +161,3 @@ DEFAULT_INSTRUMENT = "big5"
 
 # Request keys of runs created from Knit events: idempotent on Knit's assessment id.
 REQUEST_KEY_PREFIX = "knit:"
-
-# Simulator object kinds (SimulatorObject.kind).
-SIM_ACCOUNT = "account"
-SIM_SECRET = "assessment_secret"
-SIM_ASSESSMENT = "assessment"
-SIM_SUBMISSION = "submission"
-SIM_DELIVERY = "delivery"

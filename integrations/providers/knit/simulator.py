@@ -33,6 +33,13 @@ from integrations.models import SimulatorObject
 from . import constants
 from .reference import candidate_assessment_model
 
+# The sandbox's object kinds (SimulatorObject.kind): its own vocabulary, not Knit's.
+SIM_ACCOUNT = "account"
+SIM_SECRET = "assessment_secret"
+SIM_ASSESSMENT = "assessment"
+SIM_SUBMISSION = "submission"
+SIM_DELIVERY = "delivery"
+
 P = "knit"
 
 # --- state -----------------------------------------------------------------------------------
@@ -56,7 +63,7 @@ def sim_account_register(
 ) -> dict:
     """A Knit account with one Ashby integration. webhook_url may be a path on this server
     (resolved against JOBCANNON_BASE_URL when sending, never stored absolute)."""
-    existing = sim_get(constants.SIM_ACCOUNT, integration_id)
+    existing = sim_get(SIM_ACCOUNT, integration_id)
     data = {
         **(existing.data if existing else {}),
         "api_key": api_key,
@@ -66,7 +73,7 @@ def sim_account_register(
         "sign_mode": "raw",
         "fail_next": [],
     }
-    return sim_put(constants.SIM_ACCOUNT, integration_id, data).data
+    return sim_put(SIM_ACCOUNT, integration_id, data).data
 
 
 def sim_account_create(label: str = "") -> dict:
@@ -78,7 +85,7 @@ def sim_account_create(label: str = "") -> dict:
 
 
 def sim_account_update(integration_id: str, **changes: Any) -> None:
-    account = sim_get(constants.SIM_ACCOUNT, integration_id)
+    account = sim_get(SIM_ACCOUNT, integration_id)
     if account is not None:
         account.data = {**account.data, **changes}
         account.save(update_fields=["data", "updated_at"])
@@ -112,7 +119,7 @@ def _authenticate(request: HttpRequest) -> SimulatorObject | JsonResponse:
     integration_id = request.headers.get(constants.AUTH_HEADER_INTEGRATION, "")
     if not header.startswith("Bearer ") or not integration_id:
         return _error(401, "Missing Authorization: Bearer <API key> or X-Knit-Integration-Id header.")
-    account = sim_get(constants.SIM_ACCOUNT, integration_id)
+    account = sim_get(SIM_ACCOUNT, integration_id)
     if account is None or not hmac.compare_digest(
         account.data["api_key"].encode(), header[7:].strip().encode()
     ):
@@ -143,7 +150,7 @@ def api_secrets_create(request: HttpRequest) -> JsonResponse:
         return account
     secret_key = f"knit_ashby_{secrets.token_urlsafe(24)}"
     sim_put(
-        constants.SIM_SECRET,
+        SIM_SECRET,
         secret_key,
         {"integration_id": account.key, "created_at": timezone.now().isoformat()},
     )
@@ -170,7 +177,7 @@ def _record_submission(
     else:
         status = str(body.get("status", ""))  # the published model's field (validated before)
     sim_put(
-        constants.SIM_SUBMISSION,
+        SIM_SUBMISSION,
         submission_id,
         {
             "integration_id": account.key,
@@ -181,7 +188,7 @@ def _record_submission(
             "received_at": timezone.now().isoformat(),
         },
     )
-    assessment = sim_get(constants.SIM_ASSESSMENT, assessment_id)
+    assessment = sim_get(SIM_ASSESSMENT, assessment_id)
     if assessment is not None and assessment.data.get("status") != "CANCELLED":
         assessment.data = {**assessment.data, "status": status}
         assessment.save(update_fields=["data", "updated_at"])
@@ -189,7 +196,7 @@ def _record_submission(
 
 
 def sim_assessment_for(account: SimulatorObject, assessment_id: str) -> SimulatorObject | None:
-    assessment = sim_get(constants.SIM_ASSESSMENT, assessment_id)
+    assessment = sim_get(SIM_ASSESSMENT, assessment_id)
     return assessment if assessment and assessment.data.get("integration_id") == account.key else None
 
 

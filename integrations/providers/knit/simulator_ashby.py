@@ -21,7 +21,17 @@ from django.views.decorators.http import require_http_methods
 from integrations.models import SimulatorObject
 
 from . import constants
-from .simulator import execution_id, json_body, sim_assessment_for, sim_get, sim_put
+from .simulator import (
+    SIM_ACCOUNT,
+    SIM_ASSESSMENT,
+    SIM_DELIVERY,
+    SIM_SECRET,
+    execution_id,
+    json_body,
+    sim_assessment_for,
+    sim_get,
+    sim_put,
+)
 from .webhooks import js_stringify, sign
 
 
@@ -35,10 +45,10 @@ def account_for_secret(secret_key: str) -> SimulatorObject:
     """Knit checks the API key Ashby presents: one of its assessment secrets. Knit documents no
     revoke call (README.md), so the sandbox has none either: a secret JobCannon retired stays
     valid here, as it would at Knit until Knit support revokes it."""
-    secret = sim_get(constants.SIM_SECRET, secret_key.strip()) if secret_key else None
+    secret = sim_get(SIM_SECRET, secret_key.strip()) if secret_key else None
     if secret is None:
         raise WorkflowError(401, "Knit rejected Ashby's API key (unknown secretKey).")
-    account = sim_get(constants.SIM_ACCOUNT, secret.data["integration_id"])
+    account = sim_get(SIM_ACCOUNT, secret.data["integration_id"])
     if account is None:
         raise WorkflowError(401, "The Knit account of this secretKey no longer exists.")
     return account
@@ -146,7 +156,7 @@ def deliver_webhook(account: SimulatorObject, payload: dict[str, Any]) -> dict[s
         "sent_at": timezone.now().isoformat(),
         "integration_id": account.key,
     }
-    sim_put(constants.SIM_DELIVERY, payload["eventId"], delivery)
+    sim_put(SIM_DELIVERY, payload["eventId"], delivery)
     return delivery
 
 
@@ -158,7 +168,7 @@ def ashby_assessment_start(
         raise WorkflowError(422, "assessment_type_id and candidate.email are required.")
     assessment_id = "ats_ass_" + secrets.token_urlsafe(16).replace("-", "x").replace("_", "y")[:21]
     sim_put(
-        constants.SIM_ASSESSMENT,
+        SIM_ASSESSMENT,
         assessment_id,
         {
             "integration_id": account.key,

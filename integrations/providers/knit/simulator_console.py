@@ -19,7 +19,7 @@ from integrations.webhook_urls import webhook_url_for
 from . import constants
 from .selectors import knit_assessment_secrets
 from .services import knit_demo_credentials_set
-from .simulator import sim_account_register, sim_account_update, sim_get
+from .simulator import SIM_ACCOUNT, sim_account_register, sim_account_update, sim_get
 from .simulator_ashby import ashby_assessment_start, deliver_webhook, record_new_payload
 from .sync_simulator import sync_seed
 
@@ -57,7 +57,7 @@ def demo_setup(integration: Integration) -> dict[str, Any]:
 def _simulated_account(provider: ATSProvider, integration: Integration) -> tuple[Any, str]:
     if not provider.uses_simulator(integration):
         raise NotImplementedError("Only the built-in Knit simulator can do this on demand.")
-    account = sim_get(constants.SIM_ACCOUNT, integration.credential("integration_id", ""))
+    account = sim_get(SIM_ACCOUNT, integration.credential("integration_id", ""))
     active = [s for s in knit_assessment_secrets(integration=integration) if s.state == "active"]
     if account is None or not active:
         raise NotImplementedError("Connect the Knit simulator account first (Knit setup page).")

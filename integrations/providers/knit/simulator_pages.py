@@ -10,8 +10,15 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from . import constants
-from .simulator import sim_account_create, sim_account_update, sim_list
+from .simulator import (
+    SIM_ACCOUNT,
+    SIM_ASSESSMENT,
+    SIM_DELIVERY,
+    SIM_SUBMISSION,
+    sim_account_create,
+    sim_account_update,
+    sim_list,
+)
 from .simulator_ashby import WorkflowError, ashby_assessment_cancel, ashby_assessment_start
 
 SESSION_SECRET = "knit_sim_ashby_secret"
@@ -49,9 +56,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "integrations/providers/knit/sim_dashboard.html",
         {
-            "accounts": sim_list(constants.SIM_ACCOUNT),
+            "accounts": sim_list(SIM_ACCOUNT),
             "sign_modes": SIGN_MODES,
-            "deliveries": sim_list(constants.SIM_DELIVERY)[:20],
+            "deliveries": sim_list(SIM_DELIVERY)[:20],
         },
     )
 
@@ -105,9 +112,9 @@ def ashby(request: HttpRequest) -> HttpResponse:
         request,
         "integrations/providers/knit/sim_ashby.html",
         {
-            "assessments": sim_list(constants.SIM_ASSESSMENT),
+            "assessments": sim_list(SIM_ASSESSMENT),
             "remembered_suffix": remembered[-4:] if remembered else "",
-            "deliveries": sim_list(constants.SIM_DELIVERY)[:20],
+            "deliveries": sim_list(SIM_DELIVERY)[:20],
             "suffix": secrets.token_hex(3),
         },
     )
@@ -116,6 +123,6 @@ def ashby(request: HttpRequest) -> HttpResponse:
 def submissions(request: HttpRequest) -> HttpResponse:
     rows = [
         {"obj": s, "pretty": json.dumps(s.data.get("body"), indent=2, ensure_ascii=False)}
-        for s in sim_list(constants.SIM_SUBMISSION)
+        for s in sim_list(SIM_SUBMISSION)
     ]
     return render(request, "integrations/providers/knit/sim_submissions.html", {"rows": rows})

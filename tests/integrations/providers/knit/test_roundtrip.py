@@ -18,7 +18,13 @@ from integrations.models import (
 )
 from integrations.providers.knit import constants
 from integrations.providers.knit.services import knit_credentials_save
-from integrations.providers.knit.simulator import sim_account_create, sim_account_update, sim_list
+from integrations.providers.knit.simulator import (
+    SIM_ASSESSMENT,
+    SIM_SUBMISSION,
+    sim_account_create,
+    sim_account_update,
+    sim_list,
+)
 from integrations.providers.knit.simulator_ashby import (
     WorkflowError,
     ashby_assessment_cancel,
@@ -114,7 +120,7 @@ def test_ashby_start_complete_and_result_submission_through_knit(
     complete(run)
     messages = deliver_pending(integration)
     assert [(m.event, m.status) for m in messages] == [("started", "delivered"), ("completed", "delivered")]
-    submissions = {s.data["status"]: s.data for s in sim_list(constants.SIM_SUBMISSION)}
+    submissions = {s.data["status"]: s.data for s in sim_list(SIM_SUBMISSION)}
     assert {s["mode"] for s in submissions.values()} == {"passthrough"}
     completed = json.loads(submissions["COMPLETED"]["body"]["body"])
     assert completed["assessment_id"] == assessment_id
@@ -148,7 +154,7 @@ def test_knits_update_api_gets_the_published_candidate_assessment_fields(connect
     complete(AssessmentRun.objects.get(integration=integration))
     messages = deliver_pending(integration)
     assert [m.status for m in messages] == ["delivered", "delivered"], [m.last_error for m in messages]
-    submissions = {s.data["status"]: s.data for s in sim_list(constants.SIM_SUBMISSION)}
+    submissions = {s.data["status"]: s.data for s in sim_list(SIM_SUBMISSION)}
     assert {s["mode"] for s in submissions.values()} == {constants.RESULT_MODE_UPDATE}
     body = submissions["COMPLETED"]["body"]
     assert set(body) == {"id", "status", "metaData"} and body["id"] == assessment_id
@@ -171,7 +177,7 @@ def test_a_client_body_outside_knits_published_model_is_refused(connected, monke
     assert message.status == WritebackStatus.DEAD
     assert "Unknown field(s) candidateAssessmentId" in message.last_error
     assert "id, assessmentPackage, candidate" in message.last_error
-    assert not sim_list(constants.SIM_SUBMISSION)
+    assert not sim_list(SIM_SUBMISSION)
 
 
 def integration_client_get(url: str) -> str:
@@ -227,7 +233,7 @@ def test_cancelling_in_jobcannon_tells_ashby_through_knit(connected):
     assessment_run_cancel(run=AssessmentRun.objects.get(integration=integration), reason="Position filled")
     [message] = deliver_pending(integration)
     assert message.status == WritebackStatus.DELIVERED
-    [submission] = sim_list(constants.SIM_SUBMISSION)
+    [submission] = sim_list(SIM_SUBMISSION)
     assert submission.data["mode"] == "passthrough"
     assert json.loads(submission.data["body"]["body"])["cancelled_reason"]["value"] == "Position filled"
 
@@ -250,7 +256,7 @@ def test_knit_outage_is_retried_and_an_unknown_assessment_is_a_dead_letter(conne
     sim_account_update(account["integration_id"], fail_next=["503"])
     [message] = deliver_pending(integration)  # the "started" update
     assert message.status == WritebackStatus.RETRYING and message.last_error_class == "ATSServerError"
-    SimulatorObject.objects.filter(kind=constants.SIM_ASSESSMENT).delete()
+    SimulatorObject.objects.filter(kind=SIM_ASSESSMENT).delete()
     writeback_deliver(message_id=message.pk)  # the scheduled retry, run by hand
     message.refresh_from_db()
     # Ashby's refusal, wrapped in Knit's passthrough answer.
@@ -342,13 +348,10 @@ def test_a_run_that_expires_reaches_knit_as_expired_not_cancelled(connected):
     [message] = deliver_pending(integration)
 
     assert (message.event, message.status) == ("expired", WritebackStatus.DELIVERED), message.last_error
-    [submission] = sim_list(constants.SIM_SUBMISSION)
+    [submission] = sim_list(SIM_SUBMISSION)
     assert submission.data["status"] == "EXPIRED" and submission.data["assessment_id"] == assessment_id
     assert submission.data["body"]["metaData"]["cancelled_reason"]["label"] == "Expired"
-    assert (
-        SimulatorObject.objects.get(kind=constants.SIM_ASSESSMENT, key=assessment_id).data["status"]
-        == "EXPIRED"
-    )
+    assert SimulatorObject.objects.get(kind=SIM_ASSESSMENT, key=assessment_id).data["status"] == "EXPIRED"
 
 
 @pytest.mark.django_db
@@ -359,7 +362,7 @@ def test_through_the_passthrough_an_expired_run_closes_ashbys_assessment_labelle
     [message] = deliver_pending(integration)
 
     assert (message.event, message.status) == ("expired", WritebackStatus.DELIVERED), message.last_error
-    [submission] = sim_list(constants.SIM_SUBMISSION)
+    [submission] = sim_list(SIM_SUBMISSION)
     inner = json.loads(submission.data["body"]["body"])
     assert inner["assessment_id"] == assessment_id and "assessment_status" not in inner
     assert inner["cancelled_reason"]["label"] == "Expired"
