@@ -140,6 +140,13 @@ def _assessment_for(*, workspace, instrument: Instrument) -> Assessment:
     return assessment
 
 
+def _run_for_request(integration, request_key: str | None) -> AssessmentRun | None:
+    """The run an ATS request (its idempotency key) already created on this integration, if any."""
+    if integration is None or not request_key:
+        return None
+    return AssessmentRun.objects.filter(integration=integration, external_request_key=request_key).first()
+
+
 def assessment_run_create(
     *,
     workspace,
@@ -158,12 +165,9 @@ def assessment_run_create(
     if integration is not None and integration.workspace_id != workspace.pk:
         raise ValidationFailed("The integration belongs to another workspace.")
     request_key = refs.request_key or None
-    if integration is not None and request_key:
-        existing = AssessmentRun.objects.filter(
-            integration=integration, external_request_key=request_key
-        ).first()
-        if existing is not None:
-            return existing, False
+    existing = _run_for_request(integration, request_key)
+    if existing is not None:
+        return existing, False
 
     try:
         definition = instrument_get(instrument)
@@ -201,6 +205,11 @@ def assessment_run_create(
                 # application cannot both pass the active-run check (no-op on SQLite, which
                 # serialises writers anyway).
                 type(integration).objects.select_for_update().filter(pk=integration.pk).first()
+                # A concurrent retry of this very request (Ashby retries a start whose first try
+                # timed out) committed its run while we waited for the lock: it is ours, not a conflict.
+                existing = _run_for_request(integration, request_key)
+                if existing is not None:
+                    return existing, False
                 if refs.application_id:
                     active = AssessmentRun.objects.filter(
                         integration=integration,
@@ -232,9 +241,7 @@ def assessment_run_create(
             )
     except IntegrityError:
         # A concurrent create with the same (integration, request_key) won the insert.
-        existing = AssessmentRun.objects.filter(
-            integration=integration, external_request_key=request_key
-        ).first()
+        existing = _run_for_request(integration, request_key)
         if existing is None:
             raise
         return existing, False

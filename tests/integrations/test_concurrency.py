@@ -179,3 +179,30 @@ def test_concurrent_deliveries_and_drains_leave_no_event_waiting_for_the_sweep(m
     assert results[4] + results[5] >= 1
     for slot in range(2):
         cache.delete(_drain_key(slot))
+
+
+def test_concurrent_retries_of_one_ats_start_all_get_the_run_it_started():
+    """An ATS that retries a start because its first try timed out sends the same request again
+    while the first is still running: every copy gets the one run, none a "cancel it first"
+    conflict with the run its own first try created (RunAlreadyActive is for another request)."""
+    from assessments.models import AssessmentRun
+    from assessments.services.runs import ATSRefs, CandidateInfo, assessment_run_create
+
+    integration = IntegrationFactory()
+    refs = ATSRefs(application_id="app-race", request_key="app-race:big5")
+
+    def start(i):
+        run, created = assessment_run_create(
+            workspace=integration.workspace,
+            instrument="big5",
+            candidate=CandidateInfo(email="race@example.com"),
+            integration=integration,
+            refs=refs,
+        )
+        return run.pk, created
+
+    results, errors = run_in_threads(8, start)
+
+    assert errors == []
+    run = AssessmentRun.objects.get(integration=integration)
+    assert sorted(results) == [(run.pk, False)] * 7 + [(run.pk, True)]

@@ -127,15 +127,20 @@ def worker() -> Iterator[_Worker]:
             thread.join(60)
 
 
-def _post(address: tuple[str, int], path: str, body: bytes, headers: dict[str, str]) -> int:
+def _post_answer(
+    address: tuple[str, int], path: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(*address, timeout=60)
     try:
         conn.request("POST", path, body=body, headers={"Content-Type": "application/json", **headers})
         response = conn.getresponse()
-        response.read()
-        return response.status
+        return response.status, response.read()
     finally:
         conn.close()
+
+
+def _post(address: tuple[str, int], path: str, body: bytes, headers: dict[str, str]) -> int:
+    return _post_answer(address, path, body, headers)[0]
 
 
 def _all_at_once(calls: list[Callable[[], int]]) -> list[int | str]:
@@ -234,7 +239,13 @@ def test_concurrent_assessment_start_retries_and_webhooks_never_answer_5xx(serve
         headers = {"Ashby-Signature": "sha256=" + hmac_sha256_hex(SECRET, body)}
         return lambda: _post(server, hook_path, body, headers)
 
-    calls: list[Callable[[], int]] = [lambda: _post(server, start_path, start, auth) for _ in range(THREADS)]
+    started: list[tuple[int, bytes]] = []
+
+    def start_retry() -> int:
+        started.append(_post_answer(server, start_path, start, auth))
+        return started[-1][0]
+
+    calls: list[Callable[[], int]] = [start_retry for _ in range(THREADS)]
     calls += [webhook(i) for i in range(THREADS)]
     statuses = _all_at_once(calls)
     # The worker goes on until it has processed what the burst stored (or fails).
@@ -247,6 +258,13 @@ def test_concurrent_assessment_start_retries_and_webhooks_never_answer_5xx(serve
 
     assert all(isinstance(s, int) and (200 <= s < 300 or s == 409) for s in statuses), statuses
     assert AssessmentRun.objects.filter(integration=integration).count() == 1
+    # Ashby's concurrent retries of one start are the same request: each gets the 200 of the one
+    # assessment that started (not 409 "cancel it first" for an assessment its own first try began).
+    run = AssessmentRun.objects.get(integration=integration)
+    assert [status for status, _ in started] == [200] * THREADS, started
+    assert {json.loads(body)["results"]["assessment_id"] for _, body in started} == {
+        run.external_assessment_id
+    }
     assert WebhookEvent.objects.filter(integration=integration, dedupe_key__isnull=False).count() == 4
     assert worker.errors == [] and all(t.is_alive() for t in worker.threads), worker.errors
     assert not waiting.exists(), list(waiting.values_list("pk", "status"))
