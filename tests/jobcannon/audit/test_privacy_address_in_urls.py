@@ -73,6 +73,13 @@ OTHER_PEOPLE = {
     "underscore_in_the_local_part": {"note": "x_a@b.co"},
     "hyphen_in_the_local_part": {"note": "x-a@b.co"},
     "dot_in_the_local_part": {"note": "x.a@b.co"},
+    # RFC 5322 atext symbols that continue a local part after a letter or digit.
+    "tilde_in_the_local_part": {"note": "x~a@b.co"},
+    "bang_in_the_local_part": {"note": "x!a@b.co"},
+    "dollar_in_the_local_part": {"note": "x$a@b.co"},
+    "caret_in_the_local_part": {"note": "x^a@b.co"},
+    "percent_in_the_local_part": {"note": "x%a@b.co"},
+    "backtick_in_the_local_part": {"note": "x`a@b.co"},
     "quoted_longer_local_part": {"note": "'xa@b.co'"},
     "bold_longer_local_part": {"note": "**xa@b.co**"},
     "quoted_longer_domain": {"note": "'a@b.co.uk'"},
