@@ -32,7 +32,8 @@ redirect."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -42,6 +43,7 @@ from django.views import View
 
 from integrations.base import ATSError, ATSPermissionError, ATSProvider
 from integrations.models import Environment, Integration, IntegrationStatus
+from integrations.plugins import simulator_plugin_get  # the sandbox is a dev/test plug-in
 from integrations.services.integrations import integration_create, integration_credentials_check
 from jobcannon.core.exceptions import ApplicationError
 from jobcannon.workspaces.mixins import WorkspaceMixin
@@ -51,6 +53,10 @@ from .client import CustomerCredentialsRefused, SmartRecruitersClient, SmartRecr
 from .forms import ConsentCredentialsForm
 
 T = "integrations/providers/smartrecruiters/consent.html"
+
+
+class _SandboxCredentials(Protocol):
+    def credentials_page_url(self, company_id: str) -> str: ...
 
 
 class SmartRecruitersConsentView(WorkspaceMixin, View):
@@ -69,8 +75,24 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
             "can_manage": self.membership.can_manage,
             "credentials_form": extra.pop("credentials_form", None) or ConsentCredentialsForm(),
             "credentials_where": constants.CUSTOMER_CREDENTIALS_WHERE,
+            "sandbox_credentials_url": self._sandbox_credentials_url(request, company_id, integrations),
             **extra,
         }
+
+    def _sandbox_credentials_url(
+        self, request: HttpRequest, company_id: str, integrations: Iterable[Integration]
+    ) -> str:
+        """The built-in sandbox's Settings → Apps & Integrations → Credentials page of the company
+        (where the sandbox makes the credentials CUSTOMER_CREDENTIALS_WHERE names); "" unless the
+        sandbox opened this page or one of the integrations points at it, and it holds the company."""
+        plugin = simulator_plugin_get(constants.KEY)
+        simulated = self._environment(request) == Environment.SANDBOX or any(
+            self.provider.uses_simulator(i) for i in integrations
+        )
+        if plugin is None or not company_id or not simulated:
+            return ""
+        # SmartRecruiters' own plug-in (simulator_plugin.py) offers the page.
+        return cast(_SandboxCredentials, plugin).credentials_page_url(company_id)
 
     def _page(self, request: HttpRequest, company_id: str, status: int = 200, **extra: Any) -> HttpResponse:
         return render(request, T, self._context(request, company_id, **extra), status=status)

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from integrations.simulator_faults import sim_faults
 
-from . import constants, reference, simulator_pages, simulator_schema
+from . import constants, reference, simulator_credentials, simulator_pages, simulator_schema
 from . import simulator_state as state
 from . import simulator_subscriptions as subs
 from .simulator_http import _json, api, sr_error
@@ -297,6 +297,7 @@ def simulator_urls() -> list:
     ]
     return [
         *simulator_pages.page_urls(),
+        *simulator_credentials.page_urls(),
         path("identity/oauth/token", oauth_token, name="oauth-token"),
         path("attachments/<str:attachment_id>", attachment_file, name="attachment"),
         *[path(f"api/{route}", view, name=name) for route, view, name in api_routes],

@@ -31,6 +31,13 @@ class SmartRecruitersSimulatorPlugin(SimulatorPlugin):
         integration page: production code names no simulator URL (views.detail_context)."""
         return reverse("integrations:sim-smartrecruiters:company", args=[company_id])
 
+    def credentials_page_url(self, company_id: str) -> str:
+        """The sandbox's Settings → Apps & Integrations → Credentials page of a company it holds
+        ("" for any other), linked from our consent page (apis_consent.py)."""
+        if not simulator_state.get("company", company_id):
+            return ""
+        return reverse("integrations:sim-smartrecruiters:credentials", args=[company_id])
+
     def partner_master_credentials(self) -> tuple[str, str]:
         partner = simulator_state.partner_master()
         return partner["client_id"], partner["client_secret"]

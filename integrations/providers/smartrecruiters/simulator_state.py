@@ -142,7 +142,7 @@ def company_register(
 
 
 def customer_credential_create(
-    company_id: str, *, scopes: list[str], name: str = "JobCannon"
+    company_id: str, *, scopes: list[str], name: str = "JobCannon", description: str = ""
 ) -> dict[str, Any]:
     """Settings → Apps & Integrations → Credentials → New Credential → OAuth client ID, as SRD
     /docs/authentication-oauth-client-credential describes it: a Client ID and Client secret for
@@ -154,6 +154,7 @@ def customer_credential_create(
         "client_secret": secrets.token_urlsafe(24),
         "scopes": [s for s in scopes if s],
         "name": name,
+        "description": description,
         "created": now_iso(),
     }
     return put("credential", client_id, record)

@@ -246,6 +246,9 @@ def _simulator_world(demo: dict[str, Any], integrations: dict[str, Integration],
         "SmartRecruiters sandbox settings": reverse(
             "integrations:sim-smartrecruiters:settings", args=[company_id]
         ),
+        "SmartRecruiters sandbox credentials": reverse(
+            "integrations:sim-smartrecruiters:credentials", args=[company_id]
+        ),
         "SmartRecruiters sandbox job": reverse(
             "integrations:sim-smartrecruiters:job", args=[company_id, job["id"]]
         ),
