@@ -14,7 +14,10 @@ import time
 from collections.abc import Callable
 
 from django.core.signals import request_finished
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http.response import HttpResponseBase
+from django.middleware import common
+from django.utils.http import escape_leading_slashes
 
 from jobcannon.core.clientaddr import client_address
 from jobcannon.core.logging import (
@@ -68,3 +71,26 @@ def _unbind(sender: object, **kwargs: object) -> None:
 
 
 request_finished.connect(_unbind, dispatch_uid="jobcannon-request-id-unbind")
+
+
+class HttpResponsePermanentRedirectKeepingMethod(HttpResponsePermanentRedirect):
+    status_code = 308  # RFC 9110 §15.4.9: the client repeats the request, method and body, there
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's CommonMiddleware, except where a request with a body (POST, PUT, PATCH, DELETE) is
+    sent to a URL missing its trailing slash: it is redirected 308 to the slashed URL (the client
+    sends the same request there), where Django answers 301 in production (which clients follow
+    with a GET, dropping the body) and raises a RuntimeError under DEBUG (a 500 on `dev.py run`)."""
+
+    def get_full_path_with_slash(self, request: HttpRequest) -> str:
+        return escape_leading_slashes(request.get_full_path(force_append_slash=True))
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if (
+            request.method in ("DELETE", "POST", "PUT", "PATCH")
+            and response.status_code == 404
+            and self.should_redirect_with_slash(request)
+        ):
+            return HttpResponsePermanentRedirectKeepingMethod(self.get_full_path_with_slash(request))
+        return super().process_response(request, response)

@@ -44,3 +44,22 @@ def test_core_answers_json_only_where_an_app_registered_it(client, monkeypatch):
     assert len(views._json_paths) == 1
     response = client.get("/inbound/x/", headers={"Accept": "text/html"})
     assert response.status_code == 404 and _is_json_error(response, "not_found")
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_request_with_a_body_to_a_url_missing_its_slash_is_sent_on_with_its_method(
+    client, settings, debug, method
+):
+    """Django raises a RuntimeError under DEBUG (a 500 on `dev.py run`) and answers 301 in
+    production (followed with a GET, the body dropped): a 308 has the client repeat the same
+    request, body and all, at the slashed URL."""
+    settings.DEBUG = debug
+    response = getattr(client, method)("/reconnect/some-token?x=1", data="a=1", content_type="text/plain")
+    assert response.status_code == 308
+    assert response["Location"] == "/reconnect/some-token/?x=1"
+
+
+def test_a_get_to_a_url_missing_its_slash_is_still_redirected_301(client):
+    response = client.get("/integrations")
+    assert response.status_code == 301 and response["Location"] == "/integrations/"
