@@ -213,8 +213,8 @@ def seed_limiter(per_second: int) -> dict[str, Any]:
     """An Ashby sandbox integration on the simulator whose limit is `per_second` (burst the same)
     on both sides: our limiter (provider_settings["rate_limit"]) and the simulated Ashby
     (its per-credential limit row)."""
-    from integrations.models import SimulatorObject
     from integrations.providers.ashby import simulator_state as state
+    from integrations.simulator_plugins.models import SimulatorObject
 
     _, ws = _workspace("Bench Limiter Co", "bench-limiter")
     limit = {"per_second": per_second, "burst": per_second}

@@ -68,11 +68,11 @@ def _outbox_settled() -> dict[str, int]:
 def _visible(aid: str, candidate: str) -> tuple[bool, bool]:
     with pg() as conn:
         status = conn.execute(
-            "SELECT data->>'status' FROM integrations_simulatorobject WHERE provider = 'ashby' AND kind = 'assessment' "
+            "SELECT data->>'status' FROM simulator_plugins_simulatorobject WHERE provider = 'ashby' AND kind = 'assessment' "
             "AND key = %s", [aid]
         ).fetchone()  # fmt: skip
         note = conn.execute(
-            "SELECT 1 FROM integrations_simulatorobject WHERE provider = 'ashby' AND kind = 'note' "
+            "SELECT 1 FROM simulator_plugins_simulatorobject WHERE provider = 'ashby' AND kind = 'note' "
             "AND data->>'candidate_id' = %s LIMIT 1", [candidate]
         ).fetchone()  # fmt: skip
     return (bool(status) and status[0] == "Completed"), note is not None

@@ -276,27 +276,6 @@ class IntegrationActivity(models.Model):
         return f"[{self.level}] {self.kind}: {self.message[:60]}"
 
 
-class SimulatorObject(models.Model):
-    """State of the built-in ATS simulators (dev and tests only), in the database so the web
-    server and the worker processes see the same sandbox."""
-
-    provider = models.CharField(max_length=40)
-    kind = models.CharField(max_length=60)
-    key = models.CharField(max_length=120)
-    data = models.JSONField(default=dict)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["provider", "kind", "key"], name="uniq_simulator_object")
-        ]
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.provider} {self.kind} {self.key}"
-
-
 class WritebackStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DELIVERING = "delivering", "Delivering"

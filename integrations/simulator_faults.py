@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 
 KIND = "faults"
 

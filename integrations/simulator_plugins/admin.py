@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 
 
 @admin.register(SimulatorObject)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import transaction
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 
 KIND = "sync_fault"
 

@@ -18,13 +18,13 @@ from integrations.models import (
     IntegrationActivity,
     OAuthState,
     OutboundCall,
-    SimulatorObject,
     Token,
     WebhookEvent,
     WebhookStatus,
     WritebackMessage,
     WritebackStatus,
 )
+from integrations.simulator_plugins.models import SimulatorObject
 from jobcannon.audit.models import AuditEvent, RetentionSweep, WebhookBodyDigest
 from jobcannon.core.models import SentEmail
 from jobcannon.workspaces.models import Invitation
@@ -193,7 +193,7 @@ BUILDERS: dict[str, Callable[[World], Model]] = {
     "integrations.OAuthState": lambda w: OAuthState.objects.create(
         integration=w.integration, state="st-admin", code_verifier="cv", redirect_uri="http://testserver/cb"
     ),
-    "integrations.SimulatorObject": lambda w: SimulatorObject.objects.create(
+    "simulator_plugins.SimulatorObject": lambda w: SimulatorObject.objects.create(
         provider="fake", kind="candidate", key="cand-1", data={"name": "Alex Example"}
     ),
     "integrations.WritebackMessage": lambda w: w.writeback(WritebackStatus.DELIVERED),

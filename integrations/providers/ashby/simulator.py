@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views import View
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 
 from . import constants, simulator_api, simulator_oauth
 from . import simulator_state as state

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.http import JsonResponse
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 
 from . import constants
 from . import simulator_state as state

@@ -24,7 +24,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 
 from . import constants
 from .simulator_store import USER_AGENT

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 
 from . import constants
 from . import simulator_state as state

@@ -23,7 +23,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 from integrations.sync import simulator as faults
 
 from . import constants

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 
 from . import simulator_store as state
 

@@ -39,7 +39,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.base import hmac_sha256_hex
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 
 from . import constants
 from .simulator_store import USER_AGENT, P, account_get, list_for, put

@@ -26,7 +26,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 from integrations.sync import simulator as faults
 
 from . import constants

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 
 from . import constants
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 
 from . import constants, simulator_schema
 

@@ -30,7 +30,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 from django.utils.dateparse import parse_datetime
 
-from integrations.models import SimulatorObject
+from integrations.simulator_plugins.models import SimulatorObject
 from integrations.sync import simulator as faults
 
 from . import constants

@@ -37,8 +37,8 @@ from integrations.base import (
     hmac_sha256_hex,
     verify_hmac_hex,
 )
-from integrations.models import SimulatorObject
 from integrations.services.activity import activity_log
+from integrations.simulator_plugins.models import SimulatorObject
 
 KEY = "consolesim"
 SIGNATURE_HEADER = "X-Sim-Signature"

@@ -152,7 +152,7 @@ def test_records_are_upserted_by_knit_id_not_by_position(knit, simulators):
     sync_run_start(integration=knit, resource="applications")
     before = dict(Application.objects.filter(integration=knit).values_list("external_id", "pk"))
     # A new application created first in Knit's order would shift every position by one.
-    from integrations.models import SimulatorObject
+    from integrations.simulator_plugins.models import SimulatorObject
 
     first = SimulatorObject.objects.filter(provider="knit", kind="ats_application").order_by(
         "created_at", "id"

@@ -192,7 +192,7 @@ def test_archive_change_webhook_refreshes_the_application_status(
 def test_candidate_deleted_webhook_removes_the_application_lever_no_longer_has(
     lever, client, enqueued, django_capture_on_commit_callbacks
 ):
-    from integrations.models import SimulatorObject
+    from integrations.simulator_plugins.models import SimulatorObject
     from integrations.sync.models import DeletionReason
 
     sync_run_start(integration=lever, resource="applications")

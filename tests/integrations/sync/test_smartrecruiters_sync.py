@@ -186,7 +186,7 @@ def test_assessment_completed_webhook_refreshes_the_candidate_it_names(
 def test_refresh_of_a_candidate_smartrecruiters_no_longer_has_removes_the_copy(
     sr, client, enqueued, django_capture_on_commit_callbacks
 ):
-    from integrations.models import SimulatorObject
+    from integrations.simulator_plugins.models import SimulatorObject
     from integrations.sync.models import DeletionReason
 
     sync_run_start(integration=sr, resource="candidates")

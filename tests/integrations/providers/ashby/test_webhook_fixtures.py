@@ -72,8 +72,8 @@ def test_the_simulators_jobs_have_the_shape_of_the_specs_job():
     """The sandbox's job.list answers jobs as the spec draws a job (webhooks.jobCreate `data.job`:
     required confidential and employmentType, a uuid customRequisitionId), so a sync tested on the
     simulator reads what Ashby sends."""
-    from integrations.models import SimulatorObject
     from integrations.providers.ashby import simulator_sync, simulator_sync_data
+    from integrations.simulator_plugins.models import SimulatorObject
 
     job = simulator_sync_data.job_create("acct-1", title="Data engineer")
     answered = simulator_sync.job_json(SimulatorObject.objects.get(pk=job.pk), expand=[])

@@ -84,8 +84,8 @@ def _keys(item: dict) -> tuple[set, set, set]:
 def test_the_sandbox_answers_applications_with_the_published_example_fields():
     """The built-in Knit's application carries every key of Knit's published example, the
     candidate's location (a string there: "Delhi, India") and questionResponses included."""
-    from integrations.models import SimulatorObject
     from integrations.providers.knit import sync_simulator
+    from integrations.simulator_plugins.models import SimulatorObject
 
     sync_simulator.sync_seed("int_published", jobs=1, candidates=2)
     rows = SimulatorObject.objects.filter(provider="knit", kind=sync_simulator.KIND_APPLICATION).order_by(

@@ -10,7 +10,6 @@ from assessments.catalog import instrument_get
 from assessments.models import AssessmentRun, RunStatus
 from assessments.services.candidate import answers_save, assessment_run_start, assessment_run_submit
 from integrations.models import (
-    SimulatorObject,
     WebhookEvent,
     WebhookStatus,
     WritebackMessage,
@@ -33,6 +32,7 @@ from integrations.providers.knit.simulator_ashby import (
 from integrations.services.integrations import integration_create
 from integrations.services.webhooks import webhook_event_process
 from integrations.services.writeback import writeback_deliver
+from integrations.simulator_plugins.models import SimulatorObject
 from integrations.webhook_urls import webhook_url_for
 
 SEED = Path(__file__).parents[3] / "fixtures" / "knit" / "webhooks"

@@ -15,13 +15,13 @@ from integrations.models import (
     IntegrationActivity,
     IntegrationStatus,
     OutboundCall,
-    SimulatorObject,
     WritebackMessage,
     WritebackStatus,
 )
 from integrations.providers.smartrecruiters import services
 from integrations.providers.smartrecruiters import simulator_state as sim
 from integrations.services.writeback import writeback_deliver
+from integrations.simulator_plugins.models import SimulatorObject
 
 from .helpers import connect_via_simulator
 from .test_partner_api import form_post
