@@ -142,14 +142,14 @@ def test_admin_never_displays_secrets_and_shows_raw_bodies_read_only(staff_clien
 @pytest.mark.parametrize(
     "name",
     [
-        "integration",
-        "token",
-        "webhookevent",
-        "outboundcall",
-        "integrationactivity",
-        "writebackmessage",
-        "oauthstate",
-        "simulatorobject",
+        "integrations_integration",
+        "integrations_token",
+        "integrations_webhookevent",
+        "integrations_outboundcall",
+        "integrations_integrationactivity",
+        "integrations_writebackmessage",
+        "integrations_oauthstate",
+        "simulator_plugins_simulatorobject",
     ],
 )
 def test_every_changelist_renders_for_staff(staff_client, name, django_assert_max_num_queries):
@@ -165,7 +165,7 @@ def test_every_changelist_renders_for_staff(staff_client, name, django_assert_ma
         status=WritebackStatus.DEAD,
     )
     with django_assert_max_num_queries(20):
-        response = staff_client.get(reverse(f"admin:integrations_{name}_changelist"))
+        response = staff_client.get(reverse(f"admin:{name}_changelist"))
     assert response.status_code == 200
 
 
