@@ -183,11 +183,17 @@ class IntegrationConnectView(WorkspaceMixin, View):
         ok = integration_connect_api_key(integration=integration, api_key=data["api_key"])
         (messages.success if ok else messages.error)(
             request,
-            "Connected: the API key works."
+            _connected_message("Connected: the API key works.", integration)
             if ok
             else f"The API key did not work: {integration.status_reason}",
         )
         return redirect("integrations:detail", pk=integration.pk)
+
+
+def _connected_message(head: str, integration: Integration) -> str:
+    """A connect's success flash: `head`, then what the customer must still fix, if anything (the
+    provider's connected_reason, kept as status_reason, e.g. a permission the API key lacks)."""
+    return f"{head} {integration.status_reason}" if integration.status_reason else head
 
 
 class IntegrationWizardView(WorkspaceMixin, View):
@@ -254,6 +260,8 @@ def _setup_context(request, integration: Integration, **overrides) -> dict[str, 
         "steps_after": [s for s in steps if s.phase == "after"],
         "redirect_uri": redirect_uri_for(integration.provider),
         "webhook_url": integration_webhook_url(integration=integration),
+        # None = the admin pastes the webhook URL into the ATS (the contract); else JobCannon registers them.
+        "webhooks_by_hand": provider.registered_webhooks(integration) is None,
         "new_secret": request.session.pop(NEW_SECRET_KEY.format(pk=integration.pk), None),
         "uses_simulator": provider.uses_simulator(integration),
         "connected": integration.status == IntegrationStatus.CONNECTED,
@@ -369,7 +377,10 @@ class IntegrationSetupView(WorkspaceMixin, View):
             ok = integration_credentials_check(integration=integration)
         integration.refresh_from_db()
         if ok:
-            messages.success(request, f"Connected: {provider.name} accepted the credentials.")
+            messages.success(
+                request,
+                _connected_message(f"Connected: {provider.name} accepted the credentials.", integration),
+            )
             return redirect(reverse("integrations:setup", args=[integration.pk]) + "#verify")
         form.add_error(None, integration.status_reason or "The credentials did not work.")
         return render(

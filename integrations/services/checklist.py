@@ -2,7 +2,9 @@
 ticked by hand), with the reason and the guided fix when it fails, and a "test now" action
 where one is possible. Generic: providers contribute through the contract hooks only
 (`required_scopes`, `registered_webhooks`, `common_errors`, `checklist_checks`,
-`send_test_webhook`, `send_test_assessment`)."""
+`send_test_webhook`, `send_test_assessment`). A provider check with the key of a built-in item
+replaces it, where the provider judges that item from state this module cannot read (e.g. the
+scopes of SmartRecruiters' company credentials, which no Token holds)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from urllib.parse import urlsplit
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.base import ATSProvider
+from integrations.base import ATSProvider, ChecklistCheck
 from integrations.models import (
     AuthKind,
     Environment,
@@ -28,7 +30,7 @@ from integrations.models import (
     WritebackStatus,
 )
 from integrations.registry import provider_for
-from integrations.services.fixes import Fix, fixes_for
+from integrations.services.fixes import GENERIC_ERRORS, Fix, fixes_for
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +85,26 @@ def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "never"
 
 
+def _fixes(provider: ATSProvider, check: str, cause: str | None) -> tuple[Fix, ...]:
+    """The guided fixes for a failed item, judged from its recorded cause: the Common Errors filed
+    under the item (`checks`) whose `match` occurs in the cause. fixes_for also takes matches
+    filed under other items and, where nothing matches, every entry filed under the item; on the
+    checklist that was unrelated advice (a signature fix for webhooks never registered, OAuth
+    fixes on an API key), so those are left out. The sign-in method is judged the same way: an
+    entry for one method matches only the texts its failures carry (Ashby's OAuth 401 says
+    "token expired or insufficient scopes", its API-key 401 does not)."""
+    lowered = (cause or "").lower()
+    applies = {
+        entry.title
+        for entry in (*provider.common_errors, *GENERIC_ERRORS)
+        if check in entry.checks and any(m in lowered for m in entry.match)
+    }
+    if not applies:
+        return ()
+    # fixes_for ranks the entries filed under `check` first, so these are never cut by its limit.
+    return tuple(f for f in fixes_for(provider=provider, check=check, text=lowered) if f.title in applies)
+
+
 def _check_credentials(integration: Integration, provider: ATSProvider) -> CheckItem:
     title = "Credentials valid"
     status = integration.status
@@ -113,13 +135,17 @@ def _check_credentials(integration: Integration, provider: ATSProvider) -> Check
             link=reverse("integrations:setup", args=[integration.pk]),
             link_label="Open the connect wizard",
         )
-    reason = integration.status_reason or "Not verified yet."
+    if not integration.status_reason:  # saved, never checked: nothing has failed yet
+        return CheckItem(
+            "credentials", title, WAITING, "Not verified yet.", action="test", action_label="Test now"
+        )
+    reason = integration.status_reason
     return CheckItem(
         "credentials",
         title,
         FAIL,
         reason,
-        fixes=fixes_for(provider=provider, check="credentials", text=reason),
+        fixes=_fixes(provider, "credentials", reason),
         action="test" if has_credentials else "",
         action_label="Test now",
     )
@@ -140,7 +166,7 @@ def _check_scopes(integration: Integration, provider: ATSProvider) -> CheckItem:
                 FAIL,
                 f"Requested: {', '.join(token.scopes_requested)}. Granted: "
                 f"{', '.join(token.scopes_granted) or 'none'}. Missing: {', '.join(missing)}.",
-                fixes=fixes_for(provider=provider, check="scopes", text="scope " + " ".join(missing)),
+                fixes=_fixes(provider, "scopes", "scope " + " ".join(missing)),
             )
         granted = token.scopes_granted or token.scopes_requested
         return CheckItem(
@@ -172,7 +198,7 @@ def _check_scopes(integration: Integration, provider: ATSProvider) -> CheckItem:
                 title,
                 FAIL,
                 f"{reason} ({forbidden.operation}, {_when(forbidden.created_at)}).{needs}",
-                fixes=fixes_for(provider=provider, check="scopes", text="403 " + reason),
+                fixes=_fixes(provider, "scopes", "403 " + reason),
             )
     if integration.status != IntegrationStatus.CONNECTED:
         return CheckItem("scopes", title, WAITING, f"Connect first.{needs}")
@@ -206,7 +232,8 @@ def _check_webhooks(integration: Integration, provider: ATSProvider, last_verifi
             title,
             FAIL,
             f"No webhooks are registered in {provider.name}.",
-            fixes=fixes_for(provider=provider, check="webhooks"),
+            # What the connect left to fix (connected_reason), e.g. a permission webhook.create needs.
+            fixes=_fixes(provider, "webhooks", integration.status_reason),
             action="test",
             action_label="Register again",
         )
@@ -219,7 +246,7 @@ def _check_webhooks(integration: Integration, provider: ATSProvider, last_verifi
             title,
             FAIL,
             f"{len(hooks)} webhook(s) registered in {provider.name}, but none points at this integration's URL.",
-            fixes=fixes_for(provider=provider, check="webhooks", text="unknown integration"),
+            fixes=_fixes(provider, "webhooks", "unknown integration"),
             action="test",
             action_label="Register again",
         )
@@ -230,7 +257,6 @@ def _check_webhooks(integration: Integration, provider: ATSProvider, last_verifi
             title,
             FAIL,
             f"Registered but disabled in {provider.name}: {', '.join(inactive)}.",
-            fixes=fixes_for(provider=provider, check="webhooks"),
         )
     return CheckItem("webhooks", title, OK, f"Registered in {provider.name}: {events}.")
 
@@ -271,7 +297,7 @@ def _check_webhook_received(
             title,
             FAIL,
             f"Rejected at {_when(rejected.received_at)}: {rejected.rejection_reason}",
-            fixes=fixes_for(provider=provider, check="webhook_received", text=rejected.rejection_reason),
+            fixes=_fixes(provider, "webhook_received", rejected.rejection_reason),
             action=action,
             action_label="Send a test webhook",
             link=_event_link(integration, rejected),
@@ -340,7 +366,7 @@ def _check_writeback(integration: Integration, provider: ATSProvider, run) -> Ch
                 title,
                 FAIL,
                 f"{latest.get_status_display()}: {latest.last_error or 'no error recorded'}",
-                fixes=fixes_for(provider=provider, check="writeback", text=latest.last_error),
+                fixes=_fixes(provider, "writeback", latest.last_error),
                 action="replay" if latest.status != WritebackStatus.NEEDS_REAUTH else "",
                 action_label="Replay the write-back",
                 link=link,
@@ -379,7 +405,7 @@ def integration_checklist(*, integration: Integration) -> Checklist:
         .first()
     )
     run = integration.runs.order_by("-created_at", "-id").first()
-    items = [
+    builtin = [
         _check_credentials(integration, provider),
         _check_scopes(integration, provider),
         _check_webhooks(integration, provider, last_verified),
@@ -387,8 +413,12 @@ def integration_checklist(*, integration: Integration) -> Checklist:
         _check_test_assessment(integration, provider, run),
         _check_writeback(integration, provider, run),
     ]
-    for extra in provider.checklist_checks(integration):
-        state = OK if extra.ok else (WAITING if extra.ok is None else FAIL)
-        fixes = (Fix(title=extra.title, cause=extra.detail, steps=extra.fix),) if extra.fix else ()
-        items.append(CheckItem(extra.key, extra.title, state, extra.detail, fixes=fixes))
-    return Checklist(integration=integration, items=tuple(items))
+    provided = {check.key: _provider_item(check) for check in provider.checklist_checks(integration)}
+    items = [provided.pop(item.key, item) for item in builtin]
+    return Checklist(integration=integration, items=(*items, *provided.values()))
+
+
+def _provider_item(check: ChecklistCheck) -> CheckItem:
+    state = OK if check.ok else (WAITING if check.ok is None else FAIL)
+    fixes = (Fix(title=check.title, cause=check.detail, steps=check.fix),) if check.fix else ()
+    return CheckItem(check.key, check.title, state, check.detail, fixes=fixes)

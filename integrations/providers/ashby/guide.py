@@ -32,7 +32,8 @@ COMMON_ERRORS: tuple[CommonError, ...] = (
             "Check the webhook delivery logs in Ashby admin → Webhooks → Event Logs.",
         ),
         match=("webhook signature validation failed",),
-        checks=("webhook_received", "webhooks"),
+        # A signature failure is a delivery's (webhook_received), never why none is registered.
+        checks=("webhook_received",),
     ),
     CommonError(
         title="401 Unauthorized when updating candidate scorecard",
@@ -42,7 +43,9 @@ COMMON_ERRORS: tuple[CommonError, ...] = (
             f"Verify the granted scopes include {constants.SCOPE_CANDIDATE_WRITE}.",
             "Re-authorize the integration; waiting write-backs are then delivered automatically.",
         ),
-        match=("token expired or insufficient scopes", "401 unauthorized"),
+        # The text of an OAuth failure only (client.REAUTHORIZE_HINT): an API key's 401 says "no API
+        # key reached Ashby" and gets the generic 401 fix (save a new key), not this OAuth one.
+        match=("token expired or insufficient scopes",),
         checks=("credentials", "writeback", "scopes"),
     ),
     CommonError(
@@ -55,8 +58,10 @@ COMMON_ERRORS: tuple[CommonError, ...] = (
             + ".",
             "Click Test credentials now: the webhooks are registered and the warning clears.",
         ),
-        match=("missing_endpoint_permission",),
-        checks=("credentials", "webhooks", "writeback", "ashby_permissions"),
+        # "give the jobcannon key": the connected reason of an API key (permissions.status_line); an
+        # OAuth one says "re-authorize" and gets the generic 403 fix instead of these key steps.
+        match=("missing_endpoint_permission", "give the jobcannon key"),
+        checks=("credentials", "scopes", "webhooks", "writeback", "ashby_permissions"),
     ),
 )
 

@@ -26,7 +26,8 @@ COMMON_ERRORS: tuple[CommonError, ...] = (
             "Check that payload is not modified before validation.",
         ),
         match=("webhook signature validation failed",),
-        checks=("webhook_received", "webhooks"),
+        # A signature failure is a delivery's (webhook_received), never why none is registered.
+        checks=("webhook_received",),
     ),
     CommonError(
         title="Feedback form creation failed (404)",

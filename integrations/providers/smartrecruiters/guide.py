@@ -32,7 +32,8 @@ COMMON_ERRORS: tuple[CommonError, ...] = (
             "Verify the payload is not modified before signature validation (no proxy re-encoding the body).",
         ),
         match=("webhook signature validation failed", "missing signature", "no secret key configured"),
-        checks=("webhook_received", "webhooks"),
+        # A signature failure is a delivery's (webhook_received), never why none is registered.
+        checks=("webhook_received",),
     ),
     CommonError(
         title=constants.PERMISSION_403_TITLE,

@@ -497,7 +497,10 @@ class SmartRecruitersProvider(ATSProvider):
         return console.registered_webhooks(integration)
 
     def checklist_checks(self, integration) -> list[ChecklistCheck]:
-        return [console.partner_check(self, integration)]
+        checks = [console.partner_check(self, integration)]
+        if selectors.has_company_credentials(integration) and not selectors.has_oauth_token(integration):
+            checks += _consent_only_checks(integration)
+        return checks
 
     def health_warnings(self, integration) -> list[HealthWarning]:
         return console.health_warnings(integration)
@@ -534,3 +537,37 @@ class SmartRecruitersProvider(ATSProvider):
 
     def demo_setup(self, integration) -> dict[str, Any]:
         return plugin_for(self.key).demo_setup(self, integration)
+
+
+def _consent_only_checks(integration) -> list[ChecklistCheck]:
+    """Connected by SR's consent alone (the default partner path): no OAuth token holds the
+    scopes, the company credentials SR issued do (constants.COMPANY_TOKEN_SCOPES), and webhook
+    subscriptions wait on the optional OAuth sign-in. These replace the checklist's generic
+    scopes and webhooks items, which would say "authorize first" and "Failing"."""
+    company = ", ".join(constants.COMPANY_TOKEN_SCOPES)
+    oauth_only = [
+        s for s in selectors.requested_scopes(integration) if s not in constants.COMPANY_TOKEN_SCOPES
+    ]
+    checks = [
+        ChecklistCheck(
+            key="scopes",
+            title="Required scopes granted",
+            ok=True,
+            detail=f"The company credentials SmartRecruiters issued at consent carry {company}: enough for "
+            "orders, results and the data sync."
+            + (f" {', '.join(oauth_only)} come only with the optional OAuth sign-in." if oauth_only else ""),
+        )
+    ]
+    if not selectors.subscription_state(integration):
+        checks.append(
+            ChecklistCheck(
+                key="webhooks",
+                title="Webhooks registered (optional)",
+                ok=None,
+                detail="Not subscribed: SmartRecruiters' Webhooks API needs the optional OAuth sign-in "
+                f"(scope {constants.SCOPE_WEBHOOKS_MANAGE}, with your own SmartRecruiters app). Orders, "
+                "results and the data sync work without it; JobCannon reads candidate changes with the "
+                "periodic sync meanwhile.",
+            )
+        )
+    return checks

@@ -158,11 +158,14 @@ class SmartRecruitersWebhookSetupView(_IntegrationPage):
         return redirect("integrations:detail", pk=integration.pk)
 
 
-def _scope_rows(integration) -> list[dict[str, Any]]:
+def _scope_rows(integration, *, consent_only: bool) -> list[dict[str, Any]]:
     """Requested vs granted, one row per scope (what we ask for now, and what the current token
-    was granted, including scopes granted beyond the request)."""
+    was granted, including scopes granted beyond the request). Connected by consent alone, the
+    granted ones are the company credentials' (constants.COMPANY_TOKEN_SCOPES, `company`)."""
     stored = selectors.scopes_requested_granted(integration)
     requested_now = list(selectors.requested_scopes(integration))
+    if stored is None and consent_only:
+        stored = (requested_now, list(constants.COMPANY_TOKEN_SCOPES))
     requested, granted = stored if stored is not None else (requested_now, [])
     names = list(dict.fromkeys([*requested_now, *requested, *granted]))
     return [
@@ -170,6 +173,7 @@ def _scope_rows(integration) -> list[dict[str, Any]]:
             "name": name,
             "requested": name in requested_now,
             "granted": None if stored is None else name in granted,
+            "company": consent_only and name in constants.COMPANY_TOKEN_SCOPES,
         }
         for name in names
     ]
@@ -194,6 +198,10 @@ def detail_context(provider: ATSProvider, integration) -> dict[str, Any]:
     provider_settings = selectors.provider_settings(integration)
     simulated = provider.uses_simulator(integration)
     company_id = provider_settings.get("company_id") or ("co-" + integration.public_id.hex[:12])
+    # Connected by SR's consent alone: the company credentials, no OAuth sign-in (webhooks wait on it).
+    consent_only = selectors.has_company_credentials(integration) and not selectors.has_oauth_token(
+        integration
+    )
     return {
         "sr": {
             "api_base": provider.api_base_url(integration),
@@ -201,7 +209,8 @@ def detail_context(provider: ATSProvider, integration) -> dict[str, Any]:
             "simulator_url": _sandbox_company_url(provider, company_id) if simulated else "",
             "company": provider_settings.get("company_name", ""),
             "scope_warning": selectors.scope_warning(integration),
-            "scopes": _scope_rows(integration),
+            "scopes": _scope_rows(integration, consent_only=consent_only),
+            "consent_only": consent_only,
             "company_credentials": selectors.has_company_credentials(integration),
             # SR refused the ones we held (services.company_credentials_refused): when, and how
             # many result write-backs wait for the company's consent.

@@ -67,7 +67,10 @@ def connect_through_the_wizard(page, provider) -> None:
     page.get_by_role("button", name="Continue").click()
 
     expect(page.get_by_role("heading", name="Step 2 · In " + provider.name)).to_be_visible()
-    expect(page.locator("#webhook-url")).to_contain_text(f"/webhooks/{provider.key}/")
+    if provider.webhook_registration == "api":  # nothing to paste: JobCannon registers them (setup.html)
+        expect(page.locator("#webhooks-registered-by-jobcannon")).to_contain_text("JobCannon registers")
+    else:
+        expect(page.locator("#webhook-url")).to_contain_text(f"/webhooks/{provider.key}/")
     assert_fits(page)
     page.get_by_role("button", name="Get sandbox credentials from the simulator").click()
     expect(page.locator(".messages")).to_contain_text("simulator issued sandbox credentials")
