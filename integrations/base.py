@@ -1044,6 +1044,12 @@ class ATSProvider:
         """Extra provider-specific verification checklist items (e.g. a partner key pasted)."""
         return []
 
+    def optional_checklist_items(self, integration: Integration) -> frozenset[str]:
+        """Keys of checklist items (built-in or checklist_checks') this integration works without,
+        e.g. webhooks where the ATS offers them only on a sign-in the customer may skip. They are
+        shown as optional and do not hold back "All checks passed" unless they fail."""
+        return frozenset()
+
     def api_key_created_at(self, integration: Integration) -> Any:
         """When the current API key was created (datetime) or None; the default reads
         provider_settings["api_key_created_at"] (ISO 8601)."""

@@ -8,6 +8,7 @@ scopes of SmartRecruiters' company credentials, which no Token holds)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -50,6 +51,7 @@ class CheckItem:
     action_label: str = ""
     link: str = ""
     link_label: str = ""
+    optional: bool = False  # the integration works without it (ATSProvider.optional_checklist_items)
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,19 @@ class Checklist:
     items: tuple[CheckItem, ...]
 
     @property
+    def required(self) -> tuple[CheckItem, ...]:
+        return tuple(item for item in self.items if not item.optional)
+
+    @property
     def all_ok(self) -> bool:
-        return all(item.state == OK for item in self.items)
+        """Every required item passed, and no optional one is failing (one not done yet is fine)."""
+        return all(item.state == OK for item in self.required) and not any(
+            item.state == FAIL for item in self.items
+        )
 
     @property
     def ok_count(self) -> int:
-        return sum(1 for item in self.items if item.state == OK)
+        return sum(1 for item in self.required if item.state == OK)
 
 
 def provider_supports(provider: ATSProvider, hook: str) -> bool:
@@ -414,8 +423,14 @@ def integration_checklist(*, integration: Integration) -> Checklist:
         _check_writeback(integration, provider, run),
     ]
     provided = {check.key: _provider_item(check) for check in provider.checklist_checks(integration)}
-    items = [provided.pop(item.key, item) for item in builtin]
-    return Checklist(integration=integration, items=(*items, *provided.values()))
+    items = [provided.pop(item.key, item) for item in builtin] + list(provided.values())
+    optional = provider.optional_checklist_items(integration)
+    return Checklist(
+        integration=integration,
+        items=tuple(
+            dataclasses.replace(item, optional=True) if item.key in optional else item for item in items
+        ),
+    )
 
 
 def _provider_item(check: ChecklistCheck) -> CheckItem:

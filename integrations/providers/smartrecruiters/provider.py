@@ -184,7 +184,7 @@ class SmartRecruitersProvider(ATSProvider):
 
     # -- connect --
     def validate_credentials(self, integration) -> CredentialCheck:
-        if not selectors.has_oauth_token(integration) and selectors.has_company_credentials(integration):
+        if selectors.consent_only(integration):
             # Connected by SR's consent alone: the company is the one SR registered us for; a
             # cheap read with its credentials proves them.
             company_id = selectors.bound_company_id(integration)
@@ -498,9 +498,18 @@ class SmartRecruitersProvider(ATSProvider):
 
     def checklist_checks(self, integration) -> list[ChecklistCheck]:
         checks = [console.partner_check(self, integration)]
-        if selectors.has_company_credentials(integration) and not selectors.has_oauth_token(integration):
+        if selectors.consent_only(integration):
             checks += _consent_only_checks(integration)
         return checks
+
+    def optional_checklist_items(self, integration) -> frozenset[str]:
+        # Connected by consent alone, SR sends no webhooks (its Webhooks API needs the optional
+        # OAuth sign-in): orders arrive through the Assessment API, changes through the sync.
+        return (
+            frozenset({"webhooks", "webhook_received"})
+            if selectors.consent_only(integration)
+            else frozenset()
+        )
 
     def health_warnings(self, integration) -> list[HealthWarning]:
         return console.health_warnings(integration)
@@ -562,7 +571,7 @@ def _consent_only_checks(integration) -> list[ChecklistCheck]:
         checks.append(
             ChecklistCheck(
                 key="webhooks",
-                title="Webhooks registered (optional)",
+                title="Webhooks registered",
                 ok=None,
                 detail="Not subscribed: SmartRecruiters' Webhooks API needs the optional OAuth sign-in "
                 f"(scope {constants.SCOPE_WEBHOOKS_MANAGE}, with your own SmartRecruiters app). Orders, "

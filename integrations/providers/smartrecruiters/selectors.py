@@ -189,6 +189,12 @@ def has_oauth_token(integration: Integration) -> bool:
     return Token.objects.filter(integration=integration).exclude(access_token="").exists()
 
 
+def consent_only(integration: Integration) -> bool:
+    """Connected by SR's consent alone (the default partner path): the company credentials SR
+    issued, no OAuth sign-in (so no Webhooks API)."""
+    return has_company_credentials(integration) and not has_oauth_token(integration)
+
+
 def can_write_properties(integration: Integration) -> bool:
     """Candidate properties (the scorecard fields) need candidates_manage: on the company token
     only if constants.COMPANY_TOKEN_SCOPES lists it [I], else the optional OAuth sign-in."""

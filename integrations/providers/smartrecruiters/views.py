@@ -198,10 +198,7 @@ def detail_context(provider: ATSProvider, integration) -> dict[str, Any]:
     provider_settings = selectors.provider_settings(integration)
     simulated = provider.uses_simulator(integration)
     company_id = provider_settings.get("company_id") or ("co-" + integration.public_id.hex[:12])
-    # Connected by SR's consent alone: the company credentials, no OAuth sign-in (webhooks wait on it).
-    consent_only = selectors.has_company_credentials(integration) and not selectors.has_oauth_token(
-        integration
-    )
+    consent_only = selectors.consent_only(integration)  # webhooks wait on the OAuth sign-in
     return {
         "sr": {
             "api_base": provider.api_base_url(integration),

@@ -108,3 +108,45 @@ def test_a_redirect_uri_refusal_still_shows_the_redirect_uri_fix(client_in_works
     state, text = check_item(html, "credentials")
     assert state == "fail"
     assert f"How to fix: {REDIRECT_FIX}" in text
+
+
+def test_a_consent_only_company_reaches_all_checks_passed_without_webhooks(client_in_workspace, consent_only):
+    """Orders and results are the partner flow's whole job: once a test assessment went out and its
+    result came back, the checklist is all green, the webhook items shown as optional (SR sends
+    none without the OAuth sign-in), not holding it back for ever."""
+    from integrations.models import Integration, WritebackMessage, WritebackStatus
+    from integrations.services.checklist import integration_checklist
+    from integrations.services.checklist_actions import checklist_action_run
+    from tests.integrations.console.helpers import deliver_writebacks
+
+    for action in ("assessment", "complete"):
+        ok, sentence = checklist_action_run(integration=consent_only, action=action)
+        assert ok, sentence
+    deliver_writebacks(consent_only)
+    message = WritebackMessage.objects.get(integration=consent_only, kind="assessment.result")
+    assert message.status in (WritebackStatus.DELIVERED, WritebackStatus.CONFIRMED)
+
+    checklist = integration_checklist(integration=Integration.objects.get(pk=consent_only.pk))
+    optional = {item.key: item.state for item in checklist.items if item.optional}
+    assert optional == {"webhooks": "waiting", "webhook_received": "waiting"}
+    assert checklist.all_ok, [(i.key, i.state, i.detail) for i in checklist.items if i.state != "ok"]
+
+    html = client_in_workspace.get(reverse("integrations:detail", args=[consent_only.pk])).content.decode()
+    assert 'id="checklist-all-green"' in html
+    required = len(checklist.items) - 2
+    assert f"{required} of {required} required passed" in html
+    for key in ("webhooks", "webhook_received"):
+        assert "(optional)" in check_item(html, key)[1]
+
+
+def test_the_webhook_items_are_required_once_the_company_signed_in_with_oauth(consent_only):
+    from integrations.providers.smartrecruiters.provider import SmartRecruitersProvider
+
+    from .test_contract import give_token
+
+    assert SmartRecruitersProvider().optional_checklist_items(consent_only) == {
+        "webhooks",
+        "webhook_received",
+    }
+    give_token(consent_only)
+    assert SmartRecruitersProvider().optional_checklist_items(consent_only) == frozenset()
