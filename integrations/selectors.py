@@ -50,10 +50,16 @@ def integration_get_by_public_id(*, provider: str, public_id) -> Integration | N
     )
 
 
+def webhook_url_for(integration: Integration) -> str:
+    """The per-integration webhook path (/webhooks/<provider>/<integration uuid>/). Providers,
+    the console and demo_seed build it here, not in integrations.views (a provider must not
+    depend on a web module: the "providers-not-web" import contract)."""
+    return reverse("integrations:webhook", args=[integration.provider, integration.public_id])
+
+
 def integration_webhook_url(*, integration: Integration) -> str:
     """The absolute per-integration webhook URL an admin pastes into the ATS."""
-    path = reverse("integrations:webhook", args=[integration.provider, integration.public_id])
-    return settings.JOBCANNON_BASE_URL + path
+    return settings.JOBCANNON_BASE_URL + webhook_url_for(integration)
 
 
 def _hintless_candidates(provider_key: str) -> QuerySet[Integration]:

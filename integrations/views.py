@@ -37,6 +37,7 @@ from integrations.selectors import (
     integration_list_for_workspace,
     integration_webhook_url,
     log_entries_list,
+    webhook_url_for,
 )
 from integrations.services.checklist import integration_checklist
 from integrations.services.health import integration_health, integration_health_list
@@ -59,7 +60,6 @@ from integrations.services.reconnect import (
     reconnect_links_revoke,
 )
 from integrations.services.webhook_intake import webhook_event_receive
-from integrations.webhook_urls import webhook_url_for
 from jobcannon.core.clientaddr import client_address
 from jobcannon.core.exceptions import ApplicationError, Conflict, error_body
 from jobcannon.workspaces.mixins import WorkspaceMixin

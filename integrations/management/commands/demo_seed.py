@@ -15,8 +15,8 @@ from django.db import transaction
 
 from integrations.models import Environment, Integration
 from integrations.registry import get_providers
+from integrations.selectors import webhook_url_for
 from integrations.services.integrations import integration_create
-from integrations.webhook_urls import webhook_url_for
 from jobcannon.workspaces.models import Membership, Role, Workspace
 
 DEMO_EMAIL = "demo@example.com"

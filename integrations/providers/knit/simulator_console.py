@@ -13,8 +13,8 @@ from django.urls import NoReverseMatch, reverse
 
 from integrations.base import ATSProvider
 from integrations.models import Integration, IntegrationStatus
+from integrations.selectors import webhook_url_for
 from integrations.services.status import integration_set_status
-from integrations.webhook_urls import webhook_url_for
 
 from . import constants
 from .selectors import knit_assessment_secrets

@@ -14,8 +14,7 @@ from django.views import View
 
 from integrations.base import ATSError, ATSProvider
 from integrations.models import Environment, Integration
-from integrations.selectors import integration_get_for_workspace
-from integrations.webhook_urls import webhook_url_for
+from integrations.selectors import integration_get_for_workspace, webhook_url_for
 from jobcannon.core.exceptions import ApplicationError
 from jobcannon.workspaces.mixins import WorkspaceMixin
 

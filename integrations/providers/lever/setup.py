@@ -112,7 +112,7 @@ def lever_api_key_expiry_check(*, integration: Integration, now: dt.datetime | N
 
 
 def webhook_absolute_url(integration: Integration) -> str:
-    from integrations.webhook_urls import webhook_url_for
+    from integrations.selectors import webhook_url_for
 
     return settings.JOBCANNON_BASE_URL + webhook_url_for(integration)
 

@@ -269,7 +269,7 @@ class ConsoleSimProvider(ATSProvider):
         return CredentialCheck(ok=True, message=f"Connected as {me.get('name')}.")
 
     def on_connected(self, integration) -> None:
-        from integrations.webhook_urls import webhook_url_for
+        from integrations.selectors import webhook_url_for
 
         url = settings.JOBCANNON_BASE_URL + webhook_url_for(integration)
         data = (
@@ -348,7 +348,7 @@ class ConsoleSimProvider(ATSProvider):
         return {"api_key": api_key_register()}
 
     def _send(self, integration, payload: dict[str, Any]) -> requests.Response:
-        from integrations.webhook_urls import webhook_url_for
+        from integrations.selectors import webhook_url_for
 
         body = json.dumps(payload).encode()
         secret = integration.secrets_for_verification()[0]

@@ -29,11 +29,11 @@ from integrations.providers.knit.simulator_ashby import (
     ashby_assessment_cancel,
     ashby_assessment_start,
 )
+from integrations.selectors import webhook_url_for
 from integrations.services.integrations import integration_create
 from integrations.services.webhooks import webhook_event_process
 from integrations.services.writeback import writeback_deliver
 from integrations.simulator_plugins.models import SimulatorObject
-from integrations.webhook_urls import webhook_url_for
 
 SEED = Path(__file__).parents[3] / "fixtures" / "knit" / "webhooks"
 
