@@ -49,3 +49,26 @@ def apps_connect(client, integration):
     response = client.post(reverse("integrations:sim-smartrecruiters:apps-connect", args=[company_id]))
     assert response.status_code == 302, response.content[:300]
     return response
+
+
+def browser_sandbox_integration(page, *, region: str = "us", staff: bool = False):
+    """A sandbox SmartRecruiters integration on the built-in simulator, its sandbox app created
+    as "Get sandbox credentials" does (demo_setup, no HTTP), and its owner signed in in `page`."""
+    from integrations.registry import get_provider
+    from integrations.services.integrations import integration_create
+    from tests.conftest import browser_login
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(is_staff=staff, is_superuser=staff)
+    integration = integration_create(
+        workspace=MembershipFactory(user=user).workspace,
+        provider="smartrecruiters",
+        environment="sandbox",
+        auth_kind="oauth2",
+        region=region,
+        created_by=user,
+        provider_settings={"use_simulator": True},
+    )
+    get_provider("smartrecruiters").demo_setup(integration)
+    browser_login(page, user)
+    return integration

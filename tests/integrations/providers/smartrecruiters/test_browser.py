@@ -8,13 +8,11 @@ import pytest
 from playwright.sync_api import expect
 
 from integrations.models import WebhookEvent, WebhookStatus, WritebackMessage, WritebackStatus
-from integrations.registry import get_provider
-from integrations.services.integrations import integration_create
 from integrations.services.webhooks import webhook_event_process
 from integrations.services.writeback import writeback_deliver
 from tests.assessments.browser import complete_assessment
-from tests.conftest import browser_login
-from tests.factories import MembershipFactory, UserFactory
+
+from .helpers import browser_sandbox_integration
 
 EMAIL = "casey.sandbox@example.com"
 
@@ -22,19 +20,7 @@ EMAIL = "casey.sandbox@example.com"
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_seed_001_test_in_sandbox_steps_1_to_7(page):
-    user = UserFactory(is_staff=True, is_superuser=True)
-    workspace = MembershipFactory(user=user).workspace
-    integration = integration_create(
-        workspace=workspace,
-        provider="smartrecruiters",
-        environment="sandbox",
-        auth_kind="oauth2",
-        region="eu",
-        created_by=user,
-        provider_settings={"use_simulator": True},
-    )
-    get_provider("smartrecruiters").demo_setup(integration)  # the OAuth app in the sandbox, no HTTP
-    browser_login(page, user)
+    integration = browser_sandbox_integration(page, region="eu", staff=True)
 
     # Connect: OAuth consent in the sandbox, token exchange, subscription with the X-Hook-Secret
     # handshake, partner API registration, all over real HTTP.

@@ -14,11 +14,9 @@ from playwright.sync_api import expect
 
 from integrations.models import IntegrationStatus
 from integrations.providers.smartrecruiters import constants
-from integrations.registry import get_provider
-from integrations.services.integrations import integration_create
-from tests.conftest import browser_login
-from tests.factories import IntegrationFactory, MembershipFactory, UserFactory
+from tests.factories import IntegrationFactory
 
+from .helpers import browser_sandbox_integration
 from .test_partner_api import form_post
 
 pytestmark = pytest.mark.django_db
@@ -142,19 +140,7 @@ def test_browser_sandbox_credentials_then_consent_connects_the_integration(page)
     """README "Try it end to end": integration page → Open the SmartRecruiters sandbox →
     Credentials → New Credential → Apps & Integrations: connect JobCannon → our consent page →
     paste → Allow → back in the sandbox, and the integration is connected."""
-    user = UserFactory()
-    workspace = MembershipFactory(user=user).workspace
-    integration = integration_create(
-        workspace=workspace,
-        provider="smartrecruiters",
-        environment="sandbox",
-        auth_kind="oauth2",
-        region="us",
-        created_by=user,
-        provider_settings={"use_simulator": True},
-    )
-    get_provider("smartrecruiters").demo_setup(integration)  # "Get sandbox credentials", no HTTP
-    browser_login(page, user)
+    integration = browser_sandbox_integration(page)
 
     page.goto(f"/integrations/{integration.pk}/")
     page.locator("#sr-simulator-link").click()
