@@ -9,6 +9,8 @@ app_name = "integrations"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("webhooks/<provider:provider>/<str:public_id>/", views.WebhookReceiveView.as_view(), name="webhook"),
+    # Pasted without its slash: accepted as it is (an ATS does not follow a redirect with its POST).
+    path("webhooks/<provider:provider>/<str:public_id>", views.WebhookReceiveView.as_view()),
     # The seeds' paths: https://api.jobcannon.io/<provider>/webhooks and /<provider>/oauth-callback.
     path("<provider:provider>/webhooks", views.WebhookReceiveView.as_view(), name="webhook-seed"),
     path("<provider:provider>/webhooks/", views.WebhookReceiveView.as_view()),

@@ -47,10 +47,10 @@ from jobcannon.core.exceptions import error_body
 from jobcannon.core.wsgi import Refusal
 
 # The intake's two URL shapes as integrations/urls.py declares them (`webhooks/<provider>/<str:
-# public_id>/` and `<provider>/webhooks` with or without the slash), the provider one the
+# public_id>/` and `<provider>/webhooks`, each with or without the slash), the provider one the
 # converter accepts (integrations/converters.py) and registered: anything else is a 404 Django
 # answers, not ours to refuse.
-_HINTED = re.compile(r"/webhooks/([a-z][a-z0-9_-]{1,39})/[^/]+/")
+_HINTED = re.compile(r"/webhooks/([a-z][a-z0-9_-]{1,39})/[^/]+/?")
 _HINTLESS = re.compile(r"/([a-z][a-z0-9_-]{1,39})/webhooks/?")
 _DIGITS = re.compile(r"[0-9]+")
 

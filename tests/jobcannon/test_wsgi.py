@@ -111,6 +111,31 @@ def test_a_signed_delivery_is_stored_and_answered_with_the_request_id_and_securi
     assert "cookie" not in headers.get("vary", "").lower()
 
 
+@pytest.mark.parametrize("slash", ["/", ""])
+def test_the_own_webhook_url_takes_a_delivery_with_or_without_its_trailing_slash(app, slash):
+    """An admin may paste the URL without its slash; an ATS does not follow a redirect with its
+    POST, so the path without it is served as it is (the served app's machine stack has no
+    CommonMiddleware: it was a 404 there)."""
+    integration = IntegrationFactory()
+    status, _, content = call(
+        app, "POST", f"/webhooks/fake/{integration.public_id}{slash}", BODY, headers=signed()
+    )
+    assert status == 200, content
+    assert WebhookEvent.objects.get().integration == integration
+
+
+def test_the_before_django_checks_see_the_own_url_without_its_slash(app):
+    integration = IntegrationFactory()
+    status, _, content = call(
+        app,
+        "POST",
+        f"/webhooks/fake/{integration.public_id}",
+        BODY,
+        headers={**signed(), "Transfer-Encoding": "chunked"},
+    )
+    assert status == 411 and b"length_required" in content
+
+
 def test_the_inbound_guard_still_answers_on_the_machine_stack(app, settings):
     integration = IntegrationFactory()
     url = f"/webhooks/fake/{integration.public_id}/"
