@@ -68,15 +68,17 @@ def candidate_runs(*, workspace: Any, email: str) -> QuerySet[AssessmentRun]:
 #
 # On the left, a person's local part is letters and digits (beyond ASCII too, RFC 6531:
 # `zoë@example.com`) with symbols and dots between them. These RFC 5322 atext symbols continue an
-# address leftward: `_ - + ' ~ ! $ ^ % \`` (`x_a@b.co`, `x-a@b.co`, `contact+a@b.co`, `o'a@b.co`,
-# `x~a@b.co`, `x!a@b.co`, `x.a@b.co` are other people's), but only from a letter or digit
-# (`_a@b.co_` is italics, `'a@b.co'` a quote, `+a@b.co` a diff's line, `~~a@b.co~~` struck out)
-# and only while the dots make a dot-atom (`Contact...a@b.co` holds no longer address).
-# The other atext symbols (`# & * / = ? { | }`) end it, even after a letter: there they are URL
-# and markup punctuation around the address far more often than part of one
-# (/candidates/a@b.co, ?email=a@b.co, contact=a@b.co, #a@b.co, Email**a@b.co**, |Ada|a@b.co|,
-# {{name}}a@b.co), so `x/a@b.co` is the one kind of near miss still found (tests/security/FINDINGS.md row 22).
-_LOCAL_PART_SYMBOLS = frozenset("_-+'~!$^%`")
+# address leftward: `_ - + ' ~ $ ^ % \`` (`x_a@b.co`, `x-a@b.co`, `contact+a@b.co`, `o'a@b.co`,
+# `x~a@b.co`, `x.a@b.co` are other people's), but only from a letter or digit (`_a@b.co_` is
+# italics, `'a@b.co'` a quote, `+a@b.co` a diff's line, `~~a@b.co~~` struck out) and only while
+# the dots make a dot-atom (`Contact...a@b.co` holds no longer address). So a word glued to the
+# address by one of them (`Contact~a@b.co`) reads as one longer address: not this candidate's.
+# The other atext symbols (`! # & * / = ? { | }`) end it, even after a letter: there they are
+# sentence, URL and markup punctuation around the address far more often than part of one
+# (`Reach me!a@b.co`, /candidates/a@b.co, ?email=a@b.co, contact=a@b.co, #a@b.co,
+# Email**a@b.co**, |Ada|a@b.co|, {{name}}a@b.co), so `x!a@b.co` or `x/a@b.co` is the kind of near
+# miss still found (tests/security/FINDINGS.md row 22).
+_LOCAL_PART_SYMBOLS = frozenset("_-+'~$^%`")
 
 
 def _letter_or_digit(char: str) -> bool:

@@ -49,6 +49,7 @@ MENTIONS = {
     "diff_lines": {"note": "-a@b.co\n+a@b.co"},
     "other_symbols": {"note": "^a@b.co^ !a@b.co! $a@b.co$ %a@b.co%"},
     "ellipsis_then_address": {"note": "Contact...a@b.co"},
+    "after_an_exclamation_mark": {"note": "Reach me!a@b.co"},
     "leading_dot": {"note": "see .a@b.co"},
     "html_single_quoted": b"<p>Email: 'a@b.co'</p>",
     "html_entity_quotes": {"html": "<p>&#39;a@b.co&#39; or &quot;a@b.co&quot;</p>"},
@@ -75,7 +76,6 @@ OTHER_PEOPLE = {
     "dot_in_the_local_part": {"note": "x.a@b.co"},
     # RFC 5322 atext symbols that continue a local part after a letter or digit.
     "tilde_in_the_local_part": {"note": "x~a@b.co"},
-    "bang_in_the_local_part": {"note": "x!a@b.co"},
     "dollar_in_the_local_part": {"note": "x$a@b.co"},
     "caret_in_the_local_part": {"note": "x^a@b.co"},
     "percent_in_the_local_part": {"note": "x%a@b.co"},
