@@ -50,7 +50,7 @@ def integration_create(
                 ],
             )
     except IntegrityError:
-        raise Conflict(f"This workspace already has a {prov.name} {environment} integration.")
+        raise Conflict(f"This workspace already has a {environment} integration with {prov.name}.")
 
 
 def integration_credentials_check(*, integration: Integration) -> bool:

@@ -51,7 +51,7 @@ def test_simulator_cannot_stand_in_for_production_and_duplicates_are_refused(
     conflict = start(client_in_workspace)
     assert (
         conflict.status_code == 200
-        and "already has a Console Sim ATS sandbox integration" in conflict.content.decode()
+        and "already has a sandbox integration with Console Sim ATS" in conflict.content.decode()
     )
 
 
