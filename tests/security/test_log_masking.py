@@ -121,6 +121,7 @@ def test_django_request_warnings_and_our_request_lines_are_masked(log_output, cl
 # URL parameters that are identifiers, not credentials: knowing one lets nobody in.
 NOT_CREDENTIALS = {
     "webhooks/<provider:provider>/<str:public_id>/": "an integration's public id; deliveries are signed",
+    "webhooks/<provider:provider>/<str:public_id>": "the same, pasted without its slash",
     "integrations/<int:pk>/checklist/<slug:action>/": "an action name",
     "integrations/<int:integration_pk>/knit/setup/<slug:action>/": "an action name",
     "integrations/<int:integration_pk>/lever/stages/<str:rule_id>/delete/": "a stage rule id",
