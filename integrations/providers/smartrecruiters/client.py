@@ -10,22 +10,27 @@
   lacks the scope; never results (SR gives them to the company credentials, refuses the token).
 
 Client-credentials tokens come from POST https://api.smartrecruiters.com/identity/oauth/token
-(SRD /docs/authentication-oauth-client-credential) and are kept in this process's memory only."""
+(SRD /docs/authentication-oauth-client-credential) and are kept, encrypted, in Django's cache
+(Redis, or the database cache: shared by the web server and every worker) until 60 s before they
+lapse, so a result and its attachment sent by two workers fetch one token, not one each."""
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
+import logging
 from typing import Any
 from urllib.parse import quote
 
 import requests
+from django.core.cache import cache
 
 from integrations.base import ATSAuthError, ATSError, ATSPermissionError, ATSValidationError, BaseClient
 from integrations.services.oauth import token_get_access
+from jobcannon.core.crypto import decrypt_str, encrypt_str
 
 from . import constants, mappers
+
+logger = logging.getLogger(__name__)
 
 
 class _Bearer(requests.auth.AuthBase):
@@ -223,8 +228,9 @@ class SmartRecruitersClient(_CustomerApi):
 # RFC 6749 5.2 error codes by which a token endpoint refuses the client itself (a 400 body).
 TOKEN_CLIENT_REFUSED_CODES = ("invalid_client", "unauthorized_client")
 
-_tokens: dict[str, tuple[str, float]] = {}
-_tokens_lock = threading.Lock()
+# Django cache keys of the client-credentials tokens: this prefix + a hash of the token URL, client
+# id and secret (never the secret itself). The value is the token, encrypted (jobcannon.core.crypto).
+TOKEN_CACHE_PREFIX = "sr:client-credentials-token:"
 
 
 class _TokenEndpoint(_SRErrors):
@@ -255,18 +261,40 @@ class _ClientCredentials(_AssessmentResults):
         )
 
     def _cache_key(self, client_id: str, secret: str) -> str:
-        return hashlib.sha256(f"{self.base_url}|{client_id}|{secret}".encode()).hexdigest()
+        digest = hashlib.sha256(f"{self.base_url}|{client_id}|{secret}".encode()).hexdigest()
+        return TOKEN_CACHE_PREFIX + digest
+
+    def _cached_token(self, key: str) -> str:
+        try:
+            stored = cache.get(key)
+        except Exception:  # noqa: BLE001 - the cache down (Redis, no cache table): fetch a token
+            logger.warning("smartrecruiters.token_cache_unavailable", exc_info=True)
+            return ""
+        try:
+            return decrypt_str(stored) if isinstance(stored, str) else ""
+        except ValueError:  # written under an encryption key no longer configured: fetch anew
+            return ""
+
+    @staticmethod
+    def _cache_write(key: str, token: str | None, lifetime: int = 0) -> None:
+        """Keep (token) or forget (None) a token; with the cache down each call fetches its own."""
+        try:
+            if token is None:
+                cache.delete(key)
+            elif lifetime > 0:
+                cache.set(key, encrypt_str(token), timeout=lifetime)
+        except Exception:  # noqa: BLE001
+            logger.warning("smartrecruiters.token_cache_unavailable", exc_info=True)
 
     def auth(self) -> requests.auth.AuthBase | None:
         client_id, secret = self.credentials()
         if not client_id or not secret:
             raise ATSAuthError(self.missing_message)
         key = self._cache_key(client_id, secret)
-        with _tokens_lock:
-            cached = _tokens.get(key)
-        if cached and cached[1] > time.monotonic():
+        cached = self._cached_token(key)
+        if cached:
             self.fresh_token = False
-            return _Bearer(cached[0])
+            return _Bearer(cached)
         token_url = self.provider.client_credentials_token_url(self.integration)  # type: ignore[attr-defined]
         endpoint = _TokenEndpoint(self.integration, self.provider)
         # SRD /docs/rate-limiting counts per credential: the token request spends the same
@@ -294,8 +322,7 @@ class _ClientCredentials(_AssessmentResults):
         self.fresh_token = True
         body = response.json()
         lifetime = max(60, int(body.get("expires_in") or 600)) - 60
-        with _tokens_lock:
-            _tokens[key] = (str(body["access_token"]), time.monotonic() + lifetime)
+        self._cache_write(key, str(body["access_token"]), lifetime)
         return _Bearer(str(body["access_token"]))
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -303,8 +330,7 @@ class _ClientCredentials(_AssessmentResults):
             return super().request(method, path, **kwargs)
         except ATSAuthError:
             client_id, secret = self.credentials()
-            with _tokens_lock:
-                _tokens.pop(self._cache_key(client_id, secret), None)
+            self._cache_write(self._cache_key(client_id, secret), None)
             raise
 
     missing_message = "No SmartRecruiters client credentials."

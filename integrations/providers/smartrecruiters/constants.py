@@ -163,10 +163,10 @@ CONCURRENT_CANDIDATE_LISTS = 1
 # subscription's events as [{"name", "version"}] (help.smartrecruiters.com "Use of Webhook
 # Subscription API": {"name": "job.created", "version": "1.0.0"}) and sends it in the
 # event-version header of every callback. So we request names and record the versions SR reports.
-# The only published (event, version) pair for the events we use is application.created / v201910
-# (SRD /reference/subscriptionsgeneratesecretkey-1, the signature example) [F]; no version is
-# published for application.status.updated, candidate.updated or candidate.deleted [I: whatever SR
-# reports]. provider_settings["webhook_events"] = ["job.created", ...] replaces the list.
+# No version is published for any event we subscribe to [I: whatever SR reports]: application.created
+# / v201910 appears only in SRD's signature example (/reference/subscriptionsgeneratesecretkey-1), a
+# test vector, not a statement of the version SR sends. provider_settings["webhook_events"] =
+# ["job.created", ...] replaces the list.
 EVENT_APPLICATION_CREATED = "application.created"
 EVENT_APPLICATION_STATUS_UPDATED = "application.status.updated"
 EVENT_CANDIDATE_UPDATED = "candidate.updated"
@@ -177,25 +177,26 @@ SUBSCRIBED_EVENTS = (
     EVENT_CANDIDATE_UPDATED,
     EVENT_CANDIDATE_DELETED,
 )
-# Versions a published source names, per event [F]: application.created v201910 (SRD's signature
-# example), job.created 1.0.0 (help page's POST /subscriptions answer, tests/fixtures/smartrecruiters/
-# api/subscription.json). Any other event's version is unpublished, and the integration page marks
-# it "[I] not published". Nothing but the recorded subscription state, that page and the
-# signature's header list reads a version (tests: test_event_versions.py). Add a version here once
-# SR publishes it.
-PUBLISHED_EVENT_VERSIONS = {EVENT_APPLICATION_CREATED: "v201910", "job.created": "1.0.0"}
+# Versions a published source names, per event [F]: job.created 1.0.0 (help page's POST /subscriptions
+# answer, tests/fixtures/smartrecruiters/api/subscription.json). Any other event's version is
+# unpublished, and the integration page marks it "[I] not published". Nothing but the recorded
+# subscription state, that page and the signature's header list reads a version (tests:
+# test_event_versions.py). Add a version here once SR publishes it.
+PUBLISHED_EVENT_VERSIONS = {"job.created": "1.0.0"}
 # Where each published version comes from, as the integration page names it beside the version.
-PUBLISHED_EVENT_VERSION_SOURCES = {
-    EVENT_APPLICATION_CREATED: "SmartRecruiters' signature example",
-    "job.created": "SmartRecruiters' help page, subscription answer",
+PUBLISHED_EVENT_VERSION_SOURCES = {"job.created": "SmartRecruiters' help page, subscription answer"}
+# Versions that appear in SR's documents only as an example, never as the version SR sends
+# (audit a1920-r2 G8): the integration page says so beside "[I] not published".
+EVENT_VERSION_EXAMPLES = {
+    EVENT_APPLICATION_CREATED: "v201910 appears only in SmartRecruiters' signature test vector",
 }
 # SR sends an event-version header on every callback: SR's own demo receiver reads it on each one
 # (smartrecruiters/sr-webhooks-client lib/api/router/webhooks.js, internalEvent: `version:
 # req.headers['event-version']`) and SRO's Event.version is part of every subscribed event. So the
 # built-in sandbox reports and sends a version for every event, and signs over it: the published
 # one where there is one, else this placeholder [I: SR publishes no version for
-# application.status.updated, candidate.updated or candidate.deleted; v201910 is the only style SR
-# published for the events we use]. It is the sandbox's alone: never a published version.
+# application.created, application.status.updated, candidate.updated or candidate.deleted; v201910 is
+# the style of SR's signature test vector]. It is the sandbox's alone: never a published version.
 SANDBOX_UNPUBLISHED_EVENT_VERSION = "v201910"
 # Callback bodies carry ids only (SRO ApplicationWebhookPayload {job_id, candidate_id,
 # application_id}; CandidateWebhookPayload {id}; SRD /docs/receiving-webhook-notifications:

@@ -8,6 +8,8 @@ from integrations.base import CommonError, SetupStep
 
 from . import constants
 
+CONSENT_STEP = "Connect JobCannon in SmartRecruiters' Apps & Integrations"
+
 COMMON_ERRORS: tuple[CommonError, ...] = (
     CommonError(
         title=constants.REDIRECT_URI_ERROR,
@@ -75,6 +77,15 @@ def setup_steps(*, scopes: tuple[str, ...]) -> list[SetupStep]:
             ),
         ),
         SetupStep(
+            title=CONSENT_STEP,
+            body="Required: this is how a company connects. As SmartRecruiters admin: Apps & Integrations → "
+            "JobCannon → Connect → Authorize and Continue. SmartRecruiters opens JobCannon's consent page: paste "
+            "the client credentials you created (step one) and allow it (a workspace without a SmartRecruiters "
+            "integration gets one there). SmartRecruiters then issues the company credentials JobCannon reads "
+            "jobs and writes results with, and orders assessments from JobCannon's partner API. Nothing else "
+            "is needed: the OAuth steps below and Step 3 are optional.",
+        ),
+        SetupStep(
             title="Optional: an OAuth sign-in for live webhooks",
             body="Only for the Webhooks API subscriptions (live candidate updates) and the scorecard fields, "
             "and for integrations that already connect this way. SmartRecruiters registers OAuth sign-in "
@@ -88,36 +99,35 @@ def setup_steps(*, scopes: tuple[str, ...]) -> list[SetupStep]:
             show=("redirect_uri",),
         ),
         SetupStep(
-            title="Authorize JobCannon",
-            body="Optional, with the app above only: enter its Client ID and Client Secret, then approve the "
-            "scopes on SmartRecruiters' consent page as Company Admin. SmartRecruiters access tokens last 30 "
-            "minutes and refresh tokens 28 days, each usable once: JobCannon refreshes before they lapse (at "
-            "least daily), keeps the new refresh token SmartRecruiters returns every time, and warns you when "
-            "refreshing keeps failing or has not succeeded for days, before the grant lapses.",
+            title="Optional: authorize the OAuth app (Step 3 below)",
+            body="Only with the app above; skip Step 3 otherwise. Enter its Client ID and Client Secret, then "
+            "approve the scopes on SmartRecruiters' consent page as Company Admin. SmartRecruiters access "
+            "tokens last 30 minutes and refresh tokens 28 days, each usable once: JobCannon refreshes before "
+            "they lapse (at least daily), keeps the new refresh token SmartRecruiters returns every time, and "
+            "warns you when refreshing keeps failing or has not succeeded for days, before the grant lapses.",
         ),
         SetupStep(
-            title="Webhook subscriptions are created for you",
-            body="Once the credentials work, JobCannon subscribes to "
+            title="Webhook subscriptions: only after the optional OAuth sign-in",
+            body="SmartRecruiters' Webhooks API needs the OAuth sign-in (scope "
+            + constants.SCOPE_WEBHOOKS_MANAGE
+            + "): a company connected in Apps & Integrations alone gets its orders through the Assessment API "
+            "and its candidate changes through the periodic data sync, with no subscription. Once signed in, "
+            "JobCannon subscribes to "
             + ", ".join(constants.SUBSCRIBED_EVENTS)
-            + " through SmartRecruiters' Webhooks API at the URL below (it answers the X-Hook-Secret "
-            "activation and stores the secret key SmartRecruiters signs with), and registers its partner "
-            "API so SmartRecruiters can order assessments. The seed's POST /v1/webhooks/subscriptions "
-            "setup is available on the integration page.",
+            + " at the URL below itself (it answers the X-Hook-Secret activation and stores the secret key "
+            "SmartRecruiters signs with). The seed's POST /v1/webhooks/subscriptions setup is available on "
+            "the integration page.",
             show=("webhook_url",),
             phase="after",
         ),
         SetupStep(
-            title="Connect JobCannon in SmartRecruiters' Apps & Integrations",
-            body="As SmartRecruiters admin: Apps & Integrations → JobCannon → Connect → Authorize and Continue. "
-            "SmartRecruiters opens JobCannon's consent page: paste the client credentials you created (step "
-            "one) and allow it (a workspace without a SmartRecruiters integration gets one there). "
-            "SmartRecruiters then issues the company credentials JobCannon reads jobs and writes results with.",
-            phase="after",
-        ),
-        SetupStep(
+            # Seed 001's steps: SmartRecruiters publishes no such menu path [I] (README "Manual order":
+            # SR's candidate profile → Assessments → Order assessments, help.kombo.dev).
             title="Configure the assessment catalog",
-            body="In SmartRecruiters, open a job → Pipeline → [Stage] → Add Action → Assessment → select "
-            "JobCannon and choose a test (Big Five, DISC, EQ).",
+            body="As JobCannon's setup guide (seed 001) describes it, not a SmartRecruiters source: open a job "
+            "→ Pipeline → [Stage] → Add Action → Assessment → select JobCannon and choose a test (Big Five, "
+            "DISC, EQ). A recruiter can also order one from the candidate's profile (Assessments → Order "
+            "assessments). The assessment catalog page lists the packages SmartRecruiters offers.",
             items=(
                 "Required or optional",
                 "Trigger: auto-advance or manual",
@@ -136,8 +146,13 @@ def setup_steps(*, scopes: tuple[str, ...]) -> list[SetupStep]:
                 "Trigger the assessment (auto or manual).",
                 "The candidate receives an email with the assessment link.",
                 "Complete the assessment in a browser.",
-                "Verify the webhook delivery in the JobCannon logs.",
-                "Check SmartRecruiters: the scorecard shows the result.",
+                "Verify the order and its result in JobCannon's Assessment orders page and logs.",
+                # SRD packageResultUpdate / addAttachmentToOrder (reference §2.2); which SR page shows a
+                # result is not published [I]. The seed's "the scorecard shows the result" has no SR source.
+                "Check the result: JobCannon sends it to the assessment order in SmartRecruiters (PATCH "
+                "/orders/{orderId}/results, the report PDF as the order's attachment); SmartRecruiters does not "
+                "publish which page shows it (the built-in sandbox shows it on the candidate's page). The "
+                "scorecard fields are filled only with the optional OAuth sign-in.",
             ),
             phase="after",
         ),

@@ -72,8 +72,18 @@ KIND_ATTACHMENT = "assessment.attachment"
 class SmartRecruitersProvider(ATSProvider):
     key = constants.KEY
     name = "SmartRecruiters"
+    # "oauth2" is the generic wizard's kind for this integration (its optional sign-in form); a company
+    # connects by consent (connect_note, guide.py).
     auth_kinds = ("oauth2",)
+    # Kept as the company's data-residency label (integration_create requires one of these); never a
+    # host or a route: SR publishes one API host (api_base_url).
     regions = ("us", "eu")
+    connect_note = (
+        "Connects through SmartRecruiters' Apps & Integrations: JobCannon → Connect, then paste the "
+        "company's client credentials (Settings → Apps & Integrations → Credentials) on JobCannon's consent "
+        "page. The OAuth 2.0 sign-in is optional, only for live webhooks. The data region is only a label: "
+        "SmartRecruiters has one API host for every region."
+    )
     client_class = SmartRecruitersClient
     event_handlers = webhooks.EVENT_HANDLERS
     ignored_events = webhooks.IGNORED_EVENTS
@@ -93,6 +103,11 @@ class SmartRecruitersProvider(ATSProvider):
     # for a few days (idle or failing), never merely because a 28-day token is within 30 days.
     credential_warn_before_days = constants.REFRESH_TOKEN_WARN_BEFORE_DAYS
     webhook_registration = "api"
+    takes_our_webhook_secret = False  # SR signs with the secret key it generates (README "Signature")
+    webhook_signing_note = (
+        "SmartRecruiters signs with the secret key it generates for JobCannon's subscription (after the "
+        "optional OAuth sign-in), which JobCannon stores: there is no JobCannon secret to copy."
+    )
 
     def client(self, integration) -> SmartRecruitersClient:
         return SmartRecruitersClient(integration, self)

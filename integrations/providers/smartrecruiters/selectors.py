@@ -257,7 +257,8 @@ def event_versions(subscription: Any) -> dict[str, str]:
 
 def webhook_event_rows(integration: Integration) -> list[dict[str, str]]:
     """Per subscribed event: the version SR reported, the version a published source names
-    ("" = unpublished, marked [I] on the integration page) and which source that is."""
+    ("" = unpublished, marked [I] on the integration page), which source that is, and where a
+    version appears only as an example (constants.EVENT_VERSION_EXAMPLES)."""
     state = subscription_state(integration)
     reported = state.get("versions") or {}
     return [
@@ -266,6 +267,7 @@ def webhook_event_rows(integration: Integration) -> list[dict[str, str]]:
             "reported": str(reported.get(name) or ""),
             "published": constants.PUBLISHED_EVENT_VERSIONS.get(name, ""),
             "published_source": constants.PUBLISHED_EVENT_VERSION_SOURCES.get(name, ""),
+            "example": constants.EVENT_VERSION_EXAMPLES.get(name, ""),
         }
         for name in state.get("events") or webhook_events(integration)
     ]

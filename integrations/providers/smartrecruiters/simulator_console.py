@@ -12,12 +12,12 @@ from django.conf import settings
 from django.urls import reverse
 
 from integrations.models import Integration
-from integrations.services.oauth import redirect_uri_for
 from jobcannon.core.exceptions import ValidationFailed
 
 from . import constants, selectors, services, setup
 from . import simulator_calls as calls
 from . import simulator_state as sim
+from .simulator_companies import integration_company_register
 from .simulator_pages import candidate_move, order_place
 
 WEBHOOK_TEST_EMAIL = "webhook.test@example.com"
@@ -26,21 +26,8 @@ WEBHOOK_TEST_EMAIL = "webhook.test@example.com"
 def demo_setup(integration: Integration) -> dict[str, Any]:
     """Register an OAuth app for this integration in the simulator and put its client id/secret
     on the integration. No HTTP: "Re-authorize" in the UI then connects through real calls."""
-    company_id = "co-" + integration.public_id.hex[:12]
-    existing = sim.get("company", company_id) or {}
-    company = sim.company_register(
-        name=f"{integration.workspace.name} (sandbox)",
-        redirect_uri=redirect_uri_for(constants.KEY),
-        region=integration.region or "us",
-        company_id=company_id,
-        client_id=integration.credential("client_id") or existing.get("client_id"),
-        client_secret=integration.credential("client_secret") or existing.get("client_secret"),
-    )
-    # JobCannon's partner configuration in the sandbox: the body partner_configure PUTs, handed to
-    # the sandbox's own savePartnerConfig (demo_seed runs without a server to call).
-    problem = sim.partner_configuration_save(setup.partner_configuration_body())
-    if problem:
-        raise ValueError(problem)
+    company = integration_company_register(integration, oauth_app=True)
+    company_id = company["id"]
     services.credentials_update(
         integration=integration,
         changes={"client_id": company["client_id"], "client_secret": company["client_secret"]},

@@ -17,6 +17,7 @@ from django.urls import path, reverse
 
 from . import constants, reference
 from . import simulator_calls as calls
+from . import simulator_companies as companies
 from . import simulator_state as state
 
 T = "integrations/providers/smartrecruiters/sim_{}.html"
@@ -47,7 +48,9 @@ def _error(request: HttpRequest, title: str, message: str, status: int = 400, **
 
 
 def _company_or_404(request: HttpRequest, company_id: str) -> dict[str, Any] | HttpResponse:
-    company = state.get("company", company_id)
+    # The company of one of the signed-in user's sandbox integrations is made on first sight,
+    # as the customer's company exists at SR before it meets JobCannon (simulator_companies).
+    company = companies.company_for_workspace(getattr(request, "workspace", None), company_id)
     return (
         company if company else _error(request, "Unknown company", f"No sandbox company {company_id!r}.", 404)
     )

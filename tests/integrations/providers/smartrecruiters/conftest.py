@@ -64,13 +64,14 @@ def sr_sim(simulators, workspace, user):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_client_credentials_tokens():
-    """Client-credentials tokens are cached per process (client.py); every test starts without."""
+def _fresh_client_credentials_tokens(monkeypatch):
+    """Client-credentials tokens are cached in Django's cache (client.py), which a Redis test run
+    keeps across tests: every test starts without, under cache keys of its own."""
+    import uuid
+
     from integrations.providers.smartrecruiters import client
 
-    client._tokens.clear()
-    yield
-    client._tokens.clear()
+    monkeypatch.setattr(client, "TOKEN_CACHE_PREFIX", f"{client.TOKEN_CACHE_PREFIX}{uuid.uuid4().hex}:")
 
 
 @pytest.fixture

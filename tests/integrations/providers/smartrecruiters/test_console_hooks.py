@@ -101,10 +101,10 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
     steps = PROVIDER.setup_steps(integration)
     assert [s.title for s in steps] == [
         "Create client credentials in SmartRecruiters",
-        "Optional: an OAuth sign-in for live webhooks",
-        "Authorize JobCannon",
-        "Webhook subscriptions are created for you",
         "Connect JobCannon in SmartRecruiters' Apps & Integrations",
+        "Optional: an OAuth sign-in for live webhooks",
+        "Optional: authorize the OAuth app (Step 3 below)",
+        "Webhook subscriptions: only after the optional OAuth sign-in",
         "Configure the assessment catalog",
         "Test in Sandbox",
     ]
@@ -118,11 +118,11 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
     fields = PROVIDER.credential_fields(integration)
     assert [f.name for f in fields[:2]] == ["customer_client_id", "customer_client_secret"]
     assert all("optional" in f.label.lower() and f.help.startswith("Optional.") for f in fields[2:])
-    app = steps[1]
+    app = steps[2]
     assert app.show == ("redirect_uri",) and app.phase == "before"
     assert "Scopes: " + ", ".join(constants.SCOPES) in app.items
-    assert "webhook_url" in steps[3].show and {s.phase for s in steps[3:]} == {"after"}
-    assert "Check SmartRecruiters: the scorecard shows the result." in steps[-1].items
+    assert "webhook_url" in steps[4].show and {s.phase for s in steps[4:]} == {"after"}
+    assert any("PATCH /orders/{orderId}/results" in item for item in steps[-1].items)
 
     seed_app = integration  # an app set up from seed 001: its colon scopes are aliases
     seed_app.provider_settings = {
@@ -139,7 +139,7 @@ def test_setup_steps_follow_seed_001_and_the_scopes_the_app_requests(sr_sim):
     )
     assert (
         "Scopes: candidates_read, configuration_read, webhooks_manage, jobs_read, company_read"
-        in PROVIDER.setup_steps(seed_app)[1].items
+        in PROVIDER.setup_steps(seed_app)[2].items
     )
 
 

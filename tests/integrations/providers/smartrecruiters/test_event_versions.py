@@ -1,5 +1,5 @@
-"""Event versions: SR assigns them (SRO Event.version is read-only) and publishes only two
-(constants.PUBLISHED_EVENT_VERSIONS). The sandbox reports (and sends, test_event_version_header.py)
+"""Event versions: SR assigns them (SRO Event.version is read-only) and publishes only job.created's
+(constants.PUBLISHED_EVENT_VERSIONS; application.created's v201910 is only a signature test vector). The sandbox reports (and sends, test_event_version_header.py)
 its placeholder for the others, marked [I], never taken for a published version; nothing in the
 provider but the recorded subscription state, the integration page and the signature's header list
 reads a version, so an unpublished one cannot change what we do."""
@@ -26,9 +26,8 @@ def test_the_sandbox_reports_its_placeholder_for_an_event_no_source_publishes(co
         s for s in client.subscriptions() if s["id"] == integration.provider_settings["subscription"]["id"]
     )
     events = {e["name"]: e for e in ours["events"]}
-    assert events["application.created"] == {"name": "application.created", "version": "v201910"}
     placeholder = constants.SANDBOX_UNPUBLISHED_EVENT_VERSION
-    for name in ("application.status.updated", "candidate.updated", "candidate.deleted"):
+    for name in constants.SUBSCRIBED_EVENTS:
         assert events[name] == {"name": name, "version": placeholder}, "SR reports a version for each"
         assert name not in constants.PUBLISHED_EVENT_VERSIONS, "still marked [I] not published"
     assert integration.provider_settings["subscription"]["versions"]["candidate.deleted"] == placeholder
@@ -51,17 +50,17 @@ def test_only_recording_display_and_the_signature_read_an_event_version():
 
 @pytest.mark.django_db
 def test_the_page_names_each_published_version_s_own_source(client_in_workspace, connected):
-    """application.created's version comes from SR's signature example, job.created's from the help
-    page's subscription answer: the page names the right one beside each, [I] for the rest."""
+    """job.created's version comes from the help page's subscription answer: the page names it
+    beside the version. application.created's v201910 is only SR's signature test vector: [I], with
+    that said (test_event_version_wording.py)."""
     from django.urls import reverse
 
     integration = connected(provider_settings={"webhook_events": ["application.created", "job.created"]})
     assert integration.provider_settings["subscription"]["events"] == ["application.created", "job.created"]
     page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
     rows = dict(re.findall(r"<tr><td><code>([a-z.]+)</code></td>(.*?)</tr>", page))
-    assert "<code>v201910</code>" in rows["application.created"]
-    assert "(SmartRecruiters&#x27; signature example)" in rows["application.created"]
+    assert "[I] not published" in rows["application.created"]
     assert "<code>1.0.0</code>" in rows["job.created"]
     assert "help page, subscription answer" in rows["job.created"]
-    assert "signature example" not in rows["job.created"]
+    assert "signature" not in rows["job.created"]
     assert set(constants.PUBLISHED_EVENT_VERSION_SOURCES) == set(constants.PUBLISHED_EVENT_VERSIONS)
