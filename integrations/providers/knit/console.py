@@ -36,8 +36,9 @@ def setup_steps(integration: Integration) -> list[Any]:
         SetupStep(
             title="Register JobCannon as Knit's ATS webhook",
             body="In Knit's dashboard, register this URL as the webhook for the ATS category. Knit sends "
-            "record.new (Ashby's assessment.start) and record.deleted (assessment.cancel), signed with your "
-            "Knit API key.",
+            "record.new (Ashby's assessment.start), signed with your Knit API key. It may also send "
+            "record.deleted (assessment.cancel): that is per the seed, unconfirmed by Knit's docs; "
+            "JobCannon handles it if it comes.",
             show=("webhook_url",),
         ),
         SetupStep(

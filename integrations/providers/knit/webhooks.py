@@ -143,10 +143,18 @@ def parse(request: InboundRequest) -> ParsedWebhook:
         # assessments so they end up "unsupported" instead of in the assessment handlers.
         event_type = f"{event_type}:{sync_data_type}"
     external_id = str(payload.get("eventId") or "").strip()
-    if not external_id:
-        if not payload.get("recordId"):
-            raise ValueError("eventId is missing")
+    if not external_id and payload.get("recordId"):
         external_id = f"{event_type}:{payload.get('recordId')}:{payload.get('triggeredAt', '')}"
+    if not external_id:
+        # Knit's guides (reference §3) show record.new with only eventType and eventData: the
+        # assessment's own id is then the stable key, so a redelivery is still a duplicate.
+        try:
+            assessment_id = mappers.event_from_payload(payload).assessment.id
+        except ValueError:
+            raise ValueError(
+                "eventId is missing, and no recordId or assessment id stands in for it"
+            ) from None
+        external_id = f"{event_type}:{assessment_id}"
     return ParsedWebhook(event_type=event_type, external_id=external_id)
 
 
