@@ -785,6 +785,13 @@ class ATSProvider:
     connect_note: ClassVar[str] = ""
     # The status code the ATS expects as acknowledgement (SmartRecruiters wants 202).
     webhook_ack_status: ClassVar[int] = 200
+    # Whether the ATS is given our per-integration signing secret (the whsec_… value of
+    # Integration.webhook_secrets) to sign its webhooks with. False where the ATS signs with a key
+    # of its own (Lever's signature tokens, SmartRecruiters' generated secret key, the Knit API
+    # key): the console then neither shows that secret nor offers to rotate it, and says instead
+    # how the ATS signs: `webhook_signing_note` (one sentence), else a generic one.
+    takes_our_webhook_secret: ClassVar[bool] = True
+    webhook_signing_note: ClassVar[str] = ""
 
     # -- queued retries of the provider's own steps (services.queue.provider_step_schedule_retry) --
     def retry_step(self, step: str, integration: Integration) -> None:
@@ -1043,6 +1050,13 @@ class ATSProvider:
     def checklist_checks(self, integration: Integration) -> list[ChecklistCheck]:
         """Extra provider-specific verification checklist items (e.g. a partner key pasted)."""
         return []
+
+    def explained_refusals(self, integration: Integration) -> Mapping[str, str]:
+        """{operation: why} for calls whose 403 this integration expects and explains elsewhere (a
+        plan limit with a fallback, not a missing permission): the checklist's "Required scopes
+        granted" names them instead of failing on them (Lever's POST /webhooks on a plan without
+        the Webhooks Subscription API)."""
+        return {}
 
     def optional_checklist_items(self, integration: Integration) -> frozenset[str]:
         """Keys of checklist items (built-in or checklist_checks') this integration works without,

@@ -2,6 +2,7 @@
 ticked by hand), with the reason and the guided fix when it fails, and a "test now" action
 where one is possible. Generic: providers contribute through the contract hooks only
 (`required_scopes`, `registered_webhooks`, `common_errors`, `checklist_checks`,
+`optional_checklist_items`, `explained_refusals`, `takes_our_webhook_secret`,
 `send_test_webhook`, `send_test_assessment`). A provider check with the key of a built-in item
 replaces it, where the provider judges that item from state this module cannot read (e.g. the
 scopes of SmartRecruiters' company credentials, which no Token holds)."""
@@ -184,13 +185,14 @@ def _check_scopes(integration: Integration, provider: ATSProvider) -> CheckItem:
             OK,
             f"All requested scopes granted: {', '.join(granted) or 'none needed'}.",
         )
-    # API keys carry no readable grant: a recent 403 is the evidence of a missing permission.
+    # API keys carry no readable grant: a recent 403 is the evidence of a missing permission,
+    # unless the provider explains it as a limit it works around (a plan without an API).
+    explained = provider.explained_refusals(integration)
+    refused = OutboundCall.objects.filter(
+        integration=integration, status_code=403, created_at__gte=timezone.now() - RECENT
+    )
     forbidden = (
-        OutboundCall.objects.filter(
-            integration=integration, status_code=403, created_at__gte=timezone.now() - RECENT
-        )
-        .only("error_message", "operation", "created_at")
-        .first()
+        refused.exclude(operation__in=explained).only("error_message", "operation", "created_at").first()
     )
     needs = f" The key needs: {', '.join(required)}." if required else ""
     if forbidden is not None:
@@ -211,7 +213,9 @@ def _check_scopes(integration: Integration, provider: ATSProvider) -> CheckItem:
             )
     if integration.status != IntegrationStatus.CONNECTED:
         return CheckItem("scopes", title, WAITING, f"Connect first.{needs}")
-    return CheckItem("scopes", title, OK, f"No permission errors in the last 7 days.{needs}")
+    noted = sorted(set(refused.filter(operation__in=explained).values_list("operation", flat=True)))
+    not_counted = "".join(f" Not counted: the 403 on {op}. {explained[op]}" for op in noted)
+    return CheckItem("scopes", title, OK, f"No permission errors in the last 7 days.{needs}{not_counted}")
 
 
 def _our_webhook_paths(integration: Integration) -> set[str]:
@@ -226,12 +230,16 @@ def _check_webhooks(integration: Integration, provider: ATSProvider, last_verifi
     if hooks is None:
         if last_verified is not None:
             return CheckItem("webhooks", title, OK, f"{provider.name} delivers signed webhooks to JobCannon.")
+        # Only an ATS that signs with our secret (Ashby-style) gets it; Lever, SmartRecruiters and
+        # Knit sign with keys they issue.
+        paste = (
+            f"Paste the webhook URL and the webhook secret into {provider.name}"
+            if provider.takes_our_webhook_secret
+            else f"Paste the webhook URL into {provider.name} ({provider.name} signs its deliveries with a "
+            "key of its own)"
+        )
         return CheckItem(
-            "webhooks",
-            title,
-            WAITING,
-            f"Paste the webhook URL (and secret) into {provider.name}; this turns green with the first "
-            "verified delivery.",
+            "webhooks", title, WAITING, f"{paste}; this turns green with the first verified delivery."
         )
     if not hooks:
         if integration.status != IntegrationStatus.CONNECTED:
@@ -407,8 +415,12 @@ def _check_writeback(integration: Integration, provider: ATSProvider, run) -> Ch
 
 def integration_checklist(*, integration: Integration) -> Checklist:
     provider = provider_for(integration)
+    # Signed deliveries only. Every event's parse gives it an id (the body's digest at least); a
+    # verified row without one is an activation handshake (SmartRecruiters' X-Hook-Secret call,
+    # accepted because JobCannon asked for it), which carries no signature.
     last_verified = (
         WebhookEvent.objects.filter(integration=integration, verified=True)
+        .exclude(external_id="")
         .only("id", "event_type", "received_at", "signature_scheme")
         .order_by("-received_at", "-id")
         .first()

@@ -55,6 +55,12 @@ class KnitProvider(ATSProvider):
     ignored_events = webhooks.IGNORED_EVENTS
     docs_url = "https://developers.getknit.dev/docs/ashby"
     detail_template = "integrations/providers/knit/detail_panel.html"
+    # README "Signature": Knit signs with the Knit API key; our whsec_ value is one Knit never uses.
+    takes_our_webhook_secret = False
+    webhook_signing_note = (
+        "Knit signs its webhooks (X-Knit-Signature) with your Knit API key, entered in step 3: "
+        "there is no JobCannon secret to copy."
+    )
 
     def api_base_url(self, integration: Integration) -> str:
         if self.uses_simulator(integration):

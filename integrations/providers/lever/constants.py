@@ -152,6 +152,12 @@ WEBHOOKS_MANUAL_FIX = (
     + ", switches them on, and pastes the signature token Lever shows for each webhook (one per "
     "webhook; several at once, separated by spaces) on JobCannon's Lever settings page."
 )
+# Why the checklist's "Required scopes granted" does not count that 403 (provider.explained_refusals):
+# whichever it means, the webhooks are made by hand and JobCannon needs neither.
+WEBHOOKS_MANUAL_NOT_A_SCOPE = (
+    "Lever refused to register webhooks (no Webhooks Subscription API on this plan, or no webhooks "
+    "permission on the key): they are set up by hand in Lever instead, so JobCannon needs neither."
+)
 
 # Replays and retries. LD "Request signing": "cache the token value locally and not honor any
 # subsequent request with the same token"; the dedupe key is therefore the signed `token` (never

@@ -59,6 +59,12 @@ class LeverProvider(ATSProvider):
     common_errors = guide.COMMON_ERRORS
     api_key_lifetime_days = 365
     webhook_registration = "api"
+    takes_our_webhook_secret = False  # Lever signs with its own signatureTokens (README "Webhook signature")
+    webhook_signing_note = (
+        "Lever signs each webhook with a signature token of its own, which JobCannon stores when it "
+        "registers the webhook (or you paste it on the Lever settings page when you add webhooks by "
+        "hand): there is no JobCannon secret to copy."
+    )
 
     # -- configuration --
     def uses_simulator(self, integration) -> bool:
@@ -153,6 +159,22 @@ class LeverProvider(ATSProvider):
         client = self.client(integration)
         setup.lever_webhooks_register(integration=integration, client=client)
         setup.lever_feedback_template_ensure(integration=integration, client=client)
+
+    def connected_reason(self, integration) -> str:
+        """A plan without the Webhooks Subscription API (POST /webhooks answered 403): the connect
+        flash and step 3 say why and that the webhooks are added by hand in Lever, with the
+        tokens pasted on the Lever settings page; "" once a token is pasted, or when JobCannon
+        registered the webhooks."""
+        if setup.webhooks_manual(integration) and not setup.lever_signature_token_stored(integration):
+            return str((integration.provider_settings or {}).get("webhook_setup_reason", ""))
+        return ""
+
+    def explained_refusals(self, integration) -> dict[str, str]:
+        """The manual path's expected 403s (each credentials check asks Lever again, so a plan
+        upgrade switches back to the API) are not a missing permission on the checklist."""
+        if not setup.webhooks_manual(integration):
+            return {}
+        return dict.fromkeys(("webhooks.list", "webhooks.create"), constants.WEBHOOKS_MANUAL_NOT_A_SCOPE)
 
     # -- webhooks --
     def verify_webhook(self, integration, request: InboundRequest, secrets: list[str]) -> Verification:

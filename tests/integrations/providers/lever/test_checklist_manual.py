@@ -1,0 +1,124 @@
+"""A Lever plan without the Webhooks Subscription API (POST /webhooks answers 403): the connect
+says the webhooks must be added by hand and where the tokens go, and the paste-the-token path
+ends "All checks passed". The expected 403 of that path is a plan limit Lever explains, not a
+missing permission: "Required scopes granted" does not fail on it, even after "Test credentials
+now" asks Lever again."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from integrations.models import Integration, OutboundCall, WritebackMessage, WritebackStatus
+from integrations.providers.lever import constants
+from integrations.providers.lever import simulator_state as sim
+from integrations.providers.lever import simulator_webhooks as outbound
+from integrations.providers.lever.services import lever_stage_rule_add
+from integrations.services.checklist import integration_checklist
+from integrations.services.checklist_actions import checklist_action_run
+from tests.integrations.console.helpers import deliver_writebacks, process_webhooks
+from tests.integrations.providers.ashby.test_connect_result import _flash, _step3_status
+
+from .helpers import sim_integration
+
+pytestmark = pytest.mark.django_db
+
+
+def _check_item(html: str, key: str) -> tuple[str, str]:
+    found = re.search(rf'id="check-{key}" data-state="(\w+)">(.*?)</li>', html, re.S)
+    assert found, f"no checklist item {key}"
+    return found.group(1), " ".join(re.sub(r"<[^>]+>", " ", found.group(2)).split())
+
+
+def _connect(client, workspace) -> tuple[Integration, str]:
+    outbound.plan_set(webhooks_api=False)
+    integration = sim_integration(workspace=workspace)
+    page = client.post(
+        reverse("integrations:setup", args=[integration.pk]),
+        {"step": "credentials", "api_key": integration.credential("api_key")},
+        follow=True,
+    )
+    assert page.status_code == 200
+    integration.refresh_from_db()
+    return integration, page.content.decode()
+
+
+def test_the_connect_flash_and_step_3_say_the_webhooks_are_added_by_hand_and_where_the_tokens_go(
+    simulators, client_in_workspace, workspace
+):
+    integration, html = _connect(client_in_workspace, workspace)
+    flash = _flash(html)
+    assert flash.startswith("Connected: Lever accepted the credentials.")
+    for said in (flash, _step3_status(html)):
+        assert "Lever answered 403 to POST /webhooks" in said
+        assert "Settings → Integrations and API → Webhooks" in said  # where the webhooks are added
+        assert "signature token" in said and "Lever settings page" in said  # where the tokens go
+
+
+def test_the_manual_path_reaches_all_checks_passed(simulators, client_in_workspace, workspace):
+    integration, _ = _connect(client_in_workspace, workspace)
+    assert integration.provider_settings["webhook_setup"] == "manual"
+    lever_stage_rule_add(
+        integration=integration,
+        stage_id=sim.stage_id_by_name("Phone interview"),
+        stage_name="Phone interview",
+        instrument="disc",
+    )
+    # A Lever Super Admin adds the five webhooks by hand and pastes their tokens on our settings page.
+    url = f"http://testserver/webhooks/lever/{integration.public_id}/"
+    for _, event in constants.MANUAL_EVENTS:
+        added = client_in_workspace.post(
+            reverse("integrations:sim-lever:webhooks"), {"action": "add", "event": event, "url": url}
+        )
+        assert added.status_code == 302
+    tokens = " ".join(h["configuration"]["signatureToken"] for h in sim.rows("webhook"))
+    saved = client_in_workspace.post(
+        reverse("integrations:integration-lever:settings", args=[integration.pk]),
+        {"writeback_mode": "feedback", "signature_token": tokens},
+    )
+    assert saved.status_code == 302
+
+    for action in ("assessment", "complete"):
+        ok, sentence = checklist_action_run(integration=integration, action=action)
+        assert ok, sentence
+        process_webhooks(integration)
+    deliver_writebacks(integration)
+    assert WritebackMessage.objects.get(integration=integration, kind="feedback").status in (
+        WritebackStatus.DELIVERED,
+        WritebackStatus.CONFIRMED,
+    )
+    # "Test credentials now" asks Lever again (a plan upgrade would switch back to the API): the
+    # same explained 403, which must not turn the scopes item red.
+    ok, sentence = checklist_action_run(integration=integration, action="test")
+    assert ok, sentence
+    assert (
+        OutboundCall.objects.filter(
+            integration=integration, operation="webhooks.create", status_code=403
+        ).count()
+        == 2
+    )
+
+    checklist = integration_checklist(integration=Integration.objects.get(pk=integration.pk))
+    assert checklist.all_ok, [(i.key, i.state, i.detail) for i in checklist.items if i.state != "ok"]
+    html = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert 'id="checklist-all-green"' in html
+    state, text = _check_item(html, "scopes")
+    assert state == "ok" and "Re-authorize" not in text
+    assert "webhooks.create" in text and "set up by hand" in text  # the 403 is named, not hidden
+
+
+def test_a_403_on_another_call_still_fails_the_scopes_item_in_manual_mode(
+    simulators, client_in_workspace, workspace
+):
+    integration, _ = _connect(client_in_workspace, workspace)
+    OutboundCall.objects.create(
+        integration=integration,
+        provider="lever",
+        method="POST",
+        path="/v1/opportunities/o1/feedback",
+        operation="feedback.create",
+        status_code=403,
+        error_message="Lever refused feedback.create (403).",
+    )
+    scopes = {i.key: i for i in integration_checklist(integration=integration).items}["scopes"]
+    assert scopes.state == "fail" and "feedback.create" in scopes.detail
