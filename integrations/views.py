@@ -262,6 +262,7 @@ def _setup_context(request, integration: Integration, **overrides) -> dict[str, 
         "webhook_url": integration_webhook_url(integration=integration),
         # None = the admin pastes the webhook URL into the ATS (the contract); else JobCannon registers them.
         "webhooks_by_hand": provider.registered_webhooks(integration) is None,
+        "webhooks_optional": "webhooks" in provider.optional_checklist_items(integration),
         "new_secret": request.session.pop(NEW_SECRET_KEY.format(pk=integration.pk), None),
         "uses_simulator": provider.uses_simulator(integration),
         "connected": integration.status == IntegrationStatus.CONNECTED,

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.catalog import UnknownInstrument, instrument_get
 from integrations.base import ATSProvider, ChecklistCheck
 from integrations.models import (
     AuthKind,
@@ -335,6 +336,14 @@ def _check_webhook_received(
     )
 
 
+def _instrument_name(run) -> str:
+    """The instrument as the customer knows it ("Big Five"), its key where the catalog lacks it."""
+    try:
+        return instrument_get(run.instrument, run.instrument_version).name
+    except UnknownInstrument:
+        return run.instrument
+
+
 def _check_test_assessment(integration: Integration, provider: ATSProvider, run) -> CheckItem:
     title = "Test assessment started"
     action = "assessment" if can_send_test_assessment(integration) else ""
@@ -343,7 +352,7 @@ def _check_test_assessment(integration: Integration, provider: ATSProvider, run)
             "test_assessment",
             title,
             OK,
-            f"{provider.name} ordered {run.instrument} for {run.candidate_email} at {_when(run.created_at)} "
+            f"{provider.name} ordered {_instrument_name(run)} for {run.candidate_email} at {_when(run.created_at)} "
             f"(now {run.get_status_display().lower()}).",
             link=reverse("integrations:run-timeline", args=[run.pk]),
             link_label="Open its timeline",

@@ -216,3 +216,10 @@ def test_the_checklists_own_polls_keep_an_actions_message_on_screen(
     monkeypatch.setattr(console_views.time, "time", lambda: later)
     fragment = client_in_workspace.get(poll, headers={"HX-Request": "true"}).content.decode()
     assert 'id="checklist-flash"' not in fragment
+
+
+def test_the_test_assessment_item_names_the_instrument_as_customers_know_it(workspace):
+    integration = IntegrationFactory(workspace=workspace)
+    AssessmentRunFactory(workspace=workspace, integration=integration, instrument="big5", provider="fake")
+    item = next(i for i in integration_checklist(integration=integration).items if i.key == "test_assessment")
+    assert item.state == "ok" and "ordered Big Five personality for " in item.detail, item.detail

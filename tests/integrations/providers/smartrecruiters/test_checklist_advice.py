@@ -150,3 +150,11 @@ def test_the_webhook_items_are_required_once_the_company_signed_in_with_oauth(co
     }
     give_token(consent_only)
     assert SmartRecruitersProvider().optional_checklist_items(consent_only) == frozenset()
+
+
+def test_the_setup_page_does_not_promise_webhooks_to_a_consent_only_company(
+    client_in_workspace, consent_only
+):
+    html = client_in_workspace.get(reverse("integrations:setup", args=[consent_only.pk])).content.decode()
+    assert 'id="webhooks-optional"' in html and "webhooks are optional for this connection" in html
+    assert 'id="webhooks-registered-by-jobcannon"' not in html
