@@ -51,24 +51,53 @@ def apps_connect(client, integration):
     return response
 
 
-def browser_sandbox_integration(page, *, region: str = "us", staff: bool = False):
-    """A sandbox SmartRecruiters integration on the built-in simulator, its sandbox app created
-    as "Get sandbox credentials" does (demo_setup, no HTTP), and its owner signed in in `page`."""
-    from integrations.registry import get_provider
+def sandbox_integration(workspace, user, *, region: str = "us", simulator: bool = True):
+    """A sandbox SmartRecruiters integration as the connect wizard creates it, before any
+    optional step (on the built-in simulator unless `simulator` is False)."""
     from integrations.services.integrations import integration_create
-    from tests.conftest import browser_login
-    from tests.factories import MembershipFactory, UserFactory
 
-    user = UserFactory(is_staff=staff, is_superuser=staff)
-    integration = integration_create(
-        workspace=MembershipFactory(user=user).workspace,
+    return integration_create(
+        workspace=workspace,
         provider="smartrecruiters",
         environment="sandbox",
         auth_kind="oauth2",
         region=region,
         created_by=user,
-        provider_settings={"use_simulator": True},
+        provider_settings={"use_simulator": True} if simulator else None,
     )
+
+
+def browser_sandbox_integration(page, *, region: str = "us", staff: bool = False):
+    """A sandbox SmartRecruiters integration on the built-in simulator, its sandbox app created
+    as "Get sandbox credentials" does (demo_setup, no HTTP), and its owner signed in in `page`."""
+    from integrations.registry import get_provider
+    from tests.conftest import browser_login
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(is_staff=staff, is_superuser=staff)
+    integration = sandbox_integration(MembershipFactory(user=user).workspace, user, region=region)
     get_provider("smartrecruiters").demo_setup(integration)
     browser_login(page, user)
     return integration
+
+
+def consent_open(client, company_id: str) -> tuple[str, dict[str, str]]:
+    """The sandbox's Apps & Integrations → connect JobCannon: (our consent page's path, its query)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.urls import reverse
+
+    opened = client.post(reverse("integrations:sim-smartrecruiters:apps-connect", args=[company_id]))
+    assert opened.status_code == 302, opened.content[:600]
+    consent = urlsplit(opened["Location"])
+    return consent.path, {k: v[0] for k, v in parse_qs(consent.query).items()}
+
+
+def consent_allow(client, path: str, query: dict[str, str], integration, client_id: str, secret: str) -> None:
+    """Allow on our consent page with the company's self-serve client credentials; SR's flow goes
+    back to the sandbox."""
+    from .test_partner_api import form_post
+
+    credentials = {"customer_client_id": client_id, "customer_client_secret": secret}
+    done = form_post(client, path, {**query, "integration": integration.pk, **credentials})
+    assert done.status_code == 302 and done["Location"] == query["redirect"], done.content[:800]

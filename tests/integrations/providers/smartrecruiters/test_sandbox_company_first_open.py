@@ -6,7 +6,7 @@ credentials" had made it), then Credentials → New Credential, Apps & Integrati
 JobCannon, our consent page → Allow. No OAuth sign-in, no "Get sandbox credentials"."""
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -14,26 +14,12 @@ from playwright.sync_api import expect
 
 from integrations.models import IntegrationStatus, Token
 from integrations.providers.smartrecruiters import constants
-from integrations.services.integrations import integration_create
 
-from .test_partner_api import form_post
+from .helpers import consent_allow, consent_open, sandbox_integration
 
 pytestmark = pytest.mark.django_db
 
 NS = "integrations:sim-smartrecruiters:"
-
-
-def _fresh(workspace, user):
-    """What the connect wizard creates for a sandbox SR integration, before any optional step."""
-    return integration_create(
-        workspace=workspace,
-        provider="smartrecruiters",
-        environment="sandbox",
-        auth_kind="oauth2",
-        region="us",
-        created_by=user,
-        provider_settings={"use_simulator": True},
-    )
 
 
 def _link(html: str, element_id: str) -> str:
@@ -53,7 +39,7 @@ def _code(html: str, element_id: str) -> str:
 def test_a_fresh_sandbox_integration_connects_through_the_sandbox_without_the_oauth_step(
     simulators, client_in_workspace, workspace, user
 ):
-    integration = _fresh(workspace, user)
+    integration = sandbox_integration(workspace, user)
     detail = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
     sandbox_url = _link(detail, "sr-simulator-link")
 
@@ -72,21 +58,9 @@ def test_a_fresh_sandbox_integration_connects_through_the_sandbox_without_the_oa
     secret = _code(made.content.decode(), "sim-new-client-secret")
 
     company_id = urlsplit(sandbox_url).path.rstrip("/").rsplit("/", 1)[-1]
-    opened = client_in_workspace.post(reverse(NS + "apps-connect", args=[company_id]))
-    assert opened.status_code == 302, opened.content[:600]
-    consent = urlsplit(opened["Location"])
-    query = {k: v[0] for k, v in parse_qs(consent.query).items()}
-    done = form_post(
-        client_in_workspace,
-        consent.path,
-        {
-            **query,
-            "integration": integration.pk,
-            "customer_client_id": client_id,
-            "customer_client_secret": secret,
-        },
+    consent_allow(
+        client_in_workspace, *consent_open(client_in_workspace, company_id), integration, client_id, secret
     )
-    assert done.status_code == 302 and done["Location"] == query["redirect"], done.content[:800]
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.CONNECTED
     assert not Token.objects.filter(integration=integration).exists()  # no OAuth sign-in happened
@@ -95,7 +69,7 @@ def test_a_fresh_sandbox_integration_connects_through_the_sandbox_without_the_oa
 def test_the_sandbox_makes_no_company_for_an_id_that_is_not_one_of_your_integrations(
     simulators, client_in_workspace, workspace, user, other_workspace
 ):
-    theirs = _fresh(other_workspace, user)  # another workspace's: not the signed-in user's
+    theirs = sandbox_integration(other_workspace, user)  # another workspace's: not the signed-in user's
     for company_id in ("co-nope", "co-" + theirs.public_id.hex[:12]):
         page = client_in_workspace.get(reverse(NS + "company", args=[company_id]))
         assert page.status_code == 404 and "Unknown company" in page.content.decode(), company_id
@@ -108,7 +82,7 @@ def test_browser_fresh_sandbox_integration_to_connected_without_the_oauth_step(p
     from tests.factories import MembershipFactory, UserFactory
 
     user = UserFactory()
-    integration = _fresh(MembershipFactory(user=user).workspace, user)
+    integration = sandbox_integration(MembershipFactory(user=user).workspace, user)
     browser_login(page, user)
 
     page.goto(f"/integrations/{integration.pk}/")

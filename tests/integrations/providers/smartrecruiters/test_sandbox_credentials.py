@@ -6,7 +6,6 @@ Generate; the Client ID and Client secret are shown once: SRD
 guides). Without it the sandbox's consent flow could not be finished from its own pages."""
 
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -16,8 +15,7 @@ from integrations.models import IntegrationStatus
 from integrations.providers.smartrecruiters import constants
 from tests.factories import IntegrationFactory
 
-from .helpers import browser_sandbox_integration
-from .test_partner_api import form_post
+from .helpers import browser_sandbox_integration, consent_allow, consent_open
 
 pytestmark = pytest.mark.django_db
 
@@ -76,24 +74,12 @@ def test_new_credential_shows_the_secret_once_and_the_consent_page_links_here_an
     assert client_id in again and "JobCannon consent" in again and secret not in again
 
     # Apps & Integrations → connect JobCannon opens our consent page, which points at this page.
-    opened = client_in_workspace.post(reverse(NS + "apps-connect", args=[company_id]))
-    consent = urlsplit(opened["Location"])
-    query = {k: v[0] for k, v in parse_qs(consent.query).items()}
-    page = client_in_workspace.get(consent.path, query).content.decode()
+    path, query = consent_open(client_in_workspace, company_id)
+    page = client_in_workspace.get(path, query).content.decode()
     assert f'href="{credentials_url}"' in page
     assert 'id="sr-consent-sandbox-credentials"' in page
 
-    done = form_post(
-        client_in_workspace,
-        consent.path,
-        {
-            **query,
-            "integration": integration.pk,
-            "customer_client_id": client_id,
-            "customer_client_secret": secret,
-        },
-    )
-    assert done.status_code == 302 and done["Location"] == query["redirect"], done.content[:800]
+    consent_allow(client_in_workspace, path, query, integration, client_id, secret)
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.CONNECTED
     assert integration.credential("customer_client_id") == client_id

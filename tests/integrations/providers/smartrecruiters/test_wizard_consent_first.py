@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
-from integrations.services.integrations import integration_create
+from .helpers import sandbox_integration
 
 pytestmark = pytest.mark.django_db
 
@@ -48,14 +48,7 @@ def test_the_connect_card_and_wizard_say_consent_is_the_way_in_and_the_region_is
 def test_setup_page_puts_the_consent_in_step_2_and_says_what_the_optional_sign_in_adds(
     client_in_workspace, workspace, user
 ):
-    integration = integration_create(
-        workspace=workspace,
-        provider="smartrecruiters",
-        environment="sandbox",
-        auth_kind="oauth2",
-        region="us",
-        created_by=user,
-    )
+    integration = sandbox_integration(workspace, user, simulator=False)
     html = client_in_workspace.get(reverse("integrations:setup", args=[integration.pk])).content.decode()
     in_ats, after = _section(html, "in-ats"), _section(html, "next")
 
