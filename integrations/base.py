@@ -793,6 +793,11 @@ class ATSProvider:
     takes_our_webhook_secret: ClassVar[bool] = True
     webhook_signing_note: ClassVar[str] = ""
 
+    def signs_with_our_secret(self, integration: Integration) -> bool:
+        """Whether this integration's ATS signs with our secret: takes_our_webhook_secret, unless
+        the integration follows a setup in which it does (SmartRecruiters' seed webhooks)."""
+        return self.takes_our_webhook_secret
+
     # -- queued retries of the provider's own steps (services.queue.provider_step_schedule_retry) --
     def retry_step(self, step: str, integration: Integration) -> None:
         """Run a step a temporary failure scheduled again. Providers that schedule one override

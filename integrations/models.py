@@ -143,6 +143,13 @@ class WebhookStatus(models.TextChoices):
     UNSUPPORTED = "unsupported", "Unsupported event"
 
 
+# A signed delivery from the ATS: verified, with an event id. Every provider's parse gives an
+# event one (the body's digest at least); a verified row without one is an activation handshake
+# (SmartRecruiters' X-Hook-Secret call, accepted because JobCannon asked for it), unsigned. The
+# checklist, the health page and provider checks count only these.
+SIGNED_DELIVERY = models.Q(verified=True) & ~models.Q(external_id="")
+
+
 class WebhookEvent(models.Model):
     """One delivery from an ATS, stored before anything else. The body is kept as raw bytes
     because signatures are computed over exactly those bytes; headers are stored with

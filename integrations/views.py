@@ -262,6 +262,7 @@ def _setup_context(request, integration: Integration, **overrides) -> dict[str, 
         "webhook_url": integration_webhook_url(integration=integration),
         # None = the admin pastes the webhook URL into the ATS (the contract); else JobCannon registers them.
         "webhooks_by_hand": provider.registered_webhooks(integration) is None,
+        "our_secret": provider.signs_with_our_secret(integration),
         "webhooks_optional": "webhooks" in provider.optional_checklist_items(integration),
         "new_secret": request.session.pop(NEW_SECRET_KEY.format(pk=integration.pk), None),
         "uses_simulator": provider.uses_simulator(integration),
@@ -411,6 +412,7 @@ class IntegrationDetailView(WorkspaceMixin, View):
         context = {
             "integration": integration,
             "provider": provider,
+            "our_secret": provider.signs_with_our_secret(integration),
             "health": health,
             "attention": [health],
             "checklist": integration_checklist(integration=integration),
@@ -468,6 +470,12 @@ class IntegrationActionView(WorkspaceMixin, View):
                 )
             else:
                 messages.error(request, "Enter the API key.")
+        elif action == "rotate-secret" and not provider_for(integration).signs_with_our_secret(integration):
+            messages.error(
+                request,
+                f"{provider_for(integration).name} signs its webhooks with a key of its own: there is no "
+                "JobCannon webhook secret to rotate for it.",
+            )
         elif action == "rotate-secret":
             request.session[NEW_SECRET_KEY.format(pk=integration.pk)] = webhook_secret_rotate(
                 integration=integration

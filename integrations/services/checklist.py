@@ -2,7 +2,7 @@
 ticked by hand), with the reason and the guided fix when it fails, and a "test now" action
 where one is possible. Generic: providers contribute through the contract hooks only
 (`required_scopes`, `registered_webhooks`, `common_errors`, `checklist_checks`,
-`optional_checklist_items`, `explained_refusals`, `takes_our_webhook_secret`,
+`optional_checklist_items`, `explained_refusals`, `signs_with_our_secret`,
 `send_test_webhook`, `send_test_assessment`). A provider check with the key of a built-in item
 replaces it, where the provider judges that item from state this module cannot read (e.g. the
 scopes of SmartRecruiters' company credentials, which no Token holds)."""
@@ -21,6 +21,7 @@ from django.utils import timezone
 from assessments.catalog import UnknownInstrument, instrument_get
 from integrations.base import ATSProvider, ChecklistCheck
 from integrations.models import (
+    SIGNED_DELIVERY,
     AuthKind,
     Environment,
     Integration,
@@ -235,7 +236,7 @@ def _check_webhooks(integration: Integration, provider: ATSProvider, last_verifi
         # Knit sign with keys they issue.
         paste = (
             f"Paste the webhook URL and the webhook secret into {provider.name}"
-            if provider.takes_our_webhook_secret
+            if provider.signs_with_our_secret(integration)
             else f"Paste the webhook URL into {provider.name} ({provider.name} signs its deliveries with a "
             "key of its own)"
         )
@@ -424,12 +425,8 @@ def _check_writeback(integration: Integration, provider: ATSProvider, run) -> Ch
 
 def integration_checklist(*, integration: Integration) -> Checklist:
     provider = provider_for(integration)
-    # Signed deliveries only. Every event's parse gives it an id (the body's digest at least); a
-    # verified row without one is an activation handshake (SmartRecruiters' X-Hook-Secret call,
-    # accepted because JobCannon asked for it), which carries no signature.
     last_verified = (
-        WebhookEvent.objects.filter(integration=integration, verified=True)
-        .exclude(external_id="")
+        WebhookEvent.objects.filter(SIGNED_DELIVERY, integration=integration)
         .only("id", "event_type", "received_at", "signature_scheme")
         .order_by("-received_at", "-id")
         .first()

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from integrations.base import HealthWarning
 from integrations.models import (
+    SIGNED_DELIVERY,
     AuthKind,
     Integration,
     IntegrationStatus,
@@ -231,7 +232,7 @@ def integration_health_list(*, integrations: Iterable[Integration]) -> dict[int,
     # the first match instead of aggregating the whole history.
     stamps = Integration.objects.filter(pk__in=ids).annotate(
         last_webhook_at=Subquery(
-            WebhookEvent.objects.filter(integration=OuterRef("pk"), verified=True)
+            WebhookEvent.objects.filter(SIGNED_DELIVERY, integration=OuterRef("pk"))
             .order_by("-received_at")
             .values("received_at")[:1]
         ),

@@ -33,7 +33,7 @@ from integrations.base import (
     RegisteredWebhook,
     Verification,
 )
-from integrations.models import WebhookEvent
+from integrations.models import SIGNED_DELIVERY, WebhookEvent
 from integrations.plugins import plugin_for  # the sandbox is a dev/test plug-in (README "Layout")
 
 from . import constants, guide, setup, webhooks
@@ -245,7 +245,7 @@ class LeverProvider(ATSProvider):
     def _webhook_groups_check(integration) -> ChecklistCheck:
         """LD "Create a Webhook": a webhook sends nothing until a Super Admin switches its group on
         in Lever; we cannot read that switch, so the first verified delivery is the proof."""
-        delivered = WebhookEvent.objects.filter(integration=integration, verified=True).exists()
+        delivered = WebhookEvent.objects.filter(SIGNED_DELIVERY, integration=integration).exists()
         return ChecklistCheck(
             key="lever_webhook_groups",
             title=constants.WEBHOOK_GROUPS_TITLE,

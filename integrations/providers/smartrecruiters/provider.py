@@ -517,6 +517,11 @@ class SmartRecruitersProvider(ATSProvider):
             checks += _consent_only_checks(integration)
         return checks
 
+    def signs_with_our_secret(self, integration) -> bool:
+        # The seed's webhook setup (X-SmartRecruiters-Signature) signs with our secret; SR's own
+        # Webhooks API with the key it generates.
+        return selectors.webhook_api(integration) == constants.WEBHOOK_API_SEED
+
     def optional_checklist_items(self, integration) -> frozenset[str]:
         # Connected by consent alone, SR sends no webhooks (its Webhooks API needs the optional
         # OAuth sign-in): orders arrive through the Assessment API, changes through the sync.

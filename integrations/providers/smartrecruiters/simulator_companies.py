@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.models import Integration
+from integrations.models import Environment, Integration
 from integrations.selectors import integration_list_for_workspace
 from integrations.services.oauth import redirect_uri_for
 
@@ -52,7 +52,9 @@ def company_for_workspace(workspace: Any, company_id: str) -> dict[str, Any] | N
         return company
     for integration in integration_list_for_workspace(workspace=workspace).filter(provider=constants.KEY):
         settings = selectors.provider_settings(integration)
-        if settings.get("use_simulator") and company_id in (
+        # A sandbox integration on the simulator (never a production one, whatever its settings say).
+        sandbox = integration.environment == Environment.SANDBOX and settings.get("use_simulator")
+        if sandbox and company_id in (
             company_id_for(integration),
             settings.get("company_id"),
         ):

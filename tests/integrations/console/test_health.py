@@ -33,7 +33,12 @@ def writeback(integration, status, n=1):
 def test_healthy_integration_reports_connected_with_its_last_success(workspace):
     integration = IntegrationFactory(workspace=workspace)
     WebhookEvent.objects.create(
-        provider="fake", integration=integration, body=b"{}", verified=True, status=WebhookStatus.PROCESSED
+        provider="fake",
+        integration=integration,
+        body=b"{}",
+        verified=True,
+        external_id="evt-1",  # every signed delivery has its event id (models.SIGNED_DELIVERY)
+        status=WebhookStatus.PROCESSED,
     )
     health = integration_health(integration=integration)
     assert health.state == HealthState.CONNECTED and health.reason == ""

@@ -68,3 +68,33 @@ def test_simulator_note_reads_well_for_a_provider_named_after_two_products(clien
     page = client_in_workspace.get(reverse("integrations:setup", args=[integration.pk])).content.decode()
     assert "nothing to do in your real Ashby via Knit account" in page
     assert not re.search(r"\ba (real )?Ashby", page), re.findall(r".{40}\ba (?:real )?Ashby.{40}", page)
+
+
+@pytest.mark.parametrize("key", sorted(OWN_SIGNING))
+def test_rotating_a_secret_the_ats_never_uses_is_refused(client_in_workspace, key):
+    integration = _start(client_in_workspace, key)
+    before = list(integration.webhook_secrets or [])
+    answer = client_in_workspace.post(
+        reverse("integrations:action", args=[integration.pk, "rotate-secret"]), follow=True
+    )
+    assert "no JobCannon webhook secret to rotate" in answer.content.decode()
+    integration.refresh_from_db()
+    assert list(integration.webhook_secrets or []) == before
+
+
+def test_smartrecruiters_on_the_seeds_webhooks_signs_with_our_secret_so_it_is_shown(client_in_workspace):
+    """The seed's SmartRecruiters setup (X-SmartRecruiters-Signature, provider_settings webhook_api
+    "seed") signs with our secret: there the page shows it and offers its rotation."""
+    from integrations.providers.smartrecruiters import constants
+
+    integration = _start(client_in_workspace, "smartrecruiters")
+    integration.provider_settings = {
+        **integration.provider_settings,
+        "webhook_api": constants.WEBHOOK_API_SEED,
+    }
+    integration.save()
+    detail = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert "Rotate webhook secret" in detail and 'id="webhook-signing"' not in detail
+    client_in_workspace.post(reverse("integrations:action", args=[integration.pk, "rotate-secret"]))
+    integration.refresh_from_db()
+    assert len(integration.webhook_secrets) == 2  # a new one, the old one still accepted

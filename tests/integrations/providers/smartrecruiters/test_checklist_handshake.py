@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from integrations.services.checklist import integration_checklist
+from integrations.services.health import integration_health
 
 from .test_webhooks import post, vendor_headers
 
@@ -31,8 +32,11 @@ def test_the_activation_handshake_alone_leaves_the_signed_webhook_item_not_yet(c
     received = _item(sr_integration, "webhook_received")
     assert received.state == "waiting", received.detail
     assert "webhook.handshake" not in received.detail
+    # The page's health agrees: no webhook has been received yet.
+    assert integration_health(integration=sr_integration).last_webhook_at is None
 
     body = json.dumps({"candidateId": "cand-1", "jobId": "job-1"}).encode()
     assert post(client, sr_integration, body, vendor_headers(body, "job.created")).status_code == 202
     received = _item(sr_integration, "webhook_received")
     assert received.state == "ok" and "job.created" in received.detail
+    assert integration_health(integration=sr_integration).last_webhook_at is not None

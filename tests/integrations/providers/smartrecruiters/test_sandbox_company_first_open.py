@@ -75,6 +75,18 @@ def test_the_sandbox_makes_no_company_for_an_id_that_is_not_one_of_your_integrat
         assert page.status_code == 404 and "Unknown company" in page.content.decode(), company_id
 
 
+def test_the_sandbox_makes_no_company_for_a_production_integration(
+    simulators, client_in_workspace, workspace, user
+):
+    """Even with use_simulator set on it (an admin's edit), a production integration talks to the
+    real SmartRecruiters: the sandbox makes no company for it."""
+    production = sandbox_integration(workspace, user)
+    production.environment = "production"
+    production.save()
+    page = client_in_workspace.get(reverse(NS + "company", args=["co-" + production.public_id.hex[:12]]))
+    assert page.status_code == 404 and "Unknown company" in page.content.decode()
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_browser_fresh_sandbox_integration_to_connected_without_the_oauth_step(page):
