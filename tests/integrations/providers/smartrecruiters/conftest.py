@@ -1,9 +1,8 @@
 import pytest
 
 from integrations.registry import get_provider
-from integrations.services.integrations import integration_create
 
-from .helpers import connect_via_simulator
+from .helpers import connect_via_simulator, sandbox_integration
 
 MASTER_ID = "jobcannon-master"
 
@@ -41,14 +40,8 @@ def sr_sim(simulators, workspace, user):
 
     def make(*, region="us", provider_settings=None, real_rate_limit=False):
         roomy = {} if real_rate_limit else {"rate_limit": {"per_second": 200, "burst": 200}}
-        integration = integration_create(
-            workspace=workspace,
-            provider="smartrecruiters",
-            environment="sandbox",
-            auth_kind="oauth2",
-            region=region,
-            created_by=user,
-            provider_settings={"use_simulator": True, **roomy, **(provider_settings or {})},
+        integration = sandbox_integration(
+            workspace, user, region=region, provider_settings={**roomy, **(provider_settings or {})}
         )
         extra = get_provider("smartrecruiters").demo_setup(integration)
         if not real_rate_limit:

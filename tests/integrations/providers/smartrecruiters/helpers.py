@@ -51,7 +51,9 @@ def apps_connect(client, integration):
     return response
 
 
-def sandbox_integration(workspace, user, *, region: str = "us", simulator: bool = True):
+def sandbox_integration(
+    workspace, user, *, region: str = "us", simulator: bool = True, provider_settings=None
+):
     """A sandbox SmartRecruiters integration as the connect wizard creates it, before any
     optional step (on the built-in simulator unless `simulator` is False)."""
     from integrations.services.integrations import integration_create
@@ -63,7 +65,7 @@ def sandbox_integration(workspace, user, *, region: str = "us", simulator: bool 
         auth_kind="oauth2",
         region=region,
         created_by=user,
-        provider_settings={"use_simulator": True} if simulator else None,
+        provider_settings={**({"use_simulator": True} if simulator else {}), **(provider_settings or {})},
     )
 
 
