@@ -34,7 +34,7 @@ from integrations.models import (
     WritebackStatus,
 )
 from integrations.registry import provider_for
-from integrations.services.fixes import GENERIC_ERRORS, Fix, fixes_for
+from integrations.services.fixes import Fix, fixes_for
 
 logger = logging.getLogger(__name__)
 
@@ -97,26 +97,6 @@ def _when(value) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "never"
 
 
-def _fixes(provider: ATSProvider, check: str, cause: str | None) -> tuple[Fix, ...]:
-    """The guided fixes for a failed item, judged from its recorded cause: the Common Errors filed
-    under the item (`checks`) whose `match` occurs in the cause. fixes_for also takes matches
-    filed under other items and, where nothing matches, every entry filed under the item; on the
-    checklist that was unrelated advice (a signature fix for webhooks never registered, OAuth
-    fixes on an API key), so those are left out. The sign-in method is judged the same way: an
-    entry for one method matches only the texts its failures carry (Ashby's OAuth 401 says
-    "token expired or insufficient scopes", its API-key 401 does not)."""
-    lowered = (cause or "").lower()
-    applies = {
-        entry.title
-        for entry in (*provider.common_errors, *GENERIC_ERRORS)
-        if check in entry.checks and any(m in lowered for m in entry.match)
-    }
-    if not applies:
-        return ()
-    # fixes_for ranks the entries filed under `check` first, so these are never cut by its limit.
-    return tuple(f for f in fixes_for(provider=provider, check=check, text=lowered) if f.title in applies)
-
-
 def _check_credentials(integration: Integration, provider: ATSProvider) -> CheckItem:
     title = "Credentials valid"
     status = integration.status
@@ -157,7 +137,7 @@ def _check_credentials(integration: Integration, provider: ATSProvider) -> Check
         title,
         FAIL,
         reason,
-        fixes=_fixes(provider, "credentials", reason),
+        fixes=fixes_for(provider=provider, check="credentials", text=reason, matched_only=True),
         action="test" if has_credentials else "",
         action_label="Test now",
     )
@@ -178,7 +158,9 @@ def _check_scopes(integration: Integration, provider: ATSProvider) -> CheckItem:
                 FAIL,
                 f"Requested: {', '.join(token.scopes_requested)}. Granted: "
                 f"{', '.join(token.scopes_granted) or 'none'}. Missing: {', '.join(missing)}.",
-                fixes=_fixes(provider, "scopes", "scope " + " ".join(missing)),
+                fixes=fixes_for(
+                    provider=provider, check="scopes", text="scope " + " ".join(missing), matched_only=True
+                ),
             )
         granted = token.scopes_granted or token.scopes_requested
         return CheckItem(
@@ -211,7 +193,7 @@ def _check_scopes(integration: Integration, provider: ATSProvider) -> CheckItem:
                 title,
                 FAIL,
                 f"{reason} ({forbidden.operation}, {_when(forbidden.created_at)}).{needs}",
-                fixes=_fixes(provider, "scopes", "403 " + reason),
+                fixes=fixes_for(provider=provider, check="scopes", text="403 " + reason, matched_only=True),
             )
     if integration.status != IntegrationStatus.CONNECTED:
         return CheckItem("scopes", title, WAITING, f"Connect first.{needs}")
@@ -252,7 +234,9 @@ def _check_webhooks(integration: Integration, provider: ATSProvider, last_verifi
             FAIL,
             f"No webhooks are registered in {provider.name}.",
             # What the connect left to fix (connected_reason), e.g. a permission webhook.create needs.
-            fixes=_fixes(provider, "webhooks", integration.status_reason),
+            fixes=fixes_for(
+                provider=provider, check="webhooks", text=integration.status_reason, matched_only=True
+            ),
             action="test",
             action_label="Register again",
         )
@@ -265,7 +249,9 @@ def _check_webhooks(integration: Integration, provider: ATSProvider, last_verifi
             title,
             FAIL,
             f"{len(hooks)} webhook(s) registered in {provider.name}, but none points at this integration's URL.",
-            fixes=_fixes(provider, "webhooks", "unknown integration"),
+            fixes=fixes_for(
+                provider=provider, check="webhooks", text="unknown integration", matched_only=True
+            ),
             action="test",
             action_label="Register again",
         )
@@ -316,7 +302,9 @@ def _check_webhook_received(
             title,
             FAIL,
             f"Rejected at {_when(rejected.received_at)}: {rejected.rejection_reason}",
-            fixes=_fixes(provider, "webhook_received", rejected.rejection_reason),
+            fixes=fixes_for(
+                provider=provider, check="webhook_received", text=rejected.rejection_reason, matched_only=True
+            ),
             action=action,
             action_label="Send a test webhook",
             link=_event_link(integration, rejected),
@@ -393,7 +381,9 @@ def _check_writeback(integration: Integration, provider: ATSProvider, run) -> Ch
                 title,
                 FAIL,
                 f"{latest.get_status_display()}: {latest.last_error or 'no error recorded'}",
-                fixes=_fixes(provider, "writeback", latest.last_error),
+                fixes=fixes_for(
+                    provider=provider, check="writeback", text=latest.last_error, matched_only=True
+                ),
                 action="replay" if latest.status != WritebackStatus.NEEDS_REAUTH else "",
                 action_label="Replay the write-back",
                 link=link,

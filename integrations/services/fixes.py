@@ -110,17 +110,30 @@ class Fix:
     steps: tuple[str, ...]
 
 
-def fixes_for(*, provider: ATSProvider, check: str, text: str = "") -> tuple[Fix, ...]:
+def fixes_for(
+    *, provider: ATSProvider, check: str, text: str = "", matched_only: bool = False
+) -> tuple[Fix, ...]:
     """Guided fixes: entries whose `match` fragments occur in the failure text (provider's seed
-    first), else the entries filed under this checklist item."""
+    first), else the entries filed under this checklist item.
+
+    `matched_only` (the checklist): only entries filed under this item whose `match` occurs in the
+    text, and none when no entry matches. Entries filed under other items, or shown for want of a
+    match, were unrelated advice there (a signature fix for webhooks never registered, OAuth fixes
+    on an API key). The sign-in method is judged the same way: an entry for one method matches
+    only the texts its failures carry (Ashby's OAuth 401 says "token expired or insufficient
+    scopes", its API-key 401 does not)."""
     catalog = [*provider.common_errors, *GENERIC_ERRORS]
     lowered = (text or "").lower()
     chosen: list[CommonError] = []
     if lowered:
-        chosen = [e for e in catalog if any(m in lowered for m in e.match)]
+        chosen = [
+            e
+            for e in catalog
+            if any(m in lowered for m in e.match) and (check in e.checks or not matched_only)
+        ]
         # A provider entry filed under this check outranks generic text matches from other checks.
         chosen.sort(key=lambda e: (check not in e.checks, e not in provider.common_errors))
-    if not chosen:
+    if not chosen and not matched_only:
         chosen = [e for e in provider.common_errors if check in e.checks] or [
             e for e in GENERIC_ERRORS if check in e.checks
         ][:1]
