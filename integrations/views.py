@@ -470,19 +470,17 @@ class IntegrationActionView(WorkspaceMixin, View):
                 )
             else:
                 messages.error(request, "Enter the API key.")
-        elif action == "rotate-secret" and not provider_for(integration).signs_with_our_secret(integration):
-            messages.error(
-                request,
-                f"{provider_for(integration).name} signs its webhooks with a key of its own: there is no "
-                "JobCannon webhook secret to rotate for it.",
-            )
         elif action == "rotate-secret":
-            request.session[NEW_SECRET_KEY.format(pk=integration.pk)] = webhook_secret_rotate(
-                integration=integration
-            )
-            messages.success(
-                request, "New webhook secret created; the previous one keeps working until you retire it."
-            )
+            try:
+                request.session[NEW_SECRET_KEY.format(pk=integration.pk)] = webhook_secret_rotate(
+                    integration=integration
+                )
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(
+                    request, "New webhook secret created; the previous one keeps working until you retire it."
+                )
         elif action == "reconnect-link":
             request.session[f"reconnect_link_{integration.pk}"] = reconnect_link_create(
                 integration=integration, created_by=request.user

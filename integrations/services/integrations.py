@@ -131,7 +131,15 @@ def integration_connect_api_key(
 
 @transaction.atomic
 def webhook_secret_rotate(*, integration: Integration, keep_previous: bool = True) -> str:
-    """New secret first; the previous one keeps verifying until `webhook_secret_retire_old`."""
+    """New secret first; the previous one keeps verifying until `webhook_secret_retire_old`.
+    Refused (Conflict) where the ATS signs with a key of its own: a secret no page shows would only
+    be one more key verification tries."""
+    provider = provider_for(integration)
+    if not provider.signs_with_our_secret(integration):
+        raise Conflict(
+            f"{provider.name} signs its webhooks with a key of its own: there is no JobCannon webhook "
+            "secret to rotate for it."
+        )
     integration = Integration.objects.select_for_update().get(pk=integration.pk)
     new = {"secret": webhook_secret_generate(), "created_at": timezone.now().isoformat()}
     old = (integration.webhook_secrets or [])[:1] if keep_previous else []
