@@ -183,11 +183,11 @@ class IntegrationAdmin(admin.ModelAdmin):
         from integrations.services.integrations import integration_credentials_check
 
         for integration in queryset[:50]:
-            ok = integration_credentials_check(integration=integration)
+            outcome = integration_credentials_check(integration=integration)
             self.message_user(
                 request,
-                f"{integration}: {'valid' if ok else integration.status_reason}",
-                messages.SUCCESS if ok else messages.WARNING,
+                f"{integration}: {'valid' if outcome.ok else outcome.message}",
+                messages.SUCCESS if outcome.ok else messages.WARNING,
             )
 
     @admin.action(description="Force an OAuth token refresh", permissions=["change"])

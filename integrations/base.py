@@ -832,6 +832,12 @@ class ATSProvider:
         on_connected registered at the vendor (e.g. SmartRecruiters' webhook subscriptions).
         Best effort: never raise, explain a failure in the activity log; the disconnect goes on."""
 
+    def disconnected_fix_steps(self, integration: Integration) -> tuple[str, ...]:
+        """The checklist's steps to resume a disconnected integration (its cause, who disconnected
+        it, is the recorded status_reason). Providers where the ATS can remove us override this
+        with what to do there first."""
+        return ("Reconnect to resume.",)
+
     def explain_oauth_error(self, error: str, description: str, integration: Integration) -> str:
         """Turn an OAuth error on the callback into a sentence naming the fix."""
         return description or error

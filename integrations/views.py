@@ -42,6 +42,7 @@ from integrations.selectors import (
 from integrations.services.checklist import integration_checklist
 from integrations.services.health import integration_health, integration_health_list
 from integrations.services.integrations import (
+    CredentialsOutcome,
     integration_connect_api_key,
     integration_create,
     integration_credentials_check,
@@ -180,13 +181,11 @@ class IntegrationConnectView(WorkspaceMixin, View):
             return redirect("integrations:connect")
         if data["auth_kind"] == AuthKind.OAUTH2:
             return redirect(oauth_start(integration=integration, user=request.user, session=request.session))
-        ok = integration_connect_api_key(integration=integration, api_key=data["api_key"])
-        (messages.success if ok else messages.error)(
-            request,
-            _connected_message("Connected: the API key works.", integration)
-            if ok
-            else f"The API key did not work: {integration.status_reason}",
-        )
+        outcome = integration_connect_api_key(integration=integration, api_key=data["api_key"])
+        if outcome.ok:
+            messages.success(request, _connected_message("Connected: the API key works.", integration))
+        else:
+            messages.error(request, _failed_message("The API key did not work:", outcome))
         return redirect("integrations:detail", pk=integration.pk)
 
 
@@ -194,6 +193,13 @@ def _connected_message(head: str, integration: Integration) -> str:
     """A connect's success flash: `head`, then what the customer must still fix, if anything (the
     provider's connected_reason, kept as status_reason, e.g. a permission the API key lacks)."""
     return f"{head} {integration.status_reason}" if integration.status_reason else head
+
+
+def _failed_message(head: str, outcome: CredentialsOutcome) -> str:
+    """A failed check's flash: `head` only when the ATS judged the credentials; an ATS that
+    could not be reached said nothing about them, and its sentence says so."""
+    message = outcome.message or "The check failed."
+    return f"{head} {message}" if outcome.judged else message
 
 
 class IntegrationWizardView(WorkspaceMixin, View):
@@ -371,20 +377,22 @@ class IntegrationSetupView(WorkspaceMixin, View):
         values = {k: v.strip() for k, v in form.cleaned_data.items() if v}
         if "api_key" in values:
             extra = {k: v for k, v in values.items() if k != "api_key"}
-            ok = integration_connect_api_key(integration=integration, api_key=values["api_key"], extra=extra)
+            outcome = integration_connect_api_key(
+                integration=integration, api_key=values["api_key"], extra=extra
+            )
         else:
             integration.credentials = {**(integration.credentials or {}), **values}
             integration.auth_kind = AuthKind.API_KEY
             integration.save(update_fields=["credentials", "auth_kind", "updated_at"])
-            ok = integration_credentials_check(integration=integration)
+            outcome = integration_credentials_check(integration=integration)
         integration.refresh_from_db()
-        if ok:
+        if outcome.ok:
             messages.success(
                 request,
                 _connected_message(f"Connected: {provider.name} accepted the credentials.", integration),
             )
             return redirect(reverse("integrations:setup", args=[integration.pk]) + "#verify")
-        form.add_error(None, integration.status_reason or "The credentials did not work.")
+        form.add_error(None, outcome.message or "The credentials did not work.")
         return render(
             request,
             "integrations/setup.html",
@@ -447,9 +455,9 @@ class IntegrationActionView(WorkspaceMixin, View):
         integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
         back = reverse("integrations:detail", args=[integration.pk])
         if action == "test":
-            ok = integration_credentials_check(integration=integration)
-            (messages.success if ok else messages.error)(
-                request, "Credentials valid." if ok else integration.status_reason
+            outcome = integration_credentials_check(integration=integration)
+            (messages.success if outcome.ok else messages.error)(
+                request, "Credentials valid." if outcome.ok else outcome.message or "The check failed."
             )
         elif action == "reauthorize":
             try:
@@ -462,11 +470,12 @@ class IntegrationActionView(WorkspaceMixin, View):
         elif action == "api-key":
             form = ApiKeyForm(request.POST)
             if form.is_valid():
-                ok = integration_connect_api_key(
+                outcome = integration_connect_api_key(
                     integration=integration, api_key=form.cleaned_data["api_key"]
                 )
-                (messages.success if ok else messages.error)(
-                    request, "API key saved and valid." if ok else integration.status_reason
+                (messages.success if outcome.ok else messages.error)(
+                    request,
+                    "API key saved and valid." if outcome.ok else outcome.message or "The check failed.",
                 )
             else:
                 messages.error(request, "Enter the API key.")
@@ -573,10 +582,10 @@ class ReconnectLinkView(View):
             reconnect_link_claim(link_id=link.pk)  # before any save
         except ReconnectLinkInvalid as exc:
             return _reconnect_refused(request, exc)
-        ok = False
+        outcome = CredentialsOutcome(ok=False)
         try:
             if "api_key" in values:
-                ok = integration_connect_api_key(
+                outcome = integration_connect_api_key(
                     integration=integration,
                     api_key=values["api_key"],
                     extra={k: v for k, v in values.items() if k != "api_key"},
@@ -584,13 +593,13 @@ class ReconnectLinkView(View):
             else:
                 integration.credentials = {**(integration.credentials or {}), **values}
                 integration.save(update_fields=["credentials", "updated_at"])
-                ok = integration_credentials_check(integration=integration)
+                outcome = integration_credentials_check(integration=integration)
         finally:
-            if not ok:
+            if not outcome.ok:
                 reconnect_link_release(link_id=link.pk)
-        if not ok:
+        if not outcome.ok:
             integration.refresh_from_db()
-            form.add_error(None, integration.status_reason or "The credentials did not work.")
+            form.add_error(None, outcome.message or "The credentials did not work.")
             return render(
                 request,
                 "integrations/reconnect.html",

@@ -101,12 +101,15 @@ def _check_credentials(integration: Integration, provider: ATSProvider) -> Check
     title = "Credentials valid"
     status = integration.status
     if status == IntegrationStatus.DISCONNECTED:
+        # Who disconnected it is what integration_disconnect recorded (an admin, JobCannon staff,
+        # the ATS itself); what to do about it is the provider's.
+        cause = integration.status_reason or "A workspace admin disconnected it."
         return CheckItem(
             "credentials",
             title,
             FAIL,
             "The integration is disconnected.",
-            fixes=(Fix("Disconnected", "A workspace admin disconnected it.", ("Reconnect to resume.",)),),
+            fixes=(Fix("Disconnected", cause, provider.disconnected_fix_steps(integration)),),
         )
     has_credentials = bool(integration.credentials) or Token.objects.filter(integration=integration).exists()
     if status == IntegrationStatus.CONNECTED:

@@ -26,8 +26,10 @@ def checklist_action_run(*, integration: Integration, action: str) -> tuple[bool
     provider = provider_for(integration)
     try:
         if action == "test":
-            ok = integration_credentials_check(integration=integration)
-            return ok, ("Credentials valid." if ok else integration.status_reason or "The check failed.")
+            outcome = integration_credentials_check(integration=integration)
+            return outcome.ok, (
+                "Credentials valid." if outcome.ok else outcome.message or "The check failed."
+            )
         if action == "webhook":
             if not can_send_test_webhook(integration):
                 return (

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integrations.base import ATSError
+from integrations.base import ATSError, ATSNetworkError, ATSRateLimited, ATSServerError
 from integrations.models import ActivityLevel, AuthKind, Environment, Integration, IntegrationStatus
 from integrations.registry import get_provider, provider_for
 from integrations.services.activity import activity_log
@@ -53,12 +54,52 @@ def integration_create(
         raise Conflict(f"This workspace already has a {environment} integration with {prov.name}.")
 
 
-def integration_credentials_check(*, integration: Integration) -> bool:
+# Failures that say nothing about the credentials: the ATS was busy (429, or our own limiter),
+# down (5xx) or not reached (network, a read timeout). Not `exc.retryable`: providers mark some
+# refusals retryable so the outbox holds a write (Ashby's PermissionMissing, SmartRecruiters'
+# CompanyCredentialsRefused), and those do judge the credentials.
+UNJUDGED_ERRORS: tuple[type[ATSError], ...] = (ATSRateLimited, ATSServerError, ATSNetworkError)
+
+# Statuses whose status_reason the "could not be reached" sentence replaces: their banner already
+# asks the customer to act, and trying again is the act. A connected integration keeps its reason
+# (the provider's connected_reason, or empty): nothing clears a reason but the next successful
+# check, so the sentence would sit on a healthy integration's banner long after the outage. A
+# disconnected one keeps the reason that says who disconnected it (the checklist shows it).
+_REASON_REPLACED_WHEN_UNJUDGED = frozenset({IntegrationStatus.PENDING, IntegrationStatus.NEEDS_REAUTH})
+
+
+@dataclasses.dataclass(frozen=True)
+class CredentialsOutcome:
+    """What a credentials check ended in. `message` is the sentence for the admin when not ok:
+    why the credentials failed, or that the ATS could not be reached (`judged` False) and the
+    credentials are as good or bad as before."""
+
+    ok: bool
+    message: str = ""
+    judged: bool = True
+
+    def __bool__(self) -> bool:
+        # Truthy when ok, as requests.Response is: callers that only branch on success read it
+        # as the bool the check used to return.
+        return self.ok
+
+
+def integration_credentials_check(*, integration: Integration) -> CredentialsOutcome:
     """Live call to the ATS. On success the integration is connected and provider setup
-    (webhook registration...) runs; on failure the reason is recorded and shown."""
+    (webhook registration...) runs; on failure the reason is recorded and shown. Pages show the
+    outcome's `message` rather than status_reason, which an unreachable ATS leaves alone on a
+    connected integration."""
     provider = provider_for(integration)
     try:
         check = provider.validate_credentials(integration)
+    except UNJUDGED_ERRORS as exc:
+        return _unjudged(
+            integration,
+            kind="credentials.unreachable",
+            message=f"{provider.name} could not be reached to check the credentials ({exc.message}); "
+            "they were not judged. Try again in a few minutes.",
+            exc=exc,
+        )
     except ATSError as exc:
         integration_set_status(
             integration=integration,
@@ -73,7 +114,7 @@ def integration_credentials_check(*, integration: Integration) -> bool:
             level=ActivityLevel.ERROR,
             message=exc.message,
         )
-        return False
+        return CredentialsOutcome(ok=False, message=exc.message)
     if not check.ok:
         integration_set_status(
             integration=integration, status=IntegrationStatus.PENDING, reason=check.message
@@ -84,7 +125,7 @@ def integration_credentials_check(*, integration: Integration) -> bool:
             level=ActivityLevel.ERROR,
             message=check.message,
         )
-        return False
+        return CredentialsOutcome(ok=False, message=check.message)
     integration.credentials_checked_at = timezone.now()
     integration.save(update_fields=["credentials_checked_at", "updated_at"])
     activity_log(integration=integration, kind="credentials.valid", message=check.message)
@@ -97,15 +138,24 @@ def integration_credentials_check(*, integration: Integration) -> bool:
     try:
         provider.on_connected(integration)
     except ATSError as exc:
-        integration_set_status(
-            integration=integration,
-            status=IntegrationStatus.PENDING,
-            reason=f"Credentials are valid, but setup failed: {exc.message}",
+        unjudged = isinstance(exc, UNJUDGED_ERRORS)
+        unreachable = (
+            f"The credentials work, but {provider.name} could not be reached to finish the setup "
+            f"({exc.message}). Try again in a few minutes."
         )
+        if unjudged and integration.status == IntegrationStatus.CONNECTED:
+            # The credentials work and what setup registered before is still there: an outage
+            # while re-registering is no reason to hold this integration's traffic.
+            return _unjudged(integration, kind="setup.unreachable", message=unreachable, exc=exc)
+        reason = unreachable if unjudged else f"Credentials are valid, but setup failed: {exc.message}"
+        integration_set_status(integration=integration, status=IntegrationStatus.PENDING, reason=reason)
         activity_log(
-            integration=integration, kind="setup.failed", level=ActivityLevel.ERROR, message=exc.message
+            integration=integration,
+            kind="setup.unreachable" if unjudged else "setup.failed",
+            level=ActivityLevel.WARNING if unjudged else ActivityLevel.ERROR,
+            message=exc.message,
         )
-        return False
+        return CredentialsOutcome(ok=False, message=reason, judged=not unjudged)
     integration_set_status(
         integration=integration,
         status=IntegrationStatus.CONNECTED,
@@ -114,12 +164,29 @@ def integration_credentials_check(*, integration: Integration) -> bool:
     from integrations.services.writeback import writeback_resume_after_reauth
 
     writeback_resume_after_reauth(integration=integration)
-    return True
+    return CredentialsOutcome(ok=True)
+
+
+def _unjudged(integration: Integration, *, kind: str, message: str, exc: ATSError) -> CredentialsOutcome:
+    """The ATS did not answer the check: the status stays as it was (pending stays pending,
+    connected stays connected, write-backs are not held), the admin is told to try again."""
+    if integration.status in _REASON_REPLACED_WHEN_UNJUDGED and integration.status_reason != message:
+        # The reason only: integration_set_status would log a status change that did not happen.
+        integration.status_reason = message
+        integration.save(update_fields=["status_reason", "updated_at"])
+    activity_log(
+        integration=integration,
+        kind=kind,
+        level=ActivityLevel.WARNING,
+        message=message,
+        data={"error_class": type(exc).__name__, "status_code": exc.status_code},
+    )
+    return CredentialsOutcome(ok=False, message=message, judged=False)
 
 
 def integration_connect_api_key(
     *, integration: Integration, api_key: str, extra: dict[str, Any] | None = None
-) -> bool:
+) -> CredentialsOutcome:
     api_key = api_key.strip()
     if not api_key:
         raise ValidationFailed("Enter the API key.")

@@ -116,7 +116,7 @@ class KnitSetupView(_KnitIntegrationMixin, View):
             return self.page(request, integration, credentials_form=form, status=400)
         data = form.cleaned_data
         try:
-            ok = knit_credentials_save(
+            outcome = knit_credentials_save(
                 integration=integration,
                 api_key=data["api_key"],
                 integration_id=data["integration_id"],
@@ -126,12 +126,12 @@ class KnitSetupView(_KnitIntegrationMixin, View):
             form.add_error(None, exc.message)
             return self.page(request, integration, credentials_form=form, status=400)
         integration.refresh_from_db()
-        if ok:
+        if outcome.ok:
             messages.success(
                 request, "Knit accepted the API key and integration id. Hand the secrets below to Ashby."
             )
         else:
-            messages.error(request, f"Knit setup is not complete: {integration.status_reason}")
+            messages.error(request, f"Knit setup is not complete: {outcome.message}")
         return redirect("integrations:integration-knit:setup", integration_pk=integration.pk)
 
 
