@@ -19,14 +19,28 @@ this module anyway (AccountAdapter below), so the two cannot drift apart."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
-from collections.abc import Mapping
+import logging
+import threading
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS, BaseCache, caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.db import BaseDatabaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import PermissionDenied
+from django.db import connections, router, transaction
 from django.http import HttpRequest
+
+from jobcannon.core.perprocess import per_process
+
+logger = logging.getLogger(__name__)
 
 
 def _clean(value: str | None) -> str | None:
@@ -74,10 +88,102 @@ def client_bucket(address: str | None) -> str:
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth's adapter, with the client address (its login throttle, user sessions) from the
-    one rule above."""
+    one rule above, and a login throttle that outlives the cache (RateLimitCache below)."""
+
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        super().__init__(request)
+        ratelimit_cache_install()
 
     def get_client_ip(self, request: HttpRequest) -> str:
         address = client_address(request)
         if not address:
             raise PermissionDenied("Unable to determine client IP address")
         return address
+
+
+# --- allauth's throttle when the cache is down ---------------------------------------------------
+#
+# allauth keeps every rate limit (the login view's, failed logins per address and per email,
+# signup, password reset...) as hit histories in the default cache, through the module global
+# `cache` of allauth/core/internal/ratelimit.py (cache_lock, _consume_single_rate, rollback,
+# clear; django-allauth 65.x), and no adapter method stands between them: with the cache table
+# missing or Redis down every sign-in POST was a 500. That global is replaced (once, from the
+# adapter, which allauth builds before it takes from a limit) by the default cache behind a
+# fallback: while the cache raises, the histories live in this process's memory, so the
+# throttle still bites (per process, as integrations/services/inbound_limits.py's budgets do
+# without Redis), and the cache is tried again every RATELIMIT_CACHE_RETRY_SECONDS.
+
+RATELIMIT_CACHE_RETRY_SECONDS = 5.0
+
+
+class _FallbackState:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.down_until = 0.0
+        self.warned = False
+
+
+_state = _FallbackState()
+
+
+def _memory() -> LocMemCache:
+    return per_process("allauth-ratelimit-memory", lambda: LocMemCache("allauth-ratelimit", {}))
+
+
+@contextlib.contextmanager
+def _savepoint_if_database_cache(backend: BaseCache) -> Iterator[None]:
+    """A failing query of the database cache inside a transaction would leave the transaction
+    unusable on PostgreSQL (the sign-in's own queries after it would fail): give it a savepoint."""
+    if isinstance(backend, BaseDatabaseCache):
+        using = router.db_for_write(backend.cache_model_class)
+        if connections[using].in_atomic_block:
+            with transaction.atomic(using=using):
+                yield
+            return
+    yield
+
+
+class RateLimitCache:
+    """The cache allauth's rate limiter talks to: the default cache, or memory while it raises."""
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        if _state.down_until <= time.monotonic():
+            backend = caches[DEFAULT_CACHE_ALIAS]  # what allauth's own `cache` proxy resolves to
+            try:
+                with _savepoint_if_database_cache(backend):
+                    result = getattr(backend, method)(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - any cache failure: no table, Redis down, timeout
+                with _state.lock:
+                    _state.down_until = time.monotonic() + RATELIMIT_CACHE_RETRY_SECONDS
+                    first = not _state.warned
+                    _state.warned = True
+                if first:  # once per outage, not once per sign-in
+                    logger.warning("ratelimit.cache_unavailable", extra={"error_class": type(exc).__name__})
+            else:
+                _state.warned = False
+                return result
+        return getattr(_memory(), method)(*args, **kwargs)
+
+    def add(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> bool:
+        return bool(self._call("add", key, value, timeout=timeout))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._call("get", key, default)
+
+    def set(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> None:
+        self._call("set", key, value, timeout=timeout)
+
+    def delete(self, key: str) -> None:
+        self._call("delete", key)
+
+
+def ratelimit_cache_install() -> None:
+    if not isinstance(allauth_ratelimit.cache, RateLimitCache):
+        allauth_ratelimit.cache = RateLimitCache()  # type: ignore[assignment]
+
+
+def ratelimit_cache_reset() -> None:
+    """Forget the outage and the histories kept in memory (tests: a fresh process)."""
+    with _state.lock:
+        _state.down_until, _state.warned = 0.0, False
+    _memory().clear()
