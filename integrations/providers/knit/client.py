@@ -1,4 +1,5 @@
-"""HTTP to Knit: the only module that talks to api.getknit.dev (or the built-in simulator)."""
+"""HTTP to Knit: the only module that talks to Knit's API (provider.api_base_url: api.getknit.dev,
+Knit's sandbox host, or the built-in simulator)."""
 
 from __future__ import annotations
 

@@ -4,8 +4,19 @@ Sources: Knit's Ashby assessments setup guide (seed 003) and the Knit section of
 shared/reference/lever-smartrecruiters-knit.md. [F] = found in a Knit page, [I] = our inference
 (the endpoint or body was not retrievable); README.md in this folder lists every [I] choice."""
 
-# [F] https://developers.getknit.dev/reference/authenticating-your-apis-with-knit
+# Hosts. Production [F]: https://developers.getknit.dev/reference/authenticating-your-apis-with-knit
+# and Knit's getting-started page (https://developers.getknit.dev/docs/getting-started, which calls
+# https://api.getknit.dev/v1.0/auth.createSession).
 API_BASE = "https://api.getknit.dev/v1.0"
+# Sandbox [2nd], unverified against Knit's reference (no Knit reference page in our sources names a
+# sandbox host): Knit's own KnitWeb sample, run with `sandbox={true}`, calls
+# https://api.sandbox.getknit.dev/v1.0/auth.createSession, and public Knit passthrough clients call
+# https://api.sandbox.getknit.dev/v1.0/passthrough when their knit_env is "sandbox" (code search
+# `find_string "api.sandbox.getknit.dev"`). Used for a sandbox integration off the built-in simulator
+# (provider.api_base_url). If Knit turns out to serve sandbox keys on API_BASE, change only this line.
+# The same clients use https://api.eu.getknit.dev/v1.0 for an EU-region Knit account [2nd]; we offer
+# no region setting for Knit, so that host is not used.
+API_BASE_SANDBOX = "https://api.sandbox.getknit.dev/v1.0"
 AUTH_HEADER_INTEGRATION = "X-Knit-Integration-Id"
 # [F] https://developers.getknit.dev/reference/api-response-structures: "X-Knit-Execution-Id |
 # Mandatory | Unique Id for each API call/Webhook dispatch. Use it for debugging". Stored on every
@@ -94,6 +105,10 @@ STATUS_STARTED = "STARTED"
 STATUS_COMPLETED = "COMPLETED"
 STATUS_CANCELLED = "CANCELLED"
 STATUS_EXPIRED = "EXPIRED"
+# Ashby's assessment.update has no expiry: through the passthrough an expired run closes Ashby's
+# assessment with a cancelled_reason carrying this label (updates.update_expired), which the sandbox
+# records as EXPIRED.
+CANCELLED_REASON_EXPIRED_LABEL = "Expired"
 # Our run event -> the Knit status we send. STARTED (not IN_PROGRESS, also listed) for the moment
 # the candidate begins: it is what Ashby's own assessment.update calls that moment ("Started").
 # EXPIRED for a run the candidate did not finish in time: Knit lists it, and nobody cancelled it.

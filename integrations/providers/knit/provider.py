@@ -18,7 +18,7 @@ from integrations.base import (
     SyncPage,
     Verification,
 )
-from integrations.models import Integration
+from integrations.models import Environment, Integration
 from integrations.plugins import plugin_for  # the simulator is a dev/test plug-in (README "Layout")
 
 from . import constants, updates, webhooks
@@ -65,7 +65,10 @@ class KnitProvider(ATSProvider):
     def api_base_url(self, integration: Integration) -> str:
         if self.uses_simulator(integration):
             return f"{self.simulator_base_url()}/v1.0"
-        # Knit has one host; its sandbox is a separate Knit API key, not a separate URL.
+        # Knit's sandbox has a host of its own ([2nd] constants.API_BASE_SANDBOX: Knit's public
+        # sample code and clients; unverified against Knit's reference), production api.getknit.dev [F].
+        if integration.environment == Environment.SANDBOX:
+            return constants.API_BASE_SANDBOX
         return constants.API_BASE
 
     def client(self, integration: Integration) -> KnitClient:
@@ -85,8 +88,9 @@ class KnitProvider(ATSProvider):
             self.client(integration).auth_check()
         except ATSAuthError as exc:
             raise ATSAuthError(
-                f"Knit rejected the API key or the integration id {integration_id} ({exc.message}). Check both in "
-                "Knit's dashboard, and use the sandbox key for a sandbox integration.",
+                f"Knit ({self.api_base_url(integration)}) rejected the API key or the integration id "
+                f"{integration_id} ({exc.message}). Check both in Knit's dashboard, and use the sandbox key "
+                f"for a sandbox integration and the production key for a production one.{_host_note(self, integration)}",
                 status_code=exc.status_code,
                 request_id=exc.request_id,
             ) from exc
@@ -217,3 +221,14 @@ class KnitProvider(ATSProvider):
     # -- demo --
     def demo_setup(self, integration: Integration) -> dict[str, Any]:
         return plugin_for(self.key).demo_setup(self, integration)
+
+
+def _host_note(provider: KnitProvider, integration: Integration) -> str:
+    """Said with a 401 from the sandbox host, which rests on second-hand sources only."""
+    if provider.api_base_url(integration) != constants.API_BASE_SANDBOX:
+        return ""
+    return (
+        f" JobCannon calls Knit's sandbox at {constants.API_BASE_SANDBOX}, the host Knit's public sample code "
+        "uses (not confirmed by Knit's API reference): if your sandbox key works at "
+        f"{constants.API_BASE} instead, tell JobCannon support."
+    )

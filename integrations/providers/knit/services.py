@@ -15,7 +15,7 @@ from django.utils import timezone
 from integrations.base import ATSError, ATSNotFound, ATSProvider
 from integrations.models import ActivityLevel, AuthKind, Environment, Integration
 from integrations.services.activity import activity_log
-from integrations.services.integrations import integration_credentials_check
+from integrations.services.integrations import CredentialsOutcome, integration_credentials_check
 from integrations.services.writeback import writeback_held_resume
 from jobcannon.core.exceptions import ValidationFailed
 
@@ -57,7 +57,7 @@ def knit_webhook_keys_sync(*, integration: Integration) -> None:
 
 def knit_credentials_save(
     *, integration: Integration, api_key: str, integration_id: str, use_simulator: bool | None = None
-) -> bool:
+) -> CredentialsOutcome:
     """Save the customer's Knit API key and integration id, then check them with a live call
     (which, on success, connects and creates the Ashby secrets if there are none yet)."""
     integration = _credentials_store(
@@ -268,6 +268,19 @@ def knit_demo_credentials_set(*, integration: Integration, api_key: str, integra
     integration.auth_kind = AuthKind.API_KEY
     _save_credentials(integration, api_key=api_key, integration_id=integration_id)
     knit_webhook_keys_sync(integration=integration)
+
+
+def knit_demo_secret_set(*, integration: Integration, secret_key: str, base_url: str) -> None:
+    """demo_seed only (no HTTP): the simulator account's Ashby secret pair, made by the simulated
+    Knit, becomes the integration's active pair, so the key a script plays Ashby with is the one the
+    integration page shows (and "Test credentials now" makes no second one)."""
+    entry = {
+        "secret_key": secret_key,
+        "base_url": base_url,
+        "created_at": timezone.now().isoformat(),
+        "state": "active",
+    }
+    _store_secrets(integration, [entry])
 
 
 def knit_results_resume(*, integration: Integration) -> int:

@@ -42,6 +42,18 @@ SIM_DELIVERY = "delivery"
 
 P = "knit"
 
+# The category of a sandbox account's integration (Knit groups its integrations by category: ATS,
+# HRIS, CRM, ...). Only an ATS integration has Knit's ATS APIs; the dashboard can switch an account to
+# another category so that the explained 404 of the credential check (provider.validate_credentials)
+# happens in the sandbox too. [I] the 404 and its wording: Knit's reference in our sources does not
+# say what its ATS APIs answer for an integration of another category (README "still unverifiable").
+CATEGORY_ATS = "ats"
+CATEGORIES = (
+    (CATEGORY_ATS, "ATS (Ashby)"),
+    ("hris", "HRIS (another category: no ATS APIs)"),
+    ("crm", "CRM (another category: no ATS APIs)"),
+)
+
 # --- state -----------------------------------------------------------------------------------
 
 
@@ -72,6 +84,7 @@ def sim_account_register(
         "label": label or "Sandbox account",
         "sign_mode": "raw",
         "fail_next": [],
+        "category": CATEGORY_ATS,
     }
     return sim_put(SIM_ACCOUNT, integration_id, data).data
 
@@ -134,6 +147,18 @@ def _authenticate(request: HttpRequest) -> SimulatorObject | JsonResponse:
     return account
 
 
+def ats_only(account: SimulatorObject, operation: str) -> JsonResponse | None:
+    """Knit's 404 when the authenticated integration is not in the ATS category ([I], see CATEGORIES)."""
+    category = account.data.get("category") or CATEGORY_ATS
+    if category == CATEGORY_ATS:
+        return None
+    return _error(
+        404,
+        f"{operation} is not available for integration {account.key}: it is an integration of the "
+        f"{category.upper()} category, not ATS.",
+    )
+
+
 def json_body(request: HttpRequest) -> dict[str, Any] | None:
     try:
         body = json.loads(request.body or b"{}")
@@ -148,14 +173,40 @@ def api_secrets_create(request: HttpRequest) -> JsonResponse:
     account = _authenticate(request)
     if isinstance(account, JsonResponse):
         return account
+    refused = ats_only(account, constants.PATH_SECRETS_CREATE)
+    if refused is not None:
+        return refused
+    return knit_json({"success": True, "data": sim_secret_create(account.key)})
+
+
+def workflow_base_url() -> str:
+    """The sandbox's stand-in for Knit's Ashby partner base URL (constants.ASHBY_WORKFLOW_BASE_URL)."""
+    return settings.JOBCANNON_BASE_URL + reverse("integrations:sim-knit:workflow-base")
+
+
+def sim_secret_create(integration_id: str) -> dict[str, str]:
+    """Knit's Create ATS Assessment Secrets for an account: the pair Ashby is given."""
     secret_key = f"knit_ashby_{secrets.token_urlsafe(24)}"
     sim_put(
         SIM_SECRET,
         secret_key,
-        {"integration_id": account.key, "created_at": timezone.now().isoformat()},
+        {"integration_id": integration_id, "created_at": timezone.now().isoformat()},
     )
-    base_url = settings.JOBCANNON_BASE_URL + reverse("integrations:sim-knit:workflow-base")
-    return knit_json({"success": True, "data": {"secretKey": secret_key, "baseUrl": base_url}})
+    return {"secretKey": secret_key, "baseUrl": workflow_base_url()}
+
+
+def _passthrough_status(inner: dict[str, Any]) -> str:
+    """Knit's status for an Ashby assessment.update seen through the passthrough. Ashby has no expiry,
+    so an expired run closes its assessment with a cancelled_reason labelled "Expired"
+    (updates.update_expired): that is Knit's EXPIRED, not CANCELLED."""
+    if "assessment_result" in inner:
+        return constants.STATUS_COMPLETED
+    reason = inner.get("cancelled_reason")
+    if reason is not None:
+        label = reason.get("label") if isinstance(reason, dict) else None
+        expired = label == constants.CANCELLED_REASON_EXPIRED_LABEL
+        return constants.STATUS_EXPIRED if expired else constants.STATUS_CANCELLED
+    return constants.STATUS_STARTED
 
 
 def _record_submission(
@@ -167,13 +218,7 @@ def _record_submission(
 ) -> str:
     submission_id = f"sub_{uuid.uuid4().hex[:16]}"
     if inner is not None:  # passthrough: Ashby's own fields say what the update means
-        status = (
-            constants.STATUS_COMPLETED
-            if "assessment_result" in inner
-            else constants.STATUS_CANCELLED
-            if "cancelled_reason" in inner
-            else constants.STATUS_STARTED
-        )
+        status = _passthrough_status(inner)
     else:
         status = str(body.get("status", ""))  # the published model's field (validated before)
     sim_put(
@@ -250,6 +295,9 @@ def api_assessment_update(request: HttpRequest) -> JsonResponse:
     account = _authenticate(request)
     if isinstance(account, JsonResponse):
         return account
+    refused = ats_only(account, constants.PATH_ASSESSMENT_UPDATE)
+    if refused is not None:
+        return refused
     body = json_body(request)
     if body is None:
         return _error(400, "The body must be a JSON object.")
@@ -274,6 +322,19 @@ def _ashby_answer(status: int, body: dict[str, Any]) -> JsonResponse:
         "headers": {"content-type": "application/json; charset=utf-8"},
     }
     return knit_json({"success": True, "data": {"response": wrapped}}, status=status)
+
+
+def _sandbox_start_hint() -> str:
+    """Added to Ashby's not-found refusal, in the sandbox only: like the real Ashby, the sandbox's
+    Ashby knows only the assessments it started (assessment.start through Knit's workflow), so a
+    record.new signed and posted by hand invites the candidate but its result has nowhere to go."""
+    return (
+        ". This sandbox's Ashby knows only assessments it started through the Knit simulator: use its "
+        f"Play Ashby page ({settings.JOBCANNON_BASE_URL}{reverse('integrations:sim-knit:ashby')}), or POST "
+        f"Ashby's assessment.start to {workflow_base_url()}assessment.start with the integration's Ashby "
+        "secretKey as the Basic auth user name (`demo_seed --json` prints the two as ashby_workflow_url and "
+        "ashby_secret_key)"
+    )
 
 
 def _ashby_refusal(message: str) -> JsonResponse:
@@ -321,7 +382,7 @@ def api_passthrough(request: HttpRequest) -> JsonResponse:
     if "assessment_status" not in inner and "cancelled_reason" not in inner:
         return _ashby_refusal("assessment_status is required unless cancelled_reason is provided")
     if sim_assessment_for(account, assessment_id) is None:
-        return _ashby_refusal(f"Assessment {assessment_id} not found")
+        return _ashby_refusal(f"Assessment {assessment_id} not found{_sandbox_start_hint()}")
     missing = account.data.get("ashby_missing_permission")
     if missing:
         # The customer's Ashby key (held by Knit) lacks a permission: Ashby's 403
@@ -337,5 +398,10 @@ def api_passthrough(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 def api_unknown(request: HttpRequest, operation: str) -> JsonResponse:
     """What Knit answers for an API it does not have (e.g. the undocumented `ats.jobs` or
-    `ats.assessment.secrets.revoke`)."""
+    `ats.assessment.secrets.revoke`), once it knows who is asking: like any authenticated API, the
+    caller's key and integration id are checked first (an anonymous caller learns nothing of which
+    APIs exist)."""
+    account = _authenticate(request)
+    if isinstance(account, JsonResponse):
+        return account
     return _error(404, f"No such API: {operation}.")

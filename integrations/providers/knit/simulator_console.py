@@ -18,16 +18,25 @@ from integrations.services.status import integration_set_status
 
 from . import constants
 from .selectors import knit_assessment_secrets
-from .services import knit_demo_credentials_set
-from .simulator import SIM_ACCOUNT, sim_account_register, sim_account_update, sim_get
+from .services import knit_demo_credentials_set, knit_demo_secret_set
+from .simulator import (
+    SIM_ACCOUNT,
+    SIM_SECRET,
+    sim_account_register,
+    sim_account_update,
+    sim_get,
+    sim_secret_create,
+    workflow_base_url,
+)
 from .simulator_ashby import ashby_assessment_start, deliver_webhook, record_new_payload
 from .sync_simulator import sync_seed
 
 
 def demo_setup(integration: Integration) -> dict[str, Any]:
-    """No HTTP: register a Knit account in the simulator and save its API key and integration id.
-    "Test credentials now" then checks them through real calls to the simulator and creates
-    Ashby's secrets. Knit signs webhooks with the Knit API key, so that is the webhook_secret."""
+    """No HTTP: register a Knit account in the simulator, save its API key and integration id, and
+    the Ashby secret pair the simulated Knit issues for it (the secretKey a script plays Ashby with).
+    "Test credentials now" then checks the key and id through real calls to the simulator. Knit signs
+    webhooks with the Knit API key, so that is the webhook_secret."""
     api_key = integration.credential("api_key") or f"knit_sandbox_{secrets.token_urlsafe(24)}"
     integration_id = integration.credential("integration_id") or f"int_demo_{secrets.token_hex(8)}"
     sim_account_register(
@@ -43,15 +52,32 @@ def demo_setup(integration: Integration) -> dict[str, Any]:
         integration_set_status(
             integration=integration,
             status=IntegrationStatus.PENDING,
-            reason='Click "Test credentials now": JobCannon checks the Knit simulator account and creates '
-            "the secrets to hand to Ashby.",
+            reason='Click "Test credentials now": JobCannon checks the Knit simulator account\'s API key and '
+            "integration id with a live call.",
         )
     extra = {"webhook_secret": api_key, "knit_api_key": api_key, "knit_integration_id": integration_id}
     try:
         extra["simulator_url"] = settings.JOBCANNON_BASE_URL + reverse("integrations:sim-knit:dashboard")
+        # For scripts that play Ashby (README "Built-in Knit simulator"): POST Ashby's assessment.start
+        # to <ashby_workflow_url>assessment.start with Basic auth "<ashby_secret_key>:". An assessment
+        # started so is one the sandbox's Ashby knows, so its result can be written back to it.
+        extra["ashby_secret_key"] = _demo_ashby_secret(integration, integration_id)
+        extra["ashby_workflow_url"] = workflow_base_url()
     except NoReverseMatch:  # the URLconf was built with simulators switched off
         pass
     return extra
+
+
+def _demo_ashby_secret(integration: Integration, integration_id: str) -> str:
+    """The integration's active Ashby secret if the simulated Knit issued it for this account, else a
+    new pair from the simulated Knit (no HTTP), saved as the integration's active pair."""
+    for secret in knit_assessment_secrets(integration=integration):
+        issued = sim_get(SIM_SECRET, secret.secret_key)
+        if secret.state == "active" and issued and issued.data.get("integration_id") == integration_id:
+            return secret.secret_key
+    pair = sim_secret_create(integration_id)
+    knit_demo_secret_set(integration=integration, secret_key=pair["secretKey"], base_url=pair["baseUrl"])
+    return pair["secretKey"]
 
 
 def _simulated_account(provider: ATSProvider, integration: Integration) -> tuple[Any, str]:

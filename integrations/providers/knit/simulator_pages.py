@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from .simulator import (
+    CATEGORIES,
+    CATEGORY_ATS,
     SIM_ACCOUNT,
     SIM_ASSESSMENT,
     SIM_DELIVERY,
@@ -44,11 +46,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("integrations:sim-knit:dashboard")
             sign_mode = request.POST.get("sign_mode", "raw")
+            category = request.POST.get("category", CATEGORY_ATS)
             sim_account_update(
                 request.POST.get("integration_id", ""),
                 webhook_url=request.POST.get("webhook_url", "").strip(),
                 sign_mode=sign_mode if sign_mode in dict(SIGN_MODES) else "raw",
                 fail_next=fail_next,
+                category=category if category in dict(CATEGORIES) else CATEGORY_ATS,
             )
             messages.success(request, "Knit account settings saved.")
         return redirect("integrations:sim-knit:dashboard")
@@ -58,6 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "accounts": sim_list(SIM_ACCOUNT),
             "sign_modes": SIGN_MODES,
+            "categories": CATEGORIES,
             "deliveries": sim_list(SIM_DELIVERY)[:20],
         },
     )

@@ -30,7 +30,7 @@ from integrations.simulator_plugins.models import SimulatorObject
 from integrations.sync import simulator as faults
 
 from . import constants
-from .simulator import P, _authenticate, _error, knit_json
+from .simulator import P, _authenticate, _error, ats_only, knit_json
 
 PAGE_SIZE = 50
 TOKEN_TTL_SECONDS = 15 * 60
@@ -161,6 +161,9 @@ def _list(request: HttpRequest, resource: str) -> JsonResponse:
     account = _authenticate(request)
     if isinstance(account, JsonResponse):
         return account
+    refused = ats_only(account, OPERATION[resource])
+    if refused is not None:
+        return refused
     offset = 0
     token = request.GET.get(constants.PAGE_TOKEN_PARAM)
     if token:

@@ -110,7 +110,7 @@ def update_expired(*, assessment_id: str, at: dt.datetime | None) -> AssessmentU
         knit_status=constants.EVENT_STATUS["expired"],
         cancelled_reason=_blob(
             "cancelled_reason",
-            "Expired",
+            constants.CANCELLED_REASON_EXPIRED_LABEL,
             "string",
             "Expired: the candidate did not finish before the due date.",
         ),

@@ -14,8 +14,11 @@ INTEGRATION_ID = "int_test_0001"
 
 
 def knit_integration(**kwargs: Any):
+    """A connected Knit integration off the simulator. Production by default: the tests that use it
+    mock Knit's production host, constants.API_BASE (a sandbox one calls API_BASE_SANDBOX)."""
     defaults: dict[str, Any] = {
         "provider": "knit",
+        "environment": "production",
         "status": IntegrationStatus.CONNECTED,
         "credentials": {"api_key": API_KEY, "integration_id": INTEGRATION_ID},
         "webhook_secrets": [{"secret": API_KEY, "created_at": "2026-01-01T00:00:00+00:00"}],

@@ -37,7 +37,7 @@ def test_ashby_refusing_knits_key_holds_results_until_ashby_is_reconnected_in_kn
 
     # Reconnected inside Knit; the customer presses "Test credentials now".
     sim_account_update(account["integration_id"], ashby_missing_permission="")
-    assert integration_credentials_check(integration=integration) is True
+    assert integration_credentials_check(integration=integration).ok is True
     for message in WritebackMessage.objects.filter(integration=integration, status=WritebackStatus.PENDING):
         writeback_deliver(message_id=message.pk)
 

@@ -2,6 +2,7 @@ import re
 
 from integrations.providers.knit import constants
 from integrations.providers.knit.webhooks import sign
+from integrations.registry import get_provider
 from tests.contract import ProviderContractTests
 
 from .helpers import INTEGRATION_ID, scored_run
@@ -29,7 +30,9 @@ class TestKnitProviderContract(ProviderContractTests):
 
     def writeback_endpoint(self, integration):
         # The default result mode: Ashby's assessment.update through Knit's passthrough.
-        return "POST", re.compile(re.escape(f"{constants.API_BASE}/{constants.PATH_PASSTHROUGH}"))
+        # Knit's host depends on the integration's environment (provider.api_base_url).
+        base = get_provider("knit").api_base_url(integration)
+        return "POST", re.compile(re.escape(f"{base}/{constants.PATH_PASSTHROUGH}"))
 
     def make_run(self, integration):
         return scored_run(integration)

@@ -1,6 +1,7 @@
 """Ashby → Knit simulator → our webhook → run → result → Knit simulator, all over (in-process) HTTP."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -366,6 +367,27 @@ def test_through_the_passthrough_an_expired_run_closes_ashbys_assessment_labelle
     inner = json.loads(submission.data["body"]["body"])
     assert inner["assessment_id"] == assessment_id and "assessment_status" not in inner
     assert inner["cancelled_reason"]["label"] == "Expired"
+    # The sandbox records what the update means, Knit's EXPIRED, not CANCELLED: on its submissions
+    # page and on the simulated candidate assessment.
+    assert submission.data["status"] == "EXPIRED"
+    assert SimulatorObject.objects.get(kind=SIM_ASSESSMENT, key=assessment_id).data["status"] == "EXPIRED"
+    page = integration_client_get(reverse("integrations:sim-knit:submissions"))
+    badge = re.search(r'class="badge sim-submission-status">([A-Z_]+)<', page)
+    assert badge and badge.group(1) == "EXPIRED"
+
+
+@pytest.mark.django_db
+def test_through_the_passthrough_a_cancellation_is_still_recorded_cancelled(connected):
+    from assessments.services.runs import assessment_run_cancel
+
+    integration, account, secret = connected
+    assessment_id = start(secret)
+    process_latest(integration)
+    assessment_run_cancel(run=AssessmentRun.objects.get(integration=integration), reason="Expired role")
+    deliver_pending(integration)
+    [submission] = sim_list(SIM_SUBMISSION)
+    assert submission.data["status"] == "CANCELLED"
+    assert SimulatorObject.objects.get(kind=SIM_ASSESSMENT, key=assessment_id).data["status"] == "CANCELLED"
 
 
 @pytest.mark.django_db

@@ -340,7 +340,7 @@ def test_a_404_from_knits_list_jobs_is_explained_in_the_status(mocked_responses,
         headers={"X-Knit-Execution-Id": "exe_404_check"},
     )
 
-    assert integration_credentials_check(integration=integration) is False
+    assert integration_credentials_check(integration=integration).ok is False
 
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.PENDING

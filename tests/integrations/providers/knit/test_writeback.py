@@ -229,7 +229,7 @@ def test_test_credentials_after_reconnecting_ashby_sends_the_held_result_at_once
         re.compile(re.escape(f"{constants.API_BASE}/{constants.PATH_JOB_LIST}")),
         json=fixture("ats.job.list__last_page.json"),
     )
-    assert integration_credentials_check(integration=integration) is True
+    assert integration_credentials_check(integration=integration).ok is True
 
     held.refresh_from_db()
     assert held.status == WritebackStatus.PENDING and held.next_attempt_at is None
