@@ -15,6 +15,12 @@ from integrations.services.oauth import token_get_access
 from . import constants
 
 MAX_PAGES = 50  # 5,000 rows: far beyond any stage or posting list; stops a runaway `next` loop
+# The Webhooks Subscription API's calls (LH: "List Webhooks", "Create Webhook"), whose 403 has two
+# causes (constants.webhooks_forbidden_causes): operation -> (method, what the customer reads).
+WEBHOOKS_CALLS = {
+    "webhooks.list": ("GET", "Lever did not let JobCannon list its webhooks"),
+    "webhooks.create": ("POST", constants.WEBHOOKS_API_FORBIDDEN),
+}
 
 
 class _Bearer(requests.auth.AuthBase):
@@ -79,16 +85,21 @@ class LeverClient(BaseClient):
                 error,
                 f"{constants.INVALID_KEY_TITLE}: Lever rejected the API key (401: {vendor}). Fix: {fix_steps()}",
             )
-        if isinstance(error, ATSPermissionError) and self._operation == "webhooks.create":
-            # Not (only) a scope: accounts without the Webhooks Subscription API answer 403 here
-            # (constants.MANUAL_EVENTS); setup.lever_webhooks_manual takes over.
-            scope = scope_for(self._operation, self.integration.auth_kind)
-            message = (
-                f"{constants.WEBHOOKS_API_FORBIDDEN}: Lever answered 403 to POST /webhooks (Lever said: {vendor}). "
-                "This Lever account's plan does not include the Webhooks Subscription API (Lever enables it on "
-                f"select packages), or the credentials lack the `{scope}` permission."
+        if isinstance(error, ATSPermissionError) and self._operation in WEBHOOKS_CALLS:
+            # Not (only) a permission: accounts without the Webhooks Subscription API answer 403 on
+            # /webhooks (constants.MANUAL_EVENTS); setup.lever_webhooks_manual takes over. The key
+            # works (the connect's reads passed), so this is never "Invalid API key".
+            missing = (
+                scope_for(self._operation, "oauth2")
+                if self.integration.auth_kind == "oauth2"
+                else " / ".join(constants.WEBHOOKS_KEY_PERMISSIONS)
             )
-            return _reword(error, message, details={"missing_scope": scope, "vendor_message": vendor})
+            method, what = WEBHOOKS_CALLS[self._operation]
+            message = (
+                f"{what}: Lever answered 403 to {method} /webhooks (Lever said: {vendor}). "
+                + constants.webhooks_forbidden_causes(self.integration.auth_kind)
+            )
+            return _reword(error, message, details={"missing_permission": missing, "vendor_message": vendor})
         if isinstance(error, ATSPermissionError):
             scope = scope_for(self._operation, self.integration.auth_kind)
             needs = f"the `{scope}` scope" if scope else "a permission"

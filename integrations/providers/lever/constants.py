@@ -145,6 +145,36 @@ MANUAL_EVENTS = (
     ("Candidate deleted", EVENT_CANDIDATE_DELETED),
 )
 WEBHOOKS_API_FORBIDDEN = "Lever did not let JobCannon register webhooks"
+# The other cause of that 403: credentials without the webhooks permission. A real Lever API key
+# has no `applications:write` (seed 004's name): its permissions are Lever's endpoints, picked when
+# a Super Admin generates the key (LD FAQ "How do I get an API Key?": "Select the desired endpoints
+# from the list of all our endpoints", https://hire.lever.co/developer/support; Lever help centre,
+# "Generating and using API credentials", https://help.lever.co/hc/en-us/articles/20087297592477).
+# The webhooks endpoints as LH lists them: "List Webhooks", "Create Webhook". OAuth: LD's scope
+# list, `webhooks:read:admin` and `webhooks:write:admin` (OPERATION_SCOPES).
+WEBHOOKS_KEY_PERMISSIONS = ("List Webhooks", "Create Webhook")
+
+
+def webhooks_forbidden_causes(auth_kind: str) -> str:
+    """What a 403 from the webhooks endpoints can mean; it cannot tell which (README, "Webhook
+    registration refused"), so every page names both."""
+    if auth_kind == "oauth2":
+        lacks = (
+            f"the authorization lacks the `{OPERATION_SCOPES['webhooks.list'][1]}` and "
+            f"`{OPERATION_SCOPES['webhooks.create'][1]}` scopes"
+        )
+    else:
+        endpoints = " and ".join(f"“{name}”" for name in WEBHOOKS_KEY_PERMISSIONS)
+        lacks = (
+            f"the API key was generated without Lever's webhooks endpoints {endpoints} "
+            f"(`{OPERATION_SCOPES['webhooks.create'][0]}` in JobCannon's setup guide)"
+        )
+    return (
+        "This Lever account's plan does not include the Webhooks Subscription API (Lever enables it on "
+        f"select packages), or {lacks}."
+    )
+
+
 WEBHOOKS_MANUAL_FIX = (
     "The connection works; set the webhooks up by hand: a Lever Super Admin opens Settings → "
     "Integrations and API → Webhooks, enters this integration's webhook URL for "
@@ -156,7 +186,7 @@ WEBHOOKS_MANUAL_FIX = (
 # whichever it means, the webhooks are made by hand and JobCannon needs neither.
 WEBHOOKS_MANUAL_NOT_A_SCOPE = (
     "Lever refused to register webhooks (no Webhooks Subscription API on this plan, or no webhooks "
-    "permission on the key): they are set up by hand in Lever instead, so JobCannon needs neither."
+    "permission on the credentials): they are set up by hand in Lever instead, so JobCannon needs neither."
 )
 
 # Replays and retries. LD "Request signing": "cache the token value locally and not honor any

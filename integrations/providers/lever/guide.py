@@ -43,11 +43,15 @@ COMMON_ERRORS: tuple[CommonError, ...] = (
 )
 
 
-def _webhooks_step(*, manual: bool) -> SetupStep:
+def _webhooks_step(*, manual: bool, auth_kind: str) -> SetupStep:
     if manual:
+        # The same two causes as the connect flash, health card and settings page (client.classify):
+        # a 403 cannot tell a plan without the API from credentials without the permission.
         return SetupStep(
             title="Set up the Lever webhooks by hand",
-            body=f"{constants.WEBHOOKS_API_FORBIDDEN}: this Lever plan has no Webhooks Subscription API. "
+            body=f"{constants.WEBHOOKS_API_FORBIDDEN} (Lever answered 403). "
+            + constants.webhooks_forbidden_causes(auth_kind)
+            + " "
             + constants.WEBHOOKS_MANUAL_FIX,
             items=tuple(f"{label} ({event}): the URL below" for label, event in constants.MANUAL_EVENTS),
             show=("webhook_url",),
@@ -87,7 +91,7 @@ def setup_steps(*, auth_kind: str, manual: bool = False) -> list[SetupStep]:
         )
     return [
         first,
-        _webhooks_step(manual=manual),
+        _webhooks_step(manual=manual, auth_kind=auth_kind),
         SetupStep(
             title="Assign JobCannon assessments to pipeline stages",
             body="On “Stage assessments”, pick a stage (read from Lever), the test (Big Five, DISC, EQ), "

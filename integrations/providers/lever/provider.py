@@ -164,10 +164,8 @@ class LeverProvider(ATSProvider):
         """A plan without the Webhooks Subscription API (POST /webhooks answered 403): the connect
         flash and step 3 say why and that the webhooks are added by hand in Lever, with the
         tokens pasted on the Lever settings page; "" once a token is pasted, or when JobCannon
-        registered the webhooks."""
-        if setup.webhooks_manual(integration) and not setup.lever_signature_token_stored(integration):
-            return str((integration.provider_settings or {}).get("webhook_setup_reason", ""))
-        return ""
+        registered the webhooks. Pasting a token refreshes it (setup.lever_signature_token_add)."""
+        return setup.lever_connected_reason(integration)
 
     def explained_refusals(self, integration) -> dict[str, str]:
         """The manual path's expected 403s (each credentials check asks Lever again, so a plan

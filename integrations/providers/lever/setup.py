@@ -13,8 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.base import ATSNotFound, ATSPermissionError, ATSValidationError
-from integrations.models import ActivityLevel, Integration
+from integrations.models import ActivityLevel, Integration, IntegrationStatus
 from integrations.services.activity import activity_log
+from integrations.services.status import integration_set_status
 
 from . import constants, mappers
 
@@ -136,9 +137,19 @@ def lever_signature_token_stored(integration: Integration) -> bool:
     return lever_signature_tokens_count(integration) > 0
 
 
+def lever_connected_reason(integration: Integration) -> str:
+    """What a connected integration still has to do (LeverProvider.connected_reason): on the
+    manual path, until a signature token is pasted, the 403's explanation and the by-hand steps."""
+    if webhooks_manual(integration) and not lever_signature_token_stored(integration):
+        return str((integration.provider_settings or {}).get("webhook_setup_reason", ""))
+    return ""
+
+
 def lever_signature_token_add(*, integration: Integration, token: str, source: str) -> bool:
     """Lever generates signature tokens (LD: the 201 carries configuration.signatureToken); the
-    webhook secrets list is where verification looks, so the token goes in front of it."""
+    webhook secrets list is where verification looks, so the token goes in front of it. A token
+    pasted after the connect does what the connect's reason asked: the reason is refreshed now,
+    not at the next "Test credentials now"."""
     token = token.strip()
     if not token:
         return False
@@ -158,6 +169,12 @@ def lever_signature_token_add(*, integration: Integration, token: str, source: s
         kind="lever.signature_token_added",
         message=f"Lever signature token stored ({source}); webhooks signed with it now verify.",
     )
+    if integration.status == IntegrationStatus.CONNECTED:
+        integration_set_status(
+            integration=integration,
+            status=IntegrationStatus.CONNECTED,
+            reason=lever_connected_reason(integration),
+        )
     return True
 
 

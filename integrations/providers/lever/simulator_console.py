@@ -10,7 +10,7 @@ from jobcannon.core.exceptions import ValidationFailed
 
 from . import constants, mappers
 from . import simulator_state as sim
-from .setup import webhook_absolute_url
+from .setup import webhook_absolute_url, webhooks_manual
 from .simulator_pages import opportunity_advance, opportunity_create
 from .simulator_webhooks import webhook_events
 
@@ -23,6 +23,15 @@ def _sentence(deliveries: list[dict], integration: Integration, event: str) -> s
             raise ValidationFailed(
                 f"The Lever sandbox sent nothing: the {event} webhook group is switched off. "
                 f"{constants.WEBHOOK_GROUPS_FIX} (sandbox: its Webhooks page)."
+            )
+        if webhooks_manual(integration):
+            # POST /webhooks answered 403 (plan or permission): "Test credentials now" would only
+            # meet it again. The webhooks are made by hand, as in Lever (constants.WEBHOOKS_MANUAL_FIX).
+            raise ValidationFailed(
+                f"No Lever webhook points at this integration yet, and {constants.WEBHOOKS_API_FORBIDDEN}: "
+                f"add the {event} webhook (and the others) by hand on the sandbox's Webhooks page with this "
+                "integration's webhook URL, as a Lever Super Admin does in Settings → Integrations and API → "
+                "Webhooks, then paste each webhook's signature token on JobCannon's Lever settings page."
             )
         raise ValidationFailed(
             "No Lever webhook points at this integration yet: press “Test credentials now” first."

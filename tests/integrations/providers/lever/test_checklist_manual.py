@@ -122,3 +122,52 @@ def test_a_403_on_another_call_still_fails_the_scopes_item_in_manual_mode(
     )
     scopes = {i.key: i for i in integration_checklist(integration=integration).items}["scopes"]
     assert scopes.state == "fail" and "feedback.create" in scopes.detail
+
+
+def _health_reason(html: str) -> str:
+    card = html[html.index('id="health"') : html.index("</section>", html.index('id="health"'))]
+    found = re.search(r'<span id="status-reason">(.*?)</span>', card, re.S)
+    return " ".join(found.group(1).split()) if found else ""
+
+
+def test_the_health_card_drops_the_paste_the_tokens_instruction_once_a_token_is_pasted(
+    simulators, client_in_workspace, workspace
+):
+    """The instruction is what the connect left to do (connected_reason): pasting the tokens on
+    the Lever settings page does it, so the health card stops asking, without another "Test
+    credentials now"."""
+    integration, _ = _connect(client_in_workspace, workspace)
+    detail = reverse("integrations:detail", args=[integration.pk])
+    before = _health_reason(client_in_workspace.get(detail).content.decode())
+    assert constants.WEBHOOKS_API_FORBIDDEN in before and "Lever settings page" in before
+
+    url = f"http://testserver/webhooks/lever/{integration.public_id}/"
+    client_in_workspace.post(
+        reverse("integrations:sim-lever:webhooks"),
+        {"action": "add", "event": constants.EVENT_CANDIDATE_STAGE_CHANGE, "url": url},
+    )
+    [hook] = sim.rows("webhook")
+    saved = client_in_workspace.post(
+        reverse("integrations:integration-lever:settings", args=[integration.pk]),
+        {"writeback_mode": "feedback", "signature_token": hook["configuration"]["signatureToken"]},
+    )
+    assert saved.status_code == 302
+    after = _health_reason(client_in_workspace.get(detail).content.decode())
+    assert constants.WEBHOOKS_API_FORBIDDEN not in after and "signature token" not in after, after
+    integration.refresh_from_db()
+    assert integration.status == "connected" and integration.status_reason == ""
+
+
+def test_the_by_hand_step_names_both_causes_of_the_403_as_every_other_page_does(
+    simulators, client_in_workspace, workspace
+):
+    """A 403 cannot tell a plan without the Webhooks Subscription API from a key without the
+    webhooks permission: the wizard's by-hand step says either, like the flash and health card."""
+    integration, _ = _connect(client_in_workspace, workspace)
+    html = client_in_workspace.get(reverse("integrations:setup", args=[integration.pk])).content.decode()
+    found = re.search(r"<h3>Set up the Lever webhooks by hand</h3>\s*<p>(.*?)</p>", html, re.S)
+    assert found, "no by-hand step"
+    step = " ".join(found.group(1).split())
+    assert "this Lever plan has no Webhooks Subscription API." not in step
+    assert "Webhooks Subscription API" in step and "“Create Webhook”" in step
+    assert "Settings → Integrations and API → Webhooks" in step

@@ -8,12 +8,21 @@ import re
 import pytest
 from django.urls import reverse
 
-from integrations.models import IntegrationActivity, IntegrationStatus, WebhookEvent, WebhookStatus
+from integrations.models import (
+    IntegrationActivity,
+    IntegrationStatus,
+    OutboundCall,
+    WebhookEvent,
+    WebhookStatus,
+)
+from integrations.providers.lever import client as lever_client
 from integrations.providers.lever import constants
 from integrations.providers.lever import simulator_state as sim
 from integrations.providers.lever import simulator_webhooks as outbound
 from integrations.providers.lever.provider import LeverProvider
+from integrations.providers.lever.services import lever_stage_rule_add
 from integrations.providers.lever.setup import lever_webhooks_register
+from integrations.services.checklist_actions import checklist_action_run
 from integrations.services.integrations import integration_credentials_check
 
 from .helpers import lever_integration, sim_integration, sim_opportunity
@@ -113,8 +122,36 @@ def test_a_403_from_post_webhooks_is_explained_with_levers_own_words(mocked_resp
     integration.refresh_from_db()
     reason = integration.provider_settings["webhook_setup_reason"]
     assert reason.startswith(constants.WEBHOOKS_API_FORBIDDEN)
-    assert LEVER_403["message"] in reason and "`applications:write` permission" in reason
+    assert LEVER_403["message"] in reason
+    # A real Lever key has no `applications:write` (seed 004's name): its permissions are Lever's
+    # endpoints, chosen when the key is generated; the webhooks one is “Create Webhook” (LH).
+    assert "“Create Webhook”" in reason and "lack the `applications:write` permission" not in reason
+    assert "plan" in reason, "both causes a 403 can mean are named"
     assert constants.WEBHOOKS_MANUAL_FIX in reason
+
+
+def test_a_403_from_get_webhooks_is_not_logged_as_an_invalid_api_key(mocked_responses):
+    """The key works (the connect's reads passed): a 403 on GET /webhooks is the same plan or
+    webhooks-permission refusal, and the outbound-call log says so, not "Invalid API key"."""
+    integration = lever_integration()
+    mocked_responses.get(API + "/webhooks", status=403, json=LEVER_403)
+    mocked_responses.post(API + "/webhooks", status=403, json=LEVER_403)
+    lever_webhooks_register(integration=integration, client=LeverProvider().client(integration))
+    listed = OutboundCall.objects.get(integration=integration, operation="webhooks.list")
+    assert constants.INVALID_KEY_TITLE not in listed.error_message
+    assert "“List Webhooks”" in listed.error_message and "plan" in listed.error_message
+
+
+def test_the_403_of_an_oauth_connection_names_levers_webhooks_scope(mocked_responses, monkeypatch):
+    """LD's OAuth scope list: creating webhooks needs `webhooks:write:admin`."""
+    monkeypatch.setattr(lever_client, "token_get_access", lambda integration: "access-token-0001")
+    integration = lever_integration(auth_kind="oauth2")
+    mocked_responses.get(API + "/webhooks", status=403, json=LEVER_403)
+    mocked_responses.post(API + "/webhooks", status=403, json=LEVER_403)
+    lever_webhooks_register(integration=integration, client=LeverProvider().client(integration))
+    integration.refresh_from_db()
+    reason = integration.provider_settings["webhook_setup_reason"]
+    assert "`webhooks:write:admin` scope" in reason and "applications:write" not in reason
 
 
 def test_an_upgraded_plan_switches_back_to_registering_by_api(simulators, workspace):
@@ -227,3 +264,26 @@ def test_each_hand_made_webhook_has_its_own_token_and_pasting_them_together_veri
     assert 'id="lever-signature-tokens-count">2<' in page
     verified = WebhookEvent.objects.filter(integration=integration, status=WebhookStatus.VERIFIED)
     assert verified.count() == 3, "the stage change, the retried and the new application"
+
+
+def test_sandbox_test_actions_on_the_manual_path_say_to_add_the_webhooks_by_hand_not_to_test_again(
+    simulators, workspace
+):
+    """Right after a connect on a plan without the Subscription API, "Send a test webhook" and
+    "Send a test assessment" find no webhook: pressing "Test credentials now" would only meet
+    the same 403, so they say where the webhooks are added and where their tokens go."""
+    outbound.plan_set(webhooks_api=False)
+    integration = sim_integration(workspace=workspace)
+    assert integration_credentials_check(integration=integration)
+    lever_stage_rule_add(
+        integration=integration,
+        stage_id=sim.stage_id_by_name("Phone interview"),
+        stage_name="Phone interview",
+        instrument="disc",
+    )
+    for action in ("webhook", "assessment"):
+        ok, sentence = checklist_action_run(integration=integration, action=action)
+        assert not ok, sentence
+        assert "Test credentials now" not in sentence
+        assert "by hand" in sentence and "sandbox's Webhooks page" in sentence
+        assert "signature token" in sentence and "Lever settings page" in sentence
