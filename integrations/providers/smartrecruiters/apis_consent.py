@@ -278,18 +278,16 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
     def _register(self, request: HttpRequest, integration: Integration, company_id: str) -> HttpResponse:
         ok = setup.partner_register(self.provider, integration, company_id=company_id, force=True)
         integration.refresh_from_db()
-        if (
-            ok
-            and integration.status != IntegrationStatus.CONNECTED
-            and not selectors.has_oauth_token(integration)
-        ):
-            # Nothing else to sign in to: the company credentials SR just issued connect it.
-            ok = integration_credentials_check(integration=integration)
+        if ok and integration.status != IntegrationStatus.CONNECTED:
+            # The company credentials SR just issued are what orders and results need, so the
+            # consent reconnects: a first consent, and a re-consent after SR's company removal
+            # (DELETE integrations/companies/{companyId} disconnected it). An OAuth token from the
+            # optional sign-in survives that removal and restores nothing by itself; the check
+            # below reads with it (validate_credentials) and re-subscribes the webhooks.
+            outcome = integration_credentials_check(integration=integration)
             integration.refresh_from_db()
-            if not ok:
-                return self._page(
-                    request, company_id, 502, integration=integration, error=integration.status_reason or ""
-                )
+            if not outcome.ok:
+                return self._page(request, company_id, 502, integration=integration, error=outcome.message)
         if ok and self._redirect(request):
             return redirect(self._redirect(request))  # back to SmartRecruiters (REDIRECT mode)
         return self._page(

@@ -129,6 +129,22 @@ COMPANY_NOT_REGISTERED = (
     "Connect → Authorize and Continue). SmartRecruiters then issues the company credentials results "
     "are written with; JobCannon holds this write-back until then and sends it as soon as consent lands."
 )
+# SR's company removal (DELETE integrations/companies/{companyId}, SRO
+# Integration_removeIntegrationOnPartnerSide): the reason the integration is disconnected with
+# (services.company_removed), and the way back, which is the company's consent again (SRD
+# /docs/integration-workflow: SR issues company credentials at setUpIntegration, after consent).
+REMOVED_IN_SMARTRECRUITERS = (
+    "JobCannon was removed in SmartRecruiters (company {company_id}): connect it again in "
+    "SmartRecruiters' Apps & Integrations."
+)
+REMOVED_FIX_STEPS = (
+    "In SmartRecruiters, as an administrator: Settings → Apps & Integrations → JobCannon → Connect → "
+    "Authorize and Continue (the company's consent).",
+    "On the JobCannon consent page that opens, choose this integration and Allow: SmartRecruiters issues "
+    "new company credentials, the integration reconnects and orders resume.",
+    "Re-authorizing the optional OAuth sign-in here does not restore orders: only the consent in "
+    "SmartRecruiters does.",
+)
 SCOPE_MISSING_WARNING = (
     "SmartRecruiters did not grant {scopes}: {effect} Re-authorize and approve all required scopes."
 )

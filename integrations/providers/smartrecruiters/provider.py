@@ -269,6 +269,14 @@ class SmartRecruitersProvider(ATSProvider):
                 "SmartRecruiters, or connect again (that replaces them).",
             )
 
+    def disconnected_fix_steps(self, integration) -> tuple[str, ...]:
+        """After SR's company removal the way back is the company's consent in SR's Apps &
+        Integrations (a re-consent reconnects: apis_consent._register); "Reconnect" here is the
+        optional OAuth sign-in, which SR's setUpIntegration does not take as consent."""
+        if selectors.removed_in_smartrecruiters(integration):
+            return constants.REMOVED_FIX_STEPS
+        return super().disconnected_fix_steps(integration)
+
     def explain_oauth_error(self, error: str, description: str, integration) -> str:
         uri = redirect_uri_for(self.key)
         text = f"{error} {description}".lower()

@@ -144,6 +144,16 @@ def bound_company_id(integration: Integration) -> str:
     return str(current.get("company_id") or current.get("registered_company_id") or "")
 
 
+def removed_in_smartrecruiters(integration: Integration) -> bool:
+    """Disconnected by SR's company removal (apis.SmartRecruitersIntegrationDeleteApi records
+    constants.REMOVED_IN_SMARTRECRUITERS as the reason) and not connected again since."""
+    return (
+        integration.status == IntegrationStatus.DISCONNECTED
+        and integration.status_reason
+        == constants.REMOVED_IN_SMARTRECRUITERS.format(company_id=bound_company_id(integration))
+    )
+
+
 def company_mismatch_reason(integration: Integration, company_id: str) -> str:
     """Why `company_id` (from SR's consent URL) cannot be connected to this integration, or ""."""
     bound = bound_company_id(integration)

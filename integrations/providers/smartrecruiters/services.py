@@ -169,8 +169,7 @@ def company_removed(*, integration: Integration, company_id: str) -> None:
     again instead of reusing dead ones (the caller disconnects the integration)."""
     _company_credentials_forget(
         integration=integration,
-        partner_error=f"JobCannon was removed in SmartRecruiters (company {company_id}): connect it again "
-        "in SmartRecruiters' Apps & Integrations.",
+        partner_error=constants.REMOVED_IN_SMARTRECRUITERS.format(company_id=company_id),
         company_credentials_refused_at="",
     )
     activity_log(

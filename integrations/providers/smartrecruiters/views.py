@@ -161,8 +161,12 @@ class SmartRecruitersWebhookSetupView(_IntegrationPage):
 def _scope_rows(integration, *, consent_only: bool) -> list[dict[str, Any]]:
     """Requested vs granted, one row per scope (what we ask for now, and what the current token
     was granted, including scopes granted beyond the request). Connected by consent alone, the
-    granted ones are the company credentials' (constants.COMPANY_TOKEN_SCOPES, `company`)."""
+    granted ones are the company credentials' (constants.COMPANY_TOKEN_SCOPES, `company`).
+    `authorized`: an OAuth sign-in has asked SR for the scopes; before one nothing was requested
+    (SR's consent asks for none: SRD /docs/integration-workflow), so the page says they are asked
+    only at the optional sign-in."""
     stored = selectors.scopes_requested_granted(integration)
+    authorized = stored is not None
     requested_now = list(selectors.requested_scopes(integration))
     if stored is None and consent_only:
         stored = (requested_now, list(constants.COMPANY_TOKEN_SCOPES))
@@ -172,6 +176,7 @@ def _scope_rows(integration, *, consent_only: bool) -> list[dict[str, Any]]:
         {
             "name": name,
             "requested": name in requested_now,
+            "authorized": authorized,
             "granted": None if stored is None else name in granted,
             "company": consent_only and name in constants.COMPANY_TOKEN_SCOPES,
         }
