@@ -52,7 +52,9 @@ class AshbyProvider(ATSProvider):
     client_class = AshbyClient
     event_handlers = webhooks.EVENT_HANDLERS
     ignored_events = webhooks.IGNORED_EVENTS
-    docs_url = "https://developers.ashbyhq.com/reference"
+    # Linked as the "setup guide" on the connect page: Ashby's authentication page says how the
+    # API key is sent and lists each module's permissions (the ones our guide step asks for).
+    docs_url = "https://developers.ashbyhq.com/reference/authentication"
     detail_template = "integrations/providers/ashby/detail.html"
     webhook_registration = "api"
     common_errors = guide.COMMON_ERRORS

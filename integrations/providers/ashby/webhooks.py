@@ -147,7 +147,9 @@ def register(*, client: AshbyClient, integration: Integration) -> None:
     )
     services.webhooks_record(integration=integration, webhooks=seed)
     if sync_enabled(integration):
-        taken = {w.get("webhook_type") for w in seed if w.get("id")}
+        # Every type the assessment set lists, registered or not: one blocked for want of
+        # apiKeysWrite has no id yet, and listing it again here would show it twice.
+        taken = {w.get("webhook_type") for w in seed}
         synced, blocked_sync = _register_set(
             client=client,
             integration=integration,

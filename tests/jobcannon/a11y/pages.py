@@ -17,8 +17,9 @@ its own test file as the user named there):
   expired, cancelled, invalid link, a question page sent unanswered), the shared report and the
   other pages reached without an account (sign-in, with a wrong password too, sign-up, password
   reset, reconnect and invitation links, an unknown address);
-- admin site: the staff admin's index and app indexes and our staff pages (logs, system
-  status, an order's timeline, replay);
+- admin site: the staff admin's index and app indexes, our staff pages (logs, system
+  status, an order's timeline, replay) and its message list (a success after a save, a
+  warning after an action with nothing ticked);
 - admin lists, admin add, admin change, admin history, admin delete: every registered model's
   list, add page (where the admin allows adding), change page, an object's history and its
   delete confirmation (where staff may delete it; test_a11y_admin_delete.py checks that the
@@ -91,9 +92,10 @@ CRAWL_PASSWORD = "correct-horse-battery"  # the staff user's: the two-factor sig
 
 @dataclass(frozen=True)
 class FormSubmit:
-    """A form's error state, reached as a user reaches it: what they type into the page's form
-    (selector and text; True ticks a box or chooses a radio button), the button they press, and
-    what the answer shows when it is the page expected (its error message)."""
+    """A form's error state (or the message an admin form answers with), reached as a user
+    reaches it: what they type into the page's form (selector and text; True ticks a box or
+    chooses a radio button), the button they press, and what the answer shows when it is the
+    page expected (its error message, the admin's message list)."""
 
     fields: tuple[tuple[str, str | bool], ...]
     button: str
@@ -717,7 +719,28 @@ def admin_site_pages(w: CrawlWorld) -> list[PageSpec]:
     for model in ("writebackmessage", "writebackdeadletter"):
         url = reverse(f"admin:integrations_{model}_replay", args=[w.writeback.pk])
         pages.append(PageSpec(f"{model} replay", url))
-    return pages
+    return pages + admin_message_pages(w)
+
+
+def admin_message_pages(w: CrawlWorld) -> list[PageSpec]:
+    """The admin showing its message list (ul.messagelist), as after every save, action and
+    replay: a success (a change saved with "Save and continue editing") and a warning ("Go"
+    with no row ticked). Django answers both with a redirect (302) back to the same page, where
+    the message is shown once."""
+    return [
+        PageSpec(
+            "admin success message",
+            _admin_url(Workspace, "change", w.workspace.pk),
+            302,
+            submit=FormSubmit(fields=(), button="input[name=_continue]", shows="ul.messagelist li.success"),
+        ),
+        PageSpec(
+            "admin warning message",
+            _admin_url(Workspace, "changelist"),
+            302,
+            submit=FormSubmit(fields=(), button="button[name=index]", shows="ul.messagelist li.warning"),
+        ),
+    ]
 
 
 def _admin_url(model: Any, view: str, *args: Any) -> str:

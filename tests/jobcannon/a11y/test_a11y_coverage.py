@@ -156,6 +156,8 @@ def test_the_crawl_sends_the_forms_whose_error_states_it_checks(world):
     specs = [spec for group in GROUPS.values() for spec in group.pages(world)]
     sent = sorted(s.label for s in specs if s.submit is not None)
     assert sent == [
+        "admin success message",
+        "admin warning message",
         "connect lever, simulator in production",
         "new workspace, no name",
         "question page, sent unanswered",

@@ -331,3 +331,41 @@ def test_connect_page_says_the_api_key_is_the_path_ashby_documents(client_in_wor
     assert "The API key is the way Ashby documents publicly" in page
     wizard = client_in_workspace.get(reverse("integrations:wizard", args=["ashby"])).content.decode()
     assert "The API key is the way Ashby documents publicly" in wizard
+
+
+@pytest.mark.django_db
+def test_connect_page_links_ashbys_api_key_and_permissions_page(client_in_workspace):
+    """The Ashby card's "setup guide" link opens Ashby's authentication page (how to send the API
+    key, and the table of each module's permissions), not the API reference index."""
+    page = client_in_workspace.get(reverse("integrations:connect")).content.decode()
+    assert (
+        '<a href="https://developers.ashbyhq.com/reference/authentication" rel="noopener">'
+        "Ashby setup guide</a>"
+    ) in page
+    assert 'href="https://developers.ashbyhq.com/reference"' not in page
+
+
+@pytest.mark.django_db
+def test_a_key_without_api_keys_write_lists_each_webhook_type_once(
+    mocked_responses, client_in_workspace, workspace
+):
+    """While webhook.create is refused, applicationSubmit is listed with the assessment webhooks
+    only, not again with the data sync's: on the page and in the activity log."""
+    integration = ashby_integration(workspace=workspace, status=IntegrationStatus.PENDING)
+    mocked_responses.post(API + "/apiKey.info", json={"success": True, "results": {"title": "JobCannon"}})
+    mocked_responses.post(API + "/webhook.create", status=403, json=forbidden_as_published("apiKeysWrite"))
+    assert integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+
+    hooks = integration.provider_settings["webhooks"] + integration.provider_settings["sync_webhooks"]
+    listed = [w["webhook_type"] for w in hooks]
+    assert sorted(listed) == sorted(constants.SYNC_WEBHOOKS), listed
+    assert {w["status"] for w in hooks} == {"needs_permission"}
+    page = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert page.count("<code>applicationSubmit</code>") == 1
+    logged = [
+        w["webhook_type"]
+        for a in IntegrationActivity.objects.filter(integration=integration, kind="ashby.webhooks_registered")
+        for w in a.data["webhooks"]
+    ]
+    assert logged.count("applicationSubmit") == 1
