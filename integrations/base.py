@@ -70,6 +70,11 @@ class ATSAuthError(ATSError):
     code = "ats_unauthorized"
 
 
+class TokenRefreshRefused(ATSAuthError):
+    """The token endpoint refused our refresh token (revoked, expired, or none stored): only a
+    re-authorization helps, so a call that met it does not try another refresh."""
+
+
 class ATSPermissionError(ATSError):
     """403: a scope or endpoint permission is missing. Re-authorization with the scope named."""
 
@@ -606,6 +611,8 @@ class BaseClient:
         seen = self._current_access_token()
         try:
             return self._send(method, path, operation=operation, attempt=attempt, **kwargs)
+        except TokenRefreshRefused:
+            raise  # the refresh ahead of this call was refused: a second would be refused too
         except ATSAuthError:
             if not self.refresh_on_auth_error or seen is None:
                 raise
@@ -760,6 +767,10 @@ def _parse_retry_after(value: str | None) -> float | None:
 Handler = Callable[[WebhookContext], Any]
 
 
+# The usual way back for a disconnected integration: JobCannon's own Reconnect.
+RECONNECT_HERE: tuple[str, ...] = ("Reconnect to resume.",)
+
+
 class ATSProvider:
     """One ATS. Subclasses set the class attributes and override the hooks they need.
 
@@ -835,8 +846,9 @@ class ATSProvider:
     def disconnected_fix_steps(self, integration: Integration) -> tuple[str, ...]:
         """The checklist's steps to resume a disconnected integration (its cause, who disconnected
         it, is the recorded status_reason). Providers where the ATS can remove us override this
-        with what to do there first."""
-        return ("Reconnect to resume.",)
+        with what to do there first; the disconnected banner then shows those steps instead of
+        its Reconnect button."""
+        return RECONNECT_HERE
 
     def explain_oauth_error(self, error: str, description: str, integration: Integration) -> str:
         """Turn an OAuth error on the callback into a sentence naming the fix."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from integrations.base import HealthWarning
+from integrations.base import RECONNECT_HERE, HealthWarning
 from integrations.models import (
     SIGNED_DELIVERY,
     AuthKind,
@@ -77,6 +77,9 @@ class Health:
     writebacks_waiting_reauth: int = 0
     writebacks_stuck: int = 0
     warnings: list[HealthWarning] = field(default_factory=list)
+    # Disconnected where JobCannon's Reconnect is not the way back (the ATS removed us): what to
+    # do in the ATS instead (the provider's disconnected_fix_steps).
+    resume_steps: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -113,6 +116,8 @@ def _derive_state(health: Health) -> None:
     name = provider_for(integration).name
     if integration.status == IntegrationStatus.DISCONNECTED:
         health.state, health.reason = HealthState.DISCONNECTED, integration.status_reason or "Disconnected."
+        steps = provider_for(integration).disconnected_fix_steps(integration)
+        health.resume_steps = () if steps == RECONNECT_HERE else steps
     elif integration.status == IntegrationStatus.NEEDS_REAUTH:
         reason = integration.status_reason or f"{name} refused our credentials."
         if health.writebacks_waiting_reauth:

@@ -30,7 +30,14 @@ from django.utils import timezone
 from oauthlib.oauth2 import OAuth2Error
 from requests_oauthlib import OAuth2Session
 
-from integrations.base import ATSAuthError, ATSError, ATSNetworkError, ATSServerError, OAuth2Config
+from integrations.base import (
+    ATSAuthError,
+    ATSError,
+    ATSNetworkError,
+    ATSServerError,
+    OAuth2Config,
+    TokenRefreshRefused,
+)
 from integrations.models import (
     ActivityLevel,
     AuthKind,
@@ -348,7 +355,7 @@ def token_refresh(*, integration_id: int, force: bool = False, seen_access_token
         if seen_access_token is None and not force and not token_needs_refresh(token=token, config=config):
             return token
         if not token.refresh_token:
-            failure = ATSAuthError(
+            failure = TokenRefreshRefused(
                 "No refresh token: re-authorize the integration.", vendor_code="no_refresh_token"
             )
         else:
@@ -372,7 +379,7 @@ def token_refresh(*, integration_id: int, force: bool = False, seen_access_token
                 )
             except OAuth2Error as exc:
                 if exc.error in PERMANENT_REFRESH_ERRORS:
-                    failure = ATSAuthError(
+                    failure = TokenRefreshRefused(
                         f"The ATS refused to refresh the token ({exc.error}): it was revoked or expired. "
                         "Re-authorize the integration.",
                         vendor_code=exc.error,

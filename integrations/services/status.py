@@ -12,7 +12,20 @@ from integrations.models import ActivityLevel, Integration, IntegrationStatus
 from integrations.services.activity import activity_log
 
 
+@transaction.atomic
 def integration_set_status(*, integration: Integration, status: str, reason: str = "") -> Integration:
+    # Compared with the stored row, not the caller's copy: another copy of the same integration
+    # (a token's, during the refresh a credentials check triggers) may have changed it already,
+    # and the same change recorded twice would be logged and mailed twice.
+    stored = (
+        Integration.objects.select_for_update()
+        .filter(pk=integration.pk)
+        .values("status", "status_reason", "status_changed_at")
+        .first()
+    )
+    if stored is not None:
+        integration.status, integration.status_reason = stored["status"], stored["status_reason"]
+        integration.status_changed_at = stored["status_changed_at"]
     if integration.status == status and integration.status_reason == reason:
         return integration
     previous = integration.status

@@ -67,3 +67,35 @@ def test_the_steps_to_resume_come_from_the_provider(client_in_workspace, workspa
     assert "Disconnected in the ATS: it removed JobCannon." in page
     assert "Add JobCannon again in the ATS&#x27;s marketplace." in page and "Reconnect here." in page
     assert "Reconnect to resume." not in page
+
+
+def banner(page: str, integration) -> str:
+    start = page.index(f'id="banner-{integration.pk}"')
+    return page[start : page.index("</div>", start)]
+
+
+def test_the_banner_gives_the_ats_side_steps_instead_of_reconnect_where_the_ats_removed_us(
+    client_in_workspace, workspace, monkeypatch
+):
+    integration = IntegrationFactory(
+        workspace=workspace,
+        status=IntegrationStatus.DISCONNECTED,
+        status_reason="Disconnected in the ATS: it removed JobCannon.",
+    )
+    monkeypatch.setattr(
+        FakeProvider,
+        "disconnected_fix_steps",
+        lambda self, integration: ("Add JobCannon again in the ATS's marketplace.",),
+    )
+    text = banner(client_in_workspace.get(reverse("integrations:list")).content.decode(), integration)
+    assert "is disconnected." in text and "it removed JobCannon." in text
+    assert "Add JobCannon again in the ATS&#x27;s marketplace." in text
+    assert ">Reconnect</a>" not in text
+
+
+def test_the_banner_offers_reconnect_after_an_ordinary_disconnect(client_in_workspace, workspace):
+    integration = IntegrationFactory(workspace=workspace)
+    client_in_workspace.post(reverse("integrations:action", args=[integration.pk, "disconnect"]))
+    text = banner(client_in_workspace.get(reverse("integrations:list")).content.decode(), integration)
+    assert "Disconnected by a workspace admin." in text
+    assert ">Reconnect</a>" in text

@@ -152,3 +152,27 @@ def test_daily_keepalive_refreshes_idle_tokens_and_warns_once_when_refresh_keeps
     warnings = IntegrationActivity.objects.filter(integration=failing, kind="token.refresh_failing")
     assert warnings.count() == 1, "once a day, not on every run"
     assert "re-authorize" in warnings.get().message
+
+
+@pytest.mark.django_db
+def test_a_refused_refresh_during_test_credentials_now_changes_the_status_once(
+    oauth, fake_ats, django_capture_on_commit_callbacks, mailoutbox
+):
+    """The refresh marks the integration needs-reauth through the token's own copy of it; the
+    check then records the same failure on the caller's stale copy. One change, one email."""
+    from integrations.services.integrations import integration_credentials_check
+    from tests.factories import MembershipFactory
+
+    integration = oauth(expires_in=-timedelta(minutes=1))
+    MembershipFactory(workspace=integration.workspace, role="admin")
+    integration.status = IntegrationStatus.CONNECTED
+    integration.save(update_fields=["status"])
+    fake_ats.refresh_token = "rt-the-ats-revoked-ours"  # ours (rt-0) ends in invalid_grant
+    with django_capture_on_commit_callbacks(execute=True):
+        assert not integration_credentials_check(integration=integration)
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.NEEDS_REAUTH
+    changes = IntegrationActivity.objects.filter(integration=integration, kind="status.changed")
+    assert [c.message.split(":")[0] for c in changes] == ["Status connected → needs_reauth"]
+    assert len([m for m in mailoutbox if "needs re-authorization" in m.subject]) == 1
+    assert fake_ats.token_calls == 1, "a refused refresh token is not offered to the ATS twice"
