@@ -174,7 +174,14 @@ class RateLimitCache:
         self._call("set", key, value, timeout=timeout)
 
     def delete(self, key: str) -> None:
-        self._call("delete", key)
+        # From both stores, whatever state the cache is thought to be in: allauth deletes its lock
+        # in a `finally`, and a lock taken in the cache just before it failed would otherwise stay
+        # there (10 s) after the cache is back, refusing sign-ins with the right password.
+        with contextlib.suppress(Exception):
+            backend = caches[DEFAULT_CACHE_ALIAS]
+            with _savepoint_if_database_cache(backend):
+                backend.delete(key)
+        _memory().delete(key)
 
 
 def ratelimit_cache_install() -> None:

@@ -64,3 +64,81 @@ def test_failed_logins_are_still_throttled_and_the_outage_is_logged_once(client,
     assert "_auth_user_id" not in client.session
     warnings = [r for r in caplog.records if r.getMessage() == "ratelimit.cache_unavailable"]
     assert len(warnings) == 1
+
+
+@pytest.fixture
+def fresh_limits(settings):
+    from jobcannon.core import clientaddr
+
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+    clientaddr.ratelimit_cache_reset()
+    yield
+    clientaddr.ratelimit_cache_reset()
+
+
+def test_with_the_cache_up_the_throttle_lives_in_the_shared_cache(client, fresh_limits):
+    """Several app servers share one throttle only through the cache: with it up, nothing is kept
+    in this process's memory (a per-process throttle would multiply the limit by the workers)."""
+    from django.core.cache import cache
+
+    from jobcannon.core import clientaddr
+
+    user = UserFactory()
+    sign_in(client, user.email, "wrong")
+    assert not clientaddr._memory()._cache, "nothing kept in this process while the cache is up"
+    assert any("allauth" in str(key) or "rl:" in str(key) for key in _cache_keys(cache)), _cache_keys(cache)
+
+
+def test_after_the_outage_the_throttle_goes_back_to_the_shared_cache(client, fresh_limits, monkeypatch):
+    from django.core.cache import cache
+
+    from jobcannon.core import clientaddr
+
+    user = UserFactory()
+    real = clientaddr.caches
+    monkeypatch.setattr(clientaddr, "caches", {"default": _Broken()})
+    sign_in(client, user.email, "wrong")  # during the outage: kept in memory
+    assert clientaddr._memory()._cache
+    monkeypatch.setattr(clientaddr, "caches", real)
+    monkeypatch.setattr(clientaddr, "RATELIMIT_CACHE_RETRY_SECONDS", 0.0)
+    clientaddr._state.down_until = 0.0  # the retry time has come
+    clientaddr._memory().clear()
+    sign_in(client, user.email, "wrong")
+    assert not clientaddr._memory()._cache, "back on the shared cache once it answers"
+    assert _cache_keys(cache)
+
+
+def test_a_lock_taken_just_before_the_cache_failed_is_released_there(fresh_limits, monkeypatch):
+    """allauth takes a lock (cache.add), then the cache fails: its `finally` deletes the lock,
+    which must leave the real cache too, or sign-ins are refused once the cache is back."""
+    from django.core.cache import cache
+
+    from jobcannon.core import clientaddr
+
+    limiter = clientaddr.RateLimitCache()
+    assert limiter.add("allauth-lock-probe", 1, timeout=10)
+    clientaddr._state.down_until = float("inf")  # the cache is now thought to be down
+    limiter.delete("allauth-lock-probe")
+    assert cache.get("allauth-lock-probe") is None
+
+
+class _Broken:
+    def __getattr__(self, name):
+        def fail(*args, **kwargs):
+            raise ConnectionError("cache down")
+
+        return fail
+
+
+def _cache_keys(cache) -> list[str]:
+    """The keys in the test cache, whatever the backend (database table, Redis, memory)."""
+    backend = cache._cache if hasattr(cache, "_cache") else None
+    if hasattr(cache, "client") and hasattr(cache.client, "get_client"):  # django-redis
+        return [k.decode() for k in cache.client.get_client().keys(f"{cache.key_prefix}*")]
+    if isinstance(backend, dict):  # LocMemCache
+        return list(backend)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key FROM {cache._table}")
+        return [row[0] for row in cursor.fetchall()]
