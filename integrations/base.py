@@ -779,6 +779,9 @@ class ATSProvider:
 
     key: ClassVar[str]
     name: ClassVar[str]
+    # The company whose API we call, when it differs from `name` (e.g. Knit for "Ashby via
+    # Knit"): the one a sentence about an outage or a rate limit names. Empty means `name`.
+    api_vendor_name: ClassVar[str] = ""
     hidden: ClassVar[bool] = False  # the fake provider: not offered in the connect UI
     auth_kinds: ClassVar[tuple[str, ...]] = ("api_key",)
     rate_limit: ClassVar[RateLimit] = RateLimit(per_second=10, burst=10)
@@ -842,6 +845,13 @@ class ATSProvider:
         """Before a disconnect takes effect, while the credentials still work: remove what
         on_connected registered at the vendor (e.g. SmartRecruiters' webhook subscriptions).
         Best effort: never raise, explain a failure in the activity log; the disconnect goes on."""
+
+    def oauth_refresh_refused(self, integration: Integration, error: ATSAuthError) -> bool:
+        """The token endpoint refused this integration's refresh token (revoked, expired). False
+        (the default): only a re-authorization helps, and the integration is marked for one.
+        True: the provider dealt with it because the OAuth sign-in is not what its traffic rests
+        on (SmartRecruiters once it holds the company credentials SR issued at consent)."""
+        return False
 
     def disconnected_fix_steps(self, integration: Integration) -> tuple[str, ...]:
         """The checklist's steps to resume a disconnected integration (its cause, who disconnected
@@ -1075,10 +1085,11 @@ class ATSProvider:
         return []
 
     def explained_refusals(self, integration: Integration) -> Mapping[str, str]:
-        """{operation: why} for calls whose 403 this integration expects and explains elsewhere (a
-        plan limit with a fallback, not a missing permission): the checklist's "Required scopes
-        granted" names them instead of failing on them (Lever's POST /webhooks on a plan without
-        the Webhooks Subscription API)."""
+        """{operation: why} for calls whose 403 or 404 this integration expects and explains
+        elsewhere (a plan limit with a fallback, not a missing permission; a call the vendor does
+        not have): the checklist's "Required scopes granted" names their 403s instead of failing
+        on them (Lever's POST /webhooks on a plan without the Webhooks Subscription API), and the
+        health numbers do not count either as a failed call (Knit's secrets revoke, a 404)."""
         return {}
 
     def optional_checklist_items(self, integration: Integration) -> frozenset[str]:
@@ -1142,6 +1153,18 @@ class ATSProvider:
     # "applications" (a stream may yield several record types, e.g. Lever opportunities give
     # candidates and applications). Empty: no data sync for this ATS.
     sync_resources: ClassVar[tuple[str, ...]] = ()
+    # What the Data sync page promises (templates/sync/runs.html, integrations/sync/forms.py).
+    # sync_incremental: after a successful run, at least one resource asks the ATS only for what
+    # changed since the stored checkpoint (sync_page's sync_token); False: every run reads
+    # everything, and sync_full_read_reason says why in a customer's words.
+    # sync_refreshed_by_webhooks: webhook handlers refresh single synced records between runs
+    # (integrations.sync.refresh, through sync_fetch).
+    # Both hold for Ashby (syncToken on job/candidate/application.list, ashby/sync.py), Lever
+    # (updated_at_start on /opportunities, lever/sync.py) and SmartRecruiters (updatedAfter on
+    # /candidates, smartrecruiters/sync.py), whose webhook handlers call sync_record_refresh_enqueue.
+    sync_incremental: ClassVar[bool] = True
+    sync_full_read_reason: ClassVar[str] = ""
+    sync_refreshed_by_webhooks: ClassVar[bool] = True
 
     def sync_page(self, integration: Integration, resource: str, cursor: str, sync_token: str) -> SyncPage:
         """One page of `resource`: cursor "" is the first page; sync_token "" asks for everything,

@@ -46,6 +46,7 @@ from integrations.services.integrations import (
     integration_connect_api_key,
     integration_create,
     integration_credentials_check,
+    integration_credentials_save,
     integration_disconnect,
     webhook_secret_rotate,
 )
@@ -185,7 +186,9 @@ class IntegrationConnectView(WorkspaceMixin, View):
         if outcome.ok:
             messages.success(request, _connected_message("Connected: the API key works.", integration))
         else:
-            messages.error(request, _failed_message("The API key did not work:", outcome))
+            (messages.error if outcome.judged else messages.warning)(
+                request, _failed_message("The API key did not work:", outcome)
+            )
         return redirect("integrations:detail", pk=integration.pk)
 
 
@@ -200,6 +203,21 @@ def _failed_message(head: str, outcome: CredentialsOutcome) -> str:
     could not be reached said nothing about them, and its sentence says so."""
     message = outcome.message or "The check failed."
     return f"{head} {message}" if outcome.judged else message
+
+
+def _flash_outcome(
+    request: HttpRequest, outcome: CredentialsOutcome, head: str, integration: Integration
+) -> None:
+    """A credentials check's flash on the integration's page: success with what is still missing
+    (`_connected_message`), an error when the ATS refused the credentials, a warning when it could
+    not judge them (nothing is wrong with them as far as anyone knows)."""
+    if outcome.ok:
+        integration.refresh_from_db()
+        messages.success(request, _connected_message(head, integration))
+    else:
+        (messages.error if outcome.judged else messages.warning)(
+            request, outcome.message or "The check failed."
+        )
 
 
 class IntegrationWizardView(WorkspaceMixin, View):
@@ -381,10 +399,7 @@ class IntegrationSetupView(WorkspaceMixin, View):
                 integration=integration, api_key=values["api_key"], extra=extra
             )
         else:
-            integration.credentials = {**(integration.credentials or {}), **values}
-            integration.auth_kind = AuthKind.API_KEY
-            integration.save(update_fields=["credentials", "auth_kind", "updated_at"])
-            outcome = integration_credentials_check(integration=integration)
+            outcome = integration_credentials_save(integration=integration, values=values)
         integration.refresh_from_db()
         if outcome.ok:
             messages.success(
@@ -456,9 +471,7 @@ class IntegrationActionView(WorkspaceMixin, View):
         back = reverse("integrations:detail", args=[integration.pk])
         if action == "test":
             outcome = integration_credentials_check(integration=integration)
-            (messages.success if outcome.ok else messages.error)(
-                request, "Credentials valid." if outcome.ok else outcome.message or "The check failed."
-            )
+            _flash_outcome(request, outcome, "Credentials valid.", integration)
         elif action == "reauthorize":
             try:
                 url = oauth_start(integration=integration, user=request.user, session=request.session)
@@ -473,10 +486,7 @@ class IntegrationActionView(WorkspaceMixin, View):
                 outcome = integration_connect_api_key(
                     integration=integration, api_key=form.cleaned_data["api_key"]
                 )
-                (messages.success if outcome.ok else messages.error)(
-                    request,
-                    "API key saved and valid." if outcome.ok else outcome.message or "The check failed.",
-                )
+                _flash_outcome(request, outcome, "API key saved and valid.", integration)
             else:
                 messages.error(request, "Enter the API key.")
         elif action == "rotate-secret":
@@ -591,9 +601,8 @@ class ReconnectLinkView(View):
                     extra={k: v for k, v in values.items() if k != "api_key"},
                 )
             else:
-                integration.credentials = {**(integration.credentials or {}), **values}
-                integration.save(update_fields=["credentials", "updated_at"])
-                outcome = integration_credentials_check(integration=integration)
+                # An OAuth integration went to oauth_start above: this one signs in with what it pastes.
+                outcome = integration_credentials_save(integration=integration, values=values)
         finally:
             if not outcome.ok:
                 reconnect_link_release(link_id=link.pk)
@@ -646,7 +655,7 @@ class OAuthCallbackView(View):
                 request, "integrations/reconnect_done.html", {"integration": integration, "provider": prov}
             )
         if integration.status == IntegrationStatus.CONNECTED:
-            messages.success(request, f"{prov.name} authorized.")
+            messages.success(request, _connected_message(f"{prov.name} authorized.", integration))
         else:
             messages.error(request, f"{prov.name} authorized, but: {integration.status_reason}")
         return redirect(

@@ -12,6 +12,7 @@ Fixtures live in tests/fixtures/<provider>/webhooks/<wire event>[__variant].json
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -439,6 +440,58 @@ class ProviderContractTests:
         wait = (message.next_attempt_at - timezone.now()).total_seconds()
         assert 3 < wait <= 6, "first retry after about 5 seconds"
         assert integration.status == IntegrationStatus.CONNECTED
+
+    # ---- a credentials check the ATS cannot answer (through the provider's real client) ----
+    def credentials_check_endpoint(self, integration) -> tuple[str, Any]:
+        """(method, url or url regex) of the first call the provider's validate_credentials makes
+        for `make_integration()`'s integration."""
+        raise NotImplementedError
+
+    def prepare_credentials_check(self, mocked_responses, integration) -> None:
+        """Mocks for calls the check makes before that endpoint (default: none)."""
+
+    @pytest.mark.django_db
+    @pytest.mark.parametrize(
+        ("failure", "cause"),
+        [
+            (429, " is rate-limiting JobCannon"),
+            (503, " answered 503 (a failure on its side"),
+            ("network", " could not be reached"),
+        ],
+    )
+    def test_test_credentials_now_during_an_outage_keeps_it_connected_and_says_so(
+        self, client_in_workspace, workspace, mocked_responses, failure, cause
+    ):
+        """A 429, a 5xx or a network error judges nothing: the integration stays connected (no
+        needs-reauth, write-backs not held) and the flash names the outage, worded from the
+        error's class and status by the shared check, whatever the vendor's body says."""
+        import requests
+
+        integration = self.make_integration(workspace=workspace)
+        reason_before = integration.status_reason
+        self.prepare_credentials_check(mocked_responses, integration)
+        method, url = self.credentials_check_endpoint(integration)
+        if failure == "network":
+            mocked_responses.add(method, url, body=requests.ConnectionError("connection refused"))
+        else:
+            mocked_responses.add(method, url, status=failure, json=self.error_body(failure))
+
+        page = client_in_workspace.post(
+            reverse("integrations:action", args=[integration.pk, "test"]), follow=True
+        ).content.decode()
+
+        integration.refresh_from_db()
+        assert integration.status == IntegrationStatus.CONNECTED
+        assert integration.status_reason == reason_before
+        flashes = re.findall(r'<li class="msg-(\w+)">(.*?)</li>', page, re.S)
+        assert len(flashes) == 1, page
+        level, text = flashes[0]
+        vendor = self.provider().api_vendor_name or self.provider().name
+        assert level == "warning"
+        assert text.startswith(f"Could not check the credentials: {vendor}{cause}"), text
+        assert text.endswith("The credentials were not judged; try again in a few minutes."), text
+        for wrong in ("invalid", "re-authoriz", "reauthoriz", "rejected", "retry"):
+            assert wrong not in text.lower(), text
 
 
 def _with_lone_surrogates(value: Any, keep: tuple[str, ...], key: str = "") -> Any:

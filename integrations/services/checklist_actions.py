@@ -27,9 +27,12 @@ def checklist_action_run(*, integration: Integration, action: str) -> tuple[bool
     try:
         if action == "test":
             outcome = integration_credentials_check(integration=integration)
-            return outcome.ok, (
-                "Credentials valid." if outcome.ok else outcome.message or "The check failed."
-            )
+            if not outcome.ok:
+                return False, outcome.message or "The check failed."
+            # What the key still lacks (the provider's connected_reason, e.g. an Ashby permission),
+            # as the connect wizard's flash says it (views._connected_message).
+            reason = integration.status_reason
+            return True, f"Credentials valid. {reason}" if reason else "Credentials valid."
         if action == "webhook":
             if not can_send_test_webhook(integration):
                 return (

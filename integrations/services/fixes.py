@@ -96,8 +96,20 @@ GENERIC_ERRORS: tuple[CommonError, ...] = (
     CommonError(
         title="The ATS could not be reached",
         cause="A network error, a timeout or a server error at the ATS.",
-        fix=("Nothing to do in most cases: JobCannon retries with backoff for up to 72 hours.",),
-        match=("could not connect", "network", "did not answer", "server error", "failed (5"),
+        fix=(
+            "Nothing to do in most cases: JobCannon retries write-backs with backoff for up to 72 hours.",
+            "A credentials check is not retried: press Test now again in a few minutes.",
+        ),
+        match=(
+            "could not connect",
+            "could not be reached",
+            "network",
+            "did not answer",
+            "server error",
+            "failed (5",
+            "a failure on its side",
+            "rate-limiting",
+        ),
         checks=("writeback", "credentials"),
     ),
 )

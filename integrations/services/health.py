@@ -40,6 +40,9 @@ WEBHOOK_PROBLEMS = (WebhookStatus.REJECTED, WebhookStatus.FAILED, WebhookStatus.
 WRITEBACK_OPEN = (WritebackStatus.PENDING, WritebackStatus.DELIVERING, WritebackStatus.RETRYING)
 WRITEBACK_STUCK = (WritebackStatus.DEAD, WritebackStatus.HALTED)
 RATE_LIMIT_ERRORS = ("ATSRateLimited", "LocalRateLimited")
+# The answers a provider's explained_refusals may excuse: a refusal (403) or a call the ATS does
+# not have (404). A 5xx, 429 or 401 on the same call still counts as failed.
+EXPLAINED_STATUSES = (403, 404)
 
 
 class HealthState:
@@ -280,6 +283,7 @@ def integration_health_list(*, integrations: Iterable[Integration]) -> dict[int,
     for crow in call_rows:
         h = health[crow["integration_id"]]
         h.calls_24h, h.call_errors_24h, h.rate_limited_recent = crow["total"], crow["errors"], crow["limited"]
+    _uncount_explained_refusals(health, ids=ids, since=since)
 
     writeback_rows = (
         WritebackMessage.objects.filter(
@@ -302,6 +306,32 @@ def integration_health_list(*, integrations: Iterable[Integration]) -> dict[int,
             h.warnings = credential_warnings(integration=h.integration, token=tokens.get(pk), now=now)
         _derive_state(h)
     return health
+
+
+def _uncount_explained_refusals(health: dict[int, Health], *, ids: list[int], since: dt.datetime) -> None:
+    """Refusals a provider expects and explains elsewhere (ATSProvider.explained_refusals: Lever's
+    webhook registration on a plan without it, Knit's revoke call Knit does not have) stay calls
+    but are not failures. The explanations are provider code (no query), so one query for all."""
+    explained = {
+        pk: set(provider_for(h.integration).explained_refusals(h.integration)) for pk, h in health.items()
+    }
+    operations = set().union(*explained.values())
+    if not operations:
+        return
+    refusals = (
+        OutboundCall.objects.filter(
+            integration_id__in=ids,
+            created_at__gte=since,
+            operation__in=operations,
+            status_code__in=EXPLAINED_STATUSES,
+        )
+        .exclude(error_class="")
+        .values("integration_id", "operation")
+        .annotate(n=Count("id"))
+    )
+    for row in refusals:
+        if row["operation"] in explained[row["integration_id"]]:
+            health[row["integration_id"]].call_errors_24h -= row["n"]
 
 
 def integration_health(*, integration: Integration) -> Health:

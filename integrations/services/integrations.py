@@ -7,7 +7,15 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from integrations.base import ATSError, ATSNetworkError, ATSRateLimited, ATSServerError
+from integrations.base import (
+    ATSAmbiguousError,
+    ATSError,
+    ATSNetworkError,
+    ATSProvider,
+    ATSRateLimited,
+    ATSServerError,
+    LocalRateLimited,
+)
 from integrations.models import ActivityLevel, AuthKind, Environment, Integration, IntegrationStatus
 from integrations.registry import get_provider, provider_for
 from integrations.services.activity import activity_log
@@ -84,20 +92,33 @@ class CredentialsOutcome:
         return self.ok
 
 
-def integration_credentials_check(*, integration: Integration) -> CredentialsOutcome:
+def integration_credentials_check(
+    *, integration: Integration, credentials_changed: bool = False
+) -> CredentialsOutcome:
     """Live call to the ATS. On success the integration is connected and provider setup
     (webhook registration...) runs; on failure the reason is recorded and shown. Pages show the
     outcome's `message` rather than status_reason, which an unreachable ATS leaves alone on a
-    connected integration."""
+    connected integration.
+
+    `credentials_changed`: the caller stored different credentials in this request. If the ATS
+    then cannot judge them, the integration waits, pending, for a check of the new ones: the
+    previous credentials' "connected" says nothing about credentials the ATS never saw."""
     provider = provider_for(integration)
     try:
         check = provider.validate_credentials(integration)
     except UNJUDGED_ERRORS as exc:
+        cause = _unjudged_cause(provider, exc)
+        if credentials_changed:
+            return _unchecked(
+                integration,
+                message=f"New credentials saved but not checked: {cause}. Try again in a few minutes.",
+                exc=exc,
+            )
         return _unjudged(
             integration,
             kind="credentials.unreachable",
-            message=f"{provider.name} could not be reached to check the credentials ({exc.message}); "
-            "they were not judged. Try again in a few minutes.",
+            message=f"Could not check the credentials: {cause}. The credentials were not judged; "
+            "try again in a few minutes.",
             exc=exc,
         )
     except ATSError as exc:
@@ -140,8 +161,8 @@ def integration_credentials_check(*, integration: Integration) -> CredentialsOut
     except ATSError as exc:
         unjudged = isinstance(exc, UNJUDGED_ERRORS)
         unreachable = (
-            f"The credentials work, but {provider.name} could not be reached to finish the setup "
-            f"({exc.message}). Try again in a few minutes."
+            f"The credentials work, but the setup could not finish: {_unjudged_cause(provider, exc)}. "
+            "Try again in a few minutes."
         )
         if unjudged and integration.status == IntegrationStatus.CONNECTED:
             # The credentials work and what setup registered before is still there: an outage
@@ -167,6 +188,36 @@ def integration_credentials_check(*, integration: Integration) -> CredentialsOut
     return CredentialsOutcome(ok=True)
 
 
+def _unjudged_cause(provider: ATSProvider, exc: ATSError) -> str:
+    """Why the ATS could not judge, from the error's class, status and request id. Not from
+    `exc.message`: providers word that for the outbox, which retries (Ashby's 5xx says "we retry
+    with backoff"), and nothing retries a check. Names the company whose API was called (Knit for
+    "Ashby via Knit")."""
+    vendor = provider.api_vendor_name or provider.name
+    notes: list[str] = []
+    if isinstance(exc, LocalRateLimited):
+        # Our own limiter held the call (no request went out): the vendor did not refuse anything.
+        cause = f"JobCannon is holding its calls to {vendor} to stay within {vendor}'s rate limit"
+    elif isinstance(exc, ATSRateLimited):
+        cause = f"{vendor} is rate-limiting JobCannon"
+    elif isinstance(exc, ATSServerError):
+        cause = f"{vendor} answered {exc.status_code}" if exc.status_code else f"{vendor} failed"
+        notes.append("a failure on its side")
+    elif isinstance(exc, ATSAmbiguousError):
+        cause = f"{vendor} could not be reached"
+        notes.append("no answer in time")
+    else:
+        cause = f"{vendor} could not be reached"
+    if exc.request_id:
+        notes.append(f"{vendor} request id {exc.request_id}")
+    return f"{cause} ({'; '.join(notes)})" if notes else cause
+
+
+def _unjudged_data(exc: ATSError) -> dict[str, Any]:
+    # The vendor's own words stay in the log for support, out of the sentence (_unjudged_cause).
+    return {"error_class": type(exc).__name__, "status_code": exc.status_code, "vendor_message": exc.message}
+
+
 def _unjudged(integration: Integration, *, kind: str, message: str, exc: ATSError) -> CredentialsOutcome:
     """The ATS did not answer the check: the status stays as it was (pending stays pending,
     connected stays connected, write-backs are not held), the admin is told to try again."""
@@ -179,7 +230,30 @@ def _unjudged(integration: Integration, *, kind: str, message: str, exc: ATSErro
         kind=kind,
         level=ActivityLevel.WARNING,
         message=message,
-        data={"error_class": type(exc).__name__, "status_code": exc.status_code},
+        data=_unjudged_data(exc),
+    )
+    return CredentialsOutcome(ok=False, message=message, judged=False)
+
+
+def _unchecked(integration: Integration, *, message: str, exc: ATSError) -> CredentialsOutcome:
+    """New credentials the ATS could not judge: pending until a check of them succeeds, whatever
+    the status was (a connected integration's traffic waits rather than go out with credentials
+    nobody checked), and no earlier check's time is shown for them."""
+    if integration.status == IntegrationStatus.PENDING:
+        # The reason only: integration_set_status would log a status change that did not happen.
+        integration.status_reason = message
+        integration.save(update_fields=["status_reason", "updated_at"])
+    else:
+        integration_set_status(integration=integration, status=IntegrationStatus.PENDING, reason=message)
+    if integration.credentials_checked_at is not None:
+        integration.credentials_checked_at = None
+        integration.save(update_fields=["credentials_checked_at", "updated_at"])
+    activity_log(
+        integration=integration,
+        kind="credentials.unchecked",
+        level=ActivityLevel.WARNING,
+        message=message,
+        data=_unjudged_data(exc),
     )
     return CredentialsOutcome(ok=False, message=message, judged=False)
 
@@ -190,10 +264,18 @@ def integration_connect_api_key(
     api_key = api_key.strip()
     if not api_key:
         raise ValidationFailed("Enter the API key.")
-    integration.credentials = {**(integration.credentials or {}), "api_key": api_key, **(extra or {})}
+    return integration_credentials_save(integration=integration, values={"api_key": api_key, **(extra or {})})
+
+
+def integration_credentials_save(*, integration: Integration, values: dict[str, Any]) -> CredentialsOutcome:
+    """Store the admin's API-key credentials (merged into the saved ones) and check them live,
+    telling the check whether they differ from what was saved before."""
+    before = dict(integration.credentials or {})
+    integration.credentials = {**before, **values}
+    changed = integration.credentials != before
     integration.auth_kind = AuthKind.API_KEY
     integration.save(update_fields=["credentials", "auth_kind", "updated_at"])
-    return integration_credentials_check(integration=integration)
+    return integration_credentials_check(integration=integration, credentials_changed=changed)
 
 
 @transaction.atomic

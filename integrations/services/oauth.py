@@ -409,7 +409,8 @@ def _record_refresh_failure(*, integration: Integration, error: ATSError) -> Non
         last_refresh_attempt_at=timezone.now(),
     )
     if isinstance(error, ATSAuthError):
-        integration_mark_needs_reauth(integration=integration, reason=error.message)
+        if not provider_for(integration).oauth_refresh_refused(integration, error):
+            integration_mark_needs_reauth(integration=integration, reason=error.message)
     else:
         activity_log(
             integration=integration,

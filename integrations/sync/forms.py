@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from .selectors import MAX_INTERVAL_MINUTES, MIN_INTERVAL_MINUTES
@@ -15,3 +17,13 @@ class SyncSettingsForm(forms.Form):
         max_value=MAX_INTERVAL_MINUTES,
         help_text=f"{MIN_INTERVAL_MINUTES} to {MAX_INTERVAL_MINUTES} minutes; webhooks update single records in between.",
     )
+
+    def __init__(self, *args: Any, refreshed_by_webhooks: bool = True, **kwargs: Any) -> None:
+        """`refreshed_by_webhooks`: the provider's sync_refreshed_by_webhooks; without webhook
+        refreshes the help text does not promise them."""
+        super().__init__(*args, **kwargs)
+        if not refreshed_by_webhooks:
+            self.fields["interval_minutes"].help_text = (
+                f"{MIN_INTERVAL_MINUTES} to {MAX_INTERVAL_MINUTES} minutes; between runs the copy is as "
+                "fresh as the last run."
+            )

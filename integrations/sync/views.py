@@ -79,7 +79,8 @@ class SyncRunListView(SyncBaseView):
             for r in sync_run_list_for_integration(integration=self.integration, resource=resource)
         ]
         shown = form or SyncSettingsForm(
-            initial={"enabled": context["sync_on"], "interval_minutes": context["interval"]}
+            initial={"enabled": context["sync_on"], "interval_minutes": context["interval"]},
+            refreshed_by_webhooks=context["provider"].sync_refreshed_by_webhooks,
         )
         context.update(
             overview=overview,
@@ -94,8 +95,10 @@ class SyncRunListView(SyncBaseView):
         """The sync settings: owners and admins only."""
         if not self.membership.can_manage:
             raise PermissionDenied("Only workspace owners and admins can change the sync settings.")
-        self.base_context(integration_pk)
-        form = SyncSettingsForm(request.POST)
+        context = self.base_context(integration_pk)
+        form = SyncSettingsForm(
+            request.POST, refreshed_by_webhooks=context["provider"].sync_refreshed_by_webhooks
+        )
         if not form.is_valid():
             return self.get(request, integration_pk, form=form)
         try:

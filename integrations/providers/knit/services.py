@@ -60,17 +60,29 @@ def knit_credentials_save(
 ) -> CredentialsOutcome:
     """Save the customer's Knit API key and integration id, then check them with a live call
     (which, on success, connects and creates the Ashby secrets if there are none yet)."""
-    integration = _credentials_store(
+    integration, changed = _credentials_store(
         integration=integration, api_key=api_key, integration_id=integration_id, use_simulator=use_simulator
     )
-    return integration_credentials_check(integration=integration)
+    return integration_credentials_check(integration=integration, credentials_changed=changed)
+
+
+def _what_the_check_calls(integration: Integration) -> tuple[str, str, bool]:
+    """What decides whether Knit accepts the check: the key, the integration id and the host
+    (the simulator or Knit's own). A change to any of them is a credential Knit has not seen."""
+    return (
+        integration.credential("api_key", ""),
+        integration.credential("integration_id", ""),
+        bool((integration.provider_settings or {}).get("use_simulator")),
+    )
 
 
 @transaction.atomic
 def _credentials_store(
     *, integration: Integration, api_key: str, integration_id: str, use_simulator: bool | None
-) -> Integration:
+) -> tuple[Integration, bool]:
+    """Save the credentials; returns the integration and whether they differ from the saved ones."""
     integration = Integration.objects.select_for_update().get(pk=integration.pk)
+    before = _what_the_check_calls(integration)
     api_key, integration_id = (api_key or "").strip(), (integration_id or "").strip()
     current = integration.credential("api_key", "")
     if not api_key and not current:
@@ -104,7 +116,7 @@ def _credentials_store(
             message="Knit API key changed. Webhooks signed with the previous key are still accepted until "
             "you retire it.",
         )
-    return integration
+    return integration, _what_the_check_calls(integration) != before
 
 
 def knit_previous_api_key_retire(*, integration: Integration) -> None:

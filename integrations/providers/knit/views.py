@@ -130,6 +130,10 @@ class KnitSetupView(_KnitIntegrationMixin, View):
             messages.success(
                 request, "Knit accepted the API key and integration id. Hand the secrets below to Ashby."
             )
+        elif not outcome.judged:
+            # Knit could not judge them: a connected integration's setup is still complete (the
+            # sentence says whether new credentials now wait for a check), so no "not complete".
+            messages.warning(request, outcome.message)
         else:
             messages.error(request, f"Knit setup is not complete: {outcome.message}")
         return redirect("integrations:integration-knit:setup", integration_pk=integration.pk)

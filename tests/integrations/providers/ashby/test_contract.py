@@ -48,6 +48,9 @@ class TestAshbyContract(ProviderContractTests):
             "errorInfo": {"code": code, "message": f"error {status}", "requestId": "01JTESTREQUEST"},
         }
 
+    def credentials_check_endpoint(self, integration):
+        return "POST", API + "/apiKey.info"
+
     def mock_after_authorization(self, mocked_responses, integration) -> None:
         mocked_responses.post(API + "/apiKey.info", json={"success": True, "results": {"title": "JobCannon"}})
         mocked_responses.post(

@@ -34,5 +34,10 @@ class TestKnitProviderContract(ProviderContractTests):
         base = get_provider("knit").api_base_url(integration)
         return "POST", re.compile(re.escape(f"{base}/{constants.PATH_PASSTHROUGH}"))
 
+    def credentials_check_endpoint(self, integration):
+        # Knit's List Jobs (constants.PATH_AUTH_CHECK), on the host of the integration's environment.
+        base = get_provider("knit").api_base_url(integration)
+        return "GET", re.compile(re.escape(f"{base}/{constants.PATH_AUTH_CHECK}") + r"(\?.*)?$")
+
     def make_run(self, integration):
         return scored_run(integration)

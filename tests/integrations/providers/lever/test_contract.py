@@ -73,6 +73,10 @@ class TestLeverContract(ProviderContractTests):
             "message": f"error {status}",
         }
 
+    def credentials_check_endpoint(self, integration):
+        # The API-key scheme probe (provider._api_key_scheme): the first of validate_credentials' calls.
+        return "GET", re.compile(re.escape(API) + r"/opportunities(\?.*)?$")
+
     def mock_after_authorization(self, mocked_responses, integration) -> None:
         mocked_responses.get(API + "/opportunities", json={"data": [], "hasNext": False})
         mocked_responses.get(API + "/feedback_templates", json={"data": [TEMPLATE], "hasNext": False})

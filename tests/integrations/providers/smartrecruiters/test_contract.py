@@ -107,6 +107,18 @@ class TestSmartRecruitersContract(ProviderContractTests):
     def error_body(self, status: int):
         return {"code": f"E{status}", "message": f"error {status}", "errors": [{"code": "X", "message": "x"}]}
 
+    def credentials_check_endpoint(self, integration):
+        # make_integration holds the company credentials SR issued at consent: the check is a
+        # cheap read with them (provider.validate_credentials).
+        return "GET", re.compile(re.escape(API) + r"/jobs(\?.*)?$")
+
+    def prepare_credentials_check(self, mocked_responses, integration) -> None:
+        # The company credentials' token (client credentials grant), taken before the read.
+        mocked_responses.post(
+            CLIENT_TOKEN_URL,
+            json={"access_token": "sr-company-at", "expires_in": 1800, "token_type": "Bearer"},
+        )
+
     def mock_after_authorization(self, mocked_responses, integration) -> None:
         mocked_responses.get(API + "/configuration/company", json={"identifier": "AcmeCorp", "name": "Acme"})
         # No partner (master) credentials are configured here: registration is skipped with a
