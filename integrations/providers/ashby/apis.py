@@ -355,10 +355,14 @@ class AssessmentStartApi(PartnerApi):
                 "This candidate is already taking this JobCannon assessment for this "
                 "application. Cancel it first to send a new one.",
             )
-        invited, _, _ = mappers.update_timestamps(
-            created_at=run.created_at, invited_at=run.invited_at, started_at=None, finished_at=None
-        )
-        update = mappers.update_invited(assessment_id=run.external_assessment_id, timestamp=invited)
+        # A new run is invited. A run Ashby ordered before (its retry, or the recruiter sending the
+        # same assessment again) answers the state it is in now: Started, the completed result,
+        # or, had it ended while this call ran, its cancellation or expiry. Each is the update the
+        # write-back sends for that state (same body, same timestamp), so an Ashby that took the
+        # answer's update_request over a later update could not show a completed assessment as
+        # Invited again. The spec's start 200 allows every one of them (update_request:
+        # assessment_status, assessment_result + assessment_profile_url, metadata, cancelled_reason).
+        update = selectors.run_update_request(run=run)
         return Response(
             {
                 "success": True,
@@ -427,21 +431,7 @@ class AssessmentCancelApi(PartnerApi):
         # `timestamp`, ends with the expiry whether or not that write-back has reached it yet (held
         # for a permission, say). An error code (`assessment_expired`) is no code Ashby documents
         # and would show the recruiter a failed cancel of an assessment that is closed.
-        expired = run.status == RunStatus.EXPIRED
-        _, _, finished = mappers.update_timestamps(
-            created_at=run.created_at,
-            invited_at=run.invited_at,
-            started_at=run.started_at,
-            finished_at=run.expired_at if expired else run.cancelled_at,
-        )
-        if expired:
-            update = mappers.update_expired(assessment_id=run.external_assessment_id, timestamp=finished)
-        else:
-            update = mappers.update_cancelled(
-                assessment_id=run.external_assessment_id,
-                timestamp=finished,
-                reason=run.cancelled_reason or "Cancelled in Ashby",
-            )
+        update = selectors.run_update_request(run=run, default_reason="Cancelled in Ashby")
         return Response(
             {
                 "success": True,

@@ -31,7 +31,7 @@ from integrations.plugins import plugin_for  # the sandbox is a dev/test plug-in
 
 from . import constants, guide, mappers, partner_errors, permissions, sync, webhooks
 from .client import AshbyClient
-from .selectors import refresh_token_warning
+from .selectors import refresh_token_warning, run_update_request
 
 LATER_EVENTS = {"started": ("completed", "cancelled", "expired")}
 
@@ -227,35 +227,19 @@ class AshbyProvider(ATSProvider):
         from assessments.services.runs import run_result
 
         run = message.run
-        invited, started, finished = mappers.update_timestamps(
-            created_at=run.created_at,
-            invited_at=run.invited_at,
-            started_at=run.started_at,
-            finished_at=run.completed_at or run.scored_at or run.cancelled_at or run.expired_at,
-        )
-        # Sub-scores on each dimension's own range, from the instrument the run was taken with.
-        scales = mappers.dimension_scales(instrument_get(run.instrument, run.instrument_version))
         if message.kind == constants.KIND_SCORECARD:
+            # Sub-scores on each dimension's own range, from the instrument the run was taken with.
+            scales = mappers.dimension_scales(instrument_get(run.instrument, run.instrument_version))
             data = client.candidate_create_note(
                 candidate_id=run.external_candidate_id,
                 html=mappers.scorecard_html(result=run_result(run=run), scales=scales),
             )
             return DeliveryResult(external_ref=str((data.get("results") or {}).get("id", "")))
         aid = run.external_assessment_id
-        if message.event == "started":
-            if self._superseded(message):
-                return DeliveryResult(external_ref=aid, note="superseded by a later update")
-            body = mappers.update_started(assessment_id=aid, timestamp=started)
-        elif message.event == "completed":
-            body = mappers.update_completed(
-                assessment_id=aid, timestamp=finished, result=run_result(run=run), scales=scales
-            )
-        elif message.event == "cancelled":
-            body = mappers.update_cancelled(
-                assessment_id=aid, timestamp=finished, reason=run.cancelled_reason or "Cancelled in JobCannon"
-            )
-        else:
-            body = mappers.update_expired(assessment_id=aid, timestamp=finished)
+        if message.event == "started" and self._superseded(message):
+            return DeliveryResult(external_ref=aid, note="superseded by a later update")
+        # The same body assessment.start/cancel answer inline for this state (selectors.run_update_request).
+        body = run_update_request(run=run, event=message.event, default_reason="Cancelled in JobCannon")
         client.assessment_update(body)
         return DeliveryResult(external_ref=aid)
 

@@ -1,5 +1,5 @@
-"""Reads for the partner API: the assessment types Ashby is offered, and which instrument an
-`assessment_type_id` from Ashby means.
+"""Reads for the partner API: the assessment types Ashby is offered, which instrument an
+`assessment_type_id` from Ashby means, and the assessment.update body for a run's state.
 
 Ashby's partner OpenAPI declares `assessment_type_id` as `type: string, format: uuid` (the
 assessment.list result items and the assessment.start request; tests/fixtures/ashby/openapi/).
@@ -13,14 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils import timezone
 
-from assessments.catalog import INSTRUMENT_KEYS
-from assessments.services.runs import instrument_list
+from assessments.catalog import INSTRUMENT_KEYS, instrument_get
+from assessments.models import AssessmentRun, RunStatus
+from assessments.services.runs import instrument_list, run_result
 from integrations.models import Integration, Token
 
-from . import constants
+from . import constants, mappers
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,50 @@ def assessment_type_instrument(*, workspace_id: int, type_id: str) -> str | None
         if uuid.UUID(assessment_type_id(workspace_id=workspace_id, instrument=key)) == wanted:
             return key
     return None
+
+
+# The update a run's status stands for (created and invited: "invited").
+STATUS_EVENTS: dict[str, str] = {
+    RunStatus.STARTED: "started",
+    RunStatus.COMPLETED: "completed",
+    RunStatus.SCORED: "completed",
+    RunStatus.DELIVERED: "completed",
+    RunStatus.CANCELLED: "cancelled",
+    RunStatus.EXPIRED: "expired",
+}
+
+
+def run_update_request(
+    *, run: AssessmentRun, event: str | None = None, default_reason: str = "Cancelled"
+) -> dict[str, Any]:
+    """The assessment.update body for the run's `event` (invited, started, completed, cancelled,
+    expired; None: the state the run is in now). One builder for the write-back and for the
+    `update_request` assessment.start and assessment.cancel answer inline, so Ashby, which keeps
+    the latest update per assessment by `timestamp`, gets one body, one timestamp, per state
+    whichever way it arrives. `default_reason`: a cancelled run's reason if it has none."""
+    event = event or STATUS_EVENTS.get(run.status, "invited")
+    invited, started, finished = mappers.update_timestamps(
+        created_at=run.created_at,
+        invited_at=run.invited_at,
+        started_at=run.started_at,
+        finished_at=run.completed_at or run.scored_at or run.cancelled_at or run.expired_at,
+    )
+    aid = run.external_assessment_id
+    if event == "invited":
+        return mappers.update_invited(assessment_id=aid, timestamp=invited)
+    if event == "started":
+        return mappers.update_started(assessment_id=aid, timestamp=started)
+    if event == "completed":
+        # Sub-scores on each dimension's own range, from the instrument the run was taken with.
+        scales = mappers.dimension_scales(instrument_get(run.instrument, run.instrument_version))
+        return mappers.update_completed(
+            assessment_id=aid, timestamp=finished, result=run_result(run=run), scales=scales
+        )
+    if event == "cancelled":
+        return mappers.update_cancelled(
+            assessment_id=aid, timestamp=finished, reason=run.cancelled_reason or default_reason
+        )
+    return mappers.update_expired(assessment_id=aid, timestamp=finished)
 
 
 def refresh_token_warning(integration: Integration) -> str:

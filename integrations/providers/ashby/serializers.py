@@ -93,9 +93,15 @@ class JobSerializer(serializers.Serializer):
 
 
 class UpdateRequestSerializer(serializers.Serializer):
+    """The `update_request` start and cancel answer: the run's current state, the same body the
+    write-back sends (selectors.run_update_request), so a finished run's carries its result."""
+
     assessment_id = serializers.UUIDField()
     timestamp = serializers.IntegerField()
     assessment_status = serializers.DictField(required=False)
+    assessment_result = serializers.DictField(required=False)
+    assessment_profile_url = serializers.DictField(required=False)
+    metadata = serializers.ListField(child=serializers.DictField(), required=False)
     cancelled_reason = serializers.DictField(required=False)
 
     class Meta:

@@ -179,17 +179,18 @@ def partner_assessment_start(*, integration: Integration, start: StartRequest) -
 def _request_key(integration: Integration, start: StartRequest) -> str:
     """`<application>:<type>` makes Ashby's retries idempotent. Once that run was cancelled or
     expired, a recruiter sending the assessment again is a new order: `<application>:<type>#2`,
-    and so on (each of which is again idempotent for its retries)."""
+    and so on (each of which is again idempotent for its retries). A run past its due date is
+    expired here first (and Ashby told), so the answer does not depend on whether the periodic
+    expiry has run yet."""
     from assessments.models import RunStatus
+    from assessments.services.lifecycle import assessment_run_expire_if_due
 
     key, n = start.request_key, 1
     while True:
-        status = (
-            AssessmentRun.objects.filter(integration=integration, external_request_key=key)
-            .values_list("status", flat=True)
-            .first()
-        )
-        if status not in (RunStatus.CANCELLED, RunStatus.EXPIRED):
+        run = AssessmentRun.objects.filter(integration=integration, external_request_key=key).first()
+        if run is not None:
+            assessment_run_expire_if_due(run=run)
+        if run is None or run.status not in (RunStatus.CANCELLED, RunStatus.EXPIRED):
             return key
         n += 1
         key = f"{start.request_key}#{n}"

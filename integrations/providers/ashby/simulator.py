@@ -21,6 +21,7 @@ from . import constants, simulator_api, simulator_oauth
 from . import simulator_state as state
 from . import simulator_support as sim_html
 from . import simulator_webhooks as outbound
+from .simulator_sync_data import candidate_application, candidate_applications
 
 T = "integrations/providers/ashby/simulator/"
 
@@ -49,7 +50,11 @@ class AccountView(View):
         account = _account(account_id)
         outbound.webhook_retries_due(account=account_id)  # Ashby retries in the background
         assessments = {a.data.get("candidate_id") for a in state.list_for("assessment", account_id)}
-        candidates = state.list_for("candidate", account_id)
+        applications = candidate_applications(account_id)
+        candidates = [
+            (c, candidate_application(c, applications.get(c.key)))
+            for c in state.list_for("candidate", account_id)
+        ]
         return render(
             request,
             T + "account.html",
@@ -120,6 +125,14 @@ class AccountView(View):
             request.session["ashby_sim_new_secret"] = {
                 "API key": state.api_key_create(account_id, title="Created in simulator", permissions=chosen)
             }
+        elif action == "api-key-permissions":
+            edited = state.api_key_permissions_set(
+                account_id, request.POST.get("key", ""), request.POST.getlist("permissions")
+            )
+            if edited is None:
+                messages.error(request, "No such API key in this workspace.")
+            else:
+                messages.success(request, f"Permissions of API key …{edited.data['hint']} saved.")
         elif action == "retry-due":
             sent = outbound.webhook_retries_due(account=account_id)
             messages.success(request, f"{len(sent)} due webhook retr{'y' if len(sent) == 1 else 'ies'} sent.")
@@ -158,6 +171,7 @@ class CandidateView(View):
             {
                 "account": account,
                 "candidate": candidate,
+                "application": candidate_application(candidate),
                 "types": types,
                 "fields": fields,
                 "partner_error": partner_error,

@@ -245,7 +245,11 @@ def _candidate_info(caller: Caller, body: dict[str, Any]) -> JsonResponse:
             "success": True,
             "results": {
                 **state.candidate_payload(candidate),
-                "applicationIds": [candidate.data["application_id"]],
+                "applicationIds": [
+                    a.key
+                    for a in state.list_for("application", caller.account)
+                    if a.data.get("candidate_id") == candidate.key
+                ],
             },
         }
     )

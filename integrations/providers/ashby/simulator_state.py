@@ -22,6 +22,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from integrations.simulator_plugins.models import SimulatorObject
@@ -95,6 +96,22 @@ def api_key_create(
         },
     )
     return key
+
+
+def api_key_permissions_set(account: str, key_id: str, permissions: list[str]) -> SimulatorObject | None:
+    """An Ashby Admin editing an existing key's permissions in the Ashby web app
+    (developers.ashbyhq.com/reference/authentication, "Managing API Key Permissions"): the next
+    call with the key is judged by them. `key_id` is the row's key (the key's hash); None if this
+    account has no such key."""
+    with transaction.atomic():
+        obj = (
+            SimulatorObject.objects.select_for_update().filter(provider=P, kind="api_key", key=key_id).first()
+        )
+        if obj is None or obj.data.get("account") != account:
+            return None
+        obj.data = {**obj.data, "permissions": [p for p in ALL_PERMISSIONS if p in permissions]}
+        obj.save(update_fields=["data", "updated_at"])
+    return obj
 
 
 def oauth_client_create(

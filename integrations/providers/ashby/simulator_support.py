@@ -17,6 +17,7 @@ from integrations.simulator_plugins.models import SimulatorObject
 
 from . import constants
 from . import simulator_state as state
+from .simulator_sync_data import candidate_application
 
 # candidate.createNote keeps only these in a text/html note (Ashby's OpenAPI); the rest is stripped.
 ALLOWED_TAGS = constants.NOTE_HTML_TAGS
@@ -47,6 +48,8 @@ def start_body(
     """The request body of assessment.start as Ashby sends it (reference §1.4)."""
     d = candidate.data
     profile = profile_url(account, candidate)
+    # The application and job rows (a seeded candidate has no copy of them in its own data).
+    app = candidate_application(candidate)
     body: dict[str, Any] = {
         "assessment_type_id": type_id,
         "candidate": {
@@ -56,13 +59,13 @@ def start_body(
             "email": d.get("email", ""),
             "ashby_profile_url": profile,
         },
-        "application": {"ashby_id": d["application_id"], "status": "Active"},
+        "application": {"ashby_id": app["application_id"], "status": "Active"},
         "job": {
-            "ashby_id": d["job"]["id"],
-            "name": d["job"]["name"],
-            "req_id": d["job"]["req_id"],
+            "ashby_id": app["job"]["id"],
+            "name": app["job"]["name"],
+            "req_id": app["job"]["req_id"],
             "ashby_job_url": profile + "#job",
-            "hiringTeam": [d["hiring_manager"]],
+            "hiringTeam": app["hiring_team"],
         },
     }
     if extra:
@@ -88,7 +91,7 @@ def assessment_record(
             "candidate_id": candidate.key,
             "type_id": type_id,
             "type_name": type_name,
-            "application_id": candidate.data["application_id"],
+            "application_id": candidate_application(candidate)["application_id"],
             "status": "Sent",
             "created_at": state.now_iso(),
             "updates": [],
@@ -219,8 +222,14 @@ def start_from_profile(
     )
     if status == 200 and isinstance(answer, dict) and answer.get("success"):
         results = answer.get("results") or {}
+        aid = results.get("assessment_id")
+        if aid and state.get("assessment", str(aid)) is not None:
+            # The same order sent again: JobCannon answers the assessment it has, in its current state.
+            update = results.get("update_request")
+            now = _what(update) if isinstance(update, dict) else "?"
+            return True, f"JobCannon already has this assessment (assessment id {aid}): {now}."
         assessment_record(account, candidate, results, type_id, type_name(account, type_id))
-        return True, f"JobCannon assessment started (assessment id {results.get('assessment_id')})."
+        return True, f"JobCannon assessment started (assessment id {aid})."
     if status in (409, 422) and isinstance(answer, dict):
         return False, f"JobCannon: {answer.get('message', answer)}"
     return False, f"JobCannon did not start the assessment ({status or 'no answer'}): {describe(answer)}"

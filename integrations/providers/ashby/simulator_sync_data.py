@@ -138,6 +138,43 @@ def records_for_candidate(candidate: SimulatorObject) -> None:
         )
 
 
+def candidate_applications(account_id: str) -> dict[str, dict[str, Any]]:
+    """Per candidate id, the application its profile shows (its first) and that application's job,
+    from the application and job rows: sync_seed's candidates have only those rows, where a
+    candidate made on the page (simulator_state.candidate_create) also carries them in its data."""
+    jobs = {j.key: j.data for j in state.list_for("job", account_id)}
+    out: dict[str, dict[str, Any]] = {}
+    for app in state.list_for("application", account_id):
+        job = jobs.get(app.data.get("job_id", "")) or {}
+        out.setdefault(
+            app.data.get("candidate_id", ""),
+            {
+                "application_id": app.key,
+                "job": {
+                    "id": app.data.get("job_id", ""),
+                    "name": job.get("title", ""),
+                    "req_id": job.get("customRequisitionId", ""),
+                },
+            },
+        )
+    return out
+
+
+def candidate_application(candidate: SimulatorObject, found: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the profile page shows and assessment.start sends for a candidate: application id, job
+    (id, name, req_id) and hiring team. `found`: its candidate_applications() entry, if at hand."""
+    d = candidate.data
+    if found is None:
+        found = candidate_applications(d.get("account", "")).get(candidate.key)
+    found = found or {}
+    job = d.get("job") or found.get("job") or {}
+    return {
+        "application_id": d.get("application_id") or found.get("application_id", ""),
+        "job": {"id": job.get("id", ""), "name": job.get("name", ""), "req_id": job.get("req_id", "")},
+        "hiring_team": [d["hiring_manager"]] if d.get("hiring_manager") else [],
+    }
+
+
 def sync_seed(account_id: str, *, jobs: int = 2, candidates: int = 5) -> list[SimulatorObject]:
     """A small hiring pipeline to sync (no webhooks are sent). Returns the candidates."""
     made_jobs = [
