@@ -24,6 +24,12 @@ from integrations.plugins import plugin_for  # the simulator is a dev/test plug-
 from . import constants, updates, webhooks
 from .client import KnitClient
 
+# Why the revoke call's refusal is not counted (KnitProvider.explained_refusals).
+SECRETS_REVOKE_EXPECTED = (
+    "Knit documents no call to revoke an Ashby secret key: JobCannon retires the old key on its side "
+    "and the activity log says to ask Knit support to revoke it."
+)
+
 
 class KnitProvider(ATSProvider):
     """Ashby assessments through the Knit unified API ("Knit → Ashby").
@@ -47,6 +53,8 @@ class KnitProvider(ATSProvider):
 
     key = "knit"
     name = "Ashby via Knit"
+    # Our calls go to Knit's API, not Ashby's: outage and rate-limit sentences name Knit.
+    api_vendor_name = "Knit"
     auth_kinds = ("api_key",)
     # Knit publishes no limit for these calls; stay polite.
     rate_limit = RateLimit(per_second=5, burst=10)
@@ -180,6 +188,14 @@ class KnitProvider(ATSProvider):
     # Knit's unified lists of the customer's Ashby account: stages come with their job, candidates
     # with their application (Knit documents no candidate list for us to page).
     sync_resources = ("jobs", "applications")
+    # What the Data sync page says (ATSProvider.sync_incremental): Knit's updatedAfter filter is
+    # "NA" for Ashby (Native ATS Filter Support Matrix,
+    # https://developers.getknit.dev/docs/native-ats-filter-support-matrix; sync.py), so every run
+    # is a full read; and Knit's sync-envelope webhooks (record.* for ats_jobs/ats_applications)
+    # end unsupported, nothing refreshes a record between runs (README "Data sync", "Not done").
+    sync_incremental = False
+    sync_full_read_reason = "Knit offers no change filter for Ashby"
+    sync_refreshed_by_webhooks = False
 
     def sync_page(self, integration: Integration, resource: str, cursor: str, sync_token: str) -> SyncPage:
         from .sync import sync_page
@@ -194,6 +210,13 @@ class KnitProvider(ATSProvider):
             "knit_secrets": knit_assessment_secrets(integration=integration),
             "knit_integration_id": integration.credential("integration_id", ""),
         }
+
+    def explained_refusals(self, integration: Integration) -> dict[str, str]:
+        """Secrets rotation always tries Knit's revoke call, which Knit does not document ([I],
+        README "Connect"): its 404 is the expected answer, explained in the activity log, not a
+        failed call (health) nor a missing permission (checklist)."""
+        # KnitClient.revoke_assessment_secret logs its call under the path's name.
+        return {constants.PATH_SECRETS_REVOKE: SECRETS_REVOKE_EXPECTED}
 
     def health_warnings(self, integration: Integration) -> list[HealthWarning]:
         from .console import health_warnings

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from assessments.models import RunStatus
 from assessments.services.runs import (
     ATSRefs,
     CandidateInfo,
@@ -238,9 +239,10 @@ def handle_record_deleted(ctx: WebhookContext) -> None:
             data={"knit_assessment_id": assessment_id, "event_id": event.event_id},
         )
         return
+    was_cancelled = run.status == RunStatus.CANCELLED
     try:
         # notify_ats=False: Ashby asked for this, writing "cancelled" back to it would echo.
-        assessment_run_cancel(
+        run = assessment_run_cancel(
             run=run, reason="Cancelled in Ashby (assessment.cancel through Knit).", notify_ats=False
         )
     except ApplicationError as exc:
@@ -252,12 +254,34 @@ def handle_record_deleted(ctx: WebhookContext) -> None:
             data={"run": run.pk, "knit_assessment_id": assessment_id},
         )
         return
+    data = {"run": run.pk, "knit_assessment_id": assessment_id, "event_id": event.event_id}
+    # assessment_run_cancel leaves a finished run (completed, delivered, expired) as it is, and a
+    # cancelled one needs nothing more: say what actually happened instead of "cancelled".
+    if run.status != RunStatus.CANCELLED:
+        activity_log(
+            integration=ctx.integration,
+            kind="knit.cancel_after_finish",
+            level=ActivityLevel.WARNING,
+            message=f"Ashby cancelled assessment {assessment_id} through Knit, but run {run.pk} had already "
+            f"finished ({run.status}); nothing changed.",
+            data={**data, "status": run.status},
+        )
+        return
+    if was_cancelled:
+        activity_log(
+            integration=ctx.integration,
+            kind="knit.cancel_repeated",
+            message=f"Ashby cancelled assessment {assessment_id} through Knit again; run {run.pk} was already "
+            "cancelled, nothing changed.",
+            data=data,
+        )
+        return
     activity_log(
         integration=ctx.integration,
         kind="knit.assessment_cancelled",
         message=f"Ashby cancelled assessment {assessment_id} through Knit; run {run.pk} cancelled and the "
         "candidate link revoked.",
-        data={"run": run.pk, "knit_assessment_id": assessment_id, "event_id": event.event_id},
+        data=data,
     )
 
 

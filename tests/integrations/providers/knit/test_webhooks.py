@@ -240,6 +240,51 @@ def test_record_deleted_cancels_the_run_and_revokes_the_candidate_link(client):
     assert activity(integration, "knit.assessment_cancelled")
 
 
+def cancel_body(run: AssessmentRun) -> bytes:
+    deleted = json.loads(body_of("record.deleted"))
+    deleted["recordId"] = run.external_assessment_id
+    deleted["eventData"]["candidateAssessment"]["id"] = run.external_assessment_id
+    return json.dumps(deleted).encode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("finished", [RunStatus.DELIVERED, RunStatus.COMPLETED, RunStatus.EXPIRED])
+def test_record_deleted_for_a_finished_run_says_nothing_changed(client, finished):
+    integration = knit_integration()
+    deliver(client, integration, body_of("record.new"))
+    run = AssessmentRun.objects.get(integration=integration)
+    AssessmentRun.objects.filter(pk=run.pk).update(status=finished)
+    event = deliver(client, integration, cancel_body(run))
+    assert event.status == WebhookStatus.PROCESSED
+    run.refresh_from_db()
+    assert run.status == finished
+    assert not IntegrationActivity.objects.filter(
+        integration=integration, kind="knit.assessment_cancelled"
+    ).exists()
+    line = activity(integration, "knit.cancel_after_finish")
+    assert line.level == "warning"
+    assert f"run {run.pk} had already finished ({finished})" in line.message
+    assert "nothing changed" in line.message
+
+
+@pytest.mark.django_db
+def test_record_deleted_redelivered_for_a_cancelled_run_says_it_was_already_cancelled(client):
+    integration = knit_integration()
+    deliver(client, integration, body_of("record.new"))
+    run = AssessmentRun.objects.get(integration=integration)
+    deliver(client, integration, cancel_body(run))
+    # Ashby sends assessment.cancel again (a new Knit event id): one cancellation line, not two.
+    deleted = json.loads(cancel_body(run))
+    deleted["eventId"] = "evt_knit_cancel_again_0001"
+    deliver(client, integration, json.dumps(deleted).encode())
+    assert (
+        IntegrationActivity.objects.filter(integration=integration, kind="knit.assessment_cancelled").count()
+        == 1
+    )
+    line = activity(integration, "knit.cancel_repeated")
+    assert f"run {run.pk} was already cancelled" in line.message
+
+
 @pytest.mark.django_db
 def test_record_deleted_for_an_unknown_assessment_is_acknowledged_and_logged(client):
     integration = knit_integration()
