@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from integrations.base import ATSAuthError, ATSError, ATSNotFound, ATSPermissionError, BaseClient
+from integrations.models import Token
 from integrations.services.oauth import token_get_access
 
 from . import constants
@@ -30,6 +31,15 @@ class _Bearer(requests.auth.AuthBase):
     def __call__(self, r):
         r.headers["Authorization"] = f"Bearer {self.token}"
         return r
+
+
+def scopes_granted(integration) -> tuple[str, ...] | None:
+    """The OAuth scopes Lever granted (the token's `scope`), or None where they cannot be read:
+    an API key, or no token yet. The webhooks 403's sentence rules out what was granted."""
+    if integration.auth_kind != "oauth2":
+        return None
+    token = Token.objects.filter(integration=integration).only("scopes_granted").first()
+    return None if token is None else tuple(token.scopes_granted or ())
 
 
 def fix_steps() -> str:
@@ -97,7 +107,9 @@ class LeverClient(BaseClient):
             method, what = WEBHOOKS_CALLS[self._operation]
             message = (
                 f"{what}: Lever answered 403 to {method} /webhooks (Lever said: {vendor}). "
-                + constants.webhooks_forbidden_causes(self.integration.auth_kind)
+                + constants.webhooks_forbidden_causes(
+                    self.integration.auth_kind, scopes_granted(self.integration)
+                )
             )
             return _reword(error, message, details={"missing_permission": missing, "vendor_message": vendor})
         if isinstance(error, ATSPermissionError):

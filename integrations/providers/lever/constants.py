@@ -7,6 +7,7 @@ Two sources disagree and we support both (README.md in this folder lists every d
   username, OAuth at auth.lever.co with an `audience`, one webhook per camelCase event, and the
   signature inside the body: HMAC-SHA256(signatureToken, token + triggeredAt)."""
 
+from collections.abc import Collection
 from datetime import timedelta
 
 # https://hire.lever.co/developer/documentation#api-server ; EU and sandbox hosts come from
@@ -152,26 +153,72 @@ WEBHOOKS_API_FORBIDDEN = "Lever did not let JobCannon register webhooks"
 # "Generating and using API credentials", https://help.lever.co/hc/en-us/articles/20087297592477).
 # The webhooks endpoints as LH lists them: "List Webhooks", "Create Webhook". OAuth: LD's scope
 # list, `webhooks:read:admin` and `webhooks:write:admin` (OPERATION_SCOPES).
-WEBHOOKS_KEY_PERMISSIONS = ("List Webhooks", "Create Webhook")
+# The calls of the Webhooks Subscription API, as OutboundCall.operation names them.
+WEBHOOKS_OPERATIONS = ("webhooks.list", "webhooks.create")
+# operation -> the Lever endpoint it calls, by the name a real key's permission list gives it: LD's
+# API reference headings ("Retrieve a single opportunity", "List all opportunities", "List all
+# postings", "List all feedback templates", "Create a feedback template" are in its table of
+# contents; the stages, users, feedback and notes ones follow the same pattern) and LH's webhooks
+# endpoints. [2nd] as labels: the key screen's own wording is unverified (README, "Key scopes").
+OPERATION_ENDPOINTS: dict[str, str] = {
+    "opportunities.list": "List all opportunities",
+    "opportunities.get": "Retrieve a single opportunity",
+    "stages.list": "List all stages",
+    "postings.list": "List all postings",
+    "users.list": "List all users",
+    "webhooks.list": "List Webhooks",
+    "webhooks.create": "Create Webhook",
+    "feedback_templates.list": "List all feedback templates",
+    "feedback_templates.create": "Create a feedback template",
+    "feedback.create": "Create a feedback form",
+    "feedback.get": "Retrieve a feedback form",
+    "feedback.list": "List all feedback",
+    "notes.create": "Create a note",
+}
+WEBHOOKS_KEY_PERMISSIONS = tuple(OPERATION_ENDPOINTS[op] for op in WEBHOOKS_OPERATIONS)
 
 
-def webhooks_forbidden_causes(auth_kind: str) -> str:
-    """What a 403 from the webhooks endpoints can mean; it cannot tell which (README, "Webhook
-    registration refused"), so every page names both."""
+def seed_scope_endpoints(scope: str) -> tuple[str, ...]:
+    """The Lever endpoints a key needs for what seed 004 calls `scope` (OPERATION_SCOPES)."""
+    return tuple(
+        dict.fromkeys(OPERATION_ENDPOINTS[op] for op, (seed, _) in OPERATION_SCOPES.items() if seed == scope)
+    )
+
+
+PLAN_WITHOUT_WEBHOOKS_API = (
+    "this Lever account's plan does not include the Webhooks Subscription API (Lever enables it on "
+    "select packages)"
+)
+
+
+def webhooks_forbidden_causes(auth_kind: str, granted: Collection[str] | None = None) -> str:
+    """What a 403 from the webhooks endpoints can mean (README, "Webhook registration refused").
+    An API key's permissions cannot be read, so both causes are named, with the fix for the
+    second. An OAuth grant can (`granted`, Token.scopes_granted): with both webhooks scopes
+    granted the plan is the cause; otherwise the missing ones are named with their fix. Unknown
+    (`None`, no token yet): both causes."""
+    plan = PLAN_WITHOUT_WEBHOOKS_API[0].upper() + PLAN_WITHOUT_WEBHOOKS_API[1:]
+    scopes = [OPERATION_SCOPES[op][1] for op in WEBHOOKS_OPERATIONS]
+    if auth_kind == "oauth2" and granted is not None:
+        missing = [s for s in scopes if s not in set(granted)]
+        if not missing:
+            named = " and ".join(f"`{s}`" for s in scopes)
+            return (
+                f"{plan}: the authorization granted both webhooks scopes ({named}), so the plan is the cause."
+            )
+        named = " and ".join(f"`{s}`" for s in missing)
+        return (
+            f"The authorization lacks {named}: Re-authorize the integration and approve "
+            f"{'them' if len(missing) > 1 else 'it'}. If Lever still answers 403, {PLAN_WITHOUT_WEBHOOKS_API}."
+        )
     if auth_kind == "oauth2":
-        lacks = (
-            f"the authorization lacks the `{OPERATION_SCOPES['webhooks.list'][1]}` and "
-            f"`{OPERATION_SCOPES['webhooks.create'][1]}` scopes"
-        )
-    else:
-        endpoints = " and ".join(f"“{name}”" for name in WEBHOOKS_KEY_PERMISSIONS)
-        lacks = (
-            f"the API key was generated without Lever's webhooks endpoints {endpoints} "
-            f"(`{OPERATION_SCOPES['webhooks.create'][0]}` in JobCannon's setup guide)"
-        )
+        return f"{plan}, or the authorization lacks the `{scopes[0]}` and `{scopes[1]}` scopes."
+    endpoints = " and ".join(f"“{name}”" for name in WEBHOOKS_KEY_PERMISSIONS)
     return (
-        "This Lever account's plan does not include the Webhooks Subscription API (Lever enables it on "
-        f"select packages), or {lacks}."
+        f"{plan}, or the API key was generated without Lever's webhooks endpoints {endpoints} "
+        f"(`{OPERATION_SCOPES['webhooks.create'][0]}` in JobCannon's setup guide). If your plan has the "
+        "Webhooks Subscription API, generate a key that includes the webhooks endpoints and press "
+        "“Test credentials now”: JobCannon then registers the webhooks itself."
     )
 
 
@@ -187,6 +234,12 @@ WEBHOOKS_MANUAL_FIX = (
 WEBHOOKS_MANUAL_NOT_A_SCOPE = (
     "Lever refused to register webhooks (no Webhooks Subscription API on this plan, or no webhooks "
     "permission on the credentials): they are set up by hand in Lever instead, so JobCannon needs neither."
+)
+# ...and after the switch back to the API (a plan upgrade, or a key with the webhooks endpoints),
+# the 403s from before it: the webhooks are registered through the API now.
+WEBHOOKS_REFUSED_BEFORE_API = (
+    "Lever refused it before {when}, while the webhooks were set up by hand; since then JobCannon "
+    "registers them through Lever's API again, so the permission is there now."
 )
 
 # Replays and retries. LD "Request signing": "cache the token value locally and not honor any

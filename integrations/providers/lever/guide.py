@@ -3,6 +3,8 @@ and its "Common Errors", each with the cause and the fix the guide gives."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from integrations.base import CommonError, SetupStep
 
 from . import constants
@@ -43,14 +45,14 @@ COMMON_ERRORS: tuple[CommonError, ...] = (
 )
 
 
-def _webhooks_step(*, manual: bool, auth_kind: str) -> SetupStep:
+def _webhooks_step(*, manual: bool, auth_kind: str, granted: Collection[str] | None) -> SetupStep:
     if manual:
         # The same two causes as the connect flash, health card and settings page (client.classify):
         # a 403 cannot tell a plan without the API from credentials without the permission.
         return SetupStep(
             title="Set up the Lever webhooks by hand",
             body=f"{constants.WEBHOOKS_API_FORBIDDEN} (Lever answered 403). "
-            + constants.webhooks_forbidden_causes(auth_kind)
+            + constants.webhooks_forbidden_causes(auth_kind, granted)
             + " "
             + constants.WEBHOOKS_MANUAL_FIX,
             items=tuple(f"{label} ({event}): the URL below" for label, event in constants.MANUAL_EVENTS),
@@ -68,7 +70,9 @@ def _webhooks_step(*, manual: bool, auth_kind: str) -> SetupStep:
     )
 
 
-def setup_steps(*, auth_kind: str, manual: bool = False) -> list[SetupStep]:
+def setup_steps(
+    *, auth_kind: str, manual: bool = False, granted: Collection[str] | None = None
+) -> list[SetupStep]:
     if auth_kind == "oauth2":
         first = SetupStep(
             title="Register JobCannon as a Lever OAuth app",
@@ -82,16 +86,25 @@ def setup_steps(*, auth_kind: str, manual: bool = False) -> list[SetupStep]:
         first = SetupStep(
             title="Generate an API key in Lever",
             body="Log in to Lever as workspace admin: Settings → Integrations → API Credentials → Create New "
-            "Credential. The key is shown only once: paste it in the next step.",
+            "Credential. The key is shown only once: paste it in the next step. Lever asks for endpoints, "
+            "not scopes: for each scope JobCannon's guide names, tick the Lever endpoints after it (the "
+            "webhooks ones only if your plan has the Webhooks Subscription API; without it you add the "
+            "webhooks by hand after connecting).",
             items=(
                 "Name: JobCannon Assessments",
-                "Scopes: " + ", ".join(constants.SEED_SCOPES),
+                # Seed 004's scope names, each with the endpoints a real key is generated with (LD FAQ
+                # "How do I get an API Key?": "Select the desired endpoints from the list of all our
+                # endpoints"); labels [2nd], README "Key scopes".
+                *(
+                    f"{scope} → " + ", ".join(f"“{e}”" for e in constants.seed_scope_endpoints(scope))
+                    for scope in constants.SEED_SCOPES
+                ),
                 "Lever keys last 1 year: JobCannon warns 30 days before this one expires.",
             ),
         )
     return [
         first,
-        _webhooks_step(manual=manual, auth_kind=auth_kind),
+        _webhooks_step(manual=manual, auth_kind=auth_kind, granted=granted),
         SetupStep(
             title="Assign JobCannon assessments to pipeline stages",
             body="On “Stage assessments”, pick a stage (read from Lever), the test (Big Five, DISC, EQ), "

@@ -19,6 +19,7 @@ import os
 from typing import Any, Literal
 
 from django.urls import path
+from django.utils import timezone
 
 from integrations.base import (
     ATSAuthError,
@@ -37,7 +38,7 @@ from integrations.models import SIGNED_DELIVERY, WebhookEvent
 from integrations.plugins import plugin_for  # the sandbox is a dev/test plug-in (README "Layout")
 
 from . import constants, guide, setup, webhooks
-from .client import LeverClient
+from .client import LeverClient, scopes_granted
 
 
 class LeverProvider(ATSProvider):
@@ -164,15 +165,21 @@ class LeverProvider(ATSProvider):
         """A plan without the Webhooks Subscription API (POST /webhooks answered 403): the connect
         flash and step 3 say why and that the webhooks are added by hand in Lever, with the
         tokens pasted on the Lever settings page; "" once a token is pasted, or when JobCannon
-        registered the webhooks. Pasting a token refreshes it (setup.lever_signature_token_add)."""
+        registered the webhooks. Pasting tokens refreshes it (setup.lever_signature_tokens_add)."""
         return setup.lever_connected_reason(integration)
 
     def explained_refusals(self, integration) -> dict[str, str]:
         """The manual path's expected 403s (each credentials check asks Lever again, so a plan
-        upgrade switches back to the API) are not a missing permission on the checklist."""
-        if not setup.webhooks_manual(integration):
+        upgrade switches back to the API) are not a missing permission on the checklist; nor,
+        once back on the API, are those from before the switch (which may have reused the
+        hand-made webhooks, so no later `webhooks.create` succeeds to clear them)."""
+        if setup.webhooks_manual(integration):
+            return dict.fromkeys(constants.WEBHOOKS_OPERATIONS, constants.WEBHOOKS_MANUAL_NOT_A_SCOPE)
+        switched, operations = setup.webhooks_refused_before_api(integration)
+        if switched is None:
             return {}
-        return dict.fromkeys(("webhooks.list", "webhooks.create"), constants.WEBHOOKS_MANUAL_NOT_A_SCOPE)
+        when = timezone.localtime(switched).strftime("%Y-%m-%d %H:%M")
+        return dict.fromkeys(operations, constants.WEBHOOKS_REFUSED_BEFORE_API.format(when=when))
 
     # -- webhooks --
     def verify_webhook(self, integration, request: InboundRequest, secrets: list[str]) -> Verification:
@@ -212,7 +219,12 @@ class LeverProvider(ATSProvider):
 
     # -- the customer console --
     def setup_steps(self, integration) -> list:
-        return guide.setup_steps(auth_kind=integration.auth_kind, manual=setup.webhooks_manual(integration))
+        manual = setup.webhooks_manual(integration)
+        return guide.setup_steps(
+            auth_kind=integration.auth_kind,
+            manual=manual,
+            granted=scopes_granted(integration) if manual else None,
+        )
 
     def registered_webhooks(self, integration) -> list[RegisteredWebhook] | None:
         # Set up by hand in Lever (no Subscription API): we cannot list them; the checklist then
@@ -294,5 +306,14 @@ class LeverProvider(ATSProvider):
         return detail_context(self, integration)
 
     # -- demo --
+    def simulator_credentials(self, integration) -> dict[str, str]:
+        """What an admin copies out of Lever for this integration's auth kind: an API key, or for
+        OAuth the client id and secret of the app Lever's partner program registers
+        (https://hire.lever.co/developer/oauth). The sandbox issues them (demo_setup, no HTTP);
+        an OAuth integration stays OAuth and is authorized on the sandbox's consent page."""
+        extra = self.demo_setup(integration)
+        names = ("client_id", "client_secret") if integration.auth_kind == "oauth2" else ("api_key",)
+        return {k: str(extra[k]) for k in names}
+
     def demo_setup(self, integration) -> dict[str, Any]:
         return plugin_for(self.key).demo_setup(self, integration)

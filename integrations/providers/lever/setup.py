@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -13,9 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from integrations.base import ATSNotFound, ATSPermissionError, ATSValidationError
-from integrations.models import ActivityLevel, Integration, IntegrationStatus
+from integrations.models import ActivityLevel, Integration, IntegrationStatus, OutboundCall
 from integrations.services.activity import activity_log
-from integrations.services.status import integration_set_status
 
 from . import constants, mappers
 
@@ -123,6 +123,26 @@ def webhooks_manual(integration: Integration) -> bool:
     return (integration.provider_settings or {}).get("webhook_setup") == "manual"
 
 
+def webhooks_refused_before_api(integration: Integration) -> tuple[dt.datetime | None, set[str]]:
+    """Back on the API after the manual path (a plan upgrade, or a key regenerated with the
+    webhooks endpoints): when that switch began, and which webhooks operations Lever has not
+    refused since. Their older 403s are history, not a missing permission (provider.explained_refusals):
+    the switch may reuse the hand-made webhooks, so no later success of `webhooks.create` shows up."""
+    since = (integration.provider_settings or {}).get("webhook_setup_changed_at")
+    if webhooks_manual(integration) or not since:
+        return None, set()
+    switched = dt.datetime.fromisoformat(since)
+    refused_since = set(
+        OutboundCall.objects.filter(
+            integration=integration,
+            operation__in=constants.WEBHOOKS_OPERATIONS,
+            status_code=403,
+            created_at__gte=switched,
+        ).values_list("operation", flat=True)
+    )
+    return switched, set(constants.WEBHOOKS_OPERATIONS) - refused_since
+
+
 def lever_signature_tokens_count(integration: Integration) -> int:
     """How many signature tokens from Lever (pasted, or returned by POST /webhooks) are among the
     secrets. Lever gives each webhook its own (LH "UI Changes"), so by hand that is one per webhook."""
@@ -146,36 +166,56 @@ def lever_connected_reason(integration: Integration) -> str:
 
 
 def lever_signature_token_add(*, integration: Integration, token: str, source: str) -> bool:
-    """Lever generates signature tokens (LD: the 201 carries configuration.signatureToken); the
-    webhook secrets list is where verification looks, so the token goes in front of it. A token
-    pasted after the connect does what the connect's reason asked: the reason is refreshed now,
-    not at the next "Test credentials now"."""
-    token = token.strip()
-    if not token:
-        return False
+    """One token (lever_signature_tokens_add). True when it was new."""
+    return lever_signature_tokens_add(integration=integration, tokens=[token], source=source) > 0
+
+
+def lever_signature_tokens_add(*, integration: Integration, tokens: Iterable[str], source: str) -> int:
+    """Lever generates signature tokens (LD: the 201 carries configuration.signatureToken; by
+    hand, LH "UI Changes": one per webhook, so an admin pastes several at once); the webhook
+    secrets list is where verification looks, so new tokens go in front of it. One activity line
+    for them all. A token pasted after the connect does what the connect's reason asked: the
+    reason is refreshed now, not at the next "Test credentials now". Returns how many were new."""
+    wanted = list(dict.fromkeys(t.strip() for t in tokens if t.strip()))
+    if not wanted:
+        return 0
     with transaction.atomic():
         locked = Integration.objects.select_for_update().get(pk=integration.pk)
         current = list(locked.webhook_secrets or [])
-        if any(s.get("secret") == token for s in current):
-            return False
+        known = {s.get("secret") for s in current}
+        new = [t for t in wanted if t not in known]
+        if not new:
+            return 0
+        now = timezone.now().isoformat()
         locked.webhook_secrets = [
-            {"secret": token, "created_at": timezone.now().isoformat(), "source": source},
+            *({"secret": t, "created_at": now, "source": source} for t in reversed(new)),
             *current,
         ]
         locked.save(update_fields=["webhook_secrets", "updated_at"])
     integration.webhook_secrets = locked.webhook_secrets
+    stored = "Lever signature token stored" if len(new) == 1 else f"{len(new)} Lever signature tokens stored"
     activity_log(
         integration=integration,
         kind="lever.signature_token_added",
-        message=f"Lever signature token stored ({source}); webhooks signed with it now verify.",
+        message=f"{stored} ({source}); webhooks signed with {'it' if len(new) == 1 else 'them'} now verify.",
+        data={"count": len(new)},
     )
-    if integration.status == IntegrationStatus.CONNECTED:
-        integration_set_status(
-            integration=integration,
-            status=IntegrationStatus.CONNECTED,
-            reason=lever_connected_reason(integration),
-        )
-    return True
+    _connected_reason_refresh(integration)
+    return len(new)
+
+
+@transaction.atomic
+def _connected_reason_refresh(integration: Integration) -> None:
+    """The reason only, under a row lock: the status is unchanged, so no "status.changed" line
+    (integration_set_status logs one whenever the reason differs) and no new status_changed_at."""
+    locked = Integration.objects.select_for_update().filter(pk=integration.pk).first()
+    if locked is None or locked.status != IntegrationStatus.CONNECTED:
+        return
+    reason = lever_connected_reason(locked)
+    if locked.status_reason != reason:
+        locked.status_reason = reason
+        locked.save(update_fields=["status_reason", "updated_at"])
+    integration.status, integration.status_reason = locked.status, locked.status_reason
 
 
 def lever_webhooks_register(*, integration: Integration, client: LeverClient) -> list[mappers.LeverWebhook]:
@@ -185,6 +225,7 @@ def lever_webhooks_register(*, integration: Integration, client: LeverClient) ->
     API only on some plans (https://help.lever.co/hc/en-us/articles/4402565460237, "Packages:
     Select Lever packages"; without it "a Super Admin [has] to manually Copy/Paste Webhook
     Tokens"). The integration is switched to that manual path instead (lever_webhooks_manual)."""
+    started = timezone.now()
     url = webhook_absolute_url(integration)
     try:
         existing = [mappers.webhook_from_api(w) for w in client.webhooks()]
@@ -203,11 +244,17 @@ def lever_webhooks_register(*, integration: Integration, client: LeverClient) ->
             lever_signature_token_add(
                 integration=integration, token=w.signature_token, source=f"Lever webhook {w.id}"
             )
+    switched = (
+        # Back from the manual path: the 403s before this check are explained from now on
+        # (webhooks_refused_before_api); the calls of this check are not, they came after.
+        {"webhook_setup_changed_at": started.isoformat()} if webhooks_manual(integration) else {}
+    )
     lever_settings_update(
         integration=integration,
         webhooks=_webhooks_setting(webhooks),
         webhook_setup="api",
         webhook_setup_reason="",
+        **switched,
     )
     if created:
         activity_log(

@@ -136,6 +136,16 @@ def api_key_register(
     return key
 
 
+def oauth_client_register() -> tuple[str, str]:
+    """An OAuth app as Lever's partner program issues one (https://hire.lever.co/developer/oauth:
+    a client id and secret for the app, used at auth.lever.co's /authorize and /oauth/token).
+    The sandbox's token endpoint then holds the client to this secret (simulator_oauth)."""
+    client_id = "lvr_sim_client_" + secrets.token_urlsafe(12)
+    client_secret = secrets.token_urlsafe(32)
+    put("oauth_client", client_id, {"secret_digest": digest(client_secret)})
+    return client_id, client_secret
+
+
 def rate_limit() -> tuple[float, int, str]:
     """Lever's documented default (LD "Rate Limits"): 10 requests/second steady, bursts up to 20."""
     config = get("config", "rate_limit") or {}
@@ -174,22 +184,29 @@ def rate_limit_take(credential: str) -> bool:
 
 
 def demo_setup(integration) -> dict[str, Any]:
-    """No HTTP: register an API key in the sandbox, give it to the integration, add one
-    auto-send stage rule. "Test credentials now" then connects through real calls."""
+    """No HTTP: register credentials in the sandbox, give them to the integration, add one
+    auto-send stage rule. An API-key integration gets a key ("Test credentials now" then connects
+    through real calls); one set up for OAuth keeps its auth kind and gets an OAuth client (the
+    admin then authorizes on the sandbox's consent page)."""
     from .setup import api_key_fingerprint
 
     ensure_seeded()
-    key = api_key_register()
-    integration.credentials = {**(integration.credentials or {}), "api_key": key}
-    integration.auth_kind = "api_key"
     current = dict(integration.provider_settings or {})
-    current.update(
-        use_simulator=True,
-        api_key_scheme="bearer",
-        api_key_fingerprint=api_key_fingerprint(key),
-        api_key_created_at=timezone.now().isoformat(),
-        api_key_expiry_warned="",
-    )
+    current.update(use_simulator=True)
+    if integration.auth_kind == "oauth2":
+        client_id, client_secret = oauth_client_register()
+        out: dict[str, Any] = {"client_id": client_id, "client_secret": client_secret}
+    else:
+        key = api_key_register()
+        integration.auth_kind = "api_key"
+        current.update(
+            api_key_scheme="bearer",
+            api_key_fingerprint=api_key_fingerprint(key),
+            api_key_created_at=timezone.now().isoformat(),
+            api_key_expiry_warned="",
+        )
+        out = {"api_key": key}
+    integration.credentials = {**(integration.credentials or {}), **out}
     if not current.get("stage_rules"):
         current["stage_rules"] = [
             {
@@ -209,7 +226,7 @@ def demo_setup(integration) -> dict[str, Any]:
     # No signature token yet: each sandbox webhook has its own, stored when "Test credentials
     # now" registers the webhooks (POST /webhooks returns it). Until then `demo_seed --json`
     # gives the integration's own webhook secret, which verifies Lever's in-body signature too.
-    return {"api_key": key, "simulator_url": f"{settings.JOBCANNON_BASE_URL}/sim/lever/"}
+    return {**out, "simulator_url": f"{settings.JOBCANNON_BASE_URL}/sim/lever/"}
 
 
 def signature_token_new() -> str:

@@ -216,9 +216,9 @@ class LeverSettingsView(LeverIntegrationMixin, View):
         if data["api_key_created"]:
             setup.lever_api_key_created_set(integration=integration, created=data["api_key_created"])
         # Lever gives each webhook its own token (LH "UI Changes"): several may be pasted at once.
-        for token in re.split(r"[\s,;]+", data["signature_token"]):
-            if token:
-                setup.lever_signature_token_add(integration=integration, token=token, source="pasted")
+        setup.lever_signature_tokens_add(
+            integration=integration, tokens=re.split(r"[\s,;]+", data["signature_token"]), source="pasted"
+        )
         messages.success(request, "Lever settings saved.")
         return redirect("integrations:detail", pk=integration.pk)
 

@@ -9,7 +9,13 @@ import re
 import pytest
 from django.urls import reverse
 
-from integrations.models import Integration, OutboundCall, WritebackMessage, WritebackStatus
+from integrations.models import (
+    Integration,
+    IntegrationActivity,
+    OutboundCall,
+    WritebackMessage,
+    WritebackStatus,
+)
 from integrations.providers.lever import constants
 from integrations.providers.lever import simulator_state as sim
 from integrations.providers.lever import simulator_webhooks as outbound
@@ -43,6 +49,23 @@ def _connect(client, workspace) -> tuple[Integration, str]:
     return integration, page.content.decode()
 
 
+def _add_the_webhooks_by_hand(client, integration: Integration) -> None:
+    """A Lever Super Admin adds the five webhooks by hand (the sandbox's Webhooks page) and pastes
+    their tokens on our settings page in one go."""
+    url = f"http://testserver/webhooks/lever/{integration.public_id}/"
+    for _, event in constants.MANUAL_EVENTS:
+        added = client.post(
+            reverse("integrations:sim-lever:webhooks"), {"action": "add", "event": event, "url": url}
+        )
+        assert added.status_code == 302
+    tokens = " ".join(h["configuration"]["signatureToken"] for h in sim.rows("webhook"))
+    saved = client.post(
+        reverse("integrations:integration-lever:settings", args=[integration.pk]),
+        {"writeback_mode": "feedback", "signature_token": tokens},
+    )
+    assert saved.status_code == 302
+
+
 def test_the_connect_flash_and_step_3_say_the_webhooks_are_added_by_hand_and_where_the_tokens_go(
     simulators, client_in_workspace, workspace
 ):
@@ -64,19 +87,7 @@ def test_the_manual_path_reaches_all_checks_passed(simulators, client_in_workspa
         stage_name="Phone interview",
         instrument="disc",
     )
-    # A Lever Super Admin adds the five webhooks by hand and pastes their tokens on our settings page.
-    url = f"http://testserver/webhooks/lever/{integration.public_id}/"
-    for _, event in constants.MANUAL_EVENTS:
-        added = client_in_workspace.post(
-            reverse("integrations:sim-lever:webhooks"), {"action": "add", "event": event, "url": url}
-        )
-        assert added.status_code == 302
-    tokens = " ".join(h["configuration"]["signatureToken"] for h in sim.rows("webhook"))
-    saved = client_in_workspace.post(
-        reverse("integrations:integration-lever:settings", args=[integration.pk]),
-        {"writeback_mode": "feedback", "signature_token": tokens},
-    )
-    assert saved.status_code == 302
+    _add_the_webhooks_by_hand(client_in_workspace, integration)
 
     for action in ("assessment", "complete"):
         ok, sentence = checklist_action_run(integration=integration, action=action)
@@ -171,3 +182,73 @@ def test_the_by_hand_step_names_both_causes_of_the_403_as_every_other_page_does(
     assert "this Lever plan has no Webhooks Subscription API." not in step
     assert "Webhooks Subscription API" in step and "“Create Webhook”" in step
     assert "Settings → Integrations and API → Webhooks" in step
+
+
+def test_after_a_plan_upgrade_the_hand_made_webhooks_are_reused_and_the_scopes_item_stays_green(
+    simulators, client_in_workspace, workspace
+):
+    """Manual path first, then Lever enables the Subscription API: "Test credentials now" lists
+    the hand-made webhooks (all five events covered, so nothing is created) and switches back to
+    the API. The 403s from before the upgrade are history, not a missing permission: the key
+    works and the webhooks are registered."""
+    integration, _ = _connect(client_in_workspace, workspace)
+    _add_the_webhooks_by_hand(client_in_workspace, integration)
+    outbound.plan_set(webhooks_api=True)
+    ok, sentence = checklist_action_run(integration=integration, action="test")
+    assert ok, sentence
+    integration.refresh_from_db()
+    assert integration.provider_settings["webhook_setup"] == "api"
+    assert not OutboundCall.objects.filter(
+        integration=integration, operation="webhooks.create", status_code__lt=400
+    ).exists(), "the hand-made webhooks are reused, none is created"
+    assert OutboundCall.objects.filter(
+        integration=integration, operation="webhooks.create", status_code=403
+    ).exists(), "the pre-upgrade 403 is still in the 7-day window"
+
+    html = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    state, text = _check_item(html, "scopes")
+    assert state == "ok", text
+    assert "webhooks.create" in text and "before" in text  # the old 403 is named, not hidden
+    assert _check_item(html, "webhooks")[0] == "ok"
+    assert "Lever signature tokens pasted" not in html  # the manual path's item is gone with it
+
+
+def test_a_webhooks_403_after_the_switch_back_to_the_api_still_fails_the_scopes_item(
+    simulators, client_in_workspace, workspace
+):
+    """Only the refusals from before the upgrade are explained: a key that cannot list webhooks
+    afterwards is a real missing permission."""
+    integration, _ = _connect(client_in_workspace, workspace)
+    _add_the_webhooks_by_hand(client_in_workspace, integration)
+    outbound.plan_set(webhooks_api=True)
+    assert checklist_action_run(integration=integration, action="test")[0]
+    OutboundCall.objects.create(
+        integration=integration,
+        provider="lever",
+        method="GET",
+        path="/v1/webhooks",
+        operation="webhooks.list",
+        status_code=403,
+        error_message="Lever did not let JobCannon list its webhooks: Lever answered 403 to GET /webhooks.",
+    )
+    scopes = {i.key: i for i in integration_checklist(integration=integration).items}["scopes"]
+    assert scopes.state == "fail" and "webhooks.list" in scopes.detail
+
+
+def test_pasting_five_tokens_logs_one_line_and_no_status_change(simulators, client_in_workspace, workspace):
+    """The paste clears the connect's instruction from the reason; the status stays "connected",
+    so the activity shows no "Status connected → connected", and the five tokens pasted together
+    are one line, not five identical ones."""
+    integration, _ = _connect(client_in_workspace, workspace)
+    changed_at = integration.status_changed_at
+    before = IntegrationActivity.objects.filter(integration=integration).count()
+    _add_the_webhooks_by_hand(client_in_workspace, integration)
+
+    integration.refresh_from_db()
+    assert integration.status == "connected" and integration.status_reason == ""
+    assert integration.status_changed_at == changed_at
+    logged = list(IntegrationActivity.objects.filter(integration=integration).order_by("id")[before:])
+    assert [a.kind for a in logged] == ["lever.signature_token_added"], [(a.kind, a.message) for a in logged]
+    assert "5 Lever signature tokens stored" in logged[0].message
+    html = client_in_workspace.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
+    assert "connected → connected" not in html

@@ -46,10 +46,14 @@ def test_setup_steps_follow_the_seed_for_api_keys_and_oauth():
     api_key = PROVIDER.setup_steps(lever_integration())
     assert api_key[0].title == "Generate an API key in Lever"
     assert "Settings → Integrations → API Credentials" in api_key[0].body
-    assert (
-        "Scopes: applications:read, applications:write, feedback:write, opportunities:read"
-        in api_key[0].items
-    )
+    # Seed 004's scopes, each with the Lever endpoints a real key is generated with (a real Lever
+    # key has no scopes: "Select the desired endpoints from the list of all our endpoints").
+    items = " ".join(api_key[0].items)
+    for scope in constants.SEED_SCOPES:
+        assert scope in items
+    assert "applications:write → “List Webhooks”, “Create Webhook”, “Create a note”" in api_key[0].items
+    assert "feedback:write → “List all feedback templates”, “Create a feedback template”" in items
+    assert "opportunities:read → “List all opportunities”, “Retrieve a single opportunity”" in items
     oauth = PROVIDER.setup_steps(lever_integration(auth_kind="oauth2"))
     assert "redirect_uri" in oauth[0].show and constants.AUDIENCE in oauth[0].body
     assert PROVIDER.required_scopes(lever_integration()) == constants.SEED_SCOPES

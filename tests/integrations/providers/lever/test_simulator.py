@@ -3,6 +3,7 @@ through the generic OAuth service (audience, offline_access, rotating refresh to
 
 import base64
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -247,6 +248,69 @@ def test_oauth_with_a_scope_left_unticked_names_it(simulators, client_in_workspa
     assert integration.status != IntegrationStatus.CONNECTED
     assert "`feedback_templates:read:admin`" in integration.status_reason
     assert IntegrationActivity.objects.filter(integration=integration, kind="oauth.scopes_missing").exists()
+
+
+def _field(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}"[^>]*?value="([^"]*)"', html)
+    assert found, f"no prefilled {name}"
+    return found.group(1)
+
+
+def test_sandbox_credentials_for_an_oauth_integration_are_an_oauth_client_and_it_stays_oauth(
+    simulators, client_in_workspace, workspace
+):
+    """ "Get sandbox credentials from the simulator" on an integration set up for OAuth: the
+    sandbox issues an OAuth client (id and secret, as Lever's partner program would), the
+    wizard stays on "Authorize JobCannon", and those credentials go through the consent page to
+    a connected integration."""
+    integration = lever_integration(
+        workspace=workspace,
+        auth_kind="oauth2",
+        status=IntegrationStatus.PENDING,
+        credentials={},
+        provider_settings={"use_simulator": True},
+    )
+    setup = reverse("integrations:setup", args=[integration.pk])
+    page = client_in_workspace.post(setup, {"step": "simulator"}).content.decode()
+    integration.refresh_from_db()
+    assert integration.auth_kind == "oauth2"
+    assert "Step 3 · Authorize JobCannon" in page and "Enter the API key" not in page
+    client_id, client_secret = _field(page, "client_id"), _field(page, "client_secret")
+    assert client_id and client_secret
+    assert sim.get("oauth_client", client_id)["secret_digest"] == sim.digest(client_secret)
+
+    started = client_in_workspace.post(
+        setup, {"step": "oauth", "client_id": client_id, "client_secret": client_secret}
+    )
+    location = started["Location"]
+    assert location.startswith("http://testserver/sim/lever/oauth/authorize?")
+    query = parse_qs(urlsplit(location).query)
+    assert query["client_id"] == [client_id]
+    form = {k: v[0] for k, v in query.items()} | {"decision": "allow", "granted": query["scope"][0].split()}
+    back = client_in_workspace.post(urlsplit(location).path, form)
+    client_in_workspace.get(back["Location"].removeprefix("http://testserver"))
+    integration.refresh_from_db()
+    assert integration.auth_kind == "oauth2"
+    assert integration.status == IntegrationStatus.CONNECTED, integration.status_reason
+    assert "api_key" not in (integration.credentials or {})
+
+
+def test_sandbox_credentials_for_an_api_key_integration_are_a_key_that_connects(
+    simulators, client_in_workspace, workspace
+):
+    integration = lever_integration(
+        workspace=workspace,
+        status=IntegrationStatus.PENDING,
+        credentials={},
+        provider_settings={"use_simulator": True},
+    )
+    setup = reverse("integrations:setup", args=[integration.pk])
+    page = client_in_workspace.post(setup, {"step": "simulator"}).content.decode()
+    key = _field(page, "api_key")
+    assert "Step 3 · Enter the API key" in page and key.startswith("lvr_sim_")
+    assert client_in_workspace.post(setup, {"step": "credentials", "api_key": key}).status_code == 302
+    integration.refresh_from_db()
+    assert integration.auth_kind == "api_key" and integration.status == IntegrationStatus.CONNECTED
 
 
 def test_authorize_without_audience_is_refused_like_lever(client, db):

@@ -127,6 +127,11 @@ def test_a_403_from_post_webhooks_is_explained_with_levers_own_words(mocked_resp
     # endpoints, chosen when the key is generated; the webhooks one is “Create Webhook” (LH).
     assert "“Create Webhook”" in reason and "lack the `applications:write` permission" not in reason
     assert "plan" in reason, "both causes a 403 can mean are named"
+    # ...with the fix for the key's cause, not only the by-hand path:
+    assert (
+        "If your plan has the Webhooks Subscription API, generate a key that includes the webhooks "
+        "endpoints and press “Test credentials now”" in reason
+    )
     assert constants.WEBHOOKS_MANUAL_FIX in reason
 
 
