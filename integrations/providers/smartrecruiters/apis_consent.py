@@ -283,7 +283,9 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
             # consent reconnects: a first consent, and a re-consent after SR's company removal
             # (DELETE integrations/companies/{companyId} disconnected it). An OAuth token from the
             # optional sign-in survives that removal and restores nothing by itself; the check
-            # below reads with it (validate_credentials) and re-subscribes the webhooks.
+            # below proves the new company credentials, then reads with the token and re-subscribes
+            # the webhooks, or, when SR no longer takes it, forgets it with a warning
+            # (provider.validate_credentials): the consent reconnects either way.
             outcome = integration_credentials_check(integration=integration)
             integration.refresh_from_db()
             if not outcome.ok:

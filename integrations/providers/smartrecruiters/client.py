@@ -99,6 +99,16 @@ class CompanyCredentialsRefused(ATSError):
     retryable = True
 
 
+class ConsentMissing(ATSError):
+    """An OAuth reconnect of an integration SR removed, while SR refuses the registration: the
+    sign-in is not the company's consent (provider.on_connected). Not retryable: the integration
+    stays pending, with the consent steps, until the company connects JobCannon again in SR's Apps
+    & Integrations (the consent page then reconnects it)."""
+
+    code = "smartrecruiters_consent_missing"
+    status = 409
+
+
 class _AssessmentResults(_SRErrors):
     """The results calls; made with the company credentials only (SRD /docs/integration-workflow)."""
 

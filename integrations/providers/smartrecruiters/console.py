@@ -55,8 +55,9 @@ def partner_check(provider: ATSProvider, integration: Integration) -> ChecklistC
             ok=None,
             detail="JobCannon registers its partner API with SmartRecruiters once the credentials work.",
         )
-    if integration.runs.filter(ats_context__via="partner API").exists():
-        # Registered by hand: SR's orders reaching the partner API prove it.
+    if selectors.partner_orders_since_lost(integration).exists():
+        # Registered by hand: SR's orders reaching the partner API prove it, but only those that
+        # came after SR's last removal or refusal (before it, they prove nothing about now).
         return ChecklistCheck(
             key="smartrecruiters_partner",
             title=title,
@@ -70,6 +71,25 @@ def partner_check(provider: ATSProvider, integration: Integration) -> ChecklistC
         if provider.uses_simulator(integration)
         else ()
     )  # fmt: skip
+    if selectors.removal_unanswered(integration):
+        # SR's removal: only the company's consent brings orders back (an OAuth "Reconnect" does not).
+        error = str(selectors.provider_settings(integration).get("partner_error") or "")
+        removed = constants.REMOVED_IN_SMARTRECRUITERS.format(
+            company_id=selectors.bound_company_id(integration)
+        )
+        refused = (
+            f"; SmartRecruiters refused the registration since ({error})"
+            if error and error != removed
+            else ""
+        )
+        return ChecklistCheck(
+            key="smartrecruiters_partner",
+            title=title,
+            ok=False,
+            detail=f"JobCannon was removed in SmartRecruiters and the company has not consented again{refused}: "
+            "assessment orders cannot reach JobCannon until it does.",
+            fix=(*sandbox, *constants.REMOVED_FIX_STEPS),
+        )
     return ChecklistCheck(
         key="smartrecruiters_partner",
         title=title,

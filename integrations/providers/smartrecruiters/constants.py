@@ -145,6 +145,23 @@ REMOVED_FIX_STEPS = (
     "Re-authorizing the optional OAuth sign-in here does not restore orders: only the consent in "
     "SmartRecruiters does.",
 )
+# An OAuth reconnect (the optional sign-in) of an integration SR removed, while SR still refuses the
+# registration (provider.on_connected): the sign-in works, but it is not the company's consent.
+REMOVED_RECONNECT_NEEDS_CONSENT = (
+    "JobCannon was removed in SmartRecruiters (company {company_id}) and the company has not connected it "
+    "again: the OAuth sign-in works, but it is not the company's consent, so SmartRecruiters refuses the "
+    "partner registration ({reason}) and orders and results stay stopped. In SmartRecruiters: Settings → "
+    "Apps & Integrations → JobCannon → Connect → Authorize and Continue, then Allow on JobCannon's consent "
+    "page."
+)
+# The optional OAuth sign-in stopped working on an integration SR issued company credentials to
+# (services.oauth_sign_in_lapsed): a warning, never a re-authorization that holds results.
+OAUTH_LAPSED = (
+    "The optional OAuth sign-in no longer works ({reason}), so JobCannon forgot its token. Orders, results "
+    "and the data sync go on with the company credentials SmartRecruiters issued at consent; webhook "
+    "subscriptions (live candidate updates) need the sign-in again: “Re-authorize with SmartRecruiters” on "
+    "the integration's page. Until then JobCannon reads changes with the periodic sync."
+)
 SCOPE_MISSING_WARNING = (
     "SmartRecruiters did not grant {scopes}: {effect} Re-authorize and approve all required scopes."
 )
@@ -311,6 +328,9 @@ SUBSCRIPTION_FAILED = "failed"  # created, but activation (SRO: 424 handshake fa
 # A temporary failure (5xx, 429, network, a timeout...): tried again with the outbox's backoff
 # (integrations.base.backoff_delay) until OUTBOUND_RETRY_HORIZON_SECONDS, then `failed`.
 SUBSCRIPTION_RETRYING = "retrying"
+# Made with the optional OAuth sign-in's token, which SR no longer takes (services.oauth_sign_in_lapsed):
+# JobCannon can neither renew nor delete it until the sign-in is done again.
+SUBSCRIPTION_NEEDS_SIGN_IN = "needs_sign_in"
 # Only these answers are SR refusing the request (SRO webhooks.json); everything else is temporary.
 SUBSCRIPTION_REFUSAL_CODES = (400, 403, 422)
 # SRO Subscriptions_subscribeToWebhook: "individual user can register up to 20 subscriptions;

@@ -29,7 +29,9 @@ from django.urls import path
 from assessments.scales import instrument_scales
 from assessments.services.runs import run_report_pdf, run_result
 from integrations.base import (
+    ATSAuthError,
     ATSError,
+    ATSPermissionError,
     ATSProvider,
     ATSValidationError,
     ChecklistCheck,
@@ -43,6 +45,7 @@ from integrations.base import (
     RateLimit,
     RegisteredWebhook,
     SetupStep,
+    TokenRefreshRefused,
     Verification,
 )
 from integrations.models import ActivityLevel, Environment, IntegrationStatus, WritebackMessage
@@ -54,6 +57,7 @@ from . import console, constants, guide, mappers, selectors, services, setup, we
 from .client import (
     CompanyCredentialsRefused,
     CompanyNotRegistered,
+    ConsentMissing,
     SmartRecruitersClient,
     SmartRecruitersCompanyClient,
     SmartRecruitersPartnerClient,
@@ -199,20 +203,52 @@ class SmartRecruitersProvider(ATSProvider):
 
     # -- connect --
     def validate_credentials(self, integration) -> CredentialCheck:
-        if selectors.consent_only(integration):
-            # Connected by SR's consent alone: the company is the one SR registered us for; a
-            # cheap read with its credentials proves them.
-            company_id = selectors.bound_company_id(integration)
-            self.company_client(integration).jobs(limit=1)
+        if not selectors.has_company_credentials(integration):
+            return self._validate_oauth(integration)  # an OAuth-only integration: its one credential
+        # SR issued company credentials at consent: they carry orders, results and the sync (SRD
+        # /docs/integration-workflow), so a cheap read with them is the check. The company is the
+        # one SR registered us for.
+        company_id = selectors.bound_company_id(integration)
+        self.company_client(integration).jobs(limit=1)
+        connected = (
+            f"Connected to SmartRecruiters company {company_id} with the company credentials "
+            "SmartRecruiters issued at consent"
+        )
+        details = {"company_id": company_id}
+        if not selectors.has_oauth_token(integration):
             return CredentialCheck(
                 ok=True,
-                message=f"Connected to SmartRecruiters company {company_id} with the company credentials "
-                "SmartRecruiters issued at consent (no OAuth sign-in: only webhook subscriptions need it).",
-                details={"company_id": company_id},
+                message=f"{connected} (no OAuth sign-in: only webhook subscriptions need it).",
+                details=details,
             )
+        # The optional OAuth sign-in (webhook subscriptions): SR refusing its token or its refresh
+        # (revoked app, 28-day refresh token run out) is a warning, never a re-authorization that
+        # would hold results the company credentials send (services.oauth_sign_in_lapsed).
+        try:
+            oauth = self._validate_oauth(integration)
+        except ATSAuthError as exc:
+            reason = _lapse_reason(exc)
+            services.oauth_sign_in_lapsed(integration=integration, reason=reason)
+            return CredentialCheck(
+                ok=True,
+                message=f"{connected}. Warning: " + constants.OAUTH_LAPSED.format(reason=reason),
+                details=details,
+            )
+        except ATSPermissionError as exc:  # the sign-in lacks a scope: webhooks may still work
+            return CredentialCheck(
+                ok=True,
+                message=f"{connected}. Warning: the optional OAuth sign-in cannot read the company "
+                f"({exc.message}); re-authorize with SmartRecruiters and approve every scope.",
+                details=details,
+            )
+        return CredentialCheck(ok=True, message=f"{connected}; {oauth.message}", details=details)
+
+    def _validate_oauth(self, integration) -> CredentialCheck:
+        """GET /configuration/company with the customer's OAuth token (SRO CompanyConfiguration)."""
         company = self.client(integration).company()
         services.settings_update(
-            integration=integration, changes={"company_id": company.id, "company_name": company.name}
+            integration=integration,
+            changes={"company_id": company.id, "company_name": company.name, "oauth_lapsed": ""},
         )
         message = f"Connected to {company.name} (company {company.id})."
         warning = selectors.scope_warning(integration)
@@ -220,8 +256,34 @@ class SmartRecruitersProvider(ATSProvider):
             message += " Warning: " + warning
         return CredentialCheck(ok=True, message=message, details={"company_id": company.id})
 
+    def oauth_refresh_refused(self, integration, error: ATSAuthError) -> bool:
+        # Company credentials carry orders, results and the sync: a refused refresh of the optional
+        # sign-in (the scheduled refresh, a check) is the lapse warning, never a re-authorization
+        # that would hold results (services.oauth_sign_in_lapsed).
+        if not selectors.has_company_credentials(integration):
+            return False
+        services.oauth_sign_in_lapsed(integration=integration, reason=_lapse_reason(error))
+        return True
+
+    def connected_reason(self, integration) -> str:
+        # Kept as status_reason while connected: the optional sign-in SR stopped taking.
+        lapsed = selectors.oauth_lapsed_reason(integration)
+        if lapsed and not selectors.has_oauth_token(integration):
+            return constants.OAUTH_LAPSED.format(reason=lapsed)
+        return ""
+
     def on_connected(self, integration) -> None:
-        setup.partner_register(self, integration)
+        registered = setup.partner_register(self, integration)
+        if not registered and selectors.removal_unanswered(integration):
+            # An OAuth reconnect ("Reconnect" on the disconnected banner) of an integration SR
+            # removed: the sign-in is not the company's consent, and nothing can be ordered or
+            # written back without it, so it is not connected (README "Removal").
+            raise ConsentMissing(
+                constants.REMOVED_RECONNECT_NEEDS_CONSENT.format(
+                    company_id=selectors.bound_company_id(integration),
+                    reason=selectors.provider_settings(integration).get("partner_error") or "?",
+                )
+            )
         if not selectors.has_oauth_token(integration):
             # Connected by consent alone: orders, results and the sync work; the Webhooks API
             # takes only an OAuth token (webhooks_manage), so no subscription until one is added.
@@ -576,6 +638,18 @@ class SmartRecruitersProvider(ATSProvider):
         return plugin_for(self.key).demo_setup(self, integration)
 
 
+def _lapse_reason(exc: ATSAuthError) -> str:
+    """Why SR stopped taking the optional sign-in, without the generic "Re-authorize the
+    integration" (it is optional here: OAUTH_LAPSED says what it is still needed for)."""
+    if isinstance(exc, TokenRefreshRefused):
+        # services/oauth.py token_refresh: invalid_grant and friends, or no refresh token held.
+        return (
+            f"SmartRecruiters refused to refresh its token ({exc.vendor_code or 'refused'}): the app was "
+            "revoked, or its 28-day refresh token ran out"
+        )
+    return f"SmartRecruiters refused its token: {exc.message}"
+
+
 def _consent_only_checks(integration) -> list[ChecklistCheck]:
     """Connected by SR's consent alone (the default partner path): no OAuth token holds the
     scopes, the company credentials SR issued do (constants.COMPANY_TOKEN_SCOPES), and webhook
@@ -585,6 +659,11 @@ def _consent_only_checks(integration) -> list[ChecklistCheck]:
     oauth_only = [
         s for s in selectors.requested_scopes(integration) if s not in constants.COMPANY_TOKEN_SCOPES
     ]
+    # The sign-in SR stopped taking (services.oauth_sign_in_lapsed): said where it matters, not failed.
+    lapsed = selectors.oauth_lapsed_reason(integration)
+    lapsed_note = (
+        f" The optional OAuth sign-in no longer works ({lapsed}): sign in again for them." if lapsed else ""
+    )
     checks = [
         ChecklistCheck(
             key="scopes",
@@ -592,16 +671,21 @@ def _consent_only_checks(integration) -> list[ChecklistCheck]:
             ok=True,
             detail=f"The company credentials SmartRecruiters issued at consent carry {company}: enough for "
             "orders, results and the data sync."
-            + (f" {', '.join(oauth_only)} come only with the optional OAuth sign-in." if oauth_only else ""),
+            + (
+                f" {', '.join(oauth_only)} come only with the optional OAuth sign-in.{lapsed_note}"
+                if oauth_only
+                else ""
+            ),
         )
     ]
-    if not selectors.subscription_state(integration):
+    if selectors.subscription_state(integration).get("status") != "active":
         checks.append(
             ChecklistCheck(
                 key="webhooks",
                 title="Webhooks registered",
                 ok=None,
-                detail="Not subscribed: SmartRecruiters' Webhooks API needs the optional OAuth sign-in "
+                detail=(f"The optional OAuth sign-in no longer works ({lapsed}). " if lapsed else "")
+                + "Not subscribed: SmartRecruiters' Webhooks API needs the optional OAuth sign-in "
                 f"(scope {constants.SCOPE_WEBHOOKS_MANAGE}, with your own SmartRecruiters app). Orders, "
                 "results and the data sync work without it; JobCannon reads candidate changes with the "
                 "periodic sync meanwhile.",

@@ -154,6 +154,45 @@ def removed_in_smartrecruiters(integration: Integration) -> bool:
     )
 
 
+def removal_unanswered(integration: Integration) -> bool:
+    """SR reported the company's removal (services.company_removed) and no registration succeeded
+    since (setup.partner_register clears it): whatever the status, only the company's consent in
+    SR's Apps & Integrations brings orders back. Rows from before `removed_at` was kept are
+    recognised by the removal text still being the partner error."""
+    current = provider_settings(integration)
+    if current.get("partner_registered"):
+        return False
+    removed_text = constants.REMOVED_IN_SMARTRECRUITERS.split("(", 1)[0]
+    return bool(current.get("removed_at")) or str(current.get("partner_error") or "").startswith(removed_text)
+
+
+def partner_lost_at(integration: Integration) -> dt.datetime | None:
+    """When SR last removed JobCannon, refused its company credentials or refused a registration
+    (403, the consent is missing): orders received before then prove nothing about now."""
+    value = provider_settings(integration).get("partner_lost_at")
+    try:
+        return dt.datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def partner_orders_since_lost(integration: Integration):
+    """Runs SR ordered through the partner API after the last removal or refusal (all of them when
+    none was recorded); a removal recorded without a time (older rows) leaves none."""
+    runs = integration.runs.filter(ats_context__via="partner API")
+    since = partner_lost_at(integration)
+    if since is not None:
+        return runs.filter(created_at__gt=since)
+    return runs.none() if removal_unanswered(integration) else runs
+
+
+def oauth_lapsed_reason(integration: Integration) -> str:
+    """Why the optional OAuth sign-in stopped working (services.oauth_sign_in_lapsed), "" when it
+    works or never happened."""
+    lapsed = provider_settings(integration).get("oauth_lapsed")
+    return str(lapsed.get("reason") or "") if isinstance(lapsed, dict) else ""
+
+
 def company_mismatch_reason(integration: Integration, company_id: str) -> str:
     """Why `company_id` (from SR's consent URL) cannot be connected to this integration, or ""."""
     bound = bound_company_id(integration)

@@ -17,7 +17,7 @@ from assessments.services.runs import (
     RunAlreadyActive,
     assessment_run_create,
 )
-from integrations.models import ActivityLevel, Integration, WritebackMessage, WritebackStatus
+from integrations.models import ActivityLevel, Integration, Token, WritebackMessage, WritebackStatus
 from integrations.services.activity import activity_log
 from integrations.services.partner_auth import partner_secret_hash
 from integrations.services.writeback import writeback_held_resume
@@ -149,10 +149,13 @@ def company_credentials_refused(*, integration: Integration, reason: str) -> Non
     """SR refused the company credentials (client.CompanyCredentialsRefused): they are dead, so
     forget them; the write that met the refusal is held by the outbox, the integration stays
     connected, and the page explains the way back (re-approve JobCannon in Apps & Integrations)."""
+    now = timezone.now().isoformat()
     held = _company_credentials_forget(
         integration=integration,
         partner_error=reason,
-        company_credentials_refused_at=timezone.now().isoformat(),
+        company_credentials_refused_at=now,
+        # The consent is gone: orders that came in before prove nothing about now (console.partner_check).
+        partner_lost_at=now,
     )
     if held:  # once per refusal, not once per retry
         activity_log(
@@ -167,10 +170,15 @@ def company_removed(*, integration: Integration, company_id: str) -> None:
     """SR's DELETE integrations/companies/{companyId}: the company removed JobCannon, and SR
     dropped the credentials of that integration. Forget ours too, so a later reconnect registers
     again instead of reusing dead ones (the caller disconnects the integration)."""
+    now = timezone.now().isoformat()
     _company_credentials_forget(
         integration=integration,
         partner_error=constants.REMOVED_IN_SMARTRECRUITERS.format(company_id=company_id),
         company_credentials_refused_at="",
+        # Until a registration succeeds again (setup.partner_register clears it): the checklist's
+        # partner item and an OAuth-only reconnect (provider.on_connected) point to the consent.
+        removed_at=now,
+        partner_lost_at=now,
     )
     activity_log(
         integration=integration,
@@ -178,6 +186,35 @@ def company_removed(*, integration: Integration, company_id: str) -> None:
         message="SmartRecruiters reported that the company removed the JobCannon integration; the "
         "company credentials it had issued are forgotten.",
         data={"company_id": company_id},
+    )
+
+
+def oauth_sign_in_lapsed(*, integration: Integration, reason: str) -> None:
+    """The optional OAuth sign-in stopped working (SR refused its token or its refresh: the customer
+    revoked the app, or the 28-day refresh token ran out) on an integration SR issued company
+    credentials to. Those carry orders, results and the sync, so nothing there needs a
+    re-authorization: the dead token is forgotten (kept, every later use, e.g. the scheduled
+    refresh, would mark the integration for re-authorization and hold its results), the webhook
+    subscription made with it is marked as needing the sign-in, and the reason is kept for the
+    integration page (provider.connected_reason, the checklist's scopes and webhooks rows) until a
+    new sign-in works (provider.validate_credentials clears it)."""
+    forgotten, _ = Token.objects.filter(integration=integration).delete()
+    # The refused refresh may have got here first through the token's own copy of the integration
+    # (provider.oauth_refresh_refused): read what it recorded.
+    integration.refresh_from_db(fields=["provider_settings", "status", "status_reason", "status_changed_at"])
+    if not forgotten and selectors.oauth_lapsed_reason(integration):
+        return  # said already
+    state = selectors.subscription_state(integration)
+    changes: dict[str, Any] = {"oauth_lapsed": {"reason": reason, "at": timezone.now().isoformat()}}
+    if state and state.get("status") != "deleted":
+        # SR's subscription was made with the dead token: JobCannon cannot renew or delete it.
+        changes["subscription"] = {**state, "status": constants.SUBSCRIPTION_NEEDS_SIGN_IN, "error": reason}
+    settings_update(integration=integration, changes=changes)
+    activity_log(
+        integration=integration,
+        kind="smartrecruiters.oauth_lapsed",
+        level=ActivityLevel.WARNING,
+        message=constants.OAUTH_LAPSED.format(reason=reason),
     )
 
 

@@ -147,6 +147,7 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
                     "partner_registered": True,
                     "partner_error": "",
                     "registered_company_id": company_id,
+                    "removed_at": "",
                 },
             )
             activity_log(
@@ -169,7 +170,9 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
         if exc.status_code == 404 and "configuration" in reason.lower():
             # SRO: setUpIntegration answers 404 until the partner saved its configuration.
             reason = f"{reason} {constants.PARTNER_CONFIGURATION_MISSING_FIX}"
-        return _unregistered(integration, company_id, reason)
+        # SR's 403 is the company's consent missing (SRD /reference/askforconsent): a refusal that,
+        # like a removal, makes earlier orders no proof of a registration (console.partner_check).
+        return _unregistered(integration, company_id, reason, refused=exc.status_code == 403)
     except ValueError as exc:
         return _unregistered(integration, company_id, str(exc))
     # SR accepted these partner credentials: from now on only their hash is kept.
@@ -183,6 +186,7 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
             "company_credentials_refused_at": "",
             "company_id": company_id,
             "registered_company_id": company_id,
+            "removed_at": "",
         },
     )
     activity_log(
@@ -195,10 +199,11 @@ def partner_register(provider, integration, *, company_id: str = "", force: bool
     return True
 
 
-def _unregistered(integration, company_id: str, reason: str) -> bool:
-    services.settings_update(
-        integration=integration, changes={"partner_registered": False, "partner_error": reason}
-    )
+def _unregistered(integration, company_id: str, reason: str, *, refused: bool = False) -> bool:
+    changes: dict[str, Any] = {"partner_registered": False, "partner_error": reason}
+    if refused:
+        changes["partner_lost_at"] = timezone.now().isoformat()
+    services.settings_update(integration=integration, changes=changes)
     activity_log(
         integration=integration,
         kind="smartrecruiters.partner_unregistered",
