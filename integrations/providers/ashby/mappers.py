@@ -227,6 +227,16 @@ def update_completed(
     }
 
 
+def update_completed_without_result(*, assessment_id: str, timestamp: int) -> dict[str, Any]:
+    """A completed run whose result was deleted (a candidate's erasure request): the status only;
+    assessment_result and its required assessment_profile_url are optional in the update schema."""
+    return {
+        "assessment_id": assessment_id,
+        "timestamp": timestamp,
+        "assessment_status": blob("status", "Status", constants.BLOB_STRING, "Completed"),
+    }
+
+
 def update_cancelled(*, assessment_id: str, timestamp: int, reason: str) -> dict[str, Any]:
     # cancelled_reason alone signals cancellation; assessment_status is then optional.
     return {

@@ -18,7 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 from assessments.catalog import INSTRUMENT_KEYS, instrument_get
-from assessments.models import AssessmentRun, RunStatus
+from assessments.models import AssessmentRun, Result, RunStatus
 from assessments.services.runs import instrument_list, run_result
 from integrations.models import Integration, Token
 
@@ -99,6 +99,10 @@ def run_update_request(
     if event == "started":
         return mappers.update_started(assessment_id=aid, timestamp=started)
     if event == "completed":
+        if not Result.objects.filter(run_id=run.pk).exists():
+            # Finished, but its result is gone (the candidate's data was deleted on request): the
+            # status stands, the scores are not ours to send any more.
+            return mappers.update_completed_without_result(assessment_id=aid, timestamp=finished)
         # Sub-scores on each dimension's own range, from the instrument the run was taken with.
         scales = mappers.dimension_scales(instrument_get(run.instrument, run.instrument_version))
         return mappers.update_completed(

@@ -190,6 +190,8 @@ def _request_key(integration: Integration, start: StartRequest) -> str:
         run = AssessmentRun.objects.filter(integration=integration, external_request_key=key).first()
         if run is not None:
             assessment_run_expire_if_due(run=run)
+            # Whoever expired it (this call, a concurrent retry, the periodic expiry), the row says so.
+            run.refresh_from_db(fields=["status"])
         if run is None or run.status not in (RunStatus.CANCELLED, RunStatus.EXPIRED):
             return key
         n += 1

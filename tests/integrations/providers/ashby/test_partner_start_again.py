@@ -145,3 +145,50 @@ def test_start_again_after_the_due_date_passed_unswept_is_a_new_order(partner, a
     assert _delivered(ashby_api, old, "expired")["cancelled_reason"]["value"].startswith("Expired")
     new = AssessmentRun.objects.get(external_assessment_id=results["assessment_id"])
     assert new.status == "invited" and new.external_request_key == old.external_request_key + "#2"
+
+
+@pytest.mark.django_db
+def test_start_again_when_the_periodic_expiry_won_the_race_is_the_same_new_order(
+    partner, ashby_api, monkeypatch
+):
+    """The sweep (or a concurrent retry) expires the overdue run between our read and our own
+    expiry: the row says expired, so this retry answers the new order too, not the old id."""
+    from assessments.services import lifecycle
+
+    due = (timezone.now() + timedelta(days=3)).date().isoformat()
+    order = _order(partner, additional_fields={"due_date": due})
+    first = partner.call("/assessment.start", order).json()["results"]
+    old = AssessmentRun.objects.get()
+    AssessmentRun.objects.filter(pk=old.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    real = lifecycle.assessment_run_expire_if_due
+
+    def sweep_first(*, run):
+        lifecycle.assessment_runs_expire_due()  # the periodic expiry takes the row first
+        return real(run=run)
+
+    monkeypatch.setattr(lifecycle, "assessment_run_expire_if_due", sweep_first)
+    again = partner.call("/assessment.start", {**order, "additional_fields": {}})
+    assert again.status_code == 200, again.content
+    results = again.json()["results"]
+    assert results["assessment_id"] != first["assessment_id"]
+    assert results["update_request"]["assessment_status"]["value"] == "Invited"
+
+
+@pytest.mark.django_db
+def test_start_again_after_the_candidates_data_was_deleted_answers_completed_without_scores(partner):
+    """An erasure request deleted the result of a completed run; Ashby sends the order again: the
+    answer is the completed status (within the published schema), not a 500 on the missing result."""
+    from jobcannon.audit.privacy import candidate_delete
+
+    order = _order(partner)
+    first = partner.call("/assessment.start", order).json()["results"]
+    run = assessment_run_start(run=AssessmentRun.objects.get())
+    answers_save(
+        run=run, values={i.id: 3 for i in instrument_get(run.instrument, run.instrument_version).items}
+    )
+    assessment_run_submit(run=run)
+    candidate_delete(workspace=partner.integration.workspace, email=order["candidate"]["email"])
+
+    update = _start_again(partner, order, first["assessment_id"])
+    assert update["assessment_status"]["value"] == "Completed"
+    assert "assessment_result" not in update and "metadata" not in update
