@@ -83,6 +83,7 @@ class Health:
     # Disconnected where JobCannon's Reconnect is not the way back (the ATS removed us): what to
     # do in the ATS instead (the provider's disconnected_fix_steps).
     resume_steps: tuple[str, ...] = ()
+    api_vendor: str = ""  # whose API the calls went to (ATSProvider.api_vendor_name or name)
 
     @property
     def label(self) -> str:
@@ -116,10 +117,13 @@ def _failing(problems: int, total: int) -> bool:
 
 def _derive_state(health: Health) -> None:
     integration = health.integration
-    name = provider_for(integration).name
+    provider = provider_for(integration)
+    name = provider.name
+    # The company whose API answered the calls (Knit for "Ashby via Knit").
+    health.api_vendor = vendor = provider.api_vendor_name or name
     if integration.status == IntegrationStatus.DISCONNECTED:
         health.state, health.reason = HealthState.DISCONNECTED, integration.status_reason or "Disconnected."
-        steps = provider_for(integration).disconnected_fix_steps(integration)
+        steps = provider.disconnected_fix_steps(integration)
         health.resume_steps = () if steps == RECONNECT_HERE else steps
     elif integration.status == IntegrationStatus.NEEDS_REAUTH:
         reason = integration.status_reason or f"{name} refused our credentials."
@@ -132,8 +136,8 @@ def _derive_state(health: Health) -> None:
     elif health.rate_limited_recent:
         health.state = HealthState.RATE_LIMITED
         health.reason = (
-            f"{name} refused {health.rate_limited_recent} call(s) with 429 in the last 15 minutes; "
-            "JobCannon is backing off and will retry."
+            f"{vendor} refused {health.rate_limited_recent} call(s) with 429 in the last 15 minutes; "
+            "JobCannon backs off and retries its write-backs and syncs."
         )
     elif health.writebacks_stuck:
         health.state = HealthState.FAILING
@@ -143,7 +147,9 @@ def _derive_state(health: Health) -> None:
         health.reason = f"{health.webhook_problems_24h} of {health.webhooks_24h} webhooks were rejected or failed in 24 hours."
     elif _failing(health.call_errors_24h, health.calls_24h):
         health.state = HealthState.FAILING
-        health.reason = f"{health.call_errors_24h} of {health.calls_24h} calls to {name} failed in 24 hours."
+        health.reason = (
+            f"{health.call_errors_24h} of {health.calls_24h} calls to {vendor} failed in 24 hours."
+        )
     else:
         health.state, health.reason = HealthState.CONNECTED, ""
 

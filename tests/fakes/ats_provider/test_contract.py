@@ -18,5 +18,8 @@ class TestFakeProviderContract(ProviderContractTests):
     def writeback_endpoint(self, integration):
         return "POST", re.compile(re.escape(constants.API_BASE) + "/results")
 
+    def credentials_check_endpoint(self, integration):
+        return "GET", constants.API_BASE + "/me"
+
     def mock_after_authorization(self, mocked_responses, integration) -> None:
         mocked_responses.get(constants.API_BASE + "/me", json={"name": "Fake Admin"})

@@ -38,7 +38,7 @@ def rotate(client, integration) -> None:
 def health_panel(client, integration) -> str:
     page = client.get(reverse("integrations:detail", args=[integration.pk])).content.decode()
     text = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", page)).split())
-    match = re.search(r"Calls to Ashby via Knit, 24 h (\d+[^A-Z]*)", text)
+    match = re.search(r"Calls to Knit, 24 h (\d+[^A-Z]*)", text)
     assert match, "the health panel shows the call count"
     return match.group(1)
 
@@ -71,3 +71,19 @@ def test_a_revoke_call_that_knit_fails_still_counts_as_failed(client_in_workspac
     )
 
     assert "1 failed" in health_panel(client_in_workspace, connected)
+
+
+@pytest.mark.django_db
+def test_a_knit_429_on_the_health_card_names_knit_and_promises_no_credentials_retry(
+    client_in_workspace, connected
+):
+    """The calls went to Knit's API: the card says Knit, as the setup page's flash does, and does not
+    promise to retry what nothing retries (a credentials check)."""
+    from integrations.providers.knit.simulator import sim_account_update
+
+    sim_account_update(connected.credentials["integration_id"], fail_next=["429"])
+    client_in_workspace.post(reverse("integrations:action", args=[connected.pk, "test"]))
+    page = client_in_workspace.get(reverse("integrations:detail", args=[connected.pk])).content.decode()
+    text = " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert "Knit refused 1 call(s) with 429" in text, text[:3000]
+    assert "Ashby via Knit refused" not in text and "will retry" not in text
