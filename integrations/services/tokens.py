@@ -75,7 +75,12 @@ def token_keepalive(*, idle: timedelta = KEEPALIVE_IDLE) -> TokenSweepReport:
                 report.refreshed += 1
             except ATSError:
                 report.failed += 1
-                token.refresh_from_db()
+                # Re-read: the provider may have forgotten a token the ATS refused
+                # (ATSProvider.oauth_refresh_refused), and the other integrations still get theirs.
+                fresh = Token.objects.filter(pk=token.pk).select_related("integration").first()
+                if fresh is None:
+                    continue
+                token = fresh
         for kind, message in token_warnings(token=token, now=now):
             if _warn_once_a_day(token=token, kind=kind, message=message, now=now):
                 report.warned.append(kind)

@@ -121,6 +121,9 @@ class _FallbackState:
         self.lock = threading.Lock()
         self.down_until = 0.0
         self.warned = False
+        # Keys whose `add` (allauth's lock) went to the cache: their delete must reach the cache
+        # even if it failed in between (see RateLimitCache.delete).
+        self.taken_in_cache: set[str] = set()
 
 
 _state = _FallbackState()
@@ -147,6 +150,10 @@ class RateLimitCache:
     """The cache allauth's rate limiter talks to: the default cache, or memory while it raises."""
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return self._call_where(method, *args, **kwargs)[0]
+
+    def _call_where(self, method: str, *args: Any, **kwargs: Any) -> tuple[Any, bool]:
+        """(result, whether the cache answered it rather than memory)."""
         if _state.down_until <= time.monotonic():
             backend = caches[DEFAULT_CACHE_ALIAS]  # what allauth's own `cache` proxy resolves to
             try:
@@ -161,11 +168,17 @@ class RateLimitCache:
                     logger.warning("ratelimit.cache_unavailable", extra={"error_class": type(exc).__name__})
             else:
                 _state.warned = False
-                return result
-        return getattr(_memory(), method)(*args, **kwargs)
+                return result, True
+        return getattr(_memory(), method)(*args, **kwargs), False
 
     def add(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> bool:
-        return bool(self._call("add", key, value, timeout=timeout))
+        added, in_cache = self._call_where("add", key, value, timeout=timeout)
+        if added and in_cache:
+            with _state.lock:
+                if len(_state.taken_in_cache) > 10_000:  # locks are deleted at once; a bound anyway
+                    _state.taken_in_cache.clear()
+                _state.taken_in_cache.add(key)
+        return bool(added)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self._call("get", key, default)
@@ -174,13 +187,20 @@ class RateLimitCache:
         self._call("set", key, value, timeout=timeout)
 
     def delete(self, key: str) -> None:
-        # From both stores, whatever state the cache is thought to be in: allauth deletes its lock
-        # in a `finally`, and a lock taken in the cache just before it failed would otherwise stay
-        # there (10 s) after the cache is back, refusing sign-ins with the right password.
-        with contextlib.suppress(Exception):
-            backend = caches[DEFAULT_CACHE_ALIAS]
-            with _savepoint_if_database_cache(backend):
-                backend.delete(key)
+        with _state.lock:
+            taken_in_cache = key in _state.taken_in_cache
+            _state.taken_in_cache.discard(key)
+        if taken_in_cache and _state.down_until > time.monotonic():
+            # allauth deletes its lock in a `finally`: a lock taken in the cache just before it
+            # failed would otherwise stay there (10 s) once it is back, refusing right passwords.
+            # Only such a key is tried while the cache is down, so a hung cache costs one timeout
+            # per lock it held, not one per sign-in for the whole outage.
+            with contextlib.suppress(Exception):
+                backend = caches[DEFAULT_CACHE_ALIAS]
+                with _savepoint_if_database_cache(backend):
+                    backend.delete(key)
+        else:
+            self._call("delete", key)
         _memory().delete(key)
 
 
@@ -193,4 +213,5 @@ def ratelimit_cache_reset() -> None:
     """Forget the outage and the histories kept in memory (tests: a fresh process)."""
     with _state.lock:
         _state.down_until, _state.warned = 0.0, False
+        _state.taken_in_cache.clear()
     _memory().clear()

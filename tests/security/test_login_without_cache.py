@@ -142,3 +142,30 @@ def _cache_keys(cache) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT cache_key FROM {cache._table}")
         return [row[0] for row in cursor.fetchall()]
+
+
+def test_while_the_cache_hangs_a_sign_in_does_not_wait_on_it_for_locks_it_never_held(
+    fresh_limits, monkeypatch
+):
+    """A hung Redis (accepts, never answers) costs a socket timeout per call: once the breaker is
+    open, deleting a lock taken in memory must not go to the cache at all."""
+    from jobcannon.core import clientaddr
+
+    calls: list[str] = []
+
+    class Hung:
+        def __getattr__(self, name):
+            def hang(*args, **kwargs):
+                calls.append(name)
+                raise TimeoutError("no answer in time")
+
+            return hang
+
+    monkeypatch.setattr(clientaddr, "caches", {"default": Hung()})
+    limiter = clientaddr.RateLimitCache()
+    assert limiter.add("allauth-lock-1", 1, timeout=10)  # the cache times out once: breaker opens
+    assert calls == ["add"]
+    for n in range(5):  # the rest of this sign-in and the next ones, during the outage
+        limiter.delete(f"allauth-lock-{n}")
+        limiter.add(f"allauth-lock-{n + 10}", 1, timeout=10)
+    assert calls == ["add"], "no further call waits on the hung cache"

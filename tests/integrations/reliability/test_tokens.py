@@ -176,3 +176,29 @@ def test_a_refused_refresh_during_test_credentials_now_changes_the_status_once(
     assert [c.message.split(":")[0] for c in changes] == ["Status connected → needs_reauth"]
     assert len([m for m in mailoutbox if "needs re-authorization" in m.subject]) == 1
     assert fake_ats.token_calls == 1, "a refused refresh token is not offered to the ATS twice"
+
+
+@pytest.mark.django_db
+def test_keepalive_goes_on_when_a_provider_forgets_a_token_the_ats_refused(oauth, fake_ats, monkeypatch):
+    """A provider whose traffic does not rest on the sign-in forgets a refused token
+    (ATSProvider.oauth_refresh_refused, SmartRecruiters): the daily run must not crash on the
+    missing row, and the integrations after it still get their refresh."""
+    from integrations.models import Integration
+    from tests.integrations.reliability.faultsim import FaultSimProvider
+
+    def forget(self, integration, error):
+        Token.objects.filter(integration=integration).delete()
+        return True
+
+    monkeypatch.setattr(FaultSimProvider, "oauth_refresh_refused", forget)
+    refused = oauth(refreshed_ago=timedelta(hours=30))
+    Token.objects.filter(integration=refused).update(refresh_token="rt-the-ats-no-longer-knows")
+    later = oauth(refreshed_ago=timedelta(hours=30))
+    Integration.objects.filter(pk__in=[refused.pk, later.pk]).update(status=IntegrationStatus.CONNECTED)
+
+    report = token_keepalive()
+
+    assert not Token.objects.filter(integration=refused).exists()
+    assert report.failed == 1 and report.refreshed == 1
+    assert Token.objects.get(integration=later).access_token.startswith("at-")
+    assert Token.objects.get(integration=later).access_token != "at-0"
