@@ -5,6 +5,9 @@ connect flow that resumes write-backs (services.integrations) do not import each
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,17 +15,21 @@ from integrations.models import ActivityLevel, Integration, IntegrationStatus
 from integrations.services.activity import activity_log
 
 
+def _stored_status(integration: Integration, *, lock: bool) -> Mapping[str, Any] | None:
+    rows = Integration.objects.select_for_update() if lock else Integration.objects.all()
+    return rows.filter(pk=integration.pk).values("status", "status_reason", "status_changed_at").first()
+
+
 @transaction.atomic
 def integration_set_status(*, integration: Integration, status: str, reason: str = "") -> Integration:
     # Compared with the stored row, not the caller's copy: another copy of the same integration
     # (a token's, during the refresh a credentials check triggers) may have changed it already,
-    # and the same change recorded twice would be logged and mailed twice.
-    stored = (
-        Integration.objects.select_for_update()
-        .filter(pk=integration.pk)
-        .values("status", "status_reason", "status_changed_at")
-        .first()
-    )
+    # and the same change recorded twice would be logged and mailed twice. Read without a lock
+    # first, so a call that changes nothing (the common case on the webhook and write-back
+    # paths) takes no row lock; a change locks the row and reads it again.
+    stored = _stored_status(integration, lock=False)
+    if stored is not None and (stored["status"], stored["status_reason"]) != (status, reason):
+        stored = _stored_status(integration, lock=True)
     if stored is not None:
         integration.status, integration.status_reason = stored["status"], stored["status_reason"]
         integration.status_changed_at = stored["status_changed_at"]
