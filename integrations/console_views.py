@@ -61,8 +61,11 @@ def _flash_key(pk: int) -> str:
     return f"checklist-flash-{pk}"
 
 
-def checklist_flash_remember(request: HttpRequest, *, pk: int, ok: bool, message: str) -> dict[str, Any]:
-    flash = {"ok": ok, "message": message, "at": time.time()}
+def checklist_flash_remember(
+    request: HttpRequest, *, pk: int, ok: bool, message: str, level: str = ""
+) -> dict[str, Any]:
+    """`level`: "ok", "warning" (the ATS could not judge) or "error"; from `ok` when not given."""
+    flash = {"ok": ok, "level": level or ("ok" if ok else "error"), "message": message, "at": time.time()}
     request.session[_flash_key(pk)] = flash
     return flash
 
@@ -96,7 +99,7 @@ class IntegrationChecklistActionView(WorkspaceMixin, View):
 
     def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
         integration = integration_get_for_workspace(workspace=self.workspace, pk=pk)
-        ok, message = checklist_action_run(integration=integration, action=action)
+        result = checklist_action_run(integration=integration, action=action)
         integration.refresh_from_db()
         if is_htmx(request):
             return render(
@@ -107,10 +110,14 @@ class IntegrationChecklistActionView(WorkspaceMixin, View):
                     "provider": provider_for(integration),
                     "checklist": integration_checklist(integration=integration),
                     "poll_seconds": poll_seconds(),
-                    "flash": checklist_flash_remember(request, pk=integration.pk, ok=ok, message=message),
+                    "flash": checklist_flash_remember(
+                        request, pk=integration.pk, ok=result.ok, message=result.message, level=result.level
+                    ),
                 },
             )
-        (messages.success if ok else messages.error)(request, message)
+        {"ok": messages.success, "warning": messages.warning}.get(result.level, messages.error)(
+            request, result.message
+        )
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
             target = reverse("integrations:checklist", args=[integration.pk])

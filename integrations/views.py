@@ -39,7 +39,7 @@ from integrations.selectors import (
     log_entries_list,
     webhook_url_for,
 )
-from integrations.services.checklist import integration_checklist
+from integrations.services.checklist import credentials_check_unjudged, integration_checklist
 from integrations.services.health import integration_health, integration_health_list
 from integrations.services.integrations import (
     CredentialsOutcome,
@@ -202,21 +202,26 @@ def _failed_message(head: str, outcome: CredentialsOutcome) -> str:
     """A failed check's flash: `head` only when the ATS judged the credentials; an ATS that
     could not be reached said nothing about them, and its sentence says so."""
     message = outcome.message or "The check failed."
-    return f"{head} {message}" if outcome.judged else message
+    return f"{head} {message}" if outcome.judged and head else message
 
 
 def _flash_outcome(
-    request: HttpRequest, outcome: CredentialsOutcome, head: str, integration: Integration
+    request: HttpRequest,
+    outcome: CredentialsOutcome,
+    head: str,
+    integration: Integration,
+    *,
+    failed_head: str = "",
 ) -> None:
-    """A credentials check's flash on the integration's page: success with what is still missing
-    (`_connected_message`), an error when the ATS refused the credentials, a warning when it could
+    """A credentials check's flash: success with what is still missing (`_connected_message`),
+    an error when the ATS refused the credentials (after `failed_head`), a warning when it could
     not judge them (nothing is wrong with them as far as anyone knows)."""
     if outcome.ok:
         integration.refresh_from_db()
         messages.success(request, _connected_message(head, integration))
     else:
         (messages.error if outcome.judged else messages.warning)(
-            request, outcome.message or "The check failed."
+            request, _failed_message(failed_head, outcome)
         )
 
 
@@ -292,6 +297,8 @@ def _setup_context(request, integration: Integration, **overrides) -> dict[str, 
         "uses_simulator": provider.uses_simulator(integration),
         "connected": integration.status == IntegrationStatus.CONNECTED,
         "checklist": integration_checklist(integration=integration),
+        # The reason is a check the ATS could not answer: said as a warning, not a refusal.
+        "credentials_unjudged": credentials_check_unjudged(integration),
         "has_default_client": has_default,
         "oauth": integration.auth_kind == AuthKind.OAUTH2,
     }
@@ -402,11 +409,20 @@ class IntegrationSetupView(WorkspaceMixin, View):
             outcome = integration_credentials_save(integration=integration, values=values)
         integration.refresh_from_db()
         if outcome.ok:
-            messages.success(
-                request,
-                _connected_message(f"Connected: {provider.name} accepted the credentials.", integration),
+            _flash_outcome(
+                request, outcome, f"Connected: {provider.name} accepted the credentials.", integration
             )
             return redirect(reverse("integrations:setup", args=[integration.pk]) + "#verify")
+        if not outcome.judged:
+            # Saved, and nothing is wrong with them as far as anyone knows: a warning, not a form
+            # error, and the checklist's Test now for when the ATS answers.
+            _flash_outcome(request, outcome, "", integration)
+            return render(
+                request,
+                "integrations/setup.html",
+                _setup_context(request, integration),
+                status=FORM_ERROR_STATUS,
+            )
         form.add_error(None, outcome.message or "The credentials did not work.")
         return render(
             request,
@@ -608,6 +624,15 @@ class ReconnectLinkView(View):
                 reconnect_link_release(link_id=link.pk)
         if not outcome.ok:
             integration.refresh_from_db()
+            if not outcome.judged:
+                # Saved, but the ATS could not judge them: a warning, and the link (released above)
+                # works again in a few minutes.
+                return render(
+                    request,
+                    "integrations/reconnect.html",
+                    _reconnect_context(integration, token=token, warning=outcome.message),
+                    status=FORM_ERROR_STATUS,
+                )
             form.add_error(None, outcome.message or "The credentials did not work.")
             return render(
                 request,
@@ -617,7 +642,9 @@ class ReconnectLinkView(View):
             )
         reconnect_link_used(integration=integration)
         return render(
-            request, "integrations/reconnect_done.html", {"integration": integration, "provider": provider}
+            request,
+            "integrations/reconnect_done.html",
+            {"integration": integration, "provider": provider, "outcome": outcome},
         )
 
 
@@ -652,12 +679,19 @@ class OAuthCallbackView(View):
         prov = provider_for(integration)
         if result.via_reconnect_link or not request.user.is_authenticated:
             return render(
-                request, "integrations/reconnect_done.html", {"integration": integration, "provider": prov}
+                request,
+                "integrations/reconnect_done.html",
+                {"integration": integration, "provider": prov, "outcome": result.outcome},
             )
-        if integration.status == IntegrationStatus.CONNECTED:
-            messages.success(request, _connected_message(f"{prov.name} authorized.", integration))
-        else:
-            messages.error(request, f"{prov.name} authorized, but: {integration.status_reason}")
+        # What the check of the new tokens said, not the status: an ATS that could not judge them
+        # leaves a status standing (a warning then, as on the integration's page).
+        _flash_outcome(
+            request,
+            result.outcome,
+            f"{prov.name} authorized.",
+            integration,
+            failed_head=f"{prov.name} authorized, but:",
+        )
         return redirect(
             request.session.pop(OAUTH_NEXT_KEY, None) or reverse("integrations:detail", args=[integration.pk])
         )

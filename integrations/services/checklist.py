@@ -25,6 +25,7 @@ from integrations.models import (
     AuthKind,
     Environment,
     Integration,
+    IntegrationActivity,
     IntegrationStatus,
     OutboundCall,
     Token,
@@ -135,6 +136,18 @@ def _check_credentials(integration: Integration, provider: ATSProvider) -> Check
             "credentials", title, WAITING, "Not verified yet.", action="test", action_label="Test now"
         )
     reason = integration.status_reason
+    if credentials_check_unjudged(integration):
+        # The recorded sentence says what the ATS could not do; the item waits for Test now
+        # rather than failing: nothing has refused these credentials.
+        return CheckItem(
+            "credentials",
+            title,
+            WAITING,
+            reason,
+            fixes=fixes_for(provider=provider, check="credentials", text=reason, matched_only=True),
+            action="test" if has_credentials else "",
+            action_label="Test now",
+        )
     return CheckItem(
         "credentials",
         title,
@@ -143,6 +156,24 @@ def _check_credentials(integration: Integration, provider: ATSProvider) -> Check
         fixes=fixes_for(provider=provider, check="credentials", text=reason, matched_only=True),
         action="test" if has_credentials else "",
         action_label="Test now",
+    )
+
+
+def credentials_check_unjudged(integration: Integration) -> bool:
+    """The reason shown is still the sentence of a check the ATS could not answer, and nothing
+    refused the credentials since: new credentials saved but not checked (any status), or a
+    pending integration's check during an outage. Not a needs-reauth integration whose old
+    credentials could not be re-checked: they were refused before, and still fail."""
+    last = (
+        IntegrationActivity.objects.filter(integration=integration, kind__startswith="credentials.")
+        .order_by("-id")
+        .only("kind", "message")
+        .first()
+    )
+    if last is None or last.message != integration.status_reason:
+        return False
+    return last.kind == "credentials.unchecked" or (
+        last.kind == "credentials.unreachable" and integration.status == IntegrationStatus.PENDING
     )
 
 

@@ -18,9 +18,41 @@ from jobcannon.core.exceptions import ApplicationError, ValidationFailed
 logger = logging.getLogger(__name__)
 
 
-def checklist_action_run(*, integration: Integration, action: str) -> tuple[bool, str]:
-    """Run one checklist action; returns (ok, sentence for the admin). Never raises for ATS
-    trouble: the failure is the sentence, and the checklist shows the recorded reason."""
+class ChecklistActionResult(tuple[bool, str]):
+    """(ok, sentence for the admin), unpacked as the pair it used to be, and `judged`: False when
+    the ATS could not judge a credentials check (429, 5xx, not reached), which pages show as a
+    warning rather than an error (CredentialsOutcome.judged)."""
+
+    judged: bool
+
+    def __new__(cls, ok: bool, message: str, *, judged: bool = True) -> ChecklistActionResult:
+        result = super().__new__(cls, (ok, message))
+        result.judged = judged
+        return result
+
+    @property
+    def ok(self) -> bool:
+        return self[0]
+
+    @property
+    def message(self) -> str:
+        return self[1]
+
+    @property
+    def level(self) -> str:
+        """The flash's level: "ok", "warning" (not judged) or "error"."""
+        return "ok" if self.ok else ("error" if self.judged else "warning")
+
+
+def checklist_action_run(*, integration: Integration, action: str) -> ChecklistActionResult:
+    """Run one checklist action; returns (ok, sentence for the admin) with `judged`. Never
+    raises for ATS trouble: the failure is the sentence, and the checklist shows the recorded
+    reason."""
+    result = _run(integration=integration, action=action)
+    return result if isinstance(result, ChecklistActionResult) else ChecklistActionResult(*result)
+
+
+def _run(*, integration: Integration, action: str) -> tuple[bool, str] | ChecklistActionResult:
     from integrations.services.integrations import integration_credentials_check
 
     provider = provider_for(integration)
@@ -28,7 +60,9 @@ def checklist_action_run(*, integration: Integration, action: str) -> tuple[bool
         if action == "test":
             outcome = integration_credentials_check(integration=integration)
             if not outcome.ok:
-                return False, outcome.message or "The check failed."
+                return ChecklistActionResult(
+                    False, outcome.message or "The check failed.", judged=outcome.judged
+                )
             # What the key still lacks (the provider's connected_reason, e.g. an Ashby permission),
             # as the connect wizard's flash says it (views._connected_message).
             reason = integration.status_reason

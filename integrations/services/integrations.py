@@ -100,9 +100,10 @@ def integration_credentials_check(
     outcome's `message` rather than status_reason, which an unreachable ATS leaves alone on a
     connected integration.
 
-    `credentials_changed`: the caller stored different credentials in this request. If the ATS
-    then cannot judge them, the integration waits, pending, for a check of the new ones: the
-    previous credentials' "connected" says nothing about credentials the ATS never saw."""
+    `credentials_changed`: the caller stored different credentials in this request (a new key,
+    fresh OAuth tokens). If the ATS then cannot judge them, a connected integration waits, pending,
+    for a check of the new ones: the previous credentials' "connected" says nothing about
+    credentials the ATS never saw (`_unchecked`)."""
     provider = provider_for(integration)
     try:
         check = provider.validate_credentials(integration)
@@ -236,10 +237,15 @@ def _unjudged(integration: Integration, *, kind: str, message: str, exc: ATSErro
 
 
 def _unchecked(integration: Integration, *, message: str, exc: ATSError) -> CredentialsOutcome:
-    """New credentials the ATS could not judge: pending until a check of them succeeds, whatever
-    the status was (a connected integration's traffic waits rather than go out with credentials
-    nobody checked), and no earlier check's time is shown for them."""
-    if integration.status == IntegrationStatus.PENDING:
+    """New credentials the ATS could not judge; no earlier check's "connected" or time is shown
+    for them. A connected or disconnected integration goes pending until a check of them passes.
+    Pending holds no traffic: webhooks are taken in and write-backs go out with the new
+    credentials (the outbox holds only disconnected and needs-reauth integrations); only the
+    scheduled sync and the reconciler's read-back skip it, and nothing retries the check but
+    Test now. A needs-reauth integration stays needs-reauth, its reason replaced: its write-backs
+    stay held, and the check that later passes is the needs-reauth → connected change that mails
+    admins "Resolved" (notifications._kind), which pending → connected never does."""
+    if integration.status in _REASON_REPLACED_WHEN_UNJUDGED:
         # The reason only: integration_set_status would log a status change that did not happen.
         integration.status_reason = message
         integration.save(update_fields=["status_reason", "updated_at"])

@@ -42,14 +42,13 @@ from integrations.models import (
     ActivityLevel,
     AuthKind,
     Integration,
-    IntegrationStatus,
     OAuthState,
     ReconnectLink,
     Token,
 )
 from integrations.registry import provider_for
 from integrations.services.activity import activity_log
-from integrations.services.integrations import integration_credentials_check
+from integrations.services.integrations import CredentialsOutcome, integration_credentials_check
 from integrations.services.reconnect import reconnect_link_claim, reconnect_link_release, reconnect_link_used
 from integrations.services.status import integration_mark_needs_reauth
 from jobcannon.core.exceptions import ApplicationError
@@ -194,6 +193,9 @@ def _store_token(
 class OAuthCallbackResult:
     integration: Integration
     via_reconnect_link: bool  # started through a shareable link: the person may have no account
+    # The live check of the new tokens: pages say what it says (a warning when the ATS could not
+    # judge them), not what the status implies; an unreachable ATS leaves a status standing.
+    outcome: CredentialsOutcome
 
 
 def oauth_callback(*, provider_key: str, params: dict[str, str], session, user) -> OAuthCallbackResult:
@@ -219,27 +221,29 @@ def oauth_callback(*, provider_key: str, params: dict[str, str], session, user) 
     integration = pending.integration
     link_id = pending.reconnect_link_id
     if link_id is None:
-        return OAuthCallbackResult(_authorize(pending=pending, params=params), via_reconnect_link=False)
+        outcome = _authorize(pending=pending, params=params)
+        return OAuthCallbackResult(integration, via_reconnect_link=False, outcome=outcome)
     # The link is the permission this authorization runs on. It is read from the state's own row,
     # not from the session, which keeps only the browser's latest start: claimed (one atomic
     # update) before the code is exchanged, so a link used by another start or tab, revoked or
     # expired saves no tokens; a failed attempt releases it for another try.
     reconnect_link_claim(link_id=link_id)
     try:
-        _authorize(pending=pending, params=params)
+        outcome = _authorize(pending=pending, params=params)
     except BaseException:
         reconnect_link_release(link_id=link_id)
         raise
     integration.refresh_from_db()
-    if integration.status == IntegrationStatus.CONNECTED:
+    if outcome.ok:
         reconnect_link_used(integration=integration)
-    else:  # tokens saved but the ATS refuses them: the link may be tried again
+    else:  # tokens saved but refused, or not checked (the ATS was unavailable): try the link again
         reconnect_link_release(link_id=link_id)
-    return OAuthCallbackResult(integration, via_reconnect_link=True)
+    return OAuthCallbackResult(integration, via_reconnect_link=True, outcome=outcome)
 
 
-def _authorize(*, pending: OAuthState, params: dict[str, str]) -> Integration:
-    """Exchange the code of a checked, now used, pending authorization and store the tokens."""
+def _authorize(*, pending: OAuthState, params: dict[str, str]) -> CredentialsOutcome:
+    """Exchange the code of a checked, now used, pending authorization, store the tokens and
+    check them live; returns the check's outcome."""
     state = pending.state
     integration = pending.integration
     provider = provider_for(integration)
@@ -298,8 +302,9 @@ def _authorize(*, pending: OAuthState, params: dict[str, str]) -> Integration:
             kind="oauth.authorized",
             message="Authorized; all requested scopes granted.",
         )
-    integration_credentials_check(integration=integration)
-    return integration
+    # The tokens were issued seconds ago: new credentials, whatever the status says about the
+    # previous ones (an ATS that cannot judge them leaves no "connected" standing for them).
+    return integration_credentials_check(integration=integration, credentials_changed=True)
 
 
 def token_expires_at(*, token: Token, config: OAuth2Config) -> Any:

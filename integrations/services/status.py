@@ -36,6 +36,13 @@ def integration_set_status(*, integration: Integration, status: str, reason: str
     if integration.status == status and integration.status_reason == reason:
         return integration
     previous = integration.status
+    if previous == status:
+        # The reason only: no status change to log, date or mail ("pending → pending" read as one).
+        integration.status_reason = reason
+        integration.save(update_fields=["status_reason", "updated_at"])
+        if reason:
+            activity_log(integration=integration, kind="status.reason", message=f"{status}: {reason}")
+        return integration
     integration.status = status
     integration.status_reason = reason
     integration.status_changed_at = timezone.now()
@@ -48,14 +55,13 @@ def integration_set_status(*, integration: Integration, status: str, reason: str
         message=f"Status {previous} → {status}" + (f": {reason}" if reason else ""),
         data={"from": previous, "to": status},
     )
-    if previous != status:
-        # Email workspace admins when it needs attention / recovers (console, issue 9).
-        from integrations.services.notifications import integration_status_notify
+    # Email workspace admins when it needs attention / recovers (console, issue 9).
+    from integrations.services.notifications import integration_status_notify
 
-        pk = integration.pk
-        transaction.on_commit(
-            lambda: integration_status_notify(integration_id=pk, previous=previous, current=status)
-        )
+    pk = integration.pk
+    transaction.on_commit(
+        lambda: integration_status_notify(integration_id=pk, previous=previous, current=status)
+    )
     return integration
 
 
