@@ -285,8 +285,10 @@ class SmartRecruitersConsentView(WorkspaceMixin, View):
             # optional sign-in survives that removal and restores nothing by itself; the check
             # below proves the new company credentials, then reads with the token and re-subscribes
             # the webhooks, or, when SR no longer takes it, forgets it with a warning
-            # (provider.validate_credentials): the consent reconnects either way.
-            outcome = integration_credentials_check(integration=integration)
+            # (provider.validate_credentials): the consent reconnects either way. credentials_changed:
+            # SR just issued these company credentials, so a check SR cannot answer leaves the
+            # integration pending on them (neither "removed" nor connected on an unchecked credential).
+            outcome = integration_credentials_check(integration=integration, credentials_changed=True)
             integration.refresh_from_db()
             if not outcome.ok:
                 return self._page(request, company_id, 502, integration=integration, error=outcome.message)

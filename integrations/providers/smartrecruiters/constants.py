@@ -159,8 +159,16 @@ REMOVED_RECONNECT_NEEDS_CONSENT = (
 OAUTH_LAPSED = (
     "The optional OAuth sign-in no longer works ({reason}), so JobCannon forgot its token. Orders, results "
     "and the data sync go on with the company credentials SmartRecruiters issued at consent; webhook "
-    "subscriptions (live candidate updates) need the sign-in again: “Re-authorize with SmartRecruiters” on "
-    "the integration's page. Until then JobCannon reads changes with the periodic sync."
+    "subscriptions (live candidate updates) and the scorecard fields need the sign-in again: “Re-authorize "
+    "with SmartRecruiters” on the integration's page. Until then JobCannon reads changes with the periodic "
+    "sync and leaves the scorecard fields empty."
+)
+# The scorecard page without the sign-in: listing the custom fields (configuration_read) and filling
+# them (candidates_manage) are not on the company token (COMPANY_TOKEN_SCOPES).
+SCORECARD_NEEDS_SIGN_IN = (
+    "The scorecard fields need the optional OAuth sign-in with the customer's own SmartRecruiters app "
+    "(scopes configuration_read and candidates_manage): “Re-authorize with SmartRecruiters” below. Results "
+    "go out with the company credentials without it; only these fields stay empty."
 )
 SCOPE_MISSING_WARNING = (
     "SmartRecruiters did not grant {scopes}: {effect} Re-authorize and approve all required scopes."

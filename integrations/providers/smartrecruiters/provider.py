@@ -267,10 +267,7 @@ class SmartRecruitersProvider(ATSProvider):
 
     def connected_reason(self, integration) -> str:
         # Kept as status_reason while connected: the optional sign-in SR stopped taking.
-        lapsed = selectors.oauth_lapsed_reason(integration)
-        if lapsed and not selectors.has_oauth_token(integration):
-            return constants.OAUTH_LAPSED.format(reason=lapsed)
-        return ""
+        return selectors.connected_reason(integration)
 
     def on_connected(self, integration) -> None:
         registered = setup.partner_register(self, integration)
@@ -287,11 +284,14 @@ class SmartRecruitersProvider(ATSProvider):
         if not selectors.has_oauth_token(integration):
             # Connected by consent alone: orders, results and the sync work; the Webhooks API
             # takes only an OAuth token (webhooks_manage), so no subscription until one is added.
-            activity_log(
-                integration=integration,
-                kind="smartrecruiters.webhooks_need_oauth",
-                message=constants.WEBHOOKS_NEED_OAUTH,
-            )
+            # Said when it connects, not again at every later check (nor after a lapse, whose
+            # warning says it: services.oauth_sign_in_lapsed).
+            if integration.status != IntegrationStatus.CONNECTED:
+                activity_log(
+                    integration=integration,
+                    kind="smartrecruiters.webhooks_need_oauth",
+                    message=constants.WEBHOOKS_NEED_OAUTH,
+                )
             return
         setup.webhooks_subscribe(integration, self.client(integration))
         warning = selectors.scope_warning(integration)
@@ -466,19 +466,43 @@ class SmartRecruitersProvider(ATSProvider):
             # candidates_manage is not on the company token (constants.COMPANY_TOKEN_SCOPES [I]):
             # the scorecard fields need the optional OAuth sign-in; the result itself went out.
             skipped, filled = f", {len(filled)} scorecard field(s) skipped (need the OAuth sign-in)", []
-        writer = self.reads_client(integration, constants.SCOPE_CANDIDATES_MANAGE)
-        for property_id, value in filled:  # custom scorecard fields, where mapped (Customer API)
-            writer.property_set(
-                candidate_id=run.external_candidate_id,
-                job_id=run.external_job_id,
-                property_id=property_id,
-                value=value,
-            )
+        written, skipped = self._scorecard_write(integration, run, filled, skipped)
         return DeliveryResult(
             external_ref=order_id,
             confirmed=True,
-            note=f"result {mappers.score_label(result)}, {len(filled)} scorecard field(s){skipped}",
+            note=f"result {mappers.score_label(result)}, {written} scorecard field(s){skipped}",
         )
+
+    def _scorecard_write(self, integration, run, filled: list, skipped: str) -> tuple[int, str]:
+        """Fill the mapped custom scorecard fields (Customer API candidate properties), after the
+        result itself went out. They go with the optional OAuth sign-in (candidates_manage): when
+        SR no longer takes it (revoked app, dead 28-day refresh token), the result still went out
+        with the company credentials, so the write is confirmed with the fields skipped, never a
+        re-authorization that would hold it and send it again. A 403 (the sign-in works but lacks
+        candidates_manage) stays seed 001's "Assessment delivery failed (403 Forbidden)": the
+        re-authorization naming the scope, after which the write is sent again, fields included
+        (test_reauth_retry.py)."""
+        writer = self.reads_client(integration, constants.SCOPE_CANDIDATES_MANAGE)
+        written = 0
+        for property_id, value in filled:
+            try:
+                writer.property_set(
+                    candidate_id=run.external_candidate_id,
+                    job_id=run.external_job_id,
+                    property_id=property_id,
+                    value=value,
+                )
+            except ATSAuthError as exc:
+                if not selectors.has_company_credentials(integration):
+                    raise  # OAuth-only: the sign-in carries everything, re-authorization it is
+                # Idempotent: a refused refresh got here first through oauth_refresh_refused.
+                services.oauth_sign_in_lapsed(integration=integration, reason=_lapse_reason(exc))
+                return (
+                    written,
+                    f"{skipped}, {len(filled) - written} scorecard field(s) skipped (the OAuth sign-in lapsed)",
+                )
+            written += 1
+        return written, skipped
 
     # -- URLs --
     def urls(self) -> list:

@@ -193,6 +193,15 @@ def oauth_lapsed_reason(integration: Integration) -> str:
     return str(lapsed.get("reason") or "") if isinstance(lapsed, dict) else ""
 
 
+def connected_reason(integration: Integration) -> str:
+    """The status_reason of a connected integration (provider.connected_reason): the optional
+    sign-in SR stopped taking, "" when there is nothing to say."""
+    lapsed = oauth_lapsed_reason(integration)
+    if lapsed and not has_oauth_token(integration):
+        return constants.OAUTH_LAPSED.format(reason=lapsed)
+    return ""
+
+
 def company_mismatch_reason(integration: Integration, company_id: str) -> str:
     """Why `company_id` (from SR's consent URL) cannot be connected to this integration, or ""."""
     bound = bound_company_id(integration)

@@ -17,7 +17,14 @@ from assessments.services.runs import (
     RunAlreadyActive,
     assessment_run_create,
 )
-from integrations.models import ActivityLevel, Integration, Token, WritebackMessage, WritebackStatus
+from integrations.models import (
+    ActivityLevel,
+    Integration,
+    IntegrationStatus,
+    Token,
+    WritebackMessage,
+    WritebackStatus,
+)
 from integrations.services.activity import activity_log
 from integrations.services.partner_auth import partner_secret_hash
 from integrations.services.writeback import writeback_held_resume
@@ -203,6 +210,7 @@ def oauth_sign_in_lapsed(*, integration: Integration, reason: str) -> None:
     # (provider.oauth_refresh_refused): read what it recorded.
     integration.refresh_from_db(fields=["provider_settings", "status", "status_reason", "status_changed_at"])
     if not forgotten and selectors.oauth_lapsed_reason(integration):
+        _lapse_reason_show(integration)
         return  # said already
     state = selectors.subscription_state(integration)
     changes: dict[str, Any] = {"oauth_lapsed": {"reason": reason, "at": timezone.now().isoformat()}}
@@ -210,12 +218,25 @@ def oauth_sign_in_lapsed(*, integration: Integration, reason: str) -> None:
         # SR's subscription was made with the dead token: JobCannon cannot renew or delete it.
         changes["subscription"] = {**state, "status": constants.SUBSCRIPTION_NEEDS_SIGN_IN, "error": reason}
     settings_update(integration=integration, changes=changes)
+    _lapse_reason_show(integration)
     activity_log(
         integration=integration,
         kind="smartrecruiters.oauth_lapsed",
         level=ActivityLevel.WARNING,
         message=constants.OAUTH_LAPSED.format(reason=reason),
     )
+
+
+def _lapse_reason_show(integration: Integration) -> None:
+    """The health card of a connected integration explains the lapse whichever path found it (the
+    scheduled refresh, a write-back, a check), as the credentials check's connected_reason does.
+    The reason only, as integrations.services.integrations._unjudged writes it: the status did not
+    change, so no status.changed line."""
+    reason = selectors.connected_reason(integration)
+    if integration.status != IntegrationStatus.CONNECTED or not reason or integration.status_reason == reason:
+        return
+    integration.status_reason = reason
+    integration.save(update_fields=["status_reason", "updated_at"])
 
 
 def results_resume(*, integration: Integration) -> int:

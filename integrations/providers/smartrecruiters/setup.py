@@ -13,7 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.base import ATSConflict, ATSError, ATSProvider, retry_at
+from integrations.base import ATSAuthError, ATSConflict, ATSError, ATSProvider, retry_at
 from integrations.models import ActivityLevel
 from integrations.plugins import plugin_for  # the sandbox is a dev/test plug-in
 from integrations.services.activity import activity_log
@@ -333,6 +333,30 @@ def _subscription_error(
         # Subscriptions of ours SR still holds and a later success deletes (_superseded_delete).
         "superseded": list(superseded or []),
     }
+    if isinstance(exc, ATSAuthError):
+        # SR does not take the OAuth sign-in (revoked app, dead refresh token, none held): waiting
+        # cannot help, only a new sign-in can; it subscribes again (provider.on_connected).
+        lapsed = selectors.oauth_lapsed_reason(integration)
+        reason = (
+            f"SmartRecruiters refused {step} ({code}: {exc.message}): the webhook subscription needs the "
+            "OAuth sign-in (scope webhooks_manage). "
+            + (
+                constants.OAUTH_LAPSED.format(reason=lapsed)
+                if lapsed
+                else "Re-authorize with SmartRecruiters."
+            )
+        )
+        services.subscription_set(
+            integration=integration, status=constants.SUBSCRIPTION_NEEDS_SIGN_IN, error=reason, **common
+        )
+        activity_log(
+            integration=integration,
+            kind="smartrecruiters.subscription_needs_sign_in",
+            level=ActivityLevel.WARNING,
+            message=reason,
+            data={"status_code": exc.status_code, "vendor_code": exc.vendor_code},
+        )
+        return
     if exc.status_code in refusal:
         reason = f"SmartRecruiters refused {step} ({code}: {exc.message}). " + _refusal_fix(exc, api)
         services.subscription_set(integration=integration, status=failed_status, error=reason, **common)

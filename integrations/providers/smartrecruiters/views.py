@@ -14,7 +14,7 @@ from django.views import View
 
 from assessments.models import AssessmentRun
 from assessments.services.runs import instrument_list
-from integrations.base import ATSError, ATSProvider
+from integrations.base import ATSAuthError, ATSError, ATSProvider
 from integrations.plugins import SimulatorsDisabled, plugin_for  # the sandbox is a dev/test plug-in
 from integrations.selectors import integration_get_for_workspace
 from jobcannon.workspaces.mixins import WorkspaceMixin
@@ -104,17 +104,37 @@ class SmartRecruitersScorecardView(_IntegrationPage):
         fields = self.provider.client(integration).custom_fields()
         return ScorecardMapForm(data, custom_fields=fields, current=selectors.scorecard_map(integration))
 
+    def _needs_sign_in(self, integration) -> str:
+        """Why the custom fields cannot be read: they need the optional OAuth sign-in
+        (configuration_read, candidates_manage: not on the company token, constants.COMPANY_TOKEN_SCOPES),
+        which this integration does not hold (never signed in, or SR stopped taking it); "" when held."""
+        if selectors.has_oauth_token(integration):
+            return ""
+        lapsed = selectors.oauth_lapsed_reason(integration)
+        return constants.SCORECARD_NEEDS_SIGN_IN + (f" It lapsed: {lapsed}." if lapsed else "")
+
     def get(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
         integration = self.integration()
-        try:
-            form, error = self._form(integration), ""
-        except ATSError as exc:
-            form, error = None, exc.message
+        needs_sign_in = self._needs_sign_in(integration)
+        form, error = None, ""
+        if not needs_sign_in:
+            try:
+                form = self._form(integration)
+            except ATSAuthError as exc:
+                # SR refused the sign-in just now (a refused refresh forgets it: oauth_sign_in_lapsed).
+                needs_sign_in, error = self._needs_sign_in(integration), exc.message
+            except ATSError as exc:
+                error = exc.message
         return render(
             request,
             T.format("scorecard"),
-            {"integration": integration, "form": form, "error": error},
-            status=200 if form else 502,
+            {
+                "integration": integration,
+                "form": form,
+                "error": "" if needs_sign_in else error,
+                "needs_sign_in": needs_sign_in,
+            },
+            status=200 if form or needs_sign_in else 502,
         )
 
     def post(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
@@ -123,6 +143,10 @@ class SmartRecruitersScorecardView(_IntegrationPage):
 
             raise PermissionDenied("Only workspace owners and admins can do this.")
         integration = self.integration()
+        needs_sign_in = self._needs_sign_in(integration)
+        if needs_sign_in:
+            messages.error(request, needs_sign_in)
+            return redirect(NS + "scorecard", integration_pk=integration.pk)
         try:
             form = self._form(integration, request.POST)
         except ATSError as exc:
@@ -149,6 +173,17 @@ class SmartRecruitersWebhookSetupView(_IntegrationPage):
         services.settings_update(
             integration=integration, changes={"webhook_api": form.cleaned_data["webhook_api"]}
         )
+        if not selectors.has_oauth_token(integration):
+            # Both webhook APIs take only the customer's OAuth token (webhooks_manage), never the
+            # company credentials: nothing to call, and the subscription state (needs_sign_in after
+            # a lapse) stays as it is until a sign-in works (provider.on_connected subscribes then).
+            lapsed = selectors.oauth_lapsed_reason(integration)
+            messages.warning(
+                request,
+                "Saved. "
+                + (constants.OAUTH_LAPSED.format(reason=lapsed) if lapsed else constants.WEBHOOKS_NEED_OAUTH),
+            )
+            return redirect("integrations:detail", pk=integration.pk)
         try:
             setup.webhooks_subscribe(integration, self.provider.client(integration))
         except ATSError as exc:

@@ -188,7 +188,7 @@ def test_reconsent_after_removal_with_a_dead_oauth_sign_in_reconnects_and_result
 # --- the consent page when its check fails ---------------------------------------------------------
 
 
-def test_a_consent_whose_check_cannot_reach_smartrecruiters_says_so_stays_removed_and_allow_again_reconnects(
+def test_a_consent_whose_check_cannot_reach_smartrecruiters_says_so_waits_pending_and_allow_again_reconnects(
     client_in_workspace, connected, monkeypatch
 ):
     from integrations.base import ATSServerError
@@ -206,12 +206,16 @@ def test_a_consent_whose_check_cannot_reach_smartrecruiters_says_so_stays_remove
     assert failed.status_code == 502
     error = re.search(r'id="sr-consent-error">(.*?)</p>', failed.content.decode(), re.S)
     assert error, failed.content[:800]
-    # The check's own sentence (the outcome's message): SR's 503, not judged, try again.
+    # The check's own sentence (the outcome's message): SR's 503, the new company credentials
+    # SR just issued are saved but not checked, try again.
     shown = " ".join(error.group(1).split()).lower()
-    assert "503" in shown and "not judged" in shown and "try again in a few minutes" in shown, shown
+    assert "503" in shown and "new credentials saved but not checked" in shown, shown
+    assert "try again in a few minutes" in shown, shown
     integration.refresh_from_db()
-    assert integration.status == IntegrationStatus.DISCONNECTED, "not demoted, not connected"
-    assert "JobCannon was removed in SmartRecruiters" in integration.status_reason
+    # Not connected on credentials nobody checked, no longer "removed" either: pending until a
+    # check of the new company credentials passes (integration_credentials_check, credentials_changed).
+    assert integration.status == IntegrationStatus.PENDING, integration.status
+    assert "New credentials saved but not checked" in integration.status_reason
 
     monkeypatch.undo()
     done = form_post(client_in_workspace, path, {**query, "integration": integration.pk})
