@@ -136,7 +136,21 @@ def _check_credentials(integration: Integration, provider: ATSProvider) -> Check
             "credentials", title, WAITING, "Not verified yet.", action="test", action_label="Test now"
         )
     reason = integration.status_reason
-    if credentials_check_unjudged(integration):
+    last = _last_credentials_activity(integration)
+    if last is not None and last.kind == "credentials.valid" and status == IntegrationStatus.PENDING:
+        # The check passed and the provider's setup after it did not finish ("Credentials are
+        # valid, but setup failed: ..."): the credentials are not what failed; the setup's own
+        # item (webhooks, the partner registration) says what did.
+        return CheckItem(
+            "credentials",
+            title,
+            OK,
+            f"A live call to {provider.name} succeeded (last checked "
+            f"{_when(integration.credentials_checked_at)}); the setup after it did not finish: {reason}",
+            action="test",
+            action_label="Test now",
+        )
+    if _unjudged(integration, last):
         # The recorded sentence says what the ATS could not do; the item waits for Test now
         # rather than failing: nothing has refused these credentials.
         return CheckItem(
@@ -159,17 +173,24 @@ def _check_credentials(integration: Integration, provider: ATSProvider) -> Check
     )
 
 
-def credentials_check_unjudged(integration: Integration) -> bool:
-    """The reason shown is still the sentence of a check the ATS could not answer, and nothing
-    refused the credentials since: new credentials saved but not checked (any status), or a
-    pending integration's check during an outage. Not a needs-reauth integration whose old
-    credentials could not be re-checked: they were refused before, and still fail."""
-    last = (
+def _last_credentials_activity(integration: Integration) -> IntegrationActivity | None:
+    return (
         IntegrationActivity.objects.filter(integration=integration, kind__startswith="credentials.")
         .order_by("-id")
         .only("kind", "message")
         .first()
     )
+
+
+def credentials_check_unjudged(integration: Integration) -> bool:
+    """The reason shown is still the sentence of a check the ATS could not answer, and nothing
+    refused the credentials since: new credentials saved but not checked (any status), or a
+    pending integration's check during an outage. Not a needs-reauth integration whose old
+    credentials could not be re-checked: they were refused before, and still fail."""
+    return _unjudged(integration, _last_credentials_activity(integration))
+
+
+def _unjudged(integration: Integration, last: IntegrationActivity | None) -> bool:
     if last is None or last.message != integration.status_reason:
         return False
     return last.kind == "credentials.unchecked" or (
