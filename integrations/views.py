@@ -620,19 +620,10 @@ class ReconnectLinkView(View):
                 # An OAuth integration went to oauth_start above: this one signs in with what it pastes.
                 outcome = integration_credentials_save(integration=integration, values=values)
         finally:
-            if not outcome.ok:
-                reconnect_link_release(link_id=link.pk)
-        if not outcome.ok:
+            if not outcome.ok and outcome.judged:
+                reconnect_link_release(link_id=link.pk)  # refused: the link may be tried again
+        if not outcome.ok and outcome.judged:
             integration.refresh_from_db()
-            if not outcome.judged:
-                # Saved, but the ATS could not judge them: a warning, and the link (released above)
-                # works again in a few minutes.
-                return render(
-                    request,
-                    "integrations/reconnect.html",
-                    _reconnect_context(integration, token=token, warning=outcome.message),
-                    status=FORM_ERROR_STATUS,
-                )
             form.add_error(None, outcome.message or "The credentials did not work.")
             return render(
                 request,
@@ -640,7 +631,8 @@ class ReconnectLinkView(View):
                 _reconnect_context(integration, token=token, form=form),
                 status=FORM_ERROR_STATUS,
             )
-        reconnect_link_used(integration=integration)
+        # Saved: checked, or not yet (the ATS could not judge them). The link is spent either way.
+        reconnect_link_used(integration=integration, checked=outcome.ok)
         return render(
             request,
             "integrations/reconnect_done.html",

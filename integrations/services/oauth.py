@@ -234,9 +234,11 @@ def oauth_callback(*, provider_key: str, params: dict[str, str], session, user) 
         reconnect_link_release(link_id=link_id)
         raise
     integration.refresh_from_db()
-    if outcome.ok:
-        reconnect_link_used(integration=integration)
-    else:  # tokens saved but refused, or not checked (the ATS was unavailable): try the link again
+    if outcome.ok or not outcome.judged:
+        # Worked, or saved and not yet checked (the ATS was unavailable): the link is spent either
+        # way, so nobody holding it can replace the tokens once a later check passes.
+        reconnect_link_used(integration=integration, checked=outcome.ok)
+    else:  # tokens saved but refused: the link may be tried again
         reconnect_link_release(link_id=link_id)
     return OAuthCallbackResult(integration, via_reconnect_link=True, outcome=outcome)
 

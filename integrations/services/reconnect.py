@@ -120,12 +120,16 @@ def reconnect_link_release(*, link_id: int) -> None:
     ReconnectLink.objects.filter(pk=link_id).update(used_at=None)
 
 
-def reconnect_link_used(*, integration: Integration) -> None:
-    """The claimed attempt worked: the link stays used."""
+def reconnect_link_used(*, integration: Integration, checked: bool = True) -> None:
+    """The claimed attempt saved credentials (checked, or not yet: the ATS was unavailable): the
+    link stays used."""
     activity_log(
         integration=integration,
         kind="reconnect.link_used",
-        message="Re-authorized through a reconnect link.",
+        message="Re-authorized through a reconnect link."
+        if checked
+        else "New credentials saved through a reconnect link; not checked yet (the ATS could not be "
+        "reached): press Test credentials now.",
     )
 
 

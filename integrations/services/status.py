@@ -41,7 +41,13 @@ def integration_set_status(*, integration: Integration, status: str, reason: str
         integration.status_reason = reason
         integration.save(update_fields=["status_reason", "updated_at"])
         if reason:
-            activity_log(integration=integration, kind="status.reason", message=f"{status}: {reason}")
+            activity_log(
+                integration=integration,
+                kind="status.reason",
+                # A new refusal of a needs-reauth integration is still an error to read.
+                level=ActivityLevel.ERROR if status == IntegrationStatus.NEEDS_REAUTH else ActivityLevel.INFO,
+                message=f"{status}: {reason}",
+            )
         return integration
     integration.status = status
     integration.status_reason = reason

@@ -144,7 +144,7 @@ def test_an_oauth_callback_whose_check_passes_flashes_success_with_what_is_still
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("start", [IntegrationStatus.CONNECTED, IntegrationStatus.NEEDS_REAUTH])
-def test_a_reconnect_link_whose_check_cannot_reach_lever_is_not_used_up_and_says_not_checked(
+def test_a_reconnect_link_whose_check_cannot_reach_lever_is_spent_and_says_not_checked(
     lever_oauth, monkeypatch, start
 ):
     put_in(lever_oauth, start)
@@ -164,12 +164,13 @@ def test_a_reconnect_link_whose_check_cannot_reach_lever_is_not_used_up_and_says
     warning = re.search(r'<p class="warning-warning"[^>]*>(.*?)</p>', main, re.S)
     assert warning and NOT_CHECKED in warning[1], main
     assert 'class="error"' not in main
-    # The link still works for another try once Lever answers.
-    assert reconnect_links_open_count(integration=lever_oauth) == 1
-    assert not ReconnectLink.objects.filter(integration=lever_oauth, used_at__isnull=False).exists()
-    assert not IntegrationActivity.objects.filter(
-        integration=lever_oauth, kind="reconnect.link_used"
-    ).exists()
+    # The tokens are saved: the link is spent, so nobody holding it replaces them once a later
+    # check passes; the admin's Test now checks them.
+    assert reconnect_links_open_count(integration=lever_oauth) == 0
+    assert ReconnectLink.objects.filter(integration=lever_oauth, used_at__isnull=False).exists()
+    assert "Test credentials now" in text
+    used = IntegrationActivity.objects.get(integration=lever_oauth, kind="reconnect.link_used")
+    assert "not checked yet" in used.message and "Re-authorized" not in used.message
 
 
 @pytest.mark.django_db
