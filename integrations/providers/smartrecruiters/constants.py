@@ -167,8 +167,14 @@ OAUTH_LAPSED = (
 # them (candidates_manage) are not on the company token (COMPANY_TOKEN_SCOPES).
 SCORECARD_NEEDS_SIGN_IN = (
     "The scorecard fields need the optional OAuth sign-in with the customer's own SmartRecruiters app "
-    "(scopes configuration_read and candidates_manage): “Re-authorize with SmartRecruiters” below. Results "
-    "go out with the company credentials without it; only these fields stay empty."
+    "(scopes configuration_read and candidates_manage): “Re-authorize with SmartRecruiters” below."
+)
+SCORECARD_RESULTS_WITHOUT_SIGN_IN = (
+    " Results go out with the company credentials without it; only these fields stay empty."
+)
+SCORECARD_RESULTS_NEED_SIGN_IN = (
+    " This integration has no company credentials from SmartRecruiters' consent, so results need the "
+    "sign-in too."
 )
 SCOPE_MISSING_WARNING = (
     "SmartRecruiters did not grant {scopes}: {effect} Re-authorize and approve all required scopes."

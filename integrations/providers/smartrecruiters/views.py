@@ -111,7 +111,12 @@ class SmartRecruitersScorecardView(_IntegrationPage):
         if selectors.has_oauth_token(integration):
             return ""
         lapsed = selectors.oauth_lapsed_reason(integration)
-        return constants.SCORECARD_NEEDS_SIGN_IN + (f" It lapsed: {lapsed}." if lapsed else "")
+        results = (
+            constants.SCORECARD_RESULTS_WITHOUT_SIGN_IN
+            if selectors.has_company_credentials(integration)
+            else constants.SCORECARD_RESULTS_NEED_SIGN_IN
+        )
+        return constants.SCORECARD_NEEDS_SIGN_IN + results + (f" It lapsed: {lapsed}." if lapsed else "")
 
     def get(self, request: HttpRequest, integration_pk: int) -> HttpResponse:
         integration = self.integration()

@@ -166,6 +166,24 @@ def test_the_scorecard_page_after_a_lapse_explains_the_fields_need_the_sign_in(
     assert "the app was revoked" in html, "why it lapsed"
     assert "Re-authorize with SmartRecruiters" in html
     assert reverse("integrations:action", args=[integration.pk, "reauthorize"]) in html
+    assert "Results go out with the company credentials without it" in html
+
+
+def test_the_scorecard_page_of_an_oauth_only_integration_does_not_promise_results_without_the_sign_in(
+    client_in_workspace, workspace
+):
+    from tests.factories import IntegrationFactory
+
+    integration = IntegrationFactory(
+        workspace=workspace, provider="smartrecruiters", auth_kind="oauth2", credentials={}
+    )
+    page = client_in_workspace.get(
+        reverse("integrations:integration-smartrecruiters:scorecard", args=[integration.pk])
+    )
+    html = " ".join(page.content.decode().split())
+    assert "The scorecard fields need the optional OAuth sign-in" in html
+    assert "Results go out with the company credentials" not in html
+    assert "results need the sign-in too" in html
 
 
 def test_a_test_now_lapse_logs_no_status_line_for_a_status_that_did_not_change(
