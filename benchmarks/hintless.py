@@ -312,7 +312,8 @@ def server_cpu(master: int) -> dict[str, Any]:
             pids.append(pid)
         except (OSError, IndexError):
             pass  # exited since: its CPU is the master's reaped children's at the next sample
-    return {"workers": workers, "master": own, "pids": sorted(pids)}
+    # Rounded to the clock tick (0.01 s): summed floats otherwise compare 15.37 < 15.370000000000001.
+    return {"workers": round(workers, 2), "master": round(own, 2), "pids": sorted(pids)}
 
 
 class _CpuSampler(threading.Thread):
