@@ -150,22 +150,12 @@ def _check_credentials(integration: Integration, provider: ATSProvider) -> Check
             action="test",
             action_label="Test now",
         )
-    if _unjudged(integration, last):
-        # The recorded sentence says what the ATS could not do; the item waits for Test now
-        # rather than failing: nothing has refused these credentials.
-        return CheckItem(
-            "credentials",
-            title,
-            WAITING,
-            reason,
-            fixes=fixes_for(provider=provider, check="credentials", text=reason, matched_only=True),
-            action="test" if has_credentials else "",
-            action_label="Test now",
-        )
     return CheckItem(
         "credentials",
         title,
-        FAIL,
+        # A check the ATS could not answer waits for Test now rather than failing: nothing has
+        # refused these credentials; the recorded sentence says what the ATS could not do.
+        WAITING if _unjudged(integration, last) else FAIL,
         reason,
         fixes=fixes_for(provider=provider, check="credentials", text=reason, matched_only=True),
         action="test" if has_credentials else "",

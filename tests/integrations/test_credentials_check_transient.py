@@ -198,35 +198,6 @@ def test_the_same_api_key_saved_again_during_an_outage_keeps_the_integration_con
 
 
 @pytest.mark.django_db
-def test_save_and_check_on_the_setup_page_during_an_outage_says_so(
-    client_in_workspace, workspace, user, monkeypatch
-):
-    from integrations.providers.ashby.provider import AshbyProvider
-
-    integration = integration_create(
-        workspace=workspace, provider="ashby", environment="sandbox", auth_kind="api_key", created_by=user
-    )
-
-    def outage(self, integration):
-        raise ATSServerError("Ashby answered 503.", status_code=503)
-
-    monkeypatch.setattr(AshbyProvider, "validate_credentials", outage)
-    response = client_in_workspace.post(
-        reverse("integrations:setup", args=[integration.pk]),
-        {"step": "credentials", "api_key": "ashby_key_example"},
-    )
-    integration.refresh_from_db()
-    assert integration.status == IntegrationStatus.PENDING
-    page = response.content.decode()
-    # First credentials on a pending integration: they are new, and Ashby never saw them.
-    assert (
-        "New credentials saved but not checked: Ashby answered 503 (a failure on its side). "
-        "Try again in a few minutes."
-    ) in page
-    assert "did not work" not in page
-
-
-@pytest.mark.django_db
 def test_the_checklists_test_now_during_an_outage_says_the_ats_was_unavailable(
     client_in_workspace, knit_connected, account
 ):

@@ -193,6 +193,8 @@ def test_save_and_check_on_the_setup_page_during_an_outage_is_a_warning_not_a_fo
         {"step": "credentials", "api_key": "ashby_key_example"},
         follow=True,
     ).content.decode()
+    integration.refresh_from_db()
+    assert integration.status == IntegrationStatus.PENDING, "first credentials, never seen by Ashby"
     assert 'id="credentials-error"' not in page, "no red form error"
     shown = flashes(page)
     assert shown == [
