@@ -99,3 +99,17 @@ def test_the_banner_offers_reconnect_after_an_ordinary_disconnect(client_in_work
     text = banner(client_in_workspace.get(reverse("integrations:list")).content.decode(), integration)
     assert "Disconnected by a workspace admin." in text
     assert ">Reconnect</a>" in text
+
+
+def test_the_needs_reauth_banner_offers_a_credentials_check_beside_reconnect(client_in_workspace, workspace):
+    """New credentials saved while the ATS could not check them (or a permission fixed in the ATS)
+    need only a check: the banner offers it, not only a new authorization."""
+    integration = IntegrationFactory(
+        workspace=workspace,
+        status=IntegrationStatus.NEEDS_REAUTH,
+        status_reason="New credentials saved but not checked: the ATS answered 503 (a failure on its side).",
+    )
+    text = banner(client_in_workspace.get(reverse("integrations:list")).content.decode(), integration)
+    assert ">Reconnect</a>" in text
+    assert reverse("integrations:action", args=[integration.pk, "test"]) in text
+    assert "Test credentials now" in text
