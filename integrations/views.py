@@ -43,6 +43,7 @@ from integrations.services.checklist import credentials_check_unjudged, integrat
 from integrations.services.health import integration_health, integration_health_list
 from integrations.services.integrations import (
     CredentialsOutcome,
+    connected_sentence,
     integration_connect_api_key,
     integration_create,
     integration_credentials_check,
@@ -184,18 +185,12 @@ class IntegrationConnectView(WorkspaceMixin, View):
             return redirect(oauth_start(integration=integration, user=request.user, session=request.session))
         outcome = integration_connect_api_key(integration=integration, api_key=data["api_key"])
         if outcome.ok:
-            messages.success(request, _connected_message("Connected: the API key works.", integration))
+            messages.success(request, connected_sentence("Connected: the API key works.", integration))
         else:
             (messages.error if outcome.judged else messages.warning)(
                 request, _failed_message("The API key did not work:", outcome)
             )
         return redirect("integrations:detail", pk=integration.pk)
-
-
-def _connected_message(head: str, integration: Integration) -> str:
-    """A connect's success flash: `head`, then what the customer must still fix, if anything (the
-    provider's connected_reason, kept as status_reason, e.g. a permission the API key lacks)."""
-    return f"{head} {integration.status_reason}" if integration.status_reason else head
 
 
 def _failed_message(head: str, outcome: CredentialsOutcome) -> str:
@@ -213,12 +208,12 @@ def _flash_outcome(
     *,
     failed_head: str = "",
 ) -> None:
-    """A credentials check's flash: success with what is still missing (`_connected_message`),
+    """A credentials check's flash: success with what is still missing (`connected_sentence`),
     an error when the ATS refused the credentials (after `failed_head`), a warning when it could
     not judge them (nothing is wrong with them as far as anyone knows)."""
     if outcome.ok:
         integration.refresh_from_db()
-        messages.success(request, _connected_message(head, integration))
+        messages.success(request, connected_sentence(head, integration))
     else:
         (messages.error if outcome.judged else messages.warning)(
             request, _failed_message(failed_head, outcome)

@@ -53,7 +53,7 @@ def checklist_action_run(*, integration: Integration, action: str) -> ChecklistA
 
 
 def _run(*, integration: Integration, action: str) -> tuple[bool, str] | ChecklistActionResult:
-    from integrations.services.integrations import integration_credentials_check
+    from integrations.services.integrations import connected_sentence, integration_credentials_check
 
     provider = provider_for(integration)
     try:
@@ -63,10 +63,8 @@ def _run(*, integration: Integration, action: str) -> tuple[bool, str] | Checkli
                 return ChecklistActionResult(
                     False, outcome.message or "The check failed.", judged=outcome.judged
                 )
-            # What the key still lacks (the provider's connected_reason, e.g. an Ashby permission),
-            # as the connect wizard's flash says it (views._connected_message).
-            reason = integration.status_reason
-            return True, f"Credentials valid. {reason}" if reason else "Credentials valid."
+            # What the key still lacks (the provider's connected_reason, e.g. an Ashby permission).
+            return True, connected_sentence("Credentials valid.", integration)
         if action == "webhook":
             if not can_send_test_webhook(integration):
                 return (

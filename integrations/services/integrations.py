@@ -19,7 +19,7 @@ from integrations.base import (
 from integrations.models import ActivityLevel, AuthKind, Environment, Integration, IntegrationStatus
 from integrations.registry import get_provider, provider_for
 from integrations.services.activity import activity_log
-from integrations.services.status import integration_set_status
+from integrations.services.status import integration_reason_set, integration_set_status
 from jobcannon.core.exceptions import Conflict, ValidationFailed
 
 
@@ -90,6 +90,13 @@ class CredentialsOutcome:
         # Truthy when ok, as requests.Response is: callers that only branch on success read it
         # as the bool the check used to return.
         return self.ok
+
+
+def connected_sentence(head: str, integration: Integration) -> str:
+    """A passed check's sentence for the admin: `head`, then what the customer must still fix, if
+    anything (the provider's connected_reason, kept as status_reason, e.g. a permission the API
+    key lacks)."""
+    return f"{head} {integration.status_reason}" if integration.status_reason else head
 
 
 def integration_credentials_check(
@@ -222,10 +229,8 @@ def _unjudged_data(exc: ATSError) -> dict[str, Any]:
 def _unjudged(integration: Integration, *, kind: str, message: str, exc: ATSError) -> CredentialsOutcome:
     """The ATS did not answer the check: the status stays as it was (pending stays pending,
     connected stays connected, write-backs are not held), the admin is told to try again."""
-    if integration.status in _REASON_REPLACED_WHEN_UNJUDGED and integration.status_reason != message:
-        # The reason only: integration_set_status would log a status change that did not happen.
-        integration.status_reason = message
-        integration.save(update_fields=["status_reason", "updated_at"])
+    if integration.status in _REASON_REPLACED_WHEN_UNJUDGED:
+        integration_reason_set(integration=integration, reason=message)
     activity_log(
         integration=integration,
         kind=kind,
@@ -246,9 +251,7 @@ def _unchecked(integration: Integration, *, message: str, exc: ATSError) -> Cred
     stay held, and the check that later passes is the needs-reauth → connected change that mails
     admins "Resolved" (notifications._kind), which pending → connected never does."""
     if integration.status in _REASON_REPLACED_WHEN_UNJUDGED:
-        # The reason only: integration_set_status would log a status change that did not happen.
-        integration.status_reason = message
-        integration.save(update_fields=["status_reason", "updated_at"])
+        integration_reason_set(integration=integration, reason=message)
     else:
         integration_set_status(integration=integration, status=IntegrationStatus.PENDING, reason=message)
     if integration.credentials_checked_at is not None:

@@ -20,6 +20,15 @@ def _stored_status(integration: Integration, *, lock: bool) -> Mapping[str, Any]
     return rows.filter(pk=integration.pk).values("status", "status_reason", "status_changed_at").first()
 
 
+def integration_reason_set(*, integration: Integration, reason: str) -> Integration:
+    """The reason only, the status unchanged: no status change to log, date or mail. For a
+    reason refreshed as a side note (an unjudged check, a provider's connected_reason)."""
+    if integration.status_reason != reason:
+        integration.status_reason = reason
+        integration.save(update_fields=["status_reason", "updated_at"])
+    return integration
+
+
 @transaction.atomic
 def integration_set_status(*, integration: Integration, status: str, reason: str = "") -> Integration:
     # Compared with the stored row, not the caller's copy: another copy of the same integration
@@ -38,8 +47,7 @@ def integration_set_status(*, integration: Integration, status: str, reason: str
     previous = integration.status
     if previous == status:
         # The reason only: no status change to log, date or mail ("pending → pending" read as one).
-        integration.status_reason = reason
-        integration.save(update_fields=["status_reason", "updated_at"])
+        integration_reason_set(integration=integration, reason=reason)
         if reason:
             activity_log(
                 integration=integration,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from integrations.base import ATSNotFound, ATSPermissionError, ATSValidationError
 from integrations.models import ActivityLevel, Integration, IntegrationStatus, OutboundCall
 from integrations.services.activity import activity_log
+from integrations.services.status import integration_reason_set
 
 from . import constants, mappers
 
@@ -206,15 +207,12 @@ def lever_signature_tokens_add(*, integration: Integration, tokens: Iterable[str
 
 @transaction.atomic
 def _connected_reason_refresh(integration: Integration) -> None:
-    """The reason only, under a row lock: the status is unchanged, so no "status.changed" line
-    (integration_set_status logs one whenever the reason differs) and no new status_changed_at."""
+    """The reason only (integration_reason_set), under a row lock: the status is unchanged, and a
+    refreshed connected_reason is no event of its own to log."""
     locked = Integration.objects.select_for_update().filter(pk=integration.pk).first()
     if locked is None or locked.status != IntegrationStatus.CONNECTED:
         return
-    reason = lever_connected_reason(locked)
-    if locked.status_reason != reason:
-        locked.status_reason = reason
-        locked.save(update_fields=["status_reason", "updated_at"])
+    integration_reason_set(integration=locked, reason=lever_connected_reason(locked))
     integration.status, integration.status_reason = locked.status, locked.status_reason
 
 

@@ -27,6 +27,7 @@ from integrations.models import (
 )
 from integrations.services.activity import activity_log
 from integrations.services.partner_auth import partner_secret_hash
+from integrations.services.status import integration_reason_set
 from integrations.services.writeback import writeback_held_resume
 from jobcannon.core.exceptions import Conflict, ValidationFailed
 
@@ -230,13 +231,10 @@ def oauth_sign_in_lapsed(*, integration: Integration, reason: str) -> None:
 def _lapse_reason_show(integration: Integration) -> None:
     """The health card of a connected integration explains the lapse whichever path found it (the
     scheduled refresh, a write-back, a check), as the credentials check's connected_reason does.
-    The reason only, as integrations.services.integrations._unjudged writes it: the status did not
-    change, so no status.changed line."""
+    The reason only (integration_reason_set): the status did not change."""
     reason = selectors.connected_reason(integration)
-    if integration.status != IntegrationStatus.CONNECTED or not reason or integration.status_reason == reason:
-        return
-    integration.status_reason = reason
-    integration.save(update_fields=["status_reason", "updated_at"])
+    if integration.status == IntegrationStatus.CONNECTED and reason:
+        integration_reason_set(integration=integration, reason=reason)
 
 
 def results_resume(*, integration: Integration) -> int:

@@ -84,7 +84,7 @@ def test_with_a_webhooks_scope_unticked_only_that_one_is_named_with_the_fix(
 def test_the_oauth_connect_flash_says_the_webhooks_are_added_by_hand(
     simulators, client_in_workspace, workspace
 ):
-    """As the API-key connect's flash does (views._connected_message): "Lever authorized." alone
+    """As the API-key connect's flash does (services.integrations.connected_sentence): "Lever authorized." alone
     left the admin to find the by-hand step on their own."""
     from django.contrib.messages import get_messages
 
