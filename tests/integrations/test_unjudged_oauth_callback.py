@@ -17,7 +17,7 @@ from integrations.base import ATSServerError
 from integrations.models import IntegrationActivity, IntegrationStatus, ReconnectLink
 from integrations.providers.lever.provider import LeverProvider
 from integrations.services.reconnect import reconnect_link_create, reconnect_links_open_count
-from tests.integrations.providers.lever.helpers import lever_integration
+from tests.integrations.providers.lever.helpers import lever_oauth_integration
 
 NOT_CHECKED = (
     "New credentials saved but not checked: Lever answered 503 (a failure on its side). "
@@ -63,13 +63,7 @@ def reauthorize(client: Client, integration) -> str:
 @pytest.fixture
 def lever_oauth(simulators, client_in_workspace, workspace):
     """A Lever OAuth integration authorized once through the simulator (connected)."""
-    integration = lever_integration(
-        workspace=workspace,
-        auth_kind="oauth2",
-        status=IntegrationStatus.PENDING,
-        credentials={"client_id": "jobcannon-client", "client_secret": "s3cret"},
-        provider_settings={"use_simulator": True},
-    )
+    integration = lever_oauth_integration(workspace=workspace)
     client_in_workspace.get(reauthorize(client_in_workspace, integration), follow=True)  # reads its flash
     integration.refresh_from_db()
     assert integration.status == IntegrationStatus.CONNECTED, integration.status_reason

@@ -40,6 +40,18 @@ def lever_integration(**kwargs: Any):
     return IntegrationFactory(**defaults)
 
 
+def lever_oauth_integration(*, workspace):
+    """A pending Lever OAuth integration on the built-in sandbox, its client id and secret typed
+    in (the sandbox trusts a client on first use), ready for its authorization."""
+    return lever_integration(
+        workspace=workspace,
+        auth_kind="oauth2",
+        status=IntegrationStatus.PENDING,
+        credentials={"client_id": "jobcannon-client", "client_secret": "s3cret"},
+        provider_settings={"use_simulator": True},
+    )
+
+
 def sim_integration(
     *,
     scopes=constants.SEED_SCOPES,

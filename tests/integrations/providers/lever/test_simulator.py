@@ -18,7 +18,7 @@ from integrations.providers.lever.provider import LeverProvider
 from integrations.providers.lever.simulator_webhooks import webhook_groups_set
 from integrations.services.oauth import token_refresh
 
-from .helpers import lever_integration, sim_integration, sim_opportunity
+from .helpers import lever_integration, lever_oauth_integration, sim_integration, sim_opportunity
 
 pytestmark = pytest.mark.django_db
 
@@ -185,13 +185,7 @@ def oauth_to_consent(client, integration) -> tuple[str, dict[str, list[str]]]:
 def test_oauth_round_trip_with_audience_offline_access_and_rotating_refresh(
     simulators, client_in_workspace, workspace
 ):
-    integration = lever_integration(
-        workspace=workspace,
-        auth_kind="oauth2",
-        status=IntegrationStatus.PENDING,
-        credentials={"client_id": "jobcannon-client", "client_secret": "s3cret"},
-        provider_settings={"use_simulator": True},
-    )
+    integration = lever_oauth_integration(workspace=workspace)
     location, query = oauth_to_consent(client_in_workspace, integration)
     assert query["audience"] == [constants.SANDBOX_AUDIENCE]
     assert "offline_access" in query["scope"][0].split()
@@ -213,13 +207,7 @@ def test_oauth_round_trip_with_audience_offline_access_and_rotating_refresh(
 
 
 def test_oauth_deny_is_explained(simulators, client_in_workspace, workspace):
-    integration = lever_integration(
-        workspace=workspace,
-        auth_kind="oauth2",
-        status=IntegrationStatus.PENDING,
-        credentials={"client_id": "jobcannon-client", "client_secret": "s3cret"},
-        provider_settings={"use_simulator": True},
-    )
+    integration = lever_oauth_integration(workspace=workspace)
     location, query = oauth_to_consent(client_in_workspace, integration)
     back = client_in_workspace.post(
         urlsplit(location).path, {k: v[0] for k, v in query.items()} | {"decision": "deny"}
@@ -230,13 +218,7 @@ def test_oauth_deny_is_explained(simulators, client_in_workspace, workspace):
 
 
 def test_oauth_with_a_scope_left_unticked_names_it(simulators, client_in_workspace, workspace):
-    integration = lever_integration(
-        workspace=workspace,
-        auth_kind="oauth2",
-        status=IntegrationStatus.PENDING,
-        credentials={"client_id": "jobcannon-client", "client_secret": "s3cret"},
-        provider_settings={"use_simulator": True},
-    )
+    integration = lever_oauth_integration(workspace=workspace)
     location, query = oauth_to_consent(client_in_workspace, integration)
     granted = [s for s in query["scope"][0].split() if not s.startswith("feedback_templates")]
     back = client_in_workspace.post(

@@ -12,7 +12,7 @@ from integrations.models import IntegrationStatus
 from integrations.providers.lever import constants
 from integrations.providers.lever import simulator_webhooks as outbound
 
-from .helpers import lever_integration
+from .helpers import lever_oauth_integration
 from .test_simulator import oauth_to_consent
 
 pytestmark = pytest.mark.django_db
@@ -22,13 +22,7 @@ READ, WRITE = constants.OPERATION_SCOPES["webhooks.list"][1], constants.OPERATIO
 def _authorize(client, workspace, *, untick: tuple[str, ...] = ()):
     """Through the sandbox's consent page, as a Lever Super Admin approving JobCannon."""
     outbound.plan_set(webhooks_api=False)
-    integration = lever_integration(
-        workspace=workspace,
-        auth_kind="oauth2",
-        status=IntegrationStatus.PENDING,
-        credentials={"client_id": "jobcannon-client", "client_secret": "s3cret"},
-        provider_settings={"use_simulator": True},
-    )
+    integration = lever_oauth_integration(workspace=workspace)
     location, query = oauth_to_consent(client, integration)
     granted = [s for s in query["scope"][0].split() if s not in untick]
     back = client.post(
